@@ -1,0 +1,608 @@
+//! Parsing stack files into the [`Config`] model.
+//!
+//! Reports every structural problem at once: syntax errors, unsupported blocks
+//! (`module`), unknown resource types, unknown or computed-only arguments,
+//! missing required arguments, and bad meta-arguments. Pure: the caller reads
+//! the files and passes their text in.
+
+use std::path::PathBuf;
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::{Attribute, Block, Body, Structure};
+
+use super::config::*;
+use super::types::parse_type;
+use crate::diag::{Diagnostic, Diagnostics, FileId, Sources, Span};
+use crate::provider::{self, schema::Schema};
+
+/// Arguments of the `provider "aws"` block that terrane acts on.
+const PROVIDER_ARGUMENTS: &[&str] = &["region"];
+const PROVIDER_BLOCKS: &[&str] = &["endpoints", "default_tags"];
+/// Terraform's aws provider arguments that terrane accepts and ignores, so
+/// stacks written for Terraform load unchanged.
+const PROVIDER_IGNORED: &[&str] = &[
+    "access_key",
+    "secret_key",
+    "token",
+    "profile",
+    "shared_config_files",
+    "shared_credentials_files",
+    "skip_credentials_validation",
+    "skip_metadata_api_check",
+    "skip_region_validation",
+    "skip_requesting_account_id",
+    "s3_use_path_style",
+    "s3_force_path_style",
+    "max_retries",
+    "insecure",
+    "allowed_account_ids",
+    "forbidden_account_ids",
+    "alias",
+    "version",
+    "ignore_tags",
+    "assume_role",
+    "retry_mode",
+    "http_proxy",
+];
+
+/// Parses the given files (path as shown to the user, text) as one stack.
+pub fn load(dir: impl Into<PathBuf>, files: Vec<(PathBuf, String)>) -> (Config, Diagnostics) {
+    let mut config = Config {
+        dir: dir.into(),
+        sources: Sources::default(),
+        ..Config::default()
+    };
+    let mut diags = Diagnostics::default();
+    for (path, text) in files {
+        let file = config.sources.add(path, text);
+        let text = config.sources.get(file).text.clone();
+        match hcl_edit::parser::parse_body(&text) {
+            Ok(body) => Loader {
+                file,
+                config: &mut config,
+                diags: &mut diags,
+            }
+            .top_level(body),
+            Err(err) => {
+                let loc = err.location();
+                let offset = config.sources.offset_of(file, loc.line(), loc.column());
+                diags.push(
+                    Diagnostic::error(format!("Invalid syntax: {}", err.message()))
+                        .with_span(Some(Span::new(file, offset..offset + 1))),
+                );
+            }
+        }
+    }
+    check_duplicates(&config, &mut diags);
+    (config, diags)
+}
+
+struct Loader<'a> {
+    file: FileId,
+    config: &'a mut Config,
+    diags: &'a mut Diagnostics,
+}
+
+impl Loader<'_> {
+    fn span(&self, range: Option<std::ops::Range<usize>>) -> Option<Span> {
+        range.map(|r| Span::new(self.file, r))
+    }
+
+    /// The span of a block's header line: identifier and labels.
+    fn header_span(&self, block: &Block) -> Span {
+        let start = block.ident.span().map_or(0, |r| r.start);
+        let end = block
+            .labels
+            .last()
+            .and_then(|l| l.span())
+            .or_else(|| block.ident.span())
+            .map_or(start, |r| r.end);
+        Span::new(self.file, start..end)
+    }
+
+    fn error(&mut self, summary: impl Into<String>, span: Option<Span>) -> &mut Diagnostic {
+        self.diags.push(Diagnostic::error(summary).with_span(span));
+        self.diags.0.last_mut().expect("just pushed")
+    }
+
+    fn expr(&self, expr: Expression) -> Expr {
+        Expr {
+            file: self.file,
+            expr,
+        }
+    }
+
+    fn top_level(&mut self, body: Body) {
+        for structure in body.into_iter() {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let span = self.span(attr.span());
+                    self.error(format!("Unexpected argument {:?} at the top level", attr.key.as_str()), span)
+                        .hint = Some("arguments belong inside a block such as `resource` or `locals`".into());
+                }
+                Structure::Block(block) => self.top_level_block(block),
+            }
+        }
+    }
+
+    fn labels<'b>(&mut self, block: &'b Block, expected: &[&str]) -> Option<Vec<&'b str>> {
+        let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+        if labels.len() == expected.len() {
+            return Some(labels);
+        }
+        let span = self.header_span(block);
+        let what = block.ident.as_str();
+        self.error(
+            format!(
+                "A `{what}` block needs {} label{} ({}), found {}",
+                expected.len(),
+                if expected.len() == 1 { "" } else { "s" },
+                expected.join(", "),
+                labels.len()
+            ),
+            Some(span),
+        );
+        None
+    }
+
+    fn top_level_block(&mut self, block: Block) {
+        match block.ident.as_str() {
+            "terraform" => self.terraform(block),
+            "provider" => self.provider(block),
+            "variable" => self.variable(block),
+            "locals" => self.locals(block),
+            "resource" => self.resource(block, Mode::Managed),
+            "data" => self.resource(block, Mode::Data),
+            "output" => self.output(block),
+            "module" => {
+                let span = self.header_span(&block);
+                self.error("Modules are not supported", Some(span)).hint =
+                    Some("write the module's resources into the stack directly".into());
+            }
+            "moved" | "import" | "check" | "removed" => {
+                let span = self.header_span(&block);
+                let kind = block.ident.as_str().to_string();
+                self.error(format!("`{kind}` blocks are not supported yet"), Some(span));
+            }
+            other => {
+                let span = self.header_span(&block);
+                self.error(format!("Unsupported block type {other:?}"), Some(span)).hint = Some(
+                    "top-level blocks are terraform, provider, variable, locals, resource, data and output"
+                        .into(),
+                );
+            }
+        }
+    }
+
+    fn terraform(&mut self, block: Block) {
+        for structure in block.body.into_iter() {
+            let Structure::Block(inner) = structure else {
+                // required_version and the like: accepted, nothing to do.
+                continue;
+            };
+            match inner.ident.as_str() {
+                "backend" => {
+                    let Some(labels) = self.labels(&inner, &["type"]) else { continue };
+                    let kind = labels[0].to_string();
+                    let span = self.header_span(&inner);
+                    if !matches!(kind.as_str(), "local" | "s3") {
+                        self.error(format!("Unsupported backend {kind:?}"), Some(span.clone())).hint =
+                            Some("terrane supports the \"local\" and \"s3\" backends".into());
+                    }
+                    if self.config.backend.is_some() {
+                        self.error("Duplicate backend configuration", Some(span.clone()));
+                    }
+                    self.config.backend = Some(Backend {
+                        kind,
+                        file: self.file,
+                        body: inner.body,
+                        span,
+                    });
+                }
+                "required_providers" | "cloud" => {}
+                other => {
+                    let span = self.header_span(&inner);
+                    self.error(format!("Unsupported block {other:?} in terraform block"), Some(span));
+                }
+            }
+        }
+    }
+
+    fn provider(&mut self, block: Block) {
+        let Some(labels) = self.labels(&block, &["name"]) else { return };
+        let span = self.header_span(&block);
+        if labels[0] != "aws" {
+            self.error(format!("Unsupported provider {:?}", labels[0]), Some(span)).hint =
+                Some("terrane provisions AWS only: provider \"aws\"".into());
+            return;
+        }
+        for structure in block.body.iter() {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let key = attr.key.as_str();
+                    if !PROVIDER_ARGUMENTS.contains(&key) && !PROVIDER_IGNORED.contains(&key) {
+                        let span = self.span(attr.key.span());
+                        self.error(format!("Unsupported argument {key:?} in provider \"aws\""), span);
+                    }
+                }
+                Structure::Block(inner) => {
+                    let key = inner.ident.as_str();
+                    if !PROVIDER_BLOCKS.contains(&key) && !PROVIDER_IGNORED.contains(&key) {
+                        let span = self.header_span(inner);
+                        self.error(format!("Unsupported block {key:?} in provider \"aws\""), Some(span));
+                    }
+                }
+            }
+        }
+        if self.config.provider.is_some() {
+            self.error("Duplicate provider \"aws\" block", Some(span.clone())).hint =
+                Some("provider aliases are not supported; keep one provider \"aws\" block".into());
+        }
+        self.config.provider = Some(Provider {
+            file: self.file,
+            body: block.body,
+            span,
+        });
+    }
+
+    fn variable(&mut self, block: Block) {
+        let Some(labels) = self.labels(&block, &["name"]) else { return };
+        let name = labels[0].to_string();
+        let span = self.header_span(&block);
+        let mut variable = Variable {
+            name,
+            ty: None,
+            default: None,
+            description: None,
+            sensitive: false,
+            span,
+        };
+        for structure in block.body.into_iter() {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let key_span = self.span(attr.key.span());
+                    match attr.key.as_str() {
+                        "type" => match parse_type(&attr.value) {
+                            Ok(ty) => variable.ty = Some(ty),
+                            Err(message) => {
+                                let span = self.span(attr.value.span());
+                                self.error(format!("Invalid type constraint: {message}"), span);
+                            }
+                        },
+                        "default" => variable.default = Some(self.expr(attr.value)),
+                        "description" => variable.description = literal_string(&attr.value),
+                        "sensitive" => variable.sensitive = literal_bool(&attr.value).unwrap_or(false),
+                        "nullable" | "ephemeral" => {}
+                        other => {
+                            self.error(format!("Unsupported argument {other:?} in variable block"), key_span);
+                        }
+                    }
+                }
+                Structure::Block(inner) if inner.ident.as_str() == "validation" => {}
+                Structure::Block(inner) => {
+                    let span = self.header_span(&inner);
+                    self.error(format!("Unsupported block {:?} in variable block", inner.ident.as_str()), Some(span));
+                }
+            }
+        }
+        self.config.variables.push(variable);
+    }
+
+    fn locals(&mut self, block: Block) {
+        for structure in block.body.into_iter() {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let span = self.span(attr.key.span()).expect("parsed attributes have spans");
+                    self.config.locals.push(Local {
+                        name: attr.key.as_str().to_string(),
+                        value: self.expr(attr.value),
+                        span,
+                    });
+                }
+                Structure::Block(inner) => {
+                    let span = self.header_span(&inner);
+                    self.error("Blocks are not allowed in `locals`", Some(span));
+                }
+            }
+        }
+    }
+
+    fn output(&mut self, block: Block) {
+        let Some(labels) = self.labels(&block, &["name"]) else { return };
+        let name = labels[0].to_string();
+        let span = self.header_span(&block);
+        let mut value = None;
+        let mut description = None;
+        let mut sensitive = false;
+        for structure in block.body.into_iter() {
+            match structure {
+                Structure::Attribute(attr) => match attr.key.as_str() {
+                    "value" => value = Some(self.expr(attr.value)),
+                    "description" => description = literal_string(&attr.value),
+                    "sensitive" => sensitive = literal_bool(&attr.value).unwrap_or(false),
+                    "depends_on" | "ephemeral" => {}
+                    other => {
+                        let span = self.span(attr.key.span());
+                        self.error(format!("Unsupported argument {other:?} in output block"), span);
+                    }
+                },
+                Structure::Block(inner) => {
+                    let span = self.header_span(&inner);
+                    self.error(format!("Unsupported block {:?} in output block", inner.ident.as_str()), Some(span));
+                }
+            }
+        }
+        match value {
+            Some(value) => self.config.outputs.push(Output {
+                name,
+                value,
+                description,
+                sensitive,
+                span,
+            }),
+            None => {
+                self.error(format!("Output {name:?} has no `value`"), Some(span)).hint =
+                    Some("add `value = <expression>`".into());
+            }
+        }
+    }
+
+    fn resource(&mut self, block: Block, mode: Mode) {
+        let Some(labels) = self.labels(&block, &["type", "name"]) else { return };
+        let (type_name, name) = (labels[0].to_string(), labels[1].to_string());
+        let span = self.header_span(&block);
+        let type_span = self.span(block.labels[0].span());
+        if !is_identifier(&name) {
+            let name_span = self.span(block.labels[1].span());
+            self.error(format!("Invalid resource name {name:?}"), name_span).hint =
+                Some("names start with a letter or underscore and contain only letters, digits, underscores and dashes".into());
+        }
+        let schema = match mode {
+            Mode::Managed => provider::resource_type(&type_name).map(|t| t.schema()),
+            Mode::Data => provider::data_source_type(&type_name).map(|t| t.schema()),
+        };
+        if schema.is_none() {
+            let (kind, known) = match mode {
+                Mode::Managed => ("resource type", provider::resource_type_names()),
+                Mode::Data => ("data source", provider::data_source_type_names()),
+            };
+            let diag = self.error(format!("Unsupported {kind} {type_name:?}"), type_span);
+            diag.hint = Some(match did_you_mean(&type_name, &known) {
+                Some(close) => format!("did you mean {close:?}?"),
+                None => format!("supported: {}", known.join(", ")),
+            });
+        }
+
+        let mut resource = Resource {
+            mode,
+            type_name,
+            name,
+            file: self.file,
+            count: None,
+            for_each: None,
+            depends_on: Vec::new(),
+            lifecycle: Lifecycle::default(),
+            body: Body::new(),
+            span,
+        };
+        for structure in block.body.into_iter() {
+            match structure {
+                Structure::Attribute(attr) => match attr.key.as_str() {
+                    "count" => resource.count = Some(self.expr(attr.value)),
+                    "for_each" => resource.for_each = Some(self.expr(attr.value)),
+                    "depends_on" => self.depends_on(attr, &mut resource),
+                    "provider" => {}
+                    _ => resource.body.push(attr),
+                },
+                Structure::Block(inner) => match inner.ident.as_str() {
+                    "lifecycle" if mode == Mode::Managed => {
+                        resource.lifecycle = self.lifecycle(&inner.body)
+                    }
+                    "dynamic" => {
+                        let span = self.header_span(&inner);
+                        self.error("`dynamic` blocks are not supported yet", Some(span)).hint =
+                            Some("write the nested blocks out one by one".into());
+                    }
+                    "provisioner" | "connection" => {
+                        let span = self.header_span(&inner);
+                        self.error(format!("`{}` blocks are not supported", inner.ident.as_str()), Some(span));
+                    }
+                    _ => resource.body.push(inner),
+                },
+            }
+        }
+        if resource.count.is_some() && resource.for_each.is_some() {
+            let span = resource.for_each.as_ref().and_then(Expr::span);
+            self.error("`count` and `for_each` cannot both be set", span).hint =
+                Some("use one of them to repeat a resource".into());
+        }
+        if let Some(schema) = schema {
+            check_body(self.file, &resource.body, schema, &resource.span, self.diags);
+        }
+        self.config.resources.push(resource);
+    }
+
+    fn depends_on(&mut self, attr: Attribute, resource: &mut Resource) {
+        match attr.value {
+            Expression::Array(items) => {
+                for item in items.into_iter() {
+                    resource.depends_on.push(self.expr(item));
+                }
+            }
+            other => {
+                let span = self.span(other.span());
+                self.error("`depends_on` must be a list of references", span).hint =
+                    Some("for example: depends_on = [aws_internet_gateway.main]".into());
+            }
+        }
+    }
+
+    fn lifecycle(&mut self, body: &Body) -> Lifecycle {
+        let mut lifecycle = Lifecycle::default();
+        for structure in body.iter() {
+            let Structure::Attribute(attr) = structure else {
+                // precondition / postcondition blocks: accepted, not evaluated yet.
+                continue;
+            };
+            match attr.key.as_str() {
+                "create_before_destroy" => {
+                    lifecycle.create_before_destroy = literal_bool(&attr.value).unwrap_or(false)
+                }
+                "prevent_destroy" => lifecycle.prevent_destroy = literal_bool(&attr.value).unwrap_or(false),
+                "ignore_changes" => {
+                    if let Expression::Array(items) = &attr.value {
+                        lifecycle.ignore_changes = items
+                            .iter()
+                            .filter_map(|e| match e {
+                                Expression::Variable(v) => Some(v.as_str().to_string()),
+                                _ => None,
+                            })
+                            .collect();
+                    }
+                }
+                "replace_triggered_by" => {}
+                other => {
+                    let span = self.span(attr.key.span());
+                    self.error(format!("Unsupported argument {other:?} in lifecycle block"), span);
+                }
+            }
+        }
+        lifecycle
+    }
+}
+
+/// Checks a resource body against its schema: unknown and computed-only
+/// arguments, missing required ones, and the number of nested blocks.
+fn check_body(file: FileId, body: &Body, schema: &Schema, block_span: &Span, diags: &mut Diagnostics) {
+    let span = |r: Option<std::ops::Range<usize>>| r.map(|r| Span::new(file, r));
+    for structure in body.iter() {
+        match structure {
+            Structure::Attribute(attr) => {
+                let key = attr.key.as_str();
+                match schema.attribute(key) {
+                    Some(a) if a.user_settable() => {}
+                    Some(_) => diags.push(
+                        Diagnostic::error(format!("Argument {key:?} is computed by AWS and cannot be set"))
+                            .with_span(span(attr.key.span()))
+                            .with_hint("remove it; it can still be referenced"),
+                    ),
+                    None if schema.block(key).is_some() => diags.push(
+                        Diagnostic::error(format!("{key:?} is a block, not an argument"))
+                            .with_span(span(attr.key.span()))
+                            .with_hint(format!("write it as `{key} {{ ... }}`")),
+                    ),
+                    None => diags.push(unknown_name("argument", key, span(attr.key.span()), schema)),
+                }
+            }
+            Structure::Block(block) => {
+                let key = block.ident.as_str();
+                match schema.block(key) {
+                    Some(nested) => {
+                        let block_span = Span::new(file, block.ident.span().unwrap_or(0..0));
+                        check_body(file, &block.body, &nested.schema, &block_span, diags);
+                    }
+                    None if schema.attribute(key).is_some() => diags.push(
+                        Diagnostic::error(format!("{key:?} is an argument, not a block"))
+                            .with_span(span(block.ident.span()))
+                            .with_hint(format!("write it as `{key} = ...`")),
+                    ),
+                    None => diags.push(unknown_name("block type", key, span(block.ident.span()), schema)),
+                }
+            }
+        }
+    }
+    for attr in &schema.attributes {
+        if attr.presence == crate::provider::schema::Presence::Required && !body.has_attribute(attr.name) {
+            diags.push(
+                Diagnostic::error(format!("Missing required argument {:?}", attr.name))
+                    .with_span(Some(block_span.clone()))
+                    .with_hint(format!("add `{} = ...`", attr.name)),
+            );
+        }
+    }
+    for nested in &schema.blocks {
+        let count = body.get_blocks(nested.name).count();
+        if count < nested.min_items {
+            diags.push(
+                Diagnostic::error(format!("Missing required block {:?}", nested.name))
+                    .with_span(Some(block_span.clone())),
+            );
+        }
+        if let Some(max) = nested.max_items {
+            if count > max {
+                let extra = body.get_blocks(nested.name).nth(max).and_then(|b| b.ident.span());
+                diags.push(
+                    Diagnostic::error(format!(
+                        "Too many {:?} blocks: at most {max} allowed",
+                        nested.name
+                    ))
+                    .with_span(span(extra)),
+                );
+            }
+        }
+    }
+}
+
+fn unknown_name(what: &str, key: &str, span: Option<Span>, schema: &Schema) -> Diagnostic {
+    let known = schema.settable_names();
+    let diag = Diagnostic::error(format!("Unsupported {what} {key:?}")).with_span(span);
+    match did_you_mean(key, &known) {
+        Some(close) => diag.with_hint(format!("did you mean {close:?}?")),
+        None => diag,
+    }
+}
+
+/// Reports blocks declared twice: resources, variables, locals, outputs.
+fn check_duplicates(config: &Config, diags: &mut Diagnostics) {
+    let mut seen = std::collections::HashMap::new();
+    let named = config
+        .resources
+        .iter()
+        .map(|r| (format!("resource {}", r.address()), &r.span))
+        .chain(config.variables.iter().map(|v| (format!("variable {:?}", v.name), &v.span)))
+        .chain(config.locals.iter().map(|l| (format!("local value {:?}", l.name), &l.span)))
+        .chain(config.outputs.iter().map(|o| (format!("output {:?}", o.name), &o.span)));
+    for (key, span) in named {
+        if let Some(first) = seen.insert(key.clone(), span) {
+            diags.push(
+                Diagnostic::error(format!("Duplicate {key}"))
+                    .with_span(Some(span.clone()))
+                    .with_detail(format!(
+                        "first declared at {}",
+                        config.sources.location(first)
+                    )),
+            );
+        }
+    }
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+fn literal_string(expr: &Expression) -> Option<String> {
+    match expr {
+        Expression::String(s) => Some(s.value().to_string()),
+        _ => None,
+    }
+}
+
+fn literal_bool(expr: &Expression) -> Option<bool> {
+    match expr {
+        Expression::Bool(b) => Some(*b.value()),
+        _ => None,
+    }
+}
+
+/// The closest known name within a small edit distance, for hints.
+pub fn did_you_mean<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (strsim::levenshtein(name, k), *k))
+        .filter(|(d, k)| *d <= (k.len() / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}

@@ -1,0 +1,14 @@
+//! Loading and evaluating stack files written in Terraform's language.
+//!
+//! `load` turns file texts into a [`Config`] (blocks with source spans),
+//! `references` finds what an expression refers to, `eval` evaluates
+//! expressions, and `body` evaluates a resource's arguments against its schema.
+//! Pure: no file or network I/O; the caller supplies file contents.
+
+pub mod config;
+pub mod eval;
+pub mod load;
+pub mod types;
+
+pub use config::*;
+pub use load::load;

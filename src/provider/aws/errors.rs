@@ -1,0 +1,87 @@
+//! The one place AWS errors are mapped into the engine's error kinds.
+
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::provider::{ErrorKind, ProviderError};
+
+/// Maps any SDK error into a [`ProviderError`], keeping the AWS error code.
+/// Failures to reach the endpoint at all are reported as such.
+pub fn sdk_error<E, R>(err: aws_smithy_runtime_api::client::result::SdkError<E, R>) -> ProviderError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    use aws_smithy_runtime_api::client::result::SdkError;
+    match &err {
+        SdkError::ServiceError(service) => {
+            let inner = service.err();
+            let code = inner.code().map(str::to_string);
+            let message = inner
+                .message()
+                .map(str::to_string)
+                .unwrap_or_else(|| DisplayErrorContext(&err).to_string());
+            ProviderError {
+                kind: classify(code.as_deref().unwrap_or_default()),
+                code,
+                message,
+            }
+        }
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => ProviderError::new(
+            ErrorKind::Other,
+            format!("could not reach AWS: {}", DisplayErrorContext(&err)),
+        ),
+        _ => ProviderError::new(ErrorKind::Other, DisplayErrorContext(&err).to_string()),
+    }
+}
+
+/// Classifies an AWS error code. Codes differ per service; these patterns
+/// cover the families the engine reacts to.
+pub fn classify(code: &str) -> ErrorKind {
+    const NOT_FOUND: &[&str] = &["NotFound", "NoSuch", "ResourceNotFoundException"];
+    const THROTTLED: &[&str] = &[
+        "Throttling",
+        "RequestLimitExceeded",
+        "TooManyRequests",
+        "SlowDown",
+        "RequestThrottled",
+    ];
+    const CONFLICT: &[&str] = &[
+        "DependencyViolation",
+        "InUse",
+        "Conflict",
+        "IncorrectState",
+        "InvalidState",
+        "AlreadyExists",
+        "Duplicate",
+        "OptimisticLock",
+    ];
+    const VALIDATION: &[&str] = &["InvalidParameter", "Validation", "Malformed", "InvalidInput"];
+    let matches = |patterns: &[&str]| patterns.iter().any(|p| code.contains(p));
+    if matches(NOT_FOUND) {
+        ErrorKind::NotFound
+    } else if matches(THROTTLED) {
+        ErrorKind::Throttled
+    } else if matches(CONFLICT) {
+        ErrorKind::Conflict
+    } else if matches(VALIDATION) {
+        ErrorKind::Validation
+    } else {
+        ErrorKind::Other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_common_codes() {
+        assert_eq!(classify("InvalidVpcID.NotFound"), ErrorKind::NotFound);
+        assert_eq!(classify("NoSuchBucket"), ErrorKind::NotFound);
+        assert_eq!(classify("RequestLimitExceeded"), ErrorKind::Throttled);
+        assert_eq!(classify("DependencyViolation"), ErrorKind::Conflict);
+        assert_eq!(classify("InvalidParameterValue"), ErrorKind::Validation);
+        assert_eq!(classify("UnauthorizedOperation"), ErrorKind::Other);
+    }
+}

@@ -1,0 +1,23 @@
+//! AWS resource types and the plumbing they share: SDK clients, error
+//! mapping, tags and waiters.
+//!
+//! One file per resource type; the registries below are the only place a new
+//! type is added. Files here hold schemas and SDK calls, nothing generic.
+
+mod client;
+mod errors;
+mod tags;
+mod wait;
+
+pub use client::{AwsContext, AwsSettings};
+pub use errors::sdk_error;
+pub use tags::{SYSTEM_TAG_PREFIX, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags};
+pub use wait::{Timeouts, wait_until};
+
+use super::{DataSourceType, ResourceType};
+
+/// Every managed resource type terrane supports.
+pub static RESOURCE_TYPES: &[&dyn ResourceType] = &[];
+
+/// Every data source terrane supports.
+pub static DATA_SOURCE_TYPES: &[&dyn DataSourceType] = &[];

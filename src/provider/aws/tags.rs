@@ -1,0 +1,90 @@
+//! Tags: the user's `tags_all` plus terrane's own `terrane:*` tags, which mark
+//! what terrane created so an interrupted run can find it again.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::{ResourceType as Ec2ResourceType, Tag, TagSpecification};
+
+use super::{AwsContext, sdk_error};
+use crate::provider::{CreateRequest, ProviderError};
+use crate::value::{Attrs, AttrsExt, Value};
+
+/// Tags under this prefix are terrane's; they are written on create and hidden
+/// from `tags_all` on read so they never show as drift.
+pub const SYSTEM_TAG_PREFIX: &str = "terrane:";
+
+/// The tags a create writes: `tags_all` plus `terrane:stack` and
+/// `terrane:address`.
+pub fn create_tags(aws: &AwsContext, req: &CreateRequest<'_>) -> BTreeMap<String, String> {
+    let mut tags = req.planned.string_map("tags_all");
+    tags.insert(format!("{SYSTEM_TAG_PREFIX}stack"), aws.settings.stack.clone());
+    tags.insert(format!("{SYSTEM_TAG_PREFIX}address"), req.address.to_string());
+    tags
+}
+
+pub fn ec2_tag_specification(
+    aws: &AwsContext,
+    req: &CreateRequest<'_>,
+    resource_type: Ec2ResourceType,
+) -> TagSpecification {
+    TagSpecification::builder()
+        .resource_type(resource_type)
+        .set_tags(Some(
+            create_tags(aws, req)
+                .into_iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect(),
+        ))
+        .build()
+}
+
+/// Reads EC2 tags back as `tags_all`, without terrane's own.
+pub fn ec2_tags_to_value(tags: &[Tag]) -> Value {
+    Value::Map(
+        tags.iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default())))
+            .filter(|(k, _)| !k.starts_with(SYSTEM_TAG_PREFIX))
+            .map(|(k, v)| (k, Value::string(v)))
+            .collect(),
+    )
+}
+
+/// Brings an EC2 object's tags from `prior.tags_all` to `planned.tags_all`.
+pub async fn ec2_update_tags(
+    aws: &AwsContext,
+    id: &str,
+    prior: &Attrs,
+    planned: &Attrs,
+) -> Result<(), ProviderError> {
+    let old = prior.string_map("tags_all");
+    let new = planned.string_map("tags_all");
+    let removed: Vec<Tag> = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .map(|k| Tag::builder().key(k).build())
+        .collect();
+    let changed: Vec<Tag> = new
+        .iter()
+        .filter(|(k, v)| old.get(*k) != Some(v))
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect();
+    if !removed.is_empty() {
+        aws.ec2()
+            .delete_tags()
+            .resources(id)
+            .set_tags(Some(removed))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    if !changed.is_empty() {
+        aws.ec2()
+            .create_tags()
+            .resources(id)
+            .set_tags(Some(changed))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    Ok(())
+}

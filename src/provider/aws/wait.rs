@@ -1,0 +1,96 @@
+//! Waiting for AWS's asynchronous operations: poll at once, then back off.
+//!
+//! The first check is immediate and the interval grows from about a second to
+//! a cap, so an object that is ready at once costs no sleep, and a real EKS
+//! cluster (10–15 minutes) costs few calls.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use crate::provider::{ErrorKind, ProviderError};
+use crate::value::{Attrs, AttrsExt};
+
+const FIRST_INTERVAL: Duration = Duration::from_secs(1);
+const MAX_INTERVAL: Duration = Duration::from_secs(15);
+
+/// Per-operation timeouts from a resource's `timeouts {}` block.
+#[derive(Clone, Copy, Debug)]
+pub struct Timeouts {
+    pub create: Duration,
+    pub update: Duration,
+    pub delete: Duration,
+}
+
+impl Timeouts {
+    /// Reads `timeouts { create = "30m" ... }`, falling back to `defaults`.
+    pub fn from_attrs(attrs: &Attrs, defaults: Timeouts) -> Timeouts {
+        let block = attrs.blocks("timeouts");
+        let get = |key: &str, default: Duration| {
+            block
+                .first()
+                .and_then(|b| b.str(key))
+                .and_then(|s| humantime::parse_duration(s).ok())
+                .unwrap_or(default)
+        };
+        Timeouts {
+            create: get("create", defaults.create),
+            update: get("update", defaults.update),
+            delete: get("delete", defaults.delete),
+        }
+    }
+}
+
+/// Polls `check` until it returns `Some`, an error, or `timeout` passes.
+/// `what` names the condition in the timeout error.
+pub async fn wait_until<T, F, Fut>(
+    what: &str,
+    timeout: Duration,
+    mut check: F,
+) -> Result<T, ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, ProviderError>>,
+{
+    let started = Instant::now();
+    let mut interval = FIRST_INTERVAL;
+    loop {
+        if let Some(done) = check().await? {
+            return Ok(done);
+        }
+        let elapsed = started.elapsed();
+        if elapsed >= timeout {
+            return Err(ProviderError::new(
+                ErrorKind::Timeout,
+                format!("timed out after {} waiting for {what}", humantime::format_duration(timeout)),
+            ));
+        }
+        tokio::time::sleep(interval.min(timeout - elapsed)).await;
+        interval = (interval * 2).min(MAX_INTERVAL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn ready_at_once_costs_no_sleep() {
+        let started = Instant::now();
+        let v = wait_until("x", Duration::from_secs(5), || async { Ok(Some(7)) })
+            .await
+            .unwrap();
+        assert_eq!(v, 7);
+        assert!(started.elapsed() < Duration::from_millis(100));
+    }
+
+    #[tokio::test]
+    async fn times_out_with_a_named_condition() {
+        let err = wait_until::<(), _, _>("the thing", Duration::from_millis(50), || async {
+            Ok(None)
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Timeout);
+        assert!(err.message.contains("the thing"), "{}", err.message);
+    }
+}

@@ -1,0 +1,135 @@
+//! The boundary between the engine and AWS.
+//!
+//! A resource type supplies only its schema and its AWS calls, through
+//! [`ResourceType`]; everything generic (diffing, ordering, state, retries of
+//! read-after-write) lives in the engine. Each type is one file under `aws/`,
+//! registered with one line in `aws::RESOURCE_TYPES`.
+//!
+//! This module and `state` are the only ones that talk to AWS. It never prints.
+
+pub mod aws;
+pub mod schema;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use async_trait::async_trait;
+
+pub use aws::AwsContext;
+pub use schema::Schema;
+
+use crate::value::Attrs;
+
+/// What the engine asks a type to create.
+pub struct CreateRequest<'a> {
+    /// The planned attributes: every known argument, `tags_all` already merged
+    /// with the provider's default tags.
+    pub planned: &'a Attrs,
+    /// The instance address, e.g. `aws_subnet.public[0]`; written as the
+    /// `terrane:address` tag so an interrupted create can be found again.
+    pub address: &'a str,
+    /// Unique per planned create; sent as the API's idempotency token where
+    /// the API has one.
+    pub client_token: &'a str,
+}
+
+/// One managed resource type, e.g. `aws_vpc`.
+///
+/// Contract, as in Terraform's providers:
+/// - `read_many` is the batched refresh: one Describe call (plus pages) for many
+///   ids. Ids that no longer exist are simply absent from the answer.
+/// - `create` returns the new object's id once AWS has accepted it and it is
+///   usable (waiting where AWS is asynchronous); the engine then reads it back.
+/// - `update` changes in place only what is not `force_new`.
+/// - `delete` of an object that is already gone is success.
+#[async_trait]
+pub trait ResourceType: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> &'static Schema;
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError>;
+    async fn create(&self, aws: &AwsContext, req: &CreateRequest<'_>)
+    -> Result<String, ProviderError>;
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError>;
+    async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError>;
+}
+
+/// One data source type, e.g. `aws_availability_zones`.
+#[async_trait]
+pub trait DataSourceType: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> &'static Schema;
+    /// Reads with the evaluated arguments; returns arguments plus computed attributes.
+    async fn read(&self, aws: &AwsContext, args: &Attrs) -> Result<Attrs, ProviderError>;
+}
+
+pub fn resource_type(name: &str) -> Option<&'static dyn ResourceType> {
+    aws::RESOURCE_TYPES.iter().copied().find(|t| t.type_name() == name)
+}
+
+pub fn data_source_type(name: &str) -> Option<&'static dyn DataSourceType> {
+    aws::DATA_SOURCE_TYPES.iter().copied().find(|t| t.type_name() == name)
+}
+
+pub fn resource_type_names() -> Vec<&'static str> {
+    aws::RESOURCE_TYPES.iter().map(|t| t.type_name()).collect()
+}
+
+pub fn data_source_type_names() -> Vec<&'static str> {
+    aws::DATA_SOURCE_TYPES.iter().map(|t| t.type_name()).collect()
+}
+
+/// The few classes of AWS failure the engine treats differently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    NotFound,
+    Throttled,
+    /// The object is in use or in a conflicting state (DependencyViolation, …).
+    Conflict,
+    /// AWS rejected the request's values.
+    Validation,
+    /// Waiting for the object exceeded its timeout.
+    Timeout,
+    Other,
+}
+
+#[derive(Clone, Debug)]
+pub struct ProviderError {
+    pub kind: ErrorKind,
+    /// The AWS error code, e.g. `InvalidVpcID.NotFound`.
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl ProviderError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> ProviderError {
+        ProviderError {
+            kind,
+            code: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.kind == ErrorKind::NotFound
+    }
+}
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.code {
+            Some(code) => write!(f, "{code}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for ProviderError {}

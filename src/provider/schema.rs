@@ -1,0 +1,292 @@
+//! Resource schemas: which arguments a type takes, which are computed, which
+//! force replacement, and how values convert to the declared type.
+//!
+//! A schema is pure data declared by a resource type; `lang` validates stack
+//! files against it and `plan` diffs with it. Nested blocks (`route {}`,
+//! `ingress {}`) appear in values as a list of objects under the block's name,
+//! as in Terraform's state.
+
+use crate::value::{Attrs, Value};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Type {
+    String,
+    Number,
+    Bool,
+    List(Box<Type>),
+    /// Compared as a set: order and duplicates don't matter.
+    Set(Box<Type>),
+    Map(Box<Type>),
+    /// Any value, taken as written (e.g. a JSON policy document).
+    Any,
+}
+
+impl Type {
+    pub fn list_of(t: Type) -> Type {
+        Type::List(Box::new(t))
+    }
+    pub fn set_of(t: Type) -> Type {
+        Type::Set(Box::new(t))
+    }
+    pub fn map_of(t: Type) -> Type {
+        Type::Map(Box::new(t))
+    }
+
+    /// Converts a value to this type the way Terraform does (numbers and bools
+    /// to strings and back, lists to sets). Unknown and null pass through.
+    pub fn convert(&self, value: Value) -> Result<Value, String> {
+        match (self, value) {
+            (_, Value::Null) => Ok(Value::Null),
+            (_, Value::Unknown) => Ok(Value::Unknown),
+            (Type::Any, v) => Ok(v),
+            (Type::String, v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => {
+                Ok(Value::String(v.to_string_lossless().unwrap_or_default()))
+            }
+            (Type::Number, Value::Number(n)) => Ok(Value::Number(n)),
+            (Type::Number, Value::String(s)) => s
+                .trim()
+                .parse::<f64>()
+                .map(Value::Number)
+                .map_err(|_| format!("a number is required, but got the string {s:?}")),
+            (Type::Bool, Value::Bool(b)) => Ok(Value::Bool(b)),
+            (Type::Bool, Value::String(s)) if s == "true" || s == "false" => {
+                Ok(Value::Bool(s == "true"))
+            }
+            (Type::List(inner), Value::List(items)) => Ok(Value::List(convert_all(inner, items)?)),
+            (Type::Set(inner), Value::List(items)) => {
+                Ok(Value::List(convert_all(inner, items)?).into_set())
+            }
+            (Type::Map(inner), Value::Map(map)) => {
+                let mut out = Attrs::new();
+                for (k, v) in map {
+                    let converted = inner
+                        .convert(v)
+                        .map_err(|e| format!("element {k:?}: {e}"))?;
+                    out.insert(k, converted);
+                }
+                Ok(Value::Map(out))
+            }
+            (expected, got) => Err(format!(
+                "{} required, but got {}",
+                expected.describe(),
+                describe_value(&got)
+            )),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Type::String => "a string is".into(),
+            Type::Number => "a number is".into(),
+            Type::Bool => "a bool is".into(),
+            Type::List(_) => "a list is".into(),
+            Type::Set(_) => "a set is".into(),
+            Type::Map(_) => "a map is".into(),
+            Type::Any => "a value is".into(),
+        }
+    }
+}
+
+fn convert_all(inner: &Type, items: Vec<Value>) -> Result<Vec<Value>, String> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| inner.convert(v).map_err(|e| format!("element {i}: {e}")))
+        .collect()
+}
+
+fn describe_value(v: &Value) -> String {
+    match v {
+        Value::List(_) => "a list".into(),
+        Value::Map(_) => "an object".into(),
+        other => format!("a {}", other.type_name()),
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    Required,
+    Optional,
+    /// Set by AWS only; the user may not write it.
+    Computed,
+    /// The user may set it; when they don't, AWS picks a value that is kept.
+    OptionalComputed,
+}
+
+#[derive(Clone, Debug)]
+pub struct Attribute {
+    pub name: &'static str,
+    pub ty: Type,
+    pub presence: Presence,
+    /// A change to this attribute replaces the object (`-/+`).
+    pub force_new: bool,
+    /// Redacted in plan output.
+    pub sensitive: bool,
+    /// The value assumed when an optional attribute is not written.
+    pub default: Option<Value>,
+}
+
+impl Attribute {
+    fn new(name: &'static str, ty: Type, presence: Presence) -> Attribute {
+        Attribute {
+            name,
+            ty,
+            presence,
+            force_new: false,
+            sensitive: false,
+            default: None,
+        }
+    }
+    pub fn required(name: &'static str, ty: Type) -> Attribute {
+        Attribute::new(name, ty, Presence::Required)
+    }
+    pub fn optional(name: &'static str, ty: Type) -> Attribute {
+        Attribute::new(name, ty, Presence::Optional)
+    }
+    pub fn computed(name: &'static str, ty: Type) -> Attribute {
+        Attribute::new(name, ty, Presence::Computed)
+    }
+    pub fn optional_computed(name: &'static str, ty: Type) -> Attribute {
+        Attribute::new(name, ty, Presence::OptionalComputed)
+    }
+    pub fn force_new(mut self) -> Attribute {
+        self.force_new = true;
+        self
+    }
+    pub fn sensitive(mut self) -> Attribute {
+        self.sensitive = true;
+        self
+    }
+    pub fn default(mut self, value: impl Into<Value>) -> Attribute {
+        self.default = Some(value.into());
+        self
+    }
+
+    pub fn user_settable(&self) -> bool {
+        self.presence != Presence::Computed
+    }
+    pub fn is_computed(&self) -> bool {
+        matches!(self.presence, Presence::Computed | Presence::OptionalComputed)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Block {
+    pub name: &'static str,
+    /// Set-nested blocks (`ingress`, `egress`) compare as sets.
+    pub is_set: bool,
+    pub min_items: usize,
+    pub max_items: Option<usize>,
+    pub force_new: bool,
+    pub schema: Schema,
+}
+
+impl Block {
+    pub fn list(name: &'static str, schema: Schema) -> Block {
+        Block {
+            name,
+            is_set: false,
+            min_items: 0,
+            max_items: None,
+            force_new: false,
+            schema,
+        }
+    }
+    pub fn set(name: &'static str, schema: Schema) -> Block {
+        Block {
+            is_set: true,
+            ..Block::list(name, schema)
+        }
+    }
+    /// A block that may appear at most once (`vpc_config {}`, `timeouts {}`).
+    pub fn single(name: &'static str, schema: Schema) -> Block {
+        Block {
+            max_items: Some(1),
+            ..Block::list(name, schema)
+        }
+    }
+    pub fn required(mut self) -> Block {
+        self.min_items = self.min_items.max(1);
+        self
+    }
+    pub fn force_new(mut self) -> Block {
+        self.force_new = true;
+        self
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Schema {
+    pub attributes: Vec<Attribute>,
+    pub blocks: Vec<Block>,
+}
+
+impl Schema {
+    pub fn new(attributes: Vec<Attribute>, blocks: Vec<Block>) -> Schema {
+        Schema { attributes, blocks }
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    pub fn block(&self, name: &str) -> Option<&Block> {
+        self.blocks.iter().find(|b| b.name == name)
+    }
+
+    /// True for types that carry `tags` / `tags_all`, which the engine merges
+    /// with the provider's `default_tags`.
+    pub fn has_tags(&self) -> bool {
+        self.attribute("tags_all").is_some()
+    }
+
+    /// Names a user may write, for "did you mean" hints.
+    pub fn settable_names(&self) -> Vec<&'static str> {
+        self.attributes
+            .iter()
+            .filter(|a| a.user_settable())
+            .map(|a| a.name)
+            .chain(self.blocks.iter().map(|b| b.name))
+            .collect()
+    }
+
+    /// Brings a value into canonical form for comparison: each attribute
+    /// converted to its type, set blocks sorted.
+    pub fn normalize(&self, attrs: &Attrs) -> Attrs {
+        let mut out = attrs.clone();
+        for attr in &self.attributes {
+            if let Some(v) = out.get_mut(attr.name) {
+                if let Ok(converted) = attr.ty.convert(std::mem::take(v)) {
+                    *v = converted;
+                }
+            }
+        }
+        for block in &self.blocks {
+            if let Some(Value::List(items)) = out.get_mut(block.name) {
+                let normalized: Vec<Value> = items
+                    .iter()
+                    .map(|item| match item {
+                        Value::Map(m) => Value::Map(block.schema.normalize(m)),
+                        other => other.clone(),
+                    })
+                    .collect();
+                *items = normalized;
+                if block.is_set {
+                    let set = Value::List(std::mem::take(items)).into_set();
+                    if let Value::List(sorted) = set {
+                        *items = sorted;
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The schema every resource gets for Terraform's `tags` and `tags_all`.
+pub fn tag_attributes() -> Vec<Attribute> {
+    vec![
+        Attribute::optional("tags", Type::map_of(Type::String)),
+        Attribute::computed("tags_all", Type::map_of(Type::String)),
+    ]
+}

@@ -1,0 +1,311 @@
+//! The dynamic value model shared by the language, the plan, state and providers.
+//!
+//! A `Value` is what an HCL expression evaluates to and what an AWS attribute is
+//! read back as. `Unknown` stands for a value that is only known after apply; it
+//! may appear anywhere inside a collection during planning, and never in state.
+//! This module is pure data: no I/O, no knowledge of resources.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// An object or map value: attribute name → value, kept sorted so that
+/// comparisons and printed plans are deterministic.
+pub type Attrs = BTreeMap<String, Value>;
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum Value {
+    #[default]
+    Null,
+    /// Known only after apply; printed as `(known after apply)`.
+    Unknown,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    /// Lists, tuples and sets. Sets are kept sorted and deduplicated by
+    /// [`Value::into_set`], so equal sets compare equal.
+    List(Vec<Value>),
+    /// Maps and objects.
+    Map(Attrs),
+}
+
+impl Value {
+    pub fn string(s: impl Into<String>) -> Value {
+        Value::String(s.into())
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Unknown => "unknown",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Map(_) => "map",
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// True when neither this value nor anything inside it is unknown.
+    pub fn is_wholly_known(&self) -> bool {
+        match self {
+            Value::Unknown => false,
+            Value::List(items) => items.iter().all(Value::is_wholly_known),
+            Value::Map(map) => map.values().all(Value::is_wholly_known),
+            _ => true,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// A whole, non-negative number as an index or count.
+    pub fn as_index(&self) -> Option<usize> {
+        match self {
+            Value::Number(n) if *n >= 0.0 && n.fract() == 0.0 => Some(*n as usize),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> Option<&[Value]> {
+        match self {
+            Value::List(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&Attrs> {
+        match self {
+            Value::Map(map) => Some(map),
+            _ => None,
+        }
+    }
+
+    /// Attribute lookup on a map; `Null` when absent or not a map.
+    pub fn get(&self, key: &str) -> &Value {
+        static NULL: Value = Value::Null;
+        self.as_map().and_then(|m| m.get(key)).unwrap_or(&NULL)
+    }
+
+    /// Sorts and deduplicates a list so that it compares as a set.
+    pub fn into_set(self) -> Value {
+        match self {
+            Value::List(mut items) => {
+                items.sort_by(canonical_order);
+                items.dedup();
+                Value::List(items)
+            }
+            other => other,
+        }
+    }
+
+    /// The value as a string the way HCL converts primitives to strings
+    /// (numbers without a trailing `.0`, bools as `true`/`false`).
+    pub fn to_string_lossless(&self) -> Option<String> {
+        match self {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(format_number(*n)),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Converts to JSON for state files and `--json` output. Unknown values
+    /// become `null`; callers that must not see them check `is_wholly_known`.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null | Value::Unknown => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Number(n) => number_to_json(*n),
+            Value::String(s) => serde_json::Value::String(s.clone()),
+            Value::List(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
+            Value::Map(map) => serde_json::Value::Object(
+                map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
+            ),
+        }
+    }
+
+    pub fn from_json(json: &serde_json::Value) -> Value {
+        match json {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(0.0)),
+            serde_json::Value::String(s) => Value::String(s.clone()),
+            serde_json::Value::Array(items) => Value::List(items.iter().map(Value::from_json).collect()),
+            serde_json::Value::Object(map) => Value::Map(
+                map.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect(),
+            ),
+        }
+    }
+}
+
+fn number_to_json(n: f64) -> serde_json::Value {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        serde_json::Value::from(n as i64)
+    } else {
+        serde_json::Number::from_f64(n).map_or(serde_json::Value::Null, serde_json::Value::Number)
+    }
+}
+
+/// Formats a number the way Terraform prints it: whole numbers without a
+/// fractional part.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// A total order over values, used to canonicalise sets.
+pub fn canonical_order(a: &Value, b: &Value) -> std::cmp::Ordering {
+    a.to_json().to_string().cmp(&b.to_json().to_string())
+}
+
+impl fmt::Display for Value {
+    /// Renders the value in HCL syntax, as plans and `output` print it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Unknown => f.write_str("(known after apply)"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Number(n) => f.write_str(&format_number(*n)),
+            Value::String(s) => write!(f, "{}", serde_json::Value::String(s.clone())),
+            Value::List(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Map(map) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in map.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{k} = {v}")?;
+                }
+                f.write_str("}")
+            }
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::String(s.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::String(s)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(n: i64) -> Value {
+        Value::Number(n as f64)
+    }
+}
+
+impl From<i32> for Value {
+    fn from(n: i32) -> Value {
+        Value::Number(n as f64)
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Value {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+impl<T: Into<Value>> From<Vec<T>> for Value {
+    fn from(items: Vec<T>) -> Value {
+        Value::List(items.into_iter().map(Into::into).collect())
+    }
+}
+
+/// Typed access to arguments, as resource types read their planned values.
+pub trait AttrsExt {
+    fn str(&self, key: &str) -> Option<&str>;
+    fn bool(&self, key: &str) -> Option<bool>;
+    fn i64(&self, key: &str) -> Option<i64>;
+    /// A list or set of strings; empty when absent.
+    fn strings(&self, key: &str) -> Vec<String>;
+    /// A map of strings; empty when absent.
+    fn string_map(&self, key: &str) -> BTreeMap<String, String>;
+    /// The objects of a nested block; empty when absent.
+    fn blocks(&self, key: &str) -> Vec<&Attrs>;
+}
+
+impl AttrsExt for Attrs {
+    fn str(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Value::as_str)
+    }
+    fn bool(&self, key: &str) -> Option<bool> {
+        self.get(key).and_then(Value::as_bool)
+    }
+    fn i64(&self, key: &str) -> Option<i64> {
+        self.get(key).and_then(Value::as_f64).map(|n| n as i64)
+    }
+    fn strings(&self, key: &str) -> Vec<String> {
+        self.get(key)
+            .and_then(Value::as_list)
+            .map(|items| items.iter().filter_map(Value::to_string_lossless).collect())
+            .unwrap_or_default()
+    }
+    fn string_map(&self, key: &str) -> BTreeMap<String, String> {
+        self.get(key)
+            .and_then(Value::as_map)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.to_string_lossless()?)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    fn blocks(&self, key: &str) -> Vec<&Attrs> {
+        self.get(key)
+            .and_then(Value::as_list)
+            .map(|items| items.iter().filter_map(Value::as_map).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Builds an object from `(name, value)` pairs.
+pub fn attrs<const N: usize>(pairs: [(&str, Value); N]) -> Attrs {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}

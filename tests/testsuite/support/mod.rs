@@ -1,0 +1,5 @@
+//! Shared test support: the AWS emulator and helpers to run the real binary.
+
+pub mod emulator;
+
+pub use emulator::Emulator;
