@@ -178,6 +178,10 @@ pub struct Block {
     pub min_items: usize,
     pub max_items: Option<usize>,
     pub force_new: bool,
+    /// When the configuration has no blocks of this kind, the objects AWS has
+    /// are kept rather than removed (Terraform's "optional + computed" blocks,
+    /// e.g. a security group's `egress` or a route table's `route`).
+    pub computed_when_absent: bool,
     pub schema: Schema,
 }
 
@@ -189,6 +193,7 @@ impl Block {
             min_items: 0,
             max_items: None,
             force_new: false,
+            computed_when_absent: false,
             schema,
         }
     }
@@ -211,6 +216,10 @@ impl Block {
     }
     pub fn force_new(mut self) -> Block {
         self.force_new = true;
+        self
+    }
+    pub fn computed_when_absent(mut self) -> Block {
+        self.computed_when_absent = true;
         self
     }
 }

@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{ErrorKind, ProviderError};
 use crate::value::{Attrs, AttrsExt};
 
@@ -22,6 +23,21 @@ pub struct Timeouts {
 }
 
 impl Timeouts {
+    /// The `timeouts { create, update, delete }` block for a type's schema.
+    pub fn block() -> Block {
+        Block::single(
+            "timeouts",
+            Schema::new(
+                vec![
+                    Attribute::optional("create", Type::String),
+                    Attribute::optional("update", Type::String),
+                    Attribute::optional("delete", Type::String),
+                ],
+                vec![],
+            ),
+        )
+    }
+
     /// Reads `timeouts { create = "30m" ... }`, falling back to `defaults`.
     pub fn from_attrs(attrs: &Attrs, defaults: Timeouts) -> Timeouts {
         let block = attrs.blocks("timeouts");
