@@ -7,6 +7,7 @@
 //! step in `state`. `ops` strings these together for each command.
 //! See docs/ARCHITECTURE.md.
 
+pub mod addr;
 pub mod apply;
 pub mod cli;
 pub mod diag;

@@ -43,5 +43,7 @@ pub struct EvalContext<'a> {
 
 /// Evaluates an expression. Errors carry the span of the failing sub-expression.
 pub fn eval(_expr: &Expression, _ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
-    Err(Diagnostic::error("expression evaluation is not implemented yet"))
+    Err(Diagnostic::error(
+        "expression evaluation is not implemented yet",
+    ))
 }

@@ -118,8 +118,16 @@ impl Loader<'_> {
             match structure {
                 Structure::Attribute(attr) => {
                     let span = self.span(attr.span());
-                    self.error(format!("Unexpected argument {:?} at the top level", attr.key.as_str()), span)
-                        .hint = Some("arguments belong inside a block such as `resource` or `locals`".into());
+                    self.error(
+                        format!(
+                            "Unexpected argument {:?} at the top level",
+                            attr.key.as_str()
+                        ),
+                        span,
+                    )
+                    .hint = Some(
+                        "arguments belong inside a block such as `resource` or `locals`".into(),
+                    );
                 }
                 Structure::Block(block) => self.top_level_block(block),
             }
@@ -183,11 +191,14 @@ impl Loader<'_> {
             };
             match inner.ident.as_str() {
                 "backend" => {
-                    let Some(labels) = self.labels(&inner, &["type"]) else { continue };
+                    let Some(labels) = self.labels(&inner, &["type"]) else {
+                        continue;
+                    };
                     let kind = labels[0].to_string();
                     let span = self.header_span(&inner);
                     if !matches!(kind.as_str(), "local" | "s3") {
-                        self.error(format!("Unsupported backend {kind:?}"), Some(span.clone())).hint =
+                        self.error(format!("Unsupported backend {kind:?}"), Some(span.clone()))
+                            .hint =
                             Some("terrane supports the \"local\" and \"s3\" backends".into());
                     }
                     if self.config.backend.is_some() {
@@ -203,18 +214,23 @@ impl Loader<'_> {
                 "required_providers" | "cloud" => {}
                 other => {
                     let span = self.header_span(&inner);
-                    self.error(format!("Unsupported block {other:?} in terraform block"), Some(span));
+                    self.error(
+                        format!("Unsupported block {other:?} in terraform block"),
+                        Some(span),
+                    );
                 }
             }
         }
     }
 
     fn provider(&mut self, block: Block) {
-        let Some(labels) = self.labels(&block, &["name"]) else { return };
+        let Some(labels) = self.labels(&block, &["name"]) else {
+            return;
+        };
         let span = self.header_span(&block);
         if labels[0] != "aws" {
-            self.error(format!("Unsupported provider {:?}", labels[0]), Some(span)).hint =
-                Some("terrane provisions AWS only: provider \"aws\"".into());
+            self.error(format!("Unsupported provider {:?}", labels[0]), Some(span))
+                .hint = Some("terrane provisions AWS only: provider \"aws\"".into());
             return;
         }
         for structure in block.body.iter() {
@@ -223,20 +239,27 @@ impl Loader<'_> {
                     let key = attr.key.as_str();
                     if !PROVIDER_ARGUMENTS.contains(&key) && !PROVIDER_IGNORED.contains(&key) {
                         let span = self.span(attr.key.span());
-                        self.error(format!("Unsupported argument {key:?} in provider \"aws\""), span);
+                        self.error(
+                            format!("Unsupported argument {key:?} in provider \"aws\""),
+                            span,
+                        );
                     }
                 }
                 Structure::Block(inner) => {
                     let key = inner.ident.as_str();
                     if !PROVIDER_BLOCKS.contains(&key) && !PROVIDER_IGNORED.contains(&key) {
                         let span = self.header_span(inner);
-                        self.error(format!("Unsupported block {key:?} in provider \"aws\""), Some(span));
+                        self.error(
+                            format!("Unsupported block {key:?} in provider \"aws\""),
+                            Some(span),
+                        );
                     }
                 }
             }
         }
         if self.config.provider.is_some() {
-            self.error("Duplicate provider \"aws\" block", Some(span.clone())).hint =
+            self.error("Duplicate provider \"aws\" block", Some(span.clone()))
+                .hint =
                 Some("provider aliases are not supported; keep one provider \"aws\" block".into());
         }
         self.config.provider = Some(Provider {
@@ -247,7 +270,9 @@ impl Loader<'_> {
     }
 
     fn variable(&mut self, block: Block) {
-        let Some(labels) = self.labels(&block, &["name"]) else { return };
+        let Some(labels) = self.labels(&block, &["name"]) else {
+            return;
+        };
         let name = labels[0].to_string();
         let span = self.header_span(&block);
         let mut variable = Variable {
@@ -272,17 +297,28 @@ impl Loader<'_> {
                         },
                         "default" => variable.default = Some(self.expr(attr.value)),
                         "description" => variable.description = literal_string(&attr.value),
-                        "sensitive" => variable.sensitive = literal_bool(&attr.value).unwrap_or(false),
+                        "sensitive" => {
+                            variable.sensitive = literal_bool(&attr.value).unwrap_or(false)
+                        }
                         "nullable" | "ephemeral" => {}
                         other => {
-                            self.error(format!("Unsupported argument {other:?} in variable block"), key_span);
+                            self.error(
+                                format!("Unsupported argument {other:?} in variable block"),
+                                key_span,
+                            );
                         }
                     }
                 }
                 Structure::Block(inner) if inner.ident.as_str() == "validation" => {}
                 Structure::Block(inner) => {
                     let span = self.header_span(&inner);
-                    self.error(format!("Unsupported block {:?} in variable block", inner.ident.as_str()), Some(span));
+                    self.error(
+                        format!(
+                            "Unsupported block {:?} in variable block",
+                            inner.ident.as_str()
+                        ),
+                        Some(span),
+                    );
                 }
             }
         }
@@ -293,7 +329,9 @@ impl Loader<'_> {
         for structure in block.body.into_iter() {
             match structure {
                 Structure::Attribute(attr) => {
-                    let span = self.span(attr.key.span()).expect("parsed attributes have spans");
+                    let span = self
+                        .span(attr.key.span())
+                        .expect("parsed attributes have spans");
                     self.config.locals.push(Local {
                         name: attr.key.as_str().to_string(),
                         value: self.expr(attr.value),
@@ -309,7 +347,9 @@ impl Loader<'_> {
     }
 
     fn output(&mut self, block: Block) {
-        let Some(labels) = self.labels(&block, &["name"]) else { return };
+        let Some(labels) = self.labels(&block, &["name"]) else {
+            return;
+        };
         let name = labels[0].to_string();
         let span = self.header_span(&block);
         let mut value = None;
@@ -324,12 +364,21 @@ impl Loader<'_> {
                     "depends_on" | "ephemeral" => {}
                     other => {
                         let span = self.span(attr.key.span());
-                        self.error(format!("Unsupported argument {other:?} in output block"), span);
+                        self.error(
+                            format!("Unsupported argument {other:?} in output block"),
+                            span,
+                        );
                     }
                 },
                 Structure::Block(inner) => {
                     let span = self.header_span(&inner);
-                    self.error(format!("Unsupported block {:?} in output block", inner.ident.as_str()), Some(span));
+                    self.error(
+                        format!(
+                            "Unsupported block {:?} in output block",
+                            inner.ident.as_str()
+                        ),
+                        Some(span),
+                    );
                 }
             }
         }
@@ -342,14 +391,16 @@ impl Loader<'_> {
                 span,
             }),
             None => {
-                self.error(format!("Output {name:?} has no `value`"), Some(span)).hint =
-                    Some("add `value = <expression>`".into());
+                self.error(format!("Output {name:?} has no `value`"), Some(span))
+                    .hint = Some("add `value = <expression>`".into());
             }
         }
     }
 
     fn resource(&mut self, block: Block, mode: Mode) {
-        let Some(labels) = self.labels(&block, &["type", "name"]) else { return };
+        let Some(labels) = self.labels(&block, &["type", "name"]) else {
+            return;
+        };
         let (type_name, name) = (labels[0].to_string(), labels[1].to_string());
         let span = self.header_span(&block);
         let type_span = self.span(block.labels[0].span());
@@ -401,12 +452,15 @@ impl Loader<'_> {
                     }
                     "dynamic" => {
                         let span = self.header_span(&inner);
-                        self.error("`dynamic` blocks are not supported yet", Some(span)).hint =
-                            Some("write the nested blocks out one by one".into());
+                        self.error("`dynamic` blocks are not supported yet", Some(span))
+                            .hint = Some("write the nested blocks out one by one".into());
                     }
                     "provisioner" | "connection" => {
                         let span = self.header_span(&inner);
-                        self.error(format!("`{}` blocks are not supported", inner.ident.as_str()), Some(span));
+                        self.error(
+                            format!("`{}` blocks are not supported", inner.ident.as_str()),
+                            Some(span),
+                        );
                     }
                     _ => resource.body.push(inner),
                 },
@@ -414,11 +468,17 @@ impl Loader<'_> {
         }
         if resource.count.is_some() && resource.for_each.is_some() {
             let span = resource.for_each.as_ref().and_then(Expr::span);
-            self.error("`count` and `for_each` cannot both be set", span).hint =
-                Some("use one of them to repeat a resource".into());
+            self.error("`count` and `for_each` cannot both be set", span)
+                .hint = Some("use one of them to repeat a resource".into());
         }
         if let Some(schema) = schema {
-            check_body(self.file, &resource.body, schema, &resource.span, self.diags);
+            check_body(
+                self.file,
+                &resource.body,
+                schema,
+                &resource.span,
+                self.diags,
+            );
         }
         self.config.resources.push(resource);
     }
@@ -432,8 +492,8 @@ impl Loader<'_> {
             }
             other => {
                 let span = self.span(other.span());
-                self.error("`depends_on` must be a list of references", span).hint =
-                    Some("for example: depends_on = [aws_internet_gateway.main]".into());
+                self.error("`depends_on` must be a list of references", span)
+                    .hint = Some("for example: depends_on = [aws_internet_gateway.main]".into());
             }
         }
     }
@@ -449,7 +509,9 @@ impl Loader<'_> {
                 "create_before_destroy" => {
                     lifecycle.create_before_destroy = literal_bool(&attr.value).unwrap_or(false)
                 }
-                "prevent_destroy" => lifecycle.prevent_destroy = literal_bool(&attr.value).unwrap_or(false),
+                "prevent_destroy" => {
+                    lifecycle.prevent_destroy = literal_bool(&attr.value).unwrap_or(false)
+                }
                 "ignore_changes" => {
                     if let Expression::Array(items) = &attr.value {
                         lifecycle.ignore_changes = items
@@ -464,7 +526,10 @@ impl Loader<'_> {
                 "replace_triggered_by" => {}
                 other => {
                     let span = self.span(attr.key.span());
-                    self.error(format!("Unsupported argument {other:?} in lifecycle block"), span);
+                    self.error(
+                        format!("Unsupported argument {other:?} in lifecycle block"),
+                        span,
+                    );
                 }
             }
         }
@@ -474,7 +539,13 @@ impl Loader<'_> {
 
 /// Checks a resource body against its schema: unknown and computed-only
 /// arguments, missing required ones, and the number of nested blocks.
-fn check_body(file: FileId, body: &Body, schema: &Schema, block_span: &Span, diags: &mut Diagnostics) {
+fn check_body(
+    file: FileId,
+    body: &Body,
+    schema: &Schema,
+    block_span: &Span,
+    diags: &mut Diagnostics,
+) {
     let span = |r: Option<std::ops::Range<usize>>| r.map(|r| Span::new(file, r));
     for structure in body.iter() {
         match structure {
@@ -483,16 +554,20 @@ fn check_body(file: FileId, body: &Body, schema: &Schema, block_span: &Span, dia
                 match schema.attribute(key) {
                     Some(a) if a.user_settable() => {}
                     Some(_) => diags.push(
-                        Diagnostic::error(format!("Argument {key:?} is computed by AWS and cannot be set"))
-                            .with_span(span(attr.key.span()))
-                            .with_hint("remove it; it can still be referenced"),
+                        Diagnostic::error(format!(
+                            "Argument {key:?} is computed by AWS and cannot be set"
+                        ))
+                        .with_span(span(attr.key.span()))
+                        .with_hint("remove it; it can still be referenced"),
                     ),
                     None if schema.block(key).is_some() => diags.push(
                         Diagnostic::error(format!("{key:?} is a block, not an argument"))
                             .with_span(span(attr.key.span()))
                             .with_hint(format!("write it as `{key} {{ ... }}`")),
                     ),
-                    None => diags.push(unknown_name("argument", key, span(attr.key.span()), schema)),
+                    None => {
+                        diags.push(unknown_name("argument", key, span(attr.key.span()), schema))
+                    }
                 }
             }
             Structure::Block(block) => {
@@ -507,13 +582,20 @@ fn check_body(file: FileId, body: &Body, schema: &Schema, block_span: &Span, dia
                             .with_span(span(block.ident.span()))
                             .with_hint(format!("write it as `{key} = ...`")),
                     ),
-                    None => diags.push(unknown_name("block type", key, span(block.ident.span()), schema)),
+                    None => diags.push(unknown_name(
+                        "block type",
+                        key,
+                        span(block.ident.span()),
+                        schema,
+                    )),
                 }
             }
         }
     }
     for attr in &schema.attributes {
-        if attr.presence == crate::provider::schema::Presence::Required && !body.has_attribute(attr.name) {
+        if attr.presence == crate::provider::schema::Presence::Required
+            && !body.has_attribute(attr.name)
+        {
             diags.push(
                 Diagnostic::error(format!("Missing required argument {:?}", attr.name))
                     .with_span(Some(block_span.clone()))
@@ -531,7 +613,10 @@ fn check_body(file: FileId, body: &Body, schema: &Schema, block_span: &Span, dia
         }
         if let Some(max) = nested.max_items {
             if count > max {
-                let extra = body.get_blocks(nested.name).nth(max).and_then(|b| b.ident.span());
+                let extra = body
+                    .get_blocks(nested.name)
+                    .nth(max)
+                    .and_then(|b| b.ident.span());
                 diags.push(
                     Diagnostic::error(format!(
                         "Too many {:?} blocks: at most {max} allowed",
@@ -560,9 +645,24 @@ fn check_duplicates(config: &Config, diags: &mut Diagnostics) {
         .resources
         .iter()
         .map(|r| (format!("resource {}", r.address()), &r.span))
-        .chain(config.variables.iter().map(|v| (format!("variable {:?}", v.name), &v.span)))
-        .chain(config.locals.iter().map(|l| (format!("local value {:?}", l.name), &l.span)))
-        .chain(config.outputs.iter().map(|o| (format!("output {:?}", o.name), &o.span)));
+        .chain(
+            config
+                .variables
+                .iter()
+                .map(|v| (format!("variable {:?}", v.name), &v.span)),
+        )
+        .chain(
+            config
+                .locals
+                .iter()
+                .map(|l| (format!("local value {:?}", l.name), &l.span)),
+        )
+        .chain(
+            config
+                .outputs
+                .iter()
+                .map(|o| (format!("output {:?}", o.name), &o.span)),
+        );
     for (key, span) in named {
         if let Some(first) = seen.insert(key.clone(), span) {
             diags.push(

@@ -8,6 +8,7 @@
 pub mod config;
 pub mod eval;
 pub mod load;
+pub mod references;
 pub mod types;
 
 pub use config::*;

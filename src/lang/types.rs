@@ -33,6 +33,8 @@ pub fn parse_type(expr: &Expression) -> Result<Type, String> {
                 other => Err(format!("unknown type constructor {other:?}")),
             }
         }
-        _ => Err("expected a type such as string, number, bool, list(string) or map(string)".into()),
+        _ => {
+            Err("expected a type such as string, number, bool, list(string) or map(string)".into())
+        }
     }
 }

@@ -51,8 +51,11 @@ pub trait ResourceType: Send + Sync {
         aws: &AwsContext,
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError>;
-    async fn create(&self, aws: &AwsContext, req: &CreateRequest<'_>)
-    -> Result<String, ProviderError>;
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError>;
     async fn update(
         &self,
         aws: &AwsContext,
@@ -72,11 +75,17 @@ pub trait DataSourceType: Send + Sync {
 }
 
 pub fn resource_type(name: &str) -> Option<&'static dyn ResourceType> {
-    aws::RESOURCE_TYPES.iter().copied().find(|t| t.type_name() == name)
+    aws::RESOURCE_TYPES
+        .iter()
+        .copied()
+        .find(|t| t.type_name() == name)
 }
 
 pub fn data_source_type(name: &str) -> Option<&'static dyn DataSourceType> {
-    aws::DATA_SOURCE_TYPES.iter().copied().find(|t| t.type_name() == name)
+    aws::DATA_SOURCE_TYPES
+        .iter()
+        .copied()
+        .find(|t| t.type_name() == name)
 }
 
 pub fn resource_type_names() -> Vec<&'static str> {
@@ -84,7 +93,10 @@ pub fn resource_type_names() -> Vec<&'static str> {
 }
 
 pub fn data_source_type_names() -> Vec<&'static str> {
-    aws::DATA_SOURCE_TYPES.iter().map(|t| t.type_name()).collect()
+    aws::DATA_SOURCE_TYPES
+        .iter()
+        .map(|t| t.type_name())
+        .collect()
 }
 
 /// The few classes of AWS failure the engine treats differently.

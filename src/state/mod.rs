@@ -1,1 +1,212 @@
-//! (being written)
+//! State: what terrane has created, and where that record is kept.
+//!
+//! The model is a serialisable value (`State`) with a lineage fixed at
+//! creation and a serial that grows with every write. Pending operations are
+//! recorded before a create starts, so a run killed mid-create leaves a trace.
+//! Backends store it atomically and lock it; this module and `provider` are the
+//! only ones that do I/O against storage. It never prints.
+
+mod local;
+mod lock;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use local::LocalBackend;
+pub use lock::LockInfo;
+
+use crate::value::{Attrs, Value};
+
+/// The state format this binary reads and writes.
+pub const FORMAT_VERSION: u64 = 1;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct State {
+    pub format_version: u64,
+    pub terrane_version: String,
+    /// Increases by one on every write.
+    pub serial: u64,
+    /// A UUID fixed when the state was first created; a state with another
+    /// lineage belongs to another stack.
+    pub lineage: String,
+    #[serde(default)]
+    pub outputs: BTreeMap<String, OutputState>,
+    #[serde(default)]
+    pub resources: Vec<ResourceState>,
+    /// Operations started but not known to have finished.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<PendingOperation>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct OutputState {
+    pub value: Value,
+    #[serde(default)]
+    pub sensitive: bool,
+}
+
+/// One managed resource instance.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ResourceState {
+    /// e.g. `aws_subnet.public[0]`
+    pub address: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub id: String,
+    pub attributes: Attrs,
+    /// Addresses of the resources this one depended on when it was last
+    /// applied; deletions run in the reverse of this order.
+    #[serde(default)]
+    pub dependencies: Vec<String>,
+}
+
+/// An operation recorded before it starts. A create that is still pending on
+/// the next run was interrupted: the object may exist in AWS, tagged with
+/// `terrane:address`, without being in `resources`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PendingOperation {
+    pub address: String,
+    pub operation: String,
+    pub client_token: String,
+    pub started_at: String,
+}
+
+impl State {
+    pub fn new() -> State {
+        State {
+            format_version: FORMAT_VERSION,
+            terrane_version: env!("CARGO_PKG_VERSION").to_string(),
+            serial: 0,
+            lineage: uuid::Uuid::new_v4().to_string(),
+            outputs: BTreeMap::new(),
+            resources: Vec::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    pub fn resource(&self, address: &str) -> Option<&ResourceState> {
+        self.resources.iter().find(|r| r.address == address)
+    }
+
+    /// Inserts or replaces the instance at `resource.address`, keeping the
+    /// list sorted by address so state files diff cleanly.
+    pub fn upsert(&mut self, resource: ResourceState) {
+        self.remove(&resource.address);
+        let at = self
+            .resources
+            .partition_point(|r| r.address < resource.address);
+        self.resources.insert(at, resource);
+    }
+
+    pub fn remove(&mut self, address: &str) -> Option<ResourceState> {
+        let at = self.resources.iter().position(|r| r.address == address)?;
+        Some(self.resources.remove(at))
+    }
+
+    /// Parses a state file, refusing formats newer than this binary's.
+    pub fn from_json(text: &str) -> Result<State, StateError> {
+        #[derive(Deserialize)]
+        struct Header {
+            format_version: Option<u64>,
+        }
+        let header: Header =
+            serde_json::from_str(text).map_err(|e| StateError::Corrupt(e.to_string()))?;
+        match header.format_version {
+            Some(v) if v > FORMAT_VERSION => Err(StateError::NewerFormat(v)),
+            Some(_) => serde_json::from_str(text).map_err(|e| StateError::Corrupt(e.to_string())),
+            None => Err(StateError::Corrupt("missing `format_version`".into())),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("state serialises");
+        text.push('\n');
+        text
+    }
+}
+
+impl Default for State {
+    fn default() -> State {
+        State::new()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot access state at {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the state is not valid: {0}")]
+    Corrupt(String),
+    #[error(
+        "the state has format version {0}, newer than this terrane understands ({FORMAT_VERSION})"
+    )]
+    NewerFormat(u64),
+    #[error("the state is locked by {} since {} (operation: {}, lock ID {})", .0.who, .0.created, .0.operation, .0.id)]
+    Locked(LockInfo),
+    #[error(
+        "the state changed since it was read (now lineage {lineage}, serial {serial}); refusing to overwrite it"
+    )]
+    Conflict { lineage: String, serial: u64 },
+    #[error("the lock ID {given} does not match the lock held ({held})")]
+    WrongLockId { given: String, held: String },
+    #[error("the state is not locked")]
+    NotLocked,
+}
+
+impl StateError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            StateError::Locked(info) => Some(format!(
+                "wait for that run to finish; if it died, run `terrane force-unlock {}`",
+                info.id
+            )),
+            StateError::NewerFormat(_) => Some("upgrade terrane to read this state".into()),
+            StateError::Conflict { .. } => {
+                Some("another run wrote the state; run plan again to see its result".into())
+            }
+            StateError::Corrupt(_) => Some(
+                "the state file was not changed; restore it from its .backup copy or from version history".into(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_newer_format_and_corrupt_text() {
+        let newer = r#"{"format_version": 99, "serial": 1, "lineage": "x"}"#;
+        assert!(matches!(
+            State::from_json(newer),
+            Err(StateError::NewerFormat(99))
+        ));
+        let truncated = &State::new().to_json()[..20];
+        assert!(matches!(
+            State::from_json(truncated),
+            Err(StateError::Corrupt(_))
+        ));
+    }
+
+    #[test]
+    fn upsert_keeps_addresses_sorted_and_unique() {
+        let mut state = State::new();
+        for address in ["b.x", "a.x", "b.x"] {
+            state.upsert(ResourceState {
+                address: address.into(),
+                type_name: "t".into(),
+                id: "i".into(),
+                attributes: Attrs::new(),
+                dependencies: vec![],
+            });
+        }
+        let addresses: Vec<_> = state.resources.iter().map(|r| r.address.as_str()).collect();
+        assert_eq!(addresses, ["a.x", "b.x"]);
+    }
+}

@@ -56,7 +56,12 @@ pub fn classify(code: &str) -> ErrorKind {
         "Duplicate",
         "OptimisticLock",
     ];
-    const VALIDATION: &[&str] = &["InvalidParameter", "Validation", "Malformed", "InvalidInput"];
+    const VALIDATION: &[&str] = &[
+        "InvalidParameter",
+        "Validation",
+        "Malformed",
+        "InvalidInput",
+    ];
     let matches = |patterns: &[&str]| patterns.iter().any(|p| code.contains(p));
     if matches(NOT_FOUND) {
         ErrorKind::NotFound

@@ -17,8 +17,14 @@ pub const SYSTEM_TAG_PREFIX: &str = "terrane:";
 /// `terrane:address`.
 pub fn create_tags(aws: &AwsContext, req: &CreateRequest<'_>) -> BTreeMap<String, String> {
     let mut tags = req.planned.string_map("tags_all");
-    tags.insert(format!("{SYSTEM_TAG_PREFIX}stack"), aws.settings.stack.clone());
-    tags.insert(format!("{SYSTEM_TAG_PREFIX}address"), req.address.to_string());
+    tags.insert(
+        format!("{SYSTEM_TAG_PREFIX}stack"),
+        aws.settings.stack.clone(),
+    );
+    tags.insert(
+        format!("{SYSTEM_TAG_PREFIX}address"),
+        req.address.to_string(),
+    );
     tags
 }
 

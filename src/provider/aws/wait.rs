@@ -77,7 +77,10 @@ where
         if elapsed >= timeout {
             return Err(ProviderError::new(
                 ErrorKind::Timeout,
-                format!("timed out after {} waiting for {what}", humantime::format_duration(timeout)),
+                format!(
+                    "timed out after {} waiting for {what}",
+                    humantime::format_duration(timeout)
+                ),
             ));
         }
         tokio::time::sleep(interval.min(timeout - elapsed)).await;

@@ -105,9 +105,11 @@ impl Emulator {
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(REGION))
             .endpoint_url(self.endpoint())
-            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
-                Credentials::for_tests(),
-            ))
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(
+                    Credentials::for_tests(),
+                ),
+            )
             .build()
     }
 
@@ -121,7 +123,13 @@ impl Emulator {
         std::fs::read_to_string(&self.log_path)
             .unwrap_or_default()
             .lines()
-            .filter(|l| l.contains("\"POST ") || l.contains("\"GET ") || l.contains("\"PUT ") || l.contains("\"DELETE ") || l.contains("\"HEAD "))
+            .filter(|l| {
+                l.contains("\"POST ")
+                    || l.contains("\"GET ")
+                    || l.contains("\"PUT ")
+                    || l.contains("\"DELETE ")
+                    || l.contains("\"HEAD ")
+            })
             .filter(|l| !l.contains("/moto-api/"))
             .count()
     }
