@@ -1,1 +1,457 @@
-//! (being written)
+//! Applying a plan: every step starts as soon as the steps it depends on are
+//! done (not level by level), at most `parallelism` at once.
+//!
+//! State is saved after every completed step, and a create is recorded as
+//! pending before it starts, so nothing done is forgotten and an interrupted
+//! create leaves a trace. On a failure or an interrupt, no new step starts;
+//! steps in flight finish and are saved. Progress is reported as [`Event`]s;
+//! this module never prints.
+
+pub mod steps;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use petgraph::Direction;
+use petgraph::visit::EdgeRef;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::addr::InstanceKey;
+use crate::graph::Node;
+use crate::lang::Config;
+use crate::lang::eval::FileReader;
+use crate::lang::evaluator::Evaluator;
+use crate::plan::diff::{ID, derive_tags, proposed};
+use crate::plan::{Plan, ResourceChange};
+use crate::provider::{self, AwsContext, CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::state::{OutputState, PendingOperation, ResourceState, State, StateError};
+use crate::value::{Attrs, Value};
+pub use steps::{Op, Step};
+
+/// Progress, for the command line to show.
+#[derive(Debug)]
+pub enum Event<'a> {
+    Started { address: &'a str, op: Op },
+    Finished { address: &'a str, op: Op, elapsed: Duration, id: Option<&'a str> },
+    Failed { address: &'a str, op: Op, error: &'a str },
+    Stopping { reason: &'a str },
+}
+
+/// Where state goes after every step.
+pub trait StateSink: Sync {
+    fn save(&self, state: &State) -> Result<(), StateError>;
+}
+
+pub struct ApplyRequest<'a> {
+    pub config: &'a Config,
+    pub graph: &'a crate::graph::Graph,
+    pub plan: &'a Plan,
+    pub variables: BTreeMap<String, Value>,
+    pub data: BTreeMap<usize, Value>,
+    pub files: &'a dyn FileReader,
+    pub default_tags: BTreeMap<String, String>,
+    pub aws: Arc<AwsContext>,
+    pub parallelism: usize,
+    /// Becomes true when the run should stop (Ctrl-C).
+    pub interrupt: watch::Receiver<bool>,
+    pub sink: &'a dyn StateSink,
+    pub on_event: &'a (dyn Fn(Event<'_>) + Sync),
+}
+
+#[derive(Debug)]
+pub struct Failure {
+    pub address: String,
+    pub message: String,
+}
+
+pub struct ApplyOutcome {
+    pub state: State,
+    pub failures: Vec<Failure>,
+    pub interrupted: bool,
+}
+
+/// How long a delete keeps retrying while AWS reports the object in use
+/// (e.g. a subnet whose NAT gateway's network interface is still detaching).
+const CONFLICT_RETRY_LIMIT: Duration = Duration::from_secs(300);
+/// Attempts to read a just-created object back (EC2 is eventually consistent).
+const READ_BACK_ATTEMPTS: u32 = 6;
+
+/// What a finished step reports back to the scheduler.
+struct StepResult {
+    step: usize,
+    outcome: Result<Option<Attrs>, ProviderError>,
+    elapsed: Duration,
+}
+
+pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
+    let graph = steps::build(req.plan);
+    let mut evaluator = Evaluator::new(req.config, req.files, req.variables.clone());
+    seed_evaluator(&req, &state, &mut evaluator);
+
+    let mut waiting: Vec<usize> = graph
+        .node_indices()
+        .map(|n| graph.edges_directed(n, Direction::Incoming).count())
+        .collect();
+    let mut ready: Vec<usize> = (0..waiting.len()).filter(|&i| waiting[i] == 0).collect();
+    ready.reverse(); // pop() then takes steps in plan (address) order
+    let mut running: JoinSet<StepResult> = JoinSet::new();
+    let mut failures = Vec::new();
+    let mut interrupt = req.interrupt.clone();
+    let mut interrupted = *interrupt.borrow();
+    let mut stopping = interrupted;
+
+    loop {
+        while !stopping && running.len() < req.parallelism.max(1) {
+            let Some(index) = ready.pop() else { break };
+            let step = graph[petgraph::graph::NodeIndex::new(index)];
+            let change = &req.plan.resource_changes[step.change];
+            match start_step(&req, &mut evaluator, &mut state, step, change) {
+                Ok(task) => {
+                    (req.on_event)(Event::Started {
+                        address: &change.address,
+                        op: step.op,
+                    });
+                    running.spawn(async move {
+                        let started = Instant::now();
+                        let outcome = task.await;
+                        StepResult {
+                            step: index,
+                            outcome,
+                            elapsed: started.elapsed(),
+                        }
+                    });
+                }
+                Err(message) => {
+                    (req.on_event)(Event::Failed {
+                        address: &change.address,
+                        op: step.op,
+                        error: &message,
+                    });
+                    failures.push(Failure {
+                        address: change.address.clone(),
+                        message,
+                    });
+                    stopping = true;
+                }
+            }
+        }
+        if running.is_empty() {
+            break;
+        }
+        tokio::select! {
+            joined = running.join_next() => {
+                let Some(joined) = joined else { continue };
+                let result = match joined {
+                    Ok(result) => result,
+                    Err(panic) => {
+                        failures.push(Failure { address: "(internal)".into(), message: format!("a task failed: {panic}") });
+                        stopping = true;
+                        continue;
+                    }
+                };
+                let node = petgraph::graph::NodeIndex::new(result.step);
+                let step = graph[node];
+                let change = &req.plan.resource_changes[step.change];
+                match finish_step(&req, &mut evaluator, &mut state, step, change, result.outcome) {
+                    Ok(id) => {
+                        (req.on_event)(Event::Finished { address: &change.address, op: step.op, elapsed: result.elapsed, id: id.as_deref() });
+                        for edge in graph.edges_directed(node, Direction::Outgoing) {
+                            let next = edge.target().index();
+                            waiting[next] -= 1;
+                            if waiting[next] == 0 {
+                                ready.push(next);
+                            }
+                        }
+                    }
+                    Err(message) => {
+                        (req.on_event)(Event::Failed { address: &change.address, op: step.op, error: &message });
+                        failures.push(Failure { address: change.address.clone(), message });
+                        if !stopping {
+                            (req.on_event)(Event::Stopping { reason: "a step failed; waiting for steps in flight" });
+                        }
+                        stopping = true;
+                    }
+                }
+            }
+            changed = interrupt.changed(), if !interrupted => {
+                if changed.is_ok() && *interrupt.borrow() {
+                    interrupted = true;
+                    stopping = true;
+                    (req.on_event)(Event::Stopping { reason: "interrupt received; waiting for steps in flight to finish" });
+                }
+            }
+        }
+    }
+
+    if failures.is_empty() && !interrupted {
+        state.outputs = final_outputs(&req, &mut evaluator);
+        if let Err(e) = save(&req, &mut state) {
+            failures.push(Failure {
+                address: "(state)".into(),
+                message: e.to_string(),
+            });
+        }
+    }
+    ApplyOutcome {
+        state,
+        failures,
+        interrupted,
+    }
+}
+
+fn save(req: &ApplyRequest<'_>, state: &mut State) -> Result<(), StateError> {
+    state.serial += 1;
+    req.sink.save(state)
+}
+
+/// Resource values as they stand before anything runs: unchanged instances
+/// from state, the rest as planned.
+fn seed_evaluator(req: &ApplyRequest<'_>, state: &State, evaluator: &mut Evaluator<'_>) {
+    for (&index, value) in &req.data {
+        evaluator.set_instance(index, InstanceKey::None, value.clone());
+    }
+    for change in &req.plan.resource_changes {
+        let Some(index) = change.resource else { continue };
+        let value = match state.resource(&change.address) {
+            Some(current) if change.action == crate::plan::Action::NoOp => Value::Map(current.attributes.clone()),
+            _ => change.after.clone().map_or(Value::Unknown, Value::Map),
+        };
+        evaluator.set_instance(index, change.addr.key.clone(), value);
+    }
+}
+
+/// Re-evaluates every local with the values known now.
+fn refresh_locals(req: &ApplyRequest<'_>, evaluator: &mut Evaluator<'_>) {
+    for node in &req.graph.order {
+        if let Node::Local(i) = node {
+            // An error here concerns a local this step may not even use; the
+            // step's own evaluation reports what matters to it.
+            let _ = evaluator.eval_local(*i);
+        }
+    }
+}
+
+type StepFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<Attrs>, ProviderError>> + Send>>;
+
+/// Prepares a step in the scheduler (evaluation, pending record) and returns
+/// the AWS work to run concurrently.
+fn start_step(
+    req: &ApplyRequest<'_>,
+    evaluator: &mut Evaluator<'_>,
+    state: &mut State,
+    step: Step,
+    change: &ResourceChange,
+) -> Result<StepFuture, String> {
+    let resource_type = provider::resource_type(&change.type_name)
+        .ok_or_else(|| format!("unsupported resource type {:?}", change.type_name))?;
+    let aws = req.aws.clone();
+    let address = change.address.clone();
+    match step.op {
+        Op::Delete => {
+            let prior = state
+                .resource(&change.address)
+                .map(|r| r.attributes.clone())
+                .or_else(|| change.before.clone())
+                .ok_or_else(|| format!("{} is not in state", change.address))?;
+            Ok(Box::pin(async move {
+                retry(|| resource_type.delete(&aws, &prior), CONFLICT_RETRY_LIMIT).await?;
+                Ok(None)
+            }))
+        }
+        Op::Create | Op::Update => {
+            let planned = final_values(req, evaluator, step, change, state)?;
+            if step.op == Op::Update {
+                let prior = state
+                    .resource(&change.address)
+                    .map(|r| r.attributes.clone())
+                    .ok_or_else(|| format!("{} is not in state", change.address))?;
+                let id = prior.get(ID).and_then(Value::as_str).unwrap_or_default().to_string();
+                return Ok(Box::pin(async move {
+                    retry(|| resource_type.update(&aws, &prior, &planned), Duration::ZERO).await?;
+                    read_back(resource_type, &aws, &id).await.map(Some)
+                }));
+            }
+            let client_token = uuid::Uuid::new_v4().to_string();
+            state.pending.retain(|p| p.address != change.address);
+            state.pending.push(PendingOperation {
+                address: change.address.clone(),
+                operation: "create".into(),
+                client_token: client_token.clone(),
+                started_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            });
+            save(req, state).map_err(|e| format!("could not record the pending create in state: {e}"))?;
+            Ok(Box::pin(async move {
+                let request = CreateRequest {
+                    planned: &planned,
+                    address: &address,
+                    client_token: &client_token,
+                };
+                let id = resource_type.create(&aws, &request).await?;
+                read_back(resource_type, &aws, &id).await.map(Some)
+            }))
+        }
+    }
+}
+
+/// The arguments to send: the configuration evaluated now that everything it
+/// depends on is applied.
+fn final_values(
+    req: &ApplyRequest<'_>,
+    evaluator: &mut Evaluator<'_>,
+    step: Step,
+    change: &ResourceChange,
+    state: &State,
+) -> Result<Attrs, String> {
+    let index = change.resource.ok_or("no configuration for this resource")?;
+    let schema = provider::resource_type(&change.type_name)
+        .ok_or("unsupported resource type")?
+        .schema();
+    refresh_locals(req, evaluator);
+    let instance = evaluator
+        .expand(index)
+        .map_err(|d| d.summary)?
+        .into_iter()
+        .find(|i| i.key == change.addr.key)
+        .ok_or("the instance is no longer in the configuration")?;
+    let config = evaluator.eval_instance(index, &instance, schema).map_err(|diags| {
+        diags
+            .iter()
+            .map(|d| format!("{}{}", d.summary, d.detail.as_deref().map(|x| format!(": {x}")).unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    let prior = match step.op {
+        Op::Update => state.resource(&change.address).map(|r| &r.attributes),
+        _ => None,
+    };
+    let mut planned = proposed(schema, &config, prior, &req.default_tags);
+    planned.remove(ID);
+    if let Some((name, _)) = planned
+        .iter()
+        .find(|(name, v)| !v.is_wholly_known() && schema.attribute(name).is_none_or(|a| a.user_settable()))
+    {
+        return Err(format!("the value of {name:?} is still unknown at apply time"));
+    }
+    // Computed values the provider fills in are not sent.
+    planned.retain(|_, v| v.is_wholly_known());
+    Ok(planned)
+}
+
+/// Records a finished step in state and saves it. Returns the object's id.
+fn finish_step(
+    req: &ApplyRequest<'_>,
+    evaluator: &mut Evaluator<'_>,
+    state: &mut State,
+    step: Step,
+    change: &ResourceChange,
+    outcome: Result<Option<Attrs>, ProviderError>,
+) -> Result<Option<String>, String> {
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            if step.op == Op::Create && error.kind == ErrorKind::Validation {
+                // AWS rejected the request: nothing was created.
+                state.pending.retain(|p| p.address != change.address);
+                let _ = save(req, state);
+            }
+            return Err(error.to_string());
+        }
+    };
+    let id = match (step.op, outcome) {
+        (Op::Delete, _) => {
+            state.remove(&change.address);
+            if let Some(index) = change.resource {
+                if change.action == crate::plan::Action::Delete {
+                    evaluator.remove_instance(index, &change.addr.key);
+                }
+            }
+            None
+        }
+        (_, Some(mut attrs)) => {
+            let configured_tags = change.after.as_ref().and_then(|a| a.get("tags")).cloned();
+            derive_tags(&mut attrs, configured_tags.as_ref(), &req.default_tags);
+            let id = attrs.get(ID).and_then(Value::as_str).unwrap_or_default().to_string();
+            state.pending.retain(|p| p.address != change.address);
+            state.upsert(ResourceState {
+                address: change.address.clone(),
+                type_name: change.type_name.clone(),
+                id: id.clone(),
+                attributes: attrs.clone(),
+                dependencies: change.dependencies.clone(),
+            });
+            if let Some(index) = change.resource {
+                evaluator.set_instance(index, change.addr.key.clone(), Value::Map(attrs));
+            }
+            Some(id)
+        }
+        (_, None) => None,
+    };
+    save(req, state).map_err(|e| format!("the step succeeded but state could not be saved: {e}"))?;
+    Ok(id)
+}
+
+/// Reads a just-created or updated object back; EC2 may take a moment
+/// before a new id is visible.
+async fn read_back(resource_type: &dyn ResourceType, aws: &AwsContext, id: &str) -> Result<Attrs, ProviderError> {
+    let ids = [id.to_string()];
+    let mut delay = Duration::from_millis(250);
+    for attempt in 1..=READ_BACK_ATTEMPTS {
+        let mut found = resource_type.read_many(aws, &ids).await?;
+        if let Some(mut attrs) = found.remove(id) {
+            attrs.insert(ID.to_string(), Value::string(id));
+            return Ok(attrs);
+        }
+        if attempt < READ_BACK_ATTEMPTS {
+            tokio::time::sleep(delay).await;
+            delay *= 2;
+        }
+    }
+    Err(ProviderError::new(
+        ErrorKind::NotFound,
+        format!("{id} was accepted by AWS but cannot be read back"),
+    ))
+}
+
+/// Retries throttling always (bounded), and conflicts for up to
+/// `conflict_limit` — the engine's one retry policy for every type.
+async fn retry<F, Fut>(mut operation: F, conflict_limit: Duration) -> Result<(), ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), ProviderError>>,
+{
+    const MAX_THROTTLE_RETRIES: u32 = 8;
+    let started = Instant::now();
+    let mut throttled = 0;
+    let mut delay = Duration::from_millis(500);
+    loop {
+        match operation().await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind == ErrorKind::Throttled && throttled < MAX_THROTTLE_RETRIES => throttled += 1,
+            Err(e) if e.kind == ErrorKind::Conflict && started.elapsed() + delay < conflict_limit => {}
+            Err(e) => return Err(e),
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(15));
+    }
+}
+
+fn final_outputs(req: &ApplyRequest<'_>, evaluator: &mut Evaluator<'_>) -> BTreeMap<String, OutputState> {
+    refresh_locals(req, evaluator);
+    let mut outputs = BTreeMap::new();
+    for (index, output) in req.config.outputs.iter().enumerate() {
+        if let Ok(value) = evaluator.eval_output(index) {
+            if value.is_wholly_known() {
+                outputs.insert(
+                    output.name.clone(),
+                    OutputState {
+                        value,
+                        sensitive: output.sensitive,
+                    },
+                );
+            }
+        }
+    }
+    outputs
+}

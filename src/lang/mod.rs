@@ -6,7 +6,9 @@
 //! Pure: no file or network I/O; the caller supplies file contents.
 
 pub mod config;
+pub mod body;
 pub mod eval;
+pub mod evaluator;
 pub mod load;
 pub mod references;
 pub mod types;

@@ -1,1 +1,283 @@
-//! (being written)
+//! Planning: what must change so that AWS matches the configuration.
+//!
+//! `plan` walks the graph in dependency order, evaluates each block with the
+//! values planned so far (unknown where AWS has yet to compute them), and
+//! compares each instance's proposed state with its refreshed prior state.
+//! The result is a serialisable [`Plan`]. Pure: the refresh and data-source
+//! reads happen before, in `ops`; nothing here does I/O or prints.
+
+pub mod diff;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::addr::{InstanceAddr, InstanceKey};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::graph::{Graph, Node};
+use crate::lang::eval::FileReader;
+use crate::lang::evaluator::Evaluator;
+use crate::lang::{Config, Mode};
+use crate::provider;
+use crate::state::State;
+use crate::value::{Attrs, Value};
+use diff::{ID, difference, proposed};
+
+/// What happens to one resource instance. Each has one display symbol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    NoOp,
+    Create,
+    Update,
+    /// Replace, destroying the old object before creating the new one.
+    DeleteThenCreate,
+    Delete,
+}
+
+impl Action {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::NoOp => " ",
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::DeleteThenCreate => "-/+",
+            Action::Delete => "-",
+        }
+    }
+
+    pub fn creates(self) -> bool {
+        matches!(self, Action::Create | Action::DeleteThenCreate)
+    }
+
+    pub fn deletes(self) -> bool {
+        matches!(self, Action::Delete | Action::DeleteThenCreate)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ResourceChange {
+    pub address: String,
+    #[serde(skip)]
+    pub addr: InstanceAddr,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// Index of the resource block in the configuration; `None` for
+    /// instances that are only in state.
+    #[serde(skip)]
+    pub resource: Option<usize>,
+    pub action: Action,
+    /// The refreshed prior state.
+    pub before: Option<Attrs>,
+    /// The proposed state, unknown values included.
+    pub after: Option<Attrs>,
+    /// Attributes whose change forces replacement.
+    pub replace_paths: Vec<String>,
+    /// Attributes that differ (for updates and replacements).
+    pub changed: Vec<String>,
+    /// Resource addresses this instance depends on.
+    pub dependencies: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Plan {
+    /// Every instance in configuration or state, in address order.
+    pub resource_changes: Vec<ResourceChange>,
+    /// Planned output values; unknown ones print as `(known after apply)`.
+    pub outputs: BTreeMap<String, Value>,
+    pub destroy: bool,
+    /// The state this plan was made against, so a stale plan can be refused.
+    pub prior_lineage: String,
+    pub prior_serial: u64,
+}
+
+impl Plan {
+    pub fn has_changes(&self) -> bool {
+        self.resource_changes.iter().any(|c| c.action != Action::NoOp)
+    }
+
+    /// (to add, to change, to destroy), counted as Terraform counts them.
+    pub fn summary(&self) -> (usize, usize, usize) {
+        let mut counts = (0, 0, 0);
+        for change in &self.resource_changes {
+            match change.action {
+                Action::Create => counts.0 += 1,
+                Action::Update => counts.1 += 1,
+                Action::DeleteThenCreate => {
+                    counts.0 += 1;
+                    counts.2 += 1;
+                }
+                Action::Delete => counts.2 += 1,
+                Action::NoOp => {}
+            }
+        }
+        counts
+    }
+}
+
+pub struct PlanRequest<'a> {
+    pub config: &'a Config,
+    pub graph: &'a Graph,
+    pub variables: BTreeMap<String, Value>,
+    /// Values of data sources, read beforehand, by resource index.
+    pub data: BTreeMap<usize, Value>,
+    /// The prior state, refreshed from AWS.
+    pub prior: &'a State,
+    pub default_tags: BTreeMap<String, String>,
+    pub files: &'a dyn FileReader,
+    /// Plan to destroy everything in state.
+    pub destroy: bool,
+}
+
+pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let mut result = Plan {
+        destroy: req.destroy,
+        prior_lineage: req.prior.lineage.clone(),
+        prior_serial: req.prior.serial,
+        ..Plan::default()
+    };
+    let mut planned_addresses = BTreeSet::new();
+
+    if !req.destroy {
+        let mut evaluator = Evaluator::new(req.config, req.files, req.variables.clone());
+        for node in &req.graph.order {
+            match *node {
+                Node::Variable(_) => {}
+                Node::Local(i) => {
+                    if let Err(diag) = evaluator.eval_local(i) {
+                        diags.push(diag);
+                    }
+                }
+                Node::Resource(i) if req.config.resources[i].mode == Mode::Data => {
+                    let value = req.data.get(&i).cloned().unwrap_or(Value::Unknown);
+                    evaluator.set_instance(i, InstanceKey::None, value);
+                }
+                Node::Resource(i) => {
+                    let changes = plan_resource(&req, &mut evaluator, i, &mut diags);
+                    for change in changes {
+                        planned_addresses.insert(change.address.clone());
+                        result.resource_changes.push(change);
+                    }
+                }
+                Node::Output(i) => match evaluator.eval_output(i) {
+                    Ok(value) => {
+                        result.outputs.insert(req.config.outputs[i].name.clone(), value);
+                    }
+                    Err(diag) => diags.push(diag),
+                },
+            }
+        }
+    }
+
+    // Whatever is in state but no longer planned is destroyed.
+    for prior in &req.prior.resources {
+        if planned_addresses.contains(&prior.address) {
+            continue;
+        }
+        let Some(addr) = InstanceAddr::parse(&prior.address) else {
+            diags.push(Diagnostic::error(format!(
+                "State holds an invalid resource address {:?}",
+                prior.address
+            )));
+            continue;
+        };
+        result.resource_changes.push(ResourceChange {
+            address: prior.address.clone(),
+            type_name: prior.type_name.clone(),
+            resource: None,
+            action: Action::Delete,
+            before: Some(prior.attributes.clone()),
+            after: None,
+            replace_paths: Vec::new(),
+            changed: Vec::new(),
+            dependencies: prior.dependencies.clone(),
+            addr,
+        });
+    }
+    result.resource_changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+    (result, diags)
+}
+
+/// Plans every instance of one resource block, including instances in state
+/// that `count` or `for_each` no longer produces.
+fn plan_resource(
+    req: &PlanRequest<'_>,
+    evaluator: &mut Evaluator<'_>,
+    index: usize,
+    diags: &mut Diagnostics,
+) -> Vec<ResourceChange> {
+    let resource = &req.config.resources[index];
+    let Some(resource_type) = provider::resource_type(&resource.type_name) else {
+        evaluator.set_resource_unknown(index);
+        return Vec::new(); // reported by the loader
+    };
+    let schema = resource_type.schema();
+    let instances = match evaluator.expand(index) {
+        Ok(instances) => instances,
+        Err(diag) => {
+            diags.push(diag);
+            evaluator.set_resource_unknown(index);
+            return Vec::new();
+        }
+    };
+    let dependencies: Vec<String> = req.graph.resource_deps[index]
+        .iter()
+        .map(|&d| req.config.resources[d].address())
+        .collect();
+
+    let mut changes = Vec::new();
+    for instance in instances {
+        let addr = InstanceAddr::new(&resource.type_name, &resource.name, instance.key.clone());
+        let address = addr.to_string();
+        let config = match evaluator.eval_instance(index, &instance, schema) {
+            Ok(config) => config,
+            Err(errors) => {
+                diags.extend(errors);
+                evaluator.set_instance(index, instance.key.clone(), Value::Unknown);
+                continue;
+            }
+        };
+        let prior = req.prior.resource(&address).map(|r| &r.attributes);
+        let change = plan_instance(schema, &config, prior, &req.default_tags);
+        let (action, after, diff) = change;
+        evaluator.set_instance(index, instance.key.clone(), Value::Map(after.clone()));
+        changes.push(ResourceChange {
+            address,
+            addr,
+            type_name: resource.type_name.clone(),
+            resource: Some(index),
+            action,
+            before: prior.cloned(),
+            after: Some(after),
+            replace_paths: diff.replace,
+            changed: diff.changed,
+            dependencies: dependencies.clone(),
+        });
+    }
+    changes
+}
+
+/// Decides one instance's action and proposed state.
+pub fn plan_instance(
+    schema: &provider::Schema,
+    config: &Attrs,
+    prior: Option<&Attrs>,
+    default_tags: &BTreeMap<String, String>,
+) -> (Action, Attrs, diff::Difference) {
+    let Some(prior) = prior else {
+        return (Action::Create, proposed(schema, config, None, default_tags), diff::Difference::default());
+    };
+    let updated = proposed(schema, config, Some(prior), default_tags);
+    let difference = difference(schema, &updated, prior);
+    if difference.changed.is_empty() {
+        (Action::NoOp, updated, difference)
+    } else if difference.replace.is_empty() {
+        (Action::Update, updated, difference)
+    } else {
+        // The replacement is a new object: its computed values are unknown.
+        let mut replacement = proposed(schema, config, None, default_tags);
+        replacement.insert(ID.to_string(), Value::Unknown);
+        (Action::DeleteThenCreate, replacement, difference)
+    }
+}

@@ -1,0 +1,226 @@
+//! The diff rules: the proposed new state of one instance, and which of its
+//! attributes differ from the prior state and which of those force
+//! replacement.
+//!
+//! As in Terraform's core: configured values are laid over prior computed
+//! values; an attribute the user leaves out takes its default, keeps AWS's
+//! value when it is optional-and-computed, or is removed. Comparison goes
+//! through the schema, so sets compare as sets and a null equals an empty
+//! collection.
+
+use std::collections::BTreeMap;
+
+use crate::provider::schema::{Presence, Schema};
+use crate::value::{Attrs, Value, canonical_order};
+
+/// The attribute every instance has, besides its schema's.
+pub const ID: &str = "id";
+
+/// The proposed new state of an instance. With no prior state (a create or a
+/// replacement), computed values are unknown.
+pub fn proposed(
+    schema: &Schema,
+    config: &Attrs,
+    prior: Option<&Attrs>,
+    default_tags: &BTreeMap<String, String>,
+) -> Attrs {
+    let mut out = proposed_object(schema, config, prior);
+    out.insert(
+        ID.to_string(),
+        prior.map_or(Value::Unknown, |p| p.get(ID).cloned().unwrap_or(Value::Unknown)),
+    );
+    if schema.has_tags() {
+        out.insert("tags_all".to_string(), merge_tags(default_tags, config.get("tags")));
+    }
+    out
+}
+
+fn proposed_object(schema: &Schema, config: &Attrs, prior: Option<&Attrs>) -> Attrs {
+    let mut out = Attrs::new();
+    let prior_value = |name: &str| {
+        prior.map_or(Value::Unknown, |p| p.get(name).cloned().unwrap_or(Value::Null))
+    };
+    for attr in &schema.attributes {
+        let configured = config.get(attr.name).filter(|v| !v.is_null());
+        let value = match (attr.presence, configured) {
+            (Presence::Computed, _) => prior_value(attr.name),
+            (_, Some(v)) => v.clone(),
+            (_, None) if attr.default.is_some() => attr.default.clone().expect("checked"),
+            (Presence::OptionalComputed, None) => prior_value(attr.name),
+            (_, None) => Value::Null,
+        };
+        out.insert(attr.name.to_string(), value);
+    }
+    for block in &schema.blocks {
+        let value = match config.get(block.name).and_then(Value::as_list) {
+            Some(items) => {
+                let prior_items = prior
+                    .and_then(|p| p.get(block.name))
+                    .and_then(Value::as_list)
+                    .unwrap_or(&[]);
+                Value::List(
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| {
+                            // Set items have no stable position to match
+                            // their prior counterpart by.
+                            let prior_item = if block.is_set {
+                                None
+                            } else {
+                                prior_items.get(i).and_then(Value::as_map)
+                            };
+                            let empty = Attrs::new();
+                            let item = item.as_map().unwrap_or(&empty);
+                            Value::Map(proposed_object(&block.schema, item, prior_item))
+                        })
+                        .collect(),
+                )
+            }
+            None if block.computed_when_absent => prior_value(block.name),
+            None => Value::List(Vec::new()),
+        };
+        out.insert(block.name.to_string(), value);
+    }
+    out
+}
+
+/// `tags_all`: the provider's default tags overlaid with the resource's own.
+fn merge_tags(default_tags: &BTreeMap<String, String>, tags: Option<&Value>) -> Value {
+    let mut merged: Attrs = default_tags
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::string(v.clone())))
+        .collect();
+    match tags {
+        Some(Value::Unknown) => return Value::Unknown,
+        Some(Value::Map(own)) => merged.extend(own.clone()),
+        _ => {}
+    }
+    Value::Map(merged)
+}
+
+/// Derives `tags` from the `tags_all` AWS reported: every tag except those
+/// that only come from the provider's default tags.
+pub fn derive_tags(attrs: &mut Attrs, prior_tags: Option<&Value>, default_tags: &BTreeMap<String, String>) {
+    let Some(Value::Map(all)) = attrs.get("tags_all") else {
+        return;
+    };
+    let own_keys = prior_tags.and_then(Value::as_map);
+    let tags: Attrs = all
+        .iter()
+        .filter(|(k, v)| {
+            let from_default = default_tags.get(*k).map(String::as_str) == v.as_str();
+            !from_default || own_keys.is_some_and(|own| own.contains_key(*k))
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    attrs.insert("tags".to_string(), Value::Map(tags));
+}
+
+/// The outcome of comparing a proposed state with the prior one.
+#[derive(Debug, Default, PartialEq)]
+pub struct Difference {
+    /// Top-level attributes and blocks that differ.
+    pub changed: Vec<String>,
+    /// Those of `changed` that force replacement.
+    pub replace: Vec<String>,
+}
+
+pub fn difference(schema: &Schema, proposed: &Attrs, prior: &Attrs) -> Difference {
+    let mut diff = Difference::default();
+    for attr in &schema.attributes {
+        let changed = if attr.name == "tags_all" {
+            values_differ(proposed.get(attr.name), prior.get(attr.name), &attr.ty)
+        } else {
+            attribute_differs(attr, proposed, prior)
+        };
+        if changed {
+            diff.changed.push(attr.name.to_string());
+            if attr.force_new {
+                diff.replace.push(attr.name.to_string());
+            }
+        }
+    }
+    for block in &schema.blocks {
+        let (new, old) = (proposed.get(block.name), prior.get(block.name));
+        if blocks_differ(block, new, old) {
+            diff.changed.push(block.name.to_string());
+            if block.force_new || (!block.is_set && nested_forces_new(block, new, old)) {
+                diff.replace.push(block.name.to_string());
+            }
+        }
+    }
+    diff
+}
+
+fn attribute_differs(attr: &crate::provider::schema::Attribute, new: &Attrs, old: &Attrs) -> bool {
+    if attr.presence == Presence::Computed {
+        return false;
+    }
+    let value = new.get(attr.name);
+    if attr.presence == Presence::OptionalComputed && value.is_none_or(Value::is_null) {
+        return false;
+    }
+    values_differ(value, old.get(attr.name), &attr.ty)
+}
+
+fn values_differ(new: Option<&Value>, old: Option<&Value>, ty: &crate::provider::schema::Type) -> bool {
+    let normalize = |v: Option<&Value>| -> Value {
+        let v = v.cloned().unwrap_or(Value::Null);
+        let v = ty.convert(v.clone()).unwrap_or(v);
+        match v {
+            Value::List(items) if items.is_empty() => Value::Null,
+            Value::Map(map) if map.is_empty() => Value::Null,
+            other => other,
+        }
+    };
+    let (new, old) = (normalize(new), normalize(old));
+    !new.is_wholly_known() || new != old
+}
+
+fn block_items(value: Option<&Value>) -> Vec<&Attrs> {
+    value
+        .and_then(Value::as_list)
+        .map(|items| items.iter().filter_map(Value::as_map).collect())
+        .unwrap_or_default()
+}
+
+fn blocks_differ(block: &crate::provider::schema::Block, new: Option<&Value>, old: Option<&Value>) -> bool {
+    if matches!(new, Some(Value::Unknown)) {
+        return old.is_some_and(|o| !o.is_null()) || block.computed_when_absent;
+    }
+    let (new_items, old_items) = (block_items(new), block_items(old));
+    if new_items.len() != old_items.len() {
+        return true;
+    }
+    let differ = |a: &Attrs, b: &Attrs| !difference(&block.schema, a, b).changed.is_empty();
+    if block.is_set {
+        let mut unmatched: Vec<&Attrs> = old_items.clone();
+        let mut sorted = new_items.clone();
+        sorted.sort_by(|a, b| canonical_order(&Value::Map((*a).clone()), &Value::Map((*b).clone())));
+        for item in sorted {
+            match unmatched.iter().position(|o| !differ(item, o)) {
+                Some(at) => {
+                    unmatched.remove(at);
+                }
+                None => return true,
+            }
+        }
+        false
+    } else {
+        new_items.iter().zip(&old_items).any(|(a, b)| differ(a, b))
+    }
+}
+
+/// Whether a changed list block changed in a nested attribute that forces
+/// replacement.
+fn nested_forces_new(block: &crate::provider::schema::Block, new: Option<&Value>, old: Option<&Value>) -> bool {
+    let (new_items, old_items) = (block_items(new), block_items(old));
+    if new_items.len() != old_items.len() {
+        return block.schema.attributes.iter().any(|a| a.force_new);
+    }
+    new_items
+        .iter()
+        .zip(&old_items)
+        .any(|(a, b)| !difference(&block.schema, a, b).replace.is_empty())
+}
