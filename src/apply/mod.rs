@@ -33,10 +33,24 @@ pub use steps::{Op, Step};
 /// Progress, for the command line to show.
 #[derive(Debug)]
 pub enum Event<'a> {
-    Started { address: &'a str, op: Op },
-    Finished { address: &'a str, op: Op, elapsed: Duration, id: Option<&'a str> },
-    Failed { address: &'a str, op: Op, error: &'a str },
-    Stopping { reason: &'a str },
+    Started {
+        address: &'a str,
+        op: Op,
+    },
+    Finished {
+        address: &'a str,
+        op: Op,
+        elapsed: Duration,
+        id: Option<&'a str>,
+    },
+    Failed {
+        address: &'a str,
+        op: Op,
+        error: &'a str,
+    },
+    Stopping {
+        reason: &'a str,
+    },
 }
 
 /// Where state goes after every step.
@@ -213,9 +227,13 @@ fn seed_evaluator(req: &ApplyRequest<'_>, state: &State, evaluator: &mut Evaluat
         evaluator.set_instance(index, InstanceKey::None, value.clone());
     }
     for change in &req.plan.resource_changes {
-        let Some(index) = change.resource else { continue };
+        let Some(index) = change.resource else {
+            continue;
+        };
         let value = match state.resource(&change.address) {
-            Some(current) if change.action == crate::plan::Action::NoOp => Value::Map(current.attributes.clone()),
+            Some(current) if change.action == crate::plan::Action::NoOp => {
+                Value::Map(current.attributes.clone())
+            }
             _ => change.after.clone().map_or(Value::Unknown, Value::Map),
         };
         evaluator.set_instance(index, change.addr.key.clone(), value);
@@ -233,7 +251,9 @@ fn refresh_locals(req: &ApplyRequest<'_>, evaluator: &mut Evaluator<'_>) {
     }
 }
 
-type StepFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<Attrs>, ProviderError>> + Send>>;
+type StepFuture = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<Option<Attrs>, ProviderError>> + Send>,
+>;
 
 /// Prepares a step in the scheduler (evaluation, pending record) and returns
 /// the AWS work to run concurrently.
@@ -267,9 +287,17 @@ fn start_step(
                     .resource(&change.address)
                     .map(|r| r.attributes.clone())
                     .ok_or_else(|| format!("{} is not in state", change.address))?;
-                let id = prior.get(ID).and_then(Value::as_str).unwrap_or_default().to_string();
+                let id = prior
+                    .get(ID)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 return Ok(Box::pin(async move {
-                    retry(|| resource_type.update(&aws, &prior, &planned), Duration::ZERO).await?;
+                    retry(
+                        || resource_type.update(&aws, &prior, &planned),
+                        Duration::ZERO,
+                    )
+                    .await?;
                     read_back(resource_type, &aws, &id).await.map(Some)
                 }));
             }
@@ -279,9 +307,11 @@ fn start_step(
                 address: change.address.clone(),
                 operation: "create".into(),
                 client_token: client_token.clone(),
-                started_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+                started_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+                    .to_string(),
             });
-            save(req, state).map_err(|e| format!("could not record the pending create in state: {e}"))?;
+            save(req, state)
+                .map_err(|e| format!("could not record the pending create in state: {e}"))?;
             Ok(Box::pin(async move {
                 let request = CreateRequest {
                     planned: &planned,
@@ -304,7 +334,9 @@ fn final_values(
     change: &ResourceChange,
     state: &State,
 ) -> Result<Attrs, String> {
-    let index = change.resource.ok_or("no configuration for this resource")?;
+    let index = change
+        .resource
+        .ok_or("no configuration for this resource")?;
     let schema = provider::resource_type(&change.type_name)
         .ok_or("unsupported resource type")?
         .schema();
@@ -315,24 +347,36 @@ fn final_values(
         .into_iter()
         .find(|i| i.key == change.addr.key)
         .ok_or("the instance is no longer in the configuration")?;
-    let config = evaluator.eval_instance(index, &instance, schema).map_err(|diags| {
-        diags
-            .iter()
-            .map(|d| format!("{}{}", d.summary, d.detail.as_deref().map(|x| format!(": {x}")).unwrap_or_default()))
-            .collect::<Vec<_>>()
-            .join("; ")
-    })?;
+    let config = evaluator
+        .eval_instance(index, &instance, schema)
+        .map_err(|diags| {
+            diags
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{}{}",
+                        d.summary,
+                        d.detail
+                            .as_deref()
+                            .map(|x| format!(": {x}"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        })?;
     let prior = match step.op {
         Op::Update => state.resource(&change.address).map(|r| &r.attributes),
         _ => None,
     };
     let mut planned = proposed(schema, &config, prior, &req.default_tags);
     planned.remove(ID);
-    if let Some((name, _)) = planned
-        .iter()
-        .find(|(name, v)| !v.is_wholly_known() && schema.attribute(name).is_none_or(|a| a.user_settable()))
-    {
-        return Err(format!("the value of {name:?} is still unknown at apply time"));
+    if let Some((name, _)) = planned.iter().find(|(name, v)| {
+        !v.is_wholly_known() && schema.attribute(name).is_none_or(|a| a.user_settable())
+    }) {
+        return Err(format!(
+            "the value of {name:?} is still unknown at apply time"
+        ));
     }
     // Computed values the provider fills in are not sent.
     planned.retain(|_, v| v.is_wholly_known());
@@ -372,7 +416,11 @@ fn finish_step(
         (_, Some(mut attrs)) => {
             let configured_tags = change.after.as_ref().and_then(|a| a.get("tags")).cloned();
             derive_tags(&mut attrs, configured_tags.as_ref(), &req.default_tags);
-            let id = attrs.get(ID).and_then(Value::as_str).unwrap_or_default().to_string();
+            let id = attrs
+                .get(ID)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
             state.pending.retain(|p| p.address != change.address);
             state.upsert(ResourceState {
                 address: change.address.clone(),
@@ -388,13 +436,18 @@ fn finish_step(
         }
         (_, None) => None,
     };
-    save(req, state).map_err(|e| format!("the step succeeded but state could not be saved: {e}"))?;
+    save(req, state)
+        .map_err(|e| format!("the step succeeded but state could not be saved: {e}"))?;
     Ok(id)
 }
 
 /// Reads a just-created or updated object back; EC2 may take a moment
 /// before a new id is visible.
-async fn read_back(resource_type: &dyn ResourceType, aws: &AwsContext, id: &str) -> Result<Attrs, ProviderError> {
+async fn read_back(
+    resource_type: &dyn ResourceType,
+    aws: &AwsContext,
+    id: &str,
+) -> Result<Attrs, ProviderError> {
     let ids = [id.to_string()];
     let mut delay = Duration::from_millis(250);
     for attempt in 1..=READ_BACK_ATTEMPTS {
@@ -428,8 +481,11 @@ where
     loop {
         match operation().await {
             Ok(()) => return Ok(()),
-            Err(e) if e.kind == ErrorKind::Throttled && throttled < MAX_THROTTLE_RETRIES => throttled += 1,
-            Err(e) if e.kind == ErrorKind::Conflict && started.elapsed() + delay < conflict_limit => {}
+            Err(e) if e.kind == ErrorKind::Throttled && throttled < MAX_THROTTLE_RETRIES => {
+                throttled += 1
+            }
+            Err(e)
+                if e.kind == ErrorKind::Conflict && started.elapsed() + delay < conflict_limit => {}
             Err(e) => return Err(e),
         }
         tokio::time::sleep(delay).await;
@@ -437,7 +493,10 @@ where
     }
 }
 
-fn final_outputs(req: &ApplyRequest<'_>, evaluator: &mut Evaluator<'_>) -> BTreeMap<String, OutputState> {
+fn final_outputs(
+    req: &ApplyRequest<'_>,
+    evaluator: &mut Evaluator<'_>,
+) -> BTreeMap<String, OutputState> {
     refresh_locals(req, evaluator);
     let mut outputs = BTreeMap::new();
     for (index, output) in req.config.outputs.iter().enumerate() {

@@ -73,14 +73,22 @@ pub fn build(plan: &Plan) -> DiGraph<Step, ()> {
         steps_of_change.push(nodes);
     }
 
-    let steps_for = |address: &str, op: Op| by_resource.get(&(address.to_string(), op)).cloned().unwrap_or_default();
+    let steps_for = |address: &str, op: Op| {
+        by_resource
+            .get(&(address.to_string(), op))
+            .cloned()
+            .unwrap_or_default()
+    };
     for (index, change) in plan.resource_changes.iter().enumerate() {
         for &node in &steps_of_change[index] {
             let op = graph[node].op;
             for dependency in &change.dependencies {
                 match op {
                     Op::Create | Op::Update => {
-                        for before in steps_for(dependency, Op::Create).into_iter().chain(steps_for(dependency, Op::Update)) {
+                        for before in steps_for(dependency, Op::Create)
+                            .into_iter()
+                            .chain(steps_for(dependency, Op::Update))
+                        {
                             graph.update_edge(before, node, ());
                         }
                     }
@@ -91,7 +99,8 @@ pub fn build(plan: &Plan) -> DiGraph<Step, ()> {
                 // dependency is deleted outright: when it is replaced, the
                 // update must wait for the new object instead.
                 for after in steps_for(dependency, Op::Delete) {
-                    let outright = plan.resource_changes[graph[after].change].action == Action::Delete;
+                    let outright =
+                        plan.resource_changes[graph[after].change].action == Action::Delete;
                     if op == Op::Delete || (op == Op::Update && outright) {
                         graph.update_edge(node, after, ());
                     }

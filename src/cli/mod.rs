@@ -1,1 +1,427 @@
-//! (being written)
+//! The command line: parses arguments, calls one operation in `ops`, and
+//! prints. The only module that prints, and the one place that picks the
+//! exit code.
+
+pub mod plan_view;
+mod render;
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::apply::{self, ApplyRequest, Event, StateSink};
+use crate::diag::{Diagnostics, Sources};
+use crate::ops::{self, Locked, Report, Stack, StackOptions};
+use crate::state::{LocalBackend, State, StateError};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "terrane",
+    version,
+    about = "Plan and apply AWS infrastructure described in Terraform's language"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check a stack's files without calling AWS.
+    Validate {
+        /// The stack directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Show what apply would change.
+    Plan {
+        #[command(flatten)]
+        stack: StackArgs,
+        /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+        #[arg(long)]
+        detailed_exitcode: bool,
+        /// Plan to destroy everything the stack manages.
+        #[arg(long)]
+        destroy: bool,
+    },
+    /// Make AWS match the stack.
+    Apply {
+        #[command(flatten)]
+        stack: StackArgs,
+        /// Don't ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Destroy everything the stack manages.
+    Destroy {
+        #[command(flatten)]
+        stack: StackArgs,
+        /// Don't ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Show output values from state.
+    Output {
+        /// The stack directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Show only this output.
+        name: Option<String>,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Use this state file instead of the stack's backend.
+        #[arg(long)]
+        state: Option<PathBuf>,
+    },
+    /// Print the resource graph in Graphviz DOT.
+    Graph {
+        /// The stack directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+struct StackArgs {
+    /// The stack directory.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Set a variable: --var name=value (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
+    /// Read variables from a .tfvars file (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
+    /// How many operations run at once.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    parallelism: u16,
+    /// Use this state file instead of the stack's backend.
+    #[arg(long)]
+    state: Option<PathBuf>,
+}
+
+impl StackArgs {
+    fn options(&self) -> StackOptions {
+        StackOptions {
+            dir: self.dir.clone(),
+            vars: self.vars.clone(),
+            var_files: self.var_files.clone(),
+            state_path: self.state.clone(),
+        }
+    }
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => 1,
+            };
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return 1;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(report) => {
+            print_diagnostics(&report.sources, &report.diags);
+            1
+        }
+    }
+}
+
+fn print_diagnostics(sources: &Sources, diags: &Diagnostics) {
+    let color = render::use_color();
+    for diag in diags.iter() {
+        eprintln!("{}\n", render::diagnostic(sources, diag, color));
+    }
+}
+
+async fn run(cli: Cli) -> Result<i32, Report> {
+    match cli.command {
+        Command::Validate { dir } => {
+            let stack = ops::load(&StackOptions {
+                dir,
+                ..StackOptions::default()
+            })?;
+            print_diagnostics(&stack.config.sources, &stack.warnings);
+            println!("Success! The configuration is valid.");
+            Ok(0)
+        }
+        Command::Graph { dir } => {
+            let stack = ops::load(&StackOptions {
+                dir,
+                ..StackOptions::default()
+            })?;
+            print!("{}", stack.graph.to_dot(&stack.config));
+            Ok(0)
+        }
+        Command::Plan {
+            stack,
+            detailed_exitcode,
+            destroy,
+        } => plan(&stack, detailed_exitcode, destroy).await,
+        Command::Apply {
+            stack,
+            auto_approve,
+        } => apply(&stack, auto_approve, false).await,
+        Command::Destroy {
+            stack,
+            auto_approve,
+        } => apply(&stack, auto_approve, true).await,
+        Command::Output {
+            dir,
+            name,
+            json,
+            state,
+        } => output(dir, name, json, state),
+    }
+}
+
+fn load(args: &StackArgs) -> Result<(Stack, LocalBackend), Report> {
+    let options = args.options();
+    let stack = ops::load(&options)?;
+    print_diagnostics(&stack.config.sources, &stack.warnings);
+    let backend = ops::backend(&stack, &options)?;
+    Ok((stack, backend))
+}
+
+fn read_state(backend: &LocalBackend) -> Result<State, Report> {
+    Ok(backend.read().map_err(Report::state)?.unwrap_or_default())
+}
+
+async fn plan(args: &StackArgs, detailed_exitcode: bool, destroy: bool) -> Result<i32, Report> {
+    let (stack, backend) = load(args)?;
+    let _lock = Locked::acquire(&backend, "plan")?;
+    let prior = read_state(&backend)?;
+    let aws = ops::aws_context(&stack).await;
+    let planned = ops::plan(&stack, &aws, prior, destroy).await?;
+    print_diagnostics(&stack.config.sources, &planned.warnings);
+    print!("{}", plan_view::render(&planned.plan));
+    print_planned_outputs(&planned.plan);
+    Ok(if detailed_exitcode && planned.plan.has_changes() {
+        2
+    } else {
+        0
+    })
+}
+
+fn print_planned_outputs(plan: &crate::plan::Plan) {
+    if plan.destroy || plan.outputs.is_empty() || !plan.has_changes() {
+        return;
+    }
+    println!("\nChanges to Outputs:");
+    for (name, value) in &plan.outputs {
+        println!("  + {name} = {value}");
+    }
+}
+
+struct BackendSink<'a>(&'a LocalBackend);
+
+impl StateSink for BackendSink<'_> {
+    fn save(&self, state: &State) -> Result<(), StateError> {
+        self.0.write(state)
+    }
+}
+
+async fn apply(args: &StackArgs, auto_approve: bool, destroy: bool) -> Result<i32, Report> {
+    let (stack, backend) = load(args)?;
+    let _lock = Locked::acquire(&backend, if destroy { "destroy" } else { "apply" })?;
+    let prior = read_state(&backend)?;
+    let aws = Arc::new(ops::aws_context(&stack).await);
+    let planned = ops::plan(&stack, &aws, prior, destroy).await?;
+    print_diagnostics(&stack.config.sources, &planned.warnings);
+    print!("{}", plan_view::render(&planned.plan));
+    if !planned.plan.has_changes() {
+        println!("\nApply complete! Resources: 0 added, 0 changed, 0 destroyed.");
+        print_outputs_after_apply(&planned.state);
+        return Ok(0);
+    }
+    if !auto_approve && !confirm(destroy) {
+        eprintln!("\nApply cancelled.");
+        return Ok(1);
+    }
+    println!();
+
+    let (interrupt_tx, interrupt_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = interrupt_tx.send(true);
+        }
+    });
+    let sink = BackendSink(&backend);
+    let on_event = |event: Event<'_>| print_event(&event);
+    let outcome = apply::apply(
+        ApplyRequest {
+            config: &stack.config,
+            graph: &stack.graph,
+            plan: &planned.plan,
+            variables: stack.variables.clone(),
+            data: planned.data.clone(),
+            files: &ops::DiskFiles,
+            default_tags: stack.provider.default_tags.clone(),
+            aws,
+            parallelism: usize::from(args.parallelism),
+            interrupt: interrupt_rx,
+            sink: &sink,
+            on_event: &on_event,
+        },
+        planned.state,
+    )
+    .await;
+
+    if outcome.failures.is_empty() && !outcome.interrupted {
+        let (add, change, destroyed) = planned.plan.summary();
+        let verb = if destroy { "Destroy" } else { "Apply" };
+        if destroy {
+            println!("\n{verb} complete! Resources: {destroyed} destroyed.");
+        } else {
+            println!(
+                "\n{verb} complete! Resources: {add} added, {change} changed, {destroyed} destroyed."
+            );
+            print_outputs_after_apply(&outcome.state);
+        }
+        return Ok(0);
+    }
+    let mut diags = Diagnostics::default();
+    for failure in &outcome.failures {
+        diags.push(crate::diag::Diagnostic::error(format!(
+            "{}: {}",
+            failure.address, failure.message
+        )));
+    }
+    if outcome.interrupted {
+        diags.push(
+            crate::diag::Diagnostic::error("Apply interrupted").with_detail(
+                "steps in flight finished and were saved; run apply again to continue",
+            ),
+        );
+    }
+    Err(Report {
+        sources: Sources::default(),
+        diags,
+    })
+}
+
+fn confirm(destroy: bool) -> bool {
+    let question = if destroy {
+        "Do you really want to destroy all resources?"
+    } else {
+        "Do you want to perform these actions?"
+    };
+    print!(
+        "\n{question}\n  terrane will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+    );
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).is_ok() && answer.trim() == "yes"
+}
+
+fn print_event(event: &Event<'_>) {
+    match event {
+        Event::Started { address, op } => println!("{address}: {}...", op.progressive()),
+        Event::Finished {
+            address,
+            op,
+            elapsed,
+            id,
+        } => {
+            let id = id.map(|id| format!(" [id={id}]")).unwrap_or_default();
+            println!(
+                "{address}: {} complete after {}{id}",
+                op.noun(),
+                humantime::format_duration(Duration::from_secs(elapsed.as_secs()))
+            );
+        }
+        Event::Failed { address, op, error } => {
+            eprintln!("{address}: {} failed: {error}", op.noun())
+        }
+        Event::Stopping { reason } => eprintln!("Stopping: {reason}"),
+    }
+}
+
+fn print_outputs_after_apply(state: &State) {
+    if state.outputs.is_empty() {
+        return;
+    }
+    println!("\nOutputs:\n");
+    for (name, output) in &state.outputs {
+        let value = if output.sensitive {
+            "<sensitive>".to_string()
+        } else {
+            output.value.to_string()
+        };
+        println!("{name} = {value}");
+    }
+}
+
+fn output(
+    dir: PathBuf,
+    name: Option<String>,
+    json: bool,
+    state_path: Option<PathBuf>,
+) -> Result<i32, Report> {
+    let options = StackOptions {
+        dir,
+        state_path,
+        ..StackOptions::default()
+    };
+    let stack = ops::load(&options)?;
+    let backend = ops::backend(&stack, &options)?;
+    let state = read_state(&backend)?;
+    match name {
+        Some(name) => {
+            let Some(output) = state.outputs.get(&name) else {
+                return Err(Report::error(
+                    crate::diag::Diagnostic::error(format!("Output {name:?} not found"))
+                        .with_hint("run apply first, or check the name with `terrane output`"),
+                ));
+            };
+            if json {
+                println!("{}", output.value.to_json());
+            } else {
+                println!("{}", output.value);
+            }
+        }
+        None if json => {
+            let all: serde_json::Map<String, serde_json::Value> = state
+                .outputs
+                .iter()
+                .map(|(k, o)| {
+                    (
+                        k.clone(),
+                        serde_json::json!({"sensitive": o.sensitive, "value": o.value.to_json()}),
+                    )
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+        }
+        None => {
+            if state.outputs.is_empty() {
+                eprintln!("warning: No outputs found");
+            }
+            for (name, output) in &state.outputs {
+                let value = if output.sensitive {
+                    "<sensitive>".to_string()
+                } else {
+                    output.value.to_string()
+                };
+                println!("{name} = {value}");
+            }
+        }
+    }
+    Ok(0)
+}

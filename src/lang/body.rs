@@ -11,7 +11,11 @@ use crate::value::{Attrs, Value};
 /// Evaluates every argument (converted to its schema type) and nested block
 /// (as a list of objects). Arguments not written are absent. All problems are
 /// collected.
-pub fn eval_body(body: &Body, schema: &Schema, ctx: &EvalContext<'_>) -> Result<Attrs, Diagnostics> {
+pub fn eval_body(
+    body: &Body,
+    schema: &Schema,
+    ctx: &EvalContext<'_>,
+) -> Result<Attrs, Diagnostics> {
     let mut diags = Diagnostics::default();
     let mut out = Attrs::new();
     for structure in body.iter() {
@@ -54,5 +58,9 @@ pub fn eval_body(body: &Body, schema: &Schema, ctx: &EvalContext<'_>) -> Result<
             }
         }
     }
-    if diags.has_errors() { Err(diags) } else { Ok(out) }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(out)
+    }
 }

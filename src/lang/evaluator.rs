@@ -48,7 +48,11 @@ impl Scope for InstanceScope<'_> {
 }
 
 impl<'a> Evaluator<'a> {
-    pub fn new(config: &'a Config, files: &'a dyn FileReader, variables: BTreeMap<String, Value>) -> Evaluator<'a> {
+    pub fn new(
+        config: &'a Config,
+        files: &'a dyn FileReader,
+        variables: BTreeMap<String, Value>,
+    ) -> Evaluator<'a> {
         let dir = Value::string(config.dir.display().to_string());
         let mut roots = BTreeMap::new();
         roots.insert("var".to_string(), Value::Map(variables));
@@ -83,16 +87,27 @@ impl<'a> Evaluator<'a> {
         map_at(&mut self.roots, root)
     }
 
+    /// The values evaluated so far, for evaluating other expressions.
+    pub fn scope(&self) -> &dyn Scope {
+        &self.roots
+    }
+
     pub fn eval_local(&mut self, index: usize) -> Result<(), Diagnostic> {
         let local = &self.config.locals[index];
-        let value = eval(&local.value.expr, &self.context(local.value.file, &self.roots))?;
+        let value = eval(
+            &local.value.expr,
+            &self.context(local.value.file, &self.roots),
+        )?;
         self.map_root("local").insert(local.name.clone(), value);
         Ok(())
     }
 
     pub fn eval_output(&self, index: usize) -> Result<Value, Diagnostic> {
         let output = &self.config.outputs[index];
-        eval(&output.value.expr, &self.context(output.value.file, &self.roots))
+        eval(
+            &output.value.expr,
+            &self.context(output.value.file, &self.roots),
+        )
     }
 
     /// The instances a resource block expands to under `count` / `for_each`.
@@ -102,7 +117,9 @@ impl<'a> Evaluator<'a> {
             let value = eval(&count.expr, &self.context(count.file, &self.roots))?;
             return match value {
                 Value::Unknown => Err(Diagnostic::error("Invalid count argument")
-                    .with_detail("the count value depends on values that are known only after apply")
+                    .with_detail(
+                        "the count value depends on values that are known only after apply",
+                    )
                     .with_span(count.span())
                     .with_hint("base count on variables, locals or data sources")),
                 other => match other.as_index() {
@@ -113,7 +130,9 @@ impl<'a> Evaluator<'a> {
                         })
                         .collect()),
                     None => Err(Diagnostic::error("Invalid count argument")
-                        .with_detail(format!("count must be a whole, non-negative number, not {other}"))
+                        .with_detail(format!(
+                            "count must be a whole, non-negative number, not {other}"
+                        ))
                         .with_span(count.span())),
                 },
             };
@@ -140,7 +159,8 @@ impl<'a> Evaluator<'a> {
                             Value::String(s) => keys.push(s),
                             Value::Unknown => {
                                 return Err(invalid(
-                                    "the set's elements depend on values known only after apply".into(),
+                                    "the set's elements depend on values known only after apply"
+                                        .into(),
                                 ));
                             }
                             other => {
@@ -177,12 +197,20 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Evaluates one instance's arguments against its schema.
-    pub fn eval_instance(&self, index: usize, instance: &Instance, schema: &Schema) -> Result<Attrs, Diagnostics> {
+    pub fn eval_instance(
+        &self,
+        index: usize,
+        instance: &Instance,
+        schema: &Schema,
+    ) -> Result<Attrs, Diagnostics> {
         let resource = &self.config.resources[index];
         let scope = InstanceScope {
             base: &self.roots,
             count: match instance.key {
-                InstanceKey::Index(i) => Some(Value::Map(Attrs::from([("index".to_string(), Value::from(i as i64))]))),
+                InstanceKey::Index(i) => Some(Value::Map(Attrs::from([(
+                    "index".to_string(),
+                    Value::from(i as i64),
+                )]))),
                 _ => None,
             },
             each: match (&instance.key, &instance.each_value) {
@@ -215,7 +243,8 @@ impl<'a> Evaluator<'a> {
     pub fn set_resource_unknown(&mut self, index: usize) {
         let resource = &self.config.resources[index];
         let (type_name, name) = (resource.type_name.clone(), resource.name.clone());
-        self.resource_root(resource.mode, &type_name).insert(name, Value::Unknown);
+        self.resource_root(resource.mode, &type_name)
+            .insert(name, Value::Unknown);
     }
 
     fn resource_root(&mut self, mode: Mode, type_name: &str) -> &mut Attrs {
@@ -245,14 +274,20 @@ impl<'a> Evaluator<'a> {
         } else {
             instances.into_values().next().unwrap_or(Value::Null)
         };
-        let (mode, type_name, name) = (resource.mode, resource.type_name.clone(), resource.name.clone());
+        let (mode, type_name, name) = (
+            resource.mode,
+            resource.type_name.clone(),
+            resource.name.clone(),
+        );
         self.resource_root(mode, &type_name).insert(name, value);
     }
 }
 
 /// The map stored under `key`, created (or reset) if it is not a map.
 fn map_at<'m>(map: &'m mut Attrs, key: &str) -> &'m mut Attrs {
-    let entry = map.entry(key.to_string()).or_insert_with(|| Value::Map(Attrs::new()));
+    let entry = map
+        .entry(key.to_string())
+        .or_insert_with(|| Value::Map(Attrs::new()));
     if !matches!(entry, Value::Map(_)) {
         *entry = Value::Map(Attrs::new());
     }

@@ -5,13 +5,15 @@
 //! expressions, and `body` evaluates a resource's arguments against its schema.
 //! Pure: no file or network I/O; the caller supplies file contents.
 
-pub mod config;
 pub mod body;
+pub mod config;
 pub mod eval;
 pub mod evaluator;
 pub mod load;
+pub mod provider_config;
 pub mod references;
 pub mod types;
+pub mod variables;
 
 pub use config::*;
 pub use load::load;

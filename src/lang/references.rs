@@ -193,12 +193,19 @@ impl Visit for Finder {
                             _ => None,
                         })
                         .collect();
+                    // The span covers the root and the attributes that name
+                    // the subject: `var.x`, `aws_vpc.main`, `data.t.n`.
+                    let named = match root.as_str() {
+                        "data" => 2,
+                        _ => 1,
+                    };
                     let start = root.span().map_or(0, |r| r.start);
                     let end = traversal
                         .operators
-                        .get(attrs.len().saturating_sub(1).min(2))
+                        .get(named.min(attrs.len()).saturating_sub(1))
+                        .filter(|_| !attrs.is_empty())
                         .and_then(|op| op.span())
-                        .map_or(start, |r| r.end);
+                        .map_or_else(|| root.span().map_or(start, |r| r.end), |r| r.end);
                     let span = Span::new(self.file, start..end.max(start));
                     self.reference(root.as_str(), &attrs, span);
                 } else {

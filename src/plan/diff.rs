@@ -27,10 +27,15 @@ pub fn proposed(
     let mut out = proposed_object(schema, config, prior);
     out.insert(
         ID.to_string(),
-        prior.map_or(Value::Unknown, |p| p.get(ID).cloned().unwrap_or(Value::Unknown)),
+        prior.map_or(Value::Unknown, |p| {
+            p.get(ID).cloned().unwrap_or(Value::Unknown)
+        }),
     );
     if schema.has_tags() {
-        out.insert("tags_all".to_string(), merge_tags(default_tags, config.get("tags")));
+        out.insert(
+            "tags_all".to_string(),
+            merge_tags(default_tags, config.get("tags")),
+        );
     }
     out
 }
@@ -38,7 +43,9 @@ pub fn proposed(
 fn proposed_object(schema: &Schema, config: &Attrs, prior: Option<&Attrs>) -> Attrs {
     let mut out = Attrs::new();
     let prior_value = |name: &str| {
-        prior.map_or(Value::Unknown, |p| p.get(name).cloned().unwrap_or(Value::Null))
+        prior.map_or(Value::Unknown, |p| {
+            p.get(name).cloned().unwrap_or(Value::Null)
+        })
     };
     for attr in &schema.attributes {
         let configured = config.get(attr.name).filter(|v| !v.is_null());
@@ -101,7 +108,11 @@ fn merge_tags(default_tags: &BTreeMap<String, String>, tags: Option<&Value>) -> 
 
 /// Derives `tags` from the `tags_all` AWS reported: every tag except those
 /// that only come from the provider's default tags.
-pub fn derive_tags(attrs: &mut Attrs, prior_tags: Option<&Value>, default_tags: &BTreeMap<String, String>) {
+pub fn derive_tags(
+    attrs: &mut Attrs,
+    prior_tags: Option<&Value>,
+    default_tags: &BTreeMap<String, String>,
+) {
     let Some(Value::Map(all)) = attrs.get("tags_all") else {
         return;
     };
@@ -164,7 +175,11 @@ fn attribute_differs(attr: &crate::provider::schema::Attribute, new: &Attrs, old
     values_differ(value, old.get(attr.name), &attr.ty)
 }
 
-fn values_differ(new: Option<&Value>, old: Option<&Value>, ty: &crate::provider::schema::Type) -> bool {
+fn values_differ(
+    new: Option<&Value>,
+    old: Option<&Value>,
+    ty: &crate::provider::schema::Type,
+) -> bool {
     let normalize = |v: Option<&Value>| -> Value {
         let v = v.cloned().unwrap_or(Value::Null);
         let v = ty.convert(v.clone()).unwrap_or(v);
@@ -185,7 +200,11 @@ fn block_items(value: Option<&Value>) -> Vec<&Attrs> {
         .unwrap_or_default()
 }
 
-fn blocks_differ(block: &crate::provider::schema::Block, new: Option<&Value>, old: Option<&Value>) -> bool {
+fn blocks_differ(
+    block: &crate::provider::schema::Block,
+    new: Option<&Value>,
+    old: Option<&Value>,
+) -> bool {
     if matches!(new, Some(Value::Unknown)) {
         return old.is_some_and(|o| !o.is_null()) || block.computed_when_absent;
     }
@@ -197,7 +216,8 @@ fn blocks_differ(block: &crate::provider::schema::Block, new: Option<&Value>, ol
     if block.is_set {
         let mut unmatched: Vec<&Attrs> = old_items.clone();
         let mut sorted = new_items.clone();
-        sorted.sort_by(|a, b| canonical_order(&Value::Map((*a).clone()), &Value::Map((*b).clone())));
+        sorted
+            .sort_by(|a, b| canonical_order(&Value::Map((*a).clone()), &Value::Map((*b).clone())));
         for item in sorted {
             match unmatched.iter().position(|o| !differ(item, o)) {
                 Some(at) => {
@@ -214,7 +234,11 @@ fn blocks_differ(block: &crate::provider::schema::Block, new: Option<&Value>, ol
 
 /// Whether a changed list block changed in a nested attribute that forces
 /// replacement.
-fn nested_forces_new(block: &crate::provider::schema::Block, new: Option<&Value>, old: Option<&Value>) -> bool {
+fn nested_forces_new(
+    block: &crate::provider::schema::Block,
+    new: Option<&Value>,
+    old: Option<&Value>,
+) -> bool {
     let (new_items, old_items) = (block_items(new), block_items(old));
     if new_items.len() != old_items.len() {
         return block.schema.attributes.iter().any(|a| a.force_new);

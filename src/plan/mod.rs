@@ -93,7 +93,9 @@ pub struct Plan {
 
 impl Plan {
     pub fn has_changes(&self) -> bool {
-        self.resource_changes.iter().any(|c| c.action != Action::NoOp)
+        self.resource_changes
+            .iter()
+            .any(|c| c.action != Action::NoOp)
     }
 
     /// (to add, to change, to destroy), counted as Terraform counts them.
@@ -162,7 +164,9 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
                 }
                 Node::Output(i) => match evaluator.eval_output(i) {
                     Ok(value) => {
-                        result.outputs.insert(req.config.outputs[i].name.clone(), value);
+                        result
+                            .outputs
+                            .insert(req.config.outputs[i].name.clone(), value);
                     }
                     Err(diag) => diags.push(diag),
                 },
@@ -266,7 +270,11 @@ pub fn plan_instance(
     default_tags: &BTreeMap<String, String>,
 ) -> (Action, Attrs, diff::Difference) {
     let Some(prior) = prior else {
-        return (Action::Create, proposed(schema, config, None, default_tags), diff::Difference::default());
+        return (
+            Action::Create,
+            proposed(schema, config, None, default_tags),
+            diff::Difference::default(),
+        );
     };
     let updated = proposed(schema, config, Some(prior), default_tags);
     let difference = difference(schema, &updated, prior);

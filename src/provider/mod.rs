@@ -15,7 +15,7 @@ use std::fmt;
 
 use async_trait::async_trait;
 
-pub use aws::AwsContext;
+pub use aws::{AwsContext, AwsSettings};
 pub use schema::Schema;
 
 use crate::value::Attrs;

@@ -1,0 +1,54 @@
+//! Rendering diagnostics: the one place problems are turned into text, with
+//! `file:line:column`, a source snippet and `hint:` lines. Output is readable
+//! without colour; colour is used only on a terminal without `NO_COLOR`.
+
+use std::io::IsTerminal;
+
+use annotate_snippets::renderer::DecorStyle;
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+use crate::diag::{Diagnostic, Severity, Sources};
+
+pub fn use_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}
+
+/// Renders one diagnostic as text (no trailing newline).
+pub fn diagnostic(sources: &Sources, diag: &Diagnostic, color: bool) -> String {
+    let level = match diag.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+    };
+    let mut group = Group::with_title(level.primary_title(diag.summary.as_str()));
+    if let Some(span) = &diag.span {
+        let file = sources.get(span.file);
+        let text = file.text.as_str();
+        let start = span.range.start.min(text.len());
+        let mut end = span.range.end.clamp(start, text.len());
+        if end == start {
+            // Point at one character so the caret shows.
+            end = text[start..]
+                .chars()
+                .next()
+                .map_or(start, |c| start + c.len_utf8());
+        }
+        group = group.element(
+            Snippet::source(text)
+                .path(file.path.to_string_lossy().into_owned())
+                .annotation(AnnotationKind::Primary.span(start..end)),
+        );
+    }
+    if let Some(detail) = &diag.detail {
+        group = group.element(Level::NOTE.message(detail.as_str()));
+    }
+    if let Some(hint) = &diag.hint {
+        group = group.element(Level::HELP.with_name("hint").message(hint.as_str()));
+    }
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    }
+    .decor_style(DecorStyle::Ascii);
+    renderer.render(&[group])
+}

@@ -1,0 +1,106 @@
+//! Evaluating the `provider "aws"` block: region, endpoints and default tags.
+
+use std::collections::BTreeMap;
+
+use hcl_edit::Span as _;
+use hcl_edit::structure::Structure;
+
+use super::config::Config;
+use super::eval::{EvalContext, FileReader, Scope, eval};
+use crate::diag::{Diagnostic, Diagnostics, Span};
+use crate::value::Value;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProviderConfig {
+    pub region: Option<String>,
+    /// Service name → URL, from `endpoints {}`.
+    pub endpoints: BTreeMap<String, String>,
+    pub default_tags: BTreeMap<String, String>,
+}
+
+/// Evaluates the provider block with variables and locals in `scope`.
+pub fn evaluate(
+    config: &Config,
+    scope: &dyn Scope,
+    files: &dyn FileReader,
+) -> (ProviderConfig, Diagnostics) {
+    let mut out = ProviderConfig::default();
+    let mut diags = Diagnostics::default();
+    let Some(provider) = &config.provider else {
+        return (out, diags);
+    };
+    let ctx = EvalContext {
+        file: provider.file,
+        scope,
+        files,
+        stack_dir: &config.dir,
+    };
+    let span = |r: Option<std::ops::Range<usize>>| r.map(|r| Span::new(provider.file, r));
+    let string_value = |expr: &hcl_edit::expr::Expression,
+                        what: &str,
+                        diags: &mut Diagnostics|
+     -> Option<String> {
+        match eval(expr, &ctx) {
+            Ok(value) => match value.to_string_lossless() {
+                Some(s) => Some(s),
+                None => {
+                    diags.push(
+                        Diagnostic::error(format!("{what} must be a string"))
+                            .with_span(span(expr.span())),
+                    );
+                    None
+                }
+            },
+            Err(diag) => {
+                diags.push(diag);
+                None
+            }
+        }
+    };
+    for structure in provider.body.iter() {
+        match structure {
+            Structure::Attribute(attr) if attr.key.as_str() == "region" => {
+                out.region = string_value(&attr.value, "region", &mut diags);
+            }
+            Structure::Block(block) if block.ident.as_str() == "endpoints" => {
+                for inner in block.body.attributes() {
+                    let service = inner.key.as_str().to_string();
+                    if let Some(url) =
+                        string_value(&inner.value, &format!("endpoints.{service}"), &mut diags)
+                    {
+                        out.endpoints.insert(service, url);
+                    }
+                }
+            }
+            Structure::Block(block) if block.ident.as_str() == "default_tags" => {
+                if let Some(tags) = block.body.get_attribute("tags") {
+                    match eval(&tags.value, &ctx) {
+                        Ok(Value::Map(map)) => {
+                            for (k, v) in map {
+                                match v.to_string_lossless() {
+                                    Some(v) => {
+                                        out.default_tags.insert(k, v);
+                                    }
+                                    None => diags.push(
+                                        Diagnostic::error(format!(
+                                            "default tag {k:?} must be a string"
+                                        ))
+                                        .with_span(span(tags.value.span())),
+                                    ),
+                                }
+                            }
+                        }
+                        Ok(other) => diags.push(
+                            Diagnostic::error("default_tags.tags must be a map of strings")
+                                .with_detail(format!("got a {}", other.type_name()))
+                                .with_span(span(tags.value.span())),
+                        ),
+                        Err(diag) => diags.push(diag),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    (out, diags)
+}
