@@ -15,11 +15,41 @@ use crate::diag::{Diagnostic, Diagnostics, FileId};
 use crate::provider::schema::Schema;
 use crate::value::{Attrs, Value};
 
-/// One instance to be evaluated: its key and, with `for_each`, `each.value`.
+/// One instance to be evaluated: its key and the `count` / `each` values
+/// its expressions see.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Instance {
     pub key: InstanceKey,
-    pub each_value: Option<Value>,
+    /// `count.index`, with `count`.
+    pub count_index: Option<Value>,
+    /// `each.key` and `each.value`, with `for_each`.
+    pub each: Option<(Value, Value)>,
+}
+
+impl Instance {
+    fn single() -> Instance {
+        Instance {
+            key: InstanceKey::None,
+            count_index: None,
+            each: None,
+        }
+    }
+
+    fn indexed(i: usize) -> Instance {
+        Instance {
+            key: InstanceKey::Index(i),
+            count_index: Some(Value::from(i as i64)),
+            each: None,
+        }
+    }
+
+    fn keyed(key: String, value: Value) -> Instance {
+        Instance {
+            each: Some((Value::string(key.clone()), value)),
+            key: InstanceKey::Key(key),
+            count_index: None,
+        }
+    }
 }
 
 pub struct Evaluator<'a> {
@@ -123,12 +153,7 @@ impl<'a> Evaluator<'a> {
                     .with_span(count.span())
                     .with_hint("base count on variables, locals or data sources")),
                 other => match other.as_index() {
-                    Some(n) => Ok((0..n)
-                        .map(|i| Instance {
-                            key: InstanceKey::Index(i),
-                            each_value: None,
-                        })
-                        .collect()),
+                    Some(n) => Ok((0..n).map(Instance::indexed).collect()),
                     None => Err(Diagnostic::error("Invalid count argument")
                         .with_detail(format!(
                             "count must be a whole, non-negative number, not {other}"
@@ -145,13 +170,7 @@ impl<'a> Evaluator<'a> {
                     .with_span(for_each.span())
             };
             return match value {
-                Value::Map(map) => Ok(map
-                    .into_iter()
-                    .map(|(k, v)| Instance {
-                        key: InstanceKey::Key(k),
-                        each_value: Some(v),
-                    })
-                    .collect()),
+                Value::Map(map) => Ok(map.into_iter().map(|(k, v)| Instance::keyed(k, v)).collect()),
                 Value::List(items) => {
                     let mut keys = Vec::new();
                     for item in items {
@@ -175,10 +194,7 @@ impl<'a> Evaluator<'a> {
                     keys.dedup();
                     Ok(keys
                         .into_iter()
-                        .map(|k| Instance {
-                            each_value: Some(Value::string(k.clone())),
-                            key: InstanceKey::Key(k),
-                        })
+                        .map(|k| Instance::keyed(k.clone(), Value::string(k)))
                         .collect())
                 }
                 Value::Unknown => Err(invalid(
@@ -190,10 +206,25 @@ impl<'a> Evaluator<'a> {
                 ))),
             };
         }
-        Ok(vec![Instance {
-            key: InstanceKey::None,
-            each_value: None,
-        }])
+        Ok(vec![Instance::single()])
+    }
+
+    /// For validation: the instances, or when `count` / `for_each` is not
+    /// known yet, one placeholder instance whose `count.index` / `each` are
+    /// unknown, so its arguments can still be checked.
+    pub fn expand_for_validation(&self, index: usize) -> Result<Vec<Instance>, Diagnostic> {
+        let resource = &self.config.resources[index];
+        let repetition = resource.count.as_ref().or(resource.for_each.as_ref());
+        if let Some(expr) = repetition {
+            if eval(&expr.expr, &self.context(expr.file, &self.roots))? == Value::Unknown {
+                return Ok(vec![Instance {
+                    key: InstanceKey::None,
+                    count_index: resource.count.as_ref().map(|_| Value::Unknown),
+                    each: resource.for_each.as_ref().map(|_| (Value::Unknown, Value::Unknown)),
+                }]);
+            }
+        }
+        self.expand(index)
     }
 
     /// Evaluates one instance's arguments against its schema.

@@ -189,6 +189,24 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
         provider = evaluated;
         diags.extend(provider_diags);
     }
+    if !diags.has_errors() {
+        // Evaluate every block offline, with data sources and resource
+        // attributes unknown, to catch type and function errors before AWS
+        // is involved.
+        let empty = State::new();
+        let (_, check_diags) = plan::plan(PlanRequest {
+            config: &config,
+            graph: &graph,
+            variables: variables.clone(),
+            data: BTreeMap::new(),
+            prior: &empty,
+            default_tags: provider.default_tags.clone(),
+            files: &DiskFiles,
+            destroy: false,
+            validate_only: true,
+        });
+        diags.extend(check_diags);
+    }
 
     let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) =
         diags.0.into_iter().partition(Diagnostic::is_error);
@@ -301,6 +319,7 @@ pub async fn plan(
         default_tags: stack.provider.default_tags.clone(),
         files: &DiskFiles,
         destroy,
+        validate_only: false,
     });
     if diags.has_errors() {
         return Err(Report {
@@ -341,9 +360,8 @@ async fn read_data_sources(
                 let Some(source) = provider::data_source_type(&resource.type_name) else {
                     continue;
                 };
-                let instance = crate::lang::evaluator::Instance {
-                    key: crate::addr::InstanceKey::None,
-                    each_value: None,
+                let Some(instance) = evaluator.expand(i).ok().and_then(|mut all| all.pop()) else {
+                    continue;
                 };
                 let args = match evaluator.eval_instance(i, &instance, source.schema()) {
                     Ok(args) => args,

@@ -129,6 +129,10 @@ pub struct PlanRequest<'a> {
     pub files: &'a dyn FileReader,
     /// Plan to destroy everything in state.
     pub destroy: bool,
+    /// Only check the configuration: a `count` or `for_each` that is not
+    /// known yet is evaluated once with unknown `count.index` / `each`
+    /// instead of being an error.
+    pub validate_only: bool,
 }
 
 pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
@@ -217,7 +221,12 @@ fn plan_resource(
         return Vec::new(); // reported by the loader
     };
     let schema = resource_type.schema();
-    let instances = match evaluator.expand(index) {
+    let expanded = if req.validate_only {
+        evaluator.expand_for_validation(index)
+    } else {
+        evaluator.expand(index)
+    };
+    let instances = match expanded {
         Ok(instances) => instances,
         Err(diag) => {
             diags.push(diag);
