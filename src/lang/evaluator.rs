@@ -170,7 +170,10 @@ impl<'a> Evaluator<'a> {
                     .with_span(for_each.span())
             };
             return match value {
-                Value::Map(map) => Ok(map.into_iter().map(|(k, v)| Instance::keyed(k, v)).collect()),
+                Value::Map(map) => Ok(map
+                    .into_iter()
+                    .map(|(k, v)| Instance::keyed(k, v))
+                    .collect()),
                 Value::List(items) => {
                     let mut keys = Vec::new();
                     for item in items {
@@ -220,7 +223,10 @@ impl<'a> Evaluator<'a> {
                 return Ok(vec![Instance {
                     key: InstanceKey::None,
                     count_index: resource.count.as_ref().map(|_| Value::Unknown),
-                    each: resource.for_each.as_ref().map(|_| (Value::Unknown, Value::Unknown)),
+                    each: resource
+                        .for_each
+                        .as_ref()
+                        .map(|_| (Value::Unknown, Value::Unknown)),
                 }]);
             }
         }
@@ -237,20 +243,16 @@ impl<'a> Evaluator<'a> {
         let resource = &self.config.resources[index];
         let scope = InstanceScope {
             base: &self.roots,
-            count: match instance.key {
-                InstanceKey::Index(i) => Some(Value::Map(Attrs::from([(
-                    "index".to_string(),
-                    Value::from(i as i64),
-                )]))),
-                _ => None,
-            },
-            each: match (&instance.key, &instance.each_value) {
-                (InstanceKey::Key(k), Some(v)) => Some(Value::Map(Attrs::from([
-                    ("key".to_string(), Value::string(k.clone())),
-                    ("value".to_string(), v.clone()),
-                ]))),
-                _ => None,
-            },
+            count: instance
+                .count_index
+                .clone()
+                .map(|index| Value::Map(Attrs::from([("index".to_string(), index)]))),
+            each: instance.each.clone().map(|(key, value)| {
+                Value::Map(Attrs::from([
+                    ("key".to_string(), key),
+                    ("value".to_string(), value),
+                ]))
+            }),
         };
         eval_body(&resource.body, schema, &self.context(resource.file, &scope))
     }
