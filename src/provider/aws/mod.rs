@@ -30,12 +30,12 @@ use super::{DataSourceType, ResourceType};
 
 /// Every managed resource type terrane supports.
 pub static RESOURCE_TYPES: &[&dyn ResourceType] = &[
-    //A
+    &autoscaling_group::AutoscalingGroup,
     //B
     //C
     &iam_role::IamRole,
     &iam_role_policy_attachment::IamRolePolicyAttachment,
-    //D
+    &launch_template::LaunchTemplate,
 ];
 
 /// Every data source terrane supports.
