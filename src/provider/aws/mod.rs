@@ -31,8 +31,8 @@ use super::{DataSourceType, ResourceType};
 /// Every managed resource type terrane supports.
 pub static RESOURCE_TYPES: &[&dyn ResourceType] = &[
     &autoscaling_group::AutoscalingGroup,
-    //B
-    //C
+    &eks_cluster::EksCluster,
+    &eks_node_group::EksNodeGroup,
     &iam_role::IamRole,
     &iam_role_policy_attachment::IamRolePolicyAttachment,
     &launch_template::LaunchTemplate,

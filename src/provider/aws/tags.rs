@@ -56,10 +56,6 @@ impl TagChanges {
             set: new.into_iter().filter(|(k, v)| old.get(k) != Some(v)).collect(),
         }
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.removed.is_empty() && self.set.is_empty()
-    }
 }
 
 pub fn ec2_tag_specification(
