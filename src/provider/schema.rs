@@ -364,7 +364,9 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(
             a,
-            Value::string(r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow"}],"Version":"2012-10-17"}"#)
+            Value::string(
+                r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow"}],"Version":"2012-10-17"}"#
+            )
         );
     }
 

@@ -70,7 +70,10 @@ fn plan(schema: &Schema, written: &Attrs) -> Attrs {
     if schema.has_tags() {
         out.insert(
             "tags_all".into(),
-            written.get("tags").cloned().unwrap_or(Value::Map(Attrs::new())),
+            written
+                .get("tags")
+                .cloned()
+                .unwrap_or(Value::Map(Attrs::new())),
         );
     }
     out
@@ -86,7 +89,12 @@ fn strings(items: &[&str]) -> Value {
 }
 
 fn tags<const N: usize>(pairs: [(&str, &str); N]) -> Value {
-    Value::Map(pairs.iter().map(|(k, v)| (k.to_string(), Value::string(*v))).collect())
+    Value::Map(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::string(*v)))
+            .collect(),
+    )
 }
 
 async fn create(aws: &AwsContext, type_name: &str, address: &str, planned: &Attrs) -> String {
@@ -135,13 +143,20 @@ fn assert_reads_as_planned(schema: &Schema, planned: &Attrs, read: &Attrs) {
         // and `tags` is derived by the engine from `tags_all`.
         if matches!(
             key.as_str(),
-            "force_detach_policies" | "force_delete" | "update_default_version" | "timeouts" | "tags"
+            "force_detach_policies"
+                | "force_delete"
+                | "update_default_version"
+                | "timeouts"
+                | "tags"
         ) {
             continue;
         }
         assert_subset(value, read.get(key).unwrap_or(&Value::Null), key);
     }
-    assert!(!read.contains_key("tags"), "read must not return tags: {read:?}");
+    assert!(
+        !read.contains_key("tags"),
+        "read must not return tags: {read:?}"
+    );
 }
 
 fn assert_subset(planned: &Value, read: &Value, path: &str) {
@@ -153,7 +168,11 @@ fn assert_subset(planned: &Value, read: &Value, path: &str) {
             }
         }
         (Value::List(p), Value::List(r)) if p.iter().any(|v| matches!(v, Value::Map(_))) => {
-            assert_eq!(p.len(), r.len(), "{path}: planned {planned} but read {read}");
+            assert_eq!(
+                p.len(),
+                r.len(),
+                "{path}: planned {planned} but read {read}"
+            );
             for (i, (pv, rv)) in p.iter().zip(r).enumerate() {
                 assert_subset(pv, rv, &format!("{path}[{i}]"));
             }
@@ -164,12 +183,18 @@ fn assert_subset(planned: &Value, read: &Value, path: &str) {
 
 fn assert_no_system_tags(read: &Attrs, key: &str) {
     let text = format!("{:?}", read.get(key));
-    assert!(!text.contains("terrane:"), "{key} read back with system tags: {text}");
+    assert!(
+        !text.contains("terrane:"),
+        "{key} read back with system tags: {text}"
+    );
 }
 
 /// Requests the emulator served while `f` ran. The access log is written
 /// just after each response, so let it settle before counting.
-async fn requests_during<T>(emulator: &Emulator, f: impl std::future::Future<Output = T>) -> (T, usize) {
+async fn requests_during<T>(
+    emulator: &Emulator,
+    f: impl std::future::Future<Output = T>,
+) -> (T, usize) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let before = emulator.request_count();
     let out = f.await;
@@ -187,7 +212,12 @@ struct Network {
 /// network types.
 async fn network(emulator: &Emulator) -> Network {
     let ec2 = emulator.ec2();
-    let vpc = ec2.create_vpc().cidr_block("10.20.0.0/16").send().await.unwrap();
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.20.0.0/16")
+        .send()
+        .await
+        .unwrap();
     let vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).unwrap().to_string();
     let mut subnets = Vec::new();
     for (i, zone) in ["a", "b"].iter().enumerate() {
@@ -199,7 +229,13 @@ async fn network(emulator: &Emulator) -> Network {
             .send()
             .await
             .unwrap();
-        subnets.push(subnet.subnet().and_then(|s| s.subnet_id()).unwrap().to_string());
+        subnets.push(
+            subnet
+                .subnet()
+                .and_then(|s| s.subnet_id())
+                .unwrap()
+                .to_string(),
+        );
     }
     let sg = ec2
         .create_security_group()
@@ -269,14 +305,18 @@ async fn iam_role_and_policy_attachment_lifecycle() {
     // Independently: IAM holds the document and the system tags.
     let role = iam.get_role().role_name(&id).send().await.unwrap();
     let role = role.role().unwrap();
-    let stored: serde_json::Value = serde_json::from_str(
-        &percent_decode(role.assume_role_policy_document().unwrap()),
-    )
-    .unwrap();
-    assert_eq!(stored, serde_json::from_str::<serde_json::Value>(TRUST_POLICY_COMPACT).unwrap());
+    let stored: serde_json::Value =
+        serde_json::from_str(&percent_decode(role.assume_role_policy_document().unwrap())).unwrap();
+    assert_eq!(
+        stored,
+        serde_json::from_str::<serde_json::Value>(TRUST_POLICY_COMPACT).unwrap()
+    );
     let aws_tags: BTreeMap<&str, &str> = role.tags().iter().map(|t| (t.key(), t.value())).collect();
     assert_eq!(aws_tags.get("terrane:stack"), Some(&STACK));
-    assert_eq!(aws_tags.get("terrane:address"), Some(&"aws_iam_role.cluster"));
+    assert_eq!(
+        aws_tags.get("terrane:address"),
+        Some(&"aws_iam_role.cluster")
+    );
     assert_eq!(aws_tags.get("Team"), Some(&"platform"));
 
     // Update: description, session duration and tags in place.
@@ -288,7 +328,10 @@ async fn iam_role_and_policy_attachment_lifecycle() {
         ("tags", tags([("Team", "infra"), ("Env", "prod")])),
     ]);
     let planned2 = plan(role_schema, &written2);
-    ty("aws_iam_role").update(&aws, &state, &planned2).await.unwrap();
+    ty("aws_iam_role")
+        .update(&aws, &state, &planned2)
+        .await
+        .unwrap();
     let state2 = read_one(&aws, "aws_iam_role", &id).await;
     assert_reads_as_planned(role_schema, &planned2, &state2);
     let role = iam.get_role().role_name(&id).send().await.unwrap();
@@ -298,12 +341,19 @@ async fn iam_role_and_policy_attachment_lifecycle() {
     let aws_tags: BTreeMap<&str, &str> = role.tags().iter().map(|t| (t.key(), t.value())).collect();
     assert_eq!(aws_tags.get("Team"), Some(&"infra"));
     assert_eq!(aws_tags.get("Env"), Some(&"prod"));
-    assert_eq!(aws_tags.get("terrane:stack"), Some(&STACK), "update must keep system tags");
+    assert_eq!(
+        aws_tags.get("terrane:stack"),
+        Some(&STACK),
+        "update must keep system tags"
+    );
 
     // Attachments of AWS managed policies.
     let attachment_schema = ty("aws_iam_role_policy_attachment").schema();
     let mut attachment_ids = Vec::new();
-    for (i, policy) in [EKS_CLUSTER_POLICY, EKS_WORKER_POLICY].into_iter().enumerate() {
+    for (i, policy) in [EKS_CLUSTER_POLICY, EKS_WORKER_POLICY]
+        .into_iter()
+        .enumerate()
+    {
         let planned = plan(
             attachment_schema,
             &attrs([("role", id.clone().into()), ("policy_arn", policy.into())]),
@@ -320,8 +370,17 @@ async fn iam_role_and_policy_attachment_lifecycle() {
         assert_reads_as_planned(attachment_schema, &planned, &state);
         attachment_ids.push((attachment_id, state));
     }
-    let attached = iam.list_attached_role_policies().role_name(&id).send().await.unwrap();
-    let mut arns: Vec<&str> = attached.attached_policies().iter().filter_map(|p| p.policy_arn()).collect();
+    let attached = iam
+        .list_attached_role_policies()
+        .role_name(&id)
+        .send()
+        .await
+        .unwrap();
+    let mut arns: Vec<&str> = attached
+        .attached_policies()
+        .iter()
+        .filter_map(|p| p.policy_arn())
+        .collect();
     arns.sort();
     assert_eq!(arns, vec![EKS_CLUSTER_POLICY, EKS_WORKER_POLICY]);
 
@@ -329,12 +388,23 @@ async fn iam_role_and_policy_attachment_lifecycle() {
     // with one ListAttachedRolePolicies for their shared role.
     delete_twice(&aws, "aws_iam_role_policy_attachment", &attachment_ids[0].1).await;
     let ids: Vec<String> = attachment_ids.iter().map(|(id, _)| id.clone()).collect();
-    let (found, requests) =
-        requests_during(&emulator, ty("aws_iam_role_policy_attachment").read_many(&aws, &ids)).await;
+    let (found, requests) = requests_during(
+        &emulator,
+        ty("aws_iam_role_policy_attachment").read_many(&aws, &ids),
+    )
+    .await;
     let found = found.unwrap();
     assert_eq!(found.keys().collect::<Vec<_>>(), vec![&ids[1]]);
-    assert_eq!(requests, 1, "attachments of one role are read with one call");
-    let attached = iam.list_attached_role_policies().role_name(&id).send().await.unwrap();
+    assert_eq!(
+        requests, 1,
+        "attachments of one role are read with one call"
+    );
+    let attached = iam
+        .list_attached_role_policies()
+        .role_name(&id)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(attached.attached_policies().len(), 1);
 
     // force_detach_policies: a role with an attachment left over deletes.
@@ -376,7 +446,13 @@ async fn iam_role_and_policy_attachment_lifecycle() {
     delete_twice(&aws, "aws_iam_role", &state2).await;
     let missing = iam.get_role().role_name(&id).send().await;
     assert!(missing.is_err(), "role still exists after delete");
-    assert!(ty("aws_iam_role").read_many(&aws, &[id]).await.unwrap().is_empty());
+    assert!(
+        ty("aws_iam_role")
+            .read_many(&aws, &[id])
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// Decodes IAM's URL-encoded documents for the independent check.
@@ -406,7 +482,12 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
     let ec2 = emulator.ec2();
     let autoscaling = emulator.autoscaling();
     let images = ec2.describe_images().owners("amazon").send().await.unwrap();
-    let image_id = images.images().iter().find_map(|i| i.image_id()).unwrap().to_string();
+    let image_id = images
+        .images()
+        .iter()
+        .find_map(|i| i.image_id())
+        .unwrap()
+        .to_string();
 
     // Launch template.
     let lt_schema = ty("aws_launch_template").schema();
@@ -419,23 +500,39 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
         ("vpc_security_group_ids", strings(&[&net.security_group])),
         (
             "tag_specifications",
-            block([("resource_type", "instance".into()), ("tags", tags([("Role", "web")]))]),
+            block([
+                ("resource_type", "instance".into()),
+                ("tags", tags([("Role", "web")])),
+            ]),
         ),
         ("tags", tags([("Team", "platform")])),
     ]);
     let planned = plan(lt_schema, &written);
-    let lt_id = create(&aws, "aws_launch_template", "aws_launch_template.web", &planned).await;
+    let lt_id = create(
+        &aws,
+        "aws_launch_template",
+        "aws_launch_template.web",
+        &planned,
+    )
+    .await;
     let lt_state = read_one(&aws, "aws_launch_template", &lt_id).await;
     assert_reads_as_planned(lt_schema, &planned, &lt_state);
     assert_eq!(lt_state["latest_version"], Value::Number(1.0));
     assert_eq!(lt_state["default_version"], Value::Number(1.0));
     assert_eq!(
         lt_state["arn"],
-        Value::string(format!("arn:aws:ec2:{REGION}:123456789012:launch-template/{lt_id}"))
+        Value::string(format!(
+            "arn:aws:ec2:{REGION}:123456789012:launch-template/{lt_id}"
+        ))
     );
     assert_no_system_tags(&lt_state, "tags_all");
     assert_no_system_tags(&lt_state, "tag_specifications");
-    let described = ec2.describe_launch_templates().launch_template_ids(&lt_id).send().await.unwrap();
+    let described = ec2
+        .describe_launch_templates()
+        .launch_template_ids(&lt_id)
+        .send()
+        .await
+        .unwrap();
     let template = &described.launch_templates()[0];
     let lt_tags: BTreeMap<&str, &str> = template
         .tags()
@@ -453,7 +550,10 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
     written2.remove("user_data");
     written2.insert("update_default_version".into(), true.into());
     let planned2 = plan(lt_schema, &written2);
-    ty("aws_launch_template").update(&aws, &lt_state, &planned2).await.unwrap();
+    ty("aws_launch_template")
+        .update(&aws, &lt_state, &planned2)
+        .await
+        .unwrap();
     let lt_state2 = read_one(&aws, "aws_launch_template", &lt_id).await;
     assert_reads_as_planned(lt_schema, &planned2, &lt_state2);
     assert_eq!(lt_state2["latest_version"], Value::Number(2.0));
@@ -468,7 +568,10 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
     let default = &versions.launch_template_versions()[0];
     assert_eq!(default.version_number(), Some(2));
     assert_eq!(
-        default.launch_template_data().and_then(|d| d.instance_type()).map(|t| t.as_str()),
+        default
+            .launch_template_data()
+            .and_then(|d| d.instance_type())
+            .map(|t| t.as_str()),
         Some("t3.small")
     );
 
@@ -480,7 +583,10 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
             "instances_distribution",
             block([
                 ("on_demand_base_capacity", Value::Number(1.0)),
-                ("on_demand_percentage_above_base_capacity", Value::Number(0.0)),
+                (
+                    "on_demand_percentage_above_base_capacity",
+                    Value::Number(0.0),
+                ),
                 ("spot_allocation_strategy", "capacity-optimized".into()),
             ]),
         ),
@@ -489,13 +595,19 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
             Value::List(vec![Value::Map(attrs([
                 (
                     "launch_template_specification",
-                    block([("launch_template_id", lt_id.clone().into()), ("version", "$Latest".into())]),
+                    block([
+                        ("launch_template_id", lt_id.clone().into()),
+                        ("version", "$Latest".into()),
+                    ]),
                 ),
                 (
                     "override",
                     Value::List(vec![
                         Value::Map(attrs([("instance_type", "t3.micro".into())])),
-                        Value::Map(attrs([("instance_type", "t3a.micro".into()), ("weighted_capacity", "1".into())])),
+                        Value::Map(attrs([
+                            ("instance_type", "t3a.micro".into()),
+                            ("weighted_capacity", "1".into()),
+                        ])),
                     ]),
                 ),
             ]))]),
@@ -513,14 +625,23 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
         ("min_size", Value::Number(1.0)),
         ("max_size", Value::Number(4.0)),
         ("desired_capacity", Value::Number(2.0)),
-        ("vpc_zone_identifier", strings(&[&net.subnets[1], &net.subnets[0]])),
+        (
+            "vpc_zone_identifier",
+            strings(&[&net.subnets[1], &net.subnets[0]]),
+        ),
         ("health_check_type", "EC2".into()),
         ("capacity_rebalance", true.into()),
         ("mixed_instances_policy", mixed.clone()),
         ("tag", tag_block("platform")),
     ]);
     let asg_planned = plan(asg_schema, &asg_written);
-    let asg_id = create(&aws, "aws_autoscaling_group", "aws_autoscaling_group.web", &asg_planned).await;
+    let asg_id = create(
+        &aws,
+        "aws_autoscaling_group",
+        "aws_autoscaling_group.web",
+        &asg_planned,
+    )
+    .await;
     assert_eq!(asg_id, "web-asg");
     let asg_state = read_one(&aws, "aws_autoscaling_group", &asg_id).await;
     assert_reads_as_planned(asg_schema, &asg_planned, &asg_state);
@@ -528,11 +649,22 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
         .get("instances_distribution")
         .as_list()
         .unwrap()[0];
-    assert_eq!(distribution.get("on_demand_base_capacity"), &Value::Number(1.0));
-    assert_eq!(distribution.get("on_demand_percentage_above_base_capacity"), &Value::Number(0.0));
-    assert_eq!(distribution.get("spot_allocation_strategy"), &Value::string("capacity-optimized"));
+    assert_eq!(
+        distribution.get("on_demand_base_capacity"),
+        &Value::Number(1.0)
+    );
+    assert_eq!(
+        distribution.get("on_demand_percentage_above_base_capacity"),
+        &Value::Number(0.0)
+    );
+    assert_eq!(
+        distribution.get("spot_allocation_strategy"),
+        &Value::string("capacity-optimized")
+    );
     assert_no_system_tags(&asg_state, "tag");
-    assert!(matches!(&asg_state["arn"], Value::String(a) if a.contains("autoScalingGroupName/web-asg")));
+    assert!(
+        matches!(&asg_state["arn"], Value::String(a) if a.contains("autoScalingGroupName/web-asg"))
+    );
 
     // Independently: the policy as written, and the system tags present
     // without propagation.
@@ -555,10 +687,18 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
         .filter_map(|o| o.instance_type())
         .collect();
     assert_eq!(overrides, vec!["t3.micro", "t3a.micro"]);
-    let system_tag = group.tags().iter().find(|t| t.key() == Some("terrane:stack")).unwrap();
+    let system_tag = group
+        .tags()
+        .iter()
+        .find(|t| t.key() == Some("terrane:stack"))
+        .unwrap();
     assert_eq!(system_tag.value(), Some(STACK));
     assert_eq!(system_tag.propagate_at_launch(), Some(false));
-    let team = group.tags().iter().find(|t| t.key() == Some("Team")).unwrap();
+    let team = group
+        .tags()
+        .iter()
+        .find(|t| t.key() == Some("Team"))
+        .unwrap();
     assert_eq!(team.propagate_at_launch(), Some(true));
 
     // Update: max size and a tag in place; the policy stays as written.
@@ -566,7 +706,10 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
     asg_written2.insert("max_size".into(), Value::Number(6.0));
     asg_written2.insert("tag".into(), tag_block("infra"));
     let asg_planned2 = plan(asg_schema, &asg_written2);
-    ty("aws_autoscaling_group").update(&aws, &asg_state, &asg_planned2).await.unwrap();
+    ty("aws_autoscaling_group")
+        .update(&aws, &asg_state, &asg_planned2)
+        .await
+        .unwrap();
     let asg_state2 = read_one(&aws, "aws_autoscaling_group", &asg_id).await;
     assert_reads_as_planned(asg_schema, &asg_planned2, &asg_state2);
     let groups = autoscaling
@@ -578,10 +721,19 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
     let group = &groups.auto_scaling_groups()[0];
     assert_eq!(group.max_size(), Some(6));
     assert_eq!(
-        group.tags().iter().find(|t| t.key() == Some("Team")).and_then(|t| t.value()),
+        group
+            .tags()
+            .iter()
+            .find(|t| t.key() == Some("Team"))
+            .and_then(|t| t.value()),
         Some("infra")
     );
-    assert!(group.tags().iter().any(|t| t.key() == Some("terrane:address")));
+    assert!(
+        group
+            .tags()
+            .iter()
+            .any(|t| t.key() == Some("terrane:address"))
+    );
 
     // A second group on the launch template directly, with a generated name.
     let plain_written = attrs([
@@ -590,10 +742,19 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
         ("max_size", Value::Number(2.0)),
         ("vpc_zone_identifier", strings(&[&net.subnets[0]])),
         ("force_delete", true.into()),
-        ("launch_template", block([("id", lt_id.clone().into()), ("version", "$Default".into())])),
+        (
+            "launch_template",
+            block([("id", lt_id.clone().into()), ("version", "$Default".into())]),
+        ),
     ]);
     let plain_planned = plan(asg_schema, &plain_written);
-    let plain_id = create(&aws, "aws_autoscaling_group", "aws_autoscaling_group.batch", &plain_planned).await;
+    let plain_id = create(
+        &aws,
+        "aws_autoscaling_group",
+        "aws_autoscaling_group.batch",
+        &plain_planned,
+    )
+    .await;
     assert!(plain_id.starts_with("batch-"), "{plain_id}");
     let plain_state = read_one(&aws, "aws_autoscaling_group", &plain_id).await;
     assert_reads_as_planned(asg_schema, &plain_planned, &plain_state);
@@ -624,8 +785,20 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
     assert!(groups.auto_scaling_groups().is_empty());
 
     // A second template, then a refresh of it and the deleted first one.
-    let other = plan(lt_schema, &attrs([("name_prefix", "other-".into()), ("instance_type", "t3.nano".into())]));
-    let other_id = create(&aws, "aws_launch_template", "aws_launch_template.other", &other).await;
+    let other = plan(
+        lt_schema,
+        &attrs([
+            ("name_prefix", "other-".into()),
+            ("instance_type", "t3.nano".into()),
+        ]),
+    );
+    let other_id = create(
+        &aws,
+        "aws_launch_template",
+        "aws_launch_template.other",
+        &other,
+    )
+    .await;
     let other_state = read_one(&aws, "aws_launch_template", &other_id).await;
     assert_reads_as_planned(lt_schema, &other, &other_state);
     delete_twice(&aws, "aws_launch_template", &lt_state2).await;
@@ -636,7 +809,11 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
     assert_eq!(found.keys().collect::<Vec<_>>(), vec![&other_id]);
     delete_twice(&aws, "aws_launch_template", &other_state).await;
     let left = ec2.describe_launch_templates().send().await.unwrap();
-    assert!(left.launch_templates().is_empty(), "{:?}", left.launch_templates());
+    assert!(
+        left.launch_templates().is_empty(),
+        "{:?}",
+        left.launch_templates()
+    );
 }
 
 #[tokio::test]
@@ -684,8 +861,14 @@ async fn eks_cluster_and_node_groups_lifecycle() {
     let cluster = described.cluster().unwrap();
     assert_eq!(cluster.status().map(|s| s.as_str()), Some("ACTIVE"));
     let cluster_tags = cluster.tags().unwrap();
-    assert_eq!(cluster_tags.get("terrane:stack").map(String::as_str), Some(STACK));
-    assert_eq!(cluster_tags.get("Team").map(String::as_str), Some("platform"));
+    assert_eq!(
+        cluster_tags.get("terrane:stack").map(String::as_str),
+        Some(STACK)
+    );
+    assert_eq!(
+        cluster_tags.get("Team").map(String::as_str),
+        Some("platform")
+    );
 
     // Node groups: one SPOT, one ON_DEMAND (the schema default).
     let ng_schema = ty("aws_eks_node_group").schema();
@@ -709,21 +892,24 @@ async fn eks_cluster_and_node_groups_lifecycle() {
         ("tags", tags([("Team", "platform")])),
     ]);
     let spot_planned = plan(ng_schema, &spot_written);
-    let spot_id = create(&aws, "aws_eks_node_group", "aws_eks_node_group.spot", &spot_planned).await;
+    let spot_id = create(
+        &aws,
+        "aws_eks_node_group",
+        "aws_eks_node_group.spot",
+        &spot_planned,
+    )
+    .await;
     assert_eq!(spot_id, "prod:spot");
     let spot_state = read_one(&aws, "aws_eks_node_group", &spot_id).await;
     assert_reads_as_planned(ng_schema, &spot_planned, &spot_state);
     assert_eq!(spot_state["status"], "ACTIVE".into());
     assert_no_system_tags(&spot_state, "tags_all");
 
-    // disk_size is written because the emulator answers an unset one with a
-    // string where AWS sends a number.
     let on_demand_written = attrs([
         ("cluster_name", "prod".into()),
         ("node_group_name_prefix", "od-".into()),
         ("node_role_arn", role_arn.clone().into()),
         ("subnet_ids", strings(&[&net.subnets[1]])),
-        ("disk_size", Value::Number(20.0)),
         (
             "scaling_config",
             block([
@@ -734,7 +920,13 @@ async fn eks_cluster_and_node_groups_lifecycle() {
         ),
     ]);
     let on_demand_planned = plan(ng_schema, &on_demand_written);
-    let on_demand_id = create(&aws, "aws_eks_node_group", "aws_eks_node_group.od", &on_demand_planned).await;
+    let on_demand_id = create(
+        &aws,
+        "aws_eks_node_group",
+        "aws_eks_node_group.od",
+        &on_demand_planned,
+    )
+    .await;
     assert!(on_demand_id.starts_with("prod:od-"), "{on_demand_id}");
     let on_demand_state = read_one(&aws, "aws_eks_node_group", &on_demand_id).await;
     assert_reads_as_planned(ng_schema, &on_demand_planned, &on_demand_state);
@@ -743,7 +935,13 @@ async fn eks_cluster_and_node_groups_lifecycle() {
     let capacity = |name: String| {
         let eks = eks.clone();
         async move {
-            let out = eks.describe_nodegroup().cluster_name("prod").nodegroup_name(name).send().await.unwrap();
+            let out = eks
+                .describe_nodegroup()
+                .cluster_name("prod")
+                .nodegroup_name(name)
+                .send()
+                .await
+                .unwrap();
             let group = out.nodegroup().unwrap().clone();
             (
                 group.capacity_type().map(|c| c.as_str().to_string()),
@@ -753,14 +951,20 @@ async fn eks_cluster_and_node_groups_lifecycle() {
     };
     let (spot_capacity, spot_tags) = capacity("spot".into()).await;
     assert_eq!(spot_capacity.as_deref(), Some("SPOT"));
-    assert_eq!(spot_tags.get("terrane:address").map(String::as_str), Some("aws_eks_node_group.spot"));
+    assert_eq!(
+        spot_tags.get("terrane:address").map(String::as_str),
+        Some("aws_eks_node_group.spot")
+    );
     let od_name = on_demand_id.trim_start_matches("prod:").to_string();
     let (od_capacity, _) = capacity(od_name.clone()).await;
     assert_eq!(od_capacity.as_deref(), Some("ON_DEMAND"));
 
     // A cluster with node groups cannot go: the engine deletes them first,
     // and retries this conflict.
-    let err = ty("aws_eks_cluster").delete(&aws, &cluster_state).await.unwrap_err();
+    let err = ty("aws_eks_cluster")
+        .delete(&aws, &cluster_state)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Conflict, "{err}");
 
     // Update the spot group's scaling and labels in place.
@@ -775,12 +979,24 @@ async fn eks_cluster_and_node_groups_lifecycle() {
     );
     spot_written2.insert("labels".into(), tags([("pool", "spot"), ("tier", "batch")]));
     let spot_planned2 = plan(ng_schema, &spot_written2);
-    ty("aws_eks_node_group").update(&aws, &spot_state, &spot_planned2).await.unwrap();
+    ty("aws_eks_node_group")
+        .update(&aws, &spot_state, &spot_planned2)
+        .await
+        .unwrap();
     let spot_state2 = read_one(&aws, "aws_eks_node_group", &spot_id).await;
     assert_reads_as_planned(ng_schema, &spot_planned2, &spot_state2);
-    let out = eks.describe_nodegroup().cluster_name("prod").nodegroup_name("spot").send().await.unwrap();
+    let out = eks
+        .describe_nodegroup()
+        .cluster_name("prod")
+        .nodegroup_name("spot")
+        .send()
+        .await
+        .unwrap();
     let scaling = out.nodegroup().unwrap().scaling_config().unwrap();
-    assert_eq!((scaling.desired_size(), scaling.max_size()), (Some(2), Some(4)));
+    assert_eq!(
+        (scaling.desired_size(), scaling.max_size()),
+        (Some(2), Some(4))
+    );
 
     // Update the cluster's endpoint access in place.
     let mut written2 = written.clone();
@@ -793,7 +1009,10 @@ async fn eks_cluster_and_node_groups_lifecycle() {
         ]),
     );
     let planned2 = plan(cluster_schema, &written2);
-    ty("aws_eks_cluster").update(&aws, &cluster_state, &planned2).await.unwrap();
+    ty("aws_eks_cluster")
+        .update(&aws, &cluster_state, &planned2)
+        .await
+        .unwrap();
     let cluster_state2 = read_one(&aws, "aws_eks_cluster", &cluster_id).await;
     let vpc = &cluster_state2["vpc_config"].as_list().unwrap()[0];
     assert_eq!(vpc.get("endpoint_private_access"), &Value::Bool(true));
@@ -814,10 +1033,23 @@ async fn eks_cluster_and_node_groups_lifecycle() {
     .await;
     assert_eq!(found.unwrap().keys().collect::<Vec<_>>(), vec![&spot_id]);
     assert_eq!(requests, 2);
-    assert!(eks.describe_nodegroup().cluster_name("prod").nodegroup_name(od_name).send().await.is_err());
+    assert!(
+        eks.describe_nodegroup()
+            .cluster_name("prod")
+            .nodegroup_name(od_name)
+            .send()
+            .await
+            .is_err()
+    );
 
     delete_twice(&aws, "aws_eks_node_group", &spot_state2).await;
     delete_twice(&aws, "aws_eks_cluster", &cluster_state2).await;
     assert!(eks.describe_cluster().name("prod").send().await.is_err());
-    assert!(ty("aws_eks_cluster").read_many(&aws, &[cluster_id]).await.unwrap().is_empty());
+    assert!(
+        ty("aws_eks_cluster")
+            .read_many(&aws, &[cluster_id])
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_autoscaling::types::{
-    AutoScalingGroup, InstancesDistribution, LaunchTemplate as MixedLaunchTemplate, LaunchTemplateOverrides,
-    LaunchTemplateSpecification, MixedInstancesPolicy, Tag,
+    AutoScalingGroup, InstancesDistribution, LaunchTemplate as MixedLaunchTemplate,
+    LaunchTemplateOverrides, LaunchTemplateSpecification, MixedInstancesPolicy, Tag,
 };
 
 use super::naming::{name_for_create, prefix_from_name};
@@ -50,7 +50,11 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let mixed_launch_template = Schema::new(
         vec![],
         vec![
-            Block::single("launch_template_specification", launch_template_specification).required(),
+            Block::single(
+                "launch_template_specification",
+                launch_template_specification,
+            )
+            .required(),
             Block::list(
                 "override",
                 Schema::new(
@@ -105,7 +109,8 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
                 Schema::new(
                     vec![],
                     vec![
-                        Block::single("instances_distribution", instances_distribution).computed_when_absent(),
+                        Block::single("instances_distribution", instances_distribution)
+                            .computed_when_absent(),
                         Block::single("launch_template", mixed_launch_template).required(),
                     ],
                 ),
@@ -138,27 +143,45 @@ impl ResourceType for AutoscalingGroup {
 
     /// One DescribeAutoScalingGroups with all names (paginated); names that
     /// no longer exist are simply not in the answer.
-    async fn read_many(&self, aws: &AwsContext, ids: &[String]) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         Ok(describe_groups(aws, ids)
             .await?
             .iter()
-            .filter_map(|group| Some((group.auto_scaling_group_name()?.to_string(), group_attrs(group))))
+            .filter_map(|group| {
+                Some((
+                    group.auto_scaling_group_name()?.to_string(),
+                    group_attrs(group),
+                ))
+            })
             .collect())
     }
 
-    async fn create(&self, aws: &AwsContext, req: &CreateRequest<'_>) -> Result<String, ProviderError> {
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
         let planned = req.planned;
         let name = name_for_create(planned, "name", "name_prefix", req.client_token);
         let mut tags = configured_tags(&name, planned);
-        tags.extend(create_tags(aws, req).into_iter().filter(|(k, _)| is_system_tag(k)).map(|(k, v)| {
-            Tag::builder()
-                .resource_id(&name)
-                .resource_type("auto-scaling-group")
-                .key(k)
-                .value(v)
-                .propagate_at_launch(false)
-                .build()
-        }));
+        tags.extend(
+            create_tags(aws, req)
+                .into_iter()
+                .filter(|(k, _)| is_system_tag(k))
+                .map(|(k, v)| {
+                    Tag::builder()
+                        .resource_id(&name)
+                        .resource_type("auto-scaling-group")
+                        .key(k)
+                        .value(v)
+                        .propagate_at_launch(false)
+                        .build()
+                }),
+        );
         aws.autoscaling()
             .create_auto_scaling_group()
             .auto_scaling_group_name(&name)
@@ -167,7 +190,9 @@ impl ResourceType for AutoscalingGroup {
             .set_desired_capacity(planned.i64("desired_capacity").map(|n| n as i32))
             .set_vpc_zone_identifier(zone_identifier(planned))
             .set_health_check_type(planned.str("health_check_type").map(str::to_string))
-            .set_health_check_grace_period(planned.i64("health_check_grace_period").map(|n| n as i32))
+            .set_health_check_grace_period(
+                planned.i64("health_check_grace_period").map(|n| n as i32),
+            )
             .set_capacity_rebalance(planned.bool("capacity_rebalance"))
             .set_launch_template(launch_template(planned))
             .set_mixed_instances_policy(mixed_instances_policy(planned))
@@ -178,11 +203,20 @@ impl ResourceType for AutoscalingGroup {
         Ok(name)
     }
 
-    async fn update(&self, aws: &AwsContext, prior: &Attrs, planned: &Attrs) -> Result<(), ProviderError> {
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
         let name = prior.str("id").unwrap_or_default();
         let changed = |key: &str| prior.get(key) != planned.get(key);
         let int = |key: &str| {
-            if changed(key) { planned.i64(key).map(|n| n as i32) } else { None }
+            if changed(key) {
+                planned.i64(key).map(|n| n as i32)
+            } else {
+                None
+            }
         };
         let settings_changed = [
             "min_size",
@@ -204,15 +238,27 @@ impl ResourceType for AutoscalingGroup {
                 .set_min_size(int("min_size"))
                 .set_max_size(int("max_size"))
                 .set_desired_capacity(int("desired_capacity"))
-                .set_vpc_zone_identifier(if changed("vpc_zone_identifier") { zone_identifier(planned) } else { None })
+                .set_vpc_zone_identifier(if changed("vpc_zone_identifier") {
+                    zone_identifier(planned)
+                } else {
+                    None
+                })
                 .set_health_check_type(if changed("health_check_type") {
                     planned.str("health_check_type").map(str::to_string)
                 } else {
                     None
                 })
                 .set_health_check_grace_period(int("health_check_grace_period"))
-                .set_capacity_rebalance(if changed("capacity_rebalance") { planned.bool("capacity_rebalance") } else { None })
-                .set_launch_template(if changed("launch_template") { launch_template(planned) } else { None })
+                .set_capacity_rebalance(if changed("capacity_rebalance") {
+                    planned.bool("capacity_rebalance")
+                } else {
+                    None
+                })
+                .set_launch_template(if changed("launch_template") {
+                    launch_template(planned)
+                } else {
+                    None
+                })
                 // Always sent while configured: AWS keeps an omitted policy,
                 // but the emulator drops it on any update, and re-sending an
                 // unchanged policy is a no-op on AWS.
@@ -248,9 +294,16 @@ impl ResourceType for AutoscalingGroup {
         }
         // Deletion is asynchronous ("Delete in progress") until the
         // instances are terminated.
-        wait_until(&format!("Auto Scaling group {name} to be deleted"), timeouts.delete, || async {
-            Ok(describe_groups(aws, &[name.to_string()]).await?.is_empty().then_some(()))
-        })
+        wait_until(
+            &format!("Auto Scaling group {name} to be deleted"),
+            timeouts.delete,
+            || async {
+                Ok(describe_groups(aws, &[name.to_string()])
+                    .await?
+                    .is_empty()
+                    .then_some(()))
+            },
+        )
         .await
     }
 }
@@ -260,12 +313,18 @@ impl ResourceType for AutoscalingGroup {
 /// activity in progress is a transient conflict.
 fn asg_error<E, R>(err: aws_smithy_runtime_api::client::result::SdkError<E, R>) -> ProviderError
 where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
+        + std::error::Error
+        + Send
+        + Sync
+        + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     let mut err = sdk_error(err);
     match err.code.as_deref() {
-        Some("ValidationError") if err.message.to_lowercase().contains("not found") => err.kind = ErrorKind::NotFound,
+        Some("ValidationError") if err.message.to_lowercase().contains("not found") => {
+            err.kind = ErrorKind::NotFound
+        }
         Some("ScalingActivityInProgress") => err.kind = ErrorKind::Conflict,
         _ => {}
     }
@@ -274,7 +333,10 @@ where
 
 /// DescribeAutoScalingGroups by name, all pages, in chunks of the API's
 /// limit (one call for any realistic stack).
-async fn describe_groups(aws: &AwsContext, names: &[String]) -> Result<Vec<AutoScalingGroup>, ProviderError> {
+async fn describe_groups(
+    aws: &AwsContext,
+    names: &[String],
+) -> Result<Vec<AutoScalingGroup>, ProviderError> {
     let mut groups = Vec::new();
     for chunk in names.chunks(NAMES_PER_DESCRIBE) {
         let page: Vec<AutoScalingGroup> = aws
@@ -305,13 +367,20 @@ async fn drain(aws: &AwsContext, name: &str, timeout: Duration) -> Result<(), Pr
         .send()
         .await
         .map_err(asg_error)?;
-    wait_until(&format!("Auto Scaling group {name} to drain its instances"), timeout, || async {
-        let groups = describe_groups(aws, &[name.to_string()]).await?;
-        match groups.first() {
-            None => Err(ProviderError::new(ErrorKind::NotFound, format!("Auto Scaling group {name} not found"))),
-            Some(group) => Ok(group.instances().is_empty().then_some(())),
-        }
-    })
+    wait_until(
+        &format!("Auto Scaling group {name} to drain its instances"),
+        timeout,
+        || async {
+            let groups = describe_groups(aws, &[name.to_string()]).await?;
+            match groups.first() {
+                None => Err(ProviderError::new(
+                    ErrorKind::NotFound,
+                    format!("Auto Scaling group {name} not found"),
+                )),
+                Some(group) => Ok(group.instances().is_empty().then_some(())),
+            }
+        },
+    )
     .await
 }
 
@@ -326,7 +395,11 @@ fn launch_template(planned: &Attrs) -> Option<LaunchTemplateSpecification> {
             .set_launch_template_id(lt.str("id").map(str::to_string))
             // AWS rejects id and name together; the id wins, as the name
             // is only filled in from what AWS reports.
-            .set_launch_template_name(if lt.str("id").is_some() { None } else { lt.str("name").map(str::to_string) })
+            .set_launch_template_name(if lt.str("id").is_some() {
+                None
+            } else {
+                lt.str("name").map(str::to_string)
+            })
             .set_version(lt.str("version").map(str::to_string))
             .build()
     })
@@ -336,10 +409,13 @@ fn mixed_instances_policy(planned: &Attrs) -> Option<MixedInstancesPolicy> {
     let policy = *planned.blocks("mixed_instances_policy").first()?;
     let distribution = policy.blocks("instances_distribution").first().map(|d| {
         InstancesDistribution::builder()
-            .set_on_demand_allocation_strategy(d.str("on_demand_allocation_strategy").map(str::to_string))
+            .set_on_demand_allocation_strategy(
+                d.str("on_demand_allocation_strategy").map(str::to_string),
+            )
             .set_on_demand_base_capacity(d.i64("on_demand_base_capacity").map(|n| n as i32))
             .set_on_demand_percentage_above_base_capacity(
-                d.i64("on_demand_percentage_above_base_capacity").map(|n| n as i32),
+                d.i64("on_demand_percentage_above_base_capacity")
+                    .map(|n| n as i32),
             )
             .set_spot_allocation_strategy(d.str("spot_allocation_strategy").map(str::to_string))
             .set_spot_instance_pools(d.i64("spot_instance_pools").map(|n| n as i32))
@@ -389,7 +465,10 @@ fn tag_blocks(attrs: &Attrs) -> BTreeMap<String, (String, bool)> {
         .filter_map(|t| {
             Some((
                 t.str("key")?.to_string(),
-                (t.str("value").unwrap_or_default().to_string(), t.bool("propagate_at_launch").unwrap_or(false)),
+                (
+                    t.str("value").unwrap_or_default().to_string(),
+                    t.bool("propagate_at_launch").unwrap_or(false),
+                ),
             ))
         })
         .collect()
@@ -412,7 +491,12 @@ fn asg_tag(name: &str, key: String, value: Option<String>, propagate: Option<boo
         .build()
 }
 
-async fn update_tags(aws: &AwsContext, name: &str, prior: &Attrs, planned: &Attrs) -> Result<(), ProviderError> {
+async fn update_tags(
+    aws: &AwsContext,
+    name: &str,
+    prior: &Attrs,
+    planned: &Attrs,
+) -> Result<(), ProviderError> {
     let old = tag_blocks(prior);
     let new = tag_blocks(planned);
     let removed: Vec<Tag> = old
@@ -423,7 +507,9 @@ async fn update_tags(aws: &AwsContext, name: &str, prior: &Attrs, planned: &Attr
     let set: Vec<Tag> = new
         .iter()
         .filter(|(k, v)| old.get(*k) != Some(v))
-        .map(|(k, (value, propagate))| asg_tag(name, k.clone(), Some(value.clone()), Some(*propagate)))
+        .map(|(k, (value, propagate))| {
+            asg_tag(name, k.clone(), Some(value.clone()), Some(*propagate))
+        })
         .collect();
     if !removed.is_empty() {
         aws.autoscaling()
@@ -452,7 +538,13 @@ fn group_attrs(group: &AutoScalingGroup) -> Attrs {
     let name = group.auto_scaling_group_name().unwrap_or_default();
     let zones: Vec<String> = group
         .vpc_zone_identifier()
-        .map(|z| z.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
+        .map(|z| {
+            z.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     let tags: Vec<Value> = group
         .tags()
@@ -462,7 +554,10 @@ fn group_attrs(group: &AutoScalingGroup) -> Attrs {
             Value::Map(attrs([
                 ("key", t.key().into()),
                 ("value", Value::string(t.value().unwrap_or_default())),
-                ("propagate_at_launch", Value::Bool(t.propagate_at_launch().unwrap_or(false))),
+                (
+                    "propagate_at_launch",
+                    Value::Bool(t.propagate_at_launch().unwrap_or(false)),
+                ),
             ]))
         })
         .collect();
@@ -487,12 +582,24 @@ fn group_attrs(group: &AutoScalingGroup) -> Attrs {
         ("desired_capacity", number(group.desired_capacity())),
         ("vpc_zone_identifier", Value::from(zones).into_set()),
         ("health_check_type", group.health_check_type().into()),
-        ("health_check_grace_period", number(group.health_check_grace_period())),
-        ("capacity_rebalance", Value::Bool(group.capacity_rebalance().unwrap_or(false))),
+        (
+            "health_check_grace_period",
+            number(group.health_check_grace_period()),
+        ),
+        (
+            "capacity_rebalance",
+            Value::Bool(group.capacity_rebalance().unwrap_or(false)),
+        ),
         ("launch_template", Value::List(launch_template)),
         (
             "mixed_instances_policy",
-            Value::List(group.mixed_instances_policy().map(mixed_policy_value).into_iter().collect()),
+            Value::List(
+                group
+                    .mixed_instances_policy()
+                    .map(mixed_policy_value)
+                    .into_iter()
+                    .collect(),
+            ),
         ),
         ("tag", Value::List(tags).into_set()),
     ])
@@ -503,13 +610,22 @@ fn mixed_policy_value(policy: &MixedInstancesPolicy) -> Value {
         .instances_distribution()
         .map(|d| {
             Value::Map(attrs([
-                ("on_demand_allocation_strategy", d.on_demand_allocation_strategy().into()),
-                ("on_demand_base_capacity", number(d.on_demand_base_capacity())),
+                (
+                    "on_demand_allocation_strategy",
+                    d.on_demand_allocation_strategy().into(),
+                ),
+                (
+                    "on_demand_base_capacity",
+                    number(d.on_demand_base_capacity()),
+                ),
                 (
                     "on_demand_percentage_above_base_capacity",
                     number(d.on_demand_percentage_above_base_capacity()),
                 ),
-                ("spot_allocation_strategy", d.spot_allocation_strategy().into()),
+                (
+                    "spot_allocation_strategy",
+                    d.spot_allocation_strategy().into(),
+                ),
                 ("spot_instance_pools", number(d.spot_instance_pools())),
             ]))
         })

@@ -17,7 +17,10 @@ pub const READ_CONCURRENCY: usize = 8;
 /// Runs `lookup` for every id, [`READ_CONCURRENCY`] at a time, and keeps the
 /// objects found (`Ok(None)` means the object no longer exists). The first
 /// error fails the whole refresh.
-pub async fn read_each<F, Fut>(ids: &[String], lookup: F) -> Result<BTreeMap<String, Attrs>, ProviderError>
+pub async fn read_each<F, Fut>(
+    ids: &[String],
+    lookup: F,
+) -> Result<BTreeMap<String, Attrs>, ProviderError>
 where
     F: Fn(String) -> Fut,
     Fut: Future<Output = Result<Option<Attrs>, ProviderError>>,

@@ -44,7 +44,11 @@ pub async fn find_nodegroup(
 }
 
 fn none_if_not_found<T>(err: ProviderError) -> Result<Option<T>, ProviderError> {
-    if err.is_not_found() { Ok(None) } else { Err(err) }
+    if err.is_not_found() {
+        Ok(None)
+    } else {
+        Err(err)
+    }
 }
 
 /// What a wait is for: a status, or the object's disappearance.
@@ -107,9 +111,15 @@ pub async fn wait_for_update(
         return Ok(done);
     }
     let Some(update_id) = update.id() else {
-        return Err(ProviderError::new(ErrorKind::Other, "EKS returned an update without an id"));
+        return Err(ProviderError::new(
+            ErrorKind::Other,
+            "EKS returned an update without an id",
+        ));
     };
-    let what = format!("EKS update {update_id} of {}", nodegroup_name.unwrap_or(cluster_name));
+    let what = format!(
+        "EKS update {update_id} of {}",
+        nodegroup_name.unwrap_or(cluster_name)
+    );
     wait_until(&what, timeout, || async move {
         let out = aws
             .eks()
@@ -151,7 +161,11 @@ fn update_outcome(update: &Update) -> Result<Option<()>, ProviderError> {
                     "EKS update {} {}: {}",
                     update.id().unwrap_or_default(),
                     status.as_str().to_lowercase(),
-                    if reasons.is_empty() { "no reason given".to_string() } else { reasons.join("; ") }
+                    if reasons.is_empty() {
+                        "no reason given".to_string()
+                    } else {
+                        reasons.join("; ")
+                    }
                 ),
             ))
         }
@@ -160,12 +174,20 @@ fn update_outcome(update: &Update) -> Result<Option<()>, ProviderError> {
 }
 
 /// The tags a create sends: `tags_all` plus terrane's own.
-pub fn create_tags(aws: &AwsContext, req: &crate::provider::CreateRequest<'_>) -> HashMap<String, String> {
+pub fn create_tags(
+    aws: &AwsContext,
+    req: &crate::provider::CreateRequest<'_>,
+) -> HashMap<String, String> {
     super::tags::create_tags(aws, req).into_iter().collect()
 }
 
 /// Brings an EKS object's tags from `prior.tags_all` to `planned.tags_all`.
-pub async fn update_tags(aws: &AwsContext, arn: &str, prior: &Attrs, planned: &Attrs) -> Result<(), ProviderError> {
+pub async fn update_tags(
+    aws: &AwsContext,
+    arn: &str,
+    prior: &Attrs,
+    planned: &Attrs,
+) -> Result<(), ProviderError> {
     let changes = TagChanges::between(prior, planned);
     if !changes.removed.is_empty() {
         aws.eks()
@@ -194,22 +216,41 @@ mod tests {
 
     #[tokio::test]
     async fn status_wait_succeeds_on_target_and_fails_on_other_status() {
-        let ok = wait_for_status("c", Duration::from_secs(1), &["CREATING"], Goal::Status("ACTIVE"), || async {
-            Ok(Some("ACTIVE".to_string()))
-        })
+        let ok = wait_for_status(
+            "c",
+            Duration::from_secs(1),
+            &["CREATING"],
+            Goal::Status("ACTIVE"),
+            || async { Ok(Some("ACTIVE".to_string())) },
+        )
         .await;
         assert!(ok.is_ok());
-        let failed = wait_for_status("cluster x", Duration::from_secs(1), &["CREATING"], Goal::Status("ACTIVE"), || async {
-            Ok(Some("FAILED".to_string()))
-        })
+        let failed = wait_for_status(
+            "cluster x",
+            Duration::from_secs(1),
+            &["CREATING"],
+            Goal::Status("ACTIVE"),
+            || async { Ok(Some("FAILED".to_string())) },
+        )
         .await
         .unwrap_err();
-        assert!(failed.message.contains("cluster x is in status FAILED"), "{}", failed.message);
+        assert!(
+            failed.message.contains("cluster x is in status FAILED"),
+            "{}",
+            failed.message
+        );
     }
 
     #[tokio::test]
     async fn gone_wait_succeeds_when_missing() {
-        let gone = wait_for_status("c", Duration::from_secs(1), &["DELETING"], Goal::Gone, || async { Ok(None) }).await;
+        let gone = wait_for_status(
+            "c",
+            Duration::from_secs(1),
+            &["DELETING"],
+            Goal::Gone,
+            || async { Ok(None) },
+        )
+        .await;
         assert!(gone.is_ok());
     }
 
@@ -226,6 +267,10 @@ mod tests {
             )
             .build();
         let err = update_outcome(&update).unwrap_err();
-        assert!(err.message.contains("SubnetNotFound: subnet-1 is gone"), "{}", err.message);
+        assert!(
+            err.message.contains("SubnetNotFound: subnet-1 is gone"),
+            "{}",
+            err.message
+        );
     }
 }

@@ -44,7 +44,10 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("status", Type::String),
         Attribute::computed("platform_version", Type::String),
         // A list of `{ data = "<base64 PEM>" }`, as in Terraform.
-        Attribute::computed("certificate_authority", Type::list_of(Type::map_of(Type::String))),
+        Attribute::computed(
+            "certificate_authority",
+            Type::list_of(Type::map_of(Type::String)),
+        ),
     ];
     attributes.extend(tag_attributes());
     Schema::new(
@@ -55,10 +58,14 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
                 Schema::new(
                     vec![
                         Attribute::required("subnet_ids", Type::set_of(Type::String)).force_new(),
-                        Attribute::optional("security_group_ids", Type::set_of(Type::String)).force_new(),
+                        Attribute::optional("security_group_ids", Type::set_of(Type::String))
+                            .force_new(),
                         Attribute::optional("endpoint_private_access", Type::Bool).default(false),
                         Attribute::optional("endpoint_public_access", Type::Bool).default(true),
-                        Attribute::optional_computed("public_access_cidrs", Type::set_of(Type::String)),
+                        Attribute::optional_computed(
+                            "public_access_cidrs",
+                            Type::set_of(Type::String),
+                        ),
                         Attribute::computed("cluster_security_group_id", Type::String),
                         Attribute::computed("vpc_id", Type::String),
                     ],
@@ -88,15 +95,31 @@ impl ResourceType for EksCluster {
 
     /// EKS has no batched Describe: one DescribeCluster per cluster,
     /// concurrently.
-    async fn read_many(&self, aws: &AwsContext, ids: &[String]) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        read_each(ids, |name| async move { Ok(find_cluster(aws, &name).await?.as_ref().map(cluster_attrs)) }).await
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+        read_each(ids, |name| async move {
+            Ok(find_cluster(aws, &name).await?.as_ref().map(cluster_attrs))
+        })
+        .await
     }
 
-    async fn create(&self, aws: &AwsContext, req: &CreateRequest<'_>) -> Result<String, ProviderError> {
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
         let planned = req.planned;
         let name = planned.str("name").unwrap_or_default().to_string();
         let timeouts = Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS);
-        let vpc = planned.blocks("vpc_config").first().copied().cloned().unwrap_or_default();
+        let vpc = planned
+            .blocks("vpc_config")
+            .first()
+            .copied()
+            .cloned()
+            .unwrap_or_default();
         let security_groups = vpc.strings("security_group_ids");
         let public_cidrs = vpc.strings("public_access_cidrs");
         let vpc_config = VpcConfigRequest::builder()
@@ -131,10 +154,18 @@ impl ResourceType for EksCluster {
         Ok(name)
     }
 
-    async fn update(&self, aws: &AwsContext, prior: &Attrs, planned: &Attrs) -> Result<(), ProviderError> {
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
         let name = prior.str("id").unwrap_or_default();
         let timeouts = Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS);
-        if let (Some(version), true) = (planned.str("version"), prior.get("version") != planned.get("version")) {
+        if let (Some(version), true) = (
+            planned.str("version"),
+            prior.get("version") != planned.get("version"),
+        ) {
             let out = aws
                 .eks()
                 .update_cluster_version()
@@ -154,7 +185,9 @@ impl ResourceType for EksCluster {
                 )
             })
         };
-        if let Some((private, public, cidrs)) = endpoint_settings(planned).filter(|s| Some(s) != endpoint_settings(prior).as_ref()) {
+        if let Some((private, public, cidrs)) =
+            endpoint_settings(planned).filter(|s| Some(s) != endpoint_settings(prior).as_ref())
+        {
             let out = aws
                 .eks()
                 .update_cluster_config()
@@ -180,28 +213,50 @@ impl ResourceType for EksCluster {
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let name = prior.str("id").unwrap_or_default();
         let timeouts = Timeouts::from_attrs(prior, DEFAULT_TIMEOUTS);
-        match aws.eks().delete_cluster().name(name).send().await.map_err(sdk_error) {
+        match aws
+            .eks()
+            .delete_cluster()
+            .name(name)
+            .send()
+            .await
+            .map_err(sdk_error)
+        {
             Err(err) if err.is_not_found() => return Ok(()),
             Err(err) => return Err(err),
             Ok(_) => {}
         }
-        wait_for_status(&format!("EKS cluster {name}"), timeouts.delete, DELETING, Goal::Gone, || {
-            cluster_status(aws, name)
-        })
+        wait_for_status(
+            &format!("EKS cluster {name}"),
+            timeouts.delete,
+            DELETING,
+            Goal::Gone,
+            || cluster_status(aws, name),
+        )
         .await
     }
 }
 
 async fn cluster_status(aws: &AwsContext, name: &str) -> Result<Option<String>, ProviderError> {
-    Ok(find_cluster(aws, name)
-        .await?
-        .map(|c| c.status().map(|s| s.as_str().to_string()).unwrap_or_default()))
+    Ok(find_cluster(aws, name).await?.map(|c| {
+        c.status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default()
+    }))
 }
 
-async fn wait_for_cluster(aws: &AwsContext, name: &str, timeout: Duration, pending: &[&str]) -> Result<(), ProviderError> {
-    wait_for_status(&format!("EKS cluster {name}"), timeout, pending, Goal::Status("ACTIVE"), || {
-        cluster_status(aws, name)
-    })
+async fn wait_for_cluster(
+    aws: &AwsContext,
+    name: &str,
+    timeout: Duration,
+    pending: &[&str],
+) -> Result<(), ProviderError> {
+    wait_for_status(
+        &format!("EKS cluster {name}"),
+        timeout,
+        pending,
+        Goal::Status("ACTIVE"),
+        || cluster_status(aws, name),
+    )
     .await
 }
 
@@ -230,7 +285,11 @@ fn is_role_propagation_error(err: &ProviderError) -> bool {
 }
 
 fn strings_set(items: &[String]) -> Value {
-    if items.is_empty() { Value::Null } else { Value::from(items.to_vec()).into_set() }
+    if items.is_empty() {
+        Value::Null
+    } else {
+        Value::from(items.to_vec()).into_set()
+    }
 }
 
 fn cluster_attrs(cluster: &Cluster) -> Attrs {
@@ -241,10 +300,19 @@ fn cluster_attrs(cluster: &Cluster) -> Attrs {
             Value::Map(attrs([
                 ("subnet_ids", strings_set(v.subnet_ids())),
                 ("security_group_ids", strings_set(v.security_group_ids())),
-                ("endpoint_private_access", Value::Bool(v.endpoint_private_access())),
-                ("endpoint_public_access", Value::Bool(v.endpoint_public_access())),
+                (
+                    "endpoint_private_access",
+                    Value::Bool(v.endpoint_private_access()),
+                ),
+                (
+                    "endpoint_public_access",
+                    Value::Bool(v.endpoint_public_access()),
+                ),
                 ("public_access_cidrs", strings_set(v.public_access_cidrs())),
-                ("cluster_security_group_id", v.cluster_security_group_id().into()),
+                (
+                    "cluster_security_group_id",
+                    v.cluster_security_group_id().into(),
+                ),
                 ("vpc_id", v.vpc_id().into()),
             ]))
         })
@@ -266,7 +334,10 @@ fn cluster_attrs(cluster: &Cluster) -> Attrs {
         ("platform_version", cluster.platform_version().into()),
         ("certificate_authority", Value::List(certificate_authority)),
         ("vpc_config", Value::List(vpc)),
-        ("tags_all", tags_to_value(cluster.tags().into_iter().flatten())),
+        (
+            "tags_all",
+            tags_to_value(cluster.tags().into_iter().flatten()),
+        ),
     ])
 }
 

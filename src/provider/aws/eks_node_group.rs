@@ -13,11 +13,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_eks::types::{
-    AmiTypes, CapacityTypes, Nodegroup, NodegroupScalingConfig, NodegroupUpdateConfig, UpdateLabelsPayload,
+    AmiTypes, CapacityTypes, Nodegroup, NodegroupScalingConfig, NodegroupUpdateConfig,
+    UpdateLabelsPayload,
 };
 
 use super::concurrent::read_each;
-use super::eks::{Goal, create_tags, find_nodegroup, update_tags, wait_for_status, wait_for_update};
+use super::eks::{
+    Goal, create_tags, find_nodegroup, update_tags, wait_for_status, wait_for_update,
+};
 use super::naming::{name_for_create, prefix_from_name};
 use super::tags::tags_to_value;
 use super::{AwsContext, Timeouts, sdk_error};
@@ -45,7 +48,9 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::optional_computed("node_group_name_prefix", Type::String).force_new(),
         Attribute::required("node_role_arn", Type::String).force_new(),
         Attribute::required("subnet_ids", Type::set_of(Type::String)).force_new(),
-        Attribute::optional("capacity_type", Type::String).default("ON_DEMAND").force_new(),
+        Attribute::optional("capacity_type", Type::String)
+            .default("ON_DEMAND")
+            .force_new(),
         Attribute::optional_computed("instance_types", Type::list_of(Type::String)).force_new(),
         Attribute::optional_computed("ami_type", Type::String).force_new(),
         Attribute::optional_computed("disk_size", Type::Number).force_new(),
@@ -113,18 +118,34 @@ impl ResourceType for EksNodeGroup {
 
     /// EKS has no batched Describe: one DescribeNodegroup per group,
     /// concurrently.
-    async fn read_many(&self, aws: &AwsContext, ids: &[String]) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         read_each(ids, |id| async move {
             let (cluster, group) = parse_id(&id)?;
-            Ok(find_nodegroup(aws, cluster, group).await?.as_ref().map(nodegroup_attrs))
+            Ok(find_nodegroup(aws, cluster, group)
+                .await?
+                .as_ref()
+                .map(nodegroup_attrs))
         })
         .await
     }
 
-    async fn create(&self, aws: &AwsContext, req: &CreateRequest<'_>) -> Result<String, ProviderError> {
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
         let planned = req.planned;
         let cluster = planned.str("cluster_name").unwrap_or_default();
-        let name = name_for_create(planned, "node_group_name", "node_group_name_prefix", req.client_token);
+        let name = name_for_create(
+            planned,
+            "node_group_name",
+            "node_group_name_prefix",
+            req.client_token,
+        );
         let timeouts = Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS);
         let instance_types = planned.strings("instance_types");
         let labels = planned.string_map("labels");
@@ -150,7 +171,12 @@ impl ResourceType for EksNodeGroup {
         Ok(node_group_id(cluster, &name))
     }
 
-    async fn update(&self, aws: &AwsContext, prior: &Attrs, planned: &Attrs) -> Result<(), ProviderError> {
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
         let (cluster, name) = parse_id(prior.str("id").unwrap_or_default())?;
         let timeouts = Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS);
         let changed = |key: &str| prior.get(key) != planned.get(key);
@@ -160,9 +186,21 @@ impl ResourceType for EksNodeGroup {
                 .update_nodegroup_config()
                 .cluster_name(cluster)
                 .nodegroup_name(name)
-                .set_labels(if changed("labels") { labels_payload(prior, planned) } else { None })
-                .set_scaling_config(if changed("scaling_config") { scaling_config(planned) } else { None })
-                .set_update_config(if changed("update_config") { update_config(planned) } else { None })
+                .set_labels(if changed("labels") {
+                    labels_payload(prior, planned)
+                } else {
+                    None
+                })
+                .set_scaling_config(if changed("scaling_config") {
+                    scaling_config(planned)
+                } else {
+                    None
+                })
+                .set_update_config(if changed("update_config") {
+                    update_config(planned)
+                } else {
+                    None
+                })
                 .send()
                 .await
                 .map_err(sdk_error)?;
@@ -193,17 +231,27 @@ impl ResourceType for EksNodeGroup {
             Err(err) => return Err(err),
             Ok(_) => {}
         }
-        wait_for_status(&format!("EKS node group {cluster}:{name}"), timeouts.delete, DELETING, Goal::Gone, || {
-            nodegroup_status(aws, cluster, name)
-        })
+        wait_for_status(
+            &format!("EKS node group {cluster}:{name}"),
+            timeouts.delete,
+            DELETING,
+            Goal::Gone,
+            || nodegroup_status(aws, cluster, name),
+        )
         .await
     }
 }
 
-async fn nodegroup_status(aws: &AwsContext, cluster: &str, name: &str) -> Result<Option<String>, ProviderError> {
-    Ok(find_nodegroup(aws, cluster, name)
-        .await?
-        .map(|g| g.status().map(|s| s.as_str().to_string()).unwrap_or_default()))
+async fn nodegroup_status(
+    aws: &AwsContext,
+    cluster: &str,
+    name: &str,
+) -> Result<Option<String>, ProviderError> {
+    Ok(find_nodegroup(aws, cluster, name).await?.map(|g| {
+        g.status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default()
+    }))
 }
 
 async fn wait_for_nodegroup(
@@ -213,9 +261,13 @@ async fn wait_for_nodegroup(
     timeout: Duration,
     pending: &[&str],
 ) -> Result<(), ProviderError> {
-    wait_for_status(&format!("EKS node group {cluster}:{name}"), timeout, pending, Goal::Status("ACTIVE"), || {
-        nodegroup_status(aws, cluster, name)
-    })
+    wait_for_status(
+        &format!("EKS node group {cluster}:{name}"),
+        timeout,
+        pending,
+        Goal::Status("ACTIVE"),
+        || nodegroup_status(aws, cluster, name),
+    )
     .await
 }
 
@@ -242,9 +294,15 @@ fn update_config(planned: &Attrs) -> Option<NodegroupUpdateConfig> {
 fn labels_payload(prior: &Attrs, planned: &Attrs) -> Option<UpdateLabelsPayload> {
     let old = prior.string_map("labels");
     let new = planned.string_map("labels");
-    let removed: Vec<String> = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
-    let set: std::collections::HashMap<String, String> =
-        new.into_iter().filter(|(k, v)| old.get(k) != Some(v)).collect();
+    let removed: Vec<String> = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
+    let set: std::collections::HashMap<String, String> = new
+        .into_iter()
+        .filter(|(k, v)| old.get(k) != Some(v))
+        .collect();
     (!removed.is_empty() || !set.is_empty()).then(|| {
         UpdateLabelsPayload::builder()
             .set_add_or_update_labels((!set.is_empty()).then_some(set))
@@ -258,9 +316,16 @@ fn nodegroup_attrs(group: &Nodegroup) -> Attrs {
     let name = group.nodegroup_name().unwrap_or_default();
     let mut subnets = group.subnets().to_vec();
     subnets.sort();
-    let labels = group.labels().filter(|l| !l.is_empty()).map_or(Value::Null, |l| {
-        Value::Map(l.iter().map(|(k, v)| (k.clone(), Value::string(v))).collect())
-    });
+    let labels = group
+        .labels()
+        .filter(|l| !l.is_empty())
+        .map_or(Value::Null, |l| {
+            Value::Map(
+                l.iter()
+                    .map(|(k, v)| (k.clone(), Value::string(v)))
+                    .collect(),
+            )
+        });
     let scaling: Vec<Value> = group
         .scaling_config()
         .map(|s| {
@@ -277,7 +342,10 @@ fn nodegroup_attrs(group: &Nodegroup) -> Attrs {
         .map(|u| {
             Value::Map(attrs([
                 ("max_unavailable", u.max_unavailable().into()),
-                ("max_unavailable_percentage", u.max_unavailable_percentage().into()),
+                (
+                    "max_unavailable_percentage",
+                    u.max_unavailable_percentage().into(),
+                ),
             ]))
         })
         .into_iter()
@@ -289,8 +357,14 @@ fn nodegroup_attrs(group: &Nodegroup) -> Attrs {
         ("node_group_name_prefix", prefix_from_name(name)),
         ("node_role_arn", group.node_role().into()),
         ("subnet_ids", Value::from(subnets)),
-        ("capacity_type", group.capacity_type().map(|c| c.as_str()).into()),
-        ("instance_types", Value::from(group.instance_types().to_vec())),
+        (
+            "capacity_type",
+            group.capacity_type().map(|c| c.as_str()).into(),
+        ),
+        (
+            "instance_types",
+            Value::from(group.instance_types().to_vec()),
+        ),
         ("ami_type", group.ami_type().map(|a| a.as_str()).into()),
         ("disk_size", group.disk_size().into()),
         ("labels", labels),
@@ -298,7 +372,10 @@ fn nodegroup_attrs(group: &Nodegroup) -> Attrs {
         ("status", group.status().map(|s| s.as_str()).into()),
         ("scaling_config", Value::List(scaling)),
         ("update_config", Value::List(update)),
-        ("tags_all", tags_to_value(group.tags().into_iter().flatten())),
+        (
+            "tags_all",
+            tags_to_value(group.tags().into_iter().flatten()),
+        ),
     ])
 }
 
@@ -309,18 +386,37 @@ mod tests {
 
     #[test]
     fn id_is_cluster_and_group() {
-        assert_eq!(parse_id(&node_group_id("prod", "spot")).unwrap(), ("prod", "spot"));
+        assert_eq!(
+            parse_id(&node_group_id("prod", "spot")).unwrap(),
+            ("prod", "spot")
+        );
         assert!(parse_id("prod").is_err());
     }
 
     #[test]
     fn label_changes_add_change_and_remove() {
-        let prior = attrs([("labels", Value::Map(attrs([("a", "1".into()), ("b", "2".into())])))]);
-        let planned = attrs([("labels", Value::Map(attrs([("a", "1".into()), ("b", "3".into()), ("c", "4".into())])))]);
+        let prior = attrs([(
+            "labels",
+            Value::Map(attrs([("a", "1".into()), ("b", "2".into())])),
+        )]);
+        let planned = attrs([(
+            "labels",
+            Value::Map(attrs([
+                ("a", "1".into()),
+                ("b", "3".into()),
+                ("c", "4".into()),
+            ])),
+        )]);
         let payload = labels_payload(&prior, &planned).unwrap();
         let mut set: Vec<_> = payload.add_or_update_labels().unwrap().iter().collect();
         set.sort();
-        assert_eq!(set, vec![(&"b".to_string(), &"3".to_string()), (&"c".to_string(), &"4".to_string())]);
+        assert_eq!(
+            set,
+            vec![
+                (&"b".to_string(), &"3".to_string()),
+                (&"c".to_string(), &"4".to_string())
+            ]
+        );
         assert!(payload.remove_labels().is_empty());
         let removed = labels_payload(&planned, &attrs([])).unwrap();
         assert_eq!(removed.remove_labels().len(), 3);

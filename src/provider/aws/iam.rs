@@ -33,7 +33,10 @@ fn query_unescape(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'%' => match (bytes.get(i + 1).and_then(hex), bytes.get(i + 2).and_then(hex)) {
+            b'%' => match (
+                bytes.get(i + 1).and_then(hex),
+                bytes.get(i + 2).and_then(hex),
+            ) {
                 (Some(hi), Some(lo)) => {
                     out.push(hi << 4 | lo);
                     i += 3;
@@ -82,7 +85,10 @@ mod tests {
     #[test]
     fn plain_document_is_not_decoded() {
         let raw = r#"{"Sid": "100%25 plain"}"#;
-        assert_eq!(policy_document_from_aws(raw), Value::string(r#"{"Sid":"100%25 plain"}"#));
+        assert_eq!(
+            policy_document_from_aws(raw),
+            Value::string(r#"{"Sid":"100%25 plain"}"#)
+        );
     }
 
     #[test]

@@ -32,7 +32,9 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let mut attributes = vec![
         Attribute::optional_computed("name", Type::String).force_new(),
         Attribute::optional_computed("name_prefix", Type::String).force_new(),
-        Attribute::optional("path", Type::String).default("/").force_new(),
+        Attribute::optional("path", Type::String)
+            .default("/")
+            .force_new(),
         Attribute::optional("description", Type::String),
         Attribute::required("assume_role_policy", Type::Json),
         Attribute::optional("max_session_duration", Type::Number).default(3600),
@@ -58,11 +60,22 @@ impl ResourceType for IamRole {
     }
 
     /// IAM has no batched get-by-name: one GetRole per role, concurrently.
-    async fn read_many(&self, aws: &AwsContext, ids: &[String]) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        read_each(ids, |name| async move { Ok(find_role(aws, &name).await?.as_ref().map(role_attrs)) }).await
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+        read_each(ids, |name| async move {
+            Ok(find_role(aws, &name).await?.as_ref().map(role_attrs))
+        })
+        .await
     }
 
-    async fn create(&self, aws: &AwsContext, req: &CreateRequest<'_>) -> Result<String, ProviderError> {
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
         let planned = req.planned;
         let name = name_for_create(planned, "name", "name_prefix", req.client_token);
         aws.iam()
@@ -76,15 +89,25 @@ impl ResourceType for IamRole {
             .send()
             .await
             .map_err(sdk_error)?;
-        wait_until(&format!("IAM role {name} to be readable"), PROPAGATION_TIMEOUT, || async {
-            Ok(find_role(aws, &name).await?.map(|_| ()))
-        })
+        wait_until(
+            &format!("IAM role {name} to be readable"),
+            PROPAGATION_TIMEOUT,
+            || async { Ok(find_role(aws, &name).await?.map(|_| ())) },
+        )
         .await?;
         Ok(name)
     }
 
-    async fn update(&self, aws: &AwsContext, prior: &Attrs, planned: &Attrs) -> Result<(), ProviderError> {
-        let name = prior.str("id").or_else(|| prior.str("name")).unwrap_or_default();
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
+        let name = prior
+            .str("id")
+            .or_else(|| prior.str("name"))
+            .unwrap_or_default();
         let changed = |key: &str| prior.get(key) != planned.get(key);
         if changed("assume_role_policy") {
             aws.iam()
@@ -130,7 +153,10 @@ impl ResourceType for IamRole {
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
-        let name = prior.str("id").or_else(|| prior.str("name")).unwrap_or_default();
+        let name = prior
+            .str("id")
+            .or_else(|| prior.str("name"))
+            .unwrap_or_default();
         let result: Result<(), ProviderError> = async {
             // A role still in an instance profile cannot be deleted;
             // Terraform removes it from them first, and so do we.
@@ -138,7 +164,12 @@ impl ResourceType for IamRole {
             if prior.bool("force_detach_policies") == Some(true) {
                 detach_all_policies(aws, name).await?;
             }
-            aws.iam().delete_role().role_name(name).send().await.map_err(sdk_error)?;
+            aws.iam()
+                .delete_role()
+                .role_name(name)
+                .send()
+                .await
+                .map_err(sdk_error)?;
             Ok(())
         }
         .await;
@@ -150,12 +181,19 @@ impl ResourceType for IamRole {
 }
 
 /// GetRole, with "no such role" as `None`.
-pub(super) async fn find_role(aws: &AwsContext, name: &str) -> Result<Option<aws_sdk_iam::types::Role>, ProviderError> {
+pub(super) async fn find_role(
+    aws: &AwsContext,
+    name: &str,
+) -> Result<Option<aws_sdk_iam::types::Role>, ProviderError> {
     match aws.iam().get_role().role_name(name).send().await {
         Ok(out) => Ok(out.role().cloned()),
         Err(err) => {
             let err = sdk_error(err);
-            if err.is_not_found() { Ok(None) } else { Err(err) }
+            if err.is_not_found() {
+                Ok(None)
+            } else {
+                Err(err)
+            }
         }
     }
 }
@@ -167,12 +205,19 @@ fn role_attrs(role: &aws_sdk_iam::types::Role) -> Attrs {
     attrs.insert("name".into(), Value::string(name));
     attrs.insert("name_prefix".into(), prefix_from_name(name));
     attrs.insert("path".into(), Value::string(role.path()));
-    attrs.insert("description".into(), role.description().filter(|d| !d.is_empty()).into());
+    attrs.insert(
+        "description".into(),
+        role.description().filter(|d| !d.is_empty()).into(),
+    );
     attrs.insert(
         "assume_role_policy".into(),
-        role.assume_role_policy_document().map_or(Value::Null, policy_document_from_aws),
+        role.assume_role_policy_document()
+            .map_or(Value::Null, policy_document_from_aws),
     );
-    attrs.insert("max_session_duration".into(), role.max_session_duration().into());
+    attrs.insert(
+        "max_session_duration".into(),
+        role.max_session_duration().into(),
+    );
     attrs.insert("arn".into(), Value::string(role.arn()));
     attrs.insert("unique_id".into(), Value::string(role.role_id()));
     attrs.insert(

@@ -45,7 +45,9 @@ fn parse_id(id: &str) -> Result<(&str, &str), ProviderError> {
         .ok_or_else(|| {
             ProviderError::new(
                 ErrorKind::Validation,
-                format!("invalid aws_iam_role_policy_attachment id {id:?}: expected <role>/<policy_arn>"),
+                format!(
+                    "invalid aws_iam_role_policy_attachment id {id:?}: expected <role>/<policy_arn>"
+                ),
             )
         })
 }
@@ -62,7 +64,11 @@ impl ResourceType for IamRolePolicyAttachment {
 
     /// One ListAttachedRolePolicies per distinct role (IAM has no batched
     /// form across roles), a few roles at a time.
-    async fn read_many(&self, aws: &AwsContext, ids: &[String]) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         // Owned keys: async-trait's `Send` futures cannot hold closures over
         // borrowed arguments.
         let mut wanted: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
@@ -100,7 +106,11 @@ impl ResourceType for IamRolePolicyAttachment {
         Ok(per_role.into_iter().flatten().collect())
     }
 
-    async fn create(&self, aws: &AwsContext, req: &CreateRequest<'_>) -> Result<String, ProviderError> {
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
         let role = req.planned.str("role").unwrap_or_default();
         let policy_arn = req.planned.str("policy_arn").unwrap_or_default();
         aws.iam()
@@ -122,7 +132,12 @@ impl ResourceType for IamRolePolicyAttachment {
         Ok(attachment_id(role, policy_arn))
     }
 
-    async fn update(&self, _aws: &AwsContext, _prior: &Attrs, _planned: &Attrs) -> Result<(), ProviderError> {
+    async fn update(
+        &self,
+        _aws: &AwsContext,
+        _prior: &Attrs,
+        _planned: &Attrs,
+    ) -> Result<(), ProviderError> {
         // Every argument forces replacement.
         Ok(())
     }
@@ -149,7 +164,10 @@ impl ResourceType for IamRolePolicyAttachment {
 
 /// The ARNs of the managed policies attached to a role (all pages). A
 /// missing role is a NotFound error.
-pub(super) async fn attached_policy_arns(aws: &AwsContext, role: &str) -> Result<Vec<String>, ProviderError> {
+pub(super) async fn attached_policy_arns(
+    aws: &AwsContext,
+    role: &str,
+) -> Result<Vec<String>, ProviderError> {
     let policies: Vec<_> = aws
         .iam()
         .list_attached_role_policies()
@@ -160,7 +178,10 @@ pub(super) async fn attached_policy_arns(aws: &AwsContext, role: &str) -> Result
         .collect::<Result<Vec<_>, _>>()
         .await
         .map_err(sdk_error)?;
-    Ok(policies.iter().filter_map(|p| p.policy_arn().map(str::to_string)).collect())
+    Ok(policies
+        .iter()
+        .filter_map(|p| p.policy_arn().map(str::to_string))
+        .collect())
 }
 
 #[cfg(test)]
@@ -169,10 +190,16 @@ mod tests {
 
     #[test]
     fn id_splits_at_the_first_slash() {
-        let id = attachment_id("eks-role", "arn:aws:iam::aws:policy/service-role/AmazonEKSClusterPolicy");
+        let id = attachment_id(
+            "eks-role",
+            "arn:aws:iam::aws:policy/service-role/AmazonEKSClusterPolicy",
+        );
         assert_eq!(
             parse_id(&id).unwrap(),
-            ("eks-role", "arn:aws:iam::aws:policy/service-role/AmazonEKSClusterPolicy")
+            (
+                "eks-role",
+                "arn:aws:iam::aws:policy/service-role/AmazonEKSClusterPolicy"
+            )
         );
         assert!(parse_id("no-slash").is_err());
     }

@@ -12,9 +12,9 @@ use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
-    InstanceType, LaunchTemplate as AwsLaunchTemplate, LaunchTemplateIamInstanceProfileSpecificationRequest,
-    LaunchTemplateTagSpecificationRequest, RequestLaunchTemplateData, ResourceType as Ec2ResourceType,
-    ResponseLaunchTemplateData, Tag,
+    InstanceType, LaunchTemplate as AwsLaunchTemplate,
+    LaunchTemplateIamInstanceProfileSpecificationRequest, LaunchTemplateTagSpecificationRequest,
+    RequestLaunchTemplateData, ResourceType as Ec2ResourceType, ResponseLaunchTemplateData, Tag,
 };
 
 use super::concurrent::read_each;
@@ -97,7 +97,11 @@ impl ResourceType for LaunchTemplate {
     /// One DescribeLaunchTemplates for all ids, then the latest version of
     /// each template (DescribeLaunchTemplateVersions takes one template per
     /// call), concurrently.
-    async fn read_many(&self, aws: &AwsContext, ids: &[String]) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         if ids.is_empty() {
             return Ok(BTreeMap::new());
         }
@@ -139,7 +143,11 @@ impl ResourceType for LaunchTemplate {
         .await
     }
 
-    async fn create(&self, aws: &AwsContext, req: &CreateRequest<'_>) -> Result<String, ProviderError> {
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
         let planned = req.planned;
         let name = name_for_create(planned, "name", "name_prefix", req.client_token);
         let out = aws
@@ -149,19 +157,36 @@ impl ResourceType for LaunchTemplate {
             .client_token(req.client_token)
             .set_version_description(planned.str("description").map(str::to_string))
             .launch_template_data(template_data(planned))
-            .tag_specifications(ec2_tag_specification(aws, req, Ec2ResourceType::LaunchTemplate))
+            .tag_specifications(ec2_tag_specification(
+                aws,
+                req,
+                Ec2ResourceType::LaunchTemplate,
+            ))
             .send()
             .await
             .map_err(sdk_error)?;
         out.launch_template()
             .and_then(|t| t.launch_template_id())
             .map(str::to_string)
-            .ok_or_else(|| ProviderError::new(ErrorKind::Other, format!("CreateLaunchTemplate for {name} returned no id")))
+            .ok_or_else(|| {
+                ProviderError::new(
+                    ErrorKind::Other,
+                    format!("CreateLaunchTemplate for {name} returned no id"),
+                )
+            })
     }
 
-    async fn update(&self, aws: &AwsContext, prior: &Attrs, planned: &Attrs) -> Result<(), ProviderError> {
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
         let id = prior.str("id").unwrap_or_default();
-        if VERSIONED.iter().any(|key| prior.get(*key) != planned.get(*key)) {
+        if VERSIONED
+            .iter()
+            .any(|key| prior.get(*key) != planned.get(*key))
+        {
             let out = aws
                 .ec2()
                 .create_launch_template_version()
@@ -171,8 +196,12 @@ impl ResourceType for LaunchTemplate {
                 .send()
                 .await
                 .map_err(sdk_error)?;
-            let new_version = out.launch_template_version().and_then(|v| v.version_number());
-            if let (Some(true), Some(version)) = (planned.bool("update_default_version"), new_version) {
+            let new_version = out
+                .launch_template_version()
+                .and_then(|v| v.version_number());
+            if let (Some(true), Some(version)) =
+                (planned.bool("update_default_version"), new_version)
+            {
                 aws.ec2()
                     .modify_launch_template()
                     .launch_template_id(id)
@@ -187,7 +216,14 @@ impl ResourceType for LaunchTemplate {
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let id = prior.str("id").unwrap_or_default();
-        match aws.ec2().delete_launch_template().launch_template_id(id).send().await.map_err(sdk_error) {
+        match aws
+            .ec2()
+            .delete_launch_template()
+            .launch_template_id(id)
+            .send()
+            .await
+            .map_err(sdk_error)
+        {
             Err(err) if !err.is_not_found() => Err(err),
             _ => Ok(()),
         }
@@ -197,7 +233,10 @@ impl ResourceType for LaunchTemplate {
 /// DescribeLaunchTemplates by id. AWS fails the whole call when one id is
 /// unknown and has no filter by id, so on NotFound each id is described on
 /// its own and the missing ones are dropped.
-async fn describe_templates(aws: &AwsContext, ids: &[String]) -> Result<Vec<AwsLaunchTemplate>, ProviderError> {
+async fn describe_templates(
+    aws: &AwsContext,
+    ids: &[String],
+) -> Result<Vec<AwsLaunchTemplate>, ProviderError> {
     let all = aws
         .ec2()
         .describe_launch_templates()
@@ -209,7 +248,10 @@ async fn describe_templates(aws: &AwsContext, ids: &[String]) -> Result<Vec<AwsL
         .await
         .map_err(sdk_error);
     match all {
-        Err(err) if err.is_not_found() || err.code.as_deref() == Some("InvalidLaunchTemplateId.Malformed") => {
+        Err(err)
+            if err.is_not_found()
+                || err.code.as_deref() == Some("InvalidLaunchTemplateId.Malformed") =>
+        {
             let mut found = Vec::new();
             for id in ids {
                 let one = aws
@@ -279,8 +321,20 @@ fn template_attrs(
         ("name_prefix", prefix_from_name(name)),
         ("description", description.filter(|d| !d.is_empty()).into()),
         ("arn", template_arn(aws, template).into()),
-        ("default_version", template.default_version_number().map(|n| n as f64).map_or(Value::Null, Value::Number)),
-        ("latest_version", template.latest_version_number().map(|n| n as f64).map_or(Value::Null, Value::Number)),
+        (
+            "default_version",
+            template
+                .default_version_number()
+                .map(|n| n as f64)
+                .map_or(Value::Null, Value::Number),
+        ),
+        (
+            "latest_version",
+            template
+                .latest_version_number()
+                .map(|n| n as f64)
+                .map_or(Value::Null, Value::Number),
+        ),
         ("tags_all", ec2_tags_to_value(template.tags())),
     ]);
     let data_attrs = match data {
@@ -298,12 +352,7 @@ fn data_attrs(data: &ResponseLaunchTemplateData) -> Attrs {
     security_groups.dedup();
     let profile: Vec<Value> = data
         .iam_instance_profile()
-        .map(|p| {
-            Value::Map(attrs([
-                ("arn", p.arn().into()),
-                ("name", p.name().into()),
-            ]))
-        })
+        .map(|p| Value::Map(attrs([("arn", p.arn().into()), ("name", p.name().into())])))
         .into_iter()
         .collect();
     let tag_specifications: Vec<Value> = data
@@ -314,13 +363,21 @@ fn data_attrs(data: &ResponseLaunchTemplateData) -> Attrs {
         .filter(|spec| spec.resource_type() != Some(&Ec2ResourceType::LaunchTemplate))
         .map(|spec| {
             Value::Map(attrs([
-                ("resource_type", spec.resource_type().map(|r| r.as_str()).into()),
+                (
+                    "resource_type",
+                    spec.resource_type().map(|r| r.as_str()).into(),
+                ),
                 (
                     "tags",
                     Value::Map(
                         spec.tags()
                             .iter()
-                            .filter_map(|t| Some((t.key()?.to_string(), Value::string(t.value().unwrap_or_default()))))
+                            .filter_map(|t| {
+                                Some((
+                                    t.key()?.to_string(),
+                                    Value::string(t.value().unwrap_or_default()),
+                                ))
+                            })
                             .collect(),
                     ),
                 ),
@@ -329,12 +386,19 @@ fn data_attrs(data: &ResponseLaunchTemplateData) -> Attrs {
         .collect();
     attrs([
         ("image_id", data.image_id().into()),
-        ("instance_type", data.instance_type().map(|t| t.as_str()).into()),
+        (
+            "instance_type",
+            data.instance_type().map(|t| t.as_str()).into(),
+        ),
         ("key_name", data.key_name().into()),
         ("user_data", data.user_data().into()),
         (
             "vpc_security_group_ids",
-            if security_groups.is_empty() { Value::Null } else { security_groups.into() },
+            if security_groups.is_empty() {
+                Value::Null
+            } else {
+                security_groups.into()
+            },
         ),
         ("iam_instance_profile", Value::List(profile)),
         ("tag_specifications", Value::List(tag_specifications)),

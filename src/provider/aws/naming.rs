@@ -16,7 +16,12 @@ const SUFFIX_DIGITS: usize = 26;
 
 /// The name to create with: `name` as written, else `name_prefix` (or the
 /// default prefix) followed by a suffix unique to this planned create.
-pub fn name_for_create(planned: &Attrs, name_key: &str, prefix_key: &str, client_token: &str) -> String {
+pub fn name_for_create(
+    planned: &Attrs,
+    name_key: &str,
+    prefix_key: &str,
+    client_token: &str,
+) -> String {
     if let Some(name) = planned.str(name_key).filter(|n| !n.is_empty()) {
         return name.to_string();
     }
@@ -31,7 +36,9 @@ pub fn prefix_from_name(name: &str) -> Value {
         return Value::Null;
     };
     match name.split_at_checked(split) {
-        Some((prefix, suffix)) if suffix.bytes().all(|b| b.is_ascii_digit()) => Value::string(prefix),
+        Some((prefix, suffix)) if suffix.bytes().all(|b| b.is_ascii_digit()) => {
+            Value::string(prefix)
+        }
         _ => Value::Null,
     }
 }
@@ -54,7 +61,10 @@ mod tests {
     #[test]
     fn written_name_is_used_as_is() {
         let planned = attrs([("name", Value::string("web"))]);
-        assert_eq!(name_for_create(&planned, "name", "name_prefix", "t1"), "web");
+        assert_eq!(
+            name_for_create(&planned, "name", "name_prefix", "t1"),
+            "web"
+        );
         assert_eq!(prefix_from_name("web"), Value::Null);
     }
 
@@ -62,8 +72,14 @@ mod tests {
     fn generated_name_is_stable_per_token_and_gives_back_its_prefix() {
         let planned = attrs([("name_prefix", Value::string("web-"))]);
         let a = name_for_create(&planned, "name", "name_prefix", "token-a");
-        assert_eq!(a, name_for_create(&planned, "name", "name_prefix", "token-a"));
-        assert_ne!(a, name_for_create(&planned, "name", "name_prefix", "token-b"));
+        assert_eq!(
+            a,
+            name_for_create(&planned, "name", "name_prefix", "token-a")
+        );
+        assert_ne!(
+            a,
+            name_for_create(&planned, "name", "name_prefix", "token-b")
+        );
         assert_eq!(a.len(), "web-".len() + 26);
         assert_eq!(prefix_from_name(&a), Value::string("web-"));
     }

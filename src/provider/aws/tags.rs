@@ -29,7 +29,9 @@ pub fn is_system_tag(key: &str) -> bool {
 
 /// Reads tags from any service's key/value pairs back as `tags_all`,
 /// without terrane's own.
-pub fn tags_to_value<K: AsRef<str>, V: AsRef<str>>(tags: impl IntoIterator<Item = (K, V)>) -> Value {
+pub fn tags_to_value<K: AsRef<str>, V: AsRef<str>>(
+    tags: impl IntoIterator<Item = (K, V)>,
+) -> Value {
     Value::Map(
         tags.into_iter()
             .filter(|(k, _)| !is_system_tag(k.as_ref()))
@@ -52,8 +54,15 @@ impl TagChanges {
         let old = prior.string_map("tags_all");
         let new = planned.string_map("tags_all");
         TagChanges {
-            removed: old.keys().filter(|k| !new.contains_key(*k)).cloned().collect(),
-            set: new.into_iter().filter(|(k, v)| old.get(k) != Some(v)).collect(),
+            removed: old
+                .keys()
+                .filter(|k| !new.contains_key(*k))
+                .cloned()
+                .collect(),
+            set: new
+                .into_iter()
+                .filter(|(k, v)| old.get(k) != Some(v))
+                .collect(),
         }
     }
 }
