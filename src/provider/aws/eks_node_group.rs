@@ -5,7 +5,7 @@
 //! gone, since its cluster cannot be deleted before. Only scaling, labels,
 //! the update config and tags change in place; everything about the
 //! instances themselves (subnets, types, capacity type, AMI, disk) forces
-//! replacement.
+//! replacement. This file never changes the cluster the group belongs to.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;

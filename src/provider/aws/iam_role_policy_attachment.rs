@@ -4,7 +4,8 @@
 //! names cannot contain '/', so the first '/' splits it), so a refresh can
 //! find the attachment from its id alone. Terraform's own ids,
 //! `<role>-<unique suffix>`, would carry no such information. Both
-//! arguments force replacement; there is nothing to update in place.
+//! arguments force replacement; there is nothing to update in place. This
+//! file never creates or edits the role or the policy themselves.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
