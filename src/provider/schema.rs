@@ -17,8 +17,12 @@ pub enum Type {
     /// Compared as a set: order and duplicates don't matter.
     Set(Box<Type>),
     Map(Box<Type>),
-    /// Any value, taken as written (e.g. a JSON policy document).
+    /// Any value, taken as written.
     Any,
+    /// A string holding a JSON document (an IAM policy), compared as JSON
+    /// rather than as text: converted to [`canonical_json`] so that
+    /// whitespace and key order never show as a difference.
+    Json,
 }
 
 impl Type {
@@ -39,6 +43,9 @@ impl Type {
             (_, Value::Null) => Ok(Value::Null),
             (_, Value::Unknown) => Ok(Value::Unknown),
             (Type::Any, v) => Ok(v),
+            (Type::Json, Value::String(s)) => canonical_json(&s)
+                .map(Value::String)
+                .map_err(|e| format!("a JSON document is required: {e}")),
             (Type::String, v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => {
                 Ok(Value::String(v.to_string_lossless().unwrap_or_default()))
             }
@@ -83,7 +90,50 @@ impl Type {
             Type::Set(_) => "a set is".into(),
             Type::Map(_) => "a map is".into(),
             Type::Any => "a value is".into(),
+            Type::Json => "a JSON document string is".into(),
         }
+    }
+}
+
+/// Re-serialises a JSON document in one canonical form: object keys sorted,
+/// no insignificant whitespace. Two documents that differ only in layout or
+/// key order have the same canonical form.
+pub fn canonical_json(text: &str) -> Result<String, String> {
+    let parsed: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let mut out = String::with_capacity(text.len());
+    write_canonical(&parsed, &mut out);
+    Ok(out)
+}
+
+// Sorts keys explicitly rather than relying on serde_json's map type, whose
+// order depends on crate features another dependency may switch on.
+fn write_canonical(value: &serde_json::Value, out: &mut String) {
+    match value {
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        serde_json::Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (key, item)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String(key.clone()).to_string());
+                out.push(':');
+                write_canonical(item, out);
+            }
+            out.push('}');
+        }
+        scalar => out.push_str(&scalar.to_string()),
     }
 }
 
@@ -301,4 +351,37 @@ pub fn tag_attributes() -> Vec<Attribute> {
         Attribute::optional("tags", Type::map_of(Type::String)),
         Attribute::computed("tags_all", Type::map_of(Type::String)),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_documents_differing_in_layout_and_key_order_convert_equal() {
+        let a = r#"{ "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}] }"#;
+        let b = r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow"}],"Version":"2012-10-17"}"#;
+        let a = Type::Json.convert(Value::string(a)).unwrap();
+        let b = Type::Json.convert(Value::string(b)).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(
+            a,
+            Value::string(
+                r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow"}],"Version":"2012-10-17"}"#
+            )
+        );
+    }
+
+    #[test]
+    fn json_type_rejects_text_that_is_not_json() {
+        let err = Type::Json.convert(Value::string("{not json")).unwrap_err();
+        assert!(err.contains("JSON document"), "{err}");
+    }
+
+    #[test]
+    fn json_type_keeps_array_order() {
+        let v = Type::Json.convert(Value::string("[2, 1]")).unwrap();
+        assert_eq!(v, Value::string("[2,1]"));
+    }
 }

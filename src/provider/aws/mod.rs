@@ -9,6 +9,18 @@ mod errors;
 mod tags;
 mod wait;
 
+mod concurrent;
+mod eks;
+mod iam;
+mod naming;
+
+mod autoscaling_group;
+mod eks_cluster;
+mod eks_node_group;
+mod iam_role;
+mod iam_role_policy_attachment;
+mod launch_template;
+
 pub use client::{AwsContext, AwsSettings};
 pub use errors::sdk_error;
 pub use tags::{SYSTEM_TAG_PREFIX, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags};
@@ -17,7 +29,14 @@ pub use wait::{Timeouts, wait_until};
 use super::{DataSourceType, ResourceType};
 
 /// Every managed resource type terrane supports.
-pub static RESOURCE_TYPES: &[&dyn ResourceType] = &[];
+pub static RESOURCE_TYPES: &[&dyn ResourceType] = &[
+    &autoscaling_group::AutoscalingGroup,
+    &eks_cluster::EksCluster,
+    &eks_node_group::EksNodeGroup,
+    &iam_role::IamRole,
+    &iam_role_policy_attachment::IamRolePolicyAttachment,
+    &launch_template::LaunchTemplate,
+];
 
 /// Every data source terrane supports.
 pub static DATA_SOURCE_TYPES: &[&dyn DataSourceType] = &[];

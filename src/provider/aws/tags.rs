@@ -28,6 +28,51 @@ pub fn create_tags(aws: &AwsContext, req: &CreateRequest<'_>) -> BTreeMap<String
     tags
 }
 
+/// True for tags terrane writes for itself, which are never shown to the user.
+pub fn is_system_tag(key: &str) -> bool {
+    key.starts_with(SYSTEM_TAG_PREFIX)
+}
+
+/// Reads tags from any service's key/value pairs back as `tags_all`,
+/// without terrane's own.
+pub fn tags_to_value<K: AsRef<str>, V: AsRef<str>>(
+    tags: impl IntoIterator<Item = (K, V)>,
+) -> Value {
+    Value::Map(
+        tags.into_iter()
+            .filter(|(k, _)| !is_system_tag(k.as_ref()))
+            .map(|(k, v)| (k.as_ref().to_string(), Value::string(v.as_ref())))
+            .collect(),
+    )
+}
+
+/// The tag edits that bring an object from `prior.tags_all` to
+/// `planned.tags_all`, for services whose tagging calls take a key list to
+/// remove and a map to set.
+#[derive(Debug, Default, PartialEq)]
+pub struct TagChanges {
+    pub removed: Vec<String>,
+    pub set: BTreeMap<String, String>,
+}
+
+impl TagChanges {
+    pub fn between(prior: &Attrs, planned: &Attrs) -> TagChanges {
+        let old = prior.string_map("tags_all");
+        let new = planned.string_map("tags_all");
+        TagChanges {
+            removed: old
+                .keys()
+                .filter(|k| !new.contains_key(*k))
+                .cloned()
+                .collect(),
+            set: new
+                .into_iter()
+                .filter(|(k, v)| old.get(k) != Some(v))
+                .collect(),
+        }
+    }
+}
+
 pub fn ec2_tag_specification(
     aws: &AwsContext,
     req: &CreateRequest<'_>,

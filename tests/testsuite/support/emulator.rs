@@ -117,12 +117,26 @@ impl Emulator {
         aws_sdk_ec2::Client::new(&self.sdk_config())
     }
 
+    pub fn iam(&self) -> aws_sdk_iam::Client {
+        aws_sdk_iam::Client::new(&self.sdk_config())
+    }
+
+    pub fn autoscaling(&self) -> aws_sdk_autoscaling::Client {
+        aws_sdk_autoscaling::Client::new(&self.sdk_config())
+    }
+
+    pub fn eks(&self) -> aws_sdk_eks::Client {
+        aws_sdk_eks::Client::new(&self.sdk_config())
+    }
+
     /// Number of AWS API requests the emulator has served so far, from its
-    /// access log (one line per request).
+    /// access log (one line per request). Lines of error answers are
+    /// coloured with ANSI escapes, which are removed before matching.
     pub fn request_count(&self) -> usize {
         std::fs::read_to_string(&self.log_path)
             .unwrap_or_default()
             .lines()
+            .map(strip_ansi)
             .filter(|l| {
                 l.contains("\"POST ")
                     || l.contains("\"GET ")
@@ -140,6 +154,24 @@ impl Drop for Emulator {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Removes ANSI colour sequences (`ESC [ ... m`).
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for end in chars.by_ref() {
+                if end.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn free_port() -> u16 {
