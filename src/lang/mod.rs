@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod eval;
+pub mod functions;
 pub mod load;
 pub mod types;
 
