@@ -23,7 +23,7 @@ use hcl_edit::{Decorated, Ident};
 use super::functions;
 use super::load::did_you_mean;
 use crate::diag::{Diagnostic, FileId, Span};
-use crate::value::{Attrs, Value};
+use crate::value::{Attrs, Value, format_number};
 
 /// Resolves the root names of references: `var`, `local`, `data`, `count`,
 /// `each`, `path`, and resource type names such as `aws_vpc`. A resource type
@@ -142,7 +142,9 @@ fn lookup_root(name: &Decorated<Ident>, ctx: &EvalContext<'_>) -> Result<Value, 
     }
     let diag = ctx
         .error("Unknown reference", name.span())
-        .with_detail(format!("There is no variable or object named {name_str:?} here."));
+        .with_detail(format!(
+            "There is no variable or object named {name_str:?} here."
+        ));
     Err(match did_you_mean(name_str, &ctx.scope.names()) {
         Some(close) => diag.with_hint(format!("did you mean {close:?}?")),
         None => diag,
@@ -185,11 +187,6 @@ pub(crate) fn to_bool(value: &Value) -> Option<bool> {
     }
 }
 
-/// How a value's type is described in messages: "list", "null", ….
-pub(crate) fn describe(value: &Value) -> &'static str {
-    value.type_name()
-}
-
 /// The keys of a map for a message: up to a few, quoted, and how many more.
 pub(crate) fn list_keys(map: &Attrs) -> String {
     const SHOWN: usize = 5;
@@ -219,29 +216,37 @@ fn eval_object(object: &Object, ctx: &EvalContext<'_>) -> Result<Value, Diagnost
     let mut unknown = false;
     for (key, value) in object.iter() {
         let name = match key {
-            ObjectKey::Ident(ident) => ident.as_str().to_string(),
+            ObjectKey::Ident(ident) => Some(ident.as_str().to_string()),
             // A bare name is a literal key, as in HCL; parenthesise to evaluate it.
-            ObjectKey::Expression(Expression::Variable(ident)) => ident.as_str().to_string(),
-            ObjectKey::Expression(expr) => match object_key(eval(expr, ctx)?, expr, ctx)? {
-                Some(name) => name,
-                None => {
-                    unknown = true;
-                    continue;
-                }
-            },
+            ObjectKey::Expression(Expression::Variable(ident)) => Some(ident.as_str().to_string()),
+            ObjectKey::Expression(expr) => object_key(eval(expr, ctx)?, expr, ctx)?,
         };
         let value = eval(value.expr(), ctx)?;
+        let Some(name) = name else {
+            unknown = true;
+            continue;
+        };
         if map.insert(name.clone(), value).is_some() {
             return Err(ctx
                 .error("Duplicate object attribute", key.span())
-                .with_detail(format!("The attribute {name:?} is defined more than once in this object.")));
+                .with_detail(format!(
+                    "The attribute {name:?} is defined more than once in this object."
+                )));
         }
     }
-    Ok(if unknown { Value::Unknown } else { Value::Map(map) })
+    Ok(if unknown {
+        Value::Unknown
+    } else {
+        Value::Map(map)
+    })
 }
 
 /// Converts an evaluated key to a string; `None` when it is unknown.
-fn object_key(key: Value, expr: &Expression, ctx: &EvalContext<'_>) -> Result<Option<String>, Diagnostic> {
+fn object_key(
+    key: Value,
+    expr: &Expression,
+    ctx: &EvalContext<'_>,
+) -> Result<Option<String>, Diagnostic> {
     match key {
         Value::Unknown => Ok(None),
         Value::Null => Err(ctx
@@ -249,10 +254,12 @@ fn object_key(key: Value, expr: &Expression, ctx: &EvalContext<'_>) -> Result<Op
             .with_detail("An object key must not be null.")),
         other => match other.to_string_lossless() {
             Some(name) => Ok(Some(name)),
-            None => Err(ctx.error("Invalid object key", expr.span()).with_detail(format!(
-                "An object key must be a string, got {}.",
-                describe(&other)
-            ))),
+            None => Err(ctx
+                .error("Invalid object key", expr.span())
+                .with_detail(format!(
+                    "An object key must be a string, got {}.",
+                    other.type_name()
+                ))),
         },
     }
 }
@@ -262,7 +269,10 @@ fn object_key(key: Value, expr: &Expression, ctx: &EvalContext<'_>) -> Result<Op
 
 /// A template that is only one interpolation, `"${x}"`, yields `x` itself,
 /// unconverted, as in HCL.
-fn eval_string_template(template: &StringTemplate, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+fn eval_string_template(
+    template: &StringTemplate,
+    ctx: &EvalContext<'_>,
+) -> Result<Value, Diagnostic> {
     if let Some(Element::Interpolation(interp)) = template.as_single_element() {
         return eval(&interp.expr, ctx);
     }
@@ -273,7 +283,11 @@ fn eval_string_template(template: &StringTemplate, ctx: &EvalContext<'_>) -> Res
 pub(crate) fn render(template: &Template, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
     let mut out = Rendered::default();
     render_into(template, false, false, ctx, &mut out)?;
-    Ok(if out.unknown { Value::Unknown } else { Value::String(out.text) })
+    Ok(if out.unknown {
+        Value::Unknown
+    } else {
+        Value::String(out.text)
+    })
 }
 
 #[derive(Default)]
@@ -289,8 +303,14 @@ fn element_strips(element: &Element) -> (bool, bool) {
         Element::Literal(_) => (false, false),
         Element::Interpolation(interp) => (interp.strip.strip_start(), interp.strip.strip_end()),
         Element::Directive(directive) => match directive.as_ref() {
-            Directive::If(d) => (d.if_expr.strip.strip_start(), d.endif_expr.strip.strip_end()),
-            Directive::For(d) => (d.for_expr.strip.strip_start(), d.endfor_expr.strip.strip_end()),
+            Directive::If(d) => (
+                d.if_expr.strip.strip_start(),
+                d.endif_expr.strip.strip_end(),
+            ),
+            Directive::For(d) => (
+                d.for_expr.strip.strip_start(),
+                d.endfor_expr.strip.strip_end(),
+            ),
         },
     }
 }
@@ -308,7 +328,11 @@ fn render_into(
     for (i, element) in elements.iter().enumerate() {
         match element {
             Element::Literal(literal) => {
-                let strip_start = if i == 0 { strip_first } else { element_strips(elements[i - 1]).1 };
+                let strip_start = if i == 0 {
+                    strip_first
+                } else {
+                    element_strips(elements[i - 1]).1
+                };
                 let strip_end = match elements.get(i + 1) {
                     Some(next) => element_strips(next).0,
                     None => strip_last,
@@ -335,7 +359,12 @@ fn render_into(
     Ok(())
 }
 
-fn interpolate(value: Value, expr: &Expression, ctx: &EvalContext<'_>, out: &mut Rendered) -> Result<(), Diagnostic> {
+fn interpolate(
+    value: Value,
+    expr: &Expression,
+    ctx: &EvalContext<'_>,
+    out: &mut Rendered,
+) -> Result<(), Diagnostic> {
     match value {
         Value::Unknown => out.unknown = true,
         Value::Null => {
@@ -350,7 +379,7 @@ fn interpolate(value: Value, expr: &Expression, ctx: &EvalContext<'_>, out: &mut
                     .error("Invalid template interpolation value", expr.span())
                     .with_detail(format!(
                         "Cannot include the given value in a string template: string required, got {}.",
-                        describe(&other)
+                        other.type_name()
                     ))
                     .with_hint("use join() for a list or jsonencode() for a structure"));
             }
@@ -359,7 +388,11 @@ fn interpolate(value: Value, expr: &Expression, ctx: &EvalContext<'_>, out: &mut
     Ok(())
 }
 
-fn render_if(directive: &IfDirective, ctx: &EvalContext<'_>, out: &mut Rendered) -> Result<(), Diagnostic> {
+fn render_if(
+    directive: &IfDirective,
+    ctx: &EvalContext<'_>,
+    out: &mut Rendered,
+) -> Result<(), Diagnostic> {
     let cond_expr = &directive.if_expr.cond_expr;
     let Some(cond) = condition(eval(cond_expr, ctx)?, cond_expr, ctx)? else {
         out.unknown = true;
@@ -371,15 +404,31 @@ fn render_if(directive: &IfDirective, ctx: &EvalContext<'_>, out: &mut Rendered)
             Some(else_expr) => else_expr.strip.strip_start(),
             None => endif_strips_before,
         };
-        render_into(&directive.if_expr.template, directive.if_expr.strip.strip_end(), strip_last, ctx, out)
+        render_into(
+            &directive.if_expr.template,
+            directive.if_expr.strip.strip_end(),
+            strip_last,
+            ctx,
+            out,
+        )
     } else if let Some(else_expr) = &directive.else_expr {
-        render_into(&else_expr.template, else_expr.strip.strip_end(), endif_strips_before, ctx, out)
+        render_into(
+            &else_expr.template,
+            else_expr.strip.strip_end(),
+            endif_strips_before,
+            ctx,
+            out,
+        )
     } else {
         Ok(())
     }
 }
 
-fn render_for(directive: &ForDirective, ctx: &EvalContext<'_>, out: &mut Rendered) -> Result<(), Diagnostic> {
+fn render_for(
+    directive: &ForDirective,
+    ctx: &EvalContext<'_>,
+    out: &mut Rendered,
+) -> Result<(), Diagnostic> {
     let intro = &directive.for_expr;
     let collection = eval(&intro.collection_expr, ctx)?;
     let Some(items) = iteration_items(collection, &intro.collection_expr, ctx)? else {
@@ -390,7 +439,13 @@ fn render_for(directive: &ForDirective, ctx: &EvalContext<'_>, out: &mut Rendere
     let strip_last = directive.endfor_expr.strip.strip_start();
     for (key, value) in items {
         let scope = iteration_scope(intro.key_var.as_ref(), &intro.value_var, key, value, ctx);
-        render_into(&intro.template, strip_first, strip_last, &ctx.with_scope(&scope), out)?;
+        render_into(
+            &intro.template,
+            strip_first,
+            strip_last,
+            &ctx.with_scope(&scope),
+            out,
+        )?;
     }
     Ok(())
 }
@@ -399,7 +454,11 @@ fn render_for(directive: &ForDirective, ctx: &EvalContext<'_>, out: &mut Rendere
 // Conditionals and `for`.
 
 /// A condition's truth value; `None` when it is unknown.
-fn condition(value: Value, expr: &Expression, ctx: &EvalContext<'_>) -> Result<Option<bool>, Diagnostic> {
+fn condition(
+    value: Value,
+    expr: &Expression,
+    ctx: &EvalContext<'_>,
+) -> Result<Option<bool>, Diagnostic> {
     match value {
         Value::Unknown => Ok(None),
         Value::Null => Err(ctx
@@ -407,10 +466,12 @@ fn condition(value: Value, expr: &Expression, ctx: &EvalContext<'_>) -> Result<O
             .with_detail("The condition value is null. Conditions must either be true or false.")),
         other => match to_bool(&other) {
             Some(b) => Ok(Some(b)),
-            None => Err(ctx.error("Incorrect condition type", expr.span()).with_detail(format!(
-                "The condition expression must be of type bool, got {}.",
-                describe(&other)
-            ))),
+            None => Err(ctx
+                .error("Incorrect condition type", expr.span())
+                .with_detail(format!(
+                    "The condition expression must be of type bool, got {}.",
+                    other.type_name()
+                ))),
         },
     }
 }
@@ -440,7 +501,11 @@ fn iteration_items(
                 .map(|(i, v)| (Value::Number(i as f64), v))
                 .collect(),
         )),
-        Value::Map(map) => Ok(Some(map.into_iter().map(|(k, v)| (Value::String(k), v)).collect())),
+        Value::Map(map) => Ok(Some(
+            map.into_iter()
+                .map(|(k, v)| (Value::String(k), v))
+                .collect(),
+        )),
         Value::Null => Err(ctx
             .error("Iteration over null value", expr.span())
             .with_detail("A null value cannot be used as the collection in a 'for' expression.")),
@@ -448,7 +513,7 @@ fn iteration_items(
             .error("Iteration over non-iterable value", expr.span())
             .with_detail(format!(
                 "A value of type {} cannot be used as the collection in a 'for' expression.",
-                describe(&other)
+                other.type_name()
             ))),
     }
 }
@@ -473,12 +538,12 @@ fn iteration_scope<'a>(
 
 fn eval_for(for_expr: &ForExpr, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
     let intro = &for_expr.intro;
-    if let Some(key_var) = &intro.key_var {
-        if key_var.as_str() == intro.value_var.as_str() {
-            return Err(ctx
-                .error("Invalid 'for' expression", intro.value_var.span())
-                .with_detail("The key and value variables must have different names."));
-        }
+    if let Some(key_var) = &intro.key_var
+        && key_var.as_str() == intro.value_var.as_str()
+    {
+        return Err(ctx
+            .error("Invalid 'for' expression", intro.value_var.span())
+            .with_detail("The key and value variables must have different names."));
     }
     if for_expr.grouping && for_expr.key_expr.is_none() {
         return Err(ctx
@@ -518,13 +583,21 @@ fn eval_for(for_expr: &ForExpr, ctx: &EvalContext<'_>) -> Result<Value, Diagnost
         };
         if for_expr.grouping {
             groups.entry(key).or_default().push(value);
-        } else if map.contains_key(&key) {
-            return Err(ctx
-                .error("Duplicate object key", key_expr.span())
-                .with_detail(format!("Two different items produced the key {key:?} in this 'for' expression."))
-                .with_hint("if duplicates are expected, add '...' after the value expression to group them by key"));
-        } else {
-            map.insert(key, value);
+            continue;
+        }
+        match map.entry(key) {
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(value);
+            }
+            std::collections::btree_map::Entry::Occupied(slot) => {
+                return Err(ctx
+                    .error("Duplicate object key", key_expr.span())
+                    .with_detail(format!(
+                        "Two different items produced the key {:?} in this 'for' expression.",
+                        slot.key()
+                    ))
+                    .with_hint("if duplicates are expected, add '...' after the value expression to group them by key"));
+            }
         }
     }
     if unknown {
@@ -532,7 +605,12 @@ fn eval_for(for_expr: &ForExpr, ctx: &EvalContext<'_>) -> Result<Value, Diagnost
     }
     Ok(match &for_expr.key_expr {
         None => Value::List(list),
-        Some(_) if for_expr.grouping => Value::Map(groups.into_iter().map(|(k, v)| (k, Value::List(v))).collect()),
+        Some(_) if for_expr.grouping => Value::Map(
+            groups
+                .into_iter()
+                .map(|(k, v)| (k, Value::List(v)))
+                .collect(),
+        ),
         Some(_) => Value::Map(map),
     })
 }
@@ -547,7 +625,11 @@ fn eval_traversal(traversal: &Traversal, ctx: &EvalContext<'_>) -> Result<Value,
     apply_operators(base, &traversal.operators, ctx)
 }
 
-fn apply_operators(mut value: Value, operators: &[Operator], ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+fn apply_operators(
+    mut value: Value,
+    operators: &[Operator],
+    ctx: &EvalContext<'_>,
+) -> Result<Value, Diagnostic> {
     let mut i = 0;
     while i < operators.len() {
         let operator = &operators[i];
@@ -574,7 +656,12 @@ fn apply_operators(mut value: Value, operators: &[Operator], ctx: &EvalContext<'
                 value = index(value, &key, key_expr.span(), ctx)?;
             }
             TraversalOperator::LegacyIndex(n) => {
-                value = index(value, &Value::Number(*n.value() as f64), operator.span(), ctx)?;
+                value = index(
+                    value,
+                    &Value::Number(*n.value() as f64),
+                    operator.span(),
+                    ctx,
+                )?;
             }
         }
         i += 1;
@@ -596,7 +683,12 @@ fn splat(value: Value, operators: &[Operator], ctx: &EvalContext<'_>) -> Result<
         .map(Value::List)
 }
 
-fn get_attr(value: Value, name: &str, span: Option<Range<usize>>, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+fn get_attr(
+    value: Value,
+    name: &str,
+    span: Option<Range<usize>>,
+    ctx: &EvalContext<'_>,
+) -> Result<Value, Diagnostic> {
     match value {
         Value::Unknown => Ok(Value::Unknown),
         Value::Map(mut map) => match map.remove(name) {
@@ -620,13 +712,19 @@ fn get_attr(value: Value, name: &str, span: Option<Range<usize>>, ctx: &EvalCont
             .with_hint(format!("use `[0].{name}` for one element or `[*].{name}` for all of them"))),
         other => Err(ctx.error("Unsupported attribute", span).with_detail(format!(
             "Can't access attributes on a primitive-typed value ({}).",
-            describe(&other)
+            other.type_name()
         ))),
     }
 }
 
-fn index(value: Value, key: &Value, span: Option<Range<usize>>, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
-    let invalid = |detail: String| Err(ctx.error("Invalid index", span.clone()).with_detail(detail));
+fn index(
+    value: Value,
+    key: &Value,
+    span: Option<Range<usize>>,
+    ctx: &EvalContext<'_>,
+) -> Result<Value, Diagnostic> {
+    let invalid =
+        |detail: String| Err(ctx.error("Invalid index", span.clone()).with_detail(detail));
     if matches!(value, Value::Unknown) || matches!(key, Value::Unknown) {
         return Ok(Value::Unknown);
     }
@@ -636,7 +734,10 @@ fn index(value: Value, key: &Value, span: Option<Range<usize>>, ctx: &EvalContex
     match value {
         Value::List(mut items) => {
             let Some(n) = to_number(key) else {
-                return invalid(format!("A list is indexed by a number, got {}.", describe(key)));
+                return invalid(format!(
+                    "A list is indexed by a number, got {}.",
+                    key.type_name()
+                ));
             };
             if n.fract() != 0.0 {
                 return invalid(format!("A list index must be a whole number, got {n}."));
@@ -644,7 +745,7 @@ fn index(value: Value, key: &Value, span: Option<Range<usize>>, ctx: &EvalContex
             if n < 0.0 || n >= items.len() as f64 {
                 return invalid(format!(
                     "Index {} is out of range for a list of {} element{}.",
-                    crate::value::format_number(n),
+                    format_number(n),
                     items.len(),
                     if items.len() == 1 { "" } else { "s" }
                 ));
@@ -653,7 +754,10 @@ fn index(value: Value, key: &Value, span: Option<Range<usize>>, ctx: &EvalContex
         }
         Value::Map(mut map) => {
             let Some(name) = key.to_string_lossless() else {
-                return invalid(format!("A map is indexed by a string key, got {}.", describe(key)));
+                return invalid(format!(
+                    "A map is indexed by a string key, got {}.",
+                    key.type_name()
+                ));
             };
             match map.remove(&name) {
                 Some(found) => Ok(found),
@@ -669,7 +773,10 @@ fn index(value: Value, key: &Value, span: Option<Range<usize>>, ctx: &EvalContex
         Value::Null => Err(ctx
             .error("Attempt to index null value", span)
             .with_detail("This value is null, so it does not have any indices.")),
-        other => invalid(format!("A {} value does not have any indices.", describe(&other))),
+        other => invalid(format!(
+            "A {} value does not have any indices.",
+            other.type_name()
+        )),
     }
 }
 
@@ -679,36 +786,51 @@ fn index(value: Value, key: &Value, span: Option<Range<usize>>, ctx: &EvalContex
 fn eval_unary(op: &UnaryOp, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
     let operand = eval(&op.expr, ctx)?;
     match op.operator.value() {
-        UnaryOperator::Neg => Ok(number_operand(&operand, "operand", &op.expr, ctx)?.map_or(Value::Unknown, |n| Value::Number(-n))),
-        UnaryOperator::Not => Ok(bool_operand(&operand, "operand", &op.expr, ctx)?.map_or(Value::Unknown, |b| Value::Bool(!b))),
+        UnaryOperator::Neg => Ok(number_operand(&operand, "operand", &op.expr, ctx)?
+            .map_or(Value::Unknown, |n| Value::Number(-n))),
+        UnaryOperator::Not => Ok(bool_operand(&operand, "operand", &op.expr, ctx)?
+            .map_or(Value::Unknown, |b| Value::Bool(!b))),
     }
 }
 
 /// The number an operand converts to; `None` when it is unknown.
-fn number_operand(value: &Value, which: &str, expr: &Expression, ctx: &EvalContext<'_>) -> Result<Option<f64>, Diagnostic> {
+fn number_operand(
+    value: &Value,
+    which: &str,
+    expr: &Expression,
+    ctx: &EvalContext<'_>,
+) -> Result<Option<f64>, Diagnostic> {
     if matches!(value, Value::Unknown) {
         return Ok(None);
     }
     to_number(value).map(Some).ok_or_else(|| {
         let got = match value {
             Value::String(s) => format!("string {s:?}"),
-            other => describe(other).to_string(),
+            other => other.type_name().to_string(),
         };
         ctx.error("Invalid operand", expr.span())
-            .with_detail(format!("Unsuitable value for {which}: a number is required, got {got}."))
+            .with_detail(format!(
+                "Unsuitable value for {which}: a number is required, got {got}."
+            ))
     })
 }
 
 /// The bool an operand converts to; `None` when it is unknown.
-fn bool_operand(value: &Value, which: &str, expr: &Expression, ctx: &EvalContext<'_>) -> Result<Option<bool>, Diagnostic> {
+fn bool_operand(
+    value: &Value,
+    which: &str,
+    expr: &Expression,
+    ctx: &EvalContext<'_>,
+) -> Result<Option<bool>, Diagnostic> {
     if matches!(value, Value::Unknown) {
         return Ok(None);
     }
     to_bool(value).map(Some).ok_or_else(|| {
-        ctx.error("Invalid operand", expr.span()).with_detail(format!(
-            "Unsuitable value for {which}: a bool is required, got {}.",
-            describe(value)
-        ))
+        ctx.error("Invalid operand", expr.span())
+            .with_detail(format!(
+                "Unsuitable value for {which}: a bool is required, got {}.",
+                value.type_name()
+            ))
     })
 }
 
@@ -736,12 +858,21 @@ fn eval_binary(op: &BinaryOp, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic
                     .error("Operation failed", op.rhs_expr.span())
                     .with_detail("Error during operation: can't divide by zero."));
             }
+            let arithmetic = |n: f64| {
+                if n.is_finite() {
+                    Ok(Value::Number(n))
+                } else {
+                    Err(ctx
+                        .error("Operation failed", op.span())
+                        .with_detail("The result is too large to be represented as a number."))
+                }
+            };
             Ok(match operator {
-                Plus => Value::Number(a + b),
-                Minus => Value::Number(a - b),
-                Mul => Value::Number(a * b),
-                Div => Value::Number(a / b),
-                Mod => Value::Number(a % b),
+                Plus => arithmetic(a + b)?,
+                Minus => arithmetic(a - b)?,
+                Mul => arithmetic(a * b)?,
+                Div => arithmetic(a / b)?,
+                Mod => arithmetic(a % b)?,
                 Less => Value::Bool(a < b),
                 LessEq => Value::Bool(a <= b),
                 Greater => Value::Bool(a > b),

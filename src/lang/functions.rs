@@ -16,7 +16,9 @@ use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, FuncCall};
 use ipnet::IpNet;
 
-use super::eval::{ChainedScope, EvalContext, deep_equal, eval, parse_number, render, to_bool, to_number};
+use super::eval::{
+    ChainedScope, EvalContext, deep_equal, eval, parse_number, render, to_bool, to_number,
+};
 use super::load::did_you_mean;
 use crate::diag::Diagnostic;
 use crate::value::{Attrs, Value, format_number};
@@ -50,7 +52,11 @@ pub(crate) struct Function {
 }
 
 impl Function {
-    const fn new(name: &'static str, params: &'static [&'static str], imp: fn(&Args<'_>) -> Result<Value, FnError>) -> Function {
+    const fn new(
+        name: &'static str,
+        params: &'static [&'static str],
+        imp: fn(&Args<'_>) -> Result<Value, FnError>,
+    ) -> Function {
         Function {
             name,
             params,
@@ -83,7 +89,11 @@ impl Function {
     }
 
     fn param_name(&self, index: usize) -> &'static str {
-        self.params.get(index).copied().or(self.variadic).unwrap_or("argument")
+        self.params
+            .get(index)
+            .copied()
+            .or(self.variadic)
+            .unwrap_or("argument")
     }
 }
 
@@ -92,64 +102,122 @@ pub(crate) static FUNCTIONS: &[Function] = &[
     // Numbers.
     Function::new("abs", &["num"], |a| Ok(Value::Number(a.number(0)?.abs()))),
     Function::new("ceil", &["num"], |a| Ok(Value::Number(a.number(0)?.ceil()))),
-    Function::new("floor", &["num"], |a| Ok(Value::Number(a.number(0)?.floor()))),
-    Function::new("signum", &["num"], |a| Ok(Value::Number(signum(a.number(0)?)))),
-    Function::new("pow", &["num", "power"], |a| Ok(Value::Number(a.number(0)?.powf(a.number(1)?)))),
+    Function::new("floor", &["num"], |a| {
+        Ok(Value::Number(a.number(0)?.floor()))
+    }),
+    Function::new("signum", &["num"], |a| {
+        Ok(Value::Number(signum(a.number(0)?)))
+    }),
+    Function::new("pow", &["num", "power"], |a| {
+        Ok(Value::Number(a.number(0)?.powf(a.number(1)?)))
+    }),
     Function::new("min", &[], |a| extreme(a, f64::min)).variadic("numbers"),
     Function::new("max", &[], |a| extreme(a, f64::max)).variadic("numbers"),
     Function::new("sum", &["list"], sum),
     Function::new("range", &[], range).variadic("params"),
     // Strings.
-    Function::new("lower", &["str"], |a| Ok(Value::String(a.string(0)?.to_lowercase()))),
-    Function::new("upper", &["str"], |a| Ok(Value::String(a.string(0)?.to_uppercase()))),
-    Function::new("title", &["str"], |a| Ok(Value::String(title(&a.string(0)?)))),
-    Function::new("strrev", &["str"], |a| Ok(Value::String(a.string(0)?.chars().rev().collect()))),
-    Function::new("trimspace", &["str"], |a| Ok(Value::String(a.string(0)?.trim().to_string()))),
+    Function::new("lower", &["str"], |a| {
+        Ok(Value::String(a.string(0)?.to_lowercase()))
+    }),
+    Function::new("upper", &["str"], |a| {
+        Ok(Value::String(a.string(0)?.to_uppercase()))
+    }),
+    Function::new("title", &["str"], |a| {
+        Ok(Value::String(title(&a.string(0)?)))
+    }),
+    Function::new("strrev", &["str"], |a| {
+        Ok(Value::String(a.string(0)?.chars().rev().collect()))
+    }),
+    Function::new("trimspace", &["str"], |a| {
+        Ok(Value::String(a.string(0)?.trim().to_string()))
+    }),
     Function::new("trim", &["str", "cutset"], trim),
     Function::new("trimprefix", &["str", "prefix"], |a| {
         let (s, prefix) = (a.string(0)?, a.string(1)?);
-        Ok(Value::String(s.strip_prefix(prefix.as_str()).unwrap_or(&s).to_string()))
+        Ok(Value::String(
+            s.strip_prefix(prefix.as_str()).unwrap_or(&s).to_string(),
+        ))
     }),
     Function::new("trimsuffix", &["str", "suffix"], |a| {
         let (s, suffix) = (a.string(0)?, a.string(1)?);
-        Ok(Value::String(s.strip_suffix(suffix.as_str()).unwrap_or(&s).to_string()))
+        Ok(Value::String(
+            s.strip_suffix(suffix.as_str()).unwrap_or(&s).to_string(),
+        ))
     }),
     Function::new("chomp", &["str"], |a| {
-        Ok(Value::String(a.string(0)?.trim_end_matches(['\n', '\r']).to_string()))
+        Ok(Value::String(
+            a.string(0)?.trim_end_matches(['\n', '\r']).to_string(),
+        ))
     }),
     Function::new("indent", &["spaces", "str"], indent),
-    Function::new("startswith", &["str", "prefix"], |a| Ok(Value::Bool(a.string(0)?.starts_with(&a.string(1)?)))),
-    Function::new("endswith", &["str", "suffix"], |a| Ok(Value::Bool(a.string(0)?.ends_with(&a.string(1)?)))),
-    Function::new("strcontains", &["str", "substr"], |a| Ok(Value::Bool(a.string(0)?.contains(&a.string(1)?)))),
+    Function::new("startswith", &["str", "prefix"], |a| {
+        Ok(Value::Bool(a.string(0)?.starts_with(&a.string(1)?)))
+    }),
+    Function::new("endswith", &["str", "suffix"], |a| {
+        Ok(Value::Bool(a.string(0)?.ends_with(&a.string(1)?)))
+    }),
+    Function::new("strcontains", &["str", "substr"], |a| {
+        Ok(Value::Bool(a.string(0)?.contains(&a.string(1)?)))
+    }),
     Function::new("substr", &["str", "offset", "length"], substr),
     Function::new("replace", &["str", "substr", "replace"], replace),
     Function::new("split", &["separator", "str"], split),
     Function::new("join", &["separator"], join).variadic("lists"),
-    Function::new("format", &["format"], format).variadic("args").allow_null(),
-    Function::new("formatlist", &["format"], formatlist).variadic("args").allow_null(),
+    Function::new("format", &["format"], format)
+        .variadic("args")
+        .allow_null(),
+    Function::new("formatlist", &["format"], formatlist)
+        .variadic("args")
+        .allow_null(),
     // Collections.
     Function::new("length", &["value"], length).shallow(),
     Function::new("element", &["list", "index"], element).shallow(),
     Function::new("slice", &["list", "start_index", "end_index"], slice).shallow(),
-    Function::new("lookup", &["inputMap", "key", "default"], lookup).optional(1).shallow().allow_null(),
+    Function::new("lookup", &["inputMap", "key", "default"], lookup)
+        .optional(1)
+        .shallow()
+        .allow_null(),
     Function::new("keys", &["inputMap"], |a| {
-        Ok(Value::List(a.map(0)?.keys().map(|k| Value::String(k.clone())).collect()))
+        Ok(Value::List(
+            a.map(0)?.keys().map(|k| Value::String(k.clone())).collect(),
+        ))
     })
     .shallow(),
-    Function::new("values", &["mapping"], |a| Ok(Value::List(a.map(0)?.values().cloned().collect()))).shallow(),
+    Function::new("values", &["mapping"], |a| {
+        Ok(Value::List(a.map(0)?.values().cloned().collect()))
+    })
+    .shallow(),
     Function::new("contains", &["list", "value"], |a| {
-        Ok(Value::Bool(a.list(0)?.iter().any(|v| deep_equal(v, a.get(1)) == Some(true))))
+        Ok(Value::Bool(
+            a.list(0)?
+                .iter()
+                .any(|v| deep_equal(v, a.get(1)) == Some(true)),
+        ))
     })
     .allow_null(),
     Function::new("index", &["list", "value"], index).allow_null(),
-    Function::new("merge", &[], merge).variadic("maps").shallow().allow_null(),
-    Function::new("concat", &[], concat).variadic("seqs").shallow(),
-    Function::new("coalesce", &[], coalesce).variadic("vals").own_unknowns().allow_null(),
-    Function::new("coalescelist", &[], coalescelist).variadic("vals").own_unknowns().allow_null(),
+    Function::new("merge", &[], merge)
+        .variadic("maps")
+        .shallow()
+        .allow_null(),
+    Function::new("concat", &[], concat)
+        .variadic("seqs")
+        .shallow(),
+    Function::new("coalesce", &[], coalesce)
+        .variadic("vals")
+        .own_unknowns()
+        .allow_null(),
+    Function::new("coalescelist", &[], coalescelist)
+        .variadic("vals")
+        .own_unknowns()
+        .allow_null(),
     Function::new("compact", &["list"], compact),
     Function::new("distinct", &["list"], distinct),
     Function::new("flatten", &["list"], flatten).shallow(),
-    Function::new("reverse", &["list"], |a| Ok(Value::List(a.list(0)?.iter().rev().cloned().collect()))).shallow(),
+    Function::new("reverse", &["list"], |a| {
+        Ok(Value::List(a.list(0)?.iter().rev().cloned().collect()))
+    })
+    .shallow(),
     Function::new("sort", &["list"], sort),
     Function::new("zipmap", &["keys", "values"], zipmap).shallow(),
     Function::new("one", &["list"], one).shallow(),
@@ -159,13 +227,17 @@ pub(crate) static FUNCTIONS: &[Function] = &[
     Function::new("tostring", &["v"], tostring).allow_null(),
     Function::new("tonumber", &["v"], tonumber).allow_null(),
     Function::new("tobool", &["v"], tobool).allow_null(),
-    Function::new("tolist", &["v"], tolist).allow_null().shallow(),
+    Function::new("tolist", &["v"], tolist)
+        .allow_null()
+        .shallow(),
     Function::new("toset", &["v"], toset).allow_null(),
     Function::new("tomap", &["v"], tomap).allow_null().shallow(),
     // Encoding.
     Function::new("jsonencode", &["val"], jsonencode).allow_null(),
     Function::new("jsondecode", &["str"], jsondecode),
-    Function::new("base64encode", &["str"], |a| Ok(Value::String(base64_encode(a.string(0)?.as_bytes())))),
+    Function::new("base64encode", &["str"], |a| {
+        Ok(Value::String(base64_encode(a.string(0)?.as_bytes())))
+    }),
     Function::new("base64decode", &["str"], base64decode),
     // Networking.
     Function::new("cidrsubnet", &["prefix", "newbits", "netnum"], cidrsubnet),
@@ -245,7 +317,9 @@ impl Args<'_> {
     }
 
     fn string(&self, i: usize) -> Result<String, FnError> {
-        self.get(i).to_string_lossless().ok_or_else(|| self.wrong_type(i, "string"))
+        self.get(i)
+            .to_string_lossless()
+            .ok_or_else(|| self.wrong_type(i, "string"))
     }
 
     fn number(&self, i: usize) -> Result<f64, FnError> {
@@ -255,17 +329,24 @@ impl Args<'_> {
     fn integer(&self, i: usize) -> Result<i64, FnError> {
         let n = self.number(i)?;
         if n.fract() != 0.0 || n.abs() > 9.0e15 {
-            return Err(FnError::arg(i, format!("a whole number is required, got {}", format_number(n))));
+            return Err(FnError::arg(
+                i,
+                format!("a whole number is required, got {}", format_number(n)),
+            ));
         }
         Ok(n as i64)
     }
 
     fn list(&self, i: usize) -> Result<&[Value], FnError> {
-        self.get(i).as_list().ok_or_else(|| self.wrong_type(i, "list"))
+        self.get(i)
+            .as_list()
+            .ok_or_else(|| self.wrong_type(i, "list"))
     }
 
     fn map(&self, i: usize) -> Result<&Attrs, FnError> {
-        self.get(i).as_map().ok_or_else(|| self.wrong_type(i, "map"))
+        self.get(i)
+            .as_map()
+            .ok_or_else(|| self.wrong_type(i, "map"))
     }
 }
 
@@ -316,27 +397,37 @@ pub(crate) fn call(call: &FuncCall, ctx: &EvalContext<'_>) -> Result<Value, Diag
             }
             Value::Unknown => expansion_unknown = true,
             other => {
-                return Err(ctx.error("Invalid expanding argument value", expr.span()).with_detail(format!(
-                    "The expanding argument (indicated by ...) must be a list, got {}.",
-                    other.type_name()
-                )));
+                return Err(ctx
+                    .error("Invalid expanding argument value", expr.span())
+                    .with_detail(format!(
+                        "The expanding argument (indicated by ...) must be a list, got {}.",
+                        other.type_name()
+                    )));
             }
         }
     }
-    let span_of = |index: usize| exprs.get(origins.get(index).copied().unwrap_or(usize::MAX)).and_then(|e| e.span());
+    let span_of = |index: usize| {
+        origins
+            .get(index)
+            .and_then(|&origin| exprs.get(origin))
+            .and_then(|expr| expr.span())
+            .or_else(|| call.span())
+    };
     if expansion_unknown {
         // How many arguments there are is not known yet.
         return Ok(Value::Unknown);
     }
 
     check_arity(function, call, &exprs, values.len(), ctx)?;
-    if !function.allow_null {
-        if let Some(i) = values.iter().position(Value::is_null) {
-            return Err(ctx.error("Invalid function argument", span_of(i)).with_detail(format!(
+    if !function.allow_null
+        && let Some(i) = values.iter().position(Value::is_null)
+    {
+        return Err(ctx
+            .error("Invalid function argument", span_of(i))
+            .with_detail(format!(
                 "Invalid value for {:?} parameter: argument must not be null.",
                 function.param_name(i)
             )));
-        }
     }
     let unknown = match function.unknowns {
         Unknowns::Deep => values.iter().any(|v| !v.is_wholly_known()),
@@ -348,16 +439,27 @@ pub(crate) fn call(call: &FuncCall, ctx: &EvalContext<'_>) -> Result<Value, Diag
     }
 
     let args = Args { values, ctx: *ctx };
-    (function.imp)(&args).map_err(|err| {
+    let result = (function.imp)(&args).and_then(|value| match value {
+        Value::Number(n) if !n.is_finite() => Err(FnError::call(
+            "the result is too large to be represented as a number",
+        )),
+        other => Ok(other),
+    });
+    result.map_err(|err| {
         let diag = match err.arg {
-            Some(i) => ctx.error("Invalid function argument", span_of(i)).with_detail(format!(
-                "Invalid value for {:?} parameter: {}.",
-                function.param_name(i),
-                err.message
-            )),
+            Some(i) => ctx
+                .error("Invalid function argument", span_of(i))
+                .with_detail(format!(
+                    "Invalid value for {:?} parameter: {}.",
+                    function.param_name(i),
+                    err.message
+                )),
             None => ctx
                 .error("Error in function call", call.span())
-                .with_detail(format!("Call to function {name:?} failed: {}.", err.message)),
+                .with_detail(format!(
+                    "Call to function {name:?} failed: {}.",
+                    err.message
+                )),
         };
         match err.hint {
             Some(hint) => diag.with_hint(hint),
@@ -419,10 +521,12 @@ fn call_try(call: &FuncCall, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic>
             }),
         }
     }
-    Err(ctx.error("Error in function call", call.span()).with_detail(format!(
-        "Call to function \"try\" failed: no expression succeeded:\n{}",
-        failures.join("\n")
-    )))
+    Err(ctx
+        .error("Error in function call", call.span())
+        .with_detail(format!(
+            "Call to function \"try\" failed: no expression succeeded:\n{}",
+            failures.join("\n")
+        )))
 }
 
 /// `can(expr)`: whether the expression evaluates without error.
@@ -436,7 +540,9 @@ fn call_can(call: &FuncCall, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic>
         }),
         [] => Err(ctx
             .error("Not enough function arguments", call.span())
-            .with_detail("Function \"can\" expects 1 argument(s). Missing value for \"expression\".")),
+            .with_detail(
+                "Function \"can\" expects 1 argument(s). Missing value for \"expression\".",
+            )),
         [_, extra, ..] => Err(ctx
             .error("Too many function arguments", extra.span())
             .with_detail("Function \"can\" expects only 1 argument(s).")),
@@ -468,8 +574,12 @@ fn sum(args: &Args<'_>) -> Result<Value, FnError> {
     }
     let mut total = 0.0;
     for (i, item) in items.iter().enumerate() {
-        total += to_number(item)
-            .ok_or_else(|| FnError::arg(0, format!("element {i} is {}, but sum needs numbers", item.type_name())))?;
+        total += to_number(item).ok_or_else(|| {
+            FnError::arg(
+                0,
+                format!("element {i} is {}, but sum needs numbers", item.type_name()),
+            )
+        })?;
     }
     Ok(Value::Number(total))
 }
@@ -494,10 +604,16 @@ fn range(args: &Args<'_>) -> Result<Value, FnError> {
     }
     let limit_arg = if args.len() == 1 { 0 } else { 1 };
     if step < 0.0 && end > start {
-        return Err(FnError::arg(limit_arg, "end must be less than start when step is negative"));
+        return Err(FnError::arg(
+            limit_arg,
+            "end must be less than start when step is negative",
+        ));
     }
     if step > 0.0 && end < start {
-        return Err(FnError::arg(limit_arg, "end must be greater than start when step is positive"));
+        return Err(FnError::arg(
+            limit_arg,
+            "end must be greater than start when step is positive",
+        ));
     }
     let count = ((end - start) / step).ceil();
     if count > MAX_VALUES {
@@ -506,7 +622,9 @@ fn range(args: &Args<'_>) -> Result<Value, FnError> {
         ));
     }
     Ok(Value::List(
-        (0..count as usize).map(|i| Value::Number(start + step * i as f64)).collect(),
+        (0..count as usize)
+            .map(|i| Value::Number(start + step * i as f64))
+            .collect(),
     ))
 }
 
@@ -539,16 +657,23 @@ fn title(s: &str) -> String {
 
 fn trim(args: &Args<'_>) -> Result<Value, FnError> {
     let (s, cutset) = (args.string(0)?, args.string(1)?);
-    Ok(Value::String(s.trim_matches(|c| cutset.contains(c)).to_string()))
+    Ok(Value::String(
+        s.trim_matches(|c| cutset.contains(c)).to_string(),
+    ))
 }
 
 fn indent(args: &Args<'_>) -> Result<Value, FnError> {
     let spaces = args.integer(0)?;
-    if spaces < 0 {
-        return Err(FnError::arg(0, "must not be negative"));
+    if spaces < 0 || spaces as usize > MAX_PADDING {
+        return Err(FnError::arg(
+            0,
+            format!("must be between 0 and {MAX_PADDING}"),
+        ));
     }
     let padding = " ".repeat(spaces as usize);
-    Ok(Value::String(args.string(1)?.replace('\n', &format!("\n{padding}"))))
+    Ok(Value::String(
+        args.string(1)?.replace('\n', &format!("\n{padding}")),
+    ))
 }
 
 /// `substr(str, offset, length)`, counting characters: a negative offset
@@ -557,16 +682,29 @@ fn substr(args: &Args<'_>) -> Result<Value, FnError> {
     let chars: Vec<char> = args.string(0)?.chars().collect();
     let (offset, length) = (args.integer(1)?, args.integer(2)?);
     let total = chars.len() as i64;
-    let start = if offset < 0 { (total + offset).max(0) } else { offset.min(total) };
-    let end = if length < 0 { total } else { (start + length).min(total) };
-    Ok(Value::String(chars[start as usize..end as usize].iter().collect()))
+    let start = if offset < 0 {
+        (total + offset).max(0)
+    } else {
+        offset.min(total)
+    };
+    let end = if length < 0 {
+        total
+    } else {
+        (start + length).min(total)
+    };
+    Ok(Value::String(
+        chars[start as usize..end as usize].iter().collect(),
+    ))
 }
 
 fn replace(args: &Args<'_>) -> Result<Value, FnError> {
     let (s, search, replacement) = (args.string(0)?, args.string(1)?, args.string(2)?);
     if search.len() > 1 && search.starts_with('/') && search.ends_with('/') {
-        return Err(FnError::arg(1, "regular expression patterns (/.../) are not supported by terrane")
-            .with_hint("replace a plain substring instead, without the surrounding slashes"));
+        return Err(FnError::arg(
+            1,
+            "regular expression patterns (/.../) are not supported by terrane",
+        )
+        .with_hint("replace a plain substring instead, without the surrounding slashes"));
     }
     Ok(Value::String(s.replace(&search, &replacement)))
 }
@@ -592,10 +730,19 @@ fn join(args: &Args<'_>) -> Result<Value, FnError> {
             match item.to_string_lossless() {
                 Some(s) => parts.push(s),
                 None if item.is_null() => {
-                    return Err(FnError::arg(i, format!("element {n} is null; cannot concatenate null values")));
+                    return Err(FnError::arg(
+                        i,
+                        format!("element {n} is null; cannot concatenate null values"),
+                    ));
                 }
                 None => {
-                    return Err(FnError::arg(i, format!("element {n} is a {}, but join needs strings", item.type_name())));
+                    return Err(FnError::arg(
+                        i,
+                        format!(
+                            "element {n} is a {}, but join needs strings",
+                            item.type_name()
+                        ),
+                    ));
                 }
             }
         }
@@ -644,7 +791,9 @@ fn formatlist(args: &Args<'_>) -> Result<Value, FnError> {
                 other => other.clone(),
             })
             .collect();
-        let line = format_values(&spec, &row).map_err(|message| FnError::arg(0, format!("error on format iteration {n}: {message}")))?;
+        let line = format_values(&spec, &row).map_err(|message| {
+            FnError::arg(0, format!("error on format iteration {n}: {message}"))
+        })?;
         results.push(Value::String(line));
     }
     Ok(Value::List(results))
@@ -713,6 +862,15 @@ fn format_values(spec: &str, args: &[Value]) -> Result<String, String> {
             chars.next();
             verb.precision = Some(take_digits(&mut chars).unwrap_or(0));
         }
+        if verb
+            .width
+            .max(verb.precision)
+            .is_some_and(|n| n > MAX_PADDING)
+        {
+            return Err(format!(
+                "width or precision at offset {offset} is too large"
+            ));
+        }
         let Some((end, v)) = chars.next() else {
             return Err(format!("unterminated format verb at offset {offset}"));
         };
@@ -741,6 +899,10 @@ fn format_values(spec: &str, args: &[Value]) -> Result<String, String> {
     Ok(out)
 }
 
+/// The largest width, precision or indent accepted, as Go's `fmt` limits
+/// them, so that a typo cannot allocate gigabytes.
+const MAX_PADDING: usize = 1_000_000;
+
 fn take_digits(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -> Option<usize> {
     let mut digits = String::new();
     while let Some(&(_, c)) = chars.peek() {
@@ -754,11 +916,19 @@ fn take_digits(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -> Op
 }
 
 fn format_verb(verb: &Verb, arg: &Value) -> Result<String, String> {
-    let unsupported = |why: &str| format!("unsupported value for {:?} at {}: {why}", verb.raw, verb.offset);
+    let unsupported = |why: &str| {
+        format!(
+            "unsupported value for {:?} at {}: {why}",
+            verb.raw, verb.offset
+        )
+    };
     if arg.is_null() {
         return Err(unsupported("null value cannot be formatted"));
     }
-    let numeric = matches!(verb.verb, 'd' | 'b' | 'o' | 'x' | 'X' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G');
+    let numeric = matches!(
+        verb.verb,
+        'd' | 'b' | 'o' | 'x' | 'X' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G'
+    );
     let body = match verb.verb {
         'v' if verb.sharp => arg.to_json().to_string(),
         'v' => match arg {
@@ -784,7 +954,12 @@ fn format_verb(verb: &Verb, arg: &Value) -> Result<String, String> {
             };
             format_number_verb(verb, n).map_err(|why| unsupported(&why))?
         }
-        other => return Err(format!("unrecognized format character {other:?} at offset {}", verb.offset)),
+        other => {
+            return Err(format!(
+                "unrecognized format character {other:?} at offset {}",
+                verb.offset
+            ));
+        }
     };
     Ok(pad(verb, body, numeric))
 }
@@ -823,11 +998,19 @@ fn format_number_verb(verb: &Verb, n: f64) -> Result<String, String> {
         'f' | 'F' => format!("{magnitude:.*}", verb.precision.unwrap_or(6)),
         'e' | 'E' => {
             let s = go_exponent(magnitude, verb.precision.unwrap_or(6));
-            if verb.verb == 'E' { s.to_uppercase() } else { s }
+            if verb.verb == 'E' {
+                s.to_uppercase()
+            } else {
+                s
+            }
         }
         _ => {
             let s = go_general(magnitude, verb.precision);
-            if verb.verb == 'G' { s.to_uppercase() } else { s }
+            if verb.verb == 'G' {
+                s.to_uppercase()
+            } else {
+                s
+            }
         }
     };
     Ok(format!("{sign}{digits}"))
@@ -857,7 +1040,9 @@ fn go_general(n: f64, precision: Option<usize>) -> String {
     } else {
         mantissa
     };
-    let limit = precision.map_or(21, |p| p.max(1) as i32);
+    // Go switches to the exponent form from 6 digits when printing the
+    // shortest representation, and from `precision` digits otherwise.
+    let limit = precision.map_or(6, |p| p.max(1) as i32);
     if exponent < -4 || exponent >= limit {
         let sign = if exponent < 0 { '-' } else { '+' };
         return format!("{mantissa}e{sign}{:02}", exponent.abs());
@@ -913,7 +1098,12 @@ fn pad(verb: &Verb, body: String, numeric: bool) -> String {
         format!("{body}{}", " ".repeat(fill))
     } else if verb.zero && numeric {
         let sign_len = usize::from(body.starts_with(['-', '+', ' ']));
-        format!("{}{}{}", &body[..sign_len], "0".repeat(fill), &body[sign_len..])
+        format!(
+            "{}{}{}",
+            &body[..sign_len],
+            "0".repeat(fill),
+            &body[sign_len..]
+        )
     } else {
         format!("{}{body}", " ".repeat(fill))
     }
@@ -930,7 +1120,10 @@ fn length(args: &Args<'_>) -> Result<Value, FnError> {
         other => {
             return Err(FnError::arg(
                 0,
-                format!("argument must be a string, a list or a map, got {}", other.type_name()),
+                format!(
+                    "argument must be a string, a list or a map, got {}",
+                    other.type_name()
+                ),
             ));
         }
     };
@@ -941,10 +1134,16 @@ fn element(args: &Args<'_>) -> Result<Value, FnError> {
     let items = args.list(0)?;
     let index = args.integer(1)?;
     if items.is_empty() {
-        return Err(FnError::arg(0, "cannot use element function with an empty list"));
+        return Err(FnError::arg(
+            0,
+            "cannot use element function with an empty list",
+        ));
     }
     if index < 0 {
-        return Err(FnError::arg(1, "cannot use element function with a negative index"));
+        return Err(FnError::arg(
+            1,
+            "cannot use element function with a negative index",
+        ));
     }
     // element() wraps around: index 3 of a 2-element list is element 1.
     Ok(items[index as usize % items.len()].clone())
@@ -954,16 +1153,25 @@ fn slice(args: &Args<'_>) -> Result<Value, FnError> {
     let items = args.list(0)?;
     let (start, end) = (args.integer(1)?, args.integer(2)?);
     if start < 0 {
-        return Err(FnError::arg(1, "from index must be greater than or equal to 0"));
+        return Err(FnError::arg(
+            1,
+            "from index must be greater than or equal to 0",
+        ));
     }
     if end > items.len() as i64 {
         return Err(FnError::arg(
             2,
-            format!("to index must be less than or equal to the length of the input collection ({})", items.len()),
+            format!(
+                "to index must be less than or equal to the length of the input collection ({})",
+                items.len()
+            ),
         ));
     }
     if start > end {
-        return Err(FnError::arg(1, "from index must be less than or equal to index"));
+        return Err(FnError::arg(
+            1,
+            "from index must be less than or equal to index",
+        ));
     }
     Ok(Value::List(items[start as usize..end as usize].to_vec()))
 }
@@ -974,14 +1182,19 @@ fn lookup(args: &Args<'_>) -> Result<Value, FnError> {
     match map.get(&key) {
         Some(value) => Ok(value.clone()),
         None if args.len() > 2 => Ok(args.get(2).clone()),
-        None => Err(FnError::arg(1, format!("lookup failed to find key {key:?}"))
-            .with_hint("pass a default as the third argument")),
+        None => Err(
+            FnError::arg(1, format!("lookup failed to find key {key:?}"))
+                .with_hint("pass a default as the third argument"),
+        ),
     }
 }
 
 fn index(args: &Args<'_>) -> Result<Value, FnError> {
     let items = args.list(0)?;
-    match items.iter().position(|item| deep_equal(item, args.get(1)) == Some(true)) {
+    match items
+        .iter()
+        .position(|item| deep_equal(item, args.get(1)) == Some(true))
+    {
         Some(i) => Ok(Value::Number(i as f64)),
         None => Err(FnError::arg(1, "item not found")),
     }
@@ -994,7 +1207,13 @@ fn merge(args: &Args<'_>) -> Result<Value, FnError> {
             Value::Null => {}
             Value::Map(map) => merged.extend(map.iter().map(|(k, v)| (k.clone(), v.clone()))),
             other => {
-                return Err(FnError::arg(i, format!("arguments must be maps or objects, got {}", other.type_name())));
+                return Err(FnError::arg(
+                    i,
+                    format!(
+                        "arguments must be maps or objects, got {}",
+                        other.type_name()
+                    ),
+                ));
             }
         }
     }
@@ -1046,7 +1265,13 @@ fn compact(args: &Args<'_>) -> Result<Value, FnError> {
             other => match other.to_string_lossless() {
                 Some(s) => kept.push(Value::String(s)),
                 None => {
-                    return Err(FnError::arg(0, format!("element {n} is a {}, but compact needs strings", other.type_name())));
+                    return Err(FnError::arg(
+                        0,
+                        format!(
+                            "element {n} is a {}, but compact needs strings",
+                            other.type_name()
+                        ),
+                    ));
                 }
             },
         }
@@ -1082,7 +1307,11 @@ fn flatten(args: &Args<'_>) -> Result<Value, FnError> {
         true
     }
     let mut out = Vec::new();
-    Ok(if flatten_into(args.list(0)?, &mut out) { Value::List(out) } else { Value::Unknown })
+    Ok(if flatten_into(args.list(0)?, &mut out) {
+        Value::List(out)
+    } else {
+        Value::Unknown
+    })
 }
 
 /// `sort` sorts strings lexicographically; numbers are sorted as strings, as
@@ -1092,11 +1321,21 @@ fn sort(args: &Args<'_>) -> Result<Value, FnError> {
     for (n, item) in args.list(0)?.iter().enumerate() {
         match item.to_string_lossless() {
             Some(s) => strings.push(s),
-            None => return Err(FnError::arg(0, format!("element {n} is {}, but sort needs strings", item.type_name()))),
+            None => {
+                return Err(FnError::arg(
+                    0,
+                    format!(
+                        "element {n} is {}, but sort needs strings",
+                        item.type_name()
+                    ),
+                ));
+            }
         }
     }
     strings.sort();
-    Ok(Value::List(strings.into_iter().map(Value::String).collect()))
+    Ok(Value::List(
+        strings.into_iter().map(Value::String).collect(),
+    ))
 }
 
 fn zipmap(args: &Args<'_>) -> Result<Value, FnError> {
@@ -1107,13 +1346,23 @@ fn zipmap(args: &Args<'_>) -> Result<Value, FnError> {
     if keys.len() != values.len() {
         return Err(FnError::arg(
             1,
-            format!("number of keys ({}) does not match number of values ({})", keys.len(), values.len()),
+            format!(
+                "number of keys ({}) does not match number of values ({})",
+                keys.len(),
+                values.len()
+            ),
         ));
     }
     let mut map = Attrs::new();
     for (n, (key, value)) in keys.iter().zip(values).enumerate() {
         let Some(key) = key.to_string_lossless() else {
-            return Err(FnError::arg(0, format!("element {n} is {}, but keys must be strings", key.type_name())));
+            return Err(FnError::arg(
+                0,
+                format!(
+                    "element {n} is {}, but keys must be strings",
+                    key.type_name()
+                ),
+            ));
         };
         map.insert(key, value.clone());
     }
@@ -1126,7 +1375,10 @@ fn one(args: &Args<'_>) -> Result<Value, FnError> {
         [only] => Ok(only.clone()),
         items => Err(FnError::arg(
             0,
-            format!("must be a list with either zero or one elements, got {}", items.len()),
+            format!(
+                "must be a list with either zero or one elements, got {}",
+                items.len()
+            ),
         )),
     }
 }
@@ -1137,7 +1389,15 @@ fn all_or_any(args: &Args<'_>, all: bool) -> Result<Value, FnError> {
         let truth = if item.is_null() {
             false
         } else {
-            to_bool(item).ok_or_else(|| FnError::arg(0, format!("element {n} is {}, but a bool is required", item.type_name())))?
+            to_bool(item).ok_or_else(|| {
+                FnError::arg(
+                    0,
+                    format!(
+                        "element {n} is {}, but a bool is required",
+                        item.type_name()
+                    ),
+                )
+            })?
         };
         if truth != all {
             return Ok(Value::Bool(!all));
@@ -1155,7 +1415,9 @@ fn tostring(args: &Args<'_>) -> Result<Value, FnError> {
         value => value
             .to_string_lossless()
             .map(Value::String)
-            .ok_or_else(|| FnError::arg(0, format!("cannot convert {} to string", value.type_name()))),
+            .ok_or_else(|| {
+                FnError::arg(0, format!("cannot convert {} to string", value.type_name()))
+            }),
     }
 }
 
@@ -1175,11 +1437,13 @@ fn tobool(args: &Args<'_>) -> Result<Value, FnError> {
         Value::Null => Ok(Value::Null),
         Value::String(s) if to_bool(args.get(0)).is_none() => Err(FnError::arg(
             0,
-            format!("cannot convert {s:?} to bool; only the strings \"true\" or \"false\" are allowed"),
+            format!(
+                "cannot convert {s:?} to bool; only the strings \"true\" or \"false\" are allowed"
+            ),
         )),
-        value => to_bool(value)
-            .map(Value::Bool)
-            .ok_or_else(|| FnError::arg(0, format!("cannot convert {} to bool", value.type_name()))),
+        value => to_bool(value).map(Value::Bool).ok_or_else(|| {
+            FnError::arg(0, format!("cannot convert {} to bool", value.type_name()))
+        }),
     }
 }
 
@@ -1193,18 +1457,25 @@ fn unify_primitives(items: Vec<Value>) -> Result<Vec<Value>, String> {
     let bools = has(|v| matches!(v, Value::Bool(_)));
     let collections = has(|v| matches!(v, Value::List(_) | Value::Map(_)));
     if collections && (strings || numbers || bools) {
-        return Err("all elements must have the same type, but collections and primitive values are mixed".into());
+        return Err(
+            "all elements must have the same type, but collections and primitive values are mixed"
+                .into(),
+        );
     }
     if !strings {
         if numbers && bools {
-            return Err("all elements must have the same type, but numbers and bools are mixed".into());
+            return Err(
+                "all elements must have the same type, but numbers and bools are mixed".into(),
+            );
         }
         return Ok(items);
     }
     Ok(items
         .into_iter()
         .map(|v| match v {
-            Value::Number(_) | Value::Bool(_) => Value::String(v.to_string_lossless().unwrap_or_default()),
+            Value::Number(_) | Value::Bool(_) => {
+                Value::String(v.to_string_lossless().unwrap_or_default())
+            }
             other => other,
         })
         .collect())
@@ -1216,7 +1487,10 @@ fn tolist(args: &Args<'_>) -> Result<Value, FnError> {
         Value::List(items) => unify_primitives(items.clone())
             .map(Value::List)
             .map_err(|message| FnError::arg(0, message)),
-        other => Err(FnError::arg(0, format!("cannot convert {} to list", other.type_name()))),
+        other => Err(FnError::arg(
+            0,
+            format!("cannot convert {} to list", other.type_name()),
+        )),
     }
 }
 
@@ -1228,10 +1502,14 @@ fn tomap(args: &Args<'_>) -> Result<Value, FnError> {
     match args.get(0) {
         Value::Null => Ok(Value::Null),
         Value::Map(map) => {
-            let values = unify_primitives(map.values().cloned().collect()).map_err(|message| FnError::arg(0, message))?;
+            let values = unify_primitives(map.values().cloned().collect())
+                .map_err(|message| FnError::arg(0, message))?;
             Ok(Value::Map(map.keys().cloned().zip(values).collect()))
         }
-        other => Err(FnError::arg(0, format!("cannot convert {} to map", other.type_name()))),
+        other => Err(FnError::arg(
+            0,
+            format!("cannot convert {} to map", other.type_name()),
+        )),
     }
 }
 
@@ -1263,12 +1541,17 @@ fn jsondecode(args: &Args<'_>) -> Result<Value, FnError> {
         .map_err(|err| FnError::arg(0, format!("the string is not valid JSON: {err}")))
 }
 
-const BASE64_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const BASE64_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 fn base64_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let triple = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -1283,8 +1566,11 @@ fn base64_encode(bytes: &[u8]) -> String {
 
 /// Standard, padded base64; line breaks are ignored, as Go's decoder does.
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let symbols: Vec<u8> = text.bytes().filter(|b| !matches!(b, b'\n' | b'\r')).collect();
-    if symbols.len() % 4 != 0 {
+    let symbols: Vec<u8> = text
+        .bytes()
+        .filter(|b| !matches!(b, b'\n' | b'\r'))
+        .collect();
+    if !symbols.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::with_capacity(symbols.len() / 4 * 3);
@@ -1308,10 +1594,14 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
 
 fn base64decode(args: &Args<'_>) -> Result<Value, FnError> {
     let text = args.string(0)?;
-    let bytes = base64_decode(&text).ok_or_else(|| FnError::arg(0, format!("failed to decode base64 data {text:?}")))?;
-    String::from_utf8(bytes)
-        .map(Value::String)
-        .map_err(|_| FnError::arg(0, "the result of decoding the provided string is not valid UTF-8"))
+    let bytes = base64_decode(&text)
+        .ok_or_else(|| FnError::arg(0, format!("failed to decode base64 data {text:?}")))?;
+    String::from_utf8(bytes).map(Value::String).map_err(|_| {
+        FnError::arg(
+            0,
+            "the result of decoding the provided string is not valid UTF-8",
+        )
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -1328,9 +1618,12 @@ struct Cidr {
 impl Cidr {
     fn parse(args: &Args<'_>, i: usize) -> Result<Cidr, FnError> {
         let text = args.string(i)?;
-        let net: IpNet = text
-            .parse()
-            .map_err(|_| FnError::arg(i, format!("invalid CIDR expression: invalid CIDR address: {text}")))?;
+        let net: IpNet = text.parse().map_err(|_| {
+            FnError::arg(
+                i,
+                format!("invalid CIDR expression: invalid CIDR address: {text}"),
+            )
+        })?;
         let net = net.trunc();
         let (address, width) = match net.network() {
             IpAddr::V4(a) => (u128::from(u32::from(a)), 32),
@@ -1359,7 +1652,11 @@ impl Cidr {
 /// The host bits of a `prefix`-bit network in an address of `width` bits.
 fn host_mask(prefix: u32, width: u32) -> u128 {
     let host_bits = width - prefix;
-    if host_bits >= 128 { u128::MAX } else { (1u128 << host_bits) - 1 }
+    if host_bits >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << host_bits) - 1
+    }
 }
 
 fn all_ones(width: u32) -> u128 {
@@ -1374,24 +1671,38 @@ fn cidrsubnet(args: &Args<'_>) -> Result<Value, FnError> {
         return Err(FnError::arg(1, "must not be negative"));
     }
     if newbits > 32 {
-        return Err(FnError::arg(1, "may not extend prefix by more than 32 bits"));
+        return Err(FnError::arg(
+            1,
+            "may not extend prefix by more than 32 bits",
+        ));
     }
     let new_prefix = base.prefix + newbits as u32;
     if new_prefix > base.width {
         return Err(FnError::arg(
             1,
-            format!("insufficient address space to extend prefix of {} by {newbits}", base.prefix),
+            format!(
+                "insufficient address space to extend prefix of {} by {newbits}",
+                base.prefix
+            ),
         ));
     }
     if netnum < 0 || netnum as u128 > (1u128 << newbits) - 1 {
         return Err(FnError::arg(
             2,
-            format!("prefix extension of {newbits} does not accommodate a subnet numbered {netnum}"),
+            format!(
+                "prefix extension of {newbits} does not accommodate a subnet numbered {netnum}"
+            ),
         ));
     }
     let host_bits = base.width - new_prefix;
-    let shifted = if host_bits >= 128 { 0 } else { (netnum as u128) << host_bits };
-    Ok(Value::String(base.cidr_string(base.address | shifted, new_prefix)))
+    let shifted = if host_bits >= 128 {
+        0
+    } else {
+        (netnum as u128) << host_bits
+    };
+    Ok(Value::String(
+        base.cidr_string(base.address | shifted, new_prefix),
+    ))
 }
 
 /// `cidrsubnets(prefix, newbits...)`: consecutive subnets of the given sizes,
@@ -1413,14 +1724,19 @@ fn cidrsubnets(args: &Args<'_>) -> Result<Value, FnError> {
             return Err(FnError::arg(i, "must extend prefix by at least one bit"));
         }
         if newbits > 32 {
-            return Err(FnError::arg(i, "may not extend prefix by more than 32 bits"));
+            return Err(FnError::arg(
+                i,
+                "may not extend prefix by more than 32 bits",
+            ));
         }
         let length = base.prefix + newbits as u32;
         if length > base.width {
             let family = if base.width == 32 { "IPv4" } else { "IPv6" };
             return Err(FnError::arg(
                 i,
-                format!("would extend prefix to {length} bits, which is too long for an {family} address"),
+                format!(
+                    "would extend prefix to {length} bits, which is too long for an {family} address"
+                ),
             ));
         }
         let length_mask = mask & !host_mask(length, base.width);
@@ -1457,7 +1773,10 @@ fn cidrhost(args: &Args<'_>) -> Result<Value, FnError> {
         Some(host) => Ok(Value::String(base.address_string(base.address | host))),
         None => Err(FnError::arg(
             1,
-            format!("prefix of {} does not accommodate a host numbered {hostnum}", base.prefix),
+            format!(
+                "prefix of {} does not accommodate a host numbered {hostnum}",
+                base.prefix
+            ),
         )),
     }
 }
@@ -1499,7 +1818,10 @@ fn fileexists(args: &Args<'_>) -> Result<Value, FnError> {
     match args.ctx.files.read_to_string(&path) {
         Ok(_) => Ok(Value::Bool(true)),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Value::Bool(false)),
-        Err(err) => Err(FnError::arg(0, format!("failed to read {written:?}: {err}"))),
+        Err(err) => Err(FnError::arg(
+            0,
+            format!("failed to read {written:?}: {err}"),
+        )),
     }
 }
 
@@ -1515,7 +1837,12 @@ fn templatefile(args: &Args<'_>) -> Result<Value, FnError> {
         let loc = err.location();
         FnError::arg(
             0,
-            format!("failed to parse template {written:?} at {}:{}: {}", loc.line(), loc.column(), err.message()),
+            format!(
+                "failed to parse template {written:?} at {}:{}: {}",
+                loc.line(),
+                loc.column(),
+                err.message()
+            ),
         )
     })?;
     if calls_templatefile(&template) {
@@ -1533,8 +1860,16 @@ fn templatefile(args: &Args<'_>) -> Result<Value, FnError> {
             let (line, column) = line_col(&text, span.range.start);
             format!(" at {line}:{column}")
         });
-        let detail = diag.detail.map_or(String::new(), |d| format!(": {d}"));
-        FnError::arg(0, format!("error in template {written:?}{at}: {}{detail}", diag.summary))
+        let detail = diag
+            .detail
+            .map_or(String::new(), |d| format!(": {}", d.trim_end_matches('.')));
+        FnError::arg(
+            0,
+            format!(
+                "error in template {written:?}{at}: {}{detail}",
+                diag.summary
+            ),
+        )
     })
 }
 

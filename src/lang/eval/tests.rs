@@ -14,12 +14,14 @@ pub(crate) struct TestFiles(pub BTreeMap<PathBuf, String>);
 impl FileReader for TestFiles {
     fn read_to_string(&self, path: &Path) -> std::io::Result<String> {
         if path.ends_with("binary.bin") {
-            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "stream did not contain valid UTF-8",
+            ));
         }
-        self.0
-            .get(path)
-            .cloned()
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory"))
+        self.0.get(path).cloned().ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory")
+        })
     }
 }
 
@@ -29,10 +31,16 @@ pub(crate) const STACK_DIR: &str = "/stack";
 fn test_files() -> TestFiles {
     let files = [
         ("hello.txt", "Hello, world!\n"),
-        ("user_data.sh.tftpl", "#!/bin/sh\n%{ for p in ports ~}\nopen ${p}\n%{ endfor ~}\necho ${name}\n"),
+        (
+            "user_data.sh.tftpl",
+            "#!/bin/sh\n%{ for p in ports ~}\nopen ${p}\n%{ endfor ~}\necho ${name}\n",
+        ),
         ("bad.tftpl", "line one\n${ nope }\n"),
         ("unclosed.tftpl", "${ name\n"),
-        ("recursive.tftpl", "${templatefile(\"recursive.tftpl\", {})}"),
+        (
+            "recursive.tftpl",
+            "${templatefile(\"recursive.tftpl\", {})}",
+        ),
         ("json.tftpl", "${jsonencode({ name = name })}"),
     ];
     TestFiles(
@@ -81,17 +89,27 @@ pub(crate) fn test_scope() -> BTreeMap<String, Value> {
         panic!("test scope evaluates to an object");
     };
     scope.insert("unknown".into(), Value::Unknown);
-    scope.insert("partial".into(), Value::List(vec!["known".into(), Value::Unknown]));
+    scope.insert(
+        "partial".into(),
+        Value::List(vec!["known".into(), Value::Unknown]),
+    );
     scope.insert(
         "pending".into(),
-        Value::Map([("known".to_string(), Value::from("k")), ("later".to_string(), Value::Unknown)].into()),
+        Value::Map(
+            [
+                ("known".to_string(), Value::from("k")),
+                ("later".to_string(), Value::Unknown),
+            ]
+            .into(),
+        ),
     );
     scope
 }
 
 /// Evaluates `src` against [`test_scope`] and the test files.
 pub(crate) fn run(src: &str) -> Result<Value, Diagnostic> {
-    let expr = hcl_edit::parser::parse_expr(src).unwrap_or_else(|err| panic!("{src:?} does not parse: {err}"));
+    let expr = hcl_edit::parser::parse_expr(src)
+        .unwrap_or_else(|err| panic!("{src:?} does not parse: {err}"));
     let scope = test_scope();
     let files = test_files();
     let ctx = EvalContext {
@@ -107,7 +125,11 @@ pub(crate) fn run(src: &str) -> Result<Value, Diagnostic> {
 pub(crate) fn span_text<'s>(src: &'s str, diag: &Diagnostic) -> &'s str {
     match &diag.span {
         Some(span) => {
-            assert_eq!(span.file, FileId(7), "diagnostic for {src:?} is located in the expression's file");
+            assert_eq!(
+                span.file,
+                FileId(7),
+                "diagnostic for {src:?} is located in the expression's file"
+            );
             &src[span.range.clone()]
         }
         None => "<no span>",
@@ -120,10 +142,13 @@ pub(crate) fn span_text<'s>(src: &'s str, diag: &Diagnostic) -> &'s str {
 pub(crate) fn check_values(cases: &[(&str, &str)]) {
     let mut failures = Vec::new();
     for (src, expected_src) in cases {
-        let expected = run(expected_src).unwrap_or_else(|d| panic!("expected value {expected_src:?} fails: {d:?}"));
+        let expected = run(expected_src)
+            .unwrap_or_else(|d| panic!("expected value {expected_src:?} fails: {d:?}"));
         match run(src) {
             Ok(actual) if actual == expected => {}
-            Ok(actual) => failures.push(format!("{src}\n    expected {expected:?}\n    got      {actual:?}")),
+            Ok(actual) => failures.push(format!(
+                "{src}\n    expected {expected:?}\n    got      {actual:?}"
+            )),
             Err(diag) => failures.push(format!(
                 "{src}\n    expected {expected:?}\n    got error {}: {}",
                 diag.summary,
@@ -131,7 +156,12 @@ pub(crate) fn check_values(cases: &[(&str, &str)]) {
             )),
         }
     }
-    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Checks `(expression, summary, span text, words in the detail)` cases:
@@ -141,22 +171,41 @@ pub(crate) fn check_errors(cases: &[(&str, &str, &str, &str)]) {
     let mut failures = Vec::new();
     for (src, summary, span, fragment) in cases {
         match run(src) {
-            Ok(value) => failures.push(format!("{src}\n    expected error {summary:?}, got {value:?}")),
+            Ok(value) => failures.push(format!(
+                "{src}\n    expected error {summary:?}, got {value:?}"
+            )),
             Err(diag) => {
                 let text = span_text(src, &diag);
-                let detail = format!("{} {}", diag.detail.clone().unwrap_or_default(), diag.hint.clone().unwrap_or_default());
+                let detail = format!(
+                    "{} {}",
+                    diag.detail.clone().unwrap_or_default(),
+                    diag.hint.clone().unwrap_or_default()
+                );
                 if diag.summary != *summary || text != *span || !detail.contains(fragment) {
                     failures.push(format!(
                         "{src}\n    expected {summary:?} at {span:?} mentioning {fragment:?}\n    got      {:?} at {text:?}: {detail}",
                         diag.summary
                     ));
                 }
-                assert!(!diag.summary.ends_with('.'), "summary {:?} has no trailing period", diag.summary);
-                assert!(!diag.summary.contains('\n'), "summary {:?} is one line", diag.summary);
+                assert!(
+                    !diag.summary.ends_with('.'),
+                    "summary {:?} has no trailing period",
+                    diag.summary
+                );
+                assert!(
+                    !diag.summary.contains('\n'),
+                    "summary {:?} is one line",
+                    diag.summary
+                );
             }
         }
     }
-    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -170,9 +219,15 @@ fn literals() {
         ("1e3", Value::Number(1000.0)),
         (r#""hi""#, Value::from("hi")),
         (r#""a\nb\t\"q\" \u00e9""#, Value::from("a\nb\t\"q\" é")),
-        (r#""$${not} %%{interpolated}""#, Value::from("${not} %{interpolated}")),
+        (
+            r#""$${not} %%{interpolated}""#,
+            Value::from("${not} %{interpolated}"),
+        ),
         ("[]", Value::List(vec![])),
-        (r#"[1, "a", true, null]"#, Value::List(vec![1.into(), "a".into(), true.into(), Value::Null])),
+        (
+            r#"[1, "a", true, null]"#,
+            Value::List(vec![1.into(), "a".into(), true.into(), Value::Null]),
+        ),
         ("{}", Value::Map(Attrs::new())),
         ("(((7)))", Value::Number(7.0)),
     ];
@@ -184,19 +239,35 @@ fn literals() {
 #[test]
 fn objects() {
     check_values(&[
-        (r#"{a = 1, "b-c" = 2, d: 3}"#, r#"{"a" = 1, "b-c" = 2, "d" = 3}"#),
+        (
+            r#"{a = 1, "b-c" = 2, d: 3}"#,
+            r#"{"a" = 1, "b-c" = 2, "d" = 3}"#,
+        ),
         ("{(var.name) = 1}", r#"{web = 1}"#),
         (r#"{"${var.name}-x" = 1}"#, r#"{"web-x" = 1}"#),
         ("{(1) = true}", r#"{"1" = true}"#),
-        ("{a = {b = [1, {c = null}]}}", r#"{"a" = {"b" = [1, {"c" = null}]}}"#),
+        (
+            "{a = {b = [1, {c = null}]}}",
+            r#"{"a" = {"b" = [1, {"c" = null}]}}"#,
+        ),
         // A bare name as a key is literal, not a reference.
         ("{var = 1}", r#"{"var" = 1}"#),
         ("{a = unknown}", r#"{"a" = unknown}"#),
         ("{(unknown) = 1}", "unknown"),
     ]);
     check_errors(&[
-        ("{(var.nothing) = 1}", "Invalid object key", "(var.nothing)", "must not be null"),
-        ("{(var.nums) = 1}", "Invalid object key", "(var.nums)", "got list"),
+        (
+            "{(var.nothing) = 1}",
+            "Invalid object key",
+            "(var.nothing)",
+            "must not be null",
+        ),
+        (
+            "{(var.nums) = 1}",
+            "Invalid object key",
+            "(var.nums)",
+            "got list",
+        ),
         ("{a = 1, b = nope}", "Unknown reference", "nope", "nope"),
     ]);
 }
@@ -205,7 +276,10 @@ fn objects() {
 fn templates() {
     check_values(&[
         (r#""hello ${var.name}""#, r#""hello web""#),
-        (r#""n=${1 + 2}, f=${1.5}, b=${true}""#, r#""n=3, f=1.5, b=true""#),
+        (
+            r#""n=${1 + 2}, f=${1.5}, b=${true}""#,
+            r#""n=3, f=1.5, b=true""#,
+        ),
         // A lone interpolation yields the value itself, unconverted.
         (r#""${var.nums}""#, "[1, 2, 3]"),
         (r#""${42}""#, "42"),
@@ -214,17 +288,35 @@ fn templates() {
         (r#""[%{if false}yes%{endif}]""#, r#""[]""#),
         (r#""%{if "true"}ok%{endif}""#, r#""ok""#),
         (r#""%{for n in var.names}${n},%{endfor}""#, r#""a,b,c,""#),
-        (r#""%{for i, n in var.names}${i}=${n} %{endfor}""#, r#""0=a 1=b 2=c ""#),
-        (r#""%{for k, v in var.tags}${k}:${v};%{endfor}""#, r#""Env:prod;Name:web;""#),
+        (
+            r#""%{for i, n in var.names}${i}=${n} %{endfor}""#,
+            r#""0=a 1=b 2=c ""#,
+        ),
+        (
+            r#""%{for k, v in var.tags}${k}:${v};%{endfor}""#,
+            r#""Env:prod;Name:web;""#,
+        ),
         (r#""%{for n in var.empty}x%{endfor}""#, r#""""#),
-        (r#""%{for n in var.nums}%{if n > 1}${n}%{endif}%{endfor}""#, r#""23""#),
+        (
+            r#""%{for n in var.nums}%{if n > 1}${n}%{endif}%{endfor}""#,
+            r#""23""#,
+        ),
         // Strip markers remove the whitespace on their side, newlines included.
         (r#""a   ${~ "b" ~}   c""#, r#""abc""#),
         (r#""a  ${"b" ~}  c""#, r#""a  bc""#),
-        ("\"x \n %{~ if true ~} \n y \n %{~ endif ~} \n z\"", r#""xyz""#),
-        ("\"%{ if false ~}  a  %{~ else ~}  b  %{~ endif }\"", r#""b""#),
+        (
+            "\"x \n %{~ if true ~} \n y \n %{~ endif ~} \n z\"",
+            r#""xyz""#,
+        ),
+        (
+            "\"%{ if false ~}  a  %{~ else ~}  b  %{~ endif }\"",
+            r#""b""#,
+        ),
         // Iteration variables shadow outer names only inside the directive.
-        (r#""%{for var in [1, 2]}${var}%{endfor}${var.name}""#, r#""12web""#),
+        (
+            r#""%{for var in [1, 2]}${var}%{endfor}${var.name}""#,
+            r#""12web""#,
+        ),
     ]);
 }
 
@@ -233,7 +325,10 @@ fn heredocs() {
     check_values(&[
         ("<<EOT\nline1\nline2\nEOT", r#""line1\nline2\n""#),
         ("<<EOT\n  keep ${var.name}\nEOT", r#""  keep web\n""#),
-        ("<<-EOT\n    hello\n      ${var.name}\n    EOT", r#""hello\n  web\n""#),
+        (
+            "<<-EOT\n    hello\n      ${var.name}\n    EOT",
+            r#""hello\n  web\n""#,
+        ),
         (
             "<<EOT\n%{ for n in var.names ~}\n- ${n}\n%{ endfor ~}\nEOT",
             r#""- a\n- b\n- c\n""#,
@@ -258,12 +353,42 @@ fn templates_with_unknowns() {
 #[test]
 fn template_errors() {
     check_errors(&[
-        (r#""x${var.nothing}""#, "Invalid template interpolation value", "var.nothing", "null"),
-        (r#""x${var.nums}""#, "Invalid template interpolation value", "var.nums", "got list"),
-        (r#""%{if 1}a%{endif}""#, "Incorrect condition type", "1", "bool"),
-        (r#""%{if var.nothing}a%{endif}""#, "Null condition", "var.nothing", "null"),
-        (r#""%{for x in 5}a%{endfor}""#, "Iteration over non-iterable value", "5", "number"),
-        (r#""%{for x in var.nums}${x.y}%{endfor}""#, "Unsupported attribute", "y", "primitive"),
+        (
+            r#""x${var.nothing}""#,
+            "Invalid template interpolation value",
+            "var.nothing",
+            "null",
+        ),
+        (
+            r#""x${var.nums}""#,
+            "Invalid template interpolation value",
+            "var.nums",
+            "got list",
+        ),
+        (
+            r#""%{if 1}a%{endif}""#,
+            "Incorrect condition type",
+            "1",
+            "bool",
+        ),
+        (
+            r#""%{if var.nothing}a%{endif}""#,
+            "Null condition",
+            "var.nothing",
+            "null",
+        ),
+        (
+            r#""%{for x in 5}a%{endfor}""#,
+            "Iteration over non-iterable value",
+            "5",
+            "number",
+        ),
+        (
+            r#""%{for x in var.nums}${x.y}%{endfor}""#,
+            "Unsupported attribute",
+            "y",
+            "primitive",
+        ),
     ]);
 }
 
@@ -303,22 +428,67 @@ fn references_and_indices() {
 fn reference_errors() {
     check_errors(&[
         ("nope", "Unknown reference", "nope", "\"nope\""),
-        ("varr.name", "Unknown reference", "varr", "did you mean \"var\""),
-        ("var.missing", "Unsupported attribute", "missing", "\"missing\""),
-        ("var.tags.Nmae", "Unsupported attribute", "Nmae", "did you mean \"Name\""),
-        ("var.tags.zzz", "Unsupported attribute", "zzz", "available: \"Env\", \"Name\""),
+        (
+            "varr.name",
+            "Unknown reference",
+            "varr",
+            "did you mean \"var\"",
+        ),
+        (
+            "var.missing",
+            "Unsupported attribute",
+            "missing",
+            "\"missing\"",
+        ),
+        (
+            "var.tags.Nmae",
+            "Unsupported attribute",
+            "Nmae",
+            "did you mean \"Name\"",
+        ),
+        (
+            "var.tags.zzz",
+            "Unsupported attribute",
+            "zzz",
+            "available: \"Env\", \"Name\"",
+        ),
         ("var.nums[3]", "Invalid index", "3", "3 elements"),
         ("var.nums[-1]", "Invalid index", "-1", "out of range"),
         ("var.nums[0.5]", "Invalid index", "0.5", "whole number"),
         (r#"var.nums["x"]"#, "Invalid index", r#""x""#, "number"),
-        ("var.nums[var.nothing]", "Invalid index", "var.nothing", "null"),
+        (
+            "var.nums[var.nothing]",
+            "Invalid index",
+            "var.nothing",
+            "null",
+        ),
         ("var.nums[true]", "Invalid index", "true", "got bool"),
         ("var.empty[0]", "Invalid index", "0", "0 elements"),
         ("var.nums.7", "Invalid index", ".7", "out of range"),
-        (r#"var.tags["nope"]"#, "Invalid index", r#""nope""#, "\"nope\""),
-        ("var.tags[var.nums]", "Invalid index", "var.nums", "got list"),
-        ("var.name[0]", "Invalid index", "0", "string value does not have any indices"),
-        ("var.nothing.x", "Attempt to get attribute from null value", "x", "null"),
+        (
+            r#"var.tags["nope"]"#,
+            "Invalid index",
+            r#""nope""#,
+            "\"nope\"",
+        ),
+        (
+            "var.tags[var.nums]",
+            "Invalid index",
+            "var.nums",
+            "got list",
+        ),
+        (
+            "var.name[0]",
+            "Invalid index",
+            "0",
+            "string value does not have any indices",
+        ),
+        (
+            "var.nothing.x",
+            "Attempt to get attribute from null value",
+            "x",
+            "null",
+        ),
         ("var.nothing[0]", "Attempt to index null value", "0", "null"),
         ("var.servers.id", "Unsupported attribute", "id", "[*].id"),
         ("var.name.x", "Unsupported attribute", "x", "primitive"),
@@ -340,7 +510,10 @@ fn splats() {
         ("var.nested[*][0]", "[1, 3]"),
         ("var.nums[*]", "[1, 2, 3]"),
         ("[[1, 2], [3, 4]][*][*]", "[[1, 2], [3, 4]]"),
-        ("[{a = [{b = 1}, {b = 2}]}, {a = [{b = 3}]}][*].a[*].b", "[[1, 2], [3]]"),
+        (
+            "[{a = [{b = 1}, {b = 2}]}, {a = [{b = 3}]}][*].a[*].b",
+            "[[1, 2], [3]]",
+        ),
         // A single value splats as a one-element list, null as an empty one.
         ("var.single[*].id", r#"["i-9"]"#),
         ("var.single.*.id", r#"["i-9"]"#),
@@ -352,8 +525,18 @@ fn splats() {
         ("[unknown, {a = 1}][*].a", "[unknown, 1]"),
     ]);
     check_errors(&[
-        ("var.servers[*].missing", "Unsupported attribute", "missing", "\"missing\""),
-        ("var.servers[*].ips[5]", "Invalid index", "5", "out of range"),
+        (
+            "var.servers[*].missing",
+            "Unsupported attribute",
+            "missing",
+            "\"missing\"",
+        ),
+        (
+            "var.servers[*].ips[5]",
+            "Invalid index",
+            "5",
+            "out of range",
+        ),
     ]);
 }
 
@@ -429,14 +612,29 @@ fn operators_with_unknowns() {
 #[test]
 fn operator_errors() {
     check_errors(&[
-        (r#"1 + "a""#, "Invalid operand", r#""a""#, "right operand: a number is required, got string \"a\""),
+        (
+            r#"1 + "a""#,
+            "Invalid operand",
+            r#""a""#,
+            "right operand: a number is required, got string \"a\"",
+        ),
         ("true + 1", "Invalid operand", "true", "left operand"),
         ("[] - 1", "Invalid operand", "[]", "got list"),
-        ("var.nothing + 1", "Invalid operand", "var.nothing", "got null"),
+        (
+            "var.nothing + 1",
+            "Invalid operand",
+            "var.nothing",
+            "got null",
+        ),
         (r#"-"x""#, "Invalid operand", r#""x""#, "number"),
         ("!1", "Invalid operand", "1", "bool"),
         ("1 / 0", "Operation failed", "0", "divide by zero"),
-        ("5 % (2 - 2)", "Operation failed", "(2 - 2)", "divide by zero"),
+        (
+            "5 % (2 - 2)",
+            "Operation failed",
+            "(2 - 2)",
+            "divide by zero",
+        ),
         ("1 && true", "Invalid operand", "1", "bool"),
         ("true && 1", "Invalid operand", "1", "right operand"),
         (r#"1 < "b""#, "Invalid operand", r#""b""#, "number"),
@@ -452,7 +650,10 @@ fn conditionals() {
         (r#""false" ? "a" : "b""#, r#""b""#),
         ("var.flag ? var.name : null", r#""web""#),
         // Only the chosen branch is evaluated.
-        (r#"var.nothing == null ? "none" : var.nothing.id"#, r#""none""#),
+        (
+            r#"var.nothing == null ? "none" : var.nothing.id"#,
+            r#""none""#,
+        ),
         ("true ? 1 : nope", "1"),
         ("unknown ? 1 : 2", "unknown"),
         ("true ? unknown : 2", "unknown"),
@@ -461,8 +662,18 @@ fn conditionals() {
     ]);
     check_errors(&[
         ("1 ? 2 : 3", "Incorrect condition type", "1", "bool"),
-        ("var.nothing ? 1 : 2", "Null condition", "var.nothing", "null"),
-        ("true ? var.missing : 2", "Unsupported attribute", "missing", "missing"),
+        (
+            "var.nothing ? 1 : 2",
+            "Null condition",
+            "var.nothing",
+            "null",
+        ),
+        (
+            "true ? var.missing : 2",
+            "Unsupported attribute",
+            "missing",
+            "missing",
+        ),
     ]);
 }
 
@@ -470,26 +681,50 @@ fn conditionals() {
 fn for_expressions() {
     check_values(&[
         ("[for n in var.nums : n * 2]", "[2, 4, 6]"),
-        (r#"[for i, n in var.names : "${i}${n}"]"#, r#"["0a", "1b", "2c"]"#),
+        (
+            r#"[for i, n in var.names : "${i}${n}"]"#,
+            r#"["0a", "1b", "2c"]"#,
+        ),
         ("[for n in var.nums : n if n > 1]", "[2, 3]"),
         ("[for i, n in var.nums : n if i != 1]", "[1, 3]"),
-        ("{for n in var.names : n => upper(n)}", r#"{a = "A", b = "B", c = "C"}"#),
-        ("{for k, v in var.tags : v => k}", r#"{web = "Name", prod = "Env"}"#),
+        (
+            "{for n in var.names : n => upper(n)}",
+            r#"{a = "A", b = "B", c = "C"}"#,
+        ),
+        (
+            "{for k, v in var.tags : v => k}",
+            r#"{web = "Name", prod = "Env"}"#,
+        ),
         ("[for k, v in var.tags : k]", r#"["Env", "Name"]"#),
         ("[for v in var.tags : v]", r#"["prod", "web"]"#),
-        ("{for s in var.servers : s.tags.Name => s.id}", r#"{a = "i-1", b = "i-2"}"#),
-        ("{for i, n in var.names : i => n}", r#"{"0" = "a", "1" = "b", "2" = "c"}"#),
+        (
+            "{for s in var.servers : s.tags.Name => s.id}",
+            r#"{a = "i-1", b = "i-2"}"#,
+        ),
+        (
+            "{for i, n in var.names : i => n}",
+            r#"{"0" = "a", "1" = "b", "2" = "c"}"#,
+        ),
         (
             r#"{for n in [1, 2, 3, 4] : (n % 2 == 0 ? "even" : "odd") => n...}"#,
             "{even = [2, 4], odd = [1, 3]}",
         ),
-        ("{for s in [\"a\", \"b\", \"a\"] : s => s...}", r#"{a = ["a", "a"], b = ["b"]}"#),
+        (
+            "{for s in [\"a\", \"b\", \"a\"] : s => s...}",
+            r#"{a = ["a", "a"], b = ["b"]}"#,
+        ),
         ("[for n in [] : n]", "[]"),
         ("{for n in [] : n => n}", "{}"),
         // Iteration variables shadow outer names, and only inside the `for`.
         ("[for var in [1, 2] : var]", "[1, 2]"),
-        (r#"[for n in var.nums : "${var.name}-${n}"]"#, r#"["web-1", "web-2", "web-3"]"#),
-        ("[for a in [1, 2] : [for b in [10, 20] : a + b]]", "[[11, 21], [12, 22]]"),
+        (
+            r#"[for n in var.nums : "${var.name}-${n}"]"#,
+            r#"["web-1", "web-2", "web-3"]"#,
+        ),
+        (
+            "[for a in [1, 2] : [for b in [10, 20] : a + b]]",
+            "[[11, 21], [12, 22]]",
+        ),
         ("[for n in [1] : [for n in [2] : n]]", "[[2]]"),
         ("[for n in [1, 2] : n][1]", "2"),
     ]);
@@ -501,10 +736,16 @@ fn for_expressions_with_unknowns() {
         ("[for n in unknown : n]", "unknown"),
         ("{for k, v in unknown : k => v}", "unknown"),
         (r#"[for n in partial : n]"#, r#"["known", unknown]"#),
-        ("[for n in var.nums : unknown]", "[unknown, unknown, unknown]"),
+        (
+            "[for n in var.nums : unknown]",
+            "[unknown, unknown, unknown]",
+        ),
         ("[for n in var.nums : n if unknown]", "unknown"),
         ("{for n in var.names : unknown => n}", "unknown"),
-        ("{for n in var.names : n => unknown}", "{a = unknown, b = unknown, c = unknown}"),
+        (
+            "{for n in var.names : n => unknown}",
+            "{a = unknown, b = unknown, c = unknown}",
+        ),
         ("length([for n in partial : n])", "2"),
     ]);
 }
@@ -512,16 +753,66 @@ fn for_expressions_with_unknowns() {
 #[test]
 fn for_expression_errors() {
     check_errors(&[
-        (r#"{for item in ["a", "a"] : upper(item) => 1}"#, "Duplicate object key", "upper(item)", "\"A\""),
-        ("[for n in var.nothing : n]", "Iteration over null value", "var.nothing", "null"),
-        ("[for n in 5 : n]", "Iteration over non-iterable value", "5", "number"),
-        ("[for n in [1] : n if n + 1]", "Incorrect condition type", "n + 1", "bool"),
-        ("[for n in [1] : n if null]", "Null condition", "null", "null"),
-        ("{for n in [1] : null => n}", "Invalid object key", "null", "null"),
-        ("{for n in [1] : [n] => n}", "Invalid object key", "[n]", "got list"),
-        ("[for k, k in [1] : k]", "Invalid 'for' expression", "k", "different names"),
-        ("[for n in [1, 0] : 1 / n]", "Operation failed", "n", "divide by zero"),
-        ("[for n in [1] : m]", "Unknown reference", "m", "did you mean \"n\""),
+        (
+            r#"{for item in ["a", "a"] : upper(item) => 1}"#,
+            "Duplicate object key",
+            "upper(item)",
+            "\"A\"",
+        ),
+        (
+            "[for n in var.nothing : n]",
+            "Iteration over null value",
+            "var.nothing",
+            "null",
+        ),
+        (
+            "[for n in 5 : n]",
+            "Iteration over non-iterable value",
+            "5",
+            "number",
+        ),
+        (
+            "[for n in [1] : n if n + 1]",
+            "Incorrect condition type",
+            "n + 1",
+            "bool",
+        ),
+        (
+            "[for n in [1] : n if null]",
+            "Null condition",
+            "null",
+            "null",
+        ),
+        (
+            "{for n in [1] : null => n}",
+            "Invalid object key",
+            "null",
+            "null",
+        ),
+        (
+            "{for n in [1] : [n] => n}",
+            "Invalid object key",
+            "[n]",
+            "got list",
+        ),
+        (
+            "[for k, k in [1] : k]",
+            "Invalid 'for' expression",
+            "k",
+            "different names",
+        ),
+        (
+            "[for n in [1, 0] : 1 / n]",
+            "Operation failed",
+            "n",
+            "divide by zero",
+        ),
+        (
+            "[for n in [1] : m]",
+            "Unknown reference",
+            "m",
+            "did you mean \"n\"",
+        ),
     ]);
 }
 
@@ -537,15 +828,55 @@ fn function_dispatch() {
     ]);
     check_errors(&[
         ("nope(1)", "Call to unknown function", "nope", "\"nope\""),
-        ("lenght([])", "Call to unknown function", "lenght", "did you mean \"length\""),
-        ("provider::aws::arn_parse(\"x\")", "Call to unknown function", "arn_parse", "provider::aws::arn_parse"),
-        ("max(var.name...)", "Invalid expanding argument value", "var.name", "got string"),
-        ("length()", "Not enough function arguments", "length()", "Missing value for \"value\""),
-        ("length([], [1])", "Too many function arguments", "[1]", "expects only 1"),
-        ("lookup({})", "Not enough function arguments", "lookup({})", "at least 2"),
-        ("upper(null)", "Invalid function argument", "null", "must not be null"),
+        (
+            "lenght([])",
+            "Call to unknown function",
+            "lenght",
+            "did you mean \"length\"",
+        ),
+        (
+            "provider::aws::arn_parse(\"x\")",
+            "Call to unknown function",
+            "arn_parse",
+            "provider::aws::arn_parse",
+        ),
+        (
+            "max(var.name...)",
+            "Invalid expanding argument value",
+            "var.name",
+            "got string",
+        ),
+        (
+            "length()",
+            "Not enough function arguments",
+            "length()",
+            "Missing value for \"value\"",
+        ),
+        (
+            "length([], [1])",
+            "Too many function arguments",
+            "[1]",
+            "expects only 1",
+        ),
+        (
+            "lookup({})",
+            "Not enough function arguments",
+            "lookup({})",
+            "at least 2",
+        ),
+        (
+            "upper(null)",
+            "Invalid function argument",
+            "null",
+            "must not be null",
+        ),
         ("upper(nope)", "Unknown reference", "nope", "nope"),
-        ("length(var.name, var.nums...)", "Too many function arguments", "var.nums", "expects only 1"),
+        (
+            "length(var.name, var.nums...)",
+            "Too many function arguments",
+            "var.nums",
+            "expects only 1",
+        ),
     ]);
 }
 
@@ -555,23 +886,43 @@ fn deep_equality() {
     assert_eq!(deep_equal(&1.into(), &1.into()), Some(true));
     assert_eq!(deep_equal(&Value::Null, &Value::Null), Some(true));
     assert_eq!(deep_equal(&Value::Null, &"".into()), Some(false));
-    assert_eq!(deep_equal(&list(vec![Value::Unknown]), &list(vec![1.into()])), None);
-    assert_eq!(deep_equal(&list(vec![Value::Unknown, 2.into()]), &list(vec![1.into(), 3.into()])), Some(false));
+    assert_eq!(
+        deep_equal(&list(vec![Value::Unknown]), &list(vec![1.into()])),
+        None
+    );
+    assert_eq!(
+        deep_equal(
+            &list(vec![Value::Unknown, 2.into()]),
+            &list(vec![1.into(), 3.into()])
+        ),
+        Some(false)
+    );
 }
 
 #[test]
 fn numeric_strings() {
-    for (text, expected) in [("5", Some(5.0)), ("-1.5", Some(-1.5)), ("1e3", Some(1000.0)), ("+2", Some(2.0))] {
+    for (text, expected) in [
+        ("5", Some(5.0)),
+        ("-1.5", Some(-1.5)),
+        ("1e3", Some(1000.0)),
+        ("+2", Some(2.0)),
+    ] {
         assert_eq!(parse_number(text), expected, "{text}");
     }
-    for text in ["", " 5", "5 ", "inf", "NaN", "infinity", "0x10", "1_000", "abc", "-", "."] {
+    for text in [
+        "", " 5", "5 ", "inf", "NaN", "infinity", "0x10", "1_000", "abc", "-", ".",
+    ] {
         assert_eq!(parse_number(text), None, "{text:?}");
     }
 }
 
 #[test]
 fn chained_scope_shadows_and_lists_names() {
-    let outer: BTreeMap<String, Value> = [("a".to_string(), Value::from(1)), ("b".to_string(), Value::from(2))].into();
+    let outer: BTreeMap<String, Value> = [
+        ("a".to_string(), Value::from(1)),
+        ("b".to_string(), Value::from(2)),
+    ]
+    .into();
     let inner = ChainedScope {
         bindings: [("a".to_string(), Value::from("shadow"))].into(),
         parent: Some(&outer),
@@ -587,4 +938,9 @@ fn chained_scope_shadows_and_lists_names() {
         parent: None,
     };
     assert_eq!(isolated.lookup("a"), None);
+}
+
+#[test]
+fn object_values_are_checked_even_under_unknown_keys() {
+    check_errors(&[("{(unknown) = nope}", "Unknown reference", "nope", "nope")]);
 }
