@@ -2,15 +2,28 @@
 //!
 //! Pure: names resolve through a [`Scope`] supplied by the caller, and the only
 //! file access (`file()`) goes through the caller's [`FileReader`]. Values not
-//! known until apply propagate as [`Value::Unknown`].
+//! known until apply propagate as [`Value::Unknown`]. Semantics follow
+//! Terraform's: the same conversions between primitives, the same splat and
+//! `for` rules, and diagnostics with Terraform's summaries, each pointing at
+//! the most precise failing sub-expression. Built-in functions live in
+//! [`super::functions`]; this module must not grow function-specific logic.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::Path;
 
-use hcl_edit::expr::Expression;
+use hcl_edit::Span as _;
+use hcl_edit::expr::{
+    BinaryOp, BinaryOperator, Conditional, Expression, ForExpr, Object, ObjectKey, Traversal,
+    TraversalOperator, UnaryOp, UnaryOperator,
+};
+use hcl_edit::template::{Directive, Element, ForDirective, IfDirective, StringTemplate, Template};
+use hcl_edit::{Decorated, Ident};
 
-use crate::diag::{Diagnostic, FileId};
-use crate::value::Value;
+use super::functions;
+use super::load::did_you_mean;
+use crate::diag::{Diagnostic, FileId, Span};
+use crate::value::{Attrs, Value, format_number};
 
 /// Resolves the root names of references: `var`, `local`, `data`, `count`,
 /// `each`, `path`, and resource type names such as `aws_vpc`. A resource type
@@ -18,11 +31,45 @@ use crate::value::Value;
 /// object, or a list/map of objects with `count`/`for_each`).
 pub trait Scope {
     fn lookup(&self, root: &str) -> Option<&Value>;
+
+    /// The names this scope resolves, for did-you-mean hints. Scopes that
+    /// cannot list their names may leave this empty.
+    fn names(&self) -> Vec<&str> {
+        Vec::new()
+    }
 }
 
 impl Scope for BTreeMap<String, Value> {
     fn lookup(&self, root: &str) -> Option<&Value> {
         self.get(root)
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.keys().map(String::as_str).collect()
+    }
+}
+
+/// Bindings that shadow an outer scope: the iteration variables of `for`
+/// expressions and template directives. Without a parent, only the bindings
+/// are visible (as for `templatefile`'s variables).
+pub struct ChainedScope<'a> {
+    pub bindings: BTreeMap<String, Value>,
+    pub parent: Option<&'a dyn Scope>,
+}
+
+impl Scope for ChainedScope<'_> {
+    fn lookup(&self, root: &str) -> Option<&Value> {
+        self.bindings
+            .get(root)
+            .or_else(|| self.parent.and_then(|parent| parent.lookup(root)))
+    }
+
+    fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.bindings.keys().map(String::as_str).collect();
+        if let Some(parent) = self.parent {
+            names.extend(parent.names());
+        }
+        names
     }
 }
 
@@ -32,6 +79,7 @@ pub trait FileReader {
     fn read_to_string(&self, path: &Path) -> std::io::Result<String>;
 }
 
+#[derive(Clone, Copy)]
 pub struct EvalContext<'a> {
     /// The file the expression came from, for diagnostic spans.
     pub file: FileId,
@@ -41,9 +89,857 @@ pub struct EvalContext<'a> {
     pub stack_dir: &'a Path,
 }
 
+<<<<<<< HEAD
 /// Evaluates an expression. Errors carry the span of the failing sub-expression.
 pub fn eval(_expr: &Expression, _ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
     Err(Diagnostic::error(
         "expression evaluation is not implemented yet",
     ))
+=======
+impl<'a> EvalContext<'a> {
+    /// The same context with names resolved through another scope.
+    pub fn with_scope<'b>(&self, scope: &'b dyn Scope) -> EvalContext<'b>
+    where
+        'a: 'b,
+    {
+        EvalContext { scope, ..*self }
+    }
+
+    /// A diagnostic located at a byte range of this context's file.
+    pub fn error(&self, summary: impl Into<String>, range: Option<Range<usize>>) -> Diagnostic {
+        Diagnostic::error(summary).with_span(range.map(|r| Span::new(self.file, r)))
+    }
+>>>>>>> helper-eval
 }
+
+/// Evaluates an expression. Errors carry the span of the failing sub-expression.
+pub fn eval(expr: &Expression, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+    match expr {
+        Expression::Null(_) => Ok(Value::Null),
+        Expression::Bool(b) => Ok(Value::Bool(*b.value())),
+        Expression::Number(n) => match n.value().as_f64() {
+            Some(n) if n.is_finite() => Ok(Value::Number(n)),
+            _ => Err(ctx
+                .error("Invalid number literal", expr.span())
+                .with_detail("The number is too large to be represented.")),
+        },
+        Expression::String(s) => Ok(Value::String(s.value().clone())),
+        Expression::Array(items) => items
+            .iter()
+            .map(|item| eval(item, ctx))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::List),
+        Expression::Object(object) => eval_object(object, ctx),
+        Expression::StringTemplate(template) => eval_string_template(template, ctx),
+        Expression::HeredocTemplate(heredoc) => render(&heredoc.template, ctx),
+        Expression::Parenthesis(inner) => eval(inner.inner(), ctx),
+        Expression::Variable(name) => lookup_root(name, ctx),
+        Expression::Conditional(cond) => eval_conditional(cond, ctx),
+        Expression::FuncCall(call) => functions::call(call, ctx),
+        Expression::Traversal(traversal) => eval_traversal(traversal, ctx),
+        Expression::UnaryOp(op) => eval_unary(op, ctx),
+        Expression::BinaryOp(op) => eval_binary(op, ctx),
+        Expression::ForExpr(for_expr) => eval_for(for_expr, ctx),
+    }
+}
+
+fn lookup_root(name: &Decorated<Ident>, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+    let name_str = name.as_str();
+    if let Some(value) = ctx.scope.lookup(name_str) {
+        return Ok(value.clone());
+    }
+    let diag = ctx
+        .error("Unknown reference", name.span())
+        .with_detail(format!(
+            "There is no variable or object named {name_str:?} here."
+        ));
+    Err(match did_you_mean(name_str, &ctx.scope.names()) {
+        Some(close) => diag.with_hint(format!("did you mean {close:?}?")),
+        None => diag,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Conversions between primitive types, shared with the built-in functions.
+
+/// A number, or a string that is the decimal form of one (Terraform converts
+/// these implicitly).
+pub(crate) fn to_number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => Some(*n),
+        Value::String(s) => parse_number(s),
+        _ => None,
+    }
+}
+
+/// Parses a decimal number the way Terraform converts strings: no
+/// surrounding whitespace, and no infinities or NaN.
+pub(crate) fn parse_number(text: &str) -> Option<f64> {
+    let looks_decimal = text
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
+        && text.chars().any(|c| c.is_ascii_digit());
+    if !looks_decimal {
+        return None;
+    }
+    text.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+/// A bool, or the string `"true"` or `"false"`.
+pub(crate) fn to_bool(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s == "true" => Some(true),
+        Value::String(s) if s == "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// The keys of a map for a message: up to a few, quoted, and how many more.
+pub(crate) fn list_keys(map: &Attrs) -> String {
+    const SHOWN: usize = 5;
+    if map.is_empty() {
+        return "it has none".to_string();
+    }
+    let mut shown: Vec<String> = map.keys().take(SHOWN).map(|k| format!("{k:?}")).collect();
+    if map.len() > SHOWN {
+        shown.push(format!("and {} more", map.len() - SHOWN));
+    }
+    format!("available: {}", shown.join(", "))
+}
+
+fn hint_close_key(diag: Diagnostic, key: &str, map: &Attrs) -> Diagnostic {
+    let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+    match did_you_mean(key, &keys) {
+        Some(close) => diag.with_hint(format!("did you mean {close:?}?")),
+        None => diag,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Objects.
+
+fn eval_object(object: &Object, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+    let mut map = Attrs::new();
+    let mut unknown = false;
+    for (key, value) in object.iter() {
+        let name = match key {
+            ObjectKey::Ident(ident) => Some(ident.as_str().to_string()),
+            // A bare name is a literal key, as in HCL; parenthesise to evaluate it.
+            ObjectKey::Expression(Expression::Variable(ident)) => Some(ident.as_str().to_string()),
+            ObjectKey::Expression(expr) => object_key(eval(expr, ctx)?, expr, ctx)?,
+        };
+        let value = eval(value.expr(), ctx)?;
+        let Some(name) = name else {
+            unknown = true;
+            continue;
+        };
+        if map.insert(name.clone(), value).is_some() {
+            return Err(ctx
+                .error("Duplicate object attribute", key.span())
+                .with_detail(format!(
+                    "The attribute {name:?} is defined more than once in this object."
+                )));
+        }
+    }
+    Ok(if unknown {
+        Value::Unknown
+    } else {
+        Value::Map(map)
+    })
+}
+
+/// Converts an evaluated key to a string; `None` when it is unknown.
+fn object_key(
+    key: Value,
+    expr: &Expression,
+    ctx: &EvalContext<'_>,
+) -> Result<Option<String>, Diagnostic> {
+    match key {
+        Value::Unknown => Ok(None),
+        Value::Null => Err(ctx
+            .error("Invalid object key", expr.span())
+            .with_detail("An object key must not be null.")),
+        other => match other.to_string_lossless() {
+            Some(name) => Ok(Some(name)),
+            None => Err(ctx
+                .error("Invalid object key", expr.span())
+                .with_detail(format!(
+                    "An object key must be a string, got {}.",
+                    other.type_name()
+                ))),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Templates.
+
+/// A template that is only one interpolation, `"${x}"`, yields `x` itself,
+/// unconverted, as in HCL.
+fn eval_string_template(
+    template: &StringTemplate,
+    ctx: &EvalContext<'_>,
+) -> Result<Value, Diagnostic> {
+    if let Some(Element::Interpolation(interp)) = template.as_single_element() {
+        return eval(&interp.expr, ctx);
+    }
+    render(template, ctx)
+}
+
+/// Renders a template to a string; unknown when any interpolated value is.
+pub(crate) fn render(template: &Template, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+    let mut out = Rendered::default();
+    render_into(template, false, false, ctx, &mut out)?;
+    Ok(if out.unknown {
+        Value::Unknown
+    } else {
+        Value::String(out.text)
+    })
+}
+
+#[derive(Default)]
+struct Rendered {
+    text: String,
+    unknown: bool,
+}
+
+/// Whether an element strips the whitespace before it (`~` after its opening
+/// marker) and after it (`~` before its closing marker).
+fn element_strips(element: &Element) -> (bool, bool) {
+    match element {
+        Element::Literal(_) => (false, false),
+        Element::Interpolation(interp) => (interp.strip.strip_start(), interp.strip.strip_end()),
+        Element::Directive(directive) => match directive.as_ref() {
+            Directive::If(d) => (
+                d.if_expr.strip.strip_start(),
+                d.endif_expr.strip.strip_end(),
+            ),
+            Directive::For(d) => (
+                d.for_expr.strip.strip_start(),
+                d.endfor_expr.strip.strip_end(),
+            ),
+        },
+    }
+}
+
+/// Renders `template`; `strip_first`/`strip_last` say whether the markers
+/// around this (nested) template strip its leading/trailing whitespace.
+fn render_into(
+    template: &Template,
+    strip_first: bool,
+    strip_last: bool,
+    ctx: &EvalContext<'_>,
+    out: &mut Rendered,
+) -> Result<(), Diagnostic> {
+    let elements: Vec<&Element> = template.iter().collect();
+    for (i, element) in elements.iter().enumerate() {
+        match element {
+            Element::Literal(literal) => {
+                let strip_start = if i == 0 {
+                    strip_first
+                } else {
+                    element_strips(elements[i - 1]).1
+                };
+                let strip_end = match elements.get(i + 1) {
+                    Some(next) => element_strips(next).0,
+                    None => strip_last,
+                };
+                let mut text: &str = literal.value();
+                if strip_start {
+                    text = text.trim_start();
+                }
+                if strip_end {
+                    text = text.trim_end();
+                }
+                out.text.push_str(text);
+            }
+            Element::Interpolation(interp) => {
+                let value = eval(&interp.expr, ctx)?;
+                interpolate(value, &interp.expr, ctx, out)?;
+            }
+            Element::Directive(directive) => match directive.as_ref() {
+                Directive::If(d) => render_if(d, ctx, out)?,
+                Directive::For(d) => render_for(d, ctx, out)?,
+            },
+        }
+    }
+    Ok(())
+}
+
+fn interpolate(
+    value: Value,
+    expr: &Expression,
+    ctx: &EvalContext<'_>,
+    out: &mut Rendered,
+) -> Result<(), Diagnostic> {
+    match value {
+        Value::Unknown => out.unknown = true,
+        Value::Null => {
+            return Err(ctx
+                .error("Invalid template interpolation value", expr.span())
+                .with_detail("The expression result is null. Cannot include a null value in a string template."));
+        }
+        other => match other.to_string_lossless() {
+            Some(text) => out.text.push_str(&text),
+            None => {
+                return Err(ctx
+                    .error("Invalid template interpolation value", expr.span())
+                    .with_detail(format!(
+                        "Cannot include the given value in a string template: string required, got {}.",
+                        other.type_name()
+                    ))
+                    .with_hint("use join() for a list or jsonencode() for a structure"));
+            }
+        },
+    }
+    Ok(())
+}
+
+fn render_if(
+    directive: &IfDirective,
+    ctx: &EvalContext<'_>,
+    out: &mut Rendered,
+) -> Result<(), Diagnostic> {
+    let cond_expr = &directive.if_expr.cond_expr;
+    let Some(cond) = condition(eval(cond_expr, ctx)?, cond_expr, ctx)? else {
+        out.unknown = true;
+        return Ok(());
+    };
+    let endif_strips_before = directive.endif_expr.strip.strip_start();
+    if cond {
+        let strip_last = match &directive.else_expr {
+            Some(else_expr) => else_expr.strip.strip_start(),
+            None => endif_strips_before,
+        };
+        render_into(
+            &directive.if_expr.template,
+            directive.if_expr.strip.strip_end(),
+            strip_last,
+            ctx,
+            out,
+        )
+    } else if let Some(else_expr) = &directive.else_expr {
+        render_into(
+            &else_expr.template,
+            else_expr.strip.strip_end(),
+            endif_strips_before,
+            ctx,
+            out,
+        )
+    } else {
+        Ok(())
+    }
+}
+
+fn render_for(
+    directive: &ForDirective,
+    ctx: &EvalContext<'_>,
+    out: &mut Rendered,
+) -> Result<(), Diagnostic> {
+    let intro = &directive.for_expr;
+    let collection = eval(&intro.collection_expr, ctx)?;
+    let Some(items) = iteration_items(collection, &intro.collection_expr, ctx)? else {
+        out.unknown = true;
+        return Ok(());
+    };
+    let strip_first = intro.strip.strip_end();
+    let strip_last = directive.endfor_expr.strip.strip_start();
+    for (key, value) in items {
+        let scope = iteration_scope(intro.key_var.as_ref(), &intro.value_var, key, value, ctx);
+        render_into(
+            &intro.template,
+            strip_first,
+            strip_last,
+            &ctx.with_scope(&scope),
+            out,
+        )?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Conditionals and `for`.
+
+/// A condition's truth value; `None` when it is unknown.
+fn condition(
+    value: Value,
+    expr: &Expression,
+    ctx: &EvalContext<'_>,
+) -> Result<Option<bool>, Diagnostic> {
+    match value {
+        Value::Unknown => Ok(None),
+        Value::Null => Err(ctx
+            .error("Null condition", expr.span())
+            .with_detail("The condition value is null. Conditions must either be true or false.")),
+        other => match to_bool(&other) {
+            Some(b) => Ok(Some(b)),
+            None => Err(ctx
+                .error("Incorrect condition type", expr.span())
+                .with_detail(format!(
+                    "The condition expression must be of type bool, got {}.",
+                    other.type_name()
+                ))),
+        },
+    }
+}
+
+fn eval_conditional(cond: &Conditional, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+    // Only the chosen branch is evaluated, so `x == null ? "" : x.id` works.
+    match condition(eval(&cond.cond_expr, ctx)?, &cond.cond_expr, ctx)? {
+        None => Ok(Value::Unknown),
+        Some(true) => eval(&cond.true_expr, ctx),
+        Some(false) => eval(&cond.false_expr, ctx),
+    }
+}
+
+/// The (key, value) pairs a `for` iterates over: index and element of a list,
+/// key and value of a map. `None` when the collection is unknown.
+fn iteration_items(
+    collection: Value,
+    expr: &Expression,
+    ctx: &EvalContext<'_>,
+) -> Result<Option<Vec<(Value, Value)>>, Diagnostic> {
+    match collection {
+        Value::Unknown => Ok(None),
+        Value::List(items) => Ok(Some(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (Value::Number(i as f64), v))
+                .collect(),
+        )),
+        Value::Map(map) => Ok(Some(
+            map.into_iter()
+                .map(|(k, v)| (Value::String(k), v))
+                .collect(),
+        )),
+        Value::Null => Err(ctx
+            .error("Iteration over null value", expr.span())
+            .with_detail("A null value cannot be used as the collection in a 'for' expression.")),
+        other => Err(ctx
+            .error("Iteration over non-iterable value", expr.span())
+            .with_detail(format!(
+                "A value of type {} cannot be used as the collection in a 'for' expression.",
+                other.type_name()
+            ))),
+    }
+}
+
+fn iteration_scope<'a>(
+    key_var: Option<&Decorated<Ident>>,
+    value_var: &Decorated<Ident>,
+    key: Value,
+    value: Value,
+    ctx: &EvalContext<'a>,
+) -> ChainedScope<'a> {
+    let mut bindings = BTreeMap::new();
+    if let Some(key_var) = key_var {
+        bindings.insert(key_var.as_str().to_string(), key);
+    }
+    bindings.insert(value_var.as_str().to_string(), value);
+    ChainedScope {
+        bindings,
+        parent: Some(ctx.scope),
+    }
+}
+
+fn eval_for(for_expr: &ForExpr, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+    let intro = &for_expr.intro;
+    if let Some(key_var) = &intro.key_var
+        && key_var.as_str() == intro.value_var.as_str()
+    {
+        return Err(ctx
+            .error("Invalid 'for' expression", intro.value_var.span())
+            .with_detail("The key and value variables must have different names."));
+    }
+    if for_expr.grouping && for_expr.key_expr.is_none() {
+        return Err(ctx
+            .error("Invalid 'for' expression", for_expr.value_expr.span())
+            .with_detail("Grouping with '...' is only allowed in a 'for' expression that produces an object."));
+    }
+    let collection = eval(&intro.collection_expr, ctx)?;
+    let Some(items) = iteration_items(collection, &intro.collection_expr, ctx)? else {
+        return Ok(Value::Unknown);
+    };
+    let mut list = Vec::new();
+    let mut map = Attrs::new();
+    let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let mut unknown = false;
+    for (key, value) in items {
+        let scope = iteration_scope(intro.key_var.as_ref(), &intro.value_var, key, value, ctx);
+        let inner = ctx.with_scope(&scope);
+        if let Some(cond) = &for_expr.cond {
+            match condition(eval(&cond.expr, &inner)?, &cond.expr, ctx)? {
+                Some(true) => {}
+                Some(false) => continue,
+                None => {
+                    unknown = true;
+                    continue;
+                }
+            }
+        }
+        let Some(key_expr) = &for_expr.key_expr else {
+            list.push(eval(&for_expr.value_expr, &inner)?);
+            continue;
+        };
+        let key = object_key(eval(key_expr, &inner)?, key_expr, ctx)?;
+        let value = eval(&for_expr.value_expr, &inner)?;
+        let Some(key) = key else {
+            unknown = true;
+            continue;
+        };
+        if for_expr.grouping {
+            groups.entry(key).or_default().push(value);
+            continue;
+        }
+        match map.entry(key) {
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(value);
+            }
+            std::collections::btree_map::Entry::Occupied(slot) => {
+                return Err(ctx
+                    .error("Duplicate object key", key_expr.span())
+                    .with_detail(format!(
+                        "Two different items produced the key {:?} in this 'for' expression.",
+                        slot.key()
+                    ))
+                    .with_hint("if duplicates are expected, add '...' after the value expression to group them by key"));
+            }
+        }
+    }
+    if unknown {
+        return Ok(Value::Unknown);
+    }
+    Ok(match &for_expr.key_expr {
+        None => Value::List(list),
+        Some(_) if for_expr.grouping => Value::Map(
+            groups
+                .into_iter()
+                .map(|(k, v)| (k, Value::List(v)))
+                .collect(),
+        ),
+        Some(_) => Value::Map(map),
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Traversals: attributes, indices and splats.
+
+type Operator = Decorated<TraversalOperator>;
+
+fn eval_traversal(traversal: &Traversal, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+    let base = eval(&traversal.expr, ctx)?;
+    apply_operators(base, &traversal.operators, ctx)
+}
+
+fn apply_operators(
+    mut value: Value,
+    operators: &[Operator],
+    ctx: &EvalContext<'_>,
+) -> Result<Value, Diagnostic> {
+    let mut i = 0;
+    while i < operators.len() {
+        let operator = &operators[i];
+        match operator.value() {
+            TraversalOperator::AttrSplat(_) => {
+                // `.*` applies only the attribute accesses right after it to
+                // each element; later operators apply to the resulting list.
+                let rest = &operators[i + 1..];
+                let attrs = rest
+                    .iter()
+                    .take_while(|op| matches!(op.value(), TraversalOperator::GetAttr(_)))
+                    .count();
+                value = splat(value, &rest[..attrs], ctx)?;
+                i += 1 + attrs;
+                continue;
+            }
+            // `[*]` applies every remaining operator to each element.
+            TraversalOperator::FullSplat(_) => return splat(value, &operators[i + 1..], ctx),
+            TraversalOperator::GetAttr(name) => {
+                value = get_attr(value, name.as_str(), name.span(), ctx)?;
+            }
+            TraversalOperator::Index(key_expr) => {
+                let key = eval(key_expr, ctx)?;
+                value = index(value, &key, key_expr.span(), ctx)?;
+            }
+            TraversalOperator::LegacyIndex(n) => {
+                value = index(
+                    value,
+                    &Value::Number(*n.value() as f64),
+                    operator.span(),
+                    ctx,
+                )?;
+            }
+        }
+        i += 1;
+    }
+    Ok(value)
+}
+
+fn splat(value: Value, operators: &[Operator], ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+    let items = match value {
+        Value::Unknown => return Ok(Value::Unknown),
+        Value::Null => Vec::new(),
+        Value::List(items) => items,
+        single => vec![single],
+    };
+    items
+        .into_iter()
+        .map(|item| apply_operators(item, operators, ctx))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Value::List)
+}
+
+fn get_attr(
+    value: Value,
+    name: &str,
+    span: Option<Range<usize>>,
+    ctx: &EvalContext<'_>,
+) -> Result<Value, Diagnostic> {
+    match value {
+        Value::Unknown => Ok(Value::Unknown),
+        Value::Map(mut map) => match map.remove(name) {
+            Some(found) => Ok(found),
+            None => {
+                let diag = ctx.error("Unsupported attribute", span).with_detail(format!(
+                    "This object does not have an attribute named {name:?} ({}).",
+                    list_keys(&map)
+                ));
+                Err(hint_close_key(diag, name, &map))
+            }
+        },
+        Value::Null => Err(ctx
+            .error("Attempt to get attribute from null value", span)
+            .with_detail(format!("This value is null, so it does not have an attribute named {name:?}."))),
+        Value::List(_) => Err(ctx
+            .error("Unsupported attribute", span)
+            .with_detail(format!(
+                "Can't access attributes on a list of objects. Did you mean to access attribute {name:?} for a specific element of the list, or across all elements of the list?"
+            ))
+            .with_hint(format!("use `[0].{name}` for one element or `[*].{name}` for all of them"))),
+        other => Err(ctx.error("Unsupported attribute", span).with_detail(format!(
+            "Can't access attributes on a primitive-typed value ({}).",
+            other.type_name()
+        ))),
+    }
+}
+
+fn index(
+    value: Value,
+    key: &Value,
+    span: Option<Range<usize>>,
+    ctx: &EvalContext<'_>,
+) -> Result<Value, Diagnostic> {
+    let invalid =
+        |detail: String| Err(ctx.error("Invalid index", span.clone()).with_detail(detail));
+    if matches!(value, Value::Unknown) || matches!(key, Value::Unknown) {
+        return Ok(Value::Unknown);
+    }
+    if key.is_null() {
+        return invalid("Can't use a null value as an indexing key.".into());
+    }
+    match value {
+        Value::List(mut items) => {
+            let Some(n) = to_number(key) else {
+                return invalid(format!(
+                    "A list is indexed by a number, got {}.",
+                    key.type_name()
+                ));
+            };
+            if n.fract() != 0.0 {
+                return invalid(format!("A list index must be a whole number, got {n}."));
+            }
+            if n < 0.0 || n >= items.len() as f64 {
+                return invalid(format!(
+                    "Index {} is out of range for a list of {} element{}.",
+                    format_number(n),
+                    items.len(),
+                    if items.len() == 1 { "" } else { "s" }
+                ));
+            }
+            Ok(items.swap_remove(n as usize))
+        }
+        Value::Map(mut map) => {
+            let Some(name) = key.to_string_lossless() else {
+                return invalid(format!(
+                    "A map is indexed by a string key, got {}.",
+                    key.type_name()
+                ));
+            };
+            match map.remove(&name) {
+                Some(found) => Ok(found),
+                None => {
+                    let diag = ctx.error("Invalid index", span.clone()).with_detail(format!(
+                        "The given key does not identify an element in this collection value: there is no key {name:?} ({}).",
+                        list_keys(&map)
+                    ));
+                    Err(hint_close_key(diag, &name, &map))
+                }
+            }
+        }
+        Value::Null => Err(ctx
+            .error("Attempt to index null value", span)
+            .with_detail("This value is null, so it does not have any indices.")),
+        other => invalid(format!(
+            "A {} value does not have any indices.",
+            other.type_name()
+        )),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Operators.
+
+fn eval_unary(op: &UnaryOp, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+    let operand = eval(&op.expr, ctx)?;
+    match op.operator.value() {
+        UnaryOperator::Neg => Ok(number_operand(&operand, "operand", &op.expr, ctx)?
+            .map_or(Value::Unknown, |n| Value::Number(-n))),
+        UnaryOperator::Not => Ok(bool_operand(&operand, "operand", &op.expr, ctx)?
+            .map_or(Value::Unknown, |b| Value::Bool(!b))),
+    }
+}
+
+/// The number an operand converts to; `None` when it is unknown.
+fn number_operand(
+    value: &Value,
+    which: &str,
+    expr: &Expression,
+    ctx: &EvalContext<'_>,
+) -> Result<Option<f64>, Diagnostic> {
+    if matches!(value, Value::Unknown) {
+        return Ok(None);
+    }
+    to_number(value).map(Some).ok_or_else(|| {
+        let got = match value {
+            Value::String(s) => format!("string {s:?}"),
+            other => other.type_name().to_string(),
+        };
+        ctx.error("Invalid operand", expr.span())
+            .with_detail(format!(
+                "Unsuitable value for {which}: a number is required, got {got}."
+            ))
+    })
+}
+
+/// The bool an operand converts to; `None` when it is unknown.
+fn bool_operand(
+    value: &Value,
+    which: &str,
+    expr: &Expression,
+    ctx: &EvalContext<'_>,
+) -> Result<Option<bool>, Diagnostic> {
+    if matches!(value, Value::Unknown) {
+        return Ok(None);
+    }
+    to_bool(value).map(Some).ok_or_else(|| {
+        ctx.error("Invalid operand", expr.span())
+            .with_detail(format!(
+                "Unsuitable value for {which}: a bool is required, got {}.",
+                value.type_name()
+            ))
+    })
+}
+
+fn eval_binary(op: &BinaryOp, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+    use BinaryOperator::*;
+    let operator = *op.operator.value();
+    if matches!(operator, And | Or) {
+        return eval_logical(op, operator == And, ctx);
+    }
+    let lhs = eval(&op.lhs_expr, ctx)?;
+    let rhs = eval(&op.rhs_expr, ctx)?;
+    match operator {
+        Eq | NotEq => Ok(match deep_equal(&lhs, &rhs) {
+            Some(equal) => Value::Bool(equal == (operator == Eq)),
+            None => Value::Unknown,
+        }),
+        _ => {
+            let a = number_operand(&lhs, "left operand", &op.lhs_expr, ctx)?;
+            let b = number_operand(&rhs, "right operand", &op.rhs_expr, ctx)?;
+            let (Some(a), Some(b)) = (a, b) else {
+                return Ok(Value::Unknown);
+            };
+            if matches!(operator, Div | Mod) && b == 0.0 {
+                return Err(ctx
+                    .error("Operation failed", op.rhs_expr.span())
+                    .with_detail("Error during operation: can't divide by zero."));
+            }
+            let arithmetic = |n: f64| {
+                if n.is_finite() {
+                    Ok(Value::Number(n))
+                } else {
+                    Err(ctx
+                        .error("Operation failed", op.span())
+                        .with_detail("The result is too large to be represented as a number."))
+                }
+            };
+            Ok(match operator {
+                Plus => arithmetic(a + b)?,
+                Minus => arithmetic(a - b)?,
+                Mul => arithmetic(a * b)?,
+                Div => arithmetic(a / b)?,
+                Mod => arithmetic(a % b)?,
+                Less => Value::Bool(a < b),
+                LessEq => Value::Bool(a <= b),
+                Greater => Value::Bool(a > b),
+                GreaterEq => Value::Bool(a >= b),
+                Eq | NotEq | And | Or => unreachable!("handled above"),
+            })
+        }
+    }
+}
+
+/// `&&` and `||`, short-circuiting when the left operand decides the result.
+fn eval_logical(op: &BinaryOp, is_and: bool, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+    let lhs = eval(&op.lhs_expr, ctx)?;
+    let a = bool_operand(&lhs, "left operand", &op.lhs_expr, ctx)?;
+    // false && x is false, true || x is true, whatever x is.
+    if a == Some(!is_and) {
+        return Ok(Value::Bool(!is_and));
+    }
+    let rhs = eval(&op.rhs_expr, ctx)?;
+    let b = bool_operand(&rhs, "right operand", &op.rhs_expr, ctx)?;
+    Ok(match (a, b) {
+        (Some(a), Some(b)) => Value::Bool(if is_and { a && b } else { a || b }),
+        (_, Some(b)) if b != is_and => Value::Bool(b),
+        _ => Value::Unknown,
+    })
+}
+
+/// Deep equality across any types (no conversions: `1 == "1"` is false).
+/// `None` when unknown values decide the answer.
+pub(crate) fn deep_equal(a: &Value, b: &Value) -> Option<bool> {
+    match (a, b) {
+        (Value::Unknown, _) | (_, Value::Unknown) => None,
+        (Value::List(xs), Value::List(ys)) => {
+            if xs.len() != ys.len() {
+                return Some(false);
+            }
+            all_equal(xs.iter().zip(ys))
+        }
+        (Value::Map(xs), Value::Map(ys)) => {
+            if xs.len() != ys.len() || xs.keys().ne(ys.keys()) {
+                return Some(false);
+            }
+            all_equal(xs.values().zip(ys.values()))
+        }
+        (a, b) => Some(a == b),
+    }
+}
+
+fn all_equal<'v>(pairs: impl Iterator<Item = (&'v Value, &'v Value)>) -> Option<bool> {
+    let mut unknown = false;
+    for (x, y) in pairs {
+        match deep_equal(x, y) {
+            Some(false) => return Some(false),
+            Some(true) => {}
+            None => unknown = true,
+        }
+    }
+    if unknown { None } else { Some(true) }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

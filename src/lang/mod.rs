@@ -9,6 +9,7 @@ pub mod body;
 pub mod config;
 pub mod eval;
 pub mod evaluator;
+pub mod functions;
 pub mod load;
 pub mod provider_config;
 pub mod references;

@@ -1,0 +1,1901 @@
+//! Terraform's built-in functions (`length`, `cidrsubnet`, `format`, …).
+//!
+//! [`call`] evaluates a call's arguments, checks their number, rejects nulls
+//! and short-circuits unknowns according to each function's declaration in
+//! [`FUNCTIONS`], then runs the implementation. Implementations are pure
+//! functions of their argument values; they report problems as a
+//! [`FnError`] naming the argument at fault, which becomes a diagnostic
+//! pointing at that argument. `try` and `can` are special: they evaluate
+//! their argument expressions themselves. The only I/O is `file()` and
+//! friends, through the caller's [`FileReader`](super::eval::FileReader).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::PathBuf;
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::{Expression, FuncCall};
+use ipnet::IpNet;
+
+use super::eval::{
+    ChainedScope, EvalContext, deep_equal, eval, parse_number, render, to_bool, to_number,
+};
+use super::load::did_you_mean;
+use crate::diag::Diagnostic;
+use crate::value::{Attrs, Value, format_number};
+
+/// What a function does when an argument is (or contains) an unknown value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Unknowns {
+    /// The result is unknown if any argument contains an unknown anywhere.
+    Deep,
+    /// The result is unknown if an argument is itself unknown; unknowns
+    /// nested in collections reach the implementation, whose answer may not
+    /// depend on them (`length([x])` is 1 whatever `x` is).
+    Shallow,
+    /// The implementation handles every unknown itself.
+    Own,
+}
+
+/// A built-in function's declaration.
+pub(crate) struct Function {
+    pub name: &'static str,
+    /// Parameter names, for arity checks and messages.
+    params: &'static [&'static str],
+    /// How many of `params` must be given; the rest are optional.
+    required: usize,
+    /// The parameter that takes any number of further arguments.
+    variadic: Option<&'static str>,
+    /// Null arguments reach the implementation instead of being rejected.
+    allow_null: bool,
+    unknowns: Unknowns,
+    imp: fn(&Args<'_>) -> Result<Value, FnError>,
+}
+
+impl Function {
+    const fn new(
+        name: &'static str,
+        params: &'static [&'static str],
+        imp: fn(&Args<'_>) -> Result<Value, FnError>,
+    ) -> Function {
+        Function {
+            name,
+            params,
+            required: params.len(),
+            variadic: None,
+            allow_null: false,
+            unknowns: Unknowns::Deep,
+            imp,
+        }
+    }
+    const fn variadic(mut self, name: &'static str) -> Function {
+        self.variadic = Some(name);
+        self
+    }
+    const fn optional(mut self, count: usize) -> Function {
+        self.required = self.params.len() - count;
+        self
+    }
+    const fn allow_null(mut self) -> Function {
+        self.allow_null = true;
+        self
+    }
+    const fn shallow(mut self) -> Function {
+        self.unknowns = Unknowns::Shallow;
+        self
+    }
+    const fn own_unknowns(mut self) -> Function {
+        self.unknowns = Unknowns::Own;
+        self
+    }
+
+    fn param_name(&self, index: usize) -> &'static str {
+        self.params
+            .get(index)
+            .copied()
+            .or(self.variadic)
+            .unwrap_or("argument")
+    }
+}
+
+/// Every built-in function, by name. `try` and `can` are handled in [`call`].
+pub(crate) static FUNCTIONS: &[Function] = &[
+    // Numbers.
+    Function::new("abs", &["num"], |a| Ok(Value::Number(a.number(0)?.abs()))),
+    Function::new("ceil", &["num"], |a| Ok(Value::Number(a.number(0)?.ceil()))),
+    Function::new("floor", &["num"], |a| {
+        Ok(Value::Number(a.number(0)?.floor()))
+    }),
+    Function::new("signum", &["num"], |a| {
+        Ok(Value::Number(signum(a.number(0)?)))
+    }),
+    Function::new("pow", &["num", "power"], |a| {
+        Ok(Value::Number(a.number(0)?.powf(a.number(1)?)))
+    }),
+    Function::new("min", &[], |a| extreme(a, f64::min)).variadic("numbers"),
+    Function::new("max", &[], |a| extreme(a, f64::max)).variadic("numbers"),
+    Function::new("sum", &["list"], sum),
+    Function::new("range", &[], range).variadic("params"),
+    // Strings.
+    Function::new("lower", &["str"], |a| {
+        Ok(Value::String(a.string(0)?.to_lowercase()))
+    }),
+    Function::new("upper", &["str"], |a| {
+        Ok(Value::String(a.string(0)?.to_uppercase()))
+    }),
+    Function::new("title", &["str"], |a| {
+        Ok(Value::String(title(&a.string(0)?)))
+    }),
+    Function::new("strrev", &["str"], |a| {
+        Ok(Value::String(a.string(0)?.chars().rev().collect()))
+    }),
+    Function::new("trimspace", &["str"], |a| {
+        Ok(Value::String(a.string(0)?.trim().to_string()))
+    }),
+    Function::new("trim", &["str", "cutset"], trim),
+    Function::new("trimprefix", &["str", "prefix"], |a| {
+        let (s, prefix) = (a.string(0)?, a.string(1)?);
+        Ok(Value::String(
+            s.strip_prefix(prefix.as_str()).unwrap_or(&s).to_string(),
+        ))
+    }),
+    Function::new("trimsuffix", &["str", "suffix"], |a| {
+        let (s, suffix) = (a.string(0)?, a.string(1)?);
+        Ok(Value::String(
+            s.strip_suffix(suffix.as_str()).unwrap_or(&s).to_string(),
+        ))
+    }),
+    Function::new("chomp", &["str"], |a| {
+        Ok(Value::String(
+            a.string(0)?.trim_end_matches(['\n', '\r']).to_string(),
+        ))
+    }),
+    Function::new("indent", &["spaces", "str"], indent),
+    Function::new("startswith", &["str", "prefix"], |a| {
+        Ok(Value::Bool(a.string(0)?.starts_with(&a.string(1)?)))
+    }),
+    Function::new("endswith", &["str", "suffix"], |a| {
+        Ok(Value::Bool(a.string(0)?.ends_with(&a.string(1)?)))
+    }),
+    Function::new("strcontains", &["str", "substr"], |a| {
+        Ok(Value::Bool(a.string(0)?.contains(&a.string(1)?)))
+    }),
+    Function::new("substr", &["str", "offset", "length"], substr),
+    Function::new("replace", &["str", "substr", "replace"], replace),
+    Function::new("split", &["separator", "str"], split),
+    Function::new("join", &["separator"], join).variadic("lists"),
+    Function::new("format", &["format"], format)
+        .variadic("args")
+        .allow_null(),
+    Function::new("formatlist", &["format"], formatlist)
+        .variadic("args")
+        .allow_null(),
+    // Collections.
+    Function::new("length", &["value"], length).shallow(),
+    Function::new("element", &["list", "index"], element).shallow(),
+    Function::new("slice", &["list", "start_index", "end_index"], slice).shallow(),
+    Function::new("lookup", &["inputMap", "key", "default"], lookup)
+        .optional(1)
+        .shallow()
+        .allow_null(),
+    Function::new("keys", &["inputMap"], |a| {
+        Ok(Value::List(
+            a.map(0)?.keys().map(|k| Value::String(k.clone())).collect(),
+        ))
+    })
+    .shallow(),
+    Function::new("values", &["mapping"], |a| {
+        Ok(Value::List(a.map(0)?.values().cloned().collect()))
+    })
+    .shallow(),
+    Function::new("contains", &["list", "value"], |a| {
+        Ok(Value::Bool(
+            a.list(0)?
+                .iter()
+                .any(|v| deep_equal(v, a.get(1)) == Some(true)),
+        ))
+    })
+    .allow_null(),
+    Function::new("index", &["list", "value"], index).allow_null(),
+    Function::new("merge", &[], merge)
+        .variadic("maps")
+        .shallow()
+        .allow_null(),
+    Function::new("concat", &[], concat)
+        .variadic("seqs")
+        .shallow(),
+    Function::new("coalesce", &[], coalesce)
+        .variadic("vals")
+        .own_unknowns()
+        .allow_null(),
+    Function::new("coalescelist", &[], coalescelist)
+        .variadic("vals")
+        .own_unknowns()
+        .allow_null(),
+    Function::new("compact", &["list"], compact),
+    Function::new("distinct", &["list"], distinct),
+    Function::new("flatten", &["list"], flatten).shallow(),
+    Function::new("reverse", &["list"], |a| {
+        Ok(Value::List(a.list(0)?.iter().rev().cloned().collect()))
+    })
+    .shallow(),
+    Function::new("sort", &["list"], sort),
+    Function::new("zipmap", &["keys", "values"], zipmap).shallow(),
+    Function::new("one", &["list"], one).shallow(),
+    Function::new("alltrue", &["list"], |a| all_or_any(a, true)),
+    Function::new("anytrue", &["list"], |a| all_or_any(a, false)),
+    // Type conversions.
+    Function::new("tostring", &["v"], tostring).allow_null(),
+    Function::new("tonumber", &["v"], tonumber).allow_null(),
+    Function::new("tobool", &["v"], tobool).allow_null(),
+    Function::new("tolist", &["v"], tolist)
+        .allow_null()
+        .shallow(),
+    Function::new("toset", &["v"], toset).allow_null(),
+    Function::new("tomap", &["v"], tomap).allow_null().shallow(),
+    // Encoding.
+    Function::new("jsonencode", &["val"], jsonencode).allow_null(),
+    Function::new("jsondecode", &["str"], jsondecode),
+    Function::new("base64encode", &["str"], |a| {
+        Ok(Value::String(base64_encode(a.string(0)?.as_bytes())))
+    }),
+    Function::new("base64decode", &["str"], base64decode),
+    // Networking.
+    Function::new("cidrsubnet", &["prefix", "newbits", "netnum"], cidrsubnet),
+    Function::new("cidrsubnets", &["prefix"], cidrsubnets).variadic("newbits"),
+    Function::new("cidrhost", &["prefix", "hostnum"], cidrhost),
+    Function::new("cidrnetmask", &["prefix"], cidrnetmask),
+    // Files.
+    Function::new("file", &["path"], file),
+    Function::new("fileexists", &["path"], fileexists),
+    Function::new("templatefile", &["path", "vars"], templatefile),
+];
+
+/// Names of every function, including `try` and `can`.
+pub fn function_names() -> Vec<&'static str> {
+    let mut names: Vec<&str> = FUNCTIONS.iter().map(|f| f.name).collect();
+    names.extend(["can", "try"]);
+    names.sort_unstable();
+    names
+}
+
+/// A function's complaint, located at one of its arguments or at the call.
+#[derive(Debug)]
+pub(crate) struct FnError {
+    /// The index of the argument at fault; `None` blames the whole call.
+    arg: Option<usize>,
+    message: String,
+    hint: Option<String>,
+}
+
+impl FnError {
+    fn arg(index: usize, message: impl Into<String>) -> FnError {
+        FnError {
+            arg: Some(index),
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    fn call(message: impl Into<String>) -> FnError {
+        FnError {
+            arg: None,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    fn with_hint(mut self, hint: impl Into<String>) -> FnError {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// A call's evaluated arguments, with typed accessors that convert the way
+/// Terraform converts arguments to parameter types.
+pub(crate) struct Args<'a> {
+    values: Vec<Value>,
+    ctx: EvalContext<'a>,
+}
+
+impl Args<'_> {
+    fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    fn get(&self, i: usize) -> &Value {
+        static NULL: Value = Value::Null;
+        self.values.get(i).unwrap_or(&NULL)
+    }
+
+    fn wrong_type(&self, i: usize, wanted: &str) -> FnError {
+        let got = match self.get(i) {
+            Value::Null => return FnError::arg(i, "argument must not be null"),
+            Value::String(s) => format!("string {s:?}"),
+            other => other.type_name().to_string(),
+        };
+        FnError::arg(i, format!("{wanted} required, got {got}"))
+    }
+
+    fn string(&self, i: usize) -> Result<String, FnError> {
+        self.get(i)
+            .to_string_lossless()
+            .ok_or_else(|| self.wrong_type(i, "string"))
+    }
+
+    fn number(&self, i: usize) -> Result<f64, FnError> {
+        to_number(self.get(i)).ok_or_else(|| self.wrong_type(i, "number"))
+    }
+
+    fn integer(&self, i: usize) -> Result<i64, FnError> {
+        let n = self.number(i)?;
+        if n.fract() != 0.0 || n.abs() > 9.0e15 {
+            return Err(FnError::arg(
+                i,
+                format!("a whole number is required, got {}", format_number(n)),
+            ));
+        }
+        Ok(n as i64)
+    }
+
+    fn list(&self, i: usize) -> Result<&[Value], FnError> {
+        self.get(i)
+            .as_list()
+            .ok_or_else(|| self.wrong_type(i, "list"))
+    }
+
+    fn map(&self, i: usize) -> Result<&Attrs, FnError> {
+        self.get(i)
+            .as_map()
+            .ok_or_else(|| self.wrong_type(i, "map"))
+    }
+}
+
+/// Evaluates a function call.
+pub(crate) fn call(call: &FuncCall, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+    let name = call.name.name.as_str();
+    let name_span = call.name.name.span();
+    let namespace: Vec<&str> = call.name.namespace.iter().map(|n| n.as_str()).collect();
+    if !namespace.is_empty() && namespace != ["core"] {
+        let full = format!("{}::{name}", namespace.join("::"));
+        return Err(ctx
+            .error("Call to unknown function", name_span)
+            .with_detail(format!("There is no function named {full:?}."))
+            .with_hint("provider-defined functions are not supported; only Terraform's built-in functions are"));
+    }
+    match name {
+        "try" => return call_try(call, ctx),
+        "can" => return call_can(call, ctx),
+        _ => {}
+    }
+    let Some(function) = FUNCTIONS.iter().find(|f| f.name == name) else {
+        let diag = ctx
+            .error("Call to unknown function", name_span)
+            .with_detail(format!("There is no function named {name:?}."));
+        return Err(match did_you_mean(name, &function_names()) {
+            Some(close) => diag.with_hint(format!("did you mean {close:?}?")),
+            None => diag,
+        });
+    };
+
+    let exprs: Vec<&Expression> = call.args.iter().collect();
+    let mut values = Vec::new();
+    // The expression each value came from, for diagnostic spans.
+    let mut origins: Vec<usize> = Vec::new();
+    let mut expansion_unknown = false;
+    for (i, expr) in exprs.iter().enumerate() {
+        let value = eval(expr, ctx)?;
+        let expands = call.args.expand_final() && i + 1 == exprs.len();
+        if !expands {
+            values.push(value);
+            origins.push(i);
+            continue;
+        }
+        match value {
+            Value::List(items) => {
+                origins.extend(std::iter::repeat_n(i, items.len()));
+                values.extend(items);
+            }
+            Value::Unknown => expansion_unknown = true,
+            other => {
+                return Err(ctx
+                    .error("Invalid expanding argument value", expr.span())
+                    .with_detail(format!(
+                        "The expanding argument (indicated by ...) must be a list, got {}.",
+                        other.type_name()
+                    )));
+            }
+        }
+    }
+    let span_of = |index: usize| {
+        origins
+            .get(index)
+            .and_then(|&origin| exprs.get(origin))
+            .and_then(|expr| expr.span())
+            .or_else(|| call.span())
+    };
+    if expansion_unknown {
+        // How many arguments there are is not known yet.
+        return Ok(Value::Unknown);
+    }
+
+    check_arity(function, call, &exprs, values.len(), ctx)?;
+    if !function.allow_null
+        && let Some(i) = values.iter().position(Value::is_null)
+    {
+        return Err(ctx
+            .error("Invalid function argument", span_of(i))
+            .with_detail(format!(
+                "Invalid value for {:?} parameter: argument must not be null.",
+                function.param_name(i)
+            )));
+    }
+    let unknown = match function.unknowns {
+        Unknowns::Deep => values.iter().any(|v| !v.is_wholly_known()),
+        Unknowns::Shallow => values.iter().any(|v| matches!(v, Value::Unknown)),
+        Unknowns::Own => false,
+    };
+    if unknown {
+        return Ok(Value::Unknown);
+    }
+
+    let args = Args { values, ctx: *ctx };
+    let result = (function.imp)(&args).and_then(|value| match value {
+        Value::Number(n) if !n.is_finite() => Err(FnError::call(
+            "the result is too large to be represented as a number",
+        )),
+        other => Ok(other),
+    });
+    result.map_err(|err| {
+        let diag = match err.arg {
+            Some(i) => ctx
+                .error("Invalid function argument", span_of(i))
+                .with_detail(format!(
+                    "Invalid value for {:?} parameter: {}.",
+                    function.param_name(i),
+                    err.message
+                )),
+            None => ctx
+                .error("Error in function call", call.span())
+                .with_detail(format!(
+                    "Call to function {name:?} failed: {}.",
+                    err.message
+                )),
+        };
+        match err.hint {
+            Some(hint) => diag.with_hint(hint),
+            None => diag,
+        }
+    })
+}
+
+fn check_arity(
+    function: &Function,
+    call: &FuncCall,
+    exprs: &[&Expression],
+    given: usize,
+    ctx: &EvalContext<'_>,
+) -> Result<(), Diagnostic> {
+    let name = function.name;
+    if given < function.required {
+        let missing = function.params[given];
+        let at_least = if function.variadic.is_some() || function.required < function.params.len() {
+            "at least "
+        } else {
+            ""
+        };
+        return Err(ctx
+            .error("Not enough function arguments", call.span())
+            .with_detail(format!(
+                "Function {name:?} expects {at_least}{} argument(s). Missing value for {missing:?}.",
+                function.required
+            )));
+    }
+    if function.variadic.is_none() && given > function.params.len() {
+        let extra = exprs.get(function.params.len()).and_then(|e| e.span());
+        return Err(ctx
+            .error("Too many function arguments", extra.or_else(|| call.span()))
+            .with_detail(format!(
+                "Function {name:?} expects only {} argument(s).",
+                function.params.len()
+            )));
+    }
+    Ok(())
+}
+
+/// `try(a, b, ...)`: the first argument that evaluates without error.
+fn call_try(call: &FuncCall, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+    if call.args.is_empty() {
+        return Err(ctx
+            .error("Not enough function arguments", call.span())
+            .with_detail("Function \"try\" expects at least one argument."));
+    }
+    let mut failures = Vec::new();
+    for expr in call.args.iter() {
+        match eval(expr, ctx) {
+            // A partly unknown value might still fail once it is known.
+            Ok(value) if !value.is_wholly_known() => return Ok(Value::Unknown),
+            Ok(value) => return Ok(value),
+            Err(diag) => failures.push(match diag.detail {
+                Some(detail) => format!("- {}: {detail}", diag.summary),
+                None => format!("- {}", diag.summary),
+            }),
+        }
+    }
+    Err(ctx
+        .error("Error in function call", call.span())
+        .with_detail(format!(
+            "Call to function \"try\" failed: no expression succeeded:\n{}",
+            failures.join("\n")
+        )))
+}
+
+/// `can(expr)`: whether the expression evaluates without error.
+fn call_can(call: &FuncCall, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+    let exprs: Vec<&Expression> = call.args.iter().collect();
+    match exprs.as_slice() {
+        [expr] => Ok(match eval(expr, ctx) {
+            Ok(value) if !value.is_wholly_known() => Value::Unknown,
+            Ok(_) => Value::Bool(true),
+            Err(_) => Value::Bool(false),
+        }),
+        [] => Err(ctx
+            .error("Not enough function arguments", call.span())
+            .with_detail(
+                "Function \"can\" expects 1 argument(s). Missing value for \"expression\".",
+            )),
+        [_, extra, ..] => Err(ctx
+            .error("Too many function arguments", extra.span())
+            .with_detail("Function \"can\" expects only 1 argument(s).")),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Numbers.
+
+fn signum(n: f64) -> f64 {
+    if n == 0.0 { 0.0 } else { n.signum() }
+}
+
+fn extreme(args: &Args<'_>, pick: fn(f64, f64) -> f64) -> Result<Value, FnError> {
+    if args.len() == 0 {
+        return Err(FnError::call("must pass at least one number"));
+    }
+    let mut result = args.number(0)?;
+    for i in 1..args.len() {
+        result = pick(result, args.number(i)?);
+    }
+    Ok(Value::Number(result))
+}
+
+fn sum(args: &Args<'_>) -> Result<Value, FnError> {
+    let items = args.list(0)?;
+    if items.is_empty() {
+        return Err(FnError::arg(0, "cannot sum an empty list"));
+    }
+    let mut total = 0.0;
+    for (i, item) in items.iter().enumerate() {
+        total += to_number(item).ok_or_else(|| {
+            FnError::arg(
+                0,
+                format!("element {i} is {}, but sum needs numbers", item.type_name()),
+            )
+        })?;
+    }
+    Ok(Value::Number(total))
+}
+
+fn range(args: &Args<'_>) -> Result<Value, FnError> {
+    /// Terraform's limit, which keeps a typo from building a huge list.
+    const MAX_VALUES: f64 = 1024.0;
+    let (start, end, step) = match args.len() {
+        1 => {
+            let end = args.number(0)?;
+            (0.0, end, if end < 0.0 { -1.0 } else { 1.0 })
+        }
+        2 => {
+            let (start, end) = (args.number(0)?, args.number(1)?);
+            (start, end, if end < start { -1.0 } else { 1.0 })
+        }
+        3 => (args.number(0)?, args.number(1)?, args.number(2)?),
+        _ => return Err(FnError::call("must have one, two, or three arguments")),
+    };
+    if step == 0.0 {
+        return Err(FnError::arg(2, "step must not be zero"));
+    }
+    let limit_arg = if args.len() == 1 { 0 } else { 1 };
+    if step < 0.0 && end > start {
+        return Err(FnError::arg(
+            limit_arg,
+            "end must be less than start when step is negative",
+        ));
+    }
+    if step > 0.0 && end < start {
+        return Err(FnError::arg(
+            limit_arg,
+            "end must be greater than start when step is positive",
+        ));
+    }
+    let count = ((end - start) / step).ceil();
+    if count > MAX_VALUES {
+        return Err(FnError::call(
+            "more than 1024 values were generated; either decrease the difference between start and end or use a smaller step",
+        ));
+    }
+    Ok(Value::List(
+        (0..count as usize)
+            .map(|i| Value::Number(start + step * i as f64))
+            .collect(),
+    ))
+}
+
+// ---------------------------------------------------------------------------
+// Strings.
+
+/// Upper-cases the first letter of each word, like Go's `strings.Title`
+/// (which Terraform uses): words are separated by spaces and ASCII
+/// punctuation.
+fn title(s: &str) -> String {
+    let is_separator = |c: char| {
+        if c.is_ascii() {
+            !(c.is_ascii_alphanumeric() || c == '_')
+        } else {
+            c.is_whitespace()
+        }
+    };
+    let mut out = String::with_capacity(s.len());
+    let mut previous_separates = true;
+    for c in s.chars() {
+        if previous_separates {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        previous_separates = is_separator(c);
+    }
+    out
+}
+
+fn trim(args: &Args<'_>) -> Result<Value, FnError> {
+    let (s, cutset) = (args.string(0)?, args.string(1)?);
+    Ok(Value::String(
+        s.trim_matches(|c| cutset.contains(c)).to_string(),
+    ))
+}
+
+fn indent(args: &Args<'_>) -> Result<Value, FnError> {
+    let spaces = args.integer(0)?;
+    if spaces < 0 || spaces as usize > MAX_PADDING {
+        return Err(FnError::arg(
+            0,
+            format!("must be between 0 and {MAX_PADDING}"),
+        ));
+    }
+    let padding = " ".repeat(spaces as usize);
+    Ok(Value::String(
+        args.string(1)?.replace('\n', &format!("\n{padding}")),
+    ))
+}
+
+/// `substr(str, offset, length)`, counting characters: a negative offset
+/// counts from the end, and a negative length takes the rest.
+fn substr(args: &Args<'_>) -> Result<Value, FnError> {
+    let chars: Vec<char> = args.string(0)?.chars().collect();
+    let (offset, length) = (args.integer(1)?, args.integer(2)?);
+    let total = chars.len() as i64;
+    let start = if offset < 0 {
+        (total + offset).max(0)
+    } else {
+        offset.min(total)
+    };
+    let end = if length < 0 {
+        total
+    } else {
+        (start + length).min(total)
+    };
+    Ok(Value::String(
+        chars[start as usize..end as usize].iter().collect(),
+    ))
+}
+
+fn replace(args: &Args<'_>) -> Result<Value, FnError> {
+    let (s, search, replacement) = (args.string(0)?, args.string(1)?, args.string(2)?);
+    if search.len() > 1 && search.starts_with('/') && search.ends_with('/') {
+        return Err(FnError::arg(
+            1,
+            "regular expression patterns (/.../) are not supported by terrane",
+        )
+        .with_hint("replace a plain substring instead, without the surrounding slashes"));
+    }
+    Ok(Value::String(s.replace(&search, &replacement)))
+}
+
+fn split(args: &Args<'_>) -> Result<Value, FnError> {
+    let (separator, s) = (args.string(0)?, args.string(1)?);
+    let parts: Vec<Value> = if separator.is_empty() {
+        s.chars().map(|c| Value::String(c.to_string())).collect()
+    } else {
+        s.split(separator.as_str()).map(Value::from).collect()
+    };
+    Ok(Value::List(parts))
+}
+
+fn join(args: &Args<'_>) -> Result<Value, FnError> {
+    let separator = args.string(0)?;
+    if args.len() < 2 {
+        return Err(FnError::call("at least one list is required"));
+    }
+    let mut parts = Vec::new();
+    for i in 1..args.len() {
+        for (n, item) in args.list(i)?.iter().enumerate() {
+            match item.to_string_lossless() {
+                Some(s) => parts.push(s),
+                None if item.is_null() => {
+                    return Err(FnError::arg(
+                        i,
+                        format!("element {n} is null; cannot concatenate null values"),
+                    ));
+                }
+                None => {
+                    return Err(FnError::arg(
+                        i,
+                        format!(
+                            "element {n} is a {}, but join needs strings",
+                            item.type_name()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(Value::String(parts.join(&separator)))
+}
+
+fn format(args: &Args<'_>) -> Result<Value, FnError> {
+    let spec = args.string(0)?;
+    format_values(&spec, &args.values[1..])
+        .map(Value::String)
+        .map_err(|message| FnError::arg(0, message))
+}
+
+/// `formatlist(spec, args...)`: list arguments are iterated in step, other
+/// arguments are repeated for every element.
+fn formatlist(args: &Args<'_>) -> Result<Value, FnError> {
+    let spec = args.string(0)?;
+    let rest = &args.values[1..];
+    let mut length: Option<(usize, usize)> = None;
+    for (i, arg) in rest.iter().enumerate() {
+        if let Value::List(items) = arg {
+            match length {
+                Some((len, _)) if len != items.len() => {
+                    return Err(FnError::arg(
+                        i + 1,
+                        format!(
+                            "argument {} has length {}, which is inconsistent with previous argument of length {len}",
+                            i + 1,
+                            items.len()
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => length = Some((items.len(), i)),
+            }
+        }
+    }
+    let count = length.map_or(1, |(len, _)| len);
+    let mut results = Vec::with_capacity(count);
+    for n in 0..count {
+        let row: Vec<Value> = rest
+            .iter()
+            .map(|arg| match arg {
+                Value::List(items) => items[n].clone(),
+                other => other.clone(),
+            })
+            .collect();
+        let line = format_values(&spec, &row).map_err(|message| {
+            FnError::arg(0, format!("error on format iteration {n}: {message}"))
+        })?;
+        results.push(Value::String(line));
+    }
+    Ok(Value::List(results))
+}
+
+/// One `%` verb of a format string.
+#[derive(Default)]
+struct Verb {
+    minus: bool,
+    plus: bool,
+    sharp: bool,
+    space: bool,
+    zero: bool,
+    width: Option<usize>,
+    precision: Option<usize>,
+    verb: char,
+    /// The verb as written, for messages.
+    raw: String,
+    offset: usize,
+}
+
+/// Terraform's `format`: Go-style verbs `%v %#v %t %s %q %d %b %o %x %X
+/// %e %E %f %g %G`, flags `- + # 0` and space, width, precision, `%[n]`
+/// argument indices and `%%`.
+fn format_values(spec: &str, args: &[Value]) -> Result<String, String> {
+    let mut out = String::new();
+    let mut next_arg = 0;
+    let mut used_any = false;
+    let mut max_used = 0;
+    let mut chars = spec.char_indices().peekable();
+    while let Some((offset, c)) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        if let Some((_, '%')) = chars.peek() {
+            chars.next();
+            out.push('%');
+            continue;
+        }
+        let mut verb = Verb {
+            offset,
+            ..Verb::default()
+        };
+        while let Some(&(_, flag)) = chars.peek() {
+            match flag {
+                '-' => verb.minus = true,
+                '+' => verb.plus = true,
+                '#' => verb.sharp = true,
+                ' ' => verb.space = true,
+                '0' => verb.zero = true,
+                _ => break,
+            }
+            chars.next();
+        }
+        if let Some((_, '[')) = chars.peek() {
+            chars.next();
+            let digits = take_digits(&mut chars);
+            match (digits, chars.next()) {
+                (Some(n), Some((_, ']'))) if n >= 1 => next_arg = n - 1,
+                _ => return Err(format!("invalid argument index at offset {offset}")),
+            }
+        }
+        verb.width = take_digits(&mut chars);
+        if let Some((_, '.')) = chars.peek() {
+            chars.next();
+            verb.precision = Some(take_digits(&mut chars).unwrap_or(0));
+        }
+        if verb
+            .width
+            .max(verb.precision)
+            .is_some_and(|n| n > MAX_PADDING)
+        {
+            return Err(format!(
+                "width or precision at offset {offset} is too large"
+            ));
+        }
+        let Some((end, v)) = chars.next() else {
+            return Err(format!("unterminated format verb at offset {offset}"));
+        };
+        verb.verb = v;
+        verb.raw = spec[offset..end + v.len_utf8()].to_string();
+        let Some(arg) = args.get(next_arg) else {
+            return Err(format!(
+                "not enough arguments for {:?} at {offset}: need index {} but have {} total",
+                verb.raw,
+                next_arg + 1,
+                args.len()
+            ));
+        };
+        out.push_str(&format_verb(&verb, arg)?);
+        used_any = true;
+        next_arg += 1;
+        max_used = max_used.max(next_arg);
+    }
+    if max_used < args.len() {
+        return Err(if used_any {
+            format!("too many arguments; only {max_used} used by format string")
+        } else {
+            "too many arguments; no verbs in format string".to_string()
+        });
+    }
+    Ok(out)
+}
+
+/// The largest width, precision or indent accepted, as Go's `fmt` limits
+/// them, so that a typo cannot allocate gigabytes.
+const MAX_PADDING: usize = 1_000_000;
+
+fn take_digits(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -> Option<usize> {
+    let mut digits = String::new();
+    while let Some(&(_, c)) = chars.peek() {
+        if !c.is_ascii_digit() {
+            break;
+        }
+        digits.push(c);
+        chars.next();
+    }
+    digits.parse().ok()
+}
+
+fn format_verb(verb: &Verb, arg: &Value) -> Result<String, String> {
+    let unsupported = |why: &str| {
+        format!(
+            "unsupported value for {:?} at {}: {why}",
+            verb.raw, verb.offset
+        )
+    };
+    if arg.is_null() {
+        return Err(unsupported("null value cannot be formatted"));
+    }
+    let numeric = matches!(
+        verb.verb,
+        'd' | 'b' | 'o' | 'x' | 'X' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G'
+    );
+    let body = match verb.verb {
+        'v' if verb.sharp => arg.to_json().to_string(),
+        'v' => match arg {
+            Value::List(_) | Value::Map(_) => arg.to_json().to_string(),
+            other => other.to_string_lossless().unwrap_or_default(),
+        },
+        't' => match to_bool(arg) {
+            Some(b) => b.to_string(),
+            None => return Err(unsupported("bool required")),
+        },
+        's' | 'q' => {
+            let Some(mut s) = arg.to_string_lossless() else {
+                return Err(unsupported("string required"));
+            };
+            if let Some(precision) = verb.precision {
+                s = s.chars().take(precision).collect();
+            }
+            if verb.verb == 'q' { go_quote(&s) } else { s }
+        }
+        _ if numeric => {
+            let Some(n) = to_number(arg) else {
+                return Err(unsupported("number required"));
+            };
+            format_number_verb(verb, n).map_err(|why| unsupported(&why))?
+        }
+        other => {
+            return Err(format!(
+                "unrecognized format character {other:?} at offset {}",
+                verb.offset
+            ));
+        }
+    };
+    Ok(pad(verb, body, numeric))
+}
+
+fn format_number_verb(verb: &Verb, n: f64) -> Result<String, String> {
+    let sign = if n < 0.0 {
+        "-"
+    } else if verb.plus {
+        "+"
+    } else if verb.space {
+        " "
+    } else {
+        ""
+    };
+    let magnitude = n.abs();
+    let digits = match verb.verb {
+        'd' | 'b' | 'o' | 'x' | 'X' => {
+            if magnitude.fract() != 0.0 {
+                return Err("a whole number is required".into());
+            }
+            if magnitude >= 1e38 {
+                return Err("number is too large".into());
+            }
+            let whole = magnitude as u128;
+            match (verb.verb, verb.sharp) {
+                ('d', _) => whole.to_string(),
+                ('b', _) => format!("{whole:b}"),
+                ('o', true) => format!("0{whole:o}"),
+                ('o', false) => format!("{whole:o}"),
+                ('x', true) => format!("0x{whole:x}"),
+                ('x', false) => format!("{whole:x}"),
+                ('X', true) => format!("0X{whole:X}"),
+                _ => format!("{whole:X}"),
+            }
+        }
+        'f' | 'F' => format!("{magnitude:.*}", verb.precision.unwrap_or(6)),
+        'e' | 'E' => {
+            let s = go_exponent(magnitude, verb.precision.unwrap_or(6));
+            if verb.verb == 'E' {
+                s.to_uppercase()
+            } else {
+                s
+            }
+        }
+        _ => {
+            let s = go_general(magnitude, verb.precision);
+            if verb.verb == 'G' {
+                s.to_uppercase()
+            } else {
+                s
+            }
+        }
+    };
+    Ok(format!("{sign}{digits}"))
+}
+
+/// `%e`: mantissa with `precision` decimals and a signed exponent of at
+/// least two digits, as Go writes it (`1.500000e+03`).
+fn go_exponent(n: f64, precision: usize) -> String {
+    let rust = format!("{n:.precision$e}");
+    let (mantissa, exponent) = rust.split_once('e').unwrap_or((&rust, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let sign = if exponent < 0 { '-' } else { '+' };
+    format!("{mantissa}e{sign}{:02}", exponent.abs())
+}
+
+/// `%g`: the shorter of `%e` and `%f`, without trailing zeros, as Go does.
+fn go_general(n: f64, precision: Option<usize>) -> String {
+    // Significant digits: the shortest exact form, or the given precision.
+    let scientific = match precision {
+        Some(p) => format!("{n:.*e}", p.max(1) - 1),
+        None => format!("{n:e}"),
+    };
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let mantissa = if mantissa.contains('.') {
+        mantissa.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        mantissa
+    };
+    // Go switches to the exponent form from 6 digits when printing the
+    // shortest representation, and from `precision` digits otherwise.
+    let limit = precision.map_or(6, |p| p.max(1) as i32);
+    if exponent < -4 || exponent >= limit {
+        let sign = if exponent < 0 { '-' } else { '+' };
+        return format!("{mantissa}e{sign}{:02}", exponent.abs());
+    }
+    let significant: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    if exponent < 0 {
+        format!("0.{}{significant}", "0".repeat((-exponent - 1) as usize))
+    } else {
+        let point = exponent as usize + 1;
+        if significant.len() <= point {
+            format!("{significant}{}", "0".repeat(point - significant.len()))
+        } else {
+            format!("{}.{}", &significant[..point], &significant[point..])
+        }
+    }
+}
+
+/// Quotes a string the way Go's `%q` does.
+fn go_quote(s: &str) -> String {
+    let mut out = String::from('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let code = c as u32;
+                if code < 0x100 {
+                    out.push_str(&format!("\\x{code:02x}"));
+                } else {
+                    out.push_str(&format!("\\u{code:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Pads to the verb's width: spaces on the left, on the right with `-`, or
+/// zeros after the sign with `0` for numbers.
+fn pad(verb: &Verb, body: String, numeric: bool) -> String {
+    let Some(width) = verb.width else { return body };
+    let len = body.chars().count();
+    if len >= width {
+        return body;
+    }
+    let fill = width - len;
+    if verb.minus {
+        format!("{body}{}", " ".repeat(fill))
+    } else if verb.zero && numeric {
+        let sign_len = usize::from(body.starts_with(['-', '+', ' ']));
+        format!(
+            "{}{}{}",
+            &body[..sign_len],
+            "0".repeat(fill),
+            &body[sign_len..]
+        )
+    } else {
+        format!("{}{body}", " ".repeat(fill))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Collections.
+
+fn length(args: &Args<'_>) -> Result<Value, FnError> {
+    let len = match args.get(0) {
+        Value::List(items) => items.len(),
+        Value::Map(map) => map.len(),
+        Value::String(s) => s.chars().count(),
+        other => {
+            return Err(FnError::arg(
+                0,
+                format!(
+                    "argument must be a string, a list or a map, got {}",
+                    other.type_name()
+                ),
+            ));
+        }
+    };
+    Ok(Value::Number(len as f64))
+}
+
+fn element(args: &Args<'_>) -> Result<Value, FnError> {
+    let items = args.list(0)?;
+    let index = args.integer(1)?;
+    if items.is_empty() {
+        return Err(FnError::arg(
+            0,
+            "cannot use element function with an empty list",
+        ));
+    }
+    if index < 0 {
+        return Err(FnError::arg(
+            1,
+            "cannot use element function with a negative index",
+        ));
+    }
+    // element() wraps around: index 3 of a 2-element list is element 1.
+    Ok(items[index as usize % items.len()].clone())
+}
+
+fn slice(args: &Args<'_>) -> Result<Value, FnError> {
+    let items = args.list(0)?;
+    let (start, end) = (args.integer(1)?, args.integer(2)?);
+    if start < 0 {
+        return Err(FnError::arg(
+            1,
+            "from index must be greater than or equal to 0",
+        ));
+    }
+    if end > items.len() as i64 {
+        return Err(FnError::arg(
+            2,
+            format!(
+                "to index must be less than or equal to the length of the input collection ({})",
+                items.len()
+            ),
+        ));
+    }
+    if start > end {
+        return Err(FnError::arg(
+            1,
+            "from index must be less than or equal to index",
+        ));
+    }
+    Ok(Value::List(items[start as usize..end as usize].to_vec()))
+}
+
+fn lookup(args: &Args<'_>) -> Result<Value, FnError> {
+    let map = args.map(0)?;
+    let key = args.string(1)?;
+    match map.get(&key) {
+        Some(value) => Ok(value.clone()),
+        None if args.len() > 2 => Ok(args.get(2).clone()),
+        None => Err(
+            FnError::arg(1, format!("lookup failed to find key {key:?}"))
+                .with_hint("pass a default as the third argument"),
+        ),
+    }
+}
+
+fn index(args: &Args<'_>) -> Result<Value, FnError> {
+    let items = args.list(0)?;
+    match items
+        .iter()
+        .position(|item| deep_equal(item, args.get(1)) == Some(true))
+    {
+        Some(i) => Ok(Value::Number(i as f64)),
+        None => Err(FnError::arg(1, "item not found")),
+    }
+}
+
+fn merge(args: &Args<'_>) -> Result<Value, FnError> {
+    let mut merged = Attrs::new();
+    for (i, arg) in args.values.iter().enumerate() {
+        match arg {
+            Value::Null => {}
+            Value::Map(map) => merged.extend(map.iter().map(|(k, v)| (k.clone(), v.clone()))),
+            other => {
+                return Err(FnError::arg(
+                    i,
+                    format!(
+                        "arguments must be maps or objects, got {}",
+                        other.type_name()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(Value::Map(merged))
+}
+
+fn concat(args: &Args<'_>) -> Result<Value, FnError> {
+    let mut all = Vec::new();
+    for i in 0..args.len() {
+        all.extend_from_slice(args.list(i)?);
+    }
+    Ok(Value::List(all))
+}
+
+/// The first argument that is neither null nor an empty string.
+fn coalesce(args: &Args<'_>) -> Result<Value, FnError> {
+    for value in &args.values {
+        match value {
+            // An unknown value may turn out to be the answer.
+            Value::Unknown => return Ok(Value::Unknown),
+            Value::Null => {}
+            Value::String(s) if s.is_empty() => {}
+            other => return Ok(other.clone()),
+        }
+    }
+    Err(FnError::call("no non-null, non-empty-string arguments"))
+}
+
+/// The first argument that is a non-empty list.
+fn coalescelist(args: &Args<'_>) -> Result<Value, FnError> {
+    for (i, value) in args.values.iter().enumerate() {
+        match value {
+            Value::Unknown => return Ok(Value::Unknown),
+            Value::Null => {}
+            Value::List(items) if items.is_empty() => {}
+            Value::List(_) => return Ok(value.clone()),
+            _ => return Err(args.wrong_type(i, "list")),
+        }
+    }
+    Err(FnError::call("no non-null arguments"))
+}
+
+fn compact(args: &Args<'_>) -> Result<Value, FnError> {
+    let mut kept = Vec::new();
+    for (n, item) in args.list(0)?.iter().enumerate() {
+        match item {
+            Value::Null => {}
+            Value::String(s) if s.is_empty() => {}
+            other => match other.to_string_lossless() {
+                Some(s) => kept.push(Value::String(s)),
+                None => {
+                    return Err(FnError::arg(
+                        0,
+                        format!(
+                            "element {n} is a {}, but compact needs strings",
+                            other.type_name()
+                        ),
+                    ));
+                }
+            },
+        }
+    }
+    Ok(Value::List(kept))
+}
+
+fn distinct(args: &Args<'_>) -> Result<Value, FnError> {
+    let mut seen: Vec<Value> = Vec::new();
+    for item in args.list(0)? {
+        if !seen.contains(item) {
+            seen.push(item.clone());
+        }
+    }
+    Ok(Value::List(seen))
+}
+
+fn flatten(args: &Args<'_>) -> Result<Value, FnError> {
+    /// Appends the leaves of `items`; false when an unknown element hides
+    /// whether it is a list to flatten.
+    fn flatten_into(items: &[Value], out: &mut Vec<Value>) -> bool {
+        for item in items {
+            match item {
+                Value::Unknown => return false,
+                Value::List(inner) => {
+                    if !flatten_into(inner, out) {
+                        return false;
+                    }
+                }
+                other => out.push(other.clone()),
+            }
+        }
+        true
+    }
+    let mut out = Vec::new();
+    Ok(if flatten_into(args.list(0)?, &mut out) {
+        Value::List(out)
+    } else {
+        Value::Unknown
+    })
+}
+
+/// `sort` sorts strings lexicographically; numbers are sorted as strings, as
+/// in Terraform.
+fn sort(args: &Args<'_>) -> Result<Value, FnError> {
+    let mut strings = Vec::new();
+    for (n, item) in args.list(0)?.iter().enumerate() {
+        match item.to_string_lossless() {
+            Some(s) => strings.push(s),
+            None => {
+                return Err(FnError::arg(
+                    0,
+                    format!(
+                        "element {n} is {}, but sort needs strings",
+                        item.type_name()
+                    ),
+                ));
+            }
+        }
+    }
+    strings.sort();
+    Ok(Value::List(
+        strings.into_iter().map(Value::String).collect(),
+    ))
+}
+
+fn zipmap(args: &Args<'_>) -> Result<Value, FnError> {
+    let (keys, values) = (args.list(0)?, args.list(1)?);
+    if !keys.iter().all(Value::is_wholly_known) {
+        return Ok(Value::Unknown);
+    }
+    if keys.len() != values.len() {
+        return Err(FnError::arg(
+            1,
+            format!(
+                "number of keys ({}) does not match number of values ({})",
+                keys.len(),
+                values.len()
+            ),
+        ));
+    }
+    let mut map = Attrs::new();
+    for (n, (key, value)) in keys.iter().zip(values).enumerate() {
+        let Some(key) = key.to_string_lossless() else {
+            return Err(FnError::arg(
+                0,
+                format!(
+                    "element {n} is {}, but keys must be strings",
+                    key.type_name()
+                ),
+            ));
+        };
+        map.insert(key, value.clone());
+    }
+    Ok(Value::Map(map))
+}
+
+fn one(args: &Args<'_>) -> Result<Value, FnError> {
+    match args.list(0)? {
+        [] => Ok(Value::Null),
+        [only] => Ok(only.clone()),
+        items => Err(FnError::arg(
+            0,
+            format!(
+                "must be a list with either zero or one elements, got {}",
+                items.len()
+            ),
+        )),
+    }
+}
+
+fn all_or_any(args: &Args<'_>, all: bool) -> Result<Value, FnError> {
+    for (n, item) in args.list(0)?.iter().enumerate() {
+        // A null element counts as not true.
+        let truth = if item.is_null() {
+            false
+        } else {
+            to_bool(item).ok_or_else(|| {
+                FnError::arg(
+                    0,
+                    format!(
+                        "element {n} is {}, but a bool is required",
+                        item.type_name()
+                    ),
+                )
+            })?
+        };
+        if truth != all {
+            return Ok(Value::Bool(!all));
+        }
+    }
+    Ok(Value::Bool(all))
+}
+
+// ---------------------------------------------------------------------------
+// Type conversions.
+
+fn tostring(args: &Args<'_>) -> Result<Value, FnError> {
+    match args.get(0) {
+        Value::Null => Ok(Value::Null),
+        value => value
+            .to_string_lossless()
+            .map(Value::String)
+            .ok_or_else(|| {
+                FnError::arg(0, format!("cannot convert {} to string", value.type_name()))
+            }),
+    }
+}
+
+fn tonumber(args: &Args<'_>) -> Result<Value, FnError> {
+    match args.get(0) {
+        Value::Null => Ok(Value::Null),
+        Value::Number(n) => Ok(Value::Number(*n)),
+        Value::String(s) => parse_number(s).map(Value::Number).ok_or_else(|| {
+            FnError::arg(0, format!("cannot convert {s:?} to number; given string must be a decimal representation of a number"))
+        }),
+        other => Err(FnError::arg(0, format!("cannot convert {} to number", other.type_name()))),
+    }
+}
+
+fn tobool(args: &Args<'_>) -> Result<Value, FnError> {
+    match args.get(0) {
+        Value::Null => Ok(Value::Null),
+        Value::String(s) if to_bool(args.get(0)).is_none() => Err(FnError::arg(
+            0,
+            format!(
+                "cannot convert {s:?} to bool; only the strings \"true\" or \"false\" are allowed"
+            ),
+        )),
+        value => to_bool(value).map(Value::Bool).ok_or_else(|| {
+            FnError::arg(0, format!("cannot convert {} to bool", value.type_name()))
+        }),
+    }
+}
+
+/// Converts mixed primitives to one type, as Terraform does when a list or
+/// map must have a single element type: with any string present, numbers
+/// and bools become strings. Nulls, unknowns and collections are left alone.
+fn unify_primitives(items: Vec<Value>) -> Result<Vec<Value>, String> {
+    let has = |pred: fn(&Value) -> bool| items.iter().any(pred);
+    let strings = has(|v| matches!(v, Value::String(_)));
+    let numbers = has(|v| matches!(v, Value::Number(_)));
+    let bools = has(|v| matches!(v, Value::Bool(_)));
+    let collections = has(|v| matches!(v, Value::List(_) | Value::Map(_)));
+    if collections && (strings || numbers || bools) {
+        return Err(
+            "all elements must have the same type, but collections and primitive values are mixed"
+                .into(),
+        );
+    }
+    if !strings {
+        if numbers && bools {
+            return Err(
+                "all elements must have the same type, but numbers and bools are mixed".into(),
+            );
+        }
+        return Ok(items);
+    }
+    Ok(items
+        .into_iter()
+        .map(|v| match v {
+            Value::Number(_) | Value::Bool(_) => {
+                Value::String(v.to_string_lossless().unwrap_or_default())
+            }
+            other => other,
+        })
+        .collect())
+}
+
+fn tolist(args: &Args<'_>) -> Result<Value, FnError> {
+    match args.get(0) {
+        Value::Null => Ok(Value::Null),
+        Value::List(items) => unify_primitives(items.clone())
+            .map(Value::List)
+            .map_err(|message| FnError::arg(0, message)),
+        other => Err(FnError::arg(
+            0,
+            format!("cannot convert {} to list", other.type_name()),
+        )),
+    }
+}
+
+fn toset(args: &Args<'_>) -> Result<Value, FnError> {
+    Ok(tolist(args)?.into_set())
+}
+
+fn tomap(args: &Args<'_>) -> Result<Value, FnError> {
+    match args.get(0) {
+        Value::Null => Ok(Value::Null),
+        Value::Map(map) => {
+            let values = unify_primitives(map.values().cloned().collect())
+                .map_err(|message| FnError::arg(0, message))?;
+            Ok(Value::Map(map.keys().cloned().zip(values).collect()))
+        }
+        other => Err(FnError::arg(
+            0,
+            format!("cannot convert {} to map", other.type_name()),
+        )),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Encoding.
+
+/// Compact JSON with `<`, `>` and `&` escaped, exactly as Terraform's
+/// `jsonencode` writes it (Go's HTML-safe encoding).
+fn jsonencode(args: &Args<'_>) -> Result<Value, FnError> {
+    let json = args.get(0).to_json().to_string();
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    Ok(Value::String(out))
+}
+
+fn jsondecode(args: &Args<'_>) -> Result<Value, FnError> {
+    let text = args.string(0)?;
+    serde_json::from_str::<serde_json::Value>(&text)
+        .map(|json| Value::from_json(&json))
+        .map_err(|err| FnError::arg(0, format!("the string is not valid JSON: {err}")))
+}
+
+const BASE64_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn base64_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let triple = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(BASE64_ALPHABET[(triple >> (18 - 6 * i) & 0x3f) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Standard, padded base64; line breaks are ignored, as Go's decoder does.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let symbols: Vec<u8> = text
+        .bytes()
+        .filter(|b| !matches!(b, b'\n' | b'\r'))
+        .collect();
+    if !symbols.len().is_multiple_of(4) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(symbols.len() / 4 * 3);
+    let chunks = symbols.len() / 4;
+    for (n, chunk) in symbols.chunks(4).enumerate() {
+        let padding = chunk.iter().rev().take_while(|&&b| b == b'=').count();
+        if padding > 2 || (padding > 0 && n + 1 != chunks) {
+            return None;
+        }
+        let mut triple = 0u32;
+        for &symbol in &chunk[..4 - padding] {
+            let value = BASE64_ALPHABET.iter().position(|&a| a == symbol)?;
+            triple = (triple << 6) | value as u32;
+        }
+        triple <<= 6 * padding as u32;
+        let bytes = [(triple >> 16) as u8, (triple >> 8) as u8, triple as u8];
+        out.extend_from_slice(&bytes[..3 - padding]);
+    }
+    Some(out)
+}
+
+fn base64decode(args: &Args<'_>) -> Result<Value, FnError> {
+    let text = args.string(0)?;
+    let bytes = base64_decode(&text)
+        .ok_or_else(|| FnError::arg(0, format!("failed to decode base64 data {text:?}")))?;
+    String::from_utf8(bytes).map(Value::String).map_err(|_| {
+        FnError::arg(
+            0,
+            "the result of decoding the provided string is not valid UTF-8",
+        )
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Networking. Addresses are handled as integers of their family's width.
+
+/// A parsed CIDR prefix: the network address as an integer, its prefix
+/// length and the address width (32 or 128).
+struct Cidr {
+    address: u128,
+    prefix: u32,
+    width: u32,
+}
+
+impl Cidr {
+    fn parse(args: &Args<'_>, i: usize) -> Result<Cidr, FnError> {
+        let text = args.string(i)?;
+        let net: IpNet = text.parse().map_err(|_| {
+            FnError::arg(
+                i,
+                format!("invalid CIDR expression: invalid CIDR address: {text}"),
+            )
+        })?;
+        let net = net.trunc();
+        let (address, width) = match net.network() {
+            IpAddr::V4(a) => (u128::from(u32::from(a)), 32),
+            IpAddr::V6(a) => (u128::from(a), 128),
+        };
+        Ok(Cidr {
+            address,
+            prefix: u32::from(net.prefix_len()),
+            width,
+        })
+    }
+
+    fn address_string(&self, address: u128) -> String {
+        if self.width == 32 {
+            Ipv4Addr::from(address as u32).to_string()
+        } else {
+            Ipv6Addr::from(address).to_string()
+        }
+    }
+
+    fn cidr_string(&self, address: u128, prefix: u32) -> String {
+        format!("{}/{prefix}", self.address_string(address))
+    }
+}
+
+/// The host bits of a `prefix`-bit network in an address of `width` bits.
+fn host_mask(prefix: u32, width: u32) -> u128 {
+    let host_bits = width - prefix;
+    if host_bits >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << host_bits) - 1
+    }
+}
+
+fn all_ones(width: u32) -> u128 {
+    host_mask(0, width)
+}
+
+fn cidrsubnet(args: &Args<'_>) -> Result<Value, FnError> {
+    let base = Cidr::parse(args, 0)?;
+    let newbits = args.integer(1)?;
+    let netnum = args.integer(2)?;
+    if newbits < 0 {
+        return Err(FnError::arg(1, "must not be negative"));
+    }
+    if newbits > 32 {
+        return Err(FnError::arg(
+            1,
+            "may not extend prefix by more than 32 bits",
+        ));
+    }
+    let new_prefix = base.prefix + newbits as u32;
+    if new_prefix > base.width {
+        return Err(FnError::arg(
+            1,
+            format!(
+                "insufficient address space to extend prefix of {} by {newbits}",
+                base.prefix
+            ),
+        ));
+    }
+    if netnum < 0 || netnum as u128 > (1u128 << newbits) - 1 {
+        return Err(FnError::arg(
+            2,
+            format!(
+                "prefix extension of {newbits} does not accommodate a subnet numbered {netnum}"
+            ),
+        ));
+    }
+    let host_bits = base.width - new_prefix;
+    let shifted = if host_bits >= 128 {
+        0
+    } else {
+        (netnum as u128) << host_bits
+    };
+    Ok(Value::String(
+        base.cidr_string(base.address | shifted, new_prefix),
+    ))
+}
+
+/// `cidrsubnets(prefix, newbits...)`: consecutive subnets of the given sizes,
+/// each aligned to its own size, as Terraform allocates them.
+fn cidrsubnets(args: &Args<'_>) -> Result<Value, FnError> {
+    let base = Cidr::parse(args, 0)?;
+    if args.len() == 1 {
+        return Ok(Value::List(Vec::new()));
+    }
+    let mask = all_ones(base.width);
+    let network_mask = mask & !host_mask(base.prefix, base.width);
+    let first = base.prefix + (args.integer(1)?.clamp(0, 128) as u32).min(base.width - base.prefix);
+    // Start just before the base network so the first "next" subnet is its start.
+    let mut current = (base.address.wrapping_sub(1) & mask, first);
+    let mut subnets = Vec::new();
+    for i in 1..args.len() {
+        let newbits = args.integer(i)?;
+        if newbits < 1 {
+            return Err(FnError::arg(i, "must extend prefix by at least one bit"));
+        }
+        if newbits > 32 {
+            return Err(FnError::arg(
+                i,
+                "may not extend prefix by more than 32 bits",
+            ));
+        }
+        let length = base.prefix + newbits as u32;
+        if length > base.width {
+            let family = if base.width == 32 { "IPv4" } else { "IPv6" };
+            return Err(FnError::arg(
+                i,
+                format!(
+                    "would extend prefix to {length} bits, which is too long for an {family} address"
+                ),
+            ));
+        }
+        let length_mask = mask & !host_mask(length, base.width);
+        let current_last = current.0 | host_mask(current.1, base.width);
+        let last_of_aligned = (current_last & length_mask) | host_mask(length, base.width);
+        let next = last_of_aligned.wrapping_add(1) & mask;
+        let rolled_over = next == 0 && last_of_aligned == mask;
+        if rolled_over || next & network_mask != base.address {
+            return Err(FnError::arg(
+                i,
+                format!(
+                    "not enough remaining address space for a subnet with a prefix of {length} bits after {}",
+                    base.cidr_string(current.0, current.1)
+                ),
+            ));
+        }
+        current = (next, length);
+        subnets.push(Value::String(base.cidr_string(next, length)));
+    }
+    Ok(Value::List(subnets))
+}
+
+fn cidrhost(args: &Args<'_>) -> Result<Value, FnError> {
+    let base = Cidr::parse(args, 0)?;
+    let hostnum = args.integer(1)?;
+    let max_host = host_mask(base.prefix, base.width);
+    // Negative numbers count back from the end: -1 is the last address.
+    let host = if hostnum < 0 {
+        max_host.checked_sub(hostnum.unsigned_abs() as u128 - 1)
+    } else {
+        Some(hostnum as u128).filter(|&h| h <= max_host)
+    };
+    match host {
+        Some(host) => Ok(Value::String(base.address_string(base.address | host))),
+        None => Err(FnError::arg(
+            1,
+            format!(
+                "prefix of {} does not accommodate a host numbered {hostnum}",
+                base.prefix
+            ),
+        )),
+    }
+}
+
+fn cidrnetmask(args: &Args<'_>) -> Result<Value, FnError> {
+    let base = Cidr::parse(args, 0)?;
+    if base.width != 32 {
+        return Err(FnError::arg(0, "IPv6 addresses cannot have a netmask"));
+    }
+    let netmask = all_ones(32) & !host_mask(base.prefix, 32);
+    Ok(Value::String(base.address_string(netmask)))
+}
+
+// ---------------------------------------------------------------------------
+// Files.
+
+/// The path argument resolved against the stack directory, and as written.
+fn file_path(args: &Args<'_>) -> Result<(PathBuf, String), FnError> {
+    let written = args.string(0)?;
+    Ok((args.ctx.stack_dir.join(&written), written))
+}
+
+fn read_file(args: &Args<'_>) -> Result<String, FnError> {
+    let (path, written) = file_path(args)?;
+    args.ctx.files.read_to_string(&path).map_err(|err| match err.kind() {
+        std::io::ErrorKind::NotFound => FnError::arg(0, format!("no file exists at {written:?}"))
+            .with_hint("paths are relative to the stack directory; a file created by a resource must be read from that resource's attributes"),
+        std::io::ErrorKind::InvalidData => FnError::arg(0, format!("contents of {written:?} are not valid UTF-8")),
+        _ => FnError::arg(0, format!("failed to read {written:?}: {err}")),
+    })
+}
+
+fn file(args: &Args<'_>) -> Result<Value, FnError> {
+    read_file(args).map(Value::String)
+}
+
+fn fileexists(args: &Args<'_>) -> Result<Value, FnError> {
+    let (path, written) = file_path(args)?;
+    match args.ctx.files.read_to_string(&path) {
+        Ok(_) => Ok(Value::Bool(true)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Value::Bool(false)),
+        Err(err) => Err(FnError::arg(
+            0,
+            format!("failed to read {written:?}: {err}"),
+        )),
+    }
+}
+
+/// `templatefile(path, vars)`: renders the file as a template that sees
+/// only `vars`. Problems inside the template are reported at the path
+/// argument, with the template's own line and column, since the template
+/// file has no span in the stack's sources.
+fn templatefile(args: &Args<'_>) -> Result<Value, FnError> {
+    let text = read_file(args)?;
+    let written = args.string(0)?;
+    let vars = args.map(1)?;
+    let template = hcl_edit::parser::parse_template(&text).map_err(|err| {
+        let loc = err.location();
+        FnError::arg(
+            0,
+            format!(
+                "failed to parse template {written:?} at {}:{}: {}",
+                loc.line(),
+                loc.column(),
+                err.message()
+            ),
+        )
+    })?;
+    if calls_templatefile(&template) {
+        return Err(FnError::arg(
+            0,
+            format!("template {written:?} calls templatefile, which cannot be called recursively"),
+        ));
+    }
+    let scope = ChainedScope {
+        bindings: vars.clone(),
+        parent: None,
+    };
+    render(&template, &args.ctx.with_scope(&scope)).map_err(|diag| {
+        let at = diag.span.as_ref().map_or(String::new(), |span| {
+            let (line, column) = line_col(&text, span.range.start);
+            format!(" at {line}:{column}")
+        });
+        let detail = diag
+            .detail
+            .map_or(String::new(), |d| format!(": {}", d.trim_end_matches('.')));
+        FnError::arg(
+            0,
+            format!(
+                "error in template {written:?}{at}: {}{detail}",
+                diag.summary
+            ),
+        )
+    })
+}
+
+fn calls_templatefile(template: &hcl_edit::template::Template) -> bool {
+    use hcl_edit::visit::{Visit, visit_func_call};
+    struct Finder(bool);
+    impl Visit for Finder {
+        fn visit_func_call(&mut self, node: &FuncCall) {
+            if node.name.name.as_str() == "templatefile" {
+                self.0 = true;
+            }
+            visit_func_call(self, node);
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_template(template);
+    finder.0
+}
+
+/// One-based line and column of a byte offset in `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests;
