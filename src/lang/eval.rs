@@ -89,13 +89,6 @@ pub struct EvalContext<'a> {
     pub stack_dir: &'a Path,
 }
 
-<<<<<<< HEAD
-/// Evaluates an expression. Errors carry the span of the failing sub-expression.
-pub fn eval(_expr: &Expression, _ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
-    Err(Diagnostic::error(
-        "expression evaluation is not implemented yet",
-    ))
-=======
 impl<'a> EvalContext<'a> {
     /// The same context with names resolved through another scope.
     pub fn with_scope<'b>(&self, scope: &'b dyn Scope) -> EvalContext<'b>
@@ -109,7 +102,6 @@ impl<'a> EvalContext<'a> {
     pub fn error(&self, summary: impl Into<String>, range: Option<Range<usize>>) -> Diagnostic {
         Diagnostic::error(summary).with_span(range.map(|r| Span::new(self.file, r)))
     }
->>>>>>> helper-eval
 }
 
 /// Evaluates an expression. Errors carry the span of the failing sub-expression.
