@@ -23,7 +23,7 @@ use crate::graph::Node;
 use crate::lang::Config;
 use crate::lang::eval::FileReader;
 use crate::lang::evaluator::Evaluator;
-use crate::plan::diff::{ID, derive_tags, proposed};
+use crate::plan::diff::{ID, derive_tags, keep_unreported, proposed};
 use crate::plan::{Plan, ResourceChange};
 use crate::provider::{self, AwsContext, CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::state::{OutputState, PendingOperation, ResourceState, State, StateError};
@@ -319,7 +319,9 @@ fn start_step(
                     client_token: &client_token,
                 };
                 let id = resource_type.create(&aws, &request).await?;
-                read_back(resource_type, &aws, &id).await.map(Some)
+                let mut attrs = read_back(resource_type, &aws, &id).await?;
+                keep_unreported(&mut attrs, &planned);
+                Ok(Some(attrs))
             }))
         }
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::diag::Diagnostic;
 use crate::diag::Diagnostics;
-use crate::plan::diff::{ID, derive_tags};
+use crate::plan::diff::{ID, derive_tags, keep_unreported};
 use crate::provider::{self, AwsContext};
 use crate::state::State;
 use crate::value::Value;
@@ -61,6 +61,7 @@ pub async fn refresh(
         {
             Some(mut attrs) => {
                 attrs.insert(ID.to_string(), Value::string(resource.id.clone()));
+                keep_unreported(&mut attrs, &resource.attributes);
                 derive_tags(&mut attrs, resource.attributes.get("tags"), default_tags);
                 resource.attributes = attrs;
                 kept.push(resource);

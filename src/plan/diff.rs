@@ -106,6 +106,17 @@ fn merge_tags(default_tags: &BTreeMap<String, String>, tags: Option<&Value>) -> 
     Value::Map(merged)
 }
 
+/// Attributes AWS does not report back (settings that live only in the
+/// configuration, such as `force_delete` or `timeouts {}`) keep their last
+/// known value, as Terraform keeps them in state.
+pub fn keep_unreported(read: &mut Attrs, known: &Attrs) {
+    for (name, value) in known {
+        if !read.contains_key(name) && value.is_wholly_known() {
+            read.insert(name.clone(), value.clone());
+        }
+    }
+}
+
 /// Derives `tags` from the `tags_all` AWS reported: every tag except those
 /// that only come from the provider's default tags.
 pub fn derive_tags(
