@@ -371,15 +371,11 @@ fn final_values(
         Op::Update => state.resource(&change.address).map(|r| &r.attributes),
         _ => None,
     };
+    if let Some((name, _)) = config.iter().find(|(_, v)| !v.is_wholly_known()) {
+        return Err(format!("the value of {name:?} is still unknown at apply time"));
+    }
     let mut planned = proposed(schema, &config, prior, &req.default_tags);
     planned.remove(ID);
-    if let Some((name, _)) = planned.iter().find(|(name, v)| {
-        !v.is_wholly_known() && schema.attribute(name).is_none_or(|a| a.user_settable())
-    }) {
-        return Err(format!(
-            "the value of {name:?} is still unknown at apply time"
-        ));
-    }
     // Computed values the provider fills in are not sent.
     planned.retain(|_, v| v.is_wholly_known());
     Ok(planned)
