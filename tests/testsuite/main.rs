@@ -3,4 +3,5 @@
 //! Tests that need AWS start their own emulator (moto's server) on a free
 //! loopback port and check results with independent Describe calls.
 
+mod provider_network;
 mod support;
