@@ -134,9 +134,12 @@ impl ResourceType for NatGatewayType {
             timeouts.create,
             || async {
                 let gateways = describe_nat_gateways(aws, std::slice::from_ref(&id)).await?;
-                match gateways.first().and_then(NatGateway::state) {
+                let Some(gateway) = gateways.first() else {
+                    return Ok(None);
+                };
+                match gateway.state() {
                     Some(NatGatewayState::Available) => Ok(Some(())),
-                    Some(NatGatewayState::Failed) => Err(creation_failed(&id, &gateways[0])),
+                    Some(NatGatewayState::Failed) => Err(creation_failed(&id, gateway)),
                     _ => Ok(None),
                 }
             },
@@ -219,5 +222,27 @@ fn creation_failed(id: &str, gateway: &NatGateway) -> ProviderError {
             "NAT gateway {id} failed to become available: {}",
             gateway.failure_message().unwrap_or("AWS gave no reason")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_gateway_reports_aws_reason() {
+        let gateway = NatGateway::builder()
+            .state(NatGatewayState::Failed)
+            .failure_code("Gateway.NotAttached")
+            .failure_message("Network vpc-1 has no Internet gateway attached")
+            .build();
+        let err = creation_failed("nat-1", &gateway);
+        assert_eq!(err.code.as_deref(), Some("Gateway.NotAttached"));
+        assert!(err.message.contains("nat-1"), "{}", err.message);
+        assert!(
+            err.message.contains("has no Internet gateway attached"),
+            "{}",
+            err.message
+        );
     }
 }
