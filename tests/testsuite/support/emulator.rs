@@ -146,7 +146,8 @@ impl Emulator {
             .map(|entry| {
                 let body = entry["body"].as_str().unwrap_or_default();
                 if entry["body_encoded"].as_bool() == Some(true) {
-                    let bytes = aws_smithy_types::base64::decode(body).expect("recorded body is base64");
+                    let bytes =
+                        aws_smithy_types::base64::decode(body).expect("recorded body is base64");
                     String::from_utf8_lossy(&bytes).into_owned()
                 } else {
                     body.to_string()
