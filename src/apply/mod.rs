@@ -287,18 +287,15 @@ fn start_step(
                     .resource(&change.address)
                     .map(|r| r.attributes.clone())
                     .ok_or_else(|| format!("{} is not in state", change.address))?;
-                let id = prior
-                    .get(ID)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
                 return Ok(Box::pin(async move {
-                    retry(
-                        || resource_type.update(&aws, &prior, &planned),
-                        Duration::ZERO,
-                    )
-                    .await?;
-                    read_back(resource_type, &aws, &id).await.map(Some)
+                    // The id can change: an association moved to another
+                    // route table gets a new one.
+                    let id =
+                        retry_value(|| resource_type.update_returning_id(&aws, &prior, &planned))
+                            .await?;
+                    let mut attrs = read_back(resource_type, &aws, &id).await?;
+                    keep_unreported(&mut attrs, &planned);
+                    Ok(Some(attrs))
                 }));
             }
             let client_token = uuid::Uuid::new_v4().to_string();
@@ -372,7 +369,9 @@ fn final_values(
         _ => None,
     };
     if let Some((name, _)) = config.iter().find(|(_, v)| !v.is_wholly_known()) {
-        return Err(format!("the value of {name:?} is still unknown at apply time"));
+        return Err(format!(
+            "the value of {name:?} is still unknown at apply time"
+        ));
     }
     let mut planned = proposed(schema, &config, prior, &req.default_tags);
     planned.remove(ID);
@@ -467,10 +466,10 @@ async fn read_back(
 
 /// Retries throttling always (bounded), and conflicts for up to
 /// `conflict_limit` — the engine's one retry policy for every type.
-async fn retry<F, Fut>(mut operation: F, conflict_limit: Duration) -> Result<(), ProviderError>
+async fn retry<T, F, Fut>(mut operation: F, conflict_limit: Duration) -> Result<T, ProviderError>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(), ProviderError>>,
+    Fut: std::future::Future<Output = Result<T, ProviderError>>,
 {
     const MAX_THROTTLE_RETRIES: u32 = 8;
     let started = Instant::now();
@@ -478,7 +477,7 @@ where
     let mut delay = Duration::from_millis(500);
     loop {
         match operation().await {
-            Ok(()) => return Ok(()),
+            Ok(value) => return Ok(value),
             Err(e) if e.kind == ErrorKind::Throttled && throttled < MAX_THROTTLE_RETRIES => {
                 throttled += 1
             }
@@ -489,6 +488,16 @@ where
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(15));
     }
+}
+
+/// Retries throttling only: for creates and updates, where a conflict is
+/// the user's to resolve.
+async fn retry_value<T, F, Fut>(operation: F) -> Result<T, ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ProviderError>>,
+{
+    retry(operation, Duration::ZERO).await
 }
 
 fn final_outputs(

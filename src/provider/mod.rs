@@ -63,6 +63,26 @@ pub trait ResourceType: Send + Sync {
         planned: &Attrs,
     ) -> Result<(), ProviderError>;
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError>;
+
+    /// Updates in place and returns the id to read back and store. The id
+    /// almost never changes, so this defaults to `update` plus the prior id;
+    /// a type whose in-place update gives the object a new id overrides it
+    /// (`aws_route_table_association`: ReplaceRouteTableAssociation answers
+    /// with a new association id and the old one stops existing). The engine
+    /// calls this rather than `update`.
+    async fn update_returning_id(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<String, ProviderError> {
+        self.update(aws, prior, planned).await?;
+        prior
+            .get("id")
+            .and_then(crate::value::Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| ProviderError::new(ErrorKind::Other, "the prior state has no id"))
+    }
 }
 
 /// One data source type, e.g. `aws_availability_zones`.

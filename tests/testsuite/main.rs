@@ -4,4 +4,5 @@
 //! loopback port and check results with independent Describe calls.
 
 mod provider_compute;
+mod provider_network;
 mod support;

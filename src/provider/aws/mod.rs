@@ -4,9 +4,19 @@
 //! One file per resource type; the registries below are the only place a new
 //! type is added. Files here hold schemas and SDK calls, nothing generic.
 
+mod availability_zones;
 mod client;
+mod ec2;
+mod eip;
 mod errors;
+mod internet_gateway;
+mod nat_gateway;
+mod route_table;
+mod route_table_association;
+mod security_group;
+mod subnet;
 mod tags;
+mod vpc;
 mod wait;
 
 mod concurrent;
@@ -36,7 +46,16 @@ pub static RESOURCE_TYPES: &[&dyn ResourceType] = &[
     &iam_role::IamRole,
     &iam_role_policy_attachment::IamRolePolicyAttachment,
     &launch_template::LaunchTemplate,
+    &vpc::VpcType,
+    &subnet::SubnetType,
+    &internet_gateway::InternetGatewayType,
+    &eip::EipType,
+    &nat_gateway::NatGatewayType,
+    &route_table::RouteTableType,
+    &route_table_association::RouteTableAssociationType,
+    &security_group::SecurityGroupType,
 ];
 
 /// Every data source terrane supports.
-pub static DATA_SOURCE_TYPES: &[&dyn DataSourceType] = &[];
+pub static DATA_SOURCE_TYPES: &[&dyn DataSourceType] =
+    &[&availability_zones::AvailabilityZonesType];

@@ -18,6 +18,7 @@ pub struct Emulator {
     child: Child,
     port: u16,
     log_path: PathBuf,
+    recording_path: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -39,10 +40,15 @@ impl Emulator {
         let dir = tempfile::tempdir().expect("temp dir");
         let log_path = dir.path().join("moto.log");
         let port = free_port();
+        let recording_path = dir.path().join("requests.jsonl");
         let log = std::fs::File::create(&log_path).expect("moto log");
         let child = Command::new(&server)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            // moto's request recorder keeps every request with its body, so
+            // tests can check what was sent on the wire.
+            .env("MOTO_ENABLE_RECORDING", "true")
+            .env("MOTO_RECORDER_FILEPATH", &recording_path)
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
@@ -52,6 +58,7 @@ impl Emulator {
             child,
             port,
             log_path,
+            recording_path,
             _dir: dir,
         };
         if !emulator.wait_ready(Duration::from_secs(60)) {
@@ -146,6 +153,29 @@ impl Emulator {
             })
             .filter(|l| !l.contains("/moto-api/"))
             .count()
+    }
+}
+
+impl Emulator {
+    /// The bodies of the AWS requests served so far, in order, from moto's
+    /// request recorder (e.g. `Action=CreateNatGateway&ClientToken=...` for
+    /// EC2's query protocol).
+    pub fn request_bodies(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.recording_path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .map(|entry| {
+                let body = entry["body"].as_str().unwrap_or_default();
+                if entry["body_encoded"].as_bool() == Some(true) {
+                    let bytes =
+                        aws_smithy_types::base64::decode(body).expect("recorded body is base64");
+                    String::from_utf8_lossy(&bytes).into_owned()
+                } else {
+                    body.to_string()
+                }
+            })
+            .collect()
     }
 }
 

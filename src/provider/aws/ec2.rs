@@ -1,0 +1,138 @@
+//! Pieces shared by the EC2 network types: batched describes by id filter,
+//! ARNs, and small conversions between SDK values and `Value`s.
+//!
+//! Only what more than one type needs belongs here. Nothing in this file
+//! knows about a particular resource type's attributes.
+
+use std::future::Future;
+
+use aws_sdk_ec2::types::Filter;
+
+use super::AwsContext;
+use crate::provider::{ErrorKind, ProviderError};
+use crate::value::{Attrs, AttrsExt, Value};
+
+/// AWS rejects a filter with more values than this (`FilterLimitExceeded`).
+const MAX_FILTER_VALUES: usize = 200;
+
+/// One EC2 `Filter`, e.g. `vpc-id = [vpc-1, vpc-2]`.
+pub(super) fn filter<S: Into<String>>(name: &str, values: impl IntoIterator<Item = S>) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values.into_iter().map(Into::into).collect()))
+        .build()
+}
+
+/// The batched-refresh shape: calls `describe` with the ids to look up (in
+/// chunks of AWS's filter limit, so normally exactly once) and concatenates
+/// the answers. `describe` must use the *filter* form of the Describe call,
+/// which skips ids that no longer exist instead of failing the whole call.
+/// No ids means no call at all.
+pub(super) async fn describe_by_ids<T, F, Fut>(
+    ids: &[String],
+    mut describe: F,
+) -> Result<Vec<T>, ProviderError>
+where
+    F: FnMut(Vec<String>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, ProviderError>>,
+{
+    let mut found = Vec::new();
+    for chunk in ids.chunks(MAX_FILTER_VALUES) {
+        found.extend(describe(chunk.to_vec()).await?);
+    }
+    Ok(found)
+}
+
+/// The partition an ARN is written in, from the region's name.
+pub(super) fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else {
+        "aws"
+    }
+}
+
+/// An EC2 ARN such as `arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1`, for the
+/// many EC2 objects whose Describe answer carries no ARN.
+pub(super) fn ec2_arn(aws: &AwsContext, owner_id: &str, resource: &str) -> String {
+    let region = aws.region().unwrap_or_default();
+    format!(
+        "arn:{}:ec2:{region}:{owner_id}:{resource}",
+        partition(region)
+    )
+}
+
+/// An optional SDK string as a value: `Null` when AWS left it out.
+pub(super) fn opt_string(s: Option<&str>) -> Value {
+    s.map_or(Value::Null, Value::string)
+}
+
+/// The object's id from prior state; every read returns it.
+pub(super) fn prior_id(prior: &Attrs) -> Result<&str, ProviderError> {
+    prior
+        .str("id")
+        .ok_or_else(|| ProviderError::new(ErrorKind::Other, "the prior state has no id"))
+}
+
+/// A planned argument the schema marks required.
+pub(super) fn required_str<'a>(planned: &'a Attrs, name: &str) -> Result<&'a str, ProviderError> {
+    planned.str(name).ok_or_else(|| {
+        ProviderError::new(
+            ErrorKind::Validation,
+            format!("the argument {name:?} is required"),
+        )
+    })
+}
+
+/// Delete semantics: an object that is already gone counts as deleted.
+pub(super) fn ok_if_not_found<T>(result: Result<T, ProviderError>) -> Result<(), ProviderError> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(err) if err.is_not_found() => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_follow_region_prefixes() {
+        assert_eq!(partition("us-east-1"), "aws");
+        assert_eq!(partition("cn-north-1"), "aws-cn");
+        assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
+        assert_eq!(partition("us-iso-east-1"), "aws-iso");
+        assert_eq!(partition("us-isob-east-1"), "aws-iso-b");
+    }
+
+    #[tokio::test]
+    async fn describes_in_chunks_of_the_filter_limit() {
+        let ids: Vec<String> = (0..450).map(|i| format!("id-{i}")).collect();
+        let mut calls = Vec::new();
+        let found = describe_by_ids(&ids, |chunk| {
+            calls.push(chunk.len());
+            async move { Ok::<_, ProviderError>(chunk) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(calls, vec![200, 200, 50]);
+        assert_eq!(found, ids);
+    }
+
+    #[tokio::test]
+    async fn no_ids_make_no_call() {
+        let found: Vec<String> = describe_by_ids(&[], |_| async {
+            panic!("no call expected");
+        })
+        .await
+        .unwrap();
+        assert!(found.is_empty());
+    }
+}
