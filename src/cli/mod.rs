@@ -4,6 +4,7 @@
 
 pub mod plan_view;
 mod render;
+mod state;
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -12,10 +13,12 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use tokio::sync::watch;
+
 use crate::apply::{self, ApplyRequest, Event, StateSink};
 use crate::diag::{Diagnostics, Sources};
-use crate::ops::{self, Locked, Report, Stack, StackOptions};
-use crate::state::{LocalBackend, State, StateError};
+use crate::ops::{self, LockOptions, Report, Stack, StackOptions};
+use crate::state::{Backend, State, StateError};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -83,6 +86,53 @@ enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// Check that the stack's state backend is reachable.
+    Init {
+        /// The stack directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Create a missing S3 state bucket, with versioning, default
+        /// encryption and all public access blocked.
+        #[arg(long)]
+        create_state_bucket: bool,
+        /// Use this state file instead of the stack's backend.
+        #[arg(long)]
+        state: Option<PathBuf>,
+    },
+    /// Remove a stale state lock, e.g. of a run that was killed.
+    #[command(override_usage = "terrane force-unlock [DIR] LOCK_ID")]
+    ForceUnlock {
+        /// [DIR] LOCK_ID: the stack directory (default: .) and the ID the
+        /// "locked" error names.
+        #[arg(value_name = "ARGS", num_args = 1..=2, required = true)]
+        args: Vec<String>,
+        /// Use this state file instead of the stack's backend.
+        #[arg(long)]
+        state: Option<PathBuf>,
+    },
+    /// Inspect and repair state.
+    #[command(subcommand)]
+    State(state::StateCommand),
+}
+
+/// `--lock` and `--lock-timeout`, for every command that takes the lock.
+#[derive(Args, Debug, Clone)]
+struct LockArgs {
+    /// Lock the state while working (`--lock=false` only for emergencies).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    lock: bool,
+    /// How long to keep retrying while another run holds the lock, e.g. 30s.
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    lock_timeout: Duration,
+}
+
+impl LockArgs {
+    fn options(&self) -> LockOptions {
+        LockOptions {
+            enabled: self.lock,
+            timeout: self.lock_timeout,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -102,6 +152,8 @@ struct StackArgs {
     /// Use this state file instead of the stack's backend.
     #[arg(long)]
     state: Option<PathBuf>,
+    #[command(flatten)]
+    lock: LockArgs,
 }
 
 impl StackArgs {
@@ -111,6 +163,7 @@ impl StackArgs {
             vars: self.vars.clone(),
             var_files: self.var_files.clone(),
             state_path: self.state.clone(),
+            lock: self.lock.options(),
         }
     }
 }
@@ -134,7 +187,11 @@ pub fn main() -> i32 {
             return 1;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    // A confirmation prompt abandoned after Ctrl-C may still be blocked
+    // reading stdin; don't wait for it.
+    runtime.shutdown_background();
+    match result {
         Ok(code) => code,
         Err(report) => {
             print_diagnostics(&report.sources, &report.diags);
@@ -187,28 +244,143 @@ async fn run(cli: Cli) -> Result<i32, Report> {
             name,
             json,
             state,
-        } => output(dir, name, json, state),
+        } => output(dir, name, json, state).await,
+        Command::Init {
+            dir,
+            create_state_bucket,
+            state,
+        } => state::init(&dir, create_state_bucket, state.as_deref()).await,
+        Command::ForceUnlock { args, state } => {
+            state::force_unlock(args, state.as_deref()).await
+        }
+        Command::State(command) => state::run(command).await,
     }
 }
 
-fn load(args: &StackArgs) -> Result<(Stack, LocalBackend), Report> {
+/// Loads the stack and opens its backend, printing warnings about both.
+async fn load(args: &StackArgs) -> Result<(Stack, Arc<dyn Backend>), Report> {
     let options = args.options();
     let stack = ops::load(&options)?;
     print_diagnostics(&stack.config.sources, &stack.warnings);
-    let backend = ops::backend(&stack, &options)?;
-    Ok((stack, backend))
+    let opened = ops::open_backend(&stack.config, options.state_path.as_deref()).await?;
+    print_diagnostics(&stack.config.sources, &opened.warnings);
+    Ok((stack, opened.backend))
 }
 
-fn read_state(backend: &LocalBackend) -> Result<State, Report> {
-    Ok(backend.read().map_err(Report::state)?.unwrap_or_default())
+async fn read_state(backend: &dyn Backend) -> Result<State, Report> {
+    Ok(backend.read().await.map_err(Report::state)?.unwrap_or_default())
+}
+
+/// Ctrl-C as a watch channel, installed before the lock is taken so that an
+/// interrupt ends the run through the normal path, which releases the lock.
+/// A second Ctrl-C exits at once.
+fn interrupt_channel() -> watch::Receiver<bool> {
+    let (sender, receiver) = watch::channel(false);
+    // Registered here, synchronously: from now on SIGINT no longer kills
+    // the process.
+    let mut interrupts = Interrupts::install();
+    tokio::spawn(async move {
+        if !interrupts.next().await {
+            return;
+        }
+        let _ = sender.send(true);
+        if interrupts.next().await {
+            eprintln!("\nSecond interrupt: exiting now; the state lock may be left held.");
+            std::process::exit(130);
+        }
+    });
+    receiver
+}
+
+#[cfg(unix)]
+struct Interrupts(Option<tokio::signal::unix::Signal>);
+
+#[cfg(unix)]
+impl Interrupts {
+    fn install() -> Interrupts {
+        use tokio::signal::unix::{SignalKind, signal};
+        Interrupts(signal(SignalKind::interrupt()).ok())
+    }
+
+    async fn next(&mut self) -> bool {
+        match self.0.as_mut() {
+            Some(signals) => signals.recv().await.is_some(),
+            None => std::future::pending().await,
+        }
+    }
+}
+
+#[cfg(not(unix))]
+struct Interrupts;
+
+#[cfg(not(unix))]
+impl Interrupts {
+    fn install() -> Interrupts {
+        Interrupts
+    }
+
+    async fn next(&mut self) -> bool {
+        tokio::signal::ctrl_c().await.is_ok()
+    }
+}
+
+/// Runs `work` unless Ctrl-C comes first.
+async fn until_interrupted<T>(
+    work: impl std::future::Future<Output = Result<T, Report>>,
+    mut interrupt: watch::Receiver<bool>,
+) -> Result<T, Report> {
+    let interrupted = || {
+        Report::error(
+            crate::diag::Diagnostic::error("Interrupted")
+                .with_detail("nothing was changed; the state lock was released"),
+        )
+    };
+    if *interrupt.borrow() {
+        return Err(interrupted());
+    }
+    tokio::select! {
+        result = work => result,
+        _ = interrupt.wait_for(|&on| on) => Err(interrupted()),
+    }
+}
+
+/// Runs `work` holding the state lock, printing lock warnings first.
+async fn locked<T>(
+    backend: &Arc<dyn Backend>,
+    operation: &str,
+    options: &LockOptions,
+    interrupt: &watch::Receiver<bool>,
+    work: impl std::future::Future<Output = Result<T, Report>>,
+) -> Result<T, Report> {
+    ops::with_lock(
+        backend,
+        operation,
+        options,
+        Some(interrupt.clone()),
+        |warnings| print_diagnostics(&Sources::default(), &warnings),
+        work,
+    )
+    .await
 }
 
 async fn plan(args: &StackArgs, detailed_exitcode: bool, destroy: bool) -> Result<i32, Report> {
-    let (stack, backend) = load(args)?;
-    let _lock = Locked::acquire(&backend, "plan")?;
-    let prior = read_state(&backend)?;
-    let aws = ops::aws_context(&stack).await;
-    let planned = ops::plan(&stack, &aws, prior, destroy).await?;
+    let interrupt = interrupt_channel();
+    let (stack, backend) = load(args).await?;
+    let work = plan_locked(&stack, &backend, detailed_exitcode, destroy, &interrupt);
+    locked(&backend, "plan", &args.lock.options(), &interrupt, work).await
+}
+
+async fn plan_locked(
+    stack: &Stack,
+    backend: &Arc<dyn Backend>,
+    detailed_exitcode: bool,
+    destroy: bool,
+    interrupt: &watch::Receiver<bool>,
+) -> Result<i32, Report> {
+    let prior = read_state(backend.as_ref()).await?;
+    let aws = ops::aws_context(stack).await;
+    let planned =
+        until_interrupted(ops::plan(stack, &aws, prior, destroy), interrupt.clone()).await?;
     print_diagnostics(&stack.config.sources, &planned.warnings);
     print!("{}", plan_view::render(&planned.plan));
     print_planned_outputs(&planned.plan);
@@ -229,20 +401,38 @@ fn print_planned_outputs(plan: &crate::plan::Plan) {
     }
 }
 
-struct BackendSink<'a>(&'a LocalBackend);
+/// Saves apply's state through the backend. Apply saves synchronously
+/// between steps; the backend is async, so the save blocks this worker
+/// thread (the command line runs on the multi-threaded runtime).
+struct BackendSink(Arc<dyn Backend>);
 
-impl StateSink for BackendSink<'_> {
+impl StateSink for BackendSink {
     fn save(&self, state: &State) -> Result<(), StateError> {
-        self.0.write(state)
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::block_in_place(|| handle.block_on(self.0.write(state)))
     }
 }
 
 async fn apply(args: &StackArgs, auto_approve: bool, destroy: bool) -> Result<i32, Report> {
-    let (stack, backend) = load(args)?;
-    let _lock = Locked::acquire(&backend, if destroy { "destroy" } else { "apply" })?;
-    let prior = read_state(&backend)?;
-    let aws = Arc::new(ops::aws_context(&stack).await);
-    let planned = ops::plan(&stack, &aws, prior, destroy).await?;
+    let interrupt = interrupt_channel();
+    let (stack, backend) = load(args).await?;
+    let operation = if destroy { "destroy" } else { "apply" };
+    let work = apply_locked(&stack, &backend, args, auto_approve, destroy, &interrupt);
+    locked(&backend, operation, &args.lock.options(), &interrupt, work).await
+}
+
+async fn apply_locked(
+    stack: &Stack,
+    backend: &Arc<dyn Backend>,
+    args: &StackArgs,
+    auto_approve: bool,
+    destroy: bool,
+    interrupt: &watch::Receiver<bool>,
+) -> Result<i32, Report> {
+    let prior = read_state(backend.as_ref()).await?;
+    let aws = Arc::new(ops::aws_context(stack).await);
+    let planned =
+        until_interrupted(ops::plan(stack, &aws, prior, destroy), interrupt.clone()).await?;
     print_diagnostics(&stack.config.sources, &planned.warnings);
     print!("{}", plan_view::render(&planned.plan));
     if !planned.plan.has_changes() {
@@ -250,19 +440,26 @@ async fn apply(args: &StackArgs, auto_approve: bool, destroy: bool) -> Result<i3
         print_outputs_after_apply(&planned.state);
         return Ok(0);
     }
-    if !auto_approve && !confirm(destroy) {
-        eprintln!("\nApply cancelled.");
-        return Ok(1);
+    if !auto_approve {
+        // The prompt blocks on stdin, so it runs off the async threads and
+        // Ctrl-C can still end the run (and release the lock).
+        let answer = until_interrupted(
+            async {
+                Ok(tokio::task::spawn_blocking(move || confirm(destroy))
+                    .await
+                    .unwrap_or(false))
+            },
+            interrupt.clone(),
+        )
+        .await;
+        if !matches!(answer, Ok(true)) {
+            eprintln!("\nApply cancelled.");
+            return Ok(1);
+        }
     }
     println!();
 
-    let (interrupt_tx, interrupt_rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            let _ = interrupt_tx.send(true);
-        }
-    });
-    let sink = BackendSink(&backend);
+    let sink = BackendSink(backend.clone());
     let on_event = |event: Event<'_>| print_event(&event);
     let outcome = apply::apply(
         ApplyRequest {
@@ -275,7 +472,7 @@ async fn apply(args: &StackArgs, auto_approve: bool, destroy: bool) -> Result<i3
             default_tags: stack.provider.default_tags.clone(),
             aws,
             parallelism: usize::from(args.parallelism),
-            interrupt: interrupt_rx,
+            interrupt: interrupt.clone(),
             sink: &sink,
             on_event: &on_event,
         },
@@ -368,7 +565,7 @@ fn print_outputs_after_apply(state: &State) {
     }
 }
 
-fn output(
+async fn output(
     dir: PathBuf,
     name: Option<String>,
     json: bool,
@@ -380,8 +577,9 @@ fn output(
         ..StackOptions::default()
     };
     let stack = ops::load(&options)?;
-    let backend = ops::backend(&stack, &options)?;
-    let state = read_state(&backend)?;
+    let opened = ops::open_backend(&stack.config, options.state_path.as_deref()).await?;
+    print_diagnostics(&stack.config.sources, &opened.warnings);
+    let state = read_state(opened.backend.as_ref()).await?;
     match name {
         Some(name) => {
             let Some(output) = state.outputs.get(&name) else {

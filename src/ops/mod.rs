@@ -5,7 +5,9 @@
 //! module reads stack files and the environment, and calls AWS and state
 //! backends; it never prints — results and diagnostics go back to `cli`.
 
+mod backend;
 mod refresh;
+pub mod state_cmds;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,9 +21,13 @@ use crate::lang::variables::VarInput;
 use crate::lang::{self, Config, Mode};
 use crate::plan::{self, Plan, PlanRequest};
 use crate::provider::{self, AwsContext, AwsSettings};
-use crate::state::{LocalBackend, LockInfo, State, StateError};
+use crate::state::{State, StateError};
 use crate::value::Value;
 
+pub use backend::{
+    BackendChoice, LockOptions, Locked, OpenedBackend, choose_backend, load_backend_config,
+    open_backend, open_choice, with_lock,
+};
 pub use refresh::refresh;
 
 /// Problems to show, with the sources they point into.
@@ -73,6 +79,8 @@ pub struct StackOptions {
     pub var_files: Vec<PathBuf>,
     /// `--state PATH`, overriding the backend.
     pub state_path: Option<PathBuf>,
+    /// `--lock` and `--lock-timeout`.
+    pub lock: LockOptions,
 }
 
 /// A loaded, validated stack, ready to plan.
@@ -223,61 +231,6 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
         provider,
         warnings: Diagnostics(warnings),
     })
-}
-
-/// Where the stack's state lives: `--state`, else `backend "local" { path }`,
-/// else `state/<stack>.json` under the working directory.
-pub fn backend(stack: &Stack, options: &StackOptions) -> Result<LocalBackend, Report> {
-    if let Some(path) = &options.state_path {
-        return Ok(LocalBackend::new(path));
-    }
-    if let Some(backend) = &stack.config.backend {
-        match backend.kind.as_str() {
-            "local" => {
-                if let Some(attr) = backend.body.get_attribute("path") {
-                    if let hcl_edit::expr::Expression::String(path) = &attr.value {
-                        return Ok(LocalBackend::new(path.value().as_str()));
-                    }
-                    return Err(Report {
-                        sources: Sources::default(),
-                        diags: Diagnostic::error(
-                            "The local backend's `path` must be a literal string",
-                        )
-                        .into(),
-                    });
-                }
-            }
-            other => {
-                return Err(Report::error(
-                    Diagnostic::error(format!("The {other:?} backend is not available yet"))
-                        .with_hint("use --state PATH or backend \"local\" until it is"),
-                ));
-            }
-        }
-    }
-    Ok(LocalBackend::new(
-        Path::new("state").join(format!("{}.json", stack.name())),
-    ))
-}
-
-/// Holds the state lock for as long as it lives.
-pub struct Locked<'a> {
-    backend: &'a LocalBackend,
-    info: LockInfo,
-}
-
-impl<'a> Locked<'a> {
-    pub fn acquire(backend: &'a LocalBackend, operation: &str) -> Result<Locked<'a>, Report> {
-        let info = LockInfo::new(operation, &backend.path().display().to_string());
-        backend.lock(&info).map_err(Report::state)?;
-        Ok(Locked { backend, info })
-    }
-}
-
-impl Drop for Locked<'_> {
-    fn drop(&mut self) {
-        let _ = self.backend.unlock(&self.info.id);
-    }
 }
 
 pub async fn aws_context(stack: &Stack) -> AwsContext {

@@ -1,25 +1,45 @@
 //! The local backend: a JSON file, written atomically, with a backup of the
 //! previous version and a lock file beside it.
+//!
+//! It keeps the remote backend's semantics: a write succeeds only while the
+//! file still holds exactly what this run last read or wrote (the local
+//! analogue of S3's `If-Match`), and the lock file is created exclusively.
+//! It never prints.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::{LockInfo, State, StateError};
+use async_trait::async_trait;
+
+use super::{Backend, Checked, LockInfo, State, StateError, StateVersion, describe_stored};
+
+/// The version ids `state versions` shows for the local backend.
+const CURRENT: &str = "current";
+const BACKUP: &str = "backup";
+
+/// What the next write expects to find on disk.
+#[derive(Clone, Debug, PartialEq)]
+enum Base {
+    /// Nothing was read yet: the file must not exist.
+    Unread,
+    /// The file did not exist when read.
+    Absent,
+    /// The file's exact content when last read or written.
+    Text(String),
+}
 
 pub struct LocalBackend {
     path: PathBuf,
-    /// Lineage and serial of the state as last read or written by this run;
-    /// a write is refused if the file no longer matches them.
-    expected: Mutex<Option<(String, u64)>>,
+    base: Mutex<Base>,
 }
 
 impl LocalBackend {
     pub fn new(path: impl Into<PathBuf>) -> LocalBackend {
         LocalBackend {
             path: path.into(),
-            expected: Mutex::new(None),
+            base: Mutex::new(Base::Unread),
         }
     }
 
@@ -42,36 +62,58 @@ impl LocalBackend {
         }
     }
 
-    fn read_file(&self) -> Result<Option<State>, StateError> {
-        match fs::read_to_string(&self.path) {
-            Ok(text) => State::from_json(&text).map(Some),
+    fn read_text(&self, path: &Path) -> Result<Option<String>, StateError> {
+        match fs::read_to_string(path) {
+            Ok(text) => Ok(Some(text)),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(self.io_error(&self.path, e)),
+            Err(e) => Err(self.io_error(path, e)),
         }
     }
 
+    fn parse(&self, path: &Path, text: &str) -> Result<State, StateError> {
+        State::from_json(text).map_err(|e| match e {
+            StateError::Corrupt(message) => {
+                StateError::Corrupt(format!("{}: {message}", path.display()))
+            }
+            other => other,
+        })
+    }
+
     pub fn read(&self) -> Result<Option<State>, StateError> {
-        let state = self.read_file()?;
-        *self.expected.lock().expect("not poisoned") =
-            state.as_ref().map(|s| (s.lineage.clone(), s.serial));
+        let text = self.read_text(&self.path)?;
+        let state = text
+            .as_deref()
+            .map(|t| self.parse(&self.path, t))
+            .transpose()?;
+        // Only a state that parsed becomes the base: a damaged file is never
+        // overwritten by accident (see `adopt_current`).
+        *self.base.lock().expect("not poisoned") = match text {
+            Some(text) => Base::Text(text),
+            None => Base::Absent,
+        };
         Ok(state)
+    }
+
+    pub fn adopt_current(&self) -> Result<(), StateError> {
+        let text = self.read_text(&self.path)?;
+        *self.base.lock().expect("not poisoned") = text.map_or(Base::Absent, Base::Text);
+        Ok(())
     }
 
     /// Writes `state` atomically (temp file, fsync, rename), keeping the
     /// previous file as `.backup`. Refuses if the file changed since read.
     pub fn write(&self, state: &State) -> Result<(), StateError> {
-        let mut expected = self.expected.lock().expect("not poisoned");
-        let on_disk = self.read_file()?;
-        if let Some(current) = &on_disk {
-            let unchanged = expected.as_ref().is_some_and(|(lineage, serial)| {
-                *lineage == current.lineage && *serial == current.serial
+        let mut base = self.base.lock().expect("not poisoned");
+        let on_disk = self.read_text(&self.path)?;
+        let unchanged = match (&*base, &on_disk) {
+            (Base::Unread | Base::Absent, None) => true,
+            (Base::Text(expected), Some(current)) => expected == current,
+            _ => false,
+        };
+        if !unchanged {
+            return Err(StateError::Conflict {
+                now: on_disk.as_deref().map_or("no state".into(), describe_stored),
             });
-            if !unchanged {
-                return Err(StateError::Conflict {
-                    lineage: current.lineage.clone(),
-                    serial: current.serial,
-                });
-            }
         }
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             fs::create_dir_all(dir).map_err(|e| self.io_error(dir, e))?;
@@ -80,10 +122,11 @@ impl LocalBackend {
             fs::copy(&self.path, self.backup_path())
                 .map_err(|e| self.io_error(&self.backup_path(), e))?;
         }
+        let text = state.to_json();
         let temp = sibling(&self.path, &format!(".tmp.{}", std::process::id()));
         let write_temp = || -> std::io::Result<()> {
             let mut file = File::create(&temp)?;
-            file.write_all(state.to_json().as_bytes())?;
+            file.write_all(text.as_bytes())?;
             file.sync_all()
         };
         write_temp().map_err(|e| self.io_error(&temp, e))?;
@@ -92,7 +135,7 @@ impl LocalBackend {
             // Make the rename itself durable.
             let _ = File::open(dir).and_then(|d| d.sync_all());
         }
-        *expected = Some((state.lineage.clone(), state.serial));
+        *base = Base::Text(text);
         Ok(())
     }
 
@@ -107,12 +150,10 @@ impl LocalBackend {
             .create_new(true)
             .open(&lock_path)
         {
-            Ok(mut file) => {
-                let text = serde_json::to_string_pretty(info).expect("lock info serialises");
-                file.write_all(text.as_bytes())
-                    .and_then(|_| file.sync_all())
-                    .map_err(|e| self.io_error(&lock_path, e))
-            }
+            Ok(mut file) => file
+                .write_all(info.to_json().as_bytes())
+                .and_then(|_| file.sync_all())
+                .map_err(|e| self.io_error(&lock_path, e)),
             Err(e) if e.kind() == ErrorKind::AlreadyExists => Err(match self.lock_holder()? {
                 Some(holder) => StateError::Locked(holder),
                 None => StateError::Io {
@@ -126,20 +167,9 @@ impl LocalBackend {
 
     pub fn lock_holder(&self) -> Result<Option<LockInfo>, StateError> {
         let lock_path = self.lock_path();
-        match fs::read_to_string(&lock_path) {
-            Ok(text) => Ok(Some(serde_json::from_str(&text).unwrap_or_else(|_| {
-                LockInfo {
-                    id: "(unreadable lock file)".into(),
-                    operation: "unknown".into(),
-                    who: "unknown".into(),
-                    created: "unknown".into(),
-                    version: "unknown".into(),
-                    path: lock_path.display().to_string(),
-                }
-            }))),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(self.io_error(&lock_path, e)),
-        }
+        Ok(self
+            .read_text(&lock_path)?
+            .map(|text| LockInfo::from_json_or_unknown(&text, &lock_path.display().to_string())))
     }
 
     /// Releases the lock if `id` matches the holder's.
@@ -154,6 +184,89 @@ impl LocalBackend {
                 fs::remove_file(self.lock_path()).map_err(|e| self.io_error(&self.lock_path(), e))
             }
         }
+    }
+
+    /// The local backend keeps two versions: the file and its `.backup`.
+    pub fn versions(&self) -> Result<Vec<StateVersion>, StateError> {
+        let mut versions = Vec::new();
+        for (id, path) in [(CURRENT, self.path.clone()), (BACKUP, self.backup_path())] {
+            let Some(text) = self.read_text(&path)? else {
+                continue;
+            };
+            let modified = fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .ok()
+                .map(|t| humantime::format_rfc3339_seconds(t).to_string());
+            let mut version = StateVersion {
+                id: id.to_string(),
+                modified,
+                is_current: id == CURRENT,
+                serial: None,
+                lineage: None,
+                note: None,
+            };
+            version.describe_text(&text);
+            versions.push(version);
+        }
+        Ok(versions)
+    }
+
+    pub fn read_version(&self, version_id: &str) -> Result<State, StateError> {
+        let path = match version_id {
+            CURRENT => self.path.clone(),
+            BACKUP => self.backup_path(),
+            other => return Err(StateError::VersionNotFound(other.to_string())),
+        };
+        let text = self
+            .read_text(&path)?
+            .ok_or_else(|| StateError::VersionNotFound(version_id.to_string()))?;
+        self.parse(&path, &text)
+    }
+}
+
+#[async_trait]
+impl Backend for LocalBackend {
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    async fn check(&self, _create_missing: bool) -> Result<Checked, StateError> {
+        // The directory is created on the first write; a present but
+        // unreadable file is reported here rather than mid-run.
+        self.read_text(&self.path)?;
+        Ok(Checked::default())
+    }
+
+    async fn read(&self) -> Result<Option<State>, StateError> {
+        LocalBackend::read(self)
+    }
+
+    async fn adopt_current(&self) -> Result<(), StateError> {
+        LocalBackend::adopt_current(self)
+    }
+
+    async fn write(&self, state: &State) -> Result<(), StateError> {
+        LocalBackend::write(self, state)
+    }
+
+    async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
+        LocalBackend::lock(self, info)
+    }
+
+    async fn lock_holder(&self) -> Result<Option<LockInfo>, StateError> {
+        LocalBackend::lock_holder(self)
+    }
+
+    async fn unlock(&self, id: &str) -> Result<(), StateError> {
+        LocalBackend::unlock(self, id)
+    }
+
+    async fn versions(&self) -> Result<Vec<StateVersion>, StateError> {
+        LocalBackend::versions(self)
+    }
+
+    async fn read_version(&self, version_id: &str) -> Result<State, StateError> {
+        LocalBackend::read_version(self, version_id)
     }
 }
 
@@ -187,11 +300,63 @@ mod tests {
         their_state.serial = 3;
         theirs.write(&their_state).unwrap();
         state.serial = 3;
-        assert!(matches!(
-            ours.write(&state),
-            Err(StateError::Conflict { serial: 3, .. })
-        ));
+        match ours.write(&state) {
+            Err(StateError::Conflict { now }) => assert!(now.contains("serial 3"), "{now}"),
+            other => panic!("expected Conflict, got {other:?}"),
+        }
         assert_eq!(theirs.read().unwrap().unwrap(), their_state);
+    }
+
+    #[test]
+    fn a_backend_that_never_read_does_not_overwrite_an_existing_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stack.json");
+        let first = LocalBackend::new(&path);
+        first.read().unwrap();
+        first.write(&State::new()).unwrap();
+        let blind = LocalBackend::new(&path);
+        assert!(matches!(
+            blind.write(&State::new()),
+            Err(StateError::Conflict { .. })
+        ));
+    }
+
+    #[test]
+    fn a_damaged_file_is_refused_and_only_replaced_deliberately() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stack.json");
+        let damaged = &State::new().to_json()[..30];
+        fs::write(&path, damaged).unwrap();
+        let backend = LocalBackend::new(&path);
+        assert!(matches!(backend.read(), Err(StateError::Corrupt(_))));
+        assert!(matches!(
+            backend.write(&State::new()),
+            Err(StateError::Conflict { .. })
+        ));
+        assert_eq!(fs::read_to_string(&path).unwrap(), damaged);
+        backend.adopt_current().unwrap();
+        backend.write(&State::new()).unwrap();
+        assert!(backend.read().unwrap().is_some());
+    }
+
+    #[test]
+    fn versions_are_the_file_and_its_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path().join("s.json"));
+        backend.read().unwrap();
+        let mut state = State::new();
+        state.serial = 1;
+        backend.write(&state).unwrap();
+        state.serial = 2;
+        backend.write(&state).unwrap();
+        let versions = backend.versions().unwrap();
+        let serials: Vec<_> = versions.iter().map(|v| (v.id.as_str(), v.serial)).collect();
+        assert_eq!(serials, [("current", Some(2)), ("backup", Some(1))]);
+        assert_eq!(backend.read_version("backup").unwrap().serial, 1);
+        assert!(matches!(
+            backend.read_version("nope"),
+            Err(StateError::VersionNotFound(_))
+        ));
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Lock records: who holds a state, since when, for what.
+//! Lock records: who holds a state, since when, for what. Serialised with
+//! Terraform's field names, so operators recognise them. No I/O here.
 
 use serde::{Deserialize, Serialize};
 
@@ -30,5 +31,24 @@ impl LockInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
             path: path.to_string(),
         }
+    }
+}
+
+impl LockInfo {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("lock info serialises")
+    }
+
+    /// Parses a lock record; one that cannot be read still means the state
+    /// is locked, so it becomes a record of an unknown holder.
+    pub fn from_json_or_unknown(text: &str, path: &str) -> LockInfo {
+        serde_json::from_str(text).unwrap_or_else(|_| LockInfo {
+            id: "(unreadable lock record)".into(),
+            operation: "unknown".into(),
+            who: "unknown".into(),
+            created: "unknown".into(),
+            version: "unknown".into(),
+            path: path.to_string(),
+        })
     }
 }

@@ -3,18 +3,25 @@
 //! The model is a serialisable value (`State`) with a lineage fixed at
 //! creation and a serial that grows with every write. Pending operations are
 //! recorded before a create starts, so a run killed mid-create leaves a trace.
-//! Backends store it atomically and lock it; this module and `provider` are the
-//! only ones that do I/O against storage. It never prints.
+//! Backends (`local.rs`, `s3.rs`, behind the `Backend` trait) store it
+//! without ever silently overwriting it, and lock it; `terraform.rs` reads
+//! Terraform's state format for migration. This module and `provider` are
+//! the only ones that do I/O against storage. It never prints.
 
+mod backend;
 mod local;
 mod lock;
+pub mod s3;
+pub mod terraform;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use backend::{Backend, Checked, StateVersion};
 pub use local::LocalBackend;
 pub use lock::LockInfo;
+pub use s3::{S3Backend, S3Settings};
 
 use crate::value::{Attrs, Value};
 
@@ -119,10 +126,24 @@ impl State {
         }
     }
 
+    /// `serial N, lineage L`, for messages about a stored state.
+    pub fn describe(&self) -> String {
+        format!("serial {}, lineage {}", self.serial, self.lineage)
+    }
+
     pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).expect("state serialises");
         text.push('\n');
         text
+    }
+}
+
+/// Describes stored state text for a conflict message: its serial and
+/// lineage, or that it is not readable.
+fn describe_stored(text: &str) -> String {
+    match State::from_json(text) {
+        Ok(state) => state.describe(),
+        Err(_) => "a state that cannot be read".into(),
     }
 }
 
@@ -141,16 +162,22 @@ pub enum StateError {
     },
     #[error("the state is not valid: {0}")]
     Corrupt(String),
+    #[error("cannot access state at {location}: {message}")]
+    Remote { location: String, message: String },
+    #[error("the state bucket {bucket:?} does not exist")]
+    BucketMissing { bucket: String },
+    #[error("there is no state version {0:?}")]
+    VersionNotFound(String),
     #[error(
         "the state has format version {0}, newer than this terrane understands ({FORMAT_VERSION})"
     )]
     NewerFormat(u64),
     #[error("the state is locked by {} since {} (operation: {}, lock ID {})", .0.who, .0.created, .0.operation, .0.id)]
     Locked(LockInfo),
-    #[error(
-        "the state changed since it was read (now lineage {lineage}, serial {serial}); refusing to overwrite it"
-    )]
-    Conflict { lineage: String, serial: u64 },
+    /// Another writer changed the stored state after this run read it.
+    /// `now` describes what is stored now (serial and lineage, if readable).
+    #[error("the state changed under us since it was read (now {now}); refusing to overwrite it")]
+    Conflict { now: String },
     #[error("the lock ID {given} does not match the lock held ({held})")]
     WrongLockId { given: String, held: String },
     #[error("the state is not locked")]
@@ -165,12 +192,20 @@ impl StateError {
                 info.id
             )),
             StateError::NewerFormat(_) => Some("upgrade terrane to read this state".into()),
-            StateError::Conflict { .. } => {
-                Some("another run wrote the state; run plan again to see its result".into())
-            }
-            StateError::Corrupt(_) => Some(
-                "the state file was not changed; restore it from its .backup copy or from version history".into(),
+            StateError::Conflict { .. } => Some(
+                "another run wrote the state and nothing was overwritten; run plan again to see its result"
+                    .into(),
             ),
+            StateError::Corrupt(_) => Some(
+                "the stored state was not changed; list earlier versions with `terrane state versions` and bring one back with `terrane state restore VERSION_ID`".into(),
+            ),
+            StateError::BucketMissing { .. } => Some(
+                "create it with `terrane init --create-state-bucket`, or fix `bucket` in the backend block"
+                    .into(),
+            ),
+            StateError::VersionNotFound(_) => {
+                Some("list the versions with `terrane state versions`".into())
+            }
             _ => None,
         }
     }

@@ -1,0 +1,643 @@
+//! Choosing and opening the state backend, and holding its lock.
+//!
+//! The backend comes from `--state PATH`, else the stack's `terraform {
+//! backend "..." {} }` block, else `state/<stack>.json`. Backend arguments
+//! are literal values, as in Terraform; problems with them are diagnostics
+//! pointing at the block. Storage I/O itself happens in `state`; this module
+//! only sequences it and never prints.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::{Expression, ObjectKey};
+use hcl_edit::structure::Structure;
+use tokio::sync::watch;
+
+use super::{Report, read_stack_files, stack_name};
+use crate::diag::{Diagnostic, Diagnostics, Span};
+use crate::lang::{self, Config};
+use crate::provider::{AwsContext, AwsSettings};
+use crate::state::{Backend, LocalBackend, LockInfo, S3Backend, S3Settings, StateError};
+
+/// `--lock` and `--lock-timeout`.
+#[derive(Clone, Debug)]
+pub struct LockOptions {
+    /// `--lock=false` turns locking off, for emergencies.
+    pub enabled: bool,
+    /// How long to keep retrying while another run holds the lock.
+    pub timeout: Duration,
+}
+
+impl Default for LockOptions {
+    fn default() -> LockOptions {
+        LockOptions {
+            enabled: true,
+            timeout: Duration::ZERO,
+        }
+    }
+}
+
+/// Where the state lives, as the configuration and command line say.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BackendChoice {
+    Local(PathBuf),
+    S3 {
+        settings: S3Settings,
+        /// The backend's `region`; the SDK's chain (`AWS_REGION`, profile)
+        /// when absent.
+        region: Option<String>,
+        /// The backend's `endpoints = { s3 = "..." }`; otherwise the SDK's
+        /// chain (`AWS_ENDPOINT_URL`), as for the provider.
+        endpoint: Option<String>,
+    },
+}
+
+/// An opened backend and what checking it found.
+pub struct OpenedBackend {
+    pub backend: Arc<dyn Backend>,
+    /// Problems with the backend's settings or storage (e.g. versioning is
+    /// off), for `cli` to show.
+    pub warnings: Diagnostics,
+}
+
+/// Reads the backend block from a configuration. Warnings (ignored
+/// arguments) come back beside the choice; errors point at the block.
+pub fn choose_backend(
+    config: &Config,
+    state_path: Option<&Path>,
+) -> Result<(BackendChoice, Diagnostics), Report> {
+    let default_local = || Path::new("state").join(format!("{}.json", stack_name(&config.dir)));
+    if let Some(path) = state_path {
+        return Ok((BackendChoice::Local(path.to_path_buf()), Diagnostics::default()));
+    }
+    let Some(block) = &config.backend else {
+        return Ok((BackendChoice::Local(default_local()), Diagnostics::default()));
+    };
+    let mut args = BackendArgs::read(block);
+    let choice = match block.kind.as_str() {
+        "local" => {
+            let path = args.string("path");
+            args.reject_others(&["path"], "local");
+            BackendChoice::Local(path.map_or_else(default_local, PathBuf::from))
+        }
+        "s3" => s3_choice(&mut args),
+        other => {
+            args.diags.push(
+                Diagnostic::error(format!("Unsupported backend {other:?}"))
+                    .with_span(Some(block.span.clone()))
+                    .with_hint("terrane supports the \"local\" and \"s3\" backends"),
+            );
+            BackendChoice::Local(default_local())
+        }
+    };
+    if args.diags.has_errors() {
+        return Err(Report {
+            sources: config.sources.clone(),
+            diags: args.diags,
+        });
+    }
+    Ok((choice, args.diags))
+}
+
+/// Terraform's S3 backend arguments that terrane does not implement.
+const UNSUPPORTED_S3_ARGUMENTS: &[&str] = &[
+    "acl",
+    "access_key",
+    "secret_key",
+    "token",
+    "profile",
+    "shared_config_files",
+    "shared_credentials_files",
+    "assume_role",
+    "assume_role_with_web_identity",
+    "role_arn",
+    "workspace_key_prefix",
+    "sse_customer_key",
+    "skip_credentials_validation",
+    "skip_region_validation",
+    "skip_requesting_account_id",
+    "skip_metadata_api_check",
+    "skip_s3_checksum",
+    "max_retries",
+    "retry_mode",
+    "allowed_account_ids",
+    "forbidden_account_ids",
+];
+
+const S3_ARGUMENTS: &[&str] = &[
+    "bucket",
+    "key",
+    "region",
+    "encrypt",
+    "kms_key_id",
+    "use_lockfile",
+    "use_path_style",
+    "endpoints",
+    "dynamodb_table",
+];
+
+fn s3_choice(args: &mut BackendArgs<'_>) -> BackendChoice {
+    let bucket = args.required_string("bucket");
+    let key = args.required_string("key");
+    if let Some(key) = &key {
+        if key.starts_with('/') || key.ends_with('/') {
+            args.error_at("key", "The s3 backend's `key` must not start or end with \"/\"");
+        }
+    }
+    let region = args.string("region");
+    let kms_key_id = args.string("kms_key_id");
+    if args.bool("encrypt") == Some(false) {
+        args.warning_at(
+            "encrypt",
+            "terrane always encrypts state; `encrypt = false` is ignored",
+        );
+    }
+    let use_lockfile = args.bool("use_lockfile").unwrap_or(true);
+    if !use_lockfile {
+        args.warning_at(
+            "use_lockfile",
+            "State locking is off (`use_lockfile = false`); concurrent runs are still detected when they write, but not prevented",
+        );
+    }
+    // Path-style addressing is used whenever the endpoint is overridden.
+    let _ = args.bool("use_path_style");
+    if args.string("dynamodb_table").is_some() {
+        args.warning_at(
+            "dynamodb_table",
+            "`dynamodb_table` is ignored: terrane locks with the lock object `<key>.tflock`",
+        );
+    }
+    let endpoint = args.endpoints_s3();
+    args.reject_others(S3_ARGUMENTS, "s3");
+    BackendChoice::S3 {
+        settings: S3Settings {
+            bucket: bucket.unwrap_or_default(),
+            key: key.unwrap_or_default(),
+            kms_key_id,
+            use_lockfile,
+        },
+        region,
+        endpoint,
+    }
+}
+
+/// The attributes of a backend block, read as literals.
+struct BackendArgs<'a> {
+    block: &'a lang::config::Backend,
+    diags: Diagnostics,
+}
+
+impl<'a> BackendArgs<'a> {
+    fn read(block: &'a lang::config::Backend) -> BackendArgs<'a> {
+        let mut args = BackendArgs {
+            block,
+            diags: Diagnostics::default(),
+        };
+        for structure in block.body.iter() {
+            if let Structure::Block(inner) = structure {
+                let span = inner
+                    .ident
+                    .span()
+                    .map(|r| Span::new(block.file, r))
+                    .or(Some(block.span.clone()));
+                args.diags.push(
+                    Diagnostic::error(format!(
+                        "Unexpected block {:?} in the {} backend",
+                        inner.ident.as_str(),
+                        block.kind
+                    ))
+                    .with_span(span),
+                );
+            }
+        }
+        args
+    }
+
+    fn attribute(&self, name: &str) -> Option<&'a hcl_edit::structure::Attribute> {
+        self.block.body.get_attribute(name)
+    }
+
+    fn span_of(&self, name: &str) -> Option<Span> {
+        self.attribute(name)
+            .and_then(|a| a.span())
+            .map(|r| Span::new(self.block.file, r))
+            .or(Some(self.block.span.clone()))
+    }
+
+    fn error_at(&mut self, name: &str, summary: impl Into<String>) {
+        let span = self.span_of(name);
+        self.diags.push(Diagnostic::error(summary).with_span(span));
+    }
+
+    fn warning_at(&mut self, name: &str, summary: impl Into<String>) {
+        let span = self.span_of(name);
+        self.diags.push(Diagnostic::warning(summary).with_span(span));
+    }
+
+    fn not_literal(&mut self, name: &str, expected: &str) {
+        let span = self.span_of(name);
+        self.diags.push(
+            Diagnostic::error(format!(
+                "The {} backend's `{name}` must be a literal {expected}",
+                self.block.kind
+            ))
+            .with_span(span)
+            .with_hint(
+                "backend settings are read before anything is evaluated, so they cannot use variables, locals or functions",
+            ),
+        );
+    }
+
+    fn string(&mut self, name: &str) -> Option<String> {
+        match &self.attribute(name)?.value {
+            Expression::String(s) => Some(s.value().to_string()),
+            _ => {
+                self.not_literal(name, "string");
+                None
+            }
+        }
+    }
+
+    fn required_string(&mut self, name: &str) -> Option<String> {
+        if self.attribute(name).is_none() {
+            let span = Some(self.block.span.clone());
+            self.diags.push(
+                Diagnostic::error(format!(
+                    "The {} backend needs `{name}`",
+                    self.block.kind
+                ))
+                .with_span(span),
+            );
+            return None;
+        }
+        let value = self.string(name)?;
+        if value.is_empty() {
+            self.error_at(name, format!("The {} backend's `{name}` is empty", self.block.kind));
+            return None;
+        }
+        Some(value)
+    }
+
+    fn bool(&mut self, name: &str) -> Option<bool> {
+        match &self.attribute(name)?.value {
+            Expression::Bool(b) => Some(*b.value()),
+            _ => {
+                self.not_literal(name, "bool (true or false)");
+                None
+            }
+        }
+    }
+
+    /// `endpoints = { s3 = "http://..." }`; other services are not used by
+    /// the backend.
+    fn endpoints_s3(&mut self) -> Option<String> {
+        let attribute = self.attribute("endpoints")?;
+        let Expression::Object(object) = &attribute.value else {
+            self.not_literal("endpoints", "object, e.g. { s3 = \"https://...\" }");
+            return None;
+        };
+        let mut s3 = None;
+        for (key, value) in object.iter() {
+            let name = match key {
+                ObjectKey::Ident(ident) => ident.as_str().to_string(),
+                ObjectKey::Expression(Expression::String(s)) => s.value().to_string(),
+                ObjectKey::Expression(_) => continue,
+            };
+            if name != "s3" {
+                continue;
+            }
+            match value.expr() {
+                Expression::String(url) => s3 = Some(url.value().to_string()),
+                _ => self.not_literal("endpoints", "string for `s3`"),
+            }
+        }
+        s3
+    }
+
+    /// Reports every argument not in `known`.
+    fn reject_others(&mut self, known: &[&str], kind: &str) {
+        let names: Vec<String> = self
+            .block
+            .body
+            .attributes()
+            .map(|a| a.key.as_str().to_string())
+            .filter(|name| !known.contains(&name.as_str()))
+            .collect();
+        for name in names {
+            let summary = if UNSUPPORTED_S3_ARGUMENTS.contains(&name.as_str()) {
+                format!("The {kind} backend's `{name}` is not supported by terrane")
+            } else {
+                format!("Unknown argument `{name}` in the {kind} backend")
+            };
+            let span = self.span_of(&name);
+            self.diags.push(
+                Diagnostic::error(summary)
+                    .with_span(span)
+                    .with_hint(format!("supported arguments: {}", known.join(", "))),
+            );
+        }
+    }
+}
+
+/// Builds the backend. The S3 client is built like the provider's: the
+/// SDK's configuration chain (credentials, `AWS_ENDPOINT_URL`) with the
+/// backend's own region, and path-style addressing when the endpoint is
+/// overridden.
+pub async fn open_choice(
+    choice: &BackendChoice,
+    config: &Config,
+) -> Result<Arc<dyn Backend>, Report> {
+    match choice {
+        BackendChoice::Local(path) => Ok(Arc::new(LocalBackend::new(path))),
+        BackendChoice::S3 {
+            settings,
+            region,
+            endpoint,
+        } => {
+            let aws = AwsContext::load(AwsSettings {
+                region: region.clone(),
+                endpoints: endpoint
+                    .iter()
+                    .map(|url| ("s3".to_string(), url.clone()))
+                    .collect(),
+                ..AwsSettings::default()
+            })
+            .await;
+            if aws.region().is_none() {
+                return Err(Report {
+                    sources: config.sources.clone(),
+                    diags: Diagnostic::error("The s3 backend needs a region")
+                        .with_span(config.backend.as_ref().map(|b| b.span.clone()))
+                        .with_hint("set `region` in the backend block, or AWS_REGION")
+                        .into(),
+                });
+            }
+            Ok(Arc::new(S3Backend::new(aws.s3().clone(), settings.clone())))
+        }
+    }
+}
+
+/// Chooses, opens and checks the stack's backend. `create_missing` creates
+/// a missing S3 bucket (`terrane init --create-state-bucket`).
+pub async fn open_backend(
+    config: &Config,
+    state_path: Option<&Path>,
+) -> Result<OpenedBackend, Report> {
+    let (choice, mut warnings) = choose_backend(config, state_path)?;
+    let backend = open_choice(&choice, config).await?;
+    let checked = backend.check(false).await.map_err(Report::state)?;
+    warnings.extend(Diagnostics(checked.warnings));
+    Ok(OpenedBackend { backend, warnings })
+}
+
+/// Loads only what a state command needs from the stack directory: its
+/// backend block. Errors elsewhere in the stack don't matter here, so a
+/// stack mid-refactor can still have its state repaired.
+pub fn load_backend_config(dir: &Path) -> Result<Config, Report> {
+    let files = read_stack_files(dir)?;
+    let (config, diags) = lang::load(dir.to_path_buf(), files);
+    if config.backend.is_none() && diags.has_errors() {
+        // The backend block may be in the part that failed to parse.
+        return Err(Report {
+            sources: config.sources,
+            diags,
+        });
+    }
+    Ok(config)
+}
+
+/// Holds the state lock until released. Release it explicitly with
+/// [`Locked::release`] (which reports failures); dropping it releases on a
+/// best-effort basis, for panics and early returns.
+pub struct Locked {
+    backend: Arc<dyn Backend>,
+    held: Option<LockInfo>,
+}
+
+/// How often a locked state is tried again under `--lock-timeout`.
+const LOCK_RETRY_INTERVAL: Duration = Duration::from_millis(500);
+
+impl Locked {
+    /// Takes the lock for `operation`, retrying until `options.timeout`
+    /// while another run holds it. Returns warnings when locking is off.
+    /// `interrupt` (Ctrl-C) stops the waiting.
+    pub async fn acquire(
+        backend: &Arc<dyn Backend>,
+        operation: &str,
+        options: &LockOptions,
+        mut interrupt: Option<watch::Receiver<bool>>,
+    ) -> Result<(Locked, Diagnostics), Report> {
+        let mut warnings = Diagnostics::default();
+        let unlocked = Locked {
+            backend: backend.clone(),
+            held: None,
+        };
+        if !options.enabled {
+            warnings.push(
+                Diagnostic::warning("Running without the state lock (--lock=false)")
+                    .with_detail("nothing stops another run from working on this state at the same time; a concurrent write is still detected and refused")
+                    .with_hint("use --lock=false only when the lock is broken and you know no other run is active"),
+            );
+            return Ok((unlocked, warnings));
+        }
+        if !backend.locking() {
+            return Ok((unlocked, warnings));
+        }
+        let info = LockInfo::new(operation, &backend.location());
+        let started = Instant::now();
+        loop {
+            match backend.lock(&info).await {
+                Ok(()) => {
+                    return Ok((
+                        Locked {
+                            backend: backend.clone(),
+                            held: Some(info),
+                        },
+                        warnings,
+                    ));
+                }
+                Err(StateError::Locked(holder)) if started.elapsed() < options.timeout => {
+                    let wait = LOCK_RETRY_INTERVAL.min(options.timeout - started.elapsed());
+                    let interrupted = match interrupt.as_mut() {
+                        Some(interrupt) => tokio::select! {
+                            _ = tokio::time::sleep(wait) => false,
+                            changed = interrupt.changed() => changed.is_ok() && *interrupt.borrow(),
+                        },
+                        None => {
+                            tokio::time::sleep(wait).await;
+                            false
+                        }
+                    };
+                    if interrupted {
+                        return Err(Report::error(
+                            Diagnostic::error("Interrupted while waiting for the state lock")
+                                .with_detail(StateError::Locked(holder).to_string()),
+                        ));
+                    }
+                }
+                Err(e) => return Err(Report::state(e)),
+            }
+        }
+    }
+
+    /// The lock ID held, if locking is on.
+    pub fn id(&self) -> Option<&str> {
+        self.held.as_ref().map(|info| info.id.as_str())
+    }
+
+    /// Releases the lock; a failure leaves it held and says how to clear it.
+    pub async fn release(mut self) -> Result<(), Report> {
+        let Some(info) = self.held.take() else {
+            return Ok(());
+        };
+        self.backend.unlock(&info.id).await.map_err(|e| {
+            Report::error(
+                Diagnostic::error(format!("Releasing the state lock failed: {e}")).with_hint(
+                    format!(
+                        "check that no run is active, then run `terrane force-unlock {}`",
+                        info.id
+                    ),
+                ),
+            )
+        })
+    }
+}
+
+impl Drop for Locked {
+    fn drop(&mut self) {
+        let Some(info) = self.held.take() else {
+            return;
+        };
+        // Only reached when `release` was skipped (a panic, an early return).
+        // Unlocking needs the async backend, so block this worker on it —
+        // possible on the multi-threaded runtime the command line uses.
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+            return;
+        }
+        let backend = self.backend.clone();
+        tokio::task::block_in_place(|| {
+            let _ = handle.block_on(backend.unlock(&info.id));
+        });
+    }
+}
+
+/// Runs `work` while holding the lock, and releases the lock afterwards
+/// whatever happened. Lock warnings (locking off) go to `on_warnings` as
+/// soon as the lock is settled, before `work` runs.
+pub async fn with_lock<T, F>(
+    backend: &Arc<dyn Backend>,
+    operation: &str,
+    options: &LockOptions,
+    interrupt: Option<watch::Receiver<bool>>,
+    on_warnings: impl FnOnce(Diagnostics),
+    work: F,
+) -> Result<T, Report>
+where
+    F: std::future::Future<Output = Result<T, Report>>,
+{
+    let (lock, warnings) = Locked::acquire(backend, operation, options, interrupt).await?;
+    on_warnings(warnings);
+    let result = work.await;
+    let released = lock.release().await;
+    match (result, released) {
+        (Ok(value), Ok(())) => Ok(value),
+        (Ok(_), Err(report)) => Err(report),
+        (Err(report), Ok(())) => Err(report),
+        (Err(mut report), Err(release)) => {
+            report.diags.extend(release.diags);
+            Err(report)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Config {
+        let (config, diags) = lang::load(
+            PathBuf::from("stack"),
+            vec![(PathBuf::from("main.tf"), text.to_string())],
+        );
+        assert!(!diags.has_errors(), "{diags:?}");
+        config
+    }
+
+    #[test]
+    fn reads_the_s3_backend_block() {
+        let config = config(
+            r#"terraform {
+              backend "s3" {
+                bucket       = "state-bucket"
+                key          = "prod/network.json"
+                region       = "eu-west-1"
+                encrypt      = true
+                use_lockfile = true
+                kms_key_id   = "alias/state"
+                endpoints    = { s3 = "http://127.0.0.1:5000" }
+              }
+            }"#,
+        );
+        let (choice, warnings) = choose_backend(&config, None).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(
+            choice,
+            BackendChoice::S3 {
+                settings: S3Settings {
+                    bucket: "state-bucket".into(),
+                    key: "prod/network.json".into(),
+                    kms_key_id: Some("alias/state".into()),
+                    use_lockfile: true,
+                },
+                region: Some("eu-west-1".into()),
+                endpoint: Some("http://127.0.0.1:5000".into()),
+            }
+        );
+        let (choice, _) = choose_backend(&config, Some(Path::new("x.json"))).unwrap();
+        assert_eq!(choice, BackendChoice::Local("x.json".into()));
+    }
+
+    #[test]
+    fn reports_bad_backend_arguments_at_the_block() {
+        let config = config(
+            r#"variable "b" {}
+            terraform {
+              backend "s3" {
+                bucket  = var.b
+                profile = "x"
+                colour  = "blue"
+                encrypt = false
+              }
+            }"#,
+        );
+        let report = choose_backend(&config, None).unwrap_err();
+        let summaries: Vec<_> = report.diags.iter().map(|d| d.summary.as_str()).collect();
+        assert!(summaries.contains(&"The s3 backend's `bucket` must be a literal string"));
+        assert!(summaries.contains(&"The s3 backend needs `key`"));
+        assert!(summaries.contains(&"The s3 backend's `profile` is not supported by terrane"));
+        assert!(summaries.contains(&"Unknown argument `colour` in the s3 backend"));
+        assert!(
+            summaries.contains(&"terrane always encrypts state; `encrypt = false` is ignored")
+        );
+        assert!(report.diags.iter().all(|d| d.span.is_some()));
+    }
+
+    #[test]
+    fn local_backend_path_and_default() {
+        let with_path = config(r#"terraform { backend "local" { path = "s/x.json" } }"#);
+        assert_eq!(
+            choose_backend(&with_path, None).unwrap().0,
+            BackendChoice::Local("s/x.json".into())
+        );
+        let without = config(r#"resource "aws_vpc" "v" { cidr_block = "10.0.0.0/16" }"#);
+        assert!(matches!(
+            choose_backend(&without, None).unwrap().0,
+            BackendChoice::Local(path) if path.starts_with("state")
+        ));
+    }
+}

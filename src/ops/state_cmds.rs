@@ -1,0 +1,687 @@
+//! The state commands: inspect (`list`, `show`, `pull`, `versions`), edit
+//! (`rm`, `mv`, `push`, `restore`), unlock, check the backend (`init`), and
+//! migrate a Terraform state.
+//!
+//! Every command that changes state takes the lock, reads through the
+//! backend (which remembers what it read) and writes a new serial through
+//! the conditional path, so a concurrent writer is detected, never
+//! overwritten. Results come back as values; this module never prints.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use super::{LockOptions, Report, Stack, StackOptions, aws_context, refresh, with_lock};
+use crate::addr::{InstanceAddr, InstanceKey};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::plan::diff::ID;
+use crate::provider::{self, AwsContext};
+use crate::state::terraform::{self as tf, TerraformInstance};
+use crate::state::{Backend, Checked, ResourceState, State, StateError, StateVersion, s3};
+use crate::value::{Attrs, Value};
+
+/// How a state-changing command runs: its lock settings, Ctrl-C, and
+/// `--force`.
+pub struct EditOptions {
+    pub lock: LockOptions,
+    pub interrupt: Option<watch::Receiver<bool>>,
+    pub force: bool,
+}
+
+/// The outcome of a state-changing command.
+#[derive(Debug)]
+pub struct Edited<T> {
+    pub result: T,
+    /// The serial written.
+    pub serial: u64,
+    pub warnings: Diagnostics,
+}
+
+/// The current state, or an error saying there is none yet.
+async fn read_existing(backend: &dyn Backend) -> Result<State, Report> {
+    backend
+        .read()
+        .await
+        .map_err(Report::state)?
+        .ok_or_else(|| {
+            Report::error(
+                Diagnostic::error(format!("No state at {}", backend.location()))
+                    .with_hint("run apply first, or check the stack directory and backend"),
+            )
+        })
+}
+
+/// Under the lock: reads the state, lets `change` edit it, and writes it
+/// back as the next serial.
+async fn edit<T>(
+    backend: &Arc<dyn Backend>,
+    operation: &str,
+    options: EditOptions,
+    change: impl FnOnce(&mut State) -> Result<T, Report>,
+) -> Result<Edited<T>, Report> {
+    let mut warnings = Diagnostics::default();
+    let work = async {
+        let mut state = read_existing(backend.as_ref()).await?;
+        let result = change(&mut state)?;
+        state.serial += 1;
+        backend.write(&state).await.map_err(Report::state)?;
+        Ok((result, state.serial))
+    };
+    let (result, serial) = with_lock(
+        backend,
+        operation,
+        &options.lock,
+        options.interrupt,
+        |w| warnings.extend(w),
+        work,
+    )
+    .await?;
+    Ok(Edited {
+        result,
+        serial,
+        warnings,
+    })
+}
+
+/// Every instance address in state.
+pub async fn list(backend: &dyn Backend) -> Result<Vec<String>, Report> {
+    Ok(backend
+        .read()
+        .await
+        .map_err(Report::state)?
+        .map(|state| state.resources.into_iter().map(|r| r.address).collect())
+        .unwrap_or_default())
+}
+
+/// One instance, with the schema's sensitive attributes named so `cli` can
+/// hide them.
+pub async fn show(
+    backend: &dyn Backend,
+    address: &str,
+) -> Result<(ResourceState, Vec<&'static str>), Report> {
+    let state = read_existing(backend).await?;
+    let resource = state.resource(address).cloned().ok_or_else(|| {
+        Report::error(
+            Diagnostic::error(format!("No instance {address} in state"))
+                .with_hint("list the addresses with `terrane state list`"),
+        )
+    })?;
+    let sensitive = provider::resource_type(&resource.type_name)
+        .map(|t| {
+            t.schema()
+                .attributes
+                .iter()
+                .filter(|a| a.sensitive)
+                .map(|a| a.name)
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((resource, sensitive))
+}
+
+/// The state as stored, in terrane's format.
+pub async fn pull(backend: &dyn Backend) -> Result<String, Report> {
+    Ok(read_existing(backend).await?.to_json())
+}
+
+pub async fn versions(backend: &dyn Backend) -> Result<Vec<StateVersion>, Report> {
+    backend.versions().await.map_err(Report::state)
+}
+
+/// Checks the backend; with `create_missing`, creates a missing S3 bucket.
+pub async fn init(backend: &dyn Backend, create_missing: bool) -> Result<Checked, Report> {
+    backend.check(create_missing).await.map_err(Report::state)
+}
+
+/// Removes the lock if `id` is its holder's.
+pub async fn force_unlock(backend: &dyn Backend, id: &str) -> Result<(), Report> {
+    backend.unlock(id).await.map_err(Report::state)
+}
+
+/// Instances named by an address: the instance itself, or every instance of
+/// a resource when the address has no key.
+fn matching(state: &State, address: &str) -> Vec<String> {
+    if state.resource(address).is_some() {
+        return vec![address.to_string()];
+    }
+    let Some(wanted) = InstanceAddr::parse(address) else {
+        return Vec::new();
+    };
+    if wanted.key != InstanceKey::None {
+        return Vec::new();
+    }
+    state
+        .resources
+        .iter()
+        .filter(|r| InstanceAddr::parse(&r.address).is_some_and(|a| a.resource() == address))
+        .map(|r| r.address.clone())
+        .collect()
+}
+
+fn parse_address(text: &str) -> Result<InstanceAddr, Report> {
+    InstanceAddr::parse(text).ok_or_else(|| {
+        Report::error(
+            Diagnostic::error(format!("{text:?} is not a resource address"))
+                .with_hint("addresses look like aws_vpc.main, aws_subnet.public[0] or aws_subnet.az[\"us-east-1a\"]"),
+        )
+    })
+}
+
+/// Forgets instances without deleting them from AWS.
+pub async fn rm(
+    backend: &Arc<dyn Backend>,
+    addresses: &[String],
+    options: EditOptions,
+) -> Result<Edited<Vec<String>>, Report> {
+    edit(backend, "state rm", options, |state| {
+        let mut removed = Vec::new();
+        let mut diags = Diagnostics::default();
+        for address in addresses {
+            let found = matching(state, address);
+            if found.is_empty() {
+                diags.push(
+                    Diagnostic::error(format!("No instance {address} in state"))
+                        .with_hint("list the addresses with `terrane state list`"),
+                );
+            }
+            removed.extend(found);
+        }
+        if diags.has_errors() {
+            return Err(Report {
+                diags,
+                ..Report::default()
+            });
+        }
+        for address in &removed {
+            state.remove(address);
+        }
+        Ok(removed)
+    })
+    .await
+}
+
+/// Renames instances: one instance to another address (e.g. into a `count`
+/// or `for_each` instance), or a whole resource with all its instances.
+pub async fn mv(
+    backend: &Arc<dyn Backend>,
+    source: &str,
+    destination: &str,
+    options: EditOptions,
+) -> Result<Edited<Vec<(String, String)>>, Report> {
+    let from = parse_address(source)?;
+    let to = parse_address(destination)?;
+    edit(backend, "state mv", options, |state| move_instances(state, &from, &to)).await
+}
+
+fn move_instances(
+    state: &mut State,
+    from: &InstanceAddr,
+    to: &InstanceAddr,
+) -> Result<Vec<(String, String)>, Report> {
+    let refuse = |summary: String| Err(Report::error(Diagnostic::error(summary)));
+    if from.type_name != to.type_name {
+        return refuse(format!(
+            "Cannot move {from} to {to}: an instance keeps its resource type"
+        ));
+    }
+    let source = from.to_string();
+    let moves: Vec<(String, String)> = if state.resource(&source).is_some() {
+        vec![(source.clone(), to.to_string())]
+    } else if from.key == InstanceKey::None && to.key == InstanceKey::None {
+        // The whole resource: every instance keeps its key.
+        matching(state, &source)
+            .into_iter()
+            .filter_map(|address| InstanceAddr::parse(&address))
+            .map(|old| {
+                let new = InstanceAddr::new(&to.type_name, &to.name, old.key.clone());
+                (old.to_string(), new.to_string())
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if moves.is_empty() {
+        return refuse(format!("No instance {source} in state"));
+    }
+    for (_, new) in &moves {
+        if state.resource(new).is_some() {
+            return refuse(format!(
+                "{new} already exists in state; remove it first or choose another address"
+            ));
+        }
+    }
+    for (old, new) in &moves {
+        if let Some(mut resource) = state.remove(old) {
+            resource.address = new.clone();
+            state.upsert(resource);
+        }
+        for pending in state.pending.iter_mut().filter(|p| p.address == *old) {
+            pending.address = new.clone();
+        }
+    }
+    // Dependencies name resources. Others that depended on the old resource
+    // now depend on the new one too, and only on it once nothing is left at
+    // the old address.
+    let (old_resource, new_resource) = (from.resource(), to.resource());
+    if old_resource != new_resource {
+        let old_remains = !matching(state, &old_resource).is_empty();
+        for resource in &mut state.resources {
+            if !resource.dependencies.contains(&old_resource) {
+                continue;
+            }
+            if !old_remains {
+                resource.dependencies.retain(|d| *d != old_resource);
+            }
+            if !resource.dependencies.contains(&new_resource) {
+                resource.dependencies.push(new_resource.clone());
+            }
+            resource.dependencies.sort();
+        }
+    }
+    Ok(moves)
+}
+
+/// Reads the state now stored for an overwrite: a damaged state is accepted
+/// only with `force` (it is then replaced deliberately).
+async fn current_for_replace(
+    backend: &dyn Backend,
+    force: bool,
+) -> Result<Option<Result<State, String>>, Report> {
+    match backend.read().await {
+        Ok(current) => Ok(current.map(Ok)),
+        Err(StateError::Corrupt(message)) if force => {
+            backend.adopt_current().await.map_err(Report::state)?;
+            Ok(Some(Err(message)))
+        }
+        Err(e @ StateError::Corrupt(_)) => {
+            let mut report = Report::state(e);
+            if let Some(diag) = report.diags.0.first_mut() {
+                diag.hint = Some("to replace the damaged state, add --force".into());
+            }
+            Err(report)
+        }
+        Err(e) => Err(Report::state(e)),
+    }
+}
+
+/// The highest serial in the backend's history, so a state written over a
+/// damaged one still gets a serial above everything before it.
+async fn highest_serial(backend: &dyn Backend) -> u64 {
+    backend
+        .versions()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v.serial)
+        .max()
+        .unwrap_or(0)
+}
+
+/// The serial for a state replacing `current` (or a damaged state).
+async fn next_serial(
+    backend: &dyn Backend,
+    current: &Option<Result<State, String>>,
+    at_least: u64,
+) -> u64 {
+    let above = match current {
+        Some(Ok(state)) => state.serial,
+        Some(Err(_)) | None => highest_serial(backend).await,
+    };
+    (above + 1).max(at_least)
+}
+
+/// Writes a state file over the stored one. Refused when it belongs to
+/// another lineage, or its serial is not newer, unless `force`.
+pub async fn push(
+    backend: &Arc<dyn Backend>,
+    text: &str,
+    options: EditOptions,
+) -> Result<Edited<()>, Report> {
+    let mut pushed = State::from_json(text).map_err(Report::state)?;
+    let force = options.force;
+    let mut warnings = Diagnostics::default();
+    let work = async {
+        let current = current_for_replace(backend.as_ref(), force).await?;
+        if let Some(Ok(stored)) = &current {
+            if stored.lineage != pushed.lineage && !force {
+                return Err(Report::error(
+                    Diagnostic::error("The file belongs to another state: its lineage differs")
+                        .with_detail(format!(
+                            "file: lineage {}; stored: lineage {}",
+                            pushed.lineage, stored.lineage
+                        ))
+                        .with_hint("push it anyway with --force, replacing the stored state"),
+                ));
+            }
+            if pushed.serial <= stored.serial && !force {
+                return Err(Report::error(
+                    Diagnostic::error(format!(
+                        "The file's serial {} is not newer than the stored serial {}",
+                        pushed.serial, stored.serial
+                    ))
+                    .with_hint("pull the state, edit that, and push it; or push anyway with --force"),
+                ));
+            }
+        }
+        // The serial still grows on every write, even for a forced push.
+        pushed.serial = next_serial(backend.as_ref(), &current, pushed.serial).await;
+        backend.write(&pushed).await.map_err(Report::state)?;
+        Ok(pushed.serial)
+    };
+    let serial = with_lock(
+        backend,
+        "state push",
+        &options.lock,
+        options.interrupt,
+        |w| warnings.extend(w),
+        work,
+    )
+    .await?;
+    Ok(Edited {
+        result: (),
+        serial,
+        warnings,
+    })
+}
+
+/// Makes an earlier version current again, written as a new serial. Works
+/// over a damaged current state: this is the recovery path.
+pub async fn restore(
+    backend: &Arc<dyn Backend>,
+    version_id: &str,
+    options: EditOptions,
+) -> Result<Edited<u64>, Report> {
+    let force = options.force;
+    let mut warnings = Diagnostics::default();
+    let work = async {
+        let mut restored = backend
+            .read_version(version_id)
+            .await
+            .map_err(Report::state)?;
+        let restored_serial = restored.serial;
+        // Restoring is a deliberate replacement, so a damaged current state
+        // is accepted without --force.
+        let current = current_for_replace(backend.as_ref(), true).await?;
+        if let Some(Ok(stored)) = &current {
+            if stored.lineage != restored.lineage && !force {
+                return Err(Report::error(
+                    Diagnostic::error("That version belongs to another state: its lineage differs")
+                        .with_detail(format!(
+                            "version: lineage {}; stored: lineage {}",
+                            restored.lineage, stored.lineage
+                        ))
+                        .with_hint("restore it anyway with --force"),
+                ));
+            }
+        }
+        restored.serial = next_serial(backend.as_ref(), &current, restored.serial + 1).await;
+        backend.write(&restored).await.map_err(Report::state)?;
+        Ok((restored_serial, restored.serial))
+    };
+    let (restored_serial, serial) = with_lock(
+        backend,
+        "state restore",
+        &options.lock,
+        options.interrupt,
+        |w| warnings.extend(w),
+        work,
+    )
+    .await?;
+    Ok(Edited {
+        result: restored_serial,
+        serial,
+        warnings,
+    })
+}
+
+/// What `migrate-terraform` did.
+#[derive(Debug, Default)]
+pub struct Migrated {
+    /// Instances now in terrane's state.
+    pub migrated: Vec<String>,
+    /// Instances not migrated, with the reason.
+    pub left_out: Vec<(String, String)>,
+    pub serial: u64,
+    pub lineage: String,
+    /// Objects missing from AWS, and backend/lock warnings.
+    pub warnings: Diagnostics,
+}
+
+/// Reads a Terraform state from a file or an `s3://bucket/key` URL.
+async fn read_terraform_source(aws: &AwsContext, source: &str) -> Result<String, Report> {
+    if let Some((bucket, key)) = s3::parse_url(source) {
+        return s3::read_object_text(aws.s3(), &bucket, &key)
+            .await
+            .map_err(Report::state);
+    }
+    std::fs::read_to_string(source).map_err(|e| {
+        Report::error(
+            Diagnostic::error(format!("Cannot read {source}: {e}"))
+                .with_hint("pass a Terraform state file or an s3://bucket/key URL"),
+        )
+    })
+}
+
+/// Terraform's attributes that terrane's schema knows, as a starting point
+/// the refresh overwrites with what AWS reports. Empty values are how
+/// Terraform writes "not set", so they are left out.
+fn seed_attributes(instance: &TerraformInstance, id: &str, type_name: &str) -> Attrs {
+    let mut attrs = Attrs::new();
+    let Some(resource_type) = provider::resource_type(type_name) else {
+        return attrs;
+    };
+    let schema = resource_type.schema();
+    for (name, json) in &instance.attributes {
+        let known = schema.attribute(name).is_some() || schema.block(name).is_some();
+        let empty = match json {
+            serde_json::Value::Null => true,
+            serde_json::Value::String(s) => s.is_empty(),
+            serde_json::Value::Array(items) => items.is_empty(),
+            serde_json::Value::Object(map) => map.is_empty(),
+            _ => false,
+        };
+        if known && !empty {
+            attrs.insert(name.clone(), Value::from_json(json));
+        }
+    }
+    let mut attrs = schema.normalize(&attrs);
+    attrs.insert(ID.to_string(), Value::string(id));
+    attrs
+}
+
+/// Migrates a Terraform (format 4) state into the stack's backend: every
+/// instance of a supported type is refreshed from AWS (one batched read per
+/// type) and recorded with its Terraform dependencies; the rest are listed
+/// as left out. A non-empty terrane state is replaced only with `force`.
+pub async fn migrate_terraform(
+    stack: &Stack,
+    options: &StackOptions,
+    source: &str,
+    edit: EditOptions,
+) -> Result<Migrated, Report> {
+    let aws = aws_context(stack).await;
+    let text = read_terraform_source(&aws, source).await?;
+    let terraform = tf::parse(&text).map_err(|e| {
+        Report::error(Diagnostic::error(format!(
+            "Cannot migrate {source}: {}",
+            e.to_string().trim_start_matches("the state is not valid: ")
+        )))
+    })?;
+
+    let mut migrated = Migrated::default();
+    let mut state = State::new();
+    state.outputs = terraform.outputs.clone();
+    let mut seen = BTreeSet::new();
+    for instance in &terraform.instances {
+        if instance.mode != "managed" {
+            continue; // data sources are read again on every plan
+        }
+        let reason = if instance.module.is_some() {
+            Some("resources inside modules are not supported".to_string())
+        } else if provider::resource_type(&instance.type_name).is_none() {
+            Some(format!("terrane does not support {}", instance.type_name))
+        } else if instance.id.is_none() {
+            Some("no id in the Terraform state".to_string())
+        } else {
+            None
+        };
+        match (reason, &instance.id) {
+            (None, Some(id)) if seen.insert(instance.address.clone()) => {
+                state.upsert(ResourceState {
+                    address: instance.address.clone(),
+                    type_name: instance.type_name.clone(),
+                    id: id.clone(),
+                    attributes: seed_attributes(instance, id, &instance.type_name),
+                    dependencies: instance.dependencies.clone(),
+                });
+            }
+            (Some(reason), _) => migrated
+                .left_out
+                .push((instance.address.clone(), reason)),
+            _ => {}
+        }
+    }
+
+    let (refreshed, notes) = refresh(&aws, state).await.map_err(Report::error)?;
+    migrated.warnings.extend(notes);
+    migrated.migrated = refreshed
+        .resources
+        .iter()
+        .map(|r| r.address.clone())
+        .collect();
+
+    let opened = super::open_backend(&stack.config, options.state_path.as_deref()).await?;
+    migrated.warnings.extend(opened.warnings);
+    let backend = opened.backend;
+    let force = edit.force;
+    let work = async {
+        let existing = current_for_replace(backend.as_ref(), force).await?;
+        if let Some(Ok(existing)) = &existing {
+            if !existing.resources.is_empty() && !force {
+                return Err(Report::error(
+                    Diagnostic::error(format!(
+                        "{} already holds a terrane state with {} instance(s)",
+                        backend.location(),
+                        existing.resources.len()
+                    ))
+                    .with_hint("replace it with --force (the objects in it are not touched)"),
+                ));
+            }
+        }
+        // A fresh lineage: this is a new state, not a version of the old one.
+        let mut new_state = refreshed;
+        new_state.serial = next_serial(backend.as_ref(), &existing, 1).await;
+        backend.write(&new_state).await.map_err(Report::state)?;
+        Ok((new_state.serial, new_state.lineage))
+    };
+    let mut lock_warnings = Diagnostics::default();
+    let (serial, lineage) = with_lock(
+        &backend,
+        "migrate-terraform",
+        &edit.lock,
+        edit.interrupt,
+        |w| lock_warnings = w,
+        work,
+    )
+    .await?;
+    migrated.warnings.extend(lock_warnings);
+    migrated.serial = serial;
+    migrated.lineage = lineage;
+    Ok(migrated)
+}
+
+/// Opens the backend of the stack in `dir` for a state command.
+pub async fn open_for_state_command(
+    dir: &Path,
+    state_path: Option<&Path>,
+) -> Result<super::OpenedBackend, Report> {
+    let config = super::load_backend_config(dir)?;
+    super::open_backend(&config, state_path).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn instance(address: &str, deps: &[&str]) -> ResourceState {
+        let addr = InstanceAddr::parse(address).unwrap();
+        ResourceState {
+            address: address.into(),
+            type_name: addr.type_name,
+            id: format!("id-{address}"),
+            attributes: Attrs::new(),
+            dependencies: deps.iter().map(|d| d.to_string()).collect(),
+        }
+    }
+
+    fn state(resources: Vec<ResourceState>) -> State {
+        let mut state = State::new();
+        for r in resources {
+            state.upsert(r);
+        }
+        state
+    }
+
+    fn addresses(state: &State) -> Vec<&str> {
+        state.resources.iter().map(|r| r.address.as_str()).collect()
+    }
+
+    fn mv(state: &mut State, from: &str, to: &str) -> Result<Vec<(String, String)>, Report> {
+        move_instances(
+            state,
+            &InstanceAddr::parse(from).unwrap(),
+            &InstanceAddr::parse(to).unwrap(),
+        )
+    }
+
+    #[test]
+    fn moves_an_instance_into_count_and_for_each_and_updates_dependents() {
+        let mut s = state(vec![
+            instance("aws_subnet.a", &["aws_vpc.main"]),
+            instance("aws_route_table_association.x", &["aws_subnet.a"]),
+        ]);
+        mv(&mut s, "aws_subnet.a", "aws_subnet.public[0]").unwrap();
+        assert_eq!(
+            addresses(&s),
+            ["aws_route_table_association.x", "aws_subnet.public[0]"]
+        );
+        assert_eq!(s.resources[0].dependencies, ["aws_subnet.public"]);
+        mv(&mut s, "aws_subnet.public[0]", "aws_subnet.az[\"us-east-1a\"]").unwrap();
+        assert_eq!(s.resource("aws_subnet.az[\"us-east-1a\"]").unwrap().id, "id-aws_subnet.a");
+    }
+
+    #[test]
+    fn moves_a_whole_resource_keeping_keys() {
+        let mut s = state(vec![
+            instance("aws_subnet.a[0]", &[]),
+            instance("aws_subnet.a[1]", &[]),
+        ]);
+        let moved = mv(&mut s, "aws_subnet.a", "aws_subnet.b").unwrap();
+        assert_eq!(moved.len(), 2);
+        assert_eq!(addresses(&s), ["aws_subnet.b[0]", "aws_subnet.b[1]"]);
+    }
+
+    #[test]
+    fn refuses_moves_onto_existing_instances_across_types_or_from_nothing() {
+        let mut s = state(vec![instance("aws_subnet.a", &[]), instance("aws_subnet.b", &[])]);
+        let before = s.clone();
+        assert!(mv(&mut s, "aws_subnet.a", "aws_subnet.b").is_err());
+        assert!(mv(&mut s, "aws_subnet.a", "aws_vpc.a").is_err());
+        assert!(mv(&mut s, "aws_subnet.c", "aws_subnet.d").is_err());
+        assert_eq!(s, before);
+    }
+
+    #[test]
+    fn matching_finds_instances_or_whole_resources() {
+        let s = state(vec![
+            instance("aws_subnet.a[0]", &[]),
+            instance("aws_subnet.a[1]", &[]),
+            instance("aws_subnet.ab", &[]),
+        ]);
+        assert_eq!(matching(&s, "aws_subnet.a").len(), 2);
+        assert_eq!(matching(&s, "aws_subnet.a[1]"), ["aws_subnet.a[1]"]);
+        assert!(matching(&s, "aws_subnet.a[2]").is_empty());
+    }
+}
