@@ -629,7 +629,13 @@ mod tests {
 
     #[test]
     fn local_backend_path_and_default() {
-        let with_path = config(r#"terraform { backend "local" { path = "s/x.json" } }"#);
+        let with_path = config(
+            r#"terraform {
+              backend "local" {
+                path = "s/x.json"
+              }
+            }"#,
+        );
         assert_eq!(
             choose_backend(&with_path, None).unwrap().0,
             BackendChoice::Local("s/x.json".into())

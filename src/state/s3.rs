@@ -312,6 +312,32 @@ impl S3Backend {
     }
 }
 
+/// The versioning status from a successful GetBucketVersioning answer the
+/// SDK could not parse. moto names the XML root `GetBucketVersioningResponse`
+/// where AWS sends `VersioningConfiguration`; the `Status` element is the
+/// same, so read it directly. Never reached with AWS itself. `None` when the
+/// error is anything else; `Some(None)` when versioning was never enabled.
+fn versioning_from_raw_answer<E>(
+    err: &SdkError<E, HttpResponse>,
+) -> Option<Option<BucketVersioningStatus>> {
+    let SdkError::ServiceError(service) = err else {
+        return None;
+    };
+    let raw = service.raw();
+    if !raw.status().is_success() {
+        return None;
+    }
+    let body = std::str::from_utf8(raw.body().bytes()?).ok()?;
+    if !body.contains("GetBucketVersioningResponse") {
+        return None;
+    }
+    let status = body
+        .split_once("<Status>")
+        .and_then(|(_, rest)| rest.split_once("</Status>"))
+        .map(|(status, _)| BucketVersioningStatus::from(status.trim()));
+    Some(status)
+}
+
 fn format_time(time: aws_smithy_types::DateTime) -> Option<String> {
     time.fmt(aws_smithy_types::date_time::Format::DateTime).ok()
 }
@@ -337,6 +363,9 @@ impl Backend for S3Backend {
             .await
         {
             Ok(output) => output.status().cloned(),
+            Err(err) if versioning_from_raw_answer(&err).is_some() => {
+                versioning_from_raw_answer(&err).flatten()
+            }
             Err(err) => {
                 let failure = S3Failure::from(err);
                 if !(failure.is_bucket_missing() && create_missing) {
