@@ -4,20 +4,41 @@
 //! One file per resource type; the registries below are the only place a new
 //! type is added. Files here hold schemas and SDK calls, nothing generic.
 
+mod batch;
 mod client;
+mod convert;
+mod elbv2;
 mod errors;
+mod names;
+mod route53;
 mod tags;
 mod wait;
 
+mod lb;
+mod lb_listener;
+mod lb_target_group;
+pub mod wafv2_web_acl;
+mod route53_record;
+mod route53_zone;
+mod wafv2_web_acl_association;
+
 pub use client::{AwsContext, AwsSettings};
-pub use errors::sdk_error;
+pub use errors::{build_error, ok_if_not_found, sdk_error};
 pub use tags::{SYSTEM_TAG_PREFIX, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags};
 pub use wait::{Timeouts, wait_until};
 
 use super::{DataSourceType, ResourceType};
 
 /// Every managed resource type terrane supports.
-pub static RESOURCE_TYPES: &[&dyn ResourceType] = &[];
+pub static RESOURCE_TYPES: &[&dyn ResourceType] = &[
+    &lb::LoadBalancer,
+    &lb_target_group::TargetGroup,
+    &lb_listener::LbListener,
+    &wafv2_web_acl::WebAclType,
+    &wafv2_web_acl_association::WebAclAssociation,
+    &route53_zone::HostedZone,
+    &route53_record::Record,
+];
 
 /// Every data source terrane supports.
 pub static DATA_SOURCE_TYPES: &[&dyn DataSourceType] = &[];

@@ -88,3 +88,69 @@ pub async fn ec2_update_tags(
     }
     Ok(())
 }
+
+/// What brings an object's tags from `prior.tags_all` to `planned.tags_all`,
+/// for services whose tag APIs take keys to remove and pairs to set.
+#[derive(Debug, Default, PartialEq)]
+pub struct TagChanges {
+    pub removed: Vec<String>,
+    pub changed: BTreeMap<String, String>,
+}
+
+impl TagChanges {
+    pub fn between(prior: &Attrs, planned: &Attrs) -> TagChanges {
+        let old = prior.string_map("tags_all");
+        let new = planned.string_map("tags_all");
+        TagChanges {
+            removed: old.keys().filter(|k| !new.contains_key(*k)).cloned().collect(),
+            changed: new.into_iter().filter(|(k, v)| old.get(k) != Some(v)).collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.removed.is_empty() && self.changed.is_empty()
+    }
+}
+
+/// Reads any service's tags back as `tags_all`, without terrane's own.
+pub fn tags_to_value<K: AsRef<str>, V: AsRef<str>>(tags: impl IntoIterator<Item = (K, V)>) -> Value {
+    Value::Map(
+        tags.into_iter()
+            .filter(|(k, _)| !k.as_ref().starts_with(SYSTEM_TAG_PREFIX))
+            .map(|(k, v)| (k.as_ref().to_string(), Value::string(v.as_ref())))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::attrs;
+
+    fn tags(pairs: &[(&str, &str)]) -> Attrs {
+        attrs([(
+            "tags_all",
+            Value::Map(pairs.iter().map(|(k, v)| (k.to_string(), Value::string(*v))).collect()),
+        )])
+    }
+
+    #[test]
+    fn tag_changes_name_removed_keys_and_new_values() {
+        let changes = TagChanges::between(
+            &tags(&[("keep", "1"), ("drop", "x"), ("edit", "old")]),
+            &tags(&[("keep", "1"), ("edit", "new"), ("add", "y")]),
+        );
+        assert_eq!(changes.removed, vec!["drop".to_string()]);
+        assert_eq!(
+            changes.changed,
+            BTreeMap::from([("add".into(), "y".into()), ("edit".into(), "new".into())])
+        );
+        assert!(TagChanges::between(&tags(&[("a", "1")]), &tags(&[("a", "1")])).is_empty());
+    }
+
+    #[test]
+    fn system_tags_are_hidden_from_tags_all() {
+        let value = tags_to_value([("Name", "web"), ("terrane:stack", "prod")]);
+        assert_eq!(value, Value::Map(Attrs::from([("Name".into(), Value::string("web"))])));
+    }
+}
