@@ -4,3 +4,4 @@
 //! loopback port and check results with independent Describe calls.
 
 mod support;
+mod provider_edge;

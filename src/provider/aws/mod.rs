@@ -11,15 +11,21 @@ mod elbv2;
 mod errors;
 mod names;
 mod route53;
+mod s3;
 mod tags;
 mod wait;
 
 mod lb;
 mod lb_listener;
 mod lb_target_group;
-pub mod wafv2_web_acl;
 mod route53_record;
 mod route53_zone;
+mod s3_bucket;
+mod s3_bucket_public_access_block;
+mod s3_bucket_server_side_encryption_configuration;
+mod s3_bucket_versioning;
+/// Public for its lock-token update, which tests drive with a stale token.
+pub mod wafv2_web_acl;
 mod wafv2_web_acl_association;
 
 pub use client::{AwsContext, AwsSettings};
@@ -38,6 +44,10 @@ pub static RESOURCE_TYPES: &[&dyn ResourceType] = &[
     &wafv2_web_acl_association::WebAclAssociation,
     &route53_zone::HostedZone,
     &route53_record::Record,
+    &s3_bucket::Bucket,
+    &s3_bucket_versioning::BucketVersioning,
+    &s3_bucket_server_side_encryption_configuration::BucketEncryption,
+    &s3_bucket_public_access_block::PublicAccessBlock,
 ];
 
 /// Every data source terrane supports.

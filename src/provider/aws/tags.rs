@@ -106,10 +106,6 @@ impl TagChanges {
             changed: new.into_iter().filter(|(k, v)| old.get(k) != Some(v)).collect(),
         }
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.removed.is_empty() && self.changed.is_empty()
-    }
 }
 
 /// Reads any service's tags back as `tags_all`, without terrane's own.
@@ -145,7 +141,10 @@ mod tests {
             changes.changed,
             BTreeMap::from([("add".into(), "y".into()), ("edit".into(), "new".into())])
         );
-        assert!(TagChanges::between(&tags(&[("a", "1")]), &tags(&[("a", "1")])).is_empty());
+        assert_eq!(
+            TagChanges::between(&tags(&[("a", "1")]), &tags(&[("a", "1")])),
+            TagChanges::default()
+        );
     }
 
     #[test]

@@ -115,12 +115,43 @@ impl Emulator {
         aws_sdk_ec2::Client::new(&self.sdk_config())
     }
 
+    pub fn elbv2(&self) -> aws_sdk_elasticloadbalancingv2::Client {
+        aws_sdk_elasticloadbalancingv2::Client::new(&self.sdk_config())
+    }
+
+    pub fn wafv2(&self) -> aws_sdk_wafv2::Client {
+        aws_sdk_wafv2::Client::new(&self.sdk_config())
+    }
+
+    pub fn route53(&self) -> aws_sdk_route53::Client {
+        aws_sdk_route53::Client::new(&self.sdk_config())
+    }
+
+    /// S3 with path-style addressing, which the emulator needs.
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        let config = aws_sdk_s3::config::Builder::from(&self.sdk_config())
+            .force_path_style(true)
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
+    }
+
+    /// Number of requests so far whose access-log line contains `needle`
+    /// (e.g. a REST path such as `/2013-04-01/change/`).
+    pub fn request_count_matching(&self, needle: &str) -> usize {
+        std::fs::read_to_string(&self.log_path)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains(needle))
+            .count()
+    }
+
     /// Number of AWS API requests the emulator has served so far, from its
-    /// access log (one line per request).
+    /// access log (one line per request, failed ones included).
     pub fn request_count(&self) -> usize {
         std::fs::read_to_string(&self.log_path)
             .unwrap_or_default()
             .lines()
+            .map(without_colour)
             .filter(|l| l.contains("\"POST ") || l.contains("\"GET ") || l.contains("\"PUT ") || l.contains("\"DELETE ") || l.contains("\"HEAD "))
             .filter(|l| !l.contains("/moto-api/"))
             .count()
@@ -132,6 +163,22 @@ impl Drop for Emulator {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The access log colours failed requests (`\x1b[33m"GET …"\x1b[0m`);
+/// this removes the escape sequences so they count like the others.
+fn without_colour(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            // Skip to the sequence's final letter (`m`).
+            chars.by_ref().find(char::is_ascii_alphabetic);
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn free_port() -> u16 {
