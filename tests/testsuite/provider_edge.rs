@@ -47,7 +47,9 @@ fn planned(type_name: &str, written: Attrs) -> Attrs {
 fn with_defaults(schema: &Schema, mut attrs: Attrs) -> Attrs {
     for attr in &schema.attributes {
         if let Some(default) = &attr.default {
-            attrs.entry(attr.name.to_string()).or_insert_with(|| default.clone());
+            attrs
+                .entry(attr.name.to_string())
+                .or_insert_with(|| default.clone());
         }
     }
     for block in &schema.blocks {
@@ -101,9 +103,22 @@ fn assert_reads_back(type_name: &str, planned: &Attrs, read: &Attrs) {
     let schema = ty(type_name).schema();
     let planned = schema.normalize(planned);
     let read = schema.normalize(&keep_written_computed(schema, &planned, read.clone()));
-    const STATE_ONLY: &[&str] = &["tags", "timeouts", "force_destroy", "name_prefix", "bucket_prefix"];
-    for (key, value) in planned.iter().filter(|(k, _)| !STATE_ONLY.contains(&k.as_str())) {
-        assert_eq!(read.get(key), Some(value), "{type_name}.{key} reads back differently");
+    const STATE_ONLY: &[&str] = &[
+        "tags",
+        "timeouts",
+        "force_destroy",
+        "name_prefix",
+        "bucket_prefix",
+    ];
+    for (key, value) in planned
+        .iter()
+        .filter(|(k, _)| !STATE_ONLY.contains(&k.as_str()))
+    {
+        assert_eq!(
+            read.get(key),
+            Some(value),
+            "{type_name}.{key} reads back differently"
+        );
     }
     if let Some(Value::Map(tags)) = read.get("tags_all") {
         assert!(
@@ -118,7 +133,8 @@ fn assert_reads_back(type_name: &str, planned: &Attrs, read: &Attrs) {
 /// those (e.g. a health check's interval) instead of planning them away.
 fn keep_written_computed(schema: &Schema, planned: &Attrs, mut read: Attrs) -> Attrs {
     for block in &schema.blocks {
-        let (Some(Value::List(written)), Some(Value::List(objects))) = (planned.get(block.name), read.get_mut(block.name))
+        let (Some(Value::List(written)), Some(Value::List(objects))) =
+            (planned.get(block.name), read.get_mut(block.name))
         else {
             continue;
         };
@@ -131,7 +147,10 @@ fn keep_written_computed(schema: &Schema, planned: &Attrs, mut read: Attrs) -> A
             };
             object.retain(|key, _| {
                 written.contains_key(key)
-                    || block.schema.attribute(key).is_none_or(|a| a.presence != Presence::OptionalComputed)
+                    || block
+                        .schema
+                        .attribute(key)
+                        .is_none_or(|a| a.presence != Presence::OptionalComputed)
             });
             *object = keep_written_computed(&block.schema, written, std::mem::take(object));
         }
@@ -158,18 +177,31 @@ async fn delete_twice(aws: &AwsContext, type_name: &str, prior: &Attrs) {
 
 /// `read_many` over `ids`, returning the ids found and the number of AWS
 /// requests it took.
-async fn read_many_counting(emulator: &Emulator, aws: &AwsContext, type_name: &str, ids: &[&str]) -> (Vec<String>, usize) {
+async fn read_many_counting(
+    emulator: &Emulator,
+    aws: &AwsContext,
+    type_name: &str,
+    ids: &[&str],
+) -> (Vec<String>, usize) {
     let before = emulator.request_count();
     let ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
     let found = ty(type_name)
         .read_many(aws, &ids)
         .await
         .unwrap_or_else(|e| panic!("read_many {type_name}: {e}"));
-    (found.into_keys().collect(), emulator.request_count() - before)
+    (
+        found.into_keys().collect(),
+        emulator.request_count() - before,
+    )
 }
 
 fn map(pairs: &[(&str, &str)]) -> Value {
-    Value::Map(pairs.iter().map(|(k, v)| (k.to_string(), Value::string(*v))).collect())
+    Value::Map(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::string(*v)))
+            .collect(),
+    )
 }
 
 fn block(object: Attrs) -> Value {
@@ -181,8 +213,16 @@ fn strings(items: &[&str]) -> Value {
 }
 
 fn assert_system_tags(tags: &BTreeMap<String, String>, address: &str) {
-    assert_eq!(tags.get("terrane:stack").map(String::as_str), Some("test"), "{tags:?}");
-    assert_eq!(tags.get("terrane:address").map(String::as_str), Some(address), "{tags:?}");
+    assert_eq!(
+        tags.get("terrane:stack").map(String::as_str),
+        Some("test"),
+        "{tags:?}"
+    );
+    assert_eq!(
+        tags.get("terrane:address").map(String::as_str),
+        Some(address),
+        "{tags:?}"
+    );
 }
 
 // ---- a network made directly, so these tests don't need terrane's EC2 types ----
@@ -205,7 +245,10 @@ async fn network(emulator: &Emulator) -> Network {
         .and_then(|v| v.vpc_id)
         .expect("VPC id");
     let mut subnets = Vec::new();
-    for (i, zone) in ["us-east-1a", "us-east-1b", "us-east-1c"].into_iter().enumerate() {
+    for (i, zone) in ["us-east-1a", "us-east-1b", "us-east-1c"]
+        .into_iter()
+        .enumerate()
+    {
         let subnet = ec2
             .create_subnet()
             .vpc_id(&vpc)
@@ -239,14 +282,23 @@ fn alb_args(net: &Network, name: &str) -> Attrs {
     attrs([
         ("name", Value::string(name)),
         ("subnets", Value::from(net.subnets[..2].to_vec())),
-        ("security_groups", Value::from(vec![net.security_groups[0].clone()])),
+        (
+            "security_groups",
+            Value::from(vec![net.security_groups[0].clone()]),
+        ),
         ("idle_timeout", Value::from(120)),
         ("tags", map(&[("Name", name)])),
     ])
 }
 
 async fn elbv2_tags(emulator: &Emulator, arn: &str) -> BTreeMap<String, String> {
-    let out = emulator.elbv2().describe_tags().resource_arns(arn).send().await.expect("describe tags");
+    let out = emulator
+        .elbv2()
+        .describe_tags()
+        .resource_arns(arn)
+        .send()
+        .await
+        .expect("describe tags");
     out.tag_descriptions()
         .iter()
         .flat_map(|d| d.tags())
@@ -285,7 +337,12 @@ async fn load_balancer_target_group_and_listener_lifecycle() {
     let tg_arn = create(&aws, "aws_lb_target_group.web", &tg_planned).await;
     let tg_read = read(&aws, "aws_lb_target_group", &tg_arn).await;
     assert_reads_back("aws_lb_target_group", &tg_planned, &tg_read);
-    let described = elbv2.describe_target_groups().target_group_arns(&tg_arn).send().await.unwrap();
+    let described = elbv2
+        .describe_target_groups()
+        .target_group_arns(&tg_arn)
+        .send()
+        .await
+        .unwrap();
     let tg = &described.target_groups()[0];
     assert_eq!(tg.health_check_path(), Some("/health"));
     assert_eq!(tg.matcher().and_then(|m| m.http_code()), Some("200-299"));
@@ -295,24 +352,37 @@ async fn load_balancer_target_group_and_listener_lifecycle() {
         .send()
         .await
         .unwrap();
-    assert!(
-        tg_attributes
-            .attributes()
-            .iter()
-            .any(|a| a.key() == Some("deregistration_delay.timeout_seconds") && a.value() == Some("30"))
+    assert!(tg_attributes.attributes().iter().any(|a| a.key()
+        == Some("deregistration_delay.timeout_seconds")
+        && a.value() == Some("30")));
+    assert_system_tags(
+        &elbv2_tags(&emulator, &tg_arn).await,
+        "aws_lb_target_group.web",
     );
-    assert_system_tags(&elbv2_tags(&emulator, &tg_arn).await, "aws_lb_target_group.web");
-    assert!(tg_read["arn_suffix"].as_str().is_some_and(|s| s.starts_with("targetgroup/edge-web/")));
+    assert!(
+        tg_read["arn_suffix"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("targetgroup/edge-web/"))
+    );
 
     // Load balancer: internet-facing in the two given subnets.
     let lb_planned = planned("aws_lb", alb_args(&net, "edge-alb"));
     let lb_arn = create(&aws, "aws_lb.edge", &lb_planned).await;
     let lb_read = read(&aws, "aws_lb", &lb_arn).await;
     assert_reads_back("aws_lb", &lb_planned, &lb_read);
-    let described = elbv2.describe_load_balancers().load_balancer_arns(&lb_arn).send().await.unwrap();
+    let described = elbv2
+        .describe_load_balancers()
+        .load_balancer_arns(&lb_arn)
+        .send()
+        .await
+        .unwrap();
     let lb = &described.load_balancers()[0];
     assert_eq!(lb.scheme(), Some(&LoadBalancerSchemeEnum::InternetFacing));
-    let mut subnets: Vec<&str> = lb.availability_zones().iter().filter_map(|az| az.subnet_id()).collect();
+    let mut subnets: Vec<&str> = lb
+        .availability_zones()
+        .iter()
+        .filter_map(|az| az.subnet_id())
+        .collect();
     subnets.sort();
     let mut expected: Vec<&str> = net.subnets[..2].iter().map(String::as_str).collect();
     expected.sort();
@@ -320,7 +390,11 @@ async fn load_balancer_target_group_and_listener_lifecycle() {
     assert_eq!(lb_read["internal"], Value::Bool(false));
     assert_eq!(lb_read["dns_name"].as_str(), lb.dns_name());
     assert_eq!(lb_read["vpc_id"], Value::string(net.vpc.as_str()));
-    assert!(lb_read["arn_suffix"].as_str().is_some_and(|s| s.starts_with("app/edge-alb/")));
+    assert!(
+        lb_read["arn_suffix"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("app/edge-alb/"))
+    );
     assert_system_tags(&elbv2_tags(&emulator, &lb_arn).await, "aws_lb.edge");
 
     // Listener forwarding to the target group.
@@ -342,11 +416,19 @@ async fn load_balancer_target_group_and_listener_lifecycle() {
     let listener_arn = create(&aws, "aws_lb_listener.http", &listener_planned).await;
     let listener_read = read(&aws, "aws_lb_listener", &listener_arn).await;
     assert_reads_back("aws_lb_listener", &listener_planned, &listener_read);
-    let described = elbv2.describe_listeners().listener_arns(&listener_arn).send().await.unwrap();
+    let described = elbv2
+        .describe_listeners()
+        .listener_arns(&listener_arn)
+        .send()
+        .await
+        .unwrap();
     let action = &described.listeners()[0].default_actions()[0];
     assert_eq!(action.r#type(), Some(&ActionTypeEnum::Forward));
     assert_eq!(action.target_group_arn(), Some(tg_arn.as_str()));
-    assert_system_tags(&elbv2_tags(&emulator, &listener_arn).await, "aws_lb_listener.http");
+    assert_system_tags(
+        &elbv2_tags(&emulator, &listener_arn).await,
+        "aws_lb_listener.http",
+    );
 
     // Updates in place: a third subnet and another idle timeout; a new
     // health check path; a fixed response instead of forwarding.
@@ -356,7 +438,12 @@ async fn load_balancer_target_group_and_listener_lifecycle() {
     let lb_next = planned("aws_lb", lb_args);
     update(&aws, "aws_lb", &state(&lb_planned, &lb_read), &lb_next).await;
     assert_reads_back("aws_lb", &lb_next, &read(&aws, "aws_lb", &lb_arn).await);
-    let described = elbv2.describe_load_balancers().load_balancer_arns(&lb_arn).send().await.unwrap();
+    let described = elbv2
+        .describe_load_balancers()
+        .load_balancer_arns(&lb_arn)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(described.load_balancers()[0].availability_zones().len(), 3);
     let lb_attributes = elbv2
         .describe_load_balancer_attributes()
@@ -374,11 +461,28 @@ async fn load_balancer_target_group_and_listener_lifecycle() {
     let mut tg_next = tg_planned.clone();
     tg_next.insert(
         "health_check".into(),
-        block(attrs([("path", Value::string("/ready")), ("matcher", Value::string("200-299"))])),
+        block(attrs([
+            ("path", Value::string("/ready")),
+            ("matcher", Value::string("200-299")),
+        ])),
     );
-    update(&aws, "aws_lb_target_group", &state(&tg_planned, &tg_read), &tg_next).await;
-    let described = elbv2.describe_target_groups().target_group_arns(&tg_arn).send().await.unwrap();
-    assert_eq!(described.target_groups()[0].health_check_path(), Some("/ready"));
+    update(
+        &aws,
+        "aws_lb_target_group",
+        &state(&tg_planned, &tg_read),
+        &tg_next,
+    )
+    .await;
+    let described = elbv2
+        .describe_target_groups()
+        .target_group_arns(&tg_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described.target_groups()[0].health_check_path(),
+        Some("/ready")
+    );
 
     let mut listener_next = listener_planned.clone();
     listener_next.insert(
@@ -396,13 +500,27 @@ async fn load_balancer_target_group_and_listener_lifecycle() {
         ])),
     );
     let listener_next = planned("aws_lb_listener", listener_next);
-    update(&aws, "aws_lb_listener", &state(&listener_planned, &listener_read), &listener_next).await;
+    update(
+        &aws,
+        "aws_lb_listener",
+        &state(&listener_planned, &listener_read),
+        &listener_next,
+    )
+    .await;
     let listener_read = read(&aws, "aws_lb_listener", &listener_arn).await;
     assert_reads_back("aws_lb_listener", &listener_next, &listener_read);
-    let described = elbv2.describe_listeners().listener_arns(&listener_arn).send().await.unwrap();
+    let described = elbv2
+        .describe_listeners()
+        .listener_arns(&listener_arn)
+        .send()
+        .await
+        .unwrap();
     let action = &described.listeners()[0].default_actions()[0];
     assert_eq!(action.r#type(), Some(&ActionTypeEnum::FixedResponse));
-    assert_eq!(action.fixed_response_config().and_then(|f| f.status_code()), Some("503"));
+    assert_eq!(
+        action.fixed_response_config().and_then(|f| f.status_code()),
+        Some("503")
+    );
 
     // A batched read with a deleted load balancer first: the emulator, like
     // AWS, fails DescribeLoadBalancers for the missing ARN, so read_many
@@ -411,27 +529,57 @@ async fn load_balancer_target_group_and_listener_lifecycle() {
     let gone_arn = create(&aws, "aws_lb.gone", &gone_planned).await;
     let gone_read = read(&aws, "aws_lb", &gone_arn).await;
     delete_twice(&aws, "aws_lb", &state(&gone_planned, &gone_read)).await;
-    let (found, requests) = read_many_counting(&emulator, &aws, "aws_lb", &[&gone_arn, &lb_arn]).await;
+    let (found, requests) =
+        read_many_counting(&emulator, &aws, "aws_lb", &[&gone_arn, &lb_arn]).await;
     assert_eq!(found, vec![lb_arn.clone()]);
     // Failed batch, two single describes, DescribeTags, attributes.
     assert_eq!(requests, 5);
-    let (found, requests) = read_many_counting(&emulator, &aws, "aws_lb_target_group", &[&tg_arn]).await;
-    assert_eq!((found.len(), requests), (1, 3), "describe, tags, attributes");
+    let (found, requests) =
+        read_many_counting(&emulator, &aws, "aws_lb_target_group", &[&tg_arn]).await;
+    assert_eq!(
+        (found.len(), requests),
+        (1, 3),
+        "describe, tags, attributes"
+    );
 
     // Deletes, each twice; independent describes then find nothing.
     let listener_state = state(&listener_next, &listener_read);
     delete_twice(&aws, "aws_lb_listener", &listener_state).await;
-    assert!(elbv2.describe_listeners().listener_arns(&listener_arn).send().await.is_err());
+    assert!(
+        elbv2
+            .describe_listeners()
+            .listener_arns(&listener_arn)
+            .send()
+            .await
+            .is_err()
+    );
     delete_twice(&aws, "aws_lb_target_group", &state(&tg_next, &tg_read)).await;
-    assert!(elbv2.describe_target_groups().target_group_arns(&tg_arn).send().await.is_err());
+    assert!(
+        elbv2
+            .describe_target_groups()
+            .target_group_arns(&tg_arn)
+            .send()
+            .await
+            .is_err()
+    );
     delete_twice(&aws, "aws_lb", &state(&lb_next, &lb_read)).await;
-    assert!(elbv2.describe_load_balancers().load_balancer_arns(&lb_arn).send().await.is_err());
+    assert!(
+        elbv2
+            .describe_load_balancers()
+            .load_balancer_arns(&lb_arn)
+            .send()
+            .await
+            .is_err()
+    );
     for (type_name, id) in [
         ("aws_lb", &lb_arn),
         ("aws_lb_target_group", &tg_arn),
         ("aws_lb_listener", &listener_arn),
     ] {
-        let found = ty(type_name).read_many(&aws, &[id.clone()]).await.unwrap();
+        let found = ty(type_name)
+            .read_many(&aws, std::slice::from_ref(id))
+            .await
+            .unwrap();
         assert!(found.is_empty(), "{type_name} still reads after delete");
     }
 }
@@ -448,7 +596,10 @@ fn web_acl_args(rate_limit: i64) -> Attrs {
     let managed_rule = attrs([
         ("name", Value::string("aws-common")),
         ("priority", Value::from(1)),
-        ("override_action", block(attrs([("none", block(Attrs::new()))]))),
+        (
+            "override_action",
+            block(attrs([("none", block(Attrs::new()))])),
+        ),
         (
             "statement",
             block(attrs([(
@@ -481,8 +632,14 @@ fn web_acl_args(rate_limit: i64) -> Attrs {
         ("name", Value::string("edge-acl")),
         ("description", Value::string("in front of the ALB")),
         ("scope", Value::string("REGIONAL")),
-        ("default_action", block(attrs([("allow", block(Attrs::new()))]))),
-        ("rule", Value::List(vec![Value::Map(managed_rule), Value::Map(rate_rule)])),
+        (
+            "default_action",
+            block(attrs([("allow", block(Attrs::new()))])),
+        ),
+        (
+            "rule",
+            Value::List(vec![Value::Map(managed_rule), Value::Map(rate_rule)]),
+        ),
         ("visibility_config", visibility("edge-acl")),
         ("tags", map(&[("Name", "edge-acl")])),
     ])
@@ -501,7 +658,8 @@ async fn web_acl_with_managed_and_rate_based_rules_guards_the_alb() {
     let acl_id = create(&aws, "aws_wafv2_web_acl.edge", &acl_planned).await;
     let acl_read = read(&aws, "aws_wafv2_web_acl", &acl_id).await;
     assert_reads_back("aws_wafv2_web_acl", &acl_planned, &acl_read);
-    let [uuid, name, scope] = <[&str; 3]>::try_from(acl_id.split('/').collect::<Vec<_>>()).expect("ID/NAME/SCOPE");
+    let [uuid, name, scope] =
+        <[&str; 3]>::try_from(acl_id.split('/').collect::<Vec<_>>()).expect("ID/NAME/SCOPE");
     assert_eq!((name, scope), ("edge-acl", "REGIONAL"));
     let got = wafv2
         .get_web_acl()
@@ -514,18 +672,47 @@ async fn web_acl_with_managed_and_rate_based_rules_guards_the_alb() {
     let acl = got.web_acl().expect("web ACL");
     assert_eq!(acl.arn(), acl_read["arn"].as_str().unwrap());
     assert_eq!(acl.rules().len(), 2);
-    let managed = acl.rules().iter().find(|r| r.name() == "aws-common").expect("managed rule");
-    let statement = managed.statement().and_then(|s| s.managed_rule_group_statement()).expect("managed statement");
-    assert_eq!((statement.vendor_name(), statement.name()), ("AWS", "AWSManagedRulesCommonRuleSet"));
+    let managed = acl
+        .rules()
+        .iter()
+        .find(|r| r.name() == "aws-common")
+        .expect("managed rule");
+    let statement = managed
+        .statement()
+        .and_then(|s| s.managed_rule_group_statement())
+        .expect("managed statement");
+    assert_eq!(
+        (statement.vendor_name(), statement.name()),
+        ("AWS", "AWSManagedRulesCommonRuleSet")
+    );
     assert!(managed.override_action().and_then(|o| o.none()).is_some());
-    let rate = acl.rules().iter().find(|r| r.name() == "per-ip-rate").expect("rate rule");
-    assert_eq!(rate.statement().and_then(|s| s.rate_based_statement()).map(|r| r.limit()), Some(2000));
+    let rate = acl
+        .rules()
+        .iter()
+        .find(|r| r.name() == "per-ip-rate")
+        .expect("rate rule");
+    assert_eq!(
+        rate.statement()
+            .and_then(|s| s.rate_based_statement())
+            .map(|r| r.limit()),
+        Some(2000)
+    );
     assert!(rate.action().and_then(|a| a.block()).is_some());
     assert_eq!(acl_read["lock_token"].as_str(), got.lock_token());
-    let tags = wafv2.list_tags_for_resource().resource_arn(acl.arn()).send().await.unwrap();
+    let tags = wafv2
+        .list_tags_for_resource()
+        .resource_arn(acl.arn())
+        .send()
+        .await
+        .unwrap();
     let tags: BTreeMap<String, String> = tags
         .tag_info_for_resource()
-        .map(|i| i.tag_list().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect())
+        .map(|i| {
+            i.tag_list()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect()
+        })
         .unwrap_or_default();
     assert_system_tags(&tags, "aws_wafv2_web_acl.edge");
 
@@ -538,22 +725,61 @@ async fn web_acl_with_managed_and_rate_based_rules_guards_the_alb() {
             ("web_acl_arn", Value::string(acl_arn.as_str())),
         ]),
     );
-    let association_id = create(&aws, "aws_wafv2_web_acl_association.edge", &association_planned).await;
+    let association_id = create(
+        &aws,
+        "aws_wafv2_web_acl_association.edge",
+        &association_planned,
+    )
+    .await;
     assert_eq!(association_id, format!("{acl_arn},{lb_arn}"));
     let association_read = read(&aws, "aws_wafv2_web_acl_association", &association_id).await;
-    assert_reads_back("aws_wafv2_web_acl_association", &association_planned, &association_read);
-    let for_alb = wafv2.get_web_acl_for_resource().resource_arn(&lb_arn).send().await.unwrap();
+    assert_reads_back(
+        "aws_wafv2_web_acl_association",
+        &association_planned,
+        &association_read,
+    );
+    let for_alb = wafv2
+        .get_web_acl_for_resource()
+        .resource_arn(&lb_arn)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(for_alb.web_acl().map(|a| a.arn()), Some(acl_arn.as_str()));
 
     // Update the rate limit in place, with a fresh lock token.
     let stale_token = got.lock_token().expect("lock token").to_string();
     let acl_next = planned("aws_wafv2_web_acl", web_acl_args(1000));
-    update(&aws, "aws_wafv2_web_acl", &state(&acl_planned, &acl_read), &acl_next).await;
+    update(
+        &aws,
+        "aws_wafv2_web_acl",
+        &state(&acl_planned, &acl_read),
+        &acl_next,
+    )
+    .await;
     let acl_read = read(&aws, "aws_wafv2_web_acl", &acl_id).await;
     assert_reads_back("aws_wafv2_web_acl", &acl_next, &acl_read);
-    let got = wafv2.get_web_acl().id(uuid).name(name).scope(Scope::Regional).send().await.unwrap();
-    let rate = got.web_acl().unwrap().rules().iter().find(|r| r.name() == "per-ip-rate").cloned();
-    assert_eq!(rate.and_then(|r| r.statement().and_then(|s| s.rate_based_statement()).map(|s| s.limit())), Some(1000));
+    let got = wafv2
+        .get_web_acl()
+        .id(uuid)
+        .name(name)
+        .scope(Scope::Regional)
+        .send()
+        .await
+        .unwrap();
+    let rate = got
+        .web_acl()
+        .unwrap()
+        .rules()
+        .iter()
+        .find(|r| r.name() == "per-ip-rate")
+        .cloned();
+    assert_eq!(
+        rate.and_then(|r| r
+            .statement()
+            .and_then(|s| s.rate_based_statement())
+            .map(|s| s.limit())),
+        Some(1000)
+    );
 
     // The token from before that update is stale now: a Conflict, which the
     // engine retries with a fresh Get.
@@ -565,16 +791,37 @@ async fn web_acl_with_managed_and_rate_based_rules_guards_the_alb() {
 
     // A missing ACL drops out of a batched read; WAFv2 reads one ACL at a time.
     let missing = "00000000-0000-0000-0000-000000000000/gone/REGIONAL";
-    let (found, requests) = read_many_counting(&emulator, &aws, "aws_wafv2_web_acl", &[missing, &acl_id]).await;
+    let (found, requests) =
+        read_many_counting(&emulator, &aws, "aws_wafv2_web_acl", &[missing, &acl_id]).await;
     assert_eq!(found, vec![acl_id.clone()]);
-    assert_eq!(requests, 3, "GetWebACL for each id and tags for the live one");
+    assert_eq!(
+        requests, 3,
+        "GetWebACL for each id and tags for the live one"
+    );
 
     delete_twice(&aws, "aws_wafv2_web_acl_association", &association_read).await;
-    let for_alb = wafv2.get_web_acl_for_resource().resource_arn(&lb_arn).send().await.unwrap();
+    let for_alb = wafv2
+        .get_web_acl_for_resource()
+        .resource_arn(&lb_arn)
+        .send()
+        .await
+        .unwrap();
     assert!(for_alb.web_acl().is_none());
-    assert!(ty("aws_wafv2_web_acl_association").read_many(&aws, &[association_id]).await.unwrap().is_empty());
+    assert!(
+        ty("aws_wafv2_web_acl_association")
+            .read_many(&aws, &[association_id])
+            .await
+            .unwrap()
+            .is_empty()
+    );
     delete_twice(&aws, "aws_wafv2_web_acl", &state(&acl_next, &acl_read)).await;
-    let gone = wafv2.get_web_acl().id(uuid).name(name).scope(Scope::Regional).send().await;
+    let gone = wafv2
+        .get_web_acl()
+        .id(uuid)
+        .name(name)
+        .scope(Scope::Regional)
+        .send()
+        .await;
     assert!(gone.is_err(), "web ACL still exists");
 }
 
@@ -604,9 +851,15 @@ async fn route53_zone_and_alias_record_to_the_alb() {
     assert_eq!(zone_read["name"], Value::string("example.com"));
     assert_eq!(zone_read["comment"], Value::string("Managed by Terraform"));
     let got = route53.get_hosted_zone().id(&zone_id).send().await.unwrap();
-    let name_servers = got.delegation_set().map(|d| d.name_servers().len()).unwrap_or_default();
+    let name_servers = got
+        .delegation_set()
+        .map(|d| d.name_servers().len())
+        .unwrap_or_default();
     assert!(name_servers > 0);
-    assert_eq!(zone_read["name_servers"].as_list().map(<[Value]>::len), Some(name_servers));
+    assert_eq!(
+        zone_read["name_servers"].as_list().map(<[Value]>::len),
+        Some(name_servers)
+    );
     let tags = route53
         .list_tags_for_resource()
         .resource_type(aws_sdk_route53::types::TagResourceType::Hostedzone)
@@ -616,7 +869,12 @@ async fn route53_zone_and_alias_record_to_the_alb() {
         .unwrap();
     let tags: BTreeMap<String, String> = tags
         .resource_tag_set()
-        .map(|s| s.tags().iter().filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string()))).collect())
+        .map(|s| {
+            s.tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+                .collect()
+        })
         .unwrap_or_default();
     assert_system_tags(&tags, "aws_route53_zone.main");
 
@@ -645,10 +903,18 @@ async fn route53_zone_and_alias_record_to_the_alb() {
     alias_sent.insert("name".into(), Value::string("www.example.com."));
     let alias_id = create(&aws, "aws_route53_record.www", &alias_sent).await;
     assert_eq!(alias_id, format!("{zone_id}_www.example.com_A"));
-    assert!(emulator.request_count_matching("/change/") > changes_polled, "no GetChange poll");
+    assert!(
+        emulator.request_count_matching("/change/") > changes_polled,
+        "no GetChange poll"
+    );
     let alias_read = read(&aws, "aws_route53_record", &alias_id).await;
     assert_reads_back("aws_route53_record", &alias_planned, &alias_read);
-    let records = route53.list_resource_record_sets().hosted_zone_id(&zone_id).send().await.unwrap();
+    let records = route53
+        .list_resource_record_sets()
+        .hosted_zone_id(&zone_id)
+        .send()
+        .await
+        .unwrap();
     let alias = records
         .resource_record_sets()
         .iter()
@@ -685,7 +951,10 @@ async fn route53_zone_and_alias_record_to_the_alb() {
             ("ttl", Value::from(60)),
             ("records", strings(&["blue.example.net"])),
             ("set_identifier", Value::string("blue")),
-            ("weighted_routing_policy", block(attrs([("weight", Value::from(10))]))),
+            (
+                "weighted_routing_policy",
+                block(attrs([("weight", Value::from(10))])),
+            ),
         ]),
     );
     let weighted_id = create(&aws, "aws_route53_record.api", &weighted_planned).await;
@@ -696,8 +965,19 @@ async fn route53_zone_and_alias_record_to_the_alb() {
     // Updates in place: the TXT record's TTL and the zone's comment.
     let mut txt_next = txt_planned.clone();
     txt_next.insert("ttl".into(), Value::from(60));
-    update(&aws, "aws_route53_record", &state(&txt_planned, &txt_read), &txt_next).await;
-    let records = route53.list_resource_record_sets().hosted_zone_id(&zone_id).send().await.unwrap();
+    update(
+        &aws,
+        "aws_route53_record",
+        &state(&txt_planned, &txt_read),
+        &txt_next,
+    )
+    .await;
+    let records = route53
+        .list_resource_record_sets()
+        .hosted_zone_id(&zone_id)
+        .send()
+        .await
+        .unwrap();
     let txt = records
         .resource_record_sets()
         .iter()
@@ -707,21 +987,43 @@ async fn route53_zone_and_alias_record_to_the_alb() {
     assert_eq!(txt.resource_records()[0].value(), "\"v=spf1 -all\"");
     let mut zone_next = zone_planned.clone();
     zone_next.insert("comment".into(), Value::string("edge zone"));
-    update(&aws, "aws_route53_zone", &state(&zone_planned, &zone_read), &zone_next).await;
+    update(
+        &aws,
+        "aws_route53_zone",
+        &state(&zone_planned, &zone_read),
+        &zone_next,
+    )
+    .await;
     let got = route53.get_hosted_zone().id(&zone_id).send().await.unwrap();
-    assert_eq!(got.hosted_zone().and_then(|z| z.config()).and_then(|c| c.comment()), Some("edge zone"));
+    assert_eq!(
+        got.hosted_zone()
+            .and_then(|z| z.config())
+            .and_then(|c| c.comment()),
+        Some("edge zone")
+    );
     let zone_read = read(&aws, "aws_route53_zone", &zone_id).await;
     assert_reads_back("aws_route53_zone", &zone_next, &zone_read);
 
     // Batched reads: one listing for every record of the zone, deleted ones
     // left out; zones are read one GetHostedZone each, plus one tag call.
     let deleted = format!("{zone_id}_old.example.com_A");
-    let (found, requests) =
-        read_many_counting(&emulator, &aws, "aws_route53_record", &[&alias_id, &deleted, &weighted_id]).await;
+    let (found, requests) = read_many_counting(
+        &emulator,
+        &aws,
+        "aws_route53_record",
+        &[&alias_id, &deleted, &weighted_id],
+    )
+    .await;
     assert_eq!(found.len(), 2);
     assert!(!found.contains(&deleted));
     assert_eq!(requests, 1);
-    let (found, requests) = read_many_counting(&emulator, &aws, "aws_route53_zone", &[&zone_id, "ZNOSUCHZONE"]).await;
+    let (found, requests) = read_many_counting(
+        &emulator,
+        &aws,
+        "aws_route53_zone",
+        &[&zone_id, "ZNOSUCHZONE"],
+    )
+    .await;
     assert_eq!((found, requests), (vec![zone_id.clone()], 3));
 
     // Deletes, each twice. The TXT record is left for force_destroy, along
@@ -729,7 +1031,10 @@ async fn route53_zone_and_alias_record_to_the_alb() {
     delete_twice(&aws, "aws_route53_record", &alias_read).await;
     delete_twice(&aws, "aws_route53_record", &weighted_read).await;
     let left = ty("aws_route53_record")
-        .read_many(&aws, &[alias_id.clone(), weighted_id.clone(), txt_id.clone()])
+        .read_many(
+            &aws,
+            &[alias_id.clone(), weighted_id.clone(), txt_id.clone()],
+        )
         .await
         .unwrap();
     assert_eq!(left.into_keys().collect::<Vec<_>>(), vec![txt_id.clone()]);
@@ -737,7 +1042,12 @@ async fn route53_zone_and_alias_record_to_the_alb() {
         .name("mail.example.com")
         .r#type(aws_sdk_route53::types::RrType::Mx)
         .ttl(300)
-        .resource_records(aws_sdk_route53::types::ResourceRecord::builder().value("10 mx.example.net").build().unwrap())
+        .resource_records(
+            aws_sdk_route53::types::ResourceRecord::builder()
+                .value("10 mx.example.net")
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap();
     route53
@@ -759,7 +1069,10 @@ async fn route53_zone_and_alias_record_to_the_alb() {
         .await
         .unwrap();
     delete_twice(&aws, "aws_route53_zone", &state(&zone_next, &zone_read)).await;
-    assert!(route53.get_hosted_zone().id(&zone_id).send().await.is_err(), "zone still exists");
+    assert!(
+        route53.get_hosted_zone().id(&zone_id).send().await.is_err(),
+        "zone still exists"
+    );
 }
 
 /// A bucket's versioning status, from the emulator's own answer: moto 5.2
@@ -769,7 +1082,8 @@ async fn versioning_status(s3: &aws_sdk_s3::Client, bucket: &str) -> Option<Stri
     match s3.get_bucket_versioning().bucket(bucket).send().await {
         Ok(out) => out.status().map(|s| s.as_str().to_string()),
         Err(aws_sdk_s3::error::SdkError::ServiceError(failure)) => {
-            let body = String::from_utf8_lossy(failure.raw().body().bytes().unwrap_or_default()).to_string();
+            let body = String::from_utf8_lossy(failure.raw().body().bytes().unwrap_or_default())
+                .to_string();
             let start = body.find("<Status>")? + "<Status>".len();
             let end = body.find("</Status>")?;
             Some(body[start..end].to_string())
@@ -793,12 +1107,22 @@ async fn s3_bucket_versioned_encrypted_and_private() {
         ]),
     );
     let bucket = create(&aws, "aws_s3_bucket.logs", &bucket_planned).await;
-    assert!(bucket.starts_with("edge-logs-") && bucket.len() <= 63, "{bucket}");
+    assert!(
+        bucket.starts_with("edge-logs-") && bucket.len() <= 63,
+        "{bucket}"
+    );
     let bucket_read = read(&aws, "aws_s3_bucket", &bucket).await;
     assert_reads_back("aws_s3_bucket", &bucket_planned, &bucket_read);
-    assert_eq!(bucket_read["arn"], Value::string(format!("arn:aws:s3:::{bucket}")));
+    assert_eq!(
+        bucket_read["arn"],
+        Value::string(format!("arn:aws:s3:::{bucket}"))
+    );
     assert_eq!(bucket_read["region"], Value::string("us-east-1"));
-    s3.head_bucket().bucket(&bucket).send().await.expect("bucket exists");
+    s3.head_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("bucket exists");
     let bucket_tags = |s3: aws_sdk_s3::Client, bucket: String| async move {
         let out = s3.get_bucket_tagging().bucket(bucket).send().await.unwrap();
         out.tag_set()
@@ -806,7 +1130,10 @@ async fn s3_bucket_versioned_encrypted_and_private() {
             .map(|t| (t.key().to_string(), t.value().to_string()))
             .collect::<BTreeMap<_, _>>()
     };
-    assert_system_tags(&bucket_tags(s3.clone(), bucket.clone()).await, "aws_s3_bucket.logs");
+    assert_system_tags(
+        &bucket_tags(s3.clone(), bucket.clone()).await,
+        "aws_s3_bucket.logs",
+    );
 
     // Versioned, encrypted with KMS, all public access blocked.
     let on_bucket = |extra: Vec<(&str, Value)>| {
@@ -824,8 +1151,15 @@ async fn s3_bucket_versioned_encrypted_and_private() {
     let versioning_id = create(&aws, "aws_s3_bucket_versioning.logs", &versioning_planned).await;
     assert_eq!(versioning_id, bucket);
     let versioning_read = read(&aws, "aws_s3_bucket_versioning", &bucket).await;
-    assert_reads_back("aws_s3_bucket_versioning", &versioning_planned, &versioning_read);
-    assert_eq!(versioning_status(&s3, &bucket).await.as_deref(), Some("Enabled"));
+    assert_reads_back(
+        "aws_s3_bucket_versioning",
+        &versioning_planned,
+        &versioning_read,
+    );
+    assert_eq!(
+        versioning_status(&s3, &bucket).await.as_deref(),
+        Some("Enabled")
+    );
 
     let sse_rule = |algorithm: &str, key: Option<&str>| {
         let mut by_default = attrs([("sse_algorithm", Value::string(algorithm))]);
@@ -841,25 +1175,66 @@ async fn s3_bucket_versioned_encrypted_and_private() {
         "aws_s3_bucket_server_side_encryption_configuration",
         on_bucket(vec![("rule", sse_rule("aws:kms", Some("alias/edge-logs")))]),
     );
-    create(&aws, "aws_s3_bucket_server_side_encryption_configuration.logs", &sse_planned).await;
-    let sse_read = read(&aws, "aws_s3_bucket_server_side_encryption_configuration", &bucket).await;
-    assert_reads_back("aws_s3_bucket_server_side_encryption_configuration", &sse_planned, &sse_read);
-    let encryption = s3.get_bucket_encryption().bucket(&bucket).send().await.unwrap();
-    let rule = &encryption.server_side_encryption_configuration().unwrap().rules()[0];
+    create(
+        &aws,
+        "aws_s3_bucket_server_side_encryption_configuration.logs",
+        &sse_planned,
+    )
+    .await;
+    let sse_read = read(
+        &aws,
+        "aws_s3_bucket_server_side_encryption_configuration",
+        &bucket,
+    )
+    .await;
+    assert_reads_back(
+        "aws_s3_bucket_server_side_encryption_configuration",
+        &sse_planned,
+        &sse_read,
+    );
+    let encryption = s3
+        .get_bucket_encryption()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    let rule = &encryption
+        .server_side_encryption_configuration()
+        .unwrap()
+        .rules()[0];
     let by_default = rule.apply_server_side_encryption_by_default().unwrap();
     assert_eq!(by_default.sse_algorithm(), &ServerSideEncryption::AwsKms);
     assert_eq!(by_default.kms_master_key_id(), Some("alias/edge-logs"));
     assert_eq!(rule.bucket_key_enabled(), Some(true));
 
-    let all_blocked: Vec<(&str, Value)> = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"]
-        .into_iter()
-        .map(|k| (k, Value::Bool(true)))
-        .collect();
+    let all_blocked: Vec<(&str, Value)> = [
+        "block_public_acls",
+        "block_public_policy",
+        "ignore_public_acls",
+        "restrict_public_buckets",
+    ]
+    .into_iter()
+    .map(|k| (k, Value::Bool(true)))
+    .collect();
     let block_planned = planned("aws_s3_bucket_public_access_block", on_bucket(all_blocked));
-    create(&aws, "aws_s3_bucket_public_access_block.logs", &block_planned).await;
+    create(
+        &aws,
+        "aws_s3_bucket_public_access_block.logs",
+        &block_planned,
+    )
+    .await;
     let block_read = read(&aws, "aws_s3_bucket_public_access_block", &bucket).await;
-    assert_reads_back("aws_s3_bucket_public_access_block", &block_planned, &block_read);
-    let blocked = s3.get_public_access_block().bucket(&bucket).send().await.unwrap();
+    assert_reads_back(
+        "aws_s3_bucket_public_access_block",
+        &block_planned,
+        &block_read,
+    );
+    let blocked = s3
+        .get_public_access_block()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
     let config = blocked.public_access_block_configuration().unwrap();
     assert_eq!(
         [
@@ -874,9 +1249,18 @@ async fn s3_bucket_versioned_encrypted_and_private() {
     // Updates in place: tags (terrane's stay), versioning suspended,
     // encryption switched to SSE-S3, public policies allowed again.
     let mut bucket_next = bucket_planned.clone();
-    bucket_next.insert("tags".into(), map(&[("Name", "edge-logs"), ("team", "edge")]));
+    bucket_next.insert(
+        "tags".into(),
+        map(&[("Name", "edge-logs"), ("team", "edge")]),
+    );
     let bucket_next = planned("aws_s3_bucket", bucket_next);
-    update(&aws, "aws_s3_bucket", &state(&bucket_planned, &bucket_read), &bucket_next).await;
+    update(
+        &aws,
+        "aws_s3_bucket",
+        &state(&bucket_planned, &bucket_read),
+        &bucket_next,
+    )
+    .await;
     let tags = bucket_tags(s3.clone(), bucket.clone()).await;
     assert_eq!(tags.get("team").map(String::as_str), Some("edge"));
     assert_system_tags(&tags, "aws_s3_bucket.logs");
@@ -890,10 +1274,23 @@ async fn s3_bucket_versioned_encrypted_and_private() {
             block(attrs([("status", Value::string("Suspended"))])),
         )]),
     );
-    update(&aws, "aws_s3_bucket_versioning", &state(&versioning_planned, &versioning_read), &versioning_next).await;
-    assert_eq!(versioning_status(&s3, &bucket).await.as_deref(), Some("Suspended"));
+    update(
+        &aws,
+        "aws_s3_bucket_versioning",
+        &state(&versioning_planned, &versioning_read),
+        &versioning_next,
+    )
+    .await;
+    assert_eq!(
+        versioning_status(&s3, &bucket).await.as_deref(),
+        Some("Suspended")
+    );
     let versioning_read = read(&aws, "aws_s3_bucket_versioning", &bucket).await;
-    assert_reads_back("aws_s3_bucket_versioning", &versioning_next, &versioning_read);
+    assert_reads_back(
+        "aws_s3_bucket_versioning",
+        &versioning_next,
+        &versioning_read,
+    );
     // Once versioned, a bucket cannot go back to "Disabled".
     let disabled = planned(
         "aws_s3_bucket_versioning",
@@ -919,34 +1316,102 @@ async fn s3_bucket_versioned_encrypted_and_private() {
         &sse_next,
     )
     .await;
-    let sse_read = read(&aws, "aws_s3_bucket_server_side_encryption_configuration", &bucket).await;
-    assert_reads_back("aws_s3_bucket_server_side_encryption_configuration", &sse_next, &sse_read);
-    let encryption = s3.get_bucket_encryption().bucket(&bucket).send().await.unwrap();
-    let rule = &encryption.server_side_encryption_configuration().unwrap().rules()[0];
+    let sse_read = read(
+        &aws,
+        "aws_s3_bucket_server_side_encryption_configuration",
+        &bucket,
+    )
+    .await;
+    assert_reads_back(
+        "aws_s3_bucket_server_side_encryption_configuration",
+        &sse_next,
+        &sse_read,
+    );
+    let encryption = s3
+        .get_bucket_encryption()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    let rule = &encryption
+        .server_side_encryption_configuration()
+        .unwrap()
+        .rules()[0];
     assert_eq!(
-        rule.apply_server_side_encryption_by_default().map(|d| d.sse_algorithm()),
+        rule.apply_server_side_encryption_by_default()
+            .map(|d| d.sse_algorithm()),
         Some(&ServerSideEncryption::Aes256)
     );
 
     let mut block_next = block_planned.clone();
     block_next.insert("block_public_policy".into(), Value::Bool(false));
-    update(&aws, "aws_s3_bucket_public_access_block", &state(&block_planned, &block_read), &block_next).await;
-    let blocked = s3.get_public_access_block().bucket(&bucket).send().await.unwrap();
-    assert_eq!(blocked.public_access_block_configuration().unwrap().block_public_policy(), Some(false));
+    update(
+        &aws,
+        "aws_s3_bucket_public_access_block",
+        &state(&block_planned, &block_read),
+        &block_next,
+    )
+    .await;
+    let blocked = s3
+        .get_public_access_block()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        blocked
+            .public_access_block_configuration()
+            .unwrap()
+            .block_public_policy(),
+        Some(false)
+    );
     let block_read = read(&aws, "aws_s3_bucket_public_access_block", &bucket).await;
 
     // Batched read: one HeadBucket per bucket, tags for the live one.
-    let (found, requests) =
-        read_many_counting(&emulator, &aws, "aws_s3_bucket", &[&bucket, "terrane-no-such-bucket"]).await;
+    let (found, requests) = read_many_counting(
+        &emulator,
+        &aws,
+        "aws_s3_bucket",
+        &[&bucket, "terrane-no-such-bucket"],
+    )
+    .await;
     assert_eq!((found, requests), (vec![bucket.clone()], 3));
 
     // Deletes, each twice; force_destroy empties every version first.
-    delete_twice(&aws, "aws_s3_bucket_public_access_block", &state(&block_next, &block_read)).await;
-    assert!(s3.get_public_access_block().bucket(&bucket).send().await.is_err());
-    delete_twice(&aws, "aws_s3_bucket_server_side_encryption_configuration", &sse_read).await;
-    assert!(s3.get_bucket_encryption().bucket(&bucket).send().await.is_err());
+    delete_twice(
+        &aws,
+        "aws_s3_bucket_public_access_block",
+        &state(&block_next, &block_read),
+    )
+    .await;
+    assert!(
+        s3.get_public_access_block()
+            .bucket(&bucket)
+            .send()
+            .await
+            .is_err()
+    );
+    delete_twice(
+        &aws,
+        "aws_s3_bucket_server_side_encryption_configuration",
+        &sse_read,
+    )
+    .await;
+    assert!(
+        s3.get_bucket_encryption()
+            .bucket(&bucket)
+            .send()
+            .await
+            .is_err()
+    );
     // Back to Enabled so objects get versions and delete markers.
-    update(&aws, "aws_s3_bucket_versioning", &versioning_read, &versioning_planned).await;
+    update(
+        &aws,
+        "aws_s3_bucket_versioning",
+        &versioning_read,
+        &versioning_planned,
+    )
+    .await;
     for body in ["one", "two"] {
         s3.put_object()
             .bucket(&bucket)
@@ -956,10 +1421,23 @@ async fn s3_bucket_versioned_encrypted_and_private() {
             .await
             .unwrap();
     }
-    s3.delete_object().bucket(&bucket).key("report.txt").send().await.unwrap();
+    s3.delete_object()
+        .bucket(&bucket)
+        .key("report.txt")
+        .send()
+        .await
+        .unwrap();
     let versioning_read = read(&aws, "aws_s3_bucket_versioning", &bucket).await;
-    delete_twice(&aws, "aws_s3_bucket_versioning", &state(&versioning_planned, &versioning_read)).await;
-    assert_eq!(versioning_status(&s3, &bucket).await.as_deref(), Some("Suspended"));
+    delete_twice(
+        &aws,
+        "aws_s3_bucket_versioning",
+        &state(&versioning_planned, &versioning_read),
+    )
+    .await;
+    assert_eq!(
+        versioning_status(&s3, &bucket).await.as_deref(),
+        Some("Suspended")
+    );
     // Emulator shortcut: moto 5.2 ignores the version id when deleting from a
     // suspended bucket (it drops the whole key and fails on its delete
     // marker); AWS deletes exactly the named version. Versioning goes back on
@@ -974,17 +1452,31 @@ async fn s3_bucket_versioned_encrypted_and_private() {
         .send()
         .await
         .unwrap();
-    let versions = s3.list_object_versions().bucket(&bucket).send().await.unwrap();
-    assert_eq!((versions.versions().len(), versions.delete_markers().len()), (2, 1));
+    let versions = s3
+        .list_object_versions()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (versions.versions().len(), versions.delete_markers().len()),
+        (2, 1)
+    );
     delete_twice(&aws, "aws_s3_bucket", &state(&bucket_next, &bucket_read)).await;
-    assert!(s3.head_bucket().bucket(&bucket).send().await.is_err(), "bucket still exists");
+    assert!(
+        s3.head_bucket().bucket(&bucket).send().await.is_err(),
+        "bucket still exists"
+    );
     for type_name in [
         "aws_s3_bucket",
         "aws_s3_bucket_versioning",
         "aws_s3_bucket_server_side_encryption_configuration",
         "aws_s3_bucket_public_access_block",
     ] {
-        let found = ty(type_name).read_many(&aws, &[bucket.clone()]).await.unwrap();
+        let found = ty(type_name)
+            .read_many(&aws, std::slice::from_ref(&bucket))
+            .await
+            .unwrap();
         assert!(found.is_empty(), "{type_name} still reads after delete");
     }
 }

@@ -20,19 +20,23 @@ const CONCURRENT_READS: usize = 8;
 /// Runs `fetch` for every key, a few at a time. Keys whose fetch answers
 /// `None` or a NotFound error are absent from the result; other errors fail
 /// the whole read.
-pub async fn fetch_each<T, F, Fut>(keys: &[String], fetch: F) -> Result<BTreeMap<String, T>, ProviderError>
+pub async fn fetch_each<T, F, Fut>(
+    keys: &[String],
+    fetch: F,
+) -> Result<BTreeMap<String, T>, ProviderError>
 where
     F: Fn(String) -> Fut,
     Fut: Future<Output = Result<Option<T>, ProviderError>>,
 {
-    let results: Vec<(String, Result<Option<T>, ProviderError>)> = stream::iter(keys.iter().cloned())
-        .map(|key| {
-            let fetched = fetch(key.clone());
-            async move { (key, fetched.await) }
-        })
-        .buffer_unordered(CONCURRENT_READS)
-        .collect()
-        .await;
+    let results: Vec<(String, Result<Option<T>, ProviderError>)> =
+        stream::iter(keys.iter().cloned())
+            .map(|key| {
+                let fetched = fetch(key.clone());
+                async move { (key, fetched.await) }
+            })
+            .buffer_unordered(CONCURRENT_READS)
+            .collect()
+            .await;
     let mut found = BTreeMap::new();
     for (key, result) in results {
         match result {
@@ -70,7 +74,11 @@ where
             Ok(items) => found.extend(items),
             Err(err) if err.is_not_found() && chunk.len() > 1 => {
                 let describe = &describe;
-                let each = fetch_each(chunk, |id| async move { describe(vec![id]).await.map(Some) }).await?;
+                let each = fetch_each(
+                    chunk,
+                    |id| async move { describe(vec![id]).await.map(Some) },
+                )
+                .await?;
                 found.extend(each.into_values().flatten());
             }
             Err(err) if err.is_not_found() => {}
@@ -109,7 +117,11 @@ mod tests {
         let mut found = found;
         found.sort();
         assert_eq!(found, vec!["a".to_string(), "b".to_string()]);
-        assert_eq!(calls.load(Ordering::SeqCst), 4, "one batch, then one call per id");
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            4,
+            "one batch, then one call per id"
+        );
     }
 
     #[tokio::test]

@@ -26,7 +26,10 @@ pub fn tags_for_create(aws: &AwsContext, req: &CreateRequest<'_>) -> Vec<Tag> {
 
 /// `tags_all` for each of `arns` (terrane's own tags left out), with one
 /// DescribeTags per 20 ARNs.
-pub async fn read_tags(aws: &AwsContext, arns: &[String]) -> Result<BTreeMap<String, Value>, ProviderError> {
+pub async fn read_tags(
+    aws: &AwsContext,
+    arns: &[String],
+) -> Result<BTreeMap<String, Value>, ProviderError> {
     let descriptions = describe_skipping_missing(arns, ARNS_PER_CALL, |chunk| async move {
         let out = aws
             .elbv2()
@@ -42,14 +45,23 @@ pub async fn read_tags(aws: &AwsContext, arns: &[String]) -> Result<BTreeMap<Str
         .into_iter()
         .filter_map(|d| {
             let arn = d.resource_arn()?.to_string();
-            let tags = tags_to_value(d.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))));
+            let tags = tags_to_value(
+                d.tags()
+                    .iter()
+                    .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
+            );
             Some((arn, tags))
         })
         .collect())
 }
 
 /// Brings an ELBv2 object's tags from `prior.tags_all` to `planned.tags_all`.
-pub async fn update_tags(aws: &AwsContext, arn: &str, prior: &Attrs, planned: &Attrs) -> Result<(), ProviderError> {
+pub async fn update_tags(
+    aws: &AwsContext,
+    arn: &str,
+    prior: &Attrs,
+    planned: &Attrs,
+) -> Result<(), ProviderError> {
     let changes = TagChanges::between(prior, planned);
     if !changes.removed.is_empty() {
         aws.elbv2()
@@ -80,5 +92,7 @@ pub async fn update_tags(aws: &AwsContext, arn: &str, prior: &Attrs, planned: &A
 
 /// Tags read back for `arn`, or an empty map when it has none.
 pub fn tags_of(tags: &BTreeMap<String, Value>, arn: &str) -> Value {
-    tags.get(arn).cloned().unwrap_or_else(|| Value::Map(Attrs::new()))
+    tags.get(arn)
+        .cloned()
+        .unwrap_or_else(|| Value::Map(Attrs::new()))
 }

@@ -41,7 +41,9 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let mut attributes = vec![
         Attribute::optional_computed("name", Type::String).force_new(),
         Attribute::optional("name_prefix", Type::String).force_new(),
-        Attribute::optional("internal", Type::Bool).default(false).force_new(),
+        Attribute::optional("internal", Type::Bool)
+            .default(false)
+            .force_new(),
         Attribute::optional("load_balancer_type", Type::String)
             .default("application")
             .force_new(),
@@ -69,7 +71,10 @@ fn is_application(attrs: &Attrs) -> bool {
 fn attributes_to_write(planned: &Attrs) -> Vec<LoadBalancerAttribute> {
     let mut out = vec![attribute(
         DELETION_PROTECTION,
-        planned.bool("enable_deletion_protection").unwrap_or(false).to_string(),
+        planned
+            .bool("enable_deletion_protection")
+            .unwrap_or(false)
+            .to_string(),
     )];
     if is_application(planned) {
         let idle = planned.i64("idle_timeout").unwrap_or(DEFAULT_IDLE_TIMEOUT);
@@ -79,10 +84,17 @@ fn attributes_to_write(planned: &Attrs) -> Vec<LoadBalancerAttribute> {
 }
 
 fn attribute(key: &str, value: String) -> LoadBalancerAttribute {
-    LoadBalancerAttribute::builder().key(key).value(value).build()
+    LoadBalancerAttribute::builder()
+        .key(key)
+        .value(value)
+        .build()
 }
 
-async fn modify_attributes(aws: &AwsContext, arn: &str, planned: &Attrs) -> Result<(), ProviderError> {
+async fn modify_attributes(
+    aws: &AwsContext,
+    arn: &str,
+    planned: &Attrs,
+) -> Result<(), ProviderError> {
     aws.elbv2()
         .modify_load_balancer_attributes()
         .load_balancer_arn(arn)
@@ -94,7 +106,10 @@ async fn modify_attributes(aws: &AwsContext, arn: &str, planned: &Attrs) -> Resu
 }
 
 /// Describes load balancers by ARN; missing ARNs are left out.
-async fn describe(aws: &AwsContext, arns: &[String]) -> Result<Vec<AwsLoadBalancer>, ProviderError> {
+async fn describe(
+    aws: &AwsContext,
+    arns: &[String],
+) -> Result<Vec<AwsLoadBalancer>, ProviderError> {
     describe_skipping_missing(arns, ARNS_PER_CALL, |chunk| async move {
         aws.elbv2()
             .describe_load_balancers()
@@ -112,26 +127,32 @@ async fn describe(aws: &AwsContext, arns: &[String]) -> Result<Vec<AwsLoadBalanc
 /// Waits until a load balancer has left `provisioning`.
 async fn wait_active(aws: &AwsContext, arn: &str, timeout: Duration) -> Result<(), ProviderError> {
     let arns = [arn.to_string()];
-    wait_until(&format!("load balancer {arn} to become active"), timeout, || async {
-        let found = describe(aws, &arns).await?;
-        let Some(lb) = found.first() else {
-            return Err(ProviderError::new(
-                ErrorKind::NotFound,
-                format!("load balancer {arn} disappeared while provisioning"),
-            ));
-        };
-        match lb.state().and_then(|s| s.code()) {
-            Some(LoadBalancerStateEnum::Active) => Ok(Some(())),
-            Some(LoadBalancerStateEnum::Failed) => Err(ProviderError::new(
-                ErrorKind::Other,
-                format!(
-                    "load balancer {arn} failed to provision: {}",
-                    lb.state().and_then(|s| s.reason()).unwrap_or("no reason given")
-                ),
-            )),
-            _ => Ok(None),
-        }
-    })
+    wait_until(
+        &format!("load balancer {arn} to become active"),
+        timeout,
+        || async {
+            let found = describe(aws, &arns).await?;
+            let Some(lb) = found.first() else {
+                return Err(ProviderError::new(
+                    ErrorKind::NotFound,
+                    format!("load balancer {arn} disappeared while provisioning"),
+                ));
+            };
+            match lb.state().and_then(|s| s.code()) {
+                Some(LoadBalancerStateEnum::Active) => Ok(Some(())),
+                Some(LoadBalancerStateEnum::Failed) => Err(ProviderError::new(
+                    ErrorKind::Other,
+                    format!(
+                        "load balancer {arn} failed to provision: {}",
+                        lb.state()
+                            .and_then(|s| s.reason())
+                            .unwrap_or("no reason given")
+                    ),
+                )),
+                _ => Ok(None),
+            }
+        },
+    )
     .await
 }
 
@@ -147,20 +168,41 @@ fn to_attrs(lb: &AwsLoadBalancer, attributes: &BTreeMap<String, String>, tags: V
     Attrs::from([
         ("id".into(), Value::string(arn)),
         ("arn".into(), Value::string(arn)),
-        ("arn_suffix".into(), Value::string(arn_resource(arn).trim_start_matches("loadbalancer/"))),
+        (
+            "arn_suffix".into(),
+            Value::string(arn_resource(arn).trim_start_matches("loadbalancer/")),
+        ),
         ("name".into(), lb.load_balancer_name().into()),
         ("internal".into(), Value::Bool(internal)),
-        ("load_balancer_type".into(), lb.r#type().map(|t| t.as_str()).into()),
-        ("security_groups".into(), string_set(lb.security_groups().iter().cloned())),
+        (
+            "load_balancer_type".into(),
+            lb.r#type().map(|t| t.as_str()).into(),
+        ),
+        (
+            "security_groups".into(),
+            string_set(lb.security_groups().iter().cloned()),
+        ),
         (
             "subnets".into(),
-            string_set(lb.availability_zones().iter().filter_map(|az| az.subnet_id()).map(String::from)),
+            string_set(
+                lb.availability_zones()
+                    .iter()
+                    .filter_map(|az| az.subnet_id())
+                    .map(String::from),
+            ),
         ),
-        ("ip_address_type".into(), lb.ip_address_type().map(|t| t.as_str()).into()),
+        (
+            "ip_address_type".into(),
+            lb.ip_address_type().map(|t| t.as_str()).into(),
+        ),
         ("idle_timeout".into(), Value::from(idle_timeout)),
         (
             "enable_deletion_protection".into(),
-            Value::Bool(attributes.get(DELETION_PROTECTION).is_some_and(|v| v == "true")),
+            Value::Bool(
+                attributes
+                    .get(DELETION_PROTECTION)
+                    .is_some_and(|v| v == "true"),
+            ),
         ),
         ("dns_name".into(), lb.dns_name().into()),
         ("zone_id".into(), lb.canonical_hosted_zone_id().into()),
@@ -182,7 +224,11 @@ impl ResourceType for LoadBalancer {
     /// One DescribeLoadBalancers (per 20 ARNs) and one DescribeTags for all
     /// ids, then DescribeLoadBalancerAttributes per load balancer, which
     /// ELBv2 cannot batch.
-    async fn read_many(&self, aws: &AwsContext, ids: &[String]) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         if ids.is_empty() {
             return Ok(BTreeMap::new());
         }
@@ -214,15 +260,28 @@ impl ResourceType for LoadBalancer {
                 let arn = lb.load_balancer_arn()?;
                 // Deleted between the describe and the attribute read.
                 let attributes = attributes.get(arn)?;
-                Some((arn.to_string(), to_attrs(lb, attributes, tags_of(&tags, arn))))
+                Some((
+                    arn.to_string(),
+                    to_attrs(lb, attributes, tags_of(&tags, arn)),
+                ))
             })
             .collect())
     }
 
-    async fn create(&self, aws: &AwsContext, req: &CreateRequest<'_>) -> Result<String, ProviderError> {
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
         let planned = req.planned;
         let timeouts = Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS);
-        let name = unique_name(planned.str("name"), planned.str("name_prefix"), "tf-lb-", 32, req.client_token);
+        let name = unique_name(
+            planned.str("name"),
+            planned.str("name_prefix"),
+            "tf-lb-",
+            32,
+            req.client_token,
+        );
         let scheme = if planned.bool("internal").unwrap_or(false) {
             LoadBalancerSchemeEnum::Internal
         } else {
@@ -248,14 +307,21 @@ impl ResourceType for LoadBalancer {
             .load_balancers()
             .first()
             .and_then(|lb| lb.load_balancer_arn())
-            .ok_or_else(|| ProviderError::new(ErrorKind::Other, "CreateLoadBalancer returned no ARN"))?
+            .ok_or_else(|| {
+                ProviderError::new(ErrorKind::Other, "CreateLoadBalancer returned no ARN")
+            })?
             .to_string();
         modify_attributes(aws, &arn, planned).await?;
         wait_active(aws, &arn, timeouts.create).await?;
         Ok(arn)
     }
 
-    async fn update(&self, aws: &AwsContext, prior: &Attrs, planned: &Attrs) -> Result<(), ProviderError> {
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
         let arn = prior.str("id").unwrap_or_default();
         let elbv2 = aws.elbv2();
         if differs(prior, planned, "security_groups") {
@@ -276,7 +342,10 @@ impl ResourceType for LoadBalancer {
                 .await
                 .map_err(sdk_error)?;
         }
-        if let Some(ip_address_type) = planned.str("ip_address_type").filter(|_| differs(prior, planned, "ip_address_type")) {
+        if let Some(ip_address_type) = planned
+            .str("ip_address_type")
+            .filter(|_| differs(prior, planned, "ip_address_type"))
+        {
             elbv2
                 .set_ip_address_type()
                 .load_balancer_arn(arn)
@@ -285,12 +354,19 @@ impl ResourceType for LoadBalancer {
                 .await
                 .map_err(sdk_error)?;
         }
-        if differs(prior, planned, "idle_timeout") || differs(prior, planned, "enable_deletion_protection") {
+        if differs(prior, planned, "idle_timeout")
+            || differs(prior, planned, "enable_deletion_protection")
+        {
             modify_attributes(aws, arn, planned).await?;
         }
         update_tags(aws, arn, prior, planned).await?;
         // Changing subnets puts the load balancer back into provisioning.
-        wait_active(aws, arn, Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS).update).await
+        wait_active(
+            aws,
+            arn,
+            Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS).update,
+        )
+        .await
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
@@ -305,9 +381,11 @@ impl ResourceType for LoadBalancer {
         )?;
         let arns = [arn.clone()];
         let timeout = Timeouts::from_attrs(prior, DEFAULT_TIMEOUTS).delete;
-        wait_until(&format!("load balancer {arn} to be deleted"), timeout, || async {
-            Ok(describe(aws, &arns).await?.is_empty().then_some(()))
-        })
+        wait_until(
+            &format!("load balancer {arn} to be deleted"),
+            timeout,
+            || async { Ok(describe(aws, &arns).await?.is_empty().then_some(())) },
+        )
         .await
     }
 }

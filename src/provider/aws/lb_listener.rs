@@ -145,13 +145,23 @@ fn to_attrs(listener: &Listener, tags: Value) -> Attrs {
     Attrs::from([
         ("id".into(), Value::string(arn)),
         ("arn".into(), Value::string(arn)),
-        ("load_balancer_arn".into(), listener.load_balancer_arn().into()),
+        (
+            "load_balancer_arn".into(),
+            listener.load_balancer_arn().into(),
+        ),
         ("port".into(), listener.port().into()),
-        ("protocol".into(), listener.protocol().map(|p| p.as_str()).into()),
+        (
+            "protocol".into(),
+            listener.protocol().map(|p| p.as_str()).into(),
+        ),
         ("ssl_policy".into(), listener.ssl_policy().into()),
         (
             "certificate_arn".into(),
-            listener.certificates().first().and_then(|c| c.certificate_arn()).into(),
+            listener
+                .certificates()
+                .first()
+                .and_then(|c| c.certificate_arn())
+                .into(),
         ),
         (
             "default_action".into(),
@@ -172,7 +182,11 @@ impl ResourceType for LbListener {
     }
 
     /// One DescribeListeners (per 20 ARNs) and one DescribeTags for all ids.
-    async fn read_many(&self, aws: &AwsContext, ids: &[String]) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         if ids.is_empty() {
             return Ok(BTreeMap::new());
         }
@@ -202,7 +216,11 @@ impl ResourceType for LbListener {
             .collect())
     }
 
-    async fn create(&self, aws: &AwsContext, req: &CreateRequest<'_>) -> Result<String, ProviderError> {
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
         let planned = req.planned;
         let out = aws
             .elbv2()
@@ -227,9 +245,20 @@ impl ResourceType for LbListener {
 
     /// ModifyListener takes the whole listener; sending every argument keeps
     /// the update independent of which one changed.
-    async fn update(&self, aws: &AwsContext, prior: &Attrs, planned: &Attrs) -> Result<(), ProviderError> {
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
         let arn = prior.str("id").unwrap_or_default();
-        let settings = ["port", "protocol", "ssl_policy", "certificate_arn", "default_action"];
+        let settings = [
+            "port",
+            "protocol",
+            "ssl_policy",
+            "certificate_arn",
+            "default_action",
+        ];
         if settings.iter().any(|key| differs(prior, planned, key)) {
             aws.elbv2()
                 .modify_listener()

@@ -50,8 +50,11 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::optional("port", Type::Number).force_new(),
         Attribute::optional("protocol", Type::String).force_new(),
         Attribute::optional("vpc_id", Type::String).force_new(),
-        Attribute::optional("target_type", Type::String).default("instance").force_new(),
-        Attribute::optional("deregistration_delay", Type::Number).default(DEFAULT_DEREGISTRATION_DELAY),
+        Attribute::optional("target_type", Type::String)
+            .default("instance")
+            .force_new(),
+        Attribute::optional("deregistration_delay", Type::Number)
+            .default(DEFAULT_DEREGISTRATION_DELAY),
         Attribute::computed("arn", Type::String),
         Attribute::computed("arn_suffix", Type::String),
     ];
@@ -85,7 +88,9 @@ impl HealthCheck {
             path: hc.str("path").map(String::from),
             port: hc.str("port").map(String::from),
             protocol: hc.str("protocol").map(ProtocolEnum::from),
-            matcher: hc.str("matcher").map(|code| Matcher::builder().http_code(code).build()),
+            matcher: hc
+                .str("matcher")
+                .map(|code| Matcher::builder().http_code(code).build()),
             interval: i32_arg(hc, "interval"),
             timeout: i32_arg(hc, "timeout"),
             healthy_threshold: i32_arg(hc, "healthy_threshold"),
@@ -112,7 +117,11 @@ macro_rules! with_health_check {
     }};
 }
 
-async fn set_deregistration_delay(aws: &AwsContext, arn: &str, delay: i64) -> Result<(), ProviderError> {
+async fn set_deregistration_delay(
+    aws: &AwsContext,
+    arn: &str,
+    delay: i64,
+) -> Result<(), ProviderError> {
     aws.elbv2()
         .modify_target_group_attributes()
         .target_group_arn(arn)
@@ -133,7 +142,10 @@ fn health_check_to_value(tg: &AwsTargetGroup) -> Value {
         ("enabled", tg.health_check_enabled().into()),
         ("path", tg.health_check_path().into()),
         ("port", tg.health_check_port().into()),
-        ("protocol", tg.health_check_protocol().map(|p| p.as_str()).into()),
+        (
+            "protocol",
+            tg.health_check_protocol().map(|p| p.as_str()).into(),
+        ),
         ("matcher", tg.matcher().and_then(|m| m.http_code()).into()),
         ("interval", tg.health_check_interval_seconds().into()),
         ("timeout", tg.health_check_timeout_seconds().into()),
@@ -152,7 +164,10 @@ fn to_attrs(tg: &AwsTargetGroup, deregistration_delay: Option<i64>, tags: Value)
         ("port".into(), tg.port().into()),
         ("protocol".into(), tg.protocol().map(|p| p.as_str()).into()),
         ("vpc_id".into(), tg.vpc_id().into()),
-        ("target_type".into(), tg.target_type().map(|t| t.as_str()).into()),
+        (
+            "target_type".into(),
+            tg.target_type().map(|t| t.as_str()).into(),
+        ),
         (
             "deregistration_delay".into(),
             Value::from(deregistration_delay.unwrap_or(DEFAULT_DEREGISTRATION_DELAY)),
@@ -175,7 +190,11 @@ impl ResourceType for TargetGroup {
     /// One DescribeTargetGroups (per 20 ARNs) and one DescribeTags for all
     /// ids, then DescribeTargetGroupAttributes per target group, which ELBv2
     /// cannot batch.
-    async fn read_many(&self, aws: &AwsContext, ids: &[String]) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         if ids.is_empty() {
             return Ok(BTreeMap::new());
         }
@@ -223,9 +242,19 @@ impl ResourceType for TargetGroup {
             .collect())
     }
 
-    async fn create(&self, aws: &AwsContext, req: &CreateRequest<'_>) -> Result<String, ProviderError> {
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
         let planned = req.planned;
-        let name = unique_name(planned.str("name"), planned.str("name_prefix"), "tf-", 32, req.client_token);
+        let name = unique_name(
+            planned.str("name"),
+            planned.str("name_prefix"),
+            "tf-",
+            32,
+            req.client_token,
+        );
         let request = aws
             .elbv2()
             .create_target_group()
@@ -233,7 +262,9 @@ impl ResourceType for TargetGroup {
             .set_port(i32_arg(planned, "port"))
             .set_protocol(planned.str("protocol").map(ProtocolEnum::from))
             .set_vpc_id(planned.str("vpc_id").map(String::from))
-            .target_type(TargetTypeEnum::from(planned.str("target_type").unwrap_or("instance")))
+            .target_type(TargetTypeEnum::from(
+                planned.str("target_type").unwrap_or("instance"),
+            ))
             .set_tags(Some(tags_for_create(aws, req)));
         let out = with_health_check!(request, HealthCheck::from_planned(planned))
             .send()
@@ -243,16 +274,25 @@ impl ResourceType for TargetGroup {
             .target_groups()
             .first()
             .and_then(|tg| tg.target_group_arn())
-            .ok_or_else(|| ProviderError::new(ErrorKind::Other, "CreateTargetGroup returned no ARN"))?
+            .ok_or_else(|| {
+                ProviderError::new(ErrorKind::Other, "CreateTargetGroup returned no ARN")
+            })?
             .to_string();
-        let delay = planned.i64("deregistration_delay").unwrap_or(DEFAULT_DEREGISTRATION_DELAY);
+        let delay = planned
+            .i64("deregistration_delay")
+            .unwrap_or(DEFAULT_DEREGISTRATION_DELAY);
         if delay != DEFAULT_DEREGISTRATION_DELAY {
             set_deregistration_delay(aws, &arn, delay).await?;
         }
         Ok(arn)
     }
 
-    async fn update(&self, aws: &AwsContext, prior: &Attrs, planned: &Attrs) -> Result<(), ProviderError> {
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
         let arn = prior.str("id").unwrap_or_default();
         if differs(prior, planned, "health_check") {
             let request = aws.elbv2().modify_target_group().target_group_arn(arn);
@@ -262,7 +302,9 @@ impl ResourceType for TargetGroup {
                 .map_err(sdk_error)?;
         }
         if differs(prior, planned, "deregistration_delay") {
-            let delay = planned.i64("deregistration_delay").unwrap_or(DEFAULT_DEREGISTRATION_DELAY);
+            let delay = planned
+                .i64("deregistration_delay")
+                .unwrap_or(DEFAULT_DEREGISTRATION_DELAY);
             set_deregistration_delay(aws, arn, delay).await?;
         }
         update_tags(aws, arn, prior, planned).await

@@ -101,8 +101,14 @@ mod split_tests {
 
     #[test]
     fn composite_ids_split_into_their_parts() {
-        assert_eq!(split_id::<3>("a1/web/REGIONAL", '/', "ID/NAME/SCOPE").unwrap(), ["a1", "web", "REGIONAL"]);
-        assert_eq!(split_id::<2>("arn:a,arn:b/c", ',', "A,B").unwrap(), ["arn:a", "arn:b/c"]);
+        assert_eq!(
+            split_id::<3>("a1/web/REGIONAL", '/', "ID/NAME/SCOPE").unwrap(),
+            ["a1", "web", "REGIONAL"]
+        );
+        assert_eq!(
+            split_id::<2>("arn:a,arn:b/c", ',', "A,B").unwrap(),
+            ["arn:a", "arn:b/c"]
+        );
         assert!(split_id::<3>("a1/web", '/', "ID/NAME/SCOPE").is_err());
         assert!(split_id::<2>(",b", ',', "A,B").is_err());
     }

@@ -44,7 +44,10 @@ fn unescape(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut i = 0;
     while i < chars.len() {
-        if chars[i] == '\\' && i + 3 < chars.len() && chars[i + 1..=i + 3].iter().all(|c| c.is_digit(8)) {
+        if chars[i] == '\\'
+            && i + 3 < chars.len()
+            && chars[i + 1..=i + 3].iter().all(|c| c.is_digit(8))
+        {
             let code: String = chars[i + 1..=i + 3].iter().collect();
             if let Some(c) = u32::from_str_radix(&code, 8).ok().and_then(char::from_u32) {
                 out.push(c);
@@ -64,22 +67,45 @@ pub fn clean_zone_id(id: &str) -> &str {
 }
 
 /// Waits until a change (`/change/C123` or `C123`) is INSYNC.
-pub async fn wait_for_change(aws: &AwsContext, change_id: &str, timeout: Duration) -> Result<(), ProviderError> {
+pub async fn wait_for_change(
+    aws: &AwsContext,
+    change_id: &str,
+    timeout: Duration,
+) -> Result<(), ProviderError> {
     let id = change_id.trim_start_matches("/change/");
-    wait_until(&format!("Route53 change {id} to be INSYNC"), timeout, || async {
-        let out = aws.route53().get_change().id(id).send().await.map_err(sdk_error)?;
-        Ok((out.change_info().map(|c| c.status()) == Some(&ChangeStatus::Insync)).then_some(()))
-    })
+    wait_until(
+        &format!("Route53 change {id} to be INSYNC"),
+        timeout,
+        || async {
+            let out = aws
+                .route53()
+                .get_change()
+                .id(id)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            Ok(
+                (out.change_info().map(|c| c.status()) == Some(&ChangeStatus::Insync))
+                    .then_some(()),
+            )
+        },
+    )
     .await
 }
 
 /// Every record set of a zone, following Route53's name/type/identifier
 /// pagination.
-pub async fn list_records(aws: &AwsContext, zone_id: &str) -> Result<Vec<ResourceRecordSet>, ProviderError> {
+pub async fn list_records(
+    aws: &AwsContext,
+    zone_id: &str,
+) -> Result<Vec<ResourceRecordSet>, ProviderError> {
     let mut records = Vec::new();
     let mut next: Option<(String, aws_sdk_route53::types::RrType, Option<String>)> = None;
     loop {
-        let mut request = aws.route53().list_resource_record_sets().hosted_zone_id(zone_id);
+        let mut request = aws
+            .route53()
+            .list_resource_record_sets()
+            .hosted_zone_id(zone_id);
         if let Some((name, rr_type, identifier)) = next.take() {
             request = request
                 .start_record_name(name)
@@ -88,7 +114,11 @@ pub async fn list_records(aws: &AwsContext, zone_id: &str) -> Result<Vec<Resourc
         }
         let out = request.send().await.map_err(sdk_error)?;
         records.extend(out.resource_record_sets().iter().cloned());
-        match (out.is_truncated(), out.next_record_name(), out.next_record_type()) {
+        match (
+            out.is_truncated(),
+            out.next_record_name(),
+            out.next_record_type(),
+        ) {
             (true, Some(name), Some(rr_type)) => {
                 next = Some((
                     name.to_string(),
@@ -103,7 +133,10 @@ pub async fn list_records(aws: &AwsContext, zone_id: &str) -> Result<Vec<Resourc
 
 /// `tags_all` of each zone, one ListTagsForResources per 10 zones. A zone
 /// deleted meanwhile is left out.
-pub async fn read_zone_tags(aws: &AwsContext, zone_ids: &[String]) -> Result<BTreeMap<String, Value>, ProviderError> {
+pub async fn read_zone_tags(
+    aws: &AwsContext,
+    zone_ids: &[String],
+) -> Result<BTreeMap<String, Value>, ProviderError> {
     let tag_sets = describe_skipping_missing(zone_ids, ZONES_PER_TAG_CALL, |chunk| async move {
         let out = aws
             .route53()
@@ -120,7 +153,10 @@ pub async fn read_zone_tags(aws: &AwsContext, zone_ids: &[String]) -> Result<BTr
         .iter()
         .filter_map(|set| {
             let id = clean_zone_id(set.resource_id()?).to_string();
-            let pairs = set.tags().iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default())));
+            let pairs = set
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default())));
             Some((id, tags_to_value(pairs)))
         })
         .collect())
@@ -140,7 +176,11 @@ pub async fn change_zone_tags(
         .change_tags_for_resource()
         .resource_type(TagResourceType::Hostedzone)
         .resource_id(zone_id)
-        .set_add_tags((!set.is_empty()).then(|| set.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()))
+        .set_add_tags((!set.is_empty()).then(|| {
+            set.into_iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect()
+        }))
         .set_remove_tag_keys((!removed.is_empty()).then_some(removed))
         .send()
         .await
@@ -149,7 +189,12 @@ pub async fn change_zone_tags(
 }
 
 /// Brings a zone's tags from `prior.tags_all` to `planned.tags_all`.
-pub async fn update_zone_tags(aws: &AwsContext, zone_id: &str, prior: &Attrs, planned: &Attrs) -> Result<(), ProviderError> {
+pub async fn update_zone_tags(
+    aws: &AwsContext,
+    zone_id: &str,
+    prior: &Attrs,
+    planned: &Attrs,
+) -> Result<(), ProviderError> {
     let changes = TagChanges::between(prior, planned);
     change_zone_tags(aws, zone_id, changes.changed, changes.removed).await
 }

@@ -113,7 +113,9 @@ impl RecordKey {
         let malformed = || {
             ProviderError::new(
                 ErrorKind::Validation,
-                format!("malformed id {id:?}: expected ZONEID_NAME_TYPE or ZONEID_NAME_TYPE_SETIDENTIFIER"),
+                format!(
+                    "malformed id {id:?}: expected ZONEID_NAME_TYPE or ZONEID_NAME_TYPE_SETIDENTIFIER"
+                ),
             )
         };
         let type_at = (2..parts.len())
@@ -144,7 +146,10 @@ fn quote_txt(value: &str) -> String {
         return value.to_string();
     }
     let chars: Vec<char> = value.chars().collect();
-    let chunks: Vec<String> = chars.chunks(TXT_CHUNK).map(|c| c.iter().collect()).collect();
+    let chunks: Vec<String> = chars
+        .chunks(TXT_CHUNK)
+        .map(|c| c.iter().collect())
+        .collect();
     format!("\"{}\"", chunks.join("\" \""))
 }
 
@@ -163,8 +168,15 @@ fn record_set(planned: &Attrs) -> Result<ResourceRecordSet, ProviderError> {
         .strings("records")
         .into_iter()
         .map(|value| {
-            let value = if is_txt(rr_type) { quote_txt(&value) } else { value };
-            ResourceRecord::builder().value(value).build().map_err(build_error)
+            let value = if is_txt(rr_type) {
+                quote_txt(&value)
+            } else {
+                value
+            };
+            ResourceRecord::builder()
+                .value(value)
+                .build()
+                .map_err(build_error)
         })
         .collect::<Result<Vec<_>, _>>()?;
     let alias = single(planned, "alias")
@@ -190,7 +202,12 @@ fn record_set(planned: &Attrs) -> Result<ResourceRecordSet, ProviderError> {
         .map_err(build_error)
 }
 
-async fn change(aws: &AwsContext, zone_id: &str, action: ChangeAction, set: ResourceRecordSet) -> Result<(), ProviderError> {
+async fn change(
+    aws: &AwsContext,
+    zone_id: &str,
+    action: ChangeAction,
+    set: ResourceRecordSet,
+) -> Result<(), ProviderError> {
     let change = Change::builder()
         .action(action)
         .resource_record_set(set)
@@ -200,7 +217,12 @@ async fn change(aws: &AwsContext, zone_id: &str, action: ChangeAction, set: Reso
         .route53()
         .change_resource_record_sets()
         .hosted_zone_id(zone_id)
-        .change_batch(ChangeBatch::builder().changes(change).build().map_err(build_error)?)
+        .change_batch(
+            ChangeBatch::builder()
+                .changes(change)
+                .build()
+                .map_err(build_error)?,
+        )
         .send()
         .await
         .map_err(sdk_error)?;
@@ -215,16 +237,27 @@ fn to_attrs(key: &RecordKey, record: &ResourceRecordSet) -> Attrs {
     let records: Vec<String> = record
         .resource_records()
         .iter()
-        .map(|r| if is_txt(rr_type) { unquote_txt(r.value()) } else { r.value().to_string() })
+        .map(|r| {
+            if is_txt(rr_type) {
+                unquote_txt(r.value())
+            } else {
+                r.value().to_string()
+            }
+        })
         .collect();
     let alias = record.alias_target().map(|a| {
         nested([
             ("name", Value::string(normalize_dns_name(a.dns_name()))),
             ("zone_id", Value::string(a.hosted_zone_id())),
-            ("evaluate_target_health", Value::Bool(a.evaluate_target_health())),
+            (
+                "evaluate_target_health",
+                Value::Bool(a.evaluate_target_health()),
+            ),
         ])
     });
-    let weighted = record.weight().map(|w| nested([("weight", Value::from(w))]));
+    let weighted = record
+        .weight()
+        .map(|w| nested([("weight", Value::from(w))]));
     Attrs::from([
         ("id".into(), Value::string(key.id())),
         ("zone_id".into(), Value::string(key.zone_id.as_str())),
@@ -234,7 +267,11 @@ fn to_attrs(key: &RecordKey, record: &ResourceRecordSet) -> Attrs {
         ("ttl".into(), record.ttl().into()),
         (
             "records".into(),
-            if records.is_empty() { Value::Null } else { string_set(records) },
+            if records.is_empty() {
+                Value::Null
+            } else {
+                string_set(records)
+            },
         ),
         ("set_identifier".into(), record.set_identifier().into()),
         ("alias".into(), optional_block(alias)),
@@ -243,7 +280,10 @@ fn to_attrs(key: &RecordKey, record: &ResourceRecordSet) -> Attrs {
 }
 
 /// The zone's record sets by key; none when the zone is gone.
-async fn zone_records(aws: &AwsContext, zone_id: &str) -> Result<BTreeMap<RecordKey, ResourceRecordSet>, ProviderError> {
+async fn zone_records(
+    aws: &AwsContext,
+    zone_id: &str,
+) -> Result<BTreeMap<RecordKey, ResourceRecordSet>, ProviderError> {
     let records = ok_if_not_found(list_records(aws, zone_id).await)?.unwrap_or_default();
     Ok(records
         .into_iter()
@@ -263,11 +303,18 @@ impl ResourceType for Record {
 
     /// One ListResourceRecordSets (plus pages) per zone, for all requested
     /// records of that zone.
-    async fn read_many(&self, aws: &AwsContext, ids: &[String]) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         let mut by_zone: BTreeMap<String, Vec<(String, RecordKey)>> = BTreeMap::new();
         for id in ids {
             let key = RecordKey::parse(id)?;
-            by_zone.entry(key.zone_id.clone()).or_default().push((id.clone(), key));
+            by_zone
+                .entry(key.zone_id.clone())
+                .or_default()
+                .push((id.clone(), key));
         }
         let mut found = BTreeMap::new();
         for (zone_id, wanted) in by_zone {
@@ -281,13 +328,28 @@ impl ResourceType for Record {
         Ok(found)
     }
 
-    async fn create(&self, aws: &AwsContext, req: &CreateRequest<'_>) -> Result<String, ProviderError> {
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
         let key = RecordKey::of_planned(req.planned);
-        change(aws, &key.zone_id, ChangeAction::Upsert, record_set(req.planned)?).await?;
+        change(
+            aws,
+            &key.zone_id,
+            ChangeAction::Upsert,
+            record_set(req.planned)?,
+        )
+        .await?;
         Ok(key.id())
     }
 
-    async fn update(&self, aws: &AwsContext, _prior: &Attrs, planned: &Attrs) -> Result<(), ProviderError> {
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        _prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
         let zone_id = planned.str("zone_id").unwrap_or_default();
         change(aws, zone_id, ChangeAction::Upsert, record_set(planned)?).await
     }
@@ -310,7 +372,11 @@ mod tests {
 
     #[test]
     fn ids_round_trip_with_underscored_names_and_set_identifiers() {
-        for id in ["Z1_www.example.com_A", "Z1__dmarc.example.com_TXT", "Z1_w.example.com_A_blue_1"] {
+        for id in [
+            "Z1_www.example.com_A",
+            "Z1__dmarc.example.com_TXT",
+            "Z1_w.example.com_A_blue_1",
+        ] {
             assert_eq!(RecordKey::parse(id).unwrap().id(), id);
         }
         let key = RecordKey::parse("Z1_w.example.com_A_blue_1").unwrap();

@@ -16,8 +16,8 @@ use super::batch::fetch_each;
 use super::convert::differs;
 use super::names::partition;
 use super::route53::{
-    CHANGE_TIMEOUT, change_zone_tags, clean_dns_name, clean_zone_id, list_records, normalize_dns_name,
-    read_zone_tags, update_zone_tags, wait_for_change,
+    CHANGE_TIMEOUT, change_zone_tags, clean_dns_name, clean_zone_id, list_records,
+    normalize_dns_name, read_zone_tags, update_zone_tags, wait_for_change,
 };
 use super::tags::create_tags;
 use super::{AwsContext, build_error, ok_if_not_found, sdk_error};
@@ -49,12 +49,19 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
 
 /// Deletes every record but the zone's own NS and SOA, which Route53 keeps
 /// until the zone goes.
-async fn delete_all_records(aws: &AwsContext, zone_id: &str, zone_name: &str) -> Result<(), ProviderError> {
+async fn delete_all_records(
+    aws: &AwsContext,
+    zone_id: &str,
+    zone_name: &str,
+) -> Result<(), ProviderError> {
     let apex = normalize_dns_name(zone_name);
     let deletable: Vec<_> = list_records(aws, zone_id)
         .await?
         .into_iter()
-        .filter(|r| !(normalize_dns_name(r.name()) == apex && matches!(r.r#type(), RrType::Ns | RrType::Soa)))
+        .filter(|r| {
+            !(normalize_dns_name(r.name()) == apex
+                && matches!(r.r#type(), RrType::Ns | RrType::Soa))
+        })
         .collect();
     for chunk in deletable.chunks(DELETIONS_PER_BATCH) {
         let changes = chunk
@@ -71,7 +78,12 @@ async fn delete_all_records(aws: &AwsContext, zone_id: &str, zone_name: &str) ->
             .route53()
             .change_resource_record_sets()
             .hosted_zone_id(zone_id)
-            .change_batch(ChangeBatch::builder().set_changes(Some(changes)).build().map_err(build_error)?)
+            .change_batch(
+                ChangeBatch::builder()
+                    .set_changes(Some(changes))
+                    .build()
+                    .map_err(build_error)?,
+            )
             .send()
             .await
             .map_err(sdk_error)?;
@@ -94,10 +106,20 @@ impl ResourceType for HostedZone {
 
     /// GetHostedZone per id (the only call that returns a zone's name
     /// servers), a few at a time, then one ListTagsForResources per 10 zones.
-    async fn read_many(&self, aws: &AwsContext, ids: &[String]) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         let partition = partition(aws.region());
         let mut zones = fetch_each(ids, |id| async move {
-            let out = aws.route53().get_hosted_zone().id(&id).send().await.map_err(sdk_error)?;
+            let out = aws
+                .route53()
+                .get_hosted_zone()
+                .id(&id)
+                .send()
+                .await
+                .map_err(sdk_error)?;
             let Some(zone) = out.hosted_zone() else {
                 return Ok(None);
             };
@@ -111,10 +133,19 @@ impl ResourceType for HostedZone {
                 ("id".into(), Value::string(id.as_str())),
                 ("zone_id".into(), Value::string(clean_zone_id(zone.id()))),
                 ("name".into(), Value::string(clean_dns_name(zone.name()))),
-                ("comment".into(), zone.config().and_then(|c| c.comment()).into()),
+                (
+                    "comment".into(),
+                    zone.config().and_then(|c| c.comment()).into(),
+                ),
                 ("name_servers".into(), Value::from(sorted)),
-                ("primary_name_server".into(), name_servers.first().cloned().into()),
-                ("arn".into(), Value::string(format!("arn:{partition}:route53:::hostedzone/{id}"))),
+                (
+                    "primary_name_server".into(),
+                    name_servers.first().cloned().into(),
+                ),
+                (
+                    "arn".into(),
+                    Value::string(format!("arn:{partition}:route53:::hostedzone/{id}")),
+                ),
             ])))
         })
         .await?;
@@ -129,7 +160,11 @@ impl ResourceType for HostedZone {
         Ok(zones)
     }
 
-    async fn create(&self, aws: &AwsContext, req: &CreateRequest<'_>) -> Result<String, ProviderError> {
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
         let planned = req.planned;
         let out = aws
             .route53()
@@ -149,7 +184,9 @@ impl ResourceType for HostedZone {
         let zone_id = out
             .hosted_zone()
             .map(|z| clean_zone_id(z.id()).to_string())
-            .ok_or_else(|| ProviderError::new(ErrorKind::Other, "CreateHostedZone returned no zone"))?;
+            .ok_or_else(|| {
+                ProviderError::new(ErrorKind::Other, "CreateHostedZone returned no zone")
+            })?;
         if let Some(change) = out.change_info() {
             wait_for_change(aws, change.id(), CHANGE_TIMEOUT).await?;
         }
@@ -157,7 +194,12 @@ impl ResourceType for HostedZone {
         Ok(zone_id)
     }
 
-    async fn update(&self, aws: &AwsContext, prior: &Attrs, planned: &Attrs) -> Result<(), ProviderError> {
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
         let zone_id = prior.str("id").unwrap_or_default();
         if differs(prior, planned, "comment") {
             aws.route53()
@@ -177,12 +219,20 @@ impl ResourceType for HostedZone {
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let zone_id = prior.str("id").unwrap_or_default();
         if prior.bool("force_destroy").unwrap_or(false) {
-            let emptied = delete_all_records(aws, zone_id, prior.str("name").unwrap_or_default()).await;
+            let emptied =
+                delete_all_records(aws, zone_id, prior.str("name").unwrap_or_default()).await;
             if ok_if_not_found(emptied)?.is_none() {
                 return Ok(());
             }
         }
-        ok_if_not_found(aws.route53().delete_hosted_zone().id(zone_id).send().await.map_err(sdk_error))?;
+        ok_if_not_found(
+            aws.route53()
+                .delete_hosted_zone()
+                .id(zone_id)
+                .send()
+                .await
+                .map_err(sdk_error),
+        )?;
         Ok(())
     }
 }

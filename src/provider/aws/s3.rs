@@ -17,7 +17,10 @@ const KEYS_PER_DELETE: usize = 1000;
 /// The bucket's region when it exists, `None` when it doesn't. HeadBucket
 /// answers a bare 404 without an error code, so "missing" is read from the
 /// error's kind rather than from [`sdk_error`]'s code mapping.
-pub async fn bucket_region(aws: &AwsContext, bucket: &str) -> Result<Option<String>, ProviderError> {
+pub async fn bucket_region(
+    aws: &AwsContext,
+    bucket: &str,
+) -> Result<Option<String>, ProviderError> {
     match aws.s3().head_bucket().bucket(bucket).send().await {
         Ok(out) => Ok(Some(
             out.bucket_region()
@@ -44,7 +47,10 @@ pub struct VersioningState {
 /// which the SDK rejects as unparseable although the call succeeded. Such a
 /// successful but unparsed answer is read for its `Status` and `MfaDelete`
 /// elements directly; AWS's answers never take that path.
-pub async fn bucket_versioning(aws: &AwsContext, bucket: &str) -> Result<VersioningState, ProviderError> {
+pub async fn bucket_versioning(
+    aws: &AwsContext,
+    bucket: &str,
+) -> Result<VersioningState, ProviderError> {
     match aws.s3().get_bucket_versioning().bucket(bucket).send().await {
         Ok(out) => Ok(VersioningState {
             status: out.status().map(|s| s.as_str().to_string()),
@@ -53,7 +59,12 @@ pub async fn bucket_versioning(aws: &AwsContext, bucket: &str) -> Result<Version
         Err(SdkError::ServiceError(failure))
             if failure.raw().status().is_success() && failure.err().meta().code().is_none() =>
         {
-            let body = failure.raw().body().bytes().and_then(|b| std::str::from_utf8(b).ok()).unwrap_or_default();
+            let body = failure
+                .raw()
+                .body()
+                .bytes()
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .unwrap_or_default();
             Ok(VersioningState {
                 status: xml_element(body, "Status"),
                 mfa_delete: xml_element(body, "MfaDelete"),
@@ -71,7 +82,10 @@ fn xml_element(xml: &str, name: &str) -> Option<String> {
 }
 
 /// The bucket's tags, terrane's included; none when it has no tag set.
-pub async fn bucket_tags(aws: &AwsContext, bucket: &str) -> Result<BTreeMap<String, String>, ProviderError> {
+pub async fn bucket_tags(
+    aws: &AwsContext,
+    bucket: &str,
+) -> Result<BTreeMap<String, String>, ProviderError> {
     match aws.s3().get_bucket_tagging().bucket(bucket).send().await {
         Ok(out) => Ok(out
             .tag_set()
@@ -79,7 +93,9 @@ pub async fn bucket_tags(aws: &AwsContext, bucket: &str) -> Result<BTreeMap<Stri
             .map(|t| (t.key().to_string(), t.value().to_string()))
             .collect()),
         // NoSuchTagSet would otherwise read as "the bucket is gone".
-        Err(err) if err.as_service_error().and_then(|e| e.meta().code()) == Some("NoSuchTagSet") => {
+        Err(err)
+            if err.as_service_error().and_then(|e| e.meta().code()) == Some("NoSuchTagSet") =>
+        {
             Ok(BTreeMap::new())
         }
         Err(err) => Err(sdk_error(err)),
@@ -87,7 +103,11 @@ pub async fn bucket_tags(aws: &AwsContext, bucket: &str) -> Result<BTreeMap<Stri
 }
 
 /// Replaces the bucket's whole tag set (S3 has no per-key tagging).
-pub async fn put_bucket_tags(aws: &AwsContext, bucket: &str, tags: BTreeMap<String, String>) -> Result<(), ProviderError> {
+pub async fn put_bucket_tags(
+    aws: &AwsContext,
+    bucket: &str,
+    tags: BTreeMap<String, String>,
+) -> Result<(), ProviderError> {
     if tags.is_empty() {
         aws.s3()
             .delete_bucket_tagging()
@@ -104,7 +124,12 @@ pub async fn put_bucket_tags(aws: &AwsContext, bucket: &str, tags: BTreeMap<Stri
     aws.s3()
         .put_bucket_tagging()
         .bucket(bucket)
-        .tagging(Tagging::builder().set_tag_set(Some(tag_set)).build().map_err(build_error)?)
+        .tagging(
+            Tagging::builder()
+                .set_tag_set(Some(tag_set))
+                .build()
+                .map_err(build_error)?,
+        )
         .send()
         .await
         .map_err(sdk_error)?;
@@ -143,7 +168,10 @@ pub async fn empty_bucket(aws: &AwsContext, bucket: &str) -> Result<(), Provider
             .await
             .map_err(sdk_error)?;
         let versions = page.versions().iter().map(|v| (v.key(), v.version_id()));
-        let markers = page.delete_markers().iter().map(|m| (m.key(), m.version_id()));
+        let markers = page
+            .delete_markers()
+            .iter()
+            .map(|m| (m.key(), m.version_id()));
         let objects = versions
             .chain(markers)
             .filter_map(|(key, version)| {
@@ -177,7 +205,10 @@ pub async fn empty_bucket(aws: &AwsContext, bucket: &str) -> Result<(), Provider
                     format!(
                         "could not delete {} from bucket {bucket}: {}",
                         failed.key().unwrap_or("an object"),
-                        failed.message().or(failed.code()).unwrap_or("no reason given")
+                        failed
+                            .message()
+                            .or(failed.code())
+                            .unwrap_or("no reason given")
                     ),
                 ));
             }
@@ -196,7 +227,8 @@ mod tests {
 
     #[test]
     fn xml_elements_are_found_by_name() {
-        let xml = "<GetBucketVersioningResponse><Status>Enabled</Status></GetBucketVersioningResponse>";
+        let xml =
+            "<GetBucketVersioningResponse><Status>Enabled</Status></GetBucketVersioningResponse>";
         assert_eq!(xml_element(xml, "Status").as_deref(), Some("Enabled"));
         assert_eq!(xml_element(xml, "MfaDelete"), None);
     }

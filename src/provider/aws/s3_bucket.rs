@@ -46,7 +46,11 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
 });
 
 fn dns_suffix(partition: &str) -> &'static str {
-    if partition == "aws-cn" { "amazonaws.com.cn" } else { "amazonaws.com" }
+    if partition == "aws-cn" {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    }
 }
 
 #[async_trait]
@@ -61,7 +65,11 @@ impl ResourceType for Bucket {
 
     /// HeadBucket and GetBucketTagging per bucket (S3 has no batched
     /// describe), a few at a time.
-    async fn read_many(&self, aws: &AwsContext, ids: &[String]) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         let partition = partition(aws.region());
         fetch_each(ids, |bucket| async move {
             let Some(region) = bucket_region(aws, &bucket).await? else {
@@ -72,8 +80,14 @@ impl ResourceType for Bucket {
             Ok(Some(Attrs::from([
                 ("id".into(), Value::string(bucket.as_str())),
                 ("bucket".into(), Value::string(bucket.as_str())),
-                ("arn".into(), Value::string(format!("arn:{partition}:s3:::{bucket}"))),
-                ("bucket_domain_name".into(), Value::string(format!("{bucket}.s3.{suffix}"))),
+                (
+                    "arn".into(),
+                    Value::string(format!("arn:{partition}:s3:::{bucket}")),
+                ),
+                (
+                    "bucket_domain_name".into(),
+                    Value::string(format!("{bucket}.s3.{suffix}")),
+                ),
                 (
                     "bucket_regional_domain_name".into(),
                     Value::string(format!("{bucket}.s3.{region}.{suffix}")),
@@ -85,15 +99,26 @@ impl ResourceType for Bucket {
         .await
     }
 
-    async fn create(&self, aws: &AwsContext, req: &CreateRequest<'_>) -> Result<String, ProviderError> {
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
         let planned = req.planned;
         let written = planned.str("bucket");
-        let bucket = unique_name(written, planned.str("bucket_prefix"), "terraform-", 63, req.client_token);
+        let bucket = unique_name(
+            written,
+            planned.str("bucket_prefix"),
+            "terraform-",
+            63,
+            req.client_token,
+        );
         // us-east-1 is the default location and must not be named.
-        let location = aws
-            .region()
-            .filter(|r| *r != "us-east-1")
-            .map(|r| CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from(r)).build());
+        let location = aws.region().filter(|r| *r != "us-east-1").map(|r| {
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(r))
+                .build()
+        });
         let created = aws
             .s3()
             .create_bucket()
@@ -105,7 +130,9 @@ impl ResourceType for Bucket {
             // A generated name comes from this create's token, so a bucket we
             // already own by that name is this create's own earlier attempt.
             let ours = written.is_none()
-                && err.as_service_error().is_some_and(|e| e.is_bucket_already_owned_by_you());
+                && err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_bucket_already_owned_by_you());
             if !ours {
                 return Err(sdk_error(err));
             }
@@ -119,7 +146,12 @@ impl ResourceType for Bucket {
         Ok(bucket)
     }
 
-    async fn update(&self, aws: &AwsContext, prior: &Attrs, planned: &Attrs) -> Result<(), ProviderError> {
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
         // force_destroy lives only in state; tags are all S3 is told.
         if differs(prior, planned, "tags_all") {
             let bucket = prior.str("id").unwrap_or_default();
@@ -135,11 +167,20 @@ impl ResourceType for Bucket {
         if prior.bool("force_destroy").unwrap_or(false) {
             ok_if_not_found(empty_bucket(aws, bucket).await)?;
         }
-        ok_if_not_found(aws.s3().delete_bucket().bucket(bucket).send().await.map_err(sdk_error))?;
+        ok_if_not_found(
+            aws.s3()
+                .delete_bucket()
+                .bucket(bucket)
+                .send()
+                .await
+                .map_err(sdk_error),
+        )?;
         let timeout = Timeouts::from_attrs(prior, DEFAULT_TIMEOUTS).delete;
-        wait_until(&format!("bucket {bucket} to be deleted"), timeout, || async {
-            Ok(bucket_region(aws, bucket).await?.is_none().then_some(()))
-        })
+        wait_until(
+            &format!("bucket {bucket} to be deleted"),
+            timeout,
+            || async { Ok(bucket_region(aws, bucket).await?.is_none().then_some(())) },
+        )
         .await
     }
 }

@@ -62,7 +62,11 @@ impl ResourceType for PublicAccessBlock {
 
     /// GetPublicAccessBlock per bucket (S3 has no batched form). Absent when
     /// the bucket or its block configuration is gone.
-    async fn read_many(&self, aws: &AwsContext, ids: &[String]) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         fetch_each(ids, |bucket| async move {
             let out = aws
                 .s3()
@@ -92,18 +96,34 @@ impl ResourceType for PublicAccessBlock {
         .await
     }
 
-    async fn create(&self, aws: &AwsContext, req: &CreateRequest<'_>) -> Result<String, ProviderError> {
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
         put(aws, req.planned).await?;
         Ok(req.planned.str("bucket").unwrap_or_default().to_string())
     }
 
-    async fn update(&self, aws: &AwsContext, _prior: &Attrs, planned: &Attrs) -> Result<(), ProviderError> {
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        _prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
         put(aws, planned).await
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let bucket = prior.str("bucket").unwrap_or_default();
-        ok_if_not_found(aws.s3().delete_public_access_block().bucket(bucket).send().await.map_err(sdk_error))?;
+        ok_if_not_found(
+            aws.s3()
+                .delete_public_access_block()
+                .bucket(bucket)
+                .send()
+                .await
+                .map_err(sdk_error),
+        )?;
         Ok(())
     }
 }

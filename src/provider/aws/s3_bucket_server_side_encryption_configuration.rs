@@ -35,7 +35,10 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         // S3 reports `false` when bucket keys were never set; a default of
         // false keeps that from showing as a change.
         vec![Attribute::optional("bucket_key_enabled", Type::Bool).default(false)],
-        vec![Block::single("apply_server_side_encryption_by_default", by_default)],
+        vec![Block::single(
+            "apply_server_side_encryption_by_default",
+            by_default,
+        )],
     );
     Schema::new(
         vec![Attribute::required("bucket", Type::String).force_new()],
@@ -73,8 +76,14 @@ fn rule_value(rule: &ServerSideEncryptionRule) -> Value {
         ])
     });
     Value::Map(nested([
-        ("bucket_key_enabled", Value::Bool(rule.bucket_key_enabled().unwrap_or(false))),
-        ("apply_server_side_encryption_by_default", optional_block(by_default)),
+        (
+            "bucket_key_enabled",
+            Value::Bool(rule.bucket_key_enabled().unwrap_or(false)),
+        ),
+        (
+            "apply_server_side_encryption_by_default",
+            optional_block(by_default),
+        ),
     ]))
 }
 
@@ -106,7 +115,11 @@ impl ResourceType for BucketEncryption {
 
     /// GetBucketEncryption per bucket (S3 has no batched form). Absent when
     /// the bucket or its configuration is gone.
-    async fn read_many(&self, aws: &AwsContext, ids: &[String]) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         fetch_each(ids, |bucket| async move {
             let out = aws
                 .s3()
@@ -128,18 +141,34 @@ impl ResourceType for BucketEncryption {
         .await
     }
 
-    async fn create(&self, aws: &AwsContext, req: &CreateRequest<'_>) -> Result<String, ProviderError> {
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
         put(aws, req.planned).await?;
         Ok(req.planned.str("bucket").unwrap_or_default().to_string())
     }
 
-    async fn update(&self, aws: &AwsContext, _prior: &Attrs, planned: &Attrs) -> Result<(), ProviderError> {
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        _prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
         put(aws, planned).await
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let bucket = prior.str("bucket").unwrap_or_default();
-        ok_if_not_found(aws.s3().delete_bucket_encryption().bucket(bucket).send().await.map_err(sdk_error))?;
+        ok_if_not_found(
+            aws.s3()
+                .delete_bucket_encryption()
+                .bucket(bucket)
+                .send()
+                .await
+                .map_err(sdk_error),
+        )?;
         Ok(())
     }
 }

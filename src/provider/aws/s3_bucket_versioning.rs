@@ -43,7 +43,12 @@ fn status(attrs: &Attrs) -> &str {
         .unwrap_or(DISABLED)
 }
 
-async fn put(aws: &AwsContext, bucket: &str, status: &str, mfa_delete: Option<&str>) -> Result<(), ProviderError> {
+async fn put(
+    aws: &AwsContext,
+    bucket: &str,
+    status: &str,
+    mfa_delete: Option<&str>,
+) -> Result<(), ProviderError> {
     aws.s3()
         .put_bucket_versioning()
         .bucket(bucket)
@@ -61,14 +66,20 @@ async fn put(aws: &AwsContext, bucket: &str, status: &str, mfa_delete: Option<&s
 
 /// Writes the planned state; `Disabled` is only possible on a bucket that
 /// was never versioned, where it means "leave it alone".
-async fn apply(aws: &AwsContext, planned: &Attrs, was_versioned: bool) -> Result<(), ProviderError> {
+async fn apply(
+    aws: &AwsContext,
+    planned: &Attrs,
+    was_versioned: bool,
+) -> Result<(), ProviderError> {
     let bucket = planned.str("bucket").unwrap_or_default();
     let wanted = status(planned);
     if wanted == DISABLED {
         if was_versioned {
             return Err(ProviderError::new(
                 ErrorKind::Validation,
-                format!("versioning of bucket {bucket} cannot be disabled once enabled; use status = \"Suspended\""),
+                format!(
+                    "versioning of bucket {bucket} cannot be disabled once enabled; use status = \"Suspended\""
+                ),
             ));
         }
         return Ok(());
@@ -89,7 +100,11 @@ impl ResourceType for BucketVersioning {
 
     /// GetBucketVersioning per bucket (S3 has no batched form). Absent only
     /// when the bucket is gone.
-    async fn read_many(&self, aws: &AwsContext, ids: &[String]) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         fetch_each(ids, |bucket| async move {
             let state = bucket_versioning(aws, &bucket).await?;
             // S3 leaves MfaDelete out until it was first configured.
@@ -100,7 +115,10 @@ impl ResourceType for BucketVersioning {
                 (
                     "versioning_configuration".into(),
                     block(nested([
-                        ("status", Value::string(state.status.as_deref().unwrap_or(DISABLED))),
+                        (
+                            "status",
+                            Value::string(state.status.as_deref().unwrap_or(DISABLED)),
+                        ),
                         ("mfa_delete", Value::string(mfa_delete)),
                     ])),
                 ),
@@ -109,12 +127,21 @@ impl ResourceType for BucketVersioning {
         .await
     }
 
-    async fn create(&self, aws: &AwsContext, req: &CreateRequest<'_>) -> Result<String, ProviderError> {
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
         apply(aws, req.planned, false).await?;
         Ok(req.planned.str("bucket").unwrap_or_default().to_string())
     }
 
-    async fn update(&self, aws: &AwsContext, prior: &Attrs, planned: &Attrs) -> Result<(), ProviderError> {
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
         apply(aws, planned, status(prior) != DISABLED).await
     }
 

@@ -102,14 +102,23 @@ impl TagChanges {
         let old = prior.string_map("tags_all");
         let new = planned.string_map("tags_all");
         TagChanges {
-            removed: old.keys().filter(|k| !new.contains_key(*k)).cloned().collect(),
-            changed: new.into_iter().filter(|(k, v)| old.get(k) != Some(v)).collect(),
+            removed: old
+                .keys()
+                .filter(|k| !new.contains_key(*k))
+                .cloned()
+                .collect(),
+            changed: new
+                .into_iter()
+                .filter(|(k, v)| old.get(k) != Some(v))
+                .collect(),
         }
     }
 }
 
 /// Reads any service's tags back as `tags_all`, without terrane's own.
-pub fn tags_to_value<K: AsRef<str>, V: AsRef<str>>(tags: impl IntoIterator<Item = (K, V)>) -> Value {
+pub fn tags_to_value<K: AsRef<str>, V: AsRef<str>>(
+    tags: impl IntoIterator<Item = (K, V)>,
+) -> Value {
     Value::Map(
         tags.into_iter()
             .filter(|(k, _)| !k.as_ref().starts_with(SYSTEM_TAG_PREFIX))
@@ -126,7 +135,12 @@ mod tests {
     fn tags(pairs: &[(&str, &str)]) -> Attrs {
         attrs([(
             "tags_all",
-            Value::Map(pairs.iter().map(|(k, v)| (k.to_string(), Value::string(*v))).collect()),
+            Value::Map(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), Value::string(*v)))
+                    .collect(),
+            ),
         )])
     }
 
@@ -150,6 +164,9 @@ mod tests {
     #[test]
     fn system_tags_are_hidden_from_tags_all() {
         let value = tags_to_value([("Name", "web"), ("terrane:stack", "prod")]);
-        assert_eq!(value, Value::Map(Attrs::from([("Name".into(), Value::string("web"))])));
+        assert_eq!(
+            value,
+            Value::Map(Attrs::from([("Name".into(), Value::string("web"))]))
+        );
     }
 }

@@ -21,8 +21,8 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use aws_sdk_wafv2::types::{
     AllowAction, BlockAction, CountAction, DefaultAction, ManagedRuleGroupStatement, NoneAction,
-    OverrideAction, RateBasedStatement, RateBasedStatementAggregateKeyType, Rule, RuleAction, Scope,
-    Statement, Tag, VisibilityConfig, WebAcl,
+    OverrideAction, RateBasedStatement, RateBasedStatementAggregateKeyType, Rule, RuleAction,
+    Scope, Statement, Tag, VisibilityConfig, WebAcl,
 };
 
 use super::batch::fetch_each;
@@ -93,7 +93,10 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         vec![
             Block::single(
                 "action",
-                Schema::new(vec![], vec![marker("allow"), marker("block"), marker("count")]),
+                Schema::new(
+                    vec![],
+                    vec![marker("allow"), marker("block"), marker("count")],
+                ),
             ),
             Block::single(
                 "override_action",
@@ -246,9 +249,15 @@ fn marker_value(present: bool) -> Value {
 fn visibility_config_value(config: Option<&VisibilityConfig>) -> Value {
     optional_block(config.map(|c| {
         nested([
-            ("cloudwatch_metrics_enabled", Value::Bool(c.cloud_watch_metrics_enabled())),
+            (
+                "cloudwatch_metrics_enabled",
+                Value::Bool(c.cloud_watch_metrics_enabled()),
+            ),
             ("metric_name", Value::string(c.metric_name())),
-            ("sampled_requests_enabled", Value::Bool(c.sampled_requests_enabled())),
+            (
+                "sampled_requests_enabled",
+                Value::Bool(c.sampled_requests_enabled()),
+            ),
         ])
     }))
 }
@@ -270,7 +279,10 @@ fn statement_value(statement: Option<&Statement>) -> Value {
             };
             nested([
                 ("limit", Value::from(r.limit())),
-                ("aggregate_key_type", Value::string(r.aggregate_key_type().as_str())),
+                (
+                    "aggregate_key_type",
+                    Value::string(r.aggregate_key_type().as_str()),
+                ),
                 ("evaluation_window_sec", Value::from(window)),
             ])
         });
@@ -301,7 +313,10 @@ fn rule_value(rule: &Rule) -> Value {
         ("action", optional_block(action)),
         ("override_action", optional_block(override_action)),
         ("statement", statement_value(rule.statement())),
-        ("visibility_config", visibility_config_value(rule.visibility_config())),
+        (
+            "visibility_config",
+            visibility_config_value(rule.visibility_config()),
+        ),
     ]))
 }
 
@@ -319,20 +334,32 @@ fn to_attrs(id: &str, scope: &str, acl: &WebAcl, lock_token: Option<&str>, tags:
         ("arn".into(), Value::string(acl.arn())),
         ("name".into(), Value::string(acl.name())),
         // AWS answers "" for an ACL created without a description.
-        ("description".into(), acl.description().filter(|d| !d.is_empty()).into()),
+        (
+            "description".into(),
+            acl.description().filter(|d| !d.is_empty()).into(),
+        ),
         ("scope".into(), Value::string(scope)),
         ("capacity".into(), Value::from(acl.capacity())),
         ("lock_token".into(), lock_token.into()),
         ("default_action".into(), optional_block(default_action)),
-        ("rule".into(), Value::List(rules.into_iter().map(rule_value).collect()).into_set()),
-        ("visibility_config".into(), visibility_config_value(acl.visibility_config())),
+        (
+            "rule".into(),
+            Value::List(rules.into_iter().map(rule_value).collect()).into_set(),
+        ),
+        (
+            "visibility_config".into(),
+            visibility_config_value(acl.visibility_config()),
+        ),
         ("tags_all".into(), tags),
     ])
 }
 
 // ---- calls ----
 
-async fn get(aws: &AwsContext, key: &AclKey<'_>) -> Result<(WebAcl, Option<String>), ProviderError> {
+async fn get(
+    aws: &AwsContext,
+    key: &AclKey<'_>,
+) -> Result<(WebAcl, Option<String>), ProviderError> {
     let out = aws
         .wafv2()
         .get_web_acl()
@@ -343,9 +370,9 @@ async fn get(aws: &AwsContext, key: &AclKey<'_>) -> Result<(WebAcl, Option<Strin
         .await
         .map_err(sdk_error)?;
     let lock_token = out.lock_token().map(String::from);
-    let acl = out
-        .web_acl
-        .ok_or_else(|| ProviderError::new(ErrorKind::NotFound, format!("web ACL {} not found", key.id)))?;
+    let acl = out.web_acl.ok_or_else(|| {
+        ProviderError::new(ErrorKind::NotFound, format!("web ACL {} not found", key.id))
+    })?;
     Ok((acl, lock_token))
 }
 
@@ -362,16 +389,28 @@ async fn read_tags(aws: &AwsContext, arn: &str) -> Result<Value, ProviderError> 
             .await
             .map_err(sdk_error)?;
         if let Some(info) = out.tag_info_for_resource() {
-            tags.extend(info.tag_list().iter().map(|t| (t.key().to_string(), t.value().to_string())));
+            tags.extend(
+                info.tag_list()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string())),
+            );
         }
-        marker = out.next_marker().filter(|m| !m.is_empty()).map(String::from);
+        marker = out
+            .next_marker()
+            .filter(|m| !m.is_empty())
+            .map(String::from);
         if marker.is_none() {
             return Ok(tags_to_value(tags));
         }
     }
 }
 
-async fn update_tags(aws: &AwsContext, arn: &str, prior: &Attrs, planned: &Attrs) -> Result<(), ProviderError> {
+async fn update_tags(
+    aws: &AwsContext,
+    arn: &str,
+    prior: &Attrs,
+    planned: &Attrs,
+) -> Result<(), ProviderError> {
     let changes = TagChanges::between(prior, planned);
     if !changes.removed.is_empty() {
         aws.wafv2()
@@ -431,17 +470,31 @@ impl ResourceType for WebAclType {
 
     /// GetWebACL and ListTagsForResource per id (WAFv2 has no batched Get),
     /// a few at a time.
-    async fn read_many(&self, aws: &AwsContext, ids: &[String]) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         fetch_each(ids, |id| async move {
             let key = AclKey::parse(&id)?;
             let (acl, lock_token) = get(aws, &key).await?;
             let tags = read_tags(aws, acl.arn()).await?;
-            Ok(Some(to_attrs(&id, key.scope.as_str(), &acl, lock_token.as_deref(), tags)))
+            Ok(Some(to_attrs(
+                &id,
+                key.scope.as_str(),
+                &acl,
+                lock_token.as_deref(),
+                tags,
+            )))
         })
         .await
     }
 
-    async fn create(&self, aws: &AwsContext, req: &CreateRequest<'_>) -> Result<String, ProviderError> {
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
         let planned = req.planned;
         let name = planned.str("name").unwrap_or_default();
         let scope = planned.str("scope").unwrap_or("REGIONAL");
@@ -465,12 +518,18 @@ impl ResourceType for WebAclType {
         Ok(format!("{acl_id}/{name}/{scope}"))
     }
 
-    async fn update(&self, aws: &AwsContext, prior: &Attrs, planned: &Attrs) -> Result<(), ProviderError> {
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
         let id = prior.str("id").unwrap_or_default();
         let settings = ["description", "default_action", "rule", "visibility_config"];
         if settings.iter().any(|key| differs(prior, planned, key)) {
             let (_, lock_token) = get(aws, &AclKey::parse(id)?).await?;
-            update_with_lock_token(aws, id, planned, lock_token.as_deref().unwrap_or_default()).await?;
+            update_with_lock_token(aws, id, planned, lock_token.as_deref().unwrap_or_default())
+                .await?;
         }
         let arn = prior.str("arn").unwrap_or_default();
         update_tags(aws, arn, prior, planned).await
@@ -518,7 +577,10 @@ mod tests {
         let managed = attrs([
             ("name", Value::string("common")),
             ("priority", Value::from(1)),
-            ("override_action", block(attrs([("none", block(Attrs::new()))]))),
+            (
+                "override_action",
+                block(attrs([("none", block(Attrs::new()))])),
+            ),
             (
                 "statement",
                 block(attrs([(
@@ -557,7 +619,13 @@ mod tests {
     #[test]
     fn ids_carry_name_and_scope() {
         let key = AclKey::parse("0b1c/edge/REGIONAL").unwrap();
-        assert_eq!((key.id, key.name, key.scope), ("0b1c", "edge", Scope::Regional));
-        assert_eq!(AclKey::parse("0b1c").err().map(|e| e.kind), Some(ErrorKind::Validation));
+        assert_eq!(
+            (key.id, key.name, key.scope),
+            ("0b1c", "edge", Scope::Regional)
+        );
+        assert_eq!(
+            AclKey::parse("0b1c").err().map(|e| e.kind),
+            Some(ErrorKind::Validation)
+        );
     }
 }

@@ -43,7 +43,11 @@ impl ResourceType for WebAclAssociation {
 
     /// GetWebACLForResource per id (WAFv2 has no batched form). An
     /// association is absent when the resource has no web ACL, or another one.
-    async fn read_many(&self, aws: &AwsContext, ids: &[String]) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         fetch_each(ids, |id| async move {
             let [web_acl_arn, resource_arn] = split_id::<2>(&id, ',', ID_SHAPE)?;
             let out = aws
@@ -68,7 +72,11 @@ impl ResourceType for WebAclAssociation {
     /// AWS may not see a just-created web ACL yet
     /// (WAFUnavailableEntityException); that is a Conflict the engine retries,
     /// and associating again is harmless.
-    async fn create(&self, aws: &AwsContext, req: &CreateRequest<'_>) -> Result<String, ProviderError> {
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
         let web_acl_arn = req.planned.str("web_acl_arn").unwrap_or_default();
         let resource_arn = req.planned.str("resource_arn").unwrap_or_default();
         aws.wafv2()
@@ -81,7 +89,12 @@ impl ResourceType for WebAclAssociation {
         Ok(format!("{web_acl_arn},{resource_arn}"))
     }
 
-    async fn update(&self, _aws: &AwsContext, _prior: &Attrs, _planned: &Attrs) -> Result<(), ProviderError> {
+    async fn update(
+        &self,
+        _aws: &AwsContext,
+        _prior: &Attrs,
+        _planned: &Attrs,
+    ) -> Result<(), ProviderError> {
         // Both arguments are force_new: any change is a replacement.
         Ok(())
     }
