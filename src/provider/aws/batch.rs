@@ -4,7 +4,8 @@
 //! Some AWS APIs read one object per call (WAFv2, S3, Route53 zones), and
 //! some batched ones fail the whole call when one id is gone (ELBv2's
 //! DescribeLoadBalancers/TargetGroups/Listeners). These helpers turn both
-//! into "the ones that exist", never into an error for a missing id.
+//! into "the ones that exist", never into an error for a missing id. They
+//! know nothing of any particular service.
 
 use std::collections::BTreeMap;
 use std::future::Future;

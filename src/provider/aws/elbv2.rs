@@ -1,6 +1,6 @@
 //! What the ELBv2 types (`aws_lb`, `aws_lb_target_group`, `aws_lb_listener`)
-//! share: tags by ARN and the batched describe that tolerates deleted ARNs.
-//! Schemas and per-type calls stay in the type files.
+//! share: tags by ARN, written on create and read in batches. Schemas and
+//! per-type calls stay in the type files.
 
 use std::collections::BTreeMap;
 

@@ -2,8 +2,16 @@
 //!
 //! The id is the ARN, as in Terraform. Idle timeout and deletion protection
 //! are load balancer *attributes*, read and written with their own calls.
+//! The scheme is always sent explicitly; one read back without a scheme is
+//! internet-facing (AWS's default, which moto leaves out). `name_prefix`
+//! exists only in state, so read leaves it out.
+//!
+//! **Batched read.** DescribeLoadBalancers fails as a whole when one ARN is
+//! gone; `batch::describe_skipping_missing` then asks for each ARN of that
+//! call on its own (see there for why not "describe all and filter").
+//!
 //! This file holds the schema and the ELBv2 calls for load balancers only;
-//! tags and batched describes come from `elbv2`.
+//! tags and batched describes come from `elbv2` and `batch`.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;

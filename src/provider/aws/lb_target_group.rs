@@ -4,7 +4,9 @@
 //! The id is the ARN. The health check is one optional block whose fields
 //! AWS fills with defaults when left out, so the block and each field are
 //! optional-and-computed. The deregistration delay is a target group
-//! *attribute* with its own calls. Targets themselves are not managed here.
+//! *attribute* with its own calls. `name_prefix` exists only in state, so
+//! read leaves it out. Targets themselves are not managed here, and neither
+//! are stickiness, slow start or GRPC matchers.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;

@@ -1,6 +1,6 @@
 //! What the Route53 types (`aws_route53_zone`, `aws_route53_record`) share:
 //! DNS name spelling, zone ids, waiting for changes to be INSYNC, listing a
-//! zone's records, and hosted zone tags.
+//! zone's records, and hosted zone tags. No schemas live here.
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! What the S3 types share: whether a bucket exists, its versioning state,
 //! bucket tags (keeping terrane's own when the user's change), and emptying a
-//! bucket of every object version for `force_destroy`.
+//! bucket of every object version for `force_destroy`. No schemas live
+//! here.
 
 use std::collections::BTreeMap;
 

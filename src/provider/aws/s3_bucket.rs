@@ -3,8 +3,9 @@
 //!
 //! The id is the bucket name. Tags go on with PutBucketTagging, which
 //! replaces the whole set, so updates keep the bucket's `terrane:*` tags.
-//! `force_destroy` exists only in state: read leaves it out and delete acts
-//! on the prior value.
+//! `force_destroy` and `bucket_prefix` exist only in state: read leaves them
+//! out, and delete acts on the prior `force_destroy`. Bucket policies, ACLs,
+//! object lock and the other bucket settings are not handled here.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
