@@ -4,6 +4,8 @@
 //! loopback port and check results with independent Describe calls.
 
 mod network_stack;
+mod plan_engine;
 mod provider_compute;
+mod provider_edge;
 mod provider_network;
 mod support;
