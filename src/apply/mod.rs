@@ -403,11 +403,10 @@ fn finish_step(
     let id = match (step.op, outcome) {
         (Op::Delete, _) => {
             state.remove(&change.address);
-            if let Some(index) = change.resource {
-                if change.action == crate::plan::Action::Delete {
+            if let Some(index) = change.resource
+                && change.action == crate::plan::Action::Delete {
                     evaluator.remove_instance(index, &change.addr.key);
                 }
-            }
             None
         }
         (_, Some(mut attrs)) => {
@@ -507,8 +506,8 @@ fn final_outputs(
     refresh_locals(req, evaluator);
     let mut outputs = BTreeMap::new();
     for (index, output) in req.config.outputs.iter().enumerate() {
-        if let Ok(value) = evaluator.eval_output(index) {
-            if value.is_wholly_known() {
+        if let Ok(value) = evaluator.eval_output(index)
+            && value.is_wholly_known() {
                 outputs.insert(
                     output.name.clone(),
                     OutputState {
@@ -517,7 +516,6 @@ fn final_outputs(
                     },
                 );
             }
-        }
     }
     outputs
 }

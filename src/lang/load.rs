@@ -611,8 +611,8 @@ fn check_body(
                     .with_span(Some(block_span.clone())),
             );
         }
-        if let Some(max) = nested.max_items {
-            if count > max {
+        if let Some(max) = nested.max_items
+            && count > max {
                 let extra = body
                     .get_blocks(nested.name)
                     .nth(max)
@@ -625,7 +625,6 @@ fn check_body(
                     .with_span(span(extra)),
                 );
             }
-        }
     }
 }
 
