@@ -219,16 +219,17 @@ impl<'a> Evaluator<'a> {
         let resource = &self.config.resources[index];
         let repetition = resource.count.as_ref().or(resource.for_each.as_ref());
         if let Some(expr) = repetition
-            && eval(&expr.expr, &self.context(expr.file, &self.roots))? == Value::Unknown {
-                return Ok(vec![Instance {
-                    key: InstanceKey::None,
-                    count_index: resource.count.as_ref().map(|_| Value::Unknown),
-                    each: resource
-                        .for_each
-                        .as_ref()
-                        .map(|_| (Value::Unknown, Value::Unknown)),
-                }]);
-            }
+            && eval(&expr.expr, &self.context(expr.file, &self.roots))? == Value::Unknown
+        {
+            return Ok(vec![Instance {
+                key: InstanceKey::None,
+                count_index: resource.count.as_ref().map(|_| Value::Unknown),
+                each: resource
+                    .for_each
+                    .as_ref()
+                    .map(|_| (Value::Unknown, Value::Unknown)),
+            }]);
+        }
         self.expand(index)
     }
 

@@ -612,19 +612,20 @@ fn check_body(
             );
         }
         if let Some(max) = nested.max_items
-            && count > max {
-                let extra = body
-                    .get_blocks(nested.name)
-                    .nth(max)
-                    .and_then(|b| b.ident.span());
-                diags.push(
-                    Diagnostic::error(format!(
-                        "Too many {:?} blocks: at most {max} allowed",
-                        nested.name
-                    ))
-                    .with_span(span(extra)),
-                );
-            }
+            && count > max
+        {
+            let extra = body
+                .get_blocks(nested.name)
+                .nth(max)
+                .and_then(|b| b.ident.span());
+            diags.push(
+                Diagnostic::error(format!(
+                    "Too many {:?} blocks: at most {max} allowed",
+                    nested.name
+                ))
+                .with_span(span(extra)),
+            );
+        }
     }
 }
 

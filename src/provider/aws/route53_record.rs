@@ -264,7 +264,14 @@ fn to_attrs(key: &RecordKey, record: &ResourceRecordSet) -> Attrs {
         ("name".into(), Value::string(key.name.as_str())),
         ("fqdn".into(), Value::string(key.name.as_str())),
         ("type".into(), Value::string(rr_type)),
-        ("ttl".into(), record.ttl().into()),
+        // Alias records have no TTL of their own; some endpoints report 0.
+        (
+            "ttl".into(),
+            record
+                .ttl()
+                .filter(|_| record.alias_target().is_none())
+                .into(),
+        ),
         (
             "records".into(),
             if records.is_empty() {
