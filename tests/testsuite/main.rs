@@ -5,6 +5,7 @@
 
 mod network_stack;
 mod plan_engine;
+mod production_stack;
 mod provider_compute;
 mod provider_edge;
 mod provider_network;
