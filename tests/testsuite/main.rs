@@ -10,3 +10,4 @@ mod provider_compute;
 mod provider_edge;
 mod provider_network;
 mod support;
+mod terraform_compat;
