@@ -2,10 +2,10 @@
 # The demo: starts the emulator, then plan -> apply -> plan (expecting no
 # changes) of one stack. State goes to a temporary directory, so the demo
 # never touches real state files.
-#   scripts/demo.sh [STACK_DIR]      (default: stacks/network)
+#   scripts/demo.sh [STACK_DIR]      (default: stacks/production)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-stack="${1:-$root/stacks/network}"
+stack="${1:-$root/stacks/production}"
 cd "$root"
 cargo build --quiet
 terrane="${CARGO_TARGET_DIR:-$root/target}/debug/terrane"

@@ -375,9 +375,25 @@ fn final_values(
     }
     let mut planned = proposed(schema, &config, prior, &req.default_tags);
     planned.remove(ID);
-    // Computed values the provider fills in are not sent.
-    planned.retain(|_, v| v.is_wholly_known());
-    Ok(planned)
+    // Computed values the provider fills in are not sent, at any depth.
+    Ok(without_unknowns(planned))
+}
+
+/// Removes unknown values from an object and the objects nested in it, so a
+/// block keeps its known arguments when one of its computed ones is unknown.
+fn without_unknowns(attrs: Attrs) -> Attrs {
+    fn strip(value: Value) -> Option<Value> {
+        match value {
+            Value::Unknown => None,
+            Value::Map(map) => Some(Value::Map(without_unknowns(map))),
+            Value::List(items) => Some(Value::List(items.into_iter().filter_map(strip).collect())),
+            other => Some(other),
+        }
+    }
+    attrs
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, strip(v)?)))
+        .collect()
 }
 
 /// Records a finished step in state and saves it. Returns the object's id.
@@ -403,10 +419,10 @@ fn finish_step(
     let id = match (step.op, outcome) {
         (Op::Delete, _) => {
             state.remove(&change.address);
-            if let Some(index) = change.resource {
-                if change.action == crate::plan::Action::Delete {
-                    evaluator.remove_instance(index, &change.addr.key);
-                }
+            if let Some(index) = change.resource
+                && change.action == crate::plan::Action::Delete
+            {
+                evaluator.remove_instance(index, &change.addr.key);
             }
             None
         }
@@ -507,16 +523,16 @@ fn final_outputs(
     refresh_locals(req, evaluator);
     let mut outputs = BTreeMap::new();
     for (index, output) in req.config.outputs.iter().enumerate() {
-        if let Ok(value) = evaluator.eval_output(index) {
-            if value.is_wholly_known() {
-                outputs.insert(
-                    output.name.clone(),
-                    OutputState {
-                        value,
-                        sensitive: output.sensitive,
-                    },
-                );
-            }
+        if let Ok(value) = evaluator.eval_output(index)
+            && value.is_wholly_known()
+        {
+            outputs.insert(
+                output.name.clone(),
+                OutputState {
+                    value,
+                    sensitive: output.sensitive,
+                },
+            );
         }
     }
     outputs

@@ -543,9 +543,8 @@ fn print_event(event: &Event<'_>) {
                 humantime::format_duration(Duration::from_secs(elapsed.as_secs()))
             );
         }
-        Event::Failed { address, op, error } => {
-            eprintln!("{address}: {} failed: {error}", op.noun())
-        }
+        // Failures are reported once, with the other errors, when the run ends.
+        Event::Failed { .. } => {}
         Event::Stopping { reason } => eprintln!("Stopping: {reason}"),
     }
 }

@@ -218,17 +218,17 @@ impl<'a> Evaluator<'a> {
     pub fn expand_for_validation(&self, index: usize) -> Result<Vec<Instance>, Diagnostic> {
         let resource = &self.config.resources[index];
         let repetition = resource.count.as_ref().or(resource.for_each.as_ref());
-        if let Some(expr) = repetition {
-            if eval(&expr.expr, &self.context(expr.file, &self.roots))? == Value::Unknown {
-                return Ok(vec![Instance {
-                    key: InstanceKey::None,
-                    count_index: resource.count.as_ref().map(|_| Value::Unknown),
-                    each: resource
-                        .for_each
-                        .as_ref()
-                        .map(|_| (Value::Unknown, Value::Unknown)),
-                }]);
-            }
+        if let Some(expr) = repetition
+            && eval(&expr.expr, &self.context(expr.file, &self.roots))? == Value::Unknown
+        {
+            return Ok(vec![Instance {
+                key: InstanceKey::None,
+                count_index: resource.count.as_ref().map(|_| Value::Unknown),
+                each: resource
+                    .for_each
+                    .as_ref()
+                    .map(|_| (Value::Unknown, Value::Unknown)),
+            }]);
         }
         self.expand(index)
     }

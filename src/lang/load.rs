@@ -611,20 +611,20 @@ fn check_body(
                     .with_span(Some(block_span.clone())),
             );
         }
-        if let Some(max) = nested.max_items {
-            if count > max {
-                let extra = body
-                    .get_blocks(nested.name)
-                    .nth(max)
-                    .and_then(|b| b.ident.span());
-                diags.push(
-                    Diagnostic::error(format!(
-                        "Too many {:?} blocks: at most {max} allowed",
-                        nested.name
-                    ))
-                    .with_span(span(extra)),
-                );
-            }
+        if let Some(max) = nested.max_items
+            && count > max
+        {
+            let extra = body
+                .get_blocks(nested.name)
+                .nth(max)
+                .and_then(|b| b.ident.span());
+            diags.push(
+                Diagnostic::error(format!(
+                    "Too many {:?} blocks: at most {max} allowed",
+                    nested.name
+                ))
+                .with_span(span(extra)),
+            );
         }
     }
 }

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::provider::schema::{Presence, Schema};
+use crate::provider::schema::{Attribute, Block, Presence, Schema};
 use crate::value::{Attrs, Value, canonical_order};
 
 /// The attribute every instance has, besides its schema's.
@@ -152,7 +152,7 @@ pub fn difference(schema: &Schema, proposed: &Attrs, prior: &Attrs) -> Differenc
     let mut diff = Difference::default();
     for attr in &schema.attributes {
         let changed = if attr.name == "tags_all" {
-            values_differ(proposed.get(attr.name), prior.get(attr.name), &attr.ty)
+            values_differ(proposed.get(attr.name), prior.get(attr.name), attr)
         } else {
             attribute_differs(attr, proposed, prior)
         };
@@ -175,7 +175,7 @@ pub fn difference(schema: &Schema, proposed: &Attrs, prior: &Attrs) -> Differenc
     diff
 }
 
-fn attribute_differs(attr: &crate::provider::schema::Attribute, new: &Attrs, old: &Attrs) -> bool {
+fn attribute_differs(attr: &Attribute, new: &Attrs, old: &Attrs) -> bool {
     if attr.presence == Presence::Computed {
         return false;
     }
@@ -183,21 +183,22 @@ fn attribute_differs(attr: &crate::provider::schema::Attribute, new: &Attrs, old
     if attr.presence == Presence::OptionalComputed && value.is_none_or(Value::is_null) {
         return false;
     }
-    values_differ(value, old.get(attr.name), &attr.ty)
+    values_differ(value, old.get(attr.name), attr)
 }
 
-fn values_differ(
-    new: Option<&Value>,
-    old: Option<&Value>,
-    ty: &crate::provider::schema::Type,
-) -> bool {
+/// Compares two values of one attribute in canonical form: converted to its
+/// type (sets sorted, JSON canonical), the attribute's own normaliser applied
+/// (DNS names without the trailing dot, protocol numbers as names), and an
+/// empty collection equal to null.
+fn values_differ(new: Option<&Value>, old: Option<&Value>, attr: &Attribute) -> bool {
     let normalize = |v: Option<&Value>| -> Value {
         let v = v.cloned().unwrap_or(Value::Null);
-        let v = ty.convert(v.clone()).unwrap_or(v);
-        match v {
-            Value::List(items) if items.is_empty() => Value::Null,
-            Value::Map(map) if map.is_empty() => Value::Null,
-            other => other,
+        let v = attr.ty.convert(v.clone()).unwrap_or(v);
+        match (attr.normalize, v) {
+            (Some(normalize), Value::String(s)) => Value::String(normalize(&s)),
+            (_, Value::List(items)) if items.is_empty() => Value::Null,
+            (_, Value::Map(map)) if map.is_empty() => Value::Null,
+            (_, other) => other,
         }
     };
     let (new, old) = (normalize(new), normalize(old));
@@ -211,11 +212,7 @@ fn block_items(value: Option<&Value>) -> Vec<&Attrs> {
         .unwrap_or_default()
 }
 
-fn blocks_differ(
-    block: &crate::provider::schema::Block,
-    new: Option<&Value>,
-    old: Option<&Value>,
-) -> bool {
+fn blocks_differ(block: &Block, new: Option<&Value>, old: Option<&Value>) -> bool {
     if matches!(new, Some(Value::Unknown)) {
         return old.is_some_and(|o| !o.is_null()) || block.computed_when_absent;
     }
@@ -245,11 +242,7 @@ fn blocks_differ(
 
 /// Whether a changed list block changed in a nested attribute that forces
 /// replacement.
-fn nested_forces_new(
-    block: &crate::provider::schema::Block,
-    new: Option<&Value>,
-    old: Option<&Value>,
-) -> bool {
+fn nested_forces_new(block: &Block, new: Option<&Value>, old: Option<&Value>) -> bool {
     let (new_items, old_items) = (block_items(new), block_items(old));
     if new_items.len() != old_items.len() {
         return block.schema.attributes.iter().any(|a| a.force_new);

@@ -174,6 +174,10 @@ pub struct Attribute {
     pub sensitive: bool,
     /// The value assumed when an optional attribute is not written.
     pub default: Option<Value>,
+    /// Brings a string to the spelling compared for equality, for arguments
+    /// AWS accepts in several spellings (e.g. DNS names with or without the
+    /// trailing dot). Applied by [`Schema::normalize`].
+    pub normalize: Option<fn(&str) -> String>,
 }
 
 impl Attribute {
@@ -185,6 +189,7 @@ impl Attribute {
             force_new: false,
             sensitive: false,
             default: None,
+            normalize: None,
         }
     }
     pub fn required(name: &'static str, ty: Type) -> Attribute {
@@ -209,6 +214,11 @@ impl Attribute {
     }
     pub fn default(mut self, value: impl Into<Value>) -> Attribute {
         self.default = Some(value.into());
+        self
+    }
+    /// Compares string values after `normalize` (see [`Attribute::normalize`]).
+    pub fn normalized_with(mut self, normalize: fn(&str) -> String) -> Attribute {
+        self.normalize = Some(normalize);
         self
     }
 
@@ -313,13 +323,16 @@ impl Schema {
     }
 
     /// Brings a value into canonical form for comparison: each attribute
-    /// converted to its type, set blocks sorted.
+    /// converted to its type and spelling, set blocks sorted.
     pub fn normalize(&self, attrs: &Attrs) -> Attrs {
         let mut out = attrs.clone();
         for attr in &self.attributes {
             if let Some(v) = out.get_mut(attr.name) {
                 if let Ok(converted) = attr.ty.convert(std::mem::take(v)) {
                     *v = converted;
+                }
+                if let (Some(normalize), Value::String(s)) = (attr.normalize, &*v) {
+                    *v = Value::String(normalize(s));
                 }
             }
         }

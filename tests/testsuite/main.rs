@@ -3,6 +3,11 @@
 //! Tests that need AWS start their own emulator (moto's server) on a free
 //! loopback port and check results with independent Describe calls.
 
+mod network_stack;
+mod plan_engine;
+mod production_stack;
 mod provider_compute;
+mod provider_edge;
 mod provider_network;
 mod support;
+mod terraform_compat;

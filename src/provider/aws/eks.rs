@@ -198,11 +198,11 @@ pub async fn update_tags(
             .await
             .map_err(sdk_error)?;
     }
-    if !changes.set.is_empty() {
+    if !changes.changed.is_empty() {
         aws.eks()
             .tag_resource()
             .resource_arn(arn)
-            .set_tags(Some(changes.set.into_iter().collect()))
+            .set_tags(Some(changes.changed.into_iter().collect()))
             .send()
             .await
             .map_err(sdk_error)?;

@@ -35,10 +35,32 @@ where
     }
 }
 
+/// Maps an SDK builder's complaint (a required field left out) into a
+/// Validation error: the configuration lacked something AWS needs.
+pub fn build_error(err: aws_smithy_types::error::operation::BuildError) -> ProviderError {
+    ProviderError::new(ErrorKind::Validation, format!("incomplete request: {err}"))
+}
+
+/// Treats "already gone" as success, as deletes must: `Ok(None)` when the
+/// call failed with NotFound.
+pub fn ok_if_not_found<T>(result: Result<T, ProviderError>) -> Result<Option<T>, ProviderError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(err) if err.is_not_found() => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
 /// Classifies an AWS error code. Codes differ per service; these patterns
 /// cover the families the engine reacts to.
 pub fn classify(code: &str) -> ErrorKind {
-    const NOT_FOUND: &[&str] = &["NotFound", "NoSuch", "ResourceNotFoundException"];
+    // WAFv2 says "WAFNonexistentItemException" for a missing web ACL.
+    const NOT_FOUND: &[&str] = &[
+        "NotFound",
+        "NoSuch",
+        "ResourceNotFoundException",
+        "Nonexistent",
+    ];
     const THROTTLED: &[&str] = &[
         "Throttling",
         "RequestLimitExceeded",
@@ -55,6 +77,10 @@ pub fn classify(code: &str) -> ErrorKind {
         "AlreadyExists",
         "Duplicate",
         "OptimisticLock",
+        // WAFv2: a web ACL still associated, or one not yet visible to
+        // AssociateWebACL; both clear on their own.
+        "AssociatedItem",
+        "UnavailableEntity",
     ];
     const VALIDATION: &[&str] = &[
         "InvalidParameter",
@@ -88,5 +114,8 @@ mod tests {
         assert_eq!(classify("DependencyViolation"), ErrorKind::Conflict);
         assert_eq!(classify("InvalidParameterValue"), ErrorKind::Validation);
         assert_eq!(classify("UnauthorizedOperation"), ErrorKind::Other);
+        assert_eq!(classify("WAFNonexistentItemException"), ErrorKind::NotFound);
+        assert_eq!(classify("WAFOptimisticLockException"), ErrorKind::Conflict);
+        assert_eq!(classify("WAFAssociatedItemException"), ErrorKind::Conflict);
     }
 }

@@ -140,11 +140,11 @@ impl ResourceType for IamRole {
                 .await
                 .map_err(sdk_error)?;
         }
-        if !tags.set.is_empty() {
+        if !tags.changed.is_empty() {
             aws.iam()
                 .tag_role()
                 .role_name(name)
-                .set_tags(Some(iam_tags(&tags.set)?))
+                .set_tags(Some(iam_tags(&tags.changed)?))
                 .send()
                 .await
                 .map_err(sdk_error)?;

@@ -5,14 +5,20 @@
 //! type is added. Files here hold schemas and SDK calls, nothing generic.
 
 mod availability_zones;
+mod batch;
 mod client;
+mod convert;
 mod ec2;
 mod eip;
+mod elbv2;
 mod errors;
 mod internet_gateway;
+mod names;
 mod nat_gateway;
+mod route53;
 mod route_table;
 mod route_table_association;
+mod s3;
 mod security_group;
 mod subnet;
 mod tags;
@@ -30,9 +36,21 @@ mod eks_node_group;
 mod iam_role;
 mod iam_role_policy_attachment;
 mod launch_template;
+mod lb;
+mod lb_listener;
+mod lb_target_group;
+mod route53_record;
+mod route53_zone;
+mod s3_bucket;
+mod s3_bucket_public_access_block;
+mod s3_bucket_server_side_encryption_configuration;
+mod s3_bucket_versioning;
+/// Public for its lock-token update, which tests drive with a stale token.
+pub mod wafv2_web_acl;
+mod wafv2_web_acl_association;
 
 pub use client::{AwsContext, AwsSettings};
-pub use errors::sdk_error;
+pub use errors::{build_error, ok_if_not_found, sdk_error};
 pub use tags::{SYSTEM_TAG_PREFIX, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags};
 pub use wait::{Timeouts, wait_until};
 
@@ -54,6 +72,17 @@ pub static RESOURCE_TYPES: &[&dyn ResourceType] = &[
     &route_table::RouteTableType,
     &route_table_association::RouteTableAssociationType,
     &security_group::SecurityGroupType,
+    &lb::LoadBalancer,
+    &lb_target_group::TargetGroup,
+    &lb_listener::LbListener,
+    &wafv2_web_acl::WebAclType,
+    &wafv2_web_acl_association::WebAclAssociation,
+    &route53_zone::HostedZone,
+    &route53_record::Record,
+    &s3_bucket::Bucket,
+    &s3_bucket_versioning::BucketVersioning,
+    &s3_bucket_server_side_encryption_configuration::BucketEncryption,
+    &s3_bucket_public_access_block::PublicAccessBlock,
 ];
 
 /// Every data source terrane supports.

@@ -42,7 +42,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         vec![
             Attribute::required("from_port", Type::Number),
             Attribute::required("to_port", Type::Number),
-            Attribute::required("protocol", Type::String),
+            Attribute::required("protocol", Type::String).normalized_with(normalize_protocol),
             Attribute::optional("cidr_blocks", string_set()),
             Attribute::optional("ipv6_cidr_blocks", string_set()),
             Attribute::optional("prefix_list_ids", string_set()),

@@ -136,6 +136,36 @@ impl Emulator {
         aws_sdk_eks::Client::new(&self.sdk_config())
     }
 
+    pub fn elbv2(&self) -> aws_sdk_elasticloadbalancingv2::Client {
+        aws_sdk_elasticloadbalancingv2::Client::new(&self.sdk_config())
+    }
+
+    pub fn wafv2(&self) -> aws_sdk_wafv2::Client {
+        aws_sdk_wafv2::Client::new(&self.sdk_config())
+    }
+
+    pub fn route53(&self) -> aws_sdk_route53::Client {
+        aws_sdk_route53::Client::new(&self.sdk_config())
+    }
+
+    /// S3 with path-style addressing, which the emulator needs.
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        let config = aws_sdk_s3::config::Builder::from(&self.sdk_config())
+            .force_path_style(true)
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
+    }
+
+    /// Number of requests so far whose access-log line contains `needle`
+    /// (e.g. a REST path such as `/2013-04-01/change/`).
+    pub fn request_count_matching(&self, needle: &str) -> usize {
+        std::fs::read_to_string(&self.log_path)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains(needle))
+            .count()
+    }
+
     /// Number of AWS API requests the emulator has served so far, from its
     /// access log (one line per request). Lines of error answers are
     /// coloured with ANSI escapes, which are removed before matching.

@@ -1,5 +1,7 @@
 //! Shared test support: the AWS emulator and helpers to run the real binary.
 
+pub mod checks;
+pub mod cli;
 pub mod emulator;
 
 pub use emulator::Emulator;

@@ -1,0 +1,142 @@
+//! Batched reads for APIs that don't skip missing ids.
+//!
+//! `read_many` must return the objects that exist and leave out the rest.
+//! Some AWS APIs read one object per call (WAFv2, S3, Route53 zones), and
+//! some batched ones fail the whole call when one id is gone (ELBv2's
+//! DescribeLoadBalancers/TargetGroups/Listeners). These helpers turn both
+//! into "the ones that exist", never into an error for a missing id. They
+//! know nothing of any particular service.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use futures::stream::{self, StreamExt};
+
+use crate::provider::ProviderError;
+
+/// How many single-object reads run at once: enough to hide latency for a
+/// stack's worth of objects without tripping API rate limits.
+const CONCURRENT_READS: usize = 8;
+
+/// Runs `fetch` for every key, a few at a time. Keys whose fetch answers
+/// `None` or a NotFound error are absent from the result; other errors fail
+/// the whole read.
+pub async fn fetch_each<T, F, Fut>(
+    keys: &[String],
+    fetch: F,
+) -> Result<BTreeMap<String, T>, ProviderError>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<Option<T>, ProviderError>>,
+{
+    let results: Vec<(String, Result<Option<T>, ProviderError>)> =
+        stream::iter(keys.iter().cloned())
+            .map(|key| {
+                let fetched = fetch(key.clone());
+                async move { (key, fetched.await) }
+            })
+            .buffer_unordered(CONCURRENT_READS)
+            .collect()
+            .await;
+    let mut found = BTreeMap::new();
+    for (key, result) in results {
+        match result {
+            Ok(Some(value)) => {
+                found.insert(key, value);
+            }
+            Ok(None) => {}
+            Err(err) if err.is_not_found() => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(found)
+}
+
+/// Describes `ids` in chunks of `chunk_size` with a batched call that fails
+/// as a whole (NotFound) when any one id is missing, as ELBv2's do.
+///
+/// On such a failure the chunk is asked for again one id at a time, so only
+/// the missing ones drop out. That costs one call per id of the chunk, but
+/// only in the refresh right after something was deleted outside terrane;
+/// the alternative, describing every object in the account and filtering,
+/// costs more in accounts with many objects.
+pub async fn describe_skipping_missing<T, F, Fut>(
+    ids: &[String],
+    chunk_size: usize,
+    describe: F,
+) -> Result<Vec<T>, ProviderError>
+where
+    F: Fn(Vec<String>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, ProviderError>>,
+{
+    let mut found = Vec::new();
+    for chunk in ids.chunks(chunk_size.max(1)) {
+        match describe(chunk.to_vec()).await {
+            Ok(items) => found.extend(items),
+            Err(err) if err.is_not_found() && chunk.len() > 1 => {
+                let describe = &describe;
+                let each = fetch_each(
+                    chunk,
+                    |id| async move { describe(vec![id]).await.map(Some) },
+                )
+                .await?;
+                found.extend(each.into_values().flatten());
+            }
+            Err(err) if err.is_not_found() => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::ErrorKind;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn not_found() -> ProviderError {
+        ProviderError::new(ErrorKind::NotFound, "gone")
+    }
+
+    #[tokio::test]
+    async fn missing_ids_drop_out_of_a_failing_batch() {
+        let calls = AtomicUsize::new(0);
+        let ids: Vec<String> = ["a", "gone", "b"].map(String::from).to_vec();
+        let found = describe_skipping_missing(&ids, 20, |chunk: Vec<String>| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if chunk.iter().any(|id| id == "gone") {
+                    Err(not_found())
+                } else {
+                    Ok(chunk)
+                }
+            }
+        })
+        .await
+        .unwrap();
+        let mut found = found;
+        found.sort();
+        assert_eq!(found, vec!["a".to_string(), "b".to_string()]);
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            4,
+            "one batch, then one call per id"
+        );
+    }
+
+    #[tokio::test]
+    async fn other_errors_fail_the_read() {
+        let ids = vec!["a".to_string()];
+        let err = fetch_each(&ids, |_| async {
+            Err::<Option<()>, _>(ProviderError::new(ErrorKind::Other, "boom"))
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Other);
+        let found = fetch_each(&ids, |_| async { Err::<Option<()>, _>(not_found()) })
+            .await
+            .unwrap();
+        assert!(found.is_empty());
+    }
+}

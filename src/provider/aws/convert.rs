@@ -1,0 +1,74 @@
+//! Small conversions between SDK shapes and values that every resource type
+//! needs: nested blocks as lists of objects, typed argument access, change
+//! detection. No AWS calls.
+
+use crate::value::{Attrs, AttrsExt, Value};
+
+/// A nested block holding one object, as the engine represents `x {}`.
+pub fn block(attrs: Attrs) -> Value {
+    Value::List(vec![Value::Map(attrs)])
+}
+
+/// A nested block that AWS may or may not have: one object or none.
+pub fn optional_block(attrs: Option<Attrs>) -> Value {
+    Value::List(attrs.into_iter().map(Value::Map).collect())
+}
+
+/// An object inside a nested block, the way a user writes it: attributes
+/// AWS left unset and blocks with no objects are left out, so reading back
+/// what was written compares equal.
+pub fn nested<'a>(pairs: impl IntoIterator<Item = (&'a str, Value)>) -> Attrs {
+    pairs
+        .into_iter()
+        .filter(|(_, v)| !v.is_null() && v.as_list().is_none_or(|items| !items.is_empty()))
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+}
+
+/// The object of a single nested block (`health_check {}`), if written.
+pub fn single<'a>(attrs: &'a Attrs, key: &str) -> Option<&'a Attrs> {
+    attrs.blocks(key).into_iter().next()
+}
+
+/// True when an argument's planned value differs from its prior one.
+pub fn differs(prior: &Attrs, planned: &Attrs, key: &str) -> bool {
+    prior.get(key).unwrap_or(&Value::Null) != planned.get(key).unwrap_or(&Value::Null)
+}
+
+/// A whole-number argument as the `i32` most AWS APIs take.
+pub fn i32_arg(attrs: &Attrs, key: &str) -> Option<i32> {
+    attrs.i64(key).and_then(|n| i32::try_from(n).ok())
+}
+
+/// A string set as a sorted value, the canonical form of a set.
+pub fn string_set<S: Into<String>>(items: impl IntoIterator<Item = S>) -> Value {
+    Value::List(items.into_iter().map(|s| Value::String(s.into())).collect()).into_set()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::attrs;
+
+    #[test]
+    fn nested_objects_leave_out_what_is_unset() {
+        let object = nested([
+            ("path", Value::string("/")),
+            ("port", Value::Null),
+            ("allow", Value::List(vec![])),
+            ("block", block(Attrs::new())),
+        ]);
+        assert_eq!(
+            object,
+            attrs([("path", Value::string("/")), ("block", block(Attrs::new()))])
+        );
+    }
+
+    #[test]
+    fn differs_treats_absent_as_null() {
+        let a = attrs([("x", Value::Null)]);
+        assert!(!differs(&a, &Attrs::new(), "x"));
+        assert!(differs(&a, &attrs([("x", Value::from(1))]), "x"));
+        assert_eq!(string_set(["b", "a", "b"]), Value::from(vec!["a", "b"]));
+    }
+}

@@ -1,0 +1,129 @@
+//! `aws_s3_bucket_public_access_block`: the four switches that keep a
+//! bucket from being made public.
+//!
+//! The id is the bucket name. Each switch defaults to false, as in
+//! Terraform; delete removes the bucket's block configuration.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use async_trait::async_trait;
+use aws_sdk_s3::types::PublicAccessBlockConfiguration;
+
+use super::batch::fetch_each;
+use super::{AwsContext, ok_if_not_found, sdk_error};
+use crate::provider::schema::{Attribute, Schema, Type};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
+use crate::value::{Attrs, AttrsExt, Value};
+
+pub struct PublicAccessBlock;
+
+const SWITCHES: [&str; 4] = [
+    "block_public_acls",
+    "block_public_policy",
+    "ignore_public_acls",
+    "restrict_public_buckets",
+];
+
+static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+    let mut attributes = vec![Attribute::required("bucket", Type::String).force_new()];
+    attributes.extend(SWITCHES.map(|name| Attribute::optional(name, Type::Bool).default(false)));
+    Schema::new(attributes, vec![])
+});
+
+async fn put(aws: &AwsContext, planned: &Attrs) -> Result<(), ProviderError> {
+    let on = |key: &str| planned.bool(key).unwrap_or(false);
+    aws.s3()
+        .put_public_access_block()
+        .bucket(planned.str("bucket").unwrap_or_default())
+        .public_access_block_configuration(
+            PublicAccessBlockConfiguration::builder()
+                .block_public_acls(on("block_public_acls"))
+                .block_public_policy(on("block_public_policy"))
+                .ignore_public_acls(on("ignore_public_acls"))
+                .restrict_public_buckets(on("restrict_public_buckets"))
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    Ok(())
+}
+
+#[async_trait]
+impl ResourceType for PublicAccessBlock {
+    fn type_name(&self) -> &'static str {
+        "aws_s3_bucket_public_access_block"
+    }
+
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// GetPublicAccessBlock per bucket (S3 has no batched form). Absent when
+    /// the bucket or its block configuration is gone.
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+        fetch_each(ids, |bucket| async move {
+            let out = aws
+                .s3()
+                .get_public_access_block()
+                .bucket(&bucket)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            let Some(config) = out.public_access_block_configuration() else {
+                return Ok(None);
+            };
+            let values = [
+                config.block_public_acls(),
+                config.block_public_policy(),
+                config.ignore_public_acls(),
+                config.restrict_public_buckets(),
+            ];
+            let mut attrs = Attrs::from([
+                ("id".into(), Value::string(bucket.as_str())),
+                ("bucket".into(), Value::string(bucket.as_str())),
+            ]);
+            for (name, value) in SWITCHES.into_iter().zip(values) {
+                attrs.insert(name.into(), Value::Bool(value.unwrap_or(false)));
+            }
+            Ok(Some(attrs))
+        })
+        .await
+    }
+
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
+        put(aws, req.planned).await?;
+        Ok(req.planned.str("bucket").unwrap_or_default().to_string())
+    }
+
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        _prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
+        put(aws, planned).await
+    }
+
+    async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
+        let bucket = prior.str("bucket").unwrap_or_default();
+        ok_if_not_found(
+            aws.s3()
+                .delete_public_access_block()
+                .bucket(bucket)
+                .send()
+                .await
+                .map_err(sdk_error),
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,334 @@
+//! Engine tests without AWS: stacks are planned against a prior state made
+//! by "applying" an earlier plan in memory (unknown values become
+//! deterministic fake ids), and the rendered plans are snapshots.
+//!
+//! Update snapshots with `INSTA_UPDATE=always cargo test --test testsuite plan_engine`
+//! (or `cargo insta review`), then read every changed `.snap` file.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use terrane::cli::plan_view;
+use terrane::lang::eval::{FileReader, Scope};
+use terrane::lang::{self, Mode};
+use terrane::plan::{self, Action, Plan, PlanRequest};
+use terrane::state::{ResourceState, State};
+use terrane::value::{Attrs, Value};
+
+struct NoFiles;
+
+impl FileReader for NoFiles {
+    fn read_to_string(&self, path: &std::path::Path) -> std::io::Result<String> {
+        Err(std::io::Error::other(format!("no file {}", path.display())))
+    }
+}
+
+fn availability_zones() -> Value {
+    Value::Map(Attrs::from([
+        ("id".to_string(), Value::string("us-east-1")),
+        (
+            "names".to_string(),
+            Value::from(vec!["us-east-1a", "us-east-1b", "us-east-1c"]),
+        ),
+    ]))
+}
+
+/// Plans `source` (one `main.tf`) against `prior`.
+fn plan_of(source: &str, prior: &State) -> Plan {
+    let (mut config, diags) = lang::load(
+        "stack",
+        vec![(PathBuf::from("stack/main.tf"), source.to_string())],
+    );
+    assert!(!diags.has_errors(), "{diags:?}");
+    let (graph, diags) = terrane::graph::build(&config);
+    assert!(!diags.has_errors(), "{diags:?}");
+    let (variables, diags) = lang::variables::resolve(&mut config, &[], &NoFiles);
+    assert!(!diags.has_errors(), "{diags:?}");
+    let scope: BTreeMap<String, Value> =
+        BTreeMap::from([("var".to_string(), Value::Map(variables.clone()))]);
+    let (provider, diags) =
+        lang::provider_config::evaluate(&config, &scope as &dyn Scope, &NoFiles);
+    assert!(!diags.has_errors(), "{diags:?}");
+    let data = config
+        .resources
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.mode == Mode::Data)
+        .map(|(i, _)| (i, availability_zones()))
+        .collect();
+    let (plan, diags) = plan::plan(PlanRequest {
+        config: &config,
+        graph: &graph,
+        variables,
+        data,
+        prior,
+        default_tags: provider.default_tags,
+        files: &NoFiles,
+        destroy: false,
+        validate_only: false,
+    });
+    assert!(!diags.has_errors(), "{diags:?}");
+    plan
+}
+
+/// Builds `source` from nothing in memory, the way apply would: each round
+/// applies the plan (unknown values become `<address>.<attribute>`) and plans
+/// again, until values that depended on other resources' ids have settled.
+fn built(source: &str) -> State {
+    let mut state = State::new();
+    for _ in 0..5 {
+        let plan = plan_of(source, &state);
+        if actions(&plan).is_empty() {
+            return state;
+        }
+        state = fake_apply(&plan);
+    }
+    panic!("the stack did not settle after 5 rounds")
+}
+
+/// Applies a plan in memory, as a provider that echoes the planned values
+/// would: unknown values become `<address>.<attribute>`.
+fn fake_apply(plan: &Plan) -> State {
+    fn fill(value: &Value, path: &str) -> Value {
+        match value {
+            Value::Unknown => Value::string(path),
+            Value::List(items) => Value::List(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| fill(v, &format!("{path}[{i}]")))
+                    .collect(),
+            ),
+            Value::Map(map) => Value::Map(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), fill(v, &format!("{path}.{k}"))))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    let mut state = State::new();
+    for change in &plan.resource_changes {
+        let Some(after) = &change.after else { continue };
+        let Value::Map(attributes) = fill(&Value::Map(after.clone()), &change.address) else {
+            unreachable!("a map fills to a map")
+        };
+        state.upsert(ResourceState {
+            address: change.address.clone(),
+            type_name: change.type_name.clone(),
+            id: attributes
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            attributes,
+            dependencies: change.dependencies.clone(),
+        });
+    }
+    state
+}
+
+fn actions(plan: &Plan) -> Vec<(String, Action)> {
+    plan.resource_changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .map(|c| (c.address.clone(), c.action))
+        .collect()
+}
+
+const NETWORK: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+  default_tags {
+    tags = { Stack = "test" }
+  }
+}
+
+variable "subnets" {
+  type    = number
+  default = 2
+}
+
+data "aws_availability_zones" "available" {
+  state = "available"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+  tags       = { Name = "main" }
+}
+
+resource "aws_subnet" "public" {
+  count             = var.subnets
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = cidrsubnet(aws_vpc.main.cidr_block, 8, count.index)
+  availability_zone = data.aws_availability_zones.available.names[count.index]
+}
+
+resource "aws_security_group" "web" {
+  name   = "web"
+  vpc_id = aws_vpc.main.id
+
+  ingress {
+    from_port   = 80
+    to_port     = 80
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0", "10.0.0.0/8"]
+  }
+
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"#;
+
+#[test]
+fn first_plan_creates_everything_with_unknowns_for_computed_values() {
+    let plan = plan_of(NETWORK, &State::new());
+    insta::assert_snapshot!(plan_view::render(&plan));
+}
+
+#[test]
+fn applying_then_planning_again_changes_nothing() {
+    let state = built(NETWORK);
+    let plan = plan_of(NETWORK, &state);
+    assert_eq!(actions(&plan), vec![], "{}", plan_view::render(&plan));
+}
+
+#[test]
+fn set_blocks_and_sets_compare_regardless_of_order() {
+    let state = built(NETWORK);
+    // The same rules and CIDR blocks, written in another order, with the
+    // protocol as AWS's number.
+    let reordered = NETWORK
+        .replace(
+            "[\"0.0.0.0/0\", \"10.0.0.0/8\"]",
+            "[\"10.0.0.0/8\", \"0.0.0.0/0\"]",
+        )
+        .replace(
+            "from_port   = 443\n    to_port     = 443\n    protocol    = \"tcp\"",
+            "from_port   = 443\n    to_port     = 443\n    protocol    = \"6\"",
+        );
+    assert_ne!(reordered, NETWORK);
+    let plan = plan_of(&reordered, &state);
+    assert_eq!(actions(&plan), vec![], "{}", plan_view::render(&plan));
+}
+
+#[test]
+fn a_tag_edit_is_one_in_place_update() {
+    let state = built(NETWORK);
+    let plan = plan_of(
+        &NETWORK.replace("Name = \"main\"", "Name = \"renamed\""),
+        &state,
+    );
+    assert_eq!(
+        actions(&plan),
+        vec![("aws_vpc.main".to_string(), Action::Update)]
+    );
+    insta::assert_snapshot!(plan_view::render(&plan));
+}
+
+#[test]
+fn a_default_tag_edit_updates_every_tagged_resource() {
+    let state = built(NETWORK);
+    let plan = plan_of(
+        &NETWORK.replace("Stack = \"test\"", "Stack = \"prod\""),
+        &state,
+    );
+    let updated: Vec<String> = actions(&plan).into_iter().map(|(a, _)| a).collect();
+    assert_eq!(
+        updated,
+        [
+            "aws_security_group.web",
+            "aws_subnet.public[0]",
+            "aws_subnet.public[1]",
+            "aws_vpc.main"
+        ]
+    );
+}
+
+#[test]
+fn a_forcing_change_replaces_and_cascades_to_dependents_that_must_follow() {
+    let state = built(NETWORK);
+    let plan = plan_of(
+        &NETWORK.replace(
+            "cidr_block = \"10.0.0.0/16\"",
+            "cidr_block = \"10.1.0.0/16\"",
+        ),
+        &state,
+    );
+    // The VPC is replaced; subnets and the security group take its new id,
+    // which forces their replacement too.
+    assert_eq!(
+        actions(&plan),
+        vec![
+            (
+                "aws_security_group.web".to_string(),
+                Action::DeleteThenCreate
+            ),
+            ("aws_subnet.public[0]".to_string(), Action::DeleteThenCreate),
+            ("aws_subnet.public[1]".to_string(), Action::DeleteThenCreate),
+            ("aws_vpc.main".to_string(), Action::DeleteThenCreate),
+        ]
+    );
+    insta::assert_snapshot!(plan_view::render(&plan));
+}
+
+#[test]
+fn shrinking_count_destroys_the_last_instance_only() {
+    let state = built(NETWORK);
+    let plan = plan_of(&NETWORK.replace("default = 2", "default = 1"), &state);
+    assert_eq!(
+        actions(&plan),
+        vec![("aws_subnet.public[1]".to_string(), Action::Delete)]
+    );
+    assert_eq!(plan.summary(), (0, 0, 1));
+}
+
+#[test]
+fn resources_removed_from_the_files_are_destroyed_in_dependency_order() {
+    let state = built(NETWORK);
+    let plan = plan_of("provider \"aws\" {}\n", &state);
+    assert_eq!(plan.summary(), (0, 0, 4));
+    // Deletes wait for what depends on them: subnets and the security group
+    // before the VPC.
+    let steps = terrane::apply::steps::build(&plan);
+    let order = petgraph::algo::toposort(&steps, None).expect("acyclic");
+    let position = |address: &str| {
+        order
+            .iter()
+            .position(|&n| plan.resource_changes[steps[n].change].address == address)
+            .expect("step exists")
+    };
+    assert!(position("aws_subnet.public[0]") < position("aws_vpc.main"));
+    assert!(position("aws_security_group.web") < position("aws_vpc.main"));
+}
+
+#[test]
+fn replacement_steps_delete_before_create_and_respect_dependencies() {
+    let state = built(NETWORK);
+    let plan = plan_of(
+        &NETWORK.replace(
+            "cidr_block = \"10.0.0.0/16\"",
+            "cidr_block = \"10.1.0.0/16\"",
+        ),
+        &state,
+    );
+    let steps = terrane::apply::steps::build(&plan);
+    let order = petgraph::algo::toposort(&steps, None).expect("the step graph has no cycle");
+    let position = |address: &str, op: terrane::apply::Op| {
+        order
+            .iter()
+            .position(|&n| {
+                plan.resource_changes[steps[n].change].address == address && steps[n].op == op
+            })
+            .expect("step exists")
+    };
+    use terrane::apply::Op::{Create, Delete};
+    assert!(position("aws_subnet.public[0]", Delete) < position("aws_vpc.main", Delete));
+    assert!(position("aws_vpc.main", Delete) < position("aws_vpc.main", Create));
+    assert!(position("aws_vpc.main", Create) < position("aws_subnet.public[0]", Create));
+}

@@ -1,0 +1,520 @@
+//! `stacks/production` end to end through the real binary: everything the
+//! architecture needs is built (checked with each service's own Describe
+//! calls), a second plan is empty, one argument of each type is edited and
+//! planned with the right action and applied, and destroy removes it all.
+
+use std::collections::BTreeSet;
+
+use crate::support::Emulator;
+use crate::support::checks::{self, filter};
+use crate::support::cli::{Run, Workspace};
+
+/// The action the plan shows for `address`: `+`, `~`, `-/+`, `-`.
+fn planned_action(run: &Run, address: &str) -> Option<&'static str> {
+    let header = run
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("# {address} ")))?;
+    Some(if header.ends_with("will be created") {
+        "+"
+    } else if header.ends_with("will be updated in-place") {
+        "~"
+    } else if header.ends_with("must be replaced") {
+        "-/+"
+    } else if header.ends_with("will be destroyed") {
+        "-"
+    } else {
+        return None;
+    })
+}
+
+async fn check_built(emulator: &Emulator) {
+    let ec2 = emulator.ec2();
+    let vpc_id = checks::vpc_tagged(&ec2, "Name", "shop-vpc")
+        .await
+        .expect("the VPC exists");
+    let public_subnets = checks::network_core(&ec2, &vpc_id, "10.20.0.0/16").await;
+
+    // Two Auto Scaling groups; the spot one is all spot above its base.
+    let groups = emulator
+        .autoscaling()
+        .describe_auto_scaling_groups()
+        .send()
+        .await
+        .expect("asgs");
+    let names: BTreeSet<&str> = groups
+        .auto_scaling_groups()
+        .iter()
+        .filter_map(|g| g.auto_scaling_group_name())
+        .collect();
+    assert_eq!(
+        names,
+        BTreeSet::from(["shop-app-on-demand", "shop-app-spot"])
+    );
+    let spot = groups
+        .auto_scaling_groups()
+        .iter()
+        .find(|g| g.auto_scaling_group_name() == Some("shop-app-spot"))
+        .expect("spot group");
+    let distribution = spot
+        .mixed_instances_policy()
+        .and_then(|p| p.instances_distribution())
+        .expect("mixed instances policy");
+    assert_eq!(distribution.on_demand_base_capacity(), Some(1));
+    assert_eq!(
+        distribution.on_demand_percentage_above_base_capacity(),
+        Some(0)
+    );
+
+    // The EKS cluster is active, with an on-demand and a spot node group.
+    let eks = emulator.eks();
+    let cluster = eks
+        .describe_cluster()
+        .name("shop-eks")
+        .send()
+        .await
+        .expect("cluster");
+    let cluster = cluster.cluster().expect("cluster");
+    assert_eq!(cluster.status().map(|s| s.as_str()), Some("ACTIVE"));
+    let mut capacity_types = BTreeSet::new();
+    for name in ["shop-on-demand", "shop-spot"] {
+        let group = eks
+            .describe_nodegroup()
+            .cluster_name("shop-eks")
+            .nodegroup_name(name)
+            .send()
+            .await
+            .expect("node group");
+        let group = group.nodegroup().expect("node group");
+        assert_eq!(group.status().map(|s| s.as_str()), Some("ACTIVE"));
+        capacity_types.insert(
+            group
+                .capacity_type()
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_default(),
+        );
+    }
+    assert_eq!(
+        capacity_types,
+        BTreeSet::from(["ON_DEMAND".to_string(), "SPOT".to_string()])
+    );
+
+    // The ALB is internet-facing in the public subnets, forwarding to the target group.
+    let elb = emulator.elbv2();
+    let lbs = elb
+        .describe_load_balancers()
+        .names("shop-alb")
+        .send()
+        .await
+        .expect("alb");
+    let lb = &lbs.load_balancers()[0];
+    // moto omits the scheme when it is the default; AWS's default is internet-facing.
+    assert!(matches!(
+        lb.scheme().map(|s| s.as_str()),
+        None | Some("internet-facing")
+    ));
+    let lb_subnets: BTreeSet<String> = lb
+        .availability_zones()
+        .iter()
+        .filter_map(|z| z.subnet_id().map(str::to_string))
+        .collect();
+    assert_eq!(
+        lb_subnets, public_subnets,
+        "the ALB sits in the public subnets"
+    );
+    let lb_arn = lb.load_balancer_arn().expect("arn").to_string();
+    let listeners = elb
+        .describe_listeners()
+        .load_balancer_arn(&lb_arn)
+        .send()
+        .await
+        .expect("listeners");
+    let action = &listeners.listeners()[0].default_actions()[0];
+    let groups = elb
+        .describe_target_groups()
+        .names("shop-app")
+        .send()
+        .await
+        .expect("target group");
+    assert_eq!(
+        action.target_group_arn(),
+        groups.target_groups()[0].target_group_arn()
+    );
+
+    // The web ACL is associated with the ALB.
+    let acl = emulator
+        .wafv2()
+        .get_web_acl_for_resource()
+        .resource_arn(&lb_arn)
+        .send()
+        .await
+        .expect("web acl for the alb");
+    assert_eq!(acl.web_acl().map(|a| a.name()), Some("shop-web-acl"));
+
+    // An alias A record for the ALB in the zone.
+    let route53 = emulator.route53();
+    let zones = route53.list_hosted_zones().send().await.expect("zones");
+    let zone = zones
+        .hosted_zones()
+        .iter()
+        .find(|z| z.name().starts_with("shop.example.com"))
+        .expect("zone");
+    let records = route53
+        .list_resource_record_sets()
+        .hosted_zone_id(zone.id())
+        .send()
+        .await
+        .expect("records");
+    let alias = records
+        .resource_record_sets()
+        .iter()
+        .find(|r| r.name().starts_with("www.shop.example.com") && r.r#type().as_str() == "A")
+        .and_then(|r| r.alias_target())
+        .expect("alias A record");
+    let lb_dns = lb.dns_name().unwrap_or_default().to_lowercase();
+    assert_eq!(
+        alias.dns_name().trim_end_matches('.').to_lowercase(),
+        lb_dns
+    );
+
+    // The app bucket: versioned, encrypted, public access blocked.
+    let s3 = emulator.s3();
+    for _ in 0..2 {
+        s3.put_object()
+            .bucket("shop-app-storage")
+            .key("probe")
+            .body(b"x".to_vec().into())
+            .send()
+            .await
+            .expect("put");
+    }
+    // Two writes of one key keep two versions only when versioning is on
+    // (an independent check that doesn't rely on GetBucketVersioning).
+    let versions = s3
+        .list_object_versions()
+        .bucket("shop-app-storage")
+        .send()
+        .await
+        .expect("versions");
+    assert_eq!(versions.versions().len(), 2, "versioning is enabled");
+    let encryption = s3
+        .get_bucket_encryption()
+        .bucket("shop-app-storage")
+        .send()
+        .await
+        .expect("encryption");
+    let rule = &encryption
+        .server_side_encryption_configuration()
+        .expect("sse")
+        .rules()[0];
+    assert_eq!(
+        rule.apply_server_side_encryption_by_default()
+            .map(|d| d.sse_algorithm().as_str()),
+        Some("AES256")
+    );
+    let block = s3
+        .get_public_access_block()
+        .bucket("shop-app-storage")
+        .send()
+        .await
+        .expect("public access block");
+    let block = block
+        .public_access_block_configuration()
+        .expect("configuration");
+    assert_eq!(
+        (
+            block.block_public_acls(),
+            block.block_public_policy(),
+            block.ignore_public_acls(),
+            block.restrict_public_buckets()
+        ),
+        (Some(true), Some(true), Some(true), Some(true))
+    );
+    // Leave the bucket as it was, so destroy can remove it.
+    for version in versions.versions() {
+        s3.delete_object()
+            .bucket("shop-app-storage")
+            .key("probe")
+            .set_version_id(version.version_id().map(str::to_string))
+            .send()
+            .await
+            .expect("delete probe");
+    }
+}
+
+/// One edit per resource type, with the action the plan must show.
+const EDITS: &[(&str, &str, &str, &str, &str)] = &[
+    // (file, from, to, address, action)
+    (
+        "network.tf",
+        "enable_dns_hostnames = true",
+        "enable_dns_hostnames = false",
+        "aws_vpc.main",
+        "~",
+    ),
+    (
+        "network.tf",
+        "Name = \"${var.name}-igw\"",
+        "Name = \"${var.name}-gateway\"",
+        "aws_internet_gateway.main",
+        "~",
+    ),
+    (
+        "network.tf",
+        "map_public_ip_on_launch = true",
+        "map_public_ip_on_launch = false",
+        "aws_subnet.public[0]",
+        "~",
+    ),
+    (
+        "network.tf",
+        "Name = \"${var.name}-nat-${local.azs[count.index]}\"\n  }\n\n  depends_on",
+        "Name = \"${var.name}-eip-${local.azs[count.index]}\"\n  }\n\n  depends_on",
+        "aws_eip.nat[0]",
+        "~",
+    ),
+    (
+        "network.tf",
+        "subnet_id     = aws_subnet.public[count.index].id\n\n  tags = {\n    Name = \"${var.name}-nat-",
+        "subnet_id     = aws_subnet.public[count.index].id\n\n  tags = {\n    Name = \"${var.name}-natgw-",
+        "aws_nat_gateway.main[0]",
+        "~",
+    ),
+    (
+        "network.tf",
+        "Name = \"${var.name}-public\"\n",
+        "Name = \"${var.name}-public-routes\"\n",
+        "aws_route_table.public",
+        "~",
+    ),
+    (
+        "network.tf",
+        "route_table_id = aws_route_table.private[count.index].id",
+        "route_table_id = aws_route_table.public.id",
+        "aws_route_table_association.private[0]",
+        "~",
+    ),
+    (
+        "security.tf",
+        "from_port   = 443\n    to_port     = 443\n    protocol    = \"tcp\"\n    cidr_blocks",
+        "from_port   = 8443\n    to_port     = 8443\n    protocol    = \"tcp\"\n    cidr_blocks",
+        "aws_security_group.alb",
+        "~",
+    ),
+    (
+        "iam.tf",
+        "name = \"${var.name}-eks-node\"",
+        "name                 = \"${var.name}-eks-node\"\n  max_session_duration = 7200",
+        "aws_iam_role.node",
+        "~",
+    ),
+    (
+        "iam.tf",
+        "AmazonEKSClusterPolicy",
+        "AmazonEKSVPCResourceController",
+        "aws_iam_role_policy_attachment.cluster",
+        "-/+",
+    ),
+    (
+        "compute.tf",
+        "instance_type          = var.on_demand_instance_type",
+        "instance_type          = \"m5.xlarge\"",
+        "aws_launch_template.app",
+        "~",
+    ),
+    (
+        "compute.tf",
+        "health_check_type   = \"EC2\"",
+        "health_check_type   = \"ELB\"",
+        "aws_autoscaling_group.on_demand",
+        "~",
+    ),
+    (
+        "eks.tf",
+        "desired_size = var.on_demand_capacity.desired",
+        "desired_size = 4",
+        "aws_eks_node_group.on_demand",
+        "~",
+    ),
+    (
+        "eks.tf",
+        "create = \"30m\"",
+        "create = \"45m\"",
+        "aws_eks_cluster.main",
+        "~",
+    ),
+    (
+        "alb.tf",
+        "idle_timeout       = 60",
+        "idle_timeout       = 120",
+        "aws_lb.app",
+        "~",
+    ),
+    (
+        "alb.tf",
+        "path                = \"/healthz\"",
+        "path                = \"/health\"",
+        "aws_lb_target_group.app",
+        "~",
+    ),
+    (
+        "alb.tf",
+        "port              = 80",
+        "port              = 8080",
+        "aws_lb_listener.http",
+        "~",
+    ),
+    (
+        "waf.tf",
+        "limit              = 2000",
+        "limit              = 1000",
+        "aws_wafv2_web_acl.app",
+        "~",
+    ),
+    (
+        "dns.tf",
+        "comment = \"Public zone of ${var.name}\"",
+        "comment = \"Public zone of ${var.name} (edited)\"",
+        "aws_route53_zone.main",
+        "~",
+    ),
+    (
+        "dns.tf",
+        "ttl     = 300",
+        "ttl     = 600",
+        "aws_route53_record.verification",
+        "~",
+    ),
+    (
+        "storage.tf",
+        "Name = \"${var.name}-app-storage\"",
+        "Name = \"${var.name}-storage\"",
+        "aws_s3_bucket.app",
+        "~",
+    ),
+    (
+        "storage.tf",
+        "status = \"Enabled\"\n  }\n}\n\nresource \"aws_s3_bucket_server_side_encryption_configuration\" \"state\"",
+        "status = \"Suspended\"\n  }\n}\n\nresource \"aws_s3_bucket_server_side_encryption_configuration\" \"state\"",
+        "aws_s3_bucket_versioning.state",
+        "~",
+    ),
+    (
+        "storage.tf",
+        "sse_algorithm = \"AES256\"\n    }\n  }\n}\n\nresource \"aws_s3_bucket_public_access_block\" \"app\"",
+        "sse_algorithm = \"aws:kms\"\n    }\n  }\n}\n\nresource \"aws_s3_bucket_public_access_block\" \"app\"",
+        "aws_s3_bucket_server_side_encryption_configuration.app",
+        "~",
+    ),
+    (
+        "storage.tf",
+        "restrict_public_buckets = true\n}\n\nresource \"aws_s3_bucket\" \"state\"",
+        "restrict_public_buckets = false\n}\n\nresource \"aws_s3_bucket\" \"state\"",
+        "aws_s3_bucket_public_access_block.app",
+        "~",
+    ),
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn production_stack_builds_replans_clean_edits_every_type_and_destroys() {
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of("stacks/production");
+
+    let run = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(run.code, 0, "{}", run.log());
+    check_built(&emulator).await;
+
+    let run = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
+    assert_eq!(run.code, 0, "no perpetual diff in any type:\n{}", run.log());
+
+    for (file, from, to, _, _) in EDITS {
+        ws.edit(file, from, to);
+    }
+    let run = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
+    assert_eq!(run.code, 2, "{}", run.log());
+    for (_, _, _, address, action) in EDITS {
+        assert_eq!(
+            planned_action(&run, address),
+            Some(*action),
+            "{address}:\n{}",
+            run.log()
+        );
+    }
+    let run = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(run.code, 0, "{}", run.log());
+    let run = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
+    assert_eq!(
+        run.code,
+        0,
+        "every edit applied, nothing left to do:\n{}",
+        run.log()
+    );
+
+    let run = ws.run(&emulator, "destroy", &["--auto-approve"]);
+    assert_eq!(run.code, 0, "{}", run.log());
+    let ec2 = emulator.ec2();
+    assert_eq!(
+        checks::vpc_tagged(&ec2, "Project", "shop").await,
+        None,
+        "VPC gone"
+    );
+    let subnets = ec2
+        .describe_subnets()
+        .filters(filter("tag:Project", "shop"))
+        .send()
+        .await
+        .expect("subnets");
+    assert!(subnets.subnets().is_empty(), "subnets gone");
+    let groups = emulator
+        .autoscaling()
+        .describe_auto_scaling_groups()
+        .send()
+        .await
+        .expect("asgs");
+    assert!(groups.auto_scaling_groups().is_empty(), "ASGs gone");
+    let clusters = emulator
+        .eks()
+        .list_clusters()
+        .send()
+        .await
+        .expect("clusters");
+    assert!(clusters.clusters().is_empty(), "EKS cluster gone");
+    let lbs = emulator
+        .elbv2()
+        .describe_load_balancers()
+        .send()
+        .await
+        .expect("lbs");
+    assert!(lbs.load_balancers().is_empty(), "ALB gone");
+    let acls = emulator
+        .wafv2()
+        .list_web_acls()
+        .scope(aws_sdk_wafv2::types::Scope::Regional)
+        .send()
+        .await
+        .expect("web acls");
+    assert!(acls.web_acls().is_empty(), "web ACL gone");
+    let zones = emulator
+        .route53()
+        .list_hosted_zones()
+        .send()
+        .await
+        .expect("zones");
+    assert!(zones.hosted_zones().is_empty(), "zone gone");
+    let buckets = emulator.s3().list_buckets().send().await.expect("buckets");
+    assert!(buckets.buckets().is_empty(), "buckets gone");
+    let roles = emulator
+        .iam()
+        .list_roles()
+        .path_prefix("/")
+        .send()
+        .await
+        .expect("roles");
+    assert!(
+        roles
+            .roles()
+            .iter()
+            .all(|r| !r.role_name().starts_with("shop-")),
+        "IAM roles gone"
+    );
+}

@@ -1,0 +1,111 @@
+//! Running the real `terrane` binary, as an operator would, against an
+//! emulator, on a private copy of a stack.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use super::Emulator;
+
+/// A copy of a stack in a temporary directory, with its own state file.
+pub struct Workspace {
+    dir: tempfile::TempDir,
+    pub stack: PathBuf,
+    pub state: PathBuf,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Stdout and stderr, for assertion messages.
+    pub fn log(&self) -> String {
+        format!(
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+pub fn repo_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+impl Workspace {
+    /// Copies `stacks/<name>` (relative to the repository) into a fresh
+    /// temporary directory.
+    pub fn copy_of(stack: &str) -> Workspace {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let source = repo_path(stack);
+        let name = source.file_name().expect("stack dir name");
+        let target = dir.path().join(name);
+        std::fs::create_dir_all(&target).expect("create stack copy");
+        for entry in std::fs::read_dir(&source).expect("read stack") {
+            let entry = entry.expect("dir entry");
+            if entry.path().is_file() {
+                std::fs::copy(entry.path(), target.join(entry.file_name()))
+                    .expect("copy stack file");
+            }
+        }
+        Workspace {
+            state: dir.path().join("state.json"),
+            stack: target,
+            dir,
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Replaces `from` by `to` in one of the stack's files; `from` must occur.
+    pub fn edit(&self, file: &str, from: &str, to: &str) {
+        let path = self.stack.join(file);
+        let text = std::fs::read_to_string(&path).expect("read stack file");
+        assert!(text.contains(from), "{from:?} is not in {file}");
+        std::fs::write(&path, text.replacen(from, to, 1)).expect("write stack file");
+    }
+
+    pub fn write(&self, file: &str, text: &str) {
+        std::fs::write(self.stack.join(file), text).expect("write stack file");
+    }
+
+    pub fn remove(&self, file: &str) {
+        std::fs::remove_file(self.stack.join(file)).expect("remove stack file");
+    }
+
+    /// Runs `terrane <command> <stack> --state <state> <extra...>`.
+    pub fn run(&self, emulator: &Emulator, command: &str, extra: &[&str]) -> Run {
+        let mut args: Vec<String> = vec![
+            command.into(),
+            self.stack.display().to_string(),
+            "--state".into(),
+            self.state.display().to_string(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        terrane(emulator, self.root(), &args)
+    }
+}
+
+/// Runs the binary with the emulator's environment in `cwd`.
+pub fn terrane(emulator: &Emulator, cwd: &Path, args: &[String]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_terrane"))
+        .args(args)
+        .current_dir(cwd)
+        .envs(emulator.env())
+        .env("NO_COLOR", "1")
+        .env_remove("TF_VAR_name")
+        .output()
+        .expect("run terrane");
+    Run::from(output)
+}

@@ -1,0 +1,83 @@
+//! The example stacks are also valid Terraform 1.x configurations with the
+//! hashicorp/aws 5.x provider, so the two tools can be compared on the very
+//! same files. Skipped, with a message, when terraform is not installed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::cli::repo_path;
+
+/// Where the machine's local mirror of the aws provider lives.
+fn provider_mirror() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var("TERRANE_TF_PLUGIN_MIRROR").ok().map(PathBuf::from),
+        Some(PathBuf::from("/opt/tf-plugins")),
+        std::env::var("HOME").ok().map(|h| Path::new(&h).join(".terraform.d/plugins")),
+        Some(PathBuf::from("/usr/share/terraform/plugins")),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|dir| dir.join("registry.terraform.io/hashicorp/aws").is_dir())
+}
+
+fn terraform_available() -> bool {
+    Command::new("terraform").arg("version").output().is_ok_and(|o| o.status.success())
+}
+
+fn terraform_validate(stack: &str) {
+    if !terraform_available() {
+        eprintln!("skipped: terraform is not installed, so {stack} was not validated with it");
+        return;
+    }
+    let Some(mirror) = provider_mirror() else {
+        eprintln!("skipped: no local mirror of the hashicorp/aws provider was found");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in std::fs::read_dir(repo_path(stack)).expect("stack") {
+        let entry = entry.expect("entry");
+        if entry.path().extension().is_some_and(|e| e == "tf") {
+            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).expect("copy");
+        }
+    }
+    // TF_CLI_CONFIG_FILE names the CLI configuration that points terraform at
+    // the local provider mirror; no registry is contacted.
+    let cli_config = dir.path().join("cli.tfrc");
+    std::fs::write(
+        &cli_config,
+        format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path    = {:?}\n    include = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n}}\n",
+            mirror.display().to_string()
+        ),
+    )
+    .expect("cli config");
+    let terraform = |args: &[&str]| {
+        Command::new("terraform")
+            .args(args)
+            .current_dir(dir.path())
+            .env("TF_CLI_CONFIG_FILE", &cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .output()
+            .expect("run terraform")
+    };
+    let init = terraform(&["init", "-backend=false", "-input=false", "-no-color"]);
+    assert!(init.status.success(), "terraform init failed:\n{}", String::from_utf8_lossy(&init.stderr));
+    let validate = terraform(&["validate", "-no-color"]);
+    assert!(
+        validate.status.success(),
+        "terraform validate {stack} failed:\n{}{}",
+        String::from_utf8_lossy(&validate.stdout),
+        String::from_utf8_lossy(&validate.stderr)
+    );
+}
+
+#[test]
+fn production_stack_is_valid_terraform() {
+    terraform_validate("stacks/production");
+}
+
+#[test]
+fn network_stack_is_valid_terraform() {
+    terraform_validate("stacks/network");
+}
