@@ -141,14 +141,22 @@ fn split_dir(mut args: Vec<String>, fixed: usize) -> (PathBuf, Vec<String>) {
 }
 
 /// Splits `[DIR] ADDR...`: the first argument is the directory when it is
-/// not a resource address.
+/// an existing directory or cannot be a resource address.
 fn split_dir_before_addresses(mut args: Vec<String>) -> (PathBuf, Vec<String>) {
-    if args.len() > 1 && InstanceAddr::parse(&args[0]).is_none() {
+    if args.len() > 1 && (Path::new(&args[0]).is_dir() || !is_address(&args[0])) {
         let dir = args.remove(0);
         (PathBuf::from(dir), args)
     } else {
         (PathBuf::from("."), args)
     }
+}
+
+/// A resource address: identifiers for type and name, e.g. `aws_vpc.main[0]`.
+fn is_address(text: &str) -> bool {
+    let identifier = |s: &str| {
+        !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    InstanceAddr::parse(text).is_some_and(|a| identifier(&a.type_name) && identifier(&a.name))
 }
 
 async fn open(dir: &Path, backend: &BackendArgs) -> Result<OpenedBackend, Report> {
@@ -410,6 +418,11 @@ mod tests {
         assert_eq!(
             split_dir_before_addresses(strings(&["aws_vpc.a", "aws_vpc.b"])),
             (PathBuf::from("."), strings(&["aws_vpc.a", "aws_vpc.b"]))
+        );
+        // A path with a dot in it is still a path.
+        assert_eq!(
+            split_dir_before_addresses(strings(&["/tmp/.tmpX/app", "aws_vpc.a"])),
+            (PathBuf::from("/tmp/.tmpX/app"), strings(&["aws_vpc.a"]))
         );
     }
 }

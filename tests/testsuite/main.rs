@@ -9,5 +9,6 @@ mod production_stack;
 mod provider_compute;
 mod provider_edge;
 mod provider_network;
+mod state_s3;
 mod support;
 mod terraform_compat;
