@@ -6,6 +6,7 @@
 //! backends; it never prints — results and diagnostics go back to `cli`.
 
 mod backend;
+mod migrate;
 mod refresh;
 pub mod state_cmds;
 

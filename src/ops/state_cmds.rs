@@ -1,26 +1,24 @@
 //! The state commands: inspect (`list`, `show`, `pull`, `versions`), edit
-//! (`rm`, `mv`, `push`, `restore`), unlock, check the backend (`init`), and
-//! migrate a Terraform state.
+//! (`rm`, `mv`, `push`, `restore`), unlock, and check the backend (`init`).
+//! Migration from Terraform is in `migrate.rs`.
 //!
 //! Every command that changes state takes the lock, reads through the
 //! backend (which remembers what it read) and writes a new serial through
 //! the conditional path, so a concurrent writer is detected, never
 //! overwritten. Results come back as values; this module never prints.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
 use tokio::sync::watch;
 
-use super::{LockOptions, Report, Stack, StackOptions, aws_context, refresh, with_lock};
+use super::{LockOptions, Report, with_lock};
 use crate::addr::{InstanceAddr, InstanceKey};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::plan::diff::ID;
-use crate::provider::{self, AwsContext};
-use crate::state::terraform::{self as tf, TerraformInstance};
-use crate::state::{Backend, Checked, ResourceState, State, StateError, StateVersion, s3};
-use crate::value::{Attrs, Value};
+use crate::provider;
+use crate::state::{Backend, Checked, ResourceState, State, StateError, StateVersion};
+
+pub use super::migrate::{Migrated, migrate_terraform};
 
 /// How a state-changing command runs: its lock settings, Ctrl-C, and
 /// `--force`.
@@ -285,7 +283,7 @@ fn move_instances(
 
 /// Reads the state now stored for an overwrite: a damaged state is accepted
 /// only with `force` (it is then replaced deliberately).
-async fn current_for_replace(
+pub(super) async fn current_for_replace(
     backend: &dyn Backend,
     force: bool,
 ) -> Result<Option<Result<State, String>>, Report> {
@@ -320,7 +318,7 @@ async fn highest_serial(backend: &dyn Backend) -> u64 {
 }
 
 /// The serial for a state replacing `current` (or a damaged state).
-async fn next_serial(
+pub(super) async fn next_serial(
     backend: &dyn Backend,
     current: &Option<Result<State, String>>,
     at_least: u64,
@@ -434,162 +432,6 @@ pub async fn restore(
         serial,
         warnings,
     })
-}
-
-/// What `migrate-terraform` did.
-#[derive(Debug, Default)]
-pub struct Migrated {
-    /// Instances now in terrane's state.
-    pub migrated: Vec<String>,
-    /// Instances not migrated, with the reason.
-    pub left_out: Vec<(String, String)>,
-    pub serial: u64,
-    pub lineage: String,
-    /// Objects missing from AWS, and backend/lock warnings.
-    pub warnings: Diagnostics,
-}
-
-/// Reads a Terraform state from a file or an `s3://bucket/key` URL.
-async fn read_terraform_source(aws: &AwsContext, source: &str) -> Result<String, Report> {
-    if let Some((bucket, key)) = s3::parse_url(source) {
-        return s3::read_object_text(aws.s3(), &bucket, &key)
-            .await
-            .map_err(Report::state);
-    }
-    std::fs::read_to_string(source).map_err(|e| {
-        Report::error(
-            Diagnostic::error(format!("Cannot read {source}: {e}"))
-                .with_hint("pass a Terraform state file or an s3://bucket/key URL"),
-        )
-    })
-}
-
-/// Terraform's attributes that terrane's schema knows, as a starting point
-/// the refresh overwrites with what AWS reports. Empty values are how
-/// Terraform writes "not set", so they are left out.
-fn seed_attributes(instance: &TerraformInstance, id: &str, type_name: &str) -> Attrs {
-    let mut attrs = Attrs::new();
-    let Some(resource_type) = provider::resource_type(type_name) else {
-        return attrs;
-    };
-    let schema = resource_type.schema();
-    for (name, json) in &instance.attributes {
-        let known = schema.attribute(name).is_some() || schema.block(name).is_some();
-        let empty = match json {
-            serde_json::Value::Null => true,
-            serde_json::Value::String(s) => s.is_empty(),
-            serde_json::Value::Array(items) => items.is_empty(),
-            serde_json::Value::Object(map) => map.is_empty(),
-            _ => false,
-        };
-        if known && !empty {
-            attrs.insert(name.clone(), Value::from_json(json));
-        }
-    }
-    let mut attrs = schema.normalize(&attrs);
-    attrs.insert(ID.to_string(), Value::string(id));
-    attrs
-}
-
-/// Migrates a Terraform (format 4) state into the stack's backend: every
-/// instance of a supported type is refreshed from AWS (one batched read per
-/// type) and recorded with its Terraform dependencies; the rest are listed
-/// as left out. A non-empty terrane state is replaced only with `force`.
-pub async fn migrate_terraform(
-    stack: &Stack,
-    options: &StackOptions,
-    source: &str,
-    edit: EditOptions,
-) -> Result<Migrated, Report> {
-    let aws = aws_context(stack).await;
-    let text = read_terraform_source(&aws, source).await?;
-    let terraform = tf::parse(&text).map_err(|e| {
-        Report::error(Diagnostic::error(format!(
-            "Cannot migrate {source}: {}",
-            e.to_string().trim_start_matches("the state is not valid: ")
-        )))
-    })?;
-
-    let mut migrated = Migrated::default();
-    let mut state = State::new();
-    state.outputs = terraform.outputs.clone();
-    let mut seen = BTreeSet::new();
-    for instance in &terraform.instances {
-        if instance.mode != "managed" {
-            continue; // data sources are read again on every plan
-        }
-        let reason = if instance.module.is_some() {
-            Some("resources inside modules are not supported".to_string())
-        } else if provider::resource_type(&instance.type_name).is_none() {
-            Some(format!("terrane does not support {}", instance.type_name))
-        } else if instance.id.is_none() {
-            Some("no id in the Terraform state".to_string())
-        } else {
-            None
-        };
-        match (reason, &instance.id) {
-            (None, Some(id)) if seen.insert(instance.address.clone()) => {
-                state.upsert(ResourceState {
-                    address: instance.address.clone(),
-                    type_name: instance.type_name.clone(),
-                    id: id.clone(),
-                    attributes: seed_attributes(instance, id, &instance.type_name),
-                    dependencies: instance.dependencies.clone(),
-                });
-            }
-            (Some(reason), _) => migrated
-                .left_out
-                .push((instance.address.clone(), reason)),
-            _ => {}
-        }
-    }
-
-    let (refreshed, notes) = refresh(&aws, state).await.map_err(Report::error)?;
-    migrated.warnings.extend(notes);
-    migrated.migrated = refreshed
-        .resources
-        .iter()
-        .map(|r| r.address.clone())
-        .collect();
-
-    let opened = super::open_backend(&stack.config, options.state_path.as_deref()).await?;
-    migrated.warnings.extend(opened.warnings);
-    let backend = opened.backend;
-    let force = edit.force;
-    let work = async {
-        let existing = current_for_replace(backend.as_ref(), force).await?;
-        if let Some(Ok(existing)) = &existing {
-            if !existing.resources.is_empty() && !force {
-                return Err(Report::error(
-                    Diagnostic::error(format!(
-                        "{} already holds a terrane state with {} instance(s)",
-                        backend.location(),
-                        existing.resources.len()
-                    ))
-                    .with_hint("replace it with --force (the objects in it are not touched)"),
-                ));
-            }
-        }
-        // A fresh lineage: this is a new state, not a version of the old one.
-        let mut new_state = refreshed;
-        new_state.serial = next_serial(backend.as_ref(), &existing, 1).await;
-        backend.write(&new_state).await.map_err(Report::state)?;
-        Ok((new_state.serial, new_state.lineage))
-    };
-    let mut lock_warnings = Diagnostics::default();
-    let (serial, lineage) = with_lock(
-        &backend,
-        "migrate-terraform",
-        &edit.lock,
-        edit.interrupt,
-        |w| lock_warnings = w,
-        work,
-    )
-    .await?;
-    migrated.warnings.extend(lock_warnings);
-    migrated.serial = serial;
-    migrated.lineage = lineage;
-    Ok(migrated)
 }
 
 /// Opens the backend of the stack in `dir` for a state command.

@@ -9,6 +9,7 @@ mod production_stack;
 mod provider_compute;
 mod provider_edge;
 mod provider_network;
+mod state_migrate;
 mod state_s3;
 mod support;
 mod terraform_compat;

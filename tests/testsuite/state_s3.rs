@@ -16,8 +16,8 @@ use serde_json::Value as Json;
 use crate::support::Emulator;
 use crate::support::cli::{Run, terrane};
 
-pub const BUCKET: &str = "terrane-state";
-pub const KEY: &str = "app/terrane.json";
+const BUCKET: &str = "terrane-state";
+const KEY: &str = "app/terrane.json";
 const LOCK_KEY: &str = "app/terrane.json.tflock";
 /// How long a spawned run may take to reach a point the test waits for.
 const PATIENCE: Duration = Duration::from_secs(120);

@@ -8,7 +8,7 @@ use std::process::Command;
 use crate::support::cli::repo_path;
 
 /// Where the machine's local mirror of the aws provider lives.
-fn provider_mirror() -> Option<PathBuf> {
+pub fn provider_mirror() -> Option<PathBuf> {
     let candidates = [
         std::env::var("TERRANE_TF_PLUGIN_MIRROR").ok().map(PathBuf::from),
         Some(PathBuf::from("/opt/tf-plugins")),
@@ -21,7 +21,7 @@ fn provider_mirror() -> Option<PathBuf> {
         .find(|dir| dir.join("registry.terraform.io/hashicorp/aws").is_dir())
 }
 
-fn terraform_available() -> bool {
+pub fn terraform_available() -> bool {
     Command::new("terraform").arg("version").output().is_ok_and(|o| o.status.success())
 }
 
@@ -41,17 +41,7 @@ fn terraform_validate(stack: &str) {
             std::fs::copy(entry.path(), dir.path().join(entry.file_name())).expect("copy");
         }
     }
-    // TF_CLI_CONFIG_FILE names the CLI configuration that points terraform at
-    // the local provider mirror; no registry is contacted.
-    let cli_config = dir.path().join("cli.tfrc");
-    std::fs::write(
-        &cli_config,
-        format!(
-            "provider_installation {{\n  filesystem_mirror {{\n    path    = {:?}\n    include = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n}}\n",
-            mirror.display().to_string()
-        ),
-    )
-    .expect("cli config");
+    let cli_config = write_cli_config(dir.path(), &mirror);
     let terraform = |args: &[&str]| {
         Command::new("terraform")
             .args(args)
@@ -70,6 +60,21 @@ fn terraform_validate(stack: &str) {
         String::from_utf8_lossy(&validate.stdout),
         String::from_utf8_lossy(&validate.stderr)
     );
+}
+
+/// Writes a terraform CLI configuration that installs the aws provider from
+/// the local mirror (no registry is contacted), for TF_CLI_CONFIG_FILE.
+pub fn write_cli_config(dir: &Path, mirror: &Path) -> PathBuf {
+    let cli_config = dir.join("cli.tfrc");
+    std::fs::write(
+        &cli_config,
+        format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path    = {:?}\n    include = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n}}\n",
+            mirror.display().to_string()
+        ),
+    )
+    .expect("cli config");
+    cli_config
 }
 
 #[test]

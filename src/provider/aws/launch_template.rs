@@ -391,7 +391,11 @@ fn data_attrs(data: &ResponseLaunchTemplateData) -> Attrs {
             data.instance_type().map(|t| t.as_str()).into(),
         ),
         ("key_name", data.key_name().into()),
-        ("user_data", data.user_data().into()),
+        // Empty user data is no user data (Terraform sends "" for none).
+        (
+            "user_data",
+            data.user_data().filter(|d| !d.is_empty()).into(),
+        ),
         (
             "vpc_security_group_ids",
             if security_groups.is_empty() {
