@@ -250,9 +250,7 @@ async fn run(cli: Cli) -> Result<i32, Report> {
             create_state_bucket,
             state,
         } => state::init(&dir, create_state_bucket, state.as_deref()).await,
-        Command::ForceUnlock { args, state } => {
-            state::force_unlock(args, state.as_deref()).await
-        }
+        Command::ForceUnlock { args, state } => state::force_unlock(args, state.as_deref()).await,
         Command::State(command) => state::run(command).await,
     }
 }
@@ -268,7 +266,11 @@ async fn load(args: &StackArgs) -> Result<(Stack, Arc<dyn Backend>), Report> {
 }
 
 async fn read_state(backend: &dyn Backend) -> Result<State, Report> {
-    Ok(backend.read().await.map_err(Report::state)?.unwrap_or_default())
+    Ok(backend
+        .read()
+        .await
+        .map_err(Report::state)?
+        .unwrap_or_default())
 }
 
 /// Ctrl-C as a watch channel, installed before the lock is taken so that an

@@ -154,7 +154,9 @@ fn split_dir_before_addresses(mut args: Vec<String>) -> (PathBuf, Vec<String>) {
 /// A resource address: identifiers for type and name, e.g. `aws_vpc.main[0]`.
 fn is_address(text: &str) -> bool {
     let identifier = |s: &str| {
-        !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     };
     InstanceAddr::parse(text).is_some_and(|a| identifier(&a.type_name) && identifier(&a.name))
 }
@@ -213,9 +215,13 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
         } => {
             let (dir, args) = split_dir(args, 2);
             let opened = open(&dir, &backend).await?;
-            let edited =
-                state_cmds::mv(&opened.backend, &args[0], &args[1], edit_options(&lock, false))
-                    .await?;
+            let edited = state_cmds::mv(
+                &opened.backend,
+                &args[0],
+                &args[1],
+                edit_options(&lock, false),
+            )
+            .await?;
             print_warnings(&edited.warnings);
             for (from, to) in &edited.result {
                 println!("Moved {from} to {to}");
@@ -237,7 +243,8 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
                 Report::error(Diagnostic::error(format!("Cannot read {}: {e}", args[0])))
             })?;
             let opened = open(&dir, &backend).await?;
-            let edited = state_cmds::push(&opened.backend, &text, edit_options(&lock, force)).await?;
+            let edited =
+                state_cmds::push(&opened.backend, &text, edit_options(&lock, force)).await?;
             print_warnings(&edited.warnings);
             println!(
                 "Pushed {} to {} as serial {}.",
@@ -266,7 +273,11 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
                     version.id,
                     version.modified.as_deref().unwrap_or("-"),
                     note,
-                    if version.is_current { "  (current)" } else { "" }
+                    if version.is_current {
+                        "  (current)"
+                    } else {
+                        ""
+                    }
                 );
             }
         }
@@ -342,7 +353,12 @@ fn render_instance(resource: &crate::state::ResourceState, sensitive: &[&str]) -
     let name = InstanceAddr::parse(&resource.address)
         .map(|a| a.name)
         .unwrap_or_default();
-    let width = resource.attributes.keys().map(String::len).max().unwrap_or(0);
+    let width = resource
+        .attributes
+        .keys()
+        .map(String::len)
+        .max()
+        .unwrap_or(0);
     let mut out = format!(
         "# {}:\nresource \"{}\" \"{name}\" {{\n",
         resource.address, resource.type_name
@@ -389,7 +405,10 @@ pub async fn force_unlock(args: Vec<String>, state: Option<&Path>) -> Result<i32
     )
     .await?;
     state_cmds::force_unlock(opened.backend.as_ref(), &args[0]).await?;
-    println!("The state at {} has been unlocked.", opened.backend.location());
+    println!(
+        "The state at {} has been unlocked.",
+        opened.backend.location()
+    );
     Ok(0)
 }
 

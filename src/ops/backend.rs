@@ -70,10 +70,16 @@ pub fn choose_backend(
 ) -> Result<(BackendChoice, Diagnostics), Report> {
     let default_local = || Path::new("state").join(format!("{}.json", stack_name(&config.dir)));
     if let Some(path) = state_path {
-        return Ok((BackendChoice::Local(path.to_path_buf()), Diagnostics::default()));
+        return Ok((
+            BackendChoice::Local(path.to_path_buf()),
+            Diagnostics::default(),
+        ));
     }
     let Some(block) = &config.backend else {
-        return Ok((BackendChoice::Local(default_local()), Diagnostics::default()));
+        return Ok((
+            BackendChoice::Local(default_local()),
+            Diagnostics::default(),
+        ));
     };
     let mut args = BackendArgs::read(block);
     let choice = match block.kind.as_str() {
@@ -141,10 +147,13 @@ const S3_ARGUMENTS: &[&str] = &[
 fn s3_choice(args: &mut BackendArgs<'_>) -> BackendChoice {
     let bucket = args.required_string("bucket");
     let key = args.required_string("key");
-    if let Some(key) = &key {
-        if key.starts_with('/') || key.ends_with('/') {
-            args.error_at("key", "The s3 backend's `key` must not start or end with \"/\"");
-        }
+    if let Some(key) = &key
+        && (key.starts_with('/') || key.ends_with('/'))
+    {
+        args.error_at(
+            "key",
+            "The s3 backend's `key` must not start or end with \"/\"",
+        );
     }
     let region = args.string("region");
     let kms_key_id = args.string("kms_key_id");
@@ -233,7 +242,8 @@ impl<'a> BackendArgs<'a> {
 
     fn warning_at(&mut self, name: &str, summary: impl Into<String>) {
         let span = self.span_of(name);
-        self.diags.push(Diagnostic::warning(summary).with_span(span));
+        self.diags
+            .push(Diagnostic::warning(summary).with_span(span));
     }
 
     fn not_literal(&mut self, name: &str, expected: &str) {
@@ -264,17 +274,17 @@ impl<'a> BackendArgs<'a> {
         if self.attribute(name).is_none() {
             let span = Some(self.block.span.clone());
             self.diags.push(
-                Diagnostic::error(format!(
-                    "The {} backend needs `{name}`",
-                    self.block.kind
-                ))
-                .with_span(span),
+                Diagnostic::error(format!("The {} backend needs `{name}`", self.block.kind))
+                    .with_span(span),
             );
             return None;
         }
         let value = self.string(name)?;
         if value.is_empty() {
-            self.error_at(name, format!("The {} backend's `{name}` is empty", self.block.kind));
+            self.error_at(
+                name,
+                format!("The {} backend's `{name}` is empty", self.block.kind),
+            );
             return None;
         }
         Some(value)
@@ -621,9 +631,7 @@ mod tests {
         assert!(summaries.contains(&"The s3 backend needs `key`"));
         assert!(summaries.contains(&"The s3 backend's `profile` is not supported by terrane"));
         assert!(summaries.contains(&"Unknown argument `colour` in the s3 backend"));
-        assert!(
-            summaries.contains(&"terrane always encrypts state; `encrypt = false` is ignored")
-        );
+        assert!(summaries.contains(&"terrane always encrypts state; `encrypt = false` is ignored"));
         assert!(report.diags.iter().all(|d| d.span.is_some()));
     }
 

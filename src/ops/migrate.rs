@@ -129,9 +129,7 @@ pub async fn migrate_terraform(
                     dependencies: instance.dependencies.clone(),
                 });
             }
-            (Some(reason), _) => migrated
-                .left_out
-                .push((instance.address.clone(), reason)),
+            (Some(reason), _) => migrated.left_out.push((instance.address.clone(), reason)),
             _ => {}
         }
     }
@@ -150,17 +148,18 @@ pub async fn migrate_terraform(
     let force = edit.force;
     let work = async {
         let existing = current_for_replace(backend.as_ref(), force).await?;
-        if let Some(Ok(existing)) = &existing {
-            if !existing.resources.is_empty() && !force {
-                return Err(Report::error(
-                    Diagnostic::error(format!(
-                        "{} already holds a terrane state with {} instance(s)",
-                        backend.location(),
-                        existing.resources.len()
-                    ))
-                    .with_hint("replace it with --force (the objects in it are not touched)"),
-                ));
-            }
+        if let Some(Ok(existing)) = &existing
+            && !existing.resources.is_empty()
+            && !force
+        {
+            return Err(Report::error(
+                Diagnostic::error(format!(
+                    "{} already holds a terrane state with {} instance(s)",
+                    backend.location(),
+                    existing.resources.len()
+                ))
+                .with_hint("replace it with --force (the objects in it are not touched)"),
+            ));
         }
         // A fresh lineage: this is a new state, not a version of the old one.
         let mut new_state = refreshed;
@@ -229,12 +228,18 @@ mod tests {
             terrane_id(
                 "aws_wafv2_web_acl",
                 "f407d467",
-                &attributes(serde_json::json!({ "id": "f407d467", "name": "acl", "scope": "REGIONAL" }))
+                &attributes(
+                    serde_json::json!({ "id": "f407d467", "name": "acl", "scope": "REGIONAL" })
+                )
             ),
             "f407d467/acl/REGIONAL"
         );
         assert_eq!(
-            terrane_id("aws_vpc", "vpc-1", &attributes(serde_json::json!({ "id": "vpc-1" }))),
+            terrane_id(
+                "aws_vpc",
+                "vpc-1",
+                &attributes(serde_json::json!({ "id": "vpc-1" }))
+            ),
             "vpc-1"
         );
     }

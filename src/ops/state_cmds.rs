@@ -39,16 +39,12 @@ pub struct Edited<T> {
 
 /// The current state, or an error saying there is none yet.
 async fn read_existing(backend: &dyn Backend) -> Result<State, Report> {
-    backend
-        .read()
-        .await
-        .map_err(Report::state)?
-        .ok_or_else(|| {
-            Report::error(
-                Diagnostic::error(format!("No state at {}", backend.location()))
-                    .with_hint("run apply first, or check the stack directory and backend"),
-            )
-        })
+    backend.read().await.map_err(Report::state)?.ok_or_else(|| {
+        Report::error(
+            Diagnostic::error(format!("No state at {}", backend.location()))
+                .with_hint("run apply first, or check the stack directory and backend"),
+        )
+    })
 }
 
 /// Under the lock: reads the state, lets `change` edit it, and writes it
@@ -210,7 +206,10 @@ pub async fn mv(
 ) -> Result<Edited<Vec<(String, String)>>, Report> {
     let from = parse_address(source)?;
     let to = parse_address(destination)?;
-    edit(backend, "state mv", options, |state| move_instances(state, &from, &to)).await
+    edit(backend, "state mv", options, |state| {
+        move_instances(state, &from, &to)
+    })
+    .await
 }
 
 fn move_instances(
@@ -359,7 +358,9 @@ pub async fn push(
                         "The file's serial {} is not newer than the stored serial {}",
                         pushed.serial, stored.serial
                     ))
-                    .with_hint("pull the state, edit that, and push it; or push anyway with --force"),
+                    .with_hint(
+                        "pull the state, edit that, and push it; or push anyway with --force",
+                    ),
                 ));
             }
         }
@@ -402,17 +403,18 @@ pub async fn restore(
         // Restoring is a deliberate replacement, so a damaged current state
         // is accepted without --force.
         let current = current_for_replace(backend.as_ref(), true).await?;
-        if let Some(Ok(stored)) = &current {
-            if stored.lineage != restored.lineage && !force {
-                return Err(Report::error(
-                    Diagnostic::error("That version belongs to another state: its lineage differs")
-                        .with_detail(format!(
-                            "version: lineage {}; stored: lineage {}",
-                            restored.lineage, stored.lineage
-                        ))
-                        .with_hint("restore it anyway with --force"),
-                ));
-            }
+        if let Some(Ok(stored)) = &current
+            && stored.lineage != restored.lineage
+            && !force
+        {
+            return Err(Report::error(
+                Diagnostic::error("That version belongs to another state: its lineage differs")
+                    .with_detail(format!(
+                        "version: lineage {}; stored: lineage {}",
+                        restored.lineage, stored.lineage
+                    ))
+                    .with_hint("restore it anyway with --force"),
+            ));
         }
         restored.serial = next_serial(backend.as_ref(), &current, restored.serial + 1).await;
         backend.write(&restored).await.map_err(Report::state)?;
@@ -446,6 +448,7 @@ pub async fn open_for_state_command(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::Attrs;
 
     fn instance(address: &str, deps: &[&str]) -> ResourceState {
         let addr = InstanceAddr::parse(address).unwrap();
@@ -490,8 +493,16 @@ mod tests {
             ["aws_route_table_association.x", "aws_subnet.public[0]"]
         );
         assert_eq!(s.resources[0].dependencies, ["aws_subnet.public"]);
-        mv(&mut s, "aws_subnet.public[0]", "aws_subnet.az[\"us-east-1a\"]").unwrap();
-        assert_eq!(s.resource("aws_subnet.az[\"us-east-1a\"]").unwrap().id, "id-aws_subnet.a");
+        mv(
+            &mut s,
+            "aws_subnet.public[0]",
+            "aws_subnet.az[\"us-east-1a\"]",
+        )
+        .unwrap();
+        assert_eq!(
+            s.resource("aws_subnet.az[\"us-east-1a\"]").unwrap().id,
+            "id-aws_subnet.a"
+        );
     }
 
     #[test]
@@ -507,7 +518,10 @@ mod tests {
 
     #[test]
     fn refuses_moves_onto_existing_instances_across_types_or_from_nothing() {
-        let mut s = state(vec![instance("aws_subnet.a", &[]), instance("aws_subnet.b", &[])]);
+        let mut s = state(vec![
+            instance("aws_subnet.a", &[]),
+            instance("aws_subnet.b", &[]),
+        ]);
         let before = s.clone();
         assert!(mv(&mut s, "aws_subnet.a", "aws_subnet.b").is_err());
         assert!(mv(&mut s, "aws_subnet.a", "aws_vpc.a").is_err());

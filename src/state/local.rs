@@ -112,7 +112,9 @@ impl LocalBackend {
         };
         if !unchanged {
             return Err(StateError::Conflict {
-                now: on_disk.as_deref().map_or("no state".into(), describe_stored),
+                now: on_disk
+                    .as_deref()
+                    .map_or("no state".into(), describe_stored),
             });
         }
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -155,7 +157,7 @@ impl LocalBackend {
                 .and_then(|_| file.sync_all())
                 .map_err(|e| self.io_error(&lock_path, e)),
             Err(e) if e.kind() == ErrorKind::AlreadyExists => Err(match self.lock_holder()? {
-                Some(holder) => StateError::Locked(holder),
+                Some(holder) => StateError::Locked(Box::new(holder)),
                 None => StateError::Io {
                     path: lock_path.display().to_string(),
                     source: e,
@@ -367,7 +369,7 @@ mod tests {
         backend.lock(&first).unwrap();
         let second = LockInfo::new("plan", "s.json");
         match backend.lock(&second) {
-            Err(StateError::Locked(holder)) => assert_eq!(holder, first),
+            Err(StateError::Locked(holder)) => assert_eq!(*holder, first),
             other => panic!("expected Locked, got {other:?}"),
         }
         assert!(matches!(

@@ -173,7 +173,8 @@ pub enum StateError {
     )]
     NewerFormat(u64),
     #[error("the state is locked by {} since {} (operation: {}, lock ID {})", .0.who, .0.created, .0.operation, .0.id)]
-    Locked(LockInfo),
+    /// Boxed: the holder's record is large and this error is rare.
+    Locked(Box<LockInfo>),
     /// Another writer changed the stored state after this run read it.
     /// `now` describes what is stored now (serial and lineage, if readable).
     #[error("the state changed under us since it was read (now {now}); refusing to overwrite it")]

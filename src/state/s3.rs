@@ -97,7 +97,11 @@ impl S3Backend {
     }
 
     /// A conditional PutObject with the backend's encryption settings.
-    fn put(&self, key: &str, body: String) -> aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder {
+    fn put(
+        &self,
+        key: &str,
+        body: String,
+    ) -> aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder {
         let request = self
             .client
             .put_object()
@@ -221,8 +225,9 @@ impl S3Backend {
             Some(key_id) => ServerSideEncryptionByDefault::builder()
                 .sse_algorithm(ServerSideEncryption::AwsKms)
                 .kms_master_key_id(key_id),
-            None => ServerSideEncryptionByDefault::builder()
-                .sse_algorithm(ServerSideEncryption::Aes256),
+            None => {
+                ServerSideEncryptionByDefault::builder().sse_algorithm(ServerSideEncryption::Aes256)
+            }
         };
         let encryption = default
             .build()
@@ -253,7 +258,9 @@ impl S3Backend {
 
     /// Every version and delete marker of the state object, newest first,
     /// without their contents.
-    async fn list_versions(&self) -> Result<Vec<(aws_smithy_types::DateTime, StateVersion)>, StateError> {
+    async fn list_versions(
+        &self,
+    ) -> Result<Vec<(aws_smithy_types::DateTime, StateVersion)>, StateError> {
         let mut found = Vec::new();
         let mut key_marker: Option<String> = None;
         let mut version_marker: Option<String> = None;
@@ -307,7 +314,7 @@ impl S3Backend {
                 break;
             }
         }
-        found.sort_by(|a, b| b.0.cmp(&a.0));
+        found.sort_by_key(|(time, _)| std::cmp::Reverse(*time));
         Ok(found)
     }
 }
@@ -476,7 +483,7 @@ impl Backend for S3Backend {
                         return Err(self.remote(failure));
                     }
                     if let Some((holder, _)) = self.lock_record().await? {
-                        return Err(StateError::Locked(holder));
+                        return Err(StateError::Locked(Box::new(holder)));
                     }
                 }
             }
@@ -619,7 +626,8 @@ impl S3Failure {
     }
 
     fn is_not_found(&self) -> bool {
-        self.status == Some(404) || matches!(self.code(), "NoSuchKey" | "NotFound" | "NoSuchVersion")
+        self.status == Some(404)
+            || matches!(self.code(), "NoSuchKey" | "NotFound" | "NoSuchVersion")
     }
 
     /// A conditional write or delete lost: `PreconditionFailed` (412), or

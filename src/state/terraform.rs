@@ -265,7 +265,9 @@ mod tests {
     fn refuses_other_versions_and_garbage() {
         let v3 = r#"{"version": 3, "modules": []}"#;
         match parse(v3) {
-            Err(StateError::Corrupt(message)) => assert!(message.contains("version 3"), "{message}"),
+            Err(StateError::Corrupt(message)) => {
+                assert!(message.contains("version 3"), "{message}")
+            }
             other => panic!("expected Corrupt, got {other:?}"),
         }
         assert!(matches!(parse("{\"vers"), Err(StateError::Corrupt(_))));

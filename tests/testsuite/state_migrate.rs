@@ -88,7 +88,11 @@ async fn create_objects(emulator: &Emulator) -> (String, Vec<String>) {
         .send()
         .await
         .expect("create vpc");
-    let vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).expect("vpc id").to_string();
+    let vpc_id = vpc
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("vpc id")
+        .to_string();
     let mut subnets = Vec::new();
     for index in 0..2 {
         let subnet = ec2
@@ -234,7 +238,11 @@ async fn a_terraform_state_migrates_and_the_stack_plans_no_changes() {
     let (vpc_id, subnets) = create_objects(&emulator).await;
 
     // The Terraform state sits in S3, where teams usually keep it.
-    s3.create_bucket().bucket("tf-legacy").send().await.expect("bucket");
+    s3.create_bucket()
+        .bucket("tf-legacy")
+        .send()
+        .await
+        .expect("bucket");
     let tf_state = terraform_state(&vpc_id, &subnets);
     s3.put_object()
         .bucket("tf-legacy")
@@ -268,15 +276,26 @@ async fn a_terraform_state_migrates_and_the_stack_plans_no_changes() {
         "Left out aws_sqs_queue.jobs: terrane does not support aws_sqs_queue",
         "Left out module.extra.aws_vpc.inner",
     ] {
-        assert!(run.stdout.contains(left_out), "{left_out:?}:\n{}", run.log());
+        assert!(
+            run.stdout.contains(left_out),
+            "{left_out:?}:\n{}",
+            run.log()
+        );
     }
-    assert!(!run.stdout.contains("aws_availability_zones"), "data sources are not state");
+    assert!(
+        !run.stdout.contains("aws_availability_zones"),
+        "data sources are not state"
+    );
 
     let (state, _, encryption) = state_object(&s3).await;
     assert!(encryption.is_some(), "written encrypted");
     assert_eq!(state["serial"], 1);
     let lineage = state["lineage"].as_str().expect("lineage");
-    assert_ne!(lineage, tf_state["lineage"].as_str().unwrap(), "a new lineage");
+    assert_ne!(
+        lineage,
+        tf_state["lineage"].as_str().unwrap(),
+        "a new lineage"
+    );
     assert_eq!(lineage.len(), 36, "a UUID: {lineage}");
     let resources = state["resources"].as_array().expect("resources");
     let summary: Vec<(&str, &str)> = resources
@@ -293,7 +312,10 @@ async fn a_terraform_state_migrates_and_the_stack_plans_no_changes() {
         ]
     );
     assert_eq!(resources[1]["dependencies"], json!(["aws_vpc.main"]));
-    assert_eq!(resources[3]["attributes"]["tags"], json!({ "Name": "main" }));
+    assert_eq!(
+        resources[3]["attributes"]["tags"],
+        json!({ "Name": "main" })
+    );
     assert_eq!(
         resources[3]["attributes"]["tags_all"],
         json!({ "Name": "main", "Stack": "migrated" })
@@ -308,7 +330,12 @@ async fn a_terraform_state_migrates_and_the_stack_plans_no_changes() {
     let again = terrane(
         &emulator,
         stack.root(),
-        &["state".into(), "migrate-terraform".into(), source.into(), stack.path()],
+        &[
+            "state".into(),
+            "migrate-terraform".into(),
+            source.into(),
+            stack.path(),
+        ],
     );
     assert_eq!(again.code, 1, "{}", again.log());
     assert!(again.stderr.contains("already holds"), "{}", again.log());
@@ -325,7 +352,11 @@ async fn a_terraform_state_migrates_and_the_stack_plans_no_changes() {
         ],
     );
     assert_eq!(forced.code, 0, "{}", forced.log());
-    assert_eq!(state_object(&s3).await.0["serial"], 2, "serials keep growing");
+    assert_eq!(
+        state_object(&s3).await.0["serial"],
+        2,
+        "serials keep growing"
+    );
 }
 
 /// What terraform applies, and terrane then plans against: a VPC with two
@@ -451,7 +482,12 @@ async fn a_stack_applied_by_terraform_migrates_with_no_changes() {
         .collect();
     assert_eq!(
         addresses,
-        BTreeSet::from(["aws_iam_role.app", "aws_subnet.a[0]", "aws_subnet.a[1]", "aws_vpc.main"])
+        BTreeSet::from([
+            "aws_iam_role.app",
+            "aws_subnet.a[0]",
+            "aws_subnet.a[1]",
+            "aws_vpc.main"
+        ])
     );
 
     let plan = terrane(
@@ -473,7 +509,15 @@ async fn a_stack_applied_by_terraform_migrates_with_no_changes() {
 /// AWS_ENDPOINT_URL instead.
 fn terraform_provider_override(endpoint: &str) -> String {
     let services = [
-        "autoscaling", "ec2", "eks", "elbv2", "iam", "route53", "s3", "sts", "wafv2",
+        "autoscaling",
+        "ec2",
+        "eks",
+        "elbv2",
+        "iam",
+        "route53",
+        "s3",
+        "sts",
+        "wafv2",
     ]
     .iter()
     .map(|s| format!("    {s} = \"{endpoint}\"\n"))
@@ -497,7 +541,10 @@ async fn stacks_production_applied_by_terraform_migrates_with_no_changes() {
     };
     let emulator = Emulator::start();
     let ws = Workspace::copy_of("stacks/production");
-    ws.write("override.tf", &terraform_provider_override(&emulator.endpoint()));
+    ws.write(
+        "override.tf",
+        &terraform_provider_override(&emulator.endpoint()),
+    );
     let cli_config = write_cli_config(ws.root(), &mirror);
     for args in [
         &["init", "-input=false", "-no-color"][..],
@@ -533,7 +580,11 @@ async fn stacks_production_applied_by_terraform_migrates_with_no_changes() {
         ],
     );
     assert_eq!(run.code, 0, "{}", run.log());
-    assert!(run.stdout.contains("left out 0"), "every type is supported:\n{}", run.log());
+    assert!(
+        run.stdout.contains("left out 0"),
+        "every type is supported:\n{}",
+        run.log()
+    );
     let plan = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
     assert_eq!(plan.code, 0, "{}", plan.log());
 }
@@ -563,7 +614,10 @@ fn the_state_schema_fits_a_real_state_file() {
         id: "subnet-1".into(),
         attributes: terrane::value::attrs([
             ("id", terrane::value::Value::string("subnet-1")),
-            ("map_public_ip_on_launch", terrane::value::Value::Bool(false)),
+            (
+                "map_public_ip_on_launch",
+                terrane::value::Value::Bool(false),
+            ),
         ]),
         dependencies: vec!["aws_vpc.main".into()],
     });
@@ -632,11 +686,11 @@ fn check_against(root: &Json, schema: &Json, value: &Json, path: &str, problems:
             }
         }
     }
-    if let (Json::Object(map), Some(values)) = (value, schema.get("additionalProperties")) {
-        if values.is_object() {
-            for (name, item) in map {
-                check_against(root, values, item, &format!("{path}.{name}"), problems);
-            }
+    if let (Json::Object(map), Some(values)) = (value, schema.get("additionalProperties"))
+        && values.is_object()
+    {
+        for (name, item) in map {
+            check_against(root, values, item, &format!("{path}.{name}"), problems);
         }
     }
     if let (Json::Array(items), Some(item_schema)) = (value, schema.get("items")) {

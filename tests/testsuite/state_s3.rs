@@ -54,6 +54,10 @@ resource "aws_iam_role" "app" {
     }]
   })
 }
+
+output "first_role_arn" {
+  value = aws_iam_role.app[0].arn
+}
 "#;
 
 /// A stack directory (in a temporary root, which is also the working
@@ -225,7 +229,9 @@ impl Spawned {
 
 /// The state object now: its JSON, ETag and server-side encryption.
 pub async fn state_object(s3: &aws_sdk_s3::Client) -> (Json, String, Option<ServerSideEncryption>) {
-    let text = object_text(s3, KEY, None).await.expect("state object exists");
+    let text = object_text(s3, KEY, None)
+        .await
+        .expect("state object exists");
     let head = s3
         .head_object()
         .bucket(BUCKET)
@@ -326,11 +332,7 @@ async fn state_lands_in_the_bucket_encrypted_with_one_version_per_write() {
     );
 
     stack.init_bucket(&emulator);
-    let versioning = s3
-        .get_bucket_versioning()
-        .bucket(BUCKET)
-        .send()
-        .await;
+    let versioning = s3.get_bucket_versioning().bucket(BUCKET).send().await;
     // moto names this answer's XML root differently from AWS, which the SDK
     // refuses; the versioning status is checked through the versions listed
     // below instead when that happens.
@@ -377,11 +379,30 @@ async fn state_lands_in_the_bucket_encrypted_with_one_version_per_write() {
     assert_eq!(run.code, 0, "{}", run.log());
     let (state, _, encryption) = state_object(&s3).await;
     assert_eq!(encryption, Some(ServerSideEncryption::Aes256));
-    assert_eq!(addresses(&state), ["aws_iam_role.app[0]", "aws_iam_role.app[1]"]);
+    assert_eq!(
+        addresses(&state),
+        ["aws_iam_role.app[0]", "aws_iam_role.app[1]"]
+    );
     assert_eq!(role_names(&emulator.iam()).await, ["app-0", "app-1"]);
     assert!(lock_record(&s3).await.is_none(), "the lock is released");
+    let arn = emulator
+        .iam()
+        .get_role()
+        .role_name("app-0")
+        .send()
+        .await
+        .expect("role")
+        .role()
+        .map(|r| r.arn().to_string())
+        .expect("arn");
+    let output = stack.run(&emulator, &["output"], &["first_role_arn"]);
+    assert_eq!(output.stdout.trim(), format!("{arn:?}"), "{}", output.log());
 
-    let run = stack.run(&emulator, &["apply"], &["--auto-approve", "--var", "roles=3"]);
+    let run = stack.run(
+        &emulator,
+        &["apply"],
+        &["--auto-approve", "--var", "roles=3"],
+    );
     assert_eq!(run.code, 0, "{}", run.log());
 
     // One object version per write: serials N, N-1, ..., 1 newest first,
@@ -389,7 +410,10 @@ async fn state_lands_in_the_bucket_encrypted_with_one_version_per_write() {
     let versions = state_versions(&s3).await;
     let serials: Vec<u64> = versions.iter().map(|v| v.1.expect("valid state")).collect();
     let expected: Vec<u64> = (1..=serials.len() as u64).rev().collect();
-    assert_eq!(serials, expected, "one version per write, serial growing by one");
+    assert_eq!(
+        serials, expected,
+        "one version per write, serial growing by one"
+    );
     assert!(serials.len() >= 4, "two applies write at least twice each");
     let lineages: std::collections::BTreeSet<_> = versions.iter().map(|v| v.2.clone()).collect();
     assert_eq!(lineages.len(), 1, "lineage is stable: {lineages:?}");
@@ -402,14 +426,23 @@ async fn state_lands_in_the_bucket_encrypted_with_one_version_per_write() {
     let run = stack.run(&emulator, &["state", "versions"], &[]);
     assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(run.stdout.lines().count(), versions.len(), "{}", run.log());
-    assert!(run.stdout.lines().next().unwrap_or_default().contains("(current)"));
+    assert!(
+        run.stdout
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("(current)")
+    );
     for (id, serial, _) in &versions {
         let line = run
             .stdout
             .lines()
             .find(|l| l.starts_with(id.as_str()))
             .unwrap_or_else(|| panic!("version {id} listed:\n{}", run.log()));
-        assert!(line.contains(&format!("serial {:>4}", serial.unwrap_or(0))), "{line}");
+        assert!(
+            line.contains(&format!("serial {:>4}", serial.unwrap_or(0))),
+            "{line}"
+        );
     }
 }
 
@@ -417,7 +450,11 @@ async fn state_lands_in_the_bucket_encrypted_with_one_version_per_write() {
 async fn a_bucket_without_versioning_is_warned_about_loudly() {
     let emulator = Emulator::start();
     let s3 = emulator.s3();
-    s3.create_bucket().bucket(BUCKET).send().await.expect("bucket");
+    s3.create_bucket()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("bucket");
     let stack = S3Stack::roles();
     let run = stack.run(&emulator, &["plan"], &[]);
     assert_eq!(run.code, 0, "{}", run.log());
@@ -454,22 +491,26 @@ async fn two_applies_at_once_one_runs_and_the_other_names_the_holder() {
 
     // The error names who holds the lock, since when and for what; the lock
     // object says the same.
-    let record = lock_record(&s3).await.expect("the winner holds the lock object");
+    let record = lock_record(&s3)
+        .await
+        .expect("the winner holds the lock object");
     let id = record["ID"].as_str().expect("ID").to_string();
     assert_eq!(record["Operation"], "apply");
     let who = record["Who"].as_str().expect("Who");
     assert!(who.contains('@'), "Who is user@host: {who}");
     let created = record["Created"].as_str().expect("Created");
-    for expected in [
-        "locked by",
-        who,
-        created,
-        "operation: apply",
-        id.as_str(),
-    ] {
-        assert!(lost.stderr.contains(expected), "{expected:?} in:\n{}", lost.log());
+    for expected in ["locked by", who, created, "operation: apply", id.as_str()] {
+        assert!(
+            lost.stderr.contains(expected),
+            "{expected:?} in:\n{}",
+            lost.log()
+        );
     }
-    assert!(lost.stderr.contains(&format!("terrane force-unlock {id}")), "{}", lost.log());
+    assert!(
+        lost.stderr.contains(&format!("terrane force-unlock {id}")),
+        "{}",
+        lost.log()
+    );
 
     winner.answer("yes\n");
     let won = winner.finish();
@@ -477,13 +518,24 @@ async fn two_applies_at_once_one_runs_and_the_other_names_the_holder() {
 
     // The state is the complete result of the run that went ahead.
     let (state, _, _) = state_object(&s3).await;
-    assert_eq!(addresses(&state), ["aws_iam_role.app[0]", "aws_iam_role.app[1]"]);
-    assert!(state["pending"].is_null(), "no pending creates left: {state}");
+    assert_eq!(
+        addresses(&state),
+        ["aws_iam_role.app[0]", "aws_iam_role.app[1]"]
+    );
+    assert!(
+        state["pending"].is_null(),
+        "no pending creates left: {state}"
+    );
     let iam = emulator.iam();
     assert_eq!(role_names(&iam).await, ["app-0", "app-1"]);
     for resource in state["resources"].as_array().unwrap() {
         let id = resource["id"].as_str().unwrap();
-        let role = iam.get_role().role_name(id).send().await.expect("role exists");
+        let role = iam
+            .get_role()
+            .role_name(id)
+            .send()
+            .await
+            .expect("role exists");
         assert_eq!(
             resource["attributes"]["arn"].as_str(),
             role.role().map(|r| r.arn())
@@ -512,7 +564,11 @@ async fn with_locking_off_the_second_writer_is_refused_and_nothing_is_overwritte
     first.answer("yes\n");
     let ran = first.finish();
     assert_eq!(ran.code, 0, "{}", ran.log());
-    assert!(ran.stderr.contains("--lock=false"), "a warning says locking is off:\n{}", ran.log());
+    assert!(
+        ran.stderr.contains("--lock=false"),
+        "a warning says locking is off:\n{}",
+        ran.log()
+    );
     let (after_first, etag_after_first, _) = state_object(&s3).await;
     let versions_after_first = state_versions(&s3).await.len();
 
@@ -532,7 +588,10 @@ async fn with_locking_off_the_second_writer_is_refused_and_nothing_is_overwritte
     assert_eq!(etag_now, etag_after_first);
     assert_eq!(state_versions(&s3).await.len(), versions_after_first);
     assert_eq!(addresses(&now).len(), 3);
-    assert_eq!(role_names(&emulator.iam()).await, ["app-0", "app-1", "app-2"]);
+    assert_eq!(
+        role_names(&emulator.iam()).await,
+        ["app-0", "app-1", "app-2"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -549,7 +608,11 @@ async fn a_killed_run_leaves_its_lock_and_force_unlock_with_its_id_clears_it() {
     let record = lock_record(&s3).await.expect("lock held");
     let id = record["ID"].as_str().expect("ID").to_string();
     run.kill_hard();
-    assert_eq!(lock_record(&s3).await, Some(record), "SIGKILL leaves the lock");
+    assert_eq!(
+        lock_record(&s3).await,
+        Some(record),
+        "SIGKILL leaves the lock"
+    );
 
     let plan = stack.run(&emulator, &["plan"], &[]);
     assert_eq!(plan.code, 1, "{}", plan.log());
@@ -569,7 +632,10 @@ async fn a_killed_run_leaves_its_lock_and_force_unlock_with_its_id_clears_it() {
     assert!(lock_record(&s3).await.is_some());
     let unlock = stack.run(&emulator, &["force-unlock"], &[&id]);
     assert_eq!(unlock.code, 0, "{}", unlock.log());
-    assert!(lock_record(&s3).await.is_none(), "force-unlock removed the lock");
+    assert!(
+        lock_record(&s3).await.is_none(),
+        "force-unlock removed the lock"
+    );
     let again = stack.run(&emulator, &["force-unlock"], &[&id]);
     assert_eq!(again.code, 1, "{}", again.log());
     assert!(again.stderr.contains("not locked"), "{}", again.log());
@@ -596,7 +662,10 @@ async fn ctrl_c_ends_the_run_and_releases_the_lock() {
     let ended = run.finish();
     assert_eq!(ended.code, 1, "{}", ended.log());
     assert!(lock_record(&s3).await.is_none(), "Ctrl-C released the lock");
-    assert!(role_names(&emulator.iam()).await.is_empty(), "nothing was applied");
+    assert!(
+        role_names(&emulator.iam()).await.is_empty(),
+        "nothing was applied"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -605,10 +674,17 @@ async fn restore_push_and_a_damaged_state_object() {
     let s3 = emulator.s3();
     let stack = S3Stack::roles();
     stack.init_bucket(&emulator);
-    assert_eq!(stack.run(&emulator, &["apply"], &["--auto-approve"]).code, 0);
+    assert_eq!(
+        stack.run(&emulator, &["apply"], &["--auto-approve"]).code,
+        0
+    );
     let (two_roles, _, _) = state_object(&s3).await;
     let two_roles_version = state_versions(&s3).await[0].0.clone();
-    let run = stack.run(&emulator, &["apply"], &["--auto-approve", "--var", "roles=3"]);
+    let run = stack.run(
+        &emulator,
+        &["apply"],
+        &["--auto-approve", "--var", "roles=3"],
+    );
     assert_eq!(run.code, 0, "{}", run.log());
     let (three_roles, _, _) = state_object(&s3).await;
     let latest_serial = three_roles["serial"].as_u64().unwrap();
@@ -633,21 +709,40 @@ async fn restore_push_and_a_damaged_state_object() {
     let file = stack.root().join("foreign.json");
     std::fs::write(&file, foreign.to_string()).unwrap();
     let (_, etag_before, _) = state_object(&s3).await;
-    let run = stack.run(&emulator, &["state", "push"], &[&file.display().to_string()]);
+    let run = stack.run(
+        &emulator,
+        &["state", "push"],
+        &[&file.display().to_string()],
+    );
     assert_eq!(run.code, 1, "{}", run.log());
     assert!(run.stderr.contains("lineage"), "{}", run.log());
     let same = stack.root().join("same.json");
     std::fs::write(&same, &pulled.stdout).unwrap();
-    let run = stack.run(&emulator, &["state", "push"], &[&same.display().to_string()]);
+    let run = stack.run(
+        &emulator,
+        &["state", "push"],
+        &[&same.display().to_string()],
+    );
     assert_eq!(run.code, 1, "{}", run.log());
     assert!(run.stderr.contains("not newer"), "{}", run.log());
-    assert_eq!(state_object(&s3).await.1, etag_before, "refused pushes wrote nothing");
+    assert_eq!(
+        state_object(&s3).await.1,
+        etag_before,
+        "refused pushes wrote nothing"
+    );
     let mut newer: Json = serde_json::from_str(&pulled.stdout).unwrap();
     newer["serial"] = (latest_serial + 5).into();
     std::fs::write(&same, newer.to_string()).unwrap();
-    let run = stack.run(&emulator, &["state", "push"], &[&same.display().to_string()]);
+    let run = stack.run(
+        &emulator,
+        &["state", "push"],
+        &[&same.display().to_string()],
+    );
     assert_eq!(run.code, 0, "{}", run.log());
-    assert_eq!(state_object(&s3).await.0["serial"].as_u64(), Some(latest_serial + 5));
+    assert_eq!(
+        state_object(&s3).await.0["serial"].as_u64(),
+        Some(latest_serial + 5)
+    );
 
     // A truncated state object is refused with a clear error and left as it is.
     let full = object_text(&s3, KEY, None).await.unwrap();
@@ -660,7 +755,11 @@ async fn restore_push_and_a_damaged_state_object() {
         .await
         .expect("damage the state");
     for command in [&["plan"][..], &["apply"], &["state", "list"]] {
-        let extra: &[&str] = if command == ["apply"] { &["--auto-approve"] } else { &[] };
+        let extra: &[&str] = if command == ["apply"] {
+            &["--auto-approve"]
+        } else {
+            &[]
+        };
         let run = stack.run(&emulator, command, extra);
         assert_eq!(run.code, 1, "{command:?}: {}", run.log());
         assert!(
@@ -669,9 +768,21 @@ async fn restore_push_and_a_damaged_state_object() {
             run.log()
         );
     }
-    let run = stack.run(&emulator, &["state", "push"], &[&same.display().to_string()]);
-    assert_eq!(run.code, 1, "pushing over a damaged state needs --force: {}", run.log());
-    assert_eq!(object_text(&s3, KEY, None).await.as_deref(), Some(truncated));
+    let run = stack.run(
+        &emulator,
+        &["state", "push"],
+        &[&same.display().to_string()],
+    );
+    assert_eq!(
+        run.code,
+        1,
+        "pushing over a damaged state needs --force: {}",
+        run.log()
+    );
+    assert_eq!(
+        object_text(&s3, KEY, None).await.as_deref(),
+        Some(truncated)
+    );
     assert!(lock_record(&s3).await.is_none());
 
     // The recovery path: restore the last good version over the damage.
@@ -690,15 +801,32 @@ async fn state_list_show_mv_and_rm() {
     let s3 = emulator.s3();
     let stack = S3Stack::roles();
     stack.init_bucket(&emulator);
-    assert_eq!(stack.run(&emulator, &["apply"], &["--auto-approve"]).code, 0);
+    assert_eq!(
+        stack.run(&emulator, &["apply"], &["--auto-approve"]).code,
+        0
+    );
 
     let list = stack.run(&emulator, &["state", "list"], &[]);
-    assert_eq!(list.stdout, "aws_iam_role.app[0]\naws_iam_role.app[1]\n", "{}", list.log());
+    assert_eq!(
+        list.stdout,
+        "aws_iam_role.app[0]\naws_iam_role.app[1]\n",
+        "{}",
+        list.log()
+    );
 
     let show = stack.run(&emulator, &["state", "show"], &["aws_iam_role.app[1]"]);
     assert_eq!(show.code, 0, "{}", show.log());
-    assert!(show.stdout.starts_with("# aws_iam_role.app[1]:\nresource \"aws_iam_role\" \"app\" {"), "{}", show.log());
-    assert!(show.stdout.contains("name                  = \"app-1\""), "{}", show.log());
+    assert!(
+        show.stdout
+            .starts_with("# aws_iam_role.app[1]:\nresource \"aws_iam_role\" \"app\" {"),
+        "{}",
+        show.log()
+    );
+    assert!(
+        show.stdout.contains("name                  = \"app-1\""),
+        "{}",
+        show.log()
+    );
     let missing = stack.run(&emulator, &["state", "show"], &["aws_iam_role.nope"]);
     assert_eq!(missing.code, 1, "{}", missing.log());
 
@@ -726,22 +854,42 @@ async fn state_list_show_mv_and_rm() {
     );
     assert_eq!(onto.code, 1, "{}", onto.log());
     assert!(onto.stderr.contains("already exists"), "{}", onto.log());
-    let bad = stack.run(&emulator, &["state", "mv"], &["aws_iam_role.app[1]", "nonsense"]);
+    let bad = stack.run(
+        &emulator,
+        &["state", "mv"],
+        &["aws_iam_role.app[1]", "nonsense"],
+    );
     assert_eq!(bad.code, 1, "{}", bad.log());
-    assert_eq!(state_object(&s3).await.0, state, "refused moves wrote nothing");
+    assert_eq!(
+        state_object(&s3).await.0,
+        state,
+        "refused moves wrote nothing"
+    );
 
     // rm forgets without deleting.
     let rm = stack.run(&emulator, &["state", "rm"], &["aws_iam_role.named"]);
     assert_eq!(rm.code, 0, "{}", rm.log());
-    assert!(rm.stdout.contains("Removed aws_iam_role.named[\"first\"]"), "{}", rm.log());
+    assert!(
+        rm.stdout.contains("Removed aws_iam_role.named[\"first\"]"),
+        "{}",
+        rm.log()
+    );
     let (state, _, _) = state_object(&s3).await;
     assert_eq!(addresses(&state), ["aws_iam_role.app[1]"]);
-    assert_eq!(role_names(&emulator.iam()).await, ["app-0", "app-1"], "nothing deleted");
+    assert_eq!(
+        role_names(&emulator.iam()).await,
+        ["app-0", "app-1"],
+        "nothing deleted"
+    );
     let rm = stack.run(&emulator, &["state", "rm"], &["aws_iam_role.named"]);
     assert_eq!(rm.code, 1, "{}", rm.log());
 
     // The stack now plans to create app[0] again: terrane forgot it.
     let plan = stack.run(&emulator, &["plan"], &["--detailed-exitcode"]);
     assert_eq!(plan.code, 2, "{}", plan.log());
-    assert!(plan.stdout.contains("aws_iam_role.app[0] will be created"), "{}", plan.log());
+    assert!(
+        plan.stdout.contains("aws_iam_role.app[0] will be created"),
+        "{}",
+        plan.log()
+    );
 }
