@@ -469,7 +469,8 @@ impl Locked {
                     ));
                 }
                 Err(StateError::Locked(holder)) if started.elapsed() < options.timeout => {
-                    let wait = LOCK_RETRY_INTERVAL.min(options.timeout - started.elapsed());
+                    let wait =
+                        LOCK_RETRY_INTERVAL.min(options.timeout.saturating_sub(started.elapsed()));
                     let interrupted = match interrupt.as_mut() {
                         Some(interrupt) => tokio::select! {
                             _ = tokio::time::sleep(wait) => false,

@@ -375,6 +375,18 @@ impl Backend for S3Backend {
             }
             Err(err) => {
                 let failure = S3Failure::from(err);
+                if failure.code() == "AccessDenied" {
+                    // Reading and writing objects may be all a CI role is
+                    // allowed; that is enough to work, so don't fail on it.
+                    checked.warnings.push(
+                        Diagnostic::warning(format!(
+                            "Could not check versioning of the state bucket {bucket:?}"
+                        ))
+                        .with_detail(failure.error.to_string())
+                        .with_hint("allow s3:GetBucketVersioning, and make sure versioning is on"),
+                    );
+                    return Ok(checked);
+                }
                 if !(failure.is_bucket_missing() && create_missing) {
                     return Err(self.remote(failure));
                 }

@@ -466,6 +466,62 @@ async fn a_bucket_without_versioning_is_warned_about_loudly() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn kms_key_id_encrypts_state_and_lock_with_sse_kms() {
+    let emulator = Emulator::start();
+    let s3 = emulator.s3();
+    // moto accepts any key id without checking that the key exists, and
+    // reports it back as given; AWS needs a key the caller may use and
+    // reports its ARN.
+    let stack = S3Stack::new(&STACK.replace(
+        "use_lockfile = true",
+        "use_lockfile = true\n    kms_key_id   = \"alias/terrane-state\"",
+    ));
+    stack.init_bucket(&emulator);
+    let encryption = s3
+        .get_bucket_encryption()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("bucket encryption");
+    let default = encryption
+        .server_side_encryption_configuration()
+        .and_then(|c| c.rules().first())
+        .and_then(|r| r.apply_server_side_encryption_by_default())
+        .expect("default encryption");
+    assert_eq!(default.sse_algorithm(), &ServerSideEncryption::AwsKms);
+    assert_eq!(default.kms_master_key_id(), Some("alias/terrane-state"));
+
+    let mut run = stack.spawn(&emulator, &["apply"], &[]);
+    assert!(run.wait_for_stdout(PROMPT), "{}", run.stderr());
+    let lock = s3
+        .head_object()
+        .bucket(BUCKET)
+        .key(LOCK_KEY)
+        .send()
+        .await
+        .expect("lock object");
+    assert_eq!(
+        lock.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+    run.answer("yes\n");
+    let done = run.finish();
+    assert_eq!(done.code, 0, "{}", done.log());
+    let head = s3
+        .head_object()
+        .bucket(BUCKET)
+        .key(KEY)
+        .send()
+        .await
+        .expect("state object");
+    assert_eq!(
+        head.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+    assert_eq!(head.ssekms_key_id(), Some("alias/terrane-state"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn two_applies_at_once_one_runs_and_the_other_names_the_holder() {
     let emulator = Emulator::start();
     let s3 = emulator.s3();
