@@ -10,9 +10,13 @@ use crate::support::cli::repo_path;
 /// Where the machine's local mirror of the aws provider lives.
 fn provider_mirror() -> Option<PathBuf> {
     let candidates = [
-        std::env::var("TERRANE_TF_PLUGIN_MIRROR").ok().map(PathBuf::from),
+        std::env::var("TERRANE_TF_PLUGIN_MIRROR")
+            .ok()
+            .map(PathBuf::from),
         Some(PathBuf::from("/opt/tf-plugins")),
-        std::env::var("HOME").ok().map(|h| Path::new(&h).join(".terraform.d/plugins")),
+        std::env::var("HOME")
+            .ok()
+            .map(|h| Path::new(&h).join(".terraform.d/plugins")),
         Some(PathBuf::from("/usr/share/terraform/plugins")),
     ];
     candidates
@@ -22,7 +26,10 @@ fn provider_mirror() -> Option<PathBuf> {
 }
 
 fn terraform_available() -> bool {
-    Command::new("terraform").arg("version").output().is_ok_and(|o| o.status.success())
+    Command::new("terraform")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn terraform_validate(stack: &str) {
@@ -62,7 +69,11 @@ fn terraform_validate(stack: &str) {
             .expect("run terraform")
     };
     let init = terraform(&["init", "-backend=false", "-input=false", "-no-color"]);
-    assert!(init.status.success(), "terraform init failed:\n{}", String::from_utf8_lossy(&init.stderr));
+    assert!(
+        init.status.success(),
+        "terraform init failed:\n{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
     let validate = terraform(&["validate", "-no-color"]);
     assert!(
         validate.status.success(),
