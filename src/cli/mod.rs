@@ -256,12 +256,7 @@ async fn apply(args: &StackArgs, auto_approve: bool, destroy: bool) -> Result<i3
     }
     println!();
 
-    let (interrupt_tx, interrupt_rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            let _ = interrupt_tx.send(true);
-        }
-    });
+    let interrupt_rx = stop_on_signals()?;
     let sink = BackendSink(&backend);
     let on_event = |event: Event<'_>| print_event(&event);
     let outcome = apply::apply(
@@ -314,6 +309,33 @@ async fn apply(args: &StackArgs, auto_approve: bool, destroy: bool) -> Result<i3
         sources: Sources::default(),
         diags,
     })
+}
+
+/// A flag that becomes true on Ctrl-C (SIGINT) or SIGTERM. The handlers are
+/// registered before this returns, so no signal can slip past them and kill
+/// the run before it has saved its state.
+fn stop_on_signals() -> Result<tokio::sync::watch::Receiver<bool>, Report> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let register = |kind: SignalKind| {
+        signal(kind).map_err(|e| {
+            Report::error(crate::diag::Diagnostic::error(format!(
+                "Cannot install a signal handler: {e}"
+            )))
+        })
+    };
+    let (mut interrupt, mut terminate) = (
+        register(SignalKind::interrupt())?,
+        register(SignalKind::terminate())?,
+    );
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        let _ = tx.send(true);
+    });
+    Ok(rx)
 }
 
 fn confirm(destroy: bool) -> bool {

@@ -240,3 +240,96 @@ fn outputs_graph_and_variables_from_every_source() {
         graph.stdout
     );
 }
+
+#[test]
+fn an_interrupt_stops_new_work_keeps_what_finished_and_releases_the_lock() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of("stacks/network");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_terrane"))
+        .args([
+            "apply",
+            ws.stack.to_str().expect("path"),
+            "--auto-approve",
+            "--parallelism",
+            "1",
+        ])
+        .args(["--state", ws.state.to_str().expect("path")])
+        .current_dir(ws.root())
+        .envs(emulator.env())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start apply");
+    // Interrupt as soon as the first resource is done, as Ctrl-C would.
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    while stdout.read_line(&mut line).expect("read") > 0 {
+        if line.contains("Creation complete") {
+            let status = Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .expect("kill");
+            assert!(status.success());
+            break;
+        }
+        line.clear();
+    }
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).expect("read rest");
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Apply interrupted"), "{stderr}");
+
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&ws.state).expect("state saved"))
+            .expect("json");
+    let saved = state["resources"].as_array().map_or(0, Vec::len);
+    assert!(
+        (1..26).contains(&saved),
+        "what finished is saved, the rest never started: {saved}"
+    );
+    assert!(
+        !ws.state.with_file_name("state.json.lock").exists(),
+        "the lock is released"
+    );
+
+    // The next apply finishes the job, without duplicating what exists.
+    let run = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert!(
+        run.stdout.contains(&format!("{} added", 26 - saved)),
+        "{}",
+        run.log()
+    );
+}
+
+#[test]
+fn a_create_left_pending_by_a_killed_run_is_reported() {
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of("stacks/network");
+    std::fs::write(
+        &ws.state,
+        r#"{"format_version": 1, "terrane_version": "0.1.0", "serial": 3, "lineage": "5a5a5a5a-0000-4000-8000-000000000000",
+            "resources": [], "pending": [{"address": "aws_vpc.main", "operation": "create",
+            "client_token": "t-1", "started_at": "2026-11-22T10:00:00Z"}]}"#,
+    )
+    .expect("state");
+    let run = ws.run(&emulator, "plan", &[]);
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert!(
+        run.stderr
+            .contains("interrupted while creating aws_vpc.main"),
+        "{}",
+        run.log()
+    );
+    assert!(
+        run.stderr.contains("terrane:address"),
+        "says how to find it: {}",
+        run.log()
+    );
+}
