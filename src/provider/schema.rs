@@ -149,6 +149,7 @@ fn describe_value(v: &Value) -> String {
     match v {
         Value::List(_) => "a list".into(),
         Value::Map(_) => "an object".into(),
+        Value::String(s) => format!("the string {s:?}"),
         other => format!("a {}", other.type_name()),
     }
 }
@@ -317,10 +318,10 @@ impl Schema {
     pub fn normalize(&self, attrs: &Attrs) -> Attrs {
         let mut out = attrs.clone();
         for attr in &self.attributes {
-            if let Some(v) = out.get_mut(attr.name) {
-                if let Ok(converted) = attr.ty.convert(std::mem::take(v)) {
-                    *v = converted;
-                }
+            if let Some(v) = out.get_mut(attr.name)
+                && let Ok(converted) = attr.ty.convert(std::mem::take(v))
+            {
+                *v = converted;
             }
         }
         for block in &self.blocks {
