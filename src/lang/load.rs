@@ -88,7 +88,7 @@ pub fn load(dir: impl Into<PathBuf>, files: Vec<(PathBuf, String)>) -> (Config, 
     };
     let mut diags = Diagnostics::default();
     for (path, text) in files {
-        let file = config.sources.add(path, text);
+        let file = config.sources.add(path, super::syntax::without_bom(&text));
         let text = config.sources.get(file).text.clone();
         match hcl_edit::parser::parse_body(&text) {
             Ok(body) => Loader {

@@ -12,6 +12,12 @@ use std::ops::Range;
 
 use crate::diag::{Diagnostic, FileId, Sources, Span};
 
+/// The text without the byte-order mark some editors write at its start,
+/// which the parser does not accept.
+pub fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 /// The diagnostic for a file the parser rejected: the likely cause when the
 /// scanner finds one, else the parser's own message.
 pub fn parse_error(sources: &Sources, file: FileId, error: &hcl_edit::parser::Error) -> Diagnostic {
@@ -24,20 +30,37 @@ pub fn parse_error(sources: &Sources, file: FileId, error: &hcl_edit::parser::Er
             .with_detail(cause.detail)
             .with_hint(cause.hint);
     }
-    // Past the end of the text, point at its last character instead.
-    let at = if text[at..].trim().is_empty() {
-        text.trim_end().char_indices().last().map_or(0, |(i, _)| i)
+    // At the end of a line or of the text, point at the last character
+    // written rather than at the line break.
+    let at = if text[at..].starts_with(['\n', '\r']) || text[at..].trim().is_empty() {
+        text[..at]
+            .trim_end()
+            .char_indices()
+            .last()
+            .map_or(at, |(i, _)| i)
     } else {
         at
     };
-    let diag = Diagnostic::error(format!("Invalid syntax: {}", error.message()))
+    let message = error.message();
+    let diag = Diagnostic::error(format!("Invalid syntax: {message}"))
         .with_span(Some(Span::new(file, at..at + 1)));
-    let separator = text[at..].chars().next().filter(|c| matches!(c, ';' | ','));
-    match separator {
-        Some(c) if error.message().contains("newline") => diag.with_hint(format!(
+    match hint(text[at..].chars().next(), message) {
+        Some(hint) => diag.with_hint(hint),
+        None => diag,
+    }
+}
+
+/// Advice for the commonest slips the parser reports by what it expected.
+fn hint(found: Option<char>, message: &str) -> Option<String> {
+    match found {
+        Some(c @ (';' | ',')) if message.contains("newline") => Some(format!(
             "each argument ends with a newline; remove the `{c}`"
         )),
-        _ => diag,
+        Some(':') if message.contains('=') => Some("set an argument with `=`, not `:`".into()),
+        _ if message.ends_with("expected `{`") => {
+            Some("set an argument with `=` (name = value); a block opens with `{`".into())
+        }
+        _ => None,
     }
 }
 
@@ -56,13 +79,15 @@ pub struct Cause {
 pub fn explain(text: &str, error_at: usize) -> Option<Cause> {
     let finding = scan(text)?;
     let explains = match &finding {
-        // The parser gave up at or after the point where the text went wrong.
-        Finding::UnterminatedString { at }
-        | Finding::UnterminatedHeredoc { at, .. }
-        | Finding::UnterminatedComment { at } => *at <= error_at,
+        // Always errors, and the parser may have backtracked to well before
+        // them (to the start of the argument) or run on well past them.
+        Finding::UnterminatedString { .. }
+        | Finding::UnterminatedHeredoc { .. }
+        | Finding::UnterminatedComment { .. } => true,
         Finding::Mismatched {
             open_at, close_at, ..
         } => *open_at <= error_at && error_at <= *close_at,
+        Finding::Stray { at, .. } => *at == error_at,
         // Only when the parser ran out of text: an earlier error is its own.
         Finding::Unclosed { .. } => text
             .get(error_at..)
@@ -93,6 +118,11 @@ enum Finding {
         open: u8,
         open_at: usize,
         close_at: usize,
+    },
+    /// A closing bracket with nothing open.
+    Stray {
+        close: u8,
+        at: usize,
     },
 }
 
@@ -128,13 +158,31 @@ impl Finding {
                 Cause {
                     summary: format!("Invalid syntax: unclosed `{}`", open as char),
                     detail: format!(
-                        "There is no `{close}` for this `{}` before the end of the file.",
-                        open as char
+                        "There is no `{close}` for this `{}` before the end of the file.{}",
+                        open as char,
+                        // Blocks nest: the `}` missing may be an inner one's.
+                        if open == b'{' {
+                            " A `}` missing further in can also cause this."
+                        } else {
+                            ""
+                        }
                     ),
                     hint: format!("add the missing `{close}`"),
                     range: at..at + 1,
                 }
             }
+            Finding::Stray { close, at } => Cause {
+                summary: format!("Invalid syntax: unexpected `{}`", close as char),
+                detail: format!(
+                    "There is no open `{}` for it to close.",
+                    opening(close) as char
+                ),
+                hint: format!(
+                    "remove it, or add the `{}` it was meant to close",
+                    opening(close) as char
+                ),
+                range: at..at + 1,
+            },
             Finding::Mismatched {
                 open,
                 open_at,
@@ -162,6 +210,14 @@ fn closing(open: u8) -> u8 {
         b'{' => b'}',
         b'[' => b']',
         _ => b')',
+    }
+}
+
+fn opening(close: u8) -> u8 {
+    match close {
+        b'}' => b'{',
+        b']' => b'[',
+        _ => b'(',
     }
 }
 
@@ -248,8 +304,9 @@ fn scan(text: &str) -> Option<Finding> {
                             close_at: i,
                         });
                     }
-                    // A stray closer, or one inside a template: the parser's
-                    // own message says it best.
+                    None => return Some(Finding::Stray { close: b, at: i }),
+                    // A closer inside a template: the parser's own message
+                    // says it best.
                     _ => return None,
                 }
                 i += 1;
@@ -353,6 +410,14 @@ mod tests {
         let found = explain(text, 9).expect("explained");
         assert_eq!(found.summary, "Invalid syntax: unclosed `(`");
         assert_eq!(found.range, 5..6);
+    }
+
+    #[test]
+    fn a_closer_with_nothing_open_is_pointed_at() {
+        let text = "a {\n}\n}\n";
+        let found = explain(text, 6).expect("explained");
+        assert_eq!(found.summary, "Invalid syntax: unexpected `}`");
+        assert_eq!(found.range, 6..7);
     }
 
     #[test]

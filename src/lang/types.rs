@@ -74,6 +74,11 @@ pub fn parse_type(expr: &Expression) -> Result<Type, TypeError> {
                 )),
             }
         }
+        // The form of Terraform 0.11 and before.
+        Expression::String(quoted) => Err(TypeError {
+            hint: Some(format!("remove the quotes: type = {}", quoted.value())),
+            ..TypeError::new("a type is written without quotes".into(), expr)
+        }),
         _ => Err(TypeError::new(
             "expected a type such as string, number, bool, list(string) or map(string)".into(),
             expr,

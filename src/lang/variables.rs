@@ -113,7 +113,8 @@ pub fn resolve(
                 }
             }
             VarInput::File { path, text } => {
-                let file = config.sources.add(path.clone(), text.clone());
+                let text = super::syntax::without_bom(text);
+                let file = config.sources.add(path.clone(), text);
                 unparsed_file |= !read_var_file(
                     config,
                     file,
