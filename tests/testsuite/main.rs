@@ -4,6 +4,7 @@
 //! loopback port and check results with independent Describe calls.
 
 mod cli_behaviour;
+mod diagnostics;
 mod network_stack;
 mod plan_engine;
 mod production_stack;
