@@ -15,7 +15,9 @@ trap 'scripts/emulator.sh stop "$TERRANE_EMULATOR_PID"' EXIT
 state_dir="$(mktemp -d)"
 state="$state_dir/$(basename "$stack").json"
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Bold headings only on a terminal, and never with NO_COLOR set.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 step "terrane plan $stack"
 "$terrane" plan "$stack" --state "$state"
 step "terrane apply $stack --auto-approve"

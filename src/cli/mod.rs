@@ -273,59 +273,6 @@ async fn read_state(backend: &dyn Backend) -> Result<State, Report> {
         .unwrap_or_default())
 }
 
-/// Ctrl-C as a watch channel, installed before the lock is taken so that an
-/// interrupt ends the run through the normal path, which releases the lock.
-/// A second Ctrl-C exits at once.
-fn interrupt_channel() -> watch::Receiver<bool> {
-    let (sender, receiver) = watch::channel(false);
-    // Registered here, synchronously: from now on SIGINT no longer kills
-    // the process.
-    let mut interrupts = Interrupts::install();
-    tokio::spawn(async move {
-        if !interrupts.next().await {
-            return;
-        }
-        let _ = sender.send(true);
-        if interrupts.next().await {
-            eprintln!("\nSecond interrupt: exiting now; the state lock may be left held.");
-            std::process::exit(130);
-        }
-    });
-    receiver
-}
-
-#[cfg(unix)]
-struct Interrupts(Option<tokio::signal::unix::Signal>);
-
-#[cfg(unix)]
-impl Interrupts {
-    fn install() -> Interrupts {
-        use tokio::signal::unix::{SignalKind, signal};
-        Interrupts(signal(SignalKind::interrupt()).ok())
-    }
-
-    async fn next(&mut self) -> bool {
-        match self.0.as_mut() {
-            Some(signals) => signals.recv().await.is_some(),
-            None => std::future::pending().await,
-        }
-    }
-}
-
-#[cfg(not(unix))]
-struct Interrupts;
-
-#[cfg(not(unix))]
-impl Interrupts {
-    fn install() -> Interrupts {
-        Interrupts
-    }
-
-    async fn next(&mut self) -> bool {
-        tokio::signal::ctrl_c().await.is_ok()
-    }
-}
-
 /// Runs `work` unless Ctrl-C comes first.
 async fn until_interrupted<T>(
     work: impl std::future::Future<Output = Result<T, Report>>,
@@ -366,7 +313,7 @@ async fn locked<T>(
 }
 
 async fn plan(args: &StackArgs, detailed_exitcode: bool, destroy: bool) -> Result<i32, Report> {
-    let interrupt = interrupt_channel();
+    let interrupt = stop_on_signals()?;
     let (stack, backend) = load(args).await?;
     let work = plan_locked(&stack, &backend, detailed_exitcode, destroy, &interrupt);
     locked(&backend, "plan", &args.lock.options(), &interrupt, work).await
@@ -416,7 +363,7 @@ impl StateSink for BackendSink {
 }
 
 async fn apply(args: &StackArgs, auto_approve: bool, destroy: bool) -> Result<i32, Report> {
-    let interrupt = interrupt_channel();
+    let interrupt = stop_on_signals()?;
     let (stack, backend) = load(args).await?;
     let operation = if destroy { "destroy" } else { "apply" };
     let work = apply_locked(&stack, &backend, args, auto_approve, destroy, &interrupt);
@@ -513,6 +460,40 @@ async fn apply_locked(
         sources: Sources::default(),
         diags,
     })
+}
+
+/// A flag that becomes true on Ctrl-C (SIGINT) or SIGTERM. The handlers are
+/// registered before this returns, so no signal can slip past them and kill
+/// the run before it has saved its state and released its lock: call it
+/// before the lock is taken. A second signal exits at once.
+fn stop_on_signals() -> Result<watch::Receiver<bool>, Report> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (tx, rx) = watch::channel(false);
+    let register = |kind: SignalKind| {
+        signal(kind).map_err(|e| {
+            Report::error(crate::diag::Diagnostic::error(format!(
+                "Cannot install a signal handler: {e}"
+            )))
+        })
+    };
+    let (mut interrupt, mut terminate) = (
+        register(SignalKind::interrupt())?,
+        register(SignalKind::terminate())?,
+    );
+    tokio::spawn(async move {
+        for signals_seen in 1.. {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+            if signals_seen > 1 {
+                eprintln!("\nSecond interrupt: exiting now; the state lock may be left held.");
+                std::process::exit(130);
+            }
+            let _ = tx.send(true);
+        }
+    });
+    Ok(rx)
 }
 
 fn confirm(destroy: bool) -> bool {

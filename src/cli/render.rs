@@ -23,8 +23,10 @@ pub fn diagnostic(sources: &Sources, diag: &Diagnostic, color: bool) -> String {
     if let Some(span) = &diag.span {
         let file = sources.get(span.file);
         let text = file.text.as_str();
-        let start = span.range.start.min(text.len());
-        let mut end = span.range.end.clamp(start, text.len());
+        // Spans come from parsers and may fall inside a character; the
+        // renderer needs whole characters.
+        let start = char_boundary_at_or_before(text, span.range.start);
+        let mut end = char_boundary_at_or_after(text, span.range.end.max(start));
         if end == start {
             // Point at one character so the caret shows.
             end = text[start..]
@@ -51,4 +53,35 @@ pub fn diagnostic(sources: &Sources, diag: &Diagnostic, color: bool) -> String {
     }
     .decor_style(DecorStyle::Ascii);
     renderer.render(&[group])
+}
+
+fn char_boundary_at_or_before(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+fn char_boundary_at_or_after(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset += 1;
+    }
+    offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Span;
+
+    #[test]
+    fn spans_inside_a_character_render_without_panicking() {
+        let mut sources = Sources::default();
+        let file = sources.add("main.tf", "\u{feff}é = 1\n");
+        let diag = Diagnostic::error("Invalid syntax").with_span(Some(Span::new(file, 1..4)));
+        let text = diagnostic(&sources, &diag, false);
+        assert!(text.contains("main.tf:1:1"), "{text}");
+    }
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
-use super::{LockArgs, interrupt_channel, print_diagnostics};
+use super::{LockArgs, print_diagnostics, stop_on_signals};
 use crate::addr::InstanceAddr;
 use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::ops::state_cmds::{self, EditOptions, Edited};
@@ -167,12 +167,12 @@ async fn open(dir: &Path, backend: &BackendArgs) -> Result<OpenedBackend, Report
     Ok(opened)
 }
 
-fn edit_options(lock: &LockArgs, force: bool) -> EditOptions {
-    EditOptions {
+fn edit_options(lock: &LockArgs, force: bool) -> Result<EditOptions, Report> {
+    Ok(EditOptions {
         lock: lock.options(),
-        interrupt: Some(interrupt_channel()),
+        interrupt: Some(stop_on_signals()?),
         force,
-    }
+    })
 }
 
 fn print_warnings(warnings: &Diagnostics) {
@@ -201,7 +201,7 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
             let (dir, addresses) = split_dir_before_addresses(args);
             let opened = open(&dir, &backend).await?;
             let edited =
-                state_cmds::rm(&opened.backend, &addresses, edit_options(&lock, false)).await?;
+                state_cmds::rm(&opened.backend, &addresses, edit_options(&lock, false)?).await?;
             print_warnings(&edited.warnings);
             for address in &edited.result {
                 println!("Removed {address}");
@@ -219,7 +219,7 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
                 &opened.backend,
                 &args[0],
                 &args[1],
-                edit_options(&lock, false),
+                edit_options(&lock, false)?,
             )
             .await?;
             print_warnings(&edited.warnings);
@@ -244,7 +244,7 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
             })?;
             let opened = open(&dir, &backend).await?;
             let edited =
-                state_cmds::push(&opened.backend, &text, edit_options(&lock, force)).await?;
+                state_cmds::push(&opened.backend, &text, edit_options(&lock, force)?).await?;
             print_warnings(&edited.warnings);
             println!(
                 "Pushed {} to {} as serial {}.",
@@ -290,7 +290,7 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
             let (dir, args) = split_dir(args, 1);
             let opened = open(&dir, &backend).await?;
             let edited =
-                state_cmds::restore(&opened.backend, &args[0], edit_options(&lock, force)).await?;
+                state_cmds::restore(&opened.backend, &args[0], edit_options(&lock, force)?).await?;
             print_warnings(&edited.warnings);
             println!(
                 "Restored version {} (serial {}) as serial {}.",
@@ -319,7 +319,7 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
                 &stack,
                 &options,
                 &source,
-                edit_options(&lock, force),
+                edit_options(&lock, force)?,
             )
             .await?;
             print_warnings(&migrated.warnings);

@@ -7,12 +7,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Body, Structure};
 use petgraph::algo::{tarjan_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
-use crate::diag::{Diagnostic, Diagnostics, FileId};
+use crate::diag::{Diagnostic, Diagnostics, FileId, Span};
 use crate::lang::load::did_you_mean;
 use crate::lang::references::{Reference, Subject, references};
 use crate::lang::{Config, Expr, Mode};
@@ -100,24 +101,41 @@ pub fn build(config: &Config) -> (Graph, Diagnostics) {
     let mut diags = Diagnostics::default();
     let mut dag = DiGraph::new();
     let mut index: HashMap<Node, NodeIndex> = HashMap::new();
-    let nodes = (0..config.variables.len())
+    // Declaration order, so that diagnostics come out in a stable order.
+    let nodes: Vec<Node> = (0..config.variables.len())
         .map(Node::Variable)
         .chain((0..config.locals.len()).map(Node::Local))
         .chain((0..config.resources.len()).map(Node::Resource))
-        .chain((0..config.outputs.len()).map(Node::Output));
-    for node in nodes {
+        .chain((0..config.outputs.len()).map(Node::Output))
+        .collect();
+    for &node in &nodes {
         index.insert(node, dag.add_node(node));
     }
     let resolver = Resolver::new(config);
+    // Where each edge's first reference is written, to point cycle reports at.
+    let mut reference_spans: HashMap<(NodeIndex, NodeIndex), Span> = HashMap::new();
 
-    for (&node, &to) in &index {
+    for &node in &nodes {
+        let to = index[&node];
         for expr in node_exprs(config, node) {
             let (refs, ref_diags) = references(&expr);
             diags.0.extend(ref_diags);
             for reference in refs {
                 match resolver.resolve(node, &reference) {
+                    Ok(Some(target)) if target == node => {
+                        diags.push(
+                            Diagnostic::error("Self-referential block")
+                                .with_span(Some(reference.span))
+                                .with_detail(format!(
+                                    "{} may not refer to itself.",
+                                    node_name(config, node)
+                                )),
+                        );
+                    }
                     Ok(Some(target)) => {
-                        dag.update_edge(index[&target], to, ());
+                        let from = index[&target];
+                        dag.update_edge(from, to, ());
+                        reference_spans.entry((from, to)).or_insert(reference.span);
                     }
                     Ok(None) => {}
                     Err(diag) => diags.push(diag),
@@ -130,7 +148,7 @@ pub fn build(config: &Config) -> (Graph, Diagnostics) {
     let order = match toposort(&dag, None) {
         Ok(sorted) => sorted.into_iter().map(|i| dag[i]).collect(),
         Err(_) => {
-            report_cycles(config, &dag, &mut diags);
+            report_cycles(config, &dag, &reference_spans, &mut diags);
             Vec::new()
         }
     };
@@ -171,33 +189,104 @@ fn resource_dependencies(dag: &DiGraph<Node, ()>, start: NodeIndex) -> BTreeSet<
     found
 }
 
-fn report_cycles(config: &Config, dag: &DiGraph<Node, ()>, diags: &mut Diagnostics) {
+/// Reports each cycle once, as a path of references from the member declared
+/// first back to itself, pointing at the reference that starts it.
+fn report_cycles(
+    config: &Config,
+    dag: &DiGraph<Node, ()>,
+    reference_spans: &HashMap<(NodeIndex, NodeIndex), Span>,
+    diags: &mut Diagnostics,
+) {
+    let mut cycles: Vec<(Span, Diagnostic)> = Vec::new();
     for component in tarjan_scc(dag) {
-        let self_loop = component.len() == 1 && dag.contains_edge(component[0], component[0]);
-        if component.len() < 2 && !self_loop {
+        // Self-references never become edges, so every cycle has two members.
+        if component.len() < 2 {
             continue;
         }
-        // tarjan_scc yields members in reverse order; present them in
-        // dependency order and close the loop.
-        let mut names: Vec<String> = component
+        let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
+        let start = *component
             .iter()
-            .rev()
+            .min_by_key(|&&i| source_order(config, dag[i]))
+            .expect("a component has members");
+        let path = shortest_cycle(config, dag, &members, start);
+        let mut names: Vec<String> = path.iter().map(|&i| node_name(config, dag[i])).collect();
+        names.push(node_name(config, dag[start]));
+        // The first step: `start` refers to `path[1]`, an edge path[1] -> start.
+        let span = path
+            .get(1)
+            .and_then(|&next| reference_spans.get(&(next, start)))
+            .cloned()
+            .unwrap_or_else(|| declared_at(config, dag[start]));
+        let mut diag = Diagnostic::error(format!("Dependency cycle: {}", names.join(" → ")))
+            .with_span(Some(span.clone()))
+            .with_hint(
+                "each refers to the next; remove one of these references to break the cycle",
+            );
+        let others: Vec<String> = members
+            .iter()
+            .filter(|i| !path.contains(i))
             .map(|&i| node_name(config, dag[i]))
             .collect();
-        let first = names[0].clone();
-        names.push(first);
-        let span = match dag[*component.last().expect("non-empty")] {
-            Node::Resource(i) => Some(config.resources[i].span.clone()),
-            Node::Local(i) => Some(config.locals[i].span.clone()),
-            Node::Output(i) => Some(config.outputs[i].span.clone()),
-            Node::Variable(i) => Some(config.variables[i].span.clone()),
-        };
-        diags.push(
-            Diagnostic::error(format!("Dependency cycle: {}", names.join(" → ")))
-                .with_span(span)
-                .with_hint("break the cycle by removing one of these references"),
-        );
+        if !others.is_empty() {
+            diag = diag.with_detail(format!("Also in the cycle: {}", others.join(", ")));
+        }
+        cycles.push((span, diag));
     }
+    cycles.sort_by_key(|(span, _)| (span.file, span.range.start));
+    diags.0.extend(cycles.into_iter().map(|(_, diag)| diag));
+}
+
+/// Where a node is declared: its block header or local name.
+fn declared_at(config: &Config, node: Node) -> Span {
+    match node {
+        Node::Resource(i) => config.resources[i].span.clone(),
+        Node::Local(i) => config.locals[i].span.clone(),
+        Node::Output(i) => config.outputs[i].span.clone(),
+        Node::Variable(i) => config.variables[i].span.clone(),
+    }
+}
+
+/// Sorts nodes as they are written in the stack's files.
+fn source_order(config: &Config, node: Node) -> (FileId, usize) {
+    let span = declared_at(config, node);
+    (span.file, span.range.start)
+}
+
+/// The shortest path of references from `start` back to itself within one
+/// strongly connected component, without the closing `start`.
+fn shortest_cycle(
+    config: &Config,
+    dag: &DiGraph<Node, ()>,
+    members: &BTreeSet<NodeIndex>,
+    start: NodeIndex,
+) -> Vec<NodeIndex> {
+    // Breadth-first along "refers to", i.e. against the edges.
+    let mut came_from: HashMap<NodeIndex, NodeIndex> = HashMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(at) = queue.pop_front() {
+        let mut referenced: Vec<NodeIndex> = dag
+            .edges_directed(at, petgraph::Direction::Incoming)
+            .map(|edge| edge.source())
+            .filter(|source| members.contains(source))
+            .collect();
+        referenced.sort_by_key(|&i| source_order(config, dag[i]));
+        for next in referenced {
+            if next == start {
+                let mut path = vec![at];
+                while let Some(&previous) = came_from.get(path.last().expect("non-empty")) {
+                    path.push(previous);
+                }
+                path.reverse();
+                return path;
+            }
+            if let std::collections::hash_map::Entry::Vacant(slot) = came_from.entry(next) {
+                slot.insert(at);
+                queue.push_back(next);
+            }
+        }
+    }
+    // Unreachable for a strongly connected component; fall back to its members.
+    members.iter().copied().collect()
 }
 
 /// `depends_on` entries must be plain references to resources.
@@ -213,10 +302,17 @@ fn check_depends_on(config: &Config, diags: &mut Diagnostics) {
                 }]
             );
             if !is_resource {
+                let hint = match &entry.expr {
+                    // A quoted address: the reference is right, the quotes are not.
+                    Expression::String(address) => {
+                        format!("write the reference without quotes: {}", address.value())
+                    }
+                    _ => "list resources, e.g. depends_on = [aws_internet_gateway.main]".into(),
+                };
                 diags.push(
                     Diagnostic::error("Invalid `depends_on` entry")
                         .with_span(entry.span())
-                        .with_hint("list resources, e.g. depends_on = [aws_internet_gateway.main]"),
+                        .with_hint(hint),
                 );
             }
         }
@@ -266,14 +362,22 @@ impl<'a> Resolver<'a> {
         match &reference.subject {
             Subject::Variable(name) => match self.variables.get(name.as_str()) {
                 Some(&i) => Ok(Some(Node::Variable(i))),
-                None => Err(undeclared(
-                    "input variable",
-                    &format!("var.{name}"),
-                    name,
-                    self.variables.keys().copied().collect(),
-                    span,
-                )
-                .with_hint(format!("declare it with `variable \"{name}\" {{}}`"))),
+                None => {
+                    let diag = undeclared(
+                        "input variable",
+                        &format!("var.{name}"),
+                        name,
+                        self.variables.keys().copied().collect(),
+                        span,
+                    );
+                    // A likely misspelling says more than how to declare it.
+                    Err(match diag.hint {
+                        Some(_) => diag,
+                        None => {
+                            diag.with_hint(format!("declare it with `variable \"{name}\" {{}}`"))
+                        }
+                    })
+                }
             },
             Subject::Local(name) => match self.locals.get(name.as_str()) {
                 Some(&i) => Ok(Some(Node::Local(i))),

@@ -5,7 +5,7 @@ use hcl_edit::structure::{Body, Structure};
 
 use super::eval::{EvalContext, eval};
 use crate::diag::{Diagnostic, Diagnostics, Span};
-use crate::provider::schema::Schema;
+use crate::provider::schema::{Schema, Type};
 use crate::value::{Attrs, Value};
 
 /// Evaluates every argument (converted to its schema type) and nested block
@@ -26,16 +26,32 @@ pub fn eval_body(
                     continue; // reported by the loader
                 };
                 match eval(&attr.value, ctx) {
-                    Ok(value) => match attr_schema.ty.convert(value) {
-                        Ok(converted) => {
-                            out.insert(name.to_string(), converted);
-                        }
-                        Err(message) => diags.push(
-                            Diagnostic::error(format!("Inappropriate value for argument {name:?}"))
+                    Ok(value) => {
+                        // A single value where a list is wanted: show it in brackets.
+                        let bracketed = match (&attr_schema.ty, &value) {
+                            (
+                                Type::List(_) | Type::Set(_),
+                                Value::String(_) | Value::Number(_) | Value::Bool(_),
+                            ) => Some(format!("write a list: [{value}]")),
+                            _ => None,
+                        };
+                        match attr_schema.ty.convert(value) {
+                            Ok(converted) => {
+                                out.insert(name.to_string(), converted);
+                            }
+                            Err(message) => {
+                                let mut diag = Diagnostic::error(format!(
+                                    "Inappropriate value for argument {name:?}"
+                                ))
                                 .with_detail(message)
-                                .with_span(attr.value.span().map(|r| Span::new(ctx.file, r))),
-                        ),
-                    },
+                                .with_span(attr.value.span().map(|r| Span::new(ctx.file, r)));
+                                if let Some(hint) = bracketed {
+                                    diag = diag.with_hint(hint);
+                                }
+                                diags.push(diag);
+                            }
+                        }
+                    }
                     Err(diag) => diags.push(diag),
                 }
             }

@@ -46,6 +46,39 @@ const PROVIDER_IGNORED: &[&str] = &[
     "http_proxy",
 ];
 
+/// The top-level block types, for hints.
+const TOP_LEVEL_BLOCKS: &[&str] = &[
+    "terraform",
+    "provider",
+    "variable",
+    "locals",
+    "resource",
+    "data",
+    "output",
+];
+// Arguments of `variable`, `output` and `lifecycle` blocks, for hints.
+const VARIABLE_ARGUMENTS: &[&str] = &[
+    "type",
+    "default",
+    "description",
+    "sensitive",
+    "nullable",
+    "ephemeral",
+];
+const OUTPUT_ARGUMENTS: &[&str] = &[
+    "value",
+    "description",
+    "sensitive",
+    "depends_on",
+    "ephemeral",
+];
+const LIFECYCLE_ARGUMENTS: &[&str] = &[
+    "create_before_destroy",
+    "prevent_destroy",
+    "ignore_changes",
+    "replace_triggered_by",
+];
+
 /// Parses the given files (path as shown to the user, text) as one stack.
 pub fn load(dir: impl Into<PathBuf>, files: Vec<(PathBuf, String)>) -> (Config, Diagnostics) {
     let mut config = Config {
@@ -55,7 +88,7 @@ pub fn load(dir: impl Into<PathBuf>, files: Vec<(PathBuf, String)>) -> (Config, 
     };
     let mut diags = Diagnostics::default();
     for (path, text) in files {
-        let file = config.sources.add(path, text);
+        let file = config.sources.add(path, super::syntax::without_bom(&text));
         let text = config.sources.get(file).text.clone();
         match hcl_edit::parser::parse_body(&text) {
             Ok(body) => Loader {
@@ -64,14 +97,7 @@ pub fn load(dir: impl Into<PathBuf>, files: Vec<(PathBuf, String)>) -> (Config, 
                 diags: &mut diags,
             }
             .top_level(body),
-            Err(err) => {
-                let loc = err.location();
-                let offset = config.sources.offset_of(file, loc.line(), loc.column());
-                diags.push(
-                    Diagnostic::error(format!("Invalid syntax: {}", err.message()))
-                        .with_span(Some(Span::new(file, offset..offset + 1))),
-                );
-            }
+            Err(err) => diags.push(super::syntax::parse_error(&config.sources, file, &err)),
         }
     }
     check_duplicates(&config, &mut diags);
@@ -104,6 +130,12 @@ impl Loader<'_> {
     fn error(&mut self, summary: impl Into<String>, span: Option<Span>) -> &mut Diagnostic {
         self.diags.push(Diagnostic::error(summary).with_span(span));
         self.diags.0.last_mut().expect("just pushed")
+    }
+
+    /// An unsupported name, with the known name it was likely meant to be.
+    fn unsupported(&mut self, summary: String, name: &str, known: &[&str], span: Option<Span>) {
+        let hint = did_you_mean(name, known).map(|close| format!("did you mean {close:?}?"));
+        self.error(summary, span).hint = hint;
     }
 
     fn expr(&self, expr: Expression) -> Expr {
@@ -141,6 +173,7 @@ impl Loader<'_> {
         }
         let span = self.header_span(block);
         let what = block.ident.as_str();
+        let quoted: Vec<String> = expected.iter().map(|l| format!("\"{l}\"")).collect();
         self.error(
             format!(
                 "A `{what}` block needs {} label{} ({}), found {}",
@@ -150,7 +183,8 @@ impl Loader<'_> {
                 labels.len()
             ),
             Some(span),
-        );
+        )
+        .hint = Some(format!("write `{what} {} {{ ... }}`", quoted.join(" ")));
         None
     }
 
@@ -175,10 +209,12 @@ impl Loader<'_> {
             }
             other => {
                 let span = self.header_span(&block);
-                self.error(format!("Unsupported block type {other:?}"), Some(span)).hint = Some(
-                    "top-level blocks are terraform, provider, variable, locals, resource, data and output"
-                        .into(),
-                );
+                let hint = match did_you_mean(other, TOP_LEVEL_BLOCKS) {
+                    Some(close) => format!("did you mean {close:?}?"),
+                    None => format!("top-level blocks are {}", TOP_LEVEL_BLOCKS.join(", ")),
+                };
+                self.error(format!("Unsupported block type {other:?}"), Some(span))
+                    .hint = Some(hint);
             }
         }
     }
@@ -239,8 +275,15 @@ impl Loader<'_> {
                     let key = attr.key.as_str();
                     if !PROVIDER_ARGUMENTS.contains(&key) && !PROVIDER_IGNORED.contains(&key) {
                         let span = self.span(attr.key.span());
-                        self.error(
+                        let known: Vec<&str> = PROVIDER_ARGUMENTS
+                            .iter()
+                            .chain(PROVIDER_IGNORED)
+                            .copied()
+                            .collect();
+                        self.unsupported(
                             format!("Unsupported argument {key:?} in provider \"aws\""),
+                            key,
+                            &known,
                             span,
                         );
                     }
@@ -249,8 +292,10 @@ impl Loader<'_> {
                     let key = inner.ident.as_str();
                     if !PROVIDER_BLOCKS.contains(&key) && !PROVIDER_IGNORED.contains(&key) {
                         let span = self.header_span(inner);
-                        self.error(
+                        self.unsupported(
                             format!("Unsupported block {key:?} in provider \"aws\""),
+                            key,
+                            PROVIDER_BLOCKS,
                             Some(span),
                         );
                     }
@@ -290,9 +335,13 @@ impl Loader<'_> {
                     match attr.key.as_str() {
                         "type" => match parse_type(&attr.value) {
                             Ok(ty) => variable.ty = Some(ty),
-                            Err(message) => {
-                                let span = self.span(attr.value.span());
-                                self.error(format!("Invalid type constraint: {message}"), span);
+                            Err(error) => {
+                                let span = self.span(error.range.or(attr.value.span()));
+                                self.error(
+                                    format!("Invalid type constraint: {}", error.message),
+                                    span,
+                                )
+                                .hint = error.hint;
                             }
                         },
                         "default" => variable.default = Some(self.expr(attr.value)),
@@ -301,12 +350,12 @@ impl Loader<'_> {
                             variable.sensitive = literal_bool(&attr.value).unwrap_or(false)
                         }
                         "nullable" | "ephemeral" => {}
-                        other => {
-                            self.error(
-                                format!("Unsupported argument {other:?} in variable block"),
-                                key_span,
-                            );
-                        }
+                        other => self.unsupported(
+                            format!("Unsupported argument {other:?} in variable block"),
+                            other,
+                            VARIABLE_ARGUMENTS,
+                            key_span,
+                        ),
                     }
                 }
                 Structure::Block(inner) if inner.ident.as_str() == "validation" => {}
@@ -364,8 +413,10 @@ impl Loader<'_> {
                     "depends_on" | "ephemeral" => {}
                     other => {
                         let span = self.span(attr.key.span());
-                        self.error(
+                        self.unsupported(
                             format!("Unsupported argument {other:?} in output block"),
+                            other,
+                            OUTPUT_ARGUMENTS,
                             span,
                         );
                     }
@@ -466,7 +517,22 @@ impl Loader<'_> {
                 },
             }
         }
-        if resource.count.is_some() && resource.for_each.is_some() {
+        if mode == Mode::Data {
+            // Data sources are read once, before planning (see ops).
+            if let Some(repetition) = resource.count.as_ref().or(resource.for_each.as_ref()) {
+                let span = repetition.span();
+                let what = if resource.count.is_some() {
+                    "count"
+                } else {
+                    "for_each"
+                };
+                self.error(
+                    format!("`{what}` is not supported on data sources yet"),
+                    span,
+                )
+                .hint = Some("declare one data block per object to read".into());
+            }
+        } else if resource.count.is_some() && resource.for_each.is_some() {
             let span = resource.for_each.as_ref().and_then(Expr::span);
             self.error("`count` and `for_each` cannot both be set", span)
                 .hint = Some("use one of them to repeat a resource".into());
@@ -507,11 +573,9 @@ impl Loader<'_> {
             };
             match attr.key.as_str() {
                 "create_before_destroy" => {
-                    lifecycle.create_before_destroy = literal_bool(&attr.value).unwrap_or(false)
+                    lifecycle.create_before_destroy = self.lifecycle_bool(attr)
                 }
-                "prevent_destroy" => {
-                    lifecycle.prevent_destroy = literal_bool(&attr.value).unwrap_or(false)
-                }
+                "prevent_destroy" => lifecycle.prevent_destroy = self.lifecycle_bool(attr),
                 "ignore_changes" => {
                     if let Expression::Array(items) = &attr.value {
                         lifecycle.ignore_changes = items
@@ -526,14 +590,31 @@ impl Loader<'_> {
                 "replace_triggered_by" => {}
                 other => {
                     let span = self.span(attr.key.span());
-                    self.error(
+                    self.unsupported(
                         format!("Unsupported argument {other:?} in lifecycle block"),
+                        other,
+                        LIFECYCLE_ARGUMENTS,
                         span,
                     );
                 }
             }
         }
         lifecycle
+    }
+
+    /// A lifecycle flag: read before anything is evaluated, so it must be a
+    /// literal. Anything else is an error rather than a silent `false`.
+    fn lifecycle_bool(&mut self, attr: &Attribute) -> bool {
+        literal_bool(&attr.value).unwrap_or_else(|| {
+            let span = self.span(attr.value.span());
+            let key = attr.key.as_str();
+            self.error(format!("`{key}` must be true or false"), span)
+                .hint = Some(
+                "lifecycle settings are read before variables; write a literal true or false"
+                    .into(),
+            );
+            false
+        })
     }
 }
 
@@ -547,6 +628,9 @@ fn check_body(
     diags: &mut Diagnostics,
 ) {
     let span = |r: Option<std::ops::Range<usize>>| r.map(|r| Span::new(file, r));
+    // Names an unsupported argument was likely meant to be: not reported
+    // again as missing.
+    let mut suggested: Vec<&str> = Vec::new();
     for structure in body.iter() {
         match structure {
             Structure::Attribute(attr) => {
@@ -566,7 +650,9 @@ fn check_body(
                             .with_hint(format!("write it as `{key} {{ ... }}`")),
                     ),
                     None => {
-                        diags.push(unknown_name("argument", key, span(attr.key.span()), schema))
+                        let close = did_you_mean(key, &schema.settable_names());
+                        suggested.extend(close);
+                        diags.push(unknown_name("argument", key, span(attr.key.span()), close));
                     }
                 }
             }
@@ -586,7 +672,7 @@ fn check_body(
                         "block type",
                         key,
                         span(block.ident.span()),
-                        schema,
+                        did_you_mean(key, &schema.settable_names()),
                     )),
                 }
             }
@@ -595,6 +681,7 @@ fn check_body(
     for attr in &schema.attributes {
         if attr.presence == crate::provider::schema::Presence::Required
             && !body.has_attribute(attr.name)
+            && !suggested.contains(&attr.name)
         {
             diags.push(
                 Diagnostic::error(format!("Missing required argument {:?}", attr.name))
@@ -608,7 +695,8 @@ fn check_body(
         if count < nested.min_items {
             diags.push(
                 Diagnostic::error(format!("Missing required block {:?}", nested.name))
-                    .with_span(Some(block_span.clone())),
+                    .with_span(Some(block_span.clone()))
+                    .with_hint(format!("add `{} {{ ... }}`", nested.name)),
             );
         }
         if let Some(max) = nested.max_items
@@ -623,16 +711,17 @@ fn check_body(
                     "Too many {:?} blocks: at most {max} allowed",
                     nested.name
                 ))
-                .with_span(span(extra)),
+                .with_span(span(extra))
+                .with_hint(format!("merge them into one `{}` block", nested.name)),
             );
         }
     }
 }
 
-fn unknown_name(what: &str, key: &str, span: Option<Span>, schema: &Schema) -> Diagnostic {
-    let known = schema.settable_names();
+/// An unsupported argument or block type, with the name it likely meant.
+fn unknown_name(what: &str, key: &str, span: Option<Span>, close: Option<&str>) -> Diagnostic {
     let diag = Diagnostic::error(format!("Unsupported {what} {key:?}")).with_span(span);
-    match did_you_mean(key, &known) {
+    match close {
         Some(close) => diag.with_hint(format!("did you mean {close:?}?")),
         None => diag,
     }
@@ -697,12 +786,51 @@ fn literal_bool(expr: &Expression) -> Option<bool> {
     }
 }
 
-/// The closest known name within a small edit distance, for hints.
+/// The known name `name` was most likely meant to be, for hints: the closest
+/// within a small edit distance (a swap of two neighbouring letters counting
+/// as one edit), unless that is a loose match and exactly one
+/// known name completes `name` with more words (`cidr` → `cidr_block`, not
+/// `id`). Ties go to the first in alphabetical order, so hints are stable.
 pub fn did_you_mean<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
-    known
+    let closest = known
         .iter()
-        .map(|k| (strsim::levenshtein(name, k), *k))
+        .map(|k| (strsim::osa_distance(name, k), *k))
         .filter(|(d, k)| *d <= (k.len() / 3).max(2))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
+        .min();
+    let prefix = format!("{name}_");
+    let mut completions = known.iter().filter(|k| k.starts_with(&prefix));
+    match (closest, completions.next(), completions.next()) {
+        (Some((distance, close)), _, _) if distance <= 1 => Some(close),
+        (_, Some(completion), None) => Some(completion),
+        (closest, _, _) => closest.map(|(_, k)| k),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn did_you_mean_counts_a_swap_as_one_edit() {
+        // Plain edit distance puts aws_eip as close as aws_vpc.
+        let types = ["aws_eip", "aws_subnet", "aws_vpc"];
+        assert_eq!(did_you_mean("aws_vcp", &types), Some("aws_vpc"));
+    }
+
+    #[test]
+    fn did_you_mean_prefers_the_one_completion_over_a_loose_match() {
+        let attributes = ["arn", "cidr_block", "id", "owner_id"];
+        assert_eq!(did_you_mean("cidr", &attributes), Some("cidr_block"));
+        // A near miss still wins over a completion.
+        assert_eq!(did_you_mean("ids", &["id", "ids_all"]), Some("id"));
+        // Two completions say nothing about which was meant.
+        let dns = ["enable_dns_hostnames", "enable_dns_support"];
+        assert_eq!(did_you_mean("enable_dns", &dns), None);
+    }
+
+    #[test]
+    fn did_you_mean_breaks_ties_alphabetically() {
+        assert_eq!(did_you_mean("ab", &["ac", "aa"]), Some("aa"));
+        assert_eq!(did_you_mean("zzzz", &["a", "b"]), None);
+    }
 }

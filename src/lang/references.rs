@@ -158,11 +158,16 @@ impl Finder {
                 name: name.to_string(),
             },
             (type_name, []) => {
-                return self.invalid(
-                    span,
-                    format!("Invalid reference {type_name:?}"),
-                    "a resource reference needs a type and a name, e.g. `aws_vpc.main`",
-                );
+                // A bare word is most often a value written without quotes.
+                let hint = match type_name.to_ascii_lowercase().as_str() {
+                    "yes" | "no" | "on" | "off" | "true" | "false" => {
+                        "for a bool, write true or false".to_string()
+                    }
+                    _ => format!(
+                        "for a string, quote it: \"{type_name}\"; a resource reference needs a type and a name, e.g. `aws_vpc.main`"
+                    ),
+                };
+                return self.invalid(span, format!("Invalid reference {type_name:?}"), &hint);
             }
         };
         self.found.push(Reference { subject, span });

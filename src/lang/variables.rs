@@ -1,14 +1,16 @@
 //! Input variables: defaults, `TF_VAR_name`, `--var-file` and `--var`,
 //! in Terraform's order of precedence (later wins).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use hcl_edit::Span as _;
 use hcl_edit::structure::Structure;
 
-use super::config::Config;
+use super::config::{Config, Variable};
 use super::eval::{EvalContext, FileReader, eval};
+use super::load::did_you_mean;
+use super::references::references;
 use crate::diag::{Diagnostic, Diagnostics, FileId, Span};
 use crate::provider::schema::Type;
 use crate::value::Value;
@@ -34,9 +36,19 @@ pub fn resolve(
     let mut diags = Diagnostics::default();
     let mut values: BTreeMap<String, (Value, Option<Span>)> = BTreeMap::new();
     let empty: BTreeMap<String, Value> = BTreeMap::new();
+    // Variables already reported (a default or a value that failed): not
+    // reported again as having no value.
+    let mut reported: BTreeSet<String> = BTreeSet::new();
+    // A variables file that does not parse may have held any value.
+    let mut unparsed_file = false;
 
-    for variable in &config.variables {
+    for variable in declared_once(config) {
         if let Some(default) = &variable.default {
+            // A default that refers to anything is reported by the graph.
+            if !references(default).0.is_empty() {
+                reported.insert(variable.name.clone());
+                continue;
+            }
             let ctx = EvalContext {
                 file: default.file,
                 scope: &empty,
@@ -47,7 +59,10 @@ pub fn resolve(
                 Ok(value) => {
                     values.insert(variable.name.clone(), (value, default.span()));
                 }
-                Err(diag) => diags.push(diag),
+                Err(diag) => {
+                    reported.insert(variable.name.clone());
+                    diags.push(diag);
+                }
             }
         }
     }
@@ -81,12 +96,11 @@ pub fn resolve(
                     continue;
                 };
                 if config.variable(name).is_none() {
-                    diags.push(
-                        Diagnostic::error(format!("Value for undeclared variable {name:?}"))
-                            .with_hint(format!(
-                                "declare it in the stack with `variable \"{name}\" {{}}`"
-                            )),
-                    );
+                    diags.push(undeclared_value(
+                        config,
+                        Diagnostic::error(format!("Value for undeclared variable {name:?}")),
+                        name,
+                    ));
                     continue;
                 }
                 match parse_raw(config, name, value) {
@@ -99,14 +113,23 @@ pub fn resolve(
                 }
             }
             VarInput::File { path, text } => {
-                let file = config.sources.add(path.clone(), text.clone());
-                read_var_file(config, file, text, files, &mut values, &mut diags);
+                let text = super::syntax::without_bom(text);
+                let file = config.sources.add(path.clone(), text);
+                unparsed_file |= !read_var_file(
+                    config,
+                    file,
+                    text,
+                    files,
+                    &mut values,
+                    &mut reported,
+                    &mut diags,
+                );
             }
         }
     }
 
     let mut resolved = BTreeMap::new();
-    for variable in &config.variables {
+    for variable in declared_once(config) {
         match values.remove(&variable.name) {
             Some((value, span)) => {
                 let ty = variable.ty.clone().unwrap_or(Type::Any);
@@ -124,6 +147,7 @@ pub fn resolve(
                     ),
                 }
             }
+            None if unparsed_file || reported.contains(&variable.name) => {}
             None => diags.push(
                 Diagnostic::error(format!(
                     "No value for required variable {:?}",
@@ -138,6 +162,28 @@ pub fn resolve(
         }
     }
     (resolved, diags)
+}
+
+/// Each variable's first declaration; later ones are duplicates, reported by
+/// the loader.
+fn declared_once(config: &Config) -> impl Iterator<Item = &Variable> {
+    let mut seen = BTreeSet::new();
+    config
+        .variables
+        .iter()
+        .filter(move |v| seen.insert(v.name.as_str()))
+}
+
+/// A value given for a variable the stack does not declare: suggests the
+/// declared name it was likely meant for, or how to declare it.
+fn undeclared_value(config: &Config, diag: Diagnostic, name: &str) -> Diagnostic {
+    let declared: Vec<&str> = config.variables.iter().map(|v| v.name.as_str()).collect();
+    match did_you_mean(name, &declared) {
+        Some(close) => diag.with_hint(format!("did you mean {close:?}?")),
+        None => diag.with_hint(format!(
+            "declare it in the stack with `variable \"{name}\" {{}}`"
+        )),
+    }
 }
 
 /// A raw string from a flag or the environment: taken as is for string
@@ -170,24 +216,22 @@ fn parse_raw(config: &Config, name: &str, raw: &str) -> Result<Value, String> {
     eval(&expr, &ctx).map_err(|d| d.summary)
 }
 
+/// Reads one variables file into `values`; names whose value is in error go
+/// into `reported`. False when the file does not parse.
 fn read_var_file(
     config: &Config,
     file: FileId,
     text: &str,
     files: &dyn FileReader,
     values: &mut BTreeMap<String, (Value, Option<Span>)>,
+    reported: &mut BTreeSet<String>,
     diags: &mut Diagnostics,
-) {
+) -> bool {
     let body = match hcl_edit::parser::parse_body(text) {
         Ok(body) => body,
         Err(err) => {
-            let loc = err.location();
-            let offset = config.sources.offset_of(file, loc.line(), loc.column());
-            diags.push(
-                Diagnostic::error(format!("Invalid syntax: {}", err.message()))
-                    .with_span(Some(Span::new(file, offset..offset + 1))),
-            );
-            return;
+            diags.push(super::syntax::parse_error(&config.sources, file, &err));
+            return false;
         }
     };
     let empty: BTreeMap<String, Value> = BTreeMap::new();
@@ -197,13 +241,15 @@ fn read_var_file(
                 let name = attr.key.as_str();
                 let key_span = attr.key.span().map(|r| Span::new(file, r));
                 if config.variable(name).is_none() {
-                    diags.push(
+                    diags.push(undeclared_value(
+                        config,
                         Diagnostic::warning(format!("Value for undeclared variable {name:?}"))
                             .with_span(key_span)
                             .with_detail(
                                 "the stack declares no such variable; the value is ignored",
                             ),
-                    );
+                        name,
+                    ));
                     continue;
                 }
                 let ctx = EvalContext {
@@ -219,7 +265,10 @@ fn read_var_file(
                             (value, attr.value.span().map(|r| Span::new(file, r))),
                         );
                     }
-                    Err(diag) => diags.push(diag),
+                    Err(diag) => {
+                        reported.insert(name.to_string());
+                        diags.push(diag);
+                    }
                 }
             }
             Structure::Block(block) => diags.push(
@@ -228,4 +277,5 @@ fn read_var_file(
             ),
         }
     }
+    true
 }

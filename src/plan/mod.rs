@@ -190,6 +190,23 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
             )));
             continue;
         };
+        // While the block is in the configuration, its prevent_destroy
+        // protects every instance: from `destroy` and from a smaller count.
+        if let Some(block) = req
+            .config
+            .resource(Mode::Managed, &addr.type_name, &addr.name)
+        {
+            if block.lifecycle.prevent_destroy {
+                diags.push(
+                    Diagnostic::error(format!("Instance cannot be destroyed: {}", prior.address))
+                        .with_detail(
+                            "the plan would destroy it, but its lifecycle sets prevent_destroy",
+                        )
+                        .with_span(Some(block.span.clone()))
+                        .with_hint("remove prevent_destroy from the block first to allow it"),
+                );
+            }
+        }
         result.resource_changes.push(ResourceChange {
             address: prior.address.clone(),
             type_name: prior.type_name.clone(),
@@ -221,6 +238,16 @@ fn plan_resource(
         return Vec::new(); // reported by the loader
     };
     let schema = resource_type.schema();
+    let lifecycle = &resource.lifecycle;
+    if !req.validate_only
+        && (lifecycle.create_before_destroy || !lifecycle.ignore_changes.is_empty())
+    {
+        diags.push(
+            Diagnostic::warning(format!("lifecycle settings of {} are not acted on yet", resource.address()))
+                .with_detail("create_before_destroy and ignore_changes are parsed but do not change the plan; prevent_destroy is enforced")
+                .with_span(Some(resource.span.clone())),
+        );
+    }
     let expanded = if req.validate_only {
         evaluator.expand_for_validation(index)
     } else {
@@ -252,8 +279,18 @@ fn plan_resource(
             }
         };
         let prior = req.prior.resource(&address).map(|r| &r.attributes);
-        let change = plan_instance(schema, &config, prior, &req.default_tags);
-        let (action, after, diff) = change;
+        let (action, after, diff) = plan_instance(schema, &config, prior, &req.default_tags);
+        if action.deletes() && resource.lifecycle.prevent_destroy {
+            diags.push(
+                Diagnostic::error(format!("Instance cannot be destroyed: {address}"))
+                    .with_detail(format!(
+                        "the plan must replace it ({} forces replacement), but its lifecycle sets prevent_destroy",
+                        diff.replace.join(", ")
+                    ))
+                    .with_span(Some(resource.span.clone()))
+                    .with_hint("undo the change that forces replacement, or remove prevent_destroy to allow it"),
+            );
+        }
         evaluator.set_instance(index, instance.key.clone(), Value::Map(after.clone()));
         changes.push(ResourceChange {
             address,

@@ -149,6 +149,7 @@ fn describe_value(v: &Value) -> String {
     match v {
         Value::List(_) => "a list".into(),
         Value::Map(_) => "an object".into(),
+        Value::String(s) => format!("the string {s:?}"),
         other => format!("a {}", other.type_name()),
     }
 }
@@ -328,7 +329,8 @@ impl Schema {
         let mut out = attrs.clone();
         for attr in &self.attributes {
             if let Some(v) = out.get_mut(attr.name) {
-                if let Ok(converted) = attr.ty.convert(std::mem::take(v)) {
+                // A value that doesn't convert is kept as written.
+                if let Ok(converted) = attr.ty.convert(v.clone()) {
                     *v = converted;
                 }
                 if let (Some(normalize), Value::String(s)) = (attr.normalize, &*v) {

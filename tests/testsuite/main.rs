@@ -3,6 +3,8 @@
 //! Tests that need AWS start their own emulator (moto's server) on a free
 //! loopback port and check results with independent Describe calls.
 
+mod cli_behaviour;
+mod diagnostics;
 mod network_stack;
 mod plan_engine;
 mod production_stack;

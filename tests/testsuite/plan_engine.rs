@@ -332,3 +332,58 @@ fn replacement_steps_delete_before_create_and_respect_dependencies() {
     assert!(position("aws_vpc.main", Delete) < position("aws_vpc.main", Create));
     assert!(position("aws_vpc.main", Create) < position("aws_subnet.public[0]", Create));
 }
+
+#[test]
+fn prevent_destroy_refuses_plans_that_would_destroy_the_instance() {
+    let protected = NETWORK.replace(
+        "  tags       = { Name = \"main\" }\n}",
+        "  tags       = { Name = \"main\" }\n\n  lifecycle {\n    prevent_destroy = true\n  }\n}",
+    );
+    assert_ne!(protected, NETWORK);
+    let state = built(&protected);
+    let plan_errors = |source: &str, destroy: bool| {
+        let (mut config, _) = lang::load(
+            "stack",
+            vec![(PathBuf::from("stack/main.tf"), source.to_string())],
+        );
+        let (graph, _) = terrane::graph::build(&config);
+        let (variables, _) = lang::variables::resolve(&mut config, &[], &NoFiles);
+        let data = config
+            .resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.mode == Mode::Data)
+            .map(|(i, _)| (i, availability_zones()))
+            .collect();
+        let (_, diags) = plan::plan(PlanRequest {
+            config: &config,
+            graph: &graph,
+            variables,
+            data,
+            prior: &state,
+            default_tags: BTreeMap::from([("Stack".to_string(), "test".to_string())]),
+            files: &NoFiles,
+            destroy,
+            validate_only: false,
+        });
+        diags
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.summary.clone())
+            .collect::<Vec<_>>()
+    };
+    // An update in place is fine; a replacement is refused.
+    assert_eq!(
+        plan_errors(&protected.replace("Name = \"main\"", "Name = \"x\""), false),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        plan_errors(&protected.replace("10.0.0.0/16", "10.9.0.0/16"), false),
+        ["Instance cannot be destroyed: aws_vpc.main"]
+    );
+    // `destroy` is refused too, while the block keeps the setting.
+    assert_eq!(
+        plan_errors(&protected, true),
+        ["Instance cannot be destroyed: aws_vpc.main"]
+    );
+}

@@ -1,0 +1,158 @@
+//! The corpus of broken stacks: each directory under `tests/fixtures/broken`
+//! is one realistic mistake, and `terrane validate` must reject it with
+//! exactly the diagnostics checked in next to it, in `<name>/validate.snap`.
+//!
+//! Adding a case needs no code: create `tests/fixtures/broken/<name>/` with
+//! its `.tf` files (and a `terraform.tfvars` if the case needs one), then
+//! record its expected output with
+//!
+//! ```text
+//! INSTA_UPDATE=always cargo test --test testsuite diagnostics
+//! ```
+//!
+//! (or `cargo insta test --test testsuite --review`), read the new
+//! `validate.snap` as a user would — right message, right line and column, a
+//! useful hint — and commit it. A missing or different snapshot fails the
+//! test; without `INSTA_UPDATE=always` insta only writes a `.snap.new` beside
+//! it to compare against.
+//!
+//! These tests run the real binary and need no AWS emulator.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Where fixtures are run from, so paths in diagnostics read `broken/<name>/…`.
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Runs `terrane validate <dir>` from `cwd`, with no colour and no variables
+/// from the caller's environment.
+fn validate(cwd: &Path, dir: &str) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_terrane"));
+    command
+        .args(["validate", dir])
+        .current_dir(cwd)
+        .env("NO_COLOR", "1");
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("TF_VAR_") {
+            command.env_remove(name);
+        }
+    }
+    command.output().expect("the terrane binary runs")
+}
+
+/// The names of the broken stacks, sorted.
+fn fixture_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir().join("broken"))
+        .expect("tests/fixtures/broken exists")
+        .map(|entry| entry.expect("readable directory entry"))
+        .filter(|entry| entry.path().is_dir())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Checks one fixture; `Err` says what is wrong besides the snapshot, which
+/// insta checks (and reports) itself.
+fn check_fixture(name: &str) -> Result<(), String> {
+    let output = validate(&fixtures_dir(), &format!("broken/{name}"));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if output.status.code() == Some(101) || stderr.contains("panicked") {
+        return Err(format!("terrane panicked:\n{stderr}"));
+    }
+    if output.status.code() != Some(1) {
+        return Err(format!(
+            "expected exit code 1, got {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+            output.status.code()
+        ));
+    }
+    if !stdout.is_empty() {
+        return Err(format!("a failed validation printed to stdout:\n{stdout}"));
+    }
+    // Every diagnostic points into the stack's files: `--> broken/<name>/FILE:LINE:COL`.
+    let headers = stderr
+        .lines()
+        .filter(|line| line.starts_with("error: ") || line.starts_with("warning: "))
+        .count();
+    let located = stderr
+        .lines()
+        .filter(|line| is_location(line, name))
+        .count();
+    if headers == 0 || located != headers {
+        return Err(format!(
+            "{headers} diagnostic(s) but {located} `--> broken/{name}/FILE:LINE:COL` location(s):\n{stderr}"
+        ));
+    }
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(format!("../fixtures/broken/{name}"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_description(format!("terrane validate broken/{name}"));
+    settings.bind(|| insta::assert_snapshot!("validate", stderr));
+    Ok(())
+}
+
+/// Whether a line is a snippet header such as ` --> broken/x/main.tf:3:14`.
+fn is_location(line: &str, name: &str) -> bool {
+    let Some(location) = line.trim_start().strip_prefix("--> ") else {
+        return false;
+    };
+    let Some(rest) = location.strip_prefix(&format!("broken/{name}/")) else {
+        return false;
+    };
+    let mut parts = rest.rsplitn(3, ':');
+    let (Some(column), Some(line), Some(file)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    !file.is_empty() && !file.contains('/') && number(line) && number(column)
+}
+
+#[test]
+fn every_broken_stack_fails_with_its_expected_diagnostics() {
+    let names = fixture_names();
+    assert!(
+        names.len() >= 35,
+        "the corpus has only {} fixtures",
+        names.len()
+    );
+    // Check every fixture, then report all failures at once.
+    let mut failures = Vec::new();
+    for name in &names {
+        match std::panic::catch_unwind(|| check_fixture(name)) {
+            Ok(Ok(())) => {}
+            Ok(Err(problem)) => failures.push(format!("{name}: {problem}")),
+            Err(_) => failures.push(format!("{name}: the snapshot does not match (see above)")),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures failed:\n{}",
+        failures.len(),
+        names.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn the_example_network_stack_validates() {
+    let output = validate(Path::new(env!("CARGO_MANIFEST_DIR")), "stacks/network");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "stderr:\n{stderr}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("Success!"),
+        "stderr:\n{stderr}"
+    );
+    assert!(stderr.is_empty(), "unexpected diagnostics:\n{stderr}");
+}
+
+#[test]
+fn locations_are_recognised() {
+    assert!(is_location(" --> broken/x/main.tf:3:14", "x"));
+    assert!(is_location("  --> broken/x/terraform.tfvars:12:1", "x"));
+    assert!(!is_location(" --> broken/y/main.tf:3:14", "x"));
+    assert!(!is_location(" --> broken/x/main.tf:3", "x"));
+    assert!(!is_location("error: --> broken/x/main.tf:3:14", "x"));
+}
