@@ -19,7 +19,7 @@ use aws_sdk_autoscaling::types::{
     LaunchTemplateOverrides, LaunchTemplateSpecification, MixedInstancesPolicy, Tag,
 };
 
-use super::naming::{name_for_create, prefix_from_name};
+use super::names::{name_for_create, prefix_from_name};
 use super::tags::{create_tags, is_system_tag};
 use super::{AwsContext, Timeouts, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Block, Schema, Type};

@@ -9,6 +9,7 @@ use std::future::Future;
 use aws_sdk_ec2::types::Filter;
 
 use super::AwsContext;
+use super::names::partition;
 use crate::provider::{ErrorKind, ProviderError};
 use crate::value::{Attrs, AttrsExt, Value};
 
@@ -43,29 +44,12 @@ where
     Ok(found)
 }
 
-/// The partition an ARN is written in, from the region's name.
-pub(super) fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else if region.starts_with("us-isob-") {
-        "aws-iso-b"
-    } else if region.starts_with("us-iso-") {
-        "aws-iso"
-    } else {
-        "aws"
-    }
-}
-
 /// An EC2 ARN such as `arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1`, for the
 /// many EC2 objects whose Describe answer carries no ARN.
 pub(super) fn ec2_arn(aws: &AwsContext, owner_id: &str, resource: &str) -> String {
+    let partition = partition(aws.region());
     let region = aws.region().unwrap_or_default();
-    format!(
-        "arn:{}:ec2:{region}:{owner_id}:{resource}",
-        partition(region)
-    )
+    format!("arn:{partition}:ec2:{region}:{owner_id}:{resource}")
 }
 
 /// An optional SDK string as a value: `Null` when AWS left it out.
@@ -102,15 +86,6 @@ pub(super) fn ok_if_not_found<T>(result: Result<T, ProviderError>) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn partitions_follow_region_prefixes() {
-        assert_eq!(partition("us-east-1"), "aws");
-        assert_eq!(partition("cn-north-1"), "aws-cn");
-        assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
-        assert_eq!(partition("us-iso-east-1"), "aws-iso");
-        assert_eq!(partition("us-isob-east-1"), "aws-iso-b");
-    }
 
     #[tokio::test]
     async fn describes_in_chunks_of_the_filter_limit() {

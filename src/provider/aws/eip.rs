@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{Address, DomainType, ResourceType as Ec2ResourceType};
 
 use super::ec2::{describe_by_ids, filter, ok_if_not_found, opt_string, prior_id};
+use super::names::{dns_suffix, partition};
 use super::{AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, sdk_error};
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
@@ -167,7 +168,7 @@ fn public_dns_name(region: &str, ip: &str) -> String {
     format!(
         "ec2-{}.{suffix}.{}",
         ip.replace('.', "-"),
-        dns_suffix(region)
+        dns_suffix(partition(Some(region)))
     )
 }
 
@@ -179,14 +180,6 @@ fn private_dns_name(region: &str, ip: &str) -> String {
         format!("{region}.compute.internal")
     };
     format!("ip-{}.{suffix}", ip.replace('.', "-"))
-}
-
-fn dns_suffix(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
-    }
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use super::concurrent::read_each;
 use super::eks::{
     Goal, create_tags, find_nodegroup, update_tags, wait_for_status, wait_for_update,
 };
-use super::naming::{name_for_create, prefix_from_name};
+use super::names::{name_for_create, prefix_from_name};
 use super::tags::tags_to_value;
 use super::{AwsContext, Timeouts, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};

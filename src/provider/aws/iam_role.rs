@@ -15,7 +15,7 @@ use aws_smithy_types::date_time::Format;
 
 use super::concurrent::read_each;
 use super::iam::{iam_tags, policy_document_from_aws};
-use super::naming::{name_for_create, prefix_from_name};
+use super::names::{name_for_create, prefix_from_name};
 use super::tags::{TagChanges, create_tags, tags_to_value};
 use super::{AwsContext, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};

@@ -18,7 +18,7 @@ use aws_sdk_ec2::types::{
 };
 
 use super::concurrent::read_each;
-use super::naming::{name_for_create, prefix_from_name};
+use super::names::{name_for_create, prefix_from_name};
 use super::{AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};

@@ -28,7 +28,6 @@ mod wait;
 mod concurrent;
 mod eks;
 mod iam;
-mod naming;
 
 mod autoscaling_group;
 mod eks_cluster;

@@ -16,7 +16,7 @@ use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 
 use super::batch::fetch_each;
 use super::convert::differs;
-use super::names::{partition, unique_name};
+use super::names::{dns_suffix, partition, unique_name};
 use super::s3::{bucket_region, bucket_tags, empty_bucket, put_bucket_tags, replace_user_tags};
 use super::tags::{create_tags, tags_to_value};
 use super::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
@@ -45,14 +45,6 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     attributes.extend(tag_attributes());
     Schema::new(attributes, vec![Timeouts::block()])
 });
-
-fn dns_suffix(partition: &str) -> &'static str {
-    if partition == "aws-cn" {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
-    }
-}
 
 #[async_trait]
 impl ResourceType for Bucket {

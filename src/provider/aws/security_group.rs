@@ -19,6 +19,7 @@ use aws_sdk_ec2::types::{
 };
 
 use super::ec2::{describe_by_ids, ec2_arn, filter, ok_if_not_found, opt_string, prior_id};
+use super::names::{name_for_create, prefix_from_name};
 use super::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, sdk_error, wait_until,
 };
@@ -30,11 +31,9 @@ pub struct SecurityGroupType;
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
-/// Prefix of the names generated when neither `name` nor `name_prefix` is set.
-const GENERATED_NAME_PREFIX: &str = "terrane-";
-
-/// Length of the unique suffix added to a name prefix (a UUID in hex).
-const UNIQUE_SUFFIX_LEN: usize = 32;
+/// Length of the suffix of names generated before names came from the
+/// client token: a random UUID in hex.
+const LEGACY_SUFFIX_LEN: usize = 32;
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let string_set = || Type::set_of(Type::String);
@@ -106,7 +105,7 @@ impl ResourceType for SecurityGroupType {
                     ("id", Value::string(id)),
                     ("arn", Value::string(arn)),
                     ("name", opt_string(name)),
-                    ("name_prefix", opt_string(name.and_then(name_prefix_of))),
+                    ("name_prefix", name.map_or(Value::Null, name_prefix_of)),
                     ("description", opt_string(group.description())),
                     ("vpc_id", opt_string(group.vpc_id())),
                     ("owner_id", Value::string(owner_id)),
@@ -135,7 +134,7 @@ impl ResourceType for SecurityGroupType {
         // half-made group behind.
         let wanted_ingress = expand_blocks(planned, "ingress")?;
         let wanted_egress = expand_blocks(planned, "egress")?;
-        let name = group_name(planned);
+        let name = name_for_create(planned, "name", "name_prefix", req.client_token);
         let created = aws
             .ec2()
             .create_security_group()
@@ -237,19 +236,20 @@ async fn describe_security_groups(
     .await
 }
 
-/// `name`, else `name_prefix` plus a unique suffix, else a generated name.
-fn group_name(planned: &Attrs) -> String {
-    if let Some(name) = planned.str("name") {
-        return name.to_string();
+/// The prefix a group's name was generated from: by [`name_for_create`],
+/// or, for groups created before names came from the client token, by a
+/// random UUID suffix. Null for names written in full.
+fn name_prefix_of(name: &str) -> Value {
+    match prefix_from_name(name) {
+        Value::Null => legacy_name_prefix(name).map_or(Value::Null, Value::string),
+        prefix => prefix,
     }
-    let prefix = planned.str("name_prefix").unwrap_or(GENERATED_NAME_PREFIX);
-    format!("{prefix}{}", uuid::Uuid::new_v4().simple())
 }
 
-/// The prefix of a name that [`group_name`] generated, recognised by its
-/// unique suffix; `None` for names written in full.
-fn name_prefix_of(name: &str) -> Option<&str> {
-    let split = name.len().checked_sub(UNIQUE_SUFFIX_LEN)?;
+/// The prefix of a name ending in a UUID in hex, as group names were once
+/// generated.
+fn legacy_name_prefix(name: &str) -> Option<&str> {
+    let split = name.len().checked_sub(LEGACY_SUFFIX_LEN)?;
     let (prefix, suffix) = (name.get(..split)?, name.get(split..)?);
     let generated = !prefix.is_empty()
         && suffix
@@ -695,13 +695,15 @@ mod tests {
     #[test]
     fn generated_names_give_back_their_prefix() {
         let attrs = rule(vec![("name_prefix", Value::string("web-"))]);
-        let name = group_name(&attrs);
-        assert_eq!(name_prefix_of(&name), Some("web-"));
-        let generated = group_name(&Attrs::new());
-        assert!(generated.starts_with(GENERATED_NAME_PREFIX), "{generated}");
-        assert_eq!(name_prefix_of(&generated), Some(GENERATED_NAME_PREFIX));
-        assert_eq!(name_prefix_of("web"), None);
-        assert_eq!(name_prefix_of("my-handwritten-security-group-name"), None);
+        let name = name_for_create(&attrs, "name", "name_prefix", "token");
+        assert_eq!(name_prefix_of(&name), Value::string("web-"));
+        let legacy = format!("web-{}", uuid::Uuid::new_v4().simple());
+        assert_eq!(name_prefix_of(&legacy), Value::string("web-"));
+        assert_eq!(name_prefix_of("web"), Value::Null);
+        assert_eq!(
+            name_prefix_of("my-handwritten-security-group-name"),
+            Value::Null
+        );
     }
 
     #[test]
