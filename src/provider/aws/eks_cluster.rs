@@ -13,7 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_eks::types::{Cluster, VpcConfigRequest};
 
-use super::concurrent::read_each;
+use super::batch::fetch_each;
 use super::eks::{Goal, create_tags, find_cluster, update_tags, wait_for_status, wait_for_update};
 use super::tags::tags_to_value;
 use super::{AwsContext, Timeouts, sdk_error, wait_until};
@@ -100,7 +100,7 @@ impl ResourceType for EksCluster {
         aws: &AwsContext,
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        read_each(ids, |name| async move {
+        fetch_each(ids, |name| async move {
             Ok(find_cluster(aws, &name).await?.as_ref().map(cluster_attrs))
         })
         .await

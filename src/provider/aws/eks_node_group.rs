@@ -17,7 +17,7 @@ use aws_sdk_eks::types::{
     UpdateLabelsPayload,
 };
 
-use super::concurrent::read_each;
+use super::batch::fetch_each;
 use super::eks::{
     Goal, create_tags, find_nodegroup, update_tags, wait_for_status, wait_for_update,
 };
@@ -123,7 +123,7 @@ impl ResourceType for EksNodeGroup {
         aws: &AwsContext,
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        read_each(ids, |id| async move {
+        fetch_each(ids, |id| async move {
             let (cluster, group) = parse_id(&id)?;
             Ok(find_nodegroup(aws, cluster, group)
                 .await?

@@ -13,7 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_smithy_types::date_time::Format;
 
-use super::concurrent::read_each;
+use super::batch::fetch_each;
 use super::iam::{iam_tags, policy_document_from_aws};
 use super::names::{name_for_create, prefix_from_name};
 use super::tags::{TagChanges, create_tags, tags_to_value};
@@ -65,7 +65,7 @@ impl ResourceType for IamRole {
         aws: &AwsContext,
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        read_each(ids, |name| async move {
+        fetch_each(ids, |name| async move {
             Ok(find_role(aws, &name).await?.as_ref().map(role_attrs))
         })
         .await

@@ -17,7 +17,7 @@ use aws_sdk_ec2::types::{
     RequestLaunchTemplateData, ResourceType as Ec2ResourceType, ResponseLaunchTemplateData, Tag,
 };
 
-use super::concurrent::read_each;
+use super::batch::fetch_each;
 use super::names::{name_for_create, prefix_from_name};
 use super::{AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
@@ -112,26 +112,23 @@ impl ResourceType for LaunchTemplate {
             .collect();
         let found: Vec<String> = templates.keys().cloned().collect();
         let templates = &templates;
-        read_each(&found, |id| async move {
+        fetch_each(&found, |id| async move {
             let Some(template) = templates.get(&id) else {
                 return Ok(None);
             };
             let Some(latest) = template.latest_version_number() else {
                 return Ok(None);
             };
+            // A template deleted between the two calls is NotFound here,
+            // which leaves it out.
             let versions = aws
                 .ec2()
                 .describe_launch_template_versions()
                 .launch_template_id(&id)
                 .versions(latest.to_string())
                 .send()
-                .await;
-            let versions = match versions.map_err(sdk_error) {
-                Ok(out) => out,
-                // Deleted between the two calls.
-                Err(err) if err.is_not_found() => return Ok(None),
-                Err(err) => return Err(err),
-            };
+                .await
+                .map_err(sdk_error)?;
             let version = versions.launch_template_versions().first();
             Ok(Some(template_attrs(
                 aws,

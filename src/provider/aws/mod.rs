@@ -25,7 +25,6 @@ mod tags;
 mod vpc;
 mod wait;
 
-mod concurrent;
 mod eks;
 mod iam;
 

@@ -12,8 +12,8 @@ use aws_sdk_ec2::types::{
     AttributeBooleanValue, ResourceType as Ec2ResourceType, Tenancy, Vpc, VpcAttributeName,
     VpcState,
 };
-use futures::{StreamExt, TryStreamExt};
 
+use super::batch::fetch_each;
 use super::ec2::{
     describe_by_ids, ec2_arn, filter, ok_if_not_found, opt_string, prior_id, required_str,
 };
@@ -32,10 +32,6 @@ const DEFAULT_DNS_SUPPORT: bool = true;
 const DEFAULT_DNS_HOSTNAMES: bool = false;
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
-
-/// How many DescribeVpcAttribute calls may be in flight at once, so a large
-/// refresh stays clear of EC2's request-rate limits.
-const MAX_CONCURRENT_ATTRIBUTE_READS: usize = 10;
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let mut attributes = vec![
@@ -99,8 +95,9 @@ impl ResourceType for VpcType {
         let mut out = BTreeMap::new();
         for vpc in &vpcs {
             let Some(id) = vpc.vpc_id() else { continue };
+            // Deleted between the describe and the attribute reads.
+            let Some(dns) = dns.get(id) else { continue };
             let owner_id = vpc.owner_id().unwrap_or_default();
-            let dns = dns.get(id);
             let main_route_table = opt_string(main_route_tables.get(id).map(String::as_str));
             let attrs = attrs([
                 ("id", Value::string(id)),
@@ -113,8 +110,8 @@ impl ResourceType for VpcType {
                     "instance_tenancy",
                     opt_string(vpc.instance_tenancy().map(Tenancy::as_str)),
                 ),
-                ("enable_dns_support", dns.and_then(|d| d.support).into()),
-                ("enable_dns_hostnames", dns.and_then(|d| d.hostnames).into()),
+                ("enable_dns_support", dns.support.into()),
+                ("enable_dns_hostnames", dns.hostnames.into()),
                 ("owner_id", Value::string(owner_id)),
                 (
                     "default_security_group_id",
@@ -261,22 +258,20 @@ async fn modify_dns_attribute(
 
 /// Reads both DNS attributes of every VPC. AWS offers no batched form of
 /// DescribeVpcAttribute (one VPC and one attribute per call), so the calls
-/// run concurrently, a bounded number at a time.
+/// run concurrently, a bounded number at a time. A VPC deleted since it was
+/// described is left out.
 async fn read_dns_attributes(
     aws: &AwsContext,
     ids: &[String],
 ) -> Result<BTreeMap<String, DnsAttributes>, ProviderError> {
-    futures::stream::iter(ids.iter().cloned())
-        .map(|id| async move {
-            let (support, hostnames) = futures::try_join!(
-                describe_dns_attribute(aws, &id, VpcAttributeName::EnableDnsSupport),
-                describe_dns_attribute(aws, &id, VpcAttributeName::EnableDnsHostnames),
-            )?;
-            Ok::<_, ProviderError>((id, DnsAttributes { support, hostnames }))
-        })
-        .buffer_unordered(MAX_CONCURRENT_ATTRIBUTE_READS)
-        .try_collect()
-        .await
+    fetch_each(ids, |id| async move {
+        let (support, hostnames) = futures::try_join!(
+            describe_dns_attribute(aws, &id, VpcAttributeName::EnableDnsSupport),
+            describe_dns_attribute(aws, &id, VpcAttributeName::EnableDnsHostnames),
+        )?;
+        Ok(Some(DnsAttributes { support, hostnames }))
+    })
+    .await
 }
 
 async fn describe_dns_attribute(
