@@ -21,7 +21,7 @@ use aws_sdk_autoscaling::types::{
 
 use super::names::{name_for_create, prefix_from_name};
 use super::tags::{create_tags, is_system_tag};
-use super::{AwsContext, Timeouts, sdk_error, wait_until};
+use super::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
@@ -287,10 +287,8 @@ impl ResourceType for AutoscalingGroup {
                 .map_err(asg_error)
         }
         .await;
-        match result {
-            Err(err) if err.is_not_found() => return Ok(()),
-            Err(err) => return Err(err),
-            Ok(_) => {}
+        if ok_if_not_found(result)?.is_none() {
+            return Ok(());
         }
         // Deletion is asynchronous ("Delete in progress") until the
         // instances are terminated.

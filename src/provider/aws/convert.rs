@@ -2,6 +2,7 @@
 //! needs: nested blocks as lists of objects, typed argument access, change
 //! detection. No AWS calls.
 
+use crate::provider::{ErrorKind, ProviderError};
 use crate::value::{Attrs, AttrsExt, Value};
 
 /// A nested block holding one object, as the engine represents `x {}`.
@@ -28,6 +29,23 @@ pub fn nested<'a>(pairs: impl IntoIterator<Item = (&'a str, Value)>) -> Attrs {
 /// The object of a single nested block (`health_check {}`), if written.
 pub fn single<'a>(attrs: &'a Attrs, key: &str) -> Option<&'a Attrs> {
     attrs.blocks(key).into_iter().next()
+}
+
+/// The object's id from prior state; every read returns it.
+pub fn prior_id(prior: &Attrs) -> Result<&str, ProviderError> {
+    prior
+        .str("id")
+        .ok_or_else(|| ProviderError::new(ErrorKind::Other, "the prior state has no id"))
+}
+
+/// A planned argument the schema marks required.
+pub fn required_str<'a>(planned: &'a Attrs, name: &str) -> Result<&'a str, ProviderError> {
+    planned.str(name).ok_or_else(|| {
+        ProviderError::new(
+            ErrorKind::Validation,
+            format!("the argument {name:?} is required"),
+        )
+    })
 }
 
 /// True when an argument's planned value differs from its prior one.

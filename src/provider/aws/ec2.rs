@@ -1,5 +1,5 @@
-//! Pieces shared by the EC2 network types: batched describes by id filter,
-//! ARNs, and small conversions between SDK values and `Value`s.
+//! Pieces shared by the EC2 network types: batched describes by id filter
+//! and ARNs.
 //!
 //! Only what more than one type needs belongs here. Nothing in this file
 //! knows about a particular resource type's attributes.
@@ -10,8 +10,7 @@ use aws_sdk_ec2::types::Filter;
 
 use super::AwsContext;
 use super::names::partition;
-use crate::provider::{ErrorKind, ProviderError};
-use crate::value::{Attrs, AttrsExt, Value};
+use crate::provider::ProviderError;
 
 /// AWS rejects a filter with more values than this (`FilterLimitExceeded`).
 const MAX_FILTER_VALUES: usize = 200;
@@ -50,37 +49,6 @@ pub(super) fn ec2_arn(aws: &AwsContext, owner_id: &str, resource: &str) -> Strin
     let partition = partition(aws.region());
     let region = aws.region().unwrap_or_default();
     format!("arn:{partition}:ec2:{region}:{owner_id}:{resource}")
-}
-
-/// An optional SDK string as a value: `Null` when AWS left it out.
-pub(super) fn opt_string(s: Option<&str>) -> Value {
-    s.map_or(Value::Null, Value::string)
-}
-
-/// The object's id from prior state; every read returns it.
-pub(super) fn prior_id(prior: &Attrs) -> Result<&str, ProviderError> {
-    prior
-        .str("id")
-        .ok_or_else(|| ProviderError::new(ErrorKind::Other, "the prior state has no id"))
-}
-
-/// A planned argument the schema marks required.
-pub(super) fn required_str<'a>(planned: &'a Attrs, name: &str) -> Result<&'a str, ProviderError> {
-    planned.str(name).ok_or_else(|| {
-        ProviderError::new(
-            ErrorKind::Validation,
-            format!("the argument {name:?} is required"),
-        )
-    })
-}
-
-/// Delete semantics: an object that is already gone counts as deleted.
-pub(super) fn ok_if_not_found<T>(result: Result<T, ProviderError>) -> Result<(), ProviderError> {
-    match result {
-        Ok(_) => Ok(()),
-        Err(err) if err.is_not_found() => Ok(()),
-        Err(err) => Err(err),
-    }
 }
 
 #[cfg(test)]

@@ -10,11 +10,15 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Address, DomainType, ResourceType as Ec2ResourceType};
 
-use super::ec2::{describe_by_ids, filter, ok_if_not_found, opt_string, prior_id};
+use super::convert::prior_id;
+use super::ec2::{describe_by_ids, filter};
 use super::names::{dns_suffix, partition};
-use super::{AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, sdk_error};
+use super::{
+    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
+    ok_if_not_found, sdk_error,
+};
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct EipType;
@@ -75,34 +79,28 @@ impl ResourceType for EipType {
                     ("allocation_id", Value::string(id)),
                     (
                         "domain",
-                        opt_string(address.domain().map(DomainType::as_str)),
+                        Value::from(address.domain().map(DomainType::as_str)),
                     ),
-                    ("public_ip", opt_string(address.public_ip())),
+                    ("public_ip", Value::from(address.public_ip())),
                     (
                         "public_dns",
-                        opt_string(
-                            address
-                                .public_ip()
-                                .map(|ip| public_dns_name(region, ip))
-                                .as_deref(),
-                        ),
+                        Value::from(address.public_ip().map(|ip| public_dns_name(region, ip))),
                     ),
-                    ("private_ip", opt_string(address.private_ip_address())),
+                    ("private_ip", Value::from(address.private_ip_address())),
                     (
                         "private_dns",
-                        opt_string(
+                        Value::from(
                             address
                                 .private_ip_address()
-                                .map(|ip| private_dns_name(region, ip))
-                                .as_deref(),
+                                .map(|ip| private_dns_name(region, ip)),
                         ),
                     ),
-                    ("association_id", opt_string(address.association_id())),
+                    ("association_id", Value::from(address.association_id())),
                     (
                         "network_interface",
-                        opt_string(address.network_interface_id()),
+                        Value::from(address.network_interface_id()),
                     ),
-                    ("public_ipv4_pool", opt_string(address.public_ipv4_pool())),
+                    ("public_ipv4_pool", Value::from(address.public_ipv4_pool())),
                     ("tags_all", ec2_tags_to_value(address.tags())),
                 ]);
                 Some((id.to_string(), attrs))
@@ -123,15 +121,10 @@ impl ResourceType for EipType {
             .send()
             .await
             .map_err(sdk_error)?;
-        allocated
-            .allocation_id()
-            .map(str::to_string)
-            .ok_or_else(|| {
-                ProviderError::new(
-                    ErrorKind::Other,
-                    "AllocateAddress returned no allocation id",
-                )
-            })
+        id_from_answer(
+            allocated.allocation_id(),
+            "AllocateAddress returned no allocation id",
+        )
     }
 
     async fn update(
@@ -153,7 +146,8 @@ impl ResourceType for EipType {
                 .send()
                 .await
                 .map_err(sdk_error),
-        )
+        )?;
+        Ok(())
     }
 }
 

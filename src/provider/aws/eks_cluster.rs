@@ -16,7 +16,7 @@ use aws_sdk_eks::types::{Cluster, VpcConfigRequest};
 use super::batch::fetch_each;
 use super::eks::{Goal, create_tags, find_cluster, update_tags, wait_for_status, wait_for_update};
 use super::tags::tags_to_value;
-use super::{AwsContext, Timeouts, sdk_error, wait_until};
+use super::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
@@ -213,17 +213,15 @@ impl ResourceType for EksCluster {
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let name = prior.str("id").unwrap_or_default();
         let timeouts = Timeouts::from_attrs(prior, DEFAULT_TIMEOUTS);
-        match aws
+        let deleted = aws
             .eks()
             .delete_cluster()
             .name(name)
             .send()
             .await
-            .map_err(sdk_error)
-        {
-            Err(err) if err.is_not_found() => return Ok(()),
-            Err(err) => return Err(err),
-            Ok(_) => {}
+            .map_err(sdk_error);
+        if ok_if_not_found(deleted)?.is_none() {
+            return Ok(());
         }
         wait_for_status(
             &format!("EKS cluster {name}"),

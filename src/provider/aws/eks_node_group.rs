@@ -23,7 +23,7 @@ use super::eks::{
 };
 use super::names::{name_for_create, prefix_from_name};
 use super::tags::tags_to_value;
-use super::{AwsContext, Timeouts, sdk_error};
+use super::{AwsContext, Timeouts, ok_if_not_found, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
@@ -226,10 +226,8 @@ impl ResourceType for EksNodeGroup {
             .send()
             .await
             .map_err(sdk_error);
-        match deleted {
-            Err(err) if err.is_not_found() => return Ok(()),
-            Err(err) => return Err(err),
-            Ok(_) => {}
+        if ok_if_not_found(deleted)?.is_none() {
+            return Ok(());
         }
         wait_for_status(
             &format!("EKS node group {cluster}:{name}"),

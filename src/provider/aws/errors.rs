@@ -41,6 +41,18 @@ pub fn build_error(err: aws_smithy_types::error::operation::BuildError) -> Provi
     ProviderError::new(ErrorKind::Validation, format!("incomplete request: {err}"))
 }
 
+/// A value AWS's answer must carry, such as the id or ARN of the object a
+/// create made; `missing` is the error when the answer leaves it out (e.g.
+/// "CreateVpc returned no VPC id").
+pub fn id_from_answer(
+    value: Option<&str>,
+    missing: impl Into<String>,
+) -> Result<String, ProviderError> {
+    value
+        .map(str::to_string)
+        .ok_or_else(|| ProviderError::new(ErrorKind::Other, missing))
+}
+
 /// Treats "already gone" as success, as deletes must: `Ok(None)` when the
 /// call failed with NotFound.
 pub fn ok_if_not_found<T>(result: Result<T, ProviderError>) -> Result<Option<T>, ProviderError> {

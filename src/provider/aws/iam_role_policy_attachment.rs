@@ -14,7 +14,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::batch::fetch_each;
-use super::{AwsContext, sdk_error, wait_until};
+use super::{AwsContext, ok_if_not_found, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
@@ -145,19 +145,27 @@ impl ResourceType for IamRolePolicyAttachment {
             (Some(role), Some(arn)) => (role, arn),
             _ => parse_id(prior.str("id").unwrap_or_default())?,
         };
-        let detached = aws
-            .iam()
-            .detach_role_policy()
-            .role_name(role)
-            .policy_arn(policy_arn)
-            .send()
-            .await
-            .map_err(sdk_error);
-        match detached {
-            Err(err) if !err.is_not_found() => Err(err),
-            _ => Ok(()),
-        }
+        detach_policy(aws, role, policy_arn).await
     }
+}
+
+/// DetachRolePolicy; a policy (or role) that is already gone counts as
+/// detached.
+pub(super) async fn detach_policy(
+    aws: &AwsContext,
+    role: &str,
+    policy_arn: &str,
+) -> Result<(), ProviderError> {
+    let detached = aws
+        .iam()
+        .detach_role_policy()
+        .role_name(role)
+        .policy_arn(policy_arn)
+        .send()
+        .await
+        .map_err(sdk_error);
+    ok_if_not_found(detached)?;
+    Ok(())
 }
 
 /// The ARNs of the managed policies attached to a role (all pages). A

@@ -13,12 +13,14 @@ use aws_sdk_ec2::types::{
     AttachmentStatus, InternetGateway, InternetGatewayAttachment, ResourceType as Ec2ResourceType,
 };
 
-use super::ec2::{describe_by_ids, ec2_arn, filter, ok_if_not_found, opt_string, prior_id};
+use super::convert::prior_id;
+use super::ec2::{describe_by_ids, ec2_arn, filter};
 use super::{
-    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, sdk_error, wait_until,
+    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
+    ok_if_not_found, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct InternetGatewayType;
@@ -63,7 +65,7 @@ impl ResourceType for InternetGatewayType {
                         "arn",
                         Value::string(ec2_arn(aws, owner_id, &format!("internet-gateway/{id}"))),
                     ),
-                    ("vpc_id", opt_string(attached_vpc(gateway))),
+                    ("vpc_id", Value::from(attached_vpc(gateway))),
                     ("owner_id", Value::string(owner_id)),
                     ("tags_all", ec2_tags_to_value(gateway.tags())),
                 ]);
@@ -88,16 +90,12 @@ impl ResourceType for InternetGatewayType {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = created
-            .internet_gateway()
-            .and_then(InternetGateway::internet_gateway_id)
-            .ok_or_else(|| {
-                ProviderError::new(
-                    ErrorKind::Other,
-                    "CreateInternetGateway returned no gateway id",
-                )
-            })?
-            .to_string();
+        let id = id_from_answer(
+            created
+                .internet_gateway()
+                .and_then(InternetGateway::internet_gateway_id),
+            "CreateInternetGateway returned no gateway id",
+        )?;
         if let Some(vpc_id) = req.planned.str("vpc_id") {
             attach(aws, &id, vpc_id).await?;
         }
@@ -142,7 +140,8 @@ impl ResourceType for InternetGatewayType {
                 .send()
                 .await
                 .map_err(sdk_error),
-        )
+        )?;
+        Ok(())
     }
 }
 

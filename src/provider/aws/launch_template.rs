@@ -19,9 +19,12 @@ use aws_sdk_ec2::types::{
 
 use super::batch::fetch_each;
 use super::names::{name_for_create, prefix_from_name};
-use super::{AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, sdk_error};
+use super::{
+    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
+    ok_if_not_found, sdk_error,
+};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct LaunchTemplate;
@@ -162,15 +165,10 @@ impl ResourceType for LaunchTemplate {
             .send()
             .await
             .map_err(sdk_error)?;
-        out.launch_template()
-            .and_then(|t| t.launch_template_id())
-            .map(str::to_string)
-            .ok_or_else(|| {
-                ProviderError::new(
-                    ErrorKind::Other,
-                    format!("CreateLaunchTemplate for {name} returned no id"),
-                )
-            })
+        id_from_answer(
+            out.launch_template().and_then(|t| t.launch_template_id()),
+            format!("CreateLaunchTemplate for {name} returned no id"),
+        )
     }
 
     async fn update(
@@ -213,17 +211,15 @@ impl ResourceType for LaunchTemplate {
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let id = prior.str("id").unwrap_or_default();
-        match aws
-            .ec2()
-            .delete_launch_template()
-            .launch_template_id(id)
-            .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Err(err) if !err.is_not_found() => Err(err),
-            _ => Ok(()),
-        }
+        ok_if_not_found(
+            aws.ec2()
+                .delete_launch_template()
+                .launch_template_id(id)
+                .send()
+                .await
+                .map_err(sdk_error),
+        )?;
+        Ok(())
     }
 }
 
@@ -258,10 +254,8 @@ async fn describe_templates(
                     .send()
                     .await
                     .map_err(sdk_error);
-                match one {
-                    Ok(out) => found.extend(out.launch_templates().iter().cloned()),
-                    Err(err) if err.is_not_found() => {}
-                    Err(err) => return Err(err),
+                if let Some(out) = ok_if_not_found(one)? {
+                    found.extend(out.launch_templates().iter().cloned());
                 }
             }
             Ok(found)

@@ -27,7 +27,7 @@ use super::batch::{describe_skipping_missing, fetch_each};
 use super::convert::{differs, string_set};
 use super::elbv2::{ARNS_PER_CALL, read_tags, tags_for_create, tags_of, update_tags};
 use super::names::{arn_resource, unique_name};
-use super::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
+use super::{AwsContext, Timeouts, id_from_answer, ok_if_not_found, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
@@ -311,14 +311,12 @@ impl ResourceType for LoadBalancer {
             .send()
             .await
             .map_err(sdk_error)?;
-        let arn = out
-            .load_balancers()
-            .first()
-            .and_then(|lb| lb.load_balancer_arn())
-            .ok_or_else(|| {
-                ProviderError::new(ErrorKind::Other, "CreateLoadBalancer returned no ARN")
-            })?
-            .to_string();
+        let arn = id_from_answer(
+            out.load_balancers()
+                .first()
+                .and_then(|lb| lb.load_balancer_arn()),
+            "CreateLoadBalancer returned no ARN",
+        )?;
         modify_attributes(aws, &arn, planned).await?;
         wait_active(aws, &arn, timeouts.create).await?;
         Ok(arn)

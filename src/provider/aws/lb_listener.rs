@@ -18,9 +18,9 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use super::batch::describe_skipping_missing;
 use super::convert::{differs, i32_arg, nested, optional_block, single};
 use super::elbv2::{ARNS_PER_CALL, read_tags, tags_for_create, tags_of, update_tags};
-use super::{AwsContext, ok_if_not_found, sdk_error};
+use super::{AwsContext, id_from_answer, ok_if_not_found, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct LbListener;
@@ -235,12 +235,10 @@ impl ResourceType for LbListener {
             .send()
             .await
             .map_err(sdk_error)?;
-        Ok(out
-            .listeners()
-            .first()
-            .and_then(|l| l.listener_arn())
-            .ok_or_else(|| ProviderError::new(ErrorKind::Other, "CreateListener returned no ARN"))?
-            .to_string())
+        Ok(id_from_answer(
+            out.listeners().first().and_then(|l| l.listener_arn()),
+            "CreateListener returned no ARN",
+        )?)
     }
 
     /// ModifyListener takes the whole listener; sending every argument keeps

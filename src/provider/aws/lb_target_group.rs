@@ -20,9 +20,9 @@ use super::batch::{describe_skipping_missing, fetch_each};
 use super::convert::{block, differs, i32_arg, nested, single};
 use super::elbv2::{ARNS_PER_CALL, read_tags, tags_for_create, tags_of, update_tags};
 use super::names::{arn_resource, unique_name};
-use super::{AwsContext, ok_if_not_found, sdk_error};
+use super::{AwsContext, id_from_answer, ok_if_not_found, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct TargetGroup;
@@ -272,14 +272,12 @@ impl ResourceType for TargetGroup {
             .send()
             .await
             .map_err(sdk_error)?;
-        let arn = out
-            .target_groups()
-            .first()
-            .and_then(|tg| tg.target_group_arn())
-            .ok_or_else(|| {
-                ProviderError::new(ErrorKind::Other, "CreateTargetGroup returned no ARN")
-            })?
-            .to_string();
+        let arn = id_from_answer(
+            out.target_groups()
+                .first()
+                .and_then(|tg| tg.target_group_arn()),
+            "CreateTargetGroup returned no ARN",
+        )?;
         let delay = planned
             .i64("deregistration_delay")
             .unwrap_or(DEFAULT_DEREGISTRATION_DELAY);

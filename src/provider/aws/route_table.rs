@@ -12,11 +12,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType as Ec2ResourceType, Route, RouteOrigin, RouteTable};
 
-use super::ec2::{
-    describe_by_ids, ec2_arn, filter, ok_if_not_found, opt_string, prior_id, required_str,
-};
+use super::convert::{prior_id, required_str};
+use super::ec2::{describe_by_ids, ec2_arn, filter};
 use super::{
-    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, sdk_error, wait_until,
+    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
+    ok_if_not_found, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
@@ -89,7 +89,7 @@ impl ResourceType for RouteTableType {
                         "arn",
                         Value::string(ec2_arn(aws, owner_id, &format!("route-table/{id}"))),
                     ),
-                    ("vpc_id", opt_string(table.vpc_id())),
+                    ("vpc_id", Value::from(table.vpc_id())),
                     ("owner_id", Value::string(owner_id)),
                     ("route", Value::List(routes).into_set()),
                     ("tags_all", ec2_tags_to_value(table.tags())),
@@ -113,11 +113,10 @@ impl ResourceType for RouteTableType {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = created
-            .route_table()
-            .and_then(RouteTable::route_table_id)
-            .ok_or_else(|| ProviderError::new(ErrorKind::Other, "CreateRouteTable returned no id"))?
-            .to_string();
+        let id = id_from_answer(
+            created.route_table().and_then(RouteTable::route_table_id),
+            "CreateRouteTable returned no id",
+        )?;
         // A new route table may take a moment to be visible to CreateRoute.
         wait_until(
             &format!("route table {id} to exist"),
@@ -193,7 +192,8 @@ impl ResourceType for RouteTableType {
                 .send()
                 .await
                 .map_err(sdk_error),
-        )
+        )?;
+        Ok(())
     }
 }
 
@@ -228,25 +228,28 @@ fn route_value(route: &Route) -> Option<Value> {
         return None;
     }
     Some(Value::Map(attrs([
-        ("cidr_block", opt_string(route.destination_cidr_block())),
+        ("cidr_block", Value::from(route.destination_cidr_block())),
         (
             "ipv6_cidr_block",
-            opt_string(route.destination_ipv6_cidr_block()),
+            Value::from(route.destination_ipv6_cidr_block()),
         ),
-        ("gateway_id", opt_string(route.gateway_id())),
-        ("nat_gateway_id", opt_string(route.nat_gateway_id())),
+        ("gateway_id", Value::from(route.gateway_id())),
+        ("nat_gateway_id", Value::from(route.nat_gateway_id())),
         (
             "network_interface_id",
-            opt_string(route.network_interface_id()),
+            Value::from(route.network_interface_id()),
         ),
         (
             "vpc_peering_connection_id",
-            opt_string(route.vpc_peering_connection_id()),
+            Value::from(route.vpc_peering_connection_id()),
         ),
-        ("transit_gateway_id", opt_string(route.transit_gateway_id())),
+        (
+            "transit_gateway_id",
+            Value::from(route.transit_gateway_id()),
+        ),
         (
             "egress_only_gateway_id",
-            opt_string(route.egress_only_internet_gateway_id()),
+            Value::from(route.egress_only_internet_gateway_id()),
         ),
     ])))
 }
@@ -340,7 +343,8 @@ async fn delete_route(
             .send()
             .await
             .map_err(sdk_error),
-    )
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -18,10 +18,12 @@ use aws_sdk_ec2::types::{
     UserIdGroupPair,
 };
 
-use super::ec2::{describe_by_ids, ec2_arn, filter, ok_if_not_found, opt_string, prior_id};
+use super::convert::prior_id;
+use super::ec2::{describe_by_ids, ec2_arn, filter};
 use super::names::{name_for_create, prefix_from_name};
 use super::{
-    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, sdk_error, wait_until,
+    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
+    ok_if_not_found, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
@@ -104,10 +106,10 @@ impl ResourceType for SecurityGroupType {
                 let attrs = attrs([
                     ("id", Value::string(id)),
                     ("arn", Value::string(arn)),
-                    ("name", opt_string(name)),
+                    ("name", Value::from(name)),
                     ("name_prefix", name.map_or(Value::Null, name_prefix_of)),
-                    ("description", opt_string(group.description())),
-                    ("vpc_id", opt_string(group.vpc_id())),
+                    ("description", Value::from(group.description())),
+                    ("vpc_id", Value::from(group.vpc_id())),
                     ("owner_id", Value::string(owner_id)),
                     (
                         "ingress",
@@ -149,12 +151,10 @@ impl ResourceType for SecurityGroupType {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = created
-            .group_id()
-            .ok_or_else(|| {
-                ProviderError::new(ErrorKind::Other, "CreateSecurityGroup returned no group id")
-            })?
-            .to_string();
+        let id = id_from_answer(
+            created.group_id(),
+            "CreateSecurityGroup returned no group id",
+        )?;
 
         let group = wait_until(
             &format!("security group {id} to exist"),
@@ -214,7 +214,8 @@ impl ResourceType for SecurityGroupType {
                 .send()
                 .await
                 .map_err(sdk_error),
-        )
+        )?;
+        Ok(())
     }
 }
 
@@ -483,7 +484,7 @@ fn rule_blocks(permissions: &BTreeSet<Permission>) -> Value {
                 ("protocol", Value::string(protocol)),
                 ("from_port", Value::from(from_port)),
                 ("to_port", Value::from(to_port)),
-                ("description", opt_string(description)),
+                ("description", Value::from(description)),
                 ("cidr_blocks", string_set(sources.cidr_blocks)),
                 ("ipv6_cidr_blocks", string_set(sources.ipv6_cidr_blocks)),
                 ("prefix_list_ids", string_set(sources.prefix_list_ids)),

@@ -12,14 +12,14 @@ use aws_sdk_ec2::types::{
     AttributeBooleanValue, ResourceType as Ec2ResourceType, Subnet, SubnetState,
 };
 
-use super::ec2::{
-    describe_by_ids, ec2_arn, filter, ok_if_not_found, opt_string, prior_id, required_str,
-};
+use super::convert::{prior_id, required_str};
+use super::ec2::{describe_by_ids, ec2_arn, filter};
 use super::{
-    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, sdk_error, wait_until,
+    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
+    ok_if_not_found, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct SubnetType;
@@ -69,12 +69,12 @@ impl ResourceType for SubnetType {
                 let attrs = attrs([
                     ("id", Value::string(id)),
                     ("arn", Value::string(arn)),
-                    ("vpc_id", opt_string(subnet.vpc_id())),
-                    ("cidr_block", opt_string(subnet.cidr_block())),
-                    ("availability_zone", opt_string(subnet.availability_zone())),
+                    ("vpc_id", Value::from(subnet.vpc_id())),
+                    ("cidr_block", Value::from(subnet.cidr_block())),
+                    ("availability_zone", Value::from(subnet.availability_zone())),
                     (
                         "availability_zone_id",
-                        opt_string(subnet.availability_zone_id()),
+                        Value::from(subnet.availability_zone_id()),
                     ),
                     (
                         "map_public_ip_on_launch",
@@ -104,13 +104,10 @@ impl ResourceType for SubnetType {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = created
-            .subnet()
-            .and_then(Subnet::subnet_id)
-            .ok_or_else(|| {
-                ProviderError::new(ErrorKind::Other, "CreateSubnet returned no subnet id")
-            })?
-            .to_string();
+        let id = id_from_answer(
+            created.subnet().and_then(Subnet::subnet_id),
+            "CreateSubnet returned no subnet id",
+        )?;
 
         wait_until(
             &format!("subnet {id} to become available"),
@@ -154,7 +151,8 @@ impl ResourceType for SubnetType {
                 .send()
                 .await
                 .map_err(sdk_error),
-        )
+        )?;
+        Ok(())
     }
 }
 

@@ -14,14 +14,14 @@ use aws_sdk_ec2::types::{
 };
 
 use super::batch::fetch_each;
-use super::ec2::{
-    describe_by_ids, ec2_arn, filter, ok_if_not_found, opt_string, prior_id, required_str,
-};
+use super::convert::{prior_id, required_str};
+use super::ec2::{describe_by_ids, ec2_arn, filter};
 use super::{
-    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, sdk_error, wait_until,
+    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
+    ok_if_not_found, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct VpcType;
@@ -98,32 +98,32 @@ impl ResourceType for VpcType {
             // Deleted between the describe and the attribute reads.
             let Some(dns) = dns.get(id) else { continue };
             let owner_id = vpc.owner_id().unwrap_or_default();
-            let main_route_table = opt_string(main_route_tables.get(id).map(String::as_str));
+            let main_route_table = Value::from(main_route_tables.get(id).map(String::as_str));
             let attrs = attrs([
                 ("id", Value::string(id)),
                 (
                     "arn",
                     Value::string(ec2_arn(aws, owner_id, &format!("vpc/{id}"))),
                 ),
-                ("cidr_block", opt_string(vpc.cidr_block())),
+                ("cidr_block", Value::from(vpc.cidr_block())),
                 (
                     "instance_tenancy",
-                    opt_string(vpc.instance_tenancy().map(Tenancy::as_str)),
+                    Value::from(vpc.instance_tenancy().map(Tenancy::as_str)),
                 ),
                 ("enable_dns_support", dns.support.into()),
                 ("enable_dns_hostnames", dns.hostnames.into()),
                 ("owner_id", Value::string(owner_id)),
                 (
                     "default_security_group_id",
-                    opt_string(default_groups.get(id).map(String::as_str)),
+                    Value::from(default_groups.get(id).map(String::as_str)),
                 ),
                 ("default_route_table_id", main_route_table.clone()),
                 ("main_route_table_id", main_route_table),
                 (
                     "default_network_acl_id",
-                    opt_string(default_acls.get(id).map(String::as_str)),
+                    Value::from(default_acls.get(id).map(String::as_str)),
                 ),
-                ("dhcp_options_id", opt_string(vpc.dhcp_options_id())),
+                ("dhcp_options_id", Value::from(vpc.dhcp_options_id())),
                 ("tags_all", ec2_tags_to_value(vpc.tags())),
             ]);
             out.insert(id.to_string(), attrs);
@@ -148,11 +148,10 @@ impl ResourceType for VpcType {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = created
-            .vpc()
-            .and_then(Vpc::vpc_id)
-            .ok_or_else(|| ProviderError::new(ErrorKind::Other, "CreateVpc returned no VPC id"))?
-            .to_string();
+        let id = id_from_answer(
+            created.vpc().and_then(Vpc::vpc_id),
+            "CreateVpc returned no VPC id",
+        )?;
 
         wait_until(
             &format!("VPC {id} to become available"),
@@ -220,7 +219,8 @@ impl ResourceType for VpcType {
                 .send()
                 .await
                 .map_err(sdk_error),
-        )
+        )?;
+        Ok(())
     }
 }
 
