@@ -7,9 +7,11 @@
 use std::future::Future;
 
 use aws_sdk_ec2::types::Filter;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use super::AwsContext;
 use super::names::partition;
+use super::{AwsContext, sdk_error};
 use crate::provider::ProviderError;
 
 /// AWS rejects a filter with more values than this (`FilterLimitExceeded`).
@@ -41,6 +43,27 @@ where
         found.extend(describe(chunk.to_vec()).await?);
     }
     Ok(found)
+}
+
+/// [`describe_by_ids`] for the usual Describe call: `describe` is given the
+/// filter `filter_name = <ids>` (it may add filters of its own) and answers
+/// with every page of its call; its SDK errors are mapped here.
+pub(super) async fn describe_by_filter<T, E, R, F, Fut>(
+    ids: &[String],
+    filter_name: &str,
+    describe: F,
+) -> Result<Vec<T>, ProviderError>
+where
+    F: Fn(Filter) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, SdkError<E, R>>>,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    describe_by_ids(ids, |chunk| {
+        let described = describe(filter(filter_name, chunk));
+        async move { described.await.map_err(sdk_error) }
+    })
+    .await
 }
 
 /// An EC2 ARN such as `arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1`, for the

@@ -11,11 +11,11 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{Address, DomainType, ResourceType as Ec2ResourceType};
 
 use super::convert::prior_id;
-use super::ec2::{describe_by_ids, filter};
+use super::ec2::describe_by_filter;
 use super::names::{dns_suffix, partition};
 use super::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
-    ok_if_not_found, sdk_error,
+    ok_if_already_gone, sdk_error,
 };
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
@@ -58,15 +58,9 @@ impl ResourceType for EipType {
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         // DescribeAddresses is not paginated: one call answers for all ids.
-        let addresses: Vec<Address> = describe_by_ids(ids, |chunk| async move {
-            let answer = aws
-                .ec2()
-                .describe_addresses()
-                .filters(filter("allocation-id", chunk))
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            Ok(answer.addresses().to_vec())
+        let addresses: Vec<Address> = describe_by_filter(ids, "allocation-id", |by_id| {
+            let request = aws.ec2().describe_addresses().filters(by_id);
+            async move { Ok(request.send().await?.addresses.unwrap_or_default()) }
         })
         .await?;
         let region = aws.region().unwrap_or_default();
@@ -139,15 +133,13 @@ impl ResourceType for EipType {
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         // An address still associated (e.g. with a NAT gateway being deleted)
         // fails with a conflict the engine retries.
-        ok_if_not_found(
+        ok_if_already_gone(
             aws.ec2()
                 .release_address()
                 .allocation_id(prior_id(prior)?)
                 .send()
-                .await
-                .map_err(sdk_error),
-        )?;
-        Ok(())
+                .await,
+        )
     }
 }
 

@@ -18,7 +18,7 @@ use super::iam::{iam_tags, policy_document_from_aws};
 use super::iam_role_policy_attachment::{attached_policy_arns, detach_policy};
 use super::names::{name_for_create, prefix_from_name};
 use super::tags::{TagChanges, create_tags, tags_to_value};
-use super::{AwsContext, ok_if_not_found, sdk_error, wait_until};
+use super::{AwsContext, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
@@ -239,15 +239,14 @@ async fn remove_from_instance_profiles(aws: &AwsContext, role: &str) -> Result<(
         .await
         .map_err(sdk_error)?;
     for profile in profiles {
-        let removed = aws
-            .iam()
-            .remove_role_from_instance_profile()
-            .instance_profile_name(profile.instance_profile_name())
-            .role_name(role)
-            .send()
-            .await
-            .map_err(sdk_error);
-        ok_if_not_found(removed)?;
+        ok_if_already_gone(
+            aws.iam()
+                .remove_role_from_instance_profile()
+                .instance_profile_name(profile.instance_profile_name())
+                .role_name(role)
+                .send()
+                .await,
+        )?;
     }
     Ok(())
 }
@@ -269,15 +268,14 @@ async fn detach_all_policies(aws: &AwsContext, role: &str) -> Result<(), Provide
         .await
         .map_err(sdk_error)?;
     for policy_name in inline {
-        let deleted = aws
-            .iam()
-            .delete_role_policy()
-            .role_name(role)
-            .policy_name(policy_name)
-            .send()
-            .await
-            .map_err(sdk_error);
-        ok_if_not_found(deleted)?;
+        ok_if_already_gone(
+            aws.iam()
+                .delete_role_policy()
+                .role_name(role)
+                .policy_name(policy_name)
+                .send()
+                .await,
+        )?;
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::batch::fetch_each;
-use super::{AwsContext, ok_if_not_found, sdk_error, wait_until};
+use super::{AwsContext, ok_if_already_gone, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
@@ -156,16 +156,14 @@ pub(super) async fn detach_policy(
     role: &str,
     policy_arn: &str,
 ) -> Result<(), ProviderError> {
-    let detached = aws
-        .iam()
-        .detach_role_policy()
-        .role_name(role)
-        .policy_arn(policy_arn)
-        .send()
-        .await
-        .map_err(sdk_error);
-    ok_if_not_found(detached)?;
-    Ok(())
+    ok_if_already_gone(
+        aws.iam()
+            .detach_role_policy()
+            .role_name(role)
+            .policy_arn(policy_arn)
+            .send()
+            .await,
+    )
 }
 
 /// The ARNs of the managed policies attached to a role (all pages). A

@@ -14,10 +14,10 @@ use aws_sdk_ec2::types::{
 };
 
 use super::convert::prior_id;
-use super::ec2::{describe_by_ids, ec2_arn, filter};
+use super::ec2::{describe_by_filter, ec2_arn};
 use super::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
-    ok_if_not_found, sdk_error, wait_until,
+    ok_if_already_gone, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
@@ -133,15 +133,13 @@ impl ResourceType for InternetGatewayType {
         if let Some(vpc_id) = attached_vpc(gateway) {
             detach(aws, id, vpc_id).await?;
         }
-        ok_if_not_found(
+        ok_if_already_gone(
             aws.ec2()
                 .delete_internet_gateway()
                 .internet_gateway_id(id)
                 .send()
-                .await
-                .map_err(sdk_error),
-        )?;
-        Ok(())
+                .await,
+        )
     }
 }
 
@@ -149,16 +147,14 @@ async fn describe_internet_gateways(
     aws: &AwsContext,
     ids: &[String],
 ) -> Result<Vec<InternetGateway>, ProviderError> {
-    describe_by_ids(ids, |chunk| async move {
+    describe_by_filter(ids, "internet-gateway-id", |by_id| {
         aws.ec2()
             .describe_internet_gateways()
-            .filters(filter("internet-gateway-id", chunk))
+            .filters(by_id)
             .into_paginator()
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await
 }

@@ -21,7 +21,7 @@ use super::batch::fetch_each;
 use super::names::{name_for_create, prefix_from_name};
 use super::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
-    ok_if_not_found, sdk_error,
+    ok_if_already_gone, ok_if_not_found, sdk_error,
 };
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
@@ -211,15 +211,13 @@ impl ResourceType for LaunchTemplate {
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let id = prior.str("id").unwrap_or_default();
-        ok_if_not_found(
+        ok_if_already_gone(
             aws.ec2()
                 .delete_launch_template()
                 .launch_template_id(id)
                 .send()
-                .await
-                .map_err(sdk_error),
-        )?;
-        Ok(())
+                .await,
+        )
     }
 }
 

@@ -27,7 +27,7 @@ use super::batch::{describe_skipping_missing, fetch_each};
 use super::convert::{differs, string_set};
 use super::elbv2::{ARNS_PER_CALL, read_tags, tags_for_create, tags_of, update_tags};
 use super::names::{arn_resource, unique_name};
-use super::{AwsContext, Timeouts, id_from_answer, ok_if_not_found, sdk_error, wait_until};
+use super::{AwsContext, Timeouts, id_from_answer, ok_if_already_gone, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
@@ -377,13 +377,12 @@ impl ResourceType for LoadBalancer {
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let arn = prior.str("id").unwrap_or_default().to_string();
-        ok_if_not_found(
+        ok_if_already_gone(
             aws.elbv2()
                 .delete_load_balancer()
                 .load_balancer_arn(&arn)
                 .send()
-                .await
-                .map_err(sdk_error),
+                .await,
         )?;
         let arns = [arn.clone()];
         let timeout = Timeouts::from_attrs(prior, DEFAULT_TIMEOUTS).delete;

@@ -18,7 +18,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use super::batch::describe_skipping_missing;
 use super::convert::{differs, i32_arg, nested, optional_block, single};
 use super::elbv2::{ARNS_PER_CALL, read_tags, tags_for_create, tags_of, update_tags};
-use super::{AwsContext, id_from_answer, ok_if_not_found, sdk_error};
+use super::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
@@ -275,15 +275,7 @@ impl ResourceType for LbListener {
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let arn = prior.str("id").unwrap_or_default();
-        ok_if_not_found(
-            aws.elbv2()
-                .delete_listener()
-                .listener_arn(arn)
-                .send()
-                .await
-                .map_err(sdk_error),
-        )?;
-        Ok(())
+        ok_if_already_gone(aws.elbv2().delete_listener().listener_arn(arn).send().await)
     }
 }
 

@@ -20,7 +20,7 @@ use super::batch::{describe_skipping_missing, fetch_each};
 use super::convert::{block, differs, i32_arg, nested, single};
 use super::elbv2::{ARNS_PER_CALL, read_tags, tags_for_create, tags_of, update_tags};
 use super::names::{arn_resource, unique_name};
-use super::{AwsContext, id_from_answer, ok_if_not_found, sdk_error};
+use super::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
@@ -314,14 +314,12 @@ impl ResourceType for TargetGroup {
     /// a Conflict the engine retries while the listener is being deleted.
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let arn = prior.str("id").unwrap_or_default();
-        ok_if_not_found(
+        ok_if_already_gone(
             aws.elbv2()
                 .delete_target_group()
                 .target_group_arn(arn)
                 .send()
-                .await
-                .map_err(sdk_error),
-        )?;
-        Ok(())
+                .await,
+        )
     }
 }

@@ -16,10 +16,10 @@ use aws_sdk_ec2::types::{
 };
 
 use super::convert::{prior_id, required_str};
-use super::ec2::{describe_by_ids, filter};
+use super::ec2::describe_by_filter;
 use super::{
     AwsContext, Timeouts, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags,
-    id_from_answer, ok_if_not_found, sdk_error, wait_until,
+    id_from_answer, ok_if_already_gone, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
@@ -158,14 +158,13 @@ impl ResourceType for NatGatewayType {
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let id = prior_id(prior)?;
         let timeouts = Timeouts::from_attrs(prior, DEFAULT_TIMEOUTS);
-        let deleted = aws
-            .ec2()
-            .delete_nat_gateway()
-            .nat_gateway_id(id)
-            .send()
-            .await
-            .map_err(sdk_error);
-        ok_if_not_found(deleted)?;
+        ok_if_already_gone(
+            aws.ec2()
+                .delete_nat_gateway()
+                .nat_gateway_id(id)
+                .send()
+                .await,
+        )?;
         // The gateway's network interface and address are only released once
         // it reaches `deleted`; the subnet and the EIP can't go before that.
         wait_until(
@@ -187,16 +186,14 @@ async fn describe_nat_gateways(
     aws: &AwsContext,
     ids: &[String],
 ) -> Result<Vec<NatGateway>, ProviderError> {
-    describe_by_ids(ids, |chunk| async move {
+    describe_by_filter(ids, "nat-gateway-id", |by_id| {
         aws.ec2()
             .describe_nat_gateways()
-            .filter(filter("nat-gateway-id", chunk))
+            .filter(by_id)
             .into_paginator()
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await
 }

@@ -20,7 +20,9 @@ use super::route53::{
     normalize_dns_name, read_zone_tags, update_zone_tags, wait_for_change,
 };
 use super::tags::create_tags;
-use super::{AwsContext, build_error, id_from_answer, ok_if_not_found, sdk_error};
+use super::{
+    AwsContext, build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
+};
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
@@ -223,14 +225,6 @@ impl ResourceType for HostedZone {
                 return Ok(());
             }
         }
-        ok_if_not_found(
-            aws.route53()
-                .delete_hosted_zone()
-                .id(zone_id)
-                .send()
-                .await
-                .map_err(sdk_error),
-        )?;
-        Ok(())
+        ok_if_already_gone(aws.route53().delete_hosted_zone().id(zone_id).send().await)
     }
 }

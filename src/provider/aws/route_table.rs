@@ -13,10 +13,10 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType as Ec2ResourceType, Route, RouteOrigin, RouteTable};
 
 use super::convert::{prior_id, required_str};
-use super::ec2::{describe_by_ids, ec2_arn, filter};
+use super::ec2::{describe_by_filter, ec2_arn};
 use super::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
-    ok_if_not_found, sdk_error, wait_until,
+    ok_if_already_gone, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
@@ -175,25 +175,22 @@ impl ResourceType for RouteTableType {
                 continue;
             }
             if let Some(association_id) = association.route_table_association_id() {
-                ok_if_not_found(
+                ok_if_already_gone(
                     aws.ec2()
                         .disassociate_route_table()
                         .association_id(association_id)
                         .send()
-                        .await
-                        .map_err(sdk_error),
+                        .await,
                 )?;
             }
         }
-        ok_if_not_found(
+        ok_if_already_gone(
             aws.ec2()
                 .delete_route_table()
                 .route_table_id(id)
                 .send()
-                .await
-                .map_err(sdk_error),
-        )?;
-        Ok(())
+                .await,
+        )
     }
 }
 
@@ -201,16 +198,14 @@ async fn describe_route_tables(
     aws: &AwsContext,
     ids: &[String],
 ) -> Result<Vec<RouteTable>, ProviderError> {
-    describe_by_ids(ids, |chunk| async move {
+    describe_by_filter(ids, "route-table-id", |by_id| {
         aws.ec2()
             .describe_route_tables()
-            .filters(filter("route-table-id", chunk))
+            .filters(by_id)
             .into_paginator()
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await
 }
@@ -338,13 +333,7 @@ async fn delete_route(
     route: &Attrs,
 ) -> Result<(), ProviderError> {
     let request = aws.ec2().delete_route().route_table_id(table_id);
-    ok_if_not_found(
-        with_destination!(request, route)
-            .send()
-            .await
-            .map_err(sdk_error),
-    )?;
-    Ok(())
+    ok_if_already_gone(with_destination!(request, route).send().await)
 }
 
 #[cfg(test)]

@@ -14,8 +14,8 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{RouteTableAssociation, RouteTableAssociationStateCode};
 
 use super::convert::{prior_id, required_str};
-use super::ec2::{describe_by_ids, filter};
-use super::{AwsContext, id_from_answer, ok_if_not_found, sdk_error, wait_until};
+use super::ec2::describe_by_filter;
+use super::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
@@ -139,14 +139,13 @@ impl ResourceType for RouteTableAssociationType {
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let id = prior_id(prior)?;
-        let disassociated = aws
-            .ec2()
-            .disassociate_route_table()
-            .association_id(id)
-            .send()
-            .await
-            .map_err(sdk_error);
-        ok_if_not_found(disassociated)?;
+        ok_if_already_gone(
+            aws.ec2()
+                .disassociate_route_table()
+                .association_id(id)
+                .send()
+                .await,
+        )?;
         wait_until(
             &format!("route table association {id} to end"),
             ASSOCIATION_TIMEOUT,
@@ -165,16 +164,14 @@ async fn describe_associations(
     aws: &AwsContext,
     ids: &[String],
 ) -> Result<Vec<RouteTableAssociation>, ProviderError> {
-    let tables = describe_by_ids(ids, |chunk| async move {
+    let tables = describe_by_filter(ids, "association.route-table-association-id", |by_id| {
         aws.ec2()
             .describe_route_tables()
-            .filters(filter("association.route-table-association-id", chunk))
+            .filters(by_id)
             .into_paginator()
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await?;
     Ok(tables

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use aws_sdk_s3::types::PublicAccessBlockConfiguration;
 
 use super::batch::fetch_each;
-use super::{AwsContext, ok_if_not_found, sdk_error};
+use super::{AwsContext, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
@@ -116,14 +116,12 @@ impl ResourceType for PublicAccessBlock {
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let bucket = prior.str("bucket").unwrap_or_default();
-        ok_if_not_found(
+        ok_if_already_gone(
             aws.s3()
                 .delete_public_access_block()
                 .bucket(bucket)
                 .send()
-                .await
-                .map_err(sdk_error),
-        )?;
-        Ok(())
+                .await,
+        )
     }
 }

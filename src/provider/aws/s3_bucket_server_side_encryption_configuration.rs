@@ -16,7 +16,7 @@ use aws_sdk_s3::types::{
 
 use super::batch::fetch_each;
 use super::convert::{nested, optional_block, single};
-use super::{AwsContext, build_error, ok_if_not_found, sdk_error};
+use super::{AwsContext, build_error, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
@@ -161,14 +161,12 @@ impl ResourceType for BucketEncryption {
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let bucket = prior.str("bucket").unwrap_or_default();
-        ok_if_not_found(
+        ok_if_already_gone(
             aws.s3()
                 .delete_bucket_encryption()
                 .bucket(bucket)
                 .send()
-                .await
-                .map_err(sdk_error),
-        )?;
-        Ok(())
+                .await,
+        )
     }
 }

@@ -19,11 +19,11 @@ use aws_sdk_ec2::types::{
 };
 
 use super::convert::prior_id;
-use super::ec2::{describe_by_ids, ec2_arn, filter};
+use super::ec2::{describe_by_filter, ec2_arn, filter};
 use super::names::{name_for_create, prefix_from_name};
 use super::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
-    ok_if_not_found, sdk_error, wait_until,
+    ok_if_already_gone, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
@@ -207,15 +207,7 @@ impl ResourceType for SecurityGroupType {
         }
         // A group still used by an interface or referenced by another group
         // fails with DependencyViolation, which the engine retries.
-        ok_if_not_found(
-            aws.ec2()
-                .delete_security_group()
-                .group_id(id)
-                .send()
-                .await
-                .map_err(sdk_error),
-        )?;
-        Ok(())
+        ok_if_already_gone(aws.ec2().delete_security_group().group_id(id).send().await)
     }
 }
 
@@ -223,16 +215,14 @@ async fn describe_security_groups(
     aws: &AwsContext,
     ids: &[String],
 ) -> Result<Vec<SecurityGroup>, ProviderError> {
-    describe_by_ids(ids, |chunk| async move {
+    describe_by_filter(ids, "group-id", |by_id| {
         aws.ec2()
             .describe_security_groups()
-            .filters(filter("group-id", chunk))
+            .filters(by_id)
             .into_paginator()
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await
 }
@@ -554,53 +544,64 @@ async fn sync_rules(
                 .collect()
         })
     };
-    if let Some(revoke) = to_permissions(current.difference(wanted).collect()) {
-        let result = match direction {
-            Direction::Ingress => aws
-                .ec2()
-                .revoke_security_group_ingress()
-                .group_id(group_id)
-                .set_ip_permissions(Some(revoke))
-                .send()
-                .await
-                .map(drop)
-                .map_err(sdk_error),
-            Direction::Egress => aws
-                .ec2()
-                .revoke_security_group_egress()
-                .group_id(group_id)
-                .set_ip_permissions(Some(revoke))
-                .send()
-                .await
-                .map(drop)
-                .map_err(sdk_error),
-        };
-        // A rule that is already gone (InvalidPermission.NotFound) is revoked.
-        ok_if_not_found(result)?;
+    if let Some(permissions) = to_permissions(current.difference(wanted).collect()) {
+        revoke(aws, group_id, direction, Some(permissions), None).await?;
     }
     if let Some(authorize) = to_permissions(wanted.difference(current).collect()) {
         match direction {
-            Direction::Ingress => aws
-                .ec2()
-                .authorize_security_group_ingress()
-                .group_id(group_id)
-                .set_ip_permissions(Some(authorize))
-                .send()
-                .await
-                .map(drop)
-                .map_err(sdk_error)?,
-            Direction::Egress => aws
-                .ec2()
-                .authorize_security_group_egress()
-                .group_id(group_id)
-                .set_ip_permissions(Some(authorize))
-                .send()
-                .await
-                .map(drop)
-                .map_err(sdk_error)?,
+            Direction::Ingress => {
+                aws.ec2()
+                    .authorize_security_group_ingress()
+                    .group_id(group_id)
+                    .set_ip_permissions(Some(authorize))
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+            }
+            Direction::Egress => {
+                aws.ec2()
+                    .authorize_security_group_egress()
+                    .group_id(group_id)
+                    .set_ip_permissions(Some(authorize))
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+            }
         }
     }
     Ok(())
+}
+
+/// Revokes rules of one direction of a group, given as permissions or as
+/// rule ids. A rule that is already gone (InvalidPermission.NotFound) counts
+/// as revoked.
+async fn revoke(
+    aws: &AwsContext,
+    group_id: &str,
+    direction: Direction,
+    permissions: Option<Vec<IpPermission>>,
+    rule_ids: Option<Vec<String>>,
+) -> Result<(), ProviderError> {
+    match direction {
+        Direction::Ingress => ok_if_already_gone(
+            aws.ec2()
+                .revoke_security_group_ingress()
+                .group_id(group_id)
+                .set_ip_permissions(permissions)
+                .set_security_group_rule_ids(rule_ids)
+                .send()
+                .await,
+        ),
+        Direction::Egress => ok_if_already_gone(
+            aws.ec2()
+                .revoke_security_group_egress()
+                .group_id(group_id)
+                .set_ip_permissions(permissions)
+                .set_security_group_rule_ids(rule_ids)
+                .send()
+                .await,
+        ),
+    }
 }
 
 /// `revoke_rules_on_delete`: revokes the group's own rules and the rules of
@@ -649,26 +650,12 @@ async fn revoke_rules_touching(aws: &AwsContext, group_id: &str) -> Result<(), P
         }
     }
     for ((owner_group, is_egress), rule_ids) in to_revoke {
-        let result = if is_egress {
-            aws.ec2()
-                .revoke_security_group_egress()
-                .group_id(&owner_group)
-                .set_security_group_rule_ids(Some(rule_ids))
-                .send()
-                .await
-                .map(drop)
-                .map_err(sdk_error)
+        let direction = if is_egress {
+            Direction::Egress
         } else {
-            aws.ec2()
-                .revoke_security_group_ingress()
-                .group_id(&owner_group)
-                .set_security_group_rule_ids(Some(rule_ids))
-                .send()
-                .await
-                .map(drop)
-                .map_err(sdk_error)
+            Direction::Ingress
         };
-        ok_if_not_found(result)?;
+        revoke(aws, &owner_group, direction, None, Some(rule_ids)).await?;
     }
     Ok(())
 }

@@ -13,10 +13,10 @@ use aws_sdk_ec2::types::{
 };
 
 use super::convert::{prior_id, required_str};
-use super::ec2::{describe_by_ids, ec2_arn, filter};
+use super::ec2::{describe_by_filter, ec2_arn};
 use super::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
-    ok_if_not_found, sdk_error, wait_until,
+    ok_if_already_gone, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
@@ -144,29 +144,19 @@ impl ResourceType for SubnetType {
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let id = prior_id(prior)?;
-        ok_if_not_found(
-            aws.ec2()
-                .delete_subnet()
-                .subnet_id(id)
-                .send()
-                .await
-                .map_err(sdk_error),
-        )?;
-        Ok(())
+        ok_if_already_gone(aws.ec2().delete_subnet().subnet_id(id).send().await)
     }
 }
 
 async fn describe_subnets(aws: &AwsContext, ids: &[String]) -> Result<Vec<Subnet>, ProviderError> {
-    describe_by_ids(ids, |chunk| async move {
+    describe_by_filter(ids, "subnet-id", |by_id| {
         aws.ec2()
             .describe_subnets()
-            .filters(filter("subnet-id", chunk))
+            .filters(by_id)
             .into_paginator()
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await
 }

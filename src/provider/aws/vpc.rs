@@ -15,10 +15,10 @@ use aws_sdk_ec2::types::{
 
 use super::batch::fetch_each;
 use super::convert::{prior_id, required_str};
-use super::ec2::{describe_by_ids, ec2_arn, filter};
+use super::ec2::{describe_by_filter, ec2_arn, filter};
 use super::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
-    ok_if_not_found, sdk_error, wait_until,
+    ok_if_already_gone, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
@@ -212,29 +212,19 @@ impl ResourceType for VpcType {
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let id = prior_id(prior)?;
-        ok_if_not_found(
-            aws.ec2()
-                .delete_vpc()
-                .vpc_id(id)
-                .send()
-                .await
-                .map_err(sdk_error),
-        )?;
-        Ok(())
+        ok_if_already_gone(aws.ec2().delete_vpc().vpc_id(id).send().await)
     }
 }
 
 async fn describe_vpcs(aws: &AwsContext, ids: &[String]) -> Result<Vec<Vpc>, ProviderError> {
-    describe_by_ids(ids, |chunk| async move {
+    describe_by_filter(ids, "vpc-id", |by_id| {
         aws.ec2()
             .describe_vpcs()
-            .filters(filter("vpc-id", chunk))
+            .filters(by_id)
             .into_paginator()
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await
 }
@@ -299,17 +289,15 @@ async fn default_security_groups(
     aws: &AwsContext,
     vpc_ids: &[String],
 ) -> Result<BTreeMap<String, String>, ProviderError> {
-    let groups = describe_by_ids(vpc_ids, |chunk| async move {
+    let groups = describe_by_filter(vpc_ids, "vpc-id", |by_vpc| {
         aws.ec2()
             .describe_security_groups()
-            .filters(filter("vpc-id", chunk))
+            .filters(by_vpc)
             .filters(filter("group-name", ["default"]))
             .into_paginator()
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await?;
     Ok(groups
@@ -323,17 +311,15 @@ async fn main_route_tables(
     aws: &AwsContext,
     vpc_ids: &[String],
 ) -> Result<BTreeMap<String, String>, ProviderError> {
-    let tables = describe_by_ids(vpc_ids, |chunk| async move {
+    let tables = describe_by_filter(vpc_ids, "vpc-id", |by_vpc| {
         aws.ec2()
             .describe_route_tables()
-            .filters(filter("vpc-id", chunk))
+            .filters(by_vpc)
             .filters(filter("association.main", ["true"]))
             .into_paginator()
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await?;
     Ok(tables
@@ -347,17 +333,15 @@ async fn default_network_acls(
     aws: &AwsContext,
     vpc_ids: &[String],
 ) -> Result<BTreeMap<String, String>, ProviderError> {
-    let acls = describe_by_ids(vpc_ids, |chunk| async move {
+    let acls = describe_by_filter(vpc_ids, "vpc-id", |by_vpc| {
         aws.ec2()
             .describe_network_acls()
-            .filters(filter("vpc-id", chunk))
+            .filters(by_vpc)
             .filters(filter("default", ["true"]))
             .into_paginator()
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await?;
     Ok(acls
