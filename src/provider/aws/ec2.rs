@@ -1,17 +1,18 @@
-//! Pieces shared by the EC2 network types: batched describes by id filter
-//! and ARNs.
+//! Pieces shared by the EC2 network types: batched describes by id filter,
+//! waiting for a described object, and ARNs.
 //!
 //! Only what more than one type needs belongs here. Nothing in this file
 //! knows about a particular resource type's attributes.
 
 use std::future::Future;
+use std::time::Duration;
 
 use aws_sdk_ec2::types::Filter;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::names::partition;
-use super::{AwsContext, sdk_error};
+use super::{AwsContext, sdk_error, wait_until};
 use crate::provider::ProviderError;
 
 /// AWS rejects a filter with more values than this (`FilterLimitExceeded`).
@@ -62,6 +63,27 @@ where
     describe_by_ids(ids, |chunk| {
         let described = describe(filter(filter_name, chunk));
         async move { described.await.map_err(sdk_error) }
+    })
+    .await
+}
+
+/// Polls `describe` (a Describe of one object) until it finds the object
+/// and `ready` holds for it, and returns the object: the wait for a state
+/// EC2 reaches a moment after the call that asked for it.
+pub(super) async fn wait_for_object<T, F, Fut>(
+    what: &str,
+    timeout: Duration,
+    describe: F,
+    ready: impl Fn(&T) -> bool,
+) -> Result<T, ProviderError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<Vec<T>, ProviderError>>,
+{
+    wait_until(what, timeout, || {
+        let described = describe();
+        let ready = &ready;
+        async move { Ok(described.await?.into_iter().next().filter(|o| ready(o))) }
     })
     .await
 }

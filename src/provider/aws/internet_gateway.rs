@@ -14,7 +14,7 @@ use aws_sdk_ec2::types::{
 };
 
 use super::convert::prior_id;
-use super::ec2::{describe_by_filter, ec2_arn};
+use super::ec2::{describe_by_filter, ec2_arn, wait_for_object};
 use super::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
     ok_if_already_gone, sdk_error, wait_until,
@@ -186,16 +186,20 @@ async fn attach(aws: &AwsContext, id: &str, vpc_id: &str) -> Result<(), Provider
         .await
         .map_err(sdk_error)?;
     let what = format!("internet gateway {id} to attach to {vpc_id}");
-    wait_until(&what, ATTACHMENT_TIMEOUT, || async {
-        let gateways = describe_internet_gateways(aws, &[id.to_string()]).await?;
-        let attached = gateways.first().is_some_and(|g| {
-            g.attachments()
+    let ids = [id.to_string()];
+    wait_for_object(
+        &what,
+        ATTACHMENT_TIMEOUT,
+        || describe_internet_gateways(aws, &ids),
+        |gateway: &InternetGateway| {
+            gateway
+                .attachments()
                 .iter()
                 .any(|a| a.vpc_id() == Some(vpc_id) && is_attached(a))
-        });
-        Ok(attached.then_some(()))
-    })
-    .await
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Detaches and waits until AWS no longer lists the attachment, so a

@@ -16,9 +16,9 @@ use aws_sdk_elasticloadbalancingv2::types::{
     Matcher, ProtocolEnum, TargetGroup as AwsTargetGroup, TargetGroupAttribute, TargetTypeEnum,
 };
 
-use super::batch::{describe_skipping_missing, fetch_each};
+use super::batch::fetch_each;
 use super::convert::{block, differs, i32_arg, nested, single};
-use super::elbv2::{ARNS_PER_CALL, read_tags, tags_for_create, tags_of, update_tags};
+use super::elbv2::{describe_by_arns, read_tags, tags_for_create, tags_of, update_tags};
 use super::names::{arn_resource, unique_name};
 use super::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
@@ -197,10 +197,7 @@ impl ResourceType for TargetGroup {
         aws: &AwsContext,
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        if ids.is_empty() {
-            return Ok(BTreeMap::new());
-        }
-        let groups = describe_skipping_missing(ids, ARNS_PER_CALL, |chunk| async move {
+        let groups = describe_by_arns(ids, |chunk| {
             aws.elbv2()
                 .describe_target_groups()
                 .set_target_group_arns(Some(chunk))
@@ -208,8 +205,6 @@ impl ResourceType for TargetGroup {
                 .items()
                 .send()
                 .try_collect()
-                .await
-                .map_err(sdk_error)
         })
         .await?;
         let arns: Vec<String> = groups

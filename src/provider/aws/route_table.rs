@@ -13,10 +13,10 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType as Ec2ResourceType, Route, RouteOrigin, RouteTable};
 
 use super::convert::{prior_id, required_str};
-use super::ec2::{describe_by_filter, ec2_arn};
+use super::ec2::{describe_by_filter, ec2_arn, wait_for_object};
 use super::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
-    ok_if_already_gone, sdk_error, wait_until,
+    ok_if_already_gone, sdk_error,
 };
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
@@ -118,13 +118,11 @@ impl ResourceType for RouteTableType {
             "CreateRouteTable returned no id",
         )?;
         // A new route table may take a moment to be visible to CreateRoute.
-        wait_until(
+        wait_for_object(
             &format!("route table {id} to exist"),
             CREATE_TIMEOUT,
-            || async {
-                let tables = describe_route_tables(aws, std::slice::from_ref(&id)).await?;
-                Ok((!tables.is_empty()).then_some(()))
-            },
+            || describe_route_tables(aws, std::slice::from_ref(&id)),
+            |_| true,
         )
         .await?;
         for route in req.planned.blocks("route") {

@@ -19,11 +19,11 @@ use aws_sdk_ec2::types::{
 };
 
 use super::convert::prior_id;
-use super::ec2::{describe_by_filter, ec2_arn, filter};
+use super::ec2::{describe_by_filter, ec2_arn, filter, wait_for_object};
 use super::names::{name_for_create, prefix_from_name};
 use super::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
-    ok_if_already_gone, sdk_error, wait_until,
+    ok_if_already_gone, sdk_error,
 };
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
@@ -156,15 +156,11 @@ impl ResourceType for SecurityGroupType {
             "CreateSecurityGroup returned no group id",
         )?;
 
-        let group = wait_until(
+        let group = wait_for_object(
             &format!("security group {id} to exist"),
             CREATE_TIMEOUT,
-            || async {
-                Ok(describe_security_groups(aws, std::slice::from_ref(&id))
-                    .await?
-                    .into_iter()
-                    .next())
-            },
+            || describe_security_groups(aws, std::slice::from_ref(&id)),
+            |_| true,
         )
         .await?;
         // Start from the rules AWS gave the new group: in a VPC that is an

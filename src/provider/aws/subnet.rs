@@ -13,10 +13,10 @@ use aws_sdk_ec2::types::{
 };
 
 use super::convert::{prior_id, required_str};
-use super::ec2::{describe_by_filter, ec2_arn};
+use super::ec2::{describe_by_filter, ec2_arn, wait_for_object};
 use super::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
-    ok_if_already_gone, sdk_error, wait_until,
+    ok_if_already_gone, sdk_error,
 };
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
@@ -109,16 +109,11 @@ impl ResourceType for SubnetType {
             "CreateSubnet returned no subnet id",
         )?;
 
-        wait_until(
+        wait_for_object(
             &format!("subnet {id} to become available"),
             CREATE_TIMEOUT,
-            || async {
-                let subnets = describe_subnets(aws, std::slice::from_ref(&id)).await?;
-                Ok(subnets
-                    .first()
-                    .filter(|s| s.state() == Some(&SubnetState::Available))
-                    .map(|_| ()))
-            },
+            || describe_subnets(aws, std::slice::from_ref(&id)),
+            |subnet: &Subnet| subnet.state() == Some(&SubnetState::Available),
         )
         .await?;
 

@@ -15,10 +15,10 @@ use aws_sdk_ec2::types::{
 
 use super::batch::fetch_each;
 use super::convert::{prior_id, required_str};
-use super::ec2::{describe_by_filter, ec2_arn, filter};
+use super::ec2::{describe_by_filter, ec2_arn, filter, wait_for_object};
 use super::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
-    ok_if_already_gone, sdk_error, wait_until,
+    ok_if_already_gone, sdk_error,
 };
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
@@ -153,16 +153,11 @@ impl ResourceType for VpcType {
             "CreateVpc returned no VPC id",
         )?;
 
-        wait_until(
+        wait_for_object(
             &format!("VPC {id} to become available"),
             CREATE_TIMEOUT,
-            || async {
-                let vpcs = describe_vpcs(aws, std::slice::from_ref(&id)).await?;
-                Ok(vpcs
-                    .first()
-                    .filter(|v| v.state() == Some(&VpcState::Available))
-                    .map(|_| ()))
-            },
+            || describe_vpcs(aws, std::slice::from_ref(&id)),
+            |vpc: &Vpc| vpc.state() == Some(&VpcState::Available),
         )
         .await?;
 
