@@ -63,6 +63,16 @@ pub fn string_set<S: Into<String>>(items: impl IntoIterator<Item = S>) -> Value 
     Value::List(items.into_iter().map(|s| Value::String(s.into())).collect()).into_set()
 }
 
+/// [`string_set`] for an optional argument that AWS reports as an empty
+/// list when none was written: empty reads as null, as the unwritten
+/// argument plans.
+pub fn string_set_or_null<S: Into<String>>(items: impl IntoIterator<Item = S>) -> Value {
+    match string_set(items) {
+        Value::List(items) if items.is_empty() => Value::Null,
+        set => set,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +98,7 @@ mod tests {
         assert!(!differs(&a, &Attrs::new(), "x"));
         assert!(differs(&a, &attrs([("x", Value::from(1))]), "x"));
         assert_eq!(string_set(["b", "a", "b"]), Value::from(vec!["a", "b"]));
+        assert_eq!(string_set_or_null(["b", "a"]), Value::from(vec!["a", "b"]));
+        assert_eq!(string_set_or_null(Vec::<String>::new()), Value::Null);
     }
 }

@@ -18,6 +18,7 @@ use aws_sdk_ec2::types::{
 };
 
 use super::batch::fetch_each;
+use super::convert::{single, string_set_or_null};
 use super::names::{name_for_create, prefix_from_name};
 use super::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
@@ -263,7 +264,7 @@ async fn describe_templates(
 }
 
 fn template_data(planned: &Attrs) -> RequestLaunchTemplateData {
-    let profile = planned.blocks("iam_instance_profile").first().map(|p| {
+    let profile = single(planned, "iam_instance_profile").map(|p| {
         LaunchTemplateIamInstanceProfileSpecificationRequest::builder()
             .set_arn(p.str("arn").map(str::to_string))
             .set_name(p.str("name").map(str::to_string))
@@ -310,20 +311,8 @@ fn template_attrs(
         ("name_prefix", prefix_from_name(name)),
         ("description", description.filter(|d| !d.is_empty()).into()),
         ("arn", template_arn(aws, template).into()),
-        (
-            "default_version",
-            template
-                .default_version_number()
-                .map(|n| n as f64)
-                .map_or(Value::Null, Value::Number),
-        ),
-        (
-            "latest_version",
-            template
-                .latest_version_number()
-                .map(|n| n as f64)
-                .map_or(Value::Null, Value::Number),
-        ),
+        ("default_version", template.default_version_number().into()),
+        ("latest_version", template.latest_version_number().into()),
         ("tags_all", ec2_tags_to_value(template.tags())),
     ]);
     let data_attrs = match data {
@@ -336,9 +325,6 @@ fn template_attrs(
 
 /// The launch arguments of a version, in the shape the user writes them.
 fn data_attrs(data: &ResponseLaunchTemplateData) -> Attrs {
-    let mut security_groups: Vec<String> = data.security_group_ids().to_vec();
-    security_groups.sort();
-    security_groups.dedup();
     let profile: Vec<Value> = data
         .iam_instance_profile()
         .map(|p| Value::Map(attrs([("arn", p.arn().into()), ("name", p.name().into())])))
@@ -383,11 +369,7 @@ fn data_attrs(data: &ResponseLaunchTemplateData) -> Attrs {
         ("user_data", data.user_data().into()),
         (
             "vpc_security_group_ids",
-            if security_groups.is_empty() {
-                Value::Null
-            } else {
-                security_groups.into()
-            },
+            string_set_or_null(data.security_group_ids().to_vec()),
         ),
         ("iam_instance_profile", Value::List(profile)),
         ("tag_specifications", Value::List(tag_specifications)),

@@ -18,7 +18,7 @@ use aws_sdk_ec2::types::{
     UserIdGroupPair,
 };
 
-use super::convert::prior_id;
+use super::convert::{prior_id, string_set_or_null};
 use super::ec2::{describe_by_filter, ec2_arn, filter, wait_for_object};
 use super::names::{name_for_create, prefix_from_name};
 use super::{
@@ -455,14 +455,6 @@ fn rule_blocks(permissions: &BTreeSet<Permission>) -> Value {
             Source::OwnGroup => sources.own_group = true,
         }
     }
-    // Empty source lists read as null, as an unwritten argument plans.
-    let string_set = |items: Vec<String>| {
-        if items.is_empty() {
-            Value::Null
-        } else {
-            Value::from(items).into_set()
-        }
-    };
     let blocks = grouped
         .into_iter()
         .map(|((protocol, from_port, to_port, description), sources)| {
@@ -471,10 +463,19 @@ fn rule_blocks(permissions: &BTreeSet<Permission>) -> Value {
                 ("from_port", Value::from(from_port)),
                 ("to_port", Value::from(to_port)),
                 ("description", Value::from(description)),
-                ("cidr_blocks", string_set(sources.cidr_blocks)),
-                ("ipv6_cidr_blocks", string_set(sources.ipv6_cidr_blocks)),
-                ("prefix_list_ids", string_set(sources.prefix_list_ids)),
-                ("security_groups", string_set(sources.security_groups)),
+                ("cidr_blocks", string_set_or_null(sources.cidr_blocks)),
+                (
+                    "ipv6_cidr_blocks",
+                    string_set_or_null(sources.ipv6_cidr_blocks),
+                ),
+                (
+                    "prefix_list_ids",
+                    string_set_or_null(sources.prefix_list_ids),
+                ),
+                (
+                    "security_groups",
+                    string_set_or_null(sources.security_groups),
+                ),
                 ("self", Value::Bool(sources.own_group)),
             ]))
         })
