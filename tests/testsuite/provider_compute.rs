@@ -6,29 +6,15 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use terrane::provider::aws::AwsSettings;
+use terrane::provider::ErrorKind;
 use terrane::provider::schema::Schema;
-use terrane::provider::{AwsContext, CreateRequest, ErrorKind, ResourceType, resource_type};
 use terrane::value::{Attrs, Value, attrs};
 
 use crate::support::Emulator;
 use crate::support::emulator::REGION;
-
-const STACK: &str = "test";
-
-fn context(emulator: &Emulator) -> AwsContext {
-    AwsContext::from_sdk_config(
-        AwsSettings {
-            stack: STACK.into(),
-            ..Default::default()
-        },
-        emulator.sdk_config(),
-    )
-}
-
-fn ty(name: &str) -> &'static dyn ResourceType {
-    resource_type(name).unwrap_or_else(|| panic!("{name} is not registered"))
-}
+use crate::support::fixtures::{
+    STACK, block, context, create, delete_twice, map, network, read, strings, ty, update,
+};
 
 /// What the engine hands to create/update for a configuration: every written
 /// argument converted to its schema type, defaults filled in, set blocks
@@ -77,59 +63,6 @@ fn plan(schema: &Schema, written: &Attrs) -> Attrs {
         );
     }
     out
-}
-
-/// One nested block as written: `name { ... }`.
-fn block<const N: usize>(pairs: [(&str, Value); N]) -> Value {
-    Value::List(vec![Value::Map(attrs(pairs))])
-}
-
-fn strings(items: &[&str]) -> Value {
-    Value::List(items.iter().map(|s| Value::string(*s)).collect())
-}
-
-fn tags<const N: usize>(pairs: [(&str, &str); N]) -> Value {
-    Value::Map(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), Value::string(*v)))
-            .collect(),
-    )
-}
-
-async fn create(aws: &AwsContext, type_name: &str, address: &str, planned: &Attrs) -> String {
-    let token = uuid::Uuid::new_v4().to_string();
-    ty(type_name)
-        .create(
-            aws,
-            &CreateRequest {
-                planned,
-                address,
-                client_token: &token,
-            },
-        )
-        .await
-        .unwrap_or_else(|e| panic!("create {address}: {e}"))
-}
-
-async fn read_one(aws: &AwsContext, type_name: &str, id: &str) -> Attrs {
-    let mut found = ty(type_name)
-        .read_many(aws, &[id.to_string()])
-        .await
-        .unwrap_or_else(|e| panic!("read {id}: {e}"));
-    found
-        .remove(id)
-        .unwrap_or_else(|| panic!("{type_name} {id} not found on read"))
-}
-
-async fn delete_twice(aws: &AwsContext, type_name: &str, state: &Attrs) {
-    let t = ty(type_name);
-    t.delete(aws, state)
-        .await
-        .unwrap_or_else(|e| panic!("delete {type_name}: {e}"));
-    t.delete(aws, state)
-        .await
-        .unwrap_or_else(|e| panic!("second delete of {type_name} must succeed: {e}"));
 }
 
 /// Asserts that what read returned equals what was planned for every value
@@ -202,55 +135,6 @@ async fn requests_during<T>(
     (out, emulator.request_count() - before)
 }
 
-struct Network {
-    subnets: Vec<String>,
-    security_group: String,
-}
-
-/// A VPC with two subnets in different zones and a security group, made
-/// with the EC2 SDK directly so these tests do not depend on terrane's
-/// network types.
-async fn network(emulator: &Emulator) -> Network {
-    let ec2 = emulator.ec2();
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.20.0.0/16")
-        .send()
-        .await
-        .unwrap();
-    let vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).unwrap().to_string();
-    let mut subnets = Vec::new();
-    for (i, zone) in ["a", "b"].iter().enumerate() {
-        let subnet = ec2
-            .create_subnet()
-            .vpc_id(&vpc_id)
-            .cidr_block(format!("10.20.{i}.0/24"))
-            .availability_zone(format!("{REGION}{zone}"))
-            .send()
-            .await
-            .unwrap();
-        subnets.push(
-            subnet
-                .subnet()
-                .and_then(|s| s.subnet_id())
-                .unwrap()
-                .to_string(),
-        );
-    }
-    let sg = ec2
-        .create_security_group()
-        .group_name("compute-test")
-        .description("compute test")
-        .vpc_id(&vpc_id)
-        .send()
-        .await
-        .unwrap();
-    Network {
-        subnets,
-        security_group: sg.group_id().unwrap().to_string(),
-    }
-}
-
 const TRUST_POLICY_PRETTY: &str = r#"{
     "Version": "2012-10-17",
     "Statement": [
@@ -280,15 +164,15 @@ async fn iam_role_and_policy_attachment_lifecycle() {
         ("name", "eks-cluster".into()),
         ("description", "cluster role".into()),
         ("assume_role_policy", TRUST_POLICY_PRETTY.into()),
-        ("tags", tags([("Team", "platform")])),
+        ("tags", map(&[("Team", "platform")])),
     ]);
     let planned = plan(role_schema, &written);
-    let id = create(&aws, "aws_iam_role", "aws_iam_role.cluster", &planned).await;
+    let id = create(&aws, "aws_iam_role.cluster", &planned).await;
     assert_eq!(id, "eks-cluster");
 
-    let state = read_one(&aws, "aws_iam_role", &id).await;
+    let state = read(&aws, "aws_iam_role", &id).await;
     assert_reads_as_planned(role_schema, &planned, &state);
-    assert_eq!(state["tags_all"], tags([("Team", "platform")]));
+    assert_eq!(state["tags_all"], map(&[("Team", "platform")]));
     assert_eq!(state["path"], "/".into());
     assert_eq!(state["max_session_duration"], Value::Number(3600.0));
     assert!(matches!(&state["arn"], Value::String(a) if a.ends_with(":role/eks-cluster")));
@@ -325,14 +209,11 @@ async fn iam_role_and_policy_attachment_lifecycle() {
         ("description", "control plane role".into()),
         ("assume_role_policy", TRUST_POLICY_COMPACT.into()),
         ("max_session_duration", Value::Number(7200.0)),
-        ("tags", tags([("Team", "infra"), ("Env", "prod")])),
+        ("tags", map(&[("Team", "infra"), ("Env", "prod")])),
     ]);
     let planned2 = plan(role_schema, &written2);
-    ty("aws_iam_role")
-        .update(&aws, &state, &planned2)
-        .await
-        .unwrap();
-    let state2 = read_one(&aws, "aws_iam_role", &id).await;
+    update(&aws, "aws_iam_role", &state, &planned2).await;
+    let state2 = read(&aws, "aws_iam_role", &id).await;
     assert_reads_as_planned(role_schema, &planned2, &state2);
     let role = iam.get_role().role_name(&id).send().await.unwrap();
     let role = role.role().unwrap();
@@ -360,13 +241,12 @@ async fn iam_role_and_policy_attachment_lifecycle() {
         );
         let attachment_id = create(
             &aws,
-            "aws_iam_role_policy_attachment",
             &format!("aws_iam_role_policy_attachment.a[{i}]"),
             &planned,
         )
         .await;
         assert_eq!(attachment_id, format!("{id}/{policy}"));
-        let state = read_one(&aws, "aws_iam_role_policy_attachment", &attachment_id).await;
+        let state = read(&aws, "aws_iam_role_policy_attachment", &attachment_id).await;
         assert_reads_as_planned(attachment_schema, &planned, &state);
         attachment_ids.push((attachment_id, state));
     }
@@ -416,9 +296,9 @@ async fn iam_role_and_policy_attachment_lifecycle() {
             ("force_detach_policies", true.into()),
         ]),
     );
-    let forced_id = create(&aws, "aws_iam_role", "aws_iam_role.node", &forced).await;
+    let forced_id = create(&aws, "aws_iam_role.node", &forced).await;
     assert!(forced_id.starts_with("node-"), "{forced_id}");
-    let forced_state = read_one(&aws, "aws_iam_role", &forced_id).await;
+    let forced_state = read(&aws, "aws_iam_role", &forced_id).await;
     assert_eq!(forced_state["name_prefix"], "node-".into());
     assert_reads_as_planned(role_schema, &forced, &forced_state);
     iam.attach_role_policy()
@@ -479,7 +359,7 @@ fn percent_decode(text: &str) -> String {
 async fn launch_template_and_autoscaling_group_lifecycle() {
     let emulator = Emulator::start();
     let aws = context(&emulator);
-    let net = network(&emulator).await;
+    let net = network(&emulator, &["us-east-1a", "us-east-1b"], &["compute-test"]).await;
     let ec2 = emulator.ec2();
     let autoscaling = emulator.autoscaling();
     let images = ec2.describe_images().owners("amazon").send().await.unwrap();
@@ -498,25 +378,22 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
         ("image_id", image_id.clone().into()),
         ("instance_type", "t3.micro".into()),
         ("user_data", "IyEvYmluL3NoCmVjaG8gaGk=".into()),
-        ("vpc_security_group_ids", strings(&[&net.security_group])),
+        (
+            "vpc_security_group_ids",
+            strings(&[&net.security_groups[0]]),
+        ),
         (
             "tag_specifications",
-            block([
+            block(attrs([
                 ("resource_type", "instance".into()),
-                ("tags", tags([("Role", "web")])),
-            ]),
+                ("tags", map(&[("Role", "web")])),
+            ])),
         ),
-        ("tags", tags([("Team", "platform")])),
+        ("tags", map(&[("Team", "platform")])),
     ]);
     let planned = plan(lt_schema, &written);
-    let lt_id = create(
-        &aws,
-        "aws_launch_template",
-        "aws_launch_template.web",
-        &planned,
-    )
-    .await;
-    let lt_state = read_one(&aws, "aws_launch_template", &lt_id).await;
+    let lt_id = create(&aws, "aws_launch_template.web", &planned).await;
+    let lt_state = read(&aws, "aws_launch_template", &lt_id).await;
     assert_reads_as_planned(lt_schema, &planned, &lt_state);
     assert_eq!(lt_state["latest_version"], Value::Number(1.0));
     assert_eq!(lt_state["default_version"], Value::Number(1.0));
@@ -551,11 +428,8 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
     written2.remove("user_data");
     written2.insert("update_default_version".into(), true.into());
     let planned2 = plan(lt_schema, &written2);
-    ty("aws_launch_template")
-        .update(&aws, &lt_state, &planned2)
-        .await
-        .unwrap();
-    let lt_state2 = read_one(&aws, "aws_launch_template", &lt_id).await;
+    update(&aws, "aws_launch_template", &lt_state, &planned2).await;
+    let lt_state2 = read(&aws, "aws_launch_template", &lt_id).await;
     assert_reads_as_planned(lt_schema, &planned2, &lt_state2);
     assert_eq!(lt_state2["latest_version"], Value::Number(2.0));
     assert_eq!(lt_state2["default_version"], Value::Number(2.0));
@@ -579,27 +453,27 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
     // Auto Scaling group with a mixed instances policy: one on-demand base
     // instance, everything above it spot.
     let asg_schema = ty("aws_autoscaling_group").schema();
-    let mixed = block([
+    let mixed = block(attrs([
         (
             "instances_distribution",
-            block([
+            block(attrs([
                 ("on_demand_base_capacity", Value::Number(1.0)),
                 (
                     "on_demand_percentage_above_base_capacity",
                     Value::Number(0.0),
                 ),
                 ("spot_allocation_strategy", "capacity-optimized".into()),
-            ]),
+            ])),
         ),
         (
             "launch_template",
             Value::List(vec![Value::Map(attrs([
                 (
                     "launch_template_specification",
-                    block([
+                    block(attrs([
                         ("launch_template_id", lt_id.clone().into()),
                         ("version", "$Latest".into()),
-                    ]),
+                    ])),
                 ),
                 (
                     "override",
@@ -613,7 +487,7 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
                 ),
             ]))]),
         ),
-    ]);
+    ]));
     let tag_block = |value: &str| {
         Value::List(vec![Value::Map(attrs([
             ("key", "Team".into()),
@@ -636,15 +510,9 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
         ("tag", tag_block("platform")),
     ]);
     let asg_planned = plan(asg_schema, &asg_written);
-    let asg_id = create(
-        &aws,
-        "aws_autoscaling_group",
-        "aws_autoscaling_group.web",
-        &asg_planned,
-    )
-    .await;
+    let asg_id = create(&aws, "aws_autoscaling_group.web", &asg_planned).await;
     assert_eq!(asg_id, "web-asg");
-    let asg_state = read_one(&aws, "aws_autoscaling_group", &asg_id).await;
+    let asg_state = read(&aws, "aws_autoscaling_group", &asg_id).await;
     assert_reads_as_planned(asg_schema, &asg_planned, &asg_state);
     let distribution = &asg_state["mixed_instances_policy"].as_list().unwrap()[0]
         .get("instances_distribution")
@@ -707,11 +575,8 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
     asg_written2.insert("max_size".into(), Value::Number(6.0));
     asg_written2.insert("tag".into(), tag_block("infra"));
     let asg_planned2 = plan(asg_schema, &asg_written2);
-    ty("aws_autoscaling_group")
-        .update(&aws, &asg_state, &asg_planned2)
-        .await
-        .unwrap();
-    let asg_state2 = read_one(&aws, "aws_autoscaling_group", &asg_id).await;
+    update(&aws, "aws_autoscaling_group", &asg_state, &asg_planned2).await;
+    let asg_state2 = read(&aws, "aws_autoscaling_group", &asg_id).await;
     assert_reads_as_planned(asg_schema, &asg_planned2, &asg_state2);
     let groups = autoscaling
         .describe_auto_scaling_groups()
@@ -745,19 +610,16 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
         ("force_delete", true.into()),
         (
             "launch_template",
-            block([("id", lt_id.clone().into()), ("version", "$Default".into())]),
+            block(attrs([
+                ("id", lt_id.clone().into()),
+                ("version", "$Default".into()),
+            ])),
         ),
     ]);
     let plain_planned = plan(asg_schema, &plain_written);
-    let plain_id = create(
-        &aws,
-        "aws_autoscaling_group",
-        "aws_autoscaling_group.batch",
-        &plain_planned,
-    )
-    .await;
+    let plain_id = create(&aws, "aws_autoscaling_group.batch", &plain_planned).await;
     assert!(plain_id.starts_with("batch-"), "{plain_id}");
-    let plain_state = read_one(&aws, "aws_autoscaling_group", &plain_id).await;
+    let plain_state = read(&aws, "aws_autoscaling_group", &plain_id).await;
     assert_reads_as_planned(asg_schema, &plain_planned, &plain_state);
     assert_eq!(plain_state["name_prefix"], "batch-".into());
     assert_eq!(plain_state["desired_capacity"], Value::Number(0.0));
@@ -793,14 +655,8 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
             ("instance_type", "t3.nano".into()),
         ]),
     );
-    let other_id = create(
-        &aws,
-        "aws_launch_template",
-        "aws_launch_template.other",
-        &other,
-    )
-    .await;
-    let other_state = read_one(&aws, "aws_launch_template", &other_id).await;
+    let other_id = create(&aws, "aws_launch_template.other", &other).await;
+    let other_state = read(&aws, "aws_launch_template", &other_id).await;
     assert_reads_as_planned(lt_schema, &other, &other_state);
     delete_twice(&aws, "aws_launch_template", &lt_state2).await;
     let (found, requests) = requests_during(
@@ -826,7 +682,7 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
 async fn eks_cluster_and_node_groups_lifecycle() {
     let emulator = Emulator::start();
     let aws = context(&emulator);
-    let net = network(&emulator).await;
+    let net = network(&emulator, &["us-east-1a", "us-east-1b"], &["compute-test"]).await;
     let eks = emulator.eks();
     let iam = emulator.iam();
     let role = iam
@@ -846,17 +702,17 @@ async fn eks_cluster_and_node_groups_lifecycle() {
         ("version", "1.29".into()),
         (
             "vpc_config",
-            block([
+            block(attrs([
                 ("subnet_ids", strings(&[&net.subnets[0], &net.subnets[1]])),
-                ("security_group_ids", strings(&[&net.security_group])),
-            ]),
+                ("security_group_ids", strings(&[&net.security_groups[0]])),
+            ])),
         ),
-        ("tags", tags([("Team", "platform")])),
+        ("tags", map(&[("Team", "platform")])),
     ]);
     let planned = plan(cluster_schema, &written);
-    let cluster_id = create(&aws, "aws_eks_cluster", "aws_eks_cluster.prod", &planned).await;
+    let cluster_id = create(&aws, "aws_eks_cluster.prod", &planned).await;
     assert_eq!(cluster_id, "prod");
-    let cluster_state = read_one(&aws, "aws_eks_cluster", &cluster_id).await;
+    let cluster_state = read(&aws, "aws_eks_cluster", &cluster_id).await;
     assert_reads_as_planned(cluster_schema, &planned, &cluster_state);
     assert_eq!(cluster_state["status"], "ACTIVE".into());
     assert!(matches!(&cluster_state["endpoint"], Value::String(e) if e.starts_with("https://")));
@@ -886,27 +742,21 @@ async fn eks_cluster_and_node_groups_lifecycle() {
         ("capacity_type", "SPOT".into()),
         ("instance_types", strings(&["t3.large", "t3a.large"])),
         ("disk_size", Value::Number(50.0)),
-        ("labels", tags([("pool", "spot")])),
+        ("labels", map(&[("pool", "spot")])),
         (
             "scaling_config",
-            block([
+            block(attrs([
                 ("desired_size", Value::Number(1.0)),
                 ("min_size", Value::Number(1.0)),
                 ("max_size", Value::Number(3.0)),
-            ]),
+            ])),
         ),
-        ("tags", tags([("Team", "platform")])),
+        ("tags", map(&[("Team", "platform")])),
     ]);
     let spot_planned = plan(ng_schema, &spot_written);
-    let spot_id = create(
-        &aws,
-        "aws_eks_node_group",
-        "aws_eks_node_group.spot",
-        &spot_planned,
-    )
-    .await;
+    let spot_id = create(&aws, "aws_eks_node_group.spot", &spot_planned).await;
     assert_eq!(spot_id, "prod:spot");
-    let spot_state = read_one(&aws, "aws_eks_node_group", &spot_id).await;
+    let spot_state = read(&aws, "aws_eks_node_group", &spot_id).await;
     assert_reads_as_planned(ng_schema, &spot_planned, &spot_state);
     assert_eq!(spot_state["status"], "ACTIVE".into());
     assert_no_system_tags(&spot_state, "tags_all");
@@ -918,23 +768,17 @@ async fn eks_cluster_and_node_groups_lifecycle() {
         ("subnet_ids", strings(&[&net.subnets[1]])),
         (
             "scaling_config",
-            block([
+            block(attrs([
                 ("desired_size", Value::Number(2.0)),
                 ("min_size", Value::Number(2.0)),
                 ("max_size", Value::Number(2.0)),
-            ]),
+            ])),
         ),
     ]);
     let on_demand_planned = plan(ng_schema, &on_demand_written);
-    let on_demand_id = create(
-        &aws,
-        "aws_eks_node_group",
-        "aws_eks_node_group.od",
-        &on_demand_planned,
-    )
-    .await;
+    let on_demand_id = create(&aws, "aws_eks_node_group.od", &on_demand_planned).await;
     assert!(on_demand_id.starts_with("prod:od-"), "{on_demand_id}");
-    let on_demand_state = read_one(&aws, "aws_eks_node_group", &on_demand_id).await;
+    let on_demand_state = read(&aws, "aws_eks_node_group", &on_demand_id).await;
     assert_reads_as_planned(ng_schema, &on_demand_planned, &on_demand_state);
     assert_eq!(on_demand_state["capacity_type"], "ON_DEMAND".into());
 
@@ -977,19 +821,16 @@ async fn eks_cluster_and_node_groups_lifecycle() {
     let mut spot_written2 = spot_written.clone();
     spot_written2.insert(
         "scaling_config".into(),
-        block([
+        block(attrs([
             ("desired_size", Value::Number(2.0)),
             ("min_size", Value::Number(1.0)),
             ("max_size", Value::Number(4.0)),
-        ]),
+        ])),
     );
-    spot_written2.insert("labels".into(), tags([("pool", "spot"), ("tier", "batch")]));
+    spot_written2.insert("labels".into(), map(&[("pool", "spot"), ("tier", "batch")]));
     let spot_planned2 = plan(ng_schema, &spot_written2);
-    ty("aws_eks_node_group")
-        .update(&aws, &spot_state, &spot_planned2)
-        .await
-        .unwrap();
-    let spot_state2 = read_one(&aws, "aws_eks_node_group", &spot_id).await;
+    update(&aws, "aws_eks_node_group", &spot_state, &spot_planned2).await;
+    let spot_state2 = read(&aws, "aws_eks_node_group", &spot_id).await;
     assert_reads_as_planned(ng_schema, &spot_planned2, &spot_state2);
     let out = eks
         .describe_nodegroup()
@@ -1008,18 +849,15 @@ async fn eks_cluster_and_node_groups_lifecycle() {
     let mut written2 = written.clone();
     written2.insert(
         "vpc_config".into(),
-        block([
+        block(attrs([
             ("subnet_ids", strings(&[&net.subnets[0], &net.subnets[1]])),
-            ("security_group_ids", strings(&[&net.security_group])),
+            ("security_group_ids", strings(&[&net.security_groups[0]])),
             ("endpoint_private_access", true.into()),
-        ]),
+        ])),
     );
     let planned2 = plan(cluster_schema, &written2);
-    ty("aws_eks_cluster")
-        .update(&aws, &cluster_state, &planned2)
-        .await
-        .unwrap();
-    let cluster_state2 = read_one(&aws, "aws_eks_cluster", &cluster_id).await;
+    update(&aws, "aws_eks_cluster", &cluster_state, &planned2).await;
+    let cluster_state2 = read(&aws, "aws_eks_cluster", &cluster_id).await;
     let vpc = &cluster_state2["vpc_config"].as_list().unwrap()[0];
     assert_eq!(vpc.get("endpoint_private_access"), &Value::Bool(true));
     assert_eq!(vpc.get("endpoint_public_access"), &Value::Bool(true));

@@ -11,26 +11,18 @@ use aws_sdk_elasticloadbalancingv2::types::{ActionTypeEnum, LoadBalancerSchemeEn
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 use aws_sdk_wafv2::types::Scope;
-use terrane::provider::aws::{AwsContext, AwsSettings, SYSTEM_TAG_PREFIX, wafv2_web_acl};
+use terrane::provider::ErrorKind;
+use terrane::provider::aws::{AwsContext, SYSTEM_TAG_PREFIX, wafv2_web_acl};
 use terrane::provider::schema::{Presence, Schema};
-use terrane::provider::{CreateRequest, ErrorKind, ResourceType, resource_type};
 use terrane::value::{Attrs, Value, attrs};
 
 use crate::support::Emulator;
+use crate::support::fixtures::{
+    Network, assert_system_tags, block, context, create, delete_twice, map, network, read, strings,
+    ty, update,
+};
 
 // ---- driving resource types as the engine does ----
-
-fn context(emulator: &Emulator) -> AwsContext {
-    let settings = AwsSettings {
-        stack: "test".into(),
-        ..Default::default()
-    };
-    AwsContext::from_sdk_config(settings, emulator.sdk_config())
-}
-
-fn ty(name: &str) -> &'static dyn ResourceType {
-    resource_type(name).unwrap_or_else(|| panic!("{name} is not registered"))
-}
 
 /// What the engine passes as `planned`: schema defaults filled in (inside
 /// blocks too), `tags_all` from `tags`, values in canonical form.
@@ -62,30 +54,6 @@ fn with_defaults(schema: &Schema, mut attrs: Attrs) -> Attrs {
         }
     }
     attrs
-}
-
-async fn create(aws: &AwsContext, address: &str, planned: &Attrs) -> String {
-    let type_name = address.split('.').next().unwrap_or_default();
-    let token = uuid::Uuid::new_v4().to_string();
-    let req = CreateRequest {
-        planned,
-        address,
-        client_token: &token,
-    };
-    ty(type_name)
-        .create(aws, &req)
-        .await
-        .unwrap_or_else(|e| panic!("create {address}: {e}"))
-}
-
-async fn read(aws: &AwsContext, type_name: &str, id: &str) -> Attrs {
-    let mut found = ty(type_name)
-        .read_many(aws, &[id.to_string()])
-        .await
-        .unwrap_or_else(|e| panic!("read {type_name} {id}: {e}"));
-    found
-        .remove(id)
-        .unwrap_or_else(|| panic!("{type_name} {id} was not found"))
 }
 
 /// The state the engine keeps: what was planned, overlaid with what was read
@@ -158,23 +126,6 @@ fn keep_written_computed(schema: &Schema, planned: &Attrs, mut read: Attrs) -> A
     read
 }
 
-async fn update(aws: &AwsContext, type_name: &str, prior: &Attrs, planned: &Attrs) {
-    ty(type_name)
-        .update(aws, prior, planned)
-        .await
-        .unwrap_or_else(|e| panic!("update {type_name}: {e}"));
-}
-
-/// Deletes, then deletes again: the second must also succeed.
-async fn delete_twice(aws: &AwsContext, type_name: &str, prior: &Attrs) {
-    for attempt in ["first", "second"] {
-        ty(type_name)
-            .delete(aws, prior)
-            .await
-            .unwrap_or_else(|e| panic!("{attempt} delete of {type_name}: {e}"));
-    }
-}
-
 /// `read_many` over `ids`, returning the ids found and the number of AWS
 /// requests it took.
 async fn read_many_counting(
@@ -195,88 +146,10 @@ async fn read_many_counting(
     )
 }
 
-fn map(pairs: &[(&str, &str)]) -> Value {
-    Value::Map(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), Value::string(*v)))
-            .collect(),
-    )
-}
-
-fn block(object: Attrs) -> Value {
-    Value::List(vec![Value::Map(object)])
-}
-
-fn strings(items: &[&str]) -> Value {
-    Value::from(items.to_vec())
-}
-
-fn assert_system_tags(tags: &BTreeMap<String, String>, address: &str) {
-    assert_eq!(
-        tags.get("terrane:stack").map(String::as_str),
-        Some("test"),
-        "{tags:?}"
-    );
-    assert_eq!(
-        tags.get("terrane:address").map(String::as_str),
-        Some(address),
-        "{tags:?}"
-    );
-}
-
 // ---- a network made directly, so these tests don't need terrane's EC2 types ----
 
-struct Network {
-    vpc: String,
-    subnets: Vec<String>,
-    security_groups: Vec<String>,
-}
-
-async fn network(emulator: &Emulator) -> Network {
-    let ec2 = emulator.ec2();
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.20.0.0/16")
-        .send()
-        .await
-        .expect("create VPC")
-        .vpc
-        .and_then(|v| v.vpc_id)
-        .expect("VPC id");
-    let mut subnets = Vec::new();
-    for (i, zone) in ["us-east-1a", "us-east-1b", "us-east-1c"]
-        .into_iter()
-        .enumerate()
-    {
-        let subnet = ec2
-            .create_subnet()
-            .vpc_id(&vpc)
-            .cidr_block(format!("10.20.{i}.0/24"))
-            .availability_zone(zone)
-            .send()
-            .await
-            .expect("create subnet");
-        subnets.push(subnet.subnet.and_then(|s| s.subnet_id).expect("subnet id"));
-    }
-    let mut security_groups = Vec::new();
-    for name in ["alb", "alb-extra"] {
-        let group = ec2
-            .create_security_group()
-            .group_name(name)
-            .description(name)
-            .vpc_id(&vpc)
-            .send()
-            .await
-            .expect("create security group");
-        security_groups.push(group.group_id.expect("group id"));
-    }
-    Network {
-        vpc,
-        subnets,
-        security_groups,
-    }
-}
+const ZONES: &[&str] = &["us-east-1a", "us-east-1b", "us-east-1c"];
+const SECURITY_GROUPS: &[&str] = &["alb", "alb-extra"];
 
 fn alb_args(net: &Network, name: &str) -> Attrs {
     attrs([
@@ -313,7 +186,7 @@ async fn load_balancer_target_group_and_listener_lifecycle() {
     let emulator = Emulator::start();
     let aws = context(&emulator);
     let elbv2 = emulator.elbv2();
-    let net = network(&emulator).await;
+    let net = network(&emulator, ZONES, SECURITY_GROUPS).await;
 
     // Target group.
     let tg_planned = planned(
@@ -650,7 +523,7 @@ async fn web_acl_with_managed_and_rate_based_rules_guards_the_alb() {
     let emulator = Emulator::start();
     let aws = context(&emulator);
     let wafv2 = emulator.wafv2();
-    let net = network(&emulator).await;
+    let net = network(&emulator, ZONES, SECURITY_GROUPS).await;
     let lb_planned = planned("aws_lb", alb_args(&net, "waf-alb"));
     let lb_arn = create(&aws, "aws_lb.edge", &lb_planned).await;
 
@@ -830,7 +703,7 @@ async fn route53_zone_and_alias_record_to_the_alb() {
     let emulator = Emulator::start();
     let aws = context(&emulator);
     let route53 = emulator.route53();
-    let net = network(&emulator).await;
+    let net = network(&emulator, ZONES, SECURITY_GROUPS).await;
     let lb_planned = planned("aws_lb", alb_args(&net, "dns-alb"));
     let lb_arn = create(&aws, "aws_lb.edge", &lb_planned).await;
     let lb = read(&aws, "aws_lb", &lb_arn).await;

@@ -10,13 +10,14 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{Filter, IpPermission, Tag, VpcAttributeName};
-use terrane::provider::aws::{AwsContext, AwsSettings};
-use terrane::provider::{CreateRequest, ResourceType, data_source_type, resource_type};
+use terrane::provider::aws::AwsContext;
+use terrane::provider::{ResourceType, data_source_type};
 use terrane::value::{Attrs, AttrsExt, Value};
 
 use crate::support::Emulator;
-
-const STACK: &str = "test";
+use crate::support::fixtures::{
+    assert_system_tags, context, create_with_token, delete_twice, map, read, strings, ty,
+};
 
 /// Arguments the engine keeps from the configuration because AWS can't
 /// report them; reads leave them out.
@@ -32,13 +33,7 @@ struct Harness {
 impl Harness {
     fn start() -> Harness {
         let emulator = Emulator::start();
-        let aws = AwsContext::from_sdk_config(
-            AwsSettings {
-                stack: STACK.into(),
-                ..Default::default()
-            },
-            emulator.sdk_config(),
-        );
+        let aws = context(&emulator);
         let ec2 = emulator.ec2();
         Harness { emulator, aws, ec2 }
     }
@@ -62,28 +57,13 @@ impl Harness {
         client_token: &str,
         written: Vec<(&str, Value)>,
     ) -> (String, Attrs) {
-        let ty = ty(type_name);
-        let planned = plan(ty, written);
-        let request = CreateRequest {
-            planned: &planned,
-            address,
-            client_token,
-        };
-        let id = ty
-            .create(&self.aws, &request)
-            .await
-            .unwrap_or_else(|e| panic!("create {address}: {e}"));
+        let planned = plan(ty(type_name), written);
+        let id = create_with_token(&self.aws, address, client_token, &planned).await;
         (id, planned)
     }
 
     async fn read(&self, type_name: &str, id: &str) -> Attrs {
-        let mut found = ty(type_name)
-            .read_many(&self.aws, &[id.to_string()])
-            .await
-            .unwrap_or_else(|e| panic!("read {type_name} {id}: {e}"));
-        found
-            .remove(id)
-            .unwrap_or_else(|| panic!("{type_name} {id} was not found"))
+        read(&self.aws, type_name, id).await
     }
 
     /// Updates from `prior` (a read) to what `written` plans, as the engine
@@ -105,13 +85,22 @@ impl Harness {
 
     /// Deletes, then deletes again: the second must succeed too.
     async fn delete_twice(&self, type_name: &str, prior: &Attrs) {
-        let ty = ty(type_name);
-        ty.delete(&self.aws, prior)
-            .await
-            .unwrap_or_else(|e| panic!("delete {type_name}: {e}"));
-        ty.delete(&self.aws, prior)
-            .await
-            .unwrap_or_else(|e| panic!("second delete of {type_name}: {e}"));
+        delete_twice(&self.aws, type_name, prior).await
+    }
+
+    /// A VPC (`aws_vpc.main`, 10.0.0.0/16) for the types that live in one.
+    async fn vpc(&self) -> String {
+        let config = vec![("cidr_block", s("10.0.0.0/16"))];
+        self.create("aws_vpc", "aws_vpc.main", config).await.0
+    }
+
+    /// [`Harness::vpc`] and one subnet of it (10.0.1.0/24) at
+    /// `subnet_address`; returns both ids.
+    async fn vpc_with_subnet(&self, subnet_address: &str) -> (String, String) {
+        let vpc_id = self.vpc().await;
+        let config = vec![("vpc_id", s(&vpc_id)), ("cidr_block", s("10.0.1.0/24"))];
+        let (subnet_id, _) = self.create("aws_subnet", subnet_address, config).await;
+        (vpc_id, subnet_id)
     }
 
     /// Reads live and deleted ids in one `read_many` and returns what was
@@ -134,10 +123,6 @@ impl Harness {
         assert_eq!(self.emulator.request_count() - logged_before, actions.len());
         (found.into_keys().collect(), actions)
     }
-}
-
-fn ty(name: &str) -> &'static dyn ResourceType {
-    resource_type(name).unwrap_or_else(|| panic!("{name} is not registered"))
 }
 
 /// The `Action=` of a recorded EC2 query-protocol request body.
@@ -259,14 +244,6 @@ fn s(value: &str) -> Value {
     Value::string(value)
 }
 
-fn strings(values: &[&str]) -> Value {
-    Value::List(values.iter().map(|v| s(v)).collect())
-}
-
-fn map(pairs: &[(&str, &str)]) -> Value {
-    Value::Map(pairs.iter().map(|(k, v)| (k.to_string(), s(v))).collect())
-}
-
 fn object(pairs: Vec<(&str, Value)>) -> Value {
     Value::Map(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
@@ -292,16 +269,7 @@ fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
 /// The object carries terrane's own tags next to the user's, as AWS sees it.
 fn assert_tagged(tags: &[Tag], address: &str, user_tags: &[(&str, &str)]) {
     let tags = tag_map(tags);
-    assert_eq!(
-        tags.get("terrane:stack").map(String::as_str),
-        Some(STACK),
-        "{tags:?}"
-    );
-    assert_eq!(
-        tags.get("terrane:address").map(String::as_str),
-        Some(address),
-        "{tags:?}"
-    );
+    assert_system_tags(&tags, address);
     for (k, v) in user_tags {
         assert_eq!(tags.get(*k).map(String::as_str), Some(*v), "{tags:?}");
     }
@@ -683,20 +651,7 @@ async fn availability_zones_are_sorted_and_filtered() {
 #[tokio::test]
 async fn eip_and_nat_gateway_lifecycles() {
     let h = Harness::start();
-    let (vpc_id, _) = h
-        .create(
-            "aws_vpc",
-            "aws_vpc.main",
-            vec![("cidr_block", s("10.0.0.0/16"))],
-        )
-        .await;
-    let (subnet_id, _) = h
-        .create(
-            "aws_subnet",
-            "aws_subnet.public",
-            vec![("vpc_id", s(&vpc_id)), ("cidr_block", s("10.0.1.0/24"))],
-        )
-        .await;
+    let (_, subnet_id) = h.vpc_with_subnet("aws_subnet.public").await;
 
     // EIP, tagged, in the VPC domain by default.
     let (eip_id, planned) = h
@@ -870,20 +825,7 @@ async fn eip_and_nat_gateway_lifecycles() {
 #[tokio::test]
 async fn route_table_and_association_lifecycles() {
     let h = Harness::start();
-    let (vpc_id, _) = h
-        .create(
-            "aws_vpc",
-            "aws_vpc.main",
-            vec![("cidr_block", s("10.0.0.0/16"))],
-        )
-        .await;
-    let (subnet_id, _) = h
-        .create(
-            "aws_subnet",
-            "aws_subnet.a",
-            vec![("vpc_id", s(&vpc_id)), ("cidr_block", s("10.0.1.0/24"))],
-        )
-        .await;
+    let (vpc_id, subnet_id) = h.vpc_with_subnet("aws_subnet.a").await;
     let (igw_id, _) = h
         .create(
             "aws_internet_gateway",
@@ -1115,13 +1057,7 @@ async fn subnet_association(h: &Harness, subnet_id: &str) -> Option<(String, Str
 #[tokio::test]
 async fn security_group_lifecycle() {
     let h = Harness::start();
-    let (vpc_id, _) = h
-        .create(
-            "aws_vpc",
-            "aws_vpc.main",
-            vec![("cidr_block", s("10.0.0.0/16"))],
-        )
-        .await;
+    let vpc_id = h.vpc().await;
 
     // No name and no egress blocks: a generated name, and AWS's default
     // allow-all egress rule revoked.

@@ -19,9 +19,10 @@ use aws_sdk_autoscaling::types::{
     LaunchTemplateOverrides, LaunchTemplateSpecification, MixedInstancesPolicy, Tag,
 };
 
-use super::naming::{name_for_create, prefix_from_name};
+use super::convert::single;
+use super::names::{name_for_create, prefix_from_name};
 use super::tags::{create_tags, is_system_tag};
-use super::{AwsContext, Timeouts, sdk_error, wait_until};
+use super::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
@@ -287,10 +288,8 @@ impl ResourceType for AutoscalingGroup {
                 .map_err(asg_error)
         }
         .await;
-        match result {
-            Err(err) if err.is_not_found() => return Ok(()),
-            Err(err) => return Err(err),
-            Ok(_) => {}
+        if ok_if_not_found(result)?.is_none() {
+            return Ok(());
         }
         // Deletion is asynchronous ("Delete in progress") until the
         // instances are terminated.
@@ -390,7 +389,7 @@ fn zone_identifier(planned: &Attrs) -> Option<String> {
 }
 
 fn launch_template(planned: &Attrs) -> Option<LaunchTemplateSpecification> {
-    planned.blocks("launch_template").first().map(|lt| {
+    single(planned, "launch_template").map(|lt| {
         LaunchTemplateSpecification::builder()
             .set_launch_template_id(lt.str("id").map(str::to_string))
             // AWS rejects id and name together; the id wins, as the name
@@ -406,8 +405,8 @@ fn launch_template(planned: &Attrs) -> Option<LaunchTemplateSpecification> {
 }
 
 fn mixed_instances_policy(planned: &Attrs) -> Option<MixedInstancesPolicy> {
-    let policy = *planned.blocks("mixed_instances_policy").first()?;
-    let distribution = policy.blocks("instances_distribution").first().map(|d| {
+    let policy = single(planned, "mixed_instances_policy")?;
+    let distribution = single(policy, "instances_distribution").map(|d| {
         InstancesDistribution::builder()
             .set_on_demand_allocation_strategy(
                 d.str("on_demand_allocation_strategy").map(str::to_string),
@@ -421,8 +420,8 @@ fn mixed_instances_policy(planned: &Attrs) -> Option<MixedInstancesPolicy> {
             .set_spot_instance_pools(d.i64("spot_instance_pools").map(|n| n as i32))
             .build()
     });
-    let template = policy.blocks("launch_template").first().map(|t| {
-        let specification = t.blocks("launch_template_specification").first().map(|s| {
+    let template = single(policy, "launch_template").map(|t| {
+        let specification = single(t, "launch_template_specification").map(|s| {
             let id = s.str("launch_template_id");
             LaunchTemplateSpecification::builder()
                 .set_launch_template_id(id.map(str::to_string))
@@ -530,10 +529,6 @@ async fn update_tags(
     Ok(())
 }
 
-fn number(n: Option<i32>) -> Value {
-    n.map_or(Value::Null, Value::from)
-}
-
 fn group_attrs(group: &AutoScalingGroup) -> Attrs {
     let name = group.auto_scaling_group_name().unwrap_or_default();
     let zones: Vec<String> = group
@@ -577,14 +572,14 @@ fn group_attrs(group: &AutoScalingGroup) -> Attrs {
         ("name", Value::string(name)),
         ("name_prefix", prefix_from_name(name)),
         ("arn", group.auto_scaling_group_arn().into()),
-        ("min_size", number(group.min_size())),
-        ("max_size", number(group.max_size())),
-        ("desired_capacity", number(group.desired_capacity())),
+        ("min_size", Value::from(group.min_size())),
+        ("max_size", Value::from(group.max_size())),
+        ("desired_capacity", Value::from(group.desired_capacity())),
         ("vpc_zone_identifier", Value::from(zones).into_set()),
         ("health_check_type", group.health_check_type().into()),
         (
             "health_check_grace_period",
-            number(group.health_check_grace_period()),
+            Value::from(group.health_check_grace_period()),
         ),
         (
             "capacity_rebalance",
@@ -616,17 +611,17 @@ fn mixed_policy_value(policy: &MixedInstancesPolicy) -> Value {
                 ),
                 (
                     "on_demand_base_capacity",
-                    number(d.on_demand_base_capacity()),
+                    Value::from(d.on_demand_base_capacity()),
                 ),
                 (
                     "on_demand_percentage_above_base_capacity",
-                    number(d.on_demand_percentage_above_base_capacity()),
+                    Value::from(d.on_demand_percentage_above_base_capacity()),
                 ),
                 (
                     "spot_allocation_strategy",
                     d.spot_allocation_strategy().into(),
                 ),
-                ("spot_instance_pools", number(d.spot_instance_pools())),
+                ("spot_instance_pools", Value::from(d.spot_instance_pools())),
             ]))
         })
         .into_iter()

@@ -1,26 +1,28 @@
-//! Batched reads for APIs that don't skip missing ids.
+//! Reads for APIs that don't skip missing ids.
 //!
 //! `read_many` must return the objects that exist and leave out the rest.
-//! Some AWS APIs read one object per call (WAFv2, S3, Route53 zones), and
-//! some batched ones fail the whole call when one id is gone (ELBv2's
-//! DescribeLoadBalancers/TargetGroups/Listeners). These helpers turn both
-//! into "the ones that exist", never into an error for a missing id. They
-//! know nothing of any particular service.
+//! Some AWS APIs read one object per call (IAM, EKS, WAFv2, S3, Route53
+//! zones), and some batched ones fail the whole call when one id is gone
+//! (ELBv2's DescribeLoadBalancers/TargetGroups/Listeners). These helpers turn
+//! both into "the ones that exist", never into an error for a missing id,
+//! and bound how many calls run at once so a large stack does not trip
+//! throttling. They know nothing of any particular service.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use futures::stream::{self, StreamExt};
+use futures::stream::{self, StreamExt, TryStreamExt};
 
+use super::ok_if_not_found;
 use crate::provider::ProviderError;
 
 /// How many single-object reads run at once: enough to hide latency for a
 /// stack's worth of objects without tripping API rate limits.
 const CONCURRENT_READS: usize = 8;
 
-/// Runs `fetch` for every key, a few at a time. Keys whose fetch answers
-/// `None` or a NotFound error are absent from the result; other errors fail
-/// the whole read.
+/// Runs `fetch` for every key, [`CONCURRENT_READS`] at a time. Keys whose
+/// fetch answers `None` or a NotFound error are absent from the result; the
+/// first other error fails the whole read.
 pub async fn fetch_each<T, F, Fut>(
     keys: &[String],
     fetch: F,
@@ -29,27 +31,20 @@ where
     F: Fn(String) -> Fut,
     Fut: Future<Output = Result<Option<T>, ProviderError>>,
 {
-    let results: Vec<(String, Result<Option<T>, ProviderError>)> =
-        stream::iter(keys.iter().cloned())
-            .map(|key| {
-                let fetched = fetch(key.clone());
-                async move { (key, fetched.await) }
-            })
-            .buffer_unordered(CONCURRENT_READS)
-            .collect()
-            .await;
-    let mut found = BTreeMap::new();
-    for (key, result) in results {
-        match result {
-            Ok(Some(value)) => {
-                found.insert(key, value);
+    // Owned keys keep the stream's closures free of borrowed arguments, which
+    // async-trait's `Send` futures cannot express.
+    stream::iter(keys.to_vec())
+        .map(|key| {
+            let fetched = fetch(key.clone());
+            async move {
+                let found = ok_if_not_found(fetched.await)?.flatten();
+                Ok::<_, ProviderError>(found.map(|value| (key, value)))
             }
-            Ok(None) => {}
-            Err(err) if err.is_not_found() => {}
-            Err(err) => return Err(err),
-        }
-    }
-    Ok(found)
+        })
+        .buffer_unordered(CONCURRENT_READS)
+        .try_filter_map(|found| async move { Ok(found) })
+        .try_collect()
+        .await
 }
 
 /// Describes `ids` in chunks of `chunk_size` with a batched call that fails

@@ -2,6 +2,7 @@
 //! needs: nested blocks as lists of objects, typed argument access, change
 //! detection. No AWS calls.
 
+use crate::provider::{ErrorKind, ProviderError};
 use crate::value::{Attrs, AttrsExt, Value};
 
 /// A nested block holding one object, as the engine represents `x {}`.
@@ -30,6 +31,23 @@ pub fn single<'a>(attrs: &'a Attrs, key: &str) -> Option<&'a Attrs> {
     attrs.blocks(key).into_iter().next()
 }
 
+/// The object's id from prior state; every read returns it.
+pub fn prior_id(prior: &Attrs) -> Result<&str, ProviderError> {
+    prior
+        .str("id")
+        .ok_or_else(|| ProviderError::new(ErrorKind::Other, "the prior state has no id"))
+}
+
+/// A planned argument the schema marks required.
+pub fn required_str<'a>(planned: &'a Attrs, name: &str) -> Result<&'a str, ProviderError> {
+    planned.str(name).ok_or_else(|| {
+        ProviderError::new(
+            ErrorKind::Validation,
+            format!("the argument {name:?} is required"),
+        )
+    })
+}
+
 /// True when an argument's planned value differs from its prior one.
 pub fn differs(prior: &Attrs, planned: &Attrs, key: &str) -> bool {
     prior.get(key).unwrap_or(&Value::Null) != planned.get(key).unwrap_or(&Value::Null)
@@ -43,6 +61,16 @@ pub fn i32_arg(attrs: &Attrs, key: &str) -> Option<i32> {
 /// A string set as a sorted value, the canonical form of a set.
 pub fn string_set<S: Into<String>>(items: impl IntoIterator<Item = S>) -> Value {
     Value::List(items.into_iter().map(|s| Value::String(s.into())).collect()).into_set()
+}
+
+/// [`string_set`] for an optional argument that AWS reports as an empty
+/// list when none was written: empty reads as null, as the unwritten
+/// argument plans.
+pub fn string_set_or_null<S: Into<String>>(items: impl IntoIterator<Item = S>) -> Value {
+    match string_set(items) {
+        Value::List(items) if items.is_empty() => Value::Null,
+        set => set,
+    }
 }
 
 #[cfg(test)]
@@ -70,5 +98,7 @@ mod tests {
         assert!(!differs(&a, &Attrs::new(), "x"));
         assert!(differs(&a, &attrs([("x", Value::from(1))]), "x"));
         assert_eq!(string_set(["b", "a", "b"]), Value::from(vec!["a", "b"]));
+        assert_eq!(string_set_or_null(["b", "a"]), Value::from(vec!["a", "b"]));
+        assert_eq!(string_set_or_null(Vec::<String>::new()), Value::Null);
     }
 }

@@ -1,16 +1,19 @@
 //! Pieces shared by the EC2 network types: batched describes by id filter,
-//! ARNs, and small conversions between SDK values and `Value`s.
+//! waiting for a described object, and ARNs.
 //!
 //! Only what more than one type needs belongs here. Nothing in this file
 //! knows about a particular resource type's attributes.
 
 use std::future::Future;
+use std::time::Duration;
 
 use aws_sdk_ec2::types::Filter;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use super::AwsContext;
-use crate::provider::{ErrorKind, ProviderError};
-use crate::value::{Attrs, AttrsExt, Value};
+use super::names::partition;
+use super::{AwsContext, sdk_error, wait_until};
+use crate::provider::ProviderError;
 
 /// AWS rejects a filter with more values than this (`FilterLimitExceeded`).
 const MAX_FILTER_VALUES: usize = 200;
@@ -43,74 +46,59 @@ where
     Ok(found)
 }
 
-/// The partition an ARN is written in, from the region's name.
-pub(super) fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else if region.starts_with("us-isob-") {
-        "aws-iso-b"
-    } else if region.starts_with("us-iso-") {
-        "aws-iso"
-    } else {
-        "aws"
-    }
+/// [`describe_by_ids`] for the usual Describe call: `describe` is given the
+/// filter `filter_name = <ids>` (it may add filters of its own) and answers
+/// with every page of its call; its SDK errors are mapped here.
+pub(super) async fn describe_by_filter<T, E, R, F, Fut>(
+    ids: &[String],
+    filter_name: &str,
+    describe: F,
+) -> Result<Vec<T>, ProviderError>
+where
+    F: Fn(Filter) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, SdkError<E, R>>>,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    describe_by_ids(ids, |chunk| {
+        let described = describe(filter(filter_name, chunk));
+        async move { described.await.map_err(sdk_error) }
+    })
+    .await
+}
+
+/// Polls `describe` (a Describe of one object) until it finds the object
+/// and `ready` holds for it, and returns the object: the wait for a state
+/// EC2 reaches a moment after the call that asked for it.
+pub(super) async fn wait_for_object<T, F, Fut>(
+    what: &str,
+    timeout: Duration,
+    describe: F,
+    ready: impl Fn(&T) -> bool,
+) -> Result<T, ProviderError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<Vec<T>, ProviderError>>,
+{
+    wait_until(what, timeout, || {
+        let described = describe();
+        let ready = &ready;
+        async move { Ok(described.await?.into_iter().next().filter(|o| ready(o))) }
+    })
+    .await
 }
 
 /// An EC2 ARN such as `arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1`, for the
 /// many EC2 objects whose Describe answer carries no ARN.
 pub(super) fn ec2_arn(aws: &AwsContext, owner_id: &str, resource: &str) -> String {
+    let partition = partition(aws.region());
     let region = aws.region().unwrap_or_default();
-    format!(
-        "arn:{}:ec2:{region}:{owner_id}:{resource}",
-        partition(region)
-    )
-}
-
-/// An optional SDK string as a value: `Null` when AWS left it out.
-pub(super) fn opt_string(s: Option<&str>) -> Value {
-    s.map_or(Value::Null, Value::string)
-}
-
-/// The object's id from prior state; every read returns it.
-pub(super) fn prior_id(prior: &Attrs) -> Result<&str, ProviderError> {
-    prior
-        .str("id")
-        .ok_or_else(|| ProviderError::new(ErrorKind::Other, "the prior state has no id"))
-}
-
-/// A planned argument the schema marks required.
-pub(super) fn required_str<'a>(planned: &'a Attrs, name: &str) -> Result<&'a str, ProviderError> {
-    planned.str(name).ok_or_else(|| {
-        ProviderError::new(
-            ErrorKind::Validation,
-            format!("the argument {name:?} is required"),
-        )
-    })
-}
-
-/// Delete semantics: an object that is already gone counts as deleted.
-pub(super) fn ok_if_not_found<T>(result: Result<T, ProviderError>) -> Result<(), ProviderError> {
-    match result {
-        Ok(_) => Ok(()),
-        Err(err) if err.is_not_found() => Ok(()),
-        Err(err) => Err(err),
-    }
+    format!("arn:{partition}:ec2:{region}:{owner_id}:{resource}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn partitions_follow_region_prefixes() {
-        assert_eq!(partition("us-east-1"), "aws");
-        assert_eq!(partition("cn-north-1"), "aws-cn");
-        assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
-        assert_eq!(partition("us-iso-east-1"), "aws-iso");
-        assert_eq!(partition("us-isob-east-1"), "aws-iso-b");
-    }
 
     #[tokio::test]
     async fn describes_in_chunks_of_the_filter_limit() {

@@ -10,10 +10,15 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Address, DomainType, ResourceType as Ec2ResourceType};
 
-use super::ec2::{describe_by_ids, filter, ok_if_not_found, opt_string, prior_id};
-use super::{AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, sdk_error};
+use super::convert::prior_id;
+use super::ec2::describe_by_filter;
+use super::names::{dns_suffix, partition};
+use super::{
+    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
+    ok_if_already_gone, sdk_error,
+};
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct EipType;
@@ -53,15 +58,9 @@ impl ResourceType for EipType {
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         // DescribeAddresses is not paginated: one call answers for all ids.
-        let addresses: Vec<Address> = describe_by_ids(ids, |chunk| async move {
-            let answer = aws
-                .ec2()
-                .describe_addresses()
-                .filters(filter("allocation-id", chunk))
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            Ok(answer.addresses().to_vec())
+        let addresses: Vec<Address> = describe_by_filter(ids, "allocation-id", |by_id| {
+            let request = aws.ec2().describe_addresses().filters(by_id);
+            async move { Ok(request.send().await?.addresses.unwrap_or_default()) }
         })
         .await?;
         let region = aws.region().unwrap_or_default();
@@ -74,34 +73,28 @@ impl ResourceType for EipType {
                     ("allocation_id", Value::string(id)),
                     (
                         "domain",
-                        opt_string(address.domain().map(DomainType::as_str)),
+                        Value::from(address.domain().map(DomainType::as_str)),
                     ),
-                    ("public_ip", opt_string(address.public_ip())),
+                    ("public_ip", Value::from(address.public_ip())),
                     (
                         "public_dns",
-                        opt_string(
-                            address
-                                .public_ip()
-                                .map(|ip| public_dns_name(region, ip))
-                                .as_deref(),
-                        ),
+                        Value::from(address.public_ip().map(|ip| public_dns_name(region, ip))),
                     ),
-                    ("private_ip", opt_string(address.private_ip_address())),
+                    ("private_ip", Value::from(address.private_ip_address())),
                     (
                         "private_dns",
-                        opt_string(
+                        Value::from(
                             address
                                 .private_ip_address()
-                                .map(|ip| private_dns_name(region, ip))
-                                .as_deref(),
+                                .map(|ip| private_dns_name(region, ip)),
                         ),
                     ),
-                    ("association_id", opt_string(address.association_id())),
+                    ("association_id", Value::from(address.association_id())),
                     (
                         "network_interface",
-                        opt_string(address.network_interface_id()),
+                        Value::from(address.network_interface_id()),
                     ),
-                    ("public_ipv4_pool", opt_string(address.public_ipv4_pool())),
+                    ("public_ipv4_pool", Value::from(address.public_ipv4_pool())),
                     ("tags_all", ec2_tags_to_value(address.tags())),
                 ]);
                 Some((id.to_string(), attrs))
@@ -122,15 +115,10 @@ impl ResourceType for EipType {
             .send()
             .await
             .map_err(sdk_error)?;
-        allocated
-            .allocation_id()
-            .map(str::to_string)
-            .ok_or_else(|| {
-                ProviderError::new(
-                    ErrorKind::Other,
-                    "AllocateAddress returned no allocation id",
-                )
-            })
+        id_from_answer(
+            allocated.allocation_id(),
+            "AllocateAddress returned no allocation id",
+        )
     }
 
     async fn update(
@@ -145,13 +133,12 @@ impl ResourceType for EipType {
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         // An address still associated (e.g. with a NAT gateway being deleted)
         // fails with a conflict the engine retries.
-        ok_if_not_found(
+        ok_if_already_gone(
             aws.ec2()
                 .release_address()
                 .allocation_id(prior_id(prior)?)
                 .send()
-                .await
-                .map_err(sdk_error),
+                .await,
         )
     }
 }
@@ -167,7 +154,7 @@ fn public_dns_name(region: &str, ip: &str) -> String {
     format!(
         "ec2-{}.{suffix}.{}",
         ip.replace('.', "-"),
-        dns_suffix(region)
+        dns_suffix(partition(Some(region)))
     )
 }
 
@@ -179,14 +166,6 @@ fn private_dns_name(region: &str, ip: &str) -> String {
         format!("{region}.compute.internal")
     };
     format!("ip-{}.{suffix}", ip.replace('.', "-"))
-}
-
-fn dns_suffix(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
-    }
 }
 
 #[cfg(test)]

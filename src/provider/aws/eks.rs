@@ -12,16 +12,20 @@ use std::time::Duration;
 use aws_sdk_eks::types::{Cluster, Nodegroup, Update, UpdateStatus};
 
 use super::tags::TagChanges;
-use super::{AwsContext, sdk_error, wait_until};
+use super::{AwsContext, ok_if_not_found, sdk_error, wait_until};
 use crate::provider::{ErrorKind, ProviderError};
 use crate::value::Attrs;
 
 /// DescribeCluster, with "not found" as `None`.
 pub async fn find_cluster(aws: &AwsContext, name: &str) -> Result<Option<Cluster>, ProviderError> {
-    match aws.eks().describe_cluster().name(name).send().await {
-        Ok(out) => Ok(out.cluster().cloned()),
-        Err(err) => none_if_not_found(sdk_error(err)),
-    }
+    let described = aws
+        .eks()
+        .describe_cluster()
+        .name(name)
+        .send()
+        .await
+        .map_err(sdk_error);
+    Ok(ok_if_not_found(described)?.and_then(|out| out.cluster().cloned()))
 }
 
 /// DescribeNodegroup, with "not found" (of the group or its cluster) as `None`.
@@ -36,19 +40,9 @@ pub async fn find_nodegroup(
         .cluster_name(cluster_name)
         .nodegroup_name(nodegroup_name)
         .send()
-        .await;
-    match described {
-        Ok(out) => Ok(out.nodegroup().cloned()),
-        Err(err) => none_if_not_found(sdk_error(err)),
-    }
-}
-
-fn none_if_not_found<T>(err: ProviderError) -> Result<Option<T>, ProviderError> {
-    if err.is_not_found() {
-        Ok(None)
-    } else {
-        Err(err)
-    }
+        .await
+        .map_err(sdk_error);
+    Ok(ok_if_not_found(described)?.and_then(|out| out.nodegroup().cloned()))
 }
 
 /// What a wait is for: a status, or the object's disappearance.

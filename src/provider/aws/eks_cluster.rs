@@ -13,10 +13,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_eks::types::{Cluster, VpcConfigRequest};
 
-use super::concurrent::read_each;
+use super::batch::fetch_each;
+use super::convert::{single, string_set_or_null};
 use super::eks::{Goal, create_tags, find_cluster, update_tags, wait_for_status, wait_for_update};
 use super::tags::tags_to_value;
-use super::{AwsContext, Timeouts, sdk_error, wait_until};
+use super::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
@@ -100,7 +101,7 @@ impl ResourceType for EksCluster {
         aws: &AwsContext,
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        read_each(ids, |name| async move {
+        fetch_each(ids, |name| async move {
             Ok(find_cluster(aws, &name).await?.as_ref().map(cluster_attrs))
         })
         .await
@@ -114,12 +115,7 @@ impl ResourceType for EksCluster {
         let planned = req.planned;
         let name = planned.str("name").unwrap_or_default().to_string();
         let timeouts = Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS);
-        let vpc = planned
-            .blocks("vpc_config")
-            .first()
-            .copied()
-            .cloned()
-            .unwrap_or_default();
+        let vpc = single(planned, "vpc_config").cloned().unwrap_or_default();
         let security_groups = vpc.strings("security_group_ids");
         let public_cidrs = vpc.strings("public_access_cidrs");
         let vpc_config = VpcConfigRequest::builder()
@@ -177,7 +173,7 @@ impl ResourceType for EksCluster {
             wait_for_cluster_update(aws, name, out.update(), timeouts.update).await?;
         }
         let endpoint_settings = |attrs: &Attrs| {
-            attrs.blocks("vpc_config").first().map(|v| {
+            single(attrs, "vpc_config").map(|v| {
                 (
                     v.bool("endpoint_private_access"),
                     v.bool("endpoint_public_access"),
@@ -213,17 +209,15 @@ impl ResourceType for EksCluster {
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let name = prior.str("id").unwrap_or_default();
         let timeouts = Timeouts::from_attrs(prior, DEFAULT_TIMEOUTS);
-        match aws
+        let deleted = aws
             .eks()
             .delete_cluster()
             .name(name)
             .send()
             .await
-            .map_err(sdk_error)
-        {
-            Err(err) if err.is_not_found() => return Ok(()),
-            Err(err) => return Err(err),
-            Ok(_) => {}
+            .map_err(sdk_error);
+        if ok_if_not_found(deleted)?.is_none() {
+            return Ok(());
         }
         wait_for_status(
             &format!("EKS cluster {name}"),
@@ -284,22 +278,17 @@ fn is_role_propagation_error(err: &ProviderError) -> bool {
             || message.contains("role could not be assumed"))
 }
 
-fn strings_set(items: &[String]) -> Value {
-    if items.is_empty() {
-        Value::Null
-    } else {
-        Value::from(items.to_vec()).into_set()
-    }
-}
-
 fn cluster_attrs(cluster: &Cluster) -> Attrs {
     let name = cluster.name().unwrap_or_default();
     let vpc: Vec<Value> = cluster
         .resources_vpc_config()
         .map(|v| {
             Value::Map(attrs([
-                ("subnet_ids", strings_set(v.subnet_ids())),
-                ("security_group_ids", strings_set(v.security_group_ids())),
+                ("subnet_ids", string_set_or_null(v.subnet_ids().to_vec())),
+                (
+                    "security_group_ids",
+                    string_set_or_null(v.security_group_ids().to_vec()),
+                ),
                 (
                     "endpoint_private_access",
                     Value::Bool(v.endpoint_private_access()),
@@ -308,7 +297,10 @@ fn cluster_attrs(cluster: &Cluster) -> Attrs {
                     "endpoint_public_access",
                     Value::Bool(v.endpoint_public_access()),
                 ),
-                ("public_access_cidrs", strings_set(v.public_access_cidrs())),
+                (
+                    "public_access_cidrs",
+                    string_set_or_null(v.public_access_cidrs().to_vec()),
+                ),
                 (
                     "cluster_security_group_id",
                     v.cluster_security_group_id().into(),

@@ -17,15 +17,16 @@ use aws_sdk_eks::types::{
     UpdateLabelsPayload,
 };
 
-use super::concurrent::read_each;
+use super::batch::fetch_each;
+use super::convert::{single, string_set};
 use super::eks::{
     Goal, create_tags, find_nodegroup, update_tags, wait_for_status, wait_for_update,
 };
-use super::naming::{name_for_create, prefix_from_name};
+use super::names::{name_for_create, prefix_from_name, split_id};
 use super::tags::tags_to_value;
-use super::{AwsContext, Timeouts, sdk_error};
+use super::{AwsContext, Timeouts, ok_if_not_found, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct EksNodeGroup;
@@ -96,14 +97,8 @@ pub fn node_group_id(cluster_name: &str, node_group_name: &str) -> String {
 }
 
 fn parse_id(id: &str) -> Result<(&str, &str), ProviderError> {
-    id.split_once(':')
-        .filter(|(cluster, group)| !cluster.is_empty() && !group.is_empty())
-        .ok_or_else(|| {
-            ProviderError::new(
-                ErrorKind::Validation,
-                format!("invalid aws_eks_node_group id {id:?}: expected <cluster_name>:<node_group_name>"),
-            )
-        })
+    let [cluster, group] = split_id::<2>(id, ':', "<cluster_name>:<node_group_name>")?;
+    Ok((cluster, group))
 }
 
 #[async_trait]
@@ -123,7 +118,7 @@ impl ResourceType for EksNodeGroup {
         aws: &AwsContext,
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        read_each(ids, |id| async move {
+        fetch_each(ids, |id| async move {
             let (cluster, group) = parse_id(&id)?;
             Ok(find_nodegroup(aws, cluster, group)
                 .await?
@@ -226,10 +221,8 @@ impl ResourceType for EksNodeGroup {
             .send()
             .await
             .map_err(sdk_error);
-        match deleted {
-            Err(err) if err.is_not_found() => return Ok(()),
-            Err(err) => return Err(err),
-            Ok(_) => {}
+        if ok_if_not_found(deleted)?.is_none() {
+            return Ok(());
         }
         wait_for_status(
             &format!("EKS node group {cluster}:{name}"),
@@ -272,7 +265,7 @@ async fn wait_for_nodegroup(
 }
 
 fn scaling_config(planned: &Attrs) -> Option<NodegroupScalingConfig> {
-    planned.blocks("scaling_config").first().map(|s| {
+    single(planned, "scaling_config").map(|s| {
         NodegroupScalingConfig::builder()
             .set_desired_size(s.i64("desired_size").map(|n| n as i32))
             .set_min_size(s.i64("min_size").map(|n| n as i32))
@@ -282,7 +275,7 @@ fn scaling_config(planned: &Attrs) -> Option<NodegroupScalingConfig> {
 }
 
 fn update_config(planned: &Attrs) -> Option<NodegroupUpdateConfig> {
-    planned.blocks("update_config").first().map(|u| {
+    single(planned, "update_config").map(|u| {
         NodegroupUpdateConfig::builder()
             .set_max_unavailable(u.i64("max_unavailable").map(|n| n as i32))
             .set_max_unavailable_percentage(u.i64("max_unavailable_percentage").map(|n| n as i32))
@@ -314,8 +307,6 @@ fn labels_payload(prior: &Attrs, planned: &Attrs) -> Option<UpdateLabelsPayload>
 fn nodegroup_attrs(group: &Nodegroup) -> Attrs {
     let cluster = group.cluster_name().unwrap_or_default();
     let name = group.nodegroup_name().unwrap_or_default();
-    let mut subnets = group.subnets().to_vec();
-    subnets.sort();
     let labels = group
         .labels()
         .filter(|l| !l.is_empty())
@@ -356,7 +347,7 @@ fn nodegroup_attrs(group: &Nodegroup) -> Attrs {
         ("node_group_name", Value::string(name)),
         ("node_group_name_prefix", prefix_from_name(name)),
         ("node_role_arn", group.node_role().into()),
-        ("subnet_ids", Value::from(subnets)),
+        ("subnet_ids", string_set(group.subnets().to_vec())),
         (
             "capacity_type",
             group.capacity_type().map(|c| c.as_str()).into(),

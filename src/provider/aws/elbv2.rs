@@ -1,10 +1,14 @@
 //! What the ELBv2 types (`aws_lb`, `aws_lb_target_group`, `aws_lb_listener`)
-//! share: tags by ARN, written on create and read in batches. Schemas and
+//! share: batched describes by ARN, and tags by ARN, written on create and
+//! read in batches. Schemas and
 //! per-type calls stay in the type files.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 
 use aws_sdk_elasticloadbalancingv2::types::Tag;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::batch::describe_skipping_missing;
 use super::tags::{TagChanges, create_tags, tags_to_value};
@@ -14,7 +18,28 @@ use crate::value::{Attrs, Value};
 
 /// The most ARNs DescribeLoadBalancers, DescribeTargetGroups and
 /// DescribeTags accept in one call.
-pub const ARNS_PER_CALL: usize = 20;
+const ARNS_PER_CALL: usize = 20;
+
+/// Describes objects by ARN, [`ARNS_PER_CALL`] at a time, with every page of
+/// each call; ARNs that no longer exist are left out (ELBv2 fails the whole
+/// call for them, see [`describe_skipping_missing`]). SDK errors are mapped
+/// here.
+pub async fn describe_by_arns<T, E, R, F, Fut>(
+    arns: &[String],
+    describe: F,
+) -> Result<Vec<T>, ProviderError>
+where
+    F: Fn(Vec<String>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, SdkError<E, R>>>,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    describe_skipping_missing(arns, ARNS_PER_CALL, |chunk| {
+        let described = describe(chunk);
+        async move { described.await.map_err(sdk_error) }
+    })
+    .await
+}
 
 /// The tags a create writes (the user's plus terrane's), as ELBv2 tags.
 pub fn tags_for_create(aws: &AwsContext, req: &CreateRequest<'_>) -> Vec<Tag> {
@@ -30,15 +55,9 @@ pub async fn read_tags(
     aws: &AwsContext,
     arns: &[String],
 ) -> Result<BTreeMap<String, Value>, ProviderError> {
-    let descriptions = describe_skipping_missing(arns, ARNS_PER_CALL, |chunk| async move {
-        let out = aws
-            .elbv2()
-            .describe_tags()
-            .set_resource_arns(Some(chunk))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(out.tag_descriptions.unwrap_or_default())
+    let descriptions = describe_by_arns(arns, |chunk| {
+        let request = aws.elbv2().describe_tags().set_resource_arns(Some(chunk));
+        async move { Ok(request.send().await?.tag_descriptions.unwrap_or_default()) }
     })
     .await?;
     Ok(descriptions

@@ -1,5 +1,6 @@
 //! The one place AWS errors are mapped into the engine's error kinds.
 
+use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
@@ -7,12 +8,11 @@ use crate::provider::{ErrorKind, ProviderError};
 
 /// Maps any SDK error into a [`ProviderError`], keeping the AWS error code.
 /// Failures to reach the endpoint at all are reported as such.
-pub fn sdk_error<E, R>(err: aws_smithy_runtime_api::client::result::SdkError<E, R>) -> ProviderError
+pub fn sdk_error<E, R>(err: SdkError<E, R>) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    use aws_smithy_runtime_api::client::result::SdkError;
     match &err {
         SdkError::ServiceError(service) => {
             let inner = service.err();
@@ -41,6 +41,18 @@ pub fn build_error(err: aws_smithy_types::error::operation::BuildError) -> Provi
     ProviderError::new(ErrorKind::Validation, format!("incomplete request: {err}"))
 }
 
+/// A value AWS's answer must carry, such as the id or ARN of the object a
+/// create made; `missing` is the error when the answer leaves it out (e.g.
+/// "CreateVpc returned no VPC id").
+pub fn id_from_answer(
+    value: Option<&str>,
+    missing: impl Into<String>,
+) -> Result<String, ProviderError> {
+    value
+        .map(str::to_string)
+        .ok_or_else(|| ProviderError::new(ErrorKind::Other, missing))
+}
+
 /// Treats "already gone" as success, as deletes must: `Ok(None)` when the
 /// call failed with NotFound.
 pub fn ok_if_not_found<T>(result: Result<T, ProviderError>) -> Result<Option<T>, ProviderError> {
@@ -49,6 +61,17 @@ pub fn ok_if_not_found<T>(result: Result<T, ProviderError>) -> Result<Option<T>,
         Err(err) if err.is_not_found() => Ok(None),
         Err(err) => Err(err),
     }
+}
+
+/// The outcome of a call that removes something (a delete, detach or
+/// disassociate): its SDK error mapped, and "already gone" counted as done.
+pub fn ok_if_already_gone<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<(), ProviderError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    ok_if_not_found(result.map_err(sdk_error))?;
+    Ok(())
 }
 
 /// Classifies an AWS error code. Codes differ per service; these patterns

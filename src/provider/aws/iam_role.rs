@@ -13,11 +13,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_smithy_types::date_time::Format;
 
-use super::concurrent::read_each;
+use super::batch::fetch_each;
 use super::iam::{iam_tags, policy_document_from_aws};
-use super::naming::{name_for_create, prefix_from_name};
+use super::iam_role_policy_attachment::{attached_policy_arns, detach_policy};
+use super::names::{name_for_create, prefix_from_name};
 use super::tags::{TagChanges, create_tags, tags_to_value};
-use super::{AwsContext, sdk_error, wait_until};
+use super::{AwsContext, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
@@ -65,7 +66,7 @@ impl ResourceType for IamRole {
         aws: &AwsContext,
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        read_each(ids, |name| async move {
+        fetch_each(ids, |name| async move {
             Ok(find_role(aws, &name).await?.as_ref().map(role_attrs))
         })
         .await
@@ -173,10 +174,8 @@ impl ResourceType for IamRole {
             Ok(())
         }
         .await;
-        match result {
-            Err(err) if err.is_not_found() => Ok(()),
-            other => other,
-        }
+        ok_if_not_found(result)?;
+        Ok(())
     }
 }
 
@@ -185,17 +184,14 @@ pub(super) async fn find_role(
     aws: &AwsContext,
     name: &str,
 ) -> Result<Option<aws_sdk_iam::types::Role>, ProviderError> {
-    match aws.iam().get_role().role_name(name).send().await {
-        Ok(out) => Ok(out.role().cloned()),
-        Err(err) => {
-            let err = sdk_error(err);
-            if err.is_not_found() {
-                Ok(None)
-            } else {
-                Err(err)
-            }
-        }
-    }
+    let got = aws
+        .iam()
+        .get_role()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(sdk_error);
+    Ok(ok_if_not_found(got)?.and_then(|out| out.role().cloned()))
 }
 
 fn role_attrs(role: &aws_sdk_iam::types::Role) -> Attrs {
@@ -243,15 +239,14 @@ async fn remove_from_instance_profiles(aws: &AwsContext, role: &str) -> Result<(
         .await
         .map_err(sdk_error)?;
     for profile in profiles {
-        let removed = aws
-            .iam()
-            .remove_role_from_instance_profile()
-            .instance_profile_name(profile.instance_profile_name())
-            .role_name(role)
-            .send()
-            .await
-            .map_err(sdk_error);
-        ignore_not_found(removed)?;
+        ok_if_already_gone(
+            aws.iam()
+                .remove_role_from_instance_profile()
+                .instance_profile_name(profile.instance_profile_name())
+                .role_name(role)
+                .send()
+                .await,
+        )?;
     }
     Ok(())
 }
@@ -259,17 +254,8 @@ async fn remove_from_instance_profiles(aws: &AwsContext, role: &str) -> Result<(
 /// Detaches every managed policy and deletes every inline policy, as
 /// Terraform's `force_detach_policies` does.
 async fn detach_all_policies(aws: &AwsContext, role: &str) -> Result<(), ProviderError> {
-    let attached = super::iam_role_policy_attachment::attached_policy_arns(aws, role).await?;
-    for policy_arn in attached {
-        let detached = aws
-            .iam()
-            .detach_role_policy()
-            .role_name(role)
-            .policy_arn(policy_arn)
-            .send()
-            .await
-            .map_err(sdk_error);
-        ignore_not_found(detached)?;
+    for policy_arn in attached_policy_arns(aws, role).await? {
+        detach_policy(aws, role, &policy_arn).await?;
     }
     let inline: Vec<String> = aws
         .iam()
@@ -282,22 +268,14 @@ async fn detach_all_policies(aws: &AwsContext, role: &str) -> Result<(), Provide
         .await
         .map_err(sdk_error)?;
     for policy_name in inline {
-        let deleted = aws
-            .iam()
-            .delete_role_policy()
-            .role_name(role)
-            .policy_name(policy_name)
-            .send()
-            .await
-            .map_err(sdk_error);
-        ignore_not_found(deleted)?;
+        ok_if_already_gone(
+            aws.iam()
+                .delete_role_policy()
+                .role_name(role)
+                .policy_name(policy_name)
+                .send()
+                .await,
+        )?;
     }
     Ok(())
-}
-
-fn ignore_not_found<T>(result: Result<T, ProviderError>) -> Result<(), ProviderError> {
-    match result {
-        Err(err) if !err.is_not_found() => Err(err),
-        _ => Ok(()),
-    }
 }

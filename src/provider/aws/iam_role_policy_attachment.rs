@@ -12,10 +12,9 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use futures::{StreamExt, TryStreamExt};
 
-use super::concurrent::READ_CONCURRENCY;
-use super::{AwsContext, sdk_error, wait_until};
+use super::batch::fetch_each;
+use super::{AwsContext, ok_if_already_gone, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
@@ -70,8 +69,6 @@ impl ResourceType for IamRolePolicyAttachment {
         aws: &AwsContext,
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        // Owned keys: async-trait's `Send` futures cannot hold closures over
-        // borrowed arguments.
         let mut wanted: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
         for id in ids {
             let (role, policy_arn) = parse_id(id)?;
@@ -80,31 +77,31 @@ impl ResourceType for IamRolePolicyAttachment {
                 .or_default()
                 .push((id.clone(), policy_arn.to_string()));
         }
-        let per_role: Vec<Vec<(String, Attrs)>> = futures::stream::iter(wanted)
-            .map(|(role, entries)| async move {
-                let attached: BTreeSet<String> = match attached_policy_arns(aws, &role).await {
-                    Ok(arns) => arns.into_iter().collect(),
-                    // The role is gone, and its attachments with it.
-                    Err(err) if err.is_not_found() => BTreeSet::new(),
-                    Err(err) => return Err(err),
-                };
-                Ok(entries
-                    .into_iter()
-                    .filter(|(_, arn)| attached.contains(arn))
-                    .map(|(id, arn)| {
-                        let found = attrs([
-                            ("id", Value::string(id.clone())),
-                            ("role", Value::string(role.clone())),
-                            ("policy_arn", Value::string(arn)),
-                        ]);
-                        (id, found)
-                    })
-                    .collect())
-            })
-            .buffer_unordered(READ_CONCURRENCY)
-            .try_collect()
-            .await?;
-        Ok(per_role.into_iter().flatten().collect())
+        let roles: Vec<String> = wanted.keys().cloned().collect();
+        // A role that is gone (NotFound) is left out, and its attachments
+        // with it.
+        let attached = fetch_each(&roles, |role| async move {
+            let arns = attached_policy_arns(aws, &role).await?;
+            Ok(Some(arns.into_iter().collect::<BTreeSet<String>>()))
+        })
+        .await?;
+        let mut found = BTreeMap::new();
+        for (role, entries) in wanted {
+            let Some(attached) = attached.get(&role) else {
+                continue;
+            };
+            for (id, policy_arn) in entries {
+                if attached.contains(&policy_arn) {
+                    let attachment = attrs([
+                        ("id", Value::string(id.clone())),
+                        ("role", Value::string(role.clone())),
+                        ("policy_arn", Value::string(policy_arn)),
+                    ]);
+                    found.insert(id, attachment);
+                }
+            }
+        }
+        Ok(found)
     }
 
     async fn create(
@@ -148,19 +145,25 @@ impl ResourceType for IamRolePolicyAttachment {
             (Some(role), Some(arn)) => (role, arn),
             _ => parse_id(prior.str("id").unwrap_or_default())?,
         };
-        let detached = aws
-            .iam()
+        detach_policy(aws, role, policy_arn).await
+    }
+}
+
+/// DetachRolePolicy; a policy (or role) that is already gone counts as
+/// detached.
+pub(super) async fn detach_policy(
+    aws: &AwsContext,
+    role: &str,
+    policy_arn: &str,
+) -> Result<(), ProviderError> {
+    ok_if_already_gone(
+        aws.iam()
             .detach_role_policy()
             .role_name(role)
             .policy_arn(policy_arn)
             .send()
-            .await
-            .map_err(sdk_error);
-        match detached {
-            Err(err) if !err.is_not_found() => Err(err),
-            _ => Ok(()),
-        }
-    }
+            .await,
+    )
 }
 
 /// The ARNs of the managed policies attached to a role (all pages). A

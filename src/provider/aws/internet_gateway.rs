@@ -13,12 +13,14 @@ use aws_sdk_ec2::types::{
     AttachmentStatus, InternetGateway, InternetGatewayAttachment, ResourceType as Ec2ResourceType,
 };
 
-use super::ec2::{describe_by_ids, ec2_arn, filter, ok_if_not_found, opt_string, prior_id};
+use super::convert::prior_id;
+use super::ec2::{describe_by_filter, ec2_arn, wait_for_object};
 use super::{
-    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, sdk_error, wait_until,
+    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
+    ok_if_already_gone, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct InternetGatewayType;
@@ -63,7 +65,7 @@ impl ResourceType for InternetGatewayType {
                         "arn",
                         Value::string(ec2_arn(aws, owner_id, &format!("internet-gateway/{id}"))),
                     ),
-                    ("vpc_id", opt_string(attached_vpc(gateway))),
+                    ("vpc_id", Value::from(attached_vpc(gateway))),
                     ("owner_id", Value::string(owner_id)),
                     ("tags_all", ec2_tags_to_value(gateway.tags())),
                 ]);
@@ -88,16 +90,12 @@ impl ResourceType for InternetGatewayType {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = created
-            .internet_gateway()
-            .and_then(InternetGateway::internet_gateway_id)
-            .ok_or_else(|| {
-                ProviderError::new(
-                    ErrorKind::Other,
-                    "CreateInternetGateway returned no gateway id",
-                )
-            })?
-            .to_string();
+        let id = id_from_answer(
+            created
+                .internet_gateway()
+                .and_then(InternetGateway::internet_gateway_id),
+            "CreateInternetGateway returned no gateway id",
+        )?;
         if let Some(vpc_id) = req.planned.str("vpc_id") {
             attach(aws, &id, vpc_id).await?;
         }
@@ -135,13 +133,12 @@ impl ResourceType for InternetGatewayType {
         if let Some(vpc_id) = attached_vpc(gateway) {
             detach(aws, id, vpc_id).await?;
         }
-        ok_if_not_found(
+        ok_if_already_gone(
             aws.ec2()
                 .delete_internet_gateway()
                 .internet_gateway_id(id)
                 .send()
-                .await
-                .map_err(sdk_error),
+                .await,
         )
     }
 }
@@ -150,16 +147,14 @@ async fn describe_internet_gateways(
     aws: &AwsContext,
     ids: &[String],
 ) -> Result<Vec<InternetGateway>, ProviderError> {
-    describe_by_ids(ids, |chunk| async move {
+    describe_by_filter(ids, "internet-gateway-id", |by_id| {
         aws.ec2()
             .describe_internet_gateways()
-            .filters(filter("internet-gateway-id", chunk))
+            .filters(by_id)
             .into_paginator()
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await
 }
@@ -191,16 +186,20 @@ async fn attach(aws: &AwsContext, id: &str, vpc_id: &str) -> Result<(), Provider
         .await
         .map_err(sdk_error)?;
     let what = format!("internet gateway {id} to attach to {vpc_id}");
-    wait_until(&what, ATTACHMENT_TIMEOUT, || async {
-        let gateways = describe_internet_gateways(aws, &[id.to_string()]).await?;
-        let attached = gateways.first().is_some_and(|g| {
-            g.attachments()
+    let ids = [id.to_string()];
+    wait_for_object(
+        &what,
+        ATTACHMENT_TIMEOUT,
+        || describe_internet_gateways(aws, &ids),
+        |gateway: &InternetGateway| {
+            gateway
+                .attachments()
                 .iter()
                 .any(|a| a.vpc_id() == Some(vpc_id) && is_attached(a))
-        });
-        Ok(attached.then_some(()))
-    })
-    .await
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Detaches and waits until AWS no longer lists the attachment, so a

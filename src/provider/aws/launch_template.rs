@@ -17,11 +17,15 @@ use aws_sdk_ec2::types::{
     RequestLaunchTemplateData, ResourceType as Ec2ResourceType, ResponseLaunchTemplateData, Tag,
 };
 
-use super::concurrent::read_each;
-use super::naming::{name_for_create, prefix_from_name};
-use super::{AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, sdk_error};
+use super::batch::fetch_each;
+use super::convert::{single, string_set_or_null};
+use super::names::{name_for_create, prefix_from_name};
+use super::{
+    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
+    ok_if_already_gone, ok_if_not_found, sdk_error,
+};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct LaunchTemplate;
@@ -112,26 +116,23 @@ impl ResourceType for LaunchTemplate {
             .collect();
         let found: Vec<String> = templates.keys().cloned().collect();
         let templates = &templates;
-        read_each(&found, |id| async move {
+        fetch_each(&found, |id| async move {
             let Some(template) = templates.get(&id) else {
                 return Ok(None);
             };
             let Some(latest) = template.latest_version_number() else {
                 return Ok(None);
             };
+            // A template deleted between the two calls is NotFound here,
+            // which leaves it out.
             let versions = aws
                 .ec2()
                 .describe_launch_template_versions()
                 .launch_template_id(&id)
                 .versions(latest.to_string())
                 .send()
-                .await;
-            let versions = match versions.map_err(sdk_error) {
-                Ok(out) => out,
-                // Deleted between the two calls.
-                Err(err) if err.is_not_found() => return Ok(None),
-                Err(err) => return Err(err),
-            };
+                .await
+                .map_err(sdk_error)?;
             let version = versions.launch_template_versions().first();
             Ok(Some(template_attrs(
                 aws,
@@ -165,15 +166,10 @@ impl ResourceType for LaunchTemplate {
             .send()
             .await
             .map_err(sdk_error)?;
-        out.launch_template()
-            .and_then(|t| t.launch_template_id())
-            .map(str::to_string)
-            .ok_or_else(|| {
-                ProviderError::new(
-                    ErrorKind::Other,
-                    format!("CreateLaunchTemplate for {name} returned no id"),
-                )
-            })
+        id_from_answer(
+            out.launch_template().and_then(|t| t.launch_template_id()),
+            format!("CreateLaunchTemplate for {name} returned no id"),
+        )
     }
 
     async fn update(
@@ -216,17 +212,13 @@ impl ResourceType for LaunchTemplate {
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let id = prior.str("id").unwrap_or_default();
-        match aws
-            .ec2()
-            .delete_launch_template()
-            .launch_template_id(id)
-            .send()
-            .await
-            .map_err(sdk_error)
-        {
-            Err(err) if !err.is_not_found() => Err(err),
-            _ => Ok(()),
-        }
+        ok_if_already_gone(
+            aws.ec2()
+                .delete_launch_template()
+                .launch_template_id(id)
+                .send()
+                .await,
+        )
     }
 }
 
@@ -261,10 +253,8 @@ async fn describe_templates(
                     .send()
                     .await
                     .map_err(sdk_error);
-                match one {
-                    Ok(out) => found.extend(out.launch_templates().iter().cloned()),
-                    Err(err) if err.is_not_found() => {}
-                    Err(err) => return Err(err),
+                if let Some(out) = ok_if_not_found(one)? {
+                    found.extend(out.launch_templates().iter().cloned());
                 }
             }
             Ok(found)
@@ -274,7 +264,7 @@ async fn describe_templates(
 }
 
 fn template_data(planned: &Attrs) -> RequestLaunchTemplateData {
-    let profile = planned.blocks("iam_instance_profile").first().map(|p| {
+    let profile = single(planned, "iam_instance_profile").map(|p| {
         LaunchTemplateIamInstanceProfileSpecificationRequest::builder()
             .set_arn(p.str("arn").map(str::to_string))
             .set_name(p.str("name").map(str::to_string))
@@ -321,20 +311,8 @@ fn template_attrs(
         ("name_prefix", prefix_from_name(name)),
         ("description", description.filter(|d| !d.is_empty()).into()),
         ("arn", template_arn(aws, template).into()),
-        (
-            "default_version",
-            template
-                .default_version_number()
-                .map(|n| n as f64)
-                .map_or(Value::Null, Value::Number),
-        ),
-        (
-            "latest_version",
-            template
-                .latest_version_number()
-                .map(|n| n as f64)
-                .map_or(Value::Null, Value::Number),
-        ),
+        ("default_version", template.default_version_number().into()),
+        ("latest_version", template.latest_version_number().into()),
         ("tags_all", ec2_tags_to_value(template.tags())),
     ]);
     let data_attrs = match data {
@@ -347,9 +325,6 @@ fn template_attrs(
 
 /// The launch arguments of a version, in the shape the user writes them.
 fn data_attrs(data: &ResponseLaunchTemplateData) -> Attrs {
-    let mut security_groups: Vec<String> = data.security_group_ids().to_vec();
-    security_groups.sort();
-    security_groups.dedup();
     let profile: Vec<Value> = data
         .iam_instance_profile()
         .map(|p| Value::Map(attrs([("arn", p.arn().into()), ("name", p.name().into())])))
@@ -398,11 +373,7 @@ fn data_attrs(data: &ResponseLaunchTemplateData) -> Attrs {
         ),
         (
             "vpc_security_group_ids",
-            if security_groups.is_empty() {
-                Value::Null
-            } else {
-                security_groups.into()
-            },
+            string_set_or_null(data.security_group_ids().to_vec()),
         ),
         ("iam_instance_profile", Value::List(profile)),
         ("tag_specifications", Value::List(tag_specifications)),

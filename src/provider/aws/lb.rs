@@ -7,8 +7,9 @@
 //! exists only in state, so read leaves it out.
 //!
 //! **Batched read.** DescribeLoadBalancers fails as a whole when one ARN is
-//! gone; `batch::describe_skipping_missing` then asks for each ARN of that
-//! call on its own (see there for why not "describe all and filter").
+//! gone; `elbv2::describe_by_arns` then asks for each ARN of that call on
+//! its own (see `batch::describe_skipping_missing` for why not "describe all
+//! and filter").
 //!
 //! This file holds the schema and the ELBv2 calls for load balancers only;
 //! tags and batched describes come from `elbv2` and `batch`.
@@ -23,11 +24,11 @@ use aws_sdk_elasticloadbalancingv2::types::{
     LoadBalancerStateEnum, LoadBalancerTypeEnum,
 };
 
-use super::batch::{describe_skipping_missing, fetch_each};
+use super::batch::fetch_each;
 use super::convert::{differs, string_set};
-use super::elbv2::{ARNS_PER_CALL, read_tags, tags_for_create, tags_of, update_tags};
+use super::elbv2::{describe_by_arns, read_tags, tags_for_create, tags_of, update_tags};
 use super::names::{arn_resource, unique_name};
-use super::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
+use super::{AwsContext, Timeouts, id_from_answer, ok_if_already_gone, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
@@ -118,7 +119,7 @@ async fn describe(
     aws: &AwsContext,
     arns: &[String],
 ) -> Result<Vec<AwsLoadBalancer>, ProviderError> {
-    describe_skipping_missing(arns, ARNS_PER_CALL, |chunk| async move {
+    describe_by_arns(arns, |chunk| {
         aws.elbv2()
             .describe_load_balancers()
             .set_load_balancer_arns(Some(chunk))
@@ -126,8 +127,6 @@ async fn describe(
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await
 }
@@ -237,9 +236,6 @@ impl ResourceType for LoadBalancer {
         aws: &AwsContext,
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        if ids.is_empty() {
-            return Ok(BTreeMap::new());
-        }
         let balancers = describe(aws, ids).await?;
         let arns: Vec<String> = balancers
             .iter()
@@ -311,14 +307,12 @@ impl ResourceType for LoadBalancer {
             .send()
             .await
             .map_err(sdk_error)?;
-        let arn = out
-            .load_balancers()
-            .first()
-            .and_then(|lb| lb.load_balancer_arn())
-            .ok_or_else(|| {
-                ProviderError::new(ErrorKind::Other, "CreateLoadBalancer returned no ARN")
-            })?
-            .to_string();
+        let arn = id_from_answer(
+            out.load_balancers()
+                .first()
+                .and_then(|lb| lb.load_balancer_arn()),
+            "CreateLoadBalancer returned no ARN",
+        )?;
         modify_attributes(aws, &arn, planned).await?;
         wait_active(aws, &arn, timeouts.create).await?;
         Ok(arn)
@@ -379,13 +373,12 @@ impl ResourceType for LoadBalancer {
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let arn = prior.str("id").unwrap_or_default().to_string();
-        ok_if_not_found(
+        ok_if_already_gone(
             aws.elbv2()
                 .delete_load_balancer()
                 .load_balancer_arn(&arn)
                 .send()
-                .await
-                .map_err(sdk_error),
+                .await,
         )?;
         let arns = [arn.clone()];
         let timeout = Timeouts::from_attrs(prior, DEFAULT_TIMEOUTS).delete;

@@ -15,12 +15,11 @@ use aws_sdk_elasticloadbalancingv2::types::{
     RedirectActionConfig, RedirectActionStatusCodeEnum,
 };
 
-use super::batch::describe_skipping_missing;
 use super::convert::{differs, i32_arg, nested, optional_block, single};
-use super::elbv2::{ARNS_PER_CALL, read_tags, tags_for_create, tags_of, update_tags};
-use super::{AwsContext, ok_if_not_found, sdk_error};
+use super::elbv2::{describe_by_arns, read_tags, tags_for_create, tags_of, update_tags};
+use super::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct LbListener;
@@ -187,10 +186,7 @@ impl ResourceType for LbListener {
         aws: &AwsContext,
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        if ids.is_empty() {
-            return Ok(BTreeMap::new());
-        }
-        let listeners = describe_skipping_missing(ids, ARNS_PER_CALL, |chunk| async move {
+        let listeners = describe_by_arns(ids, |chunk| {
             aws.elbv2()
                 .describe_listeners()
                 .set_listener_arns(Some(chunk))
@@ -198,8 +194,6 @@ impl ResourceType for LbListener {
                 .items()
                 .send()
                 .try_collect()
-                .await
-                .map_err(sdk_error)
         })
         .await?;
         let arns: Vec<String> = listeners
@@ -235,12 +229,10 @@ impl ResourceType for LbListener {
             .send()
             .await
             .map_err(sdk_error)?;
-        Ok(out
-            .listeners()
-            .first()
-            .and_then(|l| l.listener_arn())
-            .ok_or_else(|| ProviderError::new(ErrorKind::Other, "CreateListener returned no ARN"))?
-            .to_string())
+        Ok(id_from_answer(
+            out.listeners().first().and_then(|l| l.listener_arn()),
+            "CreateListener returned no ARN",
+        )?)
     }
 
     /// ModifyListener takes the whole listener; sending every argument keeps
@@ -277,15 +269,7 @@ impl ResourceType for LbListener {
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let arn = prior.str("id").unwrap_or_default();
-        ok_if_not_found(
-            aws.elbv2()
-                .delete_listener()
-                .listener_arn(arn)
-                .send()
-                .await
-                .map_err(sdk_error),
-        )?;
-        Ok(())
+        ok_if_already_gone(aws.elbv2().delete_listener().listener_arn(arn).send().await)
     }
 }
 

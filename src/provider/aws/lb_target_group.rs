@@ -16,13 +16,13 @@ use aws_sdk_elasticloadbalancingv2::types::{
     Matcher, ProtocolEnum, TargetGroup as AwsTargetGroup, TargetGroupAttribute, TargetTypeEnum,
 };
 
-use super::batch::{describe_skipping_missing, fetch_each};
+use super::batch::fetch_each;
 use super::convert::{block, differs, i32_arg, nested, single};
-use super::elbv2::{ARNS_PER_CALL, read_tags, tags_for_create, tags_of, update_tags};
+use super::elbv2::{describe_by_arns, read_tags, tags_for_create, tags_of, update_tags};
 use super::names::{arn_resource, unique_name};
-use super::{AwsContext, ok_if_not_found, sdk_error};
+use super::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct TargetGroup;
@@ -197,10 +197,7 @@ impl ResourceType for TargetGroup {
         aws: &AwsContext,
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        if ids.is_empty() {
-            return Ok(BTreeMap::new());
-        }
-        let groups = describe_skipping_missing(ids, ARNS_PER_CALL, |chunk| async move {
+        let groups = describe_by_arns(ids, |chunk| {
             aws.elbv2()
                 .describe_target_groups()
                 .set_target_group_arns(Some(chunk))
@@ -208,8 +205,6 @@ impl ResourceType for TargetGroup {
                 .items()
                 .send()
                 .try_collect()
-                .await
-                .map_err(sdk_error)
         })
         .await?;
         let arns: Vec<String> = groups
@@ -272,14 +267,12 @@ impl ResourceType for TargetGroup {
             .send()
             .await
             .map_err(sdk_error)?;
-        let arn = out
-            .target_groups()
-            .first()
-            .and_then(|tg| tg.target_group_arn())
-            .ok_or_else(|| {
-                ProviderError::new(ErrorKind::Other, "CreateTargetGroup returned no ARN")
-            })?
-            .to_string();
+        let arn = id_from_answer(
+            out.target_groups()
+                .first()
+                .and_then(|tg| tg.target_group_arn()),
+            "CreateTargetGroup returned no ARN",
+        )?;
         let delay = planned
             .i64("deregistration_delay")
             .unwrap_or(DEFAULT_DEREGISTRATION_DELAY);
@@ -316,14 +309,12 @@ impl ResourceType for TargetGroup {
     /// a Conflict the engine retries while the listener is being deleted.
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let arn = prior.str("id").unwrap_or_default();
-        ok_if_not_found(
+        ok_if_already_gone(
             aws.elbv2()
                 .delete_target_group()
                 .target_group_arn(arn)
                 .send()
-                .await
-                .map_err(sdk_error),
-        )?;
-        Ok(())
+                .await,
+        )
     }
 }

@@ -25,10 +25,8 @@ mod tags;
 mod vpc;
 mod wait;
 
-mod concurrent;
 mod eks;
 mod iam;
-mod naming;
 
 mod autoscaling_group;
 mod eks_cluster;
@@ -50,7 +48,7 @@ pub mod wafv2_web_acl;
 mod wafv2_web_acl_association;
 
 pub use client::{AwsContext, AwsSettings};
-pub use errors::{build_error, ok_if_not_found, sdk_error};
+pub use errors::{build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error};
 pub use tags::{SYSTEM_TAG_PREFIX, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags};
 pub use wait::{Timeouts, wait_until};
 

@@ -15,10 +15,11 @@ use aws_sdk_ec2::types::{
     ResourceType as Ec2ResourceType,
 };
 
-use super::ec2::{describe_by_ids, filter, ok_if_not_found, opt_string, prior_id, required_str};
+use super::convert::{prior_id, required_str};
+use super::ec2::describe_by_filter;
 use super::{
-    AwsContext, Timeouts, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, sdk_error,
-    wait_until,
+    AwsContext, Timeouts, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags,
+    id_from_answer, ok_if_already_gone, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
@@ -75,24 +76,24 @@ impl ResourceType for NatGatewayType {
                     ("id", Value::string(id)),
                     (
                         "allocation_id",
-                        opt_string(address.and_then(NatGatewayAddress::allocation_id)),
+                        Value::from(address.and_then(NatGatewayAddress::allocation_id)),
                     ),
-                    ("subnet_id", opt_string(gateway.subnet_id())),
+                    ("subnet_id", Value::from(gateway.subnet_id())),
                     (
                         "connectivity_type",
-                        opt_string(gateway.connectivity_type().map(ConnectivityType::as_str)),
+                        Value::from(gateway.connectivity_type().map(ConnectivityType::as_str)),
                     ),
                     (
                         "network_interface_id",
-                        opt_string(address.and_then(NatGatewayAddress::network_interface_id)),
+                        Value::from(address.and_then(NatGatewayAddress::network_interface_id)),
                     ),
                     (
                         "private_ip",
-                        opt_string(address.and_then(NatGatewayAddress::private_ip)),
+                        Value::from(address.and_then(NatGatewayAddress::private_ip)),
                     ),
                     (
                         "public_ip",
-                        opt_string(address.and_then(NatGatewayAddress::public_ip)),
+                        Value::from(address.and_then(NatGatewayAddress::public_ip)),
                     ),
                     ("tags_all", ec2_tags_to_value(gateway.tags())),
                 ]);
@@ -121,13 +122,10 @@ impl ResourceType for NatGatewayType {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = created
-            .nat_gateway()
-            .and_then(NatGateway::nat_gateway_id)
-            .ok_or_else(|| {
-                ProviderError::new(ErrorKind::Other, "CreateNatGateway returned no gateway id")
-            })?
-            .to_string();
+        let id = id_from_answer(
+            created.nat_gateway().and_then(NatGateway::nat_gateway_id),
+            "CreateNatGateway returned no gateway id",
+        )?;
 
         wait_until(
             &format!("NAT gateway {id} to become available"),
@@ -160,14 +158,13 @@ impl ResourceType for NatGatewayType {
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let id = prior_id(prior)?;
         let timeouts = Timeouts::from_attrs(prior, DEFAULT_TIMEOUTS);
-        let deleted = aws
-            .ec2()
-            .delete_nat_gateway()
-            .nat_gateway_id(id)
-            .send()
-            .await
-            .map_err(sdk_error);
-        ok_if_not_found(deleted)?;
+        ok_if_already_gone(
+            aws.ec2()
+                .delete_nat_gateway()
+                .nat_gateway_id(id)
+                .send()
+                .await,
+        )?;
         // The gateway's network interface and address are only released once
         // it reaches `deleted`; the subnet and the EIP can't go before that.
         wait_until(
@@ -189,16 +186,14 @@ async fn describe_nat_gateways(
     aws: &AwsContext,
     ids: &[String],
 ) -> Result<Vec<NatGateway>, ProviderError> {
-    describe_by_ids(ids, |chunk| async move {
+    describe_by_filter(ids, "nat-gateway-id", |by_id| {
         aws.ec2()
             .describe_nat_gateways()
-            .filter(filter("nat-gateway-id", chunk))
+            .filter(by_id)
             .into_paginator()
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await
 }

@@ -20,9 +20,11 @@ use super::route53::{
     normalize_dns_name, read_zone_tags, update_zone_tags, wait_for_change,
 };
 use super::tags::create_tags;
-use super::{AwsContext, build_error, ok_if_not_found, sdk_error};
+use super::{
+    AwsContext, build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
+};
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct HostedZone;
@@ -181,12 +183,10 @@ impl ResourceType for HostedZone {
             .send()
             .await
             .map_err(sdk_error)?;
-        let zone_id = out
-            .hosted_zone()
-            .map(|z| clean_zone_id(z.id()).to_string())
-            .ok_or_else(|| {
-                ProviderError::new(ErrorKind::Other, "CreateHostedZone returned no zone")
-            })?;
+        let zone_id = id_from_answer(
+            out.hosted_zone().map(|z| clean_zone_id(z.id())),
+            "CreateHostedZone returned no zone",
+        )?;
         if let Some(change) = out.change_info() {
             wait_for_change(aws, change.id(), CHANGE_TIMEOUT).await?;
         }
@@ -225,14 +225,6 @@ impl ResourceType for HostedZone {
                 return Ok(());
             }
         }
-        ok_if_not_found(
-            aws.route53()
-                .delete_hosted_zone()
-                .id(zone_id)
-                .send()
-                .await
-                .map_err(sdk_error),
-        )?;
-        Ok(())
+        ok_if_already_gone(aws.route53().delete_hosted_zone().id(zone_id).send().await)
     }
 }

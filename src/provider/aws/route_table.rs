@@ -12,11 +12,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType as Ec2ResourceType, Route, RouteOrigin, RouteTable};
 
-use super::ec2::{
-    describe_by_ids, ec2_arn, filter, ok_if_not_found, opt_string, prior_id, required_str,
-};
+use super::convert::{prior_id, required_str};
+use super::ec2::{describe_by_filter, ec2_arn, wait_for_object};
 use super::{
-    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, sdk_error, wait_until,
+    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
+    ok_if_already_gone, sdk_error,
 };
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
@@ -89,7 +89,7 @@ impl ResourceType for RouteTableType {
                         "arn",
                         Value::string(ec2_arn(aws, owner_id, &format!("route-table/{id}"))),
                     ),
-                    ("vpc_id", opt_string(table.vpc_id())),
+                    ("vpc_id", Value::from(table.vpc_id())),
                     ("owner_id", Value::string(owner_id)),
                     ("route", Value::List(routes).into_set()),
                     ("tags_all", ec2_tags_to_value(table.tags())),
@@ -113,19 +113,16 @@ impl ResourceType for RouteTableType {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = created
-            .route_table()
-            .and_then(RouteTable::route_table_id)
-            .ok_or_else(|| ProviderError::new(ErrorKind::Other, "CreateRouteTable returned no id"))?
-            .to_string();
+        let id = id_from_answer(
+            created.route_table().and_then(RouteTable::route_table_id),
+            "CreateRouteTable returned no id",
+        )?;
         // A new route table may take a moment to be visible to CreateRoute.
-        wait_until(
+        wait_for_object(
             &format!("route table {id} to exist"),
             CREATE_TIMEOUT,
-            || async {
-                let tables = describe_route_tables(aws, std::slice::from_ref(&id)).await?;
-                Ok((!tables.is_empty()).then_some(()))
-            },
+            || describe_route_tables(aws, std::slice::from_ref(&id)),
+            |_| true,
         )
         .await?;
         for route in req.planned.blocks("route") {
@@ -176,23 +173,21 @@ impl ResourceType for RouteTableType {
                 continue;
             }
             if let Some(association_id) = association.route_table_association_id() {
-                ok_if_not_found(
+                ok_if_already_gone(
                     aws.ec2()
                         .disassociate_route_table()
                         .association_id(association_id)
                         .send()
-                        .await
-                        .map_err(sdk_error),
+                        .await,
                 )?;
             }
         }
-        ok_if_not_found(
+        ok_if_already_gone(
             aws.ec2()
                 .delete_route_table()
                 .route_table_id(id)
                 .send()
-                .await
-                .map_err(sdk_error),
+                .await,
         )
     }
 }
@@ -201,16 +196,14 @@ async fn describe_route_tables(
     aws: &AwsContext,
     ids: &[String],
 ) -> Result<Vec<RouteTable>, ProviderError> {
-    describe_by_ids(ids, |chunk| async move {
+    describe_by_filter(ids, "route-table-id", |by_id| {
         aws.ec2()
             .describe_route_tables()
-            .filters(filter("route-table-id", chunk))
+            .filters(by_id)
             .into_paginator()
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await
 }
@@ -228,25 +221,28 @@ fn route_value(route: &Route) -> Option<Value> {
         return None;
     }
     Some(Value::Map(attrs([
-        ("cidr_block", opt_string(route.destination_cidr_block())),
+        ("cidr_block", Value::from(route.destination_cidr_block())),
         (
             "ipv6_cidr_block",
-            opt_string(route.destination_ipv6_cidr_block()),
+            Value::from(route.destination_ipv6_cidr_block()),
         ),
-        ("gateway_id", opt_string(route.gateway_id())),
-        ("nat_gateway_id", opt_string(route.nat_gateway_id())),
+        ("gateway_id", Value::from(route.gateway_id())),
+        ("nat_gateway_id", Value::from(route.nat_gateway_id())),
         (
             "network_interface_id",
-            opt_string(route.network_interface_id()),
+            Value::from(route.network_interface_id()),
         ),
         (
             "vpc_peering_connection_id",
-            opt_string(route.vpc_peering_connection_id()),
+            Value::from(route.vpc_peering_connection_id()),
         ),
-        ("transit_gateway_id", opt_string(route.transit_gateway_id())),
+        (
+            "transit_gateway_id",
+            Value::from(route.transit_gateway_id()),
+        ),
         (
             "egress_only_gateway_id",
-            opt_string(route.egress_only_internet_gateway_id()),
+            Value::from(route.egress_only_internet_gateway_id()),
         ),
     ])))
 }
@@ -335,12 +331,7 @@ async fn delete_route(
     route: &Attrs,
 ) -> Result<(), ProviderError> {
     let request = aws.ec2().delete_route().route_table_id(table_id);
-    ok_if_not_found(
-        with_destination!(request, route)
-            .send()
-            .await
-            .map_err(sdk_error),
-    )
+    ok_if_already_gone(with_destination!(request, route).send().await)
 }
 
 #[cfg(test)]

@@ -13,8 +13,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{RouteTableAssociation, RouteTableAssociationStateCode};
 
-use super::ec2::{describe_by_ids, filter, ok_if_not_found, opt_string, prior_id, required_str};
-use super::{AwsContext, sdk_error, wait_until};
+use super::convert::{prior_id, required_str};
+use super::ec2::describe_by_filter;
+use super::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
@@ -58,9 +59,9 @@ impl ResourceType for RouteTableAssociationType {
                 let id = association.route_table_association_id()?;
                 let attrs = attrs([
                     ("id", Value::string(id)),
-                    ("route_table_id", opt_string(association.route_table_id())),
-                    ("subnet_id", opt_string(association.subnet_id())),
-                    ("gateway_id", opt_string(association.gateway_id())),
+                    ("route_table_id", Value::from(association.route_table_id())),
+                    ("subnet_id", Value::from(association.subnet_id())),
+                    ("gateway_id", Value::from(association.gateway_id())),
                 ]);
                 Some((id.to_string(), attrs))
             })
@@ -90,15 +91,10 @@ impl ResourceType for RouteTableAssociationType {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = associated
-            .association_id()
-            .ok_or_else(|| {
-                ProviderError::new(
-                    ErrorKind::Other,
-                    "AssociateRouteTable returned no association id",
-                )
-            })?
-            .to_string();
+        let id = id_from_answer(
+            associated.association_id(),
+            "AssociateRouteTable returned no association id",
+        )?;
         wait_associated(aws, &id).await?;
         Ok(id)
     }
@@ -133,29 +129,23 @@ impl ResourceType for RouteTableAssociationType {
             .send()
             .await
             .map_err(sdk_error)?;
-        let new_id = replaced
-            .new_association_id()
-            .ok_or_else(|| {
-                ProviderError::new(
-                    ErrorKind::Other,
-                    "ReplaceRouteTableAssociation returned no association id",
-                )
-            })?
-            .to_string();
+        let new_id = id_from_answer(
+            replaced.new_association_id(),
+            "ReplaceRouteTableAssociation returned no association id",
+        )?;
         wait_associated(aws, &new_id).await?;
         Ok(new_id)
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let id = prior_id(prior)?;
-        let disassociated = aws
-            .ec2()
-            .disassociate_route_table()
-            .association_id(id)
-            .send()
-            .await
-            .map_err(sdk_error);
-        ok_if_not_found(disassociated)?;
+        ok_if_already_gone(
+            aws.ec2()
+                .disassociate_route_table()
+                .association_id(id)
+                .send()
+                .await,
+        )?;
         wait_until(
             &format!("route table association {id} to end"),
             ASSOCIATION_TIMEOUT,
@@ -174,16 +164,14 @@ async fn describe_associations(
     aws: &AwsContext,
     ids: &[String],
 ) -> Result<Vec<RouteTableAssociation>, ProviderError> {
-    let tables = describe_by_ids(ids, |chunk| async move {
+    let tables = describe_by_filter(ids, "association.route-table-association-id", |by_id| {
         aws.ec2()
             .describe_route_tables()
-            .filters(filter("association.route-table-association-id", chunk))
+            .filters(by_id)
             .into_paginator()
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await?;
     Ok(tables

@@ -1,7 +1,7 @@
 //! What the S3 types share: whether a bucket exists, its versioning state,
-//! bucket tags (keeping terrane's own when the user's change), and emptying a
-//! bucket of every object version for `force_destroy`. No schemas live
-//! here.
+//! bucket tags (keeping terrane's own when the user's change), emptying a
+//! bucket of every object version for `force_destroy`, and the id and
+//! attributes every bucket-settings type has. No schemas live here.
 
 use std::collections::BTreeMap;
 
@@ -11,9 +11,30 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use super::tags::SYSTEM_TAG_PREFIX;
 use super::{AwsContext, build_error, sdk_error};
 use crate::provider::ProviderError;
+use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 /// DeleteObjects takes at most 1,000 keys per call.
 const KEYS_PER_DELETE: usize = 1000;
+
+/// The bucket a bucket-settings type (versioning, encryption, public access
+/// block) configures; its name is also the type's id.
+pub fn bucket_of(attrs: &Attrs) -> &str {
+    attrs.str("bucket").unwrap_or_default()
+}
+
+/// What a bucket-settings type reads back: `id` and `bucket` (both the
+/// bucket's name) and its own settings.
+pub fn bucket_settings_attrs<'a>(
+    bucket: &str,
+    settings: impl IntoIterator<Item = (&'a str, Value)>,
+) -> Attrs {
+    let mut attrs = attrs([
+        ("id", Value::string(bucket)),
+        ("bucket", Value::string(bucket)),
+    ]);
+    attrs.extend(settings.into_iter().map(|(k, v)| (k.to_string(), v)));
+    attrs
+}
 
 /// The bucket's region when it exists, `None` when it doesn't. HeadBucket
 /// answers a bare 404 without an error code, so "missing" is read from the

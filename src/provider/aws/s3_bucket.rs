@@ -16,10 +16,10 @@ use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 
 use super::batch::fetch_each;
 use super::convert::differs;
-use super::names::{partition, unique_name};
+use super::names::{dns_suffix, partition, unique_name};
 use super::s3::{bucket_region, bucket_tags, empty_bucket, put_bucket_tags, replace_user_tags};
 use super::tags::{create_tags, tags_to_value};
-use super::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
+use super::{AwsContext, Timeouts, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
@@ -45,14 +45,6 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     attributes.extend(tag_attributes());
     Schema::new(attributes, vec![Timeouts::block()])
 });
-
-fn dns_suffix(partition: &str) -> &'static str {
-    if partition == "aws-cn" {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
-    }
-}
 
 #[async_trait]
 impl ResourceType for Bucket {
@@ -168,14 +160,7 @@ impl ResourceType for Bucket {
         if prior.bool("force_destroy").unwrap_or(false) {
             ok_if_not_found(empty_bucket(aws, bucket).await)?;
         }
-        ok_if_not_found(
-            aws.s3()
-                .delete_bucket()
-                .bucket(bucket)
-                .send()
-                .await
-                .map_err(sdk_error),
-        )?;
+        ok_if_already_gone(aws.s3().delete_bucket().bucket(bucket).send().await)?;
         let timeout = Timeouts::from_attrs(prior, DEFAULT_TIMEOUTS).delete;
         wait_until(
             &format!("bucket {bucket} to be deleted"),

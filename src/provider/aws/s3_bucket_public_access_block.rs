@@ -11,7 +11,8 @@ use async_trait::async_trait;
 use aws_sdk_s3::types::PublicAccessBlockConfiguration;
 
 use super::batch::fetch_each;
-use super::{AwsContext, ok_if_not_found, sdk_error};
+use super::s3::{bucket_of, bucket_settings_attrs};
+use super::{AwsContext, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
@@ -35,7 +36,7 @@ async fn put(aws: &AwsContext, planned: &Attrs) -> Result<(), ProviderError> {
     let on = |key: &str| planned.bool(key).unwrap_or(false);
     aws.s3()
         .put_public_access_block()
-        .bucket(planned.str("bucket").unwrap_or_default())
+        .bucket(bucket_of(planned))
         .public_access_block_configuration(
             PublicAccessBlockConfiguration::builder()
                 .block_public_acls(on("block_public_acls"))
@@ -84,14 +85,10 @@ impl ResourceType for PublicAccessBlock {
                 config.ignore_public_acls(),
                 config.restrict_public_buckets(),
             ];
-            let mut attrs = Attrs::from([
-                ("id".into(), Value::string(bucket.as_str())),
-                ("bucket".into(), Value::string(bucket.as_str())),
-            ]);
-            for (name, value) in SWITCHES.into_iter().zip(values) {
-                attrs.insert(name.into(), Value::Bool(value.unwrap_or(false)));
-            }
-            Ok(Some(attrs))
+            let switches = SWITCHES
+                .into_iter()
+                .zip(values.map(|on| Value::Bool(on.unwrap_or(false))));
+            Ok(Some(bucket_settings_attrs(&bucket, switches)))
         })
         .await
     }
@@ -102,7 +99,7 @@ impl ResourceType for PublicAccessBlock {
         req: &CreateRequest<'_>,
     ) -> Result<String, ProviderError> {
         put(aws, req.planned).await?;
-        Ok(req.planned.str("bucket").unwrap_or_default().to_string())
+        Ok(bucket_of(req.planned).to_string())
     }
 
     async fn update(
@@ -115,15 +112,13 @@ impl ResourceType for PublicAccessBlock {
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
-        let bucket = prior.str("bucket").unwrap_or_default();
-        ok_if_not_found(
+        let bucket = bucket_of(prior);
+        ok_if_already_gone(
             aws.s3()
                 .delete_public_access_block()
                 .bucket(bucket)
                 .send()
-                .await
-                .map_err(sdk_error),
-        )?;
-        Ok(())
+                .await,
+        )
     }
 }

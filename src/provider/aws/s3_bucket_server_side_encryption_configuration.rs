@@ -16,7 +16,8 @@ use aws_sdk_s3::types::{
 
 use super::batch::fetch_each;
 use super::convert::{nested, optional_block, single};
-use super::{AwsContext, build_error, ok_if_not_found, sdk_error};
+use super::s3::{bucket_of, bucket_settings_attrs};
+use super::{AwsContext, build_error, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
@@ -90,7 +91,7 @@ fn rule_value(rule: &ServerSideEncryptionRule) -> Value {
 async fn put(aws: &AwsContext, planned: &Attrs) -> Result<(), ProviderError> {
     aws.s3()
         .put_bucket_encryption()
-        .bucket(planned.str("bucket").unwrap_or_default())
+        .bucket(bucket_of(planned))
         .server_side_encryption_configuration(
             ServerSideEncryptionConfiguration::builder()
                 .set_rules(Some(rules(planned)?))
@@ -132,11 +133,10 @@ impl ResourceType for BucketEncryption {
                 .server_side_encryption_configuration()
                 .map(|c| c.rules().iter().map(rule_value).collect::<Vec<_>>())
                 .unwrap_or_default();
-            Ok(Some(Attrs::from([
-                ("id".into(), Value::string(bucket.as_str())),
-                ("bucket".into(), Value::string(bucket.as_str())),
-                ("rule".into(), Value::List(rules).into_set()),
-            ])))
+            Ok(Some(bucket_settings_attrs(
+                &bucket,
+                [("rule", Value::List(rules).into_set())],
+            )))
         })
         .await
     }
@@ -147,7 +147,7 @@ impl ResourceType for BucketEncryption {
         req: &CreateRequest<'_>,
     ) -> Result<String, ProviderError> {
         put(aws, req.planned).await?;
-        Ok(req.planned.str("bucket").unwrap_or_default().to_string())
+        Ok(bucket_of(req.planned).to_string())
     }
 
     async fn update(
@@ -160,15 +160,13 @@ impl ResourceType for BucketEncryption {
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
-        let bucket = prior.str("bucket").unwrap_or_default();
-        ok_if_not_found(
+        let bucket = bucket_of(prior);
+        ok_if_already_gone(
             aws.s3()
                 .delete_bucket_encryption()
                 .bucket(bucket)
                 .send()
-                .await
-                .map_err(sdk_error),
-        )?;
-        Ok(())
+                .await,
+        )
     }
 }

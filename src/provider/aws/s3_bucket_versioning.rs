@@ -13,7 +13,7 @@ use aws_sdk_s3::types::{BucketVersioningStatus, MfaDelete, VersioningConfigurati
 
 use super::batch::fetch_each;
 use super::convert::{block, nested, single};
-use super::s3::bucket_versioning;
+use super::s3::{bucket_of, bucket_settings_attrs, bucket_versioning};
 use super::{AwsContext, ok_if_not_found, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
@@ -71,7 +71,7 @@ async fn apply(
     planned: &Attrs,
     was_versioned: bool,
 ) -> Result<(), ProviderError> {
-    let bucket = planned.str("bucket").unwrap_or_default();
+    let bucket = bucket_of(planned);
     let wanted = status(planned);
     if wanted == DISABLED {
         if was_versioned {
@@ -109,20 +109,17 @@ impl ResourceType for BucketVersioning {
             let state = bucket_versioning(aws, &bucket).await?;
             // S3 leaves MfaDelete out until it was first configured.
             let mfa_delete = state.mfa_delete.unwrap_or_else(|| DISABLED.to_string());
-            Ok(Some(Attrs::from([
-                ("id".into(), Value::string(bucket.as_str())),
-                ("bucket".into(), Value::string(bucket.as_str())),
+            let configuration = nested([
                 (
-                    "versioning_configuration".into(),
-                    block(nested([
-                        (
-                            "status",
-                            Value::string(state.status.as_deref().unwrap_or(DISABLED)),
-                        ),
-                        ("mfa_delete", Value::string(mfa_delete)),
-                    ])),
+                    "status",
+                    Value::string(state.status.as_deref().unwrap_or(DISABLED)),
                 ),
-            ])))
+                ("mfa_delete", Value::string(mfa_delete)),
+            ]);
+            Ok(Some(bucket_settings_attrs(
+                &bucket,
+                [("versioning_configuration", block(configuration))],
+            )))
         })
         .await
     }
@@ -133,7 +130,7 @@ impl ResourceType for BucketVersioning {
         req: &CreateRequest<'_>,
     ) -> Result<String, ProviderError> {
         apply(aws, req.planned, false).await?;
-        Ok(req.planned.str("bucket").unwrap_or_default().to_string())
+        Ok(bucket_of(req.planned).to_string())
     }
 
     async fn update(
@@ -149,7 +146,7 @@ impl ResourceType for BucketVersioning {
         if status(prior) == DISABLED {
             return Ok(());
         }
-        let bucket = prior.str("bucket").unwrap_or_default();
+        let bucket = bucket_of(prior);
         ok_if_not_found(put(aws, bucket, "Suspended", None).await)?;
         Ok(())
     }

@@ -18,9 +18,12 @@ use aws_sdk_ec2::types::{
     UserIdGroupPair,
 };
 
-use super::ec2::{describe_by_ids, ec2_arn, filter, ok_if_not_found, opt_string, prior_id};
+use super::convert::{prior_id, string_set_or_null};
+use super::ec2::{describe_by_filter, ec2_arn, filter, wait_for_object};
+use super::names::{name_for_create, prefix_from_name};
 use super::{
-    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, sdk_error, wait_until,
+    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
+    ok_if_already_gone, sdk_error,
 };
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
@@ -30,11 +33,9 @@ pub struct SecurityGroupType;
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
-/// Prefix of the names generated when neither `name` nor `name_prefix` is set.
-const GENERATED_NAME_PREFIX: &str = "terrane-";
-
-/// Length of the unique suffix added to a name prefix (a UUID in hex).
-const UNIQUE_SUFFIX_LEN: usize = 32;
+/// Length of the suffix of names generated before names came from the
+/// client token: a random UUID in hex.
+const LEGACY_SUFFIX_LEN: usize = 32;
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let string_set = || Type::set_of(Type::String);
@@ -105,10 +106,10 @@ impl ResourceType for SecurityGroupType {
                 let attrs = attrs([
                     ("id", Value::string(id)),
                     ("arn", Value::string(arn)),
-                    ("name", opt_string(name)),
-                    ("name_prefix", opt_string(name.and_then(name_prefix_of))),
-                    ("description", opt_string(group.description())),
-                    ("vpc_id", opt_string(group.vpc_id())),
+                    ("name", Value::from(name)),
+                    ("name_prefix", name.map_or(Value::Null, name_prefix_of)),
+                    ("description", Value::from(group.description())),
+                    ("vpc_id", Value::from(group.vpc_id())),
                     ("owner_id", Value::string(owner_id)),
                     (
                         "ingress",
@@ -135,7 +136,7 @@ impl ResourceType for SecurityGroupType {
         // half-made group behind.
         let wanted_ingress = expand_blocks(planned, "ingress")?;
         let wanted_egress = expand_blocks(planned, "egress")?;
-        let name = group_name(planned);
+        let name = name_for_create(planned, "name", "name_prefix", req.client_token);
         let created = aws
             .ec2()
             .create_security_group()
@@ -150,22 +151,16 @@ impl ResourceType for SecurityGroupType {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = created
-            .group_id()
-            .ok_or_else(|| {
-                ProviderError::new(ErrorKind::Other, "CreateSecurityGroup returned no group id")
-            })?
-            .to_string();
+        let id = id_from_answer(
+            created.group_id(),
+            "CreateSecurityGroup returned no group id",
+        )?;
 
-        let group = wait_until(
+        let group = wait_for_object(
             &format!("security group {id} to exist"),
             CREATE_TIMEOUT,
-            || async {
-                Ok(describe_security_groups(aws, std::slice::from_ref(&id))
-                    .await?
-                    .into_iter()
-                    .next())
-            },
+            || describe_security_groups(aws, std::slice::from_ref(&id)),
+            |_| true,
         )
         .await?;
         // Start from the rules AWS gave the new group: in a VPC that is an
@@ -208,14 +203,7 @@ impl ResourceType for SecurityGroupType {
         }
         // A group still used by an interface or referenced by another group
         // fails with DependencyViolation, which the engine retries.
-        ok_if_not_found(
-            aws.ec2()
-                .delete_security_group()
-                .group_id(id)
-                .send()
-                .await
-                .map_err(sdk_error),
-        )
+        ok_if_already_gone(aws.ec2().delete_security_group().group_id(id).send().await)
     }
 }
 
@@ -223,33 +211,32 @@ async fn describe_security_groups(
     aws: &AwsContext,
     ids: &[String],
 ) -> Result<Vec<SecurityGroup>, ProviderError> {
-    describe_by_ids(ids, |chunk| async move {
+    describe_by_filter(ids, "group-id", |by_id| {
         aws.ec2()
             .describe_security_groups()
-            .filters(filter("group-id", chunk))
+            .filters(by_id)
             .into_paginator()
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await
 }
 
-/// `name`, else `name_prefix` plus a unique suffix, else a generated name.
-fn group_name(planned: &Attrs) -> String {
-    if let Some(name) = planned.str("name") {
-        return name.to_string();
+/// The prefix a group's name was generated from: by [`name_for_create`],
+/// or, for groups created before names came from the client token, by a
+/// random UUID suffix. Null for names written in full.
+fn name_prefix_of(name: &str) -> Value {
+    match prefix_from_name(name) {
+        Value::Null => legacy_name_prefix(name).map_or(Value::Null, Value::string),
+        prefix => prefix,
     }
-    let prefix = planned.str("name_prefix").unwrap_or(GENERATED_NAME_PREFIX);
-    format!("{prefix}{}", uuid::Uuid::new_v4().simple())
 }
 
-/// The prefix of a name that [`group_name`] generated, recognised by its
-/// unique suffix; `None` for names written in full.
-fn name_prefix_of(name: &str) -> Option<&str> {
-    let split = name.len().checked_sub(UNIQUE_SUFFIX_LEN)?;
+/// The prefix of a name ending in a UUID in hex, as group names were once
+/// generated.
+fn legacy_name_prefix(name: &str) -> Option<&str> {
+    let split = name.len().checked_sub(LEGACY_SUFFIX_LEN)?;
     let (prefix, suffix) = (name.get(..split)?, name.get(split..)?);
     let generated = !prefix.is_empty()
         && suffix
@@ -468,14 +455,6 @@ fn rule_blocks(permissions: &BTreeSet<Permission>) -> Value {
             Source::OwnGroup => sources.own_group = true,
         }
     }
-    // Empty source lists read as null, as an unwritten argument plans.
-    let string_set = |items: Vec<String>| {
-        if items.is_empty() {
-            Value::Null
-        } else {
-            Value::from(items).into_set()
-        }
-    };
     let blocks = grouped
         .into_iter()
         .map(|((protocol, from_port, to_port, description), sources)| {
@@ -483,11 +462,20 @@ fn rule_blocks(permissions: &BTreeSet<Permission>) -> Value {
                 ("protocol", Value::string(protocol)),
                 ("from_port", Value::from(from_port)),
                 ("to_port", Value::from(to_port)),
-                ("description", opt_string(description)),
-                ("cidr_blocks", string_set(sources.cidr_blocks)),
-                ("ipv6_cidr_blocks", string_set(sources.ipv6_cidr_blocks)),
-                ("prefix_list_ids", string_set(sources.prefix_list_ids)),
-                ("security_groups", string_set(sources.security_groups)),
+                ("description", Value::from(description)),
+                ("cidr_blocks", string_set_or_null(sources.cidr_blocks)),
+                (
+                    "ipv6_cidr_blocks",
+                    string_set_or_null(sources.ipv6_cidr_blocks),
+                ),
+                (
+                    "prefix_list_ids",
+                    string_set_or_null(sources.prefix_list_ids),
+                ),
+                (
+                    "security_groups",
+                    string_set_or_null(sources.security_groups),
+                ),
                 ("self", Value::Bool(sources.own_group)),
             ]))
         })
@@ -553,53 +541,64 @@ async fn sync_rules(
                 .collect()
         })
     };
-    if let Some(revoke) = to_permissions(current.difference(wanted).collect()) {
-        let result = match direction {
-            Direction::Ingress => aws
-                .ec2()
-                .revoke_security_group_ingress()
-                .group_id(group_id)
-                .set_ip_permissions(Some(revoke))
-                .send()
-                .await
-                .map(drop)
-                .map_err(sdk_error),
-            Direction::Egress => aws
-                .ec2()
-                .revoke_security_group_egress()
-                .group_id(group_id)
-                .set_ip_permissions(Some(revoke))
-                .send()
-                .await
-                .map(drop)
-                .map_err(sdk_error),
-        };
-        // A rule that is already gone (InvalidPermission.NotFound) is revoked.
-        ok_if_not_found(result)?;
+    if let Some(permissions) = to_permissions(current.difference(wanted).collect()) {
+        revoke(aws, group_id, direction, Some(permissions), None).await?;
     }
     if let Some(authorize) = to_permissions(wanted.difference(current).collect()) {
         match direction {
-            Direction::Ingress => aws
-                .ec2()
-                .authorize_security_group_ingress()
-                .group_id(group_id)
-                .set_ip_permissions(Some(authorize))
-                .send()
-                .await
-                .map(drop)
-                .map_err(sdk_error)?,
-            Direction::Egress => aws
-                .ec2()
-                .authorize_security_group_egress()
-                .group_id(group_id)
-                .set_ip_permissions(Some(authorize))
-                .send()
-                .await
-                .map(drop)
-                .map_err(sdk_error)?,
+            Direction::Ingress => {
+                aws.ec2()
+                    .authorize_security_group_ingress()
+                    .group_id(group_id)
+                    .set_ip_permissions(Some(authorize))
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+            }
+            Direction::Egress => {
+                aws.ec2()
+                    .authorize_security_group_egress()
+                    .group_id(group_id)
+                    .set_ip_permissions(Some(authorize))
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+            }
         }
     }
     Ok(())
+}
+
+/// Revokes rules of one direction of a group, given as permissions or as
+/// rule ids. A rule that is already gone (InvalidPermission.NotFound) counts
+/// as revoked.
+async fn revoke(
+    aws: &AwsContext,
+    group_id: &str,
+    direction: Direction,
+    permissions: Option<Vec<IpPermission>>,
+    rule_ids: Option<Vec<String>>,
+) -> Result<(), ProviderError> {
+    match direction {
+        Direction::Ingress => ok_if_already_gone(
+            aws.ec2()
+                .revoke_security_group_ingress()
+                .group_id(group_id)
+                .set_ip_permissions(permissions)
+                .set_security_group_rule_ids(rule_ids)
+                .send()
+                .await,
+        ),
+        Direction::Egress => ok_if_already_gone(
+            aws.ec2()
+                .revoke_security_group_egress()
+                .group_id(group_id)
+                .set_ip_permissions(permissions)
+                .set_security_group_rule_ids(rule_ids)
+                .send()
+                .await,
+        ),
+    }
 }
 
 /// `revoke_rules_on_delete`: revokes the group's own rules and the rules of
@@ -648,26 +647,12 @@ async fn revoke_rules_touching(aws: &AwsContext, group_id: &str) -> Result<(), P
         }
     }
     for ((owner_group, is_egress), rule_ids) in to_revoke {
-        let result = if is_egress {
-            aws.ec2()
-                .revoke_security_group_egress()
-                .group_id(&owner_group)
-                .set_security_group_rule_ids(Some(rule_ids))
-                .send()
-                .await
-                .map(drop)
-                .map_err(sdk_error)
+        let direction = if is_egress {
+            Direction::Egress
         } else {
-            aws.ec2()
-                .revoke_security_group_ingress()
-                .group_id(&owner_group)
-                .set_security_group_rule_ids(Some(rule_ids))
-                .send()
-                .await
-                .map(drop)
-                .map_err(sdk_error)
+            Direction::Ingress
         };
-        ok_if_not_found(result)?;
+        revoke(aws, &owner_group, direction, None, Some(rule_ids)).await?;
     }
     Ok(())
 }
@@ -695,13 +680,15 @@ mod tests {
     #[test]
     fn generated_names_give_back_their_prefix() {
         let attrs = rule(vec![("name_prefix", Value::string("web-"))]);
-        let name = group_name(&attrs);
-        assert_eq!(name_prefix_of(&name), Some("web-"));
-        let generated = group_name(&Attrs::new());
-        assert!(generated.starts_with(GENERATED_NAME_PREFIX), "{generated}");
-        assert_eq!(name_prefix_of(&generated), Some(GENERATED_NAME_PREFIX));
-        assert_eq!(name_prefix_of("web"), None);
-        assert_eq!(name_prefix_of("my-handwritten-security-group-name"), None);
+        let name = name_for_create(&attrs, "name", "name_prefix", "token");
+        assert_eq!(name_prefix_of(&name), Value::string("web-"));
+        let legacy = format!("web-{}", uuid::Uuid::new_v4().simple());
+        assert_eq!(name_prefix_of(&legacy), Value::string("web-"));
+        assert_eq!(name_prefix_of("web"), Value::Null);
+        assert_eq!(
+            name_prefix_of("my-handwritten-security-group-name"),
+            Value::Null
+        );
     }
 
     #[test]

@@ -12,14 +12,14 @@ use aws_sdk_ec2::types::{
     AttributeBooleanValue, ResourceType as Ec2ResourceType, Subnet, SubnetState,
 };
 
-use super::ec2::{
-    describe_by_ids, ec2_arn, filter, ok_if_not_found, opt_string, prior_id, required_str,
-};
+use super::convert::{prior_id, required_str};
+use super::ec2::{describe_by_filter, ec2_arn, wait_for_object};
 use super::{
-    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, sdk_error, wait_until,
+    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
+    ok_if_already_gone, sdk_error,
 };
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct SubnetType;
@@ -69,12 +69,12 @@ impl ResourceType for SubnetType {
                 let attrs = attrs([
                     ("id", Value::string(id)),
                     ("arn", Value::string(arn)),
-                    ("vpc_id", opt_string(subnet.vpc_id())),
-                    ("cidr_block", opt_string(subnet.cidr_block())),
-                    ("availability_zone", opt_string(subnet.availability_zone())),
+                    ("vpc_id", Value::from(subnet.vpc_id())),
+                    ("cidr_block", Value::from(subnet.cidr_block())),
+                    ("availability_zone", Value::from(subnet.availability_zone())),
                     (
                         "availability_zone_id",
-                        opt_string(subnet.availability_zone_id()),
+                        Value::from(subnet.availability_zone_id()),
                     ),
                     (
                         "map_public_ip_on_launch",
@@ -104,24 +104,16 @@ impl ResourceType for SubnetType {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = created
-            .subnet()
-            .and_then(Subnet::subnet_id)
-            .ok_or_else(|| {
-                ProviderError::new(ErrorKind::Other, "CreateSubnet returned no subnet id")
-            })?
-            .to_string();
+        let id = id_from_answer(
+            created.subnet().and_then(Subnet::subnet_id),
+            "CreateSubnet returned no subnet id",
+        )?;
 
-        wait_until(
+        wait_for_object(
             &format!("subnet {id} to become available"),
             CREATE_TIMEOUT,
-            || async {
-                let subnets = describe_subnets(aws, std::slice::from_ref(&id)).await?;
-                Ok(subnets
-                    .first()
-                    .filter(|s| s.state() == Some(&SubnetState::Available))
-                    .map(|_| ()))
-            },
+            || describe_subnets(aws, std::slice::from_ref(&id)),
+            |subnet: &Subnet| subnet.state() == Some(&SubnetState::Available),
         )
         .await?;
 
@@ -147,28 +139,19 @@ impl ResourceType for SubnetType {
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let id = prior_id(prior)?;
-        ok_if_not_found(
-            aws.ec2()
-                .delete_subnet()
-                .subnet_id(id)
-                .send()
-                .await
-                .map_err(sdk_error),
-        )
+        ok_if_already_gone(aws.ec2().delete_subnet().subnet_id(id).send().await)
     }
 }
 
 async fn describe_subnets(aws: &AwsContext, ids: &[String]) -> Result<Vec<Subnet>, ProviderError> {
-    describe_by_ids(ids, |chunk| async move {
+    describe_by_filter(ids, "subnet-id", |by_id| {
         aws.ec2()
             .describe_subnets()
-            .filters(filter("subnet-id", chunk))
+            .filters(by_id)
             .into_paginator()
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await
 }

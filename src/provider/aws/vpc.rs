@@ -12,16 +12,16 @@ use aws_sdk_ec2::types::{
     AttributeBooleanValue, ResourceType as Ec2ResourceType, Tenancy, Vpc, VpcAttributeName,
     VpcState,
 };
-use futures::{StreamExt, TryStreamExt};
 
-use super::ec2::{
-    describe_by_ids, ec2_arn, filter, ok_if_not_found, opt_string, prior_id, required_str,
-};
+use super::batch::fetch_each;
+use super::convert::{prior_id, required_str};
+use super::ec2::{describe_by_filter, ec2_arn, filter, wait_for_object};
 use super::{
-    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, sdk_error, wait_until,
+    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
+    ok_if_already_gone, sdk_error,
 };
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct VpcType;
@@ -32,10 +32,6 @@ const DEFAULT_DNS_SUPPORT: bool = true;
 const DEFAULT_DNS_HOSTNAMES: bool = false;
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
-
-/// How many DescribeVpcAttribute calls may be in flight at once, so a large
-/// refresh stays clear of EC2's request-rate limits.
-const MAX_CONCURRENT_ATTRIBUTE_READS: usize = 10;
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let mut attributes = vec![
@@ -99,34 +95,35 @@ impl ResourceType for VpcType {
         let mut out = BTreeMap::new();
         for vpc in &vpcs {
             let Some(id) = vpc.vpc_id() else { continue };
+            // Deleted between the describe and the attribute reads.
+            let Some(dns) = dns.get(id) else { continue };
             let owner_id = vpc.owner_id().unwrap_or_default();
-            let dns = dns.get(id);
-            let main_route_table = opt_string(main_route_tables.get(id).map(String::as_str));
+            let main_route_table = Value::from(main_route_tables.get(id).map(String::as_str));
             let attrs = attrs([
                 ("id", Value::string(id)),
                 (
                     "arn",
                     Value::string(ec2_arn(aws, owner_id, &format!("vpc/{id}"))),
                 ),
-                ("cidr_block", opt_string(vpc.cidr_block())),
+                ("cidr_block", Value::from(vpc.cidr_block())),
                 (
                     "instance_tenancy",
-                    opt_string(vpc.instance_tenancy().map(Tenancy::as_str)),
+                    Value::from(vpc.instance_tenancy().map(Tenancy::as_str)),
                 ),
-                ("enable_dns_support", dns.and_then(|d| d.support).into()),
-                ("enable_dns_hostnames", dns.and_then(|d| d.hostnames).into()),
+                ("enable_dns_support", dns.support.into()),
+                ("enable_dns_hostnames", dns.hostnames.into()),
                 ("owner_id", Value::string(owner_id)),
                 (
                     "default_security_group_id",
-                    opt_string(default_groups.get(id).map(String::as_str)),
+                    Value::from(default_groups.get(id).map(String::as_str)),
                 ),
                 ("default_route_table_id", main_route_table.clone()),
                 ("main_route_table_id", main_route_table),
                 (
                     "default_network_acl_id",
-                    opt_string(default_acls.get(id).map(String::as_str)),
+                    Value::from(default_acls.get(id).map(String::as_str)),
                 ),
-                ("dhcp_options_id", opt_string(vpc.dhcp_options_id())),
+                ("dhcp_options_id", Value::from(vpc.dhcp_options_id())),
                 ("tags_all", ec2_tags_to_value(vpc.tags())),
             ]);
             out.insert(id.to_string(), attrs);
@@ -151,22 +148,16 @@ impl ResourceType for VpcType {
             .send()
             .await
             .map_err(sdk_error)?;
-        let id = created
-            .vpc()
-            .and_then(Vpc::vpc_id)
-            .ok_or_else(|| ProviderError::new(ErrorKind::Other, "CreateVpc returned no VPC id"))?
-            .to_string();
+        let id = id_from_answer(
+            created.vpc().and_then(Vpc::vpc_id),
+            "CreateVpc returned no VPC id",
+        )?;
 
-        wait_until(
+        wait_for_object(
             &format!("VPC {id} to become available"),
             CREATE_TIMEOUT,
-            || async {
-                let vpcs = describe_vpcs(aws, std::slice::from_ref(&id)).await?;
-                Ok(vpcs
-                    .first()
-                    .filter(|v| v.state() == Some(&VpcState::Available))
-                    .map(|_| ()))
-            },
+            || describe_vpcs(aws, std::slice::from_ref(&id)),
+            |vpc: &Vpc| vpc.state() == Some(&VpcState::Available),
         )
         .await?;
 
@@ -216,28 +207,19 @@ impl ResourceType for VpcType {
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let id = prior_id(prior)?;
-        ok_if_not_found(
-            aws.ec2()
-                .delete_vpc()
-                .vpc_id(id)
-                .send()
-                .await
-                .map_err(sdk_error),
-        )
+        ok_if_already_gone(aws.ec2().delete_vpc().vpc_id(id).send().await)
     }
 }
 
 async fn describe_vpcs(aws: &AwsContext, ids: &[String]) -> Result<Vec<Vpc>, ProviderError> {
-    describe_by_ids(ids, |chunk| async move {
+    describe_by_filter(ids, "vpc-id", |by_id| {
         aws.ec2()
             .describe_vpcs()
-            .filters(filter("vpc-id", chunk))
+            .filters(by_id)
             .into_paginator()
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await
 }
@@ -261,22 +243,20 @@ async fn modify_dns_attribute(
 
 /// Reads both DNS attributes of every VPC. AWS offers no batched form of
 /// DescribeVpcAttribute (one VPC and one attribute per call), so the calls
-/// run concurrently, a bounded number at a time.
+/// run concurrently, a bounded number at a time. A VPC deleted since it was
+/// described is left out.
 async fn read_dns_attributes(
     aws: &AwsContext,
     ids: &[String],
 ) -> Result<BTreeMap<String, DnsAttributes>, ProviderError> {
-    futures::stream::iter(ids.iter().cloned())
-        .map(|id| async move {
-            let (support, hostnames) = futures::try_join!(
-                describe_dns_attribute(aws, &id, VpcAttributeName::EnableDnsSupport),
-                describe_dns_attribute(aws, &id, VpcAttributeName::EnableDnsHostnames),
-            )?;
-            Ok::<_, ProviderError>((id, DnsAttributes { support, hostnames }))
-        })
-        .buffer_unordered(MAX_CONCURRENT_ATTRIBUTE_READS)
-        .try_collect()
-        .await
+    fetch_each(ids, |id| async move {
+        let (support, hostnames) = futures::try_join!(
+            describe_dns_attribute(aws, &id, VpcAttributeName::EnableDnsSupport),
+            describe_dns_attribute(aws, &id, VpcAttributeName::EnableDnsHostnames),
+        )?;
+        Ok(Some(DnsAttributes { support, hostnames }))
+    })
+    .await
 }
 
 async fn describe_dns_attribute(
@@ -304,17 +284,15 @@ async fn default_security_groups(
     aws: &AwsContext,
     vpc_ids: &[String],
 ) -> Result<BTreeMap<String, String>, ProviderError> {
-    let groups = describe_by_ids(vpc_ids, |chunk| async move {
+    let groups = describe_by_filter(vpc_ids, "vpc-id", |by_vpc| {
         aws.ec2()
             .describe_security_groups()
-            .filters(filter("vpc-id", chunk))
+            .filters(by_vpc)
             .filters(filter("group-name", ["default"]))
             .into_paginator()
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await?;
     Ok(groups
@@ -328,17 +306,15 @@ async fn main_route_tables(
     aws: &AwsContext,
     vpc_ids: &[String],
 ) -> Result<BTreeMap<String, String>, ProviderError> {
-    let tables = describe_by_ids(vpc_ids, |chunk| async move {
+    let tables = describe_by_filter(vpc_ids, "vpc-id", |by_vpc| {
         aws.ec2()
             .describe_route_tables()
-            .filters(filter("vpc-id", chunk))
+            .filters(by_vpc)
             .filters(filter("association.main", ["true"]))
             .into_paginator()
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await?;
     Ok(tables
@@ -352,17 +328,15 @@ async fn default_network_acls(
     aws: &AwsContext,
     vpc_ids: &[String],
 ) -> Result<BTreeMap<String, String>, ProviderError> {
-    let acls = describe_by_ids(vpc_ids, |chunk| async move {
+    let acls = describe_by_filter(vpc_ids, "vpc-id", |by_vpc| {
         aws.ec2()
             .describe_network_acls()
-            .filters(filter("vpc-id", chunk))
+            .filters(by_vpc)
             .filters(filter("default", ["true"]))
             .into_paginator()
             .items()
             .send()
             .try_collect()
-            .await
-            .map_err(sdk_error)
     })
     .await?;
     Ok(acls

@@ -29,7 +29,9 @@ use super::batch::fetch_each;
 use super::convert::{differs, i32_arg, nested, optional_block, single};
 use super::names::split_id;
 use super::tags::{TagChanges, create_tags, tags_to_value};
-use super::{AwsContext, build_error, ok_if_not_found, sdk_error};
+use super::{
+    AwsContext, build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
+};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
@@ -511,10 +513,10 @@ impl ResourceType for WebAclType {
             .send()
             .await
             .map_err(sdk_error)?;
-        let acl_id = out
-            .summary()
-            .and_then(|s| s.id())
-            .ok_or_else(|| ProviderError::new(ErrorKind::Other, "CreateWebACL returned no id"))?;
+        let acl_id = id_from_answer(
+            out.summary().and_then(|s| s.id()),
+            "CreateWebACL returned no id",
+        )?;
         Ok(format!("{acl_id}/{name}/{scope}"))
     }
 
@@ -543,7 +545,7 @@ impl ResourceType for WebAclType {
         let Some((_, lock_token)) = ok_if_not_found(get(aws, &key).await)? else {
             return Ok(());
         };
-        ok_if_not_found(
+        ok_if_already_gone(
             aws.wafv2()
                 .delete_web_acl()
                 .id(key.id)
@@ -551,10 +553,8 @@ impl ResourceType for WebAclType {
                 .scope(key.scope.clone())
                 .set_lock_token(lock_token)
                 .send()
-                .await
-                .map_err(sdk_error),
-        )?;
-        Ok(())
+                .await,
+        )
     }
 }
 

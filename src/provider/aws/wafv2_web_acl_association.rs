@@ -12,7 +12,7 @@ use async_trait::async_trait;
 
 use super::batch::fetch_each;
 use super::names::split_id;
-use super::{AwsContext, ok_if_not_found, sdk_error};
+use super::{AwsContext, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
@@ -101,14 +101,12 @@ impl ResourceType for WebAclAssociation {
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let resource_arn = prior.str("resource_arn").unwrap_or_default();
-        ok_if_not_found(
+        ok_if_already_gone(
             aws.wafv2()
                 .disassociate_web_acl()
                 .resource_arn(resource_arn)
                 .send()
-                .await
-                .map_err(sdk_error),
-        )?;
-        Ok(())
+                .await,
+        )
     }
 }

@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use super::convert::single;
 use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{ErrorKind, ProviderError};
 use crate::value::{Attrs, AttrsExt};
@@ -40,10 +41,9 @@ impl Timeouts {
 
     /// Reads `timeouts { create = "30m" ... }`, falling back to `defaults`.
     pub fn from_attrs(attrs: &Attrs, defaults: Timeouts) -> Timeouts {
-        let block = attrs.blocks("timeouts");
+        let block = single(attrs, "timeouts");
         let get = |key: &str, default: Duration| {
             block
-                .first()
                 .and_then(|b| b.str(key))
                 .and_then(|s| humantime::parse_duration(s).ok())
                 .unwrap_or(default)

@@ -3,5 +3,6 @@
 pub mod checks;
 pub mod cli;
 pub mod emulator;
+pub mod fixtures;
 
 pub use emulator::Emulator;
