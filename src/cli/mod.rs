@@ -2,6 +2,29 @@
 //! prints. The only module that prints, and the one place that picks the
 //! exit code.
 
+// Output macros: like `print!` / `eprint!`, but a closed pipe (`terrane plan
+// | head`) is not an error. The run carries on — an apply must still save its
+// state — and what can't be written is dropped. Declared before the modules
+// so they can use them.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod plan_view;
 mod render;
 mod state;
@@ -183,7 +206,7 @@ pub fn main() -> i32 {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return 1;
         }
     };
@@ -203,7 +226,7 @@ pub fn main() -> i32 {
 fn print_diagnostics(sources: &Sources, diags: &Diagnostics) {
     let color = render::use_color();
     for diag in diags.iter() {
-        eprintln!("{}\n", render::diagnostic(sources, diag, color));
+        errln!("{}\n", render::diagnostic(sources, diag, color));
     }
 }
 
@@ -215,7 +238,7 @@ async fn run(cli: Cli) -> Result<i32, Report> {
                 ..StackOptions::default()
             })?;
             print_diagnostics(&stack.config.sources, &stack.warnings);
-            println!("Success! The configuration is valid.");
+            outln!("Success! The configuration is valid.");
             Ok(0)
         }
         Command::Graph { dir } => {
@@ -223,7 +246,7 @@ async fn run(cli: Cli) -> Result<i32, Report> {
                 dir,
                 ..StackOptions::default()
             })?;
-            print!("{}", stack.graph.to_dot(&stack.config));
+            out!("{}", stack.graph.to_dot(&stack.config));
             Ok(0)
         }
         Command::Plan {
@@ -331,7 +354,7 @@ async fn plan_locked(
     let planned =
         until_interrupted(ops::plan(stack, &aws, prior, destroy), interrupt.clone()).await?;
     print_diagnostics(&stack.config.sources, &planned.warnings);
-    print!("{}", plan_view::render(&planned.plan));
+    out!("{}", plan_view::render(&planned.plan));
     print_planned_outputs(&planned.plan);
     Ok(if detailed_exitcode && planned.plan.has_changes() {
         2
@@ -344,9 +367,9 @@ fn print_planned_outputs(plan: &crate::plan::Plan) {
     if plan.destroy || plan.outputs.is_empty() || !plan.has_changes() {
         return;
     }
-    println!("\nChanges to Outputs:");
+    outln!("\nChanges to Outputs:");
     for (name, value) in &plan.outputs {
-        println!("  + {name} = {value}");
+        outln!("  + {name} = {value}");
     }
 }
 
@@ -383,9 +406,9 @@ async fn apply_locked(
     let planned =
         until_interrupted(ops::plan(stack, &aws, prior, destroy), interrupt.clone()).await?;
     print_diagnostics(&stack.config.sources, &planned.warnings);
-    print!("{}", plan_view::render(&planned.plan));
+    out!("{}", plan_view::render(&planned.plan));
     if !planned.plan.has_changes() {
-        println!("\nApply complete! Resources: 0 added, 0 changed, 0 destroyed.");
+        outln!("\nApply complete! Resources: 0 added, 0 changed, 0 destroyed.");
         print_outputs_after_apply(&planned.state);
         return Ok(0);
     }
@@ -402,11 +425,11 @@ async fn apply_locked(
         )
         .await;
         if !matches!(answer, Ok(true)) {
-            eprintln!("\nApply cancelled.");
+            errln!("\nApply cancelled.");
             return Ok(1);
         }
     }
-    println!();
+    outln!();
 
     let sink = BackendSink(backend.clone());
     let on_event = |event: Event<'_>| print_event(&event);
@@ -433,9 +456,9 @@ async fn apply_locked(
         let (add, change, destroyed) = planned.plan.summary();
         let verb = if destroy { "Destroy" } else { "Apply" };
         if destroy {
-            println!("\n{verb} complete! Resources: {destroyed} destroyed.");
+            outln!("\n{verb} complete! Resources: {destroyed} destroyed.");
         } else {
-            println!(
+            outln!(
                 "\n{verb} complete! Resources: {add} added, {change} changed, {destroyed} destroyed."
             );
             print_outputs_after_apply(&outcome.state);
@@ -487,7 +510,7 @@ fn stop_on_signals() -> Result<watch::Receiver<bool>, Report> {
                 _ = terminate.recv() => {}
             }
             if signals_seen > 1 {
-                eprintln!("\nSecond interrupt: exiting now; the state lock may be left held.");
+                errln!("\nSecond interrupt: exiting now; the state lock may be left held.");
                 std::process::exit(130);
             }
             let _ = tx.send(true);
@@ -502,7 +525,7 @@ fn confirm(destroy: bool) -> bool {
     } else {
         "Do you want to perform these actions?"
     };
-    print!(
+    out!(
         "\n{question}\n  terrane will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
     );
     let _ = std::io::stdout().flush();
@@ -512,7 +535,7 @@ fn confirm(destroy: bool) -> bool {
 
 fn print_event(event: &Event<'_>) {
     match event {
-        Event::Started { address, op } => println!("{address}: {}...", op.progressive()),
+        Event::Started { address, op } => outln!("{address}: {}...", op.progressive()),
         Event::Finished {
             address,
             op,
@@ -520,7 +543,7 @@ fn print_event(event: &Event<'_>) {
             id,
         } => {
             let id = id.map(|id| format!(" [id={id}]")).unwrap_or_default();
-            println!(
+            outln!(
                 "{address}: {} complete after {}{id}",
                 op.noun(),
                 humantime::format_duration(Duration::from_secs(elapsed.as_secs()))
@@ -528,7 +551,7 @@ fn print_event(event: &Event<'_>) {
         }
         // Failures are reported once, with the other errors, when the run ends.
         Event::Failed { .. } => {}
-        Event::Stopping { reason } => eprintln!("Stopping: {reason}"),
+        Event::Stopping { reason } => errln!("Stopping: {reason}"),
     }
 }
 
@@ -536,14 +559,14 @@ fn print_outputs_after_apply(state: &State) {
     if state.outputs.is_empty() {
         return;
     }
-    println!("\nOutputs:\n");
+    outln!("\nOutputs:\n");
     for (name, output) in &state.outputs {
         let value = if output.sensitive {
             "<sensitive>".to_string()
         } else {
             output.value.to_string()
         };
-        println!("{name} = {value}");
+        outln!("{name} = {value}");
     }
 }
 
@@ -571,9 +594,9 @@ async fn output(
                 ));
             };
             if json {
-                println!("{}", output.value.to_json());
+                outln!("{}", output.value.to_json());
             } else {
-                println!("{}", output.value);
+                outln!("{}", output.value);
             }
         }
         None if json => {
@@ -587,11 +610,11 @@ async fn output(
                     )
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
         }
         None => {
             if state.outputs.is_empty() {
-                eprintln!("warning: No outputs found");
+                errln!("warning: No outputs found");
             }
             for (name, output) in &state.outputs {
                 let value = if output.sensitive {
@@ -599,7 +622,7 @@ async fn output(
                 } else {
                     output.value.to_string()
                 };
-                println!("{name} = {value}");
+                outln!("{name} = {value}");
             }
         }
     }

@@ -184,14 +184,14 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
         StateCommand::List { dir, backend } => {
             let opened = open(&dir, &backend).await?;
             for address in state_cmds::list(opened.backend.as_ref()).await? {
-                println!("{address}");
+                outln!("{address}");
             }
         }
         StateCommand::Show { args, backend } => {
             let (dir, args) = split_dir(args, 1);
             let opened = open(&dir, &backend).await?;
             let (resource, sensitive) = state_cmds::show(opened.backend.as_ref(), &args[0]).await?;
-            print!("{}", render_instance(&resource, &sensitive));
+            out!("{}", render_instance(&resource, &sensitive));
         }
         StateCommand::Rm {
             args,
@@ -204,7 +204,7 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
                 state_cmds::rm(&opened.backend, &addresses, edit_options(&lock, false)?).await?;
             print_warnings(&edited.warnings);
             for address in &edited.result {
-                println!("Removed {address}");
+                outln!("Removed {address}");
             }
             print_saved(&edited);
         }
@@ -224,13 +224,13 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
             .await?;
             print_warnings(&edited.warnings);
             for (from, to) in &edited.result {
-                println!("Moved {from} to {to}");
+                outln!("Moved {from} to {to}");
             }
             print_saved(&edited);
         }
         StateCommand::Pull { dir, backend } => {
             let opened = open(&dir, &backend).await?;
-            print!("{}", state_cmds::pull(opened.backend.as_ref()).await?);
+            out!("{}", state_cmds::pull(opened.backend.as_ref()).await?);
         }
         StateCommand::Push {
             args,
@@ -246,7 +246,7 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
             let edited =
                 state_cmds::push(&opened.backend, &text, edit_options(&lock, force)?).await?;
             print_warnings(&edited.warnings);
-            println!(
+            outln!(
                 "Pushed {} to {} as serial {}.",
                 args[0],
                 opened.backend.location(),
@@ -257,7 +257,7 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
             let opened = open(&dir, &backend).await?;
             let versions = state_cmds::versions(opened.backend.as_ref()).await?;
             if versions.is_empty() {
-                eprintln!("No stored versions at {}", opened.backend.location());
+                errln!("No stored versions at {}", opened.backend.location());
             }
             for version in versions {
                 let serial = version
@@ -268,7 +268,7 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
                     (None, Some(lineage)) => format!("lineage {lineage}"),
                     (None, None) => String::new(),
                 };
-                println!(
+                outln!(
                     "{}  {}  serial {serial:>4}  {}{}",
                     version.id,
                     version.modified.as_deref().unwrap_or("-"),
@@ -292,9 +292,11 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
             let edited =
                 state_cmds::restore(&opened.backend, &args[0], edit_options(&lock, force)?).await?;
             print_warnings(&edited.warnings);
-            println!(
+            outln!(
                 "Restored version {} (serial {}) as serial {}.",
-                args[0], edited.result, edited.serial
+                args[0],
+                edited.result,
+                edited.serial
             );
         }
         StateCommand::MigrateTerraform {
@@ -324,12 +326,12 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
             .await?;
             print_warnings(&migrated.warnings);
             for address in &migrated.migrated {
-                println!("Migrated {address}");
+                outln!("Migrated {address}");
             }
             for (address, reason) in &migrated.left_out {
-                println!("Left out {address}: {reason}");
+                outln!("Left out {address}: {reason}");
             }
-            println!(
+            outln!(
                 "\nMigrated {} instance(s), left out {}; wrote serial {} (lineage {}).",
                 migrated.migrated.len(),
                 migrated.left_out.len(),
@@ -337,7 +339,7 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
                 migrated.lineage
             );
             if !migrated.migrated.is_empty() {
-                println!("Run `terrane plan` to check that the stack matches.");
+                outln!("Run `terrane plan` to check that the stack matches.");
             }
         }
     }
@@ -345,7 +347,7 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
 }
 
 fn print_saved<T>(edited: &Edited<T>) {
-    println!("Saved the state as serial {}.", edited.serial);
+    outln!("Saved the state as serial {}.", edited.serial);
 }
 
 /// One instance, in the shape `terraform state show` prints.
@@ -385,10 +387,10 @@ pub async fn init(dir: &Path, create_bucket: bool, state: Option<&Path>) -> Resu
     let backend = ops::open_choice(&choice, &config).await?;
     let checked = state_cmds::init(backend.as_ref(), create_bucket).await?;
     if let Some(created) = &checked.created {
-        println!("Created {created}.");
+        outln!("Created {created}.");
     }
     print_diagnostics(&config.sources, &Diagnostics(checked.warnings));
-    println!(
+    outln!(
         "terrane has been initialized: state lives at {}.",
         backend.location()
     );
@@ -405,7 +407,7 @@ pub async fn force_unlock(args: Vec<String>, state: Option<&Path>) -> Result<i32
     )
     .await?;
     state_cmds::force_unlock(opened.backend.as_ref(), &args[0]).await?;
-    println!(
+    outln!(
         "The state at {} has been unlocked.",
         opened.backend.location()
     );

@@ -195,17 +195,16 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
         if let Some(block) = req
             .config
             .resource(Mode::Managed, &addr.type_name, &addr.name)
+            && block.lifecycle.prevent_destroy
         {
-            if block.lifecycle.prevent_destroy {
-                diags.push(
-                    Diagnostic::error(format!("Instance cannot be destroyed: {}", prior.address))
-                        .with_detail(
-                            "the plan would destroy it, but its lifecycle sets prevent_destroy",
-                        )
-                        .with_span(Some(block.span.clone()))
-                        .with_hint("remove prevent_destroy from the block first to allow it"),
-                );
-            }
+            diags.push(
+                Diagnostic::error(format!("Instance cannot be destroyed: {}", prior.address))
+                    .with_detail(
+                        "the plan would destroy it, but its lifecycle sets prevent_destroy",
+                    )
+                    .with_span(Some(block.span.clone()))
+                    .with_hint("remove prevent_destroy from the block first to allow it"),
+            );
         }
         result.resource_changes.push(ResourceChange {
             address: prior.address.clone(),

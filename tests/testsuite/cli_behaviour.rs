@@ -333,3 +333,25 @@ fn a_create_left_pending_by_a_killed_run_is_reported() {
         run.log()
     );
 }
+
+#[test]
+fn a_closed_output_pipe_is_not_a_crash() {
+    use std::process::{Command, Stdio};
+    // `terrane graph ... | head -0`: the reader is gone before terrane writes.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_terrane"))
+        .args([
+            "graph",
+            crate::support::cli::repo_path("stacks/production")
+                .to_str()
+                .expect("path"),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}
