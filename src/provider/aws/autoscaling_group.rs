@@ -19,7 +19,7 @@ use aws_sdk_autoscaling::types::{
     LaunchTemplateOverrides, LaunchTemplateSpecification, MixedInstancesPolicy, Tag,
 };
 
-use super::convert::single;
+use super::convert::{optional_block, single};
 use super::names::{name_for_create, prefix_from_name};
 use super::tags::{create_tags, is_system_tag};
 use super::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
@@ -556,17 +556,13 @@ fn group_attrs(group: &AutoScalingGroup) -> Attrs {
             ]))
         })
         .collect();
-    let launch_template: Vec<Value> = group
-        .launch_template()
-        .map(|lt| {
-            Value::Map(attrs([
-                ("id", lt.launch_template_id().into()),
-                ("name", lt.launch_template_name().into()),
-                ("version", lt.version().into()),
-            ]))
-        })
-        .into_iter()
-        .collect();
+    let launch_template = optional_block(group.launch_template().map(|lt| {
+        attrs([
+            ("id", lt.launch_template_id().into()),
+            ("name", lt.launch_template_name().into()),
+            ("version", lt.version().into()),
+        ])
+    }));
     attrs([
         ("id", Value::string(name)),
         ("name", Value::string(name)),
@@ -585,7 +581,7 @@ fn group_attrs(group: &AutoScalingGroup) -> Attrs {
             "capacity_rebalance",
             Value::Bool(group.capacity_rebalance().unwrap_or(false)),
         ),
-        ("launch_template", Value::List(launch_template)),
+        ("launch_template", launch_template),
         (
             "mixed_instances_policy",
             Value::List(
@@ -601,64 +597,52 @@ fn group_attrs(group: &AutoScalingGroup) -> Attrs {
 }
 
 fn mixed_policy_value(policy: &MixedInstancesPolicy) -> Value {
-    let distribution: Vec<Value> = policy
-        .instances_distribution()
-        .map(|d| {
-            Value::Map(attrs([
-                (
-                    "on_demand_allocation_strategy",
-                    d.on_demand_allocation_strategy().into(),
-                ),
-                (
-                    "on_demand_base_capacity",
-                    Value::from(d.on_demand_base_capacity()),
-                ),
-                (
-                    "on_demand_percentage_above_base_capacity",
-                    Value::from(d.on_demand_percentage_above_base_capacity()),
-                ),
-                (
-                    "spot_allocation_strategy",
-                    d.spot_allocation_strategy().into(),
-                ),
-                ("spot_instance_pools", Value::from(d.spot_instance_pools())),
-            ]))
-        })
-        .into_iter()
-        .collect();
-    let template: Vec<Value> = policy
-        .launch_template()
-        .map(|t| {
-            let specification: Vec<Value> = t
-                .launch_template_specification()
-                .map(|s| {
-                    Value::Map(attrs([
-                        ("launch_template_id", s.launch_template_id().into()),
-                        ("launch_template_name", s.launch_template_name().into()),
-                        ("version", s.version().into()),
-                    ]))
-                })
-                .into_iter()
-                .collect();
-            let overrides: Vec<Value> = t
-                .overrides()
-                .iter()
-                .map(|o| {
-                    Value::Map(attrs([
-                        ("instance_type", o.instance_type().into()),
-                        ("weighted_capacity", o.weighted_capacity().into()),
-                    ]))
-                })
-                .collect();
-            Value::Map(attrs([
-                ("launch_template_specification", Value::List(specification)),
-                ("override", Value::List(overrides)),
-            ]))
-        })
-        .into_iter()
-        .collect();
+    let distribution = optional_block(policy.instances_distribution().map(|d| {
+        attrs([
+            (
+                "on_demand_allocation_strategy",
+                d.on_demand_allocation_strategy().into(),
+            ),
+            (
+                "on_demand_base_capacity",
+                Value::from(d.on_demand_base_capacity()),
+            ),
+            (
+                "on_demand_percentage_above_base_capacity",
+                Value::from(d.on_demand_percentage_above_base_capacity()),
+            ),
+            (
+                "spot_allocation_strategy",
+                d.spot_allocation_strategy().into(),
+            ),
+            ("spot_instance_pools", Value::from(d.spot_instance_pools())),
+        ])
+    }));
+    let template = optional_block(policy.launch_template().map(|t| {
+        let specification = optional_block(t.launch_template_specification().map(|s| {
+            attrs([
+                ("launch_template_id", s.launch_template_id().into()),
+                ("launch_template_name", s.launch_template_name().into()),
+                ("version", s.version().into()),
+            ])
+        }));
+        let overrides: Vec<Value> = t
+            .overrides()
+            .iter()
+            .map(|o| {
+                Value::Map(attrs([
+                    ("instance_type", o.instance_type().into()),
+                    ("weighted_capacity", o.weighted_capacity().into()),
+                ]))
+            })
+            .collect();
+        attrs([
+            ("launch_template_specification", specification),
+            ("override", Value::List(overrides)),
+        ])
+    }));
     Value::Map(attrs([
-        ("instances_distribution", Value::List(distribution)),
-        ("launch_template", Value::List(template)),
+        ("instances_distribution", distribution),
+        ("launch_template", template),
     ]))
 }

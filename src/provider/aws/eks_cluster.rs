@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use aws_sdk_eks::types::{Cluster, VpcConfigRequest};
 
 use super::batch::fetch_each;
-use super::convert::{single, string_set_or_null};
+use super::convert::{optional_block, single, string_set_or_null};
 use super::eks::{Goal, create_tags, find_cluster, update_tags, wait_for_status, wait_for_update};
 use super::tags::tags_to_value;
 use super::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
@@ -280,36 +280,32 @@ fn is_role_propagation_error(err: &ProviderError) -> bool {
 
 fn cluster_attrs(cluster: &Cluster) -> Attrs {
     let name = cluster.name().unwrap_or_default();
-    let vpc: Vec<Value> = cluster
-        .resources_vpc_config()
-        .map(|v| {
-            Value::Map(attrs([
-                ("subnet_ids", string_set_or_null(v.subnet_ids().to_vec())),
-                (
-                    "security_group_ids",
-                    string_set_or_null(v.security_group_ids().to_vec()),
-                ),
-                (
-                    "endpoint_private_access",
-                    Value::Bool(v.endpoint_private_access()),
-                ),
-                (
-                    "endpoint_public_access",
-                    Value::Bool(v.endpoint_public_access()),
-                ),
-                (
-                    "public_access_cidrs",
-                    string_set_or_null(v.public_access_cidrs().to_vec()),
-                ),
-                (
-                    "cluster_security_group_id",
-                    v.cluster_security_group_id().into(),
-                ),
-                ("vpc_id", v.vpc_id().into()),
-            ]))
-        })
-        .into_iter()
-        .collect();
+    let vpc = optional_block(cluster.resources_vpc_config().map(|v| {
+        attrs([
+            ("subnet_ids", string_set_or_null(v.subnet_ids().to_vec())),
+            (
+                "security_group_ids",
+                string_set_or_null(v.security_group_ids().to_vec()),
+            ),
+            (
+                "endpoint_private_access",
+                Value::Bool(v.endpoint_private_access()),
+            ),
+            (
+                "endpoint_public_access",
+                Value::Bool(v.endpoint_public_access()),
+            ),
+            (
+                "public_access_cidrs",
+                string_set_or_null(v.public_access_cidrs().to_vec()),
+            ),
+            (
+                "cluster_security_group_id",
+                v.cluster_security_group_id().into(),
+            ),
+            ("vpc_id", v.vpc_id().into()),
+        ])
+    }));
     let certificate_authority: Vec<Value> = cluster
         .certificate_authority()
         .map(|c| Value::Map(attrs([("data", c.data().into())])))
@@ -325,7 +321,7 @@ fn cluster_attrs(cluster: &Cluster) -> Attrs {
         ("status", cluster.status().map(|s| s.as_str()).into()),
         ("platform_version", cluster.platform_version().into()),
         ("certificate_authority", Value::List(certificate_authority)),
-        ("vpc_config", Value::List(vpc)),
+        ("vpc_config", vpc),
         (
             "tags_all",
             tags_to_value(cluster.tags().into_iter().flatten()),

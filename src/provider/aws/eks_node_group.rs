@@ -18,7 +18,7 @@ use aws_sdk_eks::types::{
 };
 
 use super::batch::fetch_each;
-use super::convert::{single, string_set};
+use super::convert::{optional_block, single, string_set};
 use super::eks::{
     Goal, create_tags, find_nodegroup, update_tags, wait_for_status, wait_for_update,
 };
@@ -317,30 +317,22 @@ fn nodegroup_attrs(group: &Nodegroup) -> Attrs {
                     .collect(),
             )
         });
-    let scaling: Vec<Value> = group
-        .scaling_config()
-        .map(|s| {
-            Value::Map(attrs([
-                ("desired_size", s.desired_size().into()),
-                ("min_size", s.min_size().into()),
-                ("max_size", s.max_size().into()),
-            ]))
-        })
-        .into_iter()
-        .collect();
-    let update: Vec<Value> = group
-        .update_config()
-        .map(|u| {
-            Value::Map(attrs([
-                ("max_unavailable", u.max_unavailable().into()),
-                (
-                    "max_unavailable_percentage",
-                    u.max_unavailable_percentage().into(),
-                ),
-            ]))
-        })
-        .into_iter()
-        .collect();
+    let scaling = optional_block(group.scaling_config().map(|s| {
+        attrs([
+            ("desired_size", s.desired_size().into()),
+            ("min_size", s.min_size().into()),
+            ("max_size", s.max_size().into()),
+        ])
+    }));
+    let update = optional_block(group.update_config().map(|u| {
+        attrs([
+            ("max_unavailable", u.max_unavailable().into()),
+            (
+                "max_unavailable_percentage",
+                u.max_unavailable_percentage().into(),
+            ),
+        ])
+    }));
     attrs([
         ("id", Value::string(node_group_id(cluster, name))),
         ("cluster_name", Value::string(cluster)),
@@ -361,8 +353,8 @@ fn nodegroup_attrs(group: &Nodegroup) -> Attrs {
         ("labels", labels),
         ("arn", group.nodegroup_arn().into()),
         ("status", group.status().map(|s| s.as_str()).into()),
-        ("scaling_config", Value::List(scaling)),
-        ("update_config", Value::List(update)),
+        ("scaling_config", scaling),
+        ("update_config", update),
         (
             "tags_all",
             tags_to_value(group.tags().into_iter().flatten()),
