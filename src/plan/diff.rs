@@ -49,12 +49,12 @@ fn proposed_object(schema: &Schema, config: &Attrs, prior: Option<&Attrs>) -> At
     };
     for attr in &schema.attributes {
         let configured = config.get(attr.name).filter(|v| !v.is_null());
-        let value = match (attr.presence, configured) {
-            (Presence::Computed, _) => prior_value(attr.name),
-            (_, Some(v)) => v.clone(),
-            (_, None) if attr.default.is_some() => attr.default.clone().expect("checked"),
-            (Presence::OptionalComputed, None) => prior_value(attr.name),
-            (_, None) => Value::Null,
+        let value = match (attr.presence, configured, &attr.default) {
+            (Presence::Computed, _, _) => prior_value(attr.name),
+            (_, Some(v), _) => v.clone(),
+            (_, None, Some(default)) => default.clone(),
+            (Presence::OptionalComputed, None, None) => prior_value(attr.name),
+            (_, None, None) => Value::Null,
         };
         out.insert(attr.name.to_string(), value);
     }
