@@ -120,7 +120,14 @@ pub async fn migrate_terraform(
         };
         match (reason, &instance.id) {
             (None, Some(id)) if seen.insert(instance.address.clone()) => {
-                let id = terrane_id(&instance.type_name, id, &instance.attributes);
+                // A few types' ids carry more than Terraform's; the type says.
+                let attributes: Attrs = instance
+                    .attributes
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect();
+                let id = provider::resource_type(&instance.type_name)
+                    .map_or_else(|| id.clone(), |t| t.id_from_terraform(id, &attributes));
                 state.upsert(ResourceState {
                     address: instance.address.clone(),
                     type_name: instance.type_name.clone(),
@@ -181,66 +188,4 @@ pub async fn migrate_terraform(
     migrated.serial = serial;
     migrated.lineage = lineage;
     Ok(migrated)
-}
-
-/// terrane's id for an object Terraform knows by `terraform_id`. The two
-/// agree except for a few types, where terrane's id carries what its reads
-/// need: these are built from the instance's attributes.
-fn terrane_id(
-    type_name: &str,
-    terraform_id: &str,
-    attributes: &serde_json::Map<String, serde_json::Value>,
-) -> String {
-    let text = |name: &str| attributes.get(name).and_then(serde_json::Value::as_str);
-    let joined = |names: &[&str], separator: &str| -> Option<String> {
-        let parts: Option<Vec<&str>> = names.iter().map(|n| text(n)).collect();
-        parts.map(|parts| parts.join(separator))
-    };
-    let translated = match type_name {
-        // Terraform: `<role>-<timestamp>`; terrane: `<role>/<policy_arn>`.
-        "aws_iam_role_policy_attachment" => joined(&["role", "policy_arn"], "/"),
-        // Terraform: the ACL's UUID; terrane: `<uuid>/<name>/<scope>`.
-        "aws_wafv2_web_acl" => joined(&["id", "name", "scope"], "/"),
-        _ => None,
-    };
-    translated.unwrap_or_else(|| terraform_id.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn translates_the_ids_that_differ_from_terraform() {
-        let attributes = |value: serde_json::Value| value.as_object().cloned().unwrap_or_default();
-        assert_eq!(
-            terrane_id(
-                "aws_iam_role_policy_attachment",
-                "eks-node-20261122175808374000000002",
-                &attributes(serde_json::json!({
-                    "role": "eks-node",
-                    "policy_arn": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"
-                }))
-            ),
-            "eks-node/arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"
-        );
-        assert_eq!(
-            terrane_id(
-                "aws_wafv2_web_acl",
-                "f407d467",
-                &attributes(
-                    serde_json::json!({ "id": "f407d467", "name": "acl", "scope": "REGIONAL" })
-                )
-            ),
-            "f407d467/acl/REGIONAL"
-        );
-        assert_eq!(
-            terrane_id(
-                "aws_vpc",
-                "vpc-1",
-                &attributes(serde_json::json!({ "id": "vpc-1" }))
-            ),
-            "vpc-1"
-        );
-    }
 }

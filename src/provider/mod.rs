@@ -64,6 +64,14 @@ pub trait ResourceType: Send + Sync {
     ) -> Result<(), ProviderError>;
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError>;
 
+    /// terrane's id for an object that Terraform's state records with
+    /// `terraform_id` and `attributes` (migration). They agree unless the
+    /// type's id carries more than Terraform's — what its batched read needs —
+    /// and such a type overrides this.
+    fn id_from_terraform(&self, terraform_id: &str, _attributes: &Attrs) -> String {
+        terraform_id.to_string()
+    }
+
     /// Updates in place and returns the id to read back and store. The id
     /// almost never changes, so this defaults to `update` plus the prior id;
     /// a type whose in-place update gives the object a new id overrides it
@@ -165,3 +173,48 @@ impl fmt::Display for ProviderError {
 }
 
 impl std::error::Error for ProviderError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::{Value, attrs};
+
+    #[test]
+    fn terraform_ids_translate_where_terranes_carry_more() {
+        let id = |type_name: &str, terraform_id: &str, attributes: Attrs| {
+            resource_type(type_name)
+                .expect("registered")
+                .id_from_terraform(terraform_id, &attributes)
+        };
+        assert_eq!(
+            id(
+                "aws_iam_role_policy_attachment",
+                "eks-node-20261122175808374000000002",
+                attrs([
+                    ("role", Value::string("eks-node")),
+                    (
+                        "policy_arn",
+                        Value::string("arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy")
+                    ),
+                ])
+            ),
+            "eks-node/arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"
+        );
+        assert_eq!(
+            id(
+                "aws_wafv2_web_acl",
+                "f407d467",
+                attrs([
+                    ("id", Value::string("f407d467")),
+                    ("name", Value::string("acl")),
+                    ("scope", Value::string("REGIONAL")),
+                ])
+            ),
+            "f407d467/acl/REGIONAL"
+        );
+        assert_eq!(
+            id("aws_vpc", "vpc-1", attrs([("id", Value::string("vpc-1"))])),
+            "vpc-1"
+        );
+    }
+}

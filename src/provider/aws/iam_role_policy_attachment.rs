@@ -54,6 +54,14 @@ fn parse_id(id: &str) -> Result<(&str, &str), ProviderError> {
 
 #[async_trait]
 impl ResourceType for IamRolePolicyAttachment {
+    /// Terraform's id is `<role>-<timestamp>`; terrane's names the policy too.
+    fn id_from_terraform(&self, terraform_id: &str, attributes: &Attrs) -> String {
+        match (attributes.str("role"), attributes.str("policy_arn")) {
+            (Some(role), Some(policy_arn)) => attachment_id(role, policy_arn),
+            _ => terraform_id.to_string(),
+        }
+    }
+
     fn type_name(&self) -> &'static str {
         "aws_iam_role_policy_attachment"
     }

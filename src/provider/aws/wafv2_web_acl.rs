@@ -462,6 +462,15 @@ pub async fn update_with_lock_token(
 
 #[async_trait]
 impl ResourceType for WebAclType {
+    /// Terraform's id is the ACL's UUID; terrane's adds the name and scope
+    /// that reading it needs.
+    fn id_from_terraform(&self, terraform_id: &str, attributes: &Attrs) -> String {
+        match (attributes.str("name"), attributes.str("scope")) {
+            (Some(name), Some(scope)) => format!("{terraform_id}/{name}/{scope}"),
+            _ => terraform_id.to_string(),
+        }
+    }
+
     fn type_name(&self) -> &'static str {
         "aws_wafv2_web_acl"
     }
