@@ -19,7 +19,7 @@ use aws_sdk_autoscaling::types::{
     LaunchTemplateOverrides, LaunchTemplateSpecification, MixedInstancesPolicy, Tag,
 };
 
-use super::convert::{optional_block, single};
+use super::convert::{differs, optional_block, single};
 use super::names::{name_for_create, prefix_from_name};
 use super::tags::{create_tags, is_system_tag};
 use super::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
@@ -211,7 +211,7 @@ impl ResourceType for AutoscalingGroup {
         planned: &Attrs,
     ) -> Result<(), ProviderError> {
         let name = prior.str("id").unwrap_or_default();
-        let changed = |key: &str| prior.get(key) != planned.get(key);
+        let changed = |key: &str| differs(prior, planned, key);
         let int = |key: &str| {
             if changed(key) {
                 planned.i64(key).map(|n| n as i32)

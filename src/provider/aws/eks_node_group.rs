@@ -18,7 +18,7 @@ use aws_sdk_eks::types::{
 };
 
 use super::batch::fetch_each;
-use super::convert::{optional_block, single, string_set};
+use super::convert::{differs, optional_block, single, string_set};
 use super::eks::{
     Goal, create_tags, find_nodegroup, update_tags, wait_for_status, wait_for_update,
 };
@@ -174,7 +174,7 @@ impl ResourceType for EksNodeGroup {
     ) -> Result<(), ProviderError> {
         let (cluster, name) = parse_id(prior.str("id").unwrap_or_default())?;
         let timeouts = Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS);
-        let changed = |key: &str| prior.get(key) != planned.get(key);
+        let changed = |key: &str| differs(prior, planned, key);
         if changed("labels") || changed("scaling_config") || changed("update_config") {
             let out = aws
                 .eks()

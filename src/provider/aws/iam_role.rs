@@ -14,6 +14,7 @@ use async_trait::async_trait;
 use aws_smithy_types::date_time::Format;
 
 use super::batch::fetch_each;
+use super::convert::differs;
 use super::iam::{iam_tags, policy_document_from_aws};
 use super::iam_role_policy_attachment::{attached_policy_arns, detach_policy};
 use super::names::{name_for_create, prefix_from_name};
@@ -109,7 +110,7 @@ impl ResourceType for IamRole {
             .str("id")
             .or_else(|| prior.str("name"))
             .unwrap_or_default();
-        let changed = |key: &str| prior.get(key) != planned.get(key);
+        let changed = |key: &str| differs(prior, planned, key);
         if changed("assume_role_policy") {
             aws.iam()
                 .update_assume_role_policy()
