@@ -19,7 +19,7 @@ use aws_sdk_autoscaling::types::{
     LaunchTemplateOverrides, LaunchTemplateSpecification, MixedInstancesPolicy, Tag,
 };
 
-use super::convert::{differs, optional_block, single};
+use super::convert::{differs, i32_arg, optional_block, single};
 use super::names::{name_for_create, prefix_from_name};
 use super::tags::{create_tags, is_system_tag};
 use super::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
@@ -186,14 +186,12 @@ impl ResourceType for AutoscalingGroup {
         aws.autoscaling()
             .create_auto_scaling_group()
             .auto_scaling_group_name(&name)
-            .set_min_size(planned.i64("min_size").map(|n| n as i32))
-            .set_max_size(planned.i64("max_size").map(|n| n as i32))
-            .set_desired_capacity(planned.i64("desired_capacity").map(|n| n as i32))
+            .set_min_size(i32_arg(planned, "min_size"))
+            .set_max_size(i32_arg(planned, "max_size"))
+            .set_desired_capacity(i32_arg(planned, "desired_capacity"))
             .set_vpc_zone_identifier(zone_identifier(planned))
             .set_health_check_type(planned.str("health_check_type").map(str::to_string))
-            .set_health_check_grace_period(
-                planned.i64("health_check_grace_period").map(|n| n as i32),
-            )
+            .set_health_check_grace_period(i32_arg(planned, "health_check_grace_period"))
             .set_capacity_rebalance(planned.bool("capacity_rebalance"))
             .set_launch_template(launch_template(planned))
             .set_mixed_instances_policy(mixed_instances_policy(planned))
@@ -214,7 +212,7 @@ impl ResourceType for AutoscalingGroup {
         let changed = |key: &str| differs(prior, planned, key);
         let int = |key: &str| {
             if changed(key) {
-                planned.i64(key).map(|n| n as i32)
+                i32_arg(planned, key)
             } else {
                 None
             }
@@ -411,13 +409,13 @@ fn mixed_instances_policy(planned: &Attrs) -> Option<MixedInstancesPolicy> {
             .set_on_demand_allocation_strategy(
                 d.str("on_demand_allocation_strategy").map(str::to_string),
             )
-            .set_on_demand_base_capacity(d.i64("on_demand_base_capacity").map(|n| n as i32))
-            .set_on_demand_percentage_above_base_capacity(
-                d.i64("on_demand_percentage_above_base_capacity")
-                    .map(|n| n as i32),
-            )
+            .set_on_demand_base_capacity(i32_arg(d, "on_demand_base_capacity"))
+            .set_on_demand_percentage_above_base_capacity(i32_arg(
+                d,
+                "on_demand_percentage_above_base_capacity",
+            ))
             .set_spot_allocation_strategy(d.str("spot_allocation_strategy").map(str::to_string))
-            .set_spot_instance_pools(d.i64("spot_instance_pools").map(|n| n as i32))
+            .set_spot_instance_pools(i32_arg(d, "spot_instance_pools"))
             .build()
     });
     let template = single(policy, "launch_template").map(|t| {

@@ -53,9 +53,13 @@ pub fn differs(prior: &Attrs, planned: &Attrs, key: &str) -> bool {
     prior.get(key).unwrap_or(&Value::Null) != planned.get(key).unwrap_or(&Value::Null)
 }
 
-/// A whole-number argument as the `i32` most AWS APIs take.
+/// A whole-number argument as the `i32` most AWS APIs take. Values beyond
+/// `i32` are clamped, so AWS rejects them with its own validation error
+/// instead of receiving a wrapped number or nothing at all.
 pub fn i32_arg(attrs: &Attrs, key: &str) -> Option<i32> {
-    attrs.i64(key).and_then(|n| i32::try_from(n).ok())
+    attrs
+        .i64(key)
+        .map(|n| n.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
 }
 
 /// A string set as a sorted value, the canonical form of a set.

@@ -18,7 +18,7 @@ use aws_sdk_eks::types::{
 };
 
 use super::batch::fetch_each;
-use super::convert::{differs, optional_block, single, string_set};
+use super::convert::{differs, i32_arg, optional_block, single, string_set};
 use super::eks::{
     Goal, create_tags, find_nodegroup, update_tags, wait_for_status, wait_for_update,
 };
@@ -153,7 +153,7 @@ impl ResourceType for EksNodeGroup {
             .set_capacity_type(planned.str("capacity_type").map(CapacityTypes::from))
             .set_instance_types((!instance_types.is_empty()).then_some(instance_types))
             .set_ami_type(planned.str("ami_type").map(AmiTypes::from))
-            .set_disk_size(planned.i64("disk_size").map(|n| n as i32))
+            .set_disk_size(i32_arg(planned, "disk_size"))
             .set_labels((!labels.is_empty()).then(|| labels.into_iter().collect()))
             .set_scaling_config(scaling_config(planned))
             .set_update_config(update_config(planned))
@@ -267,9 +267,9 @@ async fn wait_for_nodegroup(
 fn scaling_config(planned: &Attrs) -> Option<NodegroupScalingConfig> {
     single(planned, "scaling_config").map(|s| {
         NodegroupScalingConfig::builder()
-            .set_desired_size(s.i64("desired_size").map(|n| n as i32))
-            .set_min_size(s.i64("min_size").map(|n| n as i32))
-            .set_max_size(s.i64("max_size").map(|n| n as i32))
+            .set_desired_size(i32_arg(s, "desired_size"))
+            .set_min_size(i32_arg(s, "min_size"))
+            .set_max_size(i32_arg(s, "max_size"))
             .build()
     })
 }
@@ -277,8 +277,8 @@ fn scaling_config(planned: &Attrs) -> Option<NodegroupScalingConfig> {
 fn update_config(planned: &Attrs) -> Option<NodegroupUpdateConfig> {
     single(planned, "update_config").map(|u| {
         NodegroupUpdateConfig::builder()
-            .set_max_unavailable(u.i64("max_unavailable").map(|n| n as i32))
-            .set_max_unavailable_percentage(u.i64("max_unavailable_percentage").map(|n| n as i32))
+            .set_max_unavailable(i32_arg(u, "max_unavailable"))
+            .set_max_unavailable_percentage(i32_arg(u, "max_unavailable_percentage"))
             .build()
     })
 }

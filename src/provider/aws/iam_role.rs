@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use aws_smithy_types::date_time::Format;
 
 use super::batch::fetch_each;
-use super::convert::differs;
+use super::convert::{differs, i32_arg};
 use super::iam::{iam_tags, policy_document_from_aws};
 use super::iam_role_policy_attachment::{attached_policy_arns, detach_policy};
 use super::names::{name_for_create, prefix_from_name};
@@ -86,7 +86,7 @@ impl ResourceType for IamRole {
             .path(planned.str("path").unwrap_or("/"))
             .assume_role_policy_document(planned.str("assume_role_policy").unwrap_or_default())
             .set_description(planned.str("description").map(str::to_string))
-            .set_max_session_duration(planned.i64("max_session_duration").map(|n| n as i32))
+            .set_max_session_duration(i32_arg(planned, "max_session_duration"))
             .set_tags(Some(iam_tags(&create_tags(aws, req))?))
             .send()
             .await
@@ -127,7 +127,7 @@ impl ResourceType for IamRole {
                 .update_role()
                 .role_name(name)
                 .description(planned.str("description").unwrap_or_default())
-                .set_max_session_duration(planned.i64("max_session_duration").map(|n| n as i32))
+                .set_max_session_duration(i32_arg(planned, "max_session_duration"))
                 .send()
                 .await
                 .map_err(sdk_error)?;
