@@ -83,6 +83,19 @@ mod tests {
     use crate::value::attrs;
 
     #[test]
+    fn whole_numbers_beyond_i32_are_clamped_not_wrapped() {
+        let args = crate::value::attrs([
+            ("small", Value::from(42)),
+            ("huge", Value::Number(1e12)),
+            ("negative", Value::Number(-1e12)),
+        ]);
+        assert_eq!(i32_arg(&args, "small"), Some(42));
+        assert_eq!(i32_arg(&args, "huge"), Some(i32::MAX));
+        assert_eq!(i32_arg(&args, "negative"), Some(i32::MIN));
+        assert_eq!(i32_arg(&args, "absent"), None);
+    }
+
+    #[test]
     fn nested_objects_leave_out_what_is_unset() {
         let object = nested([
             ("path", Value::string("/")),
