@@ -1,11 +1,13 @@
 //! Showing a plan the way Terraform does: one block per changing instance
-//! with `+`, `~`, `-/+` or `-`, `# forces replacement` on the attributes that
-//! force it, and the closing `Plan: X to add, Y to change, Z to destroy.`
+//! with `+`, `~`, `-/+` or `-`; maps and nested blocks shown element by
+//! element, so an edited tag or rule reads as exactly that change;
+//! `# forces replacement` on the attributes that force it; and the closing
+//! `Plan: X to add, Y to change, Z to destroy.`
 
 use std::fmt::Write;
 
 use crate::plan::{Action, Plan, ResourceChange};
-use crate::provider;
+use crate::provider::{self, schema::Schema};
 use crate::value::{Attrs, Value};
 
 pub fn render(plan: &Plan) -> String {
@@ -30,6 +32,32 @@ pub fn render(plan: &Plan) -> String {
     out
 }
 
+/// Whether a line adds, removes, changes or just shows a value.
+#[derive(Clone, Copy, PartialEq)]
+enum Mark {
+    Add,
+    Remove,
+    Change,
+    Same,
+}
+
+impl Mark {
+    fn symbol(self) -> char {
+        match self {
+            Mark::Add => '+',
+            Mark::Remove => '-',
+            Mark::Change => '~',
+            Mark::Same => ' ',
+        }
+    }
+}
+
+/// Writes one resource's lines at a given indentation.
+struct Writer<'a> {
+    out: &'a mut String,
+    schema: Option<&'static Schema>,
+}
+
 fn render_change(out: &mut String, change: &ResourceChange) {
     let what = match change.action {
         Action::Create => "will be created",
@@ -39,82 +67,301 @@ fn render_change(out: &mut String, change: &ResourceChange) {
         Action::NoOp => return,
     };
     let _ = writeln!(out, "  # {} {what}", change.address);
-    let symbol = change.action.symbol();
     let _ = writeln!(
         out,
-        "{symbol:>3} resource \"{}\" \"{}\" {{",
-        change.type_name, change.addr.name
+        "{:>3} resource \"{}\" \"{}\" {{",
+        change.action.symbol(),
+        change.type_name,
+        change.addr.name
     );
-    let sensitive = |name: &str| {
-        provider::resource_type(&change.type_name)
-            .and_then(|t| t.schema().attribute(name))
-            .is_some_and(|a| a.sensitive)
-    };
-    let show = |v: &Value, name: &str| {
-        if sensitive(name) {
-            "(sensitive value)".to_string()
-        } else {
-            v.to_string()
-        }
-    };
+    let schema = provider::resource_type(&change.type_name).map(|t| t.schema());
     let empty = Attrs::new();
     let before = change.before.as_ref().unwrap_or(&empty);
     let after = change.after.as_ref().unwrap_or(&empty);
-    let mut lines: Vec<(String, String, String)> = Vec::new(); // (symbol, name, text)
+    let mut writer = Writer { out, schema };
     match change.action {
-        Action::Create => {
-            for (name, value) in after.iter().filter(|(_, v)| !is_empty(v)) {
-                lines.push(("+".into(), name.clone(), show(value, name)));
+        Action::Create => writer.object(6, Mark::Add, &empty, after),
+        Action::Delete => writer.object(6, Mark::Remove, before, &empty),
+        _ => {
+            let shown: Vec<&str> = std::iter::once("id")
+                .chain(change.changed.iter().map(String::as_str))
+                .collect();
+            writer.changed_object(6, before, after, &shown, &change.replace_paths);
+            let hidden = after
+                .iter()
+                .filter(|(k, v)| !shown.contains(&k.as_str()) && !is_empty(v))
+                .count();
+            if hidden > 0 {
+                let _ = writeln!(
+                    writer.out,
+                    "        # ({hidden} unchanged attributes hidden)"
+                );
             }
-        }
-        Action::Delete => {
-            for (name, value) in before.iter().filter(|(_, v)| !is_empty(v)) {
-                lines.push((
-                    "-".into(),
-                    name.clone(),
-                    format!("{} -> null", show(value, name)),
-                ));
-            }
-        }
-        Action::Update | Action::DeleteThenCreate => {
-            if let Some(id) = before.get("id") {
-                let after_id = after.get("id").unwrap_or(&Value::Null);
-                if after_id == id {
-                    lines.push((" ".into(), "id".into(), id.to_string()));
-                } else {
-                    lines.push(("~".into(), "id".into(), format!("{id} -> {after_id}")));
-                }
-            }
-            for name in &change.changed {
-                let old = before.get(name).unwrap_or(&Value::Null);
-                let new = after.get(name).unwrap_or(&Value::Null);
-                let mut text = format!("{} -> {}", show(old, name), show(new, name));
-                if change.replace_paths.contains(name) {
-                    text.push_str(" # forces replacement");
-                }
-                lines.push(("~".into(), name.clone(), text));
-            }
-        }
-        Action::NoOp => {}
-    }
-    let width = lines
-        .iter()
-        .map(|(_, name, _)| name.len())
-        .max()
-        .unwrap_or(0);
-    for (symbol, name, text) in &lines {
-        let _ = writeln!(out, "      {symbol} {name:<width$} = {text}");
-    }
-    if matches!(change.action, Action::Update | Action::DeleteThenCreate) {
-        let hidden = after
-            .iter()
-            .filter(|(k, v)| *k != "id" && !change.changed.contains(k) && !is_empty(v))
-            .count();
-        if hidden > 0 {
-            let _ = writeln!(out, "        # ({hidden} unchanged attributes hidden)");
         }
     }
     out.push_str("    }\n\n");
+}
+
+impl Writer<'_> {
+    fn sensitive(&self, name: &str) -> bool {
+        self.schema
+            .and_then(|s| s.attribute(name))
+            .is_some_and(|a| a.sensitive)
+    }
+
+    fn nested_schema(&self, name: &str) -> Option<&'static Schema> {
+        self.schema.and_then(|s| s.block(name)).map(|b| &b.schema)
+    }
+
+    fn show(&self, name: &str, value: &Value) -> String {
+        if self.sensitive(name) {
+            "(sensitive value)".into()
+        } else {
+            value.to_string()
+        }
+    }
+
+    /// Every non-empty attribute of an object being added or removed.
+    fn object(&mut self, indent: usize, mark: Mark, before: &Attrs, after: &Attrs) {
+        let source = if mark == Mark::Remove { before } else { after };
+        // Attributes first, then nested blocks, as Terraform lists them.
+        let (mut names, blocks): (Vec<&String>, Vec<&String>) = source
+            .keys()
+            .filter(|k| !is_empty(&source[*k]))
+            .partition(|k| !self.is_block(k, &source[*k]));
+        names.extend(blocks);
+        let width = self.width(source, names.iter().map(|s| s.as_str()));
+        for name in names {
+            let value = &source[name];
+            self.attribute(indent, mark, name, value, value, width, false);
+        }
+    }
+
+    /// The listed attributes of an object that changes in place.
+    fn changed_object(
+        &mut self,
+        indent: usize,
+        before: &Attrs,
+        after: &Attrs,
+        names: &[&str],
+        replace: &[String],
+    ) {
+        let width = self.width(after, names.iter().copied());
+        for name in names {
+            let (old, new) = (
+                before.get(*name).unwrap_or(&Value::Null),
+                after.get(*name).unwrap_or(&Value::Null),
+            );
+            let mark = if old == new { Mark::Same } else { Mark::Change };
+            let forces = replace.iter().any(|r| r == name);
+            self.attribute(indent, mark, name, old, new, width, forces);
+        }
+    }
+
+    /// Whether a value is shown as nested blocks (an unknown block is shown
+    /// on one line, like any value).
+    fn is_block(&self, name: &str, value: &Value) -> bool {
+        self.nested_schema(name).is_some() && !matches!(value, Value::Unknown)
+    }
+
+    /// The width names are padded to, so `=` signs line up; maps and
+    /// blocks, which take several lines, don't count.
+    fn width<'n>(&self, values: &Attrs, names: impl Iterator<Item = &'n str>) -> usize {
+        names
+            .filter(|n| {
+                let value = values.get(*n).unwrap_or(&Value::Null);
+                !self.is_block(n, value) && !matches!(value, Value::Map(_))
+            })
+            .map(str::len)
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn attribute(
+        &mut self,
+        indent: usize,
+        mark: Mark,
+        name: &str,
+        old: &Value,
+        new: &Value,
+        width: usize,
+        forces: bool,
+    ) {
+        let pad = " ".repeat(indent);
+        let note = if forces { " # forces replacement" } else { "" };
+        if let Some(schema) = self
+            .nested_schema(name)
+            .filter(|_| self.is_block(name, new))
+        {
+            let mut nested = Writer {
+                out: self.out,
+                schema: Some(schema),
+            };
+            nested.blocks(indent, mark, name, old, new, note);
+            return;
+        }
+        match (mark, old, new) {
+            (_, Value::Map(_), _) | (_, _, Value::Map(_)) if !self.sensitive(name) => {
+                let _ = writeln!(self.out, "{pad}{} {name} = {{{note}", mark.symbol());
+                self.map_entries(indent + 4, mark, old, new);
+                let _ = writeln!(self.out, "{pad}  }}");
+            }
+            (Mark::Add | Mark::Same, _, value) => {
+                let _ = writeln!(
+                    self.out,
+                    "{pad}{} {name:<width$} = {}{note}",
+                    mark.symbol(),
+                    self.show(name, value)
+                );
+            }
+            (Mark::Remove, value, _) => {
+                let _ = writeln!(
+                    self.out,
+                    "{pad}{} {name:<width$} = {} -> null{note}",
+                    mark.symbol(),
+                    self.show(name, value)
+                );
+            }
+            (Mark::Change, old, new) => {
+                let _ = writeln!(
+                    self.out,
+                    "{pad}{} {name:<width$} = {} -> {}{note}",
+                    mark.symbol(),
+                    self.show(name, old),
+                    self.show(name, new)
+                );
+            }
+        }
+    }
+
+    /// A map's entries: added, removed and changed keys, unchanged ones counted.
+    fn map_entries(&mut self, indent: usize, mark: Mark, old: &Value, new: &Value) {
+        let pad = " ".repeat(indent);
+        let empty = Attrs::new();
+        let (old, new) = (
+            old.as_map().unwrap_or(&empty),
+            new.as_map().unwrap_or(&empty),
+        );
+        if matches!(mark, Mark::Change) && (old.is_empty() && new.is_empty()) {
+            return;
+        }
+        let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+        let width = keys.iter().map(|k| k.len() + 2).max().unwrap_or(0);
+        let mut unchanged = 0;
+        for key in keys {
+            let quoted = format!("{:?}", key.as_str());
+            match (mark, old.get(key), new.get(key)) {
+                (Mark::Add, _, Some(v)) => {
+                    let _ = writeln!(self.out, "{pad}+ {quoted:<width$} = {v}");
+                }
+                (Mark::Remove, Some(v), _) => {
+                    let _ = writeln!(self.out, "{pad}- {quoted:<width$} = {v} -> null");
+                }
+                (_, Some(a), Some(b)) if a == b => unchanged += 1,
+                (_, Some(a), Some(b)) => {
+                    let _ = writeln!(self.out, "{pad}~ {quoted:<width$} = {a} -> {b}");
+                }
+                (_, None, Some(b)) => {
+                    let _ = writeln!(self.out, "{pad}+ {quoted:<width$} = {b}");
+                }
+                (_, Some(a), None) => {
+                    let _ = writeln!(self.out, "{pad}- {quoted:<width$} = {a} -> null");
+                }
+                (_, None, None) => {}
+            }
+        }
+        if unchanged > 0 {
+            let noun = if unchanged == 1 {
+                "element"
+            } else {
+                "elements"
+            };
+            let _ = writeln!(self.out, "{pad}  # ({unchanged} unchanged {noun} hidden)");
+        }
+    }
+
+    /// Nested blocks: added and removed ones in full; for a changed list
+    /// block, items compared by position.
+    fn blocks(
+        &mut self,
+        indent: usize,
+        mark: Mark,
+        name: &str,
+        old: &Value,
+        new: &Value,
+        note: &str,
+    ) {
+        let items = |v: &Value| -> Vec<Attrs> {
+            v.as_list()
+                .map(|l| l.iter().filter_map(Value::as_map).cloned().collect())
+                .unwrap_or_default()
+        };
+        let (old_items, new_items) = (items(old), items(new));
+        let empty = Attrs::new();
+        match mark {
+            Mark::Add | Mark::Same => {
+                for item in &new_items {
+                    self.block(indent, Mark::Add, name, &empty, item, note);
+                }
+            }
+            Mark::Remove => {
+                for item in &old_items {
+                    self.block(indent, Mark::Remove, name, item, &empty, note);
+                }
+            }
+            Mark::Change => {
+                let removed: Vec<&Attrs> = old_items
+                    .iter()
+                    .filter(|i| !new_items.contains(i))
+                    .collect();
+                let added: Vec<&Attrs> = new_items
+                    .iter()
+                    .filter(|i| !old_items.contains(i))
+                    .collect();
+                if removed.len() == 1 && added.len() == 1 {
+                    self.block(indent, Mark::Change, name, removed[0], added[0], note);
+                } else {
+                    for item in removed {
+                        self.block(indent, Mark::Remove, name, item, &empty, note);
+                    }
+                    for item in added {
+                        self.block(indent, Mark::Add, name, &empty, item, note);
+                    }
+                }
+            }
+        }
+    }
+
+    fn block(
+        &mut self,
+        indent: usize,
+        mark: Mark,
+        name: &str,
+        old: &Attrs,
+        new: &Attrs,
+        note: &str,
+    ) {
+        let pad = " ".repeat(indent);
+        let _ = writeln!(self.out, "{pad}{} {name} {{{note}", mark.symbol());
+        match mark {
+            Mark::Change => {
+                let names: Vec<&str> = old
+                    .keys()
+                    .chain(new.keys())
+                    .map(String::as_str)
+                    .filter(|k| {
+                        old.get(*k).unwrap_or(&Value::Null) != new.get(*k).unwrap_or(&Value::Null)
+                    })
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                self.changed_object(indent + 4, old, new, &names, &[]);
+            }
+            _ => self.object(indent + 4, mark, old, new),
+        }
+        let _ = writeln!(self.out, "{pad}  }}");
+    }
 }
 
 fn is_empty(value: &Value) -> bool {

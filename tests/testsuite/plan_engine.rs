@@ -387,3 +387,18 @@ fn prevent_destroy_refuses_plans_that_would_destroy_the_instance() {
         ["Instance cannot be destroyed: aws_vpc.main"]
     );
 }
+
+#[test]
+fn an_edited_rule_shows_just_what_changed_in_it() {
+    let state = built(NETWORK);
+    let edited = NETWORK.replace(
+        "from_port   = 443\n    to_port     = 443",
+        "from_port   = 8443\n    to_port     = 8443",
+    );
+    let plan = plan_of(&edited, &state);
+    assert_eq!(
+        actions(&plan),
+        vec![("aws_security_group.web".to_string(), Action::Update)]
+    );
+    insta::assert_snapshot!(plan_view::render(&plan));
+}
