@@ -33,10 +33,6 @@ impl Config {
     pub fn variable(&self, name: &str) -> Option<&Variable> {
         self.variables.iter().find(|v| v.name == name)
     }
-
-    pub fn managed_resources(&self) -> impl Iterator<Item = &Resource> {
-        self.resources.iter().filter(|r| r.mode == Mode::Managed)
-    }
 }
 
 /// An expression together with the file it came from.

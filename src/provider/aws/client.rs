@@ -5,8 +5,6 @@ use std::sync::OnceLock;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
-use crate::value::Value;
-
 /// What the `provider "aws"` block and the command line say about AWS.
 #[derive(Clone, Debug, Default)]
 pub struct AwsSettings {
@@ -89,16 +87,5 @@ impl AwsContext {
             .get(service)
             .cloned()
             .or_else(|| self.config.endpoint_url().map(str::to_string))
-    }
-
-    /// The provider's default tags as a value, for merging into `tags_all`.
-    pub fn default_tags_value(&self) -> Value {
-        Value::Map(
-            self.settings
-                .default_tags
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::string(v.clone())))
-                .collect(),
-        )
     }
 }
