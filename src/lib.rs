@@ -16,5 +16,6 @@ pub mod lang;
 pub mod ops;
 pub mod plan;
 pub mod provider;
+pub mod retry;
 pub mod state;
 pub mod value;

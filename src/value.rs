@@ -327,3 +327,18 @@ impl<'de> serde::Deserialize<'de> for Value {
         serde_json::Value::deserialize(deserializer).map(|json| Value::from_json(&json))
     }
 }
+
+/// A value is stored as plain JSON, so its schema is "any JSON value".
+impl schemars::JsonSchema for Value {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Value".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({})
+    }
+}

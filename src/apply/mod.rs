@@ -21,11 +21,12 @@ use tokio::task::JoinSet;
 use crate::addr::InstanceKey;
 use crate::graph::Node;
 use crate::lang::Config;
+use crate::lang::block_eval::BlockEvaluator;
 use crate::lang::eval::FileReader;
-use crate::lang::evaluator::Evaluator;
 use crate::plan::diff::{ID, derive_tags, keep_unreported, proposed};
 use crate::plan::{Plan, ResourceChange};
 use crate::provider::{self, AwsContext, CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::retry::{self, Backoff};
 use crate::state::{OutputState, PendingOperation, ResourceState, State, StateError};
 use crate::value::{Attrs, Value};
 pub use steps::{Op, Step};
@@ -89,8 +90,15 @@ pub struct ApplyOutcome {
 /// How long a delete keeps retrying while AWS reports the object in use
 /// (e.g. a subnet whose NAT gateway's network interface is still detaching).
 const CONFLICT_RETRY_LIMIT: Duration = Duration::from_secs(300);
-/// Attempts to read a just-created object back (EC2 is eventually consistent).
-const READ_BACK_ATTEMPTS: u32 = 6;
+/// Reading a just-created object back (EC2 is eventually consistent): six
+/// tries over about eight seconds.
+const READ_BACK: Backoff =
+    Backoff::doubling(Duration::from_millis(250), Duration::from_secs(8)).tries(6);
+/// Between tries of a throttled or conflicting call.
+const ENGINE_RETRY: Backoff =
+    Backoff::doubling(Duration::from_millis(500), Duration::from_secs(15));
+/// Throttling is retried this many times, then reported.
+const MAX_THROTTLE_RETRIES: u32 = 8;
 
 /// What a finished step reports back to the scheduler.
 struct StepResult {
@@ -101,7 +109,7 @@ struct StepResult {
 
 pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
     let graph = steps::build(req.plan);
-    let mut evaluator = Evaluator::new(req.config, req.files, req.variables.clone());
+    let mut evaluator = BlockEvaluator::new(req.config, req.files, req.variables.clone());
     seed_evaluator(&req, &state, &mut evaluator);
 
     let mut waiting: Vec<usize> = graph
@@ -222,7 +230,7 @@ fn save(req: &ApplyRequest<'_>, state: &mut State) -> Result<(), StateError> {
 
 /// Resource values as they stand before anything runs: unchanged instances
 /// from state, the rest as planned.
-fn seed_evaluator(req: &ApplyRequest<'_>, state: &State, evaluator: &mut Evaluator<'_>) {
+fn seed_evaluator(req: &ApplyRequest<'_>, state: &State, evaluator: &mut BlockEvaluator<'_>) {
     for (&index, value) in &req.data {
         evaluator.set_instance(index, InstanceKey::None, value.clone());
     }
@@ -241,7 +249,7 @@ fn seed_evaluator(req: &ApplyRequest<'_>, state: &State, evaluator: &mut Evaluat
 }
 
 /// Re-evaluates every local with the values known now.
-fn refresh_locals(req: &ApplyRequest<'_>, evaluator: &mut Evaluator<'_>) {
+fn refresh_locals(req: &ApplyRequest<'_>, evaluator: &mut BlockEvaluator<'_>) {
     for node in &req.graph.order {
         if let Node::Local(i) = node {
             // An error here concerns a local this step may not even use; the
@@ -259,7 +267,7 @@ type StepFuture = std::pin::Pin<
 /// the AWS work to run concurrently.
 fn start_step(
     req: &ApplyRequest<'_>,
-    evaluator: &mut Evaluator<'_>,
+    evaluator: &mut BlockEvaluator<'_>,
     state: &mut State,
     step: Step,
     change: &ResourceChange,
@@ -328,7 +336,7 @@ fn start_step(
 /// depends on is applied.
 fn final_values(
     req: &ApplyRequest<'_>,
-    evaluator: &mut Evaluator<'_>,
+    evaluator: &mut BlockEvaluator<'_>,
     step: Step,
     change: &ResourceChange,
     state: &State,
@@ -399,7 +407,7 @@ fn without_unknowns(attrs: Attrs) -> Attrs {
 /// Records a finished step in state and saves it. Returns the object's id.
 fn finish_step(
     req: &ApplyRequest<'_>,
-    evaluator: &mut Evaluator<'_>,
+    evaluator: &mut BlockEvaluator<'_>,
     state: &mut State,
     step: Step,
     change: &ResourceChange,
@@ -462,48 +470,38 @@ async fn read_back(
     id: &str,
 ) -> Result<Attrs, ProviderError> {
     let ids = [id.to_string()];
-    let mut delay = Duration::from_millis(250);
-    for attempt in 1..=READ_BACK_ATTEMPTS {
-        let mut found = resource_type.read_many(aws, &ids).await?;
-        if let Some(mut attrs) = found.remove(id) {
-            attrs.insert(ID.to_string(), Value::string(id));
-            return Ok(attrs);
-        }
-        if attempt < READ_BACK_ATTEMPTS {
-            tokio::time::sleep(delay).await;
-            delay *= 2;
-        }
-    }
-    Err(ProviderError::new(
-        ErrorKind::NotFound,
-        format!("{id} was accepted by AWS but cannot be read back"),
-    ))
+    let found = retry::poll(READ_BACK, || async {
+        Ok::<_, ProviderError>(resource_type.read_many(aws, &ids).await?.remove(id))
+    })
+    .await?;
+    let mut attrs = found.ok_or_else(|| {
+        ProviderError::new(
+            ErrorKind::NotFound,
+            format!("{id} was accepted by AWS but cannot be read back"),
+        )
+    })?;
+    attrs.insert(ID.to_string(), Value::string(id));
+    Ok(attrs)
 }
 
 /// Retries throttling always (bounded), and conflicts for up to
 /// `conflict_limit` — the engine's one retry policy for every type.
-async fn retry<T, F, Fut>(mut operation: F, conflict_limit: Duration) -> Result<T, ProviderError>
+async fn retry<T, F, Fut>(operation: F, conflict_limit: Duration) -> Result<T, ProviderError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, ProviderError>>,
 {
-    const MAX_THROTTLE_RETRIES: u32 = 8;
     let started = Instant::now();
     let mut throttled = 0;
-    let mut delay = Duration::from_millis(500);
-    loop {
-        match operation().await {
-            Ok(value) => return Ok(value),
-            Err(e) if e.kind == ErrorKind::Throttled && throttled < MAX_THROTTLE_RETRIES => {
-                throttled += 1
-            }
-            Err(e)
-                if e.kind == ErrorKind::Conflict && started.elapsed() + delay < conflict_limit => {}
-            Err(e) => return Err(e),
+    retry::retry(ENGINE_RETRY, operation, |e: &ProviderError| match e.kind {
+        ErrorKind::Throttled => {
+            throttled += 1;
+            throttled <= MAX_THROTTLE_RETRIES
         }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(15));
-    }
+        ErrorKind::Conflict => started.elapsed() < conflict_limit,
+        _ => false,
+    })
+    .await
 }
 
 /// Retries throttling only: for creates and updates, where a conflict is
@@ -518,7 +516,7 @@ where
 
 fn final_outputs(
     req: &ApplyRequest<'_>,
-    evaluator: &mut Evaluator<'_>,
+    evaluator: &mut BlockEvaluator<'_>,
 ) -> BTreeMap<String, OutputState> {
     refresh_locals(req, evaluator);
     let mut outputs = BTreeMap::new();

@@ -29,19 +29,20 @@ pub mod plan_view;
 mod render;
 mod state;
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
 use tokio::sync::watch;
 
-use crate::apply::{self, ApplyRequest, Event, StateSink};
+use crate::apply::Event;
 use crate::diag::{Diagnostics, Sources};
-use crate::ops::{self, LockOptions, Report, Stack, StackOptions};
-use crate::state::{Backend, State, StateError};
+use crate::ops::{self, Applied, ApplyOptions, LockOptions, Report, StackOptions, Ui};
+use crate::plan::Plan;
+use crate::state::OutputState;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -123,12 +124,13 @@ enum Command {
         state: Option<PathBuf>,
     },
     /// Remove a stale state lock, e.g. of a run that was killed.
-    #[command(override_usage = "terrane force-unlock [DIR] LOCK_ID")]
+    #[command(allow_missing_positional = true)]
     ForceUnlock {
-        /// [DIR] LOCK_ID: the stack directory (default: .) and the ID the
-        /// "locked" error names.
-        #[arg(value_name = "ARGS", num_args = 1..=2, required = true)]
-        args: Vec<String>,
+        /// The stack directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The lock ID the "locked" error names.
+        lock_id: String,
         /// Use this state file instead of the stack's backend.
         #[arg(long)]
         state: Option<PathBuf>,
@@ -273,97 +275,55 @@ async fn run(cli: Cli) -> Result<i32, Report> {
             create_state_bucket,
             state,
         } => state::init(&dir, create_state_bucket, state.as_deref()).await,
-        Command::ForceUnlock { args, state } => state::force_unlock(args, state.as_deref()).await,
+        Command::ForceUnlock {
+            dir,
+            lock_id,
+            state,
+        } => state::force_unlock(&dir, &lock_id, state.as_deref()).await,
         Command::State(command) => state::run(command).await,
     }
 }
 
-/// Loads the stack and opens its backend, printing warnings about both.
-async fn load(args: &StackArgs) -> Result<(Stack, Arc<dyn Backend>), Report> {
-    let options = args.options();
-    let stack = ops::load(&options)?;
-    print_diagnostics(&stack.config.sources, &stack.warnings);
-    let opened = ops::open_backend(&stack.config, options.state_path.as_deref()).await?;
-    print_diagnostics(&stack.config.sources, &opened.warnings);
-    Ok((stack, opened.backend))
-}
+/// The terminal as the operations see it: warnings and the plan are printed
+/// as soon as they are known, confirmation is read from stdin.
+struct Terminal;
 
-async fn read_state(backend: &dyn Backend) -> Result<State, Report> {
-    Ok(backend
-        .read()
-        .await
-        .map_err(Report::state)?
-        .unwrap_or_default())
-}
-
-/// Runs `work` unless Ctrl-C comes first.
-async fn until_interrupted<T>(
-    work: impl std::future::Future<Output = Result<T, Report>>,
-    mut interrupt: watch::Receiver<bool>,
-) -> Result<T, Report> {
-    let interrupted = || {
-        Report::error(
-            crate::diag::Diagnostic::error("Interrupted")
-                .with_detail("nothing was changed; the state lock was released"),
-        )
-    };
-    if *interrupt.borrow() {
-        return Err(interrupted());
+#[async_trait::async_trait]
+impl Ui for Terminal {
+    fn warnings(&self, sources: &Sources, diags: &Diagnostics) {
+        print_diagnostics(sources, diags);
     }
-    tokio::select! {
-        result = work => result,
-        _ = interrupt.wait_for(|&on| on) => Err(interrupted()),
-    }
-}
 
-/// Runs `work` holding the state lock, printing lock warnings first.
-async fn locked<T>(
-    backend: &Arc<dyn Backend>,
-    operation: &str,
-    options: &LockOptions,
-    interrupt: &watch::Receiver<bool>,
-    work: impl std::future::Future<Output = Result<T, Report>>,
-) -> Result<T, Report> {
-    ops::with_lock(
-        backend,
-        operation,
-        options,
-        Some(interrupt.clone()),
-        |warnings| print_diagnostics(&Sources::default(), &warnings),
-        work,
-    )
-    .await
+    fn plan(&self, plan: &Plan) {
+        out!("{}", plan_view::render(plan));
+    }
+
+    async fn confirm(&self, destroy: bool) -> bool {
+        // The prompt blocks on stdin, so it runs off the async threads and
+        // Ctrl-C can still end the run (and release the lock).
+        tokio::task::spawn_blocking(move || confirm(destroy))
+            .await
+            .unwrap_or(false)
+    }
+
+    fn event(&self, event: &Event<'_>) {
+        print_event(event);
+    }
 }
 
 async fn plan(args: &StackArgs, detailed_exitcode: bool, destroy: bool) -> Result<i32, Report> {
     let interrupt = stop_on_signals()?;
-    let (stack, backend) = load(args).await?;
-    let work = plan_locked(&stack, &backend, detailed_exitcode, destroy, &interrupt);
-    locked(&backend, "plan", &args.lock.options(), &interrupt, work).await
-}
-
-async fn plan_locked(
-    stack: &Stack,
-    backend: &Arc<dyn Backend>,
-    detailed_exitcode: bool,
-    destroy: bool,
-    interrupt: &watch::Receiver<bool>,
-) -> Result<i32, Report> {
-    let prior = read_state(backend.as_ref()).await?;
-    let aws = ops::aws_context(stack).await;
-    let planned =
-        until_interrupted(ops::plan(stack, &aws, prior, destroy), interrupt.clone()).await?;
-    print_diagnostics(&stack.config.sources, &planned.warnings);
-    out!("{}", plan_view::render(&planned.plan));
-    print_planned_outputs(&planned.plan);
-    Ok(if detailed_exitcode && planned.plan.has_changes() {
+    let plan = ops::plan(&args.options(), destroy, interrupt, &Terminal).await?;
+    out!("{}", plan_view::render(&plan));
+    print_planned_outputs(&plan);
+    Ok(if detailed_exitcode && plan.has_changes() {
         2
     } else {
         0
     })
 }
 
-fn print_planned_outputs(plan: &crate::plan::Plan) {
+fn print_planned_outputs(plan: &Plan) {
     if plan.destroy || plan.outputs.is_empty() || !plan.has_changes() {
         return;
     }
@@ -373,116 +333,40 @@ fn print_planned_outputs(plan: &crate::plan::Plan) {
     }
 }
 
-/// Saves apply's state through the backend. Apply saves synchronously
-/// between steps; the backend is async, so the save blocks this worker
-/// thread (the command line runs on the multi-threaded runtime).
-struct BackendSink(Arc<dyn Backend>);
-
-impl StateSink for BackendSink {
-    fn save(&self, state: &State) -> Result<(), StateError> {
-        let handle = tokio::runtime::Handle::current();
-        tokio::task::block_in_place(|| handle.block_on(self.0.write(state)))
-    }
-}
-
 async fn apply(args: &StackArgs, auto_approve: bool, destroy: bool) -> Result<i32, Report> {
-    let interrupt = stop_on_signals()?;
-    let (stack, backend) = load(args).await?;
-    let operation = if destroy { "destroy" } else { "apply" };
-    let work = apply_locked(&stack, &backend, args, auto_approve, destroy, &interrupt);
-    locked(&backend, operation, &args.lock.options(), &interrupt, work).await
-}
-
-async fn apply_locked(
-    stack: &Stack,
-    backend: &Arc<dyn Backend>,
-    args: &StackArgs,
-    auto_approve: bool,
-    destroy: bool,
-    interrupt: &watch::Receiver<bool>,
-) -> Result<i32, Report> {
-    let prior = read_state(backend.as_ref()).await?;
-    let aws = Arc::new(ops::aws_context(stack).await);
-    let planned =
-        until_interrupted(ops::plan(stack, &aws, prior, destroy), interrupt.clone()).await?;
-    print_diagnostics(&stack.config.sources, &planned.warnings);
-    out!("{}", plan_view::render(&planned.plan));
-    if !planned.plan.has_changes() {
-        outln!("\nApply complete! Resources: 0 added, 0 changed, 0 destroyed.");
-        print_outputs_after_apply(&planned.state);
-        return Ok(0);
-    }
-    if !auto_approve {
-        // The prompt blocks on stdin, so it runs off the async threads and
-        // Ctrl-C can still end the run (and release the lock).
-        let answer = until_interrupted(
-            async {
-                Ok(tokio::task::spawn_blocking(move || confirm(destroy))
-                    .await
-                    .unwrap_or(false))
-            },
-            interrupt.clone(),
-        )
-        .await;
-        if !matches!(answer, Ok(true)) {
+    let options = ApplyOptions {
+        stack: args.options(),
+        destroy,
+        auto_approve,
+        parallelism: usize::from(args.parallelism),
+        interrupt: stop_on_signals()?,
+    };
+    match ops::apply(&options, &Terminal).await? {
+        Applied::Cancelled => {
             errln!("\nApply cancelled.");
-            return Ok(1);
+            Ok(1)
+        }
+        Applied::Complete {
+            no_changes,
+            added,
+            changed,
+            destroyed,
+            outputs,
+        } => {
+            if destroy && !no_changes {
+                outln!("\nDestroy complete! Resources: {destroyed} destroyed.");
+            } else {
+                outln!(
+                    "\nApply complete! Resources: {added} added, {changed} changed, {destroyed} destroyed."
+                );
+                if !outputs.is_empty() {
+                    outln!("\nOutputs:\n");
+                    print_outputs(&outputs);
+                }
+            }
+            Ok(0)
         }
     }
-    outln!();
-
-    let sink = BackendSink(backend.clone());
-    let on_event = |event: Event<'_>| print_event(&event);
-    let outcome = apply::apply(
-        ApplyRequest {
-            config: &stack.config,
-            graph: &stack.graph,
-            plan: &planned.plan,
-            variables: stack.variables.clone(),
-            data: planned.data.clone(),
-            files: &ops::DiskFiles,
-            default_tags: stack.provider.default_tags.clone(),
-            aws,
-            parallelism: usize::from(args.parallelism),
-            interrupt: interrupt.clone(),
-            sink: &sink,
-            on_event: &on_event,
-        },
-        planned.state,
-    )
-    .await;
-
-    if outcome.failures.is_empty() && !outcome.interrupted {
-        let (add, change, destroyed) = planned.plan.summary();
-        let verb = if destroy { "Destroy" } else { "Apply" };
-        if destroy {
-            outln!("\n{verb} complete! Resources: {destroyed} destroyed.");
-        } else {
-            outln!(
-                "\n{verb} complete! Resources: {add} added, {change} changed, {destroyed} destroyed."
-            );
-            print_outputs_after_apply(&outcome.state);
-        }
-        return Ok(0);
-    }
-    let mut diags = Diagnostics::default();
-    for failure in &outcome.failures {
-        diags.push(crate::diag::Diagnostic::error(format!(
-            "{}: {}",
-            failure.address, failure.message
-        )));
-    }
-    if outcome.interrupted {
-        diags.push(
-            crate::diag::Diagnostic::error("Apply interrupted").with_detail(
-                "steps in flight finished and were saved; run apply again to continue",
-            ),
-        );
-    }
-    Err(Report {
-        sources: Sources::default(),
-        diags,
-    })
 }
 
 /// A flag that becomes true on Ctrl-C (SIGINT) or SIGTERM. The handlers are
@@ -555,12 +439,9 @@ fn print_event(event: &Event<'_>) {
     }
 }
 
-fn print_outputs_after_apply(state: &State) {
-    if state.outputs.is_empty() {
-        return;
-    }
-    outln!("\nOutputs:\n");
-    for (name, output) in &state.outputs {
+/// `name = value` lines, sensitive values hidden.
+fn print_outputs(outputs: &BTreeMap<String, OutputState>) {
+    for (name, output) in outputs {
         let value = if output.sensitive {
             "<sensitive>".to_string()
         } else {
@@ -581,27 +462,21 @@ async fn output(
         state_path,
         ..StackOptions::default()
     };
-    let stack = ops::load(&options)?;
-    let opened = ops::open_backend(&stack.config, options.state_path.as_deref()).await?;
-    print_diagnostics(&stack.config.sources, &opened.warnings);
-    let state = read_state(opened.backend.as_ref()).await?;
+    let found = ops::output(&options, name.as_deref()).await?;
+    print_diagnostics(&found.sources, &found.warnings);
+    let outputs = found.outputs;
     match name {
-        Some(name) => {
-            let Some(output) = state.outputs.get(&name) else {
-                return Err(Report::error(
-                    crate::diag::Diagnostic::error(format!("Output {name:?} not found"))
-                        .with_hint("run apply first, or check the name with `terrane output`"),
-                ));
-            };
-            if json {
-                outln!("{}", output.value.to_json());
-            } else {
-                outln!("{}", output.value);
+        Some(_) => {
+            for output in outputs.values() {
+                if json {
+                    outln!("{}", output.value.to_json());
+                } else {
+                    outln!("{}", output.value);
+                }
             }
         }
         None if json => {
-            let all: serde_json::Map<String, serde_json::Value> = state
-                .outputs
+            let all: serde_json::Map<String, serde_json::Value> = outputs
                 .iter()
                 .map(|(k, o)| {
                     (
@@ -613,17 +488,10 @@ async fn output(
             outln!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
         }
         None => {
-            if state.outputs.is_empty() {
+            if outputs.is_empty() {
                 errln!("warning: No outputs found");
             }
-            for (name, output) in &state.outputs {
-                let value = if output.sensitive {
-                    "<sensitive>".to_string()
-                } else {
-                    output.value.to_string()
-                };
-                outln!("{name} = {value}");
-            }
+            print_outputs(&outputs);
         }
     }
     Ok(0)

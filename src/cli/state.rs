@@ -2,11 +2,13 @@
 //! printing; the work is in `ops::state_cmds`.
 //!
 //! Like every other command, these take the stack directory first and make
-//! it optional: `terrane state show [DIR] ADDR`. With a fixed number of
-//! arguments, one extra leading argument is the directory; `state rm [DIR]
-//! ADDR...` takes its first argument as the directory when it is not a
-//! resource address. Only `migrate-terraform SOURCE [DIR]` puts the
-//! directory last, as the issue that defined it does.
+//! it optional: `terrane state show [DIR] ADDR`. Clap settles that shape
+//! where one required argument follows the directory. `state mv [DIR] SRC
+//! DST` takes a leading third argument as the directory, and `state rm
+//! [DIR] ADDR...` takes its first argument as the directory when it is not a
+//! resource address: shapes clap cannot express, resolved in
+//! `leading_dir`. Only `migrate-terraform SOURCE [DIR]` puts the directory
+//! last, as the issue that defined it does.
 
 use std::path::{Path, PathBuf};
 
@@ -14,7 +16,7 @@ use clap::{Args, Subcommand};
 
 use super::{LockArgs, print_diagnostics, stop_on_signals};
 use crate::addr::InstanceAddr;
-use crate::diag::{Diagnostic, Diagnostics, Sources};
+use crate::diag::{Diagnostics, Sources};
 use crate::ops::state_cmds::{self, EditOptions, Edited};
 use crate::ops::{self, OpenedBackend, Report, StackOptions};
 use crate::value::Value;
@@ -27,15 +29,19 @@ pub enum StateCommand {
         #[arg(default_value = ".")]
         dir: PathBuf,
         #[command(flatten)]
-        backend: BackendArgs,
+        backend: StatePathArg,
     },
     /// Show one instance's attributes.
-    #[command(override_usage = "terrane state show [DIR] ADDR")]
+    #[command(allow_missing_positional = true)]
     Show {
-        #[arg(value_name = "ARGS", num_args = 1..=2, required = true)]
-        args: Vec<String>,
+        /// The stack directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The instance, e.g. aws_subnet.public[0].
+        #[arg(value_name = "ADDR")]
+        address: String,
         #[command(flatten)]
-        backend: BackendArgs,
+        backend: StatePathArg,
     },
     /// Forget instances without deleting them from AWS.
     #[command(override_usage = "terrane state rm [DIR] ADDR...")]
@@ -43,7 +49,7 @@ pub enum StateCommand {
         #[arg(value_name = "ARGS", num_args = 1.., required = true)]
         args: Vec<String>,
         #[command(flatten)]
-        backend: BackendArgs,
+        backend: StatePathArg,
         #[command(flatten)]
         lock: LockArgs,
     },
@@ -54,7 +60,7 @@ pub enum StateCommand {
         #[arg(value_name = "ARGS", num_args = 2..=3, required = true)]
         args: Vec<String>,
         #[command(flatten)]
-        backend: BackendArgs,
+        backend: StatePathArg,
         #[command(flatten)]
         lock: LockArgs,
     },
@@ -64,18 +70,21 @@ pub enum StateCommand {
         #[arg(default_value = ".")]
         dir: PathBuf,
         #[command(flatten)]
-        backend: BackendArgs,
+        backend: StatePathArg,
     },
     /// Replace the stored state with a file.
-    #[command(override_usage = "terrane state push [DIR] FILE")]
+    #[command(allow_missing_positional = true)]
     Push {
-        #[arg(value_name = "ARGS", num_args = 1..=2, required = true)]
-        args: Vec<String>,
+        /// The stack directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The state file to push.
+        file: PathBuf,
         /// Push even when the lineage differs or the serial is not newer.
         #[arg(long)]
         force: bool,
         #[command(flatten)]
-        backend: BackendArgs,
+        backend: StatePathArg,
         #[command(flatten)]
         lock: LockArgs,
     },
@@ -85,18 +94,21 @@ pub enum StateCommand {
         #[arg(default_value = ".")]
         dir: PathBuf,
         #[command(flatten)]
-        backend: BackendArgs,
+        backend: StatePathArg,
     },
     /// Make an earlier version current again, as a new write.
-    #[command(override_usage = "terrane state restore [DIR] VERSION_ID")]
+    #[command(allow_missing_positional = true)]
     Restore {
-        #[arg(value_name = "ARGS", num_args = 1..=2, required = true)]
-        args: Vec<String>,
+        /// The stack directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The version, as `terrane state versions` lists it.
+        version_id: String,
         /// Restore even a version of another lineage.
         #[arg(long)]
         force: bool,
         #[command(flatten)]
-        backend: BackendArgs,
+        backend: StatePathArg,
         #[command(flatten)]
         lock: LockArgs,
     },
@@ -117,33 +129,29 @@ pub enum StateCommand {
         #[arg(long = "var-file", value_name = "FILE")]
         var_files: Vec<PathBuf>,
         #[command(flatten)]
-        backend: BackendArgs,
+        backend: StatePathArg,
         #[command(flatten)]
         lock: LockArgs,
     },
 }
 
+/// `--state PATH`, for the commands that read or write state.
 #[derive(Args, Debug)]
-pub struct BackendArgs {
+pub struct StatePathArg {
     /// Use this state file instead of the stack's backend.
     #[arg(long)]
     state: Option<PathBuf>,
 }
 
-/// Splits `[DIR] ARGS` when ARGS has exactly `fixed` items.
-fn split_dir(mut args: Vec<String>, fixed: usize) -> (PathBuf, Vec<String>) {
-    if args.len() > fixed {
-        let dir = args.remove(0);
-        (PathBuf::from(dir), args)
-    } else {
-        (PathBuf::from("."), args)
-    }
-}
-
-/// Splits `[DIR] ADDR...`: the first argument is the directory when it is
-/// an existing directory or cannot be a resource address.
-fn split_dir_before_addresses(mut args: Vec<String>) -> (PathBuf, Vec<String>) {
-    if args.len() > 1 && (Path::new(&args[0]).is_dir() || !is_address(&args[0])) {
+/// Splits `[DIR] ARGS...` where clap cannot: the first argument is the
+/// directory when there are more than `fixed` arguments (`fixed` = None: when
+/// it is an existing directory or cannot be a resource address).
+fn leading_dir(mut args: Vec<String>, fixed: Option<usize>) -> (PathBuf, Vec<String>) {
+    let has_dir = match fixed {
+        Some(fixed) => args.len() > fixed,
+        None => args.len() > 1 && (Path::new(&args[0]).is_dir() || !is_address(&args[0])),
+    };
+    if has_dir {
         let dir = args.remove(0);
         (PathBuf::from(dir), args)
     } else {
@@ -161,8 +169,8 @@ fn is_address(text: &str) -> bool {
     InstanceAddr::parse(text).is_some_and(|a| identifier(&a.type_name) && identifier(&a.name))
 }
 
-async fn open(dir: &Path, backend: &BackendArgs) -> Result<OpenedBackend, Report> {
-    let opened = state_cmds::open_for_state_command(dir, backend.state.as_deref()).await?;
+async fn open(dir: &Path, state: Option<&Path>) -> Result<OpenedBackend, Report> {
+    let opened = state_cmds::open_for_state_command(dir, state).await?;
     print_diagnostics(&Sources::default(), &opened.warnings);
     Ok(opened)
 }
@@ -182,15 +190,18 @@ fn print_warnings(warnings: &Diagnostics) {
 pub async fn run(command: StateCommand) -> Result<i32, Report> {
     match command {
         StateCommand::List { dir, backend } => {
-            let opened = open(&dir, &backend).await?;
+            let opened = open(&dir, backend.state.as_deref()).await?;
             for address in state_cmds::list(opened.backend.as_ref()).await? {
                 outln!("{address}");
             }
         }
-        StateCommand::Show { args, backend } => {
-            let (dir, args) = split_dir(args, 1);
-            let opened = open(&dir, &backend).await?;
-            let (resource, sensitive) = state_cmds::show(opened.backend.as_ref(), &args[0]).await?;
+        StateCommand::Show {
+            dir,
+            address,
+            backend,
+        } => {
+            let opened = open(&dir, backend.state.as_deref()).await?;
+            let (resource, sensitive) = state_cmds::show(opened.backend.as_ref(), &address).await?;
             out!("{}", render_instance(&resource, &sensitive));
         }
         StateCommand::Rm {
@@ -198,8 +209,8 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
             backend,
             lock,
         } => {
-            let (dir, addresses) = split_dir_before_addresses(args);
-            let opened = open(&dir, &backend).await?;
+            let (dir, addresses) = leading_dir(args, None);
+            let opened = open(&dir, backend.state.as_deref()).await?;
             let edited =
                 state_cmds::rm(&opened.backend, &addresses, edit_options(&lock, false)?).await?;
             print_warnings(&edited.warnings);
@@ -213,8 +224,8 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
             backend,
             lock,
         } => {
-            let (dir, args) = split_dir(args, 2);
-            let opened = open(&dir, &backend).await?;
+            let (dir, args) = leading_dir(args, Some(2));
+            let opened = open(&dir, backend.state.as_deref()).await?;
             let edited = state_cmds::mv(
                 &opened.backend,
                 &args[0],
@@ -229,32 +240,29 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
             print_saved(&edited);
         }
         StateCommand::Pull { dir, backend } => {
-            let opened = open(&dir, &backend).await?;
+            let opened = open(&dir, backend.state.as_deref()).await?;
             out!("{}", state_cmds::pull(opened.backend.as_ref()).await?);
         }
         StateCommand::Push {
-            args,
+            dir,
+            file,
             force,
             backend,
             lock,
         } => {
-            let (dir, args) = split_dir(args, 1);
-            let text = std::fs::read_to_string(&args[0]).map_err(|e| {
-                Report::error(Diagnostic::error(format!("Cannot read {}: {e}", args[0])))
-            })?;
-            let opened = open(&dir, &backend).await?;
+            let opened = open(&dir, backend.state.as_deref()).await?;
             let edited =
-                state_cmds::push(&opened.backend, &text, edit_options(&lock, force)?).await?;
+                state_cmds::push(&opened.backend, &file, edit_options(&lock, force)?).await?;
             print_warnings(&edited.warnings);
             outln!(
                 "Pushed {} to {} as serial {}.",
-                args[0],
+                file.display(),
                 opened.backend.location(),
                 edited.serial
             );
         }
         StateCommand::Versions { dir, backend } => {
-            let opened = open(&dir, &backend).await?;
+            let opened = open(&dir, backend.state.as_deref()).await?;
             let versions = state_cmds::versions(opened.backend.as_ref()).await?;
             if versions.is_empty() {
                 errln!("No stored versions at {}", opened.backend.location());
@@ -282,19 +290,20 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
             }
         }
         StateCommand::Restore {
-            args,
+            dir,
+            version_id,
             force,
             backend,
             lock,
         } => {
-            let (dir, args) = split_dir(args, 1);
-            let opened = open(&dir, &backend).await?;
+            let opened = open(&dir, backend.state.as_deref()).await?;
             let edited =
-                state_cmds::restore(&opened.backend, &args[0], edit_options(&lock, force)?).await?;
+                state_cmds::restore(&opened.backend, &version_id, edit_options(&lock, force)?)
+                    .await?;
             print_warnings(&edited.warnings);
             outln!(
                 "Restored version {} (serial {}) as serial {}.",
-                args[0],
+                version_id,
                 edited.result,
                 edited.serial
             );
@@ -381,32 +390,21 @@ fn render_instance(resource: &crate::state::ResourceState, sensitive: &[&str]) -
 }
 
 pub async fn init(dir: &Path, create_bucket: bool, state: Option<&Path>) -> Result<i32, Report> {
-    let config = ops::load_backend_config(dir)?;
-    let (choice, warnings) = ops::choose_backend(&config, state)?;
-    print_diagnostics(&config.sources, &warnings);
-    let backend = ops::open_choice(&choice, &config).await?;
-    let checked = state_cmds::init(backend.as_ref(), create_bucket).await?;
-    if let Some(created) = &checked.created {
+    let initialized = state_cmds::init(dir, create_bucket, state).await?;
+    if let Some(created) = &initialized.created {
         outln!("Created {created}.");
     }
-    print_diagnostics(&config.sources, &Diagnostics(checked.warnings));
+    print_diagnostics(&initialized.sources, &initialized.warnings);
     outln!(
         "terrane has been initialized: state lives at {}.",
-        backend.location()
+        initialized.location
     );
     Ok(0)
 }
 
-pub async fn force_unlock(args: Vec<String>, state: Option<&Path>) -> Result<i32, Report> {
-    let (dir, args) = split_dir(args, 1);
-    let opened = open(
-        &dir,
-        &BackendArgs {
-            state: state.map(Path::to_path_buf),
-        },
-    )
-    .await?;
-    state_cmds::force_unlock(opened.backend.as_ref(), &args[0]).await?;
+pub async fn force_unlock(dir: &Path, lock_id: &str, state: Option<&Path>) -> Result<i32, Report> {
+    let opened = open(dir, state).await?;
+    state_cmds::force_unlock(opened.backend.as_ref(), lock_id).await?;
     outln!(
         "The state at {} has been unlocked.",
         opened.backend.location()
@@ -425,24 +423,27 @@ mod tests {
     #[test]
     fn the_directory_comes_first_and_is_optional() {
         assert_eq!(
-            split_dir(strings(&["aws_vpc.main"]), 1),
-            (PathBuf::from("."), strings(&["aws_vpc.main"]))
+            leading_dir(strings(&["aws_vpc.a", "aws_vpc.b"]), Some(2)),
+            (PathBuf::from("."), strings(&["aws_vpc.a", "aws_vpc.b"]))
         );
         assert_eq!(
-            split_dir(strings(&["stacks/app", "aws_vpc.main"]), 1),
-            (PathBuf::from("stacks/app"), strings(&["aws_vpc.main"]))
+            leading_dir(strings(&["stacks/app", "aws_vpc.a", "aws_vpc.b"]), Some(2)),
+            (
+                PathBuf::from("stacks/app"),
+                strings(&["aws_vpc.a", "aws_vpc.b"])
+            )
         );
         assert_eq!(
-            split_dir_before_addresses(strings(&["./app", "aws_vpc.a", "aws_vpc.b"])),
+            leading_dir(strings(&["./app", "aws_vpc.a", "aws_vpc.b"]), None),
             (PathBuf::from("./app"), strings(&["aws_vpc.a", "aws_vpc.b"]))
         );
         assert_eq!(
-            split_dir_before_addresses(strings(&["aws_vpc.a", "aws_vpc.b"])),
+            leading_dir(strings(&["aws_vpc.a", "aws_vpc.b"]), None),
             (PathBuf::from("."), strings(&["aws_vpc.a", "aws_vpc.b"]))
         );
         // A path with a dot in it is still a path.
         assert_eq!(
-            split_dir_before_addresses(strings(&["/tmp/.tmpX/app", "aws_vpc.a"])),
+            leading_dir(strings(&["/tmp/.tmpX/app", "aws_vpc.a"]), None),
             (PathBuf::from("/tmp/.tmpX/app"), strings(&["aws_vpc.a"]))
         );
     }

@@ -13,8 +13,8 @@ use petgraph::algo::{tarjan_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
+use crate::diag::did_you_mean;
 use crate::diag::{Diagnostic, Diagnostics, FileId, Span};
-use crate::lang::load::did_you_mean;
 use crate::lang::references::{Reference, Subject, references};
 use crate::lang::{Config, Expr, Mode};
 

@@ -21,7 +21,7 @@ use hcl_edit::template::{Directive, Element, ForDirective, IfDirective, StringTe
 use hcl_edit::{Decorated, Ident};
 
 use super::functions;
-use super::load::did_you_mean;
+use crate::diag::did_you_mean;
 use crate::diag::{Diagnostic, FileId, Span};
 use crate::value::{Attrs, Value, format_number};
 

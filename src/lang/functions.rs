@@ -19,8 +19,8 @@ use ipnet::IpNet;
 use super::eval::{
     ChainedScope, EvalContext, deep_equal, eval, parse_number, render, to_bool, to_number,
 };
-use super::load::did_you_mean;
 use crate::diag::Diagnostic;
+use crate::diag::did_you_mean;
 use crate::value::{Attrs, Value, format_number};
 
 /// What a function does when an argument is (or contains) an unknown value.
@@ -1541,55 +1541,24 @@ fn jsondecode(args: &Args<'_>) -> Result<Value, FnError> {
         .map_err(|err| FnError::arg(0, format!("the string is not valid JSON: {err}")))
 }
 
-const BASE64_ALPHABET: &[u8; 64] =
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/// Standard, padded base64 as Go's `StdEncoding` reads it: non-zero bits
+/// after the last symbol are ignored, not an error.
+const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+);
 
 fn base64_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let triple = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(BASE64_ALPHABET[(triple >> (18 - 6 * i) & 0x3f) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    base64::Engine::encode(&BASE64, bytes)
 }
 
-/// Standard, padded base64; line breaks are ignored, as Go's decoder does.
+/// Line breaks are ignored, as Go's decoder does.
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
     let symbols: Vec<u8> = text
         .bytes()
         .filter(|b| !matches!(b, b'\n' | b'\r'))
         .collect();
-    if !symbols.len().is_multiple_of(4) {
-        return None;
-    }
-    let mut out = Vec::with_capacity(symbols.len() / 4 * 3);
-    let chunks = symbols.len() / 4;
-    for (n, chunk) in symbols.chunks(4).enumerate() {
-        let padding = chunk.iter().rev().take_while(|&&b| b == b'=').count();
-        if padding > 2 || (padding > 0 && n + 1 != chunks) {
-            return None;
-        }
-        let mut triple = 0u32;
-        for &symbol in &chunk[..4 - padding] {
-            let value = BASE64_ALPHABET.iter().position(|&a| a == symbol)?;
-            triple = (triple << 6) | value as u32;
-        }
-        triple <<= 6 * padding as u32;
-        let bytes = [(triple >> 16) as u8, (triple >> 8) as u8, triple as u8];
-        out.extend_from_slice(&bytes[..3 - padding]);
-    }
-    Some(out)
+    base64::Engine::decode(&BASE64, symbols).ok()
 }
 
 fn base64decode(args: &Args<'_>) -> Result<Value, FnError> {

@@ -13,7 +13,7 @@ use hcl_edit::structure::{Attribute, Block, Body, Structure};
 
 use super::config::*;
 use super::types::parse_type;
-use crate::diag::{Diagnostic, Diagnostics, FileId, Sources, Span};
+use crate::diag::{Diagnostic, Diagnostics, FileId, Sources, Span, did_you_mean};
 use crate::provider::{self, schema::Schema};
 
 /// Arguments of the `provider "aws"` block that terrane acts on.
@@ -783,54 +783,5 @@ fn literal_bool(expr: &Expression) -> Option<bool> {
     match expr {
         Expression::Bool(b) => Some(*b.value()),
         _ => None,
-    }
-}
-
-/// The known name `name` was most likely meant to be, for hints: the closest
-/// within a small edit distance (a swap of two neighbouring letters counting
-/// as one edit), unless that is a loose match and exactly one
-/// known name completes `name` with more words (`cidr` → `cidr_block`, not
-/// `id`). Ties go to the first in alphabetical order, so hints are stable.
-pub fn did_you_mean<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
-    let closest = known
-        .iter()
-        .map(|k| (strsim::osa_distance(name, k), *k))
-        .filter(|(d, k)| *d <= (k.len() / 3).max(2))
-        .min();
-    let prefix = format!("{name}_");
-    let mut completions = known.iter().filter(|k| k.starts_with(&prefix));
-    match (closest, completions.next(), completions.next()) {
-        (Some((distance, close)), _, _) if distance <= 1 => Some(close),
-        (_, Some(completion), None) => Some(completion),
-        (closest, _, _) => closest.map(|(_, k)| k),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::did_you_mean;
-
-    #[test]
-    fn did_you_mean_counts_a_swap_as_one_edit() {
-        // Plain edit distance puts aws_eip as close as aws_vpc.
-        let types = ["aws_eip", "aws_subnet", "aws_vpc"];
-        assert_eq!(did_you_mean("aws_vcp", &types), Some("aws_vpc"));
-    }
-
-    #[test]
-    fn did_you_mean_prefers_the_one_completion_over_a_loose_match() {
-        let attributes = ["arn", "cidr_block", "id", "owner_id"];
-        assert_eq!(did_you_mean("cidr", &attributes), Some("cidr_block"));
-        // A near miss still wins over a completion.
-        assert_eq!(did_you_mean("ids", &["id", "ids_all"]), Some("id"));
-        // Two completions say nothing about which was meant.
-        let dns = ["enable_dns_hostnames", "enable_dns_support"];
-        assert_eq!(did_you_mean("enable_dns", &dns), None);
-    }
-
-    #[test]
-    fn did_you_mean_breaks_ties_alphabetically() {
-        assert_eq!(did_you_mean("ab", &["ac", "aa"]), Some("aa"));
-        assert_eq!(did_you_mean("zzzz", &["a", "b"]), None);
     }
 }

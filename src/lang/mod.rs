@@ -1,15 +1,25 @@
 //! Loading and evaluating stack files written in Terraform's language.
 //!
-//! `load` turns file texts into a [`Config`] (blocks with source spans),
-//! `syntax` explains the files the parser rejects,
-//! `references` finds what an expression refers to, `eval` evaluates
-//! expressions, and `body` evaluates a resource's arguments against its schema.
-//! Pure: no file or network I/O; the caller supplies file contents.
+//! - `load` turns file texts into a [`Config`] (`config`: blocks with source
+//!   spans) and checks them against the schemas; `syntax` explains the
+//!   files the parser rejects.
+//! - `references` finds what an expression refers to (the graph's edges).
+//! - `eval` evaluates one expression to a `Value`, with Terraform's
+//!   built-in functions in `functions` and type constraints in `types`.
+//! - `body` evaluates a resource's arguments and blocks against its schema;
+//!   `block_eval` evaluates whole blocks and holds the table of values that
+//!   references resolve through while plan or apply walks the graph.
+//! - `variables` resolves input variables; `provider_config` evaluates the
+//!   `provider "aws"` block; `backend_config` reads the `backend` block.
+//!
+//! Pure: no file or network I/O; the caller supplies file contents, and
+//! `file()` reads through the caller's `FileReader`.
 
+pub mod backend_config;
+pub mod block_eval;
 pub mod body;
 pub mod config;
 pub mod eval;
-pub mod evaluator;
 pub mod functions;
 pub mod load;
 pub mod provider_config;

@@ -5,7 +5,7 @@ use std::ops::Range;
 use hcl_edit::Span as _;
 use hcl_edit::expr::Expression;
 
-use super::load::did_you_mean;
+use crate::diag::did_you_mean;
 use crate::provider::schema::Type;
 
 const TYPE_NAMES: &[&str] = &["string", "number", "bool", "any", "list", "set", "map"];

@@ -9,8 +9,8 @@ use hcl_edit::structure::Structure;
 
 use super::config::{Config, Variable};
 use super::eval::{EvalContext, FileReader, eval};
-use super::load::did_you_mean;
 use super::references::references;
+use crate::diag::did_you_mean;
 use crate::diag::{Diagnostic, Diagnostics, FileId, Span};
 use crate::provider::schema::Type;
 use crate::value::Value;

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 
 use super::state_cmds::{EditOptions, current_for_replace, next_serial};
-use super::{Report, Stack, StackOptions, aws_context, refresh, with_lock};
+use super::{Report, Stack, StackOptions, refresh, with_lock};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::plan::diff::ID;
 use crate::provider::{self, AwsContext};
@@ -92,7 +92,7 @@ pub async fn migrate_terraform(
     source: &str,
     edit: EditOptions,
 ) -> Result<Migrated, Report> {
-    let aws = aws_context(stack).await;
+    let aws = stack.aws_context().await;
     let text = read_terraform_source(&aws, source).await?;
     let terraform = tf::parse(&text).map_err(|e| {
         Report::error(Diagnostic::error(format!(

@@ -5,30 +5,40 @@
 //! module reads stack files and the environment, and calls AWS and state
 //! backends; it never prints — results and diagnostics go back to `cli`.
 
+mod apply;
 mod backend;
 mod migrate;
+mod output;
+mod plan;
 mod refresh;
 pub mod state_cmds;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use tokio::sync::watch;
+
+use crate::apply::Event;
 use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::graph::{self, Graph, Node};
+use crate::lang::block_eval::BlockEvaluator;
 use crate::lang::eval::FileReader;
-use crate::lang::evaluator::Evaluator;
 use crate::lang::provider_config::ProviderConfig;
 use crate::lang::variables::VarInput;
-use crate::lang::{self, Config, Mode};
-use crate::plan::{self, Plan, PlanRequest};
-use crate::provider::{self, AwsContext, AwsSettings};
-use crate::state::{State, StateError};
+use crate::lang::{self, Config};
+use crate::plan::{Plan, PlanRequest};
+use crate::provider::{AwsContext, AwsSettings};
+use crate::state::{Backend, State, StateError};
 use crate::value::Value;
 
+pub use apply::{Applied, ApplyOptions, apply};
 pub use backend::{
     BackendChoice, LockOptions, Locked, OpenedBackend, choose_backend, load_backend_config,
     open_backend, open_choice, with_lock,
 };
+pub use output::{Outputs, output};
+pub use plan::{Planned, plan, refresh_and_plan};
 pub use refresh::refresh;
 
 /// Problems to show, with the sources they point into.
@@ -99,6 +109,17 @@ impl Stack {
     /// path and the `terrane:stack` tag.
     pub fn name(&self) -> String {
         stack_name(&self.config.dir)
+    }
+
+    /// AWS clients configured by the stack's provider block.
+    pub async fn aws_context(&self) -> AwsContext {
+        AwsContext::load(AwsSettings {
+            region: self.provider.region.clone(),
+            endpoints: self.provider.endpoints.clone(),
+            default_tags: self.provider.default_tags.clone(),
+            stack: self.name(),
+        })
+        .await
     }
 }
 
@@ -183,7 +204,7 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
     if !diags.has_errors() {
         // The provider block may use variables, and locals that don't depend
         // on resources (those that do simply stay unset here).
-        let mut evaluator = Evaluator::new(&config, &DiskFiles, variables.clone());
+        let mut evaluator = BlockEvaluator::new(&config, &DiskFiles, variables.clone());
         for node in &graph.order {
             match *node {
                 Node::Local(i) => {
@@ -203,7 +224,7 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
         // attributes unknown, to catch type and function errors before AWS
         // is involved.
         let empty = State::new();
-        let (_, check_diags) = plan::plan(PlanRequest {
+        let (_, check_diags) = crate::plan::plan(PlanRequest {
             config: &config,
             graph: &graph,
             variables: variables.clone(),
@@ -234,132 +255,58 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
     })
 }
 
-pub async fn aws_context(stack: &Stack) -> AwsContext {
-    AwsContext::load(AwsSettings {
-        region: stack.provider.region.clone(),
-        endpoints: stack.provider.endpoints.clone(),
-        default_tags: stack.provider.default_tags.clone(),
-        stack: stack.name(),
-    })
-    .await
+/// What an operation tells the person running it while it works, and asks
+/// them. `cli` implements it; operations call it at the moment something is
+/// known, so warnings appear before a long wait, not after it.
+#[async_trait::async_trait]
+pub trait Ui: Sync {
+    /// Warnings (or notes) about the stack, its backend or the run.
+    fn warnings(&self, sources: &Sources, diags: &Diagnostics);
+    /// The plan that apply or destroy is about to carry out.
+    fn plan(&self, plan: &Plan);
+    /// Asks whether to carry out the plan just shown; false cancels.
+    async fn confirm(&self, destroy: bool) -> bool;
+    /// Progress of apply and destroy.
+    fn event(&self, event: &Event<'_>);
 }
 
-/// The result of planning: the plan and what it was made from.
-pub struct Planned {
-    pub plan: Plan,
-    /// The prior state, refreshed from AWS.
-    pub state: State,
-    pub data: BTreeMap<usize, Value>,
-    /// Notes about the refresh (objects deleted outside terrane, interrupted
-    /// creates) and plan warnings.
-    pub warnings: Diagnostics,
+/// Loads the stack and opens its backend, reporting warnings about both.
+async fn open_stack(
+    options: &StackOptions,
+    ui: &dyn Ui,
+) -> Result<(Stack, Arc<dyn Backend>), Report> {
+    let stack = load(options)?;
+    ui.warnings(&stack.config.sources, &stack.warnings);
+    let opened = open_backend(&stack.config, options.state_path.as_deref()).await?;
+    ui.warnings(&stack.config.sources, &opened.warnings);
+    Ok((stack, opened.backend))
 }
 
-/// Refreshes state, reads data sources and plans.
-pub async fn plan(
-    stack: &Stack,
-    aws: &AwsContext,
-    prior: State,
-    destroy: bool,
-) -> Result<Planned, Report> {
-    let (state, mut warnings) = refresh(aws, prior).await.map_err(Report::error)?;
-    let data = read_data_sources(stack, aws).await?;
-    let (plan, diags) = plan::plan(PlanRequest {
-        config: &stack.config,
-        graph: &stack.graph,
-        variables: stack.variables.clone(),
-        data: data.clone(),
-        prior: &state,
-        default_tags: stack.provider.default_tags.clone(),
-        files: &DiskFiles,
-        destroy,
-        validate_only: false,
-    });
-    if diags.has_errors() {
-        return Err(Report {
-            sources: stack.config.sources.clone(),
-            diags,
-        });
-    }
-    warnings.extend(diags);
-    Ok(Planned {
-        plan,
-        state,
-        data,
-        warnings,
-    })
+/// The stored state, or an empty one before the first apply.
+async fn read_state(backend: &dyn Backend) -> Result<State, Report> {
+    Ok(backend
+        .read()
+        .await
+        .map_err(Report::state)?
+        .unwrap_or_default())
 }
 
-/// Reads every data source, walking the graph so that locals they use are
-/// evaluated first. Data sources that depend on managed resources are not
-/// supported yet.
-async fn read_data_sources(
-    stack: &Stack,
-    aws: &AwsContext,
-) -> Result<BTreeMap<usize, Value>, Report> {
-    let config = &stack.config;
-    let mut evaluator = Evaluator::new(config, &DiskFiles, stack.variables.clone());
-    let mut data = BTreeMap::new();
-    let mut diags = Diagnostics::default();
-    for node in &stack.graph.order {
-        match *node {
-            Node::Local(i) => {
-                let _ = evaluator.eval_local(i);
-            }
-            Node::Resource(i) if config.resources[i].mode == Mode::Managed => {
-                evaluator.set_resource_unknown(i);
-            }
-            Node::Resource(i) => {
-                let resource = &config.resources[i];
-                let Some(source) = provider::data_source_type(&resource.type_name) else {
-                    continue;
-                };
-                let Some(instance) = evaluator.expand(i).ok().and_then(|mut all| all.pop()) else {
-                    continue;
-                };
-                let args = match evaluator.eval_instance(i, &instance, source.schema()) {
-                    Ok(args) => args,
-                    Err(errors) => {
-                        diags.extend(errors);
-                        continue;
-                    }
-                };
-                if args.values().any(|v| !v.is_wholly_known())
-                    || resource.count.is_some()
-                    || resource.for_each.is_some()
-                {
-                    diags.push(
-                        Diagnostic::error(format!(
-                            "{} depends on values known only after apply, or uses count/for_each",
-                            resource.address()
-                        ))
-                        .with_span(Some(resource.span.clone()))
-                        .with_hint(
-                            "data sources may use variables, locals and other data sources only",
-                        ),
-                    );
-                    continue;
-                }
-                match source.read(aws, &args).await {
-                    Ok(value) => {
-                        let value = Value::Map(value);
-                        evaluator.set_instance(i, crate::addr::InstanceKey::None, value.clone());
-                        data.insert(i, value);
-                    }
-                    Err(e) => diags.push(
-                        Diagnostic::error(format!("Reading {} failed: {e}", resource.address()))
-                            .with_span(Some(resource.span.clone())),
-                    ),
-                }
-            }
-            _ => {}
-        }
+/// Runs `work` unless Ctrl-C comes first.
+async fn until_interrupted<T>(
+    work: impl std::future::Future<Output = Result<T, Report>>,
+    mut interrupt: watch::Receiver<bool>,
+) -> Result<T, Report> {
+    let interrupted = || {
+        Report::error(
+            Diagnostic::error("Interrupted")
+                .with_detail("nothing was changed; the state lock was released"),
+        )
+    };
+    if *interrupt.borrow() {
+        return Err(interrupted());
     }
-    if diags.has_errors() {
-        return Err(Report {
-            sources: config.sources.clone(),
-            diags,
-        });
+    tokio::select! {
+        result = work => result,
+        _ = interrupt.wait_for(|&on| on) => Err(interrupted()),
     }
-    Ok(data)
 }

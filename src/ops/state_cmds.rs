@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-use super::{LockOptions, Report, with_lock};
+use super::{LockOptions, Report, choose_backend, load_backend_config, open_choice, with_lock};
 use crate::addr::{InstanceAddr, InstanceKey};
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::provider;
 use crate::state::{Backend, Checked, ResourceState, State, StateError, StateVersion};
 
@@ -124,9 +124,35 @@ pub async fn versions(backend: &dyn Backend) -> Result<Vec<StateVersion>, Report
     backend.versions().await.map_err(Report::state)
 }
 
-/// Checks the backend; with `create_missing`, creates a missing S3 bucket.
-pub async fn init(backend: &dyn Backend, create_missing: bool) -> Result<Checked, Report> {
-    backend.check(create_missing).await.map_err(Report::state)
+/// What `init` found and did.
+pub struct Initialized {
+    /// Where state lives.
+    pub location: String,
+    /// The bucket it created, if any.
+    pub created: Option<String>,
+    pub sources: Sources,
+    /// Warnings about the backend block and the storage.
+    pub warnings: Diagnostics,
+}
+
+/// Checks the stack's backend; with `create_missing`, creates a missing S3
+/// bucket (`terrane init --create-state-bucket`).
+pub async fn init(
+    dir: &Path,
+    create_missing: bool,
+    state_path: Option<&Path>,
+) -> Result<Initialized, Report> {
+    let config = load_backend_config(dir)?;
+    let (choice, mut warnings) = choose_backend(&config, state_path)?;
+    let backend = open_choice(&choice, &config).await?;
+    let checked: Checked = backend.check(create_missing).await.map_err(Report::state)?;
+    warnings.extend(Diagnostics(checked.warnings));
+    Ok(Initialized {
+        location: backend.location(),
+        created: checked.created,
+        sources: config.sources,
+        warnings,
+    })
 }
 
 /// Removes the lock if `id` is its holder's.
@@ -333,10 +359,16 @@ pub(super) async fn next_serial(
 /// another lineage, or its serial is not newer, unless `force`.
 pub async fn push(
     backend: &Arc<dyn Backend>,
-    text: &str,
+    file: &Path,
     options: EditOptions,
 ) -> Result<Edited<()>, Report> {
-    let mut pushed = State::from_json(text).map_err(Report::state)?;
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        Report::error(Diagnostic::error(format!(
+            "Cannot read {}: {e}",
+            file.display()
+        )))
+    })?;
+    let mut pushed = State::from_json(&text).map_err(Report::state)?;
     let force = options.force;
     let mut warnings = Diagnostics::default();
     let work = async {
@@ -441,7 +473,7 @@ pub async fn open_for_state_command(
     dir: &Path,
     state_path: Option<&Path>,
 ) -> Result<super::OpenedBackend, Report> {
-    let config = super::load_backend_config(dir)?;
+    let config = load_backend_config(dir)?;
     super::open_backend(&config, state_path).await
 }
 

@@ -15,8 +15,8 @@ use serde::Serialize;
 use crate::addr::{InstanceAddr, InstanceKey};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::{Graph, Node};
+use crate::lang::block_eval::BlockEvaluator;
 use crate::lang::eval::FileReader;
-use crate::lang::evaluator::Evaluator;
 use crate::lang::{Config, Mode};
 use crate::provider;
 use crate::state::State;
@@ -146,7 +146,7 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
     let mut planned_addresses = BTreeSet::new();
 
     if !req.destroy {
-        let mut evaluator = Evaluator::new(req.config, req.files, req.variables.clone());
+        let mut evaluator = BlockEvaluator::new(req.config, req.files, req.variables.clone());
         for node in &req.graph.order {
             match *node {
                 Node::Variable(_) => {}
@@ -227,7 +227,7 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
 /// that `count` or `for_each` no longer produces.
 fn plan_resource(
     req: &PlanRequest<'_>,
-    evaluator: &mut Evaluator<'_>,
+    evaluator: &mut BlockEvaluator<'_>,
     index: usize,
     diags: &mut Diagnostics,
 ) -> Vec<ResourceChange> {

@@ -16,6 +16,7 @@ pub mod terraform;
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use backend::{Backend, Checked, StateVersion};
@@ -28,42 +29,63 @@ use crate::value::{Attrs, Value};
 /// The state format this binary reads and writes.
 pub const FORMAT_VERSION: u64 = 1;
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+// The doc comments of these types are the descriptions in
+// state/state.schema.json, which is generated from them (`json_schema`).
+
+/// What terrane manages for one stack, as stored by the local and S3
+/// backends. See state/README.md.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+#[schemars(title = "terrane state", deny_unknown_fields)]
 pub struct State {
+    /// The state format. A binary refuses formats newer than its own.
+    #[schemars(range(min = 1))]
     pub format_version: u64,
+    /// The terrane version that wrote this state.
     pub terrane_version: String,
     /// Increases by one on every write.
     pub serial: u64,
     /// A UUID fixed when the state was first created; a state with another
     /// lineage belongs to another stack.
     pub lineage: String,
+    /// Output values by name.
     #[serde(default)]
     pub outputs: BTreeMap<String, OutputState>,
+    /// One entry per managed resource instance, sorted by address.
     #[serde(default)]
     pub resources: Vec<ResourceState>,
-    /// Operations started but not known to have finished.
+    /// Creates that started but are not known to have finished. Absent when
+    /// empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<PendingOperation>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+/// An output value.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct OutputState {
+    /// Any JSON value.
     pub value: Value,
     #[serde(default)]
     pub sensitive: bool,
 }
 
 /// One managed resource instance.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ResourceState {
-    /// e.g. `aws_subnet.public[0]`
+    /// The instance address, e.g. aws_subnet.public[0] or
+    /// aws_subnet.az["us-east-1a"].
     pub address: String,
+    /// The resource type, e.g. aws_subnet.
     #[serde(rename = "type")]
     pub type_name: String,
+    /// The object's id in AWS.
     pub id: String,
+    /// Every attribute as last read from AWS, in the shape the configuration
+    /// writes it.
     pub attributes: Attrs,
-    /// Addresses of the resources this one depended on when it was last
-    /// applied; deletions run in the reverse of this order.
+    /// Addresses of the resources (without instance keys) this instance
+    /// depended on; deletions run in reverse of them.
     #[serde(default)]
     pub dependencies: Vec<String>,
 }
@@ -71,12 +93,31 @@ pub struct ResourceState {
 /// An operation recorded before it starts. A create that is still pending on
 /// the next run was interrupted: the object may exist in AWS, tagged with
 /// `terrane:address`, without being in `resources`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct PendingOperation {
+    /// The instance address.
     pub address: String,
+    /// What was started.
+    #[schemars(extend("enum" = ["create"]))]
     pub operation: String,
+    /// The idempotency token sent with the create.
     pub client_token: String,
+    /// RFC 3339 time the operation started.
     pub started_at: String,
+}
+
+/// The state file's JSON Schema, as checked in at state/state.schema.json
+/// (a test keeps the two the same).
+pub fn json_schema() -> String {
+    let mut schema = schemars::schema_for!(State);
+    schema.insert(
+        "$id".into(),
+        "https://github.com/terrane/terrane/state/state.schema.json".into(),
+    );
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema serialises");
+    text.push('\n');
+    text
 }
 
 impl State {
@@ -244,5 +285,42 @@ mod tests {
         }
         let addresses: Vec<_> = state.resources.iter().map(|r| r.address.as_str()).collect();
         assert_eq!(addresses, ["a.x", "b.x"]);
+    }
+
+    /// The documented format cannot drift from the code: the checked-in
+    /// schema is what the state types derive. `UPDATE_STATE_SCHEMA=1 cargo
+    /// test --lib state::` rewrites the file after a deliberate change.
+    #[test]
+    fn checked_in_schema_matches_the_state_types() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/state/state.schema.json");
+        let derived = json_schema();
+        if std::env::var_os("UPDATE_STATE_SCHEMA").is_some() {
+            std::fs::write(path, &derived).unwrap();
+        }
+        let checked_in = std::fs::read_to_string(path).unwrap();
+        assert_eq!(
+            checked_in, derived,
+            "state/state.schema.json is out of date: rerun with UPDATE_STATE_SCHEMA=1"
+        );
+    }
+
+    #[test]
+    fn a_written_state_follows_the_schema_shape() {
+        let schema: serde_json::Value = serde_json::from_str(&json_schema()).unwrap();
+        let mut state = State::new();
+        state.pending.push(PendingOperation {
+            address: "aws_vpc.main".into(),
+            operation: "create".into(),
+            client_token: "t".into(),
+            started_at: "2026-01-01T00:00:00Z".into(),
+        });
+        let written: serde_json::Value = serde_json::from_str(&state.to_json()).unwrap();
+        let properties = schema["properties"].as_object().unwrap();
+        for key in written.as_object().unwrap().keys() {
+            assert!(properties.contains_key(key), "{key} is not in the schema");
+        }
+        for required in schema["required"].as_array().unwrap() {
+            assert!(written.get(required.as_str().unwrap()).is_some());
+        }
     }
 }

@@ -5,11 +5,12 @@
 //! cluster (10–15 minutes) costs few calls.
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::convert::single;
 use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{ErrorKind, ProviderError};
+use crate::retry::{self, Backoff};
 use crate::value::{Attrs, AttrsExt};
 
 const FIRST_INTERVAL: Duration = Duration::from_secs(1);
@@ -61,36 +62,29 @@ impl Timeouts {
 pub async fn wait_until<T, F, Fut>(
     what: &str,
     timeout: Duration,
-    mut check: F,
+    check: F,
 ) -> Result<T, ProviderError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<T>, ProviderError>>,
 {
-    let started = Instant::now();
-    let mut interval = FIRST_INTERVAL;
-    loop {
-        if let Some(done) = check().await? {
-            return Ok(done);
-        }
-        let elapsed = started.elapsed();
-        if elapsed >= timeout {
-            return Err(ProviderError::new(
-                ErrorKind::Timeout,
-                format!(
-                    "timed out after {} waiting for {what}",
-                    humantime::format_duration(timeout)
-                ),
-            ));
-        }
-        tokio::time::sleep(interval.min(timeout - elapsed)).await;
-        interval = (interval * 2).min(MAX_INTERVAL);
-    }
+    let backoff = Backoff::doubling(FIRST_INTERVAL, MAX_INTERVAL).within(timeout);
+    retry::poll(backoff, check).await?.ok_or_else(|| {
+        ProviderError::new(
+            ErrorKind::Timeout,
+            format!(
+                "timed out after {} waiting for {what}",
+                humantime::format_duration(timeout)
+            ),
+        )
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use std::time::Instant;
 
     #[tokio::test]
     async fn ready_at_once_costs_no_sleep() {

@@ -52,7 +52,7 @@ impl Instance {
     }
 }
 
-pub struct Evaluator<'a> {
+pub struct BlockEvaluator<'a> {
     config: &'a Config,
     files: &'a dyn FileReader,
     /// `var`, `local`, `data`, `path` and one entry per resource type.
@@ -77,12 +77,12 @@ impl Scope for InstanceScope<'_> {
     }
 }
 
-impl<'a> Evaluator<'a> {
+impl<'a> BlockEvaluator<'a> {
     pub fn new(
         config: &'a Config,
         files: &'a dyn FileReader,
         variables: BTreeMap<String, Value>,
-    ) -> Evaluator<'a> {
+    ) -> BlockEvaluator<'a> {
         let dir = Value::string(config.dir.display().to_string());
         let mut roots = BTreeMap::new();
         roots.insert("var".to_string(), Value::Map(variables));
@@ -96,7 +96,7 @@ impl<'a> Evaluator<'a> {
                 ("cwd".to_string(), Value::string(".")),
             ])),
         );
-        Evaluator {
+        BlockEvaluator {
             config,
             files,
             roots,

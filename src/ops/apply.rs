@@ -1,0 +1,153 @@
+//! `terrane apply` and `terrane destroy`: plan under the lock, show the plan,
+//! ask, carry it out step by step, and save state after every step.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use super::plan::locked;
+use super::{
+    DiskFiles, Report, StackOptions, Ui, open_stack, read_state, refresh_and_plan,
+    until_interrupted,
+};
+use crate::apply::{self, ApplyRequest, Event, StateSink};
+use crate::diag::{Diagnostic, Diagnostics, Sources};
+use crate::state::{Backend, OutputState, State, StateError};
+
+/// What the command line says about an apply or destroy.
+pub struct ApplyOptions {
+    pub stack: StackOptions,
+    /// Destroy everything the stack manages.
+    pub destroy: bool,
+    /// Don't ask before carrying out the plan.
+    pub auto_approve: bool,
+    /// At most this many operations at once.
+    pub parallelism: usize,
+    /// Becomes true on Ctrl-C or SIGTERM.
+    pub interrupt: watch::Receiver<bool>,
+}
+
+/// How an apply ended, when it did not fail.
+pub enum Applied {
+    /// The person asked said no.
+    Cancelled,
+    Complete {
+        /// The plan had nothing to do.
+        no_changes: bool,
+        added: usize,
+        changed: usize,
+        destroyed: usize,
+        /// The outputs now in state.
+        outputs: BTreeMap<String, OutputState>,
+    },
+}
+
+/// Saves apply's state through the backend. Apply saves synchronously
+/// between steps; the backend is async, so the save blocks this worker
+/// thread (the command line runs on the multi-threaded runtime).
+struct BackendSink(Arc<dyn Backend>);
+
+impl StateSink for BackendSink {
+    fn save(&self, state: &State) -> Result<(), StateError> {
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::block_in_place(|| handle.block_on(self.0.write(state)))
+    }
+}
+
+/// Plans, shows the plan through `ui`, asks (unless auto-approved), and
+/// applies, all under the state lock. Failures and an interrupt come back
+/// as a report naming each failed address and its AWS error.
+pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Report> {
+    let (stack, backend) = open_stack(&options.stack, ui).await?;
+    let interrupt = options.interrupt.clone();
+    let work = async {
+        let prior = read_state(backend.as_ref()).await?;
+        let aws = Arc::new(stack.aws_context().await);
+        let planned = until_interrupted(
+            refresh_and_plan(&stack, &aws, prior, options.destroy),
+            interrupt.clone(),
+        )
+        .await?;
+        ui.warnings(&stack.config.sources, &planned.warnings);
+        ui.plan(&planned.plan);
+        if !planned.plan.has_changes() {
+            return Ok(Applied::Complete {
+                no_changes: true,
+                added: 0,
+                changed: 0,
+                destroyed: 0,
+                outputs: planned.state.outputs,
+            });
+        }
+        if !options.auto_approve {
+            let answer = until_interrupted(
+                async { Ok(ui.confirm(options.destroy).await) },
+                interrupt.clone(),
+            )
+            .await;
+            if !matches!(answer, Ok(true)) {
+                return Ok(Applied::Cancelled);
+            }
+        }
+
+        let sink = BackendSink(backend.clone());
+        let on_event = |event: Event<'_>| ui.event(&event);
+        let outcome = apply::apply(
+            ApplyRequest {
+                config: &stack.config,
+                graph: &stack.graph,
+                plan: &planned.plan,
+                variables: stack.variables.clone(),
+                data: planned.data.clone(),
+                files: &DiskFiles,
+                default_tags: stack.provider.default_tags.clone(),
+                aws,
+                parallelism: options.parallelism,
+                interrupt: interrupt.clone(),
+                sink: &sink,
+                on_event: &on_event,
+            },
+            planned.state,
+        )
+        .await;
+
+        if outcome.failures.is_empty() && !outcome.interrupted {
+            let (added, changed, destroyed) = planned.plan.summary();
+            return Ok(Applied::Complete {
+                no_changes: false,
+                added,
+                changed,
+                destroyed,
+                outputs: outcome.state.outputs,
+            });
+        }
+        let mut diags = Diagnostics::default();
+        for failure in &outcome.failures {
+            diags.push(Diagnostic::error(format!(
+                "{}: {}",
+                failure.address, failure.message
+            )));
+        }
+        if outcome.interrupted {
+            diags.push(Diagnostic::error("Apply interrupted").with_detail(
+                "steps in flight finished and were saved; run apply again to continue",
+            ));
+        }
+        Err(Report {
+            sources: Sources::default(),
+            diags,
+        })
+    };
+    let operation = if options.destroy { "destroy" } else { "apply" };
+    locked(
+        &backend,
+        operation,
+        &options.stack,
+        interrupt.clone(),
+        ui,
+        &stack,
+        work,
+    )
+    .await
+}

@@ -1,0 +1,194 @@
+//! Planning: refresh the prior state, read data sources, and diff the
+//! configuration against what AWS has (the pure part is `crate::plan`).
+//! `terrane plan` runs [`plan`]; apply and destroy plan through
+//! [`refresh_and_plan`] while they hold the lock.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use super::{Report, Stack, StackOptions, Ui, open_stack, read_state, until_interrupted};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::graph::Node;
+use crate::lang::Mode;
+use crate::lang::block_eval::BlockEvaluator;
+use crate::plan::{self, Plan, PlanRequest};
+use crate::provider::{self, AwsContext};
+use crate::state::{Backend, State};
+use crate::value::Value;
+
+use super::{DiskFiles, refresh, with_lock};
+
+/// The result of planning: the plan and what it was made from.
+pub struct Planned {
+    pub plan: Plan,
+    /// The prior state, refreshed from AWS.
+    pub state: State,
+    pub data: BTreeMap<usize, Value>,
+    /// Notes about the refresh (objects deleted outside terrane, interrupted
+    /// creates) and plan warnings.
+    pub warnings: Diagnostics,
+}
+
+/// `terrane plan`: loads the stack, takes the lock, refreshes and plans.
+/// Warnings reach `ui` as soon as they are known; the plan comes back.
+pub async fn plan(
+    options: &StackOptions,
+    destroy: bool,
+    interrupt: watch::Receiver<bool>,
+    ui: &dyn Ui,
+) -> Result<Plan, Report> {
+    let (stack, backend) = open_stack(options, ui).await?;
+    let work = async {
+        let prior = read_state(backend.as_ref()).await?;
+        let aws = stack.aws_context().await;
+        let planned = until_interrupted(
+            refresh_and_plan(&stack, &aws, prior, destroy),
+            interrupt.clone(),
+        )
+        .await?;
+        ui.warnings(&stack.config.sources, &planned.warnings);
+        Ok(planned.plan)
+    };
+    locked(
+        &backend,
+        "plan",
+        options,
+        interrupt.clone(),
+        ui,
+        &stack,
+        work,
+    )
+    .await
+}
+
+/// Runs `work` holding the state lock; lock warnings go to `ui` first.
+pub(super) async fn locked<T>(
+    backend: &Arc<dyn Backend>,
+    operation: &str,
+    options: &StackOptions,
+    interrupt: watch::Receiver<bool>,
+    ui: &dyn Ui,
+    stack: &Stack,
+    work: impl std::future::Future<Output = Result<T, Report>>,
+) -> Result<T, Report> {
+    with_lock(
+        backend,
+        operation,
+        &options.lock,
+        Some(interrupt),
+        |warnings| ui.warnings(&stack.config.sources, &warnings),
+        work,
+    )
+    .await
+}
+
+/// Refreshes state, reads data sources and plans.
+pub async fn refresh_and_plan(
+    stack: &Stack,
+    aws: &AwsContext,
+    prior: State,
+    destroy: bool,
+) -> Result<Planned, Report> {
+    let (state, mut warnings) = refresh(aws, prior).await.map_err(Report::error)?;
+    let data = read_data_sources(stack, aws).await?;
+    let (plan, diags) = plan::plan(PlanRequest {
+        config: &stack.config,
+        graph: &stack.graph,
+        variables: stack.variables.clone(),
+        data: data.clone(),
+        prior: &state,
+        default_tags: stack.provider.default_tags.clone(),
+        files: &DiskFiles,
+        destroy,
+        validate_only: false,
+    });
+    if diags.has_errors() {
+        return Err(Report {
+            sources: stack.config.sources.clone(),
+            diags,
+        });
+    }
+    warnings.extend(diags);
+    Ok(Planned {
+        plan,
+        state,
+        data,
+        warnings,
+    })
+}
+
+/// Reads every data source, walking the graph so that locals they use are
+/// evaluated first. Data sources that depend on managed resources are not
+/// supported yet.
+async fn read_data_sources(
+    stack: &Stack,
+    aws: &AwsContext,
+) -> Result<BTreeMap<usize, Value>, Report> {
+    let config = &stack.config;
+    let mut evaluator = BlockEvaluator::new(config, &DiskFiles, stack.variables.clone());
+    let mut data = BTreeMap::new();
+    let mut diags = Diagnostics::default();
+    for node in &stack.graph.order {
+        match *node {
+            Node::Local(i) => {
+                let _ = evaluator.eval_local(i);
+            }
+            Node::Resource(i) if config.resources[i].mode == Mode::Managed => {
+                evaluator.set_resource_unknown(i);
+            }
+            Node::Resource(i) => {
+                let resource = &config.resources[i];
+                let Some(source) = provider::data_source_type(&resource.type_name) else {
+                    continue;
+                };
+                let Some(instance) = evaluator.expand(i).ok().and_then(|mut all| all.pop()) else {
+                    continue;
+                };
+                let args = match evaluator.eval_instance(i, &instance, source.schema()) {
+                    Ok(args) => args,
+                    Err(errors) => {
+                        diags.extend(errors);
+                        continue;
+                    }
+                };
+                if args.values().any(|v| !v.is_wholly_known())
+                    || resource.count.is_some()
+                    || resource.for_each.is_some()
+                {
+                    diags.push(
+                        Diagnostic::error(format!(
+                            "{} depends on values known only after apply, or uses count/for_each",
+                            resource.address()
+                        ))
+                        .with_span(Some(resource.span.clone()))
+                        .with_hint(
+                            "data sources may use variables, locals and other data sources only",
+                        ),
+                    );
+                    continue;
+                }
+                match source.read(aws, &args).await {
+                    Ok(value) => {
+                        let value = Value::Map(value);
+                        evaluator.set_instance(i, crate::addr::InstanceKey::None, value.clone());
+                        data.insert(i, value);
+                    }
+                    Err(e) => diags.push(
+                        Diagnostic::error(format!("Reading {} failed: {e}", resource.address()))
+                            .with_span(Some(resource.span.clone())),
+                    ),
+                }
+            }
+            _ => {}
+        }
+    }
+    if diags.has_errors() {
+        return Err(Report {
+            sources: config.sources.clone(),
+            diags,
+        });
+    }
+    Ok(data)
+}

@@ -1,0 +1,221 @@
+//! The one backoff policy: when to try again something that may succeed
+//! later (a throttled call, an object not yet visible, a resource still
+//! becoming ready, a state lock another run holds).
+//!
+//! Callers decide *what* is worth another try; this module decides *when*,
+//! and when to give up. The first try is immediate; waits grow from
+//! `first` by doubling up to `max`; a budget of tries and/or time ends it.
+//! No I/O beyond sleeping, and nothing AWS-specific.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+/// How long to wait between tries, and when to stop.
+#[derive(Clone, Copy, Debug)]
+pub struct Backoff {
+    /// The wait after the first try.
+    pub first: Duration,
+    /// Waits double up to this.
+    pub max: Duration,
+    /// At most this many tries in all (`None`: no limit by count).
+    pub tries: Option<u32>,
+    /// No try starts after this much time (`None`: no limit by time). The
+    /// last wait is shortened so that a try happens right at the limit.
+    pub within: Option<Duration>,
+}
+
+impl Backoff {
+    /// Waits of `first`, doubling up to `max`, with no limit yet.
+    pub const fn doubling(first: Duration, max: Duration) -> Backoff {
+        Backoff {
+            first,
+            max,
+            tries: None,
+            within: None,
+        }
+    }
+
+    /// The same wait every time.
+    pub const fn constant(every: Duration) -> Backoff {
+        Backoff::doubling(every, every)
+    }
+
+    /// At most `tries` tries in all.
+    pub const fn tries(self, tries: u32) -> Backoff {
+        Backoff {
+            tries: Some(tries),
+            ..self
+        }
+    }
+
+    /// No try starts after `limit`.
+    pub const fn within(self, limit: Duration) -> Backoff {
+        Backoff {
+            within: Some(limit),
+            ..self
+        }
+    }
+
+    /// Starts counting tries and time, for a caller that runs its own loop.
+    pub fn start(self) -> Delays {
+        Delays {
+            policy: self,
+            started: Instant::now(),
+            tries: 1,
+            next: self.first,
+        }
+    }
+}
+
+/// The waits of one sequence of tries. The first try is assumed made when
+/// the sequence starts.
+#[derive(Debug)]
+pub struct Delays {
+    policy: Backoff,
+    started: Instant,
+    tries: u32,
+    next: Duration,
+}
+
+impl Delays {
+    /// How long to wait before the next try, or `None` when the budget is
+    /// spent. Counts the try that follows the wait.
+    pub fn next_wait(&mut self) -> Option<Duration> {
+        if self.policy.tries.is_some_and(|limit| self.tries >= limit) {
+            return None;
+        }
+        let mut wait = self.next;
+        if let Some(limit) = self.policy.within {
+            let left = limit.checked_sub(self.started.elapsed())?;
+            if left.is_zero() {
+                return None;
+            }
+            wait = wait.min(left);
+        }
+        self.tries += 1;
+        self.next = (self.next * 2).min(self.policy.max);
+        Some(wait)
+    }
+
+    /// Time since the first try.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+}
+
+/// Runs `attempt` until it succeeds, fails with an error `retryable` does
+/// not accept, or the budget is spent; then returns the last result.
+pub async fn retry<T, E, F, Fut>(
+    backoff: Backoff,
+    mut attempt: F,
+    mut retryable: impl FnMut(&E) -> bool,
+) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let mut delays = backoff.start();
+    loop {
+        match attempt().await {
+            Err(e) if retryable(&e) => match delays.next_wait() {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => return Err(e),
+            },
+            result => return result,
+        }
+    }
+}
+
+/// Calls `check` until it returns `Some` or an error, or the budget is
+/// spent (then `Ok(None)`).
+pub async fn poll<T, E, F, Fut>(backoff: Backoff, mut check: F) -> Result<Option<T>, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, E>>,
+{
+    let mut delays = backoff.start();
+    loop {
+        if let Some(done) = check().await? {
+            return Ok(Some(done));
+        }
+        match delays.next_wait() {
+            Some(wait) => tokio::time::sleep(wait).await,
+            None => return Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn waits_double_up_to_the_cap_and_stop_at_the_try_limit() {
+        let mut delays = Backoff::doubling(ms(100), ms(350)).tries(5).start();
+        let waits: Vec<_> = std::iter::from_fn(|| delays.next_wait()).collect();
+        assert_eq!(waits, [ms(100), ms(200), ms(350), ms(350)]);
+    }
+
+    #[test]
+    fn a_time_limit_shortens_the_last_wait_and_then_stops() {
+        let mut delays = Backoff::constant(Duration::from_secs(60))
+            .within(ms(30))
+            .start();
+        let first = delays.next_wait().unwrap();
+        assert!(first <= ms(30), "{first:?}");
+        std::thread::sleep(ms(35));
+        assert_eq!(delays.next_wait(), None);
+    }
+
+    #[tokio::test]
+    async fn retry_stops_at_an_error_it_may_not_retry() {
+        let mut calls = 0;
+        let result: Result<(), &str> = retry(
+            Backoff::constant(ms(1)).tries(10),
+            || {
+                calls += 1;
+                let error = if calls < 3 { "busy" } else { "invalid" };
+                async move { Err(error) }
+            },
+            |e| *e == "busy",
+        )
+        .await;
+        assert_eq!(result, Err("invalid"));
+        assert_eq!(calls, 3);
+    }
+
+    #[tokio::test]
+    async fn retry_gives_the_last_error_when_the_budget_is_spent() {
+        let mut calls = 0;
+        let result: Result<(), &str> = retry(
+            Backoff::constant(ms(1)).tries(4),
+            || {
+                calls += 1;
+                async { Err("busy") }
+            },
+            |_| true,
+        )
+        .await;
+        assert_eq!(result, Err("busy"));
+        assert_eq!(calls, 4);
+    }
+
+    #[tokio::test]
+    async fn poll_is_immediate_when_ready_and_none_when_never() {
+        let started = Instant::now();
+        let ready: Result<Option<u8>, ()> =
+            poll(Backoff::constant(Duration::from_secs(5)), || async {
+                Ok(Some(7))
+            })
+            .await;
+        assert_eq!(ready, Ok(Some(7)));
+        assert!(started.elapsed() < ms(100));
+        let never: Result<Option<u8>, ()> =
+            poll(Backoff::constant(ms(1)).tries(3), || async { Ok(None) }).await;
+        assert_eq!(never, Ok(None));
+    }
+}
