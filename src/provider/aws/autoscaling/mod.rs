@@ -1,0 +1,9 @@
+//! EC2 Auto Scaling: groups of instances launched from a launch template
+//! (the template itself is EC2's, in `ec2/`).
+//!
+//! Nothing is shared yet beyond the registration; helpers two Auto Scaling
+//! types need would live here, never in a type's file.
+
+register_types! {
+    resources: [group::AutoscalingGroup],
+}

@@ -1,0 +1,125 @@
+//! What the ELBv2 types (`aws_lb`, `aws_lb_target_group`, `aws_lb_listener`)
+//! share: batched describes by ARN, and tags by ARN, written on create and
+//! read in batches. Schemas and
+//! per-type calls stay in the type files.
+
+register_types! {
+    resources: [
+        lb::LoadBalancer,
+        lb_target_group::TargetGroup,
+        lb_listener::LbListener,
+    ],
+}
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use aws_sdk_elasticloadbalancingv2::types::Tag;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use super::batch::describe_skipping_missing;
+use super::tags::{TagChanges, create_tags, tags_to_value};
+use super::{AwsContext, sdk_error};
+use crate::provider::{CreateRequest, ProviderError};
+use crate::value::{Attrs, Value};
+
+/// The most ARNs DescribeLoadBalancers, DescribeTargetGroups and
+/// DescribeTags accept in one call.
+const ARNS_PER_CALL: usize = 20;
+
+/// Describes objects by ARN, [`ARNS_PER_CALL`] at a time, with every page of
+/// each call; ARNs that no longer exist are left out (ELBv2 fails the whole
+/// call for them, see [`describe_skipping_missing`]). SDK errors are mapped
+/// here.
+pub async fn describe_by_arns<T, E, R, F, Fut>(
+    arns: &[String],
+    describe: F,
+) -> Result<Vec<T>, ProviderError>
+where
+    F: Fn(Vec<String>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, SdkError<E, R>>>,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    describe_skipping_missing(arns, ARNS_PER_CALL, |chunk| {
+        let described = describe(chunk);
+        async move { described.await.map_err(sdk_error) }
+    })
+    .await
+}
+
+/// The tags a create writes (the user's plus terrane's), as ELBv2 tags.
+pub fn tags_for_create(aws: &AwsContext, req: &CreateRequest<'_>) -> Vec<Tag> {
+    create_tags(aws, req)
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// `tags_all` for each of `arns` (terrane's own tags left out), with one
+/// DescribeTags per 20 ARNs.
+pub async fn read_tags(
+    aws: &AwsContext,
+    arns: &[String],
+) -> Result<BTreeMap<String, Value>, ProviderError> {
+    let descriptions = describe_by_arns(arns, |chunk| {
+        let request = aws.elbv2().describe_tags().set_resource_arns(Some(chunk));
+        async move { Ok(request.send().await?.tag_descriptions.unwrap_or_default()) }
+    })
+    .await?;
+    Ok(descriptions
+        .into_iter()
+        .filter_map(|d| {
+            let arn = d.resource_arn()?.to_string();
+            let tags = tags_to_value(
+                d.tags()
+                    .iter()
+                    .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
+            );
+            Some((arn, tags))
+        })
+        .collect())
+}
+
+/// Brings an ELBv2 object's tags from `prior.tags_all` to `planned.tags_all`.
+pub async fn update_tags(
+    aws: &AwsContext,
+    arn: &str,
+    prior: &Attrs,
+    planned: &Attrs,
+) -> Result<(), ProviderError> {
+    let changes = TagChanges::between(prior, planned);
+    if !changes.removed.is_empty() {
+        aws.elbv2()
+            .remove_tags()
+            .resource_arns(arn)
+            .set_tag_keys(Some(changes.removed))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    if !changes.changed.is_empty() {
+        aws.elbv2()
+            .add_tags()
+            .resource_arns(arn)
+            .set_tags(Some(
+                changes
+                    .changed
+                    .into_iter()
+                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                    .collect(),
+            ))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    Ok(())
+}
+
+/// Tags read back for `arn`, or an empty map when it has none.
+pub fn tags_of(tags: &BTreeMap<String, Value>, arn: &str) -> Value {
+    tags.get(arn)
+        .cloned()
+        .unwrap_or_else(|| Value::Map(Attrs::new()))
+}
