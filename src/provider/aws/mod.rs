@@ -87,3 +87,54 @@ pub fn data_source_types() -> impl Iterator<Item = &'static dyn DataSourceType> 
         .iter()
         .flat_map(|service| service.data_sources.iter().copied())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The `aws_…` names quoted in a piece of Markdown.
+    fn quoted_type_names(markdown: &str) -> BTreeSet<&str> {
+        markdown
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|quoted| quoted.starts_with("aws_"))
+            .collect()
+    }
+
+    /// The README lists the types by hand; this keeps that list and the
+    /// registry the same in both directions.
+    #[test]
+    fn readme_lists_exactly_the_registered_types() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+        let (_, list) = readme
+            .split_once("\nResource types")
+            .expect("README.md has a \"Resource types\" list");
+        let (resources, rest) = list
+            .split_once("\nData sources:")
+            .expect("README.md's type list ends with \"Data sources:\"");
+        let data_sources = rest.split("\n\n").next().unwrap_or_default();
+        assert_eq!(
+            quoted_type_names(resources),
+            resource_types().map(|t| t.type_name()).collect(),
+            "README.md's resource types differ from the registry"
+        );
+        assert_eq!(
+            quoted_type_names(data_sources),
+            data_source_types().map(|t| t.type_name()).collect(),
+            "README.md's data sources differ from the registry"
+        );
+    }
+
+    #[test]
+    fn every_type_is_registered_once() {
+        let names: Vec<&str> = resource_types()
+            .map(|t| t.type_name())
+            .chain(data_source_types().map(|t| t.type_name()))
+            .collect();
+        let distinct: BTreeSet<&str> = names.iter().copied().collect();
+        assert_eq!(names.len(), distinct.len(), "{names:?}");
+    }
+}
