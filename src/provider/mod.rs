@@ -4,7 +4,7 @@
 //! [`ResourceType`]; everything generic (diffing, ordering, state, retries of
 //! read-after-write) lives in the engine. Each type is one file in its
 //! service's folder under `aws/`, registered with one entry in that
-//! service's `register_types!`.
+//! service's `TYPES`.
 //!
 //! This module and `state` are the only ones that talk to AWS. It never prints.
 

@@ -6,28 +6,11 @@
 //! A type is one file in its service's folder, named after the type without
 //! `aws_` and without the service's own prefix (`aws_eks_cluster` is
 //! `eks/cluster.rs`, `aws_lb_listener` is `elbv2/lb_listener.rs`). A
-//! service's `mod.rs` holds what its types share and registers them with
-//! [`register_types!`]: that one entry per type is the registry. Files here
-//! hold schemas and SDK calls, nothing generic.
-
-/// Declares a service's type files and registers the types they define, so
-/// that adding a type is its file plus one entry here. Each entry is
-/// `file::Type`; a service without data sources leaves that list out.
-macro_rules! register_types {
-    (
-        resources: [$($(#[$attr:meta])* $vis:vis $module:ident::$resource:ident),* $(,)?]
-        $(, data_sources: [$($data_module:ident::$data_source:ident),* $(,)?])? $(,)?
-    ) => {
-        $($(#[$attr])* $vis mod $module;)*
-        $($(mod $data_module;)*)?
-
-        /// This service's types, for the provider's registry.
-        pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
-            resources: &[$(&$module::$resource),*],
-            data_sources: &[$($(&$data_module::$data_source),*)?],
-        };
-    };
-}
+//! service's `mod.rs` holds what its types share, declares their files and
+//! lists them in its `TYPES`, which is the registry; the compiler rejects a
+//! type file that is declared but not listed (its type is never used) and
+//! one listed but not declared. Files here hold schemas and SDK calls,
+//! nothing generic.
 
 mod batch;
 mod client;
@@ -55,7 +38,7 @@ pub use wait::{Timeouts, wait_until};
 
 use super::{DataSourceType, ResourceType};
 
-/// The types one service registers with [`register_types!`].
+/// The types one service registers: its `TYPES`.
 struct ServiceTypes {
     resources: &'static [&'static dyn ResourceType],
     data_sources: &'static [&'static dyn DataSourceType],

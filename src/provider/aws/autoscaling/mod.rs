@@ -4,6 +4,10 @@
 //! Nothing is shared yet beyond the registration; helpers two Auto Scaling
 //! types need would live here, never in a type's file.
 
-register_types! {
-    resources: [group::AutoscalingGroup],
-}
+mod group;
+
+/// This service's types, for the provider's registry.
+pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
+    resources: &[&group::AutoscalingGroup],
+    data_sources: &[],
+};

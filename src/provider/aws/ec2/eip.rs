@@ -10,8 +10,8 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Address, DomainType, ResourceType as Ec2ResourceType};
 
-use crate::provider::aws::convert::prior_id;
 use super::describe_by_filter;
+use crate::provider::aws::convert::prior_id;
 use crate::provider::aws::names::{dns_suffix, partition};
 use crate::provider::aws::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,

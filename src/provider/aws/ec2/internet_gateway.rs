@@ -13,8 +13,8 @@ use aws_sdk_ec2::types::{
     AttachmentStatus, InternetGateway, InternetGatewayAttachment, ResourceType as Ec2ResourceType,
 };
 
-use crate::provider::aws::convert::prior_id;
 use super::{describe_by_filter, ec2_arn, wait_for_object};
+use crate::provider::aws::convert::prior_id;
 use crate::provider::aws::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
     ok_if_already_gone, sdk_error, wait_until,

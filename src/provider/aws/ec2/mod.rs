@@ -6,20 +6,16 @@
 //! Only what more than one type needs belongs here. Nothing in this file
 //! knows about a particular resource type's attributes.
 
-register_types! {
-    resources: [
-        launch_template::LaunchTemplate,
-        vpc::VpcType,
-        subnet::SubnetType,
-        internet_gateway::InternetGatewayType,
-        eip::EipType,
-        nat_gateway::NatGatewayType,
-        route_table::RouteTableType,
-        route_table_association::RouteTableAssociationType,
-        security_group::SecurityGroupType,
-    ],
-    data_sources: [availability_zones::AvailabilityZonesType],
-}
+mod availability_zones;
+mod eip;
+mod internet_gateway;
+mod launch_template;
+mod nat_gateway;
+mod route_table;
+mod route_table_association;
+mod security_group;
+mod subnet;
+mod vpc;
 
 use std::future::Future;
 use std::time::Duration;
@@ -31,6 +27,22 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use super::names::partition;
 use super::{AwsContext, sdk_error, wait_until};
 use crate::provider::ProviderError;
+
+/// This service's types, for the provider's registry.
+pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
+    resources: &[
+        &launch_template::LaunchTemplate,
+        &vpc::VpcType,
+        &subnet::SubnetType,
+        &internet_gateway::InternetGatewayType,
+        &eip::EipType,
+        &nat_gateway::NatGatewayType,
+        &route_table::RouteTableType,
+        &route_table_association::RouteTableAssociationType,
+        &security_group::SecurityGroupType,
+    ],
+    data_sources: &[&availability_zones::AvailabilityZonesType],
+};
 
 /// AWS rejects a filter with more values than this (`FilterLimitExceeded`).
 const MAX_FILTER_VALUES: usize = 200;

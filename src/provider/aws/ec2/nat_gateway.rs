@@ -15,8 +15,8 @@ use aws_sdk_ec2::types::{
     ResourceType as Ec2ResourceType,
 };
 
-use crate::provider::aws::convert::{prior_id, required_str};
 use super::describe_by_filter;
+use crate::provider::aws::convert::{prior_id, required_str};
 use crate::provider::aws::{
     AwsContext, Timeouts, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags,
     id_from_answer, ok_if_already_gone, sdk_error, wait_until,

@@ -12,8 +12,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType as Ec2ResourceType, Route, RouteOrigin, RouteTable};
 
-use crate::provider::aws::convert::{prior_id, required_str};
 use super::{describe_by_filter, ec2_arn, wait_for_object};
+use crate::provider::aws::convert::{prior_id, required_str};
 use crate::provider::aws::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
     ok_if_already_gone, sdk_error,

@@ -13,8 +13,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{RouteTableAssociation, RouteTableAssociationStateCode};
 
-use crate::provider::aws::convert::{prior_id, required_str};
 use super::describe_by_filter;
+use crate::provider::aws::convert::{prior_id, required_str};
 use crate::provider::aws::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};

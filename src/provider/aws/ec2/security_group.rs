@@ -18,8 +18,8 @@ use aws_sdk_ec2::types::{
     UserIdGroupPair,
 };
 
-use crate::provider::aws::convert::{prior_id, string_set_or_null};
 use super::{describe_by_filter, ec2_arn, filter, wait_for_object};
+use crate::provider::aws::convert::{prior_id, string_set_or_null};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
 use crate::provider::aws::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,

@@ -13,9 +13,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_eks::types::{Cluster, VpcConfigRequest};
 
+use super::{Goal, create_tags, find_cluster, update_tags, wait_for_status, wait_for_update};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{optional_block, single, string_set_or_null};
-use super::{Goal, create_tags, find_cluster, update_tags, wait_for_status, wait_for_update};
 use crate::provider::aws::tags::tags_to_value;
 use crate::provider::aws::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};

@@ -5,9 +5,8 @@
 //! Schemas and argument mapping stay in the resource files; nothing here
 //! decides what to create or change.
 
-register_types! {
-    resources: [cluster::EksCluster, node_group::EksNodeGroup],
-}
+mod cluster;
+mod node_group;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -19,6 +18,12 @@ use super::tags::TagChanges;
 use super::{AwsContext, ok_if_not_found, sdk_error, wait_until};
 use crate::provider::{ErrorKind, ProviderError};
 use crate::value::Attrs;
+
+/// This service's types, for the provider's registry.
+pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
+    resources: &[&cluster::EksCluster, &node_group::EksNodeGroup],
+    data_sources: &[],
+};
 
 /// DescribeCluster, with "not found" as `None`.
 pub async fn find_cluster(aws: &AwsContext, name: &str) -> Result<Option<Cluster>, ProviderError> {

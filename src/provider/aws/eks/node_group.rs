@@ -17,11 +17,9 @@ use aws_sdk_eks::types::{
     UpdateLabelsPayload,
 };
 
+use super::{Goal, create_tags, find_nodegroup, update_tags, wait_for_status, wait_for_update};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, i32_arg, optional_block, single, string_set};
-use super::{
-    Goal, create_tags, find_nodegroup, update_tags, wait_for_status, wait_for_update,
-};
 use crate::provider::aws::names::{name_for_create, prefix_from_name, split_id};
 use crate::provider::aws::tags::tags_to_value;
 use crate::provider::aws::{AwsContext, Timeouts, ok_if_not_found, sdk_error};

@@ -24,11 +24,13 @@ use aws_sdk_elasticloadbalancingv2::types::{
     LoadBalancerStateEnum, LoadBalancerTypeEnum,
 };
 
+use super::{describe_by_arns, read_tags, tags_for_create, tags_of, update_tags};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, string_set};
-use super::{describe_by_arns, read_tags, tags_for_create, tags_of, update_tags};
 use crate::provider::aws::names::{arn_resource, unique_name};
-use crate::provider::aws::{AwsContext, Timeouts, id_from_answer, ok_if_already_gone, sdk_error, wait_until};
+use crate::provider::aws::{
+    AwsContext, Timeouts, id_from_answer, ok_if_already_gone, sdk_error, wait_until,
+};
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};

@@ -15,8 +15,8 @@ use aws_sdk_elasticloadbalancingv2::types::{
     RedirectActionConfig, RedirectActionStatusCodeEnum,
 };
 
-use crate::provider::aws::convert::{differs, i32_arg, nested, optional_block, single};
 use super::{describe_by_arns, read_tags, tags_for_create, tags_of, update_tags};
+use crate::provider::aws::convert::{differs, i32_arg, nested, optional_block, single};
 use crate::provider::aws::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};

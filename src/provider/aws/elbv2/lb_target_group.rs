@@ -16,9 +16,9 @@ use aws_sdk_elasticloadbalancingv2::types::{
     Matcher, ProtocolEnum, TargetGroup as AwsTargetGroup, TargetGroupAttribute, TargetTypeEnum,
 };
 
+use super::{describe_by_arns, read_tags, tags_for_create, tags_of, update_tags};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{block, differs, i32_arg, nested, single};
-use super::{describe_by_arns, read_tags, tags_for_create, tags_of, update_tags};
 use crate::provider::aws::names::{arn_resource, unique_name};
 use crate::provider::aws::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};

@@ -3,13 +3,9 @@
 //! read in batches. Schemas and
 //! per-type calls stay in the type files.
 
-register_types! {
-    resources: [
-        lb::LoadBalancer,
-        lb_target_group::TargetGroup,
-        lb_listener::LbListener,
-    ],
-}
+mod lb;
+mod lb_listener;
+mod lb_target_group;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -23,6 +19,16 @@ use super::tags::{TagChanges, create_tags, tags_to_value};
 use super::{AwsContext, sdk_error};
 use crate::provider::{CreateRequest, ProviderError};
 use crate::value::{Attrs, Value};
+
+/// This service's types, for the provider's registry.
+pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
+    resources: &[
+        &lb::LoadBalancer,
+        &lb_target_group::TargetGroup,
+        &lb_listener::LbListener,
+    ],
+    data_sources: &[],
+};
 
 /// The most ARNs DescribeLoadBalancers, DescribeTargetGroups and
 /// DescribeTags accept in one call.

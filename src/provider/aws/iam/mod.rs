@@ -3,12 +3,8 @@
 //!
 //! No resource logic lives here, and nothing here calls AWS.
 
-register_types! {
-    resources: [
-        role::IamRole,
-        role_policy_attachment::IamRolePolicyAttachment,
-    ],
-}
+mod role;
+mod role_policy_attachment;
 
 use std::collections::BTreeMap;
 
@@ -17,6 +13,15 @@ use aws_sdk_iam::types::Tag;
 use crate::provider::schema::canonical_json;
 use crate::provider::{ErrorKind, ProviderError};
 use crate::value::Value;
+
+/// This service's types, for the provider's registry.
+pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
+    resources: &[
+        &role::IamRole,
+        &role_policy_attachment::IamRolePolicyAttachment,
+    ],
+    data_sources: &[],
+};
 
 /// A policy document read back from IAM, in the canonical form that
 /// `Type::Json` gives the configured one, so the two compare equal.

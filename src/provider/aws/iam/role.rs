@@ -13,13 +13,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_smithy_types::date_time::Format;
 
+use super::role_policy_attachment::{attached_policy_arns, detach_policy};
+use super::{iam_tags, policy_document_from_aws};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, i32_arg};
-use super::{iam_tags, policy_document_from_aws};
-use super::role_policy_attachment::{attached_policy_arns, detach_policy};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
 use crate::provider::aws::tags::{TagChanges, create_tags, tags_to_value};
-use crate::provider::aws::{AwsContext, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until};
+use crate::provider::aws::{
+    AwsContext, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
+};
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};

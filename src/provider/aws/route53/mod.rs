@@ -2,9 +2,8 @@
 //! DNS name spelling, zone ids, waiting for changes to be INSYNC, listing a
 //! zone's records, and hosted zone tags. No schemas live here.
 
-register_types! {
-    resources: [zone::HostedZone, record::Record],
-}
+mod record;
+mod zone;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -16,6 +15,12 @@ use super::tags::{TagChanges, tags_to_value};
 use super::{AwsContext, sdk_error, wait_until};
 use crate::provider::ProviderError;
 use crate::value::{Attrs, Value};
+
+/// This service's types, for the provider's registry.
+pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
+    resources: &[&zone::HostedZone, &record::Record],
+    data_sources: &[],
+};
 
 /// How long a change may take to reach all Route53 name servers
 /// (Terraform allows 30 minutes; it usually takes under a minute).

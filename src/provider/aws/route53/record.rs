@@ -20,8 +20,8 @@ use aws_sdk_route53::types::{
     AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType,
 };
 
-use crate::provider::aws::convert::{nested, optional_block, single, string_set};
 use super::{CHANGE_TIMEOUT, list_records, normalize_dns_name, wait_for_change};
+use crate::provider::aws::convert::{nested, optional_block, single, string_set};
 use crate::provider::aws::{AwsContext, build_error, ok_if_not_found, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};

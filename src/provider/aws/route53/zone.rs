@@ -12,13 +12,13 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, HostedZoneConfig, RrType};
 
-use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::differs;
-use crate::provider::aws::names::partition;
 use super::{
     CHANGE_TIMEOUT, change_zone_tags, clean_dns_name, clean_zone_id, list_records,
     normalize_dns_name, read_zone_tags, update_zone_tags, wait_for_change,
 };
+use crate::provider::aws::batch::fetch_each;
+use crate::provider::aws::convert::differs;
+use crate::provider::aws::names::partition;
 use crate::provider::aws::tags::create_tags;
 use crate::provider::aws::{
     AwsContext, build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,

@@ -14,12 +14,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 
+use super::{bucket_region, bucket_tags, empty_bucket, put_bucket_tags, replace_user_tags};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::differs;
 use crate::provider::aws::names::{dns_suffix, partition, unique_name};
-use super::{bucket_region, bucket_tags, empty_bucket, put_bucket_tags, replace_user_tags};
 use crate::provider::aws::tags::{create_tags, tags_to_value};
-use crate::provider::aws::{AwsContext, Timeouts, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until};
+use crate::provider::aws::{
+    AwsContext, Timeouts, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
+};
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};

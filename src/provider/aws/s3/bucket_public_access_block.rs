@@ -10,8 +10,8 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use aws_sdk_s3::types::PublicAccessBlockConfiguration;
 
-use crate::provider::aws::batch::fetch_each;
 use super::{bucket_of, bucket_settings_attrs};
+use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::{AwsContext, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};

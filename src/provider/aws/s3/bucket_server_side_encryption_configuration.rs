@@ -14,9 +14,9 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionRule,
 };
 
+use super::{bucket_of, bucket_settings_attrs};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{nested, optional_block, single};
-use super::{bucket_of, bucket_settings_attrs};
 use crate::provider::aws::{AwsContext, build_error, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};

@@ -11,9 +11,9 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use aws_sdk_s3::types::{BucketVersioningStatus, MfaDelete, VersioningConfiguration};
 
+use super::{bucket_of, bucket_settings_attrs, bucket_versioning};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{block, nested, single};
-use super::{bucket_of, bucket_settings_attrs, bucket_versioning};
 use crate::provider::aws::{AwsContext, ok_if_not_found, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};

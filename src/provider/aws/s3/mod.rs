@@ -3,14 +3,10 @@
 //! bucket of every object version for `force_destroy`, and the id and
 //! attributes every bucket-settings type has. No schemas live here.
 
-register_types! {
-    resources: [
-        bucket::Bucket,
-        bucket_versioning::BucketVersioning,
-        bucket_server_side_encryption_configuration::BucketEncryption,
-        bucket_public_access_block::PublicAccessBlock,
-    ],
-}
+mod bucket;
+mod bucket_public_access_block;
+mod bucket_server_side_encryption_configuration;
+mod bucket_versioning;
 
 use std::collections::BTreeMap;
 
@@ -21,6 +17,17 @@ use super::tags::SYSTEM_TAG_PREFIX;
 use super::{AwsContext, build_error, sdk_error};
 use crate::provider::ProviderError;
 use crate::value::{Attrs, AttrsExt, Value, attrs};
+
+/// This service's types, for the provider's registry.
+pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
+    resources: &[
+        &bucket::Bucket,
+        &bucket_versioning::BucketVersioning,
+        &bucket_server_side_encryption_configuration::BucketEncryption,
+        &bucket_public_access_block::PublicAccessBlock,
+    ],
+    data_sources: &[],
+};
 
 /// DeleteObjects takes at most 1,000 keys per call.
 const KEYS_PER_DELETE: usize = 1000;
