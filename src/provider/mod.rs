@@ -86,11 +86,7 @@ pub trait ResourceType: Send + Sync {
         planned: &Attrs,
     ) -> Result<String, ProviderError> {
         self.update(aws, prior, planned).await?;
-        prior
-            .get("id")
-            .and_then(crate::value::Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| ProviderError::new(ErrorKind::Other, "the prior state has no id"))
+        aws::prior_id(prior).map(str::to_string)
     }
 }
 

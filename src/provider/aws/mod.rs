@@ -32,6 +32,7 @@ mod s3;
 pub mod wafv2;
 
 pub use client::{AwsContext, AwsSettings};
+pub(super) use convert::prior_id;
 pub use errors::{build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error};
 pub use tags::{SYSTEM_TAG_PREFIX, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags};
 pub use wait::{Timeouts, wait_until};

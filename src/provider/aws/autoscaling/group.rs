@@ -19,7 +19,7 @@ use aws_sdk_autoscaling::types::{
     LaunchTemplateOverrides, LaunchTemplateSpecification, MixedInstancesPolicy, Tag,
 };
 
-use crate::provider::aws::convert::{differs, i32_arg, optional_block, single};
+use crate::provider::aws::convert::{differs, i32_arg, optional_block, prior_id, single};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
 use crate::provider::aws::tags::{create_tags, is_system_tag};
 use crate::provider::aws::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
@@ -208,7 +208,7 @@ impl ResourceType for AutoscalingGroup {
         prior: &Attrs,
         planned: &Attrs,
     ) -> Result<(), ProviderError> {
-        let name = prior.str("id").unwrap_or_default();
+        let name = prior_id(prior)?;
         let changed = |key: &str| differs(prior, planned, key);
         let int = |key: &str| {
             if changed(key) {
@@ -270,7 +270,7 @@ impl ResourceType for AutoscalingGroup {
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
-        let name = prior.str("id").unwrap_or_default();
+        let name = prior_id(prior)?;
         let timeouts = Timeouts::from_attrs(prior, DEFAULT_TIMEOUTS);
         let force = prior.bool("force_delete").unwrap_or(false);
         let result = async {

@@ -18,7 +18,7 @@ use aws_sdk_ec2::types::{
 };
 
 use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::{single, string_set_or_null};
+use crate::provider::aws::convert::{prior_id, single, string_set_or_null};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
 use crate::provider::aws::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
@@ -178,7 +178,7 @@ impl ResourceType for LaunchTemplate {
         prior: &Attrs,
         planned: &Attrs,
     ) -> Result<(), ProviderError> {
-        let id = prior.str("id").unwrap_or_default();
+        let id = prior_id(prior)?;
         if VERSIONED
             .iter()
             .any(|key| prior.get(*key) != planned.get(*key))
@@ -211,7 +211,7 @@ impl ResourceType for LaunchTemplate {
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
-        let id = prior.str("id").unwrap_or_default();
+        let id = prior_id(prior)?;
         ok_if_already_gone(
             aws.ec2()
                 .delete_launch_template()

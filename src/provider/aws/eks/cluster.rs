@@ -15,7 +15,7 @@ use aws_sdk_eks::types::{Cluster, VpcConfigRequest};
 
 use super::{Goal, create_tags, find_cluster, update_tags, wait_for_status, wait_for_update};
 use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::{optional_block, single, string_set_or_null};
+use crate::provider::aws::convert::{optional_block, prior_id, single, string_set_or_null};
 use crate::provider::aws::tags::tags_to_value;
 use crate::provider::aws::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
@@ -156,7 +156,7 @@ impl ResourceType for EksCluster {
         prior: &Attrs,
         planned: &Attrs,
     ) -> Result<(), ProviderError> {
-        let name = prior.str("id").unwrap_or_default();
+        let name = prior_id(prior)?;
         let timeouts = Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS);
         if let (Some(version), true) = (
             planned.str("version"),
@@ -207,7 +207,7 @@ impl ResourceType for EksCluster {
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
-        let name = prior.str("id").unwrap_or_default();
+        let name = prior_id(prior)?;
         let timeouts = Timeouts::from_attrs(prior, DEFAULT_TIMEOUTS);
         let deleted = aws
             .eks()

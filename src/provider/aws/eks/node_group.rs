@@ -19,7 +19,9 @@ use aws_sdk_eks::types::{
 
 use super::{Goal, create_tags, find_nodegroup, update_tags, wait_for_status, wait_for_update};
 use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::{differs, i32_arg, optional_block, single, string_set};
+use crate::provider::aws::convert::{
+    differs, i32_arg, optional_block, prior_id, single, string_set,
+};
 use crate::provider::aws::names::{name_for_create, prefix_from_name, split_id};
 use crate::provider::aws::tags::tags_to_value;
 use crate::provider::aws::{AwsContext, Timeouts, ok_if_not_found, sdk_error};
@@ -170,7 +172,7 @@ impl ResourceType for EksNodeGroup {
         prior: &Attrs,
         planned: &Attrs,
     ) -> Result<(), ProviderError> {
-        let (cluster, name) = parse_id(prior.str("id").unwrap_or_default())?;
+        let (cluster, name) = parse_id(prior_id(prior)?)?;
         let timeouts = Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS);
         let changed = |key: &str| differs(prior, planned, key);
         if changed("labels") || changed("scaling_config") || changed("update_config") {
@@ -209,7 +211,7 @@ impl ResourceType for EksNodeGroup {
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
-        let (cluster, name) = parse_id(prior.str("id").unwrap_or_default())?;
+        let (cluster, name) = parse_id(prior_id(prior)?)?;
         let timeouts = Timeouts::from_attrs(prior, DEFAULT_TIMEOUTS);
         let deleted = aws
             .eks()

@@ -26,7 +26,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 
 use super::{describe_by_arns, read_tags, tags_for_create, tags_of, update_tags};
 use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::{differs, string_set};
+use crate::provider::aws::convert::{differs, prior_id, string_set};
 use crate::provider::aws::names::{arn_resource, unique_name};
 use crate::provider::aws::{
     AwsContext, Timeouts, id_from_answer, ok_if_already_gone, sdk_error, wait_until,
@@ -326,7 +326,7 @@ impl ResourceType for LoadBalancer {
         prior: &Attrs,
         planned: &Attrs,
     ) -> Result<(), ProviderError> {
-        let arn = prior.str("id").unwrap_or_default();
+        let arn = prior_id(prior)?;
         let elbv2 = aws.elbv2();
         if differs(prior, planned, "security_groups") {
             elbv2
@@ -374,7 +374,7 @@ impl ResourceType for LoadBalancer {
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
-        let arn = prior.str("id").unwrap_or_default().to_string();
+        let arn = prior_id(prior)?.to_string();
         ok_if_already_gone(
             aws.elbv2()
                 .delete_load_balancer()

@@ -16,7 +16,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 
 use super::{describe_by_arns, read_tags, tags_for_create, tags_of, update_tags};
-use crate::provider::aws::convert::{differs, i32_arg, nested, optional_block, single};
+use crate::provider::aws::convert::{differs, i32_arg, nested, optional_block, prior_id, single};
 use crate::provider::aws::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
@@ -243,7 +243,7 @@ impl ResourceType for LbListener {
         prior: &Attrs,
         planned: &Attrs,
     ) -> Result<(), ProviderError> {
-        let arn = prior.str("id").unwrap_or_default();
+        let arn = prior_id(prior)?;
         let settings = [
             "port",
             "protocol",
@@ -268,7 +268,7 @@ impl ResourceType for LbListener {
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
-        let arn = prior.str("id").unwrap_or_default();
+        let arn = prior_id(prior)?;
         ok_if_already_gone(aws.elbv2().delete_listener().listener_arn(arn).send().await)
     }
 }

@@ -18,7 +18,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 
 use super::{describe_by_arns, read_tags, tags_for_create, tags_of, update_tags};
 use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::{block, differs, i32_arg, nested, single};
+use crate::provider::aws::convert::{block, differs, i32_arg, nested, prior_id, single};
 use crate::provider::aws::names::{arn_resource, unique_name};
 use crate::provider::aws::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
@@ -288,7 +288,7 @@ impl ResourceType for TargetGroup {
         prior: &Attrs,
         planned: &Attrs,
     ) -> Result<(), ProviderError> {
-        let arn = prior.str("id").unwrap_or_default();
+        let arn = prior_id(prior)?;
         if differs(prior, planned, "health_check") {
             let request = aws.elbv2().modify_target_group().target_group_arn(arn);
             with_health_check!(request, HealthCheck::from_planned(planned))
@@ -308,7 +308,7 @@ impl ResourceType for TargetGroup {
     /// A target group still used by a listener fails with ResourceInUse,
     /// a Conflict the engine retries while the listener is being deleted.
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
-        let arn = prior.str("id").unwrap_or_default();
+        let arn = prior_id(prior)?;
         ok_if_already_gone(
             aws.elbv2()
                 .delete_target_group()

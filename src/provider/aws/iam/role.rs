@@ -16,7 +16,7 @@ use aws_smithy_types::date_time::Format;
 use super::role_policy_attachment::{attached_policy_arns, detach_policy};
 use super::{iam_tags, policy_document_from_aws};
 use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::{differs, i32_arg};
+use crate::provider::aws::convert::{differs, i32_arg, prior_id};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
 use crate::provider::aws::tags::{TagChanges, create_tags, tags_to_value};
 use crate::provider::aws::{
@@ -108,10 +108,7 @@ impl ResourceType for IamRole {
         prior: &Attrs,
         planned: &Attrs,
     ) -> Result<(), ProviderError> {
-        let name = prior
-            .str("id")
-            .or_else(|| prior.str("name"))
-            .unwrap_or_default();
+        let name = prior_id(prior)?;
         let changed = |key: &str| differs(prior, planned, key);
         if changed("assume_role_policy") {
             aws.iam()
@@ -157,10 +154,7 @@ impl ResourceType for IamRole {
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
-        let name = prior
-            .str("id")
-            .or_else(|| prior.str("name"))
-            .unwrap_or_default();
+        let name = prior_id(prior)?;
         let result: Result<(), ProviderError> = async {
             // A role still in an instance profile cannot be deleted;
             // Terraform removes it from them first, and so do we.

@@ -14,6 +14,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::provider::aws::batch::fetch_each;
+use crate::provider::aws::convert::prior_id;
 use crate::provider::aws::{AwsContext, ok_if_already_gone, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
@@ -151,7 +152,7 @@ impl ResourceType for IamRolePolicyAttachment {
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let (role, policy_arn) = match (prior.str("role"), prior.str("policy_arn")) {
             (Some(role), Some(arn)) => (role, arn),
-            _ => parse_id(prior.str("id").unwrap_or_default())?,
+            _ => parse_id(prior_id(prior)?)?,
         };
         detach_policy(aws, role, policy_arn).await
     }

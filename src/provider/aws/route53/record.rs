@@ -21,7 +21,7 @@ use aws_sdk_route53::types::{
 };
 
 use super::{CHANGE_TIMEOUT, list_records, normalize_dns_name, wait_for_change};
-use crate::provider::aws::convert::{nested, optional_block, single, string_set};
+use crate::provider::aws::convert::{nested, optional_block, prior_id, single, string_set};
 use crate::provider::aws::{AwsContext, build_error, ok_if_not_found, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
@@ -362,7 +362,7 @@ impl ResourceType for Record {
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
-        let key = RecordKey::parse(prior.str("id").unwrap_or_default())?;
+        let key = RecordKey::parse(prior_id(prior)?)?;
         let Some(current) = zone_records(aws, &key.zone_id).await?.remove(&key) else {
             return Ok(());
         };

@@ -17,7 +17,7 @@ use super::{
     normalize_dns_name, read_zone_tags, update_zone_tags, wait_for_change,
 };
 use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::differs;
+use crate::provider::aws::convert::{differs, prior_id};
 use crate::provider::aws::names::partition;
 use crate::provider::aws::tags::create_tags;
 use crate::provider::aws::{
@@ -200,7 +200,7 @@ impl ResourceType for HostedZone {
         prior: &Attrs,
         planned: &Attrs,
     ) -> Result<(), ProviderError> {
-        let zone_id = prior.str("id").unwrap_or_default();
+        let zone_id = prior_id(prior)?;
         if differs(prior, planned, "comment") {
             aws.route53()
                 .update_hosted_zone_comment()
@@ -217,7 +217,7 @@ impl ResourceType for HostedZone {
     /// Without `force_destroy`, a zone with records of its own fails with
     /// HostedZoneNotEmpty, as in Terraform.
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
-        let zone_id = prior.str("id").unwrap_or_default();
+        let zone_id = prior_id(prior)?;
         if prior.bool("force_destroy").unwrap_or(false) {
             let emptied =
                 delete_all_records(aws, zone_id, prior.str("name").unwrap_or_default()).await;

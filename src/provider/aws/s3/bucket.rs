@@ -16,7 +16,7 @@ use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 
 use super::{bucket_region, bucket_tags, empty_bucket, put_bucket_tags, replace_user_tags};
 use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::differs;
+use crate::provider::aws::convert::{differs, prior_id};
 use crate::provider::aws::names::{dns_suffix, partition, unique_name};
 use crate::provider::aws::tags::{create_tags, tags_to_value};
 use crate::provider::aws::{
@@ -149,7 +149,7 @@ impl ResourceType for Bucket {
     ) -> Result<(), ProviderError> {
         // force_destroy lives only in state; tags are all S3 is told.
         if differs(prior, planned, "tags_all") {
-            let bucket = prior.str("id").unwrap_or_default();
+            let bucket = prior_id(prior)?;
             replace_user_tags(aws, bucket, planned.string_map("tags_all")).await?;
         }
         Ok(())
@@ -158,7 +158,7 @@ impl ResourceType for Bucket {
     /// Without `force_destroy`, a bucket with objects fails with
     /// BucketNotEmpty, as in Terraform.
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
-        let bucket = prior.str("id").unwrap_or_default();
+        let bucket = prior_id(prior)?;
         if prior.bool("force_destroy").unwrap_or(false) {
             ok_if_not_found(empty_bucket(aws, bucket).await)?;
         }

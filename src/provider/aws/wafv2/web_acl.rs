@@ -26,7 +26,7 @@ use aws_sdk_wafv2::types::{
 };
 
 use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::{differs, i32_arg, nested, optional_block, single};
+use crate::provider::aws::convert::{differs, i32_arg, nested, optional_block, prior_id, single};
 use crate::provider::aws::names::split_id;
 use crate::provider::aws::tags::{TagChanges, create_tags, tags_to_value};
 use crate::provider::aws::{
@@ -535,7 +535,7 @@ impl ResourceType for WebAclType {
         prior: &Attrs,
         planned: &Attrs,
     ) -> Result<(), ProviderError> {
-        let id = prior.str("id").unwrap_or_default();
+        let id = prior_id(prior)?;
         let settings = ["description", "default_action", "rule", "visibility_config"];
         if settings.iter().any(|key| differs(prior, planned, key)) {
             let (_, lock_token) = get(aws, &AclKey::parse(id)?).await?;
@@ -550,7 +550,7 @@ impl ResourceType for WebAclType {
     /// WAFAssociatedItemException, a Conflict the engine retries while the
     /// association is being deleted.
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
-        let key = AclKey::parse(prior.str("id").unwrap_or_default())?;
+        let key = AclKey::parse(prior_id(prior)?)?;
         let Some((_, lock_token)) = ok_if_not_found(get(aws, &key).await)? else {
             return Ok(());
         };
