@@ -18,10 +18,11 @@ use aws_sdk_autoscaling::types::{
     AutoScalingGroup, InstancesDistribution, LaunchTemplate as MixedLaunchTemplate,
     LaunchTemplateOverrides, LaunchTemplateSpecification, MixedInstancesPolicy, Tag,
 };
+use futures::TryFutureExt;
 
 use crate::provider::aws::convert::{differs, i32_arg, optional_block, prior_id, single};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
-use crate::provider::aws::tags::{create_tags, is_system_tag};
+use crate::provider::aws::tags::{create_tags, is_system_tag, update_tags};
 use crate::provider::aws::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
@@ -266,7 +267,7 @@ impl ResourceType for AutoscalingGroup {
                 .await
                 .map_err(asg_error)?;
         }
-        update_tags(aws, name, prior, planned).await
+        update_tag_blocks(aws, name, prior, planned).await
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
@@ -488,43 +489,36 @@ fn asg_tag(name: &str, key: String, value: Option<String>, propagate: Option<boo
         .build()
 }
 
-async fn update_tags(
+/// Brings the group's `tag {}` blocks from `prior` to `planned`.
+async fn update_tag_blocks(
     aws: &AwsContext,
     name: &str,
     prior: &Attrs,
     planned: &Attrs,
 ) -> Result<(), ProviderError> {
-    let old = tag_blocks(prior);
-    let new = tag_blocks(planned);
-    let removed: Vec<Tag> = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .map(|k| asg_tag(name, k.clone(), None, None))
-        .collect();
-    let set: Vec<Tag> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(v))
-        .map(|(k, (value, propagate))| {
-            asg_tag(name, k.clone(), Some(value.clone()), Some(*propagate))
-        })
-        .collect();
-    if !removed.is_empty() {
-        aws.autoscaling()
-            .delete_tags()
-            .set_tags(Some(removed))
-            .send()
-            .await
-            .map_err(asg_error)?;
-    }
-    if !set.is_empty() {
-        aws.autoscaling()
-            .create_or_update_tags()
-            .set_tags(Some(set))
-            .send()
-            .await
-            .map_err(asg_error)?;
-    }
-    Ok(())
+    update_tags(
+        tag_blocks(prior),
+        tag_blocks(planned),
+        |removed| {
+            let tags = removed.into_iter().map(|k| asg_tag(name, k, None, None));
+            aws.autoscaling()
+                .delete_tags()
+                .set_tags(Some(tags.collect()))
+                .send()
+                .map_err(asg_error)
+        },
+        |changed| {
+            let tags = changed
+                .into_iter()
+                .map(|(k, (value, propagate))| asg_tag(name, k, Some(value), Some(propagate)));
+            aws.autoscaling()
+                .create_or_update_tags()
+                .set_tags(Some(tags.collect()))
+                .send()
+                .map_err(asg_error)
+        },
+    )
+    .await
 }
 
 fn group_attrs(group: &AutoScalingGroup) -> Attrs {

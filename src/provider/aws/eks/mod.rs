@@ -13,8 +13,9 @@ use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_eks::types::{Cluster, Nodegroup, Update, UpdateStatus};
+use futures::TryFutureExt;
 
-use super::tags::TagChanges;
+use super::tags::update_tags_all;
 use super::{AwsContext, ok_if_not_found, sdk_error, wait_until};
 use crate::provider::{ErrorKind, ProviderError};
 use crate::value::Attrs;
@@ -191,26 +192,27 @@ pub async fn update_tags(
     prior: &Attrs,
     planned: &Attrs,
 ) -> Result<(), ProviderError> {
-    let changes = TagChanges::between(prior, planned);
-    if !changes.removed.is_empty() {
-        aws.eks()
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(changes.removed))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-    }
-    if !changes.changed.is_empty() {
-        aws.eks()
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(changes.changed.into_iter().collect()))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-    }
-    Ok(())
+    update_tags_all(
+        prior,
+        planned,
+        |removed| {
+            aws.eks()
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .map_err(sdk_error)
+        },
+        |changed| {
+            aws.eks()
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(changed.into_iter().collect()))
+                .send()
+                .map_err(sdk_error)
+        },
+    )
+    .await
 }
 
 #[cfg(test)]

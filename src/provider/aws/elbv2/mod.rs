@@ -13,9 +13,10 @@ use std::future::Future;
 use aws_sdk_elasticloadbalancingv2::types::Tag;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use futures::TryFutureExt;
 
 use super::batch::describe_skipping_missing;
-use super::tags::{TagChanges, create_tags, tags_to_value};
+use super::tags::{create_tags, tags_to_value, update_tags_all};
 use super::{AwsContext, sdk_error};
 use crate::provider::{CreateRequest, ProviderError};
 use crate::value::{Attrs, Value};
@@ -95,32 +96,30 @@ pub async fn update_tags(
     prior: &Attrs,
     planned: &Attrs,
 ) -> Result<(), ProviderError> {
-    let changes = TagChanges::between(prior, planned);
-    if !changes.removed.is_empty() {
-        aws.elbv2()
-            .remove_tags()
-            .resource_arns(arn)
-            .set_tag_keys(Some(changes.removed))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-    }
-    if !changes.changed.is_empty() {
-        aws.elbv2()
-            .add_tags()
-            .resource_arns(arn)
-            .set_tags(Some(
-                changes
-                    .changed
-                    .into_iter()
-                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                    .collect(),
-            ))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-    }
-    Ok(())
+    update_tags_all(
+        prior,
+        planned,
+        |removed| {
+            aws.elbv2()
+                .remove_tags()
+                .resource_arns(arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .map_err(sdk_error)
+        },
+        |changed| {
+            let pairs = changed
+                .into_iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build());
+            aws.elbv2()
+                .add_tags()
+                .resource_arns(arn)
+                .set_tags(Some(pairs.collect()))
+                .send()
+                .map_err(sdk_error)
+        },
+    )
+    .await
 }
 
 /// Tags read back for `arn`, or an empty map when it has none.

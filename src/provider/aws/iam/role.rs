@@ -12,13 +12,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_smithy_types::date_time::Format;
+use futures::TryFutureExt;
 
 use super::role_policy_attachment::{attached_policy_arns, detach_policy};
 use super::{iam_tags, policy_document_from_aws};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, i32_arg, prior_id};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
-use crate::provider::aws::tags::{TagChanges, create_tags, tags_to_value};
+use crate::provider::aws::tags::{create_tags, tags_to_value, update_tags_all};
 use crate::provider::aws::{
     AwsContext, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
 };
@@ -131,26 +132,28 @@ impl ResourceType for IamRole {
                 .await
                 .map_err(sdk_error)?;
         }
-        let tags = TagChanges::between(prior, planned);
-        if !tags.removed.is_empty() {
-            aws.iam()
-                .untag_role()
-                .role_name(name)
-                .set_tag_keys(Some(tags.removed))
-                .send()
-                .await
-                .map_err(sdk_error)?;
-        }
-        if !tags.changed.is_empty() {
-            aws.iam()
-                .tag_role()
-                .role_name(name)
-                .set_tags(Some(iam_tags(&tags.changed)?))
-                .send()
-                .await
-                .map_err(sdk_error)?;
-        }
-        Ok(())
+        update_tags_all(
+            prior,
+            planned,
+            |removed| {
+                aws.iam()
+                    .untag_role()
+                    .role_name(name)
+                    .set_tag_keys(Some(removed))
+                    .send()
+                    .map_err(sdk_error)
+            },
+            |changed| async move {
+                aws.iam()
+                    .tag_role()
+                    .role_name(name)
+                    .set_tags(Some(iam_tags(&changed)?))
+                    .send()
+                    .await
+                    .map_err(sdk_error)
+            },
+        )
+        .await
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {

@@ -24,11 +24,12 @@ use aws_sdk_wafv2::types::{
     OverrideAction, RateBasedStatement, RateBasedStatementAggregateKeyType, Rule, RuleAction,
     Scope, Statement, Tag, VisibilityConfig, WebAcl,
 };
+use futures::TryFutureExt;
 
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, i32_arg, nested, optional_block, prior_id, single};
 use crate::provider::aws::names::split_id;
-use crate::provider::aws::tags::{TagChanges, create_tags, tags_to_value};
+use crate::provider::aws::tags::{create_tags, tags_to_value, update_tags_all};
 use crate::provider::aws::{
     AwsContext, build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
 };
@@ -413,26 +414,28 @@ async fn update_tags(
     prior: &Attrs,
     planned: &Attrs,
 ) -> Result<(), ProviderError> {
-    let changes = TagChanges::between(prior, planned);
-    if !changes.removed.is_empty() {
-        aws.wafv2()
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(changes.removed))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-    }
-    if !changes.changed.is_empty() {
-        aws.wafv2()
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(waf_tags(changes.changed)?))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-    }
-    Ok(())
+    update_tags_all(
+        prior,
+        planned,
+        |removed| {
+            aws.wafv2()
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .map_err(sdk_error)
+        },
+        |changed| async move {
+            aws.wafv2()
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(waf_tags(changed)?))
+                .send()
+                .await
+                .map_err(sdk_error)
+        },
+    )
+    .await
 }
 
 /// Writes the planned configuration with the given lock token. `update`
