@@ -199,7 +199,7 @@ impl ResourceType for AutoscalingGroup {
             .set_tags(Some(tags))
             .send()
             .await
-            .map_err(asg_error)?;
+            .map_err(sdk_error)?;
         Ok(name)
     }
 
@@ -265,7 +265,7 @@ impl ResourceType for AutoscalingGroup {
                 .set_mixed_instances_policy(mixed_instances_policy(planned))
                 .send()
                 .await
-                .map_err(asg_error)?;
+                .map_err(sdk_error)?;
         }
         update_tag_blocks(aws, name, prior, planned).await
     }
@@ -284,7 +284,7 @@ impl ResourceType for AutoscalingGroup {
                 .force_delete(force)
                 .send()
                 .await
-                .map_err(asg_error)
+                .map_err(sdk_error)
         }
         .await;
         if ok_if_not_found(result)?.is_none() {
@@ -306,29 +306,6 @@ impl ResourceType for AutoscalingGroup {
     }
 }
 
-/// Maps Auto Scaling errors: a missing group is reported as a
-/// `ValidationError` ("AutoScalingGroup name not found"), and a scaling
-/// activity in progress is a transient conflict.
-fn asg_error<E, R>(err: aws_smithy_runtime_api::client::result::SdkError<E, R>) -> ProviderError
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
-        + std::error::Error
-        + Send
-        + Sync
-        + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    let mut err = sdk_error(err);
-    match err.code.as_deref() {
-        Some("ValidationError") if err.message.to_lowercase().contains("not found") => {
-            err.kind = ErrorKind::NotFound
-        }
-        Some("ScalingActivityInProgress") => err.kind = ErrorKind::Conflict,
-        _ => {}
-    }
-    err
-}
-
 /// DescribeAutoScalingGroups by name, all pages, in chunks of the API's
 /// limit (one call for any realistic stack).
 async fn describe_groups(
@@ -346,7 +323,7 @@ async fn describe_groups(
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await
-            .map_err(asg_error)?;
+            .map_err(sdk_error)?;
         groups.extend(page);
     }
     Ok(groups)
@@ -364,7 +341,7 @@ async fn drain(aws: &AwsContext, name: &str, timeout: Duration) -> Result<(), Pr
         .desired_capacity(0)
         .send()
         .await
-        .map_err(asg_error)?;
+        .map_err(sdk_error)?;
     wait_until(
         &format!("Auto Scaling group {name} to drain its instances"),
         timeout,
@@ -505,7 +482,7 @@ async fn update_tag_blocks(
                 .delete_tags()
                 .set_tags(Some(tags.collect()))
                 .send()
-                .map_err(asg_error)
+                .map_err(sdk_error)
         },
         |changed| {
             let tags = changed
@@ -515,7 +492,7 @@ async fn update_tag_blocks(
                 .create_or_update_tags()
                 .set_tags(Some(tags.collect()))
                 .send()
-                .map_err(asg_error)
+                .map_err(sdk_error)
         },
     )
     .await

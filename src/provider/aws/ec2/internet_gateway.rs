@@ -17,7 +17,7 @@ use super::{describe_by_filter, ec2_arn, wait_for_object};
 use crate::provider::aws::convert::prior_id;
 use crate::provider::aws::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
-    ok_if_already_gone, sdk_error, wait_until,
+    ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
@@ -213,13 +213,9 @@ async fn detach(aws: &AwsContext, id: &str, vpc_id: &str) -> Result<(), Provider
         .send()
         .await
         .map_err(sdk_error);
-    match detached {
-        Ok(_) => {}
-        // Already detached, or the gateway or VPC is gone: nothing to undo.
-        Err(err) if err.is_not_found() || err.code.as_deref() == Some("Gateway.NotAttached") => {
-            return Ok(());
-        }
-        Err(err) => return Err(err),
+    // Already detached, or the gateway or VPC is gone: nothing to undo.
+    if ok_if_not_found(detached)?.is_none() {
+        return Ok(());
     }
     let what = format!("internet gateway {id} to detach from {vpc_id}");
     wait_until(&what, ATTACHMENT_TIMEOUT, || async {

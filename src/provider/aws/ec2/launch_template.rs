@@ -240,10 +240,7 @@ async fn describe_templates(
         .await
         .map_err(sdk_error);
     match all {
-        Err(err)
-            if err.is_not_found()
-                || err.code.as_deref() == Some("InvalidLaunchTemplateId.Malformed") =>
-        {
+        Err(err) if err.is_not_found() => {
             let mut found = Vec::new();
             for id in ids {
                 let one = aws

@@ -19,7 +19,7 @@ use crate::provider::aws::convert::{optional_block, prior_id, single, string_set
 use crate::provider::aws::tags::tags_to_value;
 use crate::provider::aws::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
-use crate::provider::{CreateRequest, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct EksCluster;
@@ -269,13 +269,12 @@ async fn wait_for_cluster_update(
     wait_for_cluster(aws, name, timeout, UPDATING).await
 }
 
-/// EKS rejects a cluster whose new IAM role it cannot see or assume yet;
-/// these clear within a minute or two.
+/// EKS rejects a cluster whose new IAM role it cannot see or assume yet
+/// with an InvalidParameterException, which `errors` classifies as a
+/// Conflict that clears within a minute or two. EKS's other conflicts (a
+/// cluster of that name exists) must fail at once.
 fn is_role_propagation_error(err: &ProviderError) -> bool {
-    let message = err.message.to_lowercase();
-    err.code.as_deref() == Some("InvalidParameterException")
-        && ((message.contains("role with name") && message.contains("cannot be found"))
-            || message.contains("role could not be assumed"))
+    err.kind == ErrorKind::Conflict && err.code.as_deref() == Some("InvalidParameterException")
 }
 
 fn cluster_attrs(cluster: &Cluster) -> Attrs {
@@ -332,17 +331,16 @@ fn cluster_attrs(cluster: &Cluster) -> Attrs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::ErrorKind;
+    use crate::provider::aws::errors::coded_error;
 
     #[test]
     fn role_propagation_errors_are_recognised() {
-        let mut err = ProviderError::new(
-            ErrorKind::Validation,
-            "Role could not be assumed because the trusted entity is not correct",
-        );
-        err.code = Some("InvalidParameterException".into());
-        assert!(is_role_propagation_error(&err));
-        err.message = "Subnets specified must be in at least two different AZs".into();
-        assert!(!is_role_propagation_error(&err));
+        let err = |message: &str| coded_error(Some("InvalidParameterException"), message.into());
+        assert!(is_role_propagation_error(&err(
+            "Role could not be assumed because the trusted entity is not correct"
+        )));
+        assert!(!is_role_propagation_error(&err(
+            "Subnets specified must be in at least two different AZs"
+        )));
     }
 }
