@@ -13,7 +13,7 @@ use aws_sdk_ec2::types::{
     AttachmentStatus, InternetGateway, InternetGatewayAttachment, ResourceType as Ec2ResourceType,
 };
 
-use super::{describe_by_filter, ec2_arn, wait_for_object};
+use super::{describe_paginated, ec2_arn, wait_for_object};
 use crate::provider::aws::convert::prior_id;
 use crate::provider::aws::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
@@ -147,15 +147,11 @@ async fn describe_internet_gateways(
     aws: &AwsContext,
     ids: &[String],
 ) -> Result<Vec<InternetGateway>, ProviderError> {
-    describe_by_filter(ids, "internet-gateway-id", |by_id| {
-        aws.ec2()
-            .describe_internet_gateways()
-            .filters(by_id)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-    })
+    describe_paginated!(
+        ids,
+        "internet-gateway-id",
+        aws.ec2().describe_internet_gateways()
+    )
     .await
 }
 

@@ -96,6 +96,29 @@ where
     .await
 }
 
+/// [`describe_by_filter`] for a paginated Describe call, with every page:
+/// `describe_paginated!(ids, "vpc-id", aws.ec2().describe_vpcs())`. The
+/// request may carry filters of its own; the id filter is set with
+/// `filters`, or with the setter named last where the SDK calls it
+/// otherwise (DescribeNatGateways: `filter`). A macro because each Describe
+/// call has its own builder and paginator types, with no trait in common.
+macro_rules! describe_paginated {
+    ($ids:expr, $filter_name:expr, $request:expr) => {
+        describe_paginated!($ids, $filter_name, $request, filters)
+    };
+    ($ids:expr, $filter_name:expr, $request:expr, $set_filter:ident) => {
+        $crate::provider::aws::ec2::describe_by_filter($ids, $filter_name, |by_ids| {
+            $request
+                .$set_filter(by_ids)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+        })
+    };
+}
+pub(super) use describe_paginated;
+
 /// Polls `describe` (a Describe of one object) until it finds the object
 /// and `ready` holds for it, and returns the object: the wait for a state
 /// EC2 reaches a moment after the call that asked for it.

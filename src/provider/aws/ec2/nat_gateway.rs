@@ -15,7 +15,7 @@ use aws_sdk_ec2::types::{
     ResourceType as Ec2ResourceType,
 };
 
-use super::describe_by_filter;
+use super::describe_paginated;
 use crate::provider::aws::convert::{prior_id, required_str};
 use crate::provider::aws::{
     AwsContext, Timeouts, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags,
@@ -186,15 +186,12 @@ async fn describe_nat_gateways(
     aws: &AwsContext,
     ids: &[String],
 ) -> Result<Vec<NatGateway>, ProviderError> {
-    describe_by_filter(ids, "nat-gateway-id", |by_id| {
-        aws.ec2()
-            .describe_nat_gateways()
-            .filter(by_id)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-    })
+    describe_paginated!(
+        ids,
+        "nat-gateway-id",
+        aws.ec2().describe_nat_gateways(),
+        filter
+    )
     .await
 }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType as Ec2ResourceType, Route, RouteOrigin, RouteTable};
 
-use super::{describe_by_filter, ec2_arn, wait_for_object};
+use super::{describe_paginated, ec2_arn, wait_for_object};
 use crate::provider::aws::convert::{prior_id, required_str};
 use crate::provider::aws::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
@@ -196,16 +196,7 @@ async fn describe_route_tables(
     aws: &AwsContext,
     ids: &[String],
 ) -> Result<Vec<RouteTable>, ProviderError> {
-    describe_by_filter(ids, "route-table-id", |by_id| {
-        aws.ec2()
-            .describe_route_tables()
-            .filters(by_id)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-    })
-    .await
+    describe_paginated!(ids, "route-table-id", aws.ec2().describe_route_tables()).await
 }
 
 /// One AWS route as a `route` block, or `None` for routes this type does not

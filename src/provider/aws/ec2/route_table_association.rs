@@ -13,7 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{RouteTableAssociation, RouteTableAssociationStateCode};
 
-use super::describe_by_filter;
+use super::describe_paginated;
 use crate::provider::aws::convert::{prior_id, required_str};
 use crate::provider::aws::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Schema, Type};
@@ -164,15 +164,11 @@ async fn describe_associations(
     aws: &AwsContext,
     ids: &[String],
 ) -> Result<Vec<RouteTableAssociation>, ProviderError> {
-    let tables = describe_by_filter(ids, "association.route-table-association-id", |by_id| {
-        aws.ec2()
-            .describe_route_tables()
-            .filters(by_id)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-    })
+    let tables = describe_paginated!(
+        ids,
+        "association.route-table-association-id",
+        aws.ec2().describe_route_tables()
+    )
     .await?;
     Ok(tables
         .iter()

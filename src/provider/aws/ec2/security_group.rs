@@ -18,7 +18,7 @@ use aws_sdk_ec2::types::{
     UserIdGroupPair,
 };
 
-use super::{describe_by_filter, ec2_arn, filter, wait_for_object};
+use super::{describe_paginated, ec2_arn, filter, wait_for_object};
 use crate::provider::aws::convert::{prior_id, string_set_or_null};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
 use crate::provider::aws::{
@@ -211,16 +211,7 @@ async fn describe_security_groups(
     aws: &AwsContext,
     ids: &[String],
 ) -> Result<Vec<SecurityGroup>, ProviderError> {
-    describe_by_filter(ids, "group-id", |by_id| {
-        aws.ec2()
-            .describe_security_groups()
-            .filters(by_id)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-    })
-    .await
+    describe_paginated!(ids, "group-id", aws.ec2().describe_security_groups()).await
 }
 
 /// The prefix a group's name was generated from: by [`name_for_create`],

@@ -12,7 +12,7 @@ use aws_sdk_ec2::types::{
     AttributeBooleanValue, ResourceType as Ec2ResourceType, Subnet, SubnetState,
 };
 
-use super::{describe_by_filter, ec2_arn, wait_for_object};
+use super::{describe_paginated, ec2_arn, wait_for_object};
 use crate::provider::aws::convert::{prior_id, required_str};
 use crate::provider::aws::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
@@ -144,16 +144,7 @@ impl ResourceType for SubnetType {
 }
 
 async fn describe_subnets(aws: &AwsContext, ids: &[String]) -> Result<Vec<Subnet>, ProviderError> {
-    describe_by_filter(ids, "subnet-id", |by_id| {
-        aws.ec2()
-            .describe_subnets()
-            .filters(by_id)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-    })
-    .await
+    describe_paginated!(ids, "subnet-id", aws.ec2().describe_subnets()).await
 }
 
 async fn set_map_public_ip_on_launch(

@@ -13,7 +13,7 @@ use aws_sdk_ec2::types::{
     VpcState,
 };
 
-use super::{describe_by_filter, ec2_arn, filter, wait_for_object};
+use super::{describe_paginated, ec2_arn, filter, wait_for_object};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{prior_id, required_str};
 use crate::provider::aws::{
@@ -212,16 +212,7 @@ impl ResourceType for VpcType {
 }
 
 async fn describe_vpcs(aws: &AwsContext, ids: &[String]) -> Result<Vec<Vpc>, ProviderError> {
-    describe_by_filter(ids, "vpc-id", |by_id| {
-        aws.ec2()
-            .describe_vpcs()
-            .filters(by_id)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-    })
-    .await
+    describe_paginated!(ids, "vpc-id", aws.ec2().describe_vpcs()).await
 }
 
 /// ModifyVpcAttribute takes exactly one attribute per call.
@@ -284,16 +275,13 @@ async fn default_security_groups(
     aws: &AwsContext,
     vpc_ids: &[String],
 ) -> Result<BTreeMap<String, String>, ProviderError> {
-    let groups = describe_by_filter(vpc_ids, "vpc-id", |by_vpc| {
+    let groups = describe_paginated!(
+        vpc_ids,
+        "vpc-id",
         aws.ec2()
             .describe_security_groups()
-            .filters(by_vpc)
             .filters(filter("group-name", ["default"]))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-    })
+    )
     .await?;
     Ok(groups
         .iter()
@@ -306,16 +294,13 @@ async fn main_route_tables(
     aws: &AwsContext,
     vpc_ids: &[String],
 ) -> Result<BTreeMap<String, String>, ProviderError> {
-    let tables = describe_by_filter(vpc_ids, "vpc-id", |by_vpc| {
+    let tables = describe_paginated!(
+        vpc_ids,
+        "vpc-id",
         aws.ec2()
             .describe_route_tables()
-            .filters(by_vpc)
             .filters(filter("association.main", ["true"]))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-    })
+    )
     .await?;
     Ok(tables
         .iter()
@@ -328,16 +313,13 @@ async fn default_network_acls(
     aws: &AwsContext,
     vpc_ids: &[String],
 ) -> Result<BTreeMap<String, String>, ProviderError> {
-    let acls = describe_by_filter(vpc_ids, "vpc-id", |by_vpc| {
+    let acls = describe_paginated!(
+        vpc_ids,
+        "vpc-id",
         aws.ec2()
             .describe_network_acls()
-            .filters(by_vpc)
             .filters(filter("default", ["true"]))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-    })
+    )
     .await?;
     Ok(acls
         .iter()
