@@ -4,17 +4,15 @@
 //! The id is the bucket name. Each switch defaults to false, as in
 //! Terraform; delete removes the bucket's block configuration.
 
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use aws_sdk_s3::types::PublicAccessBlockConfiguration;
 
-use super::{bucket_of, bucket_settings_attrs};
-use crate::provider::aws::batch::fetch_each;
+use super::{BucketSettings, bucket_of};
+use crate::provider::ProviderError;
 use crate::provider::aws::{AwsContext, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Schema, Type};
-use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct PublicAccessBlock;
@@ -52,71 +50,56 @@ async fn put(aws: &AwsContext, planned: &Attrs) -> Result<(), ProviderError> {
 }
 
 #[async_trait]
-impl ResourceType for PublicAccessBlock {
-    fn type_name(&self) -> &'static str {
-        "aws_s3_bucket_public_access_block"
-    }
+impl BucketSettings for PublicAccessBlock {
+    const TYPE_NAME: &'static str = "aws_s3_bucket_public_access_block";
 
-    fn schema(&self) -> &'static Schema {
+    fn settings_schema() -> &'static Schema {
         &SCHEMA
     }
 
-    /// GetPublicAccessBlock per bucket (S3 has no batched form). Absent when
-    /// the bucket or its block configuration is gone.
-    async fn read_many(
+    /// GetPublicAccessBlock; `None` when the bucket has no block
+    /// configuration.
+    async fn read(
         &self,
         aws: &AwsContext,
-        ids: &[String],
-    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        fetch_each(ids, |bucket| async move {
-            let out = aws
-                .s3()
-                .get_public_access_block()
-                .bucket(&bucket)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            let Some(config) = out.public_access_block_configuration() else {
-                return Ok(None);
-            };
-            let values = [
-                config.block_public_acls(),
-                config.block_public_policy(),
-                config.ignore_public_acls(),
-                config.restrict_public_buckets(),
-            ];
-            let switches = SWITCHES
-                .into_iter()
-                .zip(values.map(|on| Value::Bool(on.unwrap_or(false))));
-            Ok(Some(bucket_settings_attrs(&bucket, switches)))
-        })
-        .await
+        bucket: &str,
+    ) -> Result<Option<Vec<(&'static str, Value)>>, ProviderError> {
+        let out = aws
+            .s3()
+            .get_public_access_block()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let Some(config) = out.public_access_block_configuration() else {
+            return Ok(None);
+        };
+        let values = [
+            config.block_public_acls(),
+            config.block_public_policy(),
+            config.ignore_public_acls(),
+            config.restrict_public_buckets(),
+        ];
+        let switches = SWITCHES
+            .into_iter()
+            .zip(values.map(|on| Value::Bool(on.unwrap_or(false))));
+        Ok(Some(switches.collect()))
     }
 
-    async fn create(
+    async fn write(
         &self,
         aws: &AwsContext,
-        req: &CreateRequest<'_>,
-    ) -> Result<String, ProviderError> {
-        put(aws, req.planned).await?;
-        Ok(bucket_of(req.planned).to_string())
-    }
-
-    async fn update(
-        &self,
-        aws: &AwsContext,
-        _prior: &Attrs,
+        _prior: Option<&Attrs>,
         planned: &Attrs,
     ) -> Result<(), ProviderError> {
         put(aws, planned).await
     }
 
-    async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
-        let bucket = bucket_of(prior);
+    async fn remove(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         ok_if_already_gone(
             aws.s3()
                 .delete_public_access_block()
-                .bucket(bucket)
+                .bucket(bucket_of(prior))
                 .send()
                 .await,
         )

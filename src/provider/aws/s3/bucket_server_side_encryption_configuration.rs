@@ -5,7 +5,6 @@
 //! bucket then falls back to SSE-S3 (AES256), which every bucket has had
 //! since January 2023, so a deleted configuration can still read back.
 
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
@@ -14,12 +13,11 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionRule,
 };
 
-use super::{bucket_of, bucket_settings_attrs};
-use crate::provider::aws::batch::fetch_each;
+use super::{BucketSettings, bucket_of};
+use crate::provider::ProviderError;
 use crate::provider::aws::convert::{nested, optional_block, single};
 use crate::provider::aws::{AwsContext, build_error, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
-use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct BucketEncryption;
@@ -105,66 +103,48 @@ async fn put(aws: &AwsContext, planned: &Attrs) -> Result<(), ProviderError> {
 }
 
 #[async_trait]
-impl ResourceType for BucketEncryption {
-    fn type_name(&self) -> &'static str {
-        "aws_s3_bucket_server_side_encryption_configuration"
-    }
+impl BucketSettings for BucketEncryption {
+    const TYPE_NAME: &'static str = "aws_s3_bucket_server_side_encryption_configuration";
 
-    fn schema(&self) -> &'static Schema {
+    fn settings_schema() -> &'static Schema {
         &SCHEMA
     }
 
-    /// GetBucketEncryption per bucket (S3 has no batched form). Absent when
-    /// the bucket or its configuration is gone.
-    async fn read_many(
+    /// GetBucketEncryption. A bucket without a configuration is a NotFound
+    /// error, which leaves it out.
+    async fn read(
         &self,
         aws: &AwsContext,
-        ids: &[String],
-    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        fetch_each(ids, |bucket| async move {
-            let out = aws
-                .s3()
-                .get_bucket_encryption()
-                .bucket(&bucket)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            let rules = out
-                .server_side_encryption_configuration()
-                .map(|c| c.rules().iter().map(rule_value).collect::<Vec<_>>())
-                .unwrap_or_default();
-            Ok(Some(bucket_settings_attrs(
-                &bucket,
-                [("rule", Value::List(rules).into_set())],
-            )))
-        })
-        .await
+        bucket: &str,
+    ) -> Result<Option<Vec<(&'static str, Value)>>, ProviderError> {
+        let out = aws
+            .s3()
+            .get_bucket_encryption()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let rules = out
+            .server_side_encryption_configuration()
+            .map(|c| c.rules().iter().map(rule_value).collect::<Vec<_>>())
+            .unwrap_or_default();
+        Ok(Some(vec![("rule", Value::List(rules).into_set())]))
     }
 
-    async fn create(
+    async fn write(
         &self,
         aws: &AwsContext,
-        req: &CreateRequest<'_>,
-    ) -> Result<String, ProviderError> {
-        put(aws, req.planned).await?;
-        Ok(bucket_of(req.planned).to_string())
-    }
-
-    async fn update(
-        &self,
-        aws: &AwsContext,
-        _prior: &Attrs,
+        _prior: Option<&Attrs>,
         planned: &Attrs,
     ) -> Result<(), ProviderError> {
         put(aws, planned).await
     }
 
-    async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
-        let bucket = bucket_of(prior);
+    async fn remove(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         ok_if_already_gone(
             aws.s3()
                 .delete_bucket_encryption()
-                .bucket(bucket)
+                .bucket(bucket_of(prior))
                 .send()
                 .await,
         )

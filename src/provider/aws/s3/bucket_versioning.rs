@@ -5,18 +5,16 @@
 //! delete suspends it (as Terraform does) and moving back to `Disabled` is
 //! refused rather than silently turned into `Suspended`.
 
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use aws_sdk_s3::types::{BucketVersioningStatus, MfaDelete, VersioningConfiguration};
 
-use super::{bucket_of, bucket_settings_attrs, bucket_versioning};
-use crate::provider::aws::batch::fetch_each;
+use super::{BucketSettings, bucket_of, bucket_versioning};
 use crate::provider::aws::convert::{block, nested, single};
 use crate::provider::aws::{AwsContext, ok_if_not_found, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{ErrorKind, ProviderError};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct BucketVersioning;
@@ -89,60 +87,47 @@ async fn apply(
 }
 
 #[async_trait]
-impl ResourceType for BucketVersioning {
-    fn type_name(&self) -> &'static str {
-        "aws_s3_bucket_versioning"
-    }
+impl BucketSettings for BucketVersioning {
+    const TYPE_NAME: &'static str = "aws_s3_bucket_versioning";
 
-    fn schema(&self) -> &'static Schema {
+    fn settings_schema() -> &'static Schema {
         &SCHEMA
     }
 
-    /// GetBucketVersioning per bucket (S3 has no batched form). Absent only
-    /// when the bucket is gone.
-    async fn read_many(
+    /// GetBucketVersioning. Never `None`: a bucket that was never versioned
+    /// reads as `Disabled`.
+    async fn read(
         &self,
         aws: &AwsContext,
-        ids: &[String],
-    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        fetch_each(ids, |bucket| async move {
-            let state = bucket_versioning(aws, &bucket).await?;
-            // S3 leaves MfaDelete out until it was first configured.
-            let mfa_delete = state.mfa_delete.unwrap_or_else(|| DISABLED.to_string());
-            let configuration = nested([
-                (
-                    "status",
-                    Value::string(state.status.as_deref().unwrap_or(DISABLED)),
-                ),
-                ("mfa_delete", Value::string(mfa_delete)),
-            ]);
-            Ok(Some(bucket_settings_attrs(
-                &bucket,
-                [("versioning_configuration", block(configuration))],
-            )))
-        })
-        .await
+        bucket: &str,
+    ) -> Result<Option<Vec<(&'static str, Value)>>, ProviderError> {
+        let state = bucket_versioning(aws, bucket).await?;
+        // S3 leaves MfaDelete out until it was first configured.
+        let mfa_delete = state.mfa_delete.unwrap_or_else(|| DISABLED.to_string());
+        let configuration = nested([
+            (
+                "status",
+                Value::string(state.status.as_deref().unwrap_or(DISABLED)),
+            ),
+            ("mfa_delete", Value::string(mfa_delete)),
+        ]);
+        Ok(Some(vec![(
+            "versioning_configuration",
+            block(configuration),
+        )]))
     }
 
-    async fn create(
+    async fn write(
         &self,
         aws: &AwsContext,
-        req: &CreateRequest<'_>,
-    ) -> Result<String, ProviderError> {
-        apply(aws, req.planned, false).await?;
-        Ok(bucket_of(req.planned).to_string())
-    }
-
-    async fn update(
-        &self,
-        aws: &AwsContext,
-        prior: &Attrs,
+        prior: Option<&Attrs>,
         planned: &Attrs,
     ) -> Result<(), ProviderError> {
-        apply(aws, planned, status(prior) != DISABLED).await
+        let was_versioned = prior.is_some_and(|prior| status(prior) != DISABLED);
+        apply(aws, planned, was_versioned).await
     }
 
-    async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
+    async fn remove(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         if status(prior) == DISABLED {
             return Ok(());
         }

@@ -1,7 +1,8 @@
-//! What the S3 types share: whether a bucket exists, its versioning state,
-//! bucket tags (keeping terrane's own when the user's change), emptying a
-//! bucket of every object version for `force_destroy`, and the id and
-//! attributes every bucket-settings type has. No schemas live here.
+//! S3: buckets and their settings types, and what they share: whether a
+//! bucket exists, its versioning state, bucket tags (keeping terrane's own
+//! when the user's change), emptying a bucket of every object version for
+//! `force_destroy`, and the [`BucketSettings`] shape every bucket-settings
+//! type has. No schemas live here.
 
 mod bucket;
 mod bucket_public_access_block;
@@ -10,12 +11,15 @@ mod bucket_versioning;
 
 use std::collections::BTreeMap;
 
+use async_trait::async_trait;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier, Tag, Tagging};
 use aws_smithy_runtime_api::client::result::SdkError;
 
+use super::batch::fetch_each;
 use super::tags::SYSTEM_TAG_PREFIX;
 use super::{AwsContext, build_error, sdk_error};
-use crate::provider::ProviderError;
+use crate::provider::schema::Schema;
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 /// This service's types, for the provider's registry.
@@ -32,18 +36,87 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
 /// DeleteObjects takes at most 1,000 keys per call.
 const KEYS_PER_DELETE: usize = 1000;
 
-/// The bucket a bucket-settings type (versioning, encryption, public access
-/// block) configures; its name is also the type's id.
+/// A bucket-settings type (versioning, encryption, public access block):
+/// one configuration of one bucket, whose name is the type's id. S3 reads
+/// it one bucket per call, and create and update both write it whole; a
+/// type supplies those calls and gets its [`ResourceType`] from them.
+#[async_trait]
+pub trait BucketSettings: Send + Sync + 'static {
+    const TYPE_NAME: &'static str;
+    fn settings_schema() -> &'static Schema;
+    /// The bucket's settings as attributes, `None` when it has none. A
+    /// bucket that is gone is a NotFound error.
+    async fn read(
+        &self,
+        aws: &AwsContext,
+        bucket: &str,
+    ) -> Result<Option<Vec<(&'static str, Value)>>, ProviderError>;
+    /// Writes the planned settings; `prior` is `None` on create.
+    async fn write(
+        &self,
+        aws: &AwsContext,
+        prior: Option<&Attrs>,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError>;
+    /// Takes the settings off the bucket; a bucket that is gone is done.
+    async fn remove(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError>;
+}
+
+#[async_trait]
+impl<T: BucketSettings> ResourceType for T {
+    fn type_name(&self) -> &'static str {
+        T::TYPE_NAME
+    }
+
+    fn schema(&self) -> &'static Schema {
+        T::settings_schema()
+    }
+
+    /// One read per bucket (S3 has no batched form), a few at a time.
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+        fetch_each(ids, |bucket| async move {
+            let settings = self.read(aws, &bucket).await?;
+            Ok(settings.map(|settings| bucket_settings_attrs(&bucket, settings)))
+        })
+        .await
+    }
+
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
+        self.write(aws, None, req.planned).await?;
+        Ok(bucket_of(req.planned).to_string())
+    }
+
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
+        self.write(aws, Some(prior), planned).await
+    }
+
+    async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
+        self.remove(aws, prior).await
+    }
+}
+
+/// The bucket a bucket-settings type configures; its name is also the
+/// type's id.
 pub fn bucket_of(attrs: &Attrs) -> &str {
     attrs.str("bucket").unwrap_or_default()
 }
 
 /// What a bucket-settings type reads back: `id` and `bucket` (both the
 /// bucket's name) and its own settings.
-pub fn bucket_settings_attrs<'a>(
-    bucket: &str,
-    settings: impl IntoIterator<Item = (&'a str, Value)>,
-) -> Attrs {
+fn bucket_settings_attrs(bucket: &str, settings: Vec<(&str, Value)>) -> Attrs {
     let mut attrs = attrs([
         ("id", Value::string(bucket)),
         ("bucket", Value::string(bucket)),
