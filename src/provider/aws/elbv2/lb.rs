@@ -24,8 +24,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     LoadBalancerStateEnum, LoadBalancerTypeEnum,
 };
 
-use super::{describe_by_arns, read_tags, tags_for_create, tags_of, update_tags};
-use crate::provider::aws::batch::fetch_each;
+use super::{describe_by_arns, read_described, tags_for_create, update_tags};
 use crate::provider::aws::convert::{differs, prior_id, string_set};
 use crate::provider::aws::names::{arn_resource, unique_name};
 use crate::provider::aws::{
@@ -239,39 +238,27 @@ impl ResourceType for LoadBalancer {
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         let balancers = describe(aws, ids).await?;
-        let arns: Vec<String> = balancers
-            .iter()
-            .filter_map(|lb| lb.load_balancer_arn().map(String::from))
-            .collect();
-        let tags = read_tags(aws, &arns).await?;
-        let attributes = fetch_each(&arns, |arn| async move {
-            let out = aws
-                .elbv2()
-                .describe_load_balancer_attributes()
-                .load_balancer_arn(arn)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            Ok(Some(
-                out.attributes()
+        read_described(
+            aws,
+            balancers,
+            AwsLoadBalancer::load_balancer_arn,
+            |arn| async move {
+                let out = aws
+                    .elbv2()
+                    .describe_load_balancer_attributes()
+                    .load_balancer_arn(arn)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                Ok(out
+                    .attributes()
                     .iter()
                     .filter_map(|a| Some((a.key()?.to_string(), a.value()?.to_string())))
-                    .collect::<BTreeMap<_, _>>(),
-            ))
-        })
-        .await?;
-        Ok(balancers
-            .iter()
-            .filter_map(|lb| {
-                let arn = lb.load_balancer_arn()?;
-                // Deleted between the describe and the attribute read.
-                let attributes = attributes.get(arn)?;
-                Some((
-                    arn.to_string(),
-                    to_attrs(lb, attributes, tags_of(&tags, arn)),
-                ))
-            })
-            .collect())
+                    .collect::<BTreeMap<_, _>>())
+            },
+            |lb, attributes, tags| to_attrs(lb, &attributes, tags),
+        )
+        .await
     }
 
     async fn create(

@@ -15,7 +15,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     RedirectActionConfig, RedirectActionStatusCodeEnum,
 };
 
-use super::{describe_by_arns, read_tags, tags_for_create, tags_of, update_tags};
+use super::{describe_by_arns, read_described, tags_for_create, update_tags};
 use crate::provider::aws::convert::{differs, i32_arg, nested, optional_block, prior_id, single};
 use crate::provider::aws::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
@@ -196,18 +196,14 @@ impl ResourceType for LbListener {
                 .try_collect()
         })
         .await?;
-        let arns: Vec<String> = listeners
-            .iter()
-            .filter_map(|l| l.listener_arn().map(String::from))
-            .collect();
-        let tags = read_tags(aws, &arns).await?;
-        Ok(listeners
-            .iter()
-            .filter_map(|l| {
-                let arn = l.listener_arn()?;
-                Some((arn.to_string(), to_attrs(l, tags_of(&tags, arn))))
-            })
-            .collect())
+        read_described(
+            aws,
+            listeners,
+            Listener::listener_arn,
+            |_| async { Ok(()) },
+            |listener, (), tags| to_attrs(listener, tags),
+        )
+        .await
     }
 
     async fn create(

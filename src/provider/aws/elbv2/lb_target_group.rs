@@ -16,8 +16,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     Matcher, ProtocolEnum, TargetGroup as AwsTargetGroup, TargetGroupAttribute, TargetTypeEnum,
 };
 
-use super::{describe_by_arns, read_tags, tags_for_create, tags_of, update_tags};
-use crate::provider::aws::batch::fetch_each;
+use super::{describe_by_arns, read_described, tags_for_create, update_tags};
 use crate::provider::aws::convert::{block, differs, i32_arg, nested, prior_id, single};
 use crate::provider::aws::names::{arn_resource, unique_name};
 use crate::provider::aws::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error};
@@ -207,36 +206,28 @@ impl ResourceType for TargetGroup {
                 .try_collect()
         })
         .await?;
-        let arns: Vec<String> = groups
-            .iter()
-            .filter_map(|tg| tg.target_group_arn().map(String::from))
-            .collect();
-        let tags = read_tags(aws, &arns).await?;
-        let delays = fetch_each(&arns, |arn| async move {
-            let out = aws
-                .elbv2()
-                .describe_target_group_attributes()
-                .target_group_arn(arn)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            // Lambda target groups have no deregistration delay.
-            let delay = out
-                .attributes()
-                .iter()
-                .find(|a| a.key() == Some(DEREGISTRATION_DELAY))
-                .and_then(|a| a.value()?.parse::<i64>().ok());
-            Ok(Some(delay))
-        })
-        .await?;
-        Ok(groups
-            .iter()
-            .filter_map(|tg| {
-                let arn = tg.target_group_arn()?;
-                let delay = *delays.get(arn)?;
-                Some((arn.to_string(), to_attrs(tg, delay, tags_of(&tags, arn))))
-            })
-            .collect())
+        read_described(
+            aws,
+            groups,
+            AwsTargetGroup::target_group_arn,
+            |arn| async move {
+                let out = aws
+                    .elbv2()
+                    .describe_target_group_attributes()
+                    .target_group_arn(arn)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                // Lambda target groups have no deregistration delay.
+                Ok(out
+                    .attributes()
+                    .iter()
+                    .find(|a| a.key() == Some(DEREGISTRATION_DELAY))
+                    .and_then(|a| a.value()?.parse::<i64>().ok()))
+            },
+            to_attrs,
+        )
+        .await
     }
 
     async fn create(

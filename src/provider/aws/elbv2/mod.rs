@@ -15,7 +15,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::TryFutureExt;
 
-use super::batch::describe_skipping_missing;
+use super::batch::{describe_skipping_missing, fetch_each};
 use super::tags::{create_tags, tags_to_value, update_tags_all};
 use super::{AwsContext, sdk_error};
 use crate::provider::{CreateRequest, ProviderError};
@@ -56,6 +56,47 @@ where
     .await
 }
 
+/// The rest of every ELBv2 type's `read_many`, once it has `described` its
+/// objects by ARN: their tags (one DescribeTags per 20 ARNs) and the
+/// `settings` of each, which ELBv2 describes one object per call (a load
+/// balancer's or target group's attributes; a type without passes
+/// `|_| async { Ok(()) }`), combined by `to_attrs`. An object deleted
+/// between these calls is left out.
+pub async fn read_described<T, S, F, Fut>(
+    aws: &AwsContext,
+    described: Vec<T>,
+    arn_of: impl Fn(&T) -> Option<&str>,
+    settings: F,
+    to_attrs: impl Fn(&T, S, Value) -> Attrs,
+) -> Result<BTreeMap<String, Attrs>, ProviderError>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<S, ProviderError>>,
+{
+    let arns: Vec<String> = described
+        .iter()
+        .filter_map(|object| arn_of(object).map(String::from))
+        .collect();
+    let tags = read_tags(aws, &arns).await?;
+    let mut settings = fetch_each(&arns, |arn| {
+        let read = settings(arn);
+        async move { read.await.map(Some) }
+    })
+    .await?;
+    let mut found = BTreeMap::new();
+    for object in &described {
+        let Some(arn) = arn_of(object) else { continue };
+        let Some(object_settings) = settings.remove(arn) else {
+            continue;
+        };
+        found.insert(
+            arn.to_string(),
+            to_attrs(object, object_settings, tags_of(&tags, arn)),
+        );
+    }
+    Ok(found)
+}
+
 /// The tags a create writes (the user's plus terrane's), as ELBv2 tags.
 pub fn tags_for_create(aws: &AwsContext, req: &CreateRequest<'_>) -> Vec<Tag> {
     create_tags(aws, req)
@@ -66,7 +107,7 @@ pub fn tags_for_create(aws: &AwsContext, req: &CreateRequest<'_>) -> Vec<Tag> {
 
 /// `tags_all` for each of `arns` (terrane's own tags left out), with one
 /// DescribeTags per 20 ARNs.
-pub async fn read_tags(
+async fn read_tags(
     aws: &AwsContext,
     arns: &[String],
 ) -> Result<BTreeMap<String, Value>, ProviderError> {
@@ -123,7 +164,7 @@ pub async fn update_tags(
 }
 
 /// Tags read back for `arn`, or an empty map when it has none.
-pub fn tags_of(tags: &BTreeMap<String, Value>, arn: &str) -> Value {
+fn tags_of(tags: &BTreeMap<String, Value>, arn: &str) -> Value {
     tags.get(arn)
         .cloned()
         .unwrap_or_else(|| Value::Map(Attrs::new()))
