@@ -13,11 +13,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_eks::types::{Cluster, VpcConfigRequest};
 
-use super::{Goal, create_tags, find_cluster, update_tags, wait_for_status, wait_for_update};
+use super::{
+    Goal, create_tags, find_cluster, update_tags, wait_deleted, wait_for_status, wait_for_update,
+};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{optional_block, prior_id, single, string_set_or_null};
 use crate::provider::aws::tags::tags_to_value;
-use crate::provider::aws::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
+use crate::provider::aws::{AwsContext, Timeouts, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
@@ -82,7 +84,6 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
 /// Statuses a cluster passes through on the way to ACTIVE.
 const CREATING: &[&str] = &["CREATING", "PENDING"];
 const UPDATING: &[&str] = &["UPDATING"];
-const DELETING: &[&str] = &["ACTIVE", "DELETING"];
 
 #[async_trait]
 impl ResourceType for EksCluster {
@@ -216,14 +217,10 @@ impl ResourceType for EksCluster {
             .send()
             .await
             .map_err(sdk_error);
-        if ok_if_not_found(deleted)?.is_none() {
-            return Ok(());
-        }
-        wait_for_status(
+        wait_deleted(
             &format!("EKS cluster {name}"),
             timeouts.delete,
-            DELETING,
-            Goal::Gone,
+            deleted,
             || cluster_status(aws, name),
         )
         .await

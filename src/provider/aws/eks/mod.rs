@@ -101,6 +101,28 @@ where
     .await
 }
 
+/// Statuses a cluster or node group passes through while it is deleted.
+const DELETING: &[&str] = &["ACTIVE", "DELETING"];
+
+/// Finishes a delete: given the Delete call's outcome, waits until
+/// `status` no longer finds the object (EKS deletes take minutes). An
+/// object that was already gone is done at once.
+pub async fn wait_deleted<T, F, Fut>(
+    what: &str,
+    timeout: Duration,
+    deleted: Result<T, ProviderError>,
+    status: F,
+) -> Result<(), ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<String>, ProviderError>>,
+{
+    if ok_if_not_found(deleted)?.is_none() {
+        return Ok(());
+    }
+    wait_for_status(what, timeout, DELETING, Goal::Gone, status).await
+}
+
 /// Waits for an update that UpdateClusterConfig, UpdateClusterVersion or
 /// UpdateNodegroupConfig started. An update already finished in the response
 /// costs no DescribeUpdate call.

@@ -17,14 +17,16 @@ use aws_sdk_eks::types::{
     UpdateLabelsPayload,
 };
 
-use super::{Goal, create_tags, find_nodegroup, update_tags, wait_for_status, wait_for_update};
+use super::{
+    Goal, create_tags, find_nodegroup, update_tags, wait_deleted, wait_for_status, wait_for_update,
+};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{
     differs, i32_arg, optional_block, prior_id, single, string_set,
 };
 use crate::provider::aws::names::{name_for_create, prefix_from_name, split_id};
 use crate::provider::aws::tags::tags_to_value;
-use crate::provider::aws::{AwsContext, Timeouts, ok_if_not_found, sdk_error};
+use crate::provider::aws::{AwsContext, Timeouts, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
@@ -40,7 +42,6 @@ const DEFAULT_TIMEOUTS: Timeouts = Timeouts {
 
 const CREATING: &[&str] = &["CREATING"];
 const UPDATING: &[&str] = &["UPDATING"];
-const DELETING: &[&str] = &["ACTIVE", "DELETING"];
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let mut attributes = vec![
@@ -221,14 +222,10 @@ impl ResourceType for EksNodeGroup {
             .send()
             .await
             .map_err(sdk_error);
-        if ok_if_not_found(deleted)?.is_none() {
-            return Ok(());
-        }
-        wait_for_status(
+        wait_deleted(
             &format!("EKS node group {cluster}:{name}"),
             timeouts.delete,
-            DELETING,
-            Goal::Gone,
+            deleted,
             || nodegroup_status(aws, cluster, name),
         )
         .await
