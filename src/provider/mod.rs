@@ -2,8 +2,9 @@
 //!
 //! A resource type supplies only its schema and its AWS calls, through
 //! [`ResourceType`]; everything generic (diffing, ordering, state, retries of
-//! read-after-write) lives in the engine. Each type is one file under `aws/`,
-//! registered with one line in `aws::RESOURCE_TYPES`.
+//! read-after-write) lives in the engine. Each type is one file in its
+//! service's folder under `aws/`, registered with one entry in that
+//! service's `TYPES`.
 //!
 //! This module and `state` are the only ones that talk to AWS. It never prints.
 
@@ -85,11 +86,7 @@ pub trait ResourceType: Send + Sync {
         planned: &Attrs,
     ) -> Result<String, ProviderError> {
         self.update(aws, prior, planned).await?;
-        prior
-            .get("id")
-            .and_then(crate::value::Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| ProviderError::new(ErrorKind::Other, "the prior state has no id"))
+        aws::prior_id(prior).map(str::to_string)
     }
 }
 
@@ -103,28 +100,19 @@ pub trait DataSourceType: Send + Sync {
 }
 
 pub fn resource_type(name: &str) -> Option<&'static dyn ResourceType> {
-    aws::RESOURCE_TYPES
-        .iter()
-        .copied()
-        .find(|t| t.type_name() == name)
+    aws::resource_types().find(|t| t.type_name() == name)
 }
 
 pub fn data_source_type(name: &str) -> Option<&'static dyn DataSourceType> {
-    aws::DATA_SOURCE_TYPES
-        .iter()
-        .copied()
-        .find(|t| t.type_name() == name)
+    aws::data_source_types().find(|t| t.type_name() == name)
 }
 
 pub fn resource_type_names() -> Vec<&'static str> {
-    aws::RESOURCE_TYPES.iter().map(|t| t.type_name()).collect()
+    aws::resource_types().map(|t| t.type_name()).collect()
 }
 
 pub fn data_source_type_names() -> Vec<&'static str> {
-    aws::DATA_SOURCE_TYPES
-        .iter()
-        .map(|t| t.type_name())
-        .collect()
+    aws::data_source_types().map(|t| t.type_name()).collect()
 }
 
 /// The few classes of AWS failure the engine treats differently.

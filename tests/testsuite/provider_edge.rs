@@ -12,7 +12,8 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 use aws_sdk_wafv2::types::Scope;
 use terrane::provider::ErrorKind;
-use terrane::provider::aws::{AwsContext, SYSTEM_TAG_PREFIX, wafv2_web_acl};
+use terrane::provider::aws::wafv2::web_acl;
+use terrane::provider::aws::{AwsContext, SYSTEM_TAG_PREFIX};
 use terrane::provider::schema::{Presence, Schema};
 use terrane::value::{Attrs, Value, attrs};
 
@@ -656,7 +657,7 @@ async fn web_acl_with_managed_and_rate_based_rules_guards_the_alb() {
 
     // The token from before that update is stale now: a Conflict, which the
     // engine retries with a fresh Get.
-    let err = wafv2_web_acl::update_with_lock_token(&aws, &acl_id, &acl_next, &stale_token)
+    let err = web_acl::update_with_lock_token(&aws, &acl_id, &acl_next, &stale_token)
         .await
         .expect_err("a stale lock token must fail");
     assert_eq!(err.kind, ErrorKind::Conflict, "{err}");

@@ -1,4 +1,6 @@
-//! The one place AWS errors are mapped into the engine's error kinds.
+//! The one place AWS errors are mapped into the engine's error kinds: the
+//! code families every service shares, and the codes that a service uses
+//! in its own sense. Types never remap a code themselves.
 
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
@@ -16,22 +18,26 @@ where
     match &err {
         SdkError::ServiceError(service) => {
             let inner = service.err();
-            let code = inner.code().map(str::to_string);
             let message = inner
                 .message()
                 .map(str::to_string)
                 .unwrap_or_else(|| DisplayErrorContext(&err).to_string());
-            ProviderError {
-                kind: classify(code.as_deref().unwrap_or_default()),
-                code,
-                message,
-            }
+            coded_error(inner.code(), message)
         }
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => ProviderError::new(
             ErrorKind::Other,
             format!("could not reach AWS: {}", DisplayErrorContext(&err)),
         ),
         _ => ProviderError::new(ErrorKind::Other, DisplayErrorContext(&err).to_string()),
+    }
+}
+
+/// The error AWS answered with `code` and `message`, classified.
+pub fn coded_error(code: Option<&str>, message: String) -> ProviderError {
+    ProviderError {
+        kind: classify(code.unwrap_or_default(), &message),
+        code: code.map(str::to_string),
+        message,
     }
 }
 
@@ -74,9 +80,86 @@ where
     Ok(())
 }
 
-/// Classifies an AWS error code. Codes differ per service; these patterns
-/// cover the families the engine reacts to.
-pub fn classify(code: &str) -> ErrorKind {
+/// A code that one service uses in its own sense, which the families in
+/// [`classify`] would read wrongly. Where AWS gives one code several
+/// meanings, `message` narrows the row: it applies only when the message
+/// contains every fragment (in any case).
+struct ServiceCode {
+    code: &'static str,
+    message: &'static [&'static str],
+    kind: ErrorKind,
+}
+
+const EC2_CODES: &[ServiceCode] = &[
+    // DetachInternetGateway of a gateway that is no longer attached:
+    // nothing to undo.
+    ServiceCode {
+        code: "Gateway.NotAttached",
+        message: &[],
+        kind: ErrorKind::NotFound,
+    },
+    // AWS's answer for some launch templates that no longer exist, read
+    // as "not found" by Terraform too.
+    ServiceCode {
+        code: "InvalidLaunchTemplateId.Malformed",
+        message: &[],
+        kind: ErrorKind::NotFound,
+    },
+];
+
+const AUTOSCALING_CODES: &[ServiceCode] = &[
+    // Auto Scaling reports a missing group as a ValidationError
+    // ("AutoScalingGroup name not found").
+    ServiceCode {
+        code: "ValidationError",
+        message: &["not found"],
+        kind: ErrorKind::NotFound,
+    },
+    // A scaling activity still running; it ends on its own.
+    ServiceCode {
+        code: "ScalingActivityInProgress",
+        message: &[],
+        kind: ErrorKind::Conflict,
+    },
+];
+
+const EKS_CODES: &[ServiceCode] = &[
+    // A just-created IAM role that EKS cannot see or assume yet; that
+    // clears within a minute or two.
+    ServiceCode {
+        code: "InvalidParameterException",
+        message: &["role with name", "cannot be found"],
+        kind: ErrorKind::Conflict,
+    },
+    ServiceCode {
+        code: "InvalidParameterException",
+        message: &["role could not be assumed"],
+        kind: ErrorKind::Conflict,
+    },
+];
+
+/// Every service's own codes. An error does not say which service sent it,
+/// so all are consulted: each code (with its message fragments) means the
+/// same wherever terrane can meet it.
+const SERVICE_CODES: &[&[ServiceCode]] = &[EC2_CODES, AUTOSCALING_CODES, EKS_CODES];
+
+/// Classifies an AWS error by its code: a service's own code first, then
+/// the families the engine reacts to.
+pub fn classify(code: &str, message: &str) -> ErrorKind {
+    let message = message.to_lowercase();
+    let own = SERVICE_CODES.iter().copied().flatten().find(|row| {
+        row.code == code
+            && row
+                .message
+                .iter()
+                .all(|fragment| message.contains(fragment))
+    });
+    own.map_or_else(|| classify_family(code), |row| row.kind)
+}
+
+/// The families of codes the engine reacts to, by pattern: codes differ
+/// per service, but mostly share these words.
+fn classify_family(code: &str) -> ErrorKind {
     // WAFv2 says "WAFNonexistentItemException" for a missing web ACL.
     const NOT_FOUND: &[&str] = &[
         "NotFound",
@@ -131,6 +214,7 @@ mod tests {
 
     #[test]
     fn classifies_common_codes() {
+        let classify = |code| classify(code, "");
         assert_eq!(classify("InvalidVpcID.NotFound"), ErrorKind::NotFound);
         assert_eq!(classify("NoSuchBucket"), ErrorKind::NotFound);
         assert_eq!(classify("RequestLimitExceeded"), ErrorKind::Throttled);
@@ -140,5 +224,46 @@ mod tests {
         assert_eq!(classify("WAFNonexistentItemException"), ErrorKind::NotFound);
         assert_eq!(classify("WAFOptimisticLockException"), ErrorKind::Conflict);
         assert_eq!(classify("WAFAssociatedItemException"), ErrorKind::Conflict);
+    }
+
+    #[test]
+    fn service_codes_take_their_services_meaning() {
+        assert_eq!(classify("Gateway.NotAttached", ""), ErrorKind::NotFound);
+        assert_eq!(
+            classify("InvalidLaunchTemplateId.Malformed", ""),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            classify(
+                "ValidationError",
+                "AutoScalingGroup name not found - AutoScalingGroup web not found"
+            ),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            classify("ValidationError", "Max bound, 1, must be >= min bound, 2"),
+            ErrorKind::Validation
+        );
+        assert_eq!(
+            classify("ScalingActivityInProgress", ""),
+            ErrorKind::Conflict
+        );
+    }
+
+    #[test]
+    fn eks_role_propagation_is_a_conflict_other_invalid_parameters_are_not() {
+        let kind = |message| classify("InvalidParameterException", message);
+        assert_eq!(
+            kind("Role could not be assumed because the trusted entity is not correct"),
+            ErrorKind::Conflict
+        );
+        assert_eq!(
+            kind("Role with name eks-role cannot be found."),
+            ErrorKind::Conflict
+        );
+        assert_eq!(
+            kind("Subnets specified must be in at least two different AZs"),
+            ErrorKind::Validation
+        );
     }
 }

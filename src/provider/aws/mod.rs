@@ -1,88 +1,124 @@
-//! AWS resource types and the plumbing they share: SDK clients, error
-//! mapping, tags and waiters.
+//! AWS resource types, one folder per AWS service (`ec2/`, `eks/`, …, as in
+//! Terraform's `internal/service/<service>/`), and the plumbing every
+//! service shares: SDK clients, error mapping, tags, names, batched reads
+//! and waiters.
 //!
-//! One file per resource type; the registries below are the only place a new
-//! type is added. Files here hold schemas and SDK calls, nothing generic.
+//! A type is one file in its service's folder, named after the type without
+//! `aws_` and without the service's own prefix (`aws_eks_cluster` is
+//! `eks/cluster.rs`, `aws_lb_listener` is `elbv2/lb_listener.rs`). A
+//! service's `mod.rs` holds what its types share, declares their files and
+//! lists them in its `TYPES`, which is the registry; the compiler rejects a
+//! type file that is declared but not listed (its type is never used) and
+//! one listed but not declared. Files here hold schemas and SDK calls,
+//! nothing generic.
 
-mod availability_zones;
 mod batch;
 mod client;
 mod convert;
-mod ec2;
-mod eip;
-mod elbv2;
 mod errors;
-mod internet_gateway;
 mod names;
-mod nat_gateway;
-mod route53;
-mod route_table;
-mod route_table_association;
-mod s3;
-mod security_group;
-mod subnet;
 mod tags;
-mod vpc;
 mod wait;
 
+mod autoscaling;
+mod ec2;
 mod eks;
+mod elbv2;
 mod iam;
-
-mod autoscaling_group;
-mod eks_cluster;
-mod eks_node_group;
-mod iam_role;
-mod iam_role_policy_attachment;
-mod launch_template;
-mod lb;
-mod lb_listener;
-mod lb_target_group;
-mod route53_record;
-mod route53_zone;
-mod s3_bucket;
-mod s3_bucket_public_access_block;
-mod s3_bucket_server_side_encryption_configuration;
-mod s3_bucket_versioning;
-/// Public for its lock-token update, which tests drive with a stale token.
-pub mod wafv2_web_acl;
-mod wafv2_web_acl_association;
+mod route53;
+mod s3;
+/// Public for its web ACL's lock-token update, which tests drive with a
+/// stale token.
+pub mod wafv2;
 
 pub use client::{AwsContext, AwsSettings};
+pub(super) use convert::prior_id;
 pub use errors::{build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error};
 pub use tags::{SYSTEM_TAG_PREFIX, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags};
 pub use wait::{Timeouts, wait_until};
 
 use super::{DataSourceType, ResourceType};
 
-/// Every managed resource type terrane supports.
-pub static RESOURCE_TYPES: &[&dyn ResourceType] = &[
-    &autoscaling_group::AutoscalingGroup,
-    &eks_cluster::EksCluster,
-    &eks_node_group::EksNodeGroup,
-    &iam_role::IamRole,
-    &iam_role_policy_attachment::IamRolePolicyAttachment,
-    &launch_template::LaunchTemplate,
-    &vpc::VpcType,
-    &subnet::SubnetType,
-    &internet_gateway::InternetGatewayType,
-    &eip::EipType,
-    &nat_gateway::NatGatewayType,
-    &route_table::RouteTableType,
-    &route_table_association::RouteTableAssociationType,
-    &security_group::SecurityGroupType,
-    &lb::LoadBalancer,
-    &lb_target_group::TargetGroup,
-    &lb_listener::LbListener,
-    &wafv2_web_acl::WebAclType,
-    &wafv2_web_acl_association::WebAclAssociation,
-    &route53_zone::HostedZone,
-    &route53_record::Record,
-    &s3_bucket::Bucket,
-    &s3_bucket_versioning::BucketVersioning,
-    &s3_bucket_server_side_encryption_configuration::BucketEncryption,
-    &s3_bucket_public_access_block::PublicAccessBlock,
+/// The types one service registers: its `TYPES`.
+struct ServiceTypes {
+    resources: &'static [&'static dyn ResourceType],
+    data_sources: &'static [&'static dyn DataSourceType],
+}
+
+/// Every service. Their order is the registry's, and so that of the
+/// "supported: …" hint for an unknown type.
+const SERVICES: &[ServiceTypes] = &[
+    autoscaling::TYPES,
+    eks::TYPES,
+    iam::TYPES,
+    ec2::TYPES,
+    elbv2::TYPES,
+    wafv2::TYPES,
+    route53::TYPES,
+    s3::TYPES,
 ];
 
+/// Every managed resource type terrane supports.
+pub fn resource_types() -> impl Iterator<Item = &'static dyn ResourceType> {
+    SERVICES
+        .iter()
+        .flat_map(|service| service.resources.iter().copied())
+}
+
 /// Every data source terrane supports.
-pub static DATA_SOURCE_TYPES: &[&dyn DataSourceType] =
-    &[&availability_zones::AvailabilityZonesType];
+pub fn data_source_types() -> impl Iterator<Item = &'static dyn DataSourceType> {
+    SERVICES
+        .iter()
+        .flat_map(|service| service.data_sources.iter().copied())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The `aws_…` names quoted in a piece of Markdown.
+    fn quoted_type_names(markdown: &str) -> BTreeSet<&str> {
+        markdown
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|quoted| quoted.starts_with("aws_"))
+            .collect()
+    }
+
+    /// The README lists the types by hand; this keeps that list and the
+    /// registry the same in both directions.
+    #[test]
+    fn readme_lists_exactly_the_registered_types() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+        let (_, list) = readme
+            .split_once("\nResource types")
+            .expect("README.md has a \"Resource types\" list");
+        let (resources, rest) = list
+            .split_once("\nData sources:")
+            .expect("README.md's type list ends with \"Data sources:\"");
+        let data_sources = rest.split("\n\n").next().unwrap_or_default();
+        assert_eq!(
+            quoted_type_names(resources),
+            resource_types().map(|t| t.type_name()).collect(),
+            "README.md's resource types differ from the registry"
+        );
+        assert_eq!(
+            quoted_type_names(data_sources),
+            data_source_types().map(|t| t.type_name()).collect(),
+            "README.md's data sources differ from the registry"
+        );
+    }
+
+    #[test]
+    fn every_type_is_registered_once() {
+        let names: Vec<&str> = resource_types()
+            .map(|t| t.type_name())
+            .chain(data_source_types().map(|t| t.type_name()))
+            .collect();
+        let distinct: BTreeSet<&str> = names.iter().copied().collect();
+        assert_eq!(names.len(), distinct.len(), "{names:?}");
+    }
+}

@@ -2,8 +2,11 @@
 //! what terrane created so an interrupted run can find it again.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 
 use aws_sdk_ec2::types::{ResourceType as Ec2ResourceType, Tag, TagSpecification};
+
+use futures::TryFutureExt;
 
 use super::{AwsContext, sdk_error};
 use crate::provider::{CreateRequest, ProviderError};
@@ -64,52 +67,45 @@ pub async fn ec2_update_tags(
     prior: &Attrs,
     planned: &Attrs,
 ) -> Result<(), ProviderError> {
-    let changes = TagChanges::between(prior, planned);
-    if !changes.removed.is_empty() {
-        aws.ec2()
-            .delete_tags()
-            .resources(id)
-            .set_tags(Some(
-                changes
-                    .removed
-                    .iter()
-                    .map(|k| Tag::builder().key(k).build())
-                    .collect(),
-            ))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-    }
-    if !changes.changed.is_empty() {
-        aws.ec2()
-            .create_tags()
-            .resources(id)
-            .set_tags(Some(
-                changes
-                    .changed
-                    .iter()
-                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                    .collect(),
-            ))
-            .send()
-            .await
-            .map_err(sdk_error)?;
-    }
-    Ok(())
+    update_tags_all(
+        prior,
+        planned,
+        |removed| {
+            let keys = removed.into_iter().map(|k| Tag::builder().key(k).build());
+            aws.ec2()
+                .delete_tags()
+                .resources(id)
+                .set_tags(Some(keys.collect()))
+                .send()
+                .map_err(sdk_error)
+        },
+        |changed| {
+            let pairs = changed
+                .into_iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build());
+            aws.ec2()
+                .create_tags()
+                .resources(id)
+                .set_tags(Some(pairs.collect()))
+                .send()
+                .map_err(sdk_error)
+        },
+    )
+    .await
 }
 
-/// What brings an object's tags from `prior.tags_all` to `planned.tags_all`,
-/// for services whose tag APIs take keys to remove and pairs to set.
+/// What brings an object's tags from `old` to `new`, for services whose tag
+/// APIs take keys to remove and pairs to set. A tag's value is a string,
+/// or more where the service keeps more per tag (Auto Scaling's
+/// `propagate_at_launch`).
 #[derive(Debug, Default, PartialEq)]
-pub struct TagChanges {
+pub struct TagChanges<V = String> {
     pub removed: Vec<String>,
-    pub changed: BTreeMap<String, String>,
+    pub changed: BTreeMap<String, V>,
 }
 
-impl TagChanges {
-    pub fn between(prior: &Attrs, planned: &Attrs) -> TagChanges {
-        let old = prior.string_map("tags_all");
-        let new = planned.string_map("tags_all");
+impl<V: PartialEq> TagChanges<V> {
+    pub fn between_maps(old: BTreeMap<String, V>, new: BTreeMap<String, V>) -> TagChanges<V> {
         TagChanges {
             removed: old
                 .keys()
@@ -122,6 +118,62 @@ impl TagChanges {
                 .collect(),
         }
     }
+}
+
+impl TagChanges {
+    /// From `prior.tags_all` to `planned.tags_all`.
+    pub fn between(prior: &Attrs, planned: &Attrs) -> TagChanges {
+        TagChanges::between_maps(prior.string_map("tags_all"), planned.string_map("tags_all"))
+    }
+}
+
+/// Brings an object's tags from `old` to `new` with its service's two tag
+/// calls: `remove` with the keys that are gone, then `add` with the tags
+/// that are new or changed (so a key never exists twice). A call with
+/// nothing to do is not made.
+pub async fn update_tags<V, Remove, RemoveFut, Add, AddFut, R, A>(
+    old: BTreeMap<String, V>,
+    new: BTreeMap<String, V>,
+    remove: Remove,
+    add: Add,
+) -> Result<(), ProviderError>
+where
+    V: PartialEq,
+    Remove: FnOnce(Vec<String>) -> RemoveFut,
+    RemoveFut: Future<Output = Result<R, ProviderError>>,
+    Add: FnOnce(BTreeMap<String, V>) -> AddFut,
+    AddFut: Future<Output = Result<A, ProviderError>>,
+{
+    let changes = TagChanges::between_maps(old, new);
+    if !changes.removed.is_empty() {
+        remove(changes.removed).await?;
+    }
+    if !changes.changed.is_empty() {
+        add(changes.changed).await?;
+    }
+    Ok(())
+}
+
+/// [`update_tags`] from `prior.tags_all` to `planned.tags_all`.
+pub async fn update_tags_all<Remove, RemoveFut, Add, AddFut, R, A>(
+    prior: &Attrs,
+    planned: &Attrs,
+    remove: Remove,
+    add: Add,
+) -> Result<(), ProviderError>
+where
+    Remove: FnOnce(Vec<String>) -> RemoveFut,
+    RemoveFut: Future<Output = Result<R, ProviderError>>,
+    Add: FnOnce(BTreeMap<String, String>) -> AddFut,
+    AddFut: Future<Output = Result<A, ProviderError>>,
+{
+    update_tags(
+        prior.string_map("tags_all"),
+        planned.string_map("tags_all"),
+        remove,
+        add,
+    )
+    .await
 }
 
 /// Reads any service's tags back as `tags_all`, without terrane's own.
@@ -167,6 +219,35 @@ mod tests {
         assert_eq!(
             TagChanges::between(&tags(&[("a", "1")]), &tags(&[("a", "1")])),
             TagChanges::default()
+        );
+    }
+
+    #[tokio::test]
+    async fn tag_updates_remove_first_and_skip_empty_calls() {
+        let calls = std::sync::Mutex::new(Vec::new());
+        let record = |call: String| {
+            calls.lock().unwrap().push(call);
+            async { Ok::<_, ProviderError>(()) }
+        };
+        update_tags_all(
+            &tags(&[("drop", "x"), ("edit", "old")]),
+            &tags(&[("edit", "new")]),
+            |removed| record(format!("remove {removed:?}")),
+            |changed| record(format!("add {changed:?}")),
+        )
+        .await
+        .unwrap();
+        update_tags_all(
+            &tags(&[("a", "1")]),
+            &tags(&[("a", "1")]),
+            |removed| record(format!("remove {removed:?}")),
+            |changed| record(format!("add {changed:?}")),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            *calls.lock().unwrap(),
+            [r#"remove ["drop"]"#, r#"add {"edit": "new"}"#]
         );
     }
 

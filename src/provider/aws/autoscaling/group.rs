@@ -1,0 +1,617 @@
+//! `aws_autoscaling_group`: an EC2 Auto Scaling group launching from a launch
+//! template, either directly (`launch_template {}`) or through a
+//! `mixed_instances_policy {}` that spreads capacity over on-demand and spot
+//! instances and several instance types.
+//!
+//! The id is the group name. Tags follow Terraform's model for this type:
+//! `tag {}` blocks with `propagate_at_launch`, no `tags`/`tags_all` (so the
+//! provider's default tags do not apply). terrane's own tags are added on
+//! create without propagation and hidden on read. This file does not wait
+//! for instances to come into service.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_autoscaling::types::{
+    AutoScalingGroup, InstancesDistribution, LaunchTemplate as MixedLaunchTemplate,
+    LaunchTemplateOverrides, LaunchTemplateSpecification, MixedInstancesPolicy, Tag,
+};
+use futures::TryFutureExt;
+
+use crate::provider::aws::convert::{differs, i32_arg, optional_block, prior_id, single};
+use crate::provider::aws::names::{name_for_create, prefix_from_name};
+use crate::provider::aws::tags::{create_tags, is_system_tag, update_tags};
+use crate::provider::aws::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
+use crate::provider::schema::{Attribute, Block, Schema, Type};
+use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::value::{Attrs, AttrsExt, Value, attrs};
+
+pub struct AutoscalingGroup;
+
+/// Terraform's defaults for this type (there is no create wait here).
+const DEFAULT_TIMEOUTS: Timeouts = Timeouts {
+    create: Duration::from_secs(10 * 60),
+    update: Duration::from_secs(10 * 60),
+    delete: Duration::from_secs(10 * 60),
+};
+
+/// DescribeAutoScalingGroups accepts at most this many names per call.
+const NAMES_PER_DESCRIBE: usize = 100;
+
+static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+    let launch_template_specification = Schema::new(
+        vec![
+            Attribute::optional_computed("launch_template_id", Type::String),
+            Attribute::optional_computed("launch_template_name", Type::String),
+            Attribute::optional_computed("version", Type::String),
+        ],
+        vec![],
+    );
+    let mixed_launch_template = Schema::new(
+        vec![],
+        vec![
+            Block::single(
+                "launch_template_specification",
+                launch_template_specification,
+            )
+            .required(),
+            Block::list(
+                "override",
+                Schema::new(
+                    vec![
+                        Attribute::optional("instance_type", Type::String),
+                        Attribute::optional("weighted_capacity", Type::String),
+                    ],
+                    vec![],
+                ),
+            ),
+        ],
+    );
+    let instances_distribution = Schema::new(
+        vec![
+            Attribute::optional_computed("on_demand_allocation_strategy", Type::String),
+            Attribute::optional_computed("on_demand_base_capacity", Type::Number),
+            Attribute::optional_computed("on_demand_percentage_above_base_capacity", Type::Number),
+            Attribute::optional_computed("spot_allocation_strategy", Type::String),
+            Attribute::optional_computed("spot_instance_pools", Type::Number),
+        ],
+        vec![],
+    );
+    Schema::new(
+        vec![
+            Attribute::optional_computed("name", Type::String).force_new(),
+            Attribute::optional_computed("name_prefix", Type::String).force_new(),
+            Attribute::computed("arn", Type::String),
+            Attribute::required("min_size", Type::Number),
+            Attribute::required("max_size", Type::Number),
+            Attribute::optional_computed("desired_capacity", Type::Number),
+            Attribute::optional_computed("vpc_zone_identifier", Type::set_of(Type::String)),
+            Attribute::optional_computed("health_check_type", Type::String),
+            Attribute::optional("health_check_grace_period", Type::Number).default(300),
+            Attribute::optional("capacity_rebalance", Type::Bool).default(false),
+            // Not an AWS setting: read never returns it; it only steers delete.
+            Attribute::optional("force_delete", Type::Bool).default(false),
+        ],
+        vec![
+            Block::single(
+                "launch_template",
+                Schema::new(
+                    vec![
+                        Attribute::optional_computed("id", Type::String),
+                        Attribute::optional_computed("name", Type::String),
+                        Attribute::optional_computed("version", Type::String),
+                    ],
+                    vec![],
+                ),
+            ),
+            Block::single(
+                "mixed_instances_policy",
+                Schema::new(
+                    vec![],
+                    vec![
+                        Block::single("instances_distribution", instances_distribution)
+                            .computed_when_absent(),
+                        Block::single("launch_template", mixed_launch_template).required(),
+                    ],
+                ),
+            ),
+            Block::set(
+                "tag",
+                Schema::new(
+                    vec![
+                        Attribute::required("key", Type::String),
+                        Attribute::required("value", Type::String),
+                        Attribute::required("propagate_at_launch", Type::Bool),
+                    ],
+                    vec![],
+                ),
+            ),
+            Timeouts::block(),
+        ],
+    )
+});
+
+#[async_trait]
+impl ResourceType for AutoscalingGroup {
+    fn type_name(&self) -> &'static str {
+        "aws_autoscaling_group"
+    }
+
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// One DescribeAutoScalingGroups with all names (paginated); names that
+    /// no longer exist are simply not in the answer.
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+        Ok(describe_groups(aws, ids)
+            .await?
+            .iter()
+            .filter_map(|group| {
+                Some((
+                    group.auto_scaling_group_name()?.to_string(),
+                    group_attrs(group),
+                ))
+            })
+            .collect())
+    }
+
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
+        let planned = req.planned;
+        let name = name_for_create(planned, "name", "name_prefix", req.client_token);
+        let mut tags = configured_tags(&name, planned);
+        tags.extend(
+            create_tags(aws, req)
+                .into_iter()
+                .filter(|(k, _)| is_system_tag(k))
+                .map(|(k, v)| {
+                    Tag::builder()
+                        .resource_id(&name)
+                        .resource_type("auto-scaling-group")
+                        .key(k)
+                        .value(v)
+                        .propagate_at_launch(false)
+                        .build()
+                }),
+        );
+        aws.autoscaling()
+            .create_auto_scaling_group()
+            .auto_scaling_group_name(&name)
+            .set_min_size(i32_arg(planned, "min_size"))
+            .set_max_size(i32_arg(planned, "max_size"))
+            .set_desired_capacity(i32_arg(planned, "desired_capacity"))
+            .set_vpc_zone_identifier(zone_identifier(planned))
+            .set_health_check_type(planned.str("health_check_type").map(str::to_string))
+            .set_health_check_grace_period(i32_arg(planned, "health_check_grace_period"))
+            .set_capacity_rebalance(planned.bool("capacity_rebalance"))
+            .set_launch_template(launch_template(planned))
+            .set_mixed_instances_policy(mixed_instances_policy(planned))
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(name)
+    }
+
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
+        let name = prior_id(prior)?;
+        let changed = |key: &str| differs(prior, planned, key);
+        let int = |key: &str| {
+            if changed(key) {
+                i32_arg(planned, key)
+            } else {
+                None
+            }
+        };
+        let settings_changed = [
+            "min_size",
+            "max_size",
+            "desired_capacity",
+            "vpc_zone_identifier",
+            "health_check_type",
+            "health_check_grace_period",
+            "capacity_rebalance",
+            "launch_template",
+            "mixed_instances_policy",
+        ]
+        .iter()
+        .any(|key| changed(key));
+        if settings_changed {
+            aws.autoscaling()
+                .update_auto_scaling_group()
+                .auto_scaling_group_name(name)
+                .set_min_size(int("min_size"))
+                .set_max_size(int("max_size"))
+                .set_desired_capacity(int("desired_capacity"))
+                .set_vpc_zone_identifier(if changed("vpc_zone_identifier") {
+                    zone_identifier(planned)
+                } else {
+                    None
+                })
+                .set_health_check_type(if changed("health_check_type") {
+                    planned.str("health_check_type").map(str::to_string)
+                } else {
+                    None
+                })
+                .set_health_check_grace_period(int("health_check_grace_period"))
+                .set_capacity_rebalance(if changed("capacity_rebalance") {
+                    planned.bool("capacity_rebalance")
+                } else {
+                    None
+                })
+                .set_launch_template(if changed("launch_template") {
+                    launch_template(planned)
+                } else {
+                    None
+                })
+                // Always sent while configured: AWS keeps an omitted policy,
+                // but the emulator drops it on any update, and re-sending an
+                // unchanged policy is a no-op on AWS.
+                .set_mixed_instances_policy(mixed_instances_policy(planned))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        update_tag_blocks(aws, name, prior, planned).await
+    }
+
+    async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
+        let name = prior_id(prior)?;
+        let timeouts = Timeouts::from_attrs(prior, DEFAULT_TIMEOUTS);
+        let force = prior.bool("force_delete").unwrap_or(false);
+        let result = async {
+            if !force {
+                drain(aws, name, timeouts.delete).await?;
+            }
+            aws.autoscaling()
+                .delete_auto_scaling_group()
+                .auto_scaling_group_name(name)
+                .force_delete(force)
+                .send()
+                .await
+                .map_err(sdk_error)
+        }
+        .await;
+        if ok_if_not_found(result)?.is_none() {
+            return Ok(());
+        }
+        // Deletion is asynchronous ("Delete in progress") until the
+        // instances are terminated.
+        wait_until(
+            &format!("Auto Scaling group {name} to be deleted"),
+            timeouts.delete,
+            || async {
+                Ok(describe_groups(aws, &[name.to_string()])
+                    .await?
+                    .is_empty()
+                    .then_some(()))
+            },
+        )
+        .await
+    }
+}
+
+/// DescribeAutoScalingGroups by name, all pages, in chunks of the API's
+/// limit (one call for any realistic stack).
+async fn describe_groups(
+    aws: &AwsContext,
+    names: &[String],
+) -> Result<Vec<AutoScalingGroup>, ProviderError> {
+    let mut groups = Vec::new();
+    for chunk in names.chunks(NAMES_PER_DESCRIBE) {
+        let page: Vec<AutoScalingGroup> = aws
+            .autoscaling()
+            .describe_auto_scaling_groups()
+            .set_auto_scaling_group_names(Some(chunk.to_vec()))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(sdk_error)?;
+        groups.extend(page);
+    }
+    Ok(groups)
+}
+
+/// Sets the group to zero instances and waits for them to go, so that the
+/// delete that follows does not fail with instances still running
+/// (Terraform's behaviour without `force_delete`).
+async fn drain(aws: &AwsContext, name: &str, timeout: Duration) -> Result<(), ProviderError> {
+    aws.autoscaling()
+        .update_auto_scaling_group()
+        .auto_scaling_group_name(name)
+        .min_size(0)
+        .max_size(0)
+        .desired_capacity(0)
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    wait_until(
+        &format!("Auto Scaling group {name} to drain its instances"),
+        timeout,
+        || async {
+            let groups = describe_groups(aws, &[name.to_string()]).await?;
+            match groups.first() {
+                None => Err(ProviderError::new(
+                    ErrorKind::NotFound,
+                    format!("Auto Scaling group {name} not found"),
+                )),
+                Some(group) => Ok(group.instances().is_empty().then_some(())),
+            }
+        },
+    )
+    .await
+}
+
+fn zone_identifier(planned: &Attrs) -> Option<String> {
+    let subnets = planned.strings("vpc_zone_identifier");
+    (!subnets.is_empty()).then(|| subnets.join(","))
+}
+
+fn launch_template(planned: &Attrs) -> Option<LaunchTemplateSpecification> {
+    single(planned, "launch_template").map(|lt| {
+        LaunchTemplateSpecification::builder()
+            .set_launch_template_id(lt.str("id").map(str::to_string))
+            // AWS rejects id and name together; the id wins, as the name
+            // is only filled in from what AWS reports.
+            .set_launch_template_name(if lt.str("id").is_some() {
+                None
+            } else {
+                lt.str("name").map(str::to_string)
+            })
+            .set_version(lt.str("version").map(str::to_string))
+            .build()
+    })
+}
+
+fn mixed_instances_policy(planned: &Attrs) -> Option<MixedInstancesPolicy> {
+    let policy = single(planned, "mixed_instances_policy")?;
+    let distribution = single(policy, "instances_distribution").map(|d| {
+        InstancesDistribution::builder()
+            .set_on_demand_allocation_strategy(
+                d.str("on_demand_allocation_strategy").map(str::to_string),
+            )
+            .set_on_demand_base_capacity(i32_arg(d, "on_demand_base_capacity"))
+            .set_on_demand_percentage_above_base_capacity(i32_arg(
+                d,
+                "on_demand_percentage_above_base_capacity",
+            ))
+            .set_spot_allocation_strategy(d.str("spot_allocation_strategy").map(str::to_string))
+            .set_spot_instance_pools(i32_arg(d, "spot_instance_pools"))
+            .build()
+    });
+    let template = single(policy, "launch_template").map(|t| {
+        let specification = single(t, "launch_template_specification").map(|s| {
+            let id = s.str("launch_template_id");
+            LaunchTemplateSpecification::builder()
+                .set_launch_template_id(id.map(str::to_string))
+                .set_launch_template_name(if id.is_some() {
+                    None
+                } else {
+                    s.str("launch_template_name").map(str::to_string)
+                })
+                .set_version(s.str("version").map(str::to_string))
+                .build()
+        });
+        let overrides: Vec<LaunchTemplateOverrides> = t
+            .blocks("override")
+            .into_iter()
+            .map(|o| {
+                LaunchTemplateOverrides::builder()
+                    .set_instance_type(o.str("instance_type").map(str::to_string))
+                    .set_weighted_capacity(o.str("weighted_capacity").map(str::to_string))
+                    .build()
+            })
+            .collect();
+        MixedLaunchTemplate::builder()
+            .set_launch_template_specification(specification)
+            .set_overrides((!overrides.is_empty()).then_some(overrides))
+            .build()
+    });
+    Some(
+        MixedInstancesPolicy::builder()
+            .set_instances_distribution(distribution)
+            .set_launch_template(template)
+            .build(),
+    )
+}
+
+/// The configured `tag {}` blocks, keyed by tag key.
+fn tag_blocks(attrs: &Attrs) -> BTreeMap<String, (String, bool)> {
+    attrs
+        .blocks("tag")
+        .into_iter()
+        .filter_map(|t| {
+            Some((
+                t.str("key")?.to_string(),
+                (
+                    t.str("value").unwrap_or_default().to_string(),
+                    t.bool("propagate_at_launch").unwrap_or(false),
+                ),
+            ))
+        })
+        .collect()
+}
+
+fn configured_tags(name: &str, attrs: &Attrs) -> Vec<Tag> {
+    tag_blocks(attrs)
+        .into_iter()
+        .map(|(key, (value, propagate))| asg_tag(name, key, Some(value), Some(propagate)))
+        .collect()
+}
+
+fn asg_tag(name: &str, key: String, value: Option<String>, propagate: Option<bool>) -> Tag {
+    Tag::builder()
+        .resource_id(name)
+        .resource_type("auto-scaling-group")
+        .key(key)
+        .set_value(value)
+        .set_propagate_at_launch(propagate)
+        .build()
+}
+
+/// Brings the group's `tag {}` blocks from `prior` to `planned`.
+async fn update_tag_blocks(
+    aws: &AwsContext,
+    name: &str,
+    prior: &Attrs,
+    planned: &Attrs,
+) -> Result<(), ProviderError> {
+    update_tags(
+        tag_blocks(prior),
+        tag_blocks(planned),
+        |removed| {
+            let tags = removed.into_iter().map(|k| asg_tag(name, k, None, None));
+            aws.autoscaling()
+                .delete_tags()
+                .set_tags(Some(tags.collect()))
+                .send()
+                .map_err(sdk_error)
+        },
+        |changed| {
+            let tags = changed
+                .into_iter()
+                .map(|(k, (value, propagate))| asg_tag(name, k, Some(value), Some(propagate)));
+            aws.autoscaling()
+                .create_or_update_tags()
+                .set_tags(Some(tags.collect()))
+                .send()
+                .map_err(sdk_error)
+        },
+    )
+    .await
+}
+
+fn group_attrs(group: &AutoScalingGroup) -> Attrs {
+    let name = group.auto_scaling_group_name().unwrap_or_default();
+    let zones: Vec<String> = group
+        .vpc_zone_identifier()
+        .map(|z| {
+            z.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let tags: Vec<Value> = group
+        .tags()
+        .iter()
+        .filter(|t| t.key().is_some_and(|k| !is_system_tag(k)))
+        .map(|t| {
+            Value::Map(attrs([
+                ("key", t.key().into()),
+                ("value", Value::string(t.value().unwrap_or_default())),
+                (
+                    "propagate_at_launch",
+                    Value::Bool(t.propagate_at_launch().unwrap_or(false)),
+                ),
+            ]))
+        })
+        .collect();
+    let launch_template = optional_block(group.launch_template().map(|lt| {
+        attrs([
+            ("id", lt.launch_template_id().into()),
+            ("name", lt.launch_template_name().into()),
+            ("version", lt.version().into()),
+        ])
+    }));
+    attrs([
+        ("id", Value::string(name)),
+        ("name", Value::string(name)),
+        ("name_prefix", prefix_from_name(name)),
+        ("arn", group.auto_scaling_group_arn().into()),
+        ("min_size", Value::from(group.min_size())),
+        ("max_size", Value::from(group.max_size())),
+        ("desired_capacity", Value::from(group.desired_capacity())),
+        ("vpc_zone_identifier", Value::from(zones).into_set()),
+        ("health_check_type", group.health_check_type().into()),
+        (
+            "health_check_grace_period",
+            Value::from(group.health_check_grace_period()),
+        ),
+        (
+            "capacity_rebalance",
+            Value::Bool(group.capacity_rebalance().unwrap_or(false)),
+        ),
+        ("launch_template", launch_template),
+        (
+            "mixed_instances_policy",
+            Value::List(
+                group
+                    .mixed_instances_policy()
+                    .map(mixed_policy_value)
+                    .into_iter()
+                    .collect(),
+            ),
+        ),
+        ("tag", Value::List(tags).into_set()),
+    ])
+}
+
+fn mixed_policy_value(policy: &MixedInstancesPolicy) -> Value {
+    let distribution = optional_block(policy.instances_distribution().map(|d| {
+        attrs([
+            (
+                "on_demand_allocation_strategy",
+                d.on_demand_allocation_strategy().into(),
+            ),
+            (
+                "on_demand_base_capacity",
+                Value::from(d.on_demand_base_capacity()),
+            ),
+            (
+                "on_demand_percentage_above_base_capacity",
+                Value::from(d.on_demand_percentage_above_base_capacity()),
+            ),
+            (
+                "spot_allocation_strategy",
+                d.spot_allocation_strategy().into(),
+            ),
+            ("spot_instance_pools", Value::from(d.spot_instance_pools())),
+        ])
+    }));
+    let template = optional_block(policy.launch_template().map(|t| {
+        let specification = optional_block(t.launch_template_specification().map(|s| {
+            attrs([
+                ("launch_template_id", s.launch_template_id().into()),
+                ("launch_template_name", s.launch_template_name().into()),
+                ("version", s.version().into()),
+            ])
+        }));
+        let overrides: Vec<Value> = t
+            .overrides()
+            .iter()
+            .map(|o| {
+                Value::Map(attrs([
+                    ("instance_type", o.instance_type().into()),
+                    ("weighted_capacity", o.weighted_capacity().into()),
+                ]))
+            })
+            .collect();
+        attrs([
+            ("launch_template_specification", specification),
+            ("override", Value::List(overrides)),
+        ])
+    }));
+    Value::Map(attrs([
+        ("instances_distribution", distribution),
+        ("launch_template", template),
+    ]))
+}

@@ -1,0 +1,227 @@
+//! `aws_internet_gateway`: an internet gateway, attached to at most one VPC.
+//!
+//! Holds only the schema and the EC2 calls. The attachment is part of this
+//! type (as in Terraform): changing `vpc_id` detaches and re-attaches in
+//! place, and delete detaches first. Routes to the gateway are not managed here.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{
+    AttachmentStatus, InternetGateway, InternetGatewayAttachment, ResourceType as Ec2ResourceType,
+};
+
+use super::{describe_paginated, ec2_arn, wait_for_object};
+use crate::provider::aws::convert::prior_id;
+use crate::provider::aws::{
+    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
+    ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
+};
+use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
+use crate::value::{Attrs, AttrsExt, Value, attrs};
+
+pub struct InternetGatewayType;
+
+const ATTACHMENT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+
+static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+    let mut attributes = vec![
+        Attribute::optional("vpc_id", Type::String),
+        Attribute::computed("id", Type::String),
+        Attribute::computed("arn", Type::String),
+        Attribute::computed("owner_id", Type::String),
+    ];
+    attributes.extend(tag_attributes());
+    Schema::new(attributes, vec![])
+});
+
+#[async_trait]
+impl ResourceType for InternetGatewayType {
+    fn type_name(&self) -> &'static str {
+        "aws_internet_gateway"
+    }
+
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+        let gateways = describe_internet_gateways(aws, ids).await?;
+        Ok(gateways
+            .iter()
+            .filter_map(|gateway| {
+                let id = gateway.internet_gateway_id()?;
+                let owner_id = gateway.owner_id().unwrap_or_default();
+                let attrs = attrs([
+                    ("id", Value::string(id)),
+                    (
+                        "arn",
+                        Value::string(ec2_arn(aws, owner_id, &format!("internet-gateway/{id}"))),
+                    ),
+                    ("vpc_id", Value::from(attached_vpc(gateway))),
+                    ("owner_id", Value::string(owner_id)),
+                    ("tags_all", ec2_tags_to_value(gateway.tags())),
+                ]);
+                Some((id.to_string(), attrs))
+            })
+            .collect())
+    }
+
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
+        let created = aws
+            .ec2()
+            .create_internet_gateway()
+            .tag_specifications(ec2_tag_specification(
+                aws,
+                req,
+                Ec2ResourceType::InternetGateway,
+            ))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let id = id_from_answer(
+            created
+                .internet_gateway()
+                .and_then(InternetGateway::internet_gateway_id),
+            "CreateInternetGateway returned no gateway id",
+        )?;
+        if let Some(vpc_id) = req.planned.str("vpc_id") {
+            attach(aws, &id, vpc_id).await?;
+        }
+        Ok(id)
+    }
+
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
+        let id = prior_id(prior)?;
+        let old_vpc = prior.str("vpc_id");
+        let new_vpc = planned.str("vpc_id");
+        if old_vpc != new_vpc {
+            if let Some(old_vpc) = old_vpc {
+                detach(aws, id, old_vpc).await?;
+            }
+            if let Some(new_vpc) = new_vpc {
+                attach(aws, id, new_vpc).await?;
+            }
+        }
+        ec2_update_tags(aws, id, prior, planned).await
+    }
+
+    async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
+        let id = prior_id(prior)?;
+        // Detach from whatever AWS says it is attached to now, which may
+        // differ from prior state if it drifted.
+        let gateways = describe_internet_gateways(aws, &[id.to_string()]).await?;
+        let Some(gateway) = gateways.first() else {
+            return Ok(());
+        };
+        if let Some(vpc_id) = attached_vpc(gateway) {
+            detach(aws, id, vpc_id).await?;
+        }
+        ok_if_already_gone(
+            aws.ec2()
+                .delete_internet_gateway()
+                .internet_gateway_id(id)
+                .send()
+                .await,
+        )
+    }
+}
+
+async fn describe_internet_gateways(
+    aws: &AwsContext,
+    ids: &[String],
+) -> Result<Vec<InternetGateway>, ProviderError> {
+    describe_paginated!(
+        ids,
+        "internet-gateway-id",
+        aws.ec2().describe_internet_gateways()
+    )
+    .await
+}
+
+/// The VPC the gateway is attached to (or attaching to).
+fn attached_vpc(gateway: &InternetGateway) -> Option<&str> {
+    gateway
+        .attachments()
+        .iter()
+        .find(|a| is_attached(a) || a.state() == Some(&AttachmentStatus::Attaching))
+        .and_then(|a| a.vpc_id())
+}
+
+/// AWS reports an attached internet gateway as `available`, a state the
+/// SDK's `AttachmentStatus` has no variant for; `attached` is accepted too.
+fn is_attached(attachment: &InternetGatewayAttachment) -> bool {
+    matches!(
+        attachment.state().map(AttachmentStatus::as_str),
+        Some("available" | "attached")
+    )
+}
+
+async fn attach(aws: &AwsContext, id: &str, vpc_id: &str) -> Result<(), ProviderError> {
+    aws.ec2()
+        .attach_internet_gateway()
+        .internet_gateway_id(id)
+        .vpc_id(vpc_id)
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    let what = format!("internet gateway {id} to attach to {vpc_id}");
+    let ids = [id.to_string()];
+    wait_for_object(
+        &what,
+        ATTACHMENT_TIMEOUT,
+        || describe_internet_gateways(aws, &ids),
+        |gateway: &InternetGateway| {
+            gateway
+                .attachments()
+                .iter()
+                .any(|a| a.vpc_id() == Some(vpc_id) && is_attached(a))
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Detaches and waits until AWS no longer lists the attachment, so a
+/// following delete (of the gateway or the VPC) does not meet it.
+async fn detach(aws: &AwsContext, id: &str, vpc_id: &str) -> Result<(), ProviderError> {
+    let detached = aws
+        .ec2()
+        .detach_internet_gateway()
+        .internet_gateway_id(id)
+        .vpc_id(vpc_id)
+        .send()
+        .await
+        .map_err(sdk_error);
+    // Already detached, or the gateway or VPC is gone: nothing to undo.
+    if ok_if_not_found(detached)?.is_none() {
+        return Ok(());
+    }
+    let what = format!("internet gateway {id} to detach from {vpc_id}");
+    wait_until(&what, ATTACHMENT_TIMEOUT, || async {
+        let gateways = describe_internet_gateways(aws, &[id.to_string()]).await?;
+        let still_attached = gateways.first().is_some_and(|g| {
+            g.attachments().iter().any(|a| {
+                a.vpc_id() == Some(vpc_id) && a.state() != Some(&AttachmentStatus::Detached)
+            })
+        });
+        Ok((!still_attached).then_some(()))
+    })
+    .await
+}

@@ -1,0 +1,178 @@
+//! EC2: the network types (VPC, subnets, gateways, route tables, security
+//! groups), launch templates and the availability zones data source, and
+//! what they share: batched describes by id filter, waiting for a described
+//! object, and ARNs.
+//!
+//! Only what more than one type needs belongs here. Nothing in this file
+//! knows about a particular resource type's attributes.
+
+mod availability_zones;
+mod eip;
+mod internet_gateway;
+mod launch_template;
+mod nat_gateway;
+mod route_table;
+mod route_table_association;
+mod security_group;
+mod subnet;
+mod vpc;
+
+use std::future::Future;
+use std::time::Duration;
+
+use aws_sdk_ec2::types::Filter;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use super::names::partition;
+use super::{AwsContext, sdk_error, wait_until};
+use crate::provider::ProviderError;
+
+/// This service's types, for the provider's registry.
+pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
+    resources: &[
+        &launch_template::LaunchTemplate,
+        &vpc::VpcType,
+        &subnet::SubnetType,
+        &internet_gateway::InternetGatewayType,
+        &eip::EipType,
+        &nat_gateway::NatGatewayType,
+        &route_table::RouteTableType,
+        &route_table_association::RouteTableAssociationType,
+        &security_group::SecurityGroupType,
+    ],
+    data_sources: &[&availability_zones::AvailabilityZonesType],
+};
+
+/// AWS rejects a filter with more values than this (`FilterLimitExceeded`).
+const MAX_FILTER_VALUES: usize = 200;
+
+/// One EC2 `Filter`, e.g. `vpc-id = [vpc-1, vpc-2]`.
+pub(super) fn filter<S: Into<String>>(name: &str, values: impl IntoIterator<Item = S>) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values.into_iter().map(Into::into).collect()))
+        .build()
+}
+
+/// The batched-refresh shape: calls `describe` with the ids to look up (in
+/// chunks of AWS's filter limit, so normally exactly once) and concatenates
+/// the answers. `describe` must use the *filter* form of the Describe call,
+/// which skips ids that no longer exist instead of failing the whole call.
+/// No ids means no call at all.
+pub(super) async fn describe_by_ids<T, F, Fut>(
+    ids: &[String],
+    mut describe: F,
+) -> Result<Vec<T>, ProviderError>
+where
+    F: FnMut(Vec<String>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, ProviderError>>,
+{
+    let mut found = Vec::new();
+    for chunk in ids.chunks(MAX_FILTER_VALUES) {
+        found.extend(describe(chunk.to_vec()).await?);
+    }
+    Ok(found)
+}
+
+/// [`describe_by_ids`] for the usual Describe call: `describe` is given the
+/// filter `filter_name = <ids>` (it may add filters of its own) and answers
+/// with every page of its call; its SDK errors are mapped here.
+pub(super) async fn describe_by_filter<T, E, R, F, Fut>(
+    ids: &[String],
+    filter_name: &str,
+    describe: F,
+) -> Result<Vec<T>, ProviderError>
+where
+    F: Fn(Filter) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, SdkError<E, R>>>,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    describe_by_ids(ids, |chunk| {
+        let described = describe(filter(filter_name, chunk));
+        async move { described.await.map_err(sdk_error) }
+    })
+    .await
+}
+
+/// [`describe_by_filter`] for a paginated Describe call, with every page:
+/// `describe_paginated!(ids, "vpc-id", aws.ec2().describe_vpcs())`. The
+/// request may carry filters of its own; the id filter is set with
+/// `filters`, or with the setter named last where the SDK calls it
+/// otherwise (DescribeNatGateways: `filter`). A macro because each Describe
+/// call has its own builder and paginator types, with no trait in common.
+macro_rules! describe_paginated {
+    ($ids:expr, $filter_name:expr, $request:expr) => {
+        describe_paginated!($ids, $filter_name, $request, filters)
+    };
+    ($ids:expr, $filter_name:expr, $request:expr, $set_filter:ident) => {
+        $crate::provider::aws::ec2::describe_by_filter($ids, $filter_name, |by_ids| {
+            $request
+                .$set_filter(by_ids)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+        })
+    };
+}
+pub(super) use describe_paginated;
+
+/// Polls `describe` (a Describe of one object) until it finds the object
+/// and `ready` holds for it, and returns the object: the wait for a state
+/// EC2 reaches a moment after the call that asked for it.
+pub(super) async fn wait_for_object<T, F, Fut>(
+    what: &str,
+    timeout: Duration,
+    describe: F,
+    ready: impl Fn(&T) -> bool,
+) -> Result<T, ProviderError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<Vec<T>, ProviderError>>,
+{
+    wait_until(what, timeout, || {
+        let described = describe();
+        let ready = &ready;
+        async move { Ok(described.await?.into_iter().next().filter(|o| ready(o))) }
+    })
+    .await
+}
+
+/// An EC2 ARN such as `arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1`, for the
+/// many EC2 objects whose Describe answer carries no ARN.
+pub(super) fn ec2_arn(aws: &AwsContext, owner_id: &str, resource: &str) -> String {
+    let partition = partition(aws.region());
+    let region = aws.region().unwrap_or_default();
+    format!("arn:{partition}:ec2:{region}:{owner_id}:{resource}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn describes_in_chunks_of_the_filter_limit() {
+        let ids: Vec<String> = (0..450).map(|i| format!("id-{i}")).collect();
+        let mut calls = Vec::new();
+        let found = describe_by_ids(&ids, |chunk| {
+            calls.push(chunk.len());
+            async move { Ok::<_, ProviderError>(chunk) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(calls, vec![200, 200, 50]);
+        assert_eq!(found, ids);
+    }
+
+    #[tokio::test]
+    async fn no_ids_make_no_call() {
+        let found: Vec<String> = describe_by_ids(&[], |_| async {
+            panic!("no call expected");
+        })
+        .await
+        .unwrap();
+        assert!(found.is_empty());
+    }
+}

@@ -1,0 +1,328 @@
+//! `aws_vpc`: a VPC, its DNS attributes and tags.
+//!
+//! Holds only the schema and the EC2 calls; the VPC's default security group,
+//! main route table and default network ACL are reported, never managed here.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, ResourceType as Ec2ResourceType, Tenancy, Vpc, VpcAttributeName,
+    VpcState,
+};
+
+use super::{describe_paginated, ec2_arn, filter, wait_for_object};
+use crate::provider::aws::batch::fetch_each;
+use crate::provider::aws::convert::{prior_id, required_str};
+use crate::provider::aws::{
+    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
+    ok_if_already_gone, sdk_error,
+};
+use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
+use crate::value::{Attrs, AttrsExt, Value, attrs};
+
+pub struct VpcType;
+
+/// AWS's own defaults for a new (non-default) VPC; create only changes an
+/// attribute when the plan differs from these.
+const DEFAULT_DNS_SUPPORT: bool = true;
+const DEFAULT_DNS_HOSTNAMES: bool = false;
+
+const CREATE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+
+static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+    let mut attributes = vec![
+        Attribute::required("cidr_block", Type::String).force_new(),
+        Attribute::optional("instance_tenancy", Type::String)
+            .default("default")
+            .force_new(),
+        Attribute::optional("enable_dns_support", Type::Bool).default(DEFAULT_DNS_SUPPORT),
+        Attribute::optional("enable_dns_hostnames", Type::Bool).default(DEFAULT_DNS_HOSTNAMES),
+        Attribute::computed("id", Type::String),
+        Attribute::computed("arn", Type::String),
+        Attribute::computed("owner_id", Type::String),
+        Attribute::computed("default_security_group_id", Type::String),
+        Attribute::computed("default_route_table_id", Type::String),
+        Attribute::computed("main_route_table_id", Type::String),
+        Attribute::computed("default_network_acl_id", Type::String),
+        Attribute::computed("dhcp_options_id", Type::String),
+    ];
+    attributes.extend(tag_attributes());
+    Schema::new(attributes, vec![])
+});
+
+/// The DNS attributes of one VPC, as DescribeVpcAttribute reports them.
+struct DnsAttributes {
+    support: Option<bool>,
+    hostnames: Option<bool>,
+}
+
+#[async_trait]
+impl ResourceType for VpcType {
+    fn type_name(&self) -> &'static str {
+        "aws_vpc"
+    }
+
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+        let vpcs = describe_vpcs(aws, ids).await?;
+        let found: Vec<String> = vpcs
+            .iter()
+            .filter_map(|v| v.vpc_id().map(str::to_string))
+            .collect();
+        if found.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        // The VPC's default objects are found with one batched call each;
+        // the DNS attributes need one call per VPC and attribute.
+        let (dns, default_groups, main_route_tables, default_acls) = futures::try_join!(
+            read_dns_attributes(aws, &found),
+            default_security_groups(aws, &found),
+            main_route_tables(aws, &found),
+            default_network_acls(aws, &found),
+        )?;
+
+        let mut out = BTreeMap::new();
+        for vpc in &vpcs {
+            let Some(id) = vpc.vpc_id() else { continue };
+            // Deleted between the describe and the attribute reads.
+            let Some(dns) = dns.get(id) else { continue };
+            let owner_id = vpc.owner_id().unwrap_or_default();
+            let main_route_table = Value::from(main_route_tables.get(id).map(String::as_str));
+            let attrs = attrs([
+                ("id", Value::string(id)),
+                (
+                    "arn",
+                    Value::string(ec2_arn(aws, owner_id, &format!("vpc/{id}"))),
+                ),
+                ("cidr_block", Value::from(vpc.cidr_block())),
+                (
+                    "instance_tenancy",
+                    Value::from(vpc.instance_tenancy().map(Tenancy::as_str)),
+                ),
+                ("enable_dns_support", dns.support.into()),
+                ("enable_dns_hostnames", dns.hostnames.into()),
+                ("owner_id", Value::string(owner_id)),
+                (
+                    "default_security_group_id",
+                    Value::from(default_groups.get(id).map(String::as_str)),
+                ),
+                ("default_route_table_id", main_route_table.clone()),
+                ("main_route_table_id", main_route_table),
+                (
+                    "default_network_acl_id",
+                    Value::from(default_acls.get(id).map(String::as_str)),
+                ),
+                ("dhcp_options_id", Value::from(vpc.dhcp_options_id())),
+                ("tags_all", ec2_tags_to_value(vpc.tags())),
+            ]);
+            out.insert(id.to_string(), attrs);
+        }
+        Ok(out)
+    }
+
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
+        let planned = req.planned;
+        let created = aws
+            .ec2()
+            .create_vpc()
+            .cidr_block(required_str(planned, "cidr_block")?)
+            .instance_tenancy(Tenancy::from(
+                planned.str("instance_tenancy").unwrap_or("default"),
+            ))
+            .tag_specifications(ec2_tag_specification(aws, req, Ec2ResourceType::Vpc))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let id = id_from_answer(
+            created.vpc().and_then(Vpc::vpc_id),
+            "CreateVpc returned no VPC id",
+        )?;
+
+        wait_for_object(
+            &format!("VPC {id} to become available"),
+            CREATE_TIMEOUT,
+            || describe_vpcs(aws, std::slice::from_ref(&id)),
+            |vpc: &Vpc| vpc.state() == Some(&VpcState::Available),
+        )
+        .await?;
+
+        let support = planned
+            .bool("enable_dns_support")
+            .unwrap_or(DEFAULT_DNS_SUPPORT);
+        if support != DEFAULT_DNS_SUPPORT {
+            modify_dns_attribute(aws, &id, VpcAttributeName::EnableDnsSupport, support).await?;
+        }
+        let hostnames = planned
+            .bool("enable_dns_hostnames")
+            .unwrap_or(DEFAULT_DNS_HOSTNAMES);
+        if hostnames != DEFAULT_DNS_HOSTNAMES {
+            modify_dns_attribute(aws, &id, VpcAttributeName::EnableDnsHostnames, hostnames).await?;
+        }
+        Ok(id)
+    }
+
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
+        let id = prior_id(prior)?;
+        // DNS support must be on before hostnames can be turned on, and
+        // hostnames off before support can be turned off.
+        let support = planned
+            .bool("enable_dns_support")
+            .unwrap_or(DEFAULT_DNS_SUPPORT);
+        let hostnames = planned
+            .bool("enable_dns_hostnames")
+            .unwrap_or(DEFAULT_DNS_HOSTNAMES);
+        let support_changed = prior.bool("enable_dns_support") != Some(support);
+        let hostnames_changed = prior.bool("enable_dns_hostnames") != Some(hostnames);
+        if support_changed && support {
+            modify_dns_attribute(aws, id, VpcAttributeName::EnableDnsSupport, true).await?;
+        }
+        if hostnames_changed {
+            modify_dns_attribute(aws, id, VpcAttributeName::EnableDnsHostnames, hostnames).await?;
+        }
+        if support_changed && !support {
+            modify_dns_attribute(aws, id, VpcAttributeName::EnableDnsSupport, false).await?;
+        }
+        ec2_update_tags(aws, id, prior, planned).await
+    }
+
+    async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
+        let id = prior_id(prior)?;
+        ok_if_already_gone(aws.ec2().delete_vpc().vpc_id(id).send().await)
+    }
+}
+
+async fn describe_vpcs(aws: &AwsContext, ids: &[String]) -> Result<Vec<Vpc>, ProviderError> {
+    describe_paginated!(ids, "vpc-id", aws.ec2().describe_vpcs()).await
+}
+
+/// ModifyVpcAttribute takes exactly one attribute per call.
+async fn modify_dns_attribute(
+    aws: &AwsContext,
+    id: &str,
+    attribute: VpcAttributeName,
+    value: bool,
+) -> Result<(), ProviderError> {
+    let value = AttributeBooleanValue::builder().value(value).build();
+    let request = aws.ec2().modify_vpc_attribute().vpc_id(id);
+    let request = match attribute {
+        VpcAttributeName::EnableDnsSupport => request.enable_dns_support(value),
+        _ => request.enable_dns_hostnames(value),
+    };
+    request.send().await.map_err(sdk_error)?;
+    Ok(())
+}
+
+/// Reads both DNS attributes of every VPC. AWS offers no batched form of
+/// DescribeVpcAttribute (one VPC and one attribute per call), so the calls
+/// run concurrently, a bounded number at a time. A VPC deleted since it was
+/// described is left out.
+async fn read_dns_attributes(
+    aws: &AwsContext,
+    ids: &[String],
+) -> Result<BTreeMap<String, DnsAttributes>, ProviderError> {
+    fetch_each(ids, |id| async move {
+        let (support, hostnames) = futures::try_join!(
+            describe_dns_attribute(aws, &id, VpcAttributeName::EnableDnsSupport),
+            describe_dns_attribute(aws, &id, VpcAttributeName::EnableDnsHostnames),
+        )?;
+        Ok(Some(DnsAttributes { support, hostnames }))
+    })
+    .await
+}
+
+async fn describe_dns_attribute(
+    aws: &AwsContext,
+    id: &str,
+    attribute: VpcAttributeName,
+) -> Result<Option<bool>, ProviderError> {
+    let answer = aws
+        .ec2()
+        .describe_vpc_attribute()
+        .vpc_id(id)
+        .attribute(attribute.clone())
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    let value = match attribute {
+        VpcAttributeName::EnableDnsSupport => answer.enable_dns_support(),
+        _ => answer.enable_dns_hostnames(),
+    };
+    Ok(value.and_then(AttributeBooleanValue::value))
+}
+
+/// VPC id → its `default` security group, for all VPCs in one call.
+async fn default_security_groups(
+    aws: &AwsContext,
+    vpc_ids: &[String],
+) -> Result<BTreeMap<String, String>, ProviderError> {
+    let groups = describe_paginated!(
+        vpc_ids,
+        "vpc-id",
+        aws.ec2()
+            .describe_security_groups()
+            .filters(filter("group-name", ["default"]))
+    )
+    .await?;
+    Ok(groups
+        .iter()
+        .filter_map(|g| Some((g.vpc_id()?.to_string(), g.group_id()?.to_string())))
+        .collect())
+}
+
+/// VPC id → its main route table, for all VPCs in one call.
+async fn main_route_tables(
+    aws: &AwsContext,
+    vpc_ids: &[String],
+) -> Result<BTreeMap<String, String>, ProviderError> {
+    let tables = describe_paginated!(
+        vpc_ids,
+        "vpc-id",
+        aws.ec2()
+            .describe_route_tables()
+            .filters(filter("association.main", ["true"]))
+    )
+    .await?;
+    Ok(tables
+        .iter()
+        .filter_map(|t| Some((t.vpc_id()?.to_string(), t.route_table_id()?.to_string())))
+        .collect())
+}
+
+/// VPC id → its default network ACL, for all VPCs in one call.
+async fn default_network_acls(
+    aws: &AwsContext,
+    vpc_ids: &[String],
+) -> Result<BTreeMap<String, String>, ProviderError> {
+    let acls = describe_paginated!(
+        vpc_ids,
+        "vpc-id",
+        aws.ec2()
+            .describe_network_acls()
+            .filters(filter("default", ["true"]))
+    )
+    .await?;
+    Ok(acls
+        .iter()
+        .filter_map(|a| Some((a.vpc_id()?.to_string(), a.network_acl_id()?.to_string())))
+        .collect())
+}

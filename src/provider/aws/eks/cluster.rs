@@ -1,0 +1,343 @@
+//! `aws_eks_cluster`: an EKS control plane.
+//!
+//! The id is the cluster name. Create, update and delete wait for EKS, which
+//! takes 10–15 minutes on AWS (the waits poll, so a service that is ready at
+//! once costs nothing). Only the Kubernetes version, the endpoint access
+//! settings and tags change in place; the cluster's subnets and security
+//! groups force replacement. Node groups are their own resource type.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_eks::types::{Cluster, VpcConfigRequest};
+
+use super::{
+    Goal, create_tags, find_cluster, update_tags, wait_deleted, wait_for_status, wait_for_update,
+};
+use crate::provider::aws::batch::fetch_each;
+use crate::provider::aws::convert::{optional_block, prior_id, single, string_set_or_null};
+use crate::provider::aws::tags::tags_to_value;
+use crate::provider::aws::{AwsContext, Timeouts, sdk_error, wait_until};
+use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
+use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::value::{Attrs, AttrsExt, Value, attrs};
+
+pub struct EksCluster;
+
+/// Terraform's defaults for `aws_eks_cluster`.
+const DEFAULT_TIMEOUTS: Timeouts = Timeouts {
+    create: Duration::from_secs(30 * 60),
+    update: Duration::from_secs(60 * 60),
+    delete: Duration::from_secs(15 * 60),
+};
+
+/// How long CreateCluster is retried while a just-created IAM role is not
+/// yet visible to EKS (as Terraform does).
+const ROLE_PROPAGATION_TIMEOUT: Duration = Duration::from_secs(120);
+
+static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+    let mut attributes = vec![
+        Attribute::required("name", Type::String).force_new(),
+        Attribute::required("role_arn", Type::String).force_new(),
+        Attribute::optional_computed("version", Type::String),
+        Attribute::computed("arn", Type::String),
+        Attribute::computed("endpoint", Type::String),
+        Attribute::computed("status", Type::String),
+        Attribute::computed("platform_version", Type::String),
+        // A list of `{ data = "<base64 PEM>" }`, as in Terraform.
+        Attribute::computed(
+            "certificate_authority",
+            Type::list_of(Type::map_of(Type::String)),
+        ),
+    ];
+    attributes.extend(tag_attributes());
+    Schema::new(
+        attributes,
+        vec![
+            Block::single(
+                "vpc_config",
+                Schema::new(
+                    vec![
+                        Attribute::required("subnet_ids", Type::set_of(Type::String)).force_new(),
+                        Attribute::optional("security_group_ids", Type::set_of(Type::String))
+                            .force_new(),
+                        Attribute::optional("endpoint_private_access", Type::Bool).default(false),
+                        Attribute::optional("endpoint_public_access", Type::Bool).default(true),
+                        Attribute::optional_computed(
+                            "public_access_cidrs",
+                            Type::set_of(Type::String),
+                        ),
+                        Attribute::computed("cluster_security_group_id", Type::String),
+                        Attribute::computed("vpc_id", Type::String),
+                    ],
+                    vec![],
+                ),
+            )
+            .required(),
+            Timeouts::block(),
+        ],
+    )
+});
+
+/// Statuses a cluster passes through on the way to ACTIVE.
+const CREATING: &[&str] = &["CREATING", "PENDING"];
+const UPDATING: &[&str] = &["UPDATING"];
+
+#[async_trait]
+impl ResourceType for EksCluster {
+    fn type_name(&self) -> &'static str {
+        "aws_eks_cluster"
+    }
+
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// EKS has no batched Describe: one DescribeCluster per cluster,
+    /// concurrently.
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+        fetch_each(ids, |name| async move {
+            Ok(find_cluster(aws, &name).await?.as_ref().map(cluster_attrs))
+        })
+        .await
+    }
+
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
+        let planned = req.planned;
+        let name = planned.str("name").unwrap_or_default().to_string();
+        let timeouts = Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS);
+        let vpc = single(planned, "vpc_config").cloned().unwrap_or_default();
+        let security_groups = vpc.strings("security_group_ids");
+        let public_cidrs = vpc.strings("public_access_cidrs");
+        let vpc_config = VpcConfigRequest::builder()
+            .set_subnet_ids(Some(vpc.strings("subnet_ids")))
+            .set_security_group_ids((!security_groups.is_empty()).then_some(security_groups))
+            .set_endpoint_private_access(vpc.bool("endpoint_private_access"))
+            .set_endpoint_public_access(vpc.bool("endpoint_public_access"))
+            .set_public_access_cidrs((!public_cidrs.is_empty()).then_some(public_cidrs))
+            .build();
+        let request = aws
+            .eks()
+            .create_cluster()
+            .name(&name)
+            .role_arn(planned.str("role_arn").unwrap_or_default())
+            .set_version(planned.str("version").map(str::to_string))
+            .resources_vpc_config(vpc_config)
+            .client_request_token(req.client_token)
+            .set_tags(Some(create_tags(aws, req)));
+        wait_until(
+            &format!("IAM role of EKS cluster {name} to become usable"),
+            ROLE_PROPAGATION_TIMEOUT,
+            || async {
+                match request.clone().send().await.map_err(sdk_error) {
+                    Ok(_) => Ok(Some(())),
+                    Err(err) if is_role_propagation_error(&err) => Ok(None),
+                    Err(err) => Err(err),
+                }
+            },
+        )
+        .await?;
+        wait_for_cluster(aws, &name, timeouts.create, CREATING).await?;
+        Ok(name)
+    }
+
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
+        let name = prior_id(prior)?;
+        let timeouts = Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS);
+        if let (Some(version), true) = (
+            planned.str("version"),
+            prior.get("version") != planned.get("version"),
+        ) {
+            let out = aws
+                .eks()
+                .update_cluster_version()
+                .name(name)
+                .version(version)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            wait_for_cluster_update(aws, name, out.update(), timeouts.update).await?;
+        }
+        let endpoint_settings = |attrs: &Attrs| {
+            single(attrs, "vpc_config").map(|v| {
+                (
+                    v.bool("endpoint_private_access"),
+                    v.bool("endpoint_public_access"),
+                    v.strings("public_access_cidrs"),
+                )
+            })
+        };
+        if let Some((private, public, cidrs)) =
+            endpoint_settings(planned).filter(|s| Some(s) != endpoint_settings(prior).as_ref())
+        {
+            let out = aws
+                .eks()
+                .update_cluster_config()
+                .name(name)
+                .resources_vpc_config(
+                    VpcConfigRequest::builder()
+                        .set_endpoint_private_access(private)
+                        .set_endpoint_public_access(public)
+                        .set_public_access_cidrs((!cidrs.is_empty()).then_some(cidrs))
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            wait_for_cluster_update(aws, name, out.update(), timeouts.update).await?;
+        }
+        if let Some(arn) = prior.str("arn") {
+            update_tags(aws, arn, prior, planned).await?;
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
+        let name = prior_id(prior)?;
+        let timeouts = Timeouts::from_attrs(prior, DEFAULT_TIMEOUTS);
+        let deleted = aws
+            .eks()
+            .delete_cluster()
+            .name(name)
+            .send()
+            .await
+            .map_err(sdk_error);
+        wait_deleted(
+            &format!("EKS cluster {name}"),
+            timeouts.delete,
+            deleted,
+            || cluster_status(aws, name),
+        )
+        .await
+    }
+}
+
+async fn cluster_status(aws: &AwsContext, name: &str) -> Result<Option<String>, ProviderError> {
+    Ok(find_cluster(aws, name).await?.map(|c| {
+        c.status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default()
+    }))
+}
+
+async fn wait_for_cluster(
+    aws: &AwsContext,
+    name: &str,
+    timeout: Duration,
+    pending: &[&str],
+) -> Result<(), ProviderError> {
+    wait_for_status(
+        &format!("EKS cluster {name}"),
+        timeout,
+        pending,
+        Goal::Status("ACTIVE"),
+        || cluster_status(aws, name),
+    )
+    .await
+}
+
+/// Waits for an update to finish and the cluster to be ACTIVE again. AWS
+/// always answers with an update to follow; an emulator that answers
+/// without one leaves only the cluster status to go by.
+async fn wait_for_cluster_update(
+    aws: &AwsContext,
+    name: &str,
+    update: Option<&aws_sdk_eks::types::Update>,
+    timeout: Duration,
+) -> Result<(), ProviderError> {
+    if let Some(update) = update {
+        wait_for_update(aws, name, None, update, timeout).await?;
+    }
+    wait_for_cluster(aws, name, timeout, UPDATING).await
+}
+
+/// EKS rejects a cluster whose new IAM role it cannot see or assume yet
+/// with an InvalidParameterException, which `errors` classifies as a
+/// Conflict that clears within a minute or two. EKS's other conflicts (a
+/// cluster of that name exists) must fail at once.
+fn is_role_propagation_error(err: &ProviderError) -> bool {
+    err.kind == ErrorKind::Conflict && err.code.as_deref() == Some("InvalidParameterException")
+}
+
+fn cluster_attrs(cluster: &Cluster) -> Attrs {
+    let name = cluster.name().unwrap_or_default();
+    let vpc = optional_block(cluster.resources_vpc_config().map(|v| {
+        attrs([
+            ("subnet_ids", string_set_or_null(v.subnet_ids().to_vec())),
+            (
+                "security_group_ids",
+                string_set_or_null(v.security_group_ids().to_vec()),
+            ),
+            (
+                "endpoint_private_access",
+                Value::Bool(v.endpoint_private_access()),
+            ),
+            (
+                "endpoint_public_access",
+                Value::Bool(v.endpoint_public_access()),
+            ),
+            (
+                "public_access_cidrs",
+                string_set_or_null(v.public_access_cidrs().to_vec()),
+            ),
+            (
+                "cluster_security_group_id",
+                v.cluster_security_group_id().into(),
+            ),
+            ("vpc_id", v.vpc_id().into()),
+        ])
+    }));
+    let certificate_authority: Vec<Value> = cluster
+        .certificate_authority()
+        .map(|c| Value::Map(attrs([("data", c.data().into())])))
+        .into_iter()
+        .collect();
+    attrs([
+        ("id", Value::string(name)),
+        ("name", Value::string(name)),
+        ("role_arn", cluster.role_arn().into()),
+        ("version", cluster.version().into()),
+        ("arn", cluster.arn().into()),
+        ("endpoint", cluster.endpoint().into()),
+        ("status", cluster.status().map(|s| s.as_str()).into()),
+        ("platform_version", cluster.platform_version().into()),
+        ("certificate_authority", Value::List(certificate_authority)),
+        ("vpc_config", vpc),
+        (
+            "tags_all",
+            tags_to_value(cluster.tags().into_iter().flatten()),
+        ),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::aws::errors::coded_error;
+
+    #[test]
+    fn role_propagation_errors_are_recognised() {
+        let err = |message: &str| coded_error(Some("InvalidParameterException"), message.into());
+        assert!(is_role_propagation_error(&err(
+            "Role could not be assumed because the trusted entity is not correct"
+        )));
+        assert!(!is_role_propagation_error(&err(
+            "Subnets specified must be in at least two different AZs"
+        )));
+    }
+}

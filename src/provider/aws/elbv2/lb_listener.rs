@@ -1,0 +1,303 @@
+//! `aws_lb_listener`: a port on a load balancer and what it does with
+//! requests by default (forward to a target group, answer with a fixed
+//! response, or redirect).
+//!
+//! The id is the ARN. `default_action` is an ordered list of blocks, sent
+//! and read back in order. Weighted `forward {}` blocks and authentication
+//! actions are not modelled.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use async_trait::async_trait;
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, Listener, ProtocolEnum,
+    RedirectActionConfig, RedirectActionStatusCodeEnum,
+};
+
+use super::{describe_by_arns, read_described, tags_for_create, update_tags};
+use crate::provider::aws::convert::{differs, i32_arg, nested, optional_block, prior_id, single};
+use crate::provider::aws::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error};
+use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
+use crate::value::{Attrs, AttrsExt, Value};
+
+pub struct LbListener;
+
+static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+    let fixed_response = Schema::new(
+        vec![
+            Attribute::required("content_type", Type::String),
+            Attribute::optional("message_body", Type::String),
+            Attribute::optional_computed("status_code", Type::String),
+        ],
+        vec![],
+    );
+    // Terraform's defaults: keep each part of the request as it came.
+    let redirect = Schema::new(
+        vec![
+            Attribute::optional("host", Type::String).default("#{host}"),
+            Attribute::optional("path", Type::String).default("/#{path}"),
+            Attribute::optional("port", Type::String).default("#{port}"),
+            Attribute::optional("protocol", Type::String).default("#{protocol}"),
+            Attribute::optional("query", Type::String).default("#{query}"),
+            Attribute::required("status_code", Type::String),
+        ],
+        vec![],
+    );
+    let default_action = Schema::new(
+        vec![
+            Attribute::required("type", Type::String),
+            Attribute::optional("target_group_arn", Type::String),
+        ],
+        vec![
+            Block::single("fixed_response", fixed_response),
+            Block::single("redirect", redirect),
+        ],
+    );
+    let mut attributes = vec![
+        Attribute::required("load_balancer_arn", Type::String).force_new(),
+        Attribute::optional("port", Type::Number),
+        Attribute::optional_computed("protocol", Type::String),
+        Attribute::optional_computed("ssl_policy", Type::String),
+        Attribute::optional("certificate_arn", Type::String),
+        Attribute::computed("arn", Type::String),
+    ];
+    attributes.extend(tag_attributes());
+    Schema::new(
+        attributes,
+        vec![Block::list("default_action", default_action).required()],
+    )
+});
+
+/// The `default_action` blocks as ELBv2 actions, numbered in written order.
+fn actions(planned: &Attrs) -> Vec<Action> {
+    planned
+        .blocks("default_action")
+        .into_iter()
+        .zip(1..)
+        .map(|(action, order)| {
+            let fixed_response = single(action, "fixed_response").map(|f| {
+                FixedResponseActionConfig::builder()
+                    .set_content_type(f.str("content_type").map(String::from))
+                    .set_message_body(f.str("message_body").map(String::from))
+                    .set_status_code(f.str("status_code").map(String::from))
+                    .build()
+            });
+            let redirect = single(action, "redirect").map(|r| {
+                RedirectActionConfig::builder()
+                    .set_host(r.str("host").map(String::from))
+                    .set_path(r.str("path").map(String::from))
+                    .set_port(r.str("port").map(String::from))
+                    .set_protocol(r.str("protocol").map(String::from))
+                    .set_query(r.str("query").map(String::from))
+                    .set_status_code(r.str("status_code").map(RedirectActionStatusCodeEnum::from))
+                    .build()
+            });
+            Action::builder()
+                .r#type(ActionTypeEnum::from(action.str("type").unwrap_or_default()))
+                .set_target_group_arn(action.str("target_group_arn").map(String::from))
+                .set_fixed_response_config(fixed_response)
+                .set_redirect_config(redirect)
+                .order(order)
+                .build()
+        })
+        .collect()
+}
+
+fn certificates(planned: &Attrs) -> Option<Vec<Certificate>> {
+    planned
+        .str("certificate_arn")
+        .map(|arn| vec![Certificate::builder().certificate_arn(arn).build()])
+}
+
+fn action_to_value(action: &Action) -> Value {
+    let fixed_response = action.fixed_response_config().map(|f| {
+        nested([
+            ("content_type", f.content_type().into()),
+            ("message_body", f.message_body().into()),
+            ("status_code", f.status_code().into()),
+        ])
+    });
+    let redirect = action.redirect_config().map(|r| {
+        nested([
+            ("host", r.host().into()),
+            ("path", r.path().into()),
+            ("port", r.port().into()),
+            ("protocol", r.protocol().into()),
+            ("query", r.query().into()),
+            ("status_code", r.status_code().map(|s| s.as_str()).into()),
+        ])
+    });
+    Value::Map(nested([
+        ("type", action.r#type().map(|t| t.as_str()).into()),
+        ("target_group_arn", action.target_group_arn().into()),
+        ("fixed_response", optional_block(fixed_response)),
+        ("redirect", optional_block(redirect)),
+    ]))
+}
+
+fn to_attrs(listener: &Listener, tags: Value) -> Attrs {
+    let arn = listener.listener_arn().unwrap_or_default();
+    let mut actions: Vec<&Action> = listener.default_actions().iter().collect();
+    actions.sort_by_key(|a| a.order().unwrap_or(i32::MAX));
+    Attrs::from([
+        ("id".into(), Value::string(arn)),
+        ("arn".into(), Value::string(arn)),
+        (
+            "load_balancer_arn".into(),
+            listener.load_balancer_arn().into(),
+        ),
+        ("port".into(), listener.port().into()),
+        (
+            "protocol".into(),
+            listener.protocol().map(|p| p.as_str()).into(),
+        ),
+        ("ssl_policy".into(), listener.ssl_policy().into()),
+        (
+            "certificate_arn".into(),
+            listener
+                .certificates()
+                .first()
+                .and_then(|c| c.certificate_arn())
+                .into(),
+        ),
+        (
+            "default_action".into(),
+            Value::List(actions.into_iter().map(action_to_value).collect()),
+        ),
+        ("tags_all".into(), tags),
+    ])
+}
+
+#[async_trait]
+impl ResourceType for LbListener {
+    fn type_name(&self) -> &'static str {
+        "aws_lb_listener"
+    }
+
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// One DescribeListeners (per 20 ARNs) and one DescribeTags for all ids.
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+        let listeners = describe_by_arns(ids, |chunk| {
+            aws.elbv2()
+                .describe_listeners()
+                .set_listener_arns(Some(chunk))
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+        })
+        .await?;
+        read_described(
+            aws,
+            listeners,
+            Listener::listener_arn,
+            |_| async { Ok(()) },
+            |listener, (), tags| to_attrs(listener, tags),
+        )
+        .await
+    }
+
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
+        let planned = req.planned;
+        let out = aws
+            .elbv2()
+            .create_listener()
+            .set_load_balancer_arn(planned.str("load_balancer_arn").map(String::from))
+            .set_port(i32_arg(planned, "port"))
+            .set_protocol(planned.str("protocol").map(ProtocolEnum::from))
+            .set_ssl_policy(planned.str("ssl_policy").map(String::from))
+            .set_certificates(certificates(planned))
+            .set_default_actions(Some(actions(planned)))
+            .set_tags(Some(tags_for_create(aws, req)))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(id_from_answer(
+            out.listeners().first().and_then(|l| l.listener_arn()),
+            "CreateListener returned no ARN",
+        )?)
+    }
+
+    /// ModifyListener takes the whole listener; sending every argument keeps
+    /// the update independent of which one changed.
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
+        let arn = prior_id(prior)?;
+        let settings = [
+            "port",
+            "protocol",
+            "ssl_policy",
+            "certificate_arn",
+            "default_action",
+        ];
+        if settings.iter().any(|key| differs(prior, planned, key)) {
+            aws.elbv2()
+                .modify_listener()
+                .listener_arn(arn)
+                .set_port(i32_arg(planned, "port"))
+                .set_protocol(planned.str("protocol").map(ProtocolEnum::from))
+                .set_ssl_policy(planned.str("ssl_policy").map(String::from))
+                .set_certificates(certificates(planned))
+                .set_default_actions(Some(actions(planned)))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        update_tags(aws, arn, prior, planned).await
+    }
+
+    async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
+        let arn = prior_id(prior)?;
+        ok_if_already_gone(aws.elbv2().delete_listener().listener_arn(arn).send().await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::aws::convert::block;
+    use crate::value::attrs;
+
+    #[test]
+    fn actions_round_trip_as_written() {
+        let forward = attrs([
+            ("type", Value::string("forward")),
+            ("target_group_arn", Value::string("arn:tg")),
+        ]);
+        let fixed = attrs([
+            ("type", Value::string("fixed-response")),
+            (
+                "fixed_response",
+                block(attrs([
+                    ("content_type", Value::string("text/plain")),
+                    ("status_code", Value::string("404")),
+                ])),
+            ),
+        ]);
+        let planned = attrs([(
+            "default_action",
+            Value::List(vec![Value::Map(forward.clone()), Value::Map(fixed.clone())]),
+        )]);
+        let sent = actions(&planned);
+        assert_eq!(sent[1].order(), Some(2));
+        let read: Vec<Value> = sent.iter().map(action_to_value).collect();
+        assert_eq!(read, vec![Value::Map(forward), Value::Map(fixed)]);
+    }
+}

@@ -1,0 +1,171 @@
+//! What the ELBv2 types (`aws_lb`, `aws_lb_target_group`, `aws_lb_listener`)
+//! share: batched describes by ARN, and tags by ARN, written on create and
+//! read in batches. Schemas and
+//! per-type calls stay in the type files.
+
+mod lb;
+mod lb_listener;
+mod lb_target_group;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use aws_sdk_elasticloadbalancingv2::types::Tag;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use futures::TryFutureExt;
+
+use super::batch::{describe_skipping_missing, fetch_each};
+use super::tags::{create_tags, tags_to_value, update_tags_all};
+use super::{AwsContext, sdk_error};
+use crate::provider::{CreateRequest, ProviderError};
+use crate::value::{Attrs, Value};
+
+/// This service's types, for the provider's registry.
+pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
+    resources: &[
+        &lb::LoadBalancer,
+        &lb_target_group::TargetGroup,
+        &lb_listener::LbListener,
+    ],
+    data_sources: &[],
+};
+
+/// The most ARNs DescribeLoadBalancers, DescribeTargetGroups and
+/// DescribeTags accept in one call.
+const ARNS_PER_CALL: usize = 20;
+
+/// Describes objects by ARN, [`ARNS_PER_CALL`] at a time, with every page of
+/// each call; ARNs that no longer exist are left out (ELBv2 fails the whole
+/// call for them, see [`describe_skipping_missing`]). SDK errors are mapped
+/// here.
+pub async fn describe_by_arns<T, E, R, F, Fut>(
+    arns: &[String],
+    describe: F,
+) -> Result<Vec<T>, ProviderError>
+where
+    F: Fn(Vec<String>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, SdkError<E, R>>>,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    describe_skipping_missing(arns, ARNS_PER_CALL, |chunk| {
+        let described = describe(chunk);
+        async move { described.await.map_err(sdk_error) }
+    })
+    .await
+}
+
+/// The rest of every ELBv2 type's `read_many`, once it has `described` its
+/// objects by ARN: their tags (one DescribeTags per 20 ARNs) and the
+/// `settings` of each, which ELBv2 describes one object per call (a load
+/// balancer's or target group's attributes; a type without passes
+/// `|_| async { Ok(()) }`), combined by `to_attrs`. An object deleted
+/// between these calls is left out.
+pub async fn read_described<T, S, F, Fut>(
+    aws: &AwsContext,
+    described: Vec<T>,
+    arn_of: impl Fn(&T) -> Option<&str>,
+    settings: F,
+    to_attrs: impl Fn(&T, S, Value) -> Attrs,
+) -> Result<BTreeMap<String, Attrs>, ProviderError>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<S, ProviderError>>,
+{
+    let arns: Vec<String> = described
+        .iter()
+        .filter_map(|object| arn_of(object).map(String::from))
+        .collect();
+    let tags = read_tags(aws, &arns).await?;
+    let mut settings = fetch_each(&arns, |arn| {
+        let read = settings(arn);
+        async move { read.await.map(Some) }
+    })
+    .await?;
+    let mut found = BTreeMap::new();
+    for object in &described {
+        let Some(arn) = arn_of(object) else { continue };
+        let Some(object_settings) = settings.remove(arn) else {
+            continue;
+        };
+        found.insert(
+            arn.to_string(),
+            to_attrs(object, object_settings, tags_of(&tags, arn)),
+        );
+    }
+    Ok(found)
+}
+
+/// The tags a create writes (the user's plus terrane's), as ELBv2 tags.
+pub fn tags_for_create(aws: &AwsContext, req: &CreateRequest<'_>) -> Vec<Tag> {
+    create_tags(aws, req)
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// `tags_all` for each of `arns` (terrane's own tags left out), with one
+/// DescribeTags per 20 ARNs.
+async fn read_tags(
+    aws: &AwsContext,
+    arns: &[String],
+) -> Result<BTreeMap<String, Value>, ProviderError> {
+    let descriptions = describe_by_arns(arns, |chunk| {
+        let request = aws.elbv2().describe_tags().set_resource_arns(Some(chunk));
+        async move { Ok(request.send().await?.tag_descriptions.unwrap_or_default()) }
+    })
+    .await?;
+    Ok(descriptions
+        .into_iter()
+        .filter_map(|d| {
+            let arn = d.resource_arn()?.to_string();
+            let tags = tags_to_value(
+                d.tags()
+                    .iter()
+                    .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
+            );
+            Some((arn, tags))
+        })
+        .collect())
+}
+
+/// Brings an ELBv2 object's tags from `prior.tags_all` to `planned.tags_all`.
+pub async fn update_tags(
+    aws: &AwsContext,
+    arn: &str,
+    prior: &Attrs,
+    planned: &Attrs,
+) -> Result<(), ProviderError> {
+    update_tags_all(
+        prior,
+        planned,
+        |removed| {
+            aws.elbv2()
+                .remove_tags()
+                .resource_arns(arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .map_err(sdk_error)
+        },
+        |changed| {
+            let pairs = changed
+                .into_iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build());
+            aws.elbv2()
+                .add_tags()
+                .resource_arns(arn)
+                .set_tags(Some(pairs.collect()))
+                .send()
+                .map_err(sdk_error)
+        },
+    )
+    .await
+}
+
+/// Tags read back for `arn`, or an empty map when it has none.
+fn tags_of(tags: &BTreeMap<String, Value>, arn: &str) -> Value {
+    tags.get(arn)
+        .cloned()
+        .unwrap_or_else(|| Value::Map(Attrs::new()))
+}

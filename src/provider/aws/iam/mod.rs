@@ -1,0 +1,110 @@
+//! IAM helpers shared by the IAM resource types: policy documents as AWS
+//! returns them, and tags in IAM's shape.
+//!
+//! No resource logic lives here, and nothing here calls AWS.
+
+mod role;
+mod role_policy_attachment;
+
+use std::collections::BTreeMap;
+
+use aws_sdk_iam::types::Tag;
+
+use crate::provider::schema::canonical_json;
+use crate::provider::{ErrorKind, ProviderError};
+use crate::value::Value;
+
+/// This service's types, for the provider's registry.
+pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
+    resources: &[
+        &role::IamRole,
+        &role_policy_attachment::IamRolePolicyAttachment,
+    ],
+    data_sources: &[],
+};
+
+/// A policy document read back from IAM, in the canonical form that
+/// `Type::Json` gives the configured one, so the two compare equal.
+///
+/// IAM returns documents URL-encoded (RFC 3986, as Terraform decodes them
+/// with `url.QueryUnescape`); text that already parses as JSON is taken as
+/// is, so a '%' inside a plain document is never mangled.
+pub fn policy_document_from_aws(raw: &str) -> Value {
+    if let Ok(canonical) = canonical_json(raw) {
+        return Value::String(canonical);
+    }
+    let decoded = query_unescape(raw);
+    Value::String(canonical_json(&decoded).unwrap_or(decoded))
+}
+
+/// Decodes `%XX` escapes and `+` (as a space), like Go's `url.QueryUnescape`.
+/// A malformed escape is kept literally rather than failing the read.
+fn query_unescape(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => match (
+                bytes.get(i + 1).and_then(hex),
+                bytes.get(i + 2).and_then(hex),
+            ) {
+                (Some(hi), Some(lo)) => {
+                    out.push(hi << 4 | lo);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(b: &u8) -> Option<u8> {
+    (*b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// Tags in IAM's request shape.
+pub fn iam_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ProviderError> {
+    tags.iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| ProviderError::new(ErrorKind::Validation, e.to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_encoded_document_reads_back_canonical() {
+        let raw = "%7B%22Version%22%3A%20%222012-10-17%22%2C%20%22Statement%22%3A%20%5B%5D%7D";
+        assert_eq!(
+            policy_document_from_aws(raw),
+            Value::string(r#"{"Statement":[],"Version":"2012-10-17"}"#)
+        );
+    }
+
+    #[test]
+    fn plain_document_is_not_decoded() {
+        let raw = r#"{"Sid": "100%25 plain"}"#;
+        assert_eq!(
+            policy_document_from_aws(raw),
+            Value::string(r#"{"Sid":"100%25 plain"}"#)
+        );
+    }
+
+    #[test]
+    fn malformed_escape_is_kept() {
+        assert_eq!(query_unescape("a%zz+b%41"), "a%zz bA");
+    }
+}

@@ -1,0 +1,431 @@
+//! `aws_route53_record`: one record set in a hosted zone — plain records
+//! with a TTL, or an alias to an AWS endpoint such as a load balancer.
+//!
+//! **Id.** `ZONEID_NAME_TYPE`, plus `_SETIDENTIFIER` for weighted records,
+//! as in Terraform; the name is lower case without its trailing dot.
+//! `name` must be fully qualified (`www.example.com`); it and `alias.name`
+//! compare without trailing dot and case, and are read back in lower case,
+//! which is how Route53 answers.
+//!
+//! **Writes** are UPSERTs, so a repeated create or an update replaces the
+//! record set in place, and each waits for its change to be INSYNC. Deletes
+//! send the record set exactly as Route53 holds it, which DELETE requires.
+//! Routing policies other than weighted are not modelled.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use async_trait::async_trait;
+use aws_sdk_route53::types::{
+    AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType,
+};
+
+use super::{CHANGE_TIMEOUT, list_records, normalize_dns_name, wait_for_change};
+use crate::provider::aws::convert::{nested, optional_block, prior_id, single, string_set};
+use crate::provider::aws::{AwsContext, build_error, ok_if_not_found, sdk_error};
+use crate::provider::schema::{Attribute, Block, Schema, Type};
+use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::value::{Attrs, AttrsExt, Value};
+
+pub struct Record;
+
+/// Record types an id's type part may name (Route53's RRType values).
+const RECORD_TYPES: &[&str] = &[
+    "A", "AAAA", "CAA", "CNAME", "DS", "HTTPS", "MX", "NAPTR", "NS", "PTR", "SOA", "SPF", "SRV",
+    "SSHFP", "SVCB", "TLSA", "TXT",
+];
+
+/// Route53 limits each TXT character-string to 255 characters.
+const TXT_CHUNK: usize = 255;
+
+static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+    let alias = Schema::new(
+        vec![
+            Attribute::required("name", Type::String).normalized_with(normalize_dns_name),
+            Attribute::required("zone_id", Type::String),
+            Attribute::required("evaluate_target_health", Type::Bool),
+        ],
+        vec![],
+    );
+    let weighted = Schema::new(vec![Attribute::required("weight", Type::Number)], vec![]);
+    Schema::new(
+        vec![
+            Attribute::required("zone_id", Type::String).force_new(),
+            Attribute::required("name", Type::String)
+                .force_new()
+                .normalized_with(normalize_dns_name),
+            Attribute::required("type", Type::String).force_new(),
+            Attribute::optional("ttl", Type::Number),
+            Attribute::optional("records", Type::set_of(Type::String)),
+            Attribute::optional("set_identifier", Type::String).force_new(),
+            Attribute::computed("fqdn", Type::String),
+        ],
+        vec![
+            Block::single("alias", alias),
+            Block::single("weighted_routing_policy", weighted),
+        ],
+    )
+});
+
+/// What identifies a record set within Route53.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct RecordKey {
+    zone_id: String,
+    /// Lower case, no trailing dot.
+    name: String,
+    rr_type: String,
+    set_identifier: Option<String>,
+}
+
+impl RecordKey {
+    fn of_planned(planned: &Attrs) -> RecordKey {
+        RecordKey {
+            zone_id: planned.str("zone_id").unwrap_or_default().to_string(),
+            name: normalize_dns_name(planned.str("name").unwrap_or_default()),
+            rr_type: planned.str("type").unwrap_or_default().to_string(),
+            set_identifier: planned.str("set_identifier").map(String::from),
+        }
+    }
+
+    fn of_record(zone_id: &str, record: &ResourceRecordSet) -> RecordKey {
+        RecordKey {
+            zone_id: zone_id.to_string(),
+            name: normalize_dns_name(record.name()),
+            rr_type: record.r#type().as_str().to_string(),
+            set_identifier: record.set_identifier().map(String::from),
+        }
+    }
+
+    fn id(&self) -> String {
+        let mut id = format!("{}_{}_{}", self.zone_id, self.name, self.rr_type);
+        if let Some(set) = &self.set_identifier {
+            id.push('_');
+            id.push_str(set);
+        }
+        id
+    }
+
+    /// Parses `ZONE_NAME_TYPE[_SET]`. Names may contain `_` (`_dmarc.…`), so
+    /// the type is the last part that names a record type; what follows it
+    /// is the set identifier.
+    fn parse(id: &str) -> Result<RecordKey, ProviderError> {
+        let parts: Vec<&str> = id.split('_').collect();
+        let malformed = || {
+            ProviderError::new(
+                ErrorKind::Validation,
+                format!(
+                    "malformed id {id:?}: expected ZONEID_NAME_TYPE or ZONEID_NAME_TYPE_SETIDENTIFIER"
+                ),
+            )
+        };
+        let type_at = (2..parts.len())
+            .rev()
+            .find(|&i| RECORD_TYPES.contains(&parts[i]))
+            .ok_or_else(malformed)?;
+        let name = parts[1..type_at].join("_");
+        if parts[0].is_empty() || name.is_empty() {
+            return Err(malformed());
+        }
+        let set_identifier = (type_at + 1 < parts.len()).then(|| parts[type_at + 1..].join("_"));
+        Ok(RecordKey {
+            zone_id: parts[0].to_string(),
+            name: normalize_dns_name(&name),
+            rr_type: parts[type_at].to_string(),
+            set_identifier,
+        })
+    }
+}
+
+fn is_txt(rr_type: &str) -> bool {
+    matches!(rr_type, "TXT" | "SPF")
+}
+
+/// A TXT value as Route53 wants it: quoted, split into 255-character strings.
+fn quote_txt(value: &str) -> String {
+    if value.starts_with('"') {
+        return value.to_string();
+    }
+    let chars: Vec<char> = value.chars().collect();
+    let chunks: Vec<String> = chars
+        .chunks(TXT_CHUNK)
+        .map(|c| c.iter().collect())
+        .collect();
+    format!("\"{}\"", chunks.join("\" \""))
+}
+
+/// A TXT value as the user wrote it: Route53's quotes and string splits removed.
+fn unquote_txt(value: &str) -> String {
+    let inner = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(value);
+    inner.replace("\" \"", "")
+}
+
+fn record_set(planned: &Attrs) -> Result<ResourceRecordSet, ProviderError> {
+    let rr_type = planned.str("type").unwrap_or_default();
+    let records = planned
+        .strings("records")
+        .into_iter()
+        .map(|value| {
+            let value = if is_txt(rr_type) {
+                quote_txt(&value)
+            } else {
+                value
+            };
+            ResourceRecord::builder()
+                .value(value)
+                .build()
+                .map_err(build_error)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let alias = single(planned, "alias")
+        .map(|a| {
+            AliasTarget::builder()
+                .set_dns_name(a.str("name").map(String::from))
+                .set_hosted_zone_id(a.str("zone_id").map(String::from))
+                .set_evaluate_target_health(a.bool("evaluate_target_health"))
+                .build()
+                .map_err(build_error)
+        })
+        .transpose()?;
+    let weight = single(planned, "weighted_routing_policy").and_then(|w| w.i64("weight"));
+    ResourceRecordSet::builder()
+        .set_name(planned.str("name").map(String::from))
+        .r#type(RrType::from(rr_type))
+        .set_ttl(planned.i64("ttl"))
+        .set_resource_records((!records.is_empty()).then_some(records))
+        .set_alias_target(alias)
+        .set_set_identifier(planned.str("set_identifier").map(String::from))
+        .set_weight(weight)
+        .build()
+        .map_err(build_error)
+}
+
+async fn change(
+    aws: &AwsContext,
+    zone_id: &str,
+    action: ChangeAction,
+    set: ResourceRecordSet,
+) -> Result<(), ProviderError> {
+    let change = Change::builder()
+        .action(action)
+        .resource_record_set(set)
+        .build()
+        .map_err(build_error)?;
+    let out = aws
+        .route53()
+        .change_resource_record_sets()
+        .hosted_zone_id(zone_id)
+        .change_batch(
+            ChangeBatch::builder()
+                .changes(change)
+                .build()
+                .map_err(build_error)?,
+        )
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    match out.change_info() {
+        Some(info) => wait_for_change(aws, info.id(), CHANGE_TIMEOUT).await,
+        None => Ok(()),
+    }
+}
+
+fn to_attrs(key: &RecordKey, record: &ResourceRecordSet) -> Attrs {
+    let rr_type = record.r#type().as_str();
+    let records: Vec<String> = record
+        .resource_records()
+        .iter()
+        .map(|r| {
+            if is_txt(rr_type) {
+                unquote_txt(r.value())
+            } else {
+                r.value().to_string()
+            }
+        })
+        .collect();
+    let alias = record.alias_target().map(|a| {
+        nested([
+            ("name", Value::string(normalize_dns_name(a.dns_name()))),
+            ("zone_id", Value::string(a.hosted_zone_id())),
+            (
+                "evaluate_target_health",
+                Value::Bool(a.evaluate_target_health()),
+            ),
+        ])
+    });
+    let weighted = record
+        .weight()
+        .map(|w| nested([("weight", Value::from(w))]));
+    Attrs::from([
+        ("id".into(), Value::string(key.id())),
+        ("zone_id".into(), Value::string(key.zone_id.as_str())),
+        ("name".into(), Value::string(key.name.as_str())),
+        ("fqdn".into(), Value::string(key.name.as_str())),
+        ("type".into(), Value::string(rr_type)),
+        // Alias records have no TTL of their own; some endpoints report 0.
+        (
+            "ttl".into(),
+            record
+                .ttl()
+                .filter(|_| record.alias_target().is_none())
+                .into(),
+        ),
+        (
+            "records".into(),
+            if records.is_empty() {
+                Value::Null
+            } else {
+                string_set(records)
+            },
+        ),
+        ("set_identifier".into(), record.set_identifier().into()),
+        ("alias".into(), optional_block(alias)),
+        ("weighted_routing_policy".into(), optional_block(weighted)),
+    ])
+}
+
+/// The zone's record sets by key; none when the zone is gone.
+async fn zone_records(
+    aws: &AwsContext,
+    zone_id: &str,
+) -> Result<BTreeMap<RecordKey, ResourceRecordSet>, ProviderError> {
+    let records = ok_if_not_found(list_records(aws, zone_id).await)?.unwrap_or_default();
+    Ok(records
+        .into_iter()
+        .map(|record| (RecordKey::of_record(zone_id, &record), record))
+        .collect())
+}
+
+#[async_trait]
+impl ResourceType for Record {
+    fn type_name(&self) -> &'static str {
+        "aws_route53_record"
+    }
+
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// One ListResourceRecordSets (plus pages) per zone, for all requested
+    /// records of that zone.
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+        let mut by_zone: BTreeMap<String, Vec<(String, RecordKey)>> = BTreeMap::new();
+        for id in ids {
+            let key = RecordKey::parse(id)?;
+            by_zone
+                .entry(key.zone_id.clone())
+                .or_default()
+                .push((id.clone(), key));
+        }
+        let mut found = BTreeMap::new();
+        for (zone_id, wanted) in by_zone {
+            let records = zone_records(aws, &zone_id).await?;
+            for (id, key) in wanted {
+                if let Some(record) = records.get(&key) {
+                    found.insert(id, to_attrs(&key, record));
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
+        let key = RecordKey::of_planned(req.planned);
+        change(
+            aws,
+            &key.zone_id,
+            ChangeAction::Upsert,
+            record_set(req.planned)?,
+        )
+        .await?;
+        Ok(key.id())
+    }
+
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        _prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
+        let zone_id = planned.str("zone_id").unwrap_or_default();
+        change(aws, zone_id, ChangeAction::Upsert, record_set(planned)?).await
+    }
+
+    async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
+        let key = RecordKey::parse(prior_id(prior)?)?;
+        let Some(current) = zone_records(aws, &key.zone_id).await?.remove(&key) else {
+            return Ok(());
+        };
+        ok_if_not_found(change(aws, &key.zone_id, ChangeAction::Delete, current).await)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::aws::convert::block;
+    use crate::value::attrs;
+
+    #[test]
+    fn ids_round_trip_with_underscored_names_and_set_identifiers() {
+        for id in [
+            "Z1_www.example.com_A",
+            "Z1__dmarc.example.com_TXT",
+            "Z1_w.example.com_A_blue_1",
+        ] {
+            assert_eq!(RecordKey::parse(id).unwrap().id(), id);
+        }
+        let key = RecordKey::parse("Z1_w.example.com_A_blue_1").unwrap();
+        assert_eq!(key.set_identifier.as_deref(), Some("blue_1"));
+        assert_eq!(key.name, "w.example.com");
+        assert!(RecordKey::parse("Z1_www.example.com").is_err());
+    }
+
+    #[test]
+    fn txt_values_read_back_as_written() {
+        let long = "x".repeat(300);
+        assert_eq!(unquote_txt(&quote_txt(&long)), long);
+        assert_eq!(quote_txt("v=spf1 -all"), "\"v=spf1 -all\"");
+        assert_eq!(unquote_txt("\"v=spf1 -all\""), "v=spf1 -all");
+    }
+
+    #[test]
+    fn alias_records_read_back_as_written() {
+        let planned = attrs([
+            ("zone_id", Value::string("Z1")),
+            ("name", Value::string("WWW.example.com.")),
+            ("type", Value::string("A")),
+            (
+                "alias",
+                block(attrs([
+                    ("name", Value::string("Web-1.us-east-1.elb.amazonaws.com")),
+                    ("zone_id", Value::string("Z35SXDOTRQ7X7K")),
+                    ("evaluate_target_health", Value::Bool(true)),
+                ])),
+            ),
+        ]);
+        let key = RecordKey::of_planned(&planned);
+        assert_eq!(key.id(), "Z1_www.example.com_A");
+        let read = to_attrs(&key, &record_set(&planned).unwrap());
+        let schema = &*SCHEMA;
+        for field in ["name", "alias"] {
+            assert_eq!(
+                schema.normalize(&read).get(field),
+                schema.normalize(&planned).get(field),
+                "{field}"
+            );
+        }
+        assert_eq!(read["records"], Value::Null);
+    }
+}

@@ -1,0 +1,230 @@
+//! `aws_route53_zone`: a public hosted zone.
+//!
+//! The id is the zone id without `/hostedzone/`, as in Terraform. `name` is
+//! compared without its trailing dot and case (`Example.com.` equals
+//! `example.com`) and read back without the dot. `force_destroy` exists only
+//! in state: read leaves it out and delete acts on the prior value. Private
+//! zones (`vpc {}`) and delegation sets are not modelled.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use async_trait::async_trait;
+use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, HostedZoneConfig, RrType};
+
+use super::{
+    CHANGE_TIMEOUT, change_zone_tags, clean_dns_name, clean_zone_id, list_records,
+    normalize_dns_name, read_zone_tags, update_zone_tags, wait_for_change,
+};
+use crate::provider::aws::batch::fetch_each;
+use crate::provider::aws::convert::{differs, prior_id};
+use crate::provider::aws::names::partition;
+use crate::provider::aws::tags::create_tags;
+use crate::provider::aws::{
+    AwsContext, build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
+};
+use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
+use crate::provider::{CreateRequest, ProviderError, ResourceType};
+use crate::value::{Attrs, AttrsExt, Value};
+
+pub struct HostedZone;
+
+/// How many record deletions `force_destroy` sends per change batch
+/// (Route53 takes up to 1,000 changes).
+const DELETIONS_PER_BATCH: usize = 100;
+
+static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+    let mut attributes = vec![
+        Attribute::required("name", Type::String)
+            .force_new()
+            .normalized_with(normalize_dns_name),
+        Attribute::optional("comment", Type::String).default("Managed by Terraform"),
+        Attribute::optional("force_destroy", Type::Bool).default(false),
+        Attribute::computed("zone_id", Type::String),
+        Attribute::computed("name_servers", Type::list_of(Type::String)),
+        Attribute::computed("primary_name_server", Type::String),
+        Attribute::computed("arn", Type::String),
+    ];
+    attributes.extend(tag_attributes());
+    Schema::new(attributes, vec![])
+});
+
+/// Deletes every record but the zone's own NS and SOA, which Route53 keeps
+/// until the zone goes.
+async fn delete_all_records(
+    aws: &AwsContext,
+    zone_id: &str,
+    zone_name: &str,
+) -> Result<(), ProviderError> {
+    let apex = normalize_dns_name(zone_name);
+    let deletable: Vec<_> = list_records(aws, zone_id)
+        .await?
+        .into_iter()
+        .filter(|r| {
+            !(normalize_dns_name(r.name()) == apex
+                && matches!(r.r#type(), RrType::Ns | RrType::Soa))
+        })
+        .collect();
+    for chunk in deletable.chunks(DELETIONS_PER_BATCH) {
+        let changes = chunk
+            .iter()
+            .map(|record| {
+                Change::builder()
+                    .action(ChangeAction::Delete)
+                    .resource_record_set(record.clone())
+                    .build()
+                    .map_err(build_error)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let out = aws
+            .route53()
+            .change_resource_record_sets()
+            .hosted_zone_id(zone_id)
+            .change_batch(
+                ChangeBatch::builder()
+                    .set_changes(Some(changes))
+                    .build()
+                    .map_err(build_error)?,
+            )
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        if let Some(change) = out.change_info() {
+            wait_for_change(aws, change.id(), CHANGE_TIMEOUT).await?;
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl ResourceType for HostedZone {
+    fn type_name(&self) -> &'static str {
+        "aws_route53_zone"
+    }
+
+    fn schema(&self) -> &'static Schema {
+        &SCHEMA
+    }
+
+    /// GetHostedZone per id (the only call that returns a zone's name
+    /// servers), a few at a time, then one ListTagsForResources per 10 zones.
+    async fn read_many(
+        &self,
+        aws: &AwsContext,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+        let partition = partition(aws.region());
+        let mut zones = fetch_each(ids, |id| async move {
+            let out = aws
+                .route53()
+                .get_hosted_zone()
+                .id(&id)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            let Some(zone) = out.hosted_zone() else {
+                return Ok(None);
+            };
+            let name_servers: Vec<String> = out
+                .delegation_set()
+                .map(|d| d.name_servers().to_vec())
+                .unwrap_or_default();
+            let mut sorted = name_servers.clone();
+            sorted.sort();
+            Ok(Some(Attrs::from([
+                ("id".into(), Value::string(id.as_str())),
+                ("zone_id".into(), Value::string(clean_zone_id(zone.id()))),
+                ("name".into(), Value::string(clean_dns_name(zone.name()))),
+                (
+                    "comment".into(),
+                    zone.config().and_then(|c| c.comment()).into(),
+                ),
+                ("name_servers".into(), Value::from(sorted)),
+                (
+                    "primary_name_server".into(),
+                    name_servers.first().cloned().into(),
+                ),
+                (
+                    "arn".into(),
+                    Value::string(format!("arn:{partition}:route53:::hostedzone/{id}")),
+                ),
+            ])))
+        })
+        .await?;
+        let found: Vec<String> = zones.keys().cloned().collect();
+        let mut tags = read_zone_tags(aws, &found).await?;
+        for (id, zone) in zones.iter_mut() {
+            zone.insert(
+                "tags_all".into(),
+                tags.remove(id).unwrap_or_else(|| Value::Map(Attrs::new())),
+            );
+        }
+        Ok(zones)
+    }
+
+    async fn create(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<String, ProviderError> {
+        let planned = req.planned;
+        let out = aws
+            .route53()
+            .create_hosted_zone()
+            .set_name(planned.str("name").map(String::from))
+            // AWS answers a repeated reference with the zone it created the
+            // first time (moto creates a second one).
+            .caller_reference(req.client_token)
+            .hosted_zone_config(
+                HostedZoneConfig::builder()
+                    .set_comment(planned.str("comment").map(String::from))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let zone_id = id_from_answer(
+            out.hosted_zone().map(|z| clean_zone_id(z.id())),
+            "CreateHostedZone returned no zone",
+        )?;
+        if let Some(change) = out.change_info() {
+            wait_for_change(aws, change.id(), CHANGE_TIMEOUT).await?;
+        }
+        change_zone_tags(aws, &zone_id, create_tags(aws, req), Vec::new()).await?;
+        Ok(zone_id)
+    }
+
+    async fn update(
+        &self,
+        aws: &AwsContext,
+        prior: &Attrs,
+        planned: &Attrs,
+    ) -> Result<(), ProviderError> {
+        let zone_id = prior_id(prior)?;
+        if differs(prior, planned, "comment") {
+            aws.route53()
+                .update_hosted_zone_comment()
+                .id(zone_id)
+                .set_comment(planned.str("comment").map(String::from))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        // force_destroy lives only in state: nothing to tell AWS.
+        update_zone_tags(aws, zone_id, prior, planned).await
+    }
+
+    /// Without `force_destroy`, a zone with records of its own fails with
+    /// HostedZoneNotEmpty, as in Terraform.
+    async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
+        let zone_id = prior_id(prior)?;
+        if prior.bool("force_destroy").unwrap_or(false) {
+            let emptied =
+                delete_all_records(aws, zone_id, prior.str("name").unwrap_or_default()).await;
+            if ok_if_not_found(emptied)?.is_none() {
+                return Ok(());
+            }
+        }
+        ok_if_already_gone(aws.route53().delete_hosted_zone().id(zone_id).send().await)
+    }
+}
