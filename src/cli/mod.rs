@@ -57,11 +57,14 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Check a stack's files without calling AWS.
+    /// Check a stack's files without calling AWS. Variables without a value
+    /// are checked as unknown, as `terraform validate` does.
     Validate {
         /// The stack directory.
         #[arg(default_value = ".")]
         dir: PathBuf,
+        #[command(flatten)]
+        variables: VarArgs,
     },
     /// Show what apply would change.
     Plan {
@@ -160,17 +163,24 @@ impl LockArgs {
     }
 }
 
+/// `--var` and `--var-file`.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct VarArgs {
+    /// Set a variable: --var name=value (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub(crate) vars: Vec<String>,
+    /// Read variables from a .tfvars file (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub(crate) var_files: Vec<PathBuf>,
+}
+
 #[derive(Args, Debug)]
 struct StackArgs {
     /// The stack directory.
     #[arg(default_value = ".")]
     dir: PathBuf,
-    /// Set a variable: --var name=value (repeatable).
-    #[arg(long = "var", value_name = "NAME=VALUE")]
-    vars: Vec<String>,
-    /// Read variables from a .tfvars file (repeatable).
-    #[arg(long = "var-file", value_name = "FILE")]
-    var_files: Vec<PathBuf>,
+    #[command(flatten)]
+    variables: VarArgs,
     /// How many operations run at once.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     parallelism: u16,
@@ -185,10 +195,11 @@ impl StackArgs {
     fn options(&self) -> StackOptions {
         StackOptions {
             dir: self.dir.clone(),
-            vars: self.vars.clone(),
-            var_files: self.var_files.clone(),
+            vars: self.variables.vars.clone(),
+            var_files: self.variables.var_files.clone(),
             state_path: self.state.clone(),
             lock: self.lock.options(),
+            validate_only: false,
         }
     }
 }
@@ -234,9 +245,12 @@ fn print_diagnostics(sources: &Sources, diags: &Diagnostics) {
 
 async fn run(cli: Cli) -> Result<i32, Report> {
     match cli.command {
-        Command::Validate { dir } => {
+        Command::Validate { dir, variables } => {
             let stack = ops::load(&StackOptions {
                 dir,
+                vars: variables.vars,
+                var_files: variables.var_files,
+                validate_only: true,
                 ..StackOptions::default()
             })?;
             print_diagnostics(&stack.config.sources, &stack.warnings);

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
-use super::{LockArgs, print_diagnostics, stop_on_signals};
+use super::{LockArgs, VarArgs, print_diagnostics, stop_on_signals};
 use crate::addr::InstanceAddr;
 use crate::diag::{Diagnostics, Sources};
 use crate::ops::state_cmds::{self, EditOptions, Edited};
@@ -122,12 +122,8 @@ pub enum StateCommand {
         /// Replace a terrane state that already holds instances.
         #[arg(long)]
         force: bool,
-        /// Set a variable: --var name=value (repeatable).
-        #[arg(long = "var", value_name = "NAME=VALUE")]
-        vars: Vec<String>,
-        /// Read variables from a .tfvars file (repeatable).
-        #[arg(long = "var-file", value_name = "FILE")]
-        var_files: Vec<PathBuf>,
+        #[command(flatten)]
+        variables: VarArgs,
         #[command(flatten)]
         backend: StatePathArg,
         #[command(flatten)]
@@ -312,17 +308,17 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
             source,
             dir,
             force,
-            vars,
-            var_files,
+            variables,
             backend,
             lock,
         } => {
             let options = StackOptions {
                 dir,
-                vars,
-                var_files,
+                vars: variables.vars,
+                var_files: variables.var_files,
                 state_path: backend.state,
                 lock: lock.options(),
+                validate_only: false,
             };
             let stack = ops::load(&options)?;
             print_diagnostics(&stack.config.sources, &stack.warnings);

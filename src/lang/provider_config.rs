@@ -7,6 +7,7 @@ use hcl_edit::structure::Structure;
 
 use super::config::Config;
 use super::eval::{EvalContext, FileReader, Scope, eval};
+use super::variables::Unset;
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::value::Value;
 
@@ -19,10 +20,14 @@ pub struct ProviderConfig {
 }
 
 /// Evaluates the provider block with variables and locals in `scope`.
+/// With `Unset::Unknown` (validate), a value not known yet is left unset;
+/// otherwise it is an error, since the provider is configured before
+/// anything is created.
 pub fn evaluate(
     config: &Config,
     scope: &dyn Scope,
     files: &dyn FileReader,
+    unset: Unset,
 ) -> (ProviderConfig, Diagnostics) {
     let mut out = ProviderConfig::default();
     let mut diags = Diagnostics::default();
@@ -41,6 +46,12 @@ pub fn evaluate(
                         diags: &mut Diagnostics|
      -> Option<String> {
         match eval(expr, &ctx) {
+            Ok(Value::Unknown) => {
+                if unset == Unset::Required {
+                    diags.push(unknown_error(what, span(expr.span())));
+                }
+                None
+            }
             Ok(value) => match value.to_string_lossless() {
                 Some(s) => Some(s),
                 None => {
@@ -75,9 +86,14 @@ pub fn evaluate(
             Structure::Block(block) if block.ident.as_str() == "default_tags" => {
                 if let Some(tags) = block.body.get_attribute("tags") {
                     match eval(&tags.value, &ctx) {
+                        Ok(Value::Unknown) if unset == Unset::Unknown => {}
+                        Ok(Value::Unknown) => {
+                            diags.push(unknown_error("default_tags.tags", span(tags.value.span())))
+                        }
                         Ok(Value::Map(map)) => {
                             for (k, v) in map {
                                 match v.to_string_lossless() {
+                                    _ if v == Value::Unknown && unset == Unset::Unknown => {}
                                     Some(v) => {
                                         out.default_tags.insert(k, v);
                                     }
@@ -103,4 +119,14 @@ pub fn evaluate(
         }
     }
     (out, diags)
+}
+
+fn unknown_error(what: &str, span: Option<Span>) -> Diagnostic {
+    Diagnostic::error(format!(
+        "The provider's {what} depends on values known only after apply"
+    ))
+    .with_span(span)
+    .with_hint(
+        "configure the provider from variables, literals, or locals that do not use resources",
+    )
 }

@@ -32,6 +32,7 @@ pub fn resolve(
     config: &mut Config,
     inputs: &[VarInput],
     files: &dyn FileReader,
+    unset: Unset,
 ) -> (BTreeMap<String, Value>, Diagnostics) {
     let mut diags = Diagnostics::default();
     let mut values: BTreeMap<String, (Value, Option<Span>)> = BTreeMap::new();
@@ -148,6 +149,9 @@ pub fn resolve(
                 }
             }
             None if unparsed_file || reported.contains(&variable.name) => {}
+            None if unset == Unset::Unknown => {
+                resolved.insert(variable.name.clone(), Value::Unknown);
+            }
             None => diags.push(
                 Diagnostic::error(format!(
                     "No value for required variable {:?}",
@@ -162,6 +166,16 @@ pub fn resolve(
         }
     }
     (resolved, diags)
+}
+
+/// What a variable with no value and no default is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unset {
+    /// An error: plan and apply need every value.
+    Required,
+    /// Unknown, as `terraform validate` checks a configuration before any
+    /// values exist.
+    Unknown,
 }
 
 /// Each variable's first declaration; later ones are duplicates, reported by

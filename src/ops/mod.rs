@@ -25,7 +25,7 @@ use crate::graph::{self, Graph, Node};
 use crate::lang::block_eval::BlockEvaluator;
 use crate::lang::eval::FileReader;
 use crate::lang::provider_config::ProviderConfig;
-use crate::lang::variables::VarInput;
+use crate::lang::variables::{Unset, VarInput};
 use crate::lang::{self, Config};
 use crate::plan::{Plan, PlanRequest};
 use crate::provider::{AwsContext, AwsSettings};
@@ -92,6 +92,9 @@ pub struct StackOptions {
     pub state_path: Option<PathBuf>,
     /// `--lock` and `--lock-timeout`.
     pub lock: LockOptions,
+    /// Only check the stack (`terrane validate`): variables without a value
+    /// are unknown rather than an error, as in `terraform validate`.
+    pub validate_only: bool,
 }
 
 /// A loaded, validated stack, ready to plan.
@@ -197,7 +200,12 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
         }
     }
     inputs.extend(options.vars.iter().cloned().map(VarInput::Flag));
-    let (variables, var_diags) = lang::variables::resolve(&mut config, &inputs, &DiskFiles);
+    let unset = if options.validate_only {
+        Unset::Unknown
+    } else {
+        Unset::Required
+    };
+    let (variables, var_diags) = lang::variables::resolve(&mut config, &inputs, &DiskFiles, unset);
     diags.extend(var_diags);
 
     let mut provider = ProviderConfig::default();
@@ -215,7 +223,7 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
             }
         }
         let (evaluated, provider_diags) =
-            lang::provider_config::evaluate(&config, evaluator.scope(), &DiskFiles);
+            lang::provider_config::evaluate(&config, evaluator.scope(), &DiskFiles, unset);
         provider = evaluated;
         diags.extend(provider_diags);
     }

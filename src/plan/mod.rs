@@ -265,6 +265,13 @@ fn plan_resource(
         .map(|&d| req.config.resources[d].address())
         .collect();
 
+    // `validate` evaluates a block whose `count` / `for_each` is not known
+    // yet once, as a placeholder; references see the whole resource as
+    // unknown, as in Terraform, not as a list or map of that one placeholder.
+    let repetition_unknown = instances
+        .iter()
+        .any(|instance| instance.key == InstanceKey::None)
+        && (resource.count.is_some() || resource.for_each.is_some());
     let mut changes = Vec::new();
     for instance in instances {
         let addr = InstanceAddr::new(&resource.type_name, &resource.name, instance.key.clone());
@@ -303,6 +310,9 @@ fn plan_resource(
             changed: diff.changed,
             dependencies: dependencies.clone(),
         });
+    }
+    if repetition_unknown {
+        evaluator.set_resource_unknown(index);
     }
     changes
 }

@@ -16,6 +16,12 @@
 //! test; without `INSTA_UPDATE=always` insta only writes a `.snap.new` beside
 //! it to compare against.
 //!
+//! A mistake that `validate` rightly accepts, because it needs values that
+//! exist only at plan time (a variable with no value), names the command
+//! that reports it in a file `command` beside the `.tf` files (`plan`); its
+//! snapshot is then `<name>/plan.snap`. Such a plan fails while loading the
+//! stack, before any backend or AWS call.
+//!
 //! These tests run the real binary and need no AWS emulator.
 
 use std::path::{Path, PathBuf};
@@ -29,11 +35,20 @@ fn fixtures_dir() -> PathBuf {
 /// Runs `terrane validate <dir>` from `cwd`, with no colour and no variables
 /// from the caller's environment.
 fn validate(cwd: &Path, dir: &str) -> Output {
+    run(cwd, "validate", dir)
+}
+
+/// Runs `terrane <subcommand> <dir>` the same way. AWS is pointed at a closed
+/// loopback port, so a plan that got past loading could not reach anything.
+fn run(cwd: &Path, subcommand: &str, dir: &str) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_terrane"));
     command
-        .args(["validate", dir])
+        .args([subcommand, dir])
         .current_dir(cwd)
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test");
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("TF_VAR_") {
             command.env_remove(name);
@@ -57,7 +72,11 @@ fn fixture_names() -> Vec<String> {
 /// Checks one fixture; `Err` says what is wrong besides the snapshot, which
 /// insta checks (and reports) itself.
 fn check_fixture(name: &str) -> Result<(), String> {
-    let output = validate(&fixtures_dir(), &format!("broken/{name}"));
+    let subcommand =
+        std::fs::read_to_string(fixtures_dir().join("broken").join(name).join("command"))
+            .map(|text| text.trim().to_string())
+            .unwrap_or_else(|_| "validate".to_string());
+    let output = run(&fixtures_dir(), &subcommand, &format!("broken/{name}"));
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     let stdout = String::from_utf8_lossy(&output.stdout);
     if output.status.code() == Some(101) || stderr.contains("panicked") {
@@ -89,8 +108,8 @@ fn check_fixture(name: &str) -> Result<(), String> {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(format!("../fixtures/broken/{name}"));
     settings.set_prepend_module_to_snapshot(false);
-    settings.set_description(format!("terrane validate broken/{name}"));
-    settings.bind(|| insta::assert_snapshot!("validate", stderr));
+    settings.set_description(format!("terrane {subcommand} broken/{name}"));
+    settings.bind(|| insta::assert_snapshot!(subcommand.as_str(), stderr));
     Ok(())
 }
 
@@ -146,6 +165,56 @@ fn the_example_network_stack_validates() {
         "stderr:\n{stderr}"
     );
     assert!(stderr.is_empty(), "unexpected diagnostics:\n{stderr}");
+}
+
+/// Stacks under `tests/fixtures/valid/` that `validate` must accept with no
+/// variable values at all, as `terraform validate` does (the terraform_compat
+/// tests check that terraform accepts them too).
+#[test]
+fn valid_stacks_validate_without_variable_values() {
+    let dir = fixtures_dir().join("valid");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).expect("tests/fixtures/valid exists") {
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        let output = validate(&dir, &name);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{name}:\n{stderr}");
+        assert!(
+            stderr.is_empty(),
+            "{name}: unexpected diagnostics:\n{stderr}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 0);
+}
+
+#[test]
+fn validate_takes_variable_values_and_checks_their_types() {
+    let stack = fixtures_dir().join("valid/unknown_repetition");
+    let output = Command::new(env!("CARGO_BIN_EXE_terrane"))
+        .args([
+            "validate",
+            ".",
+            "--var",
+            "region=eu-west-1",
+            "--var",
+            "names=oops",
+        ])
+        .current_dir(&stack)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the terrane binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("Invalid value for variable \"names\""),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("region"), "{stderr}");
 }
 
 #[test]

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use terrane::cli::plan_view;
 use terrane::lang::eval::{FileReader, Scope};
+use terrane::lang::variables::Unset;
 use terrane::lang::{self, Mode};
 use terrane::plan::{self, Action, Plan, PlanRequest};
 use terrane::state::{ResourceState, State};
@@ -42,12 +43,12 @@ fn plan_of(source: &str, prior: &State) -> Plan {
     assert!(!diags.has_errors(), "{diags:?}");
     let (graph, diags) = terrane::graph::build(&config);
     assert!(!diags.has_errors(), "{diags:?}");
-    let (variables, diags) = lang::variables::resolve(&mut config, &[], &NoFiles);
+    let (variables, diags) = lang::variables::resolve(&mut config, &[], &NoFiles, Unset::Required);
     assert!(!diags.has_errors(), "{diags:?}");
     let scope: BTreeMap<String, Value> =
         BTreeMap::from([("var".to_string(), Value::Map(variables.clone()))]);
     let (provider, diags) =
-        lang::provider_config::evaluate(&config, &scope as &dyn Scope, &NoFiles);
+        lang::provider_config::evaluate(&config, &scope as &dyn Scope, &NoFiles, Unset::Required);
     assert!(!diags.has_errors(), "{diags:?}");
     let data = config
         .resources
@@ -347,7 +348,7 @@ fn prevent_destroy_refuses_plans_that_would_destroy_the_instance() {
             vec![(PathBuf::from("stack/main.tf"), source.to_string())],
         );
         let (graph, _) = terrane::graph::build(&config);
-        let (variables, _) = lang::variables::resolve(&mut config, &[], &NoFiles);
+        let (variables, _) = lang::variables::resolve(&mut config, &[], &NoFiles, Unset::Required);
         let data = config
             .resources
             .iter()

@@ -97,3 +97,10 @@ fn production_stack_is_valid_terraform() {
 fn network_stack_is_valid_terraform() {
     terraform_validate("stacks/network");
 }
+
+/// The stack `validate` must accept without variable values: terraform
+/// accepts it too, so terrane's acceptance is Terraform's behaviour.
+#[test]
+fn unknown_repetition_fixture_is_valid_terraform() {
+    terraform_validate("tests/fixtures/valid/unknown_repetition");
+}
