@@ -20,7 +20,9 @@ use aws_sdk_autoscaling::types::{
 };
 use futures::TryFutureExt;
 
-use crate::provider::aws::convert::{differs, i32_arg, optional_block, prior_id, single};
+use crate::provider::aws::convert::{
+    differs, i32_arg, keyed_by_id, optional_block, prior_id, single,
+};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
 use crate::provider::aws::tags::{create_tags, is_system_tag, update_tags};
 use crate::provider::aws::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
@@ -150,16 +152,12 @@ impl ResourceType for AutoscalingGroup {
         aws: &AwsContext,
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        Ok(describe_groups(aws, ids)
-            .await?
-            .iter()
-            .filter_map(|group| {
-                Some((
-                    group.auto_scaling_group_name()?.to_string(),
-                    group_attrs(group),
-                ))
-            })
-            .collect())
+        let groups = describe_groups(aws, ids).await?;
+        Ok(keyed_by_id(
+            &groups,
+            AutoScalingGroup::auto_scaling_group_name,
+            |group, _| group_attrs(group),
+        ))
     }
 
     async fn create(

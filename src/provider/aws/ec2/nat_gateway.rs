@@ -16,7 +16,7 @@ use aws_sdk_ec2::types::{
 };
 
 use super::describe_paginated;
-use crate::provider::aws::convert::{prior_id, required_str};
+use crate::provider::aws::convert::{keyed_by_id, prior_id, required_str};
 use crate::provider::aws::{
     AwsContext, Timeouts, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags,
     id_from_answer, ok_if_already_gone, sdk_error, wait_until,
@@ -65,14 +65,16 @@ impl ResourceType for NatGatewayType {
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         let gateways = describe_nat_gateways(aws, ids).await?;
-        Ok(gateways
+        // A deleted gateway stays visible in Describe for about an hour.
+        let live = gateways
             .iter()
-            // A deleted gateway stays visible in Describe for about an hour.
-            .filter(|gateway| gateway.state() != Some(&NatGatewayState::Deleted))
-            .filter_map(|gateway| {
-                let id = gateway.nat_gateway_id()?;
+            .filter(|gateway| gateway.state() != Some(&NatGatewayState::Deleted));
+        Ok(keyed_by_id(
+            live,
+            NatGateway::nat_gateway_id,
+            |gateway, id| {
                 let address = primary_address(gateway);
-                let attrs = attrs([
+                attrs([
                     ("id", Value::string(id)),
                     (
                         "allocation_id",
@@ -96,10 +98,9 @@ impl ResourceType for NatGatewayType {
                         Value::from(address.and_then(NatGatewayAddress::public_ip)),
                     ),
                     ("tags_all", ec2_tags_to_value(gateway.tags())),
-                ]);
-                Some((id.to_string(), attrs))
-            })
-            .collect())
+                ])
+            },
+        ))
     }
 
     async fn create(

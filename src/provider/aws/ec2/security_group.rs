@@ -19,7 +19,7 @@ use aws_sdk_ec2::types::{
 };
 
 use super::{describe_paginated, ec2_arn, filter, wait_for_object};
-use crate::provider::aws::convert::{prior_id, string_set_or_null};
+use crate::provider::aws::convert::{keyed_by_id, prior_id, string_set_or_null};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
 use crate::provider::aws::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
@@ -93,17 +93,17 @@ impl ResourceType for SecurityGroupType {
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         let groups = describe_security_groups(aws, ids).await?;
-        Ok(groups
-            .iter()
-            .filter_map(|group| {
-                let id = group.group_id()?;
+        Ok(keyed_by_id(
+            &groups,
+            SecurityGroup::group_id,
+            |group, id| {
                 let owner_id = group.owner_id().unwrap_or_default();
                 let arn = group
                     .security_group_arn()
                     .map(str::to_string)
                     .unwrap_or_else(|| ec2_arn(aws, owner_id, &format!("security-group/{id}")));
                 let name = group.group_name();
-                let attrs = attrs([
+                attrs([
                     ("id", Value::string(id)),
                     ("arn", Value::string(arn)),
                     ("name", Value::from(name)),
@@ -120,10 +120,9 @@ impl ResourceType for SecurityGroupType {
                         rule_blocks(&gather(group.ip_permissions_egress(), id, owner_id)),
                     ),
                     ("tags_all", ec2_tags_to_value(group.tags())),
-                ]);
-                Some((id.to_string(), attrs))
-            })
-            .collect())
+                ])
+            },
+        ))
     }
 
     async fn create(
