@@ -21,7 +21,7 @@ use crate::provider::aws::{
     AwsContext, Timeouts, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags,
     id_from_answer, ok_if_already_gone, sdk_error, wait_until,
 };
-use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
@@ -34,7 +34,7 @@ const DEFAULT_TIMEOUTS: Timeouts = Timeouts {
 };
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::optional("allocation_id", Type::String).force_new(),
         Attribute::required("subnet_id", Type::String).force_new(),
         Attribute::optional("connectivity_type", Type::String)
@@ -45,8 +45,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("private_ip", Type::String),
         Attribute::computed("public_ip", Type::String),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(attributes, vec![Timeouts::block()])
+    Schema::with_tags(attributes, vec![Timeouts::block()])
 });
 
 #[async_trait]

@@ -18,7 +18,7 @@ use crate::provider::aws::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
     ok_if_already_gone, sdk_error,
 };
-use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
@@ -48,14 +48,13 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             .collect(),
         vec![],
     );
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::required("vpc_id", Type::String).force_new(),
         Attribute::computed("id", Type::String),
         Attribute::computed("arn", Type::String),
         Attribute::computed("owner_id", Type::String),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(
+    Schema::with_tags(
         attributes,
         vec![Block::set("route", route).computed_when_absent()],
     )

@@ -20,7 +20,7 @@ use crate::provider::aws::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
     ok_if_already_gone, sdk_error,
 };
-use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
@@ -34,7 +34,7 @@ const DEFAULT_DNS_HOSTNAMES: bool = false;
 const CREATE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::required("cidr_block", Type::String).force_new(),
         Attribute::optional("instance_tenancy", Type::String)
             .default("default")
@@ -50,8 +50,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("default_network_acl_id", Type::String),
         Attribute::computed("dhcp_options_id", Type::String),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(attributes, vec![])
+    Schema::with_tags(attributes, vec![])
 });
 
 /// The DNS attributes of one VPC, as DescribeVpcAttribute reports them.

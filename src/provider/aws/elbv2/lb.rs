@@ -30,7 +30,7 @@ use crate::provider::aws::names::{arn_resource, unique_name};
 use crate::provider::aws::{
     AwsContext, Timeouts, id_from_answer, ok_if_already_gone, sdk_error, wait_until,
 };
-use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
@@ -48,7 +48,7 @@ const DELETION_PROTECTION: &str = "deletion_protection.enabled";
 const DEFAULT_IDLE_TIMEOUT: i64 = 60;
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::optional_computed("name", Type::String).force_new(),
         Attribute::optional("name_prefix", Type::String).force_new(),
         Attribute::optional("internal", Type::Bool)
@@ -68,8 +68,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("zone_id", Type::String),
         Attribute::computed("vpc_id", Type::String),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(attributes, vec![Timeouts::block()])
+    Schema::with_tags(attributes, vec![Timeouts::block()])
 });
 
 fn is_application(attrs: &Attrs) -> bool {

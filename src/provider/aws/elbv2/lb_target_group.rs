@@ -20,7 +20,7 @@ use super::{describe_by_arns, read_described, tags_for_create, update_tags};
 use crate::provider::aws::convert::{block, differs, i32_arg, nested, prior_id, single};
 use crate::provider::aws::names::{arn_resource, unique_name};
 use crate::provider::aws::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error};
-use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
@@ -45,7 +45,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         ],
         vec![],
     );
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::optional_computed("name", Type::String).force_new(),
         Attribute::optional("name_prefix", Type::String).force_new(),
         Attribute::optional("port", Type::Number).force_new(),
@@ -59,8 +59,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("arn", Type::String),
         Attribute::computed("arn_suffix", Type::String),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(
+    Schema::with_tags(
         attributes,
         vec![Block::single("health_check", health_check).computed_when_absent()],
     )
