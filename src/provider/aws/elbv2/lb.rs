@@ -24,7 +24,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     LoadBalancerStateEnum, LoadBalancerTypeEnum,
 };
 
-use super::{describe_by_arns, read_described, tags_for_create, update_tags};
+use super::{describe_paginated_by_arns, read_described, tags_for_create, update_tags};
 use crate::provider::aws::convert::{differs, prior_id, string_set};
 use crate::provider::aws::names::{arn_resource, unique_name};
 use crate::provider::aws::{
@@ -119,15 +119,11 @@ async fn describe(
     aws: &AwsContext,
     arns: &[String],
 ) -> Result<Vec<AwsLoadBalancer>, ProviderError> {
-    describe_by_arns(arns, |chunk| {
-        aws.elbv2()
-            .describe_load_balancers()
-            .set_load_balancer_arns(Some(chunk))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-    })
+    describe_paginated_by_arns!(
+        arns,
+        aws.elbv2().describe_load_balancers(),
+        set_load_balancer_arns
+    )
     .await
 }
 
