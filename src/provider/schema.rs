@@ -299,6 +299,13 @@ impl Schema {
         Schema { attributes, blocks }
     }
 
+    /// A resource's schema with Terraform's `tags` and `tags_all` after
+    /// its own attributes.
+    pub fn with_tags(mut attributes: Vec<Attribute>, blocks: Vec<Block>) -> Schema {
+        attributes.extend(tag_attributes());
+        Schema::new(attributes, blocks)
+    }
+
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
         self.attributes.iter().find(|a| a.name == name)
     }
@@ -360,8 +367,8 @@ impl Schema {
     }
 }
 
-/// The schema every resource gets for Terraform's `tags` and `tags_all`.
-pub fn tag_attributes() -> Vec<Attribute> {
+/// The schema every tagged resource gets for Terraform's `tags` and `tags_all`.
+fn tag_attributes() -> Vec<Attribute> {
     vec![
         Attribute::optional("tags", Type::map_of(Type::String)),
         Attribute::computed("tags_all", Type::map_of(Type::String)),

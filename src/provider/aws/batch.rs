@@ -47,6 +47,26 @@ where
         .await
 }
 
+/// Describes `ids` in chunks of `chunk_size` (an API's limit per call, so
+/// normally exactly one call) with a batched call that skips ids that no
+/// longer exist, such as EC2's filter form or Auto Scaling's names, and
+/// concatenates the answers. No ids means no call at all.
+pub async fn describe_in_chunks<T, F, Fut>(
+    ids: &[String],
+    chunk_size: usize,
+    mut describe: F,
+) -> Result<Vec<T>, ProviderError>
+where
+    F: FnMut(Vec<String>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, ProviderError>>,
+{
+    let mut found = Vec::new();
+    for chunk in ids.chunks(chunk_size.max(1)) {
+        found.extend(describe(chunk.to_vec()).await?);
+    }
+    Ok(found)
+}
+
 /// Describes `ids` in chunks of `chunk_size` with a batched call that fails
 /// as a whole (NotFound) when any one id is missing, as ELBv2's do.
 ///
@@ -118,6 +138,30 @@ mod tests {
             4,
             "one batch, then one call per id"
         );
+    }
+
+    #[tokio::test]
+    async fn describes_in_chunks_of_the_limit() {
+        let ids: Vec<String> = (0..450).map(|i| format!("id-{i}")).collect();
+        let mut calls = Vec::new();
+        let found = describe_in_chunks(&ids, 200, |chunk| {
+            calls.push(chunk.len());
+            async move { Ok::<_, ProviderError>(chunk) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(calls, vec![200, 200, 50]);
+        assert_eq!(found, ids);
+    }
+
+    #[tokio::test]
+    async fn no_ids_make_no_call() {
+        let found: Vec<String> = describe_in_chunks(&[], 200, |_| async {
+            panic!("no call expected");
+        })
+        .await
+        .unwrap();
+        assert!(found.is_empty());
     }
 
     #[tokio::test]

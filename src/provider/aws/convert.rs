@@ -2,6 +2,8 @@
 //! needs: nested blocks as lists of objects, typed argument access, change
 //! detection. No AWS calls.
 
+use std::collections::BTreeMap;
+
 use crate::provider::{ErrorKind, ProviderError};
 use crate::value::{Attrs, AttrsExt, Value};
 
@@ -29,6 +31,23 @@ pub fn nested<'a>(pairs: impl IntoIterator<Item = (&'a str, Value)>) -> Attrs {
 /// The object of a single nested block (`health_check {}`), if written.
 pub fn single<'a>(attrs: &'a Attrs, key: &str) -> Option<&'a Attrs> {
     attrs.blocks(key).into_iter().next()
+}
+
+/// A batch read's answer from the objects a Describe call found: each
+/// object's attributes (`read` is given the object and its id) filed under
+/// its id. Objects the answer carries without an id are left out.
+pub fn keyed_by_id<'a, T: 'a>(
+    objects: impl IntoIterator<Item = &'a T>,
+    id_of: impl Fn(&'a T) -> Option<&'a str>,
+    read: impl Fn(&'a T, &'a str) -> Attrs,
+) -> BTreeMap<String, Attrs> {
+    objects
+        .into_iter()
+        .filter_map(|object| {
+            let id = id_of(object)?;
+            Some((id.to_string(), read(object, id)))
+        })
+        .collect()
 }
 
 /// The object's id from prior state; every read returns it.
@@ -107,6 +126,14 @@ mod tests {
             object,
             attrs([("path", Value::string("/")), ("block", block(Attrs::new()))])
         );
+    }
+
+    #[test]
+    fn objects_are_keyed_by_id_and_those_without_one_left_out() {
+        let objects = [Some("a"), None, Some("b")];
+        let read = keyed_by_id(&objects, |o| *o, |_, id| attrs([("id", Value::string(id))]));
+        assert_eq!(read.keys().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(read["b"], attrs([("id", Value::string("b"))]));
     }
 
     #[test]

@@ -20,7 +20,10 @@ use aws_sdk_autoscaling::types::{
 };
 use futures::TryFutureExt;
 
-use crate::provider::aws::convert::{differs, i32_arg, optional_block, prior_id, single};
+use crate::provider::aws::batch::describe_in_chunks;
+use crate::provider::aws::convert::{
+    differs, i32_arg, keyed_by_id, optional_block, prior_id, single,
+};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
 use crate::provider::aws::tags::{create_tags, is_system_tag, update_tags};
 use crate::provider::aws::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
@@ -150,16 +153,12 @@ impl ResourceType for AutoscalingGroup {
         aws: &AwsContext,
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        Ok(describe_groups(aws, ids)
-            .await?
-            .iter()
-            .filter_map(|group| {
-                Some((
-                    group.auto_scaling_group_name()?.to_string(),
-                    group_attrs(group),
-                ))
-            })
-            .collect())
+        let groups = describe_groups(aws, ids).await?;
+        Ok(keyed_by_id(
+            &groups,
+            AutoScalingGroup::auto_scaling_group_name,
+            |group, _| group_attrs(group),
+        ))
     }
 
     async fn create(
@@ -312,21 +311,17 @@ async fn describe_groups(
     aws: &AwsContext,
     names: &[String],
 ) -> Result<Vec<AutoScalingGroup>, ProviderError> {
-    let mut groups = Vec::new();
-    for chunk in names.chunks(NAMES_PER_DESCRIBE) {
-        let page: Vec<AutoScalingGroup> = aws
+    describe_in_chunks(names, NAMES_PER_DESCRIBE, |chunk| {
+        let pages = aws
             .autoscaling()
             .describe_auto_scaling_groups()
-            .set_auto_scaling_group_names(Some(chunk.to_vec()))
+            .set_auto_scaling_group_names(Some(chunk))
             .into_paginator()
             .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(sdk_error)?;
-        groups.extend(page);
-    }
-    Ok(groups)
+            .send();
+        async move { pages.try_collect().await.map_err(sdk_error) }
+    })
+    .await
 }
 
 /// Sets the group to zero instances and waits for them to go, so that the

@@ -11,20 +11,20 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{Address, DomainType, ResourceType as Ec2ResourceType};
 
 use super::describe_by_filter;
-use crate::provider::aws::convert::prior_id;
+use crate::provider::aws::convert::{keyed_by_id, prior_id};
 use crate::provider::aws::names::{dns_suffix, partition};
 use crate::provider::aws::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
     ok_if_already_gone, sdk_error,
 };
-use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct EipType;
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::optional("domain", Type::String)
             .default("vpc")
             .force_new(),
@@ -38,8 +38,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("network_interface", Type::String),
         Attribute::computed("public_ipv4_pool", Type::String),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(attributes, vec![])
+    Schema::with_tags(attributes, vec![])
 });
 
 #[async_trait]
@@ -64,11 +63,11 @@ impl ResourceType for EipType {
         })
         .await?;
         let region = aws.region().unwrap_or_default();
-        Ok(addresses
-            .iter()
-            .filter_map(|address| {
-                let id = address.allocation_id()?;
-                let attrs = attrs([
+        Ok(keyed_by_id(
+            &addresses,
+            Address::allocation_id,
+            |address, id| {
+                attrs([
                     ("id", Value::string(id)),
                     ("allocation_id", Value::string(id)),
                     (
@@ -96,10 +95,9 @@ impl ResourceType for EipType {
                     ),
                     ("public_ipv4_pool", Value::from(address.public_ipv4_pool())),
                     ("tags_all", ec2_tags_to_value(address.tags())),
-                ]);
-                Some((id.to_string(), attrs))
-            })
-            .collect())
+                ])
+            },
+        ))
     }
 
     async fn create(

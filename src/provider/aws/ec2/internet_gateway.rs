@@ -14,12 +14,12 @@ use aws_sdk_ec2::types::{
 };
 
 use super::{describe_paginated, ec2_arn, wait_for_object};
-use crate::provider::aws::convert::prior_id;
+use crate::provider::aws::convert::{keyed_by_id, prior_id};
 use crate::provider::aws::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
     ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
 };
-use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
@@ -28,14 +28,13 @@ pub struct InternetGatewayType;
 const ATTACHMENT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::optional("vpc_id", Type::String),
         Attribute::computed("id", Type::String),
         Attribute::computed("arn", Type::String),
         Attribute::computed("owner_id", Type::String),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(attributes, vec![])
+    Schema::with_tags(attributes, vec![])
 });
 
 #[async_trait]
@@ -54,12 +53,12 @@ impl ResourceType for InternetGatewayType {
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         let gateways = describe_internet_gateways(aws, ids).await?;
-        Ok(gateways
-            .iter()
-            .filter_map(|gateway| {
-                let id = gateway.internet_gateway_id()?;
+        Ok(keyed_by_id(
+            &gateways,
+            InternetGateway::internet_gateway_id,
+            |gateway, id| {
                 let owner_id = gateway.owner_id().unwrap_or_default();
-                let attrs = attrs([
+                attrs([
                     ("id", Value::string(id)),
                     (
                         "arn",
@@ -68,10 +67,9 @@ impl ResourceType for InternetGatewayType {
                     ("vpc_id", Value::from(attached_vpc(gateway))),
                     ("owner_id", Value::string(owner_id)),
                     ("tags_all", ec2_tags_to_value(gateway.tags())),
-                ]);
-                Some((id.to_string(), attrs))
-            })
-            .collect())
+                ])
+            },
+        ))
     }
 
     async fn create(

@@ -17,14 +17,14 @@ use aws_sdk_ec2::types::{
     RequestLaunchTemplateData, ResourceType as Ec2ResourceType, ResponseLaunchTemplateData, Tag,
 };
 
-use crate::provider::aws::batch::fetch_each;
+use crate::provider::aws::batch::{describe_skipping_missing, fetch_each};
 use crate::provider::aws::convert::{prior_id, single, string_set_or_null};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
 use crate::provider::aws::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
-    ok_if_already_gone, ok_if_not_found, sdk_error,
+    ok_if_already_gone, sdk_error,
 };
-use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
@@ -44,7 +44,7 @@ const VERSIONED: &[&str] = &[
 ];
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::optional_computed("name", Type::String).force_new(),
         Attribute::optional_computed("name_prefix", Type::String).force_new(),
         Attribute::optional("description", Type::String),
@@ -60,8 +60,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("default_version", Type::Number),
         Attribute::computed("latest_version", Type::Number),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(
+    Schema::with_tags(
         attributes,
         vec![
             Block::single(
@@ -222,42 +221,24 @@ impl ResourceType for LaunchTemplate {
     }
 }
 
-/// DescribeLaunchTemplates by id. AWS fails the whole call when one id is
-/// unknown and has no filter by id, so on NotFound each id is described on
-/// its own and the missing ones are dropped.
+/// DescribeLaunchTemplates by id, all ids in one call. AWS fails the whole
+/// call when one id is unknown and has no filter by id, so on NotFound each
+/// id is described on its own and the missing ones are dropped.
 async fn describe_templates(
     aws: &AwsContext,
     ids: &[String],
 ) -> Result<Vec<AwsLaunchTemplate>, ProviderError> {
-    let all = aws
-        .ec2()
-        .describe_launch_templates()
-        .set_launch_template_ids(Some(ids.to_vec()))
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(sdk_error);
-    match all {
-        Err(err) if err.is_not_found() => {
-            let mut found = Vec::new();
-            for id in ids {
-                let one = aws
-                    .ec2()
-                    .describe_launch_templates()
-                    .launch_template_ids(id)
-                    .send()
-                    .await
-                    .map_err(sdk_error);
-                if let Some(out) = ok_if_not_found(one)? {
-                    found.extend(out.launch_templates().iter().cloned());
-                }
-            }
-            Ok(found)
-        }
-        other => other,
-    }
+    describe_skipping_missing(ids, ids.len(), |chunk| {
+        let pages = aws
+            .ec2()
+            .describe_launch_templates()
+            .set_launch_template_ids(Some(chunk))
+            .into_paginator()
+            .items()
+            .send();
+        async move { pages.try_collect().await.map_err(sdk_error) }
+    })
+    .await
 }
 
 fn template_data(planned: &Attrs) -> RequestLaunchTemplateData {

@@ -24,6 +24,7 @@ use aws_sdk_ec2::types::Filter;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+use super::batch::describe_in_chunks;
 use super::names::partition;
 use super::{AwsContext, sdk_error, wait_until};
 use crate::provider::ProviderError;
@@ -55,29 +56,12 @@ pub(super) fn filter<S: Into<String>>(name: &str, values: impl IntoIterator<Item
         .build()
 }
 
-/// The batched-refresh shape: calls `describe` with the ids to look up (in
-/// chunks of AWS's filter limit, so normally exactly once) and concatenates
-/// the answers. `describe` must use the *filter* form of the Describe call,
-/// which skips ids that no longer exist instead of failing the whole call.
-/// No ids means no call at all.
-pub(super) async fn describe_by_ids<T, F, Fut>(
-    ids: &[String],
-    mut describe: F,
-) -> Result<Vec<T>, ProviderError>
-where
-    F: FnMut(Vec<String>) -> Fut,
-    Fut: Future<Output = Result<Vec<T>, ProviderError>>,
-{
-    let mut found = Vec::new();
-    for chunk in ids.chunks(MAX_FILTER_VALUES) {
-        found.extend(describe(chunk.to_vec()).await?);
-    }
-    Ok(found)
-}
-
-/// [`describe_by_ids`] for the usual Describe call: `describe` is given the
-/// filter `filter_name = <ids>` (it may add filters of its own) and answers
-/// with every page of its call; its SDK errors are mapped here.
+/// The batched-refresh shape: `describe` is given the filter
+/// `filter_name = <ids>` (it may add filters of its own), in chunks of AWS's
+/// filter limit, so normally exactly once, and answers with every page of
+/// its call; its SDK errors are mapped here. The *filter* form of a
+/// Describe call skips ids that no longer exist instead of failing the
+/// whole call. No ids means no call at all.
 pub(super) async fn describe_by_filter<T, E, R, F, Fut>(
     ids: &[String],
     filter_name: &str,
@@ -89,7 +73,7 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    describe_by_ids(ids, |chunk| {
+    describe_in_chunks(ids, MAX_FILTER_VALUES, |chunk| {
         let described = describe(filter(filter_name, chunk));
         async move { described.await.map_err(sdk_error) }
     })
@@ -146,33 +130,4 @@ pub(super) fn ec2_arn(aws: &AwsContext, owner_id: &str, resource: &str) -> Strin
     let partition = partition(aws.region());
     let region = aws.region().unwrap_or_default();
     format!("arn:{partition}:ec2:{region}:{owner_id}:{resource}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn describes_in_chunks_of_the_filter_limit() {
-        let ids: Vec<String> = (0..450).map(|i| format!("id-{i}")).collect();
-        let mut calls = Vec::new();
-        let found = describe_by_ids(&ids, |chunk| {
-            calls.push(chunk.len());
-            async move { Ok::<_, ProviderError>(chunk) }
-        })
-        .await
-        .unwrap();
-        assert_eq!(calls, vec![200, 200, 50]);
-        assert_eq!(found, ids);
-    }
-
-    #[tokio::test]
-    async fn no_ids_make_no_call() {
-        let found: Vec<String> = describe_by_ids(&[], |_| async {
-            panic!("no call expected");
-        })
-        .await
-        .unwrap();
-        assert!(found.is_empty());
-    }
 }

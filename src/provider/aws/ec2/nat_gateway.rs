@@ -16,12 +16,12 @@ use aws_sdk_ec2::types::{
 };
 
 use super::describe_paginated;
-use crate::provider::aws::convert::{prior_id, required_str};
+use crate::provider::aws::convert::{keyed_by_id, prior_id, required_str};
 use crate::provider::aws::{
     AwsContext, Timeouts, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags,
     id_from_answer, ok_if_already_gone, sdk_error, wait_until,
 };
-use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
@@ -34,7 +34,7 @@ const DEFAULT_TIMEOUTS: Timeouts = Timeouts {
 };
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::optional("allocation_id", Type::String).force_new(),
         Attribute::required("subnet_id", Type::String).force_new(),
         Attribute::optional("connectivity_type", Type::String)
@@ -45,8 +45,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("private_ip", Type::String),
         Attribute::computed("public_ip", Type::String),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(attributes, vec![Timeouts::block()])
+    Schema::with_tags(attributes, vec![Timeouts::block()])
 });
 
 #[async_trait]
@@ -65,14 +64,16 @@ impl ResourceType for NatGatewayType {
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         let gateways = describe_nat_gateways(aws, ids).await?;
-        Ok(gateways
+        // A deleted gateway stays visible in Describe for about an hour.
+        let live = gateways
             .iter()
-            // A deleted gateway stays visible in Describe for about an hour.
-            .filter(|gateway| gateway.state() != Some(&NatGatewayState::Deleted))
-            .filter_map(|gateway| {
-                let id = gateway.nat_gateway_id()?;
+            .filter(|gateway| gateway.state() != Some(&NatGatewayState::Deleted));
+        Ok(keyed_by_id(
+            live,
+            NatGateway::nat_gateway_id,
+            |gateway, id| {
                 let address = primary_address(gateway);
-                let attrs = attrs([
+                attrs([
                     ("id", Value::string(id)),
                     (
                         "allocation_id",
@@ -96,10 +97,9 @@ impl ResourceType for NatGatewayType {
                         Value::from(address.and_then(NatGatewayAddress::public_ip)),
                     ),
                     ("tags_all", ec2_tags_to_value(gateway.tags())),
-                ]);
-                Some((id.to_string(), attrs))
-            })
-            .collect())
+                ])
+            },
+        ))
     }
 
     async fn create(

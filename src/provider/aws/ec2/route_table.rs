@@ -13,12 +13,12 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType as Ec2ResourceType, Route, RouteOrigin, RouteTable};
 
 use super::{describe_paginated, ec2_arn, wait_for_object};
-use crate::provider::aws::convert::{prior_id, required_str};
+use crate::provider::aws::convert::{keyed_by_id, prior_id, required_str};
 use crate::provider::aws::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
     ok_if_already_gone, sdk_error,
 };
-use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
@@ -48,14 +48,13 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             .collect(),
         vec![],
     );
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::required("vpc_id", Type::String).force_new(),
         Attribute::computed("id", Type::String),
         Attribute::computed("arn", Type::String),
         Attribute::computed("owner_id", Type::String),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(
+    Schema::with_tags(
         attributes,
         vec![Block::set("route", route).computed_when_absent()],
     )
@@ -77,13 +76,13 @@ impl ResourceType for RouteTableType {
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         let tables = describe_route_tables(aws, ids).await?;
-        Ok(tables
-            .iter()
-            .filter_map(|table| {
-                let id = table.route_table_id()?;
+        Ok(keyed_by_id(
+            &tables,
+            RouteTable::route_table_id,
+            |table, id| {
                 let owner_id = table.owner_id().unwrap_or_default();
                 let routes: Vec<Value> = table.routes().iter().filter_map(route_value).collect();
-                let attrs = attrs([
+                attrs([
                     ("id", Value::string(id)),
                     (
                         "arn",
@@ -93,10 +92,9 @@ impl ResourceType for RouteTableType {
                     ("owner_id", Value::string(owner_id)),
                     ("route", Value::List(routes).into_set()),
                     ("tags_all", ec2_tags_to_value(table.tags())),
-                ]);
-                Some((id.to_string(), attrs))
-            })
-            .collect())
+                ])
+            },
+        ))
     }
 
     async fn create(

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{RouteTableAssociation, RouteTableAssociationStateCode};
 
 use super::describe_paginated;
-use crate::provider::aws::convert::{prior_id, required_str};
+use crate::provider::aws::convert::{keyed_by_id, prior_id, required_str};
 use crate::provider::aws::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
@@ -52,20 +52,19 @@ impl ResourceType for RouteTableAssociationType {
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         let associations = describe_associations(aws, ids).await?;
-        Ok(associations
-            .iter()
-            .filter(|a| !is_ended(a))
-            .filter_map(|association| {
-                let id = association.route_table_association_id()?;
-                let attrs = attrs([
+        let current = associations.iter().filter(|a| !is_ended(a));
+        Ok(keyed_by_id(
+            current,
+            RouteTableAssociation::route_table_association_id,
+            |association, id| {
+                attrs([
                     ("id", Value::string(id)),
                     ("route_table_id", Value::from(association.route_table_id())),
                     ("subnet_id", Value::from(association.subnet_id())),
                     ("gateway_id", Value::from(association.gateway_id())),
-                ]);
-                Some((id.to_string(), attrs))
-            })
-            .collect())
+                ])
+            },
+        ))
     }
 
     async fn create(

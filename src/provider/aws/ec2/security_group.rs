@@ -19,13 +19,13 @@ use aws_sdk_ec2::types::{
 };
 
 use super::{describe_paginated, ec2_arn, filter, wait_for_object};
-use crate::provider::aws::convert::{prior_id, string_set_or_null};
+use crate::provider::aws::convert::{keyed_by_id, prior_id, string_set_or_null};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
 use crate::provider::aws::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
     ok_if_already_gone, sdk_error,
 };
-use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
@@ -53,7 +53,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         ],
         vec![],
     );
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::optional_computed("name", Type::String).force_new(),
         // Computed as in Terraform: read back from a generated name, so a
         // config that sets neither `name` nor `name_prefix` shows no diff.
@@ -67,8 +67,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("arn", Type::String),
         Attribute::computed("owner_id", Type::String),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(
+    Schema::with_tags(
         attributes,
         vec![
             Block::set("ingress", rule.clone()),
@@ -93,17 +92,17 @@ impl ResourceType for SecurityGroupType {
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         let groups = describe_security_groups(aws, ids).await?;
-        Ok(groups
-            .iter()
-            .filter_map(|group| {
-                let id = group.group_id()?;
+        Ok(keyed_by_id(
+            &groups,
+            SecurityGroup::group_id,
+            |group, id| {
                 let owner_id = group.owner_id().unwrap_or_default();
                 let arn = group
                     .security_group_arn()
                     .map(str::to_string)
                     .unwrap_or_else(|| ec2_arn(aws, owner_id, &format!("security-group/{id}")));
                 let name = group.group_name();
-                let attrs = attrs([
+                attrs([
                     ("id", Value::string(id)),
                     ("arn", Value::string(arn)),
                     ("name", Value::from(name)),
@@ -120,10 +119,9 @@ impl ResourceType for SecurityGroupType {
                         rule_blocks(&gather(group.ip_permissions_egress(), id, owner_id)),
                     ),
                     ("tags_all", ec2_tags_to_value(group.tags())),
-                ]);
-                Some((id.to_string(), attrs))
-            })
-            .collect())
+                ])
+            },
+        ))
     }
 
     async fn create(

@@ -13,12 +13,12 @@ use aws_sdk_ec2::types::{
 };
 
 use super::{describe_paginated, ec2_arn, wait_for_object};
-use crate::provider::aws::convert::{prior_id, required_str};
+use crate::provider::aws::convert::{keyed_by_id, prior_id, required_str};
 use crate::provider::aws::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
     ok_if_already_gone, sdk_error,
 };
-use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
@@ -27,7 +27,7 @@ pub struct SubnetType;
 const CREATE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::required("vpc_id", Type::String).force_new(),
         Attribute::required("cidr_block", Type::String).force_new(),
         Attribute::optional_computed("availability_zone", Type::String).force_new(),
@@ -37,8 +37,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("arn", Type::String),
         Attribute::computed("owner_id", Type::String),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(attributes, vec![])
+    Schema::with_tags(attributes, vec![])
 });
 
 #[async_trait]
@@ -57,35 +56,30 @@ impl ResourceType for SubnetType {
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         let subnets = describe_subnets(aws, ids).await?;
-        Ok(subnets
-            .iter()
-            .filter_map(|subnet| {
-                let id = subnet.subnet_id()?;
-                let owner_id = subnet.owner_id().unwrap_or_default();
-                let arn = subnet
-                    .subnet_arn()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| ec2_arn(aws, owner_id, &format!("subnet/{id}")));
-                let attrs = attrs([
-                    ("id", Value::string(id)),
-                    ("arn", Value::string(arn)),
-                    ("vpc_id", Value::from(subnet.vpc_id())),
-                    ("cidr_block", Value::from(subnet.cidr_block())),
-                    ("availability_zone", Value::from(subnet.availability_zone())),
-                    (
-                        "availability_zone_id",
-                        Value::from(subnet.availability_zone_id()),
-                    ),
-                    (
-                        "map_public_ip_on_launch",
-                        Value::Bool(subnet.map_public_ip_on_launch().unwrap_or(false)),
-                    ),
-                    ("owner_id", Value::string(owner_id)),
-                    ("tags_all", ec2_tags_to_value(subnet.tags())),
-                ]);
-                Some((id.to_string(), attrs))
-            })
-            .collect())
+        Ok(keyed_by_id(&subnets, Subnet::subnet_id, |subnet, id| {
+            let owner_id = subnet.owner_id().unwrap_or_default();
+            let arn = subnet
+                .subnet_arn()
+                .map(str::to_string)
+                .unwrap_or_else(|| ec2_arn(aws, owner_id, &format!("subnet/{id}")));
+            attrs([
+                ("id", Value::string(id)),
+                ("arn", Value::string(arn)),
+                ("vpc_id", Value::from(subnet.vpc_id())),
+                ("cidr_block", Value::from(subnet.cidr_block())),
+                ("availability_zone", Value::from(subnet.availability_zone())),
+                (
+                    "availability_zone_id",
+                    Value::from(subnet.availability_zone_id()),
+                ),
+                (
+                    "map_public_ip_on_launch",
+                    Value::Bool(subnet.map_public_ip_on_launch().unwrap_or(false)),
+                ),
+                ("owner_id", Value::string(owner_id)),
+                ("tags_all", ec2_tags_to_value(subnet.tags())),
+            ])
+        }))
     }
 
     async fn create(

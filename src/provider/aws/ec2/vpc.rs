@@ -15,12 +15,12 @@ use aws_sdk_ec2::types::{
 
 use super::{describe_paginated, ec2_arn, filter, wait_for_object};
 use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::{prior_id, required_str};
+use crate::provider::aws::convert::{keyed_by_id, prior_id, required_str};
 use crate::provider::aws::{
     AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
     ok_if_already_gone, sdk_error,
 };
-use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
@@ -34,7 +34,7 @@ const DEFAULT_DNS_HOSTNAMES: bool = false;
 const CREATE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::required("cidr_block", Type::String).force_new(),
         Attribute::optional("instance_tenancy", Type::String)
             .default("default")
@@ -50,8 +50,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("default_network_acl_id", Type::String),
         Attribute::computed("dhcp_options_id", Type::String),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(attributes, vec![])
+    Schema::with_tags(attributes, vec![])
 });
 
 /// The DNS attributes of one VPC, as DescribeVpcAttribute reports them.
@@ -92,14 +91,16 @@ impl ResourceType for VpcType {
             default_network_acls(aws, &found),
         )?;
 
-        let mut out = BTreeMap::new();
-        for vpc in &vpcs {
-            let Some(id) = vpc.vpc_id() else { continue };
-            // Deleted between the describe and the attribute reads.
-            let Some(dns) = dns.get(id) else { continue };
+        // A VPC without DNS attributes was deleted between the describe and
+        // the attribute reads.
+        let still_there = vpcs
+            .iter()
+            .filter(|vpc| vpc.vpc_id().is_some_and(|id| dns.contains_key(id)));
+        Ok(keyed_by_id(still_there, Vpc::vpc_id, |vpc, id| {
+            let dns = &dns[id];
             let owner_id = vpc.owner_id().unwrap_or_default();
             let main_route_table = Value::from(main_route_tables.get(id).map(String::as_str));
-            let attrs = attrs([
+            attrs([
                 ("id", Value::string(id)),
                 (
                     "arn",
@@ -125,10 +126,8 @@ impl ResourceType for VpcType {
                 ),
                 ("dhcp_options_id", Value::from(vpc.dhcp_options_id())),
                 ("tags_all", ec2_tags_to_value(vpc.tags())),
-            ]);
-            out.insert(id.to_string(), attrs);
-        }
-        Ok(out)
+            ])
+        }))
     }
 
     async fn create(

@@ -20,7 +20,7 @@ use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{optional_block, prior_id, single, string_set_or_null};
 use crate::provider::aws::tags::tags_to_value;
 use crate::provider::aws::{AwsContext, Timeouts, sdk_error, wait_until};
-use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
@@ -38,7 +38,7 @@ const DEFAULT_TIMEOUTS: Timeouts = Timeouts {
 const ROLE_PROPAGATION_TIMEOUT: Duration = Duration::from_secs(120);
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::required("name", Type::String).force_new(),
         Attribute::required("role_arn", Type::String).force_new(),
         Attribute::optional_computed("version", Type::String),
@@ -52,8 +52,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             Type::list_of(Type::map_of(Type::String)),
         ),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(
+    Schema::with_tags(
         attributes,
         vec![
             Block::single(

@@ -27,7 +27,7 @@ use crate::provider::aws::convert::{
 use crate::provider::aws::names::{name_for_create, prefix_from_name, split_id};
 use crate::provider::aws::tags::tags_to_value;
 use crate::provider::aws::{AwsContext, Timeouts, sdk_error};
-use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
@@ -44,7 +44,7 @@ const CREATING: &[&str] = &["CREATING"];
 const UPDATING: &[&str] = &["UPDATING"];
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::required("cluster_name", Type::String).force_new(),
         Attribute::optional_computed("node_group_name", Type::String).force_new(),
         Attribute::optional_computed("node_group_name_prefix", Type::String).force_new(),
@@ -60,8 +60,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("arn", Type::String),
         Attribute::computed("status", Type::String),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(
+    Schema::with_tags(
         attributes,
         vec![
             Block::single(

@@ -24,13 +24,13 @@ use aws_sdk_elasticloadbalancingv2::types::{
     LoadBalancerStateEnum, LoadBalancerTypeEnum,
 };
 
-use super::{describe_by_arns, read_described, tags_for_create, update_tags};
+use super::{describe_paginated_by_arns, read_described, tags_for_create, update_tags};
 use crate::provider::aws::convert::{differs, prior_id, string_set};
 use crate::provider::aws::names::{arn_resource, unique_name};
 use crate::provider::aws::{
     AwsContext, Timeouts, id_from_answer, ok_if_already_gone, sdk_error, wait_until,
 };
-use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
@@ -48,7 +48,7 @@ const DELETION_PROTECTION: &str = "deletion_protection.enabled";
 const DEFAULT_IDLE_TIMEOUT: i64 = 60;
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::optional_computed("name", Type::String).force_new(),
         Attribute::optional("name_prefix", Type::String).force_new(),
         Attribute::optional("internal", Type::Bool)
@@ -68,8 +68,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("zone_id", Type::String),
         Attribute::computed("vpc_id", Type::String),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(attributes, vec![Timeouts::block()])
+    Schema::with_tags(attributes, vec![Timeouts::block()])
 });
 
 fn is_application(attrs: &Attrs) -> bool {
@@ -120,15 +119,11 @@ async fn describe(
     aws: &AwsContext,
     arns: &[String],
 ) -> Result<Vec<AwsLoadBalancer>, ProviderError> {
-    describe_by_arns(arns, |chunk| {
-        aws.elbv2()
-            .describe_load_balancers()
-            .set_load_balancer_arns(Some(chunk))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-    })
+    describe_paginated_by_arns!(
+        arns,
+        aws.elbv2().describe_load_balancers(),
+        set_load_balancer_arns
+    )
     .await
 }
 

@@ -15,10 +15,10 @@ use aws_sdk_elasticloadbalancingv2::types::{
     RedirectActionConfig, RedirectActionStatusCodeEnum,
 };
 
-use super::{describe_by_arns, read_described, tags_for_create, update_tags};
+use super::{describe_paginated_by_arns, read_described, tags_for_create, update_tags};
 use crate::provider::aws::convert::{differs, i32_arg, nested, optional_block, prior_id, single};
 use crate::provider::aws::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error};
-use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
@@ -55,7 +55,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             Block::single("redirect", redirect),
         ],
     );
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::required("load_balancer_arn", Type::String).force_new(),
         Attribute::optional("port", Type::Number),
         Attribute::optional_computed("protocol", Type::String),
@@ -63,8 +63,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::optional("certificate_arn", Type::String),
         Attribute::computed("arn", Type::String),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(
+    Schema::with_tags(
         attributes,
         vec![Block::list("default_action", default_action).required()],
     )
@@ -186,16 +185,9 @@ impl ResourceType for LbListener {
         aws: &AwsContext,
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        let listeners = describe_by_arns(ids, |chunk| {
-            aws.elbv2()
-                .describe_listeners()
-                .set_listener_arns(Some(chunk))
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-        })
-        .await?;
+        let listeners =
+            describe_paginated_by_arns!(ids, aws.elbv2().describe_listeners(), set_listener_arns)
+                .await?;
         read_described(
             aws,
             listeners,

@@ -16,11 +16,11 @@ use aws_sdk_elasticloadbalancingv2::types::{
     Matcher, ProtocolEnum, TargetGroup as AwsTargetGroup, TargetGroupAttribute, TargetTypeEnum,
 };
 
-use super::{describe_by_arns, read_described, tags_for_create, update_tags};
+use super::{describe_paginated_by_arns, read_described, tags_for_create, update_tags};
 use crate::provider::aws::convert::{block, differs, i32_arg, nested, prior_id, single};
 use crate::provider::aws::names::{arn_resource, unique_name};
 use crate::provider::aws::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error};
-use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
@@ -45,7 +45,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         ],
         vec![],
     );
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::optional_computed("name", Type::String).force_new(),
         Attribute::optional("name_prefix", Type::String).force_new(),
         Attribute::optional("port", Type::Number).force_new(),
@@ -59,8 +59,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("arn", Type::String),
         Attribute::computed("arn_suffix", Type::String),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(
+    Schema::with_tags(
         attributes,
         vec![Block::single("health_check", health_check).computed_when_absent()],
     )
@@ -196,15 +195,11 @@ impl ResourceType for TargetGroup {
         aws: &AwsContext,
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        let groups = describe_by_arns(ids, |chunk| {
-            aws.elbv2()
-                .describe_target_groups()
-                .set_target_group_arns(Some(chunk))
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-        })
+        let groups = describe_paginated_by_arns!(
+            ids,
+            aws.elbv2().describe_target_groups(),
+            set_target_group_arns
+        )
         .await?;
         read_described(
             aws,

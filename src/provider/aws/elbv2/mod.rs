@@ -56,6 +56,25 @@ where
     .await
 }
 
+/// [`describe_by_arns`] for a paginated Describe call, with every page:
+/// `describe_paginated_by_arns!(arns, aws.elbv2().describe_listeners(),
+/// set_listener_arns)`, the last the request's setter for the ARNs. A macro
+/// because each Describe call has its own builder and paginator types, with
+/// no trait in common.
+macro_rules! describe_paginated_by_arns {
+    ($arns:expr, $request:expr, $set_arns:ident) => {
+        $crate::provider::aws::elbv2::describe_by_arns($arns, |chunk| {
+            $request
+                .$set_arns(Some(chunk))
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+        })
+    };
+}
+use describe_paginated_by_arns;
+
 /// The rest of every ELBv2 type's `read_many`, once it has `described` its
 /// objects by ARN: their tags (one DescribeTags per 20 ARNs) and the
 /// `settings` of each, which ELBv2 describes one object per call (a load

@@ -23,7 +23,7 @@ use crate::provider::aws::tags::{create_tags, tags_to_value, update_tags_all};
 use crate::provider::aws::{
     AwsContext, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
 };
-use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
@@ -34,7 +34,7 @@ const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(120);
 pub struct IamRole;
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::optional_computed("name", Type::String).force_new(),
         Attribute::optional_computed("name_prefix", Type::String).force_new(),
         Attribute::optional("path", Type::String)
@@ -50,8 +50,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("unique_id", Type::String),
         Attribute::computed("create_date", Type::String),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(attributes, vec![])
+    Schema::with_tags(attributes, vec![])
 });
 
 #[async_trait]

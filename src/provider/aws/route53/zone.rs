@@ -23,7 +23,7 @@ use crate::provider::aws::tags::create_tags;
 use crate::provider::aws::{
     AwsContext, build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
 };
-use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
@@ -34,7 +34,7 @@ pub struct HostedZone;
 const DELETIONS_PER_BATCH: usize = 100;
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::required("name", Type::String)
             .force_new()
             .normalized_with(normalize_dns_name),
@@ -45,8 +45,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("primary_name_server", Type::String),
         Attribute::computed("arn", Type::String),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(attributes, vec![])
+    Schema::with_tags(attributes, vec![])
 });
 
 /// Deletes every record but the zone's own NS and SOA, which Route53 keeps

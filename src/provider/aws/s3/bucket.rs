@@ -22,7 +22,7 @@ use crate::provider::aws::tags::{create_tags, tags_to_value};
 use crate::provider::aws::{
     AwsContext, Timeouts, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
 };
-use crate::provider::schema::{Attribute, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
@@ -35,7 +35,7 @@ const DEFAULT_TIMEOUTS: Timeouts = Timeouts {
 };
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::optional_computed("bucket", Type::String).force_new(),
         Attribute::optional("bucket_prefix", Type::String).force_new(),
         Attribute::optional("force_destroy", Type::Bool).default(false),
@@ -44,8 +44,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("bucket_regional_domain_name", Type::String),
         Attribute::computed("region", Type::String),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(attributes, vec![Timeouts::block()])
+    Schema::with_tags(attributes, vec![Timeouts::block()])
 });
 
 #[async_trait]

@@ -33,7 +33,7 @@ use crate::provider::aws::tags::{create_tags, tags_to_value, update_tags_all};
 use crate::provider::aws::{
     AwsContext, build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
 };
-use crate::provider::schema::{Attribute, Block, Schema, Type, tag_attributes};
+use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
@@ -109,7 +109,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             Block::single("visibility_config", visibility_config_schema()).required(),
         ],
     );
-    let mut attributes = vec![
+    let attributes = vec![
         Attribute::required("name", Type::String).force_new(),
         Attribute::optional("description", Type::String),
         Attribute::required("scope", Type::String).force_new(),
@@ -117,8 +117,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("capacity", Type::Number),
         Attribute::computed("lock_token", Type::String),
     ];
-    attributes.extend(tag_attributes());
-    Schema::new(
+    Schema::with_tags(
         attributes,
         vec![
             Block::single(
