@@ -469,11 +469,25 @@ impl Loader<'_> {
                 Mode::Managed => ("resource type", provider::resource_type_names()),
                 Mode::Data => ("data source", provider::data_source_type_names()),
             };
-            let diag = self.error(format!("Unsupported {kind} {type_name:?}"), type_span);
-            diag.hint = Some(match did_you_mean(&type_name, &known) {
-                Some(close) => format!("did you mean {close:?}?"),
-                None => format!("supported: {}", known.join(", ")),
-            });
+            let supported = format!("supported: {}", known.join(", "));
+            if provider::is_terraform_aws_type(mode == Mode::Data, &type_name) {
+                // A real type of Terraform's provider: no look-alike is what
+                // was meant (aws_ecs_cluster is not aws_eks_cluster).
+                let diag = self.error(
+                    format!("The {kind} {type_name:?} is not supported by terrane yet"),
+                    type_span,
+                );
+                diag.detail = Some(format!(
+                    "{type_name} is a {kind} of Terraform's hashicorp/aws provider that terrane does not implement"
+                ));
+                diag.hint = Some(supported);
+            } else {
+                let diag = self.error(format!("Unsupported {kind} {type_name:?}"), type_span);
+                diag.hint = Some(match did_you_mean_typo(&type_name, &known) {
+                    Some(close) => format!("did you mean {close:?}?"),
+                    None => supported,
+                });
+            }
         }
 
         let mut resource = Resource {
@@ -542,6 +556,7 @@ impl Loader<'_> {
                 self.file,
                 &resource.body,
                 schema,
+                &resource.type_name,
                 &resource.span,
                 self.diags,
             );
@@ -620,10 +635,13 @@ impl Loader<'_> {
 
 /// Checks a resource body against its schema: unknown and computed-only
 /// arguments, missing required ones, and the number of nested blocks.
+/// `context` names the block in messages: the resource type, or the
+/// nested block and its resource type.
 fn check_body(
     file: FileId,
     body: &Body,
     schema: &Schema,
+    context: &str,
     block_span: &Span,
     diags: &mut Diagnostics,
 ) {
@@ -652,7 +670,13 @@ fn check_body(
                     None => {
                         let close = did_you_mean(key, &schema.settable_names());
                         suggested.extend(close);
-                        diags.push(unknown_name("argument", key, span(attr.key.span()), close));
+                        diags.push(unknown_name(
+                            "argument",
+                            key,
+                            context,
+                            span(attr.key.span()),
+                            close,
+                        ));
                     }
                 }
             }
@@ -661,7 +685,15 @@ fn check_body(
                 match schema.block(key) {
                     Some(nested) => {
                         let block_span = Span::new(file, block.ident.span().unwrap_or(0..0));
-                        check_body(file, &block.body, &nested.schema, &block_span, diags);
+                        let context = format!("the {key} block of {context}");
+                        check_body(
+                            file,
+                            &block.body,
+                            &nested.schema,
+                            &context,
+                            &block_span,
+                            diags,
+                        );
                     }
                     None if schema.attribute(key).is_some() => diags.push(
                         Diagnostic::error(format!("{key:?} is an argument, not a block"))
@@ -671,6 +703,7 @@ fn check_body(
                     None => diags.push(unknown_name(
                         "block type",
                         key,
+                        context,
                         span(block.ident.span()),
                         did_you_mean(key, &schema.settable_names()),
                     )),
@@ -719,8 +752,15 @@ fn check_body(
 }
 
 /// An unsupported argument or block type, with the name it likely meant.
-fn unknown_name(what: &str, key: &str, span: Option<Span>, close: Option<&str>) -> Diagnostic {
-    let diag = Diagnostic::error(format!("Unsupported {what} {key:?}")).with_span(span);
+fn unknown_name(
+    what: &str,
+    key: &str,
+    context: &str,
+    span: Option<Span>,
+    close: Option<&str>,
+) -> Diagnostic {
+    let diag =
+        Diagnostic::error(format!("Unsupported {what} {key:?} in {context}")).with_span(span);
     match close {
         Some(close) => diag.with_hint(format!("did you mean {close:?}?")),
         None => diag,
@@ -784,4 +824,10 @@ fn literal_bool(expr: &Expression) -> Option<bool> {
         Expression::Bool(b) => Some(*b.value()),
         _ => None,
     }
+}
+
+/// A type name close enough to be a typo of a known one (a letter or two
+/// off): a looser match would offer a different kind of object.
+fn did_you_mean_typo<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    did_you_mean(name, known).filter(|close| strsim::osa_distance(name, close) <= 2)
 }

@@ -104,3 +104,8 @@ fn network_stack_is_valid_terraform() {
 fn unknown_repetition_fixture_is_valid_terraform() {
     terraform_validate("tests/fixtures/valid/unknown_repetition");
 }
+
+#[test]
+fn alb_aliases_fixture_is_valid_terraform() {
+    terraform_validate("tests/fixtures/valid/alb_aliases");
+}
