@@ -480,7 +480,9 @@ impl Loader<'_> {
                 diag.detail = Some(format!(
                     "{type_name} is a {kind} of Terraform's hashicorp/aws provider that terrane does not implement"
                 ));
-                diag.hint = Some(supported);
+                diag.hint = Some(format!(
+                    "remove the block or manage this object outside terrane for now; terrane's README lists the {kind}s it has"
+                ));
             } else {
                 let diag = self.error(format!("Unsupported {kind} {type_name:?}"), type_span);
                 diag.hint = Some(match did_you_mean_typo(&type_name, &known) {
