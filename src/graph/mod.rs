@@ -15,7 +15,8 @@ use petgraph::visit::EdgeRef;
 
 use crate::diag::did_you_mean;
 use crate::diag::{Diagnostic, Diagnostics, FileId, Span};
-use crate::lang::references::{Reference, Subject, references};
+use crate::lang::body::Dynamic;
+use crate::lang::references::{Reference, Subject, references, references_within};
 use crate::lang::{Config, Expr, Mode};
 
 /// A block of the configuration, by its index in the `Config` vectors.
@@ -58,31 +59,63 @@ impl Graph {
 }
 
 /// Every expression in a body, nested blocks included.
-pub fn body_exprs(file: FileId, body: &Body) -> Vec<Expr> {
+/// Every expression in a body, each with the names that enclosing `dynamic`
+/// blocks bind around it (their iterators).
+fn body_exprs(file: FileId, body: &Body, bound: &[String]) -> Vec<(Expr, Vec<String>)> {
     let mut out = Vec::new();
     for structure in body.iter() {
         match structure {
-            Structure::Attribute(attr) => out.push(Expr {
-                file,
-                expr: attr.value.clone(),
-            }),
-            Structure::Block(block) => out.extend(body_exprs(file, &block.body)),
+            Structure::Attribute(attr) => out.push((
+                Expr {
+                    file,
+                    expr: attr.value.clone(),
+                },
+                bound.to_vec(),
+            )),
+            Structure::Block(block) if block.ident.as_str() == "dynamic" => {
+                let Some(dynamic) = Dynamic::read(block) else {
+                    continue; // reported by the loader
+                };
+                if let Some(for_each) = dynamic.for_each {
+                    out.push((
+                        Expr {
+                            file,
+                            expr: for_each.value.clone(),
+                        },
+                        bound.to_vec(),
+                    ));
+                }
+                if let Some(content) = dynamic.content {
+                    let mut inner = bound.to_vec();
+                    inner.push(dynamic.iterator.clone());
+                    out.extend(body_exprs(file, &content.body, &inner));
+                }
+            }
+            Structure::Block(block) => out.extend(body_exprs(file, &block.body, bound)),
         }
     }
     out
 }
 
 /// The expressions a node's value depends on.
-fn node_exprs(config: &Config, node: Node) -> Vec<Expr> {
+/// Each comes with the names bound around it (see `body_exprs`).
+fn node_exprs(config: &Config, node: Node) -> Vec<(Expr, Vec<String>)> {
+    let unscoped = |exprs: Vec<Expr>| exprs.into_iter().map(|e| (e, Vec::new())).collect();
     match node {
-        Node::Variable(i) => config.variables[i].default.iter().cloned().collect(),
-        Node::Local(i) => vec![config.locals[i].value.clone()],
-        Node::Output(i) => vec![config.outputs[i].value.clone()],
+        Node::Variable(i) => unscoped(config.variables[i].default.iter().cloned().collect()),
+        Node::Local(i) => unscoped(vec![config.locals[i].value.clone()]),
+        Node::Output(i) => unscoped(vec![config.outputs[i].value.clone()]),
         Node::Resource(i) => {
             let r = &config.resources[i];
-            let mut exprs: Vec<Expr> = r.count.iter().chain(&r.for_each).cloned().collect();
-            exprs.extend(r.depends_on.iter().cloned());
-            exprs.extend(body_exprs(r.file, &r.body));
+            let mut exprs: Vec<(Expr, Vec<String>)> = unscoped(
+                r.count
+                    .iter()
+                    .chain(&r.for_each)
+                    .chain(&r.depends_on)
+                    .cloned()
+                    .collect(),
+            );
+            exprs.extend(body_exprs(r.file, &r.body, &[]));
             exprs
         }
     }
@@ -117,8 +150,8 @@ pub fn build(config: &Config) -> (Graph, Diagnostics) {
 
     for &node in &nodes {
         let to = index[&node];
-        for expr in node_exprs(config, node) {
-            let (refs, ref_diags) = references(&expr);
+        for (expr, bound) in node_exprs(config, node) {
+            let (refs, ref_diags) = references_within(&expr, &bound);
             diags.0.extend(ref_diags);
             for reference in refs {
                 match resolver.resolve(node, &reference) {

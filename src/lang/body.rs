@@ -1,9 +1,14 @@
-//! Evaluating a resource's arguments and nested blocks against its schema.
+//! Evaluating a resource's arguments and nested blocks against its schema,
+//! including `dynamic` blocks, which generate nested blocks from a
+//! collection.
+
+use std::collections::BTreeMap;
 
 use hcl_edit::Span as _;
-use hcl_edit::structure::{Body, Structure};
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::{Attribute, Block, Body, Structure};
 
-use super::eval::{EvalContext, eval};
+use super::eval::{ChainedScope, EvalContext, eval};
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::provider::schema::{Schema, Type};
 use crate::value::{Attrs, Value};
@@ -55,6 +60,29 @@ pub fn eval_body(
                     Err(diag) => diags.push(diag),
                 }
             }
+            Structure::Block(block) if block.ident.as_str() == "dynamic" => {
+                let Some(dynamic) = Dynamic::read(block) else {
+                    continue; // reported by the loader
+                };
+                let Some(block_schema) = schema.block(dynamic.target) else {
+                    continue;
+                };
+                match eval_dynamic(&dynamic, &block_schema.schema, ctx) {
+                    Ok(Value::List(generated)) => {
+                        let entry = out
+                            .entry(dynamic.target.to_string())
+                            .or_insert_with(|| Value::List(Vec::new()));
+                        if let Value::List(items) = entry {
+                            items.extend(generated);
+                        }
+                    }
+                    // The collection is not known yet: neither are the blocks.
+                    Ok(other) => {
+                        out.insert(dynamic.target.to_string(), other);
+                    }
+                    Err(nested) => diags.extend(nested),
+                }
+            }
             Structure::Block(block) => {
                 let name = block.ident.as_str();
                 let Some(block_schema) = schema.block(name) else {
@@ -78,5 +106,96 @@ pub fn eval_body(
         Err(diags)
     } else {
         Ok(out)
+    }
+}
+
+/// A `dynamic "NAME" { for_each = ..., iterator = ..., content { ... } }`
+/// block, as written.
+pub struct Dynamic<'a> {
+    /// The nested block type it generates.
+    pub target: &'a str,
+    pub for_each: Option<&'a Attribute>,
+    /// The name `content` uses for the current element: `iterator`, or the
+    /// block type's name.
+    pub iterator: String,
+    pub content: Option<&'a Block>,
+}
+
+impl<'a> Dynamic<'a> {
+    /// The parts of a `dynamic` block; `None` when it does not have exactly
+    /// one label (the loader reports that).
+    pub fn read(block: &'a Block) -> Option<Dynamic<'a>> {
+        let [label] = block.labels.as_slice() else {
+            return None;
+        };
+        let target = label.as_str();
+        let iterator = match block.body.get_attribute("iterator").map(|a| &a.value) {
+            Some(Expression::Variable(name)) => name.as_str().to_string(),
+            _ => target.to_string(),
+        };
+        Some(Dynamic {
+            target,
+            for_each: block.body.get_attribute("for_each"),
+            iterator,
+            content: block.body.get_blocks("content").next(),
+        })
+    }
+}
+
+/// The blocks a `dynamic` block generates, as a list of objects; unknown
+/// when its collection is not known yet.
+fn eval_dynamic(
+    dynamic: &Dynamic<'_>,
+    schema: &Schema,
+    ctx: &EvalContext<'_>,
+) -> Result<Value, Diagnostics> {
+    let (Some(for_each), Some(content)) = (dynamic.for_each, dynamic.content) else {
+        return Ok(Value::List(Vec::new())); // reported by the loader
+    };
+    let span = |range: Option<std::ops::Range<usize>>| range.map(|r| Span::new(ctx.file, r));
+    let elements: Vec<(Value, Value)> = match eval(&for_each.value, ctx)? {
+        Value::Unknown => return Ok(Value::Unknown),
+        Value::Null => Vec::new(),
+        Value::List(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (Value::from(i as i64), v))
+            .collect(),
+        Value::Map(map) => map
+            .into_iter()
+            .map(|(k, v)| (Value::string(k), v))
+            .collect(),
+        other => {
+            return Err(Diagnostic::error("Invalid dynamic for_each value")
+                .with_detail(format!(
+                    "for_each takes a list, set or map, not a {}",
+                    other.type_name()
+                ))
+                .with_span(span(for_each.value.span()))
+                .into());
+        }
+    };
+    let mut generated = Vec::new();
+    let mut diags = Diagnostics::default();
+    for (key, value) in elements {
+        let scope = ChainedScope {
+            bindings: BTreeMap::from([(
+                dynamic.iterator.clone(),
+                Value::Map(Attrs::from([
+                    ("key".to_string(), key),
+                    ("value".to_string(), value),
+                ])),
+            )]),
+            parent: Some(ctx.scope),
+        };
+        match eval_body(&content.body, schema, &ctx.with_scope(&scope)) {
+            Ok(item) => generated.push(Value::Map(item)),
+            Err(nested) => diags.extend(nested),
+        }
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(Value::List(generated))
     }
 }

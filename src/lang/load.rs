@@ -11,6 +11,7 @@ use hcl_edit::Span as _;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Attribute, Block, Body, Structure};
 
+use super::body::Dynamic;
 use super::config::*;
 use super::types::parse_type;
 use crate::diag::{Diagnostic, Diagnostics, FileId, Sources, Span, did_you_mean};
@@ -517,11 +518,6 @@ impl Loader<'_> {
                     "lifecycle" if mode == Mode::Managed => {
                         resource.lifecycle = self.lifecycle(&inner.body)
                     }
-                    "dynamic" => {
-                        let span = self.header_span(&inner);
-                        self.error("`dynamic` blocks are not supported yet", Some(span))
-                            .hint = Some("write the nested blocks out one by one".into());
-                    }
                     "provisioner" | "connection" => {
                         let span = self.header_span(&inner);
                         self.error(
@@ -682,6 +678,9 @@ fn check_body(
                     }
                 }
             }
+            Structure::Block(block) if block.ident.as_str() == "dynamic" => {
+                check_dynamic(file, block, schema, context, diags);
+            }
             Structure::Block(block) => {
                 let key = block.ident.as_str();
                 match schema.block(key) {
@@ -727,7 +726,11 @@ fn check_body(
     }
     for nested in &schema.blocks {
         let count = body.get_blocks(nested.name).count();
-        if count < nested.min_items {
+        // A dynamic block may generate the blocks: how many is known later.
+        let generated = body
+            .get_blocks("dynamic")
+            .any(|d| Dynamic::read(d).is_some_and(|d| d.target == nested.name));
+        if count < nested.min_items && !generated {
             diags.push(
                 Diagnostic::error(format!("Missing required block {:?}", nested.name))
                     .with_span(Some(block_span.clone()))
@@ -754,6 +757,99 @@ fn check_body(
 }
 
 /// An unsupported argument or block type, with the name it likely meant.
+/// Checks a `dynamic "NAME" { for_each, iterator, content { ... } }` block:
+/// NAME must be a nested block type of the schema, and `content` is checked
+/// against that block's schema.
+fn check_dynamic(
+    file: FileId,
+    block: &Block,
+    schema: &Schema,
+    context: &str,
+    diags: &mut Diagnostics,
+) {
+    let span = |r: Option<std::ops::Range<usize>>| r.map(|r| Span::new(file, r));
+    let header = span(block.ident.span());
+    let Some(dynamic) = Dynamic::read(block) else {
+        diags.push(
+            Diagnostic::error("A dynamic block needs one label: the block type it generates")
+                .with_span(header)
+                .with_hint("write `dynamic \"ingress\" { ... }`"),
+        );
+        return;
+    };
+    let Some(nested) = schema.block(dynamic.target) else {
+        let label_span = span(block.labels.first().and_then(|l| l.span()));
+        let known: Vec<&str> = schema.blocks.iter().map(|b| b.name).collect();
+        diags.push(unknown_name(
+            "block type",
+            dynamic.target,
+            context,
+            label_span,
+            did_you_mean(dynamic.target, &known),
+        ));
+        return;
+    };
+    for structure in block.body.iter() {
+        match structure {
+            Structure::Attribute(attr) => match attr.key.as_str() {
+                "for_each" | "labels" => {}
+                "iterator" if matches!(attr.value, Expression::Variable(_)) => {}
+                "iterator" => diags.push(
+                    Diagnostic::error("`iterator` must be a name")
+                        .with_span(span(attr.value.span()))
+                        .with_hint("write `iterator = rule`, then refer to `rule.value`"),
+                ),
+                other => diags.push(unknown_name(
+                    "argument",
+                    other,
+                    &format!("the dynamic {} block", dynamic.target),
+                    span(attr.key.span()),
+                    did_you_mean(other, &["for_each", "iterator", "labels"]),
+                )),
+            },
+            Structure::Block(inner) if inner.ident.as_str() == "content" => {}
+            Structure::Block(inner) => diags.push(unknown_name(
+                "block type",
+                inner.ident.as_str(),
+                &format!("the dynamic {} block", dynamic.target),
+                span(inner.ident.span()),
+                None,
+            )),
+        }
+    }
+    if dynamic.for_each.is_none() {
+        diags.push(
+            Diagnostic::error(format!(
+                "The dynamic {} block needs `for_each`",
+                dynamic.target
+            ))
+            .with_span(header.clone()),
+        );
+    }
+    match dynamic.content {
+        Some(content) => {
+            let block_span = Span::new(file, content.ident.span().unwrap_or(0..0));
+            let context = format!("the {} block of {context}", dynamic.target);
+            check_body(
+                file,
+                &content.body,
+                &nested.schema,
+                &context,
+                &block_span,
+                diags,
+            );
+        }
+        None => diags.push(
+            Diagnostic::error(format!(
+                "The dynamic {} block needs a `content` block",
+                dynamic.target
+            ))
+            .with_span(header)
+            .with_hint("the content block holds the arguments of each generated block"),
+        ),
+    }
+}
+
 fn unknown_name(
     what: &str,
     key: &str,

@@ -62,9 +62,15 @@ impl Subject {
 /// Every reference in `expr`, plus diagnostics for malformed ones
 /// (`var` alone, `count.foo`, `aws_vpc` without a name, …).
 pub fn references(expr: &Expr) -> (Vec<Reference>, Vec<Diagnostic>) {
+    references_within(expr, &[])
+}
+
+/// The same, inside blocks that bind `bound` (a `dynamic` block's iterator):
+/// those names are not references.
+pub fn references_within(expr: &Expr, bound: &[String]) -> (Vec<Reference>, Vec<Diagnostic>) {
     let mut finder = Finder {
         file: expr.file,
-        bound: Vec::new(),
+        bound: bound.to_vec(),
         found: Vec::new(),
         diags: Vec::new(),
     };

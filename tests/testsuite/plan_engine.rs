@@ -403,3 +403,92 @@ fn an_edited_rule_shows_just_what_changed_in_it() {
     );
     insta::assert_snapshot!(plan_view::render(&plan));
 }
+
+#[test]
+fn dynamic_blocks_generate_one_nested_block_per_element() {
+    let plan = plan_of(
+        r#"
+        variable "rules" {
+          default = { http = 80, https = 443 }
+        }
+        resource "aws_security_group" "web" {
+          name = "web"
+          dynamic "ingress" {
+            for_each = var.rules
+            iterator = rule
+            content {
+              description = rule.key
+              from_port   = rule.value
+              to_port     = rule.value
+              protocol    = "tcp"
+              cidr_blocks = ["0.0.0.0/0"]
+            }
+          }
+        }
+        resource "aws_lb_listener" "http" {
+          load_balancer_arn = "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/x/1"
+          port              = 80
+          protocol          = "HTTP"
+          dynamic "default_action" {
+            for_each = ["fixed-response"]
+            content {
+              type = default_action.value
+              dynamic "fixed_response" {
+                for_each = ["ok"]
+                iterator = body
+                content {
+                  content_type = "text/plain"
+                  message_body = "${body.value} from ${default_action.value}"
+                  status_code  = "200"
+                }
+              }
+            }
+          }
+        }
+        "#,
+        &State::new(),
+    );
+    let after = |address: &str| {
+        plan.resource_changes
+            .iter()
+            .find(|c| c.address == address)
+            .and_then(|c| c.after.clone())
+            .unwrap()
+    };
+    let group = after("aws_security_group.web");
+    let mut ports: Vec<(String, String)> = group["ingress"]
+        .as_list()
+        .unwrap()
+        .iter()
+        .map(|rule| {
+            let Value::Map(rule) = rule else {
+                panic!("{rule:?}")
+            };
+            (
+                rule["description"].to_string(),
+                rule["from_port"].to_string(),
+            )
+        })
+        .collect();
+    ports.sort();
+    assert_eq!(
+        ports,
+        [
+            ("\"http\"".to_string(), "80".to_string()),
+            ("\"https\"".to_string(), "443".to_string())
+        ]
+    );
+    let listener = after("aws_lb_listener.http");
+    let actions = listener["default_action"].as_list().unwrap();
+    assert_eq!(actions.len(), 1);
+    let Value::Map(action) = &actions[0] else {
+        panic!()
+    };
+    let Value::Map(response) = &action["fixed_response"].as_list().unwrap()[0] else {
+        panic!()
+    };
+    assert_eq!(
+        response["message_body"],
+        Value::string("ok from fixed-response")
+    );
+}

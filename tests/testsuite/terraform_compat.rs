@@ -106,6 +106,11 @@ fn unknown_repetition_fixture_is_valid_terraform() {
 }
 
 #[test]
+fn dynamic_blocks_fixture_is_valid_terraform() {
+    terraform_validate("tests/fixtures/valid/dynamic_blocks");
+}
+
+#[test]
 fn alb_aliases_fixture_is_valid_terraform() {
     terraform_validate("tests/fixtures/valid/alb_aliases");
 }
