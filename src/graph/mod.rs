@@ -454,7 +454,7 @@ impl<'a> Resolver<'a> {
             Subject::CountIndex | Subject::Each => {
                 self.check_repetition(from, &reference.subject, span)
             }
-            Subject::Path => Ok(None),
+            Subject::Path | Subject::Workspace => Ok(None),
         }
     }
 

@@ -74,6 +74,17 @@ pub struct Variable {
     pub default: Option<Expr>,
     pub description: Option<String>,
     pub sensitive: bool,
+    /// `validation { condition, error_message }` blocks, in order.
+    pub validations: Vec<Validation>,
+    pub span: Span,
+}
+
+/// A variable's `validation` block.
+#[derive(Debug)]
+pub struct Validation {
+    pub condition: Expr,
+    pub error_message: Expr,
+    /// The block's header, where a failed check is reported.
     pub span: Span,
 }
 

@@ -139,6 +139,60 @@ impl Loader<'_> {
         self.error(summary, span).hint = hint;
     }
 
+    /// A variable's `validation { condition, error_message }` block.
+    fn validation(&mut self, block: Block) -> Option<Validation> {
+        let span = self.header_span(&block);
+        let (mut condition, mut error_message) = (None, None);
+        for structure in block.body.into_iter() {
+            match structure {
+                Structure::Attribute(attr) if attr.key.as_str() == "condition" => {
+                    condition = Some(self.expr(attr.value));
+                }
+                Structure::Attribute(attr) if attr.key.as_str() == "error_message" => {
+                    error_message = Some(self.expr(attr.value));
+                }
+                Structure::Attribute(attr) => {
+                    let key_span = self.span(attr.key.span());
+                    self.unsupported(
+                        format!(
+                            "Unsupported argument {:?} in validation block",
+                            attr.key.as_str()
+                        ),
+                        attr.key.as_str(),
+                        &["condition", "error_message"],
+                        key_span,
+                    );
+                }
+                Structure::Block(inner) => {
+                    let inner_span = self.header_span(&inner);
+                    self.error(
+                        format!(
+                            "Unsupported block {:?} in validation block",
+                            inner.ident.as_str()
+                        ),
+                        Some(inner_span),
+                    );
+                }
+            }
+        }
+        for (missing, name) in [
+            (condition.is_none(), "condition"),
+            (error_message.is_none(), "error_message"),
+        ] {
+            if missing {
+                self.error(
+                    format!("A validation block needs `{name}`"),
+                    Some(span.clone()),
+                );
+            }
+        }
+        Some(Validation {
+            condition: condition?,
+            error_message: error_message?,
+            span,
+        })
+    }
+
     fn expr(&self, expr: Expression) -> Expr {
         Expr {
             file: self.file,
@@ -327,6 +381,7 @@ impl Loader<'_> {
             default: None,
             description: None,
             sensitive: false,
+            validations: Vec::new(),
             span,
         };
         for structure in block.body.into_iter() {
@@ -359,7 +414,11 @@ impl Loader<'_> {
                         ),
                     }
                 }
-                Structure::Block(inner) if inner.ident.as_str() == "validation" => {}
+                Structure::Block(inner) if inner.ident.as_str() == "validation" => {
+                    if let Some(validation) = self.validation(inner) {
+                        variable.validations.push(validation);
+                    }
+                }
                 Structure::Block(inner) => {
                     let span = self.header_span(&inner);
                     self.error(

@@ -28,6 +28,8 @@ pub enum Subject {
     Each,
     /// `path.module`, `path.root`, `path.cwd`
     Path,
+    /// `terraform.workspace`
+    Workspace,
 }
 
 #[derive(Clone, Debug)]
@@ -55,6 +57,7 @@ impl Subject {
             Subject::CountIndex => "count.index".into(),
             Subject::Each => "each".into(),
             Subject::Path => "path".into(),
+            Subject::Workspace => "terraform.workspace".into(),
         }
     }
 }
@@ -115,6 +118,7 @@ impl Finder {
             ("count", ["index", ..]) => Subject::CountIndex,
             ("each", ["key" | "value", ..]) => Subject::Each,
             ("path", ["module" | "root" | "cwd", ..]) => Subject::Path,
+            ("terraform", ["workspace", ..]) => Subject::Workspace,
             ("var" | "local", []) => {
                 return self.invalid(
                     span,

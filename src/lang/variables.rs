@@ -136,6 +136,7 @@ pub fn resolve(
                 let ty = variable.ty.clone().unwrap_or(Type::Any);
                 match ty.convert(value) {
                     Ok(v) => {
+                        diags.extend(check_validations(config, variable, &v, files));
                         resolved.insert(variable.name.clone(), v);
                     }
                     Err(message) => diags.push(
@@ -292,4 +293,69 @@ fn read_var_file(
         }
     }
     true
+}
+
+/// Runs a variable's `validation` blocks against its value, as Terraform
+/// does: a condition that is false reports the block's `error_message`. A
+/// value or condition not known yet (`validate` without values) is not
+/// checked. Conditions see the variable itself as `var.<name>`.
+fn check_validations(
+    config: &Config,
+    variable: &Variable,
+    value: &Value,
+    files: &dyn FileReader,
+) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    if !value.is_wholly_known() {
+        return diags;
+    }
+    let scope: BTreeMap<String, Value> = BTreeMap::from([(
+        "var".to_string(),
+        Value::Map(BTreeMap::from([(variable.name.clone(), value.clone())])),
+    )]);
+    for validation in &variable.validations {
+        let ctx = EvalContext {
+            file: validation.condition.file,
+            scope: &scope,
+            files,
+            stack_dir: &config.dir,
+        };
+        let failed = match eval(&validation.condition.expr, &ctx) {
+            Ok(Value::Bool(true) | Value::Unknown) => continue,
+            Ok(Value::Bool(false)) => true,
+            Ok(other) => {
+                diags.push(
+                    Diagnostic::error("Invalid validation condition")
+                        .with_detail(format!("the condition must be true or false, not {other}"))
+                        .with_span(validation.condition.span()),
+                );
+                false
+            }
+            Err(diag) => {
+                diags.push(diag);
+                false
+            }
+        };
+        if !failed {
+            continue;
+        }
+        let message = match eval(&validation.error_message.expr, &ctx) {
+            Ok(Value::String(message)) => message,
+            Ok(other) => other.to_string(),
+            Err(diag) => {
+                diags.push(diag);
+                continue;
+            }
+        };
+        diags.push(
+            Diagnostic::error(format!("Invalid value for variable {:?}", variable.name))
+                .with_detail(message)
+                .with_span(Some(validation.span.clone()))
+                .with_hint(format!(
+                    "this value failed the validation rule of var.{}",
+                    variable.name
+                )),
+        );
+    }
+    diags
 }

@@ -111,6 +111,11 @@ fn dynamic_blocks_fixture_is_valid_terraform() {
 }
 
 #[test]
+fn validation_and_workspace_fixture_is_valid_terraform() {
+    terraform_validate("tests/fixtures/valid/validation_and_workspace");
+}
+
+#[test]
 fn alb_aliases_fixture_is_valid_terraform() {
     terraform_validate("tests/fixtures/valid/alb_aliases");
 }
