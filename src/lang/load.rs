@@ -139,6 +139,19 @@ impl Loader<'_> {
         self.error(summary, span).hint = hint;
     }
 
+    /// `provider = aws` names the one provider there is. An alias
+    /// (`aws.dr`) is refused rather than ignored: ignoring it would create
+    /// the object with the default provider, in the wrong region or account.
+    fn provider_meta_argument(&mut self, attr: &Attribute) {
+        if matches!(&attr.value, Expression::Variable(name) if name.as_str() == "aws") {
+            return;
+        }
+        let span = self.span(attr.value.span());
+        self.error("Provider aliases are not supported yet", span).hint = Some(
+            "remove `provider = ...` to use the one provider \"aws\" block; aliases for a second region are planned".into(),
+        );
+    }
+
     /// A variable's `validation { condition, error_message }` block.
     fn validation(&mut self, block: Block) -> Option<Validation> {
         let span = self.header_span(&block);
@@ -570,7 +583,7 @@ impl Loader<'_> {
                     "count" => resource.count = Some(self.expr(attr.value)),
                     "for_each" => resource.for_each = Some(self.expr(attr.value)),
                     "depends_on" => self.depends_on(attr, &mut resource),
-                    "provider" => {}
+                    "provider" => self.provider_meta_argument(&attr),
                     _ => resource.body.push(attr),
                 },
                 Structure::Block(inner) => match inner.ident.as_str() {
