@@ -6,9 +6,8 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-use super::plan::locked;
 use super::{
-    DiskFiles, Report, StackOptions, Ui, open_stack, read_state, refresh_and_plan,
+    DiskFiles, Report, StackOptions, Ui, locked, open_stack, read_state, refresh_and_plan,
     until_interrupted,
 };
 use crate::apply::{self, ApplyRequest, Event, StateSink};

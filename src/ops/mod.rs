@@ -290,6 +290,27 @@ async fn open_stack(
     Ok((stack, opened.backend))
 }
 
+/// Runs `work` holding the state lock; lock warnings go to `ui` first.
+async fn locked<T>(
+    backend: &Arc<dyn Backend>,
+    operation: &str,
+    options: &StackOptions,
+    interrupt: watch::Receiver<bool>,
+    ui: &dyn Ui,
+    stack: &Stack,
+    work: impl std::future::Future<Output = Result<T, Report>>,
+) -> Result<T, Report> {
+    with_lock(
+        backend,
+        operation,
+        &options.lock,
+        Some(interrupt),
+        |warnings| ui.warnings(&stack.config.sources, &warnings),
+        work,
+    )
+    .await
+}
+
 /// The stored state, or an empty one before the first apply.
 async fn read_state(backend: &dyn Backend) -> Result<State, Report> {
     Ok(backend

@@ -4,21 +4,20 @@
 //! [`refresh_and_plan`] while they hold the lock.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use tokio::sync::watch;
 
-use super::{Report, Stack, StackOptions, Ui, open_stack, read_state, until_interrupted};
+use super::{Report, Stack, StackOptions, Ui, locked, open_stack, read_state, until_interrupted};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::Node;
 use crate::lang::Mode;
 use crate::lang::block_eval::BlockEvaluator;
 use crate::plan::{self, Plan, PlanRequest};
 use crate::provider::{self, AwsContext};
-use crate::state::{Backend, State};
+use crate::state::State;
 use crate::value::Value;
 
-use super::{DiskFiles, refresh, with_lock};
+use super::{DiskFiles, refresh};
 
 /// The result of planning: the plan and what it was made from.
 pub struct Planned {
@@ -58,27 +57,6 @@ pub async fn plan(
         interrupt.clone(),
         ui,
         &stack,
-        work,
-    )
-    .await
-}
-
-/// Runs `work` holding the state lock; lock warnings go to `ui` first.
-pub(super) async fn locked<T>(
-    backend: &Arc<dyn Backend>,
-    operation: &str,
-    options: &StackOptions,
-    interrupt: watch::Receiver<bool>,
-    ui: &dyn Ui,
-    stack: &Stack,
-    work: impl std::future::Future<Output = Result<T, Report>>,
-) -> Result<T, Report> {
-    with_lock(
-        backend,
-        operation,
-        &options.lock,
-        Some(interrupt),
-        |warnings| ui.warnings(&stack.config.sources, &warnings),
         work,
     )
     .await
