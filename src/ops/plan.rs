@@ -20,7 +20,7 @@ use crate::value::Value;
 use super::{DiskFiles, refresh};
 
 /// The result of planning: the plan and what it was made from.
-pub struct Planned {
+pub(super) struct Planned {
     pub plan: Plan,
     /// The prior state, refreshed from AWS.
     pub state: State,
@@ -63,7 +63,7 @@ pub async fn plan(
 }
 
 /// Refreshes state, reads data sources and plans.
-pub async fn refresh_and_plan(
+pub(super) async fn refresh_and_plan(
     stack: &Stack,
     aws: &AwsContext,
     prior: State,
