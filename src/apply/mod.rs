@@ -10,7 +10,6 @@
 pub mod steps;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use petgraph::Direction;
@@ -25,7 +24,9 @@ use crate::lang::block_eval::BlockEvaluator;
 use crate::lang::eval::FileReader;
 use crate::plan::diff::{ID, derive_tags, keep_unreported, proposed};
 use crate::plan::{Plan, ResourceChange};
-use crate::provider::{self, AwsContext, CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{
+    self, AwsContext, CreateRequest, ErrorKind, ProviderError, Providers, ResourceType,
+};
 use crate::retry::{self, Backoff};
 use crate::state::{OutputState, PendingOperation, ResourceState, State, StateError};
 use crate::value::{Attrs, Value};
@@ -66,8 +67,8 @@ pub struct ApplyRequest<'a> {
     pub variables: BTreeMap<String, Value>,
     pub data: BTreeMap<usize, Value>,
     pub files: &'a dyn FileReader,
-    pub default_tags: BTreeMap<String, String>,
-    pub aws: Arc<AwsContext>,
+    /// The AWS clients of each provider configuration.
+    pub aws: Providers,
     pub parallelism: usize,
     /// Becomes true when the run should stop (Ctrl-C).
     pub interrupt: watch::Receiver<bool>,
@@ -248,13 +249,14 @@ fn seed_evaluator(req: &ApplyRequest<'_>, state: &State, evaluator: &mut BlockEv
     }
 }
 
-/// Re-evaluates every local with the values known now.
-fn refresh_locals(req: &ApplyRequest<'_>, evaluator: &mut BlockEvaluator<'_>) {
+/// Re-evaluates every value that is not a resource (locals, module
+/// variables and outputs) with the values known now.
+fn refresh_values(req: &ApplyRequest<'_>, evaluator: &mut BlockEvaluator<'_>) {
     for node in &req.graph.order {
-        if let Node::Local(i) = node {
-            // An error here concerns a local this step may not even use; the
+        if !matches!(node, Node::Resource(_)) {
+            // An error here concerns a value this step may not even use; the
             // step's own evaluation reports what matters to it.
-            let _ = evaluator.eval_local(*i);
+            let _ = crate::plan::eval_value(evaluator, *node);
         }
     }
 }
@@ -274,7 +276,7 @@ fn start_step(
 ) -> Result<StepFuture, String> {
     let resource_type = provider::resource_type(&change.type_name)
         .ok_or_else(|| format!("unsupported resource type {:?}", change.type_name))?;
-    let aws = req.aws.clone();
+    let aws = req.aws.get(&change.provider)?.clone();
     let address = change.address.clone();
     match step.op {
         Op::Delete => {
@@ -347,7 +349,7 @@ fn final_values(
     let schema = provider::resource_type(&change.type_name)
         .ok_or("unsupported resource type")?
         .schema();
-    refresh_locals(req, evaluator);
+    refresh_values(req, evaluator);
     let instance = evaluator
         .expand(index)
         .map_err(|d| d.summary)?
@@ -381,7 +383,8 @@ fn final_values(
             "the value of {name:?} is still unknown at apply time"
         ));
     }
-    let mut planned = proposed(schema, &config, prior, &req.default_tags);
+    let default_tags = &req.aws.get(&change.provider)?.settings.default_tags;
+    let mut planned = proposed(schema, &config, prior, default_tags);
     planned.remove(ID);
     // Computed values the provider fills in are not sent, at any depth.
     Ok(without_unknowns(planned))
@@ -436,7 +439,8 @@ fn finish_step(
         }
         (_, Some(mut attrs)) => {
             let configured_tags = change.after.as_ref().and_then(|a| a.get("tags")).cloned();
-            derive_tags(&mut attrs, configured_tags.as_ref(), &req.default_tags);
+            let default_tags = &req.aws.get(&change.provider)?.settings.default_tags;
+            derive_tags(&mut attrs, configured_tags.as_ref(), default_tags);
             let id = attrs
                 .get(ID)
                 .and_then(Value::as_str)
@@ -449,6 +453,7 @@ fn finish_step(
                 id: id.clone(),
                 attributes: attrs.clone(),
                 dependencies: change.dependencies.clone(),
+                provider: change.provider.clone(),
             });
             if let Some(index) = change.resource {
                 evaluator.set_instance(index, change.addr.key.clone(), Value::Map(attrs));
@@ -518,9 +523,12 @@ fn final_outputs(
     req: &ApplyRequest<'_>,
     evaluator: &mut BlockEvaluator<'_>,
 ) -> BTreeMap<String, OutputState> {
-    refresh_locals(req, evaluator);
+    refresh_values(req, evaluator);
     let mut outputs = BTreeMap::new();
     for (index, output) in req.config.outputs.iter().enumerate() {
+        if output.module != crate::lang::ROOT {
+            continue;
+        }
         if let Ok(value) = evaluator.eval_output(index)
             && value.is_wholly_known()
         {

@@ -1,7 +1,12 @@
 //! The dependency graph of a stack's blocks, built from their references.
 //!
-//! Nodes are variables, locals, resources (managed and data) and outputs; an
-//! edge runs from what is referenced to what refers to it. The graph checks
+//! Nodes are variables, locals, resources (managed and data), outputs and
+//! module calls; an edge runs from what is referenced to what refers to it.
+//! References resolve within the module instance that writes them: a
+//! module's variables take their values from its call's arguments, written
+//! in the caller, and `module.<name>.<output>` reaches into a called
+//! module's outputs. Everything in a module instance also waits for its
+//! call (its `depends_on`, `count` and `for_each`). The graph checks
 //! that every reference names something declared and that there are no
 //! cycles, and gives the order in which blocks are evaluated. Pure: no I/O.
 
@@ -26,6 +31,8 @@ pub enum Node {
     Local(usize),
     Resource(usize),
     Output(usize),
+    /// A `module` block (one copy per instance of the module holding it).
+    Call(usize),
 }
 
 pub struct Graph {
@@ -58,7 +65,33 @@ impl Graph {
     }
 }
 
-/// Every expression in a body, nested blocks included.
+/// An expression a node depends on, and where its references resolve.
+struct Site {
+    expr: Expr,
+    /// Names enclosing `dynamic` blocks bind around it (their iterators).
+    bound: Vec<String>,
+    /// The module instance whose names it sees.
+    module: usize,
+    /// Whether `count.index` / `each` are available.
+    count: bool,
+    for_each: bool,
+    /// A variable's default: may not refer to anything.
+    constant: bool,
+}
+
+impl Site {
+    fn new(expr: Expr, module: usize) -> Site {
+        Site {
+            expr,
+            bound: Vec::new(),
+            module,
+            count: false,
+            for_each: false,
+            constant: false,
+        }
+    }
+}
+
 /// Every expression in a body, each with the names that enclosing `dynamic`
 /// blocks bind around it (their iterators).
 fn body_exprs(file: FileId, body: &Body, bound: &[String]) -> Vec<(Expr, Vec<String>)> {
@@ -98,35 +131,96 @@ fn body_exprs(file: FileId, body: &Body, bound: &[String]) -> Vec<(Expr, Vec<Str
 }
 
 /// The expressions a node's value depends on.
-/// Each comes with the names bound around it (see `body_exprs`).
-fn node_exprs(config: &Config, node: Node) -> Vec<(Expr, Vec<String>)> {
-    let unscoped = |exprs: Vec<Expr>| exprs.into_iter().map(|e| (e, Vec::new())).collect();
+fn node_sites(config: &Config, node: Node) -> Vec<Site> {
     match node {
-        Node::Variable(i) => unscoped(config.variables[i].default.iter().cloned().collect()),
-        Node::Local(i) => unscoped(vec![config.locals[i].value.clone()]),
-        Node::Output(i) => unscoped(vec![config.outputs[i].value.clone()]),
+        Node::Variable(i) => {
+            let variable = &config.variables[i];
+            let instance = &config.modules[variable.module];
+            // A module's variable takes its call's argument, written in the caller.
+            if let Some(call) = instance.call.map(|c| &config.calls[c])
+                && let Some((_, input)) = call.inputs.iter().find(|(n, _)| n == &variable.name)
+            {
+                return vec![Site {
+                    count: call.count.is_some(),
+                    for_each: call.for_each.is_some(),
+                    ..Site::new(input.clone(), call.module)
+                }];
+            }
+            variable
+                .default
+                .iter()
+                .map(|d| Site {
+                    constant: true,
+                    ..Site::new(d.clone(), variable.module)
+                })
+                .collect()
+        }
+        Node::Local(i) => {
+            let local = &config.locals[i];
+            vec![Site::new(local.value.clone(), local.module)]
+        }
+        Node::Output(i) => {
+            let output = &config.outputs[i];
+            vec![Site::new(output.value.clone(), output.module)]
+        }
+        Node::Call(i) => {
+            let call = &config.calls[i];
+            call.count
+                .iter()
+                .chain(&call.for_each)
+                .chain(&call.depends_on)
+                .map(|e| Site::new(e.clone(), call.module))
+                .collect()
+        }
         Node::Resource(i) => {
             let r = &config.resources[i];
-            let mut exprs: Vec<(Expr, Vec<String>)> = unscoped(
-                r.count
-                    .iter()
-                    .chain(&r.for_each)
-                    .chain(&r.depends_on)
-                    .cloned()
-                    .collect(),
+            let site = |expr: Expr, bound: Vec<String>| Site {
+                bound,
+                count: r.count.is_some(),
+                for_each: r.for_each.is_some(),
+                ..Site::new(expr, r.module)
+            };
+            let mut sites: Vec<Site> = r
+                .count
+                .iter()
+                .chain(&r.for_each)
+                .chain(&r.depends_on)
+                .map(|e| site(e.clone(), Vec::new()))
+                .collect();
+            sites.extend(
+                body_exprs(r.file, &r.body, &[])
+                    .into_iter()
+                    .map(|(e, bound)| site(e, bound)),
             );
-            exprs.extend(body_exprs(r.file, &r.body, &[]));
-            exprs
+            sites
         }
     }
 }
 
-fn node_name(config: &Config, node: Node) -> String {
+/// The module instance a node belongs to.
+fn node_module(config: &Config, node: Node) -> usize {
     match node {
+        Node::Variable(i) => config.variables[i].module,
+        Node::Local(i) => config.locals[i].module,
+        Node::Resource(i) => config.resources[i].module,
+        Node::Output(i) => config.outputs[i].module,
+        Node::Call(i) => config.calls[i].module,
+    }
+}
+
+fn node_name(config: &Config, node: Node) -> String {
+    let local = match node {
         Node::Variable(i) => format!("var.{}", config.variables[i].name),
         Node::Local(i) => format!("local.{}", config.locals[i].name),
-        Node::Resource(i) => config.resources[i].address(),
+        Node::Resource(i) => return config.resources[i].address(),
         Node::Output(i) => format!("output.{}", config.outputs[i].name),
+        Node::Call(i) => format!("module.{}", config.calls[i].name),
+    };
+    let module = &config.modules[node_module(config, node)].path;
+    if module.is_root() {
+        local
+    } else {
+        format!("{module}.{local}")
     }
 }
 
@@ -140,6 +234,7 @@ pub fn build(config: &Config) -> (Graph, Diagnostics) {
         .chain((0..config.locals.len()).map(Node::Local))
         .chain((0..config.resources.len()).map(Node::Resource))
         .chain((0..config.outputs.len()).map(Node::Output))
+        .chain((0..config.calls.len()).map(Node::Call))
         .collect();
     for &node in &nodes {
         index.insert(node, dag.add_node(node));
@@ -150,27 +245,35 @@ pub fn build(config: &Config) -> (Graph, Diagnostics) {
 
     for &node in &nodes {
         let to = index[&node];
-        for (expr, bound) in node_exprs(config, node) {
-            let (refs, ref_diags) = references_within(&expr, &bound);
+        // Everything in a module instance waits for the call that made it.
+        if let Some(call) = config.modules[node_module(config, node)].call {
+            dag.update_edge(index[&Node::Call(call)], to, ());
+        }
+        for site in node_sites(config, node) {
+            let (refs, ref_diags) = references_within(&site.expr, &site.bound);
             diags.0.extend(ref_diags);
             for reference in refs {
-                match resolver.resolve(node, &reference) {
-                    Ok(Some(target)) if target == node => {
-                        diags.push(
-                            Diagnostic::error("Self-referential block")
-                                .with_span(Some(reference.span))
-                                .with_detail(format!(
-                                    "{} may not refer to itself.",
-                                    node_name(config, node)
-                                )),
-                        );
+                match resolver.resolve(&site, &reference) {
+                    Ok(targets) => {
+                        for target in targets {
+                            if target == node {
+                                diags.push(
+                                    Diagnostic::error("Self-referential block")
+                                        .with_span(Some(reference.span.clone()))
+                                        .with_detail(format!(
+                                            "{} may not refer to itself.",
+                                            node_name(config, node)
+                                        )),
+                                );
+                                continue;
+                            }
+                            let from = index[&target];
+                            dag.update_edge(from, to, ());
+                            reference_spans
+                                .entry((from, to))
+                                .or_insert(reference.span.clone());
+                        }
                     }
-                    Ok(Some(target)) => {
-                        let from = index[&target];
-                        dag.update_edge(from, to, ());
-                        reference_spans.entry((from, to)).or_insert(reference.span);
-                    }
-                    Ok(None) => {}
                     Err(diag) => diags.push(diag),
                 }
             }
@@ -276,6 +379,7 @@ fn declared_at(config: &Config, node: Node) -> Span {
         Node::Local(i) => config.locals[i].span.clone(),
         Node::Output(i) => config.outputs[i].span.clone(),
         Node::Variable(i) => config.variables[i].span.clone(),
+        Node::Call(i) => config.calls[i].span.clone(),
     }
 }
 
@@ -322,85 +426,103 @@ fn shortest_cycle(
     members.iter().copied().collect()
 }
 
-/// `depends_on` entries must be plain references to resources.
+/// `depends_on` entries must be plain references to resources or modules.
 fn check_depends_on(config: &Config, diags: &mut Diagnostics) {
-    for resource in &config.resources {
-        for entry in &resource.depends_on {
-            let (refs, _) = references(entry);
-            let is_resource = matches!(
-                refs.as_slice(),
-                [Reference {
-                    subject: Subject::Resource { .. },
-                    ..
-                }]
+    let entries = config
+        .resources
+        .iter()
+        .flat_map(|r| &r.depends_on)
+        .chain(config.calls.iter().flat_map(|c| &c.depends_on));
+    for entry in entries {
+        let (refs, _) = references(entry);
+        let is_resource = matches!(
+            refs.as_slice(),
+            [Reference {
+                subject: Subject::Resource { .. } | Subject::Module { .. },
+                ..
+            }]
+        );
+        if !is_resource {
+            let hint = match &entry.expr {
+                // A quoted address: the reference is right, the quotes are not.
+                Expression::String(address) => {
+                    format!("write the reference without quotes: {}", address.value())
+                }
+                _ => "list resources or modules, e.g. depends_on = [aws_internet_gateway.main]"
+                    .into(),
+            };
+            diags.push(
+                Diagnostic::error("Invalid `depends_on` entry")
+                    .with_span(entry.span())
+                    .with_hint(hint),
             );
-            if !is_resource {
-                let hint = match &entry.expr {
-                    // A quoted address: the reference is right, the quotes are not.
-                    Expression::String(address) => {
-                        format!("write the reference without quotes: {}", address.value())
-                    }
-                    _ => "list resources, e.g. depends_on = [aws_internet_gateway.main]".into(),
-                };
-                diags.push(
-                    Diagnostic::error("Invalid `depends_on` entry")
-                        .with_span(entry.span())
-                        .with_hint(hint),
-                );
-            }
         }
     }
 }
 
-/// Resolves references to nodes, reporting undeclared names.
+/// Resolves references to nodes, reporting undeclared names. Names are
+/// looked up in the module instance the reference is written in.
 struct Resolver<'a> {
     config: &'a Config,
-    variables: HashMap<&'a str, usize>,
-    locals: HashMap<&'a str, usize>,
-    resources: HashMap<(Mode, &'a str, &'a str), usize>,
+    variables: HashMap<(usize, &'a str), usize>,
+    locals: HashMap<(usize, &'a str), usize>,
+    resources: HashMap<(usize, Mode, &'a str, &'a str), usize>,
+    calls: HashMap<(usize, &'a str), usize>,
+    outputs: HashMap<(usize, &'a str), usize>,
 }
 
 impl<'a> Resolver<'a> {
     fn new(config: &'a Config) -> Resolver<'a> {
+        fn table<'c, T>(
+            items: &'c [T],
+            key: impl Fn(&'c T) -> (usize, &'c str),
+        ) -> HashMap<(usize, &'c str), usize> {
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| (key(item), i))
+                .collect()
+        }
         Resolver {
             config,
-            variables: config
-                .variables
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (v.name.as_str(), i))
-                .collect(),
-            locals: config
-                .locals
-                .iter()
-                .enumerate()
-                .map(|(i, l)| (l.name.as_str(), i))
-                .collect(),
+            variables: table(&config.variables, |v| (v.module, v.name.as_str())),
+            locals: table(&config.locals, |l| (l.module, l.name.as_str())),
+            calls: table(&config.calls, |c| (c.module, c.name.as_str())),
+            outputs: table(&config.outputs, |o| (o.module, o.name.as_str())),
             resources: config
                 .resources
                 .iter()
                 .enumerate()
-                .map(|(i, r)| ((r.mode, r.type_name.as_str(), r.name.as_str()), i))
+                .map(|(i, r)| ((r.module, r.mode, r.type_name.as_str(), r.name.as_str()), i))
                 .collect(),
         }
     }
 
-    fn resolve(&self, from: Node, reference: &Reference) -> Result<Option<Node>, Diagnostic> {
+    fn names<'t>(table: &'t HashMap<(usize, &'a str), usize>, module: usize) -> Vec<&'a str> {
+        table
+            .keys()
+            .filter(|(m, _)| *m == module)
+            .map(|(_, name)| *name)
+            .collect()
+    }
+
+    fn resolve(&self, site: &Site, reference: &Reference) -> Result<Vec<Node>, Diagnostic> {
         let span = Some(reference.span.clone());
-        if let Node::Variable(_) = from {
+        if site.constant {
             return Err(Diagnostic::error("Variables may not refer to other values")
                 .with_span(span)
                 .with_hint("a variable's default must be a constant; use a local value instead"));
         }
+        let module = site.module;
         match &reference.subject {
-            Subject::Variable(name) => match self.variables.get(name.as_str()) {
-                Some(&i) => Ok(Some(Node::Variable(i))),
+            Subject::Variable(name) => match self.variables.get(&(module, name.as_str())) {
+                Some(&i) => Ok(vec![Node::Variable(i)]),
                 None => {
                     let diag = undeclared(
                         "input variable",
                         &format!("var.{name}"),
                         name,
-                        self.variables.keys().copied().collect(),
+                        Self::names(&self.variables, module),
                         span,
                     );
                     // A likely misspelling says more than how to declare it.
@@ -412,13 +534,13 @@ impl<'a> Resolver<'a> {
                     })
                 }
             },
-            Subject::Local(name) => match self.locals.get(name.as_str()) {
-                Some(&i) => Ok(Some(Node::Local(i))),
+            Subject::Local(name) => match self.locals.get(&(module, name.as_str())) {
+                Some(&i) => Ok(vec![Node::Local(i)]),
                 None => Err(undeclared(
                     "local value",
                     &format!("local.{name}"),
                     name,
-                    self.locals.keys().copied().collect(),
+                    Self::names(&self.locals, module),
                     span,
                 )),
             },
@@ -428,15 +550,15 @@ impl<'a> Resolver<'a> {
                 name,
             } => match self
                 .resources
-                .get(&(*mode, type_name.as_str(), name.as_str()))
+                .get(&(module, *mode, type_name.as_str(), name.as_str()))
             {
-                Some(&i) => Ok(Some(Node::Resource(i))),
+                Some(&i) => Ok(vec![Node::Resource(i)]),
                 None => {
                     let candidates: Vec<&str> = self
                         .resources
                         .keys()
-                        .filter(|(m, t, _)| m == mode && t == type_name)
-                        .map(|(_, _, n)| *n)
+                        .filter(|(m, md, t, _)| *m == module && md == mode && t == type_name)
+                        .map(|(_, _, _, n)| *n)
                         .collect();
                     Err(undeclared(
                         if *mode == Mode::Data {
@@ -451,43 +573,89 @@ impl<'a> Resolver<'a> {
                     ))
                 }
             },
+            Subject::Module { name, output } => self.module_outputs(module, name, output, span),
             Subject::CountIndex | Subject::Each => {
-                self.check_repetition(from, &reference.subject, span)
+                self.check_repetition(site, &reference.subject, span)
             }
-            Subject::Path | Subject::Workspace => Ok(None),
+            Subject::Path | Subject::Workspace => Ok(Vec::new()),
         }
     }
 
-    /// `count.index` only inside resources with `count`; `each` only with `for_each`.
+    /// `module.<name>[.<output>]`: the call, and the named output (or all
+    /// outputs) of each of its instances.
+    fn module_outputs(
+        &self,
+        module: usize,
+        name: &str,
+        output: &Option<String>,
+        span: Option<Span>,
+    ) -> Result<Vec<Node>, Diagnostic> {
+        let Some(&call) = self.calls.get(&(module, name)) else {
+            return Err(undeclared(
+                "module call",
+                &format!("module.{name}"),
+                name,
+                Self::names(&self.calls, module),
+                span,
+            ));
+        };
+        let mut targets = vec![Node::Call(call)];
+        for &instance in self.config.calls[call].instances.iter().flatten() {
+            let before = targets.len();
+            match output {
+                Some(output) => targets.extend(
+                    self.outputs
+                        .get(&(instance, output.as_str()))
+                        .map(|&i| Node::Output(i)),
+                ),
+                None => targets.extend(
+                    self.config
+                        .outputs
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, o)| o.module == instance)
+                        .map(|(i, _)| Node::Output(i)),
+                ),
+            }
+            if let Some(output) = output
+                && targets.len() == before
+            {
+                let declared = Self::names(&self.outputs, instance);
+                return Err(undeclared(
+                    "module output",
+                    &format!("module.{name}.{output}"),
+                    output,
+                    declared,
+                    span,
+                )
+                .with_detail(format!(
+                    "the module {:?} declares no output {output:?}",
+                    self.config.calls[call].source
+                )));
+            }
+        }
+        Ok(targets)
+    }
+
+    /// `count.index` only inside blocks with `count`; `each` only with `for_each`.
     fn check_repetition(
         &self,
-        from: Node,
+        site: &Site,
         subject: &Subject,
-        span: Option<crate::diag::Span>,
-    ) -> Result<Option<Node>, Diagnostic> {
-        let (word, needs) = match subject {
-            Subject::CountIndex => ("count.index", "count"),
-            _ => ("each", "for_each"),
-        };
-        let allowed = match from {
-            Node::Resource(i) => {
-                let r = &self.config.resources[i];
-                if needs == "count" {
-                    r.count.is_some()
-                } else {
-                    r.for_each.is_some()
-                }
-            }
-            _ => false,
+        span: Option<Span>,
+    ) -> Result<Vec<Node>, Diagnostic> {
+        let (word, needs, allowed) = match subject {
+            Subject::CountIndex => ("count.index", "count", site.count),
+            _ => ("each", "for_each", site.for_each),
         };
         if allowed {
-            Ok(None)
+            Ok(Vec::new())
         } else {
             Err(
                 Diagnostic::error(format!("`{word}` used outside a resource with `{needs}`"))
                     .with_span(span)
                     .with_hint(format!(
-                        "`{word}` is only available in resources that set `{needs}`"
+                        "`{word}` is only available in resources and modules that set `{needs}`"
                     )),
             )
         }
@@ -499,7 +667,7 @@ fn undeclared(
     written: &str,
     name: &str,
     candidates: Vec<&str>,
-    span: Option<crate::diag::Span>,
+    span: Option<Span>,
 ) -> Diagnostic {
     let diag =
         Diagnostic::error(format!("Reference to undeclared {what} {written}")).with_span(span);

@@ -3,16 +3,19 @@
 //!
 //! The same evaluator serves planning (resource values hold unknowns for what
 //! AWS has yet to compute) and applying (values are replaced by real state as
-//! each instance completes). Pure: file reads go through the `FileReader`.
+//! each instance completes). Each module instance has its own table: a
+//! block sees the names of the module it is written in. Pure: file reads go
+//! through the `FileReader`.
 
 use std::collections::BTreeMap;
 
 use super::body::eval_body;
-use super::config::{Config, Mode};
+use super::config::{Config, Expr, Mode, ROOT};
 use super::eval::{EvalContext, FileReader, Scope, eval};
+use super::variables::check_validations;
 use crate::addr::InstanceKey;
 use crate::diag::{Diagnostic, Diagnostics, FileId};
-use crate::provider::schema::Schema;
+use crate::provider::schema::{Schema, Type};
 use crate::value::{Attrs, Value};
 
 /// One instance to be evaluated: its key and the `count` / `each` values
@@ -55,9 +58,12 @@ impl Instance {
 pub struct BlockEvaluator<'a> {
     config: &'a Config,
     files: &'a dyn FileReader,
-    /// `var`, `local`, `data`, `path` and one entry per resource type.
-    roots: BTreeMap<String, Value>,
+    /// Per module instance: `var`, `local`, `data`, `module`, `path`,
+    /// `terraform` and one entry per resource type.
+    roots: Vec<BTreeMap<String, Value>>,
     instances: BTreeMap<usize, BTreeMap<InstanceKey, Value>>,
+    /// Per module call: each instance's outputs evaluated so far.
+    call_outputs: BTreeMap<usize, BTreeMap<InstanceKey, Attrs>>,
 }
 
 /// Adds `count` and `each` to the shared roots for one instance.
@@ -65,6 +71,25 @@ struct InstanceScope<'s> {
     base: &'s BTreeMap<String, Value>,
     count: Option<Value>,
     each: Option<Value>,
+}
+
+impl<'s> InstanceScope<'s> {
+    fn new(
+        base: &'s BTreeMap<String, Value>,
+        count_index: Option<Value>,
+        each: Option<(Value, Value)>,
+    ) -> InstanceScope<'s> {
+        InstanceScope {
+            base,
+            count: count_index.map(|index| Value::Map(Attrs::from([("index".to_string(), index)]))),
+            each: each.map(|(key, value)| {
+                Value::Map(Attrs::from([
+                    ("key".to_string(), key),
+                    ("value".to_string(), value),
+                ]))
+            }),
+        }
+    }
 }
 
 impl Scope for InstanceScope<'_> {
@@ -78,37 +103,56 @@ impl Scope for InstanceScope<'_> {
 }
 
 impl<'a> BlockEvaluator<'a> {
+    /// `variables` are the root module's; a called module's come from its
+    /// call, as [`eval_variable`](Self::eval_variable) evaluates them.
     pub fn new(
         config: &'a Config,
         files: &'a dyn FileReader,
         variables: BTreeMap<String, Value>,
     ) -> BlockEvaluator<'a> {
-        let dir = Value::string(config.dir.display().to_string());
-        let mut roots = BTreeMap::new();
-        roots.insert("var".to_string(), Value::Map(variables));
-        roots.insert("local".to_string(), Value::Map(Attrs::new()));
-        roots.insert("data".to_string(), Value::Map(Attrs::new()));
-        roots.insert(
-            "path".to_string(),
-            Value::Map(Attrs::from([
-                ("module".to_string(), dir.clone()),
-                ("root".to_string(), dir),
-                ("cwd".to_string(), Value::string(".")),
-            ])),
-        );
-        // Workspaces are not implemented yet: every stack is in "default".
-        roots.insert(
-            "terraform".to_string(),
-            Value::Map(Attrs::from([(
-                "workspace".to_string(),
-                Value::string("default"),
-            )])),
-        );
+        let root_dir = Value::string(config.dir.display().to_string());
+        let mut variables = Some(variables);
+        let roots = config
+            .modules
+            .iter()
+            .map(|module| {
+                let mut roots = BTreeMap::new();
+                let vars = match module.call {
+                    None => variables.take().unwrap_or_default(),
+                    Some(_) => Attrs::new(),
+                };
+                roots.insert("var".to_string(), Value::Map(vars));
+                for root in ["local", "data", "module"] {
+                    roots.insert(root.to_string(), Value::Map(Attrs::new()));
+                }
+                roots.insert(
+                    "path".to_string(),
+                    Value::Map(Attrs::from([
+                        (
+                            "module".to_string(),
+                            Value::string(module.dir.display().to_string()),
+                        ),
+                        ("root".to_string(), root_dir.clone()),
+                        ("cwd".to_string(), Value::string(".")),
+                    ])),
+                );
+                // Workspaces are not implemented yet: every stack is in "default".
+                roots.insert(
+                    "terraform".to_string(),
+                    Value::Map(Attrs::from([(
+                        "workspace".to_string(),
+                        Value::string("default"),
+                    )])),
+                );
+                roots
+            })
+            .collect();
         BlockEvaluator {
             config,
             files,
             roots,
             instances: BTreeMap::new(),
+            call_outputs: BTreeMap::new(),
         }
     }
 
@@ -121,22 +165,75 @@ impl<'a> BlockEvaluator<'a> {
         }
     }
 
-    fn map_root(&mut self, root: &str) -> &mut Attrs {
-        map_at(&mut self.roots, root)
+    fn map_root(&mut self, module: usize, root: &str) -> &mut Attrs {
+        map_at(&mut self.roots[module], root)
     }
 
-    /// The values evaluated so far, for evaluating other expressions.
+    /// The root module's values evaluated so far, for evaluating other
+    /// expressions (the provider blocks).
     pub fn scope(&self) -> &dyn Scope {
-        &self.roots
+        &self.roots[ROOT]
     }
 
     pub fn eval_local(&mut self, index: usize) -> Result<(), Diagnostic> {
         let local = &self.config.locals[index];
         let value = eval(
             &local.value.expr,
-            &self.context(local.value.file, &self.roots),
+            &self.context(local.value.file, &self.roots[local.module]),
         )?;
-        self.map_root("local").insert(local.name.clone(), value);
+        self.map_root(local.module, "local")
+            .insert(local.name.clone(), value);
+        Ok(())
+    }
+
+    /// A called module's variable: its call's argument, evaluated in the
+    /// caller (with the instance's `count.index` / `each`), or its default;
+    /// converted to its type and checked by its validation blocks. The root
+    /// module's variables are resolved before, by `variables`.
+    pub fn eval_variable(&mut self, index: usize) -> Result<(), Diagnostics> {
+        let variable = &self.config.variables[index];
+        let instance = &self.config.modules[variable.module];
+        let Some(call) = instance.call.map(|c| &self.config.calls[c]) else {
+            return Ok(());
+        };
+        let input = call.inputs.iter().find(|(name, _)| name == &variable.name);
+        let (value, span) = match (input, &variable.default) {
+            (Some((_, expr)), _) => {
+                let scope = InstanceScope::new(
+                    &self.roots[call.module],
+                    instance.count_index.clone(),
+                    instance.each.clone(),
+                );
+                (
+                    eval(&expr.expr, &self.context(expr.file, &scope))?,
+                    expr.span(),
+                )
+            }
+            (None, Some(default)) => (
+                eval(
+                    &default.expr,
+                    &self.context(default.file, &self.roots[ROOT]),
+                )?,
+                default.span(),
+            ),
+            // Reported when the module was joined to the configuration.
+            (None, None) => (Value::Unknown, None),
+        };
+        let ty = variable.ty.clone().unwrap_or(Type::Any);
+        let value = ty.convert(value).map_err(|message| {
+            Diagnostic::error(format!(
+                "Invalid value for the module's variable {:?}",
+                variable.name
+            ))
+            .with_detail(message)
+            .with_span(span.or(Some(variable.span.clone())))
+        })?;
+        let problems = check_validations(self.config, variable, &value, self.files);
+        if problems.has_errors() {
+            return Err(problems);
+        }
+        self.map_root(variable.module, "var")
+            .insert(variable.name.clone(), value);
         Ok(())
     }
 
@@ -144,15 +241,101 @@ impl<'a> BlockEvaluator<'a> {
         let output = &self.config.outputs[index];
         eval(
             &output.value.expr,
-            &self.context(output.value.file, &self.roots),
+            &self.context(output.value.file, &self.roots[output.module]),
         )
+    }
+
+    /// Evaluates a called module's output and makes it visible to the caller
+    /// as `module.<name>.<output>`. Root outputs are the plan's, not this.
+    pub fn eval_module_output(&mut self, index: usize) -> Result<(), Diagnostic> {
+        let output = &self.config.outputs[index];
+        let instance = &self.config.modules[output.module];
+        let Some(call) = instance.call else {
+            return Ok(());
+        };
+        let value = self.eval_output(index)?;
+        self.call_outputs
+            .entry(call)
+            .or_default()
+            .entry(instance.key())
+            .or_default()
+            .insert(output.name.clone(), value);
+        self.publish_call(call);
+        Ok(())
+    }
+
+    /// Makes `module.<name>` visible in the caller with the outputs known so
+    /// far: an object, a list (`count`) or a map (`for_each`); unknown while
+    /// the call's instances are not known.
+    pub fn publish_call(&mut self, index: usize) {
+        let call = &self.config.calls[index];
+        let instances = call.instances.clone();
+        let outputs = self.call_outputs.get(&index).cloned().unwrap_or_default();
+        let object = |key: &InstanceKey| Value::Map(outputs.get(key).cloned().unwrap_or_default());
+        let value = match &instances {
+            None => Value::Unknown,
+            Some(list) if list.iter().any(|&m| self.config.modules[m].placeholder) => {
+                Value::Unknown
+            }
+            Some(list) => {
+                let keys: Vec<InstanceKey> =
+                    list.iter().map(|&m| self.config.modules[m].key()).collect();
+                if call.count.is_some() {
+                    Value::List(keys.iter().map(object).collect())
+                } else if call.for_each.is_some() {
+                    Value::Map(
+                        keys.iter()
+                            .filter_map(|key| match key {
+                                InstanceKey::Key(k) => Some((k.clone(), object(key))),
+                                _ => None,
+                            })
+                            .collect(),
+                    )
+                } else {
+                    object(&InstanceKey::None)
+                }
+            }
+        };
+        let (module, name) = (call.module, call.name.clone());
+        self.map_root(module, "module").insert(name, value);
+    }
+
+    /// The instances a module call expands to, evaluated in its caller.
+    /// With `validate_only`, a `count` / `for_each` not known yet gives one
+    /// placeholder instance.
+    pub fn expand_call(
+        &self,
+        index: usize,
+        validate_only: bool,
+    ) -> Result<Vec<Instance>, Diagnostic> {
+        let call = &self.config.calls[index];
+        let (count, for_each) = (call.count.as_ref(), call.for_each.as_ref());
+        if validate_only {
+            self.expand_for_validation_with(call.module, count, for_each)
+        } else {
+            self.expand_with(call.module, count, for_each)
+        }
     }
 
     /// The instances a resource block expands to under `count` / `for_each`.
     pub fn expand(&self, index: usize) -> Result<Vec<Instance>, Diagnostic> {
         let resource = &self.config.resources[index];
-        if let Some(count) = &resource.count {
-            let value = eval(&count.expr, &self.context(count.file, &self.roots))?;
+        self.expand_with(
+            resource.module,
+            resource.count.as_ref(),
+            resource.for_each.as_ref(),
+        )
+    }
+
+    fn expand_with(
+        &self,
+        module: usize,
+        count: Option<&Expr>,
+        for_each: Option<&Expr>,
+    ) -> Result<Vec<Instance>, Diagnostic> {
+        let roots = &self.roots[module];
+        if let Some(count) = count {
+            let value = eval(&count.expr, &self.context(count.file, roots))?;
             return match value {
                 Value::Unknown => Err(Diagnostic::error("Invalid count argument")
                     .with_detail(
@@ -170,8 +353,8 @@ impl<'a> BlockEvaluator<'a> {
                 },
             };
         }
-        if let Some(for_each) = &resource.for_each {
-            let value = eval(&for_each.expr, &self.context(for_each.file, &self.roots))?;
+        if let Some(for_each) = for_each {
+            let value = eval(&for_each.expr, &self.context(for_each.file, roots))?;
             let invalid = |detail: String| {
                 Diagnostic::error("Invalid for_each argument")
                     .with_detail(detail)
@@ -225,20 +408,29 @@ impl<'a> BlockEvaluator<'a> {
     /// unknown, so its arguments can still be checked.
     pub fn expand_for_validation(&self, index: usize) -> Result<Vec<Instance>, Diagnostic> {
         let resource = &self.config.resources[index];
-        let repetition = resource.count.as_ref().or(resource.for_each.as_ref());
-        if let Some(expr) = repetition
-            && eval(&expr.expr, &self.context(expr.file, &self.roots))? == Value::Unknown
+        self.expand_for_validation_with(
+            resource.module,
+            resource.count.as_ref(),
+            resource.for_each.as_ref(),
+        )
+    }
+
+    fn expand_for_validation_with(
+        &self,
+        module: usize,
+        count: Option<&Expr>,
+        for_each: Option<&Expr>,
+    ) -> Result<Vec<Instance>, Diagnostic> {
+        if let Some(expr) = count.or(for_each)
+            && eval(&expr.expr, &self.context(expr.file, &self.roots[module]))? == Value::Unknown
         {
             return Ok(vec![Instance {
                 key: InstanceKey::None,
-                count_index: resource.count.as_ref().map(|_| Value::Unknown),
-                each: resource
-                    .for_each
-                    .as_ref()
-                    .map(|_| (Value::Unknown, Value::Unknown)),
+                count_index: count.map(|_| Value::Unknown),
+                each: for_each.map(|_| (Value::Unknown, Value::Unknown)),
             }]);
         }
-        self.expand(index)
+        self.expand_with(module, count, for_each)
     }
 
     /// Evaluates one instance's arguments against its schema.
@@ -249,19 +441,11 @@ impl<'a> BlockEvaluator<'a> {
         schema: &Schema,
     ) -> Result<Attrs, Diagnostics> {
         let resource = &self.config.resources[index];
-        let scope = InstanceScope {
-            base: &self.roots,
-            count: instance
-                .count_index
-                .clone()
-                .map(|index| Value::Map(Attrs::from([("index".to_string(), index)]))),
-            each: instance.each.clone().map(|(key, value)| {
-                Value::Map(Attrs::from([
-                    ("key".to_string(), key),
-                    ("value".to_string(), value),
-                ]))
-            }),
-        };
+        let scope = InstanceScope::new(
+            &self.roots[resource.module],
+            instance.count_index.clone(),
+            instance.each.clone(),
+        );
         eval_body(&resource.body, schema, &self.context(resource.file, &scope))
     }
 
@@ -284,14 +468,14 @@ impl<'a> BlockEvaluator<'a> {
     pub fn set_resource_unknown(&mut self, index: usize) {
         let resource = &self.config.resources[index];
         let (type_name, name) = (resource.type_name.clone(), resource.name.clone());
-        self.resource_root(resource.mode, &type_name)
+        self.resource_root(resource.module, resource.mode, &type_name)
             .insert(name, Value::Unknown);
     }
 
-    fn resource_root(&mut self, mode: Mode, type_name: &str) -> &mut Attrs {
+    fn resource_root(&mut self, module: usize, mode: Mode, type_name: &str) -> &mut Attrs {
         match mode {
-            Mode::Managed => self.map_root(type_name),
-            Mode::Data => map_at(self.map_root("data"), type_name),
+            Mode::Managed => self.map_root(module, type_name),
+            Mode::Data => map_at(self.map_root(module, "data"), type_name),
         }
     }
 
@@ -315,12 +499,14 @@ impl<'a> BlockEvaluator<'a> {
         } else {
             instances.into_values().next().unwrap_or(Value::Null)
         };
-        let (mode, type_name, name) = (
+        let (module, mode, type_name, name) = (
+            resource.module,
             resource.mode,
             resource.type_name.clone(),
             resource.name.clone(),
         );
-        self.resource_root(mode, &type_name).insert(name, value);
+        self.resource_root(module, mode, &type_name)
+            .insert(name, value);
     }
 }
 

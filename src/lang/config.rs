@@ -1,22 +1,37 @@
 //! The configuration model: what a stack's blocks say, with source spans,
 //! before any expression is evaluated.
+//!
+//! A stack with modules is held flattened: every module instance's blocks
+//! sit in the same vectors as the root module's, each tagged with the
+//! module instance it belongs to (`module`, an index into `modules`), so
+//! the graph, plan and apply treat them like any other block.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::Body;
 
+use crate::addr::{InstanceKey, ModulePath};
 use crate::diag::{FileId, Sources, Span};
 use crate::provider::schema::Type;
+use crate::value::Value;
 
-/// A whole stack: every `.tf` file of one directory.
+/// A whole stack: the `.tf` files of its directory and of every module it
+/// calls, flattened (see the module docs).
 #[derive(Debug, Default)]
 pub struct Config {
     pub sources: Sources,
     /// The stack directory, as given on the command line.
     pub dir: PathBuf,
     pub backend: Option<Backend>,
-    pub provider: Option<Provider>,
+    /// The root module's `provider "aws"` blocks, the default one and
+    /// aliases. Modules use these, as passed by their callers.
+    pub providers: Vec<Provider>,
+    /// Module instances; the root module is `modules[0]`.
+    pub modules: Vec<ModuleInstance>,
+    /// `module` blocks, one copy per instance of the module that holds them.
+    pub calls: Vec<ModuleCall>,
     pub variables: Vec<Variable>,
     pub locals: Vec<Local>,
     pub resources: Vec<Resource>,
@@ -24,15 +39,109 @@ pub struct Config {
 }
 
 impl Config {
+    /// A root-module resource block.
     pub fn resource(&self, mode: Mode, type_name: &str, name: &str) -> Option<&Resource> {
-        self.resources
-            .iter()
-            .find(|r| r.mode == mode && r.type_name == type_name && r.name == name)
+        self.resources.iter().find(|r| {
+            r.module == ROOT && r.mode == mode && r.type_name == type_name && r.name == name
+        })
     }
 
+    /// A root-module variable.
     pub fn variable(&self, name: &str) -> Option<&Variable> {
-        self.variables.iter().find(|v| v.name == name)
+        self.variables
+            .iter()
+            .find(|v| v.module == ROOT && v.name == name)
     }
+
+    /// The resource block an instance address belongs to, in any module.
+    pub fn resource_at(
+        &self,
+        module: &ModulePath,
+        type_name: &str,
+        name: &str,
+    ) -> Option<&Resource> {
+        self.resources.iter().find(|r| {
+            r.mode == Mode::Managed
+                && r.type_name == type_name
+                && r.name == name
+                && &self.modules[r.module].path == module
+        })
+    }
+
+    /// The root provider configuration called `name` (`aws` or `aws.dr`).
+    pub fn provider_named(&self, name: &str) -> Option<&Provider> {
+        self.providers.iter().find(|p| p.name() == name)
+    }
+}
+
+/// The root module's index in `Config::modules`.
+pub const ROOT: usize = 0;
+
+/// One instance of a module: the root module, or one expansion of a
+/// `module` block.
+#[derive(Debug, Clone)]
+pub struct ModuleInstance {
+    /// `module.network`, `module.app["blue"]`; empty for the root.
+    pub path: ModulePath,
+    /// The module's directory, for `path.module`.
+    pub dir: PathBuf,
+    /// The call this instance expands, `None` for the root module.
+    pub call: Option<usize>,
+    /// `count.index` / `each` of this instance, as its call's arguments see
+    /// them.
+    pub count_index: Option<Value>,
+    pub each: Option<(Value, Value)>,
+    /// Stands for every instance of a call whose `count` / `for_each` is not
+    /// known yet (`validate` only): checked once, seen as unknown.
+    pub placeholder: bool,
+    /// The provider names its blocks may use (`aws`, `aws.west`) and the
+    /// root provider configuration each stands for.
+    pub providers: BTreeMap<String, String>,
+}
+
+impl ModuleInstance {
+    pub fn root(dir: PathBuf) -> ModuleInstance {
+        ModuleInstance {
+            path: ModulePath::default(),
+            dir,
+            call: None,
+            count_index: None,
+            each: None,
+            placeholder: false,
+            providers: BTreeMap::new(),
+        }
+    }
+
+    pub fn key(&self) -> InstanceKey {
+        self.path
+            .0
+            .last()
+            .map_or(InstanceKey::None, |(_, key)| key.clone())
+    }
+}
+
+/// A `module "name" { source = ... }` block.
+#[derive(Debug, Clone)]
+pub struct ModuleCall {
+    pub name: String,
+    /// The module instance the block is written in.
+    pub module: usize,
+    pub source: String,
+    /// `version`, for registry sources.
+    pub version: Option<String>,
+    pub file: FileId,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    pub depends_on: Vec<Expr>,
+    /// `providers = { aws = aws.dr }`: the child's provider name to the
+    /// caller's.
+    pub providers: Vec<(String, String, Span)>,
+    /// The input arguments: variable name to expression.
+    pub inputs: Vec<(String, Expr)>,
+    /// The block header.
+    pub span: Span,
+    /// The instances it expanded to, once expanded (`count = 0`: none).
+    pub instances: Option<Vec<usize>>,
 }
 
 /// An expression together with the file it came from.
@@ -50,7 +159,7 @@ impl Expr {
 }
 
 /// `terraform { backend "TYPE" { ... } }`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Backend {
     pub kind: String,
     pub file: FileId,
@@ -59,16 +168,35 @@ pub struct Backend {
 }
 
 /// `provider "aws" { ... }`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Provider {
+    /// `alias = "dr"`, for a second configuration.
+    pub alias: Option<String>,
     pub file: FileId,
     pub body: Body,
     pub span: Span,
 }
 
-#[derive(Debug)]
+impl Provider {
+    /// `aws`, or `aws.<alias>`: how resources name it.
+    pub fn name(&self) -> String {
+        provider_name(self.alias.as_deref())
+    }
+}
+
+/// `aws` or `aws.<alias>`.
+pub fn provider_name(alias: Option<&str>) -> String {
+    match alias {
+        Some(alias) => format!("aws.{alias}"),
+        None => "aws".into(),
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct Variable {
     pub name: String,
+    /// The module instance it belongs to.
+    pub module: usize,
     /// The declared `type`, if any.
     pub ty: Option<Type>,
     pub default: Option<Expr>,
@@ -80,7 +208,7 @@ pub struct Variable {
 }
 
 /// A variable's `validation` block.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Validation {
     pub condition: Expr,
     pub error_message: Expr,
@@ -88,9 +216,10 @@ pub struct Validation {
     pub span: Span,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Local {
     pub name: String,
+    pub module: usize,
     pub value: Expr,
     pub span: Span,
 }
@@ -102,11 +231,19 @@ pub enum Mode {
 }
 
 /// A `resource` or `data` block.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Resource {
     pub mode: Mode,
     pub type_name: String,
     pub name: String,
+    pub module: usize,
+    /// The module instance's path, for addresses.
+    pub module_path: ModulePath,
+    /// The root provider configuration it uses (`aws`, `aws.dr`), after
+    /// following module `providers` maps; as written until then.
+    pub provider: String,
+    /// Where `provider = ...` is written, if it is.
+    pub provider_span: Option<Span>,
     pub file: FileId,
     pub count: Option<Expr>,
     pub for_each: Option<Expr>,
@@ -120,11 +257,17 @@ pub struct Resource {
 }
 
 impl Resource {
-    /// `aws_vpc.main` or `data.aws_availability_zones.available`.
+    /// `aws_vpc.main`, `data.aws_availability_zones.available`, or inside a
+    /// module `module.network.aws_vpc.main`.
     pub fn address(&self) -> String {
-        match self.mode {
+        let local = match self.mode {
             Mode::Managed => format!("{}.{}", self.type_name, self.name),
             Mode::Data => format!("data.{}.{}", self.type_name, self.name),
+        };
+        if self.module_path.is_root() {
+            local
+        } else {
+            format!("{}.{local}", self.module_path)
         }
     }
 }
@@ -137,9 +280,10 @@ pub struct Lifecycle {
     pub ignore_changes: Vec<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Output {
     pub name: String,
+    pub module: usize,
     pub value: Expr,
     pub description: Option<String>,
     pub sensitive: bool,

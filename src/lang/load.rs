@@ -51,6 +51,7 @@ const PROVIDER_IGNORED: &[&str] = &[
 const TOP_LEVEL_BLOCKS: &[&str] = &[
     "terraform",
     "provider",
+    "module",
     "variable",
     "locals",
     "resource",
@@ -80,33 +81,53 @@ const LIFECYCLE_ARGUMENTS: &[&str] = &[
     "replace_triggered_by",
 ];
 
-/// Parses the given files (path as shown to the user, text) as one stack.
+/// Parses the given files (path as shown to the user, text) as one stack's
+/// root module. The modules it calls are loaded with [`load_module`] and
+/// joined to it by `lang::modules`.
 pub fn load(dir: impl Into<PathBuf>, files: Vec<(PathBuf, String)>) -> (Config, Diagnostics) {
+    let mut sources = Sources::default();
+    let (mut config, diags) = load_module(&mut sources, dir.into(), files, true);
+    config.sources = sources;
+    (config, diags)
+}
+
+/// Parses one module's files, adding them to `sources`. Its blocks belong
+/// to module instance `ROOT` until the module is instantiated. Only the root
+/// module may configure providers and the backend.
+pub fn load_module(
+    sources: &mut Sources,
+    dir: PathBuf,
+    files: Vec<(PathBuf, String)>,
+    root: bool,
+) -> (Config, Diagnostics) {
     let mut config = Config {
-        dir: dir.into(),
-        sources: Sources::default(),
+        modules: vec![ModuleInstance::root(dir.clone())],
+        dir,
         ..Config::default()
     };
     let mut diags = Diagnostics::default();
     for (path, text) in files {
-        let file = config.sources.add(path, super::syntax::without_bom(&text));
-        let text = config.sources.get(file).text.clone();
+        let file = sources.add(path, super::syntax::without_bom(&text));
+        let text = sources.get(file).text.clone();
         match hcl_edit::parser::parse_body(&text) {
             Ok(body) => Loader {
                 file,
+                root,
                 config: &mut config,
                 diags: &mut diags,
             }
             .top_level(body),
-            Err(err) => diags.push(super::syntax::parse_error(&config.sources, file, &err)),
+            Err(err) => diags.push(super::syntax::parse_error(sources, file, &err)),
         }
     }
-    check_duplicates(&config, &mut diags);
+    check_duplicates(&config, sources, &mut diags);
     (config, diags)
 }
 
 struct Loader<'a> {
     file: FileId,
+    /// Loading the root module (not a called one).
+    root: bool,
     config: &'a mut Config,
     diags: &'a mut Diagnostics,
 }
@@ -139,17 +160,17 @@ impl Loader<'_> {
         self.error(summary, span).hint = hint;
     }
 
-    /// `provider = aws` names the one provider there is. An alias
-    /// (`aws.dr`) is refused rather than ignored: ignoring it would create
-    /// the object with the default provider, in the wrong region or account.
-    fn provider_meta_argument(&mut self, attr: &Attribute) {
-        if matches!(&attr.value, Expression::Variable(name) if name.as_str() == "aws") {
-            return;
+    /// `provider = aws` or `provider = aws.<alias>`: the provider
+    /// configuration's name, checked against the declared ones once the
+    /// module's callers are known.
+    fn provider_reference(&mut self, value: &Expression) -> Option<String> {
+        if let Some(name) = provider_reference(value) {
+            return Some(name);
         }
-        let span = self.span(attr.value.span());
-        self.error("Provider aliases are not supported yet", span).hint = Some(
-            "remove `provider = ...` to use the one provider \"aws\" block; aliases for a second region are planned".into(),
-        );
+        let span = self.span(value.span());
+        self.error("Invalid provider reference", span).hint =
+            Some("write `provider = aws` or `provider = aws.<alias>`, without quotes".into());
+        None
     }
 
     /// A variable's `validation { condition, error_message }` block.
@@ -265,11 +286,7 @@ impl Loader<'_> {
             "resource" => self.resource(block, Mode::Managed),
             "data" => self.resource(block, Mode::Data),
             "output" => self.output(block),
-            "module" => {
-                let span = self.header_span(&block);
-                self.error("Modules are not supported", Some(span)).hint =
-                    Some("write the module's resources into the stack directly".into());
-            }
+            "module" => self.module_call(block),
             "moved" | "import" | "check" | "removed" => {
                 let span = self.header_span(&block);
                 let kind = block.ident.as_str().to_string();
@@ -305,6 +322,10 @@ impl Loader<'_> {
                             .hint =
                             Some("terrane supports the \"local\" and \"s3\" backends".into());
                     }
+                    if !self.root {
+                        // Terraform ignores a called module's backend too.
+                        continue;
+                    }
                     if self.config.backend.is_some() {
                         self.error("Duplicate backend configuration", Some(span.clone()));
                     }
@@ -337,6 +358,28 @@ impl Loader<'_> {
                 .hint = Some("terrane provisions AWS only: provider \"aws\"".into());
             return;
         }
+        if !self.root {
+            self.error(
+                "Provider configurations inside a called module are not supported",
+                Some(span),
+            )
+            .hint = Some(
+                "configure providers in the root module and pass them with `providers = { aws = aws.<alias> }` on the module block".into(),
+            );
+            return;
+        }
+        let alias = match block.body.get_attribute("alias") {
+            None => None,
+            Some(attr) => match literal_string(&attr.value) {
+                Some(alias) if is_identifier(&alias) => Some(alias),
+                _ => {
+                    let span = self.span(attr.value.span());
+                    self.error("A provider alias must be a name in quotes", span)
+                        .hint = Some("for example: alias = \"dr\"".into());
+                    return;
+                }
+            },
+        };
         for structure in block.body.iter() {
             match structure {
                 Structure::Attribute(attr) => {
@@ -370,16 +413,126 @@ impl Loader<'_> {
                 }
             }
         }
-        if self.config.provider.is_some() {
-            self.error("Duplicate provider \"aws\" block", Some(span.clone()))
-                .hint =
-                Some("provider aliases are not supported; keep one provider \"aws\" block".into());
-        }
-        self.config.provider = Some(Provider {
+        self.config.providers.push(Provider {
+            alias,
             file: self.file,
             body: block.body,
             span,
         });
+    }
+
+    /// `module "name" { source = "..." ... }`: meta-arguments, the
+    /// `providers` map, and everything else as the module's inputs.
+    fn module_call(&mut self, block: Block) {
+        let Some(labels) = self.labels(&block, &["name"]) else {
+            return;
+        };
+        let name = labels[0].to_string();
+        let span = self.header_span(&block);
+        if !is_identifier(&name) {
+            let name_span = self.span(block.labels[0].span());
+            self.error(format!("Invalid module name {name:?}"), name_span);
+        }
+        let mut call = ModuleCall {
+            name,
+            module: ROOT,
+            source: String::new(),
+            version: None,
+            file: self.file,
+            count: None,
+            for_each: None,
+            depends_on: Vec::new(),
+            providers: Vec::new(),
+            inputs: Vec::new(),
+            span: span.clone(),
+            instances: None,
+        };
+        let mut source = None;
+        for structure in block.body.into_iter() {
+            match structure {
+                Structure::Attribute(attr) => match attr.key.as_str() {
+                    "source" | "version" => {
+                        let key = attr.key.as_str().to_string();
+                        match literal_string(&attr.value) {
+                            Some(text) if key == "source" => source = Some(text),
+                            Some(text) => call.version = Some(text),
+                            None => {
+                                let span = self.span(attr.value.span());
+                                self.error(format!("A module's `{key}` must be a literal string"), span)
+                                    .hint = Some("module sources are read before anything is evaluated; write the path or address in quotes".into());
+                            }
+                        }
+                    }
+                    "count" => call.count = Some(self.expr(attr.value)),
+                    "for_each" => call.for_each = Some(self.expr(attr.value)),
+                    "depends_on" => match attr.value {
+                        Expression::Array(items) => {
+                            call.depends_on = items.into_iter().map(|e| self.expr(e)).collect()
+                        }
+                        other => {
+                            let span = self.span(other.span());
+                            self.error("`depends_on` must be a list of references", span);
+                        }
+                    },
+                    "providers" => self.module_providers(&attr.value, &mut call),
+                    _ => {
+                        let key = attr.key.as_str().to_string();
+                        call.inputs.push((key, self.expr(attr.value)));
+                    }
+                },
+                Structure::Block(inner) => {
+                    let inner_span = self.header_span(&inner);
+                    self.error(
+                        format!("Unsupported block {:?} in module block", inner.ident.as_str()),
+                        Some(inner_span),
+                    )
+                    .hint = Some("a module block takes arguments only: its inputs and source, count, for_each, providers, depends_on".into());
+                }
+            }
+        }
+        match source {
+            Some(source) => call.source = source,
+            None => {
+                self.error(
+                    format!("Module {:?} has no `source`", call.name),
+                    Some(span),
+                )
+                .hint = Some("add `source = \"./modules/<name>\"` or a registry address".into());
+                return;
+            }
+        }
+        if call.count.is_some() && call.for_each.is_some() {
+            let span = call.for_each.as_ref().and_then(Expr::span);
+            self.error("`count` and `for_each` cannot both be set", span);
+        }
+        self.config.calls.push(call);
+    }
+
+    /// `providers = { aws = aws.dr, aws.west = aws.usw2 }`.
+    fn module_providers(&mut self, value: &Expression, call: &mut ModuleCall) {
+        let Expression::Object(object) = value else {
+            let span = self.span(value.span());
+            self.error("`providers` must be a map of provider configurations", span)
+                .hint = Some("for example: providers = { aws = aws.dr }".into());
+            return;
+        };
+        for (key, entry) in object.iter() {
+            let child = match key {
+                hcl_edit::expr::ObjectKey::Ident(ident) => Some(ident.as_str().to_string()),
+                hcl_edit::expr::ObjectKey::Expression(expr) => provider_reference(expr),
+            };
+            let parent = provider_reference(entry.expr());
+            let span = self.span(entry.expr().span());
+            match (child, parent) {
+                (Some(child), Some(parent)) => {
+                    call.providers.push((child, parent, span.expect("parsed")))
+                }
+                _ => {
+                    self.error("Invalid entry in `providers`", span).hint =
+                        Some("write `aws = aws.<alias>`, without quotes".into());
+                }
+            }
+        }
     }
 
     fn variable(&mut self, block: Block) {
@@ -390,6 +543,7 @@ impl Loader<'_> {
         let span = self.header_span(&block);
         let mut variable = Variable {
             name,
+            module: ROOT,
             ty: None,
             default: None,
             description: None,
@@ -456,6 +610,7 @@ impl Loader<'_> {
                         .expect("parsed attributes have spans");
                     self.config.locals.push(Local {
                         name: attr.key.as_str().to_string(),
+                        module: ROOT,
                         value: self.expr(attr.value),
                         span,
                     });
@@ -509,6 +664,7 @@ impl Loader<'_> {
         match value {
             Some(value) => self.config.outputs.push(Output {
                 name,
+                module: ROOT,
                 value,
                 description,
                 sensitive,
@@ -569,6 +725,10 @@ impl Loader<'_> {
             mode,
             type_name,
             name,
+            module: ROOT,
+            module_path: Default::default(),
+            provider: "aws".into(),
+            provider_span: None,
             file: self.file,
             count: None,
             for_each: None,
@@ -583,7 +743,12 @@ impl Loader<'_> {
                     "count" => resource.count = Some(self.expr(attr.value)),
                     "for_each" => resource.for_each = Some(self.expr(attr.value)),
                     "depends_on" => self.depends_on(attr, &mut resource),
-                    "provider" => self.provider_meta_argument(&attr),
+                    "provider" => {
+                        if let Some(name) = self.provider_reference(&attr.value) {
+                            resource.provider = name;
+                            resource.provider_span = self.span(attr.value.span());
+                        }
+                    }
                     _ => resource.body.push(attr),
                 },
                 Structure::Block(inner) => match inner.ident.as_str() {
@@ -938,7 +1103,7 @@ fn unknown_name(
 }
 
 /// Reports blocks declared twice: resources, variables, locals, outputs.
-fn check_duplicates(config: &Config, diags: &mut Diagnostics) {
+fn check_duplicates(config: &Config, sources: &Sources, diags: &mut Diagnostics) {
     let mut seen = std::collections::HashMap::new();
     let named = config
         .resources
@@ -961,18 +1126,49 @@ fn check_duplicates(config: &Config, diags: &mut Diagnostics) {
                 .outputs
                 .iter()
                 .map(|o| (format!("output {:?}", o.name), &o.span)),
+        )
+        .chain(
+            config
+                .calls
+                .iter()
+                .map(|c| (format!("module call {:?}", c.name), &c.span)),
+        )
+        .chain(
+            config
+                .providers
+                .iter()
+                .map(|p| (format!("provider configuration {}", p.name()), &p.span)),
         );
     for (key, span) in named {
         if let Some(first) = seen.insert(key.clone(), span) {
             diags.push(
                 Diagnostic::error(format!("Duplicate {key}"))
                     .with_span(Some(span.clone()))
-                    .with_detail(format!(
-                        "first declared at {}",
-                        config.sources.location(first)
-                    )),
+                    .with_detail(format!("first declared at {}", sources.location(first))),
             );
         }
+    }
+}
+
+/// `aws` or `aws.<alias>` written as a reference, as its name.
+fn provider_reference(expr: &Expression) -> Option<String> {
+    match expr {
+        Expression::Variable(name) if name.as_str() == "aws" => Some("aws".into()),
+        Expression::Traversal(traversal) => {
+            let Expression::Variable(root) = &traversal.expr else {
+                return None;
+            };
+            match traversal.operators.as_slice() {
+                [op] if root.as_str() == "aws" => match op.value() {
+                    hcl_edit::expr::TraversalOperator::GetAttr(alias) => {
+                        Some(provider_name(Some(alias.as_str())))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 

@@ -9,6 +9,8 @@
 //! - `body` evaluates a resource's arguments and blocks against its schema;
 //!   `block_eval` evaluates whole blocks and holds the table of values that
 //!   references resolve through while plan or apply walks the graph.
+//! - `modules` joins called modules' blocks to the configuration, one copy
+//!   per module instance, and checks calls against the modules they call.
 //! - `variables` resolves input variables; `provider_config` evaluates the
 //!   `provider "aws"` block; `backend_config` reads the `backend` block.
 //!
@@ -22,6 +24,7 @@ pub mod config;
 pub mod eval;
 pub mod functions;
 pub mod load;
+pub mod modules;
 pub mod provider_config;
 pub mod references;
 pub mod syntax;

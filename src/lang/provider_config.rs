@@ -1,11 +1,11 @@
-//! Evaluating the `provider "aws"` block: region, endpoints and default tags.
+//! Evaluating `provider "aws"` blocks: region, endpoints and default tags.
 
 use std::collections::BTreeMap;
 
 use hcl_edit::Span as _;
 use hcl_edit::structure::Structure;
 
-use super::config::Config;
+use super::config::{Config, Provider};
 use super::eval::{EvalContext, FileReader, Scope, eval};
 use super::variables::Unset;
 use crate::diag::{Diagnostic, Diagnostics, Span};
@@ -19,21 +19,19 @@ pub struct ProviderConfig {
     pub default_tags: BTreeMap<String, String>,
 }
 
-/// Evaluates the provider block with variables and locals in `scope`.
+/// Evaluates one provider block with variables and locals in `scope`.
 /// With `Unset::Unknown` (validate), a value not known yet is left unset;
 /// otherwise it is an error, since the provider is configured before
 /// anything is created.
 pub fn evaluate(
     config: &Config,
+    provider: &Provider,
     scope: &dyn Scope,
     files: &dyn FileReader,
     unset: Unset,
 ) -> (ProviderConfig, Diagnostics) {
     let mut out = ProviderConfig::default();
     let mut diags = Diagnostics::default();
-    let Some(provider) = &config.provider else {
-        return (out, diags);
-    };
     let ctx = EvalContext {
         file: provider.file,
         scope,

@@ -30,6 +30,12 @@ pub enum Subject {
     Path,
     /// `terraform.workspace`
     Workspace,
+    /// `module.<name>` and `module.<name>.<output>`: a module call's
+    /// outputs (the output is not known when an instance key comes first).
+    Module {
+        name: String,
+        output: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -58,6 +64,11 @@ impl Subject {
             Subject::Each => "each".into(),
             Subject::Path => "path".into(),
             Subject::Workspace => "terraform.workspace".into(),
+            Subject::Module { name, output: None } => format!("module.{name}"),
+            Subject::Module {
+                name,
+                output: Some(output),
+            } => format!("module.{name}.{output}"),
         }
     }
 }
@@ -155,7 +166,18 @@ impl Finder {
                     "write `path.module`",
                 );
             }
-            ("self" | "terraform" | "module", _) => {
+            ("module", [name, rest @ ..]) => Subject::Module {
+                name: name.to_string(),
+                output: rest.first().map(|o| o.to_string()),
+            },
+            ("module", []) => {
+                return self.invalid(
+                    span,
+                    "Invalid reference: `module` needs a module name".into(),
+                    "write `module.<name>.<output>`",
+                );
+            }
+            ("self" | "terraform", _) => {
                 return self.invalid(
                     span,
                     format!("`{root}` references are not supported"),

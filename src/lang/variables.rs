@@ -186,7 +186,7 @@ fn declared_once(config: &Config) -> impl Iterator<Item = &Variable> {
     config
         .variables
         .iter()
-        .filter(move |v| seen.insert(v.name.as_str()))
+        .filter(move |v| v.module == super::config::ROOT && seen.insert(v.name.as_str()))
 }
 
 /// A value given for a variable the stack does not declare: suggests the
@@ -299,7 +299,7 @@ fn read_var_file(
 /// does: a condition that is false reports the block's `error_message`. A
 /// value or condition not known yet (`validate` without values) is not
 /// checked. Conditions see the variable itself as `var.<name>`.
-fn check_validations(
+pub(crate) fn check_validations(
     config: &Config,
     variable: &Variable,
     value: &Value,

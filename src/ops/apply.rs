@@ -62,7 +62,7 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
     let interrupt = options.interrupt.clone();
     let work = async {
         let prior = read_state(backend.as_ref()).await?;
-        let aws = Arc::new(stack.aws_context().await);
+        let aws = stack.aws_providers().await;
         let planned = until_interrupted(
             refresh_and_plan(&stack, &aws, prior, options.destroy),
             interrupt.clone(),
@@ -100,7 +100,6 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
                 variables: stack.variables.clone(),
                 data: planned.data.clone(),
                 files: &DiskFiles,
-                default_tags: stack.provider.default_tags.clone(),
                 aws,
                 parallelism: options.parallelism,
                 interrupt: interrupt.clone(),

@@ -92,8 +92,11 @@ pub async fn migrate_terraform(
     source: &str,
     edit: EditOptions,
 ) -> Result<Migrated, Report> {
-    let aws = stack.aws_context().await;
-    let text = read_terraform_source(&aws, source).await?;
+    let aws = stack.aws_providers().await;
+    let default = aws
+        .get("aws")
+        .map_err(|e| Report::error(Diagnostic::error(e)))?;
+    let text = read_terraform_source(default, source).await?;
     let terraform = tf::parse(&text).map_err(|e| {
         Report::error(Diagnostic::error(format!(
             "Cannot migrate {source}: {}",
@@ -109,9 +112,7 @@ pub async fn migrate_terraform(
         if instance.mode != "managed" {
             continue; // data sources are read again on every plan
         }
-        let reason = if instance.module.is_some() {
-            Some("resources inside modules are not supported".to_string())
-        } else if provider::resource_type(&instance.type_name).is_none() {
+        let reason = if provider::resource_type(&instance.type_name).is_none() {
             Some(format!("terrane does not support {}", instance.type_name))
         } else if instance.id.is_none() {
             Some("no id in the Terraform state".to_string())
@@ -134,6 +135,7 @@ pub async fn migrate_terraform(
                     attributes: seed_attributes(instance, &id, &instance.type_name),
                     id,
                     dependencies: instance.dependencies.clone(),
+                    provider: instance.provider.clone(),
                 });
             }
             (Some(reason), _) => migrated.left_out.push((instance.address.clone(), reason)),

@@ -8,6 +8,7 @@
 mod apply;
 mod backend;
 mod migrate;
+pub mod modules;
 mod output;
 mod plan;
 mod refresh;
@@ -28,7 +29,7 @@ use crate::lang::provider_config::ProviderConfig;
 use crate::lang::variables::{Unset, VarInput};
 use crate::lang::{self, Config};
 use crate::plan::{Plan, PlanRequest};
-use crate::provider::{AwsContext, AwsSettings};
+use crate::provider::{AwsContext, AwsSettings, Providers};
 use crate::state::{Backend, State, StateError};
 use crate::value::Value;
 
@@ -103,7 +104,9 @@ pub struct Stack {
     pub config: Config,
     pub graph: Graph,
     pub variables: BTreeMap<String, Value>,
-    pub provider: ProviderConfig,
+    /// Each provider configuration by name: `aws` (configured by a block or
+    /// not) and one per alias.
+    pub providers: BTreeMap<String, ProviderConfig>,
     /// Warnings found while loading; errors stop loading.
     pub warnings: Diagnostics,
 }
@@ -115,15 +118,20 @@ impl Stack {
         stack_name(&self.config.dir)
     }
 
-    /// AWS clients configured by the stack's provider block.
-    pub async fn aws_context(&self) -> AwsContext {
-        AwsContext::load(AwsSettings {
-            region: self.provider.region.clone(),
-            endpoints: self.provider.endpoints.clone(),
-            default_tags: self.provider.default_tags.clone(),
-            stack: self.name(),
-        })
-        .await
+    /// AWS clients for each of the stack's provider configurations.
+    pub async fn aws_providers(&self) -> Providers {
+        let mut providers = Providers::default();
+        for (name, provider) in &self.providers {
+            let aws = AwsContext::load(AwsSettings {
+                region: provider.region.clone(),
+                endpoints: provider.endpoints.clone(),
+                default_tags: provider.default_tags.clone(),
+                stack: self.name(),
+            })
+            .await;
+            providers.0.insert(name.clone(), Arc::new(aws));
+        }
+        providers
     }
 }
 
@@ -174,8 +182,7 @@ fn read_stack_files(dir: &Path) -> Result<Vec<(PathBuf, String)>, Report> {
 pub fn load(options: &StackOptions) -> Result<Stack, Report> {
     let files = read_stack_files(&options.dir)?;
     let (mut config, mut diags) = lang::load(options.dir.clone(), files);
-    let (graph, graph_diags) = graph::build(&config);
-    diags.extend(graph_diags);
+    diags.extend(lang::modules::resolve_root_providers(&mut config));
 
     let mut inputs: Vec<VarInput> = std::env::vars()
         .filter_map(|(k, v)| {
@@ -208,25 +215,39 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
     };
     let (variables, var_diags) = lang::variables::resolve(&mut config, &inputs, &DiskFiles, unset);
     diags.extend(var_diags);
+    diags.extend(modules::expand(
+        &mut config,
+        &variables,
+        options.validate_only,
+    ));
 
-    let mut provider = ProviderConfig::default();
+    let (graph, graph_diags) = graph::build(&config);
+    diags.extend(graph_diags);
+
+    let mut providers = BTreeMap::from([("aws".to_string(), ProviderConfig::default())]);
     if !diags.has_errors() {
-        // The provider block may use variables, and locals that don't depend
+        // Provider blocks may use variables, and locals that don't depend
         // on resources (those that do simply stay unset here).
         let mut evaluator = BlockEvaluator::new(&config, &DiskFiles, variables.clone());
         for node in &graph.order {
             match *node {
-                Node::Local(i) => {
-                    let _ = evaluator.eval_local(i);
-                }
                 Node::Resource(i) => evaluator.set_resource_unknown(i),
-                _ => {}
+                other => {
+                    let _ = crate::plan::eval_value(&mut evaluator, other);
+                }
             }
         }
-        let (evaluated, provider_diags) =
-            lang::provider_config::evaluate(&config, evaluator.scope(), &DiskFiles, unset);
-        provider = evaluated;
-        diags.extend(provider_diags);
+        for provider in &config.providers {
+            let (evaluated, provider_diags) = lang::provider_config::evaluate(
+                &config,
+                provider,
+                evaluator.scope(),
+                &DiskFiles,
+                unset,
+            );
+            providers.insert(provider.name(), evaluated);
+            diags.extend(provider_diags);
+        }
     }
     if !diags.has_errors() {
         // Evaluate every block offline, with data sources and resource
@@ -239,7 +260,10 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
             variables: variables.clone(),
             data: BTreeMap::new(),
             prior: &empty,
-            default_tags: provider.default_tags.clone(),
+            default_tags: providers
+                .iter()
+                .map(|(name, p)| (name.clone(), p.default_tags.clone()))
+                .collect(),
             files: &DiskFiles,
             destroy: false,
             validate_only: true,
@@ -259,7 +283,7 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
         config,
         graph,
         variables,
-        provider,
+        providers,
         warnings: Diagnostics(warnings),
     })
 }

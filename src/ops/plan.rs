@@ -13,7 +13,7 @@ use crate::graph::Node;
 use crate::lang::Mode;
 use crate::lang::block_eval::BlockEvaluator;
 use crate::plan::{self, Plan, PlanRequest};
-use crate::provider::{self, AwsContext};
+use crate::provider::{self, Providers};
 use crate::state::State;
 use crate::value::Value;
 
@@ -41,7 +41,7 @@ pub async fn plan(
     let (stack, backend) = open_stack(options, ui).await?;
     let work = async {
         let prior = read_state(backend.as_ref()).await?;
-        let aws = stack.aws_context().await;
+        let aws = stack.aws_providers().await;
         let planned = until_interrupted(
             refresh_and_plan(&stack, &aws, prior, destroy),
             interrupt.clone(),
@@ -65,7 +65,7 @@ pub async fn plan(
 /// Refreshes state, reads data sources and plans.
 pub(super) async fn refresh_and_plan(
     stack: &Stack,
-    aws: &AwsContext,
+    aws: &Providers,
     prior: State,
     destroy: bool,
 ) -> Result<Planned, Report> {
@@ -77,7 +77,7 @@ pub(super) async fn refresh_and_plan(
         variables: stack.variables.clone(),
         data: data.clone(),
         prior: &state,
-        default_tags: stack.provider.default_tags.clone(),
+        default_tags: aws.default_tags(),
         files: &DiskFiles,
         destroy,
         validate_only: false,
@@ -102,7 +102,7 @@ pub(super) async fn refresh_and_plan(
 /// supported yet.
 async fn read_data_sources(
     stack: &Stack,
-    aws: &AwsContext,
+    aws: &Providers,
 ) -> Result<BTreeMap<usize, Value>, Report> {
     let config = &stack.config;
     let mut evaluator = BlockEvaluator::new(config, &DiskFiles, stack.variables.clone());
@@ -110,9 +110,6 @@ async fn read_data_sources(
     let mut diags = Diagnostics::default();
     for node in &stack.graph.order {
         match *node {
-            Node::Local(i) => {
-                let _ = evaluator.eval_local(i);
-            }
             Node::Resource(i) if config.resources[i].mode == Mode::Managed => {
                 evaluator.set_resource_unknown(i);
             }
@@ -147,6 +144,13 @@ async fn read_data_sources(
                     );
                     continue;
                 }
+                let aws = match aws.get(&resource.provider) {
+                    Ok(aws) => aws,
+                    Err(e) => {
+                        diags.push(Diagnostic::error(e).with_span(Some(resource.span.clone())));
+                        continue;
+                    }
+                };
                 match source.read(aws, &args).await {
                     Ok(value) => {
                         let value = Value::Map(value);
@@ -159,7 +163,10 @@ async fn read_data_sources(
                     ),
                 }
             }
-            _ => {}
+            other => {
+                // Problems here are the plan's to report.
+                let _ = plan::eval_value(&mut evaluator, other);
+            }
         }
     }
     if diags.has_errors() {

@@ -490,6 +490,7 @@ mod tests {
             id: format!("id-{address}"),
             attributes: Attrs::new(),
             dependencies: deps.iter().map(|d| d.to_string()).collect(),
+            provider: "aws".into(),
         }
     }
 

@@ -17,7 +17,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::{Graph, Node};
 use crate::lang::block_eval::BlockEvaluator;
 use crate::lang::eval::FileReader;
-use crate::lang::{Config, Mode};
+use crate::lang::{Config, Mode, ROOT};
 use crate::provider;
 use crate::state::State;
 use crate::value::{Attrs, Value};
@@ -77,6 +77,9 @@ pub struct ResourceChange {
     pub changed: Vec<String>,
     /// Resource addresses this instance depends on.
     pub dependencies: Vec<String>,
+    /// The provider configuration that manages it (`aws`, `aws.dr`).
+    #[serde(skip)]
+    pub provider: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -125,7 +128,9 @@ pub struct PlanRequest<'a> {
     pub data: BTreeMap<usize, Value>,
     /// The prior state, refreshed from AWS.
     pub prior: &'a State,
-    pub default_tags: BTreeMap<String, String>,
+    /// Each provider configuration's default tags, by its name (`aws`,
+    /// `aws.dr`).
+    pub default_tags: BTreeMap<String, BTreeMap<String, String>>,
     pub files: &'a dyn FileReader,
     /// Plan to destroy everything in state.
     pub destroy: bool,
@@ -149,11 +154,8 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
         let mut evaluator = BlockEvaluator::new(req.config, req.files, req.variables.clone());
         for node in &req.graph.order {
             match *node {
-                Node::Variable(_) => {}
-                Node::Local(i) => {
-                    if let Err(diag) = evaluator.eval_local(i) {
-                        diags.push(diag);
-                    }
+                Node::Variable(_) | Node::Local(_) | Node::Call(_) => {
+                    diags.extend(eval_value(&mut evaluator, *node));
                 }
                 Node::Resource(i) if req.config.resources[i].mode == Mode::Data => {
                     let value = req.data.get(&i).cloned().unwrap_or(Value::Unknown);
@@ -165,6 +167,9 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
                         planned_addresses.insert(change.address.clone());
                         result.resource_changes.push(change);
                     }
+                }
+                Node::Output(i) if req.config.outputs[i].module != ROOT => {
+                    diags.extend(eval_value(&mut evaluator, *node));
                 }
                 Node::Output(i) => match evaluator.eval_output(i) {
                     Ok(value) => {
@@ -194,7 +199,7 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
         // protects every instance: from `destroy` and from a smaller count.
         if let Some(block) = req
             .config
-            .resource(Mode::Managed, &addr.type_name, &addr.name)
+            .resource_at(&addr.module, &addr.type_name, &addr.name)
             && block.lifecycle.prevent_destroy
         {
             diags.push(
@@ -216,6 +221,7 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
             replace_paths: Vec::new(),
             changed: Vec::new(),
             dependencies: prior.dependencies.clone(),
+            provider: prior.provider.clone(),
             addr,
         });
     }
@@ -274,7 +280,8 @@ fn plan_resource(
         && (resource.count.is_some() || resource.for_each.is_some());
     let mut changes = Vec::new();
     for instance in instances {
-        let addr = InstanceAddr::new(&resource.type_name, &resource.name, instance.key.clone());
+        let addr = InstanceAddr::new(&resource.type_name, &resource.name, instance.key.clone())
+            .in_module(resource.module_path.clone());
         let address = addr.to_string();
         let config = match evaluator.eval_instance(index, &instance, schema) {
             Ok(config) => config,
@@ -285,7 +292,9 @@ fn plan_resource(
             }
         };
         let prior = req.prior.resource(&address).map(|r| &r.attributes);
-        let (action, after, diff) = plan_instance(schema, &config, prior, &req.default_tags);
+        let no_tags = BTreeMap::new();
+        let default_tags = req.default_tags.get(&resource.provider).unwrap_or(&no_tags);
+        let (action, after, diff) = plan_instance(schema, &config, prior, default_tags);
         if action.deletes() && resource.lifecycle.prevent_destroy {
             diags.push(
                 Diagnostic::error(format!("Instance cannot be destroyed: {address}"))
@@ -309,12 +318,35 @@ fn plan_resource(
             replace_paths: diff.replace,
             changed: diff.changed,
             dependencies: dependencies.clone(),
+            provider: resource.provider.clone(),
         });
     }
     if repetition_unknown {
         evaluator.set_resource_unknown(index);
     }
     changes
+}
+
+/// Evaluates a node that is a value rather than a resource: a local, a
+/// called module's variable or output, or what a module call makes visible
+/// to its caller. (The root module's variables are resolved before the walk
+/// and its outputs are the plan's; those are left to the walker.) Every walk
+/// of the graph (plan, apply, reading data sources, configuring providers)
+/// evaluates these the same way.
+pub fn eval_value(evaluator: &mut BlockEvaluator<'_>, node: Node) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    match node {
+        Node::Local(i) => diags.0.extend(evaluator.eval_local(i).err()),
+        Node::Variable(i) => {
+            if let Err(errors) = evaluator.eval_variable(i) {
+                diags.extend(errors);
+            }
+        }
+        Node::Output(i) => diags.0.extend(evaluator.eval_module_output(i).err()),
+        Node::Call(i) => evaluator.publish_call(i),
+        Node::Resource(_) => {}
+    }
+    diags
 }
 
 /// Decides one instance's action and proposed state.

@@ -13,6 +13,7 @@ pub mod schema;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
@@ -20,6 +21,29 @@ pub use aws::{AwsContext, AwsSettings};
 pub use schema::Schema;
 
 use crate::value::Attrs;
+
+/// The AWS clients of each provider configuration, by the name resources
+/// use for it: `aws`, or `aws.<alias>` for another region or account.
+#[derive(Clone, Default)]
+pub struct Providers(pub BTreeMap<String, Arc<AwsContext>>);
+
+impl Providers {
+    pub fn get(&self, name: &str) -> Result<&Arc<AwsContext>, String> {
+        self.0.get(name).ok_or_else(|| {
+            format!(
+                "no provider configuration {name}: keep its provider block until the resources it manages are destroyed"
+            )
+        })
+    }
+
+    /// Each configuration's default tags, by name.
+    pub fn default_tags(&self) -> BTreeMap<String, BTreeMap<String, String>> {
+        self.0
+            .iter()
+            .map(|(name, aws)| (name.clone(), aws.settings.default_tags.clone()))
+            .collect()
+    }
+}
 
 /// What the engine asks a type to create.
 pub struct CreateRequest<'a> {

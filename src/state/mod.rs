@@ -26,8 +26,14 @@ pub use s3::{S3Backend, S3Settings};
 
 use crate::value::{Attrs, Value};
 
-/// The state format this binary reads and writes.
-pub const FORMAT_VERSION: u64 = 1;
+/// The newest state format this binary reads and writes. Format 2 adds
+/// each resource's `provider`. A state stays format 1 while every resource
+/// uses the default provider, so older binaries keep reading it, and
+/// becomes format 2 once one uses an alias, so they refuse it rather than
+/// read its objects in the wrong region.
+pub const FORMAT_VERSION: u64 = 2;
+/// The format of a new state.
+const FIRST_FORMAT_VERSION: u64 = 1;
 
 // The doc comments of these types are the descriptions in
 // state/state.schema.json, which is generated from them (`json_schema`).
@@ -73,8 +79,8 @@ pub struct OutputState {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct ResourceState {
-    /// The instance address, e.g. aws_subnet.public[0] or
-    /// aws_subnet.az["us-east-1a"].
+    /// The instance address, e.g. aws_subnet.public[0],
+    /// aws_subnet.az["us-east-1a"] or module.network.aws_vpc.main.
     pub address: String,
     /// The resource type, e.g. aws_subnet.
     #[serde(rename = "type")]
@@ -84,10 +90,26 @@ pub struct ResourceState {
     /// Every attribute as last read from AWS, in the shape the configuration
     /// writes it.
     pub attributes: Attrs,
-    /// Addresses of the resources (without instance keys) this instance
-    /// depended on; deletions run in reverse of them.
+    /// Addresses of the resources (without their instance keys; a module's
+    /// instance keys are kept) this instance depended on; deletions run in
+    /// reverse of them.
     #[serde(default)]
     pub dependencies: Vec<String>,
+    /// The provider configuration that manages it: aws, or aws.<alias>
+    /// for an aliased one (another region or account). Absent for aws.
+    #[serde(
+        default = "default_provider",
+        skip_serializing_if = "is_default_provider"
+    )]
+    pub provider: String,
+}
+
+fn default_provider() -> String {
+    "aws".into()
+}
+
+fn is_default_provider(name: &String) -> bool {
+    name == "aws"
 }
 
 /// An operation recorded before it starts. A create that is still pending on
@@ -123,7 +145,7 @@ pub fn json_schema() -> String {
 impl State {
     pub fn new() -> State {
         State {
-            format_version: FORMAT_VERSION,
+            format_version: FIRST_FORMAT_VERSION,
             terrane_version: env!("CARGO_PKG_VERSION").to_string(),
             serial: 0,
             lineage: uuid::Uuid::new_v4().to_string(),
@@ -140,6 +162,9 @@ impl State {
     /// Inserts or replaces the instance at `resource.address`, keeping the
     /// list sorted by address so state files diff cleanly.
     pub fn upsert(&mut self, resource: ResourceState) {
+        if !is_default_provider(&resource.provider) {
+            self.format_version = self.format_version.max(2);
+        }
         self.remove(&resource.address);
         let at = self
             .resources
@@ -281,6 +306,7 @@ mod tests {
                 id: "i".into(),
                 attributes: Attrs::new(),
                 dependencies: vec![],
+                provider: "aws".into(),
             });
         }
         let addresses: Vec<_> = state.resources.iter().map(|r| r.address.as_str()).collect();

@@ -35,12 +35,15 @@ pub struct TerraformInstance {
     pub type_name: String,
     /// `managed` or `data`.
     pub mode: String,
-    /// Set for resources inside a module, which terrane does not have.
+    /// Set for resources inside a module, e.g. `module.net`.
     pub module: Option<String>,
     pub id: Option<String>,
     pub attributes: serde_json::Map<String, serde_json::Value>,
     /// Resource addresses (without instance keys) this instance depended on.
     pub dependencies: Vec<String>,
+    /// terrane's name for its provider configuration: `aws`, or
+    /// `aws.<alias>` for Terraform's `provider["…/hashicorp/aws"].<alias>`.
+    pub provider: String,
 }
 
 #[derive(Deserialize)]
@@ -74,6 +77,8 @@ struct RawResource {
     type_name: String,
     name: String,
     #[serde(default)]
+    provider: String,
+    #[serde(default)]
     instances: Vec<RawInstance>,
 }
 
@@ -85,6 +90,16 @@ struct RawInstance {
     attributes: serde_json::Map<String, serde_json::Value>,
     #[serde(default)]
     dependencies: Vec<String>,
+}
+
+/// terrane's name for a provider configuration Terraform's state records as
+/// `provider["registry.terraform.io/hashicorp/aws"]` or the same followed
+/// by `.<alias>`.
+fn provider_name(recorded: &str) -> String {
+    match recorded.rsplit_once("].") {
+        Some((_, alias)) if !alias.is_empty() => format!("aws.{alias}"),
+        _ => "aws".into(),
+    }
 }
 
 /// Parses a Terraform state file, refusing other format versions.
@@ -151,6 +166,7 @@ pub fn parse(text: &str) -> Result<TerraformState, StateError> {
                 id,
                 attributes: instance.attributes,
                 dependencies,
+                provider: provider_name(&resource.provider),
             });
         }
     }
@@ -226,7 +242,8 @@ mod tests {
           ] },
         { "mode": "data", "type": "aws_availability_zones", "name": "all", "provider": "p",
           "instances": [ { "attributes": { "id": "us-east-1" } } ] },
-        { "module": "module.net", "mode": "managed", "type": "aws_vpc", "name": "inner", "provider": "p",
+        { "module": "module.net", "mode": "managed", "type": "aws_vpc", "name": "inner",
+          "provider": "provider[\"registry.terraform.io/hashicorp/aws\"].dr",
           "instances": [ { "attributes": { "id": "vpc-2" } } ] }
       ]
     }"#;
@@ -259,6 +276,12 @@ mod tests {
             ]
         );
         assert_eq!(state.outputs["vpc_id"].value, Value::string("vpc-1"));
+        let providers: Vec<&str> = state
+            .instances
+            .iter()
+            .map(|i| i.provider.as_str())
+            .collect();
+        assert_eq!(providers, ["aws", "aws", "aws", "aws", "aws.dr"]);
     }
 
     #[test]

@@ -47,9 +47,18 @@ fn plan_of(source: &str, prior: &State) -> Plan {
     assert!(!diags.has_errors(), "{diags:?}");
     let scope: BTreeMap<String, Value> =
         BTreeMap::from([("var".to_string(), Value::Map(variables.clone()))]);
-    let (provider, diags) =
-        lang::provider_config::evaluate(&config, &scope as &dyn Scope, &NoFiles, Unset::Required);
-    assert!(!diags.has_errors(), "{diags:?}");
+    let mut default_tags = BTreeMap::new();
+    for provider in &config.providers {
+        let (evaluated, diags) = lang::provider_config::evaluate(
+            &config,
+            provider,
+            &scope as &dyn Scope,
+            &NoFiles,
+            Unset::Required,
+        );
+        assert!(!diags.has_errors(), "{diags:?}");
+        default_tags.insert(provider.name(), evaluated.default_tags);
+    }
     let data = config
         .resources
         .iter()
@@ -63,7 +72,7 @@ fn plan_of(source: &str, prior: &State) -> Plan {
         variables,
         data,
         prior,
-        default_tags: provider.default_tags,
+        default_tags,
         files: &NoFiles,
         destroy: false,
         validate_only: false,
@@ -124,6 +133,7 @@ fn fake_apply(plan: &Plan) -> State {
                 .to_string(),
             attributes,
             dependencies: change.dependencies.clone(),
+            provider: change.provider.clone(),
         });
     }
     state
@@ -362,7 +372,10 @@ fn prevent_destroy_refuses_plans_that_would_destroy_the_instance() {
             variables,
             data,
             prior: &state,
-            default_tags: BTreeMap::from([("Stack".to_string(), "test".to_string())]),
+            default_tags: BTreeMap::from([(
+                "aws".to_string(),
+                BTreeMap::from([("Stack".to_string(), "test".to_string())]),
+            )]),
             files: &NoFiles,
             destroy,
             validate_only: false,

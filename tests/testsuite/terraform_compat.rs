@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::cli::repo_path;
+use crate::support::cli::{copy_tree, repo_path};
 
 /// Where the machine's local mirror of the aws provider lives.
 pub fn provider_mirror() -> Option<PathBuf> {
@@ -42,12 +42,7 @@ fn terraform_validate(stack: &str) {
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
-    for entry in std::fs::read_dir(repo_path(stack)).expect("stack") {
-        let entry = entry.expect("entry");
-        if entry.path().extension().is_some_and(|e| e == "tf") {
-            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).expect("copy");
-        }
-    }
+    copy_tree(&repo_path(stack), dir.path());
     let cli_config = write_cli_config(dir.path(), &mirror);
     let terraform = |args: &[&str]| {
         Command::new("terraform")
@@ -113,6 +108,11 @@ fn dynamic_blocks_fixture_is_valid_terraform() {
 #[test]
 fn validation_and_workspace_fixture_is_valid_terraform() {
     terraform_validate("tests/fixtures/valid/validation_and_workspace");
+}
+
+#[test]
+fn modules_fixture_is_valid_terraform() {
+    terraform_validate("tests/fixtures/valid/modules");
 }
 
 #[test]

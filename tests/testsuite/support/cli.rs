@@ -41,22 +41,29 @@ pub fn repo_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
 
+/// Copies a stack directory with its subdirectories (local modules).
+pub fn copy_tree(source: &Path, target: &Path) {
+    std::fs::create_dir_all(target).expect("create stack copy");
+    for entry in std::fs::read_dir(source).expect("read stack") {
+        let entry = entry.expect("dir entry");
+        let path = entry.path();
+        if path.is_dir() {
+            copy_tree(&path, &target.join(entry.file_name()));
+        } else {
+            std::fs::copy(&path, target.join(entry.file_name())).expect("copy stack file");
+        }
+    }
+}
+
 impl Workspace {
-    /// Copies `stacks/<name>` (relative to the repository) into a fresh
-    /// temporary directory.
+    /// Copies `stacks/<name>` (relative to the repository), with its
+    /// subdirectories, into a fresh temporary directory.
     pub fn copy_of(stack: &str) -> Workspace {
         let dir = tempfile::tempdir().expect("temp dir");
         let source = repo_path(stack);
         let name = source.file_name().expect("stack dir name");
         let target = dir.path().join(name);
-        std::fs::create_dir_all(&target).expect("create stack copy");
-        for entry in std::fs::read_dir(&source).expect("read stack") {
-            let entry = entry.expect("dir entry");
-            if entry.path().is_file() {
-                std::fs::copy(entry.path(), target.join(entry.file_name()))
-                    .expect("copy stack file");
-            }
-        }
+        copy_tree(&source, &target);
         Workspace {
             state: dir.path().join("state.json"),
             stack: target,

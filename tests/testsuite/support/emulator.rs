@@ -124,6 +124,16 @@ impl Emulator {
         aws_sdk_ec2::Client::new(&self.sdk_config())
     }
 
+    /// EC2 in another region, to check what a provider alias built there.
+    pub fn ec2_in(&self, region: &'static str) -> aws_sdk_ec2::Client {
+        let config = self
+            .sdk_config()
+            .into_builder()
+            .region(Region::new(region))
+            .build();
+        aws_sdk_ec2::Client::new(&config)
+    }
+
     pub fn iam(&self) -> aws_sdk_iam::Client {
         aws_sdk_iam::Client::new(&self.sdk_config())
     }

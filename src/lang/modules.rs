@@ -1,0 +1,208 @@
+//! Modules: joining called modules' blocks to the stack's configuration.
+//!
+//! A `module` block's instances are known once its `count` / `for_each` is
+//! evaluated (by `ops`, walking the graph with what is known before any
+//! AWS call). Each instance then gets a copy of the module's blocks, tagged
+//! with the instance, its address prefix and the provider configurations
+//! its caller passes it. This module checks what a call says against the
+//! module it calls: inputs the module does not declare, required inputs
+//! missing, provider configurations not passed. Pure: the module's files
+//! are read by the caller.
+
+use std::collections::BTreeMap;
+
+use super::config::*;
+use crate::addr::InstanceKey;
+use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
+use crate::value::Value;
+
+/// How deep modules may call modules, so a module that calls itself is
+/// reported instead of expanded forever.
+pub const MAX_DEPTH: usize = 32;
+
+/// One instance to create for a call: its key and what `count.index` /
+/// `each` are inside the call's arguments.
+pub struct CallInstance {
+    pub key: InstanceKey,
+    pub count_index: Option<Value>,
+    pub each: Option<(Value, Value)>,
+    /// Stands for instances not known yet (validate only).
+    pub placeholder: bool,
+}
+
+/// Sets up the root module's provider names: `aws` always (the default
+/// configuration, written or not) and one per alias. Then checks that every
+/// root resource names one that exists.
+pub fn resolve_root_providers(config: &mut Config) -> Diagnostics {
+    let mut names = BTreeMap::from([("aws".to_string(), "aws".to_string())]);
+    for provider in &config.providers {
+        names.insert(provider.name(), provider.name());
+    }
+    config.modules[ROOT].providers = names;
+    resolve_resource_providers(config, ROOT, 0)
+}
+
+/// Checks a call against the module it calls (parsed on its own, as
+/// `module`), before any instance is made.
+pub fn check_call(config: &Config, call: usize, module: &Config) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    let call = &config.calls[call];
+    let declared: Vec<&str> = module.variables.iter().map(|v| v.name.as_str()).collect();
+    for (name, expr) in &call.inputs {
+        if !declared.contains(&name.as_str()) {
+            let mut diag = Diagnostic::error(format!(
+                "Unsupported argument {name:?} in module {:?}",
+                call.name
+            ))
+            .with_span(expr.span())
+            .with_detail(format!(
+                "the module at {:?} declares no variable {name:?}",
+                call.source
+            ));
+            if let Some(close) = did_you_mean(name, &declared) {
+                diag = diag.with_hint(format!("did you mean {close:?}?"));
+            }
+            diags.push(diag);
+        }
+    }
+    for variable in &module.variables {
+        let given = call.inputs.iter().any(|(name, _)| name == &variable.name);
+        if !given && variable.default.is_none() {
+            diags.push(
+                Diagnostic::error(format!(
+                    "Missing required argument {:?} for module {:?}",
+                    variable.name, call.name
+                ))
+                .with_span(Some(call.span.clone()))
+                .with_detail(format!(
+                    "the module's variable {:?} has no default",
+                    variable.name
+                ))
+                .with_hint(format!("add `{} = ...` to the module block", variable.name)),
+            );
+        }
+    }
+    let caller = &config.modules[call.module];
+    for (child, parent, span) in &call.providers {
+        if !caller.providers.contains_key(parent) {
+            diags.push(
+                Diagnostic::error(format!("Provider configuration {parent} is not declared"))
+                    .with_span(Some(span.clone()))
+                    .with_hint(declare_hint(parent, call.module == ROOT)),
+            );
+        }
+        if child != "aws" && !child.starts_with("aws.") {
+            diags.push(
+                Diagnostic::error(format!("Unsupported provider {child:?} in `providers`"))
+                    .with_span(Some(span.clone())),
+            );
+        }
+    }
+    diags
+}
+
+/// Adds one instance of `call`, copying `module`'s blocks into `config`.
+/// Returns the new instance's index and problems with its provider names.
+pub fn add_instance(
+    config: &mut Config,
+    call_index: usize,
+    module: &Config,
+    instance: CallInstance,
+) -> (usize, Diagnostics) {
+    let call = &config.calls[call_index];
+    let caller = &config.modules[call.module];
+    let mut providers = BTreeMap::new();
+    // The default configuration passes down unless the call maps it.
+    if let Some(default) = caller.providers.get("aws") {
+        providers.insert("aws".to_string(), default.clone());
+    }
+    for (child, parent, _) in &call.providers {
+        if let Some(root_name) = caller.providers.get(parent) {
+            providers.insert(child.clone(), root_name.clone());
+        }
+    }
+    let id = config.modules.len();
+    let path = caller.path.child(&call.name, instance.key);
+    config.modules.push(ModuleInstance {
+        path: path.clone(),
+        dir: module.dir.clone(),
+        call: Some(call_index),
+        count_index: instance.count_index,
+        each: instance.each,
+        placeholder: instance.placeholder,
+        providers,
+    });
+    config.calls[call_index]
+        .instances
+        .get_or_insert_with(Vec::new)
+        .push(id);
+
+    config
+        .variables
+        .extend(module.variables.iter().map(|v| Variable {
+            module: id,
+            ..v.clone()
+        }));
+    config.locals.extend(module.locals.iter().map(|l| Local {
+        module: id,
+        ..l.clone()
+    }));
+    config.outputs.extend(module.outputs.iter().map(|o| Output {
+        module: id,
+        ..o.clone()
+    }));
+    config.calls.extend(module.calls.iter().map(|c| ModuleCall {
+        module: id,
+        instances: None,
+        ..c.clone()
+    }));
+    let first_resource = config.resources.len();
+    config
+        .resources
+        .extend(module.resources.iter().map(|r| Resource {
+            module: id,
+            module_path: path.clone(),
+            ..r.clone()
+        }));
+    (id, resolve_resource_providers(config, id, first_resource))
+}
+
+/// Replaces each resource's provider name (from `first` on, all in module
+/// instance `module`) with the root configuration it stands for.
+fn resolve_resource_providers(config: &mut Config, module: usize, first: usize) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    let instance = &config.modules[module];
+    for resource in &mut config.resources[first..] {
+        match instance.providers.get(&resource.provider) {
+            Some(root_name) => resource.provider = root_name.clone(),
+            None => diags.push(
+                Diagnostic::error(format!(
+                    "Provider configuration {} is not {}",
+                    resource.provider,
+                    if module == ROOT {
+                        "declared"
+                    } else {
+                        "passed to this module"
+                    }
+                ))
+                .with_span(
+                    resource
+                        .provider_span
+                        .clone()
+                        .or(Some(resource.span.clone())),
+                )
+                .with_hint(declare_hint(&resource.provider, module == ROOT)),
+            ),
+        }
+    }
+    diags
+}
+
+fn declare_hint(name: &str, root: bool) -> String {
+    let alias = name.strip_prefix("aws.").unwrap_or(name);
+    if root {
+        format!("declare it with `provider \"aws\" {{ alias = \"{alias}\" ... }}`")
+    } else {
+        format!("the calling module block must pass it: `providers = {{ {name} = aws.<alias> }}`")
+    }
+}
