@@ -220,21 +220,29 @@ impl<'a> BlockEvaluator<'a> {
             (None, None) => (Value::Unknown, None),
         };
         let ty = variable.ty.clone().unwrap_or(Type::Any);
-        let value = ty.convert(value).map_err(|message| {
-            Diagnostic::error(format!(
+        let checked = match ty.convert(value) {
+            Ok(value) => {
+                let problems = check_validations(self.config, variable, &value, self.files);
+                if problems.has_errors() {
+                    Err(problems)
+                } else {
+                    Ok(value)
+                }
+            }
+            Err(message) => Err(Diagnostic::error(format!(
                 "Invalid value for the module's variable {:?}",
                 variable.name
             ))
             .with_detail(message)
             .with_span(span.or(Some(variable.span.clone())))
-        })?;
-        let problems = check_validations(self.config, variable, &value, self.files);
-        if problems.has_errors() {
-            return Err(problems);
-        }
-        self.map_root(variable.module, "var")
-            .insert(variable.name.clone(), value);
-        Ok(())
+            .into()),
+        };
+        // A value that failed is unknown to what uses it, so the one problem
+        // is reported once, not again at every use.
+        let (module, name) = (variable.module, variable.name.clone());
+        let value = checked.as_ref().map_or(Value::Unknown, Clone::clone);
+        self.map_root(module, "var").insert(name, value);
+        checked.map(|_| ())
     }
 
     pub fn eval_output(&self, index: usize) -> Result<Value, Diagnostic> {

@@ -112,12 +112,25 @@ impl ModuleReader {
         if let Some(module) = self.parsed.get(&dir) {
             return Ok(module.clone());
         }
-        let call_span = config.calls[call].span.clone();
+        let call_block = &config.calls[call];
+        let cannot_read = |detail: String| {
+            Diagnostic::error(format!("Cannot read module {:?}", call_block.name))
+                .with_span(Some(call_block.span.clone()))
+                .with_detail(detail)
+        };
+        if !dir.is_dir() {
+            return Err(cannot_read(format!(
+                "its source {:?} is {}, which is not a directory",
+                call_block.source,
+                dir.display()
+            ))
+            .with_hint(
+                "a local source is a path relative to the directory of the module that calls it",
+            ));
+        }
         let files = read_stack_files(&dir).map_err(|report| {
             let first = report.diags.0.into_iter().next();
-            Diagnostic::error(format!("Cannot read module {:?}", config.calls[call].name))
-                .with_span(Some(call_span))
-                .with_detail(first.map_or_else(String::new, |d| d.summary))
+            cannot_read(first.map_or_else(String::new, |d| d.summary))
         })?;
         let (module, module_diags) =
             lang::load::load_module(&mut config.sources, dir.clone(), files, false);

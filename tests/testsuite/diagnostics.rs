@@ -126,7 +126,12 @@ fn is_location(line: &str, name: &str) -> bool {
         return false;
     };
     let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    !file.is_empty() && !file.contains('/') && number(line) && number(column)
+    // A file of the stack, or of a module inside it (`modules/net/main.tf`).
+    !file.is_empty()
+        && !file.starts_with('/')
+        && !file.contains("..")
+        && number(line)
+        && number(column)
 }
 
 #[test]

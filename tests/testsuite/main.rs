@@ -5,6 +5,7 @@
 
 mod cli_behaviour;
 mod diagnostics;
+mod modules_engine;
 mod modules_stack;
 mod network_stack;
 mod plan_engine;

@@ -1,0 +1,186 @@
+//! Modules in the engine, without AWS: how calls expand into addresses and
+//! provider configurations, modules installed by `terraform init`, and
+//! modules whose `count` is not known while validating.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use terrane::lang::eval::FileReader;
+use terrane::ops::{self, StackOptions};
+use terrane::plan::{self, PlanRequest};
+use terrane::state::State;
+
+use crate::support::cli::repo_path;
+
+struct DiskFiles;
+
+impl FileReader for DiskFiles {
+    fn read_to_string(&self, path: &Path) -> std::io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+}
+
+fn load(dir: &Path, validate_only: bool) -> Result<ops::Stack, String> {
+    ops::load(&StackOptions {
+        dir: dir.to_path_buf(),
+        validate_only,
+        ..StackOptions::default()
+    })
+    .map_err(|report| {
+        report
+            .diags
+            .iter()
+            .map(|d| format!("{}: {:?}", d.summary, d.detail))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+/// Every planned instance as `action address (provider)`, and the outputs.
+fn plan_summary(stack: &ops::Stack) -> String {
+    let empty = State::new();
+    let (plan, diags) = plan::plan(PlanRequest {
+        config: &stack.config,
+        graph: &stack.graph,
+        variables: stack.variables.clone(),
+        data: BTreeMap::new(),
+        prior: &empty,
+        default_tags: BTreeMap::new(),
+        files: &DiskFiles,
+        destroy: false,
+        validate_only: false,
+    });
+    assert!(!diags.has_errors(), "{diags:?}");
+    let mut out = String::new();
+    for change in &plan.resource_changes {
+        writeln!(
+            out,
+            "{} {} ({})",
+            change.action.symbol(),
+            change.address,
+            change.provider
+        )
+        .unwrap();
+    }
+    for (name, value) in &plan.outputs {
+        writeln!(out, "output {name} = {value}").unwrap();
+    }
+    out
+}
+
+#[test]
+fn module_calls_expand_into_addresses_and_provider_configurations() {
+    let stack = load(&repo_path("tests/fixtures/valid/modules"), false).expect("loads");
+    insta::assert_snapshot!(plan_summary(&stack));
+}
+
+/// A registry module `terraform init` installed is used from where the
+/// manifest says, with no download.
+#[test]
+fn modules_installed_by_terraform_init_are_used_in_place() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::write(
+        root.join("main.tf"),
+        r#"
+module "vpc" {
+  source  = "terraform-aws-modules/vpc/aws"
+  version = "~> 5.0"
+  cidr    = "10.9.0.0/16"
+}
+
+output "vpc_id" {
+  value = module.vpc.vpc_id
+}
+"#,
+    )
+    .unwrap();
+    let installed = root.join(".terraform/modules/vpc");
+    std::fs::create_dir_all(&installed).unwrap();
+    std::fs::write(
+        installed.join("main.tf"),
+        r#"
+variable "cidr" {
+  type = string
+}
+
+resource "aws_vpc" "this" {
+  cidr_block = var.cidr
+}
+
+output "vpc_id" {
+  value = aws_vpc.this.id
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        root.join(".terraform/modules/modules.json"),
+        r#"{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"vpc","Source":"registry.terraform.io/terraform-aws-modules/vpc/aws","Version":"5.21.0","Dir":".terraform/modules/vpc"}]}"#,
+    )
+    .unwrap();
+    let stack = load(root, false).expect("loads");
+    let summary = plan_summary(&stack);
+    assert!(
+        summary.contains("+ module.vpc.aws_vpc.this (aws)"),
+        "{summary}"
+    );
+
+    // Without the manifest, the module is not installed: an error naming
+    // its source and saying how to install it.
+    std::fs::remove_file(root.join(".terraform/modules/modules.json")).unwrap();
+    let error = load(root, false).err().expect("fails without the manifest");
+    assert!(error.contains("Module \"vpc\" is not installed"), "{error}");
+    assert!(error.contains("terraform-aws-modules/vpc/aws"), "{error}");
+}
+
+/// `validate` checks a module whose `count` depends on a variable with no
+/// value once, and sees its outputs as unknown: indexing them is not an
+/// error, as in Terraform.
+#[test]
+fn a_module_with_unknown_count_validates_as_unknown() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("modules/zone")).unwrap();
+    std::fs::write(
+        root.join("main.tf"),
+        r#"
+variable "zones" {
+  type = list(string)
+}
+
+module "zone" {
+  source = "./modules/zone"
+  count  = length(var.zones)
+  name   = var.zones[count.index]
+}
+
+output "third" {
+  value = module.zone[2].name
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("modules/zone/main.tf"),
+        r#"
+variable "name" {
+  type = string
+}
+
+resource "aws_vpc" "this" {
+  cidr_block = "10.0.0.0/16"
+  tags       = { Name = var.name }
+}
+
+output "name" {
+  value = var.name
+}
+"#,
+    )
+    .unwrap();
+    load(root, true).expect("validates with zones unknown");
+    let error = load(root, false).err().expect("plan needs the value");
+    assert!(error.contains("No value for required variable"), "{error}");
+}
