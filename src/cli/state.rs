@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 use super::{LockArgs, VarArgs, print_diagnostics, stop_on_signals};
-use crate::addr::InstanceAddr;
+use crate::addr::{InstanceAddr, ModulePath};
 use crate::diag::{Diagnostics, Sources};
 use crate::ops::state_cmds::{self, EditOptions, Edited};
 use crate::ops::{self, OpenedBackend, Report, StackOptions};
@@ -155,7 +155,9 @@ fn leading_dir(mut args: Vec<String>, fixed: Option<usize>) -> (PathBuf, Vec<Str
     }
 }
 
-/// A resource address: identifiers for type and name, e.g. `aws_vpc.main[0]`.
+/// A resource address (identifiers for type and name, e.g.
+/// `aws_vpc.main[0]`, maybe inside a module) or a module's address
+/// (`module.web["blue"]`).
 fn is_address(text: &str) -> bool {
     let identifier = |s: &str| {
         !s.is_empty()
@@ -163,6 +165,7 @@ fn is_address(text: &str) -> bool {
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     };
     InstanceAddr::parse(text).is_some_and(|a| identifier(&a.type_name) && identifier(&a.name))
+        || ModulePath::parse(text).is_some_and(|m| !m.is_root())
 }
 
 async fn open(dir: &Path, state: Option<&Path>) -> Result<OpenedBackend, Report> {

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use super::{LockOptions, Report, choose_backend, load_backend_config, open_choice, with_lock};
-use crate::addr::{InstanceAddr, InstanceKey};
+use crate::addr::{InstanceAddr, InstanceKey, ModulePath};
 use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::provider;
 use crate::state::{Backend, Checked, ResourceState, State, StateError, StateVersion};
@@ -160,11 +160,21 @@ pub async fn force_unlock(backend: &dyn Backend, id: &str) -> Result<(), Report>
     backend.unlock(id).await.map_err(Report::state)
 }
 
-/// Instances named by an address: the instance itself, or every instance of
-/// a resource when the address has no key.
+/// Instances named by an address: the instance itself, every instance of
+/// a resource when the address has no key, or every instance inside a
+/// module (`module.web` names all of its instances' resources,
+/// `module.web["blue"]` one instance's).
 fn matching(state: &State, address: &str) -> Vec<String> {
     if state.resource(address).is_some() {
         return vec![address.to_string()];
+    }
+    if let Some(module) = ModulePath::parse(address).filter(|m| !m.is_root()) {
+        return state
+            .resources
+            .iter()
+            .filter(|r| InstanceAddr::parse(&r.address).is_some_and(|a| within(&module, &a.module)))
+            .map(|r| r.address.clone())
+            .collect();
     }
     let Some(wanted) = InstanceAddr::parse(address) else {
         return Vec::new();
@@ -180,11 +190,22 @@ fn matching(state: &State, address: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether `path` is the module `pattern` names or inside it; a step of the
+/// pattern without a key stands for every instance of that call.
+fn within(pattern: &ModulePath, path: &ModulePath) -> bool {
+    pattern.0.len() <= path.0.len()
+        && pattern
+            .0
+            .iter()
+            .zip(&path.0)
+            .all(|((name, key), (n, k))| name == n && (*key == InstanceKey::None || key == k))
+}
+
 fn parse_address(text: &str) -> Result<InstanceAddr, Report> {
     InstanceAddr::parse(text).ok_or_else(|| {
         Report::error(
             Diagnostic::error(format!("{text:?} is not a resource address"))
-                .with_hint("addresses look like aws_vpc.main, aws_subnet.public[0] or aws_subnet.az[\"us-east-1a\"]"),
+                .with_hint("addresses look like aws_vpc.main, aws_subnet.public[0], aws_subnet.az[\"us-east-1a\"] or module.network.aws_vpc.main"),
         )
     })
 }
@@ -230,12 +251,68 @@ pub async fn mv(
     destination: &str,
     options: EditOptions,
 ) -> Result<Edited<Vec<(String, String)>>, Report> {
+    let modules = (ModulePath::parse(source), ModulePath::parse(destination));
+    if let (Some(from), Some(to)) = modules
+        && !from.is_root()
+        && !to.is_root()
+    {
+        return edit(backend, "state mv", options, |state| {
+            move_module(state, &from, &to)
+        })
+        .await;
+    }
     let from = parse_address(source)?;
     let to = parse_address(destination)?;
     edit(backend, "state mv", options, |state| {
         move_instances(state, &from, &to)
     })
     .await
+}
+
+/// Moves every instance inside one module instance to another module
+/// address (`module.a` to `module.b`, or into `module.b["x"]`).
+fn move_module(
+    state: &mut State,
+    from: &ModulePath,
+    to: &ModulePath,
+) -> Result<Vec<(String, String)>, Report> {
+    let moves: Vec<(String, String)> = state
+        .resources
+        .iter()
+        .filter_map(|r| InstanceAddr::parse(&r.address))
+        .filter(|addr| addr.module.starts_with(from))
+        .map(|addr| {
+            let mut steps = to.0.clone();
+            steps.extend(addr.module.0[from.0.len()..].iter().cloned());
+            let new = addr.clone().in_module(ModulePath(steps));
+            (addr.to_string(), new.to_string())
+        })
+        .collect();
+    if moves.is_empty() {
+        return Err(Report::error(Diagnostic::error(format!(
+            "No instance in {from} in state"
+        ))));
+    }
+    apply_moves(state, &moves)?;
+    let moved = |address: &str| -> Option<String> {
+        let addr = InstanceAddr::parse(address)?;
+        if !addr.module.starts_with(from) {
+            return None;
+        }
+        let mut steps = to.0.clone();
+        steps.extend(addr.module.0[from.0.len()..].iter().cloned());
+        Some(addr.in_module(ModulePath(steps)).to_string())
+    };
+    for resource in &mut state.resources {
+        for dependency in &mut resource.dependencies {
+            if let Some(new) = moved(dependency) {
+                *dependency = new;
+            }
+        }
+        resource.dependencies.sort();
+        resource.dependencies.dedup();
+    }
+    Ok(moves)
 }
 
 fn move_instances(
@@ -258,7 +335,8 @@ fn move_instances(
             .into_iter()
             .filter_map(|address| InstanceAddr::parse(&address))
             .map(|old| {
-                let new = InstanceAddr::new(&to.type_name, &to.name, old.key.clone());
+                let new = InstanceAddr::new(&to.type_name, &to.name, old.key.clone())
+                    .in_module(to.module.clone());
                 (old.to_string(), new.to_string())
             })
             .collect()
@@ -268,22 +346,7 @@ fn move_instances(
     if moves.is_empty() {
         return refuse(format!("No instance {source} in state"));
     }
-    for (_, new) in &moves {
-        if state.resource(new).is_some() {
-            return refuse(format!(
-                "{new} already exists in state; remove it first or choose another address"
-            ));
-        }
-    }
-    for (old, new) in &moves {
-        if let Some(mut resource) = state.remove(old) {
-            resource.address = new.clone();
-            state.upsert(resource);
-        }
-        for pending in state.pending.iter_mut().filter(|p| p.address == *old) {
-            pending.address = new.clone();
-        }
-    }
+    apply_moves(state, &moves)?;
     // Dependencies name resources. Others that depended on the old resource
     // now depend on the new one too, and only on it once nothing is left at
     // the old address.
@@ -304,6 +367,29 @@ fn move_instances(
         }
     }
     Ok(moves)
+}
+
+/// Renames instances, refusing to overwrite one that exists; pending
+/// creates follow their instance. Dependencies on a module's resources
+/// follow them too.
+fn apply_moves(state: &mut State, moves: &[(String, String)]) -> Result<(), Report> {
+    for (_, new) in moves {
+        if state.resource(new).is_some() {
+            return Err(Report::error(Diagnostic::error(format!(
+                "{new} already exists in state; remove it first or choose another address"
+            ))));
+        }
+    }
+    for (old, new) in moves {
+        if let Some(mut resource) = state.remove(old) {
+            resource.address = new.clone();
+            state.upsert(resource);
+        }
+        for pending in state.pending.iter_mut().filter(|p| p.address == *old) {
+            pending.address = new.clone();
+        }
+    }
+    Ok(())
 }
 
 /// Reads the state now stored for an overwrite: a damaged state is accepted
@@ -572,5 +658,40 @@ mod tests {
         assert_eq!(matching(&s, "aws_subnet.a").len(), 2);
         assert_eq!(matching(&s, "aws_subnet.a[1]"), ["aws_subnet.a[1]"]);
         assert!(matching(&s, "aws_subnet.a[2]").is_empty());
+    }
+
+    #[test]
+    fn matching_and_moving_whole_modules() {
+        let mut s = state(vec![
+            instance("aws_vpc.root", &["module.net.aws_vpc.this"]),
+            instance("module.net.aws_vpc.this", &[]),
+            instance("module.net.aws_subnet.a[0]", &["module.net.aws_vpc.this"]),
+            instance("module.web[\"blue\"].aws_security_group.this", &[]),
+            instance("module.web[\"green\"].aws_security_group.this", &[]),
+        ]);
+        assert_eq!(matching(&s, "module.web").len(), 2);
+        assert_eq!(matching(&s, "module.web[\"blue\"]").len(), 1);
+        assert_eq!(matching(&s, "module.net.aws_subnet.a").len(), 1);
+        assert!(matching(&s, "module.ne").is_empty());
+
+        let moved = move_module(
+            &mut s,
+            &ModulePath::parse("module.net").unwrap(),
+            &ModulePath::parse("module.network[\"primary\"]").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(moved.len(), 2);
+        assert!(
+            s.resource("module.network[\"primary\"].aws_vpc.this")
+                .is_some()
+        );
+        // What depended on the module's resources follows them.
+        assert_eq!(
+            s.resource("aws_vpc.root").unwrap().dependencies,
+            ["module.network[\"primary\"].aws_vpc.this"]
+        );
+        // A resource moves into a module, keeping its keys.
+        mv(&mut s, "aws_vpc.root", "module.core.aws_vpc.root").unwrap();
+        assert!(s.resource("module.core.aws_vpc.root").is_some());
     }
 }
