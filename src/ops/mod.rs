@@ -177,6 +177,31 @@ fn read_stack_files(dir: &Path) -> Result<Vec<(PathBuf, String)>, Report> {
         .collect()
 }
 
+/// The variables files Terraform reads without being asked, in its order:
+/// `terraform.tfvars`, then every `*.auto.tfvars` by name.
+fn auto_var_files(dir: &Path) -> Vec<PathBuf> {
+    let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.is_file()
+                        && p.file_name()
+                            .is_some_and(|n| n.to_string_lossy().ends_with(".auto.tfvars"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    auto.sort();
+    let main = dir.join("terraform.tfvars");
+    main.is_file()
+        .then_some(main)
+        .into_iter()
+        .chain(auto)
+        .collect()
+}
+
 /// Loads, validates and evaluates what can be evaluated without AWS:
 /// syntax, schema, references, cycles, variables and the provider block.
 pub fn load(options: &StackOptions) -> Result<Stack, Report> {
@@ -192,10 +217,7 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
             })
         })
         .collect();
-    let auto_vars = options.dir.join("terraform.tfvars");
-    let var_files = auto_vars
-        .is_file()
-        .then_some(auto_vars)
+    let var_files = auto_var_files(&options.dir)
         .into_iter()
         .chain(options.var_files.iter().cloned());
     for path in var_files {

@@ -2,6 +2,8 @@
 //! architecture needs is built (checked with each service's own Describe
 //! calls), a second plan is empty, one argument of each type is edited and
 //! planned with the right action and applied, and destroy removes it all.
+//! It runs with the disaster-recovery option on (`standby=true`): a standby
+//! network in us-west-2 through the provider alias `aws.dr`, checked there.
 
 use std::collections::BTreeSet;
 
@@ -415,14 +417,49 @@ const EDITS: &[(&str, &str, &str, &str, &str)] = &[
     ),
 ];
 
+/// The standby network in the DR region: its VPC with public and private
+/// subnets in three of that region's zones. Returns the VPC's id.
+async fn check_standby(emulator: &Emulator) -> String {
+    let dr = emulator.ec2_in(DR_REGION);
+    let vpc_id = checks::vpc_tagged(&dr, "Name", "shop-standby-vpc")
+        .await
+        .expect("the standby VPC is in the DR region");
+    assert_eq!(
+        checks::vpc_tagged(&emulator.ec2(), "Name", "shop-standby-vpc").await,
+        None,
+        "the standby VPC is not in the primary region"
+    );
+    let subnets = dr
+        .describe_subnets()
+        .filters(filter("vpc-id", &vpc_id))
+        .send()
+        .await
+        .expect("standby subnets");
+    let zones: BTreeSet<&str> = subnets
+        .subnets()
+        .iter()
+        .filter_map(|s| s.availability_zone())
+        .collect();
+    assert_eq!(subnets.subnets().len(), 6, "3 public and 3 private subnets");
+    assert_eq!(zones.len(), 3, "{zones:?}");
+    assert!(zones.iter().all(|z| z.starts_with(DR_REGION)), "{zones:?}");
+    let tag = checks::tag_value(&dr, &vpc_id, "Environment").await;
+    assert_eq!(tag.as_deref(), Some("standby"), "the alias's default tags");
+    vpc_id
+}
+
+const DR_REGION: &str = "us-west-2";
+
 #[tokio::test(flavor = "multi_thread")]
 async fn production_stack_builds_replans_clean_edits_every_type_and_destroys() {
     let emulator = Emulator::start();
     let ws = Workspace::copy_of("stacks/production");
+    ws.write("standby.auto.tfvars", "standby = true\n");
 
     let run = ws.run(&emulator, "apply", &["--auto-approve"]);
     assert_eq!(run.code, 0, "{}", run.log());
     check_built(&emulator).await;
+    check_standby(&emulator).await;
 
     let run = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
     assert_eq!(run.code, 0, "no perpetual diff in any type:\n{}", run.log());
@@ -465,6 +502,8 @@ async fn production_stack_builds_replans_clean_edits_every_type_and_destroys() {
         .await
         .expect("subnets");
     assert!(subnets.subnets().is_empty(), "subnets gone");
+    let standby = checks::vpc_tagged(&emulator.ec2_in(DR_REGION), "Name", "shop-standby-vpc").await;
+    assert_eq!(standby, None, "standby VPC gone from the DR region");
     let groups = emulator
         .autoscaling()
         .describe_auto_scaling_groups()

@@ -26,10 +26,25 @@ where
         }
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => ProviderError::new(
             ErrorKind::Other,
-            format!("could not reach AWS: {}", DisplayErrorContext(&err)),
+            format!("could not reach AWS: {}", error_chain(&err)),
         ),
-        _ => ProviderError::new(ErrorKind::Other, DisplayErrorContext(&err).to_string()),
+        _ => ProviderError::new(ErrorKind::Other, error_chain(&err)),
     }
+}
+
+/// An error and its sources, each once, joined by ": " — what went wrong
+/// in words, without the SDK's debug rendering of the error value.
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
 }
 
 /// The error AWS answered with `code` and `message`, classified.
