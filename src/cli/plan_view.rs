@@ -17,6 +17,15 @@ pub fn render(plan: &Plan) -> String {
         return out;
     }
     out.push_str("terrane will perform the following actions:\n\n");
+    for (from, to) in &plan.moved {
+        let _ = writeln!(out, "  # {from} has moved to {to}\n");
+    }
+    for address in &plan.forgotten {
+        let _ = writeln!(
+            out,
+            "  # {address} will no longer be managed by terrane (removed block: it is forgotten, not destroyed)\n"
+        );
+    }
     for change in plan
         .resource_changes
         .iter()

@@ -36,6 +36,10 @@ pub struct Config {
     pub locals: Vec<Local>,
     pub resources: Vec<Resource>,
     pub outputs: Vec<Output>,
+    /// `moved` blocks, in the order written.
+    pub moved: Vec<Moved>,
+    /// `removed` blocks.
+    pub removed: Vec<Removed>,
 }
 
 impl Config {
@@ -270,6 +274,28 @@ impl Resource {
             format!("{}.{local}", self.module_path)
         }
     }
+}
+
+/// `moved { from = ..., to = ... }`: an object recorded at `from` is now
+/// the one at `to`; state is updated instead of destroying and creating.
+/// Addresses are relative to the module the block is in.
+#[derive(Debug, Clone)]
+pub struct Moved {
+    pub module: usize,
+    pub from: String,
+    pub to: String,
+    pub span: Span,
+}
+
+/// `removed { from = ... lifecycle { destroy = false } }`: the object
+/// leaves the configuration; with `destroy = false` it is forgotten
+/// (removed from state, left in AWS) instead of destroyed.
+#[derive(Debug, Clone)]
+pub struct Removed {
+    pub module: usize,
+    pub from: String,
+    pub destroy: bool,
+    pub span: Span,
 }
 
 /// `lifecycle { ... }`: parsed now, acted on in a later issue.

@@ -52,6 +52,8 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
     "terraform",
     "provider",
     "module",
+    "moved",
+    "removed",
     "variable",
     "locals",
     "resource",
@@ -287,7 +289,9 @@ impl Loader<'_> {
             "data" => self.resource(block, Mode::Data),
             "output" => self.output(block),
             "module" => self.module_call(block),
-            "moved" | "import" | "check" | "removed" => {
+            "moved" => self.moved(block),
+            "removed" => self.removed(block),
+            "import" | "check" => {
                 let span = self.header_span(&block);
                 let kind = block.ident.as_str().to_string();
                 self.error(format!("`{kind}` blocks are not supported yet"), Some(span));
@@ -533,6 +537,69 @@ impl Loader<'_> {
                 }
             }
         }
+    }
+
+    /// An address written as a reference (`aws_vpc.main`, `module.net`,
+    /// `aws_subnet.a[0]`), as text; `None` (reported) if it is not one.
+    fn address_argument(&mut self, block: &Block, name: &str, what: &str) -> Option<String> {
+        let Some(attr) = block.body.get_attribute(name) else {
+            let span = self.header_span(block);
+            self.error(format!("A `{what}` block needs `{name}`"), Some(span));
+            return None;
+        };
+        let text: String = attr
+            .value
+            .to_string()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let is_address = crate::addr::InstanceAddr::parse(&text).is_some()
+            || crate::addr::ModulePath::parse(&text).is_some_and(|m| !m.is_root());
+        if is_address && !matches!(attr.value, Expression::String(_)) {
+            return Some(text);
+        }
+        let span = self.span(attr.value.span());
+        self.error(format!("Invalid address in `{what}`: {text}"), span).hint = Some(
+            "write a resource or module address without quotes, e.g. aws_vpc.main or module.network".into(),
+        );
+        None
+    }
+
+    fn moved(&mut self, block: Block) {
+        let span = self.header_span(&block);
+        let from = self.address_argument(&block, "from", "moved");
+        let to = self.address_argument(&block, "to", "moved");
+        if let (Some(from), Some(to)) = (from, to) {
+            self.config.moved.push(Moved {
+                module: ROOT,
+                from,
+                to,
+                span,
+            });
+        }
+    }
+
+    fn removed(&mut self, block: Block) {
+        let span = self.header_span(&block);
+        let Some(from) = self.address_argument(&block, "from", "removed") else {
+            return;
+        };
+        // Terraform destroys by default; `lifecycle { destroy = false }` forgets.
+        let mut destroy = true;
+        for inner in block.body.blocks() {
+            if inner.ident.as_str() != "lifecycle" {
+                continue;
+            }
+            if let Some(attr) = inner.body.get_attribute("destroy") {
+                destroy = self.lifecycle_bool(attr);
+            }
+        }
+        self.config.removed.push(Removed {
+            module: ROOT,
+            from,
+            destroy,
+            span,
+        });
     }
 
     fn variable(&mut self, block: Block) {

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use super::config::*;
-use crate::addr::InstanceKey;
+use crate::addr::{InstanceAddr, InstanceKey, ModulePath};
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
 use crate::value::Value;
 
@@ -156,6 +156,16 @@ pub fn add_instance(
         instances: None,
         ..c.clone()
     }));
+    config.moved.extend(module.moved.iter().map(|m| Moved {
+        module: id,
+        ..m.clone()
+    }));
+    config
+        .removed
+        .extend(module.removed.iter().map(|r| Removed {
+            module: id,
+            ..r.clone()
+        }));
     let first_resource = config.resources.len();
     config
         .resources
@@ -193,6 +203,52 @@ fn resolve_resource_providers(config: &mut Config, module: usize, first: usize) 
                 )
                 .with_hint(declare_hint(&resource.provider, module == ROOT)),
             ),
+        }
+    }
+    diags
+}
+
+/// An address written in module instance `module` (relative to it), made
+/// absolute: `aws_vpc.main` in `module.net` is `module.net.aws_vpc.main`.
+pub fn absolute_address(config: &Config, module: usize, relative: &str) -> String {
+    let prefix = &config.modules[module].path;
+    if prefix.is_root() {
+        return relative.to_string();
+    }
+    if let Some(inner) = ModulePath::parse(relative) {
+        let mut steps = prefix.0.clone();
+        steps.extend(inner.0);
+        return ModulePath(steps).to_string();
+    }
+    match InstanceAddr::parse(relative) {
+        Some(addr) => {
+            let mut steps = prefix.0.clone();
+            steps.extend(addr.module.0.clone());
+            addr.in_module(ModulePath(steps)).to_string()
+        }
+        None => relative.to_string(),
+    }
+}
+
+/// `removed` blocks must name what the configuration no longer has.
+pub fn check_removed(config: &Config) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    for removed in &config.removed {
+        let address = absolute_address(config, removed.module, &removed.from);
+        let still_declared = config
+            .resources
+            .iter()
+            .any(|r| r.mode == Mode::Managed && r.address() == address)
+            || config
+                .modules
+                .iter()
+                .any(|m| !m.path.is_root() && m.path.to_string() == address);
+        if still_declared {
+            diags.push(
+                Diagnostic::error(format!("{address} is both removed and declared"))
+                    .with_span(Some(removed.span.clone()))
+                    .with_hint("delete its block from the configuration, or this removed block"),
+            );
         }
     }
     diags

@@ -90,6 +90,20 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
             }
         }
 
+        if !planned.plan.changes_objects() {
+            // Only addresses change (moved and removed blocks): record them.
+            let mut state = planned.state;
+            state.serial += 1;
+            backend.write(&state).await.map_err(Report::state)?;
+            return Ok(Applied::Complete {
+                no_changes: false,
+                added: 0,
+                changed: 0,
+                destroyed: 0,
+                outputs: state.outputs,
+            });
+        }
+
         let sink = BackendSink(backend.clone());
         let on_event = |event: Event<'_>| ui.event(&event);
         let outcome = apply::apply(

@@ -242,6 +242,7 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
         &variables,
         options.validate_only,
     ));
+    diags.extend(lang::modules::check_removed(&config));
 
     let (graph, graph_diags) = graph::build(&config);
     diags.extend(graph_diags);

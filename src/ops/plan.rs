@@ -10,11 +10,12 @@ use tokio::sync::watch;
 use super::{Report, Stack, StackOptions, Ui, locked, open_stack, read_state, until_interrupted};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::Node;
-use crate::lang::Mode;
 use crate::lang::block_eval::BlockEvaluator;
+use crate::lang::modules::absolute_address;
+use crate::lang::{Config, Mode};
 use crate::plan::{self, Plan, PlanRequest};
 use crate::provider::{self, Providers};
-use crate::state::State;
+use crate::state::{State, edit};
 use crate::value::Value;
 
 use super::{DiskFiles, refresh};
@@ -66,10 +67,12 @@ pub async fn plan(
 pub(super) async fn refresh_and_plan(
     stack: &Stack,
     aws: &Providers,
-    prior: State,
+    mut prior: State,
     destroy: bool,
 ) -> Result<Planned, Report> {
+    let (moved, forgotten, move_warnings) = apply_moved_and_removed(&stack.config, &mut prior);
     let (state, mut warnings) = refresh(aws, prior).await.map_err(Report::error)?;
+    warnings.extend(move_warnings);
     let data = read_data_sources(stack, aws).await?;
     let (plan, diags) = plan::plan(PlanRequest {
         config: &stack.config,
@@ -89,12 +92,54 @@ pub(super) async fn refresh_and_plan(
         });
     }
     warnings.extend(diags);
+    let plan = Plan {
+        moved,
+        forgotten,
+        ..plan
+    };
     Ok(Planned {
         plan,
         state,
         data,
         warnings,
     })
+}
+
+/// Carries out `moved` blocks (in the order written) and `removed` blocks
+/// with `destroy = false` on the prior state, as Terraform does before
+/// planning. A move whose source is not in state has already happened (or
+/// never will) and is skipped; one onto an address state already holds is
+/// a warning, and the two objects are planned as they stand.
+fn apply_moved_and_removed(
+    config: &Config,
+    state: &mut State,
+) -> (Vec<(String, String)>, Vec<String>, Diagnostics) {
+    let mut moved = Vec::new();
+    let mut warnings = Diagnostics::default();
+    for block in &config.moved {
+        let from = absolute_address(config, block.module, &block.from);
+        let to = absolute_address(config, block.module, &block.to);
+        if edit::matching(state, &from).is_empty() {
+            continue;
+        }
+        match edit::move_address(state, &from, &to) {
+            Ok(done) => moved.extend(done),
+            Err(error) => warnings.push(
+                Diagnostic::warning(format!("Cannot move {from} to {to}"))
+                    .with_detail(error.message)
+                    .with_span(Some(block.span.clone())),
+            ),
+        }
+    }
+    let mut forgotten = Vec::new();
+    for block in config.removed.iter().filter(|r| !r.destroy) {
+        let from = absolute_address(config, block.module, &block.from);
+        for address in edit::matching(state, &from) {
+            state.remove(&address);
+            forgotten.push(address);
+        }
+    }
+    (moved, forgotten, warnings)
 }
 
 /// Reads every data source, walking the graph so that locals they use are

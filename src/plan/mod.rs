@@ -88,6 +88,12 @@ pub struct Plan {
     pub resource_changes: Vec<ResourceChange>,
     /// Planned output values; unknown ones print as `(known after apply)`.
     pub outputs: BTreeMap<String, Value>,
+    /// Instances `moved` blocks renamed in state, (from, to).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub moved: Vec<(String, String)>,
+    /// Instances `removed` blocks take out of state without destroying them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub forgotten: Vec<String>,
     pub destroy: bool,
     /// The state this plan was made against, so a stale plan can be refused.
     pub prior_lineage: String,
@@ -95,7 +101,14 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Whether applying the plan changes anything: in AWS, or only the
+    /// addresses state records.
     pub fn has_changes(&self) -> bool {
+        self.changes_objects() || !self.moved.is_empty() || !self.forgotten.is_empty()
+    }
+
+    /// Whether applying the plan changes objects in AWS.
+    pub fn changes_objects(&self) -> bool {
         self.resource_changes
             .iter()
             .any(|c| c.action != Action::NoOp)

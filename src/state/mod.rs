@@ -9,6 +9,7 @@
 //! the only ones that do I/O against storage. It never prints.
 
 mod backend;
+pub mod edit;
 mod local;
 mod lock;
 pub mod s3;

@@ -7,6 +7,7 @@ mod cli_behaviour;
 mod diagnostics;
 mod modules_engine;
 mod modules_stack;
+mod moved_removed;
 mod network_stack;
 mod plan_engine;
 mod production_stack;
