@@ -292,6 +292,21 @@ fn start_step(
         }
         Op::Create | Op::Update => {
             let planned = final_values(req, evaluator, step, change, state)?;
+            if resource_type.is_local() {
+                // Lives only in state: made here, nothing to read back.
+                let prior = match step.op {
+                    Op::Update => state
+                        .resource(&change.address)
+                        .map(|r| r.attributes.clone()),
+                    _ => None,
+                };
+                return Ok(Box::pin(async move {
+                    let mut attrs = resource_type.apply_local(prior.as_ref(), &planned).await?;
+                    let id = attrs.get(ID).cloned().unwrap_or(Value::string(&address));
+                    attrs.insert(ID.to_string(), id);
+                    Ok(Some(attrs))
+                }));
+            }
             if step.op == Op::Update {
                 let prior = state
                     .resource(&change.address)

@@ -5,6 +5,7 @@
 //! missing required arguments, and bad meta-arguments. Pure: the caller reads
 //! the files and passes their text in.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use hcl_edit::Span as _;
@@ -108,6 +109,7 @@ pub fn load_module(
         ..Config::default()
     };
     let mut diags = Diagnostics::default();
+    let mut foreign = BTreeMap::new();
     for (path, text) in files {
         let file = sources.add(path, super::syntax::without_bom(&text));
         let text = sources.get(file).text.clone();
@@ -117,19 +119,46 @@ pub fn load_module(
                 root,
                 config: &mut config,
                 diags: &mut diags,
+                foreign: &mut foreign,
             }
             .top_level(body),
             Err(err) => diags.push(super::syntax::parse_error(sources, file, &err)),
         }
     }
+    report_foreign_providers(&foreign, sources, &mut diags);
     check_duplicates(&config, sources, &mut diags);
     (config, diags)
+}
+
+/// One error per provider terrane does not have, naming every block that
+/// uses it, rather than one error per block.
+fn report_foreign_providers(
+    foreign: &BTreeMap<String, Vec<(String, Span)>>,
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) {
+    for (provider, uses) in foreign {
+        let listed: Vec<String> = uses
+            .iter()
+            .map(|(what, span)| format!("{what} ({})", sources.location(span)))
+            .collect();
+        diags.push(
+            Diagnostic::error(format!("The provider {provider:?} is not supported by terrane"))
+                .with_span(uses.first().map(|(_, span)| span.clone()))
+                .with_detail(format!("used by {}", listed.join(", ")))
+                .with_hint(
+                    "terrane provisions AWS, with the built-in random, null, time and terraform_data types; manage these objects with another tool, outside this stack",
+                ),
+        );
+    }
 }
 
 struct Loader<'a> {
     file: FileId,
     /// Loading the root module (not a called one).
     root: bool,
+    /// Blocks of providers terrane does not have, by provider name.
+    foreign: &'a mut BTreeMap<String, Vec<(String, Span)>>,
     config: &'a mut Config,
     diags: &'a mut Diagnostics,
 }
@@ -357,9 +386,15 @@ impl Loader<'_> {
             return;
         };
         let span = self.header_span(&block);
+        if provider::builtin::PROVIDERS.contains(&labels[0]) {
+            return; // built in; nothing to configure
+        }
         if labels[0] != "aws" {
-            self.error(format!("Unsupported provider {:?}", labels[0]), Some(span))
-                .hint = Some("terrane provisions AWS only: provider \"aws\"".into());
+            let name = labels[0].to_string();
+            self.foreign
+                .entry(name.clone())
+                .or_default()
+                .push((format!("provider \"{name}\" block"), span));
             return;
         }
         if !self.root {
@@ -760,7 +795,24 @@ impl Loader<'_> {
             Mode::Managed => provider::resource_type(&type_name).map(|t| t.schema()),
             Mode::Data => provider::data_source_type(&type_name).map(|t| t.schema()),
         };
-        if schema.is_none() {
+        let provider_name = type_name.split('_').next().unwrap_or_default().to_string();
+        let foreign = schema.is_none()
+            && provider_name != "aws"
+            && !provider::builtin::PROVIDERS.contains(&provider_name.as_str())
+            // A data source can be a provider's only type (`data "http"`).
+            && (type_name.contains('_') || mode == Mode::Data)
+            // `awss_vpc` is a typo, not another provider.
+            && did_you_mean_typo(&type_name, &provider::resource_type_names()).is_none();
+        if foreign {
+            let what = match mode {
+                Mode::Managed => format!("{type_name}.{name}"),
+                Mode::Data => format!("data.{type_name}.{name}"),
+            };
+            self.foreign
+                .entry(provider_name)
+                .or_default()
+                .push((what, span.clone()));
+        } else if schema.is_none() {
             let (kind, known) = match mode {
                 Mode::Managed => ("resource type", provider::resource_type_names()),
                 Mode::Data => ("data source", provider::data_source_type_names()),

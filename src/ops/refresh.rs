@@ -30,6 +30,9 @@ pub async fn refresh(
     // Keyed by (provider configuration, type).
     let mut ids_by_type: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for resource in &state.resources {
+        if provider::resource_type(&resource.type_name).is_some_and(|t| t.is_local()) {
+            continue; // lives only in state: nothing to read
+        }
         ids_by_type
             .entry((resource.provider.clone(), resource.type_name.clone()))
             .or_default()
@@ -65,6 +68,10 @@ pub async fn refresh(
     let no_tags = BTreeMap::new();
     let mut kept = Vec::new();
     for mut resource in std::mem::take(&mut state.resources) {
+        if provider::resource_type(&resource.type_name).is_some_and(|t| t.is_local()) {
+            kept.push(resource);
+            continue;
+        }
         let default_tags = default_tags.get(&resource.provider).unwrap_or(&no_tags);
         match found
             .get_mut(&(resource.provider.clone(), resource.type_name.clone()))

@@ -376,11 +376,16 @@ pub fn plan_instance(
             diff::Difference::default(),
         );
     };
-    let updated = proposed(schema, config, Some(prior), default_tags);
+    let mut updated = proposed(schema, config, Some(prior), default_tags);
     let difference = difference(schema, &updated, prior);
     if difference.changed.is_empty() {
         (Action::NoOp, updated, difference)
     } else if difference.replace.is_empty() {
+        for (argument, attribute) in &schema.derived {
+            if difference.changed.iter().any(|c| c == argument) {
+                updated.insert(attribute.to_string(), Value::Unknown);
+            }
+        }
         (Action::Update, updated, difference)
     } else {
         // The replacement is a new object: its computed values are unknown.

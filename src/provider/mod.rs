@@ -9,6 +9,7 @@
 //! This module and `state` are the only ones that talk to AWS. It never prints.
 
 pub mod aws;
+pub mod builtin;
 pub mod schema;
 
 use std::collections::BTreeMap;
@@ -89,6 +90,27 @@ pub trait ResourceType: Send + Sync {
     ) -> Result<(), ProviderError>;
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError>;
 
+    /// Whether the type's objects live only in state (the built-in random,
+    /// null, time and terraform_data types): refresh keeps them as state
+    /// records them, and apply makes and changes them with `apply_local`
+    /// instead of `create`, `update` and a read back.
+    fn is_local(&self) -> bool {
+        false
+    }
+
+    /// Makes (with no `prior`) or changes a local object: the planned
+    /// arguments plus what the type computes. Only local types have this.
+    async fn apply_local(
+        &self,
+        _prior: Option<&Attrs>,
+        _planned: &Attrs,
+    ) -> Result<Attrs, ProviderError> {
+        Err(ProviderError::new(
+            ErrorKind::Other,
+            format!("{} is not a local type", self.type_name()),
+        ))
+    }
+
     /// terrane's id for an object that Terraform's state records with
     /// `terraform_id` and `attributes` (migration). They agree unless the
     /// type's id carries more than Terraform's — what its batched read needs —
@@ -130,7 +152,9 @@ pub fn resource_type(name: &str) -> Option<&'static dyn ResourceType> {
         Some(rest) => format!("aws_lb{rest}"),
         None => name.to_string(),
     };
-    aws::resource_types().find(|t| t.type_name() == name)
+    aws::resource_types()
+        .chain(builtin::TYPES.iter().copied())
+        .find(|t| t.type_name() == name)
 }
 
 /// Every resource type and data source of Terraform's hashicorp/aws
@@ -151,7 +175,10 @@ pub fn data_source_type(name: &str) -> Option<&'static dyn DataSourceType> {
 }
 
 pub fn resource_type_names() -> Vec<&'static str> {
-    aws::resource_types().map(|t| t.type_name()).collect()
+    aws::resource_types()
+        .chain(builtin::TYPES.iter().copied())
+        .map(|t| t.type_name())
+        .collect()
 }
 
 pub fn data_source_type_names() -> Vec<&'static str> {

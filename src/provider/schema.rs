@@ -292,11 +292,25 @@ impl Block {
 pub struct Schema {
     pub attributes: Vec<Attribute>,
     pub blocks: Vec<Block>,
+    /// (argument, computed attribute) pairs: the attribute is derived from
+    /// the argument, so it is unknown in a plan that changes the argument
+    /// in place (`terraform_data`'s `output` from its `input`).
+    pub derived: Vec<(&'static str, &'static str)>,
 }
 
 impl Schema {
     pub fn new(attributes: Vec<Attribute>, blocks: Vec<Block>) -> Schema {
-        Schema { attributes, blocks }
+        Schema {
+            attributes,
+            blocks,
+            derived: Vec::new(),
+        }
+    }
+
+    /// Declares `attribute` derived from `argument` (see `derived`).
+    pub fn derived(mut self, argument: &'static str, attribute: &'static str) -> Schema {
+        self.derived.push((argument, attribute));
+        self
     }
 
     /// A resource's schema with Terraform's `tags` and `tags_all` after

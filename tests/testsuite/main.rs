@@ -3,6 +3,7 @@
 //! Tests that need AWS start their own emulator (moto's server) on a free
 //! loopback port and check results with independent Describe calls.
 
+mod builtin_types;
 mod cli_behaviour;
 mod diagnostics;
 mod modules_engine;
