@@ -454,8 +454,9 @@ fn finish_step(
         }
         (_, Some(mut attrs)) => {
             let configured_tags = change.after.as_ref().and_then(|a| a.get("tags")).cloned();
-            let default_tags = &req.aws.get(&change.provider)?.settings.default_tags;
-            derive_tags(&mut attrs, configured_tags.as_ref(), default_tags);
+            let settings = &req.aws.get(&change.provider)?.settings;
+            derive_tags(&mut attrs, configured_tags.as_ref(), &settings.default_tags);
+            settings.ignore_tags.strip(&mut attrs);
             let id = attrs
                 .get(ID)
                 .and_then(Value::as_str)

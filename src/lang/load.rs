@@ -19,17 +19,23 @@ use crate::diag::{Diagnostic, Diagnostics, FileId, Sources, Span, did_you_mean};
 use crate::provider::{self, schema::Schema};
 
 /// Arguments of the `provider "aws"` block that terrane acts on.
-const PROVIDER_ARGUMENTS: &[&str] = &["region"];
-const PROVIDER_BLOCKS: &[&str] = &["endpoints", "default_tags"];
+const PROVIDER_ARGUMENTS: &[&str] = &[
+    "region",
+    "alias",
+    "profile",
+    "shared_config_files",
+    "shared_credentials_files",
+    "allowed_account_ids",
+    "forbidden_account_ids",
+];
+const PROVIDER_BLOCKS: &[&str] = &["endpoints", "default_tags", "assume_role", "ignore_tags"];
 /// Terraform's aws provider arguments that terrane accepts and ignores, so
-/// stacks written for Terraform load unchanged.
+/// stacks written for Terraform load unchanged: credentials and transport
+/// settings the SDK's own chain (environment, profiles) already covers.
 const PROVIDER_IGNORED: &[&str] = &[
     "access_key",
     "secret_key",
     "token",
-    "profile",
-    "shared_config_files",
-    "shared_credentials_files",
     "skip_credentials_validation",
     "skip_metadata_api_check",
     "skip_region_validation",
@@ -38,15 +44,14 @@ const PROVIDER_IGNORED: &[&str] = &[
     "s3_force_path_style",
     "max_retries",
     "insecure",
-    "allowed_account_ids",
-    "forbidden_account_ids",
-    "alias",
     "version",
-    "ignore_tags",
-    "assume_role",
     "retry_mode",
     "http_proxy",
 ];
+
+/// The Terraform version whose language terrane follows, for
+/// `required_version`.
+const TERRAFORM_LANGUAGE: &str = "1.11.0";
 
 /// The top-level block types, for hints.
 const TOP_LEVEL_BLOCKS: &[&str] = &[
@@ -339,9 +344,14 @@ impl Loader<'_> {
 
     fn terraform(&mut self, block: Block) {
         for structure in block.body.into_iter() {
-            let Structure::Block(inner) = structure else {
-                // required_version and the like: accepted, nothing to do.
-                continue;
+            let inner = match structure {
+                Structure::Attribute(attr) if attr.key.as_str() == "required_version" => {
+                    self.required_version(&attr);
+                    continue;
+                }
+                // experiments and the like: accepted, nothing to do.
+                Structure::Attribute(_) => continue,
+                Structure::Block(inner) => inner,
             };
             match inner.ident.as_str() {
                 "backend" => {
@@ -378,6 +388,31 @@ impl Loader<'_> {
                     );
                 }
             }
+        }
+    }
+
+    /// `required_version` names Terraform versions; terrane follows
+    /// Terraform 1.x's language (as of 1.11), so a constraint that excludes
+    /// it is a warning that the configuration may use another language.
+    fn required_version(&mut self, attr: &Attribute) {
+        let span = self.span(attr.value.span());
+        let Some(text) = literal_string(&attr.value) else {
+            return;
+        };
+        let Some(constraint) = super::version::Constraint::parse(&text) else {
+            self.error(format!("Invalid version constraint {text:?}"), span)
+                .hint = Some("write constraints such as \">= 1.5\" or \"~> 1.9\"".into());
+            return;
+        };
+        let (follows, _) = super::version::Version::parse(TERRAFORM_LANGUAGE).expect("valid");
+        if !constraint.matches(&follows) {
+            self.diags.push(
+                Diagnostic::warning(format!(
+                    "required_version {text:?} excludes Terraform {TERRAFORM_LANGUAGE}, whose language terrane follows"
+                ))
+                .with_span(span)
+                .with_detail("terrane goes on; check that the configuration does not rely on another version's behaviour"),
+            );
         }
     }
 

@@ -30,6 +30,7 @@ pub mod references;
 pub mod syntax;
 pub mod types;
 pub mod variables;
+pub mod version;
 
 pub use config::*;
 pub use load::load;

@@ -9,6 +9,7 @@ use super::config::{Config, Provider};
 use super::eval::{EvalContext, FileReader, Scope, eval};
 use super::variables::Unset;
 use crate::diag::{Diagnostic, Diagnostics, Span};
+use crate::provider::aws::{AssumeRole, CredentialSettings, IgnoreTags};
 use crate::value::Value;
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -17,6 +18,14 @@ pub struct ProviderConfig {
     /// Service name → URL, from `endpoints {}`.
     pub endpoints: BTreeMap<String, String>,
     pub default_tags: BTreeMap<String, String>,
+    /// `profile`, `shared_config_files`, `shared_credentials_files` and
+    /// `assume_role {}`.
+    pub credentials: CredentialSettings,
+    /// The only accounts, or accounts never, to make changes in.
+    pub allowed_account_ids: Vec<String>,
+    pub forbidden_account_ids: Vec<String>,
+    /// `ignore_tags { keys, key_prefixes }`: tags managed outside the stack.
+    pub ignore_tags: IgnoreTags,
 }
 
 /// Evaluates one provider block with variables and locals in `scope`.
@@ -66,10 +75,87 @@ pub fn evaluate(
             }
         }
     };
+    let string_list =
+        |expr: &hcl_edit::expr::Expression, what: &str, diags: &mut Diagnostics| -> Vec<String> {
+            match eval(expr, &ctx) {
+                Ok(Value::Unknown) => {
+                    if unset == Unset::Required {
+                        diags.push(unknown_error(what, span(expr.span())));
+                    }
+                    Vec::new()
+                }
+                Ok(Value::List(items)) => items
+                    .iter()
+                    .filter_map(|item| {
+                        let text = item.to_string_lossless();
+                        if text.is_none() && *item != Value::Unknown {
+                            diags.push(
+                                Diagnostic::error(format!("{what} must be a list of strings"))
+                                    .with_span(span(expr.span())),
+                            );
+                        }
+                        text
+                    })
+                    .collect(),
+                Ok(other) => {
+                    diags.push(
+                        Diagnostic::error(format!("{what} must be a list of strings"))
+                            .with_detail(format!("got a {}", other.type_name()))
+                            .with_span(span(expr.span())),
+                    );
+                    Vec::new()
+                }
+                Err(diag) => {
+                    diags.push(diag);
+                    Vec::new()
+                }
+            }
+        };
     for structure in provider.body.iter() {
         match structure {
             Structure::Attribute(attr) if attr.key.as_str() == "region" => {
                 out.region = string_value(&attr.value, "region", &mut diags);
+            }
+            Structure::Attribute(attr) if attr.key.as_str() == "profile" => {
+                out.credentials.profile = string_value(&attr.value, "profile", &mut diags);
+            }
+            Structure::Attribute(attr) => {
+                let key = attr.key.as_str();
+                let list = match key {
+                    "shared_config_files" => &mut out.credentials.shared_config_files,
+                    "shared_credentials_files" => &mut out.credentials.shared_credentials_files,
+                    "allowed_account_ids" => &mut out.allowed_account_ids,
+                    "forbidden_account_ids" => &mut out.forbidden_account_ids,
+                    _ => continue,
+                };
+                *list = string_list(&attr.value, key, &mut diags);
+            }
+            Structure::Block(block) if block.ident.as_str() == "assume_role" => {
+                let argument = |name: &str, diags: &mut Diagnostics| {
+                    block
+                        .body
+                        .get_attribute(name)
+                        .and_then(|a| string_value(&a.value, &format!("assume_role.{name}"), diags))
+                };
+                // Terraform skips a role whose ARN is empty or unset.
+                if let Some(role_arn) = argument("role_arn", &mut diags) {
+                    out.credentials.assume_role = Some(AssumeRole {
+                        role_arn,
+                        session_name: argument("session_name", &mut diags),
+                        external_id: argument("external_id", &mut diags),
+                    });
+                }
+            }
+            Structure::Block(block) if block.ident.as_str() == "ignore_tags" => {
+                for inner in block.body.attributes() {
+                    let key = inner.key.as_str();
+                    let list = match key {
+                        "keys" => &mut out.ignore_tags.keys,
+                        "key_prefixes" => &mut out.ignore_tags.key_prefixes,
+                        _ => continue,
+                    };
+                    *list = string_list(&inner.value, &format!("ignore_tags.{key}"), &mut diags);
+                }
             }
             Structure::Block(block) if block.ident.as_str() == "endpoints" => {
                 for inner in block.body.attributes() {

@@ -62,7 +62,7 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
     let interrupt = options.interrupt.clone();
     let work = async {
         let prior = read_state(backend.as_ref()).await?;
-        let aws = stack.aws_providers().await;
+        let aws = stack.aws_providers().await?;
         let planned = until_interrupted(
             refresh_and_plan(&stack, &aws, prior, options.destroy),
             interrupt.clone(),

@@ -92,7 +92,7 @@ pub async fn migrate_terraform(
     source: &str,
     edit: EditOptions,
 ) -> Result<Migrated, Report> {
-    let aws = stack.aws_providers().await;
+    let aws = stack.aws_providers().await?;
     let default = aws
         .get("aws")
         .map_err(|e| Report::error(Diagnostic::error(e)))?;

@@ -118,8 +118,10 @@ impl Stack {
         stack_name(&self.config.dir)
     }
 
-    /// AWS clients for each of the stack's provider configurations.
-    pub async fn aws_providers(&self) -> Providers {
+    /// AWS clients for each of the stack's provider configurations, each
+    /// checked against its allowed and forbidden accounts before anything
+    /// is read or changed with it.
+    pub async fn aws_providers(&self) -> Result<Providers, Report> {
         let mut providers = Providers::default();
         for (name, provider) in &self.providers {
             let aws = AwsContext::load(AwsSettings {
@@ -127,11 +129,56 @@ impl Stack {
                 endpoints: provider.endpoints.clone(),
                 default_tags: provider.default_tags.clone(),
                 stack: self.name(),
+                credentials: provider.credentials.clone(),
+                ignore_tags: provider.ignore_tags.clone(),
             })
             .await;
+            check_account(name, provider, &aws).await?;
             providers.0.insert(name.clone(), Arc::new(aws));
         }
-        providers
+        Ok(providers)
+    }
+}
+
+/// Refuses credentials for an account the provider block excludes
+/// (`allowed_account_ids`, `forbidden_account_ids`), as Terraform does
+/// before planning.
+async fn check_account(
+    name: &str,
+    provider: &ProviderConfig,
+    aws: &AwsContext,
+) -> Result<(), Report> {
+    if provider.allowed_account_ids.is_empty() && provider.forbidden_account_ids.is_empty() {
+        return Ok(());
+    }
+    let account = aws.account_id().await.map_err(|e| {
+        Report::error(
+            Diagnostic::error(format!(
+                "Cannot check which account the {name} provider's credentials belong to: {e}"
+            ))
+            .with_hint("allowed_account_ids and forbidden_account_ids need STS GetCallerIdentity"),
+        )
+    })?;
+    let allowed = &provider.allowed_account_ids;
+    let refusal = if !allowed.is_empty() && !allowed.contains(&account) {
+        Some(format!(
+            "allowed_account_ids ({}) does not list it",
+            allowed.join(", ")
+        ))
+    } else if provider.forbidden_account_ids.contains(&account) {
+        Some("forbidden_account_ids lists it".to_string())
+    } else {
+        None
+    };
+    match refusal {
+        None => Ok(()),
+        Some(reason) => Err(Report::error(
+            Diagnostic::error(format!(
+                "The {name} provider's credentials are for account {account}, and {reason}"
+            ))
+            .with_detail("nothing was read or changed")
+            .with_hint("use credentials for the intended account (AWS_PROFILE, or the provider block's profile or assume_role)"),
+        )),
     }
 }
 

@@ -42,7 +42,7 @@ pub async fn plan(
     let (stack, backend) = open_stack(options, ui).await?;
     let work = async {
         let prior = read_state(backend.as_ref()).await?;
-        let aws = stack.aws_providers().await;
+        let aws = stack.aws_providers().await?;
         let planned = until_interrupted(
             refresh_and_plan(&stack, &aws, prior, destroy),
             interrupt.clone(),

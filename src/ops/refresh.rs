@@ -81,6 +81,9 @@ pub async fn refresh(
                 attrs.insert(ID.to_string(), Value::string(resource.id.clone()));
                 keep_unreported(&mut attrs, &resource.attributes);
                 derive_tags(&mut attrs, resource.attributes.get("tags"), default_tags);
+                if let Some(aws) = providers.0.get(&resource.provider) {
+                    aws.settings.ignore_tags.strip(&mut attrs);
+                }
                 resource.attributes = attrs;
                 kept.push(resource);
             }

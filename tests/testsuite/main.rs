@@ -15,6 +15,7 @@ mod production_stack;
 mod provider_compute;
 mod provider_edge;
 mod provider_network;
+mod provider_settings;
 mod state_migrate;
 mod state_s3;
 mod support;

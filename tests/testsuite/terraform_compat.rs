@@ -116,6 +116,11 @@ fn modules_fixture_is_valid_terraform() {
 }
 
 #[test]
+fn provider_settings_fixture_is_valid_terraform() {
+    terraform_validate("tests/fixtures/valid/provider_settings");
+}
+
+#[test]
 fn alb_aliases_fixture_is_valid_terraform() {
     terraform_validate("tests/fixtures/valid/alb_aliases");
 }

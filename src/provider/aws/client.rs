@@ -3,7 +3,10 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 
 /// What the `provider "aws"` block and the command line say about AWS.
 #[derive(Clone, Debug, Default)]
@@ -15,6 +18,53 @@ pub struct AwsSettings {
     pub default_tags: BTreeMap<String, String>,
     /// The stack's name, written as the `terrane:stack` tag.
     pub stack: String,
+    pub credentials: CredentialSettings,
+    /// Tags managed outside the stack, never shown as differences.
+    pub ignore_tags: IgnoreTags,
+}
+
+/// Where credentials come from, beyond the SDK's usual chain: the
+/// provider block's `profile`, profile files and `assume_role`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CredentialSettings {
+    pub profile: Option<String>,
+    pub shared_config_files: Vec<String>,
+    pub shared_credentials_files: Vec<String>,
+    pub assume_role: Option<AssumeRole>,
+}
+
+/// `assume_role { role_arn, session_name, external_id }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AssumeRole {
+    pub role_arn: String,
+    pub session_name: Option<String>,
+    pub external_id: Option<String>,
+}
+
+/// `ignore_tags { keys, key_prefixes }`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IgnoreTags {
+    pub keys: Vec<String>,
+    pub key_prefixes: Vec<String>,
+}
+
+impl IgnoreTags {
+    pub fn ignores(&self, key: &str) -> bool {
+        self.keys.iter().any(|k| k == key) || self.key_prefixes.iter().any(|p| key.starts_with(p))
+    }
+
+    /// Leaves the ignored tags out of an object read from AWS, so they are
+    /// never a difference (and so never removed by an update).
+    pub fn strip(&self, attrs: &mut crate::value::Attrs) {
+        if self.keys.is_empty() && self.key_prefixes.is_empty() {
+            return;
+        }
+        for name in ["tags", "tags_all"] {
+            if let Some(crate::value::Value::Map(tags)) = attrs.get_mut(name) {
+                tags.retain(|key, _| !self.ignores(key));
+            }
+        }
+    }
 }
 
 /// Declares the per-service clients: a lazily built field and an accessor
@@ -61,6 +111,7 @@ service_clients! {
     eks: aws_sdk_eks;
     wafv2: aws_sdk_wafv2;
     route53: aws_sdk_route53;
+    sts: aws_sdk_sts;
 }
 
 impl AwsContext {
@@ -72,7 +123,52 @@ impl AwsContext {
         if let Some(region) = &settings.region {
             loader = loader.region(Region::new(region.clone()));
         }
-        AwsContext::from_sdk_config(settings, loader.load().await)
+        let credentials = &settings.credentials;
+        if let Some(profile) = &credentials.profile {
+            loader = loader.profile_name(profile);
+        }
+        if !credentials.shared_config_files.is_empty()
+            || !credentials.shared_credentials_files.is_empty()
+        {
+            let mut files = EnvConfigFiles::builder();
+            for path in &credentials.shared_config_files {
+                files = files.with_file(EnvConfigFileKind::Config, path);
+            }
+            for path in &credentials.shared_credentials_files {
+                files = files.with_file(EnvConfigFileKind::Credentials, path);
+            }
+            loader = loader.profile_files(files.build());
+        }
+        let base = loader.load().await;
+        let config = match &credentials.assume_role {
+            None => base,
+            Some(role) => {
+                // The role is assumed with the chain's credentials, through
+                // STS at the chain's endpoint; the SDK renews it as needed.
+                let mut assume = AssumeRoleProvider::builder(&role.role_arn)
+                    .session_name(role.session_name.as_deref().unwrap_or("terrane"))
+                    .configure(&base);
+                if let Some(external_id) = &role.external_id {
+                    assume = assume.external_id(external_id);
+                }
+                let provider = assume.build().await;
+                base.into_builder()
+                    .credentials_provider(SharedCredentialsProvider::new(provider))
+                    .build()
+            }
+        };
+        AwsContext::from_sdk_config(settings, config)
+    }
+
+    /// The account the credentials belong to (STS GetCallerIdentity).
+    pub async fn account_id(&self) -> Result<String, crate::provider::ProviderError> {
+        let identity = self
+            .sts()
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(super::errors::sdk_error)?;
+        Ok(identity.account().unwrap_or_default().to_string())
     }
 
     pub fn region(&self) -> Option<&str> {
