@@ -17,7 +17,6 @@ use petgraph::visit::EdgeRef;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::addr::InstanceKey;
 use crate::graph::Node;
 use crate::lang::Config;
 use crate::lang::block_eval::BlockEvaluator;
@@ -65,7 +64,7 @@ pub struct ApplyRequest<'a> {
     pub graph: &'a crate::graph::Graph,
     pub plan: &'a Plan,
     pub variables: BTreeMap<String, Value>,
-    pub data: BTreeMap<usize, Value>,
+    pub data: crate::plan::DataValues,
     pub files: &'a dyn FileReader,
     /// The AWS clients of each provider configuration.
     pub aws: Providers,
@@ -232,8 +231,8 @@ fn save(req: &ApplyRequest<'_>, state: &mut State) -> Result<(), StateError> {
 /// Resource values as they stand before anything runs: unchanged instances
 /// from state, the rest as planned.
 fn seed_evaluator(req: &ApplyRequest<'_>, state: &State, evaluator: &mut BlockEvaluator<'_>) {
-    for (&index, value) in &req.data {
-        evaluator.set_instance(index, InstanceKey::None, value.clone());
+    for (&index, instances) in &req.data {
+        evaluator.set_instances(index, instances.clone());
     }
     for change in &req.plan.resource_changes {
         let Some(index) = change.resource else {

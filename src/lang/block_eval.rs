@@ -464,6 +464,13 @@ impl<'a> BlockEvaluator<'a> {
         self.publish(index);
     }
 
+    /// Records every instance of a resource at once (a data source's, as
+    /// read), so `count = 0` gives an empty list.
+    pub fn set_instances(&mut self, index: usize, instances: BTreeMap<InstanceKey, Value>) {
+        self.instances.insert(index, instances);
+        self.publish(index);
+    }
+
     /// Forgets an instance (it is being deleted).
     pub fn remove_instance(&mut self, index: usize, key: &InstanceKey) {
         if let Some(instances) = self.instances.get_mut(&index) {

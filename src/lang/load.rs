@@ -379,7 +379,8 @@ impl Loader<'_> {
                         span,
                     });
                 }
-                "required_providers" | "cloud" => {}
+                // Module metadata for providers' telemetry: nothing to act on.
+                "required_providers" | "cloud" | "provider_meta" => {}
                 other => {
                     let span = self.header_span(&inner);
                     self.error(
@@ -920,21 +921,7 @@ impl Loader<'_> {
                 },
             }
         }
-        if mode == Mode::Data {
-            // Data sources are read once, before planning (see ops).
-            if let Some(repetition) = resource.count.as_ref().or(resource.for_each.as_ref()) {
-                let span = repetition.span();
-                let what = if resource.count.is_some() {
-                    "count"
-                } else {
-                    "for_each"
-                };
-                self.error(
-                    format!("`{what}` is not supported on data sources yet"),
-                    span,
-                )
-                .hint = Some("declare one data block per object to read".into());
-            }
+        if false {
         } else if resource.count.is_some() && resource.for_each.is_some() {
             let span = resource.for_each.as_ref().and_then(Expr::span);
             self.error("`count` and `for_each` cannot both be set", span)

@@ -59,7 +59,7 @@ impl ModuleReader {
                 manifest
                     .modules
                     .into_iter()
-                    .map(|entry| (entry.key, root.join(entry.dir)))
+                    .map(|entry| (entry.key, normalize(&root.join(entry.dir))))
                     .collect()
             });
         ModuleReader {

@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 use tokio::sync::watch;
 
 use super::{Report, Stack, StackOptions, Ui, locked, open_stack, read_state, until_interrupted};
+use crate::addr::InstanceAddr;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::Node;
 use crate::lang::block_eval::BlockEvaluator;
 use crate::lang::modules::absolute_address;
 use crate::lang::{Config, Mode};
-use crate::plan::{self, Plan, PlanRequest};
+use crate::plan::{self, DataValues, Plan, PlanRequest};
 use crate::provider::{self, Providers};
 use crate::state::{State, edit};
 use crate::value::Value;
@@ -25,7 +26,7 @@ pub(super) struct Planned {
     pub plan: Plan,
     /// The prior state, refreshed from AWS.
     pub state: State,
-    pub data: BTreeMap<usize, Value>,
+    pub data: DataValues,
     /// Notes about the refresh (objects deleted outside terrane, interrupted
     /// creates) and plan warnings.
     pub warnings: Diagnostics,
@@ -145,13 +146,10 @@ fn apply_moved_and_removed(
 /// Reads every data source, walking the graph so that locals they use are
 /// evaluated first. Data sources that depend on managed resources are not
 /// supported yet.
-async fn read_data_sources(
-    stack: &Stack,
-    aws: &Providers,
-) -> Result<BTreeMap<usize, Value>, Report> {
+async fn read_data_sources(stack: &Stack, aws: &Providers) -> Result<DataValues, Report> {
     let config = &stack.config;
     let mut evaluator = BlockEvaluator::new(config, &DiskFiles, stack.variables.clone());
-    let mut data = BTreeMap::new();
+    let mut data = DataValues::new();
     let mut diags = Diagnostics::default();
     for node in &stack.graph.order {
         match *node {
@@ -163,32 +161,6 @@ async fn read_data_sources(
                 let Some(source) = provider::data_source_type(&resource.type_name) else {
                     continue;
                 };
-                let Some(instance) = evaluator.expand(i).ok().and_then(|mut all| all.pop()) else {
-                    continue;
-                };
-                let args = match evaluator.eval_instance(i, &instance, source.schema()) {
-                    Ok(args) => args,
-                    Err(errors) => {
-                        diags.extend(errors);
-                        continue;
-                    }
-                };
-                if args.values().any(|v| !v.is_wholly_known())
-                    || resource.count.is_some()
-                    || resource.for_each.is_some()
-                {
-                    diags.push(
-                        Diagnostic::error(format!(
-                            "{} depends on values known only after apply, or uses count/for_each",
-                            resource.address()
-                        ))
-                        .with_span(Some(resource.span.clone()))
-                        .with_hint(
-                            "data sources may use variables, locals and other data sources only",
-                        ),
-                    );
-                    continue;
-                }
                 let aws = match aws.get(&resource.provider) {
                     Ok(aws) => aws,
                     Err(e) => {
@@ -196,17 +168,55 @@ async fn read_data_sources(
                         continue;
                     }
                 };
-                match source.read(aws, &args).await {
-                    Ok(value) => {
-                        let value = Value::Map(value);
-                        evaluator.set_instance(i, crate::addr::InstanceKey::None, value.clone());
-                        data.insert(i, value);
+                let instances = match evaluator.expand(i) {
+                    Ok(instances) => instances,
+                    Err(diag) => {
+                        diags.push(diag.with_hint(
+                            "a data source's count and for_each may use variables, locals and other data sources",
+                        ));
+                        continue;
                     }
-                    Err(e) => diags.push(
-                        Diagnostic::error(format!("Reading {} failed: {e}", resource.address()))
-                            .with_span(Some(resource.span.clone())),
-                    ),
+                };
+                // Each instance is read on its own; they are few.
+                let mut values = BTreeMap::new();
+                for instance in instances {
+                    let args = match evaluator.eval_instance(i, &instance, source.schema()) {
+                        Ok(args) => args,
+                        Err(errors) => {
+                            diags.extend(errors);
+                            continue;
+                        }
+                    };
+                    let address = InstanceAddr::new(
+                        &format!("data.{}", resource.type_name),
+                        &resource.name,
+                        instance.key.clone(),
+                    )
+                    .in_module(resource.module_path.clone());
+                    if args.values().any(|v| !v.is_wholly_known()) {
+                        diags.push(
+                            Diagnostic::error(format!(
+                                "{address} depends on values known only after apply"
+                            ))
+                            .with_span(Some(resource.span.clone()))
+                            .with_hint(
+                                "data sources may use variables, locals and other data sources only",
+                            ),
+                        );
+                        continue;
+                    }
+                    match source.read(aws, &args).await {
+                        Ok(value) => {
+                            values.insert(instance.key, Value::Map(value));
+                        }
+                        Err(e) => diags.push(
+                            Diagnostic::error(format!("Reading {address} failed: {e}"))
+                                .with_span(Some(resource.span.clone())),
+                        ),
+                    }
                 }
+                evaluator.set_instances(i, values.clone());
+                data.insert(i, values);
             }
             other => {
                 // Problems here are the plan's to report.

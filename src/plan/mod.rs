@@ -133,12 +133,16 @@ impl Plan {
     }
 }
 
+/// Data sources' values: by resource index, by instance key.
+pub type DataValues = BTreeMap<usize, BTreeMap<InstanceKey, Value>>;
+
 pub struct PlanRequest<'a> {
     pub config: &'a Config,
     pub graph: &'a Graph,
     pub variables: BTreeMap<String, Value>,
-    /// Values of data sources, read beforehand, by resource index.
-    pub data: BTreeMap<usize, Value>,
+    /// Values of data sources, read beforehand: by resource index, each
+    /// instance's (one, or one per `count` / `for_each` instance).
+    pub data: DataValues,
     /// The prior state, refreshed from AWS.
     pub prior: &'a State,
     /// Each provider configuration's default tags, by its name (`aws`,
@@ -171,8 +175,11 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
                     diags.extend(eval_value(&mut evaluator, *node));
                 }
                 Node::Resource(i) if req.config.resources[i].mode == Mode::Data => {
-                    let value = req.data.get(&i).cloned().unwrap_or(Value::Unknown);
-                    evaluator.set_instance(i, InstanceKey::None, value);
+                    match req.data.get(&i) {
+                        Some(instances) => evaluator.set_instances(i, instances.clone()),
+                        // Not read (validate): unknown, whatever its count.
+                        None => evaluator.set_resource_unknown(i),
+                    }
                 }
                 Node::Resource(i) => {
                     let changes = plan_resource(&req, &mut evaluator, i, &mut diags);

@@ -142,6 +142,14 @@ async fn modules_and_a_provider_alias_build_in_two_regions() {
     let outputs: serde_json::Value = serde_json::from_str(&run.stdout).expect("output json");
     assert_eq!(outputs["vpc_id"]["value"], primary_vpc.as_str());
     assert_eq!(outputs["standby_vpc_ids"]["value"][0], standby_vpc.as_str());
+    // A counted data source in the standby module read us-west-2's zones.
+    let zones = &outputs["standby_zone_names"]["value"][0];
+    assert!(
+        zones.as_array().is_some_and(|z| !z.is_empty()
+            && z.iter()
+                .all(|name| name.as_str().is_some_and(|n| n.starts_with(STANDBY)))),
+        "{zones}"
+    );
 
     // Refreshing each object in its own region finds nothing to change.
     let run = ws.run(&emulator, "plan", &["--detailed-exitcode"]);

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use terrane::addr::InstanceKey;
 use terrane::cli::plan_view;
 use terrane::lang::eval::{FileReader, Scope};
 use terrane::lang::variables::Unset;
@@ -64,7 +65,12 @@ fn plan_of(source: &str, prior: &State) -> Plan {
         .iter()
         .enumerate()
         .filter(|(_, r)| r.mode == Mode::Data)
-        .map(|(i, _)| (i, availability_zones()))
+        .map(|(i, _)| {
+            (
+                i,
+                BTreeMap::from([(InstanceKey::None, availability_zones())]),
+            )
+        })
         .collect();
     let (plan, diags) = plan::plan(PlanRequest {
         config: &config,
@@ -364,7 +370,12 @@ fn prevent_destroy_refuses_plans_that_would_destroy_the_instance() {
             .iter()
             .enumerate()
             .filter(|(_, r)| r.mode == Mode::Data)
-            .map(|(i, _)| (i, availability_zones()))
+            .map(|(i, _)| {
+                (
+                    i,
+                    BTreeMap::from([(InstanceKey::None, availability_zones())]),
+                )
+            })
             .collect();
         let (_, diags) = plan::plan(PlanRequest {
             config: &config,
