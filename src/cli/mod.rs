@@ -28,6 +28,7 @@ macro_rules! errln {
 pub mod plan_view;
 mod render;
 mod state;
+mod workspace;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -141,6 +142,10 @@ enum Command {
     /// Inspect and repair state.
     #[command(subcommand)]
     State(state::StateCommand),
+    /// Several states for one stack (`staging`, `production`), laid out
+    /// as Terraform's workspaces.
+    #[command(subcommand)]
+    Workspace(workspace::WorkspaceCommand),
 }
 
 /// `--lock` and `--lock-timeout`, for every command that takes the lock.
@@ -295,6 +300,7 @@ async fn run(cli: Cli) -> Result<i32, Report> {
             state,
         } => state::force_unlock(&dir, &lock_id, state.as_deref()).await,
         Command::State(command) => state::run(command).await,
+        Command::Workspace(command) => workspace::run(command).await,
     }
 }
 

@@ -33,6 +33,9 @@ pub struct S3BackendConfig {
     /// `endpoints = { s3 = "..." }`; the SDK's chain (`AWS_ENDPOINT_URL`)
     /// when absent, as for the provider.
     pub endpoint: Option<String>,
+    /// Where other workspaces' states live: `<prefix>/<workspace>/<key>`;
+    /// Terraform's default is `env:`.
+    pub workspace_key_prefix: String,
 }
 
 /// Reads a backend block. Warnings (ignored arguments) come back beside the
@@ -70,7 +73,6 @@ const UNSUPPORTED_S3_ARGUMENTS: &[&str] = &[
     "assume_role",
     "assume_role_with_web_identity",
     "role_arn",
-    "workspace_key_prefix",
     "sse_customer_key",
     "skip_credentials_validation",
     "skip_region_validation",
@@ -93,6 +95,7 @@ const S3_ARGUMENTS: &[&str] = &[
     "use_path_style",
     "endpoints",
     "dynamodb_table",
+    "workspace_key_prefix",
 ];
 
 fn s3_config(args: &mut BackendBlockArgs<'_>) -> S3BackendConfig {
@@ -130,6 +133,9 @@ fn s3_config(args: &mut BackendBlockArgs<'_>) -> S3BackendConfig {
         );
     }
     let endpoint = args.endpoints_s3();
+    let workspace_key_prefix = args
+        .string("workspace_key_prefix")
+        .unwrap_or_else(|| "env:".into());
     args.reject_others(S3_ARGUMENTS, "s3");
     S3BackendConfig {
         bucket: bucket.unwrap_or_default(),
@@ -138,6 +144,7 @@ fn s3_config(args: &mut BackendBlockArgs<'_>) -> S3BackendConfig {
         kms_key_id,
         use_lockfile,
         endpoint,
+        workspace_key_prefix,
     }
 }
 

@@ -136,12 +136,11 @@ impl<'a> BlockEvaluator<'a> {
                         ("cwd".to_string(), Value::string(".")),
                     ])),
                 );
-                // Workspaces are not implemented yet: every stack is in "default".
                 roots.insert(
                     "terraform".to_string(),
                     Value::Map(Attrs::from([(
                         "workspace".to_string(),
-                        Value::string("default"),
+                        Value::string(config.workspace.clone()),
                     )])),
                 );
                 roots

@@ -40,6 +40,9 @@ pub struct Config {
     pub moved: Vec<Moved>,
     /// `removed` blocks.
     pub removed: Vec<Removed>,
+    /// The selected workspace, `terraform.workspace` ("default" unless one
+    /// is selected; set by `ops`, which reads the selection).
+    pub workspace: String,
 }
 
 impl Config {

@@ -96,6 +96,7 @@ pub fn load(dir: impl Into<PathBuf>, files: Vec<(PathBuf, String)>) -> (Config, 
     let mut sources = Sources::default();
     let (mut config, diags) = load_module(&mut sources, dir.into(), files, true);
     config.sources = sources;
+    config.workspace = "default".into();
     (config, diags)
 }
 

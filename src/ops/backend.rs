@@ -17,7 +17,9 @@ use crate::lang::backend_config::{self, BackendConfig};
 use crate::lang::{self, Config};
 use crate::provider::{AwsContext, AwsSettings};
 use crate::retry::Backoff;
-use crate::state::{Backend, LocalBackend, LockInfo, S3Backend, S3Settings, StateError};
+use crate::state::{
+    Backend, LOCAL_WORKSPACES_DIR, LocalBackend, LockInfo, S3Backend, S3Settings, StateError,
+};
 
 /// `--lock` and `--lock-timeout`.
 #[derive(Clone, Debug)]
@@ -49,8 +51,46 @@ pub enum BackendChoice {
         /// The backend's `endpoints = { s3 = "..." }`; otherwise the SDK's
         /// chain (`AWS_ENDPOINT_URL`), as for the provider.
         endpoint: Option<String>,
+        /// Other workspaces' states are at `<prefix>/<workspace>/<key>`.
+        workspace_key_prefix: String,
     },
 }
+
+impl BackendChoice {
+    /// Where `workspace`'s state lives, as Terraform lays workspaces out:
+    /// the default workspace's at the configured place; another's under
+    /// `<workspace_key_prefix>/<workspace>/` (S3) or in
+    /// `terraform.tfstate.d/<workspace>/` beside it (local).
+    pub fn in_workspace(self, workspace: &str) -> BackendChoice {
+        if workspace == DEFAULT_WORKSPACE {
+            return self;
+        }
+        match self {
+            BackendChoice::Local(path) => {
+                let dir = path.parent().unwrap_or(Path::new(""));
+                let file = path.file_name().unwrap_or_default();
+                BackendChoice::Local(dir.join(LOCAL_WORKSPACES_DIR).join(workspace).join(file))
+            }
+            BackendChoice::S3 {
+                mut settings,
+                region,
+                endpoint,
+                workspace_key_prefix,
+            } => {
+                settings.key = format!("{workspace_key_prefix}/{workspace}/{}", settings.key);
+                BackendChoice::S3 {
+                    settings,
+                    region,
+                    endpoint,
+                    workspace_key_prefix,
+                }
+            }
+        }
+    }
+}
+
+/// The workspace every stack starts in.
+pub const DEFAULT_WORKSPACE: &str = "default";
 
 /// An opened backend and what checking it found.
 pub struct OpenedBackend {
@@ -60,20 +100,29 @@ pub struct OpenedBackend {
     pub warnings: Diagnostics,
 }
 
-/// Chooses the backend: `--state PATH`, else the stack's backend block,
-/// else `state/<stack>.json`. Warnings (ignored arguments) come back beside
-/// the choice; errors point at the block.
+/// Chooses the backend: `--state PATH` (exactly that file), else the
+/// stack's backend block, else `state/<stack>.json`, each in the selected
+/// workspace (`config.workspace`). Warnings (ignored arguments) come back
+/// beside the choice; errors point at the block.
 pub fn choose_backend(
     config: &Config,
     state_path: Option<&Path>,
 ) -> Result<(BackendChoice, Diagnostics), Report> {
-    let default_local = || Path::new("state").join(format!("{}.json", stack_name(&config.dir)));
     if let Some(path) = state_path {
         return Ok((
             BackendChoice::Local(path.to_path_buf()),
             Diagnostics::default(),
         ));
     }
+    let (choice, diags) = choose_default_workspace_backend(config)?;
+    Ok((choice.in_workspace(&config.workspace), diags))
+}
+
+/// The backend of the default workspace, as the stack configures it.
+pub fn choose_default_workspace_backend(
+    config: &Config,
+) -> Result<(BackendChoice, Diagnostics), Report> {
+    let default_local = || Path::new("state").join(format!("{}.json", stack_name(&config.dir)));
     let Some(block) = &config.backend else {
         return Ok((
             BackendChoice::Local(default_local()),
@@ -100,6 +149,7 @@ pub fn choose_backend(
             },
             region: s3.region,
             endpoint: s3.endpoint,
+            workspace_key_prefix: s3.workspace_key_prefix,
         },
     };
     Ok((choice, diags))
@@ -119,28 +169,40 @@ pub async fn open_choice(
             settings,
             region,
             endpoint,
+            ..
         } => {
-            let aws = AwsContext::load(AwsSettings {
-                region: region.clone(),
-                endpoints: endpoint
-                    .iter()
-                    .map(|url| ("s3".to_string(), url.clone()))
-                    .collect(),
-                ..AwsSettings::default()
-            })
-            .await;
-            if aws.region().is_none() {
-                return Err(Report {
-                    sources: config.sources.clone(),
-                    diags: Diagnostic::error("The s3 backend needs a region")
-                        .with_span(config.backend.as_ref().map(|b| b.span.clone()))
-                        .with_hint("set `region` in the backend block, or AWS_REGION")
-                        .into(),
-                });
-            }
-            Ok(Arc::new(S3Backend::new(aws.s3().clone(), settings.clone())))
+            let client = backend_s3_client(region, endpoint, config).await?;
+            Ok(Arc::new(S3Backend::new(client, settings.clone())))
         }
     }
+}
+
+/// The S3 client of an s3 backend: the SDK's chain with the backend's
+/// region and endpoint.
+pub async fn backend_s3_client(
+    region: &Option<String>,
+    endpoint: &Option<String>,
+    config: &Config,
+) -> Result<aws_sdk_s3::Client, Report> {
+    let aws = AwsContext::load(AwsSettings {
+        region: region.clone(),
+        endpoints: endpoint
+            .iter()
+            .map(|url| ("s3".to_string(), url.clone()))
+            .collect(),
+        ..AwsSettings::default()
+    })
+    .await;
+    if aws.region().is_none() {
+        return Err(Report {
+            sources: config.sources.clone(),
+            diags: Diagnostic::error("The s3 backend needs a region")
+                .with_span(config.backend.as_ref().map(|b| b.span.clone()))
+                .with_hint("set `region` in the backend block, or AWS_REGION")
+                .into(),
+        });
+    }
+    Ok(aws.s3().clone())
 }
 
 /// Chooses, opens and checks the stack's backend. `create_missing` creates
@@ -161,7 +223,8 @@ pub async fn open_backend(
 /// stack mid-refactor can still have its state repaired.
 pub fn load_backend_config(dir: &Path) -> Result<Config, Report> {
     let files = read_stack_files(dir)?;
-    let (config, diags) = lang::load(dir.to_path_buf(), files);
+    let (mut config, diags) = lang::load(dir.to_path_buf(), files);
+    config.workspace = super::workspace::current(dir)?;
     if config.backend.is_none() && diags.has_errors() {
         // The backend block may be in the part that failed to parse.
         return Err(Report {
@@ -364,6 +427,7 @@ mod tests {
                 },
                 region: Some("eu-west-1".into()),
                 endpoint: Some("http://127.0.0.1:5000".into()),
+                workspace_key_prefix: "env:".into(),
             }
         );
         let (choice, _) = choose_backend(&config, Some(Path::new("x.json"))).unwrap();
@@ -411,5 +475,30 @@ mod tests {
             choose_backend(&without, None).unwrap().0,
             BackendChoice::Local(path) if path.starts_with("state")
         ));
+    }
+
+    #[test]
+    fn workspaces_live_where_terraform_keeps_them() {
+        let local = BackendChoice::Local("state/net.json".into());
+        assert_eq!(local.clone().in_workspace("default"), local);
+        assert_eq!(
+            local.in_workspace("dev"),
+            BackendChoice::Local("state/terraform.tfstate.d/dev/net.json".into())
+        );
+        let s3 = BackendChoice::S3 {
+            settings: S3Settings {
+                bucket: "b".into(),
+                key: "app/state.json".into(),
+                kms_key_id: None,
+                use_lockfile: true,
+            },
+            region: None,
+            endpoint: None,
+            workspace_key_prefix: "env:".into(),
+        };
+        let BackendChoice::S3 { settings, .. } = s3.in_workspace("dev") else {
+            panic!("stays s3");
+        };
+        assert_eq!(settings.key, "env:/dev/app/state.json");
     }
 }

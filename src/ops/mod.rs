@@ -13,6 +13,7 @@ mod output;
 mod plan;
 mod refresh;
 pub mod state_cmds;
+pub mod workspace;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -254,6 +255,7 @@ fn auto_var_files(dir: &Path) -> Vec<PathBuf> {
 pub fn load(options: &StackOptions) -> Result<Stack, Report> {
     let files = read_stack_files(&options.dir)?;
     let (mut config, mut diags) = lang::load(options.dir.clone(), files);
+    config.workspace = workspace::current(&options.dir)?;
     diags.extend(lang::modules::resolve_root_providers(&mut config));
 
     let mut inputs: Vec<VarInput> = std::env::vars()

@@ -95,4 +95,13 @@ pub trait Backend: Send + Sync {
 
     /// Reads one stored version (an id from `versions`).
     async fn read_version(&self, version_id: &str) -> Result<State, StateError>;
+
+    /// Deletes the stored state (`terrane workspace delete`), leaving a way
+    /// back: the local backend keeps it as its `.backup`, and S3 keeps the
+    /// object's versions (`state versions`, `state restore`).
+    async fn delete(&self) -> Result<(), StateError>;
 }
+
+/// The directory Terraform keeps other workspaces' local states in, beside
+/// the default workspace's: `<dir>/terraform.tfstate.d/<workspace>/<file>`.
+pub const LOCAL_WORKSPACES_DIR: &str = "terraform.tfstate.d";

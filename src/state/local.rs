@@ -251,6 +251,13 @@ impl Backend for LocalBackend {
         LocalBackend::write(self, state)
     }
 
+    async fn delete(&self) -> Result<(), StateError> {
+        if self.path.exists() {
+            fs::rename(&self.path, self.backup_path()).map_err(|e| self.io_error(&self.path, e))?;
+        }
+        Ok(())
+    }
+
     async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
         LocalBackend::lock(self, info)
     }
@@ -276,6 +283,35 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(suffix);
     path.with_file_name(name)
+}
+
+/// The workspaces that have a state beside the default workspace's at
+/// `path` (in `terraform.tfstate.d/<workspace>/<file name>`), by name.
+pub fn workspaces(path: &Path) -> Result<Vec<String>, StateError> {
+    let dir = path
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(super::LOCAL_WORKSPACES_DIR);
+    let Some(file_name) = path.file_name() else {
+        return Ok(Vec::new());
+    };
+    let entries = match fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(StateError::Io {
+                path: dir.display().to_string(),
+                source,
+            });
+        }
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().join(file_name).is_file())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    Ok(names)
 }
 
 #[cfg(test)]

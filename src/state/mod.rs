@@ -20,8 +20,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use backend::{Backend, Checked, StateVersion};
-pub use local::LocalBackend;
+pub use backend::{Backend, Checked, LOCAL_WORKSPACES_DIR, StateVersion};
+pub use local::{LocalBackend, workspaces as local_workspaces};
 pub use lock::LockInfo;
 pub use s3::{S3Backend, S3Settings};
 

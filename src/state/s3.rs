@@ -566,6 +566,17 @@ impl Backend for S3Backend {
             .await)
     }
 
+    async fn delete(&self) -> Result<(), StateError> {
+        self.client
+            .delete_object()
+            .bucket(&self.settings.bucket)
+            .key(&self.settings.key)
+            .send()
+            .await
+            .map_err(|e| self.remote(S3Failure::from(e)))?;
+        Ok(())
+    }
+
     async fn read_version(&self, version_id: &str) -> Result<State, StateError> {
         let answer = self
             .client
@@ -659,6 +670,43 @@ pub fn parse_url(url: &str) -> Option<(String, String)> {
     let rest = url.strip_prefix("s3://")?;
     let (bucket, key) = rest.split_once('/')?;
     (!bucket.is_empty() && !key.is_empty()).then(|| (bucket.to_string(), key.to_string()))
+}
+
+/// The workspaces with a state in `bucket` under Terraform's layout,
+/// `<prefix>/<workspace>/<key>`, by name.
+pub async fn workspaces(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+    key: &str,
+) -> Result<Vec<String>, StateError> {
+    let listed = format!("{prefix}/");
+    let mut names = Vec::new();
+    let mut pages = client
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(&listed)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| StateError::Remote {
+            location: format!("s3://{bucket}/{listed}"),
+            message: S3Failure::from(e).error.to_string(),
+        })?;
+        for object in page.contents() {
+            let Some(rest) = object.key().and_then(|k| k.strip_prefix(&listed)) else {
+                continue;
+            };
+            if let Some((workspace, object_key)) = rest.split_once('/')
+                && object_key == key
+            {
+                names.push(workspace.to_string());
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    Ok(names)
 }
 
 /// Reads any object as text, e.g. a Terraform state to migrate.

@@ -20,3 +20,4 @@ mod state_migrate;
 mod state_s3;
 mod support;
 mod terraform_compat;
+mod workspaces;

@@ -247,7 +247,11 @@ pub async fn state_object(s3: &aws_sdk_s3::Client) -> (Json, String, Option<Serv
     )
 }
 
-async fn object_text(s3: &aws_sdk_s3::Client, key: &str, version: Option<&str>) -> Option<String> {
+pub async fn object_text(
+    s3: &aws_sdk_s3::Client,
+    key: &str,
+    version: Option<&str>,
+) -> Option<String> {
     let object = s3
         .get_object()
         .bucket(BUCKET)
