@@ -10,15 +10,6 @@ use crate::support::Emulator;
 use crate::support::checks::vpc_tagged;
 use crate::support::cli::Workspace;
 
-fn calls(emulator: &Emulator, action: &str) -> usize {
-    let needle = format!("Action={action}&");
-    emulator
-        .request_bodies()
-        .iter()
-        .filter(|b| b.contains(&needle))
-        .count()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn assumed_role_account_checks_and_ignored_tags() {
     let emulator = Emulator::start();
@@ -27,7 +18,7 @@ async fn assumed_role_account_checks_and_ignored_tags() {
 
     let run = ws.run(&emulator, "apply", &["--auto-approve"]);
     assert_eq!(run.code, 0, "{}", run.log());
-    assert!(calls(&emulator, "AssumeRole") >= 1, "the role is assumed");
+    assert!(emulator.action_count("AssumeRole") >= 1, "the role is assumed");
     assert!(
         emulator
             .request_bodies()
@@ -36,7 +27,7 @@ async fn assumed_role_account_checks_and_ignored_tags() {
         "with the block's session name and external id"
     );
     assert!(
-        calls(&emulator, "GetCallerIdentity") >= 1,
+        emulator.action_count("GetCallerIdentity") >= 1,
         "the account is checked"
     );
     let vpc = vpc_tagged(&ec2, "Name", "assumed").await.expect("the VPC");
@@ -54,7 +45,7 @@ async fn assumed_role_account_checks_and_ignored_tags() {
 
     // Credentials for an account the block does not allow: refused before
     // any object is read or changed.
-    let reads = calls(&emulator, "DescribeVpcs");
+    let reads = emulator.action_count("DescribeVpcs");
     let run = ws.run(
         &emulator,
         "apply",
@@ -72,7 +63,7 @@ async fn assumed_role_account_checks_and_ignored_tags() {
         "{}",
         run.log()
     );
-    assert_eq!(calls(&emulator, "DescribeVpcs"), reads, "nothing was read");
+    assert_eq!(emulator.action_count("DescribeVpcs"), reads, "nothing was read");
 
     let run = ws.run(&emulator, "destroy", &["--auto-approve"]);
     assert_eq!(run.code, 0, "{}", run.log());

@@ -222,15 +222,6 @@ fn terraform_state(vpc_id: &str, subnets: &[String]) -> Json {
     })
 }
 
-fn count_bodies(emulator: &Emulator, action: &str) -> usize {
-    let needle = format!("Action={action}&");
-    emulator
-        .request_bodies()
-        .iter()
-        .filter(|b| b.contains(&needle))
-        .count()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_terraform_state_migrates_and_the_stack_plans_no_changes() {
     let emulator = Emulator::start();
@@ -254,7 +245,7 @@ async fn a_terraform_state_migrates_and_the_stack_plans_no_changes() {
 
     let stack = S3Stack::new(MIGRATED_STACK);
     stack.init_bucket(&emulator);
-    let subnet_reads = count_bodies(&emulator, "DescribeSubnets");
+    let subnet_reads = emulator.action_count("DescribeSubnets");
     let source = "s3://tf-legacy/network/terraform.tfstate";
     let run = terrane(
         &emulator,
@@ -268,7 +259,7 @@ async fn a_terraform_state_migrates_and_the_stack_plans_no_changes() {
     );
     assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(
-        count_bodies(&emulator, "DescribeSubnets") - subnet_reads,
+        emulator.action_count("DescribeSubnets") - subnet_reads,
         1,
         "both subnets refreshed with one batched call"
     );

@@ -197,6 +197,16 @@ impl Emulator {
 }
 
 impl Emulator {
+    /// How many requests of one query-protocol action (EC2, STS, IAM…)
+    /// the emulator has served so far, e.g. `DescribeSubnets`.
+    pub fn action_count(&self, action: &str) -> usize {
+        let needle = format!("Action={action}&");
+        self.request_bodies()
+            .iter()
+            .filter(|b| b.contains(&needle))
+            .count()
+    }
+
     /// The bodies of the AWS requests served so far, in order, from moto's
     /// request recorder (e.g. `Action=CreateNatGateway&ClientToken=...` for
     /// EC2's query protocol).
