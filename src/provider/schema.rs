@@ -23,6 +23,21 @@ pub enum Type {
     /// rather than as text: converted to [`canonical_json`] so that
     /// whitespace and key order never show as a difference.
     Json,
+    /// `object({ name = string, size = optional(number, 1) })`: the
+    /// attributes a variable's value must have; undeclared ones are
+    /// dropped, as in Terraform.
+    Object(Vec<ObjectAttribute>),
+}
+
+/// One attribute of an object type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObjectAttribute {
+    pub name: String,
+    pub ty: Type,
+    /// `optional(...)`: may be left out (or null).
+    pub optional: bool,
+    /// `optional(type, default)`: the value when left out.
+    pub default: Option<Value>,
 }
 
 impl Type {
@@ -73,6 +88,26 @@ impl Type {
                 }
                 Ok(Value::Map(out))
             }
+            (Type::Object(attributes), Value::Map(mut map)) => {
+                let mut out = Attrs::new();
+                for attribute in attributes {
+                    let name = &attribute.name;
+                    let given = map.remove(name).filter(|v| !v.is_null());
+                    let value = match given {
+                        Some(value) => attribute
+                            .ty
+                            .convert(value)
+                            .map_err(|e| format!("attribute {name:?}: {e}"))?,
+                        None if attribute.optional => match &attribute.default {
+                            Some(default) => attribute.ty.convert(default.clone())?,
+                            None => Value::Null,
+                        },
+                        None => return Err(format!("attribute {name:?} is required")),
+                    };
+                    out.insert(name.clone(), value);
+                }
+                Ok(Value::Map(out))
+            }
             (expected, got) => Err(format!(
                 "{} required, but got {}",
                 expected.describe(),
@@ -91,6 +126,7 @@ impl Type {
             Type::Map(_) => "a map is".into(),
             Type::Any => "a value is".into(),
             Type::Json => "a JSON document string is".into(),
+            Type::Object(_) => "an object is".into(),
         }
     }
 }

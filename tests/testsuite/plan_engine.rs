@@ -516,3 +516,40 @@ fn dynamic_blocks_generate_one_nested_block_per_element() {
         Value::string("ok from fixed-response")
     );
 }
+
+/// Optional object attributes take their defaults before resources see them.
+#[test]
+fn optional_object_attributes_reach_resources_with_their_defaults() {
+    let source = std::fs::read_to_string(crate::support::cli::repo_path(
+        "tests/fixtures/valid/optional_attributes/main.tf",
+    ))
+    .expect("fixture");
+    let plan = plan_of(&source, &State::new());
+    let after = |address: &str| {
+        plan.resource_changes
+            .iter()
+            .find(|c| c.address == address)
+            .and_then(|c| c.after.clone())
+            .unwrap_or_else(|| panic!("{address} is planned"))
+    };
+    let a = after("aws_subnet.each[\"a\"]");
+    let b = after("aws_subnet.each[\"b\"]");
+    assert_eq!(a["map_public_ip_on_launch"], Value::Bool(true));
+    assert_eq!(
+        b["map_public_ip_on_launch"],
+        Value::Bool(false),
+        "the default"
+    );
+    assert_eq!(
+        b["tags"],
+        Value::Map(Attrs::from([
+            ("Name".to_string(), Value::string("b")),
+            ("Tier".to_string(), Value::string("data")),
+        ]))
+    );
+    assert_eq!(
+        a["tags"],
+        Value::Map(Attrs::from([("Name".to_string(), Value::string("a"))])),
+        "an empty map by default, merged"
+    );
+}

@@ -18,7 +18,10 @@ async fn assumed_role_account_checks_and_ignored_tags() {
 
     let run = ws.run(&emulator, "apply", &["--auto-approve"]);
     assert_eq!(run.code, 0, "{}", run.log());
-    assert!(emulator.action_count("AssumeRole") >= 1, "the role is assumed");
+    assert!(
+        emulator.action_count("AssumeRole") >= 1,
+        "the role is assumed"
+    );
     assert!(
         emulator
             .request_bodies()
@@ -63,7 +66,11 @@ async fn assumed_role_account_checks_and_ignored_tags() {
         "{}",
         run.log()
     );
-    assert_eq!(emulator.action_count("DescribeVpcs"), reads, "nothing was read");
+    assert_eq!(
+        emulator.action_count("DescribeVpcs"),
+        reads,
+        "nothing was read"
+    );
 
     let run = ws.run(&emulator, "destroy", &["--auto-approve"]);
     assert_eq!(run.code, 0, "{}", run.log());

@@ -121,6 +121,11 @@ fn provider_settings_fixture_is_valid_terraform() {
 }
 
 #[test]
+fn optional_attributes_fixture_is_valid_terraform() {
+    terraform_validate("tests/fixtures/valid/optional_attributes");
+}
+
+#[test]
 fn alb_aliases_fixture_is_valid_terraform() {
     terraform_validate("tests/fixtures/valid/alb_aliases");
 }
