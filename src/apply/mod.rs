@@ -17,6 +17,7 @@ use petgraph::visit::EdgeRef;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::diag::Diagnostics;
 use crate::graph::Node;
 use crate::lang::Config;
 use crate::lang::block_eval::BlockEvaluator;
@@ -85,6 +86,8 @@ pub struct ApplyOutcome {
     pub state: State,
     pub failures: Vec<Failure>,
     pub interrupted: bool,
+    /// Failed `check` assertions, evaluated with the applied values.
+    pub warnings: Diagnostics,
 }
 
 /// How long a delete keeps retrying while AWS reports the object in use
@@ -207,8 +210,12 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
         }
     }
 
+    let mut warnings = Diagnostics::default();
     if failures.is_empty() && !interrupted {
         state.outputs = final_outputs(&req, &mut evaluator);
+        for index in 0..req.config.checks.len() {
+            warnings.extend(evaluator.eval_check(index));
+        }
         if let Err(e) = save(&req, &mut state) {
             failures.push(Failure {
                 address: "(state)".into(),
@@ -220,6 +227,7 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
         state,
         failures,
         interrupted,
+        warnings,
     }
 }
 

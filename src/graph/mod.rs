@@ -33,6 +33,8 @@ pub enum Node {
     Output(usize),
     /// A `module` block (one copy per instance of the module holding it).
     Call(usize),
+    /// A `check` block.
+    Check(usize),
 }
 
 pub struct Graph {
@@ -163,6 +165,15 @@ fn node_sites(config: &Config, node: Node) -> Vec<Site> {
             let output = &config.outputs[i];
             vec![Site::new(output.value.clone(), output.module)]
         }
+        Node::Check(i) => {
+            let check = &config.checks[i];
+            check
+                .assertions
+                .iter()
+                .flat_map(|a| [a.condition.clone(), a.error_message.clone()])
+                .map(|e| Site::new(e, check.module))
+                .collect()
+        }
         Node::Call(i) => {
             let call = &config.calls[i];
             call.count
@@ -205,6 +216,7 @@ fn node_module(config: &Config, node: Node) -> usize {
         Node::Resource(i) => config.resources[i].module,
         Node::Output(i) => config.outputs[i].module,
         Node::Call(i) => config.calls[i].module,
+        Node::Check(i) => config.checks[i].module,
     }
 }
 
@@ -215,6 +227,7 @@ fn node_name(config: &Config, node: Node) -> String {
         Node::Resource(i) => return config.resources[i].address(),
         Node::Output(i) => format!("output.{}", config.outputs[i].name),
         Node::Call(i) => format!("module.{}", config.calls[i].name),
+        Node::Check(i) => format!("check.{}", config.checks[i].name),
     };
     let module = &config.modules[node_module(config, node)].path;
     if module.is_root() {
@@ -235,6 +248,7 @@ pub fn build(config: &Config) -> (Graph, Diagnostics) {
         .chain((0..config.resources.len()).map(Node::Resource))
         .chain((0..config.outputs.len()).map(Node::Output))
         .chain((0..config.calls.len()).map(Node::Call))
+        .chain((0..config.checks.len()).map(Node::Check))
         .collect();
     for &node in &nodes {
         index.insert(node, dag.add_node(node));
@@ -380,6 +394,7 @@ fn declared_at(config: &Config, node: Node) -> Span {
         Node::Output(i) => config.outputs[i].span.clone(),
         Node::Variable(i) => config.variables[i].span.clone(),
         Node::Call(i) => config.calls[i].span.clone(),
+        Node::Check(i) => config.checks[i].span.clone(),
     }
 }
 

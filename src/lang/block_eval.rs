@@ -307,6 +307,46 @@ impl<'a> BlockEvaluator<'a> {
         self.map_root(module, "module").insert(name, value);
     }
 
+    /// Runs a `check` block's assertions with the values known now. A
+    /// false condition, or one that cannot be evaluated, is a warning (a
+    /// check never stops a run); one not known yet is not checked.
+    pub fn eval_check(&self, index: usize) -> Diagnostics {
+        let check = &self.config.checks[index];
+        let roots = &self.roots[check.module];
+        let mut warnings = Diagnostics::default();
+        for assertion in &check.assertions {
+            let ctx = self.context(assertion.condition.file, roots);
+            let failed = match eval(&assertion.condition.expr, &ctx) {
+                Ok(Value::Bool(false)) => true,
+                Ok(_) => false,
+                Err(diag) => {
+                    warnings.push(Diagnostic {
+                        severity: crate::diag::Severity::Warning,
+                        ..diag
+                    });
+                    false
+                }
+            };
+            if !failed {
+                continue;
+            }
+            let message = match eval(&assertion.error_message.expr, &ctx) {
+                Ok(Value::String(message)) => message,
+                Ok(other) => other.to_string(),
+                Err(diag) => diag.summary,
+            };
+            warnings.push(
+                Diagnostic::warning(format!(
+                    "Check block assertion failed: check.{}",
+                    check.name
+                ))
+                .with_detail(message)
+                .with_span(Some(assertion.span.clone())),
+            );
+        }
+        warnings
+    }
+
     /// The instances a module call expands to, evaluated in its caller.
     /// With `validate_only`, a `count` / `for_each` not known yet gives one
     /// placeholder instance.

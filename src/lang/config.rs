@@ -40,6 +40,8 @@ pub struct Config {
     pub moved: Vec<Moved>,
     /// `removed` blocks.
     pub removed: Vec<Removed>,
+    /// `check` blocks.
+    pub checks: Vec<Check>,
     /// The selected workspace, `terraform.workspace` ("default" unless one
     /// is selected; set by `ops`, which reads the selection).
     pub workspace: String,
@@ -214,7 +216,18 @@ pub struct Variable {
     pub span: Span,
 }
 
-/// A variable's `validation` block.
+/// `check "name" { assert { ... } }`: assertions about the infrastructure,
+/// reported as warnings after plan and apply, never stopping them.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub name: String,
+    pub module: usize,
+    pub assertions: Vec<Validation>,
+    pub span: Span,
+}
+
+/// A condition and the message when it is false: a variable's
+/// `validation` block, or a check's `assert` block.
 #[derive(Debug, Clone)]
 pub struct Validation {
     pub condition: Expr,

@@ -60,6 +60,7 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
     "module",
     "moved",
     "removed",
+    "check",
     "variable",
     "locals",
     "resource",
@@ -211,7 +212,9 @@ impl Loader<'_> {
     }
 
     /// A variable's `validation { condition, error_message }` block.
+    /// A `validation` or `assert` block: `condition` and `error_message`.
     fn validation(&mut self, block: Block) -> Option<Validation> {
+        let what = block.ident.as_str().to_string();
         let span = self.header_span(&block);
         let (mut condition, mut error_message) = (None, None);
         for structure in block.body.into_iter() {
@@ -226,7 +229,7 @@ impl Loader<'_> {
                     let key_span = self.span(attr.key.span());
                     self.unsupported(
                         format!(
-                            "Unsupported argument {:?} in validation block",
+                            "Unsupported argument {:?} in {what} block",
                             attr.key.as_str()
                         ),
                         attr.key.as_str(),
@@ -238,7 +241,7 @@ impl Loader<'_> {
                     let inner_span = self.header_span(&inner);
                     self.error(
                         format!(
-                            "Unsupported block {:?} in validation block",
+                            "Unsupported block {:?} in {what} block",
                             inner.ident.as_str()
                         ),
                         Some(inner_span),
@@ -252,7 +255,10 @@ impl Loader<'_> {
         ] {
             if missing {
                 self.error(
-                    format!("A validation block needs `{name}`"),
+                    format!(
+                        "{} {what} block needs `{name}`",
+                        if what.starts_with('a') { "An" } else { "A" }
+                    ),
                     Some(span.clone()),
                 );
             }
@@ -326,7 +332,8 @@ impl Loader<'_> {
             "module" => self.module_call(block),
             "moved" => self.moved(block),
             "removed" => self.removed(block),
-            "import" | "check" => {
+            "check" => self.check(block),
+            "import" => {
                 let span = self.header_span(&block);
                 let kind = block.ident.as_str().to_string();
                 self.error(format!("`{kind}` blocks are not supported yet"), Some(span));
@@ -635,6 +642,60 @@ impl Loader<'_> {
             "write a resource or module address without quotes, e.g. aws_vpc.main or module.network".into(),
         );
         None
+    }
+
+    /// `check "name" { assert { condition, error_message } ... }`.
+    fn check(&mut self, block: Block) {
+        let Some(labels) = self.labels(&block, &["name"]) else {
+            return;
+        };
+        let name = labels[0].to_string();
+        let span = self.header_span(&block);
+        let mut assertions = Vec::new();
+        for structure in block.body.into_iter() {
+            match structure {
+                Structure::Block(inner) if inner.ident.as_str() == "assert" => {
+                    assertions.extend(self.validation(inner));
+                }
+                Structure::Block(inner) if inner.ident.as_str() == "data" => {
+                    let inner_span = self.header_span(&inner);
+                    self.error(
+                        "Data sources inside check blocks are not supported yet",
+                        Some(inner_span),
+                    )
+                    .hint = Some(
+                        "declare the data source at the top level and refer to it from the assertion".into(),
+                    );
+                }
+                Structure::Block(inner) => {
+                    let inner_span = self.header_span(&inner);
+                    self.error(
+                        format!(
+                            "Unsupported block {:?} in check block",
+                            inner.ident.as_str()
+                        ),
+                        Some(inner_span),
+                    );
+                }
+                Structure::Attribute(attr) => {
+                    let key_span = self.span(attr.key.span());
+                    self.error(
+                        format!(
+                            "Unsupported argument {:?} in check block",
+                            attr.key.as_str()
+                        ),
+                        key_span,
+                    )
+                    .hint = Some("a check block holds `assert` blocks".into());
+                }
+            }
+        }
+        self.config.checks.push(Check {
+            name,
+            module: ROOT,
+            assertions,
+            span,
+        });
     }
 
     fn moved(&mut self, block: Block) {

@@ -166,6 +166,10 @@ pub fn add_instance(
             module: id,
             ..r.clone()
         }));
+    config.checks.extend(module.checks.iter().map(|c| Check {
+        module: id,
+        ..c.clone()
+    }));
     let first_resource = config.resources.len();
     config
         .resources

@@ -124,6 +124,7 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
         )
         .await;
 
+        ui.warnings(&stack.config.sources, &outcome.warnings);
         if outcome.failures.is_empty() && !outcome.interrupted {
             let (added, changed, destroyed) = planned.plan.summary();
             return Ok(Applied::Complete {

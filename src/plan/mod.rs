@@ -188,6 +188,9 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
                         result.resource_changes.push(change);
                     }
                 }
+                // Checks are about real infrastructure: not checked by validate.
+                Node::Check(_) if req.validate_only => {}
+                Node::Check(i) => diags.extend(evaluator.eval_check(i)),
                 Node::Output(i) if req.config.outputs[i].module != ROOT => {
                     diags.extend(eval_value(&mut evaluator, *node));
                 }
@@ -364,7 +367,7 @@ pub fn eval_value(evaluator: &mut BlockEvaluator<'_>, node: Node) -> Diagnostics
         }
         Node::Output(i) => diags.0.extend(evaluator.eval_module_output(i).err()),
         Node::Call(i) => evaluator.publish_call(i),
-        Node::Resource(_) => {}
+        Node::Resource(_) | Node::Check(_) => {}
     }
     diags
 }

@@ -4,6 +4,7 @@
 //! loopback port and check results with independent Describe calls.
 
 mod builtin_types;
+mod check_blocks;
 mod cli_behaviour;
 mod diagnostics;
 mod modules_engine;

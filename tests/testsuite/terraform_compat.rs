@@ -126,6 +126,11 @@ fn optional_attributes_fixture_is_valid_terraform() {
 }
 
 #[test]
+fn check_blocks_fixture_is_valid_terraform() {
+    terraform_validate("tests/fixtures/valid/check_blocks");
+}
+
+#[test]
 fn alb_aliases_fixture_is_valid_terraform() {
     terraform_validate("tests/fixtures/valid/alb_aliases");
 }
