@@ -196,18 +196,30 @@ impl<'a> BlockEvaluator<'a> {
             return Ok(());
         };
         let input = call.inputs.iter().find(|(name, _)| name == &variable.name);
-        let (value, span) = match (input, &variable.default) {
-            (Some((_, expr)), _) => {
+        let given = match input {
+            Some((_, expr)) => {
                 let scope = InstanceScope::new(
                     &self.roots[call.module],
                     instance.count_index.clone(),
                     instance.each.clone(),
                 );
-                (
-                    eval(&expr.expr, &self.context(expr.file, &scope))?,
-                    expr.span(),
-                )
+                match eval(&expr.expr, &self.context(expr.file, &scope)) {
+                    Ok(value) => Some((value, expr.span())),
+                    Err(diag) => {
+                        // Unknown to its uses, so the problem is reported once.
+                        let (module, name) = (variable.module, variable.name.clone());
+                        self.map_root(module, "var").insert(name, Value::Unknown);
+                        return Err(diag.into());
+                    }
+                }
             }
+            None => None,
+        };
+        // `nullable = false` takes a null argument as not given.
+        let null_refused = !variable.nullable && given.as_ref().is_some_and(|(v, _)| v.is_null());
+        let given = given.filter(|_| !null_refused);
+        let (value, span) = match (given, &variable.default) {
+            (Some(given), _) => given,
             (None, Some(default)) => (
                 eval(
                     &default.expr,
@@ -215,6 +227,15 @@ impl<'a> BlockEvaluator<'a> {
                 )?,
                 default.span(),
             ),
+            (None, None) if null_refused => {
+                return Err(Diagnostic::error(format!(
+                    "The module's variable {:?} must not be null",
+                    variable.name
+                ))
+                .with_span(input.and_then(|(_, expr)| expr.span()))
+                .with_detail("it is declared with nullable = false and has no default")
+                .into());
+            }
             // Reported when the module was joined to the configuration.
             (None, None) => (Value::Unknown, None),
         };

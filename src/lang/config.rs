@@ -211,6 +211,8 @@ pub struct Variable {
     pub default: Option<Expr>,
     pub description: Option<String>,
     pub sensitive: bool,
+    /// `nullable = false`: a null value means "use the default".
+    pub nullable: bool,
     /// `validation { condition, error_message }` blocks, in order.
     pub validations: Vec<Validation>,
     pub span: Span,

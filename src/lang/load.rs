@@ -748,6 +748,7 @@ impl Loader<'_> {
             default: None,
             description: None,
             sensitive: false,
+            nullable: true,
             validations: Vec::new(),
             span,
         };
@@ -772,7 +773,8 @@ impl Loader<'_> {
                         "sensitive" => {
                             variable.sensitive = literal_bool(&attr.value).unwrap_or(false)
                         }
-                        "nullable" | "ephemeral" => {}
+                        "nullable" => variable.nullable = literal_bool(&attr.value).unwrap_or(true),
+                        "ephemeral" => {}
                         other => self.unsupported(
                             format!("Unsupported argument {other:?} in variable block"),
                             other,

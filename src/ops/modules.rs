@@ -2,8 +2,9 @@
 //!
 //! A module's source is found in one of two places: a local path
 //! (`./modules/network`), relative to the module that calls it; or, for
-//! registry and git sources, the directory `terraform init` (or `terrane
-//! init`) installed it into, as `.terraform/modules/modules.json` records.
+//! registry and git sources, the directory `terraform init` installed it
+//! into, as `.terraform/modules/modules.json` records (terrane does not
+//! download modules itself yet).
 //! Calls are expanded round by round: each round walks the graph with what
 //! is known before any AWS call (variables and locals; resources and data
 //! sources unknown), evaluates the `count` / `for_each` of the calls not yet
@@ -96,7 +97,7 @@ impl ModuleReader {
                 call.source,
                 self.root.join(MODULES_MANIFEST).display()
             ))
-            .with_hint("run `terrane init` (or `terraform init`) in the stack directory to install it")),
+            .with_hint("run `terraform init` in the stack directory to install it: terrane uses the modules Terraform installs, and does not download modules itself yet")),
         }
     }
 

@@ -184,3 +184,61 @@ output "name" {
     let error = load(root, false).err().expect("plan needs the value");
     assert!(error.contains("No value for required variable"), "{error}");
 }
+
+/// A null argument: the default for a `nullable = false` variable, null for
+/// any other, as in Terraform.
+#[test]
+fn null_arguments_follow_nullable() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("modules/net")).unwrap();
+    std::fs::write(
+        root.join("main.tf"),
+        r#"
+module "net" {
+  source = "./modules/net"
+  octet  = null
+  name   = null
+}
+
+output "cidr" {
+  value = module.net.cidr
+}
+
+output "name_is_null" {
+  value = module.net.name == null
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("modules/net/main.tf"),
+        r#"
+variable "octet" {
+  type     = number
+  default  = 9
+  nullable = false
+}
+
+variable "name" {
+  type    = string
+  default = "net"
+}
+
+output "cidr" {
+  value = "10.${var.octet}.0.0/16"
+}
+
+output "name" {
+  value = var.name
+}
+"#,
+    )
+    .unwrap();
+    let summary = plan_summary(&load(root, false).expect("loads"));
+    assert!(
+        summary.contains("output cidr = \"10.9.0.0/16\""),
+        "{summary}"
+    );
+    assert!(summary.contains("output name_is_null = true"), "{summary}");
+}
