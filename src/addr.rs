@@ -55,6 +55,18 @@ impl ModulePath {
         self.0.starts_with(&other.0)
     }
 
+    /// Whether `self` is the module `pattern` names or inside it, where a
+    /// step of the pattern without a key stands for every instance of that
+    /// call (`module.web` covers `module.web["blue"]`).
+    pub fn is_within(&self, pattern: &ModulePath) -> bool {
+        pattern.0.len() <= self.0.len()
+            && pattern
+                .0
+                .iter()
+                .zip(&self.0)
+                .all(|((name, key), (n, k))| name == n && (*key == InstanceKey::None || key == k))
+    }
+
     /// Parses `module.a`, `module.a[0].module.b["x"]`; `None` for anything
     /// else. The empty string is the root module.
     pub fn parse(text: &str) -> Option<ModulePath> {

@@ -283,7 +283,6 @@ fn start_step(
 ) -> Result<StepFuture, String> {
     let resource_type = provider::resource_type(&change.type_name)
         .ok_or_else(|| format!("unsupported resource type {:?}", change.type_name))?;
-    let aws = req.aws.get(&change.provider)?.clone();
     let address = change.address.clone();
     match step.op {
         Op::Delete => {
@@ -292,6 +291,13 @@ fn start_step(
                 .map(|r| r.attributes.clone())
                 .or_else(|| change.before.clone())
                 .ok_or_else(|| format!("{} is not in state", change.address))?;
+            if resource_type.is_local() {
+                return Ok(Box::pin(async move {
+                    resource_type.delete_local(&prior).await?;
+                    Ok(None)
+                }));
+            }
+            let aws = req.aws.get(&change.provider)?.clone();
             Ok(Box::pin(async move {
                 retry(|| resource_type.delete(&aws, &prior), CONFLICT_RETRY_LIMIT).await?;
                 Ok(None)
@@ -314,6 +320,7 @@ fn start_step(
                     Ok(Some(attrs))
                 }));
             }
+            let aws = req.aws.get(&change.provider)?.clone();
             if step.op == Op::Update {
                 let prior = state
                     .resource(&change.address)

@@ -79,6 +79,9 @@ struct Site {
     for_each: bool,
     /// A variable's default: may not refer to anything.
     constant: bool,
+    /// A `depends_on` entry: a module named there stands for every
+    /// resource in it, not just its outputs.
+    depends_on: bool,
 }
 
 impl Site {
@@ -90,6 +93,7 @@ impl Site {
             count: false,
             for_each: false,
             constant: false,
+            depends_on: false,
         }
     }
 }
@@ -176,12 +180,17 @@ fn node_sites(config: &Config, node: Node) -> Vec<Site> {
         }
         Node::Call(i) => {
             let call = &config.calls[i];
-            call.count
+            let mut sites: Vec<Site> = call
+                .count
                 .iter()
                 .chain(&call.for_each)
-                .chain(&call.depends_on)
                 .map(|e| Site::new(e.clone(), call.module))
-                .collect()
+                .collect();
+            sites.extend(call.depends_on.iter().map(|e| Site {
+                depends_on: true,
+                ..Site::new(e.clone(), call.module)
+            }));
+            sites
         }
         Node::Resource(i) => {
             let r = &config.resources[i];
@@ -195,9 +204,12 @@ fn node_sites(config: &Config, node: Node) -> Vec<Site> {
                 .count
                 .iter()
                 .chain(&r.for_each)
-                .chain(&r.depends_on)
                 .map(|e| site(e.clone(), Vec::new()))
                 .collect();
+            sites.extend(r.depends_on.iter().map(|e| Site {
+                depends_on: true,
+                ..site(e.clone(), Vec::new())
+            }));
             sites.extend(
                 body_exprs(r.file, &r.body, &[])
                     .into_iter()
@@ -588,7 +600,13 @@ impl<'a> Resolver<'a> {
                     ))
                 }
             },
-            Subject::Module { name, output } => self.module_outputs(module, name, output, span),
+            Subject::Module { name, output } => {
+                let mut targets = self.module_outputs(module, name, output, span)?;
+                if site.depends_on {
+                    targets.extend(self.module_resources(module, name));
+                }
+                Ok(targets)
+            }
             Subject::CountIndex | Subject::Each => {
                 self.check_repetition(site, &reference.subject, span)
             }
@@ -650,6 +668,27 @@ impl<'a> Resolver<'a> {
             }
         }
         Ok(targets)
+    }
+
+    /// Every resource inside the instances of the call `name` (nested
+    /// modules included), for `depends_on = [module.<name>]`.
+    fn module_resources(&self, module: usize, name: &str) -> Vec<Node> {
+        let Some(&call) = self.calls.get(&(module, name)) else {
+            return Vec::new();
+        };
+        let paths: Vec<&crate::addr::ModulePath> = self.config.calls[call]
+            .instances
+            .iter()
+            .flatten()
+            .map(|&m| &self.config.modules[m].path)
+            .collect();
+        self.config
+            .resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| paths.iter().any(|p| r.module_path.starts_with(p)))
+            .map(|(i, _)| Node::Resource(i))
+            .collect()
     }
 
     /// `count.index` only inside blocks with `count`; `each` only with `for_each`.

@@ -110,7 +110,6 @@ impl<'a> BlockEvaluator<'a> {
         files: &'a dyn FileReader,
         variables: BTreeMap<String, Value>,
     ) -> BlockEvaluator<'a> {
-        let root_dir = Value::string(config.dir.display().to_string());
         let mut variables = Some(variables);
         let roots = config
             .modules
@@ -130,9 +129,9 @@ impl<'a> BlockEvaluator<'a> {
                     Value::Map(Attrs::from([
                         (
                             "module".to_string(),
-                            Value::string(module.dir.display().to_string()),
+                            Value::string(relative_to(&module.dir, &config.dir)),
                         ),
-                        ("root".to_string(), root_dir.clone()),
+                        ("root".to_string(), Value::string(".")),
                         ("cwd".to_string(), Value::string(".")),
                     ])),
                 );
@@ -339,7 +338,17 @@ impl<'a> BlockEvaluator<'a> {
             let ctx = self.context(assertion.condition.file, roots);
             let failed = match eval(&assertion.condition.expr, &ctx) {
                 Ok(Value::Bool(false)) => true,
-                Ok(_) => false,
+                Ok(Value::Bool(true) | Value::Unknown) => false,
+                Ok(other) => {
+                    warnings.push(
+                        Diagnostic::warning("Invalid check condition")
+                            .with_detail(format!(
+                                "the condition must be true or false, not {other}"
+                            ))
+                            .with_span(assertion.condition.span()),
+                    );
+                    false
+                }
                 Err(diag) => {
                     warnings.push(Diagnostic {
                         severity: crate::diag::Severity::Warning,
@@ -582,6 +591,23 @@ impl<'a> BlockEvaluator<'a> {
         );
         self.resource_root(module, mode, &type_name)
             .insert(name, value);
+    }
+}
+
+/// `dir` relative to the stack directory, as Terraform gives `path.module`
+/// (`.` for the root module, `modules/network` for a module in it), so that
+/// `file("${path.module}/x")`, resolved against the stack directory, finds
+/// the module's file. A directory outside the stack stays as it is.
+fn relative_to(dir: &std::path::Path, stack_dir: &std::path::Path) -> String {
+    let clean = |p: &std::path::Path| -> std::path::PathBuf {
+        p.components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect()
+    };
+    match clean(dir).strip_prefix(clean(stack_dir)) {
+        Ok(rest) if rest.as_os_str().is_empty() => ".".into(),
+        Ok(rest) => rest.display().to_string(),
+        Err(_) => dir.display().to_string(),
     }
 }
 

@@ -626,11 +626,27 @@ impl Loader<'_> {
             self.error(format!("A `{what}` block needs `{name}`"), Some(span));
             return None;
         };
+        // The address as written, without layout (but keeping what is inside
+        // a quoted key: `aws_x.a["web server"]`).
+        let mut in_string = false;
+        let mut escaped = false;
         let text: String = attr
             .value
             .to_string()
             .chars()
-            .filter(|c| !c.is_whitespace())
+            .filter(|&c| {
+                if in_string {
+                    match (escaped, c) {
+                        (false, '\\') => escaped = true,
+                        (false, '"') => in_string = false,
+                        _ => escaped = false,
+                    }
+                    true
+                } else {
+                    in_string = c == '"';
+                    !c.is_whitespace()
+                }
+            })
             .collect();
         let is_address = crate::addr::InstanceAddr::parse(&text).is_some()
             || crate::addr::ModulePath::parse(&text).is_some_and(|m| !m.is_root());

@@ -187,6 +187,11 @@ fn resolve_resource_providers(config: &mut Config, module: usize, first: usize) 
     let mut diags = Diagnostics::default();
     let instance = &config.modules[module];
     for resource in &mut config.resources[first..] {
+        // Built-in types (random, null, …) use no AWS configuration.
+        if crate::provider::resource_type(&resource.type_name).is_some_and(|t| t.is_local()) {
+            resource.provider = "aws".into();
+            continue;
+        }
         match instance.providers.get(&resource.provider) {
             Some(root_name) => resource.provider = root_name.clone(),
             None => diags.push(
@@ -234,24 +239,58 @@ pub fn absolute_address(config: &Config, module: usize, relative: &str) -> Strin
     }
 }
 
-/// `removed` blocks must name what the configuration no longer has.
+/// Whether the configuration still declares what `address` names: a
+/// resource (in any instance of a module step written without a key) or a
+/// module instance.
+fn declared(config: &Config, address: &str) -> bool {
+    if let Some(module) = ModulePath::parse(address).filter(|m| !m.is_root()) {
+        return config.modules.iter().any(|m| {
+            !m.path.is_root() && m.path.0.len() == module.0.len() && m.path.is_within(&module)
+        });
+    }
+    let Some(addr) = InstanceAddr::parse(address) else {
+        return false;
+    };
+    config.resources.iter().any(|r| {
+        r.mode == Mode::Managed
+            && r.type_name == addr.type_name
+            && r.name == addr.name
+            && r.module_path.0.len() == addr.module.0.len()
+            && r.module_path.is_within(&addr.module)
+            // An instance key is the resource's own: declared if it repeats.
+            && (addr.key == InstanceKey::None || r.count.is_some() || r.for_each.is_some())
+    })
+}
+
+/// `removed` blocks must name what the configuration no longer has, and a
+/// `moved` block's `from` must be gone too (its object now lives at `to`).
 pub fn check_removed(config: &Config) -> Diagnostics {
     let mut diags = Diagnostics::default();
     for removed in &config.removed {
         let address = absolute_address(config, removed.module, &removed.from);
-        let still_declared = config
-            .resources
-            .iter()
-            .any(|r| r.mode == Mode::Managed && r.address() == address)
-            || config
-                .modules
-                .iter()
-                .any(|m| !m.path.is_root() && m.path.to_string() == address);
-        if still_declared {
+        if declared(config, &address) {
             diags.push(
                 Diagnostic::error(format!("{address} is both removed and declared"))
                     .with_span(Some(removed.span.clone()))
                     .with_hint("delete its block from the configuration, or this removed block"),
+            );
+        }
+    }
+    for moved in &config.moved {
+        let from = absolute_address(config, moved.module, &moved.from);
+        let to = absolute_address(config, moved.module, &moved.to);
+        // `from = aws_x.a, to = aws_x.a[0]` (adding count) keeps the block.
+        let same_block = InstanceAddr::parse(&from)
+            .zip(InstanceAddr::parse(&to))
+            .is_some_and(|(f, t)| f.resource() == t.resource());
+        let same_call = ModulePath::parse(&from)
+            .zip(ModulePath::parse(&to))
+            .is_some_and(|(f, t)| f.static_path() == t.static_path());
+        if !same_block && !same_call && declared(config, &from) {
+            diags.push(
+                Diagnostic::error(format!("{from} is moved to {to} but still declared"))
+                    .with_span(Some(moved.span.clone()))
+                    .with_hint("delete or rename its block: the object it names now lives at the moved block's `to`"),
             );
         }
     }

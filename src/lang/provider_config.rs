@@ -138,7 +138,27 @@ pub fn evaluate(
                         .and_then(|a| string_value(&a.value, &format!("assume_role.{name}"), diags))
                 };
                 // Terraform skips a role whose ARN is empty or unset.
-                if let Some(role_arn) = argument("role_arn", &mut diags) {
+                for inner in block.body.attributes() {
+                    let key = inner.key.as_str();
+                    if !matches!(key, "role_arn" | "session_name" | "external_id") {
+                        diags.push(
+                            Diagnostic::error(format!(
+                                "assume_role.{key} is not supported by terrane yet"
+                            ))
+                            .with_span(span(inner.key.span()))
+                            .with_hint("terrane assumes the role with role_arn, session_name and external_id only; ignoring a session policy or duration would widen or lengthen access"),
+                        );
+                    }
+                }
+                let role_arn =
+                    block
+                        .body
+                        .get_attribute("role_arn")
+                        .and_then(|a| match eval(&a.value, &ctx) {
+                            Ok(Value::Null) => None,
+                            _ => string_value(&a.value, "assume_role.role_arn", &mut diags),
+                        });
+                if let Some(role_arn) = role_arn.filter(|arn| !arn.is_empty()) {
                     out.credentials.assume_role = Some(AssumeRole {
                         role_arn,
                         session_name: argument("session_name", &mut diags),

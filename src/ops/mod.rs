@@ -343,6 +343,17 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
         diags.extend(check_diags);
     }
 
+    // Each instance of a module repeats its blocks' problems at the same
+    // place; say each once.
+    let mut seen = std::collections::HashSet::new();
+    diags.0.retain(|d| {
+        seen.insert((
+            d.is_error(),
+            d.summary.clone(),
+            d.detail.clone(),
+            d.span.as_ref().map(|s| (s.file, s.range.clone())),
+        ))
+    });
     let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) =
         diags.0.into_iter().partition(Diagnostic::is_error);
     if !errors.is_empty() {

@@ -120,11 +120,10 @@ fn apply_moved_and_removed(
     for block in &config.moved {
         let from = absolute_address(config, block.module, &block.from);
         let to = absolute_address(config, block.module, &block.to);
-        if edit::matching(state, &from).is_empty() {
-            continue;
-        }
         match edit::move_address(state, &from, &to) {
             Ok(done) => moved.extend(done),
+            // Moved already (or never created): nothing to do.
+            Err(error) if error.no_match => {}
             Err(error) => warnings.push(
                 Diagnostic::warning(format!("Cannot move {from} to {to}"))
                     .with_detail(error.message)

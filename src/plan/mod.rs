@@ -314,7 +314,25 @@ fn plan_resource(
                 continue;
             }
         };
-        let prior = req.prior.resource(&address).map(|r| &r.attributes);
+        let prior_state = req.prior.resource(&address);
+        if let Some(recorded) = prior_state
+            && recorded.provider != resource.provider
+        {
+            // Replacing it would delete through the new configuration, in
+            // the wrong region or account, and forget the object.
+            diags.push(
+                Diagnostic::error(format!(
+                    "{address} is managed by the provider configuration {}, but now names {}",
+                    recorded.provider, resource.provider
+                ))
+                .with_span(resource.provider_span.clone().or(Some(resource.span.clone())))
+                .with_detail("terrane does not move an object between regions or accounts")
+                .with_hint("destroy it with its current configuration first (remove the block and apply), or keep its provider"),
+            );
+            evaluator.set_instance(index, instance.key.clone(), Value::Unknown);
+            continue;
+        }
+        let prior = prior_state.map(|r| &r.attributes);
         let no_tags = BTreeMap::new();
         let default_tags = req.default_tags.get(&resource.provider).unwrap_or(&no_tags);
         let (action, after, diff) = plan_instance(schema, &config, prior, default_tags);

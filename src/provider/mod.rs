@@ -111,6 +111,14 @@ pub trait ResourceType: Send + Sync {
         ))
     }
 
+    /// Destroys a local object (nothing to call; `time_sleep` waits).
+    async fn delete_local(&self, _prior: &Attrs) -> Result<(), ProviderError> {
+        Err(ProviderError::new(
+            ErrorKind::Other,
+            format!("{} is not a local type", self.type_name()),
+        ))
+    }
+
     /// terrane's id for an object that Terraform's state records with
     /// `terraform_id` and `attributes` (migration). They agree unless the
     /// type's id carries more than Terraform's — what its batched read needs —

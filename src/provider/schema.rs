@@ -92,8 +92,11 @@ impl Type {
                 let mut out = Attrs::new();
                 for attribute in attributes {
                     let name = &attribute.name;
-                    let given = map.remove(name).filter(|v| !v.is_null());
+                    let given = map
+                        .remove(name)
+                        .filter(|v| !(v.is_null() && attribute.optional));
                     let value = match given {
+                        Some(Value::Null) => Value::Null,
                         Some(value) => attribute
                             .ty
                             .convert(value)

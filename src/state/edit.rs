@@ -12,6 +12,9 @@ use super::State;
 pub struct EditError {
     pub message: String,
     pub hint: Option<String>,
+    /// Nothing in state is at the source address (a `moved` block whose
+    /// move has already been made is skipped for this).
+    pub no_match: bool,
 }
 
 impl EditError {
@@ -19,6 +22,14 @@ impl EditError {
         EditError {
             message,
             hint: None,
+            no_match: false,
+        }
+    }
+
+    fn no_match(message: String) -> EditError {
+        EditError {
+            no_match: true,
+            ..EditError::new(message)
         }
     }
 
@@ -62,7 +73,9 @@ pub fn matching(state: &State, address: &str) -> Vec<String> {
         return state
             .resources
             .iter()
-            .filter(|r| InstanceAddr::parse(&r.address).is_some_and(|a| within(&module, &a.module)))
+            .filter(|r| {
+                InstanceAddr::parse(&r.address).is_some_and(|a| a.module.is_within(&module))
+            })
             .map(|r| r.address.clone())
             .collect();
     }
@@ -72,29 +85,54 @@ pub fn matching(state: &State, address: &str) -> Vec<String> {
     if wanted.key != InstanceKey::None {
         return Vec::new();
     }
+    // Every instance of the resource, in every instance of a module step
+    // written without a key.
     state
         .resources
         .iter()
-        .filter(|r| InstanceAddr::parse(&r.address).is_some_and(|a| a.resource() == address))
+        .filter(|r| {
+            InstanceAddr::parse(&r.address).is_some_and(|a| {
+                a.type_name == wanted.type_name
+                    && a.name == wanted.name
+                    && a.module.0.len() == wanted.module.0.len()
+                    && a.module.is_within(&wanted.module)
+            })
+        })
         .map(|r| r.address.clone())
         .collect()
 }
 
-/// Whether `path` is the module `pattern` names or inside it; a step of the
-/// pattern without a key stands for every instance of that call.
-fn within(pattern: &ModulePath, path: &ModulePath) -> bool {
-    pattern.0.len() <= path.0.len()
-        && pattern
-            .0
-            .iter()
-            .zip(&path.0)
-            .all(|((name, key), (n, k))| name == n && (*key == InstanceKey::None || key == k))
+/// Where `path` goes when the module `from` moves to `to`, if it is inside
+/// `from`. When neither names an instance key (`module.a` to `module.b`),
+/// every instance moves, keeping its key; otherwise exactly the instance
+/// named (`module.a` to `module.a["x"]` moves the instance without a key).
+fn rebase(path: &ModulePath, from: &ModulePath, to: &ModulePath) -> Option<ModulePath> {
+    let n = from.0.len();
+    if n == 0 || path.0.len() < n {
+        return None;
+    }
+    let last_unkeyed = |p: &ModulePath| p.0.last().is_some_and(|(_, k)| *k == InstanceKey::None);
+    let keeps_keys = last_unkeyed(from) && last_unkeyed(to);
+    let mut steps = to.0.clone();
+    if keeps_keys {
+        if path.0[..n - 1] != from.0[..n - 1] || path.0[n - 1].0 != from.0[n - 1].0 {
+            return None;
+        }
+        if let Some(last) = steps.last_mut() {
+            last.1 = path.0[n - 1].1.clone();
+        }
+    } else if path.0[..n] != from.0[..] {
+        return None;
+    }
+    steps.extend(path.0[n..].iter().cloned());
+    Some(ModulePath(steps))
 }
 
 fn parse_address(text: &str) -> Result<InstanceAddr, EditError> {
     InstanceAddr::parse(text).ok_or_else(|| EditError {
         message: format!("{text:?} is not a resource address"),
         hint: Some("addresses look like aws_vpc.main, aws_subnet.public[0], aws_subnet.az[\"us-east-1a\"] or module.network.aws_vpc.main".into()),
+        no_match: false,
     })
 }
 
@@ -109,26 +147,21 @@ pub fn move_module(
         .resources
         .iter()
         .filter_map(|r| InstanceAddr::parse(&r.address))
-        .filter(|addr| addr.module.starts_with(from))
-        .map(|addr| {
-            let mut steps = to.0.clone();
-            steps.extend(addr.module.0[from.0.len()..].iter().cloned());
-            let new = addr.clone().in_module(ModulePath(steps));
-            (addr.to_string(), new.to_string())
+        .filter_map(|addr| {
+            let new = addr.clone().in_module(rebase(&addr.module, from, to)?);
+            Some((addr.to_string(), new.to_string()))
         })
         .collect();
     if moves.is_empty() {
-        return Err(EditError::new(format!("No instance in {from} in state")));
+        return Err(EditError::no_match(format!(
+            "No instance in {from} in state"
+        )));
     }
     apply_moves(state, &moves)?;
     let moved = |address: &str| -> Option<String> {
         let addr = InstanceAddr::parse(address)?;
-        if !addr.module.starts_with(from) {
-            return None;
-        }
-        let mut steps = to.0.clone();
-        steps.extend(addr.module.0[from.0.len()..].iter().cloned());
-        Some(addr.in_module(ModulePath(steps)).to_string())
+        let module = rebase(&addr.module, from, to)?;
+        Some(addr.in_module(module).to_string())
     };
     for resource in &mut state.resources {
         for dependency in &mut resource.dependencies {
@@ -161,6 +194,8 @@ fn move_instances(
         matching(state, &source)
             .into_iter()
             .filter_map(|address| InstanceAddr::parse(&address))
+            // Only this module instance's; the others would collide.
+            .filter(|old| old.module == from.module)
             .map(|old| {
                 let new = InstanceAddr::new(&to.type_name, &to.name, old.key.clone())
                     .in_module(to.module.clone());
@@ -171,7 +206,9 @@ fn move_instances(
         Vec::new()
     };
     if moves.is_empty() {
-        return refuse(format!("No instance {source} in state"));
+        return Err(EditError::no_match(format!(
+            "No instance {source} in state"
+        )));
     }
     apply_moves(state, &moves)?;
     // Dependencies name resources. Others that depended on the old resource
@@ -200,6 +237,14 @@ fn move_instances(
 /// creates follow their instance. Dependencies on a module's resources
 /// follow them too.
 fn apply_moves(state: &mut State, moves: &[(String, String)]) -> Result<(), EditError> {
+    let mut targets = std::collections::BTreeSet::new();
+    for (_, new) in moves {
+        if !targets.insert(new) {
+            return Err(EditError::new(format!(
+                "Two instances would move to {new}; move them one by one"
+            )));
+        }
+    }
     for (_, new) in moves {
         if state.resource(new).is_some() {
             return Err(EditError::new(format!(
@@ -350,5 +395,40 @@ mod tests {
         // A resource moves into a module, keeping its keys.
         mv(&mut s, "aws_vpc.root", "module.core.aws_vpc.root").unwrap();
         assert!(s.resource("module.core.aws_vpc.root").is_some());
+    }
+
+    #[test]
+    fn moves_across_keyed_module_instances() {
+        let mut s = state(vec![
+            instance("module.a[0].aws_vpc.x", &[]),
+            instance("module.a[1].aws_vpc.x", &[]),
+            instance("module.b.aws_vpc.y", &[]),
+        ]);
+        // module.a to module.c: every instance, keeping its key.
+        move_address(&mut s, "module.a", "module.c").unwrap();
+        assert_eq!(
+            addresses(&s),
+            [
+                "module.b.aws_vpc.y",
+                "module.c[0].aws_vpc.x",
+                "module.c[1].aws_vpc.x"
+            ]
+        );
+        // module.b to module.b["k"]: exactly the instance without a key,
+        // and nothing the second time.
+        move_address(&mut s, "module.b", "module.b[\"k\"]").unwrap();
+        assert!(s.resource("module.b[\"k\"].aws_vpc.y").is_some());
+        let again = move_address(&mut s, "module.b", "module.b[\"k\"]").unwrap_err();
+        assert!(again.no_match);
+        // A resource address in a keyed module names every instance.
+        assert_eq!(matching(&s, "module.c.aws_vpc.x").len(), 2);
+        // aws_x.a to aws_x.a[0] (adding count) happens once.
+        let mut t = state(vec![instance("aws_subnet.a", &[])]);
+        move_address(&mut t, "aws_subnet.a", "aws_subnet.a[0]").unwrap();
+        assert!(
+            move_address(&mut t, "aws_subnet.a", "aws_subnet.a[0]")
+                .unwrap_err()
+                .no_match
+        );
     }
 }

@@ -208,6 +208,14 @@ output "cidr" {
 output "name_is_null" {
   value = module.net.name == null
 }
+
+output "greeting" {
+  value = module.net.greeting
+}
+
+output "root_path" {
+  value = path.module
+}
 "#,
     )
     .unwrap();
@@ -232,13 +240,43 @@ output "cidr" {
 output "name" {
   value = var.name
 }
+
+output "greeting" {
+  value = file("${path.module}/greeting.txt")
+}
 "#,
     )
     .unwrap();
+    std::fs::write(root.join("modules/net/greeting.txt"), "hello").unwrap();
     let summary = plan_summary(&load(root, false).expect("loads"));
+    // path.module is relative to the stack, so a module finds its files
+    // wherever the stack directory is.
+    assert!(summary.contains("output greeting = \"hello\""), "{summary}");
+    assert!(summary.contains("output root_path = \".\""), "{summary}");
     assert!(
         summary.contains("output cidr = \"10.9.0.0/16\""),
         "{summary}"
     );
     assert!(summary.contains("output name_is_null = true"), "{summary}");
+}
+
+/// `depends_on = [module.network]` waits for every resource in the module,
+/// not only those its outputs name (the internet gateway feeds no output).
+#[test]
+fn depends_on_a_module_means_all_its_resources() {
+    let stack = load(&repo_path("tests/fixtures/valid/modules"), false).expect("loads");
+    let config = &stack.config;
+    let web = config
+        .resources
+        .iter()
+        .position(|r| r.address() == "module.web[\"blue\"].aws_security_group.this")
+        .expect("the blue web group");
+    let deps: Vec<String> = stack.graph.resource_deps[web]
+        .iter()
+        .map(|&d| config.resources[d].address())
+        .collect();
+    assert!(
+        deps.contains(&"module.network.aws_internet_gateway.this".to_string()),
+        "{deps:?}"
+    );
 }

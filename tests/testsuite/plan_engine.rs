@@ -145,6 +145,47 @@ fn fake_apply(plan: &Plan) -> State {
     state
 }
 
+/// The errors of planning `source` against `state`.
+fn plan_errors(source: &str, state: &State, destroy: bool) -> Vec<String> {
+    let (mut config, _) = lang::load(
+        "stack",
+        vec![(PathBuf::from("stack/main.tf"), source.to_string())],
+    );
+    let (graph, _) = terrane::graph::build(&config);
+    let (variables, _) = lang::variables::resolve(&mut config, &[], &NoFiles, Unset::Required);
+    let data = config
+        .resources
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.mode == Mode::Data)
+        .map(|(i, _)| {
+            (
+                i,
+                BTreeMap::from([(InstanceKey::None, availability_zones())]),
+            )
+        })
+        .collect();
+    let (_, diags) = plan::plan(PlanRequest {
+        config: &config,
+        graph: &graph,
+        variables,
+        data,
+        prior: state,
+        default_tags: BTreeMap::from([(
+            "aws".to_string(),
+            BTreeMap::from([("Stack".to_string(), "test".to_string())]),
+        )]),
+        files: &NoFiles,
+        destroy,
+        validate_only: false,
+    });
+    diags
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.summary.clone())
+        .collect::<Vec<_>>()
+}
+
 fn actions(plan: &Plan) -> Vec<(String, Action)> {
     plan.resource_changes
         .iter()
@@ -358,57 +399,26 @@ fn prevent_destroy_refuses_plans_that_would_destroy_the_instance() {
     );
     assert_ne!(protected, NETWORK);
     let state = built(&protected);
-    let plan_errors = |source: &str, destroy: bool| {
-        let (mut config, _) = lang::load(
-            "stack",
-            vec![(PathBuf::from("stack/main.tf"), source.to_string())],
-        );
-        let (graph, _) = terrane::graph::build(&config);
-        let (variables, _) = lang::variables::resolve(&mut config, &[], &NoFiles, Unset::Required);
-        let data = config
-            .resources
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.mode == Mode::Data)
-            .map(|(i, _)| {
-                (
-                    i,
-                    BTreeMap::from([(InstanceKey::None, availability_zones())]),
-                )
-            })
-            .collect();
-        let (_, diags) = plan::plan(PlanRequest {
-            config: &config,
-            graph: &graph,
-            variables,
-            data,
-            prior: &state,
-            default_tags: BTreeMap::from([(
-                "aws".to_string(),
-                BTreeMap::from([("Stack".to_string(), "test".to_string())]),
-            )]),
-            files: &NoFiles,
-            destroy,
-            validate_only: false,
-        });
-        diags
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.summary.clone())
-            .collect::<Vec<_>>()
-    };
     // An update in place is fine; a replacement is refused.
     assert_eq!(
-        plan_errors(&protected.replace("Name = \"main\"", "Name = \"x\""), false),
+        plan_errors(
+            &protected.replace("Name = \"main\"", "Name = \"x\""),
+            &state,
+            false
+        ),
         Vec::<String>::new()
     );
     assert_eq!(
-        plan_errors(&protected.replace("10.0.0.0/16", "10.9.0.0/16"), false),
+        plan_errors(
+            &protected.replace("10.0.0.0/16", "10.9.0.0/16"),
+            &state,
+            false
+        ),
         ["Instance cannot be destroyed: aws_vpc.main"]
     );
     // `destroy` is refused too, while the block keeps the setting.
     assert_eq!(
-        plan_errors(&protected, true),
+        plan_errors(&protected, &state, true),
         ["Instance cannot be destroyed: aws_vpc.main"]
     );
 }
@@ -551,5 +561,21 @@ fn optional_object_attributes_reach_resources_with_their_defaults() {
         a["tags"],
         Value::Map(Attrs::from([("Name".to_string(), Value::string("a"))])),
         "an empty map by default, merged"
+    );
+}
+
+/// An object recorded under one provider configuration is never planned
+/// under another: that would delete it in the wrong region and forget it.
+#[test]
+fn moving_an_object_to_another_provider_configuration_is_refused() {
+    let source = "resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n";
+    let state = built(source);
+    let aliased = source.replace(
+        "resource \"aws_vpc\" \"main\" {\n",
+        "provider \"aws\" {\n  alias = \"dr\"\n}\n\nresource \"aws_vpc\" \"main\" {\n  provider = aws.dr\n",
+    );
+    assert_eq!(
+        plan_errors(&aliased, &state, false),
+        ["aws_vpc.main is managed by the provider configuration aws, but now names aws.dr"]
     );
 }

@@ -130,7 +130,11 @@ impl AwsContext {
         if !credentials.shared_config_files.is_empty()
             || !credentials.shared_credentials_files.is_empty()
         {
-            let mut files = EnvConfigFiles::builder();
+            // Naming one kind of file keeps the default of the other, as
+            // in Terraform.
+            let mut files = EnvConfigFiles::builder()
+                .include_default_config_file(credentials.shared_config_files.is_empty())
+                .include_default_credentials_file(credentials.shared_credentials_files.is_empty());
             for path in &credentials.shared_config_files {
                 files = files.with_file(EnvConfigFileKind::Config, path);
             }

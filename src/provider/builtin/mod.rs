@@ -106,9 +106,13 @@ impl ResourceType for Local {
         Err(not_remote(self.type_name()))
     }
 
-    async fn delete(&self, _aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
+    async fn delete_local(&self, prior: &Attrs) -> Result<(), ProviderError> {
         tokio::time::sleep(self.0.destroy_delay(prior)?).await;
         Ok(())
+    }
+
+    async fn delete(&self, _aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
+        self.delete_local(prior).await
     }
 }
 
@@ -213,17 +217,21 @@ pub(crate) fn kept(prior: Option<&Attrs>, planned: &Attrs, computed: &[&str]) ->
     Some(object)
 }
 
-/// A whole, non-negative number argument.
+/// The largest length or count a built-in type makes: far beyond any real
+/// use, and small enough never to exhaust memory.
+const MAX_COUNT: f64 = 1_000_000.0;
+
+/// A whole, non-negative number argument, at most a million.
 pub(crate) fn count_argument(planned: &Attrs, name: &str) -> Result<usize, ProviderError> {
     planned
         .get(name)
         .and_then(crate::value::Value::as_f64)
-        .filter(|n| *n >= 0.0 && n.fract() == 0.0)
+        .filter(|n| *n >= 0.0 && n.fract() == 0.0 && *n <= MAX_COUNT)
         .map(|n| n as usize)
         .ok_or_else(|| {
             ProviderError::new(
                 ErrorKind::Validation,
-                format!("{name} must be a whole number of at least 0"),
+                format!("{name} must be a whole number from 0 to 1000000"),
             )
         })
 }

@@ -46,8 +46,14 @@ impl LocalType for RandomInteger {
                 format!("min ({min}) is greater than max ({max})"),
             ));
         }
-        let span = (max - min) as u64 + 1;
-        let result = min + Randomness::new(planned.str("seed")).below(span)? as i64;
+        // In i128, so that the full i64 range neither overflows nor wraps.
+        let span = (i128::from(max) - i128::from(min) + 1) as u128;
+        let draw = match u64::try_from(span) {
+            Ok(span) => u128::from(Randomness::new(planned.str("seed")).below(span)?),
+            // The whole u64 range: any number.
+            Err(_) => u128::from(Randomness::new(planned.str("seed")).next_u64()?),
+        };
+        let result = (i128::from(min) + draw as i128) as i64;
         let mut object = planned.clone();
         object.insert("result".into(), Value::from(result));
         object.insert("id".into(), Value::string(result.to_string()));

@@ -248,7 +248,8 @@ pub async fn put_bucket_tags(
 }
 
 /// Sets the user's tags to `user_tags` while keeping the `terrane:*` tags the
-/// bucket was created with.
+/// bucket was created with, and the tags the provider's `ignore_tags`
+/// leaves to others.
 pub async fn replace_user_tags(
     aws: &AwsContext,
     bucket: &str,
@@ -257,7 +258,7 @@ pub async fn replace_user_tags(
     let mut tags: BTreeMap<String, String> = bucket_tags(aws, bucket)
         .await?
         .into_iter()
-        .filter(|(k, _)| k.starts_with(SYSTEM_TAG_PREFIX))
+        .filter(|(k, _)| k.starts_with(SYSTEM_TAG_PREFIX) || aws.settings.ignore_tags.ignores(k))
         .collect();
     tags.extend(user_tags);
     put_bucket_tags(aws, bucket, tags).await
