@@ -75,6 +75,14 @@ pub async fn run(command: WorkspaceCommand) -> Result<i32, Report> {
         WorkspaceCommand::Select { name, dir } => {
             workspace::select(&dir, &name).await?;
             outln!("Switched to workspace {name:?}.");
+            if let Ok(overriding) = std::env::var("TF_WORKSPACE")
+                && !overriding.is_empty()
+                && overriding != name
+            {
+                errln!(
+                    "warning: TF_WORKSPACE={overriding} is set and takes precedence over the selection"
+                );
+            }
         }
         WorkspaceCommand::Delete {
             name,

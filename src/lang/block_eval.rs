@@ -365,13 +365,16 @@ impl<'a> BlockEvaluator<'a> {
                 Ok(other) => other.to_string(),
                 Err(diag) => diag.summary,
             };
+            let module = &self.config.modules[check.module].path;
+            let name = if module.is_root() {
+                format!("check.{}", check.name)
+            } else {
+                format!("{module}.check.{}", check.name)
+            };
             warnings.push(
-                Diagnostic::warning(format!(
-                    "Check block assertion failed: check.{}",
-                    check.name
-                ))
-                .with_detail(message)
-                .with_span(Some(assertion.span.clone())),
+                Diagnostic::warning(format!("Check block assertion failed: {name}"))
+                    .with_detail(message)
+                    .with_span(Some(assertion.span.clone())),
             );
         }
         warnings
