@@ -211,6 +211,13 @@ fn node_sites(config: &Config, node: Node) -> Vec<Site> {
                 ..site(e.clone(), Vec::new())
             }));
             sites.extend(
+                r.lifecycle
+                    .preconditions
+                    .iter()
+                    .flat_map(|p| [p.condition.clone(), p.error_message.clone()])
+                    .map(|e| site(e, Vec::new())),
+            );
+            sites.extend(
                 body_exprs(r.file, &r.body, &[])
                     .into_iter()
                     .map(|(e, bound)| site(e, bound)),

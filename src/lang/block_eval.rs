@@ -513,6 +513,56 @@ impl<'a> BlockEvaluator<'a> {
         self.expand_with(module, count, for_each)
     }
 
+    /// Checks an instance's `precondition` blocks. A false condition is an
+    /// error with its message; one not known yet is checked no further
+    /// (Terraform checks it again at apply).
+    pub fn check_preconditions(&self, index: usize, instance: &Instance) -> Diagnostics {
+        let resource = &self.config.resources[index];
+        let scope = InstanceScope::new(
+            &self.roots[resource.module],
+            instance.count_index.clone(),
+            instance.each.clone(),
+        );
+        let mut errors = Diagnostics::default();
+        for precondition in &resource.lifecycle.preconditions {
+            let ctx = self.context(precondition.condition.file, &scope);
+            let failed = match eval(&precondition.condition.expr, &ctx) {
+                Ok(Value::Bool(false)) => true,
+                Ok(Value::Bool(true) | Value::Unknown) => false,
+                Ok(other) => {
+                    errors.push(
+                        Diagnostic::error("Invalid precondition")
+                            .with_detail(format!(
+                                "the condition must be true or false, not {other}"
+                            ))
+                            .with_span(precondition.condition.span()),
+                    );
+                    false
+                }
+                Err(diag) => {
+                    errors.push(diag);
+                    false
+                }
+            };
+            if failed {
+                let message = match eval(&precondition.error_message.expr, &ctx) {
+                    Ok(Value::String(message)) => message,
+                    Ok(other) => other.to_string(),
+                    Err(diag) => diag.summary,
+                };
+                errors.push(
+                    Diagnostic::error(format!(
+                        "Resource precondition failed: {}",
+                        resource.address()
+                    ))
+                    .with_detail(message)
+                    .with_span(Some(precondition.span.clone())),
+                );
+            }
+        }
+        errors
+    }
+
     /// Evaluates one instance's arguments against its schema.
     pub fn eval_instance(
         &self,

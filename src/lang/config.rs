@@ -322,6 +322,8 @@ pub struct Lifecycle {
     pub create_before_destroy: bool,
     pub prevent_destroy: bool,
     pub ignore_changes: Vec<String>,
+    /// `precondition` blocks, checked for each instance before it is planned.
+    pub preconditions: Vec<Validation>,
 }
 
 #[derive(Debug, Clone)]

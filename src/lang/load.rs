@@ -1038,9 +1038,34 @@ impl Loader<'_> {
     fn lifecycle(&mut self, body: &Body) -> Lifecycle {
         let mut lifecycle = Lifecycle::default();
         for structure in body.iter() {
-            let Structure::Attribute(attr) = structure else {
-                // precondition / postcondition blocks: accepted, not evaluated yet.
-                continue;
+            let attr = match structure {
+                Structure::Attribute(attr) => attr,
+                Structure::Block(inner) if inner.ident.as_str() == "precondition" => {
+                    lifecycle
+                        .preconditions
+                        .extend(self.validation(inner.clone()));
+                    continue;
+                }
+                Structure::Block(inner) if inner.ident.as_str() == "postcondition" => {
+                    let span = self.header_span(inner);
+                    self.diags.push(
+                        Diagnostic::warning("postcondition blocks are not checked yet")
+                            .with_span(Some(span))
+                            .with_detail("terrane applies the resource without checking this condition afterwards"),
+                    );
+                    continue;
+                }
+                Structure::Block(inner) => {
+                    let span = self.header_span(inner);
+                    self.error(
+                        format!(
+                            "Unsupported block {:?} in lifecycle block",
+                            inner.ident.as_str()
+                        ),
+                        Some(span),
+                    );
+                    continue;
+                }
             };
             match attr.key.as_str() {
                 "create_before_destroy" => {

@@ -306,6 +306,14 @@ fn plan_resource(
         let addr = InstanceAddr::new(&resource.type_name, &resource.name, instance.key.clone())
             .in_module(resource.module_path.clone());
         let address = addr.to_string();
+        if !req.validate_only {
+            let failed = evaluator.check_preconditions(index, &instance);
+            if failed.has_errors() {
+                diags.extend(failed);
+                evaluator.set_instance(index, instance.key.clone(), Value::Unknown);
+                continue;
+            }
+        }
         let config = match evaluator.eval_instance(index, &instance, schema) {
             Ok(config) => config,
             Err(errors) => {

@@ -579,3 +579,18 @@ fn moving_an_object_to_another_provider_configuration_is_refused() {
         ["aws_vpc.main is managed by the provider configuration aws, but now names aws.dr"]
     );
 }
+
+/// A precondition is checked for each instance before it is planned.
+#[test]
+fn preconditions_stop_the_plan_when_false() {
+    let source = |count: u32| {
+        format!(
+            "resource \"aws_vpc\" \"main\" {{\n  count      = {count}\n  cidr_block = \"10.${{count.index}}.0.0/16\"\n  lifecycle {{\n    precondition {{\n      condition     = count.index < 1\n      error_message = \"only one VPC, not ${{count.index + 1}}\"\n    }}\n  }}\n}}\n"
+        )
+    };
+    assert!(plan_errors(&source(1), &State::new(), false).is_empty());
+    assert_eq!(
+        plan_errors(&source(2), &State::new(), false),
+        ["Resource precondition failed: aws_vpc.main"]
+    );
+}
