@@ -114,7 +114,8 @@ enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
-    /// Check that the stack's state backend is reachable.
+    /// Install the modules the stack calls (registry and git sources) and
+    /// check that its state backend is reachable.
     Init {
         /// The stack directory.
         #[arg(default_value = ".")]

@@ -390,6 +390,15 @@ fn render_instance(resource: &crate::state::ResourceState, sensitive: &[&str]) -
 
 pub async fn init(dir: &Path, create_bucket: bool, state: Option<&Path>) -> Result<i32, Report> {
     let initialized = state_cmds::init(dir, create_bucket, state).await?;
+    for module in &initialized.modules {
+        let version = module
+            .version
+            .as_deref()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default();
+        let how = if module.kept { "Kept" } else { "Installed" };
+        outln!("{how} module {} ({}{version})", module.key, module.source);
+    }
     if let Some(created) = &initialized.created {
         outln!("Created {created}.");
     }

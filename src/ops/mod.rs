@@ -8,6 +8,7 @@
 mod apply;
 mod backend;
 mod migrate;
+pub mod module_install;
 pub mod modules;
 mod output;
 mod plan;

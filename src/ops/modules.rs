@@ -2,9 +2,9 @@
 //!
 //! A module's source is found in one of two places: a local path
 //! (`./modules/network`), relative to the module that calls it; or, for
-//! registry and git sources, the directory `terraform init` installed it
-//! into, as `.terraform/modules/modules.json` records (terrane does not
-//! download modules itself yet).
+//! registry and git sources, the directory `terrane init` (`module_install`)
+//! or `terraform init` installed it into, as
+//! `.terraform/modules/modules.json` records.
 //! Calls are expanded round by round: each round walks the graph with what
 //! is known before any AWS call (variables and locals; resources and data
 //! sources unknown), evaluates the `count` / `for_each` of the calls not yet
@@ -97,7 +97,7 @@ impl ModuleReader {
                 call.source,
                 self.root.join(MODULES_MANIFEST).display()
             ))
-            .with_hint("run `terraform init` in the stack directory to install it: terrane uses the modules Terraform installs, and does not download modules itself yet")),
+            .with_hint("run `terrane init` (or `terraform init`) on the stack directory to install it")),
         }
     }
 

@@ -126,6 +126,8 @@ pub async fn versions(backend: &dyn Backend) -> Result<Vec<StateVersion>, Report
 
 /// What `init` found and did.
 pub struct Initialized {
+    /// The remote modules installed (or found installed).
+    pub modules: Vec<super::module_install::InstalledModule>,
     /// Where state lives.
     pub location: String,
     /// The bucket it created, if any.
@@ -143,11 +145,13 @@ pub async fn init(
     state_path: Option<&Path>,
 ) -> Result<Initialized, Report> {
     let config = load_backend_config(dir)?;
+    let modules = super::module_install::install(dir).await?;
     let (choice, mut warnings) = choose_backend(&config, state_path)?;
     let backend = open_choice(&choice, &config).await?;
     let checked: Checked = backend.check(create_missing).await.map_err(Report::state)?;
     warnings.extend(Diagnostics(checked.warnings));
     Ok(Initialized {
+        modules,
         location: backend.location(),
         created: checked.created,
         sources: config.sources,
