@@ -128,6 +128,9 @@ pub async fn install(root: &Path) -> Result<Vec<InstalledModule>, Report> {
             entries.push(entry);
         }
     }
+    if installed.is_empty() && previous.is_empty() {
+        return Ok(installed); // no remote modules: nothing to record
+    }
     let text = serde_json::to_string_pretty(&Manifest { modules: entries }).expect("serialises");
     if let Some(parent) = manifest_path.parent() {
         std::fs::create_dir_all(parent)
