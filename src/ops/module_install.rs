@@ -8,8 +8,10 @@
 //! provider`, with a `version` constraint: the newest matching version is
 //! chosen through the registry's `modules.v1` API), and `git::<url>` (with
 //! `?ref=`) or `github.com/...`, cloned with the `git` program as Terraform
-//! does. A `//subdir` after either selects a directory inside. HTTPS
-//! archive sources are not supported yet. The registry is reached over
+//! does; and `.tar.gz` archives over HTTPS (`https://…/net.tar.gz`, or a
+//! registry download that points at one). A `//subdir` after any of them
+//! selects a directory inside. Zip archives are not supported yet. The
+//! registry is reached over
 //! HTTPS; plain HTTP only for a registry on this machine (`localhost`,
 //! `127.0.0.1`), as tests run one. Never prints.
 
@@ -158,6 +160,10 @@ enum Location {
         host: String,
         path: String,
     },
+    /// A `.tar.gz` archive over HTTP(S).
+    Archive {
+        url: String,
+    },
 }
 
 /// Splits `source` into where to fetch from and the `//subdir` inside it.
@@ -192,6 +198,26 @@ fn parse_source(source: &str) -> Result<(Location, Option<String>), Report> {
                 .find_map(|pair| pair.strip_prefix("ref=").map(str::to_string))
         });
         return Ok((Location::Git { url, reference }, subdir));
+    }
+    let plain = address.strip_prefix("http::").unwrap_or(address);
+    if plain.starts_with("https://") || plain.starts_with("http://") {
+        let (url, subdir) = split_subdir(plain);
+        let tar_gz = url.ends_with(".tar.gz")
+            || url.ends_with(".tgz")
+            || query.is_some_and(|q| {
+                q.split('&')
+                    .any(|p| p == "archive=tar.gz" || p == "archive=tgz")
+            });
+        if !tar_gz {
+            return Err(failure(format!(
+                "Module source {source:?} is not a .tar.gz archive; terrane init fetches .tar.gz archives, registry modules and git sources"
+            )));
+        }
+        let url = match query {
+            Some(query) => format!("{url}?{query}"),
+            None => url,
+        };
+        return Ok((Location::Archive { url }, subdir));
     }
     if address.contains("::") || address.contains("://") {
         return Err(failure(format!(
@@ -275,23 +301,33 @@ async fn fetch(
     let (location, subdir) = parse_source(source)?;
     let (git_source, chosen) = match location {
         Location::Git { url, reference } => (format_git(&url, reference.as_deref()), None),
+        Location::Archive { url } => (url, None),
         Location::Registry { host, path } => {
             let (download, chosen) =
                 registry_download(client, &host, &path, source, version).await?;
             (download, Some(chosen))
         }
     };
-    let (Location::Git { url, reference }, inner) = parse_source(&git_source)? else {
-        return Err(failure(format!(
-            "The registry's download for {source:?} is {git_source:?}, which is not a git source; archives are not supported by terrane init yet"
-        )));
-    };
+    let (location, inner) = parse_source(&git_source)?;
     let relative = Path::new(".terraform/modules").join(key);
     let dest = root.join(&relative);
     if dest.exists() {
         std::fs::remove_dir_all(&dest)
             .map_err(|e| failure(format!("Cannot replace {}: {e}", dest.display())))?;
     }
+    let (url, reference) = match location {
+        Location::Git { url, reference } => (url, reference),
+        Location::Archive { url } => {
+            download_archive(client, &url, &dest).await?;
+            let subdirs = inner.iter().chain(&subdir);
+            return Ok(entry(key, source, chosen, relative, subdirs));
+        }
+        Location::Registry { .. } => {
+            return Err(failure(format!(
+                "The registry's download for {source:?} is another registry address, {git_source:?}"
+            )));
+        }
+    };
     let mut clone = Command::new("git");
     clone.args(["clone", "--quiet", "--depth", "1"]);
     if let Some(reference) = &reference {
@@ -309,16 +345,55 @@ async fn fetch(
             String::from_utf8_lossy(&output.stderr).trim()
         )));
     }
-    let mut dir = relative;
-    for sub in inner.iter().chain(&subdir) {
-        dir = dir.join(sub);
-    }
-    Ok(ManifestEntry {
+    Ok(entry(
+        key,
+        source,
+        chosen,
+        relative,
+        inner.iter().chain(&subdir),
+    ))
+}
+
+/// The manifest entry of a module fetched into `relative`, at the
+/// `//subdir`s its source named.
+fn entry<'s>(
+    key: &str,
+    source: &str,
+    version: Option<String>,
+    relative: PathBuf,
+    subdirs: impl Iterator<Item = &'s String>,
+) -> ManifestEntry {
+    let dir = subdirs.fold(relative, |dir, sub| dir.join(sub));
+    ManifestEntry {
         key: key.to_string(),
         source: source.to_string(),
-        version: chosen,
+        version,
         dir: dir.display().to_string(),
-    })
+    }
+}
+
+/// Downloads a `.tar.gz` archive and unpacks it into `dest`. Entries that
+/// would land outside `dest` are refused by the tar crate's `unpack_in`.
+async fn download_archive(client: &HttpClient, url: &str, dest: &Path) -> Result<(), Report> {
+    let (status, _, body) = get(client, url, "").await?;
+    if status != 200 {
+        return Err(failure(format!(
+            "Downloading {url} failed with status {status}"
+        )));
+    }
+    std::fs::create_dir_all(dest)
+        .map_err(|e| failure(format!("Cannot create {}: {e}", dest.display())))?;
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(&body[..]));
+    let entries = archive
+        .entries()
+        .map_err(|e| failure(format!("{url} is not a .tar.gz archive: {e}")))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| failure(format!("Reading {url} failed: {e}")))?;
+        entry
+            .unpack_in(dest)
+            .map_err(|e| failure(format!("Unpacking {url} failed: {e}")))?;
+    }
+    Ok(())
 }
 
 fn format_git(url: &str, reference: Option<&str>) -> String {
@@ -453,5 +528,12 @@ mod tests {
             matches!(location, Location::Git { ref url, .. } if url == "https://github.com/acme/net")
         );
         assert!(parse_source("s3::https://bucket/module.zip").is_err());
+        let (location, subdir) =
+            parse_source("https://example.com/net-1.0.0.tar.gz//modules/vpc").unwrap();
+        assert!(
+            matches!(location, Location::Archive { ref url } if url == "https://example.com/net-1.0.0.tar.gz")
+        );
+        assert_eq!(subdir.as_deref(), Some("modules/vpc"));
+        assert!(parse_source("https://example.com/net.zip").is_err());
     }
 }

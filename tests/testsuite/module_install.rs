@@ -35,12 +35,29 @@ fn module_repository(dir: &Path) {
     }
 }
 
-/// Serves Terraform's module registry protocol for `acme/net/aws` on a
-/// loopback port, pointing downloads at `repository`. Returns the port.
+/// A .tar.gz archive of a module at `modules/web` inside it.
+fn web_archive() -> Vec<u8> {
+    let encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut archive = tar::Builder::new(encoder);
+    let text = b"output \"from\" {\n  value = \"archive\"\n}\n";
+    let mut header = tar::Header::new_gnu();
+    header.set_size(text.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    archive
+        .append_data(&mut header, "modules/web/main.tf", &text[..])
+        .unwrap();
+    archive.into_inner().unwrap().finish().unwrap()
+}
+
+/// Serves Terraform's module registry protocol on a loopback port:
+/// `acme/net/aws` downloads from the git `repository`, `acme/web/aws` from
+/// a .tar.gz archive the server also serves. Returns the port.
 fn registry(repository: &Path) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().unwrap().port();
     let repository = repository.display().to_string();
+    let archive = web_archive();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
@@ -55,10 +72,29 @@ fn registry(repository: &Path) -> u16 {
                 line.clear();
             }
             let path = request.split_whitespace().nth(1).unwrap_or_default();
+            if path == "/archives/web-1.0.0.tar.gz" {
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    archive.len()
+                );
+                let _ = stream.write_all(&archive);
+                continue;
+            }
             let (status, headers, body) = match path {
                 "/.well-known/terraform.json" => {
                     ("200 OK", String::new(), r#"{"modules.v1":"/v1/modules/"}"#.to_string())
                 }
+                "/v1/modules/acme/web/aws/versions" => (
+                    "200 OK",
+                    String::new(),
+                    r#"{"modules":[{"versions":[{"version":"1.0.0"}]}]}"#.to_string(),
+                ),
+                "/v1/modules/acme/web/aws/1.0.0/download" => (
+                    "204 No Content",
+                    "X-Terraform-Get: /archives/web-1.0.0.tar.gz\r\n".to_string(),
+                    String::new(),
+                ),
                 "/v1/modules/acme/net/aws/versions" => (
                     "200 OK",
                     String::new(),
@@ -120,13 +156,17 @@ module "net" {{
   name    = "primary"
 }}
 
+module "web" {{
+  source = "127.0.0.1:{port}/acme/web/aws//modules/web"
+}}
+
 module "pinned" {{
   source = "git::file://{}?ref=v2.0.0"
   name   = "pinned"
 }}
 
 output "versions" {{
-  value = [module.net.version, module.pinned.version]
+  value = [module.net.version, module.pinned.version, module.web.from]
 }}
 "#,
             repository.display()
@@ -168,7 +208,11 @@ output "versions" {{
         .iter()
         .map(|m| m["Key"].as_str().unwrap())
         .collect();
-    assert_eq!(keys, ["", "net", "pinned"]);
+    assert_eq!(keys, ["", "net", "web", "pinned"]);
+    // The archive's module, at the //subdir the source names.
+    let web_dir = manifest["Modules"][2]["Dir"].as_str().unwrap();
+    assert_eq!(web_dir, ".terraform/modules/web/modules/web");
+    assert!(stack.join(web_dir).join("main.tf").is_file());
 
     let (code, _, stderr) = terrane(root.path(), &["validate", "stack"]);
     assert_eq!(code, 0, "{stderr}");
