@@ -137,37 +137,20 @@ pub fn add_instance(
         .get_or_insert_with(Vec::new)
         .push(id);
 
-    config
-        .variables
-        .extend(module.variables.iter().map(|v| Variable {
-            module: id,
-            ..v.clone()
-        }));
-    config.locals.extend(module.locals.iter().map(|l| Local {
-        module: id,
-        ..l.clone()
-    }));
-    config.outputs.extend(module.outputs.iter().map(|o| Output {
-        module: id,
-        ..o.clone()
-    }));
+    // Each copied block belongs to the new instance.
+    macro_rules! copy_into_instance {
+        ($($kind:ident),*) => {$(
+            config.$kind.extend(module.$kind.iter().map(|block| {
+                let mut block = block.clone();
+                block.module = id;
+                block
+            }));
+        )*};
+    }
+    copy_into_instance!(variables, locals, outputs, moved, removed, checks);
     config.calls.extend(module.calls.iter().map(|c| ModuleCall {
         module: id,
         instances: None,
-        ..c.clone()
-    }));
-    config.moved.extend(module.moved.iter().map(|m| Moved {
-        module: id,
-        ..m.clone()
-    }));
-    config
-        .removed
-        .extend(module.removed.iter().map(|r| Removed {
-            module: id,
-            ..r.clone()
-        }));
-    config.checks.extend(module.checks.iter().map(|c| Check {
-        module: id,
         ..c.clone()
     }));
     let first_resource = config.resources.len();

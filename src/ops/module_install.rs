@@ -44,22 +44,30 @@ pub struct InstalledModule {
     pub kept: bool,
 }
 
+/// One module in `.terraform/modules/modules.json`, in Terraform's format.
 #[derive(Serialize, Deserialize, Clone, Debug)]
-struct ManifestEntry {
+pub(super) struct ManifestEntry {
     #[serde(rename = "Key")]
-    key: String,
-    #[serde(rename = "Source")]
-    source: String,
+    pub key: String,
+    #[serde(rename = "Source", default)]
+    pub source: String,
     #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
-    version: Option<String>,
+    pub version: Option<String>,
+    /// Relative to the stack directory.
     #[serde(rename = "Dir")]
-    dir: String,
+    pub dir: String,
 }
 
 #[derive(Serialize, Deserialize, Default)]
-struct Manifest {
+pub(super) struct Manifest {
     #[serde(rename = "Modules", default)]
-    modules: Vec<ManifestEntry>,
+    pub modules: Vec<ManifestEntry>,
+}
+
+/// The stack's module manifest, if it has a readable one.
+pub(super) fn read_manifest(root: &Path) -> Option<Manifest> {
+    let text = std::fs::read_to_string(root.join(MODULES_MANIFEST)).ok()?;
+    serde_json::from_str(&text).ok()
 }
 
 fn failure(summary: String) -> Report {
@@ -70,9 +78,7 @@ fn failure(summary: String) -> Report {
 /// calls included, and writes the manifest.
 pub async fn install(root: &Path) -> Result<Vec<InstalledModule>, Report> {
     let manifest_path = root.join(MODULES_MANIFEST);
-    let previous: BTreeMap<String, ManifestEntry> = std::fs::read_to_string(&manifest_path)
-        .ok()
-        .and_then(|text| serde_json::from_str::<Manifest>(&text).ok())
+    let previous: BTreeMap<String, ManifestEntry> = read_manifest(root)
         .map(|m| m.modules.into_iter().map(|e| (e.key.clone(), e)).collect())
         .unwrap_or_default();
     let mut entries = vec![ManifestEntry {

@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
 
+use super::module_install::read_manifest;
 use super::{DiskFiles, read_stack_files};
 use crate::addr::InstanceKey;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -37,32 +38,15 @@ struct ModuleReader {
     parsed: HashMap<PathBuf, Rc<Config>>,
 }
 
-#[derive(serde::Deserialize)]
-struct Manifest {
-    #[serde(rename = "Modules", default)]
-    modules: Vec<ManifestEntry>,
-}
-
-#[derive(serde::Deserialize)]
-struct ManifestEntry {
-    #[serde(rename = "Key")]
-    key: String,
-    #[serde(rename = "Dir")]
-    dir: String,
-}
-
 impl ModuleReader {
     fn new(root: &Path) -> ModuleReader {
-        let installed = std::fs::read_to_string(root.join(MODULES_MANIFEST))
-            .ok()
-            .and_then(|text| serde_json::from_str::<Manifest>(&text).ok())
-            .map(|manifest| {
-                manifest
-                    .modules
-                    .into_iter()
-                    .map(|entry| (entry.key, normalize(&root.join(entry.dir))))
-                    .collect()
-            });
+        let installed = read_manifest(root).map(|manifest| {
+            manifest
+                .modules
+                .into_iter()
+                .map(|entry| (entry.key, normalize(&root.join(entry.dir))))
+                .collect()
+        });
         ModuleReader {
             root: root.to_path_buf(),
             installed,

@@ -13,7 +13,7 @@ use terrane::cli::plan_view;
 use terrane::lang::eval::{FileReader, Scope};
 use terrane::lang::variables::Unset;
 use terrane::lang::{self, Mode};
-use terrane::plan::{self, Action, Plan, PlanRequest};
+use terrane::plan::{self, Action, DataValues, Plan, PlanRequest};
 use terrane::state::{ResourceState, State};
 use terrane::value::{Attrs, Value};
 
@@ -33,6 +33,23 @@ fn availability_zones() -> Value {
             Value::from(vec!["us-east-1a", "us-east-1b", "us-east-1c"]),
         ),
     ]))
+}
+
+/// What the data sources read, as if AWS answered: every one (they are
+/// all `aws_availability_zones`) gets the three zones.
+fn zones_for_every_data_source(config: &lang::Config) -> DataValues {
+    config
+        .resources
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.mode == Mode::Data)
+        .map(|(i, _)| {
+            (
+                i,
+                BTreeMap::from([(InstanceKey::None, availability_zones())]),
+            )
+        })
+        .collect()
 }
 
 /// Plans `source` (one `main.tf`) against `prior`.
@@ -60,18 +77,7 @@ fn plan_of(source: &str, prior: &State) -> Plan {
         assert!(!diags.has_errors(), "{diags:?}");
         default_tags.insert(provider.name(), evaluated.default_tags);
     }
-    let data = config
-        .resources
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.mode == Mode::Data)
-        .map(|(i, _)| {
-            (
-                i,
-                BTreeMap::from([(InstanceKey::None, availability_zones())]),
-            )
-        })
-        .collect();
+    let data = zones_for_every_data_source(&config);
     let (plan, diags) = plan::plan(PlanRequest {
         config: &config,
         graph: &graph,
@@ -153,18 +159,7 @@ fn plan_errors(source: &str, state: &State, destroy: bool) -> Vec<String> {
     );
     let (graph, _) = terrane::graph::build(&config);
     let (variables, _) = lang::variables::resolve(&mut config, &[], &NoFiles, Unset::Required);
-    let data = config
-        .resources
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.mode == Mode::Data)
-        .map(|(i, _)| {
-            (
-                i,
-                BTreeMap::from([(InstanceKey::None, availability_zones())]),
-            )
-        })
-        .collect();
+    let data = zones_for_every_data_source(&config);
     let (_, diags) = plan::plan(PlanRequest {
         config: &config,
         graph: &graph,
