@@ -26,6 +26,11 @@ pub enum Value {
     List(Vec<Value>),
     /// Maps and objects.
     Map(Attrs),
+    /// A value marked sensitive (a `sensitive` variable, or anything computed
+    /// from one). Marks live only while expressions are evaluated: `lang`
+    /// strips them, recording where they were, before values reach the
+    /// plan, state or AWS. Printed as `(sensitive value)`.
+    Sensitive(Box<Value>),
 }
 
 impl Value {
@@ -33,8 +38,77 @@ impl Value {
         Value::String(s.into())
     }
 
+    /// Marks a value sensitive (once: marks do not nest).
+    pub fn mark(self) -> Value {
+        match self {
+            Value::Sensitive(_) => self,
+            other => Value::Sensitive(Box::new(other)),
+        }
+    }
+
+    /// Marks the value when `sensitive` is true.
+    pub fn mark_if(self, sensitive: bool) -> Value {
+        if sensitive { self.mark() } else { self }
+    }
+
+    pub fn is_marked(&self) -> bool {
+        matches!(self, Value::Sensitive(_))
+    }
+
+    /// Removes the mark on this value itself (not on what it contains);
+    /// says whether there was one.
+    pub fn unmark(self) -> (Value, bool) {
+        match self {
+            Value::Sensitive(inner) => (*inner, true),
+            other => (other, false),
+        }
+    }
+
+    /// Removes every mark, at any depth; says whether there was one.
+    pub fn unmark_deep(self) -> (Value, bool) {
+        match self {
+            Value::Sensitive(inner) => (inner.unmark_deep().0, true),
+            Value::List(items) => {
+                let mut marked = false;
+                let items = items
+                    .into_iter()
+                    .map(|item| {
+                        let (item, m) = item.unmark_deep();
+                        marked |= m;
+                        item
+                    })
+                    .collect();
+                (Value::List(items), marked)
+            }
+            Value::Map(map) => {
+                let mut marked = false;
+                let map = map
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let (v, m) = v.unmark_deep();
+                        marked |= m;
+                        (k, v)
+                    })
+                    .collect();
+                (Value::Map(map), marked)
+            }
+            other => (other, false),
+        }
+    }
+
+    /// Whether a mark is anywhere in the value.
+    pub fn contains_marks(&self) -> bool {
+        match self {
+            Value::Sensitive(_) => true,
+            Value::List(items) => items.iter().any(Value::contains_marks),
+            Value::Map(map) => map.values().any(Value::contains_marks),
+            _ => false,
+        }
+    }
+
     pub fn type_name(&self) -> &'static str {
         match self {
+            Value::Sensitive(inner) => inner.type_name(),
             Value::Null => "null",
             Value::Unknown => "unknown",
             Value::Bool(_) => "bool",
@@ -53,6 +127,7 @@ impl Value {
     pub fn is_wholly_known(&self) -> bool {
         match self {
             Value::Unknown => false,
+            Value::Sensitive(inner) => inner.is_wholly_known(),
             Value::List(items) => items.iter().all(Value::is_wholly_known),
             Value::Map(map) => map.values().all(Value::is_wholly_known),
             _ => true,
@@ -133,9 +208,13 @@ impl Value {
 
     /// Converts to JSON for state files and `--json` output. Unknown values
     /// become `null`; callers that must not see them check `is_wholly_known`.
+    /// A marked value converts to its real value (state must keep it):
+    /// whatever is shown to people or shared strips marks first and hides
+    /// what they mark.
     pub fn to_json(&self) -> serde_json::Value {
         match self {
             Value::Null | Value::Unknown => serde_json::Value::Null,
+            Value::Sensitive(inner) => inner.to_json(),
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Number(n) => number_to_json(*n),
             Value::String(s) => serde_json::Value::String(s.clone()),
@@ -195,6 +274,7 @@ impl fmt::Display for Value {
         match self {
             Value::Null => f.write_str("null"),
             Value::Unknown => f.write_str("(known after apply)"),
+            Value::Sensitive(_) => f.write_str("(sensitive value)"),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Number(n) => f.write_str(&format_number(*n)),
             Value::String(s) => write!(f, "{}", serde_json::Value::String(s.clone())),

@@ -20,10 +20,10 @@ use tokio::task::JoinSet;
 use crate::diag::Diagnostics;
 use crate::graph::Node;
 use crate::lang::Config;
-use crate::lang::block_eval::BlockEvaluator;
+use crate::lang::block_eval::{BlockEvaluator, with_marks};
 use crate::lang::eval::FileReader;
 use crate::plan::diff::{ID, derive_tags, keep_unreported, proposed};
-use crate::plan::{Plan, ResourceChange};
+use crate::plan::{Plan, ResourceChange, redact, sensitive_strings};
 use crate::provider::{
     self, AwsContext, CreateRequest, ErrorKind, ProviderError, Providers, ResourceType,
 };
@@ -248,9 +248,12 @@ fn seed_evaluator(req: &ApplyRequest<'_>, state: &State, evaluator: &mut BlockEv
         };
         let value = match state.resource(&change.address) {
             Some(current) if change.action == crate::plan::Action::NoOp => {
-                Value::Map(current.attributes.clone())
+                with_marks(current.attributes.clone(), &change.sensitive)
             }
-            _ => change.after.clone().map_or(Value::Unknown, Value::Map),
+            _ => change
+                .after
+                .clone()
+                .map_or(Value::Unknown, |after| with_marks(after, &change.sensitive)),
         };
         evaluator.set_instance(index, change.addr.key.clone(), value);
     }
@@ -387,6 +390,7 @@ fn final_values(
         .ok_or("the instance is no longer in the configuration")?;
     let config = evaluator
         .eval_instance(index, &instance, schema)
+        .map(|args| args.attrs)
         .map_err(|diags| {
             diags
                 .iter()
@@ -453,7 +457,8 @@ fn finish_step(
                 state.pending.retain(|p| p.address != change.address);
                 let _ = save(req, state);
             }
-            return Err(error.to_string());
+            // AWS may quote the request: keep sensitive values out.
+            return Err(redact(&error.to_string(), &sensitive_strings(change)));
         }
     };
     let id = match (step.op, outcome) {
@@ -486,7 +491,8 @@ fn finish_step(
                 provider: change.provider.clone(),
             });
             if let Some(index) = change.resource {
-                evaluator.set_instance(index, change.addr.key.clone(), Value::Map(attrs));
+                let value = with_marks(attrs, &change.sensitive);
+                evaluator.set_instance(index, change.addr.key.clone(), value);
             }
             Some(id)
         }
@@ -562,6 +568,7 @@ fn final_outputs(
         if let Ok(value) = evaluator.eval_output(index)
             && value.is_wholly_known()
         {
+            let (value, _) = value.unmark_deep();
             outputs.insert(
                 output.name.clone(),
                 OutputState {

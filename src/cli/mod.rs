@@ -349,7 +349,8 @@ fn print_planned_outputs(plan: &Plan) {
         return;
     }
     outln!("\nChanges to Outputs:");
-    for (name, value) in &plan.outputs {
+    for (name, output) in &plan.outputs {
+        let value = output.value.clone().mark_if(output.sensitive);
         outln!("  + {name} = {value}");
     }
 }

@@ -65,6 +65,8 @@ impl Mark {
 struct Writer<'a> {
     out: &'a mut String,
     schema: Option<&'static Schema>,
+    /// Attributes at this level whose values are sensitive.
+    sensitive: &'a [String],
 }
 
 fn render_change(out: &mut String, change: &ResourceChange) {
@@ -87,7 +89,11 @@ fn render_change(out: &mut String, change: &ResourceChange) {
     let empty = Attrs::new();
     let before = change.before.as_ref().unwrap_or(&empty);
     let after = change.after.as_ref().unwrap_or(&empty);
-    let mut writer = Writer { out, schema };
+    let mut writer = Writer {
+        out,
+        schema,
+        sensitive: &change.sensitive,
+    };
     match change.action {
         Action::Create => writer.object(6, Mark::Add, &empty, after),
         Action::Delete => writer.object(6, Mark::Remove, before, &empty),
@@ -113,9 +119,11 @@ fn render_change(out: &mut String, change: &ResourceChange) {
 
 impl Writer<'_> {
     fn sensitive(&self, name: &str) -> bool {
-        self.schema
-            .and_then(|s| s.attribute(name))
-            .is_some_and(|a| a.sensitive)
+        self.sensitive.iter().any(|s| s == name)
+            || self
+                .schema
+                .and_then(|s| s.attribute(name))
+                .is_some_and(|a| a.sensitive)
     }
 
     fn nested_schema(&self, name: &str) -> Option<&'static Schema> {
@@ -201,11 +209,12 @@ impl Writer<'_> {
         let note = if forces { " # forces replacement" } else { "" };
         if let Some(schema) = self
             .nested_schema(name)
-            .filter(|_| self.is_block(name, new))
+            .filter(|_| self.is_block(name, new) && !self.sensitive(name))
         {
             let mut nested = Writer {
                 out: self.out,
                 schema: Some(schema),
+                sensitive: &[],
             };
             nested.blocks(indent, mark, name, old, new, note);
             return;

@@ -7,11 +7,11 @@
 //! block sees the names of the module it is written in. Pure: file reads go
 //! through the `FileReader`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::body::eval_body;
 use super::config::{Config, Expr, Mode, ROOT};
-use super::eval::{EvalContext, FileReader, Scope, eval};
+use super::eval::{EvalContext, FileReader, Scope, eval, evaluate_rule};
 use super::variables::check_validations;
 use crate::addr::InstanceKey;
 use crate::diag::{Diagnostic, Diagnostics, FileId};
@@ -53,6 +53,26 @@ impl Instance {
             count_index: None,
         }
     }
+}
+
+/// A resource instance's evaluated arguments, without marks.
+#[derive(Clone, Debug, Default)]
+pub struct InstanceArgs {
+    pub attrs: Attrs,
+    /// The attributes whose values are sensitive: set from a sensitive
+    /// value, or sensitive in the schema. Sorted.
+    pub sensitive: Vec<String>,
+}
+
+/// An instance's value as references see it: the sensitive attributes
+/// marked, so what is computed from them is sensitive too.
+pub fn with_marks(mut attrs: Attrs, sensitive: &[String]) -> Value {
+    for name in sensitive {
+        if let Some(value) = attrs.remove(name) {
+            attrs.insert(name.clone(), value.mark());
+        }
+    }
+    Value::Map(attrs)
 }
 
 pub struct BlockEvaluator<'a> {
@@ -110,7 +130,20 @@ impl<'a> BlockEvaluator<'a> {
         files: &'a dyn FileReader,
         variables: BTreeMap<String, Value>,
     ) -> BlockEvaluator<'a> {
-        let mut variables = Some(variables);
+        // The root module's sensitive variables are marked, so that what is
+        // computed from them is too.
+        let mut variables = Some(
+            variables
+                .into_iter()
+                .map(|(name, value)| {
+                    let sensitive = config
+                        .variables
+                        .iter()
+                        .any(|v| v.module == ROOT && v.name == name && v.sensitive);
+                    (name, value.mark_if(sensitive))
+                })
+                .collect::<Attrs>(),
+        );
         let roots = config
             .modules
             .iter()
@@ -259,17 +292,35 @@ impl<'a> BlockEvaluator<'a> {
         // A value that failed is unknown to what uses it, so the one problem
         // is reported once, not again at every use.
         let (module, name) = (variable.module, variable.name.clone());
-        let value = checked.as_ref().map_or(Value::Unknown, Clone::clone);
+        let value = checked
+            .as_ref()
+            .map_or(Value::Unknown, |v| v.clone().mark_if(variable.sensitive));
         self.map_root(module, "var").insert(name, value);
         checked.map(|_| ())
     }
 
+    /// An output's value. One declared `sensitive` is marked; one that
+    /// exposes a sensitive value without saying so is an error, as in
+    /// Terraform.
     pub fn eval_output(&self, index: usize) -> Result<Value, Diagnostic> {
         let output = &self.config.outputs[index];
-        eval(
+        let value = eval(
             &output.value.expr,
             &self.context(output.value.file, &self.roots[output.module]),
-        )
+        )?;
+        if output.sensitive {
+            return Ok(value.unmark_deep().0.mark());
+        }
+        if value.contains_marks() {
+            return Err(Diagnostic::error("Output refers to sensitive values")
+                .with_span(output.value.span().or(Some(output.span.clone())))
+                .with_detail(format!(
+                    "output {:?} would show a value derived from a sensitive variable or attribute",
+                    output.name
+                ))
+                .with_hint("add sensitive = true to the output block to confirm that it is meant to be sensitive"));
+        }
+        Ok(value)
     }
 
     /// Evaluates a called module's output and makes it visible to the caller
@@ -336,34 +387,18 @@ impl<'a> BlockEvaluator<'a> {
         let mut warnings = Diagnostics::default();
         for assertion in &check.assertions {
             let ctx = self.context(assertion.condition.file, roots);
-            let failed = match eval(&assertion.condition.expr, &ctx) {
-                Ok(Value::Bool(false)) => true,
-                Ok(Value::Bool(true) | Value::Unknown) => false,
-                Ok(other) => {
-                    warnings.push(
-                        Diagnostic::warning("Invalid check condition")
-                            .with_detail(format!(
-                                "the condition must be true or false, not {other}"
-                            ))
-                            .with_span(assertion.condition.span()),
-                    );
-                    false
-                }
+            let message = match evaluate_rule(&assertion.condition, &assertion.error_message, &ctx)
+            {
+                Ok(None) => continue,
+                Ok(Some(message)) => message,
+                // A check never stops a run.
                 Err(diag) => {
                     warnings.push(Diagnostic {
                         severity: crate::diag::Severity::Warning,
                         ..diag
                     });
-                    false
+                    continue;
                 }
-            };
-            if !failed {
-                continue;
-            }
-            let message = match eval(&assertion.error_message.expr, &ctx) {
-                Ok(Value::String(message)) => message,
-                Ok(other) => other.to_string(),
-                Err(diag) => diag.summary,
             };
             let module = &self.config.modules[check.module].path;
             let name = if module.is_root() {
@@ -415,7 +450,7 @@ impl<'a> BlockEvaluator<'a> {
     ) -> Result<Vec<Instance>, Diagnostic> {
         let roots = &self.roots[module];
         if let Some(count) = count {
-            let value = eval(&count.expr, &self.context(count.file, roots))?;
+            let (value, _) = eval(&count.expr, &self.context(count.file, roots))?.unmark_deep();
             return match value {
                 Value::Unknown => Err(Diagnostic::error("Invalid count argument")
                     .with_detail(
@@ -434,12 +469,20 @@ impl<'a> BlockEvaluator<'a> {
             };
         }
         if let Some(for_each) = for_each {
-            let value = eval(&for_each.expr, &self.context(for_each.file, roots))?;
+            let (value, sensitive) =
+                eval(&for_each.expr, &self.context(for_each.file, roots))?.unmark_deep();
             let invalid = |detail: String| {
                 Diagnostic::error("Invalid for_each argument")
                     .with_detail(detail)
                     .with_span(for_each.span())
             };
+            if sensitive {
+                // Its keys would become instance addresses, shown everywhere.
+                return Err(invalid(
+                    "sensitive values, or values derived from them, cannot be used as for_each arguments".into(),
+                )
+                .with_hint("if the keys are not secret, wrap the value in nonsensitive()"));
+            }
             return match value {
                 Value::Map(map) => Ok(map
                     .into_iter()
@@ -502,7 +545,10 @@ impl<'a> BlockEvaluator<'a> {
         for_each: Option<&Expr>,
     ) -> Result<Vec<Instance>, Diagnostic> {
         if let Some(expr) = count.or(for_each)
-            && eval(&expr.expr, &self.context(expr.file, &self.roots[module]))? == Value::Unknown
+            && eval(&expr.expr, &self.context(expr.file, &self.roots[module]))?
+                .unmark_deep()
+                .0
+                == Value::Unknown
         {
             return Ok(vec![Instance {
                 key: InstanceKey::None,
@@ -526,57 +572,71 @@ impl<'a> BlockEvaluator<'a> {
         let mut errors = Diagnostics::default();
         for precondition in &resource.lifecycle.preconditions {
             let ctx = self.context(precondition.condition.file, &scope);
-            let failed = match eval(&precondition.condition.expr, &ctx) {
-                Ok(Value::Bool(false)) => true,
-                Ok(Value::Bool(true) | Value::Unknown) => false,
-                Ok(other) => {
+            match evaluate_rule(&precondition.condition, &precondition.error_message, &ctx) {
+                Ok(None) => {}
+                Err(diag) => errors.push(diag),
+                Ok(Some(message)) => {
                     errors.push(
-                        Diagnostic::error("Invalid precondition")
-                            .with_detail(format!(
-                                "the condition must be true or false, not {other}"
-                            ))
-                            .with_span(precondition.condition.span()),
+                        Diagnostic::error(format!(
+                            "Resource precondition failed: {}",
+                            resource.address()
+                        ))
+                        .with_detail(message)
+                        .with_span(Some(precondition.span.clone())),
                     );
-                    false
                 }
-                Err(diag) => {
-                    errors.push(diag);
-                    false
-                }
-            };
-            if failed {
-                let message = match eval(&precondition.error_message.expr, &ctx) {
-                    Ok(Value::String(message)) => message,
-                    Ok(other) => other.to_string(),
-                    Err(diag) => diag.summary,
-                };
-                errors.push(
-                    Diagnostic::error(format!(
-                        "Resource precondition failed: {}",
-                        resource.address()
-                    ))
-                    .with_detail(message)
-                    .with_span(Some(precondition.span.clone())),
-                );
             }
         }
         errors
     }
 
-    /// Evaluates one instance's arguments against its schema.
+    /// Evaluates one instance's arguments against its schema. Marks are
+    /// taken off (AWS gets real values); the arguments that held sensitive
+    /// values, or are sensitive in the schema, are named instead.
     pub fn eval_instance(
         &self,
         index: usize,
         instance: &Instance,
         schema: &Schema,
-    ) -> Result<Attrs, Diagnostics> {
+    ) -> Result<InstanceArgs, Diagnostics> {
         let resource = &self.config.resources[index];
         let scope = InstanceScope::new(
             &self.roots[resource.module],
             instance.count_index.clone(),
             instance.each.clone(),
         );
-        eval_body(&resource.body, schema, &self.context(resource.file, &scope))
+        let marked = eval_body(&resource.body, schema, &self.context(resource.file, &scope))?;
+        let mut sensitive: BTreeSet<String> = schema
+            .attributes
+            .iter()
+            .filter(|a| a.sensitive)
+            .map(|a| a.name.to_string())
+            .collect();
+        let attrs = marked
+            .into_iter()
+            .map(|(name, value)| {
+                let (value, was_marked) = value.unmark_deep();
+                if was_marked {
+                    sensitive.insert(name.clone());
+                }
+                (name, value)
+            })
+            .collect();
+        // What is computed from a sensitive argument is sensitive too.
+        let derived = schema
+            .derived
+            .iter()
+            .copied()
+            .chain(schema.attribute("tags_all").map(|_| ("tags", "tags_all")));
+        for (argument, attribute) in derived {
+            if sensitive.contains(argument) {
+                sensitive.insert(attribute.to_string());
+            }
+        }
+        Ok(InstanceArgs {
+            attrs,
+            sensitive: sensitive.into_iter().collect(),
+        })
     }
 
     /// Records an instance's value (planned or applied), so references to it

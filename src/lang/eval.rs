@@ -208,18 +208,61 @@ fn hint_close_key(diag: Diagnostic, key: &str, map: &Attrs) -> Diagnostic {
     }
 }
 
+/// Evaluates a rule's condition and, when it is false, its error message
+/// (variable validations, `check` assertions, preconditions): `Ok(None)`
+/// when it holds or is not known yet, `Ok(Some(message))` when it fails, an
+/// error when it cannot be evaluated or is not a bool. A message built from
+/// sensitive values is not shown.
+pub(crate) fn evaluate_rule(
+    condition: &super::config::Expr,
+    error_message: &super::config::Expr,
+    ctx: &EvalContext<'_>,
+) -> Result<Option<String>, Diagnostic> {
+    let (value, _) = eval(&condition.expr, ctx)?.unmark_deep();
+    match value {
+        Value::Bool(true) | Value::Unknown => return Ok(None),
+        Value::Bool(false) => {}
+        other => {
+            return Err(Diagnostic::error("Invalid condition")
+                .with_detail(format!("the condition must be true or false, not {other}"))
+                .with_span(condition.span()));
+        }
+    }
+    let message = match eval(&error_message.expr, ctx)? {
+        Value::Sensitive(_) => "(the error message refers to sensitive values)".to_string(),
+        Value::String(message) => message,
+        other => other.to_string(),
+    };
+    Ok(Some(message))
+}
+
+/// An error about sensitive values keeps its summary and place, but not its
+/// detail, which may quote the values.
+pub(crate) fn hide_sensitive_detail(diag: Diagnostic) -> Diagnostic {
+    Diagnostic {
+        detail: Some("The values involved are sensitive, so the details are hidden.".into()),
+        hint: None,
+        ..diag
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Objects.
 
 fn eval_object(object: &Object, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
     let mut map = Attrs::new();
     let mut unknown = false;
+    let mut sensitive_key = false;
     for (key, value) in object.iter() {
         let name = match key {
             ObjectKey::Ident(ident) => Some(ident.as_str().to_string()),
             // A bare name is a literal key, as in HCL; parenthesise to evaluate it.
             ObjectKey::Expression(Expression::Variable(ident)) => Some(ident.as_str().to_string()),
-            ObjectKey::Expression(expr) => object_key(eval(expr, ctx)?, expr, ctx)?,
+            ObjectKey::Expression(expr) => {
+                let (key, marked) = eval(expr, ctx)?.unmark_deep();
+                sensitive_key |= marked;
+                object_key(key, expr, ctx)?
+            }
         };
         let value = eval(value.expr(), ctx)?;
         let Some(name) = name else {
@@ -237,7 +280,7 @@ fn eval_object(object: &Object, ctx: &EvalContext<'_>) -> Result<Value, Diagnost
     Ok(if unknown {
         Value::Unknown
     } else {
-        Value::Map(map)
+        Value::Map(map).mark_if(sensitive_key)
     })
 }
 
@@ -286,7 +329,7 @@ pub(crate) fn render(template: &Template, ctx: &EvalContext<'_>) -> Result<Value
     Ok(if out.unknown {
         Value::Unknown
     } else {
-        Value::String(out.text)
+        Value::String(out.text).mark_if(out.sensitive)
     })
 }
 
@@ -294,6 +337,8 @@ pub(crate) fn render(template: &Template, ctx: &EvalContext<'_>) -> Result<Value
 struct Rendered {
     text: String,
     unknown: bool,
+    /// A sensitive value was interpolated or decided a directive.
+    sensitive: bool,
 }
 
 /// Whether an element strips the whitespace before it (`~` after its opening
@@ -365,6 +410,8 @@ fn interpolate(
     ctx: &EvalContext<'_>,
     out: &mut Rendered,
 ) -> Result<(), Diagnostic> {
+    let (value, marked) = value.unmark_deep();
+    out.sensitive |= marked;
     match value {
         Value::Unknown => out.unknown = true,
         Value::Null => {
@@ -394,7 +441,9 @@ fn render_if(
     out: &mut Rendered,
 ) -> Result<(), Diagnostic> {
     let cond_expr = &directive.if_expr.cond_expr;
-    let Some(cond) = condition(eval(cond_expr, ctx)?, cond_expr, ctx)? else {
+    let (value, marked) = eval(cond_expr, ctx)?.unmark_deep();
+    out.sensitive |= marked;
+    let Some(cond) = condition(value, cond_expr, ctx)? else {
         out.unknown = true;
         return Ok(());
     };
@@ -430,7 +479,8 @@ fn render_for(
     out: &mut Rendered,
 ) -> Result<(), Diagnostic> {
     let intro = &directive.for_expr;
-    let collection = eval(&intro.collection_expr, ctx)?;
+    let (collection, marked) = eval(&intro.collection_expr, ctx)?.unmark();
+    out.sensitive |= marked;
     let Some(items) = iteration_items(collection, &intro.collection_expr, ctx)? else {
         out.unknown = true;
         return Ok(());
@@ -478,11 +528,14 @@ fn condition(
 
 fn eval_conditional(cond: &Conditional, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
     // Only the chosen branch is evaluated, so `x == null ? "" : x.id` works.
-    match condition(eval(&cond.cond_expr, ctx)?, &cond.cond_expr, ctx)? {
-        None => Ok(Value::Unknown),
-        Some(true) => eval(&cond.true_expr, ctx),
-        Some(false) => eval(&cond.false_expr, ctx),
-    }
+    let (value, marked) = eval(&cond.cond_expr, ctx)?.unmark_deep();
+    let chosen = match condition(value, &cond.cond_expr, ctx)? {
+        None => Value::Unknown,
+        Some(true) => eval(&cond.true_expr, ctx)?,
+        Some(false) => eval(&cond.false_expr, ctx)?,
+    };
+    // Which branch was taken tells something about a sensitive condition.
+    Ok(chosen.mark_if(marked))
 }
 
 /// The (key, value) pairs a `for` iterates over: index and element of a list,
@@ -550,7 +603,9 @@ fn eval_for(for_expr: &ForExpr, ctx: &EvalContext<'_>) -> Result<Value, Diagnost
             .error("Invalid 'for' expression", for_expr.value_expr.span())
             .with_detail("Grouping with '...' is only allowed in a 'for' expression that produces an object."));
     }
-    let collection = eval(&intro.collection_expr, ctx)?;
+    // Elements keep their own marks; a mark on the whole collection (or on
+    // a key or condition) marks the result.
+    let (collection, mut sensitive) = eval(&intro.collection_expr, ctx)?.unmark();
     let Some(items) = iteration_items(collection, &intro.collection_expr, ctx)? else {
         return Ok(Value::Unknown);
     };
@@ -562,7 +617,9 @@ fn eval_for(for_expr: &ForExpr, ctx: &EvalContext<'_>) -> Result<Value, Diagnost
         let scope = iteration_scope(intro.key_var.as_ref(), &intro.value_var, key, value, ctx);
         let inner = ctx.with_scope(&scope);
         if let Some(cond) = &for_expr.cond {
-            match condition(eval(&cond.expr, &inner)?, &cond.expr, ctx)? {
+            let (value, marked) = eval(&cond.expr, &inner)?.unmark_deep();
+            sensitive |= marked;
+            match condition(value, &cond.expr, ctx)? {
                 Some(true) => {}
                 Some(false) => continue,
                 None => {
@@ -575,7 +632,9 @@ fn eval_for(for_expr: &ForExpr, ctx: &EvalContext<'_>) -> Result<Value, Diagnost
             list.push(eval(&for_expr.value_expr, &inner)?);
             continue;
         };
-        let key = object_key(eval(key_expr, &inner)?, key_expr, ctx)?;
+        let (key, marked) = eval(key_expr, &inner)?.unmark_deep();
+        sensitive |= marked;
+        let key = object_key(key, key_expr, ctx)?;
         let value = eval(&for_expr.value_expr, &inner)?;
         let Some(key) = key else {
             unknown = true;
@@ -603,7 +662,7 @@ fn eval_for(for_expr: &ForExpr, ctx: &EvalContext<'_>) -> Result<Value, Diagnost
     if unknown {
         return Ok(Value::Unknown);
     }
-    Ok(match &for_expr.key_expr {
+    let result = match &for_expr.key_expr {
         None => Value::List(list),
         Some(_) if for_expr.grouping => Value::Map(
             groups
@@ -612,7 +671,8 @@ fn eval_for(for_expr: &ForExpr, ctx: &EvalContext<'_>) -> Result<Value, Diagnost
                 .collect(),
         ),
         Some(_) => Value::Map(map),
-    })
+    };
+    Ok(result.mark_if(sensitive))
 }
 
 // ---------------------------------------------------------------------------
@@ -670,6 +730,9 @@ fn apply_operators(
 }
 
 fn splat(value: Value, operators: &[Operator], ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+    if let Value::Sensitive(inner) = value {
+        return splat(*inner, operators, ctx).map(Value::mark);
+    }
     let items = match value {
         Value::Unknown => return Ok(Value::Unknown),
         Value::Null => Vec::new(),
@@ -690,6 +753,8 @@ fn get_attr(
     ctx: &EvalContext<'_>,
 ) -> Result<Value, Diagnostic> {
     match value {
+        // What is inside a sensitive value is sensitive.
+        Value::Sensitive(inner) => get_attr(*inner, name, span, ctx).map(Value::mark),
         Value::Unknown => Ok(Value::Unknown),
         Value::Map(mut map) => match map.remove(name) {
             Some(found) => Ok(found),
@@ -723,6 +788,13 @@ fn index(
     span: Option<Range<usize>>,
     ctx: &EvalContext<'_>,
 ) -> Result<Value, Diagnostic> {
+    if value.is_marked() || key.is_marked() {
+        let (value, value_marked) = value.unmark();
+        let (key, key_marked) = key.clone().unmark_deep();
+        return index(value, &key, span, ctx)
+            .map(|v| v.mark_if(value_marked || key_marked))
+            .map_err(hide_sensitive_detail);
+    }
     let invalid =
         |detail: String| Err(ctx.error("Invalid index", span.clone()).with_detail(detail));
     if matches!(value, Value::Unknown) || matches!(key, Value::Unknown) {
@@ -784,13 +856,14 @@ fn index(
 // Operators.
 
 fn eval_unary(op: &UnaryOp, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
-    let operand = eval(&op.expr, ctx)?;
-    match op.operator.value() {
-        UnaryOperator::Neg => Ok(number_operand(&operand, "operand", &op.expr, ctx)?
-            .map_or(Value::Unknown, |n| Value::Number(-n))),
-        UnaryOperator::Not => Ok(bool_operand(&operand, "operand", &op.expr, ctx)?
-            .map_or(Value::Unknown, |b| Value::Bool(!b))),
-    }
+    let (operand, marked) = eval(&op.expr, ctx)?.unmark_deep();
+    let result = match op.operator.value() {
+        UnaryOperator::Neg => number_operand(&operand, "operand", &op.expr, ctx)?
+            .map_or(Value::Unknown, |n| Value::Number(-n)),
+        UnaryOperator::Not => bool_operand(&operand, "operand", &op.expr, ctx)?
+            .map_or(Value::Unknown, |b| Value::Bool(!b)),
+    };
+    Ok(result.mark_if(marked))
 }
 
 /// The number an operand converts to; `None` when it is unknown.
@@ -840,8 +913,25 @@ fn eval_binary(op: &BinaryOp, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic
     if matches!(operator, And | Or) {
         return eval_logical(op, operator == And, ctx);
     }
-    let lhs = eval(&op.lhs_expr, ctx)?;
-    let rhs = eval(&op.rhs_expr, ctx)?;
+    let (lhs, lhs_marked) = eval(&op.lhs_expr, ctx)?.unmark_deep();
+    let (rhs, rhs_marked) = eval(&op.rhs_expr, ctx)?.unmark_deep();
+    if lhs_marked || rhs_marked {
+        // Operand values must not appear in an error: say only that they are sensitive.
+        return eval_binary_values(op, operator, lhs, rhs, ctx)
+            .map(Value::mark)
+            .map_err(hide_sensitive_detail);
+    }
+    eval_binary_values(op, operator, lhs, rhs, ctx)
+}
+
+fn eval_binary_values(
+    op: &BinaryOp,
+    operator: BinaryOperator,
+    lhs: Value,
+    rhs: Value,
+    ctx: &EvalContext<'_>,
+) -> Result<Value, Diagnostic> {
+    use BinaryOperator::*;
     match operator {
         Eq | NotEq => Ok(match deep_equal(&lhs, &rhs) {
             Some(equal) => Value::Bool(equal == (operator == Eq)),
@@ -885,19 +975,20 @@ fn eval_binary(op: &BinaryOp, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic
 
 /// `&&` and `||`, short-circuiting when the left operand decides the result.
 fn eval_logical(op: &BinaryOp, is_and: bool, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
-    let lhs = eval(&op.lhs_expr, ctx)?;
+    let (lhs, lhs_marked) = eval(&op.lhs_expr, ctx)?.unmark_deep();
     let a = bool_operand(&lhs, "left operand", &op.lhs_expr, ctx)?;
     // false && x is false, true || x is true, whatever x is.
     if a == Some(!is_and) {
-        return Ok(Value::Bool(!is_and));
+        return Ok(Value::Bool(!is_and).mark_if(lhs_marked));
     }
-    let rhs = eval(&op.rhs_expr, ctx)?;
+    let (rhs, rhs_marked) = eval(&op.rhs_expr, ctx)?.unmark_deep();
     let b = bool_operand(&rhs, "right operand", &op.rhs_expr, ctx)?;
-    Ok(match (a, b) {
+    let result = match (a, b) {
         (Some(a), Some(b)) => Value::Bool(if is_and { a && b } else { a || b }),
         (_, Some(b)) if b != is_and => Value::Bool(b),
         _ => Value::Unknown,
-    })
+    };
+    Ok(result.mark_if(lhs_marked || rhs_marked))
 }
 
 /// Deep equality across any types (no conversions: `1 == "1"` is false).

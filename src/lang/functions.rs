@@ -253,7 +253,7 @@ pub(crate) static FUNCTIONS: &[Function] = &[
 /// Names of every function, including `try` and `can`.
 pub fn function_names() -> Vec<&'static str> {
     let mut names: Vec<&str> = FUNCTIONS.iter().map(|f| f.name).collect();
-    names.extend(["can", "try"]);
+    names.extend(["can", "try", "sensitive", "nonsensitive", "issensitive"]);
     names.sort_unstable();
     names
 }
@@ -365,6 +365,7 @@ pub(crate) fn call(call: &FuncCall, ctx: &EvalContext<'_>) -> Result<Value, Diag
     match name {
         "try" => return call_try(call, ctx),
         "can" => return call_can(call, ctx),
+        "sensitive" | "nonsensitive" | "issensitive" => return call_marking(name, call, ctx),
         _ => {}
     }
     let Some(function) = FUNCTIONS.iter().find(|f| f.name == name) else {
@@ -382,8 +383,11 @@ pub(crate) fn call(call: &FuncCall, ctx: &EvalContext<'_>) -> Result<Value, Diag
     // The expression each value came from, for diagnostic spans.
     let mut origins: Vec<usize> = Vec::new();
     let mut expansion_unknown = false;
+    // Functions see plain values; a sensitive argument marks the result.
+    let mut sensitive = false;
     for (i, expr) in exprs.iter().enumerate() {
-        let value = eval(expr, ctx)?;
+        let (value, marked) = eval(expr, ctx)?.unmark_deep();
+        sensitive |= marked;
         let expands = call.args.expand_final() && i + 1 == exprs.len();
         if !expands {
             values.push(value);
@@ -443,8 +447,15 @@ pub(crate) fn call(call: &FuncCall, ctx: &EvalContext<'_>) -> Result<Value, Diag
         Value::Number(n) if !n.is_finite() => Err(FnError::call(
             "the result is too large to be represented as a number",
         )),
-        other => Ok(other),
+        other => Ok(other.mark_if(sensitive)),
     });
+    let hide = |diag: Diagnostic| {
+        if sensitive {
+            super::eval::hide_sensitive_detail(diag)
+        } else {
+            diag
+        }
+    };
     result.map_err(|err| {
         let diag = match err.arg {
             Some(i) => ctx
@@ -461,11 +472,38 @@ pub(crate) fn call(call: &FuncCall, ctx: &EvalContext<'_>) -> Result<Value, Diag
                     err.message
                 )),
         };
-        match err.hint {
+        hide(match err.hint {
             Some(hint) => diag.with_hint(hint),
             None => diag,
-        }
+        })
     })
+}
+
+/// `sensitive(v)`, `nonsensitive(v)` and `issensitive(v)`: the functions that
+/// see marks rather than having them taken off their arguments.
+fn call_marking(name: &str, call: &FuncCall, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+    let exprs: Vec<&Expression> = call.args.iter().collect();
+    let [expr] = exprs.as_slice() else {
+        return Err(ctx
+            .error("Invalid number of function arguments", call.span())
+            .with_detail(format!("Function {name:?} expects 1 argument(s).")));
+    };
+    let value = eval(expr, ctx)?;
+    match name {
+        "sensitive" => Ok(value.mark()),
+        "issensitive" => Ok(match value {
+            Value::Unknown => Value::Unknown,
+            other => Value::Bool(other.is_marked()),
+        }),
+        _ => match value {
+            Value::Sensitive(inner) => Ok(*inner),
+            // Whether an unknown value will be sensitive is not known yet.
+            Value::Unknown => Ok(Value::Unknown),
+            _ => Err(ctx
+                .error("Invalid function argument", expr.span())
+                .with_detail("Invalid value for \"value\" parameter: the given value is not sensitive, so this call is redundant.")),
+        },
+    }
 }
 
 fn check_arity(

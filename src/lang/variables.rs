@@ -8,7 +8,7 @@ use hcl_edit::Span as _;
 use hcl_edit::structure::Structure;
 
 use super::config::{Config, Variable};
-use super::eval::{EvalContext, FileReader, eval};
+use super::eval::{EvalContext, FileReader, eval, evaluate_rule};
 use super::references::references;
 use crate::diag::did_you_mean;
 use crate::diag::{Diagnostic, Diagnostics, FileId, Span};
@@ -134,8 +134,10 @@ pub fn resolve(
         match values.remove(&variable.name) {
             Some((value, span)) => {
                 let ty = variable.ty.clone().unwrap_or(Type::Any);
-                match ty.convert(value) {
+                // Marked while converted, so an error does not quote a sensitive value.
+                match ty.convert(value.mark_if(variable.sensitive)) {
                     Ok(v) => {
+                        let (v, _) = v.unmark();
                         diags.extend(check_validations(config, variable, &v, files));
                         resolved.insert(variable.name.clone(), v);
                     }
@@ -311,7 +313,10 @@ pub(crate) fn check_validations(
     }
     let scope: BTreeMap<String, Value> = BTreeMap::from([(
         "var".to_string(),
-        Value::Map(BTreeMap::from([(variable.name.clone(), value.clone())])),
+        Value::Map(BTreeMap::from([(
+            variable.name.clone(),
+            value.clone().mark_if(variable.sensitive),
+        )])),
     )]);
     for validation in &variable.validations {
         let ctx = EvalContext {
@@ -320,28 +325,9 @@ pub(crate) fn check_validations(
             files,
             stack_dir: &config.dir,
         };
-        let failed = match eval(&validation.condition.expr, &ctx) {
-            Ok(Value::Bool(true) | Value::Unknown) => continue,
-            Ok(Value::Bool(false)) => true,
-            Ok(other) => {
-                diags.push(
-                    Diagnostic::error("Invalid validation condition")
-                        .with_detail(format!("the condition must be true or false, not {other}"))
-                        .with_span(validation.condition.span()),
-                );
-                false
-            }
-            Err(diag) => {
-                diags.push(diag);
-                false
-            }
-        };
-        if !failed {
-            continue;
-        }
-        let message = match eval(&validation.error_message.expr, &ctx) {
-            Ok(Value::String(message)) => message,
-            Ok(other) => other.to_string(),
+        let message = match evaluate_rule(&validation.condition, &validation.error_message, &ctx) {
+            Ok(None) => continue,
+            Ok(Some(message)) => message,
             Err(diag) => {
                 diags.push(diag);
                 continue;

@@ -180,7 +180,7 @@ async fn read_data_sources(stack: &Stack, aws: &Providers) -> Result<DataValues,
                 let mut values = BTreeMap::new();
                 for instance in instances {
                     let args = match evaluator.eval_instance(i, &instance, source.schema()) {
-                        Ok(args) => args,
+                        Ok(args) => args.attrs,
                         Err(errors) => {
                             diags.extend(errors);
                             continue;

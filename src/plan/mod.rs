@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::addr::{InstanceAddr, InstanceKey};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::{Graph, Node};
-use crate::lang::block_eval::BlockEvaluator;
+use crate::lang::block_eval::{BlockEvaluator, with_marks};
 use crate::lang::eval::FileReader;
 use crate::lang::{Config, Mode, ROOT};
 use crate::provider;
@@ -80,14 +80,26 @@ pub struct ResourceChange {
     /// The provider configuration that manages it (`aws`, `aws.dr`).
     #[serde(skip)]
     pub provider: String,
+    /// Attributes whose values are sensitive (set from a sensitive value,
+    /// or sensitive in the schema): shown as `(sensitive value)`, never
+    /// written to a plan file or JSON.
+    pub sensitive: Vec<String>,
+}
+
+/// A root module output as planned.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlannedOutput {
+    /// Unknown parts print as `(known after apply)`.
+    pub value: Value,
+    pub sensitive: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Plan {
     /// Every instance in configuration or state, in address order.
     pub resource_changes: Vec<ResourceChange>,
-    /// Planned output values; unknown ones print as `(known after apply)`.
-    pub outputs: BTreeMap<String, Value>,
+    /// Planned values of the root module's outputs.
+    pub outputs: BTreeMap<String, PlannedOutput>,
     /// Instances `moved` blocks renamed in state, (from, to).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub moved: Vec<(String, String)>,
@@ -196,9 +208,11 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
                 }
                 Node::Output(i) => match evaluator.eval_output(i) {
                     Ok(value) => {
-                        result
-                            .outputs
-                            .insert(req.config.outputs[i].name.clone(), value);
+                        let (value, sensitive) = value.unmark_deep();
+                        result.outputs.insert(
+                            req.config.outputs[i].name.clone(),
+                            PlannedOutput { value, sensitive },
+                        );
                     }
                     Err(diag) => diags.push(diag),
                 },
@@ -245,6 +259,9 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
             changed: Vec::new(),
             dependencies: prior.dependencies.clone(),
             provider: prior.provider.clone(),
+            sensitive: provider::resource_type(&prior.type_name)
+                .map(|t| schema_sensitive(t.schema()))
+                .unwrap_or_default(),
             addr,
         });
     }
@@ -314,8 +331,8 @@ fn plan_resource(
                 continue;
             }
         }
-        let config = match evaluator.eval_instance(index, &instance, schema) {
-            Ok(config) => config,
+        let args = match evaluator.eval_instance(index, &instance, schema) {
+            Ok(args) => args,
             Err(errors) => {
                 diags.extend(errors);
                 evaluator.set_instance(index, instance.key.clone(), Value::Unknown);
@@ -343,7 +360,7 @@ fn plan_resource(
         let prior = prior_state.map(|r| &r.attributes);
         let no_tags = BTreeMap::new();
         let default_tags = req.default_tags.get(&resource.provider).unwrap_or(&no_tags);
-        let (action, after, diff) = plan_instance(schema, &config, prior, default_tags);
+        let (action, after, diff) = plan_instance(schema, &args.attrs, prior, default_tags);
         if action.deletes() && resource.lifecycle.prevent_destroy {
             diags.push(
                 Diagnostic::error(format!("Instance cannot be destroyed: {address}"))
@@ -355,7 +372,11 @@ fn plan_resource(
                     .with_hint("undo the change that forces replacement, or remove prevent_destroy to allow it"),
             );
         }
-        evaluator.set_instance(index, instance.key.clone(), Value::Map(after.clone()));
+        evaluator.set_instance(
+            index,
+            instance.key.clone(),
+            with_marks(after.clone(), &args.sensitive),
+        );
         changes.push(ResourceChange {
             address,
             addr,
@@ -368,12 +389,57 @@ fn plan_resource(
             changed: diff.changed,
             dependencies: dependencies.clone(),
             provider: resource.provider.clone(),
+            sensitive: args.sensitive,
         });
     }
     if repetition_unknown {
         evaluator.set_resource_unknown(index);
     }
     changes
+}
+
+/// The attributes a schema itself marks sensitive.
+pub fn schema_sensitive(schema: &provider::Schema) -> Vec<String> {
+    schema
+        .attributes
+        .iter()
+        .filter(|a| a.sensitive)
+        .map(|a| a.name.to_string())
+        .collect()
+}
+
+/// Every string held in a change's sensitive attributes, before or after:
+/// what must not appear in an error message (AWS errors may quote the
+/// request).
+pub fn sensitive_strings(change: &ResourceChange) -> Vec<String> {
+    fn collect(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::String(s) if !s.is_empty() => out.push(s.clone()),
+            Value::List(items) => items.iter().for_each(|v| collect(v, out)),
+            Value::Map(map) => map.values().for_each(|v| collect(v, out)),
+            Value::Sensitive(inner) => collect(inner, out),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for attrs in [&change.before, &change.after].into_iter().flatten() {
+        for name in &change.sensitive {
+            if let Some(value) = attrs.get(name) {
+                collect(value, &mut out);
+            }
+        }
+    }
+    // Longest first, so a secret that contains another is hidden whole.
+    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    out.dedup();
+    out
+}
+
+/// `text` with every one of `secrets` replaced by `(sensitive value)`.
+pub fn redact(text: &str, secrets: &[String]) -> String {
+    secrets.iter().fold(text.to_string(), |text, secret| {
+        text.replace(secret.as_str(), "(sensitive value)")
+    })
 }
 
 /// Evaluates a node that is a value rather than a resource: a local, a

@@ -55,6 +55,11 @@ impl Type {
     /// to strings and back, lists to sets). Unknown and null pass through.
     pub fn convert(&self, value: Value) -> Result<Value, String> {
         match (self, value) {
+            // Converted inside the mark; an error must not quote the value.
+            (ty, Value::Sensitive(inner)) => ty
+                .convert(*inner)
+                .map(Value::mark)
+                .map_err(|_| format!("{} required; the given value is sensitive", ty.describe())),
             (_, Value::Null) => Ok(Value::Null),
             (_, Value::Unknown) => Ok(Value::Unknown),
             (Type::Any, v) => Ok(v),

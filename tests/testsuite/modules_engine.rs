@@ -64,7 +64,7 @@ fn plan_summary(stack: &ops::Stack) -> String {
         .unwrap();
     }
     for (name, value) in &plan.outputs {
-        writeln!(out, "output {name} = {value}").unwrap();
+        writeln!(out, "output {name} = {}", value.value).unwrap();
     }
     out
 }

@@ -589,3 +589,60 @@ fn preconditions_stop_the_plan_when_false() {
         ["Resource precondition failed: aws_vpc.main"]
     );
 }
+
+/// A sensitive variable marks what is computed from it: the attribute set
+/// from it is named sensitive in the plan, another resource referring to
+/// that attribute gets a sensitive value too, and an output exposing it
+/// must say `sensitive = true`.
+#[test]
+fn sensitivity_follows_values_through_expressions_and_resources() {
+    let source = r#"
+variable "secret" {
+  type      = string
+  default   = "hunter2-not-for-logs"
+  sensitive = true
+}
+
+locals {
+  tags = { Name = "web", Token = "${var.secret}-x" }
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+  tags       = local.tags
+}
+
+resource "aws_subnet" "a" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.0.1.0/24"
+  tags       = { Copied = aws_vpc.main.tags["Token"], Plain = aws_vpc.main.cidr_block }
+}
+
+output "token" {
+  value     = aws_vpc.main.tags
+  sensitive = true
+}
+"#;
+    let plan = plan_of(source, &State::new());
+    let change = |address: &str| {
+        plan.resource_changes
+            .iter()
+            .find(|c| c.address == address)
+            .unwrap()
+    };
+    assert_eq!(change("aws_vpc.main").sensitive, ["tags", "tags_all"]);
+    assert_eq!(change("aws_subnet.a").sensitive, ["tags", "tags_all"]);
+    assert!(plan.outputs["token"].sensitive);
+    let shown = plan_view::render(&plan);
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(shown.contains("(sensitive value)"), "{shown}");
+
+    let exposed = source.replace(
+        "  value     = aws_vpc.main.tags\n  sensitive = true\n",
+        "  value     = aws_vpc.main.tags\n",
+    );
+    assert_eq!(
+        plan_errors(&exposed, &State::new(), false),
+        ["Output refers to sensitive values"]
+    );
+}

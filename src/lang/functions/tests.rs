@@ -1042,6 +1042,57 @@ fn try_and_can() {
     ]);
 }
 
+/// Marks follow values through expressions as in Terraform: a function,
+/// operator, template or condition touching a sensitive value gives a
+/// sensitive result; a collection holding one keeps the mark on its element.
+#[test]
+fn sensitive_values() {
+    check_values(&[
+        (r#"sensitive("pw")"#, r#"sensitive("pw")"#),
+        (r#"issensitive(sensitive("pw"))"#, "true"),
+        (r#"issensitive("pw")"#, "false"),
+        ("issensitive(unknown)", "unknown"),
+        (r#"nonsensitive(sensitive("pw"))"#, r#""pw""#),
+        (r#""${sensitive("pw")}-x""#, r#"sensitive("pw-x")"#),
+        (r#"upper(sensitive("pw"))"#, r#"sensitive("PW")"#),
+        (
+            r#"jsonencode({a = sensitive("pw")})"#,
+            r#"sensitive("{\"a\":\"pw\"}")"#,
+        ),
+        (r#"{a = sensitive("pw"), b = 1}.b"#, "1"),
+        (r#"{a = sensitive("pw"), b = 1}.a"#, r#"sensitive("pw")"#),
+        (r#"sensitive({a = "pw"}).a"#, r#"sensitive("pw")"#),
+        (r#"sensitive(["a", "b"])[1]"#, r#"sensitive("b")"#),
+        ("sensitive(1) + 1", "sensitive(2)"),
+        (r#"sensitive(true) ? "a" : "b""#, r#"sensitive("a")"#),
+        ("[for x in sensitive([1]) : x]", "sensitive([1])"),
+        ("[for x in [sensitive(1), 2] : x]", "[sensitive(1), 2]"),
+        ("length(sensitive([1, 2]))", "sensitive(2)"),
+        (r#"tostring(sensitive(5))"#, r#"sensitive("5")"#),
+    ]);
+    check_errors(&[
+        (
+            r#"nonsensitive("pw")"#,
+            "Invalid function argument",
+            r#""pw""#,
+            "not sensitive",
+        ),
+        // The value is not quoted in the error.
+        (
+            r#"sensitive("hunter2") + 1"#,
+            "Invalid operand",
+            r#"sensitive("hunter2")"#,
+            "details are hidden",
+        ),
+        (
+            r#"tonumber(sensitive("hunter2"))"#,
+            "Invalid function argument",
+            r#"sensitive("hunter2")"#,
+            "details are hidden",
+        ),
+    ]);
+}
+
 #[test]
 fn unknown_arguments() {
     check_values(&[
