@@ -41,8 +41,8 @@ use tokio::sync::watch;
 
 use crate::apply::Event;
 use crate::diag::{Diagnostics, Sources};
-use crate::ops::{self, Applied, ApplyOptions, LockOptions, Report, StackOptions, Ui};
-use crate::plan::Plan;
+use crate::ops::{self, Applied, ApplyOptions, LockOptions, PlanOptions, Report, StackOptions, Ui};
+use crate::plan::{Plan, PlanMode};
 use crate::state::OutputState;
 
 #[derive(Parser, Debug)]
@@ -71,6 +71,8 @@ enum Command {
     Plan {
         #[command(flatten)]
         stack: StackArgs,
+        #[command(flatten)]
+        planning: PlanArgs,
         /// Exit 0 when there are no changes, 2 when there are, 1 on error.
         #[arg(long)]
         detailed_exitcode: bool,
@@ -82,6 +84,8 @@ enum Command {
     Apply {
         #[command(flatten)]
         stack: StackArgs,
+        #[command(flatten)]
+        planning: PlanArgs,
         /// Don't ask for confirmation.
         #[arg(long)]
         auto_approve: bool,
@@ -90,6 +94,8 @@ enum Command {
     Destroy {
         #[command(flatten)]
         stack: StackArgs,
+        #[command(flatten)]
+        planning: PlanArgs,
         /// Don't ask for confirmation.
         #[arg(long)]
         auto_approve: bool,
@@ -178,6 +184,32 @@ pub(crate) struct VarArgs {
     /// Read variables from a .tfvars file (repeatable).
     #[arg(long = "var-file", value_name = "FILE")]
     pub(crate) var_files: Vec<PathBuf>,
+}
+
+/// How to plan: refreshing or not.
+#[derive(Args, Debug, Clone)]
+struct PlanArgs {
+    /// Only read objects back and propose recording what changed outside
+    /// terrane in state; change nothing in AWS.
+    #[arg(long, conflicts_with = "refresh")]
+    refresh_only: bool,
+    /// Read every object back from AWS before planning (`--refresh=false`
+    /// plans from state alone).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    refresh: bool,
+}
+
+impl PlanArgs {
+    fn options(&self, destroy: bool) -> PlanOptions {
+        let mode = if self.refresh_only {
+            PlanMode::RefreshOnly
+        } else if !self.refresh {
+            PlanMode::NoRefresh
+        } else {
+            PlanMode::Normal
+        };
+        PlanOptions { destroy, mode }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -273,17 +305,20 @@ async fn run(cli: Cli) -> Result<i32, Report> {
         }
         Command::Plan {
             stack,
+            planning,
             detailed_exitcode,
             destroy,
-        } => plan(&stack, detailed_exitcode, destroy).await,
+        } => plan(&stack, &planning.options(destroy), detailed_exitcode).await,
         Command::Apply {
             stack,
+            planning,
             auto_approve,
-        } => apply(&stack, auto_approve, false).await,
+        } => apply(&stack, planning.options(false), auto_approve).await,
         Command::Destroy {
             stack,
+            planning,
             auto_approve,
-        } => apply(&stack, auto_approve, true).await,
+        } => apply(&stack, planning.options(true), auto_approve).await,
         Command::Output {
             dir,
             name,
@@ -332,9 +367,13 @@ impl Ui for Terminal {
     }
 }
 
-async fn plan(args: &StackArgs, detailed_exitcode: bool, destroy: bool) -> Result<i32, Report> {
+async fn plan(
+    args: &StackArgs,
+    planning: &PlanOptions,
+    detailed_exitcode: bool,
+) -> Result<i32, Report> {
     let interrupt = stop_on_signals()?;
-    let plan = ops::plan(&args.options(), destroy, interrupt, &Terminal).await?;
+    let plan = ops::plan(&args.options(), planning, interrupt, &Terminal).await?;
     out!("{}", plan_view::render(&plan));
     print_planned_outputs(&plan);
     Ok(if detailed_exitcode && plan.has_changes() {
@@ -355,10 +394,11 @@ fn print_planned_outputs(plan: &Plan) {
     }
 }
 
-async fn apply(args: &StackArgs, auto_approve: bool, destroy: bool) -> Result<i32, Report> {
+async fn apply(args: &StackArgs, planning: PlanOptions, auto_approve: bool) -> Result<i32, Report> {
+    let destroy = planning.destroy;
     let options = ApplyOptions {
         stack: args.options(),
-        destroy,
+        plan: planning,
         auto_approve,
         parallelism: usize::from(args.parallelism),
         interrupt: stop_on_signals()?,

@@ -6,17 +6,25 @@
 
 use std::fmt::Write;
 
-use crate::plan::{Action, Plan, ResourceChange};
+use crate::plan::{Action, Plan, PlanMode, ResourceChange};
 use crate::provider::{self, schema::Schema};
 use crate::value::{Attrs, Value};
 
 pub fn render(plan: &Plan) -> String {
     let mut out = String::new();
+    render_drift(&mut out, plan);
     if !plan.has_changes() {
         out.push_str("No changes. Your infrastructure matches the configuration.\n");
         return out;
     }
-    out.push_str("terrane will perform the following actions:\n\n");
+    if plan.mode == PlanMode::RefreshOnly {
+        out.push_str(
+            "This is a refresh-only plan: applying it records the changes above in state, \
+             without changing any object in AWS.\n\n",
+        );
+    } else {
+        out.push_str("terrane will perform the following actions:\n\n");
+    }
     for (from, to) in &plan.moved {
         let _ = writeln!(out, "  # {from} has moved to {to}\n");
     }
@@ -31,7 +39,10 @@ pub fn render(plan: &Plan) -> String {
         .iter()
         .filter(|c| c.action != Action::NoOp)
     {
-        render_change(&mut out, change);
+        render_change(&mut out, change, None);
+    }
+    if plan.mode == PlanMode::RefreshOnly {
+        return out;
     }
     let (add, change, destroy) = plan.summary();
     let _ = writeln!(
@@ -69,14 +80,42 @@ struct Writer<'a> {
     sensitive: &'a [String],
 }
 
-fn render_change(out: &mut String, change: &ResourceChange) {
-    let what = match change.action {
+/// "Objects have changed outside of terrane": each changed object with
+/// what changed, each deleted one as deleted, before the plan.
+fn render_drift(out: &mut String, plan: &Plan) {
+    if plan.drift.is_empty() {
+        return;
+    }
+    out.push_str(
+        "Note: Objects have changed outside of terrane\n\n\
+         terrane detected the following changes made outside of terrane since the last apply:\n\n",
+    );
+    for change in &plan.drift {
+        let what = match change.action {
+            Action::Delete => "has been deleted",
+            _ => "has changed",
+        };
+        render_change(out, change, Some(what));
+    }
+    if plan.mode != PlanMode::RefreshOnly {
+        out.push_str(
+            "Unless you have made equivalent changes to your configuration, the actions below \
+             undo or respond to these changes.\n\n",
+        );
+    }
+}
+
+/// One instance's block; `drift` names what happened outside terrane
+/// instead of what the plan does.
+fn render_change(out: &mut String, change: &ResourceChange, drift: Option<&str>) {
+    let planned = match change.action {
         Action::Create => "will be created",
         Action::Update => "will be updated in-place",
         Action::DeleteThenCreate => "must be replaced",
         Action::Delete => "will be destroyed",
         Action::NoOp => return,
     };
+    let what = drift.unwrap_or(planned);
     let _ = writeln!(out, "  # {} {what}", change.address);
     let _ = writeln!(
         out,

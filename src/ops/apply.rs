@@ -7,18 +7,19 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use super::{
-    DiskFiles, Report, StackOptions, Ui, locked, open_stack, read_state, refresh_and_plan,
-    until_interrupted,
+    DiskFiles, PlanOptions, Report, StackOptions, Ui, locked, open_stack, read_state,
+    refresh_and_plan, until_interrupted,
 };
 use crate::apply::{self, ApplyRequest, Event, StateSink};
 use crate::diag::{Diagnostic, Diagnostics, Sources};
+use crate::plan::PlanMode;
 use crate::state::{Backend, OutputState, State, StateError};
 
 /// What the command line says about an apply or destroy.
 pub struct ApplyOptions {
     pub stack: StackOptions,
-    /// Destroy everything the stack manages.
-    pub destroy: bool,
+    /// Destroy, refresh only, or plan without refreshing.
+    pub plan: PlanOptions,
     /// Don't ask before carrying out the plan.
     pub auto_approve: bool,
     /// At most this many operations at once.
@@ -64,7 +65,7 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
         let prior = read_state(backend.as_ref()).await?;
         let aws = stack.aws_providers().await?;
         let planned = until_interrupted(
-            refresh_and_plan(&stack, &aws, prior, options.destroy),
+            refresh_and_plan(&stack, &aws, prior, &options.plan),
             interrupt.clone(),
         )
         .await?;
@@ -81,7 +82,7 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
         }
         if !options.auto_approve {
             let answer = until_interrupted(
-                async { Ok(ui.confirm(options.destroy).await) },
+                async { Ok(ui.confirm(options.plan.destroy).await) },
                 interrupt.clone(),
             )
             .await;
@@ -90,8 +91,9 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
             }
         }
 
-        if !planned.plan.changes_objects() {
-            // Only addresses change (moved and removed blocks): record them.
+        if !planned.plan.changes_objects() || planned.plan.mode == PlanMode::RefreshOnly {
+            // Only state changes (moved and removed blocks, or accepting
+            // what changed outside terrane): record it.
             let mut state = planned.state;
             state.serial += 1;
             backend.write(&state).await.map_err(Report::state)?;
@@ -152,7 +154,11 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
             diags,
         })
     };
-    let operation = if options.destroy { "destroy" } else { "apply" };
+    let operation = if options.plan.destroy {
+        "destroy"
+    } else {
+        "apply"
+    };
     locked(
         &backend,
         operation,

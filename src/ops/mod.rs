@@ -41,8 +41,8 @@ pub use backend::{
     open_backend, open_choice, with_lock,
 };
 pub use output::{Outputs, output};
-pub use plan::plan;
 use plan::refresh_and_plan;
+pub use plan::{PlanOptions, plan};
 pub use refresh::refresh;
 
 /// Problems to show, with the sources they point into.

@@ -14,7 +14,7 @@ use crate::graph::Node;
 use crate::lang::block_eval::BlockEvaluator;
 use crate::lang::modules::absolute_address;
 use crate::lang::{Config, Mode};
-use crate::plan::{self, DataValues, Plan, PlanRequest};
+use crate::plan::{self, DataValues, Plan, PlanMode, PlanRequest};
 use crate::provider::{self, Providers};
 use crate::state::{State, edit};
 use crate::value::Value;
@@ -32,11 +32,19 @@ pub(super) struct Planned {
     pub warnings: Diagnostics,
 }
 
+/// What the command line says about how to plan.
+#[derive(Clone, Debug, Default)]
+pub struct PlanOptions {
+    /// Plan to destroy everything the stack manages.
+    pub destroy: bool,
+    pub mode: PlanMode,
+}
+
 /// `terrane plan`: loads the stack, takes the lock, refreshes and plans.
 /// Warnings reach `ui` as soon as they are known; the plan comes back.
 pub async fn plan(
     options: &StackOptions,
-    destroy: bool,
+    plan_options: &PlanOptions,
     interrupt: watch::Receiver<bool>,
     ui: &dyn Ui,
 ) -> Result<Plan, Report> {
@@ -45,7 +53,7 @@ pub async fn plan(
         let prior = read_state(backend.as_ref()).await?;
         let aws = stack.aws_providers().await?;
         let planned = until_interrupted(
-            refresh_and_plan(&stack, &aws, prior, destroy),
+            refresh_and_plan(&stack, &aws, prior, plan_options),
             interrupt.clone(),
         )
         .await?;
@@ -64,15 +72,26 @@ pub async fn plan(
     .await
 }
 
-/// Refreshes state, reads data sources and plans.
+/// Refreshes state (unless told not to), reads data sources and plans.
+/// What changed outside terrane since state was saved comes back as the
+/// plan's drift; a refresh-only plan proposes nothing else.
 pub(super) async fn refresh_and_plan(
     stack: &Stack,
     aws: &Providers,
     mut prior: State,
-    destroy: bool,
+    options: &PlanOptions,
 ) -> Result<Planned, Report> {
     let (moved, forgotten, move_warnings) = apply_moved_and_removed(&stack.config, &mut prior);
-    let (state, mut warnings) = refresh(aws, prior).await.map_err(Report::error)?;
+    let (state, mut warnings) = match options.mode {
+        PlanMode::NoRefresh => (
+            prior.clone(),
+            Diagnostics::from(Diagnostic::warning("Planned from state alone (--refresh=false)").with_detail(
+                "objects were not read back from AWS, so changes made outside terrane are not seen",
+            )),
+        ),
+        _ => refresh(aws, prior.clone()).await.map_err(Report::error)?,
+    };
+    let drift = plan::drift::drift(&prior, &state);
     warnings.extend(move_warnings);
     let data = read_data_sources(stack, aws).await?;
     let (plan, diags) = plan::plan(PlanRequest {
@@ -83,7 +102,7 @@ pub(super) async fn refresh_and_plan(
         prior: &state,
         default_tags: aws.default_tags(),
         files: &DiskFiles,
-        destroy,
+        destroy: options.destroy,
         validate_only: false,
     });
     if diags.has_errors() {
@@ -93,10 +112,24 @@ pub(super) async fn refresh_and_plan(
         });
     }
     warnings.extend(diags);
-    let plan = Plan {
-        moved,
-        forgotten,
-        ..plan
+    let plan = match options.mode {
+        // Nothing is proposed but recording what AWS says (and what moved
+        // and removed blocks do to addresses).
+        PlanMode::RefreshOnly => Plan {
+            resource_changes: Vec::new(),
+            moved,
+            forgotten,
+            drift,
+            mode: options.mode,
+            ..plan
+        },
+        _ => Plan {
+            moved,
+            forgotten,
+            drift,
+            mode: options.mode,
+            ..plan
+        },
     };
     Ok(Planned {
         plan,

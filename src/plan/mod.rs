@@ -7,6 +7,7 @@
 //! reads happen before, in `ops`; nothing here does I/O or prints.
 
 pub mod diff;
+pub mod drift;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -22,6 +23,20 @@ use crate::provider;
 use crate::state::State;
 use crate::value::{Attrs, Value};
 use diff::{ID, difference, proposed};
+
+/// How a plan treats AWS's current state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlanMode {
+    /// Read every object back first, then plan the changes.
+    #[default]
+    Normal,
+    /// Read every object back and propose only to record what changed
+    /// outside terrane in state (`--refresh-only`).
+    RefreshOnly,
+    /// Plan from state alone, without reading AWS (`--refresh=false`).
+    NoRefresh,
+}
 
 /// What happens to one resource instance. Each has one display symbol.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -100,6 +115,13 @@ pub struct Plan {
     pub resource_changes: Vec<ResourceChange>,
     /// Planned values of the root module's outputs.
     pub outputs: BTreeMap<String, PlannedOutput>,
+    /// Objects changed or deleted outside terrane since state was saved
+    /// (`Update` or `Delete`, before = as saved, after = as read now).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<ResourceChange>,
+    /// How the plan was made: `Normal`, `RefreshOnly` (only accept what
+    /// changed outside) or without refreshing.
+    pub mode: PlanMode,
     /// Instances `moved` blocks renamed in state, (from, to).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub moved: Vec<(String, String)>,
@@ -116,6 +138,9 @@ impl Plan {
     /// Whether applying the plan changes anything: in AWS, or only the
     /// addresses state records.
     pub fn has_changes(&self) -> bool {
+        if self.mode == PlanMode::RefreshOnly {
+            return !self.drift.is_empty() || !self.moved.is_empty() || !self.forgotten.is_empty();
+        }
         self.changes_objects() || !self.moved.is_empty() || !self.forgotten.is_empty()
     }
 

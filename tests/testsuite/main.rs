@@ -12,6 +12,7 @@ mod modules_engine;
 mod modules_stack;
 mod moved_removed;
 mod network_stack;
+mod plan_contract;
 mod plan_engine;
 mod production_stack;
 mod provider_compute;

@@ -134,3 +134,8 @@ fn check_blocks_fixture_is_valid_terraform() {
 fn alb_aliases_fixture_is_valid_terraform() {
     terraform_validate("tests/fixtures/valid/alb_aliases");
 }
+
+#[test]
+fn plan_contract_fixture_is_valid_terraform() {
+    terraform_validate("tests/fixtures/valid/plan_contract");
+}
