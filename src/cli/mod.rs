@@ -79,8 +79,24 @@ enum Command {
         /// Plan to destroy everything the stack manages.
         #[arg(long)]
         destroy: bool,
+        /// Save the plan to this file, for `terrane apply FILE`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Print the plan as JSON (the shape of `terraform show -json`)
+        /// instead of the human plan.
+        #[arg(long)]
+        json: bool,
     },
-    /// Make AWS match the stack.
+    /// Show a saved plan.
+    Show {
+        /// A plan file written by `terrane plan --out`.
+        file: PathBuf,
+        /// Print it as JSON (the shape of `terraform show -json`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make AWS match the stack; `terrane apply FILE` carries out a saved
+    /// plan exactly, without asking.
     Apply {
         #[command(flatten)]
         stack: StackArgs,
@@ -208,7 +224,11 @@ impl PlanArgs {
         } else {
             PlanMode::Normal
         };
-        PlanOptions { destroy, mode }
+        PlanOptions {
+            destroy,
+            mode,
+            out: None,
+        }
     }
 }
 
@@ -238,6 +258,7 @@ impl StackArgs {
             state_path: self.state.clone(),
             lock: self.lock.options(),
             validate_only: false,
+            ..StackOptions::default()
         }
     }
 }
@@ -308,7 +329,26 @@ async fn run(cli: Cli) -> Result<i32, Report> {
             planning,
             detailed_exitcode,
             destroy,
-        } => plan(&stack, &planning.options(destroy), detailed_exitcode).await,
+            out,
+            json,
+        } => {
+            let options = PlanOptions {
+                out,
+                ..planning.options(destroy)
+            };
+            plan(&stack, &options, detailed_exitcode, json).await
+        }
+        Command::Show { file, json } => {
+            let saved = ops::saved_plan::read(&file)?;
+            if json {
+                outln!("{}", saved.json);
+            } else {
+                let plan = saved.to_plan();
+                out!("{}", plan_view::render(&plan));
+                print_planned_outputs(&plan);
+            }
+            Ok(0)
+        }
         Command::Apply {
             stack,
             planning,
@@ -371,11 +411,24 @@ async fn plan(
     args: &StackArgs,
     planning: &PlanOptions,
     detailed_exitcode: bool,
+    json: bool,
 ) -> Result<i32, Report> {
     let interrupt = stop_on_signals()?;
-    let plan = ops::plan(&args.options(), planning, interrupt, &Terminal).await?;
-    out!("{}", plan_view::render(&plan));
-    print_planned_outputs(&plan);
+    let outcome = ops::plan(&args.options(), planning, interrupt, &Terminal).await?;
+    let plan = outcome.plan;
+    if json {
+        outln!("{}", outcome.json);
+    } else {
+        out!("{}", plan_view::render(&plan));
+        print_planned_outputs(&plan);
+        if let Some(path) = &planning.out {
+            outln!(
+                "\nSaved the plan to {}. To carry out exactly these actions, run:\n    terrane apply {}",
+                path.display(),
+                path.display()
+            );
+        }
+    }
     Ok(if detailed_exitcode && plan.has_changes() {
         2
     } else {
@@ -396,9 +449,12 @@ fn print_planned_outputs(plan: &Plan) {
 
 async fn apply(args: &StackArgs, planning: PlanOptions, auto_approve: bool) -> Result<i32, Report> {
     let destroy = planning.destroy;
+    // `terrane apply FILE`: a file where the stack directory goes.
+    let saved = args.dir.is_file().then(|| args.dir.clone());
     let options = ApplyOptions {
         stack: args.options(),
         plan: planning,
+        saved,
         auto_approve,
         parallelism: usize::from(args.parallelism),
         interrupt: stop_on_signals()?,

@@ -322,6 +322,7 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
                 state_path: backend.state,
                 lock: lock.options(),
                 validate_only: false,
+                ..StackOptions::default()
             };
             let stack = ops::load(&options)?;
             print_diagnostics(&stack.config.sources, &stack.warnings);

@@ -24,6 +24,9 @@ pub enum VarInput {
     File { path: PathBuf, text: String },
     /// `--var name=value`.
     Flag(String),
+    /// A value a saved plan recorded: taken over the default, but any
+    /// value given now (environment, files, flags) comes after it.
+    Saved { name: String, value: Value },
 }
 
 /// Resolves every declared variable. Var files are added to `config.sources`
@@ -68,14 +71,21 @@ pub fn resolve(
         }
     }
 
-    // Environment values are ordered before files and flags.
-    let mut ordered: Vec<&VarInput> = inputs
-        .iter()
-        .filter(|i| matches!(i, VarInput::Env { .. }))
-        .collect();
-    ordered.extend(inputs.iter().filter(|i| !matches!(i, VarInput::Env { .. })));
+    // Saved values come first, then the environment, then files and flags.
+    let rank = |input: &&VarInput| match input {
+        VarInput::Saved { .. } => 0,
+        VarInput::Env { .. } => 1,
+        VarInput::File { .. } | VarInput::Flag(_) => 2,
+    };
+    let mut ordered: Vec<&VarInput> = inputs.iter().collect();
+    ordered.sort_by_key(rank);
     for input in ordered {
         match input {
+            VarInput::Saved { name, value } => {
+                if config.variable(name).is_some() {
+                    values.insert(name.clone(), (value.clone(), None));
+                }
+            }
             VarInput::Env { name, value } => {
                 if config.variable(name).is_some() {
                     match parse_raw(config, name, value) {

@@ -8,7 +8,7 @@ use tokio::sync::watch;
 
 use super::{
     DiskFiles, PlanOptions, Report, StackOptions, Ui, locked, open_stack, read_state,
-    refresh_and_plan, until_interrupted,
+    refresh_and_plan, saved_plan, until_interrupted,
 };
 use crate::apply::{self, ApplyRequest, Event, StateSink};
 use crate::diag::{Diagnostic, Diagnostics, Sources};
@@ -20,6 +20,9 @@ pub struct ApplyOptions {
     pub stack: StackOptions,
     /// Destroy, refresh only, or plan without refreshing.
     pub plan: PlanOptions,
+    /// `apply FILE`: carry out this saved plan (its stack directory and
+    /// options replace the ones above), without asking.
+    pub saved: Option<std::path::PathBuf>,
     /// Don't ask before carrying out the plan.
     pub auto_approve: bool,
     /// At most this many operations at once.
@@ -58,17 +61,48 @@ impl StateSink for BackendSink {
 /// Plans, shows the plan through `ui`, asks (unless auto-approved), and
 /// applies, all under the state lock. Failures and an interrupt come back
 /// as a report naming each failed address and its AWS error.
+///
+/// A saved plan is checked first, before AWS is read: against the stack's
+/// files and variables, then the state; then, once AWS is read, the plan
+/// made again must do exactly what the saved one says. Any difference
+/// refuses it with nothing changed.
 pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Report> {
-    let (stack, backend) = open_stack(&options.stack, ui).await?;
+    let saved = options.saved.as_deref().map(saved_plan::read).transpose()?;
+    let mut stack_options = options.stack.clone();
+    let mut plan_options = options.plan.clone();
+    if let Some(file) = &saved {
+        stack_options.dir = file.stack_dir.clone().into();
+        stack_options.saved_variables = saved_plan::saved_variables(file);
+        plan_options = PlanOptions {
+            destroy: file.destroy,
+            mode: file.mode,
+            out: None,
+        };
+    }
+    let (stack, backend) = open_stack(&stack_options, ui)
+        .await
+        .map_err(|report| match &saved {
+            Some(_) => saved_plan::explain_missing_sensitive(report),
+            None => report,
+        })?;
+    if let Some(file) = &saved {
+        saved_plan::check_stack(file, &stack)?;
+    }
     let interrupt = options.interrupt.clone();
     let work = async {
         let prior = read_state(backend.as_ref()).await?;
+        if let Some(file) = &saved {
+            saved_plan::check_state(file, &prior)?;
+        }
         let aws = stack.aws_providers().await?;
         let planned = until_interrupted(
-            refresh_and_plan(&stack, &aws, prior, &options.plan),
+            refresh_and_plan(&stack, &aws, prior, &plan_options),
             interrupt.clone(),
         )
         .await?;
+        if let Some(file) = &saved {
+            saved_plan::check_same_plan(file, &stack, &planned)?;
+        }
         ui.warnings(&stack.config.sources, &planned.warnings);
         ui.plan(&planned.plan);
         if !planned.plan.has_changes() {
@@ -80,9 +114,10 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
                 outputs: planned.state.outputs,
             });
         }
-        if !options.auto_approve {
+        // A saved plan was reviewed when it was made: not asked again.
+        if !options.auto_approve && saved.is_none() {
             let answer = until_interrupted(
-                async { Ok(ui.confirm(options.plan.destroy).await) },
+                async { Ok(ui.confirm(plan_options.destroy).await) },
                 interrupt.clone(),
             )
             .await;
@@ -154,7 +189,7 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
             diags,
         })
     };
-    let operation = if options.plan.destroy {
+    let operation = if plan_options.destroy {
         "destroy"
     } else {
         "apply"
@@ -162,7 +197,7 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
     locked(
         &backend,
         operation,
-        &options.stack,
+        &stack_options,
         interrupt.clone(),
         ui,
         &stack,

@@ -13,6 +13,7 @@ pub mod modules;
 mod output;
 mod plan;
 mod refresh;
+pub mod saved_plan;
 pub mod state_cmds;
 pub mod workspace;
 
@@ -42,7 +43,7 @@ pub use backend::{
 };
 pub use output::{Outputs, output};
 use plan::refresh_and_plan;
-pub use plan::{PlanOptions, plan};
+pub use plan::{PlanOptions, PlanOutcome, plan};
 pub use refresh::refresh;
 
 /// Problems to show, with the sources they point into.
@@ -99,6 +100,8 @@ pub struct StackOptions {
     /// Only check the stack (`terrane validate`): variables without a value
     /// are unknown rather than an error, as in `terraform validate`.
     pub validate_only: bool,
+    /// Variable values a saved plan recorded, used unless given again.
+    pub saved_variables: BTreeMap<String, Value>,
 }
 
 /// A loaded, validated stack, ready to plan.
@@ -280,6 +283,15 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
         }
     }
     inputs.extend(options.vars.iter().cloned().map(VarInput::Flag));
+    inputs.extend(
+        options
+            .saved_variables
+            .iter()
+            .map(|(name, value)| VarInput::Saved {
+                name: name.clone(),
+                value: value.clone(),
+            }),
+    );
     let unset = if options.validate_only {
         Unset::Unknown
     } else {

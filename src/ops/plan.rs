@@ -4,6 +4,7 @@
 //! [`refresh_and_plan`] while they hold the lock.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use tokio::sync::watch;
 
@@ -19,7 +20,7 @@ use crate::provider::{self, Providers};
 use crate::state::{State, edit};
 use crate::value::Value;
 
-use super::{DiskFiles, refresh};
+use super::{DiskFiles, refresh, saved_plan};
 
 /// The result of planning: the plan and what it was made from.
 pub(super) struct Planned {
@@ -38,6 +39,15 @@ pub struct PlanOptions {
     /// Plan to destroy everything the stack manages.
     pub destroy: bool,
     pub mode: PlanMode,
+    /// `plan --out FILE`: save the plan there.
+    pub out: Option<PathBuf>,
+}
+
+/// What `terrane plan` made.
+pub struct PlanOutcome {
+    pub plan: Plan,
+    /// The plan in the shape of `terraform show -json`.
+    pub json: serde_json::Value,
 }
 
 /// `terrane plan`: loads the stack, takes the lock, refreshes and plans.
@@ -47,7 +57,7 @@ pub async fn plan(
     plan_options: &PlanOptions,
     interrupt: watch::Receiver<bool>,
     ui: &dyn Ui,
-) -> Result<Plan, Report> {
+) -> Result<PlanOutcome, Report> {
     let (stack, backend) = open_stack(options, ui).await?;
     let work = async {
         let prior = read_state(backend.as_ref()).await?;
@@ -58,7 +68,15 @@ pub async fn plan(
         )
         .await?;
         ui.warnings(&stack.config.sources, &planned.warnings);
-        Ok(planned.plan)
+        if let Some(path) = &plan_options.out {
+            let file = saved_plan::plan_file(&stack, &planned, saved_plan::new_salt()?);
+            saved_plan::write(path, &file)?;
+        }
+        let json = saved_plan::plan_json(&stack, &planned);
+        Ok(PlanOutcome {
+            plan: planned.plan,
+            json,
+        })
     };
     locked(
         &backend,

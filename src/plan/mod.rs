@@ -8,6 +8,8 @@
 
 pub mod diff;
 pub mod drift;
+pub mod file;
+pub mod json;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,7 +41,7 @@ pub enum PlanMode {
 }
 
 /// What happens to one resource instance. Each has one display symbol.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     NoOp,

@@ -228,3 +228,296 @@ async fn drift_is_reported_then_corrected_or_accepted() {
         offline.log()
     );
 }
+
+/// `# ADDR will be created` lines of a human plan, as (address, actions)
+/// in Terraform's JSON words.
+fn human_actions(plan: &str) -> Vec<(String, Vec<String>)> {
+    let mut found = Vec::new();
+    for line in plan.lines() {
+        let Some(rest) = line.trim_start().strip_prefix("# ") else {
+            continue;
+        };
+        let words: &[(&str, &[&str])] = &[
+            (" will be created", &["create"]),
+            (" will be updated in-place", &["update"]),
+            (" must be replaced", &["delete", "create"]),
+            (" will be destroyed", &["delete"]),
+        ];
+        for (suffix, actions) in words {
+            if let Some(address) = rest.strip_suffix(suffix) {
+                let actions = actions.iter().map(|a| a.to_string()).collect();
+                found.push((address.to_string(), actions));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn json_actions(plan: &serde_json::Value) -> Vec<(String, Vec<String>)> {
+    let mut found: Vec<(String, Vec<String>)> = plan["resource_changes"]
+        .as_array()
+        .expect("resource_changes")
+        .iter()
+        .map(|change| {
+            let actions = change["change"]["actions"]
+                .as_array()
+                .expect("actions")
+                .iter()
+                .map(|a| a.as_str().expect("action").to_string())
+                .collect();
+            (
+                change["address"].as_str().expect("address").to_string(),
+                actions,
+            )
+        })
+        .filter(|(_, actions): &(String, Vec<String>)| actions != &["no-op"])
+        .collect();
+    found.sort();
+    found
+}
+
+/// Checks a plan document against the schema in the repository.
+fn assert_valid_plan_json(document: &serde_json::Value) {
+    let schema_text =
+        std::fs::read_to_string(crate::support::cli::repo_path("docs/plan-json.schema.json"))
+            .expect("the schema");
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).expect("schema parses");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(document)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "plan JSON does not match the schema:\n{}",
+        errors.join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_json_matches_the_schema_and_the_human_plan() {
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of(STACK);
+    let human = run(&ws, &emulator, "plan", &[]);
+    assert_eq!(human.code, 0, "{}", human.log());
+    let machine = run(&ws, &emulator, "plan", &["--json"]);
+    assert_eq!(machine.code, 0, "{}", machine.log());
+    let document: serde_json::Value =
+        serde_json::from_str(&machine.stdout).expect("plan --json prints one JSON document");
+    assert_valid_plan_json(&document);
+    assert_eq!(human_actions(&human.stdout), json_actions(&document));
+    assert_eq!(json_actions(&document).len(), 5);
+
+    // Sensitive values are marked, never written.
+    let bucket = document["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "aws_s3_bucket.app")
+        .expect("the bucket");
+    assert_eq!(bucket["change"]["after_sensitive"]["tags"], true);
+    assert_eq!(bucket["change"]["after"]["tags"], serde_json::Value::Null);
+    assert_eq!(document["variables"]["db_password"]["sensitive"], true);
+    assert_eq!(
+        document["output_changes"]["connection"]["after_sensitive"],
+        true
+    );
+    assert_eq!(
+        document["configuration"]["root_module"]["resources"][0]["expressions"]["cidr_block"]["constant_value"],
+        "10.40.0.0/16"
+    );
+
+    // After an apply and a change, the JSON still agrees with the human plan.
+    let applied = run(&ws, &emulator, "apply", &["--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.log());
+    ws.edit(
+        "main.tf",
+        "Name = \"${var.name}-vpc\"",
+        "Name = \"${var.name}-vpc-2\"",
+    );
+    ws.edit(
+        "main.tf",
+        "cidr_block = cidrsubnet(\"10.40.0.0/16\", 8, count.index)",
+        "cidr_block = cidrsubnet(\"10.40.0.0/16\", 8, count.index + 10)",
+    );
+    let human = run(&ws, &emulator, "plan", &[]);
+    let machine = run(&ws, &emulator, "plan", &["--json"]);
+    let document: serde_json::Value = serde_json::from_str(&machine.stdout).expect("JSON");
+    assert_valid_plan_json(&document);
+    assert_eq!(human_actions(&human.stdout), json_actions(&document));
+    assert!(
+        json_actions(&document).contains(&(
+            "aws_subnet.private[0]".to_string(),
+            vec!["delete".to_string(), "create".to_string()]
+        )),
+        "{}",
+        machine.stdout
+    );
+    assert!(
+        !document["prior_state"]["values"]["root_module"]["resources"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// `terrane apply FILE`, run from the workspace with the state file.
+fn apply_saved(ws: &Workspace, emulator: &Emulator, file: &std::path::Path, secret: bool) -> Run {
+    let mut args = vec![
+        "apply".to_string(),
+        file.display().to_string(),
+        "--state".into(),
+        ws.state.display().to_string(),
+    ];
+    if secret {
+        args.extend(["--var".to_string(), secret_arg()]);
+    }
+    let run = crate::support::cli::terrane(emulator, ws.root(), &args);
+    assert!(
+        !run.stdout.contains(SECRET) && !run.stderr.contains(SECRET),
+        "{}",
+        run.log()
+    );
+    run
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_plan_applies_exactly_and_a_stale_one_is_refused() {
+    let emulator = Emulator::start();
+    let ec2 = emulator.ec2();
+    let ws = Workspace::copy_of(STACK);
+    let first = ws.root().join("first.plan");
+    let made = run(&ws, &emulator, "plan", &["--out", first.to_str().unwrap()]);
+    assert_eq!(made.code, 0, "{}", made.log());
+    assert!(made.stdout.contains("terrane apply"), "{}", made.log());
+    let text = std::fs::read_to_string(&first).expect("the plan file");
+    assert!(
+        !text.contains(SECRET),
+        "the plan file holds the sensitive value"
+    );
+
+    // `show` renders it as the human plan and as the same JSON.
+    let shown = crate::support::cli::terrane(
+        &emulator,
+        ws.root(),
+        &["show".into(), first.display().to_string()],
+    );
+    assert!(
+        shown
+            .stdout
+            .contains("Plan: 5 to add, 0 to change, 0 to destroy."),
+        "{}",
+        shown.log()
+    );
+    let shown_json = crate::support::cli::terrane(
+        &emulator,
+        ws.root(),
+        &["show".into(), first.display().to_string(), "--json".into()],
+    );
+    let document: serde_json::Value = serde_json::from_str(&shown_json.stdout).expect("JSON");
+    assert_valid_plan_json(&document);
+    assert!(!shown_json.stdout.contains(SECRET));
+
+    // Without the sensitive variable given again, it is refused, and AWS
+    // is not asked anything.
+    let requests = emulator.request_count();
+    let refused = apply_saved(&ws, &emulator, &first, false);
+    assert_eq!(refused.code, 1, "{}", refused.log());
+    assert!(
+        refused.stderr.contains("db_password") && refused.stderr.contains("digest"),
+        "{}",
+        refused.log()
+    );
+    assert_eq!(emulator.request_count(), requests, "AWS was called");
+
+    // With it, the plan is carried out as shown, without a prompt.
+    let applied = apply_saved(&ws, &emulator, &first, true);
+    assert_eq!(applied.code, 0, "{}", applied.log());
+    assert!(
+        applied
+            .stdout
+            .contains("Apply complete! Resources: 5 added, 0 changed, 0 destroyed."),
+        "{}",
+        applied.log()
+    );
+    let vpc_id = vpc_tagged(&ec2, "Name", "contract-vpc").await.expect("VPC");
+
+    // A plan made before another apply is stale: refused, AWS untouched.
+    ws.edit(
+        "main.tf",
+        "Name = \"${var.name}-vpc\"",
+        "Name = \"${var.name}-vpc-b\"",
+    );
+    let second = ws.root().join("second.plan");
+    let made = run(&ws, &emulator, "plan", &["--out", second.to_str().unwrap()]);
+    assert_eq!(made.code, 0, "{}", made.log());
+    let other = run(&ws, &emulator, "apply", &["--auto-approve"]);
+    assert_eq!(other.code, 0, "{}", other.log());
+    let requests = emulator.request_count();
+    let stale = apply_saved(&ws, &emulator, &second, true);
+    assert_eq!(stale.code, 1, "{}", stale.log());
+    assert!(
+        stale.stderr.contains("The plan is stale"),
+        "{}",
+        stale.log()
+    );
+    assert_eq!(emulator.request_count(), requests, "AWS was called");
+
+    // So is one whose stack files changed since.
+    let third = ws.root().join("third.plan");
+    let made = run(&ws, &emulator, "plan", &["--out", third.to_str().unwrap()]);
+    assert_eq!(made.code, 0, "{}", made.log());
+    ws.edit(
+        "main.tf",
+        "Name = \"${var.name}-vpc-b\"",
+        "Name = \"${var.name}-vpc-c\"",
+    );
+    let changed = apply_saved(&ws, &emulator, &third, true);
+    assert_eq!(changed.code, 1, "{}", changed.log());
+    assert!(
+        changed.stderr.contains("files have changed"),
+        "{}",
+        changed.log()
+    );
+    assert_eq!(
+        tag_value(&ec2, &vpc_id, "Name").await.as_deref(),
+        Some("contract-vpc-b")
+    );
+
+    // And so is one that, made again now, would do more: AWS changed in
+    // between (a subnet deleted by hand). AWS is read, not changed.
+    let fourth = ws.root().join("fourth.plan");
+    let made = run(&ws, &emulator, "plan", &["--out", fourth.to_str().unwrap()]);
+    assert_eq!(made.code, 0, "{}", made.log());
+    let subnet = subnet_ids(&ec2, &vpc_id).await.pop().expect("a subnet");
+    ec2.delete_subnet()
+        .subnet_id(&subnet)
+        .send()
+        .await
+        .expect("delete subnet");
+    let moved_on = apply_saved(&ws, &emulator, &fourth, true);
+    assert_eq!(moved_on.code, 1, "{}", moved_on.log());
+    assert!(
+        moved_on
+            .stderr
+            .contains("The infrastructure has changed since the plan was made"),
+        "{}",
+        moved_on.log()
+    );
+    assert_eq!(
+        tag_value(&ec2, &vpc_id, "Name").await.as_deref(),
+        Some("contract-vpc-b")
+    );
+
+    // A file that is not a plan is refused with a clear message.
+    let junk = ws.root().join("junk.plan");
+    std::fs::write(&junk, "{\"not\": \"a plan\"}").unwrap();
+    let refused = apply_saved(&ws, &emulator, &junk, true);
+    assert_eq!(refused.code, 1, "{}", refused.log());
+    assert!(
+        refused.stderr.contains("is not a terrane plan file"),
+        "{}",
+        refused.log()
+    );
+}
