@@ -195,6 +195,49 @@ impl InstanceAddr {
     }
 }
 
+/// What an address as a person writes it names: one instance
+/// (`aws_subnet.public[1]`), every instance of a resource
+/// (`aws_subnet.public`), or everything inside a module (`module.web`
+/// covers every instance, `module.web["blue"]` one). `None` when the text is
+/// not an address.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AddressPattern {
+    Instance(InstanceAddr),
+    Resource(InstanceAddr),
+    Module(ModulePath),
+}
+
+impl AddressPattern {
+    pub fn parse(text: &str) -> Option<AddressPattern> {
+        if let Some(module) = ModulePath::parse(text).filter(|m| !m.is_root()) {
+            return Some(AddressPattern::Module(module));
+        }
+        let addr = InstanceAddr::parse(text)?;
+        Some(if addr.key == InstanceKey::None {
+            AddressPattern::Resource(addr)
+        } else {
+            AddressPattern::Instance(addr)
+        })
+    }
+
+    /// Whether the pattern names this instance. A resource pattern names
+    /// its instances in every instance of a module step written without a
+    /// key.
+    pub fn matches(&self, instance: &InstanceAddr) -> bool {
+        match self {
+            AddressPattern::Instance(wanted) => wanted == instance,
+            AddressPattern::Module(module) => instance.module.is_within(module),
+            AddressPattern::Resource(wanted) => {
+                wanted == instance
+                    || (instance.type_name == wanted.type_name
+                        && instance.name == wanted.name
+                        && instance.module.0.len() == wanted.module.0.len()
+                        && instance.module.is_within(&wanted.module))
+            }
+        }
+    }
+}
+
 impl fmt::Display for InstanceAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{}", self.resource(), self.key)

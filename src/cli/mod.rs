@@ -42,7 +42,7 @@ use tokio::sync::watch;
 use crate::apply::Event;
 use crate::diag::{Diagnostics, Sources};
 use crate::ops::{self, Applied, ApplyOptions, LockOptions, PlanOptions, Report, StackOptions, Ui};
-use crate::plan::{Plan, PlanMode};
+use crate::plan::{Plan, PlanMode, TargetAddresses};
 use crate::state::OutputState;
 
 #[derive(Parser, Debug)]
@@ -213,6 +213,17 @@ struct PlanArgs {
     /// plans from state alone).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     refresh: bool,
+    /// Plan only this resource, instance or module, and what it depends
+    /// on (repeatable). For exceptional situations: the plan is partial.
+    #[arg(long = "target", value_name = "ADDRESS")]
+    targets: Vec<String>,
+    /// Plan everything except this resource, instance or module, and
+    /// what depends on it (repeatable).
+    #[arg(long = "exclude", value_name = "ADDRESS")]
+    excludes: Vec<String>,
+    /// Replace this instance even though nothing forces it (repeatable).
+    #[arg(long = "replace", value_name = "ADDRESS")]
+    replace: Vec<String>,
 }
 
 impl PlanArgs {
@@ -228,6 +239,11 @@ impl PlanArgs {
             destroy,
             mode,
             out: None,
+            targeting: TargetAddresses {
+                targets: self.targets.clone(),
+                excludes: self.excludes.clone(),
+                replace: self.replace.clone(),
+            },
         }
     }
 }

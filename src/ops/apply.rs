@@ -77,6 +77,7 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
             destroy: file.destroy,
             mode: file.mode,
             out: None,
+            targeting: file.targeting.clone(),
         };
     }
     let (stack, backend) = open_stack(&stack_options, ui)

@@ -352,6 +352,7 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
             files: &DiskFiles,
             destroy: false,
             validate_only: true,
+            targeting: Default::default(),
         });
         diags.extend(check_diags);
     }

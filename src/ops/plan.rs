@@ -15,7 +15,7 @@ use crate::graph::Node;
 use crate::lang::block_eval::BlockEvaluator;
 use crate::lang::modules::absolute_address;
 use crate::lang::{Config, Mode};
-use crate::plan::{self, DataValues, Plan, PlanMode, PlanRequest};
+use crate::plan::{self, DataValues, Plan, PlanMode, PlanRequest, TargetAddresses};
 use crate::provider::{self, Providers};
 use crate::state::{State, edit};
 use crate::value::Value;
@@ -31,6 +31,8 @@ pub(super) struct Planned {
     /// Notes about the refresh (objects deleted outside terrane, interrupted
     /// creates) and plan warnings.
     pub warnings: Diagnostics,
+    /// The `--target`, `--exclude` and `--replace` it was made with.
+    pub targeting: TargetAddresses,
 }
 
 /// What the command line says about how to plan.
@@ -41,6 +43,8 @@ pub struct PlanOptions {
     pub mode: PlanMode,
     /// `plan --out FILE`: save the plan there.
     pub out: Option<PathBuf>,
+    /// `--target`, `--exclude`, `--replace`.
+    pub targeting: TargetAddresses,
 }
 
 /// What `terrane plan` made.
@@ -99,6 +103,12 @@ pub(super) async fn refresh_and_plan(
     mut prior: State,
     options: &PlanOptions,
 ) -> Result<Planned, Report> {
+    let targeting = options.targeting.parse().map_err(|bad| {
+        Report::error(
+            Diagnostic::error(format!("{bad:?} is not a resource address"))
+                .with_hint("addresses look like aws_vpc.main, aws_subnet.public[0], aws_subnet.az[\"us-east-1a\"] or module.network"),
+        )
+    })?;
     let (moved, forgotten, move_warnings) = apply_moved_and_removed(&stack.config, &mut prior);
     let (state, mut warnings) = match options.mode {
         PlanMode::NoRefresh => (
@@ -122,6 +132,7 @@ pub(super) async fn refresh_and_plan(
         files: &DiskFiles,
         destroy: options.destroy,
         validate_only: false,
+        targeting,
     });
     if diags.has_errors() {
         return Err(Report {
@@ -154,6 +165,7 @@ pub(super) async fn refresh_and_plan(
         state,
         data,
         warnings,
+        targeting: options.targeting.clone(),
     })
 }
 

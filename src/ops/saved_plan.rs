@@ -62,6 +62,7 @@ pub(super) fn plan_file(stack: &Stack, planned: &Planned, salt: String) -> PlanF
             variables: &variables,
             created_at: now(),
             salt,
+            targeting: planned.targeting.clone(),
             json: plan_json(stack, planned),
         },
     )

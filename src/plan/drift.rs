@@ -50,6 +50,7 @@ pub fn drift(saved: &State, refreshed: &State) -> Vec<ResourceChange> {
             dependencies: before.dependencies.clone(),
             provider: before.provider.clone(),
             sensitive: schema_sensitive(schema),
+            requested: false,
         });
     }
     found.sort_by(|a, b| a.addr.cmp(&b.addr));

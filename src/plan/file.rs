@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::addr::InstanceAddr;
 use crate::value::{Attrs, Value};
 
-use super::{Action, Plan, PlanMode, PlannedOutput, ResourceChange};
+use super::{Action, Plan, PlanMode, PlannedOutput, ResourceChange, TargetAddresses};
 
 /// What the file says it is.
 pub const FORMAT: &str = "terrane-plan";
@@ -51,6 +51,8 @@ pub struct PlanFile {
     pub outputs: BTreeMap<String, SavedOutput>,
     pub moved: Vec<(String, String)>,
     pub forgotten: Vec<String>,
+    /// `--target`, `--exclude` and `--replace`, as given.
+    pub targeting: TargetAddresses,
     /// The plan as `plan --json` prints it.
     pub json: Json,
 }
@@ -76,6 +78,9 @@ pub struct SavedChange {
     pub changed: Vec<String>,
     pub dependencies: Vec<String>,
     pub sensitive: Vec<String>,
+    /// Replaced because `--replace` asked.
+    #[serde(default)]
+    pub requested: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -104,6 +109,7 @@ pub struct Provenance<'a> {
     pub variables: &'a BTreeMap<String, (Value, bool)>,
     pub created_at: String,
     pub salt: String,
+    pub targeting: TargetAddresses,
     pub json: Json,
 }
 
@@ -161,6 +167,7 @@ impl PlanFile {
                 .collect(),
             moved: plan.moved.clone(),
             forgotten: plan.forgotten.clone(),
+            targeting: provenance.targeting,
             json: provenance.json,
             salt,
         }
@@ -327,6 +334,7 @@ fn saved_change(change: &ResourceChange, salt: &str) -> SavedChange {
         changed: change.changed.clone(),
         dependencies: change.dependencies.clone(),
         sensitive: change.sensitive.clone(),
+        requested: change.requested,
     }
 }
 
@@ -350,6 +358,7 @@ fn restored_change(saved: &SavedChange) -> Option<ResourceChange> {
         dependencies: saved.dependencies.clone(),
         provider: saved.provider.clone(),
         sensitive: saved.sensitive.clone(),
+        requested: saved.requested,
     })
 }
 
@@ -435,6 +444,7 @@ mod tests {
                 dependencies: Vec::new(),
                 provider: "aws".into(),
                 sensitive: vec!["tags".into()],
+                requested: false,
             }],
             ..Plan::default()
         }
@@ -454,6 +464,7 @@ mod tests {
                 variables: &variables,
                 created_at: "2026-12-03T00:00:00Z".into(),
                 salt: salt.into(),
+                targeting: Default::default(),
                 json: json!({}),
             },
         )

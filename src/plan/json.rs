@@ -148,10 +148,12 @@ fn resource_change(change: &ResourceChange) -> Json {
     }
     out.insert("change".into(), Json::Object(body));
     if change.action == Action::DeleteThenCreate {
-        out.insert(
-            "action_reason".into(),
-            json!("replace_because_cannot_update"),
-        );
+        let reason = if change.requested {
+            "replace_by_request"
+        } else {
+            "replace_because_cannot_update"
+        };
+        out.insert("action_reason".into(), json!(reason));
     }
     Json::Object(out)
 }
@@ -371,6 +373,7 @@ fn prior_state(prior: &State, plan: &Plan) -> Json {
                 dependencies: r.dependencies.clone(),
                 provider: r.provider.clone(),
                 sensitive,
+                requested: false,
             };
             Some((change, values, marks))
         })

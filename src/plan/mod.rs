@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::addr::{InstanceAddr, InstanceKey};
+use crate::addr::{AddressPattern, InstanceAddr, InstanceKey};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::{Graph, Node};
 use crate::lang::block_eval::{BlockEvaluator, with_marks};
@@ -101,6 +101,50 @@ pub struct ResourceChange {
     /// or sensitive in the schema): shown as `(sensitive value)`, never
     /// written to a plan file or JSON.
     pub sensitive: Vec<String>,
+    /// A replacement asked for with `--replace`, not forced by a change.
+    pub requested: bool,
+}
+
+/// `--target`, `--exclude` and `--replace`.
+#[derive(Clone, Debug, Default)]
+pub struct Targeting {
+    /// Plan only these (and what they depend on).
+    pub targets: Vec<AddressPattern>,
+    /// Plan everything but these (and what depends on them).
+    pub excludes: Vec<AddressPattern>,
+    /// Replace these instances even though nothing forces it.
+    pub replace: Vec<AddressPattern>,
+}
+
+/// `--target`, `--exclude` and `--replace` as given on the command line.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct TargetAddresses {
+    pub targets: Vec<String>,
+    pub excludes: Vec<String>,
+    pub replace: Vec<String>,
+}
+
+impl TargetAddresses {
+    /// The addresses parsed; `Err` names the first that is not one.
+    pub fn parse(&self) -> Result<Targeting, String> {
+        let parse = |list: &[String]| -> Result<Vec<AddressPattern>, String> {
+            list.iter()
+                .map(|text| AddressPattern::parse(text).ok_or_else(|| text.clone()))
+                .collect()
+        };
+        Ok(Targeting {
+            targets: parse(&self.targets)?,
+            excludes: parse(&self.excludes)?,
+            replace: parse(&self.replace)?,
+        })
+    }
+}
+
+impl Targeting {
+    /// Whether the plan covers less than the whole stack.
+    pub fn narrows(&self) -> bool {
+        !self.targets.is_empty() || !self.excludes.is_empty()
+    }
 }
 
 /// A root module output as planned.
@@ -194,6 +238,7 @@ pub struct PlanRequest<'a> {
     /// known yet is evaluated once with unknown `count.index` / `each`
     /// instead of being an error.
     pub validate_only: bool,
+    pub targeting: Targeting,
 }
 
 pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
@@ -289,10 +334,14 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
             sensitive: provider::resource_type(&prior.type_name)
                 .map(|t| schema_sensitive(t.schema()))
                 .unwrap_or_default(),
+            requested: false,
             addr,
         });
     }
     result.resource_changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+    if req.targeting.narrows() {
+        narrow(&mut result, &req, &mut diags);
+    }
     (result, diags)
 }
 
@@ -387,7 +436,15 @@ fn plan_resource(
         let prior = prior_state.map(|r| &r.attributes);
         let no_tags = BTreeMap::new();
         let default_tags = req.default_tags.get(&resource.provider).unwrap_or(&no_tags);
-        let (action, after, diff) = plan_instance(schema, &args.attrs, prior, default_tags);
+        let requested = prior.is_some() && req.targeting.replace.iter().any(|p| p.matches(&addr));
+        let (action, after, diff) = if requested {
+            let mut replacement = proposed(schema, &args.attrs, None, default_tags);
+            replacement.insert(ID.to_string(), Value::Unknown);
+            let diff = diff::Difference::default();
+            (Action::DeleteThenCreate, replacement, diff)
+        } else {
+            plan_instance(schema, &args.attrs, prior, default_tags)
+        };
         if action.deletes() && resource.lifecycle.prevent_destroy {
             diags.push(
                 Diagnostic::error(format!("Instance cannot be destroyed: {address}"))
@@ -417,12 +474,90 @@ fn plan_resource(
             dependencies: dependencies.clone(),
             provider: resource.provider.clone(),
             sensitive: args.sensitive,
+            requested,
         });
     }
     if repetition_unknown {
         evaluator.set_resource_unknown(index);
     }
     changes
+}
+
+/// Leaves out of a plan what `--target` / `--exclude` leave out: a change
+/// outside them becomes a no-op (an existing object stays as it is) or
+/// disappears (an object not created). Targets bring what they depend on;
+/// excludes take what depends on them.
+fn narrow(plan: &mut Plan, req: &PlanRequest<'_>, diags: &mut Diagnostics) {
+    let targeting = &req.targeting;
+    let deps = &req.graph.resource_deps;
+    let matched = |patterns: &[AddressPattern], change: &ResourceChange| {
+        patterns.iter().any(|p| p.matches(&change.addr))
+    };
+    let blocks_of = |patterns: &[AddressPattern]| -> BTreeSet<usize> {
+        plan.resource_changes
+            .iter()
+            .filter(|c| matched(patterns, c))
+            .filter_map(|c| c.resource)
+            .collect()
+    };
+    // What the targets depend on, transitively (the targets not included).
+    let mut needed = BTreeSet::new();
+    let mut queue: Vec<usize> = blocks_of(&targeting.targets).into_iter().collect();
+    while let Some(block) = queue.pop() {
+        for &dependency in &deps[block] {
+            if needed.insert(dependency) {
+                queue.push(dependency);
+            }
+        }
+    }
+    // What depends on the excluded, transitively.
+    let excluded_blocks = blocks_of(&targeting.excludes);
+    let mut dependents = BTreeSet::new();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (block, block_deps) in deps.iter().enumerate() {
+            if !dependents.contains(&block)
+                && block_deps
+                    .iter()
+                    .any(|d| excluded_blocks.contains(d) || dependents.contains(d))
+            {
+                dependents.insert(block);
+                changed = true;
+            }
+        }
+    }
+    let in_plan = |change: &ResourceChange| {
+        let targeted = targeting.targets.is_empty()
+            || matched(&targeting.targets, change)
+            || change.resource.is_some_and(|b| needed.contains(&b));
+        let excluded = matched(&targeting.excludes, change)
+            || change.resource.is_some_and(|b| dependents.contains(&b));
+        targeted && !excluded
+    };
+    let mut kept = Vec::new();
+    for change in std::mem::take(&mut plan.resource_changes) {
+        if in_plan(&change) {
+            kept.push(change);
+        } else if let Some(before) = &change.before {
+            kept.push(ResourceChange {
+                action: Action::NoOp,
+                after: Some(before.clone()),
+                replace_paths: Vec::new(),
+                changed: Vec::new(),
+                requested: false,
+                ..change
+            });
+        }
+    }
+    plan.resource_changes = kept;
+    diags.push(
+        Diagnostic::warning("Resource targeting is in effect")
+            .with_detail(
+                "the plan may not cover every change the configuration needs, and outputs may be incomplete: --target and --exclude are for exceptional situations, such as recovering from a mistake",
+            )
+            .with_hint("run a plan without them afterwards to see the whole picture"),
+    );
 }
 
 /// The attributes a schema itself marks sensitive.

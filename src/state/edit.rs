@@ -2,7 +2,7 @@
 //! address names and moving instances, resources and whole modules to new
 //! addresses (`state mv`, `state rm` and `moved` blocks use these).
 
-use crate::addr::{InstanceAddr, InstanceKey, ModulePath};
+use crate::addr::{AddressPattern, InstanceAddr, InstanceKey, ModulePath};
 use crate::diag::Diagnostic;
 
 use super::State;
@@ -69,35 +69,13 @@ pub fn matching(state: &State, address: &str) -> Vec<String> {
     if state.resource(address).is_some() {
         return vec![address.to_string()];
     }
-    if let Some(module) = ModulePath::parse(address).filter(|m| !m.is_root()) {
-        return state
-            .resources
-            .iter()
-            .filter(|r| {
-                InstanceAddr::parse(&r.address).is_some_and(|a| a.module.is_within(&module))
-            })
-            .map(|r| r.address.clone())
-            .collect();
-    }
-    let Some(wanted) = InstanceAddr::parse(address) else {
+    let Some(pattern) = AddressPattern::parse(address) else {
         return Vec::new();
     };
-    if wanted.key != InstanceKey::None {
-        return Vec::new();
-    }
-    // Every instance of the resource, in every instance of a module step
-    // written without a key.
     state
         .resources
         .iter()
-        .filter(|r| {
-            InstanceAddr::parse(&r.address).is_some_and(|a| {
-                a.type_name == wanted.type_name
-                    && a.name == wanted.name
-                    && a.module.0.len() == wanted.module.0.len()
-                    && a.module.is_within(&wanted.module)
-            })
-        })
+        .filter(|r| InstanceAddr::parse(&r.address).is_some_and(|a| pattern.matches(&a)))
         .map(|r| r.address.clone())
         .collect()
 }

@@ -50,6 +50,7 @@ fn plan_summary(stack: &ops::Stack) -> String {
         files: &DiskFiles,
         destroy: false,
         validate_only: false,
+        targeting: Default::default(),
     });
     assert!(!diags.has_errors(), "{diags:?}");
     let mut out = String::new();

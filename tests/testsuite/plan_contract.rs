@@ -241,6 +241,7 @@ fn human_actions(plan: &str) -> Vec<(String, Vec<String>)> {
             (" will be created", &["create"]),
             (" will be updated in-place", &["update"]),
             (" must be replaced", &["delete", "create"]),
+            (" will be replaced, as requested", &["delete", "create"]),
             (" will be destroyed", &["delete"]),
         ];
         for (suffix, actions) in words {
@@ -519,5 +520,180 @@ async fn a_saved_plan_applies_exactly_and_a_stale_one_is_refused() {
         refused.stderr.contains("is not a terrane plan file"),
         "{}",
         refused.log()
+    );
+}
+
+async fn subnet_named(ec2: &aws_sdk_ec2::Client, name: &str) -> Option<String> {
+    let subnets = ec2
+        .describe_subnets()
+        .filters(filter("tag:Name", name))
+        .send()
+        .await
+        .expect("describe subnets");
+    subnets
+        .subnets()
+        .first()
+        .and_then(|s| s.subnet_id().map(str::to_string))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn target_exclude_and_replace_touch_only_what_they_name() {
+    let emulator = Emulator::start();
+    let ec2 = emulator.ec2();
+    let ws = Workspace::copy_of(STACK);
+    let applied = run(&ws, &emulator, "apply", &["--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.log());
+    let vpc_id = vpc_tagged(&ec2, "Name", "contract-vpc").await.expect("VPC");
+    let group = group_id(&ec2).await;
+
+    // Four changes: the VPC's tag, both subnets' tags, the group's rule.
+    ws.edit(
+        "main.tf",
+        "Name = \"${var.name}-vpc\"",
+        "Name = \"${var.name}-vpc-v2\"",
+    );
+    ws.edit(
+        "main.tf",
+        "Name = \"${var.name}-private-${count.index}\"",
+        "Name = \"${var.name}-private-${count.index}-v2\"",
+    );
+    ws.edit(
+        "main.tf",
+        "from_port   = 443\n    to_port     = 443",
+        "from_port   = 8443\n    to_port     = 8443",
+    );
+
+    // --target plans the instance and what it depends on, nothing else.
+    let targeted = run(
+        &ws,
+        &emulator,
+        "plan",
+        &["--target", "aws_subnet.private[1]"],
+    );
+    assert_eq!(targeted.code, 0, "{}", targeted.log());
+    assert_eq!(
+        human_actions(&targeted.stdout),
+        [
+            (
+                "aws_subnet.private[1]".to_string(),
+                vec!["update".to_string()]
+            ),
+            ("aws_vpc.main".to_string(), vec!["update".to_string()]),
+        ],
+        "{}",
+        targeted.log()
+    );
+    assert!(
+        targeted.stderr.contains("Resource targeting is in effect"),
+        "{}",
+        targeted.log()
+    );
+    let applied = run(
+        &ws,
+        &emulator,
+        "apply",
+        &["--target", "aws_subnet.private[1]", "--auto-approve"],
+    );
+    assert_eq!(applied.code, 0, "{}", applied.log());
+    assert!(subnet_named(&ec2, "contract-private-1-v2").await.is_some());
+    assert!(
+        subnet_named(&ec2, "contract-private-0").await.is_some(),
+        "untargeted subnet changed"
+    );
+    assert_eq!(
+        tag_value(&ec2, &vpc_id, "Name").await.as_deref(),
+        Some("contract-vpc-v2")
+    );
+    assert_eq!(
+        ingress_ports(&ec2, &group).await,
+        [443],
+        "untargeted group changed"
+    );
+
+    // --exclude plans everything but the group (and what depends on it).
+    let applied = run(
+        &ws,
+        &emulator,
+        "apply",
+        &["--exclude", "aws_security_group.app", "--auto-approve"],
+    );
+    assert_eq!(applied.code, 0, "{}", applied.log());
+    assert!(
+        applied
+            .stdout
+            .contains("Apply complete! Resources: 0 added, 1 changed, 0 destroyed."),
+        "{}",
+        applied.log()
+    );
+    assert!(subnet_named(&ec2, "contract-private-0-v2").await.is_some());
+    assert_eq!(
+        ingress_ports(&ec2, &group).await,
+        [443],
+        "excluded group changed"
+    );
+
+    // The state kept everything: a whole plan now has just the group.
+    let rest = run(&ws, &emulator, "plan", &[]);
+    assert_eq!(
+        human_actions(&rest.stdout),
+        [(
+            "aws_security_group.app".to_string(),
+            vec!["update".to_string()]
+        )],
+        "{}",
+        rest.log()
+    );
+
+    // --replace replaces one instance that nothing forces to change.
+    ws.edit(
+        "main.tf",
+        "from_port   = 8443\n    to_port     = 8443",
+        "from_port   = 443\n    to_port     = 443",
+    );
+    let before = subnet_named(&ec2, "contract-private-0-v2")
+        .await
+        .expect("subnet 0");
+    let other = subnet_named(&ec2, "contract-private-1-v2")
+        .await
+        .expect("subnet 1");
+    let planned = run(
+        &ws,
+        &emulator,
+        "plan",
+        &["--replace", "aws_subnet.private[0]"],
+    );
+    assert!(
+        planned
+            .stdout
+            .contains("# aws_subnet.private[0] will be replaced, as requested")
+            && planned
+                .stdout
+                .contains("Plan: 1 to add, 0 to change, 1 to destroy."),
+        "{}",
+        planned.log()
+    );
+    let replaced = run(
+        &ws,
+        &emulator,
+        "apply",
+        &["--replace", "aws_subnet.private[0]", "--auto-approve"],
+    );
+    assert_eq!(replaced.code, 0, "{}", replaced.log());
+    let after = subnet_named(&ec2, "contract-private-0-v2")
+        .await
+        .expect("subnet 0");
+    assert_ne!(before, after, "subnet 0 was not replaced");
+    assert_eq!(
+        subnet_named(&ec2, "contract-private-1-v2").await,
+        Some(other)
+    );
+
+    // A malformed address is an error, not an empty plan.
+    let bad = run(&ws, &emulator, "plan", &["--target", "aws_subnet"]);
+    assert_eq!(bad.code, 1, "{}", bad.log());
+    assert!(
+        bad.stderr.contains("is not a resource address"),
+        "{}",
+        bad.log()
     );
 }

@@ -88,6 +88,7 @@ fn plan_of(source: &str, prior: &State) -> Plan {
         files: &NoFiles,
         destroy: false,
         validate_only: false,
+        targeting: Default::default(),
     });
     assert!(!diags.has_errors(), "{diags:?}");
     plan
@@ -173,6 +174,7 @@ fn plan_errors(source: &str, state: &State, destroy: bool) -> Vec<String> {
         files: &NoFiles,
         destroy,
         validate_only: false,
+        targeting: Default::default(),
     });
     diags
         .iter()
