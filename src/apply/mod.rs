@@ -23,7 +23,7 @@ use crate::lang::Config;
 use crate::lang::block_eval::{BlockEvaluator, with_marks};
 use crate::lang::eval::FileReader;
 use crate::plan::diff::{ID, derive_tags, keep_unreported, proposed};
-use crate::plan::{Plan, ResourceChange, redact, sensitive_strings};
+use crate::plan::{Plan, ResourceChange, ignore_changes, redact, sensitive_strings};
 use crate::provider::{
     self, AwsContext, CreateRequest, ErrorKind, ProviderError, Providers, ResourceType,
 };
@@ -289,8 +289,12 @@ fn start_step(
     let address = change.address.clone();
     match step.op {
         Op::Delete => {
-            let prior = state
-                .resource(&change.address)
+            let current = if deletes_deposed(change) {
+                state.deposed.iter().find(|r| r.address == change.address)
+            } else {
+                state.resource(&change.address)
+            };
+            let prior = current
                 .map(|r| r.attributes.clone())
                 .or_else(|| change.before.clone())
                 .ok_or_else(|| format!("{} is not in state", change.address))?;
@@ -388,7 +392,7 @@ fn final_values(
         .into_iter()
         .find(|i| i.key == change.addr.key)
         .ok_or("the instance is no longer in the configuration")?;
-    let config = evaluator
+    let mut config = evaluator
         .eval_instance(index, &instance, schema)
         .map(|args| args.attrs)
         .map_err(|diags| {
@@ -411,6 +415,9 @@ fn final_values(
         Op::Update => state.resource(&change.address).map(|r| &r.attributes),
         _ => None,
     };
+    if let Some(prior) = prior {
+        ignore_changes(&req.config.resources[index].lifecycle, &mut config, prior);
+    }
     if let Some((name, _)) = config.iter().find(|(_, v)| !v.is_wholly_known()) {
         return Err(format!(
             "the value of {name:?} is still unknown at apply time"
@@ -462,6 +469,10 @@ fn finish_step(
         }
     };
     let id = match (step.op, outcome) {
+        (Op::Delete, _) if deletes_deposed(change) => {
+            state.deposed.retain(|r| r.address != change.address);
+            None
+        }
         (Op::Delete, _) => {
             state.remove(&change.address);
             if let Some(index) = change.resource
@@ -482,6 +493,14 @@ fn finish_step(
                 .unwrap_or_default()
                 .to_string();
             state.pending.retain(|p| p.address != change.address);
+            if step.op == Op::Create
+                && change.action == crate::plan::Action::CreateThenDelete
+                && let Some(old) = state.remove(&change.address)
+            {
+                // The old object waits for its delete step; recorded, so a
+                // run that stops in between deletes it next time.
+                state.deposed.push(old);
+            }
             state.upsert(ResourceState {
                 address: change.address.clone(),
                 type_name: change.type_name.clone(),
@@ -492,7 +511,14 @@ fn finish_step(
             });
             if let Some(index) = change.resource {
                 let value = with_marks(attrs, &change.sensitive);
-                evaluator.set_instance(index, change.addr.key.clone(), value);
+                evaluator.set_instance(index, change.addr.key.clone(), value.clone());
+                let failed = evaluator.check_postconditions(index, &change.addr.key, value);
+                if let Some(message) = failed {
+                    save(req, state).map_err(|e| {
+                        format!("the step succeeded but state could not be saved: {e}")
+                    })?;
+                    return Err(redact(&message, &sensitive_strings(change)));
+                }
             }
             Some(id)
         }
@@ -501,6 +527,12 @@ fn finish_step(
     save(req, state)
         .map_err(|e| format!("the step succeeded but state could not be saved: {e}"))?;
     Ok(id)
+}
+
+/// Whether a delete step deletes a deposed object (the old one of a
+/// create-before-destroy replacement) rather than the current one.
+fn deletes_deposed(change: &ResourceChange) -> bool {
+    change.deposed || change.action == crate::plan::Action::CreateThenDelete
 }
 
 /// Reads a just-created or updated object back; EC2 may take a moment

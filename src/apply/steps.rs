@@ -55,6 +55,7 @@ pub fn build(plan: &Plan) -> DiGraph<Step, ()> {
             Action::Update => &[Op::Update],
             Action::Delete => &[Op::Delete],
             Action::DeleteThenCreate => &[Op::Delete, Op::Create],
+            Action::CreateThenDelete => &[Op::Create, Op::Delete],
         };
         let nodes: Vec<NodeIndex> = ops
             .iter()
@@ -67,8 +68,9 @@ pub fn build(plan: &Plan) -> DiGraph<Step, ()> {
                 node
             })
             .collect();
-        if let [delete, create] = nodes[..] {
-            graph.add_edge(delete, create, ());
+        // A replacement's two steps run in the order its action names.
+        if let [first, second] = nodes[..] {
+            graph.add_edge(first, second, ());
         }
         steps_of_change.push(nodes);
     }
@@ -97,11 +99,18 @@ pub fn build(plan: &Plan) -> DiGraph<Step, ()> {
                 // This instance lets go of its dependency before the
                 // dependency is deleted. An update can only do so when the
                 // dependency is deleted outright: when it is replaced, the
-                // update must wait for the new object instead.
+                // update must wait for the new object instead. Under
+                // create_before_destroy the new object comes first, so
+                // everything that moves to it does so before the old one is
+                // deleted.
                 for after in steps_for(dependency, Op::Delete) {
-                    let outright =
-                        plan.resource_changes[graph[after].change].action == Action::Delete;
-                    if op == Op::Delete || (op == Op::Update && outright) {
+                    let action = plan.resource_changes[graph[after].change].action;
+                    let lets_go = match op {
+                        Op::Delete => true,
+                        Op::Update => matches!(action, Action::Delete | Action::CreateThenDelete),
+                        Op::Create => action == Action::CreateThenDelete,
+                    };
+                    if lets_go {
                         graph.update_edge(node, after, ());
                     }
                 }

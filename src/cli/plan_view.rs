@@ -111,8 +111,9 @@ fn render_change(out: &mut String, change: &ResourceChange, drift: Option<&str>)
     let planned = match change.action {
         Action::Create => "will be created",
         Action::Update => "will be updated in-place",
-        Action::DeleteThenCreate if change.requested => "will be replaced, as requested",
-        Action::DeleteThenCreate => "must be replaced",
+        _ if change.deposed => "(deposed object) will be destroyed",
+        action if action.replaces() && change.requested => "will be replaced, as requested",
+        Action::DeleteThenCreate | Action::CreateThenDelete => "must be replaced",
         Action::Delete => "will be destroyed",
         Action::NoOp => return,
     };

@@ -217,6 +217,20 @@ fn node_sites(config: &Config, node: Node) -> Vec<Site> {
                     .flat_map(|p| [p.condition.clone(), p.error_message.clone()])
                     .map(|e| site(e, Vec::new())),
             );
+            // A postcondition's `self` is the instance itself.
+            sites.extend(
+                r.lifecycle
+                    .postconditions
+                    .iter()
+                    .flat_map(|p| [p.condition.clone(), p.error_message.clone()])
+                    .map(|e| site(e, vec!["self".to_string()])),
+            );
+            sites.extend(
+                r.lifecycle
+                    .replace_triggered_by
+                    .iter()
+                    .map(|e| site(e.clone(), Vec::new())),
+            );
             sites.extend(
                 body_exprs(r.file, &r.body, &[])
                     .into_iter()

@@ -91,6 +91,8 @@ struct InstanceScope<'s> {
     base: &'s BTreeMap<String, Value>,
     count: Option<Value>,
     each: Option<Value>,
+    /// `self`, in a postcondition.
+    this: Option<Value>,
 }
 
 impl<'s> InstanceScope<'s> {
@@ -108,6 +110,7 @@ impl<'s> InstanceScope<'s> {
                     ("value".to_string(), value),
                 ]))
             }),
+            this: None,
         }
     }
 }
@@ -117,6 +120,7 @@ impl Scope for InstanceScope<'_> {
         match root {
             "count" => self.count.as_ref(),
             "each" => self.each.as_ref(),
+            "self" => self.this.as_ref(),
             _ => self.base.get(root),
         }
     }
@@ -588,6 +592,42 @@ impl<'a> BlockEvaluator<'a> {
             }
         }
         errors
+    }
+
+    /// Checks an applied instance's `postcondition` blocks, with `self` its
+    /// new value. The first failure comes back as a message.
+    pub fn check_postconditions(
+        &self,
+        index: usize,
+        key: &InstanceKey,
+        value: Value,
+    ) -> Option<String> {
+        let resource = &self.config.resources[index];
+        if resource.lifecycle.postconditions.is_empty() {
+            return None;
+        }
+        let instance = self
+            .expand(index)
+            .ok()?
+            .into_iter()
+            .find(|i| &i.key == key)?;
+        let mut scope = InstanceScope::new(
+            &self.roots[resource.module],
+            instance.count_index,
+            instance.each,
+        );
+        scope.this = Some(value);
+        for postcondition in &resource.lifecycle.postconditions {
+            let ctx = self.context(postcondition.condition.file, &scope);
+            match evaluate_rule(&postcondition.condition, &postcondition.error_message, &ctx) {
+                Ok(None) => {}
+                Ok(Some(message)) => {
+                    return Some(format!("Resource postcondition failed: {message}"));
+                }
+                Err(diag) => return Some(format!("Invalid postcondition: {}", diag.summary)),
+            }
+        }
+        None
     }
 
     /// Evaluates one instance's arguments against its schema. Marks are

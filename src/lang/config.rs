@@ -321,9 +321,20 @@ pub struct Removed {
 pub struct Lifecycle {
     pub create_before_destroy: bool,
     pub prevent_destroy: bool,
-    pub ignore_changes: Vec<String>,
+    /// `ignore_changes = all`: after creation, the configuration never
+    /// changes the object.
+    pub ignore_all_changes: bool,
+    /// `ignore_changes = [tags, tags["Owner"]]`: attributes (or one key of
+    /// a map attribute) whose configured value is ignored after creation.
+    pub ignore_changes: Vec<(String, Option<String>)>,
+    /// `replace_triggered_by`: references whose planned change replaces
+    /// this resource's instances.
+    pub replace_triggered_by: Vec<Expr>,
     /// `precondition` blocks, checked for each instance before it is planned.
     pub preconditions: Vec<Validation>,
+    /// `postcondition` blocks, checked with `self` once the instance is
+    /// created or updated.
+    pub postconditions: Vec<Validation>,
 }
 
 #[derive(Debug, Clone)]

@@ -1047,12 +1047,9 @@ impl Loader<'_> {
                     continue;
                 }
                 Structure::Block(inner) if inner.ident.as_str() == "postcondition" => {
-                    let span = self.header_span(inner);
-                    self.diags.push(
-                        Diagnostic::warning("postcondition blocks are not checked yet")
-                            .with_span(Some(span))
-                            .with_detail("terrane applies the resource without checking this condition afterwards"),
-                    );
+                    lifecycle
+                        .postconditions
+                        .extend(self.validation(inner.clone()));
                     continue;
                 }
                 Structure::Block(inner) => {
@@ -1072,18 +1069,20 @@ impl Loader<'_> {
                     lifecycle.create_before_destroy = self.lifecycle_bool(attr)
                 }
                 "prevent_destroy" => lifecycle.prevent_destroy = self.lifecycle_bool(attr),
-                "ignore_changes" => {
-                    if let Expression::Array(items) = &attr.value {
-                        lifecycle.ignore_changes = items
-                            .iter()
-                            .filter_map(|e| match e {
-                                Expression::Variable(v) => Some(v.as_str().to_string()),
-                                _ => None,
-                            })
-                            .collect();
+                "ignore_changes" => self.ignore_changes(attr, &mut lifecycle),
+                "replace_triggered_by" => match &attr.value {
+                    Expression::Array(items) => {
+                        lifecycle.replace_triggered_by =
+                            items.iter().map(|item| self.expr(item.clone())).collect();
                     }
-                }
-                "replace_triggered_by" => {}
+                    other => {
+                        let span = self.span(other.span());
+                        self.error("`replace_triggered_by` must be a list of references", span)
+                            .hint = Some(
+                            "for example: replace_triggered_by = [aws_launch_template.app]".into(),
+                        );
+                    }
+                },
                 other => {
                     let span = self.span(attr.key.span());
                     self.unsupported(
@@ -1096,6 +1095,53 @@ impl Loader<'_> {
             }
         }
         lifecycle
+    }
+
+    /// `ignore_changes = all`, or a list of attribute names and map keys
+    /// (`tags`, `tags["Owner"]`).
+    fn ignore_changes(&mut self, attr: &Attribute, lifecycle: &mut Lifecycle) {
+        let items = match &attr.value {
+            Expression::Variable(v) if v.as_str() == "all" => {
+                lifecycle.ignore_all_changes = true;
+                return;
+            }
+            Expression::Array(items) => items,
+            other => {
+                let span = self.span(other.span());
+                self.error(
+                    "`ignore_changes` must be `all` or a list of attribute names",
+                    span,
+                )
+                .hint = Some("for example: ignore_changes = [tags, desired_capacity]".into());
+                return;
+            }
+        };
+        for item in items.iter() {
+            let path = match item {
+                Expression::Variable(v) => Some((v.as_str().to_string(), None)),
+                Expression::Traversal(traversal) => {
+                    match (&traversal.expr, traversal.operators.as_slice()) {
+                        (Expression::Variable(v), [op]) => match op.value() {
+                            hcl_edit::expr::TraversalOperator::Index(Expression::String(key)) => {
+                                Some((v.as_str().to_string(), Some(key.value().clone())))
+                            }
+                            _ => None,
+                        },
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            match path {
+                Some(path) => lifecycle.ignore_changes.push(path),
+                None => {
+                    let span = self.span(item.span());
+                    self.error("Unsupported `ignore_changes` entry", span).hint = Some(
+                        "name a top-level attribute (tags) or one key of a map attribute (tags[\"Owner\"])".into(),
+                    );
+                }
+            }
+        }
     }
 
     /// A lifecycle flag: read before anything is evaluated, so it must be a

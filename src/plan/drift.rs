@@ -51,6 +51,7 @@ pub fn drift(saved: &State, refreshed: &State) -> Vec<ResourceChange> {
             provider: before.provider.clone(),
             sensitive: schema_sensitive(schema),
             requested: false,
+            deposed: false,
         });
     }
     found.sort_by(|a, b| a.addr.cmp(&b.addr));

@@ -81,6 +81,9 @@ pub struct SavedChange {
     /// Replaced because `--replace` asked.
     #[serde(default)]
     pub requested: bool,
+    /// A deposed object, to be deleted.
+    #[serde(default)]
+    pub deposed: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -335,6 +338,7 @@ fn saved_change(change: &ResourceChange, salt: &str) -> SavedChange {
         dependencies: change.dependencies.clone(),
         sensitive: change.sensitive.clone(),
         requested: change.requested,
+        deposed: change.deposed,
     }
 }
 
@@ -359,6 +363,7 @@ fn restored_change(saved: &SavedChange) -> Option<ResourceChange> {
         provider: saved.provider.clone(),
         sensitive: saved.sensitive.clone(),
         requested: saved.requested,
+        deposed: saved.deposed,
     })
 }
 
@@ -445,6 +450,7 @@ mod tests {
                 provider: "aws".into(),
                 sensitive: vec!["tags".into()],
                 requested: false,
+                deposed: false,
             }],
             ..Plan::default()
         }

@@ -85,6 +85,7 @@ pub fn actions(action: Action) -> Vec<&'static str> {
         Action::Create => vec!["create"],
         Action::Update => vec!["update"],
         Action::DeleteThenCreate => vec!["delete", "create"],
+        Action::CreateThenDelete => vec!["create", "delete"],
         Action::Delete => vec!["delete"],
     }
 }
@@ -147,7 +148,7 @@ fn resource_change(change: &ResourceChange) -> Json {
         body.insert("replace_paths".into(), Json::Array(paths));
     }
     out.insert("change".into(), Json::Object(body));
-    if change.action == Action::DeleteThenCreate {
+    if change.action.replaces() {
         let reason = if change.requested {
             "replace_by_request"
         } else {
@@ -374,6 +375,7 @@ fn prior_state(prior: &State, plan: &Plan) -> Json {
                 provider: r.provider.clone(),
                 sensitive,
                 requested: false,
+                deposed: false,
             };
             Some((change, values, marks))
         })

@@ -49,6 +49,8 @@ pub enum Action {
     Update,
     /// Replace, destroying the old object before creating the new one.
     DeleteThenCreate,
+    /// Replace, creating the new object first (`create_before_destroy`).
+    CreateThenDelete,
     Delete,
 }
 
@@ -59,16 +61,27 @@ impl Action {
             Action::Create => "+",
             Action::Update => "~",
             Action::DeleteThenCreate => "-/+",
+            Action::CreateThenDelete => "+/-",
             Action::Delete => "-",
         }
     }
 
     pub fn creates(self) -> bool {
-        matches!(self, Action::Create | Action::DeleteThenCreate)
+        matches!(
+            self,
+            Action::Create | Action::DeleteThenCreate | Action::CreateThenDelete
+        )
     }
 
     pub fn deletes(self) -> bool {
-        matches!(self, Action::Delete | Action::DeleteThenCreate)
+        matches!(
+            self,
+            Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete
+        )
+    }
+
+    pub fn replaces(self) -> bool {
+        matches!(self, Action::DeleteThenCreate | Action::CreateThenDelete)
     }
 }
 
@@ -101,8 +114,13 @@ pub struct ResourceChange {
     /// or sensitive in the schema): shown as `(sensitive value)`, never
     /// written to a plan file or JSON.
     pub sensitive: Vec<String>,
-    /// A replacement asked for with `--replace`, not forced by a change.
+    /// A replacement asked for with `--replace` or triggered by
+    /// `replace_triggered_by`, not forced by a change of its own.
     pub requested: bool,
+    /// An object an interrupted `create_before_destroy` replacement left
+    /// behind (state's `deposed`): only ever deleted.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deposed: bool,
 }
 
 /// `--target`, `--exclude` and `--replace`.
@@ -204,7 +222,7 @@ impl Plan {
             match change.action {
                 Action::Create => counts.0 += 1,
                 Action::Update => counts.1 += 1,
-                Action::DeleteThenCreate => {
+                Action::DeleteThenCreate | Action::CreateThenDelete => {
                     counts.0 += 1;
                     counts.2 += 1;
                 }
@@ -266,7 +284,13 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
                     }
                 }
                 Node::Resource(i) => {
-                    let changes = plan_resource(&req, &mut evaluator, i, &mut diags);
+                    let changes = plan_resource(
+                        &req,
+                        &mut evaluator,
+                        i,
+                        &result.resource_changes,
+                        &mut diags,
+                    );
                     for change in changes {
                         planned_addresses.insert(change.address.clone());
                         result.resource_changes.push(change);
@@ -335,6 +359,32 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
                 .map(|t| schema_sensitive(t.schema()))
                 .unwrap_or_default(),
             requested: false,
+            deposed: false,
+            addr,
+        });
+    }
+    // Objects an interrupted create-before-destroy replacement left behind
+    // are deleted, whatever else the plan does.
+    for object in &req.prior.deposed {
+        let Some(addr) = InstanceAddr::parse(&object.address) else {
+            continue;
+        };
+        result.resource_changes.push(ResourceChange {
+            address: object.address.clone(),
+            type_name: object.type_name.clone(),
+            resource: None,
+            action: Action::Delete,
+            before: Some(object.attributes.clone()),
+            after: None,
+            replace_paths: Vec::new(),
+            changed: Vec::new(),
+            dependencies: object.dependencies.clone(),
+            provider: object.provider.clone(),
+            sensitive: provider::resource_type(&object.type_name)
+                .map(|t| schema_sensitive(t.schema()))
+                .unwrap_or_default(),
+            requested: false,
+            deposed: true,
             addr,
         });
     }
@@ -351,6 +401,7 @@ fn plan_resource(
     req: &PlanRequest<'_>,
     evaluator: &mut BlockEvaluator<'_>,
     index: usize,
+    changes_so_far: &[ResourceChange],
     diags: &mut Diagnostics,
 ) -> Vec<ResourceChange> {
     let resource = &req.config.resources[index];
@@ -360,15 +411,9 @@ fn plan_resource(
     };
     let schema = resource_type.schema();
     let lifecycle = &resource.lifecycle;
-    if !req.validate_only
-        && (lifecycle.create_before_destroy || !lifecycle.ignore_changes.is_empty())
-    {
-        diags.push(
-            Diagnostic::warning(format!("lifecycle settings of {} are not acted on yet", resource.address()))
-                .with_detail("create_before_destroy and ignore_changes are parsed but do not change the plan; prevent_destroy is enforced")
-                .with_span(Some(resource.span.clone())),
-        );
-    }
+    // `replace_triggered_by`: a planned change of what it names replaces
+    // every instance (the named resources are planned before this one).
+    let triggered = !req.validate_only && replacement_triggered(req, resource, changes_so_far);
     let expanded = if req.validate_only {
         evaluator.expand_for_validation(index)
     } else {
@@ -436,15 +481,23 @@ fn plan_resource(
         let prior = prior_state.map(|r| &r.attributes);
         let no_tags = BTreeMap::new();
         let default_tags = req.default_tags.get(&resource.provider).unwrap_or(&no_tags);
-        let requested = prior.is_some() && req.targeting.replace.iter().any(|p| p.matches(&addr));
-        let (action, after, diff) = if requested {
-            let mut replacement = proposed(schema, &args.attrs, None, default_tags);
+        let mut config = args.attrs;
+        if let Some(prior) = prior {
+            ignore_changes(lifecycle, &mut config, prior);
+        }
+        let requested = prior.is_some()
+            && (triggered || req.targeting.replace.iter().any(|p| p.matches(&addr)));
+        let (mut action, after, diff) = if requested {
+            let mut replacement = proposed(schema, &config, None, default_tags);
             replacement.insert(ID.to_string(), Value::Unknown);
             let diff = diff::Difference::default();
             (Action::DeleteThenCreate, replacement, diff)
         } else {
-            plan_instance(schema, &args.attrs, prior, default_tags)
+            plan_instance(schema, &config, prior, default_tags)
         };
+        if action == Action::DeleteThenCreate && lifecycle.create_before_destroy {
+            action = Action::CreateThenDelete;
+        }
         if action.deletes() && resource.lifecycle.prevent_destroy {
             diags.push(
                 Diagnostic::error(format!("Instance cannot be destroyed: {address}"))
@@ -475,12 +528,80 @@ fn plan_resource(
             provider: resource.provider.clone(),
             sensitive: args.sensitive,
             requested,
+            deposed: false,
         });
     }
     if repetition_unknown {
         evaluator.set_resource_unknown(index);
     }
     changes
+}
+
+/// Lays the prior values over the configuration where `ignore_changes`
+/// says the configuration does not matter once the object exists.
+pub fn ignore_changes(
+    lifecycle: &crate::lang::config::Lifecycle,
+    config: &mut Attrs,
+    prior: &Attrs,
+) {
+    if lifecycle.ignore_all_changes {
+        *config = prior.clone();
+        return;
+    }
+    for (name, key) in &lifecycle.ignore_changes {
+        let before = prior.get(name);
+        match key {
+            None => match before {
+                Some(value) => {
+                    config.insert(name.clone(), value.clone());
+                }
+                None => {
+                    config.remove(name);
+                }
+            },
+            Some(key) => {
+                let kept = before
+                    .and_then(|b| b.as_map())
+                    .and_then(|m| m.get(key))
+                    .cloned();
+                if let Some(Value::Map(map)) = config.get_mut(name) {
+                    match kept {
+                        Some(value) => {
+                            map.insert(key.clone(), value);
+                        }
+                        None => {
+                            map.remove(key);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether a resource named in `replace_triggered_by` has a planned change
+/// (any action but no-op) among the changes planned so far.
+fn replacement_triggered(
+    req: &PlanRequest<'_>,
+    resource: &crate::lang::config::Resource,
+    planned: &[ResourceChange],
+) -> bool {
+    resource.lifecycle.replace_triggered_by.iter().any(|expr| {
+        let (found, _) = crate::lang::references::references(expr);
+        found.iter().any(|reference| match &reference.subject {
+            crate::lang::references::Subject::Resource {
+                type_name, name, ..
+            } => planned
+                .iter()
+                .filter(|c| c.action != Action::NoOp)
+                .filter_map(|c| c.resource)
+                .any(|i| {
+                    let r = &req.config.resources[i];
+                    r.module == resource.module && r.type_name == *type_name && r.name == *name
+                }),
+            _ => false,
+        })
+    })
 }
 
 /// Leaves out of a plan what `--target` / `--exclude` leave out: a change
@@ -539,7 +660,9 @@ fn narrow(plan: &mut Plan, req: &PlanRequest<'_>, diags: &mut Diagnostics) {
     for change in std::mem::take(&mut plan.resource_changes) {
         if in_plan(&change) {
             kept.push(change);
-        } else if let Some(before) = &change.before {
+        } else if let Some(before) = &change.before
+            && !change.deposed
+        {
             kept.push(ResourceChange {
                 action: Action::NoOp,
                 after: Some(before.clone()),

@@ -64,6 +64,10 @@ pub struct State {
     /// empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<PendingOperation>,
+    /// Objects replaced under `create_before_destroy` whose deletion has
+    /// not finished: the next apply deletes them. Absent when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deposed: Vec<ResourceState>,
 }
 
 /// An output value.
@@ -153,6 +157,7 @@ impl State {
             outputs: BTreeMap::new(),
             resources: Vec::new(),
             pending: Vec::new(),
+            deposed: Vec::new(),
         }
     }
 

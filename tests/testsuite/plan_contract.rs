@@ -697,3 +697,130 @@ async fn target_exclude_and_replace_touch_only_what_they_name() {
         bad.log()
     );
 }
+
+const LIFECYCLE_STACK: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+variable "cidr" {
+  type    = string
+  default = "10.50.1.0/24"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.50.0.0/16"
+}
+
+resource "aws_subnet" "a" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = var.cidr
+
+  lifecycle {
+    create_before_destroy = true
+
+    postcondition {
+      condition     = self.vpc_id == aws_vpc.main.id
+      error_message = "The subnet must be in the stack's VPC."
+    }
+
+    postcondition {
+      condition     = self.cidr_block != "10.50.9.0/24"
+      error_message = "10.50.9.0/24 is reserved."
+    }
+  }
+}
+
+resource "aws_route_table" "a" {
+  vpc_id = aws_vpc.main.id
+}
+
+resource "aws_route_table_association" "a" {
+  subnet_id      = aws_subnet.a.id
+  route_table_id = aws_route_table.a.id
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_before_destroy_creates_first_and_postconditions_are_checked() {
+    let emulator = Emulator::start();
+    let ec2 = emulator.ec2();
+    let ws = Workspace::copy_of(STACK);
+    ws.write("main.tf", LIFECYCLE_STACK);
+    let applied = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.log());
+    let vpc_id = ec2
+        .describe_vpcs()
+        .filters(filter("cidr", "10.50.0.0/16"))
+        .send()
+        .await
+        .expect("vpcs")
+        .vpcs()[0]
+        .vpc_id()
+        .expect("id")
+        .to_string();
+
+    // A new CIDR forces replacement: the new subnet is created (and the
+    // association moved to it) before the old one is destroyed.
+    let replaced = ws.run(
+        &emulator,
+        "apply",
+        &["--auto-approve", "--var", "cidr=10.50.2.0/24"],
+    );
+    assert_eq!(replaced.code, 0, "{}", replaced.log());
+    let out = &replaced.stdout;
+    assert!(
+        out.contains("+/- resource \"aws_subnet\" \"a\""),
+        "{}",
+        replaced.log()
+    );
+    let at = |needle: &str| {
+        out.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} not in the output:\n{out}"))
+    };
+    assert!(
+        at("aws_subnet.a: Creation complete") < at("aws_subnet.a: Destroying..."),
+        "{out}"
+    );
+    assert!(
+        at("aws_route_table_association.a: Creation complete") < at("aws_subnet.a: Destroying..."),
+        "{out}"
+    );
+    let cidrs: Vec<String> = ec2
+        .describe_subnets()
+        .filters(filter("vpc-id", &vpc_id))
+        .send()
+        .await
+        .expect("subnets")
+        .subnets()
+        .iter()
+        .filter_map(|s| s.cidr_block().map(str::to_string))
+        .collect();
+    assert_eq!(cidrs, ["10.50.2.0/24"]);
+    let state = std::fs::read_to_string(&ws.state).expect("state");
+    assert!(!state.contains("deposed"), "{state}");
+    let clean = ws.run(
+        &emulator,
+        "plan",
+        &["--detailed-exitcode", "--var", "cidr=10.50.2.0/24"],
+    );
+    assert_eq!(clean.code, 0, "{}", clean.log());
+
+    // A postcondition that fails stops the run with its message; the new
+    // object is kept in state, not forgotten.
+    let failed = ws.run(
+        &emulator,
+        "apply",
+        &["--auto-approve", "--var", "cidr=10.50.9.0/24"],
+    );
+    assert_eq!(failed.code, 1, "{}", failed.log());
+    assert!(
+        failed
+            .stderr
+            .contains("Resource postcondition failed: 10.50.9.0/24 is reserved."),
+        "{}",
+        failed.log()
+    );
+    let state = std::fs::read_to_string(&ws.state).expect("state");
+    assert!(state.contains("10.50.9.0/24"), "{state}");
+}

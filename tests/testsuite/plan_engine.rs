@@ -648,3 +648,113 @@ output "token" {
         ["Output refers to sensitive values"]
     );
 }
+
+/// A VPC and a subnet, with `lifecycle` settings for the subnet and the
+/// VPC's Name tag and the subnet's CIDR and tags as given.
+fn lifecycle_stack(vpc_name: &str, cidr: &str, tags: &str, lifecycle: &str) -> String {
+    format!(
+        "resource \"aws_vpc\" \"main\" {{\n  cidr_block = \"10.0.0.0/16\"\n  tags = {{ Name = \"{vpc_name}\" }}\n}}\n\nresource \"aws_subnet\" \"a\" {{\n  vpc_id     = aws_vpc.main.id\n  cidr_block = \"{cidr}\"\n  tags       = {tags}\n  lifecycle {{\n    {lifecycle}\n  }}\n}}\n"
+    )
+}
+
+#[test]
+fn ignore_changes_keeps_what_exists() {
+    let tags = "{ Name = \"a\" }";
+    let state = built(&lifecycle_stack("v", "10.0.1.0/24", tags, ""));
+    let edited = "{ Name = \"b\", Env = \"x\" }";
+
+    let plan = plan_of(
+        &lifecycle_stack("v", "10.0.1.0/24", edited, "ignore_changes = [tags]"),
+        &state,
+    );
+    assert_eq!(actions(&plan), vec![], "tags are ignored");
+
+    let plan = plan_of(
+        &lifecycle_stack(
+            "v",
+            "10.0.1.0/24",
+            edited,
+            "ignore_changes = [tags[\"Name\"]]",
+        ),
+        &state,
+    );
+    assert_eq!(
+        actions(&plan),
+        vec![("aws_subnet.a".to_string(), Action::Update)]
+    );
+    let after = plan.resource_changes[0].after.as_ref().unwrap();
+    assert_eq!(
+        after["tags"],
+        Value::Map(Attrs::from([
+            ("Env".to_string(), Value::string("x")),
+            ("Name".to_string(), Value::string("a")),
+        ])),
+        "the Name tag keeps its value, the new tag is added"
+    );
+
+    let plan = plan_of(
+        &lifecycle_stack("v", "10.0.9.0/24", edited, "ignore_changes = all"),
+        &state,
+    );
+    assert_eq!(
+        actions(&plan),
+        vec![],
+        "all changes are ignored, even one forcing replacement"
+    );
+}
+
+#[test]
+fn create_before_destroy_and_replace_triggered_by_shape_replacements() {
+    let tags = "{ Name = \"a\" }";
+    let state = built(&lifecycle_stack("v", "10.0.1.0/24", tags, ""));
+
+    let plan = plan_of(
+        &lifecycle_stack("v", "10.0.2.0/24", tags, "create_before_destroy = true"),
+        &state,
+    );
+    assert_eq!(
+        actions(&plan),
+        vec![("aws_subnet.a".to_string(), Action::CreateThenDelete)]
+    );
+    assert!(plan_view::render(&plan).contains("+/- resource \"aws_subnet\" \"a\""));
+
+    // The VPC's tag changes in place; the subnet is replaced because it
+    // names the VPC in replace_triggered_by.
+    let plan = plan_of(
+        &lifecycle_stack(
+            "v2",
+            "10.0.1.0/24",
+            tags,
+            "replace_triggered_by = [aws_vpc.main]",
+        ),
+        &state,
+    );
+    assert_eq!(
+        actions(&plan),
+        vec![
+            ("aws_subnet.a".to_string(), Action::DeleteThenCreate),
+            ("aws_vpc.main".to_string(), Action::Update),
+        ]
+    );
+    assert!(plan.resource_changes.iter().any(|c| c.requested));
+}
+
+/// An object left deposed by an interrupted create-before-destroy
+/// replacement is deleted by the next plan, beside the current one.
+#[test]
+fn deposed_objects_are_planned_for_deletion() {
+    let source = lifecycle_stack("v", "10.0.1.0/24", "{ Name = \"a\" }", "");
+    let mut state = built(&source);
+    let mut old = state.resource("aws_subnet.a").unwrap().clone();
+    old.id = "subnet-old".into();
+    state.deposed.push(old);
+    let plan = plan_of(&source, &state);
+    let deletes: Vec<_> = plan
+        .resource_changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .collect();
+    assert_eq!(deletes.len(), 1);
+    assert!(deletes[0].deposed && deletes[0].address == "aws_subnet.a");
+    assert!(plan_view::render(&plan).contains("# aws_subnet.a (deposed object) will be destroyed"));
+}
