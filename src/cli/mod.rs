@@ -86,6 +86,10 @@ enum Command {
         /// instead of the human plan.
         #[arg(long)]
         json: bool,
+        /// Write resource blocks for import blocks that have none to this
+        /// new file (in the stack's directory, so the plan includes them).
+        #[arg(long, value_name = "FILE")]
+        generate_config_out: Option<PathBuf>,
     },
     /// Show a saved plan.
     Show {
@@ -115,6 +119,21 @@ enum Command {
         /// Don't ask for confirmation.
         #[arg(long)]
         auto_approve: bool,
+    },
+    /// Bring an existing AWS object under management: read it and record
+    /// it in state at ADDRESS (docs/import.md gives each type's ID).
+    Import {
+        /// The stack directory, then the address and the id; the directory
+        /// may be left out.
+        #[arg(num_args = 2..=3, value_names = ["DIR", "ADDRESS", "ID"], required = true)]
+        args: Vec<String>,
+        #[command(flatten)]
+        variables: VarArgs,
+        /// Use this state file instead of the stack's backend.
+        #[arg(long)]
+        state: Option<PathBuf>,
+        #[command(flatten)]
+        lock: LockArgs,
     },
     /// Show output values from state.
     Output {
@@ -244,6 +263,7 @@ impl PlanArgs {
                 excludes: self.excludes.clone(),
                 replace: self.replace.clone(),
             },
+            generate_config_out: None,
         }
     }
 }
@@ -347,12 +367,42 @@ async fn run(cli: Cli) -> Result<i32, Report> {
             destroy,
             out,
             json,
+            generate_config_out,
         } => {
             let options = PlanOptions {
                 out,
+                generate_config_out,
                 ..planning.options(destroy)
             };
             plan(&stack, &options, detailed_exitcode, json).await
+        }
+        Command::Import {
+            args,
+            variables,
+            state,
+            lock,
+        } => {
+            let (dir, address, id) = match args.as_slice() {
+                [address, id] => (PathBuf::from("."), address, id),
+                [dir, address, id] => (PathBuf::from(dir), address, id),
+                _ => unreachable!("clap takes two or three"),
+            };
+            let options = StackOptions {
+                dir,
+                vars: variables.vars,
+                var_files: variables.var_files,
+                state_path: state,
+                lock: lock.options(),
+                ..StackOptions::default()
+            };
+            let interrupt = stop_on_signals()?;
+            let imported = ops::import::import(&options, address, id, interrupt, &Terminal).await?;
+            outln!(
+                "{}: Import prepared and recorded in state [id={}]\n\nImport successful!\n\nThe object is now managed by terrane. Run `terrane plan` to see how it differs from the configuration.",
+                imported.address,
+                imported.id
+            );
+            Ok(0)
         }
         Command::Show { file, json } => {
             let saved = ops::saved_plan::read(&file)?;

@@ -28,6 +28,9 @@ pub fn render(plan: &Plan) -> String {
     for (from, to) in &plan.moved {
         let _ = writeln!(out, "  # {from} has moved to {to}\n");
     }
+    for address in &plan.imported {
+        let _ = writeln!(out, "  # {address} will be imported\n");
+    }
     for address in &plan.forgotten {
         let _ = writeln!(
             out,
@@ -45,9 +48,13 @@ pub fn render(plan: &Plan) -> String {
         return out;
     }
     let (add, change, destroy) = plan.summary();
+    let imports = match plan.imported.len() {
+        0 => String::new(),
+        n => format!("{n} to import, "),
+    };
     let _ = writeln!(
         out,
-        "Plan: {add} to add, {change} to change, {destroy} to destroy."
+        "Plan: {imports}{add} to add, {change} to change, {destroy} to destroy."
     );
     out
 }

@@ -42,6 +42,8 @@ pub struct Config {
     pub removed: Vec<Removed>,
     /// `check` blocks.
     pub checks: Vec<Check>,
+    /// `import` blocks (root module only, as in Terraform).
+    pub imports: Vec<Import>,
     /// The selected workspace, `terraform.workspace` ("default" unless one
     /// is selected; set by `ops`, which reads the selection).
     pub workspace: String,
@@ -302,6 +304,17 @@ pub struct Moved {
     pub module: usize,
     pub from: String,
     pub to: String,
+    pub span: Span,
+}
+
+/// `import { to = ADDRESS, id = "..." }`: an existing object to bring under
+/// management at `to` by the next apply.
+#[derive(Debug, Clone)]
+pub struct Import {
+    /// The instance address, as written.
+    pub to: String,
+    /// The object's import id (variables may be used).
+    pub id: Expr,
     pub span: Span,
 }
 

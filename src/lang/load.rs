@@ -333,11 +333,7 @@ impl Loader<'_> {
             "moved" => self.moved(block),
             "removed" => self.removed(block),
             "check" => self.check(block),
-            "import" => {
-                let span = self.header_span(&block);
-                let kind = block.ident.as_str().to_string();
-                self.error(format!("`{kind}` blocks are not supported yet"), Some(span));
-            }
+            "import" => self.import(block),
             other => {
                 let span = self.header_span(&block);
                 let hint = match did_you_mean(other, TOP_LEVEL_BLOCKS) {
@@ -725,6 +721,40 @@ impl Loader<'_> {
                 to,
                 span,
             });
+        }
+    }
+
+    fn import(&mut self, block: Block) {
+        let span = self.header_span(&block);
+        let to = self.address_argument(&block, "to", "import");
+        let Some(id) = block.body.get_attribute("id") else {
+            self.error("An `import` block needs `id`", Some(span));
+            return;
+        };
+        let id = self.expr(id.value.clone());
+        for attr in block.body.attributes() {
+            let key = attr.key.as_str();
+            if !["to", "id"].contains(&key) {
+                let span = self.span(attr.key.span());
+                self.error(
+                    format!("Unsupported argument {key:?} in an import block"),
+                    span,
+                )
+                .hint = Some("an import block takes `to` and `id`".into());
+            }
+        }
+        if let Some(to) = to {
+            if crate::addr::InstanceAddr::parse(&to).is_none() {
+                self.error(
+                    format!("{to} is not a resource instance address"),
+                    Some(span),
+                )
+                .hint = Some(
+                    "import into one instance, e.g. aws_vpc.main or aws_subnet.private[0]".into(),
+                );
+                return;
+            }
+            self.config.imports.push(Import { to, id, span });
         }
     }
 

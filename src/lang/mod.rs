@@ -23,6 +23,7 @@ pub mod body;
 pub mod config;
 pub mod eval;
 pub mod functions;
+pub mod generate;
 pub mod load;
 pub mod modules;
 pub mod provider_config;

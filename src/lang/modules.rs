@@ -247,6 +247,22 @@ fn declared(config: &Config, address: &str) -> bool {
 
 /// `removed` blocks must name what the configuration no longer has, and a
 /// `moved` block's `from` must be gone too (its object now lives at `to`).
+/// Each `import` block must name an instance the configuration declares:
+/// an object imported without a block would be planned for deletion.
+pub fn check_imports(config: &Config) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    for import in &config.imports {
+        if !declared(config, &import.to) {
+            diags.push(
+                Diagnostic::error(format!("The import block's target {} has no resource block", import.to))
+                    .with_span(Some(import.span.clone()))
+                    .with_hint("write the block, or let `terrane plan --generate-config-out=FILE` write it from the object"),
+            );
+        }
+    }
+    diags
+}
+
 pub fn check_removed(config: &Config) -> Diagnostics {
     let mut diags = Diagnostics::default();
     for removed in &config.removed {

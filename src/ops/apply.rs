@@ -78,6 +78,7 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
             mode: file.mode,
             out: None,
             targeting: file.targeting.clone(),
+            generate_config_out: None,
         };
     }
     let (stack, backend) = open_stack(&stack_options, ui)

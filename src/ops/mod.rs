@@ -7,6 +7,7 @@
 
 mod apply;
 mod backend;
+pub mod import;
 mod migrate;
 pub mod module_install;
 pub mod modules;
@@ -102,6 +103,9 @@ pub struct StackOptions {
     pub validate_only: bool,
     /// Variable values a saved plan recorded, used unless given again.
     pub saved_variables: BTreeMap<String, Value>,
+    /// `plan --generate-config-out`: import blocks may name instances the
+    /// configuration does not declare yet.
+    pub generating_config: bool,
 }
 
 /// A loaded, validated stack, ready to plan.
@@ -305,6 +309,9 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
         options.validate_only,
     ));
     diags.extend(lang::modules::check_removed(&config));
+    if !options.generating_config {
+        diags.extend(lang::modules::check_imports(&config));
+    }
 
     let (graph, graph_diags) = graph::build(&config);
     diags.extend(graph_diags);

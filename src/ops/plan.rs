@@ -20,7 +20,7 @@ use crate::provider::{self, Providers};
 use crate::state::{State, edit};
 use crate::value::Value;
 
-use super::{DiskFiles, refresh, saved_plan};
+use super::{DiskFiles, import, refresh, saved_plan};
 
 /// The result of planning: the plan and what it was made from.
 pub(super) struct Planned {
@@ -45,6 +45,9 @@ pub struct PlanOptions {
     pub out: Option<PathBuf>,
     /// `--target`, `--exclude`, `--replace`.
     pub targeting: TargetAddresses,
+    /// `plan --generate-config-out FILE`: write resource blocks for import
+    /// blocks that have none, then plan with them.
+    pub generate_config_out: Option<PathBuf>,
 }
 
 /// What `terrane plan` made.
@@ -62,6 +65,18 @@ pub async fn plan(
     interrupt: watch::Receiver<bool>,
     ui: &dyn Ui,
 ) -> Result<PlanOutcome, Report> {
+    if let Some(path) = &plan_options.generate_config_out {
+        let written = import::generate_config(options, path, ui).await?;
+        ui.warnings(
+            &Default::default(),
+            &Diagnostic::warning(format!(
+                "Wrote {written} resource block(s) for import blocks to {}",
+                path.display()
+            ))
+            .with_detail("review them before committing; the plan below includes them if the file is in the stack's directory")
+            .into(),
+        );
+    }
     let (stack, backend) = open_stack(options, ui).await?;
     let work = async {
         let prior = read_state(backend.as_ref()).await?;
@@ -110,15 +125,29 @@ pub(super) async fn refresh_and_plan(
         )
     })?;
     let (moved, forgotten, move_warnings) = apply_moved_and_removed(&stack.config, &mut prior);
+    // Objects import blocks bring in are read with the rest of state.
+    let imports = import::import_block_seeds(stack, &prior)?;
+    let mut with_imports = prior.clone();
+    for seed in &imports {
+        with_imports.upsert(seed.clone());
+    }
     let (state, mut warnings) = match options.mode {
+        PlanMode::NoRefresh if !imports.is_empty() => {
+            return Err(Report::error(
+                Diagnostic::error("Import blocks need a refresh")
+                    .with_detail("the objects they import are read from AWS")
+                    .with_hint("plan without --refresh=false"),
+            ));
+        }
         PlanMode::NoRefresh => (
             prior.clone(),
             Diagnostics::from(Diagnostic::warning("Planned from state alone (--refresh=false)").with_detail(
                 "objects were not read back from AWS, so changes made outside terrane are not seen",
             )),
         ),
-        _ => refresh(aws, prior.clone()).await.map_err(Report::error)?,
+        _ => refresh(aws, with_imports).await.map_err(Report::error)?,
     };
+    import::check_found(&imports, &state)?;
     let drift = plan::drift::drift(&prior, &state);
     warnings.extend(move_warnings);
     let data = read_data_sources(stack, aws).await?;
@@ -150,6 +179,7 @@ pub(super) async fn refresh_and_plan(
             forgotten,
             drift,
             mode: options.mode,
+            imported: imports.iter().map(|i| i.address.clone()).collect(),
             ..plan
         },
         _ => Plan {
@@ -157,6 +187,7 @@ pub(super) async fn refresh_and_plan(
             forgotten,
             drift,
             mode: options.mode,
+            imported: imports.iter().map(|i| i.address.clone()).collect(),
             ..plan
         },
     };

@@ -51,6 +51,9 @@ pub struct PlanFile {
     pub outputs: BTreeMap<String, SavedOutput>,
     pub moved: Vec<(String, String)>,
     pub forgotten: Vec<String>,
+    /// Addresses `import` blocks bring under management.
+    #[serde(default)]
+    pub imported: Vec<String>,
     /// `--target`, `--exclude` and `--replace`, as given.
     pub targeting: TargetAddresses,
     /// The plan as `plan --json` prints it.
@@ -170,6 +173,7 @@ impl PlanFile {
                 .collect(),
             moved: plan.moved.clone(),
             forgotten: plan.forgotten.clone(),
+            imported: plan.imported.clone(),
             targeting: provenance.targeting,
             json: provenance.json,
             salt,
@@ -224,6 +228,7 @@ impl PlanFile {
             mode: self.mode,
             moved: self.moved.clone(),
             forgotten: self.forgotten.clone(),
+            imported: self.imported.clone(),
             destroy: self.destroy,
             prior_lineage: self.state_lineage.clone(),
             prior_serial: self.state_serial,
@@ -241,6 +246,9 @@ impl PlanFile {
         }
         if self.moved != fresh.moved || self.forgotten != fresh.forgotten {
             found.push("the addresses moved or removed blocks change".to_string());
+        }
+        if self.imported != fresh.imported {
+            found.push("the objects import blocks bring in".to_string());
         }
         let (saved, now) = if self.mode == PlanMode::RefreshOnly {
             (&self.drift, &fresh.drift)

@@ -57,8 +57,16 @@ pub fn render(input: &PlanJson<'_>) -> Json {
             (name.clone(), entry)
         })
         .collect();
-    let changes: Vec<Json> = plan.resource_changes.iter().map(resource_change).collect();
-    let drift: Vec<Json> = plan.drift.iter().map(resource_change).collect();
+    let changes: Vec<Json> = plan
+        .resource_changes
+        .iter()
+        .map(|c| resource_change(c, plan.imported.contains(&c.address)))
+        .collect();
+    let drift: Vec<Json> = plan
+        .drift
+        .iter()
+        .map(|c| resource_change(c, false))
+        .collect();
     json!({
         "format_version": FORMAT_VERSION,
         "terraform_version": TERRAFORM_VERSION,
@@ -117,7 +125,7 @@ fn address_fields(addr: &InstanceAddr, address: &str, type_name: &str) -> Map<St
     out
 }
 
-fn resource_change(change: &ResourceChange) -> Json {
+fn resource_change(change: &ResourceChange, importing: bool) -> Json {
     let mut out = address_fields(&change.addr, &change.address, &change.type_name);
     let before = change.before.as_ref();
     let after = change.after.as_ref();
@@ -146,6 +154,10 @@ fn resource_change(change: &ResourceChange) -> Json {
     if !change.replace_paths.is_empty() {
         let paths: Vec<Json> = change.replace_paths.iter().map(|p| json!([p])).collect();
         body.insert("replace_paths".into(), Json::Array(paths));
+    }
+    if importing {
+        let id = before.and_then(|b| b.get("id")).map_or(Json::Null, known);
+        body.insert("importing".into(), json!({ "id": id }));
     }
     out.insert("change".into(), Json::Object(body));
     if change.action.replaces() {

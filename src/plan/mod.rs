@@ -186,6 +186,10 @@ pub struct Plan {
     /// How the plan was made: `Normal`, `RefreshOnly` (only accept what
     /// changed outside) or without refreshing.
     pub mode: PlanMode,
+    /// Instances `import` blocks bring under management (recorded in state
+    /// by apply).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub imported: Vec<String>,
     /// Instances `moved` blocks renamed in state, (from, to).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub moved: Vec<(String, String)>,
@@ -202,10 +206,12 @@ impl Plan {
     /// Whether applying the plan changes anything: in AWS, or only the
     /// addresses state records.
     pub fn has_changes(&self) -> bool {
+        let state_changes =
+            !self.moved.is_empty() || !self.forgotten.is_empty() || !self.imported.is_empty();
         if self.mode == PlanMode::RefreshOnly {
-            return !self.drift.is_empty() || !self.moved.is_empty() || !self.forgotten.is_empty();
+            return !self.drift.is_empty() || state_changes;
         }
-        self.changes_objects() || !self.moved.is_empty() || !self.forgotten.is_empty()
+        self.changes_objects() || state_changes
     }
 
     /// Whether applying the plan changes objects in AWS.

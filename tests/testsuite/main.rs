@@ -7,6 +7,7 @@ mod builtin_types;
 mod check_blocks;
 mod cli_behaviour;
 mod diagnostics;
+mod import;
 mod module_install;
 mod modules_engine;
 mod modules_stack;

@@ -112,6 +112,22 @@ mod tests {
         );
     }
 
+    /// docs/import.md gives the import id of every registered type.
+    #[test]
+    fn import_doc_gives_every_types_id() {
+        let doc = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/import.md"));
+        let rows: BTreeSet<&str> = doc
+            .lines()
+            .filter_map(|line| line.strip_prefix("| `"))
+            .filter_map(|rest| rest.split('`').next())
+            .collect();
+        let types: BTreeSet<&str> = resource_types().map(|t| t.type_name()).collect();
+        assert_eq!(
+            rows, types,
+            "docs/import.md's id table differs from the registry"
+        );
+    }
+
     #[test]
     fn every_type_is_registered_once() {
         let names: Vec<&str> = resource_types()
