@@ -508,6 +508,7 @@ fn finish_step(
                 attributes: attrs.clone(),
                 dependencies: change.dependencies.clone(),
                 provider: change.provider.clone(),
+                sensitive_attributes: change.sensitive.clone(),
             });
             if let Some(index) = change.resource {
                 let value = with_marks(attrs, &change.sensitive);

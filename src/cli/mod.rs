@@ -145,6 +145,10 @@ enum Command {
         /// Print as JSON.
         #[arg(long)]
         json: bool,
+        /// Print the value of a sensitive output (named by NAME) instead of
+        /// hiding it.
+        #[arg(long)]
+        show_sensitive: bool,
         /// Use this state file instead of the stack's backend.
         #[arg(long)]
         state: Option<PathBuf>,
@@ -429,8 +433,9 @@ async fn run(cli: Cli) -> Result<i32, Report> {
             dir,
             name,
             json,
+            show_sensitive,
             state,
-        } => output(dir, name, json, state).await,
+        } => output(dir, name, json, show_sensitive, state).await,
         Command::Init {
             dir,
             create_state_bucket,
@@ -517,6 +522,17 @@ async fn apply(args: &StackArgs, planning: PlanOptions, auto_approve: bool) -> R
     let destroy = planning.destroy;
     // `terrane apply FILE`: a file where the stack directory goes.
     let saved = args.dir.is_file().then(|| args.dir.clone());
+    if saved.is_some()
+        && (destroy
+            || planning.mode != PlanMode::Normal
+            || planning.targeting != TargetAddresses::default())
+    {
+        return Err(Report::error(
+            crate::diag::Diagnostic::error("A saved plan is applied as it was made")
+                .with_detail("destroy, --refresh-only, --refresh, --target, --exclude and --replace cannot change it; apply it with `terrane apply FILE`")
+                .with_hint("make a new plan with those options and `--out FILE`, then apply that"),
+        ));
+    }
     let options = ApplyOptions {
         stack: args.options(),
         plan: planning,
@@ -639,6 +655,7 @@ async fn output(
     dir: PathBuf,
     name: Option<String>,
     json: bool,
+    show_sensitive: bool,
     state_path: Option<PathBuf>,
 ) -> Result<i32, Report> {
     let options = StackOptions {
@@ -652,7 +669,10 @@ async fn output(
     match name {
         Some(_) => {
             for output in outputs.values() {
-                if json {
+                if output.sensitive && !show_sensitive {
+                    outln!("(sensitive value)");
+                    errln!("note: the output is sensitive; --show-sensitive prints its value");
+                } else if json {
                     outln!("{}", output.value.to_json());
                 } else {
                     outln!("{}", output.value);
@@ -665,7 +685,14 @@ async fn output(
                 .map(|(k, o)| {
                     (
                         k.clone(),
-                        serde_json::json!({"sensitive": o.sensitive, "value": o.value.to_json()}),
+                        serde_json::json!({
+                            "sensitive": o.sensitive,
+                            "value": if o.sensitive && !show_sensitive {
+                                serde_json::Value::Null
+                            } else {
+                                o.value.to_json()
+                            },
+                        }),
                     )
                 })
                 .collect();

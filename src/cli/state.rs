@@ -360,7 +360,7 @@ fn print_saved<T>(edited: &Edited<T>) {
 }
 
 /// One instance, in the shape `terraform state show` prints.
-fn render_instance(resource: &crate::state::ResourceState, sensitive: &[&str]) -> String {
+fn render_instance(resource: &crate::state::ResourceState, sensitive: &[String]) -> String {
     let name = InstanceAddr::parse(&resource.address)
         .map(|a| a.name)
         .unwrap_or_default();
@@ -378,7 +378,7 @@ fn render_instance(resource: &crate::state::ResourceState, sensitive: &[&str]) -
         if value == &Value::Null {
             continue;
         }
-        let shown = if sensitive.contains(&key.as_str()) {
+        let shown = if sensitive.contains(key) {
             "(sensitive value)".to_string()
         } else {
             value.to_string()

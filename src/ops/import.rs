@@ -70,6 +70,7 @@ fn seed(
             })
             .unwrap_or_default(),
         provider: block.map_or_else(|| "aws".to_string(), |(_, r)| r.provider.clone()),
+        sensitive_attributes: Vec::new(),
     })
 }
 

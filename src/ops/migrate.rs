@@ -136,6 +136,7 @@ pub async fn migrate_terraform(
                     id,
                     dependencies: instance.dependencies.clone(),
                     provider: instance.provider.clone(),
+                    sensitive_attributes: Vec::new(),
                 });
             }
             (Some(reason), _) => migrated.left_out.push((instance.address.clone(), reason)),

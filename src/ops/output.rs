@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Report, StackOptions, load, open_backend, read_state};
+use super::{Report, StackOptions, load_backend_config, open_backend, read_state};
 use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::state::OutputState;
 
@@ -14,10 +14,11 @@ pub struct Outputs {
 }
 
 /// Reads the outputs from state: all of them, or only `name` (an error when
-/// state has no such output).
+/// state has no such output). Only the backend block is read from the
+/// stack, so no variable needs a value, as with `terraform output`.
 pub async fn output(options: &StackOptions, name: Option<&str>) -> Result<Outputs, Report> {
-    let stack = load(options)?;
-    let opened = open_backend(&stack.config, options.state_path.as_deref()).await?;
+    let config = load_backend_config(&options.dir)?;
+    let opened = open_backend(&config, options.state_path.as_deref()).await?;
     let mut outputs = read_state(opened.backend.as_ref()).await?.outputs;
     if let Some(name) = name {
         let Some(output) = outputs.remove(name) else {
@@ -27,7 +28,7 @@ pub async fn output(options: &StackOptions, name: Option<&str>) -> Result<Output
                     .with_hint("run apply first, or check the name with `terrane output`"),
             );
             return Err(Report {
-                sources: stack.config.sources,
+                sources: config.sources,
                 diags,
             });
         };
@@ -35,7 +36,7 @@ pub async fn output(options: &StackOptions, name: Option<&str>) -> Result<Output
     }
     Ok(Outputs {
         outputs,
-        sources: stack.config.sources,
+        sources: config.sources,
         warnings: opened.warnings,
     })
 }

@@ -89,12 +89,13 @@ pub async fn list(backend: &dyn Backend) -> Result<Vec<String>, Report> {
         .unwrap_or_default())
 }
 
-/// One instance, with the schema's sensitive attributes named so `cli` can
-/// hide them.
+/// One instance, with its sensitive attributes (the schema's, and those
+/// state records as set from sensitive values) named so `cli` can hide
+/// them.
 pub async fn show(
     backend: &dyn Backend,
     address: &str,
-) -> Result<(ResourceState, Vec<&'static str>), Report> {
+) -> Result<(ResourceState, Vec<String>), Report> {
     let state = read_existing(backend).await?;
     let resource = state.resource(address).cloned().ok_or_else(|| {
         Report::error(
@@ -102,16 +103,10 @@ pub async fn show(
                 .with_hint("list the addresses with `terrane state list`"),
         )
     })?;
-    let sensitive = provider::resource_type(&resource.type_name)
-        .map(|t| {
-            t.schema()
-                .attributes
-                .iter()
-                .filter(|a| a.sensitive)
-                .map(|a| a.name)
-                .collect()
-        })
+    let mut sensitive = provider::resource_type(&resource.type_name)
+        .map(|t| crate::plan::schema_sensitive(t.schema()))
         .unwrap_or_default();
+    sensitive.extend(resource.sensitive_attributes.iter().cloned());
     Ok((resource, sensitive))
 }
 

@@ -127,6 +127,11 @@ fn address_fields(addr: &InstanceAddr, address: &str, type_name: &str) -> Map<St
 
 fn resource_change(change: &ResourceChange, importing: bool) -> Json {
     let mut out = address_fields(&change.addr, &change.address, &change.type_name);
+    if change.deposed {
+        // Terraform names each deposed object by a key; terrane keeps at
+        // most one per instance.
+        out.insert("deposed".into(), json!("deposed"));
+    }
     let before = change.before.as_ref();
     let after = change.after.as_ref();
     let mut body = Map::new();

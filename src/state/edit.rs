@@ -257,6 +257,7 @@ mod tests {
             attributes: Attrs::new(),
             dependencies: deps.iter().map(|d| d.to_string()).collect(),
             provider: "aws".into(),
+            sensitive_attributes: Vec::new(),
         }
     }
 

@@ -107,6 +107,11 @@ pub struct ResourceState {
         skip_serializing_if = "is_default_provider"
     )]
     pub provider: String,
+    /// Attributes whose values are sensitive (set from a sensitive value, or
+    /// sensitive in the provider's schema): `state show` hides them. Absent
+    /// when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sensitive_attributes: Vec<String>,
 }
 
 fn default_provider() -> String {
@@ -313,6 +318,7 @@ mod tests {
                 attributes: Attrs::new(),
                 dependencies: vec![],
                 provider: "aws".into(),
+                sensitive_attributes: Vec::new(),
             });
         }
         let addresses: Vec<_> = state.resources.iter().map(|r| r.address.as_str()).collect();

@@ -511,6 +511,24 @@ async fn a_saved_plan_applies_exactly_and_a_stale_one_is_refused() {
         Some("contract-vpc-b")
     );
 
+    // Options that would change a saved plan are refused.
+    let mut args = vec![
+        "apply".to_string(),
+        fourth.display().to_string(),
+        "--target".into(),
+        "aws_vpc.main".into(),
+    ];
+    args.extend(["--state".to_string(), ws.state.display().to_string()]);
+    let changed_options = crate::support::cli::terrane(&emulator, ws.root(), &args);
+    assert_eq!(changed_options.code, 1, "{}", changed_options.log());
+    assert!(
+        changed_options
+            .stderr
+            .contains("A saved plan is applied as it was made"),
+        "{}",
+        changed_options.log()
+    );
+
     // A file that is not a plan is refused with a clear message.
     let junk = ws.root().join("junk.plan");
     std::fs::write(&junk, "{\"not\": \"a plan\"}").unwrap();
@@ -823,4 +841,130 @@ async fn create_before_destroy_creates_first_and_postconditions_are_checked() {
     );
     let state = std::fs::read_to_string(&ws.state).expect("state");
     assert!(state.contains("10.50.9.0/24"), "{state}");
+}
+
+/// The sensitive variable's value, through every command that could show
+/// it: plan and apply output, `output`, `state show`, plan JSON, a saved
+/// plan and `show`, and errors about it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sensitive_value_appears_in_no_output() {
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of(STACK);
+    // run() checks each command's stdout and stderr for the value.
+    let applied = run(&ws, &emulator, "apply", &["--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.log());
+    let json = run(&ws, &emulator, "plan", &["--json"]);
+    assert_eq!(json.code, 0, "{}", json.log());
+    let file = ws.root().join("p.plan");
+    let saved = run(&ws, &emulator, "plan", &["--out", file.to_str().unwrap()]);
+    assert_eq!(saved.code, 0, "{}", saved.log());
+    assert!(!std::fs::read_to_string(&file).unwrap().contains(SECRET));
+
+    let state = ws.state.display().to_string();
+    let stack = ws.stack.display().to_string();
+    let file = file.display().to_string();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["output", &stack, "--state", &state],
+        vec!["output", &stack, "connection", "--state", &state],
+        vec!["output", &stack, "--json", "--state", &state],
+        vec![
+            "state",
+            "show",
+            &stack,
+            "aws_s3_bucket.app",
+            "--state",
+            &state,
+        ],
+        vec!["show", &file],
+        vec!["show", &file, "--json"],
+    ];
+    for args in commands {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let shown = crate::support::cli::terrane(&emulator, ws.root(), &args);
+        assert_eq!(shown.code, 0, "{args:?}: {}", shown.log());
+        assert!(
+            !shown.stdout.contains(SECRET) && !shown.stderr.contains(SECRET),
+            "{args:?} printed the sensitive value:\n{}",
+            shown.log()
+        );
+    }
+    // Asked for by name with --show-sensitive, an output is printed.
+    let asked = crate::support::cli::terrane(
+        &emulator,
+        ws.root(),
+        &[
+            "output".into(),
+            stack.clone(),
+            "connection".into(),
+            "--show-sensitive".into(),
+            "--state".into(),
+            state.clone(),
+        ],
+    );
+    assert!(asked.stdout.contains(SECRET), "{}", asked.log());
+
+    // Errors about the value do not quote it: a failed conversion, a
+    // precondition message built from it, an output exposing it.
+    ws.write(
+        "errors.tf",
+        r#"
+resource "aws_vpc" "converted" {
+  cidr_block = "10.41.0.0/16"
+  tags = {
+    Port = tonumber(var.db_password)
+  }
+}
+
+resource "aws_vpc" "guarded" {
+  cidr_block = "10.42.0.0/16"
+  lifecycle {
+    precondition {
+      condition     = var.db_password == "something else"
+      error_message = "the password ${var.db_password} is not accepted"
+    }
+  }
+}
+
+output "exposed" {
+  value = "${var.db_password}!"
+}
+"#,
+    );
+    let failed = run(&ws, &emulator, "plan", &[]);
+    assert_eq!(failed.code, 1, "{}", failed.log());
+    assert!(
+        failed.stderr.contains("Output refers to sensitive values"),
+        "{}",
+        failed.log()
+    );
+    ws.edit(
+        "errors.tf",
+        "output \"exposed\" {\n  value = \"${var.db_password}!\"\n}",
+        "",
+    );
+    let failed = run(&ws, &emulator, "plan", &[]);
+    assert_eq!(failed.code, 1, "{}", failed.log());
+    for expected in [
+        "Invalid function argument",
+        "The values involved are sensitive, so the details are hidden.",
+    ] {
+        assert!(
+            failed.stderr.contains(expected),
+            "{expected:?}:\n{}",
+            failed.log()
+        );
+    }
+    ws.edit("errors.tf", "    Port = tonumber(var.db_password)\n", "");
+    let failed = run(&ws, &emulator, "plan", &[]);
+    assert_eq!(failed.code, 1, "{}", failed.log());
+    for expected in [
+        "Resource precondition failed: aws_vpc.guarded",
+        "(the error message refers to sensitive values)",
+    ] {
+        assert!(
+            failed.stderr.contains(expected),
+            "{expected:?}:\n{}",
+            failed.log()
+        );
+    }
 }

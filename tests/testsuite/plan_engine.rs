@@ -147,6 +147,7 @@ fn fake_apply(plan: &Plan) -> State {
             attributes,
             dependencies: change.dependencies.clone(),
             provider: change.provider.clone(),
+            sensitive_attributes: Vec::new(),
         });
     }
     state

@@ -616,6 +616,7 @@ fn the_state_schema_fits_a_real_state_file() {
         ]),
         dependencies: vec!["aws_vpc.main".into()],
         provider: "aws".into(),
+        sensitive_attributes: Vec::new(),
     });
     state.pending.push(terrane::state::PendingOperation {
         address: "aws_vpc.main".into(),
