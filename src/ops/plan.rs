@@ -170,27 +170,19 @@ pub(super) async fn refresh_and_plan(
         });
     }
     warnings.extend(diags);
-    let plan = match options.mode {
+    let mut plan = Plan {
+        moved,
+        forgotten,
+        drift,
+        mode: options.mode,
+        imported: imports.iter().map(|i| i.address.clone()).collect(),
+        ..plan
+    };
+    if options.mode == PlanMode::RefreshOnly {
         // Nothing is proposed but recording what AWS says (and what moved
         // and removed blocks do to addresses).
-        PlanMode::RefreshOnly => Plan {
-            resource_changes: Vec::new(),
-            moved,
-            forgotten,
-            drift,
-            mode: options.mode,
-            imported: imports.iter().map(|i| i.address.clone()).collect(),
-            ..plan
-        },
-        _ => Plan {
-            moved,
-            forgotten,
-            drift,
-            mode: options.mode,
-            imported: imports.iter().map(|i| i.address.clone()).collect(),
-            ..plan
-        },
-    };
+        plan.resource_changes.clear();
+    }
     Ok(Planned {
         plan,
         state,

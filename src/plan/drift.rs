@@ -8,7 +8,7 @@ use crate::provider;
 use crate::state::State;
 
 use super::diff::difference;
-use super::{Action, ResourceChange, schema_sensitive};
+use super::{Action, ResourceChange};
 
 /// One entry per object that changed (`Update`, with the attributes that
 /// differ) or disappeared (`Delete`) since state was saved, in address
@@ -38,20 +38,10 @@ pub fn drift(saved: &State, refreshed: &State) -> Vec<ResourceChange> {
             }
         };
         found.push(ResourceChange {
-            address: before.address.clone(),
-            addr,
-            type_name: before.type_name.clone(),
-            resource: None,
             action,
-            before: Some(before.attributes.clone()),
             after: after.map(|a| a.attributes.clone()),
-            replace_paths: Vec::new(),
             changed,
-            dependencies: before.dependencies.clone(),
-            provider: before.provider.clone(),
-            sensitive: schema_sensitive(schema),
-            requested: false,
-            deposed: false,
+            ..ResourceChange::deletion(before, addr)
         });
     }
     found.sort_by(|a, b| a.addr.cmp(&b.addr));

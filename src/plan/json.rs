@@ -17,7 +17,7 @@ use crate::lang::eval::{EvalContext, FileReader, eval};
 use crate::lang::references::references;
 use crate::lang::{Config, Mode, ROOT};
 use crate::provider;
-use crate::state::State;
+use crate::state::{ResourceState, State};
 use crate::value::{Attrs, Value};
 
 use super::{Action, Plan, PlanMode, ResourceChange, schema_sensitive};
@@ -235,22 +235,27 @@ fn sensitive_paths(attrs: &Attrs, sensitive: &[String]) -> Json {
     )
 }
 
+/// Outputs as `{name: {sensitive, value}}`, sensitive values `null`.
+fn output_values<'a>(outputs: impl Iterator<Item = (&'a String, &'a Value, bool)>) -> Json {
+    Json::Object(
+        outputs
+            .map(|(name, value, sensitive)| {
+                let value = if sensitive { Json::Null } else { known(value) };
+                (
+                    name.clone(),
+                    json!({ "sensitive": sensitive, "value": value }),
+                )
+            })
+            .collect(),
+    )
+}
+
 fn planned_values(plan: &Plan) -> Json {
-    let outputs: Map<String, Json> = plan
-        .outputs
-        .iter()
-        .map(|(name, output)| {
-            let value = if output.sensitive {
-                Json::Null
-            } else {
-                known(&output.value)
-            };
-            (
-                name.clone(),
-                json!({ "sensitive": output.sensitive, "value": value }),
-            )
-        })
-        .collect();
+    let outputs = output_values(
+        plan.outputs
+            .iter()
+            .map(|(name, o)| (name, &o.value, o.sensitive)),
+    );
     let resources = plan
         .resource_changes
         .iter()
@@ -347,52 +352,37 @@ fn output_changes(plan: &Plan, prior: &State) -> Json {
 fn prior_state(prior: &State, plan: &Plan) -> Json {
     // Attributes the plan knows to be sensitive (from the configuration),
     // or the schema says are.
-    let sensitive_of = |address: &str, type_name: &str| -> Vec<String> {
-        plan.resource_changes
+    let sensitive_of = |resource: &ResourceState| -> Vec<String> {
+        let mut sensitive: Vec<String> = plan
+            .resource_changes
             .iter()
-            .find(|c| c.address == address)
+            .find(|c| c.address == resource.address)
             .map(|c| c.sensitive.clone())
-            .or_else(|| provider::resource_type(type_name).map(|t| schema_sensitive(t.schema())))
-            .unwrap_or_default()
+            .or_else(|| {
+                provider::resource_type(&resource.type_name).map(|t| schema_sensitive(t.schema()))
+            })
+            .unwrap_or_default();
+        sensitive.extend(resource.sensitive_attributes.iter().cloned());
+        sensitive
     };
-    let outputs: Map<String, Json> = prior
-        .outputs
-        .iter()
-        .map(|(name, output)| {
-            let value = if output.sensitive {
-                Json::Null
-            } else {
-                known(&output.value)
-            };
-            (
-                name.clone(),
-                json!({ "sensitive": output.sensitive, "value": value }),
-            )
-        })
-        .collect();
+    let outputs = output_values(
+        prior
+            .outputs
+            .iter()
+            .map(|(name, o)| (name, &o.value, o.sensitive)),
+    );
     let entries: Vec<(ResourceChange, Json, Json)> = prior
         .resources
         .iter()
         .filter_map(|r| {
             let addr = InstanceAddr::parse(&r.address)?;
-            let sensitive = sensitive_of(&r.address, &r.type_name);
+            let sensitive = sensitive_of(r);
             let values = redacted(&r.attributes, &sensitive);
             let marks = sensitive_paths(&r.attributes, &sensitive);
             let change = ResourceChange {
-                address: r.address.clone(),
-                addr,
-                type_name: r.type_name.clone(),
-                resource: None,
                 action: Action::NoOp,
-                before: None,
-                after: None,
-                replace_paths: Vec::new(),
-                changed: Vec::new(),
-                dependencies: r.dependencies.clone(),
-                provider: r.provider.clone(),
                 sensitive,
-                requested: false,
-                deposed: false,
+                ..ResourceChange::deletion(r, addr)
             };
             Some((change, values, marks))
         })

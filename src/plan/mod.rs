@@ -22,7 +22,7 @@ use crate::lang::block_eval::{BlockEvaluator, with_marks};
 use crate::lang::eval::FileReader;
 use crate::lang::{Config, Mode, ROOT};
 use crate::provider;
-use crate::state::State;
+use crate::state::{ResourceState, State};
 use crate::value::{Attrs, Value};
 use diff::{ID, difference, proposed};
 
@@ -121,6 +121,36 @@ pub struct ResourceChange {
     /// behind (state's `deposed`): only ever deleted.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub deposed: bool,
+}
+
+impl ResourceChange {
+    /// The deletion of an object state holds (and no configuration plans):
+    /// its attributes before, its sensitive ones named as state and the
+    /// schema name them.
+    pub fn deletion(prior: &ResourceState, addr: InstanceAddr) -> ResourceChange {
+        let mut sensitive = provider::resource_type(&prior.type_name)
+            .map(|t| schema_sensitive(t.schema()))
+            .unwrap_or_default();
+        sensitive.extend(prior.sensitive_attributes.iter().cloned());
+        sensitive.sort();
+        sensitive.dedup();
+        ResourceChange {
+            address: prior.address.clone(),
+            addr,
+            type_name: prior.type_name.clone(),
+            resource: None,
+            action: Action::Delete,
+            before: Some(prior.attributes.clone()),
+            after: None,
+            replace_paths: Vec::new(),
+            changed: Vec::new(),
+            dependencies: prior.dependencies.clone(),
+            provider: prior.provider.clone(),
+            sensitive,
+            requested: false,
+            deposed: false,
+        }
+    }
 }
 
 /// `--target`, `--exclude` and `--replace`.
@@ -350,24 +380,9 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
                     .with_hint("remove prevent_destroy from the block first to allow it"),
             );
         }
-        result.resource_changes.push(ResourceChange {
-            address: prior.address.clone(),
-            type_name: prior.type_name.clone(),
-            resource: None,
-            action: Action::Delete,
-            before: Some(prior.attributes.clone()),
-            after: None,
-            replace_paths: Vec::new(),
-            changed: Vec::new(),
-            dependencies: prior.dependencies.clone(),
-            provider: prior.provider.clone(),
-            sensitive: provider::resource_type(&prior.type_name)
-                .map(|t| schema_sensitive(t.schema()))
-                .unwrap_or_default(),
-            requested: false,
-            deposed: false,
-            addr,
-        });
+        result
+            .resource_changes
+            .push(ResourceChange::deletion(prior, addr));
     }
     // Objects an interrupted create-before-destroy replacement left behind
     // are deleted, whatever else the plan does.
@@ -376,22 +391,8 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
             continue;
         };
         result.resource_changes.push(ResourceChange {
-            address: object.address.clone(),
-            type_name: object.type_name.clone(),
-            resource: None,
-            action: Action::Delete,
-            before: Some(object.attributes.clone()),
-            after: None,
-            replace_paths: Vec::new(),
-            changed: Vec::new(),
-            dependencies: object.dependencies.clone(),
-            provider: object.provider.clone(),
-            sensitive: provider::resource_type(&object.type_name)
-                .map(|t| schema_sensitive(t.schema()))
-                .unwrap_or_default(),
-            requested: false,
             deposed: true,
-            addr,
+            ..ResourceChange::deletion(object, addr)
         });
     }
     result.resource_changes.sort_by(|a, b| a.addr.cmp(&b.addr));

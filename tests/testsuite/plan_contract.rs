@@ -855,6 +855,15 @@ async fn a_sensitive_value_appears_in_no_output() {
     assert_eq!(applied.code, 0, "{}", applied.log());
     let json = run(&ws, &emulator, "plan", &["--json"]);
     assert_eq!(json.code, 0, "{}", json.log());
+    // Destroying shows the objects as they are, sensitive parts hidden.
+    let destroy = run(&ws, &emulator, "plan", &["--destroy", "--json"]);
+    assert_eq!(destroy.code, 0, "{}", destroy.log());
+    let destroy = run(&ws, &emulator, "plan", &["--destroy"]);
+    assert!(
+        destroy.stdout.contains("(sensitive value)"),
+        "{}",
+        destroy.log()
+    );
     let file = ws.root().join("p.plan");
     let saved = run(&ws, &emulator, "plan", &["--out", file.to_str().unwrap()]);
     assert_eq!(saved.code, 0, "{}", saved.log());
