@@ -66,6 +66,8 @@ enum Command {
         dir: PathBuf,
         #[command(flatten)]
         variables: VarArgs,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Show what apply would change.
     Plan {
@@ -214,6 +216,14 @@ impl LockArgs {
     }
 }
 
+/// Limits that keep a mistake from exhausting the machine.
+#[derive(Args, Debug, Clone)]
+struct LimitArgs {
+    /// The most instances one `count` or `for_each` may make.
+    #[arg(long, value_name = "N", default_value_t = crate::lang::config::DEFAULT_MAX_INSTANCES)]
+    max_instances: usize,
+}
+
 /// `--var` and `--var-file`.
 #[derive(Args, Debug, Clone)]
 pub(crate) struct VarArgs {
@@ -287,6 +297,8 @@ struct StackArgs {
     state: Option<PathBuf>,
     #[command(flatten)]
     lock: LockArgs,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 impl StackArgs {
@@ -298,6 +310,7 @@ impl StackArgs {
             state_path: self.state.clone(),
             lock: self.lock.options(),
             validate_only: false,
+            max_instances: Some(self.limits.max_instances),
             ..StackOptions::default()
         }
     }
@@ -344,12 +357,17 @@ fn print_diagnostics(sources: &Sources, diags: &Diagnostics) {
 
 async fn run(cli: Cli) -> Result<i32, Report> {
     match cli.command {
-        Command::Validate { dir, variables } => {
+        Command::Validate {
+            dir,
+            variables,
+            limits,
+        } => {
             let stack = ops::load(&StackOptions {
                 dir,
                 vars: variables.vars,
                 var_files: variables.var_files,
                 validate_only: true,
+                max_instances: Some(limits.max_instances),
                 ..StackOptions::default()
             })?;
             print_diagnostics(&stack.config.sources, &stack.warnings);

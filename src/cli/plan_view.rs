@@ -17,6 +17,18 @@ pub fn render(plan: &Plan) -> String {
         out.push_str("No changes. Your infrastructure matches the configuration.\n");
         return out;
     }
+    let only_outputs = plan.outputs_changed
+        && !plan.changes_objects()
+        && plan.moved.is_empty()
+        && plan.forgotten.is_empty()
+        && plan.imported.is_empty();
+    if only_outputs && plan.mode != PlanMode::RefreshOnly {
+        out.push_str(
+            "Only output values change: applying this plan saves them in state, \
+             without changing any object in AWS.\n",
+        );
+        return out;
+    }
     if plan.mode == PlanMode::RefreshOnly {
         out.push_str(
             "This is a refresh-only plan: applying it records the changes above in state, \

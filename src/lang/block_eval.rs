@@ -463,6 +463,7 @@ impl<'a> BlockEvaluator<'a> {
                     .with_span(count.span())
                     .with_hint("base count on variables, locals or data sources")),
                 other => match other.as_index() {
+                    Some(n) if n > self.config.max_instances => Err(self.too_many(n, count)),
                     Some(n) => Ok((0..n).map(Instance::indexed).collect()),
                     None => Err(Diagnostic::error("Invalid count argument")
                         .with_detail(format!(
@@ -486,6 +487,14 @@ impl<'a> BlockEvaluator<'a> {
                     "sensitive values, or values derived from them, cannot be used as for_each arguments".into(),
                 )
                 .with_hint("if the keys are not secret, wrap the value in nonsensitive()"));
+            }
+            let size = match &value {
+                Value::Map(map) => map.len(),
+                Value::List(items) => items.len(),
+                _ => 0,
+            };
+            if size > self.config.max_instances {
+                return Err(self.too_many(size, for_each));
             }
             return match value {
                 Value::Map(map) => Ok(map
@@ -528,6 +537,20 @@ impl<'a> BlockEvaluator<'a> {
             };
         }
         Ok(vec![Instance::single()])
+    }
+
+    /// The error for a `count` or `for_each` past the instance limit, given
+    /// before any instance is made.
+    fn too_many(&self, wanted: usize, expr: &Expr) -> Diagnostic {
+        let limit = self.config.max_instances;
+        Diagnostic::error("Too many instances")
+            .with_detail(format!(
+                "this would make {wanted} instances of one block; the limit is {limit}"
+            ))
+            .with_span(expr.span())
+            .with_hint(format!(
+                "if you mean it, raise the limit with --max-instances {wanted}"
+            ))
     }
 
     /// For validation: the instances, or when `count` / `for_each` is not

@@ -47,7 +47,14 @@ pub struct Config {
     /// The selected workspace, `terraform.workspace` ("default" unless one
     /// is selected; set by `ops`, which reads the selection).
     pub workspace: String,
+    /// How many instances one `count` or `for_each` may make.
+    pub max_instances: usize,
 }
+
+/// The default of [`Config::max_instances`]: enough for any real stack,
+/// and small enough that a typo (`count = 100000000`) is refused before
+/// memory is spent on it. `--max-instances` raises it.
+pub const DEFAULT_MAX_INSTANCES: usize = 100_000;
 
 impl Config {
     /// A root-module resource block.

@@ -113,6 +113,7 @@ pub fn load_module(
     let mut config = Config {
         modules: vec![ModuleInstance::root(dir.clone())],
         dir,
+        max_instances: DEFAULT_MAX_INSTANCES,
         ..Config::default()
     };
     let mut diags = Diagnostics::default();

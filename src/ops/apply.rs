@@ -129,9 +129,13 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
         }
 
         if !planned.plan.changes_objects() || planned.plan.mode == PlanMode::RefreshOnly {
-            // Only state changes (moved and removed blocks, or accepting
-            // what changed outside terrane): record it.
+            // Only state changes (moved, removed and import blocks, new
+            // output values, or accepting what changed outside terrane):
+            // record it.
             let mut state = planned.state;
+            if planned.plan.mode != PlanMode::RefreshOnly && !planned.plan.destroy {
+                state.outputs = planned.plan.known_outputs();
+            }
             state.serial += 1;
             backend.write(&state).await.map_err(Report::state)?;
             return Ok(Applied::Complete {

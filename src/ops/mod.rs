@@ -79,12 +79,41 @@ fn capitalize(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Reads `file()` arguments from disk, relative to the stack directory.
+/// The largest file `file()` and the other file functions read: a path
+/// that names a disk image or a device by mistake must not fill memory.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads `file()` arguments from disk, relative to the stack directory:
+/// regular files of at most [`MAX_FILE_BYTES`] only (`/dev/zero` never
+/// ends).
 pub struct DiskFiles;
 
 impl FileReader for DiskFiles {
     fn read_to_string(&self, path: &Path) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
+        use std::io::Read;
+        let metadata = std::fs::metadata(path)?;
+        if !metadata.is_file() {
+            return Err(std::io::Error::other(
+                "it is not a regular file (the file functions read regular files only)",
+            ));
+        }
+        let too_big = || {
+            std::io::Error::other(format!(
+                "it is larger than {} MiB, the most the file functions read",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ))
+        };
+        if metadata.len() > MAX_FILE_BYTES {
+            return Err(too_big());
+        }
+        let mut text = String::new();
+        std::fs::File::open(path)?
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_string(&mut text)?;
+        if text.len() as u64 > MAX_FILE_BYTES {
+            return Err(too_big());
+        }
+        Ok(text)
     }
 }
 
@@ -106,6 +135,9 @@ pub struct StackOptions {
     /// `plan --generate-config-out`: import blocks may name instances the
     /// configuration does not declare yet.
     pub generating_config: bool,
+    /// `--max-instances`: how many instances one `count` / `for_each` may
+    /// make (default `lang::config::DEFAULT_MAX_INSTANCES`).
+    pub max_instances: Option<usize>,
 }
 
 /// A loaded, validated stack, ready to plan.
@@ -264,6 +296,9 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
     let files = read_stack_files(&options.dir)?;
     let (mut config, mut diags) = lang::load(options.dir.clone(), files);
     config.workspace = workspace::current(&options.dir)?;
+    if let Some(limit) = options.max_instances {
+        config.max_instances = limit;
+    }
     diags.extend(lang::modules::resolve_root_providers(&mut config));
 
     let mut inputs: Vec<VarInput> = std::env::vars()

@@ -54,6 +54,9 @@ pub struct PlanFile {
     /// Addresses `import` blocks bring under management.
     #[serde(default)]
     pub imported: Vec<String>,
+    /// Whether the outputs differ from those state holds.
+    #[serde(default)]
+    pub outputs_changed: bool,
     /// `--target`, `--exclude` and `--replace`, as given.
     pub targeting: TargetAddresses,
     /// The plan as `plan --json` prints it.
@@ -174,6 +177,7 @@ impl PlanFile {
             moved: plan.moved.clone(),
             forgotten: plan.forgotten.clone(),
             imported: plan.imported.clone(),
+            outputs_changed: plan.outputs_changed,
             targeting: provenance.targeting,
             json: provenance.json,
             salt,
@@ -229,6 +233,7 @@ impl PlanFile {
             moved: self.moved.clone(),
             forgotten: self.forgotten.clone(),
             imported: self.imported.clone(),
+            outputs_changed: self.outputs_changed,
             destroy: self.destroy,
             prior_lineage: self.state_lineage.clone(),
             prior_serial: self.state_serial,

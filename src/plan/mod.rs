@@ -123,6 +123,23 @@ pub struct ResourceChange {
     pub deposed: bool,
 }
 
+impl Plan {
+    /// The planned outputs whose values are known, as state keeps them.
+    pub fn known_outputs(&self) -> BTreeMap<String, crate::state::OutputState> {
+        self.outputs
+            .iter()
+            .filter(|(_, o)| o.value.is_wholly_known())
+            .map(|(name, o)| {
+                let output = crate::state::OutputState {
+                    value: o.value.clone(),
+                    sensitive: o.sensitive,
+                };
+                (name.clone(), output)
+            })
+            .collect()
+    }
+}
+
 impl ResourceChange {
     /// The deletion of an object state holds (and no configuration plans):
     /// its attributes before, its sensitive ones named as state and the
@@ -209,6 +226,10 @@ pub struct Plan {
     pub resource_changes: Vec<ResourceChange>,
     /// Planned values of the root module's outputs.
     pub outputs: BTreeMap<String, PlannedOutput>,
+    /// Whether the outputs differ from those state holds (one added,
+    /// changed or gone): applying saves them even when no object changes.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub outputs_changed: bool,
     /// Objects changed or deleted outside terrane since state was saved
     /// (`Update` or `Delete`, before = as saved, after = as read now).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -236,12 +257,12 @@ impl Plan {
     /// Whether applying the plan changes anything: in AWS, or only the
     /// addresses state records.
     pub fn has_changes(&self) -> bool {
-        let state_changes =
+        let addresses_change =
             !self.moved.is_empty() || !self.forgotten.is_empty() || !self.imported.is_empty();
         if self.mode == PlanMode::RefreshOnly {
-            return !self.drift.is_empty() || state_changes;
+            return !self.drift.is_empty() || addresses_change;
         }
-        self.changes_objects() || state_changes
+        self.changes_objects() || addresses_change || self.outputs_changed
     }
 
     /// Whether applying the plan changes objects in AWS.
@@ -383,6 +404,23 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
         result
             .resource_changes
             .push(ResourceChange::deletion(prior, addr));
+    }
+    if !req.destroy && !req.validate_only {
+        // Terraform does not store null outputs: absent and null are the same.
+        let saved: BTreeMap<&String, (&Value, bool)> = req
+            .prior
+            .outputs
+            .iter()
+            .filter(|(_, o)| !o.value.is_null())
+            .map(|(name, o)| (name, (&o.value, o.sensitive)))
+            .collect();
+        let planned: BTreeMap<&String, (&Value, bool)> = result
+            .outputs
+            .iter()
+            .filter(|(_, o)| !o.value.is_null())
+            .map(|(name, o)| (name, (&o.value, o.sensitive)))
+            .collect();
+        result.outputs_changed = saved != planned;
     }
     // Objects an interrupted create-before-destroy replacement left behind
     // are deleted, whatever else the plan does.

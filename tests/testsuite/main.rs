@@ -8,6 +8,7 @@ mod check_blocks;
 mod cli_behaviour;
 mod diagnostics;
 mod import;
+mod limits;
 mod module_install;
 mod modules_engine;
 mod modules_stack;
