@@ -486,8 +486,7 @@ fn module_config(input: &PlanJson<'_>, module: usize) -> Json {
             let mut entry = Map::new();
             if let Some(default) = &v.default
                 && !v.sensitive
-                && let Some(Json::Object(constant)) = Some(expression(input, default))
-                && let Some(value) = constant.get("constant_value")
+                && let Some(value) = expression(input, default).get("constant_value")
             {
                 entry.insert("default".into(), value.clone());
             }
