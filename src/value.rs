@@ -256,6 +256,9 @@ fn number_to_json(n: f64) -> serde_json::Value {
 /// Formats a number the way Terraform prints it: whole numbers without a
 /// fractional part.
 pub fn format_number(n: f64) -> String {
+    if n == 0.0 && n.is_sign_negative() {
+        return "-0".to_string();
+    }
     if n.fract() == 0.0 && n.abs() < 9.0e15 {
         format!("{}", n as i64)
     } else {
@@ -264,8 +267,14 @@ pub fn format_number(n: f64) -> String {
 }
 
 /// A total order over values, used to canonicalise sets.
+/// Numbers sort by value and strings by their text, as Terraform orders
+/// sets of them; other values by their JSON text.
 pub fn canonical_order(a: &Value, b: &Value) -> std::cmp::Ordering {
-    a.to_json().to_string().cmp(&b.to_json().to_string())
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.total_cmp(y),
+        (Value::String(x), Value::String(y)) => x.cmp(y),
+        _ => a.to_json().to_string().cmp(&b.to_json().to_string()),
+    }
 }
 
 impl fmt::Display for Value {

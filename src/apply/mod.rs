@@ -21,7 +21,7 @@ use crate::diag::Diagnostics;
 use crate::graph::Node;
 use crate::lang::Config;
 use crate::lang::block_eval::{BlockEvaluator, with_marks};
-use crate::lang::eval::FileReader;
+use crate::lang::eval::{Clock, FileReader};
 use crate::plan::diff::{ID, derive_tags, keep_unreported, proposed};
 use crate::plan::{Plan, ResourceChange, ignore_changes, redact, sensitive_strings};
 use crate::provider::{
@@ -74,6 +74,9 @@ pub struct ApplyRequest<'a> {
     pub interrupt: watch::Receiver<bool>,
     pub sink: &'a dyn StateSink,
     pub on_event: &'a (dyn Fn(Event<'_>) + Sync),
+    /// The time of the run (Unix seconds): `timestamp()`, `uuid()` and
+    /// `bcrypt()` have values while applying.
+    pub now: i64,
 }
 
 #[derive(Debug)]
@@ -113,6 +116,10 @@ struct StepResult {
 pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
     let graph = steps::build(req.plan);
     let mut evaluator = BlockEvaluator::new(req.config, req.files, req.variables.clone());
+    evaluator.set_clock(Clock {
+        plan: req.plan.timestamp,
+        now: Some(req.now),
+    });
     seed_evaluator(&req, &state, &mut evaluator);
 
     let mut waiting: Vec<usize> = graph

@@ -155,6 +155,18 @@ enum Command {
         #[arg(long)]
         state: Option<PathBuf>,
     },
+    /// Evaluate expressions against the stack: one per line of standard
+    /// input, with variables, locals and resource attributes from state.
+    Console {
+        /// The stack directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[command(flatten)]
+        variables: VarArgs,
+        /// Use this state file instead of the stack's backend.
+        #[arg(long)]
+        state: Option<PathBuf>,
+    },
     /// Print the resource graph in Graphviz DOT.
     Graph {
         /// The stack directory.
@@ -277,6 +289,7 @@ impl PlanArgs {
                 excludes: self.excludes.clone(),
                 replace: self.replace.clone(),
             },
+            timestamp: None,
             generate_config_out: None,
         }
     }
@@ -454,6 +467,20 @@ async fn run(cli: Cli) -> Result<i32, Report> {
             show_sensitive,
             state,
         } => output(dir, name, json, show_sensitive, state).await,
+        Command::Console {
+            dir,
+            variables,
+            state,
+        } => {
+            let options = StackOptions {
+                dir,
+                vars: variables.vars,
+                var_files: variables.var_files,
+                state_path: state,
+                ..StackOptions::default()
+            };
+            console(ops::console(&options).await?)
+        }
         Command::Init {
             dir,
             create_state_bucket,
@@ -666,6 +693,51 @@ fn print_outputs(outputs: &BTreeMap<String, OutputState>) {
             output.value.to_string()
         };
         outln!("{name} = {value}");
+    }
+}
+
+/// Reads expressions from standard input and prints each value as
+/// `terraform console` does. At a terminal a problem is shown and the next
+/// line read; from a pipe the first problem ends the run with exit code 1,
+/// as in Terraform.
+fn console(mut console: ops::Console) -> Result<i32, Report> {
+    use std::io::IsTerminal;
+    print_diagnostics(&console.sources, &console.warnings);
+    let interactive = std::io::stdin().is_terminal();
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    loop {
+        if interactive {
+            out!("> ");
+            let _ = std::io::stdout().flush();
+        }
+        let line = match lines.next() {
+            None => return Ok(0),
+            Some(Ok(line)) => line,
+            Some(Err(e)) => {
+                return Err(Report::error(crate::diag::Diagnostic::error(format!(
+                    "Cannot read standard input: {e}"
+                ))));
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        if interactive && matches!(line.trim(), "exit" | "quit") {
+            return Ok(0);
+        }
+        match console.evaluate(&line) {
+            Ok(value) => outln!("{}", render::console_value(&value, 0)),
+            Err(diag) if interactive => {
+                print_diagnostics(&console.sources, &Diagnostics::from(diag));
+            }
+            Err(diag) => {
+                return Err(Report {
+                    sources: std::mem::take(&mut console.sources),
+                    diags: Diagnostics::from(diag),
+                });
+            }
+        }
     }
 }
 

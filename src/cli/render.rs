@@ -8,6 +8,7 @@ use annotate_snippets::renderer::DecorStyle;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use crate::diag::{Diagnostic, Severity, Sources};
+use crate::value::{Value, format_number};
 
 pub fn use_color() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
@@ -69,6 +70,48 @@ fn char_boundary_at_or_after(text: &str, offset: usize) -> usize {
         offset += 1;
     }
     offset
+}
+
+/// A value as `terraform console` prints it: strings quoted as Go quotes
+/// them (or as a heredoc when they span lines), collections one element
+/// per line. Lists and maps print as tuples and objects: terrane does not
+/// keep the distinction between the two kinds.
+pub fn console_value(value: &Value, indent: usize) -> String {
+    let pad = "  ".repeat(indent + 1);
+    let close = "  ".repeat(indent);
+    match value {
+        Value::Null => "null".to_string(),
+        Value::Unknown => "(known after apply)".to_string(),
+        Value::Sensitive(_) => "(sensitive value)".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => format_number(*n),
+        Value::String(s) if s.contains('\n') => {
+            format!("<<EOT\n{s}\nEOT")
+        }
+        Value::String(s) => crate::lang::functions::go_quote(s),
+        Value::List(items) if items.is_empty() => "[]".to_string(),
+        Value::List(items) => {
+            let body: String = items
+                .iter()
+                .map(|item| format!("{pad}{},\n", console_value(item, indent + 1)))
+                .collect();
+            format!("[\n{body}{close}]")
+        }
+        Value::Map(map) if map.is_empty() => "{}".to_string(),
+        Value::Map(map) => {
+            let body: String = map
+                .iter()
+                .map(|(key, item)| {
+                    format!(
+                        "{pad}{} = {}\n",
+                        crate::lang::functions::go_quote(key),
+                        console_value(item, indent + 1)
+                    )
+                })
+                .collect();
+            format!("{{\n{body}{close}}}")
+        }
+    }
 }
 
 #[cfg(test)]

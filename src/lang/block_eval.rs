@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::body::eval_body;
 use super::config::{Config, Expr, Mode, ROOT};
-use super::eval::{EvalContext, FileReader, Scope, eval, evaluate_rule};
+use super::eval::{Clock, EvalContext, FileReader, Scope, eval, evaluate_rule};
 use super::variables::check_validations;
 use crate::addr::InstanceKey;
 use crate::diag::{Diagnostic, Diagnostics, FileId};
@@ -84,6 +84,7 @@ pub struct BlockEvaluator<'a> {
     instances: BTreeMap<usize, BTreeMap<InstanceKey, Value>>,
     /// Per module call: each instance's outputs evaluated so far.
     call_outputs: BTreeMap<usize, BTreeMap<InstanceKey, Attrs>>,
+    clock: Clock,
 }
 
 /// Adds `count` and `each` to the shared roots for one instance.
@@ -188,7 +189,13 @@ impl<'a> BlockEvaluator<'a> {
             roots,
             instances: BTreeMap::new(),
             call_outputs: BTreeMap::new(),
+            clock: Clock::default(),
         }
+    }
+
+    /// What `timestamp()` and `plantimestamp()` return from now on.
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
     }
 
     fn context<'s>(&'s self, file: FileId, scope: &'s dyn Scope) -> EvalContext<'s> {
@@ -197,6 +204,7 @@ impl<'a> BlockEvaluator<'a> {
             scope,
             files: self.files,
             stack_dir: &self.config.dir,
+            clock: self.clock,
         }
     }
 
@@ -208,6 +216,12 @@ impl<'a> BlockEvaluator<'a> {
     /// expressions (the provider blocks).
     pub fn scope(&self) -> &dyn Scope {
         &self.roots[ROOT]
+    }
+
+    /// A copy of the root module's values evaluated so far (for the
+    /// console, which evaluates expressions after the stack's own).
+    pub fn root_values(&self) -> BTreeMap<String, Value> {
+        self.roots[ROOT].clone()
     }
 
     pub fn eval_local(&mut self, index: usize) -> Result<(), Diagnostic> {

@@ -77,6 +77,39 @@ impl Scope for ChainedScope<'_> {
 /// stack directory.
 pub trait FileReader {
     fn read_to_string(&self, path: &Path) -> std::io::Result<String>;
+
+    /// A file's bytes, for the functions that hash or encode them. Readers
+    /// of text alone give the text's bytes.
+    fn read_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.read_to_string(path).map(String::into_bytes)
+    }
+
+    /// Every regular file under `dir`, as paths relative to it with `/`
+    /// between parts (for `fileset`).
+    fn list_files(&self, dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+        let _ = dir;
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "listing files is not available here",
+        ))
+    }
+
+    /// The user's home directory, for `pathexpand`.
+    fn home_dir(&self) -> Option<std::path::PathBuf> {
+        None
+    }
+}
+
+/// The times `timestamp()` and `plantimestamp()` return, in seconds since
+/// the Unix epoch. `ops` reads the clock; `lang` only carries its readings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Clock {
+    /// The plan's own time; `None` while validating, when
+    /// `plantimestamp()` is unknown.
+    pub plan: Option<i64>,
+    /// The time of this run, while applying and in the console; `None`
+    /// while planning, when `timestamp()` is unknown (as in Terraform).
+    pub now: Option<i64>,
 }
 
 #[derive(Clone, Copy)]
@@ -87,6 +120,7 @@ pub struct EvalContext<'a> {
     pub files: &'a dyn FileReader,
     /// The stack directory: `path.module` and the base of relative `file()` paths.
     pub stack_dir: &'a Path,
+    pub clock: Clock,
 }
 
 impl<'a> EvalContext<'a> {
@@ -110,6 +144,10 @@ pub fn eval(expr: &Expression, ctx: &EvalContext<'_>) -> Result<Value, Diagnosti
         Expression::Null(_) => Ok(Value::Null),
         Expression::Bool(b) => Ok(Value::Bool(*b.value())),
         Expression::Number(n) => match n.value().as_f64() {
+            // `-0` is a literal of its own, and stays negative zero.
+            Some(0.0) if n.as_repr().is_some_and(|repr| repr.starts_with('-')) => {
+                Ok(Value::Number(-0.0))
+            }
             Some(n) if n.is_finite() => Ok(Value::Number(n)),
             _ => Err(ctx
                 .error("Invalid number literal", expr.span())
@@ -394,6 +432,15 @@ fn render_into(
             Element::Interpolation(interp) => {
                 let value = eval(&interp.expr, ctx)?;
                 interpolate(value, &interp.expr, ctx, out)?;
+                if out.text.len() > functions::MAX_STRING_BYTES {
+                    return Err(ctx
+                        .error("Template result too long", interp.expr.span())
+                        .with_detail(format!(
+                            "The rendered string would be longer than {} MiB, the most a string may hold.",
+                            functions::MAX_STRING_BYTES / (1024 * 1024)
+                        ))
+                        .with_hint("a template that repeats a large value in a loop is almost always a mistake"));
+                }
             }
             Element::Directive(directive) => match directive.as_ref() {
                 Directive::If(d) => render_if(d, ctx, out)?,
@@ -487,7 +534,9 @@ fn render_for(
     };
     let strip_first = intro.strip.strip_end();
     let strip_last = directive.endfor_expr.strip.strip_start();
+    let _budget = IterationBudget::enter();
     for (key, value) in items {
+        IterationBudget::charge(&intro.collection_expr, ctx)?;
         let scope = iteration_scope(intro.key_var.as_ref(), &intro.value_var, key, value, ctx);
         render_into(
             &intro.template,
@@ -502,6 +551,55 @@ fn render_for(
 
 // ---------------------------------------------------------------------------
 // Conditionals and `for`.
+
+/// How many iterations a `for` expression (or template directive) and those
+/// nested in it may make, together: each level may be short, but nesting
+/// multiplies them. Counted per outermost `for` on this thread.
+pub const MAX_FOR_ITERATIONS: usize = 1_000_000;
+
+thread_local! {
+    /// (nesting depth, iterations so far) of the `for` being evaluated.
+    static FOR_BUDGET: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// Entered by each `for`; the outermost one starts a fresh count.
+struct IterationBudget;
+
+impl IterationBudget {
+    fn enter() -> IterationBudget {
+        FOR_BUDGET.with(|budget| {
+            let (depth, used) = budget.get();
+            budget.set((depth + 1, if depth == 0 { 0 } else { used }));
+        });
+        IterationBudget
+    }
+
+    fn charge(collection: &Expression, ctx: &EvalContext<'_>) -> Result<(), Diagnostic> {
+        let used = FOR_BUDGET.with(|budget| {
+            let (depth, used) = budget.get();
+            budget.set((depth, used + 1));
+            used + 1
+        });
+        if used > MAX_FOR_ITERATIONS {
+            return Err(ctx
+                .error("Too many iterations", collection.span())
+                .with_detail(format!(
+                    "This 'for' and the ones nested in it would iterate more than {MAX_FOR_ITERATIONS} times."
+                ))
+                .with_hint("nested loops multiply; a collection this large is almost always a mistake"));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for IterationBudget {
+    fn drop(&mut self) {
+        FOR_BUDGET.with(|budget| {
+            let (depth, used) = budget.get();
+            budget.set((depth.saturating_sub(1), used));
+        });
+    }
+}
 
 /// A condition's truth value; `None` when it is unknown.
 fn condition(
@@ -613,7 +711,9 @@ fn eval_for(for_expr: &ForExpr, ctx: &EvalContext<'_>) -> Result<Value, Diagnost
     let mut map = Attrs::new();
     let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     let mut unknown = false;
+    let _budget = IterationBudget::enter();
     for (key, value) in items {
+        IterationBudget::charge(&intro.collection_expr, ctx)?;
         let scope = iteration_scope(intro.key_var.as_ref(), &intro.value_var, key, value, ctx);
         let inner = ctx.with_scope(&scope);
         if let Some(cond) = &for_expr.cond {
@@ -883,8 +983,9 @@ fn number_operand(
         };
         ctx.error("Invalid operand", expr.span())
             .with_detail(format!(
-                "Unsuitable value for {which}: a number is required, got {got}."
+                "Unsuitable value for {which}: a number is required."
             ))
+            .with_hint(format!("the {which} is {got}"))
     })
 }
 

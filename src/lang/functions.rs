@@ -9,12 +9,20 @@
 //! their argument expressions themselves. The only I/O is `file()` and
 //! friends, through the caller's [`FileReader`](super::eval::FileReader).
 
+mod crypto;
+mod dates;
+mod paths;
+mod sets;
+mod text;
+mod yaml;
+
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
 use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, FuncCall};
 use ipnet::IpNet;
+use unicode_segmentation::UnicodeSegmentation;
 
 use super::eval::{
     ChainedScope, EvalContext, deep_equal, eval, parse_number, render, to_bool, to_number,
@@ -22,6 +30,10 @@ use super::eval::{
 use crate::diag::Diagnostic;
 use crate::diag::did_you_mean;
 use crate::value::{Attrs, Value, format_number};
+use crypto::Algorithm::{Md5, Sha1, Sha256, Sha512};
+use crypto::Encoding::{Base64, Hex};
+use crypto::{hash_file, hash_string};
+pub(crate) use dates::rfc3339_utc;
 
 /// What a function does when an argument is (or contains) an unknown value.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -126,7 +138,7 @@ pub(crate) static FUNCTIONS: &[Function] = &[
         Ok(Value::String(title(&a.string(0)?)))
     }),
     Function::new("strrev", &["str"], |a| {
-        Ok(Value::String(a.string(0)?.chars().rev().collect()))
+        Ok(Value::String(a.string(0)?.graphemes(true).rev().collect()))
     }),
     Function::new("trimspace", &["str"], |a| {
         Ok(Value::String(a.string(0)?.trim().to_string()))
@@ -244,16 +256,106 @@ pub(crate) static FUNCTIONS: &[Function] = &[
     Function::new("cidrsubnets", &["prefix"], cidrsubnets).variadic("newbits"),
     Function::new("cidrhost", &["prefix", "hostnum"], cidrhost),
     Function::new("cidrnetmask", &["prefix"], cidrnetmask),
-    // Files.
+    Function::new("log", &["num", "base"], text::log),
+    Function::new("parseint", &["number", "base"], text::parseint).allow_null(),
+    Function::new("regex", &["pattern", "string"], text::regex),
+    Function::new("regexall", &["pattern", "string"], text::regexall),
+    Function::new("urlencode", &["str"], text::urlencode),
+    Function::new(
+        "textencodebase64",
+        &["string", "encoding"],
+        text::textencodebase64,
+    ),
+    Function::new(
+        "textdecodebase64",
+        &["source", "encoding"],
+        text::textdecodebase64,
+    ),
+    Function::new("csvdecode", &["str"], text::csvdecode),
+    Function::new("yamlencode", &["value"], yaml::yamlencode).allow_null(),
+    Function::new("yamldecode", &["src"], yaml::yamldecode),
+    Function::new("base64gzip", &["str"], crypto::base64gzip),
+    // Sets and whole collections.
+    Function::new("setproduct", &[], sets::setproduct).variadic("sets"),
+    Function::new("setunion", &["first_set"], sets::setunion).variadic("other_sets"),
+    Function::new("setintersection", &["first_set"], sets::setintersection).variadic("other_sets"),
+    Function::new("setsubtract", &["a", "b"], sets::setsubtract),
+    Function::new("chunklist", &["list", "size"], sets::chunklist),
+    Function::new(
+        "matchkeys",
+        &["values", "keys", "searchset"],
+        sets::matchkeys,
+    ),
+    Function::new("transpose", &["values"], sets::transpose),
+    // Hashes, UUIDs and secrets.
+    Function::new("md5", &["str"], |a| hash_string(a, Md5, Hex)),
+    Function::new("sha1", &["str"], |a| hash_string(a, Sha1, Hex)),
+    Function::new("sha256", &["str"], |a| hash_string(a, Sha256, Hex)),
+    Function::new("sha512", &["str"], |a| hash_string(a, Sha512, Hex)),
+    Function::new("base64sha256", &["str"], |a| hash_string(a, Sha256, Base64)),
+    Function::new("base64sha512", &["str"], |a| hash_string(a, Sha512, Base64)),
+    Function::new("uuid", &[], crypto::uuid),
+    Function::new("uuidv5", &["namespace", "name"], crypto::uuidv5),
+    Function::new("bcrypt", &["str", "cost"], crypto::bcrypt).optional(1),
+    Function::new(
+        "rsadecrypt",
+        &["ciphertext", "privatekey"],
+        crypto::rsadecrypt,
+    ),
+    // Time.
+    Function::new("timestamp", &[], dates::timestamp),
+    Function::new("plantimestamp", &[], dates::plantimestamp),
+    Function::new("formatdate", &["format", "time"], dates::formatdate),
+    Function::new("timeadd", &["timestamp", "duration"], dates::timeadd),
+    Function::new("timecmp", &["timestamp_a", "timestamp_b"], dates::timecmp),
+    // Files and paths.
     Function::new("file", &["path"], file),
     Function::new("fileexists", &["path"], fileexists),
     Function::new("templatefile", &["path", "vars"], templatefile),
+    Function::new("filebase64", &["path"], crypto::filebase64),
+    Function::new("filemd5", &["path"], |a| hash_file(a, Md5, Hex)),
+    Function::new("filesha1", &["path"], |a| hash_file(a, Sha1, Hex)),
+    Function::new("filesha256", &["path"], |a| hash_file(a, Sha256, Hex)),
+    Function::new("filesha512", &["path"], |a| hash_file(a, Sha512, Hex)),
+    Function::new("filebase64sha256", &["path"], |a| {
+        hash_file(a, Sha256, Base64)
+    }),
+    Function::new("filebase64sha512", &["path"], |a| {
+        hash_file(a, Sha512, Base64)
+    }),
+    Function::new("fileset", &["path", "pattern"], paths::fileset),
+    Function::new("abspath", &["path"], paths::abspath),
+    Function::new("basename", &["path"], paths::basename),
+    Function::new("dirname", &["path"], paths::dirname),
+    Function::new("pathexpand", &["path"], paths::pathexpand),
 ];
+
+/// The most elements a function may build (`setproduct`, `flatten`, ...):
+/// a typo must not exhaust the machine's memory.
+pub const MAX_ELEMENTS: usize = 1_000_000;
+
+/// The longest string a function or template may build, the same as the
+/// largest file the file functions read.
+pub const MAX_STRING_BYTES: usize = 16 * 1024 * 1024;
+
+fn too_long() -> FnError {
+    FnError::call(format!(
+        "the result would be longer than {} MiB, the most a string may hold",
+        MAX_STRING_BYTES / (1024 * 1024)
+    ))
+}
 
 /// Names of every function, including `try` and `can`.
 pub fn function_names() -> Vec<&'static str> {
     let mut names: Vec<&str> = FUNCTIONS.iter().map(|f| f.name).collect();
-    names.extend(["can", "try", "sensitive", "nonsensitive", "issensitive"]);
+    names.extend([
+        "can",
+        "try",
+        "sensitive",
+        "nonsensitive",
+        "issensitive",
+        "templatestring",
+    ]);
     names.sort_unstable();
     names
 }
@@ -366,6 +468,7 @@ pub(crate) fn call(call: &FuncCall, ctx: &EvalContext<'_>) -> Result<Value, Diag
         "try" => return call_try(call, ctx),
         "can" => return call_can(call, ctx),
         "sensitive" | "nonsensitive" | "issensitive" => return call_marking(name, call, ctx),
+        "templatestring" => return call_templatestring(call, ctx),
         _ => {}
     }
     let Some(function) = FUNCTIONS.iter().find(|f| f.name == name) else {
@@ -447,6 +550,7 @@ pub(crate) fn call(call: &FuncCall, ctx: &EvalContext<'_>) -> Result<Value, Diag
         Value::Number(n) if !n.is_finite() => Err(FnError::call(
             "the result is too large to be represented as a number",
         )),
+        Value::String(s) if s.len() > MAX_STRING_BYTES => Err(too_long()),
         other => Ok(other.mark_if(sensitive)),
     });
     let hide = |diag: Diagnostic| {
@@ -495,13 +599,11 @@ fn call_marking(name: &str, call: &FuncCall, ctx: &EvalContext<'_>) -> Result<Va
             Value::Unknown => Value::Unknown,
             other => Value::Bool(other.is_marked()),
         }),
+        // A value that is not sensitive passes through: Terraform 1.11
+        // no longer calls that an error.
         _ => match value {
             Value::Sensitive(inner) => Ok(*inner),
-            // Whether an unknown value will be sensitive is not known yet.
-            Value::Unknown => Ok(Value::Unknown),
-            _ => Err(ctx
-                .error("Invalid function argument", expr.span())
-                .with_detail("Invalid value for \"value\" parameter: the given value is not sensitive, so this call is redundant.")),
+            other => Ok(other),
         },
     }
 }
@@ -714,10 +816,12 @@ fn indent(args: &Args<'_>) -> Result<Value, FnError> {
     ))
 }
 
-/// `substr(str, offset, length)`, counting characters: a negative offset
-/// counts from the end, and a negative length takes the rest.
+/// `substr(str, offset, length)`, counting characters as people see them
+/// (grapheme clusters, as Terraform does): a negative offset counts from
+/// the end, and a negative length takes the rest.
 fn substr(args: &Args<'_>) -> Result<Value, FnError> {
-    let chars: Vec<char> = args.string(0)?.chars().collect();
+    let text = args.string(0)?;
+    let chars: Vec<&str> = text.graphemes(true).collect();
     let (offset, length) = (args.integer(1)?, args.integer(2)?);
     let total = chars.len() as i64;
     let start = if offset < 0 {
@@ -730,19 +834,29 @@ fn substr(args: &Args<'_>) -> Result<Value, FnError> {
     } else {
         (start + length).min(total)
     };
-    Ok(Value::String(
-        chars[start as usize..end as usize].iter().collect(),
-    ))
+    Ok(Value::String(chars[start as usize..end as usize].concat()))
 }
 
 fn replace(args: &Args<'_>) -> Result<Value, FnError> {
     let (s, search, replacement) = (args.string(0)?, args.string(1)?, args.string(2)?);
-    if search.len() > 1 && search.starts_with('/') && search.ends_with('/') {
-        return Err(FnError::arg(
-            1,
-            "regular expression patterns (/.../) are not supported by terrane",
-        )
-        .with_hint("replace a plain substring instead, without the surrounding slashes"));
+    // `/.../` is a regular expression; `$1` and `${name}` in the
+    // replacement name its groups, as in Go's `Regexp.ReplaceAllString`.
+    if let Some(pattern) = search
+        .strip_prefix('/')
+        .and_then(|rest| rest.strip_suffix('/'))
+        .filter(|_| search.len() > 1)
+    {
+        let re = regex::Regex::new(pattern)
+            .map_err(|e| FnError::arg(1, format!("invalid regular expression {pattern:?}: {e}")))?;
+        return Ok(Value::String(
+            re.replace_all(&s, replacement.as_str()).into_owned(),
+        ));
+    }
+    if !search.is_empty() && replacement.len() > search.len() {
+        let growth = (replacement.len() - search.len()).saturating_mul(s.matches(&search).count());
+        if s.len().saturating_add(growth) > MAX_STRING_BYTES {
+            return Err(too_long());
+        }
     }
     Ok(Value::String(s.replace(&search, &replacement)))
 }
@@ -763,10 +877,19 @@ fn join(args: &Args<'_>) -> Result<Value, FnError> {
         return Err(FnError::call("at least one list is required"));
     }
     let mut parts = Vec::new();
+    let mut length = 0usize;
     for i in 1..args.len() {
         for (n, item) in args.list(i)?.iter().enumerate() {
             match item.to_string_lossless() {
-                Some(s) => parts.push(s),
+                Some(s) => {
+                    // Checked before the string is built: repeating a large
+                    // string through `for` must not exhaust memory.
+                    length = length.saturating_add(s.len() + separator.len());
+                    if length > MAX_STRING_BYTES {
+                        return Err(too_long());
+                    }
+                    parts.push(s);
+                }
                 None if item.is_null() => {
                     return Err(FnError::arg(
                         i,
@@ -792,7 +915,7 @@ fn format(args: &Args<'_>) -> Result<Value, FnError> {
     let spec = args.string(0)?;
     format_values(&spec, &args.values[1..])
         .map(Value::String)
-        .map_err(|message| FnError::arg(0, message))
+        .map_err(FnError::call)
 }
 
 /// `formatlist(spec, args...)`: list arguments are iterated in step, other
@@ -1016,7 +1139,7 @@ fn format_number_verb(verb: &Verb, n: f64) -> Result<String, String> {
     let digits = match verb.verb {
         'd' | 'b' | 'o' | 'x' | 'X' => {
             if magnitude.fract() != 0.0 {
-                return Err("a whole number is required".into());
+                return Err("an integer is required".into());
             }
             if magnitude >= 1e38 {
                 return Err("number is too large".into());
@@ -1099,7 +1222,7 @@ fn go_general(n: f64, precision: Option<usize>) -> String {
 }
 
 /// Quotes a string the way Go's `%q` does.
-fn go_quote(s: &str) -> String {
+pub fn go_quote(s: &str) -> String {
     let mut out = String::from('"');
     for c in s.chars() {
         match c {
@@ -1154,7 +1277,8 @@ fn length(args: &Args<'_>) -> Result<Value, FnError> {
     let len = match args.get(0) {
         Value::List(items) => items.len(),
         Value::Map(map) => map.len(),
-        Value::String(s) => s.chars().count(),
+        // Characters as people see them: "👍🏽" is one.
+        Value::String(s) => s.graphemes(true).count(),
         other => {
             return Err(FnError::arg(
                 0,
@@ -1172,8 +1296,7 @@ fn element(args: &Args<'_>) -> Result<Value, FnError> {
     let items = args.list(0)?;
     let index = args.integer(1)?;
     if items.is_empty() {
-        return Err(FnError::arg(
-            0,
+        return Err(FnError::call(
             "cannot use element function with an empty list",
         ));
     }
@@ -1199,10 +1322,7 @@ fn slice(args: &Args<'_>) -> Result<Value, FnError> {
     if end > items.len() as i64 {
         return Err(FnError::arg(
             2,
-            format!(
-                "to index must be less than or equal to the length of the input collection ({})",
-                items.len()
-            ),
+            "end index must not be greater than the length of the list",
         ));
     }
     if start > end {
@@ -1221,7 +1341,7 @@ fn lookup(args: &Args<'_>) -> Result<Value, FnError> {
         Some(value) => Ok(value.clone()),
         None if args.len() > 2 => Ok(args.get(2).clone()),
         None => Err(
-            FnError::arg(1, format!("lookup failed to find key {key:?}"))
+            FnError::arg(0, format!("the given object has no attribute {key:?}"))
                 .with_hint("pass a default as the third argument"),
         ),
     }
@@ -1234,7 +1354,7 @@ fn index(args: &Args<'_>) -> Result<Value, FnError> {
         .position(|item| deep_equal(item, args.get(1)) == Some(true))
     {
         Some(i) => Ok(Value::Number(i as f64)),
-        None => Err(FnError::arg(1, "item not found")),
+        None => Err(FnError::call("item not found")),
     }
 }
 
@@ -1259,6 +1379,9 @@ fn merge(args: &Args<'_>) -> Result<Value, FnError> {
 }
 
 fn concat(args: &Args<'_>) -> Result<Value, FnError> {
+    if args.len() == 0 {
+        return Err(FnError::call("at least one argument is required"));
+    }
     let mut all = Vec::new();
     for i in 0..args.len() {
         all.extend_from_slice(args.list(i)?);
@@ -1268,13 +1391,16 @@ fn concat(args: &Args<'_>) -> Result<Value, FnError> {
 
 /// The first argument that is neither null nor an empty string.
 fn coalesce(args: &Args<'_>) -> Result<Value, FnError> {
-    for value in &args.values {
+    // The arguments share one type, as in Terraform: with a string among
+    // them, `coalesce(1, "x")` is "1".
+    let values = unify_primitives(args.values.clone()).map_err(FnError::call)?;
+    for value in values {
         match value {
             // An unknown value may turn out to be the answer.
             Value::Unknown => return Ok(Value::Unknown),
             Value::Null => {}
             Value::String(s) if s.is_empty() => {}
-            other => return Ok(other.clone()),
+            other => return Ok(other),
         }
     }
     Err(FnError::call("no non-null, non-empty-string arguments"))
@@ -1382,14 +1508,11 @@ fn zipmap(args: &Args<'_>) -> Result<Value, FnError> {
         return Ok(Value::Unknown);
     }
     if keys.len() != values.len() {
-        return Err(FnError::arg(
-            1,
-            format!(
-                "number of keys ({}) does not match number of values ({})",
-                keys.len(),
-                values.len()
-            ),
-        ));
+        return Err(FnError::call(format!(
+            "number of keys ({}) does not match number of values ({})",
+            keys.len(),
+            values.len()
+        )));
     }
     let mut map = Attrs::new();
     for (n, (key, value)) in keys.iter().zip(values).enumerate() {
@@ -1411,12 +1534,9 @@ fn one(args: &Args<'_>) -> Result<Value, FnError> {
     match args.list(0)? {
         [] => Ok(Value::Null),
         [only] => Ok(only.clone()),
-        items => Err(FnError::arg(
+        _ => Err(FnError::arg(
             0,
-            format!(
-                "must be a list with either zero or one elements, got {}",
-                items.len()
-            ),
+            "must be a list, set, or tuple value with either zero or one elements",
         )),
     }
 }
@@ -1557,26 +1677,76 @@ fn tomap(args: &Args<'_>) -> Result<Value, FnError> {
 /// Compact JSON with `<`, `>` and `&` escaped, exactly as Terraform's
 /// `jsonencode` writes it (Go's HTML-safe encoding).
 fn jsonencode(args: &Args<'_>) -> Result<Value, FnError> {
-    let json = args.get(0).to_json().to_string();
-    let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
+    let mut out = String::new();
+    write_json(args.get(0), &mut out);
     Ok(Value::String(out))
+}
+
+/// Numbers are written in full, never with an exponent (`1e-7` is
+/// `0.0000001`), as Terraform writes its arbitrary-precision numbers.
+fn write_json(value: &Value, out: &mut String) {
+    match value {
+        Value::Number(n) => out.push_str(&format_number(*n)),
+        Value::String(s) => {
+            for c in serde_json::Value::String(s.clone()).to_string().chars() {
+                match c {
+                    '<' => out.push_str("\\u003c"),
+                    '>' => out.push_str("\\u003e"),
+                    '&' => out.push_str("\\u0026"),
+                    '\u{2028}' => out.push_str("\\u2028"),
+                    '\u{2029}' => out.push_str("\\u2029"),
+                    c => out.push(c),
+                }
+            }
+        }
+        Value::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(item, out);
+            }
+            out.push(']');
+        }
+        Value::Map(map) => {
+            out.push('{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(&Value::String(key.clone()), out);
+                out.push(':');
+                write_json(item, out);
+            }
+            out.push('}');
+        }
+        Value::Sensitive(inner) => write_json(inner, out),
+        Value::Null | Value::Unknown => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+    }
 }
 
 fn jsondecode(args: &Args<'_>) -> Result<Value, FnError> {
     let text = args.string(0)?;
     serde_json::from_str::<serde_json::Value>(&text)
         .map(|json| Value::from_json(&json))
-        .map_err(|err| FnError::arg(0, format!("the string is not valid JSON: {err}")))
+        .map_err(|err| FnError::call(json_error(&text, &err)))
+}
+
+/// A JSON syntax error as Go's decoder words it, which Terraform shows.
+fn json_error(text: &str, err: &serde_json::Error) -> String {
+    if err.is_eof() {
+        return "unexpected end of JSON input".to_string();
+    }
+    let offending = text
+        .lines()
+        .nth(err.line().saturating_sub(1))
+        .and_then(|line| line.chars().nth(err.column().saturating_sub(1)));
+    match offending {
+        Some(c) => format!("invalid character {c:?}"),
+        None => format!("invalid JSON: {err}"),
+    }
 }
 
 /// Standard, padded base64 as Go's `StdEncoding` reads it: non-zero bits
@@ -1602,13 +1772,10 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
 fn base64decode(args: &Args<'_>) -> Result<Value, FnError> {
     let text = args.string(0)?;
     let bytes = base64_decode(&text)
-        .ok_or_else(|| FnError::arg(0, format!("failed to decode base64 data {text:?}")))?;
-    String::from_utf8(bytes).map(Value::String).map_err(|_| {
-        FnError::arg(
-            0,
-            "the result of decoding the provided string is not valid UTF-8",
-        )
-    })
+        .ok_or_else(|| FnError::call(format!("failed to decode base64 data {text:?}")))?;
+    String::from_utf8(bytes)
+        .map(Value::String)
+        .map_err(|_| FnError::call("the result of decoding the provided string is not valid UTF-8"))
 }
 
 // ---------------------------------------------------------------------------
@@ -1626,10 +1793,9 @@ impl Cidr {
     fn parse(args: &Args<'_>, i: usize) -> Result<Cidr, FnError> {
         let text = args.string(i)?;
         let net: IpNet = text.parse().map_err(|_| {
-            FnError::arg(
-                i,
-                format!("invalid CIDR expression: invalid CIDR address: {text}"),
-            )
+            FnError::call(format!(
+                "invalid CIDR expression: invalid CIDR address: {text}"
+            ))
         })?;
         let net = net.trunc();
         let (address, width) = match net.network() {
@@ -1694,12 +1860,9 @@ fn cidrsubnet(args: &Args<'_>) -> Result<Value, FnError> {
         ));
     }
     if netnum < 0 || netnum as u128 > (1u128 << newbits) - 1 {
-        return Err(FnError::arg(
-            2,
-            format!(
-                "prefix extension of {newbits} does not accommodate a subnet numbered {netnum}"
-            ),
-        ));
+        return Err(FnError::call(format!(
+            "prefix extension of {newbits} does not accommodate a subnet numbered {netnum}"
+        )));
     }
     let host_bits = base.width - new_prefix;
     let shifted = if host_bits >= 128 {
@@ -1778,20 +1941,20 @@ fn cidrhost(args: &Args<'_>) -> Result<Value, FnError> {
     };
     match host {
         Some(host) => Ok(Value::String(base.address_string(base.address | host))),
-        None => Err(FnError::arg(
-            1,
-            format!(
-                "prefix of {} does not accommodate a host numbered {hostnum}",
-                base.prefix
-            ),
-        )),
+        None => Err(FnError::call(format!(
+            "prefix of {} does not accommodate a host numbered {hostnum}",
+            base.prefix
+        ))),
     }
 }
 
 fn cidrnetmask(args: &Args<'_>) -> Result<Value, FnError> {
     let base = Cidr::parse(args, 0)?;
     if base.width != 32 {
-        return Err(FnError::arg(0, "IPv6 addresses cannot have a netmask"));
+        return Err(FnError::call(format!(
+            "IPv6 addresses cannot have a netmask: {}",
+            args.string(0)?
+        )));
     }
     let netmask = all_ones(32) & !host_mask(base.prefix, 32);
     Ok(Value::String(base.address_string(netmask)))
@@ -1808,12 +1971,28 @@ fn file_path(args: &Args<'_>) -> Result<(PathBuf, String), FnError> {
 
 fn read_file(args: &Args<'_>) -> Result<String, FnError> {
     let (path, written) = file_path(args)?;
-    args.ctx.files.read_to_string(&path).map_err(|err| match err.kind() {
-        std::io::ErrorKind::NotFound => FnError::arg(0, format!("no file exists at {written:?}"))
-            .with_hint("paths are relative to the stack directory; a file created by a resource must be read from that resource's attributes"),
-        std::io::ErrorKind::InvalidData => FnError::arg(0, format!("contents of {written:?} are not valid UTF-8")),
+    args.ctx
+        .files
+        .read_to_string(&path)
+        .map_err(|err| file_error(err, &written))
+}
+
+/// A file's raw bytes, for the functions that hash or encode them.
+fn read_bytes(args: &Args<'_>) -> Result<Vec<u8>, FnError> {
+    let (path, written) = file_path(args)?;
+    args.ctx
+        .files
+        .read_bytes(&path)
+        .map_err(|err| file_error(err, &written))
+}
+
+fn file_error(err: std::io::Error, written: &str) -> FnError {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => FnError::arg(0, format!("no file exists at {written:?}; this function works only with files that are distributed as part of the configuration source code, so if this file will be created by a resource in this configuration you must instead obtain this result from an attribute of that resource"))
+            .with_hint("paths are relative to the stack directory"),
+        std::io::ErrorKind::InvalidData => FnError::call(format!("contents of {written:?} are not valid UTF-8; use the filebase64 function to obtain the Base64 encoded contents or the other file functions (e.g. filemd5, filesha256) to obtain file hashing results instead")),
         _ => FnError::arg(0, format!("failed to read {written:?}: {err}")),
-    })
+    }
 }
 
 fn file(args: &Args<'_>) -> Result<Value, FnError> {
@@ -1839,59 +2018,110 @@ fn fileexists(args: &Args<'_>) -> Result<Value, FnError> {
 fn templatefile(args: &Args<'_>) -> Result<Value, FnError> {
     let text = read_file(args)?;
     let written = args.string(0)?;
-    let vars = args.map(1)?;
-    let template = hcl_edit::parser::parse_template(&text).map_err(|err| {
+    render_template_text(
+        &text,
+        args.map(1)?,
+        &args.ctx,
+        &format!("template {written:?}"),
+    )
+    .map_err(|message| FnError::arg(0, message))
+}
+
+/// Renders `text` as a template that sees only `vars`. Problems inside the
+/// template carry its own line and column, since it has no span in the
+/// stack's sources; `what` names it in messages.
+fn render_template_text(
+    text: &str,
+    vars: &Attrs,
+    ctx: &EvalContext<'_>,
+    what: &str,
+) -> Result<Value, String> {
+    let template = hcl_edit::parser::parse_template(text).map_err(|err| {
         let loc = err.location();
-        FnError::arg(
-            0,
-            format!(
-                "failed to parse template {written:?} at {}:{}: {}",
-                loc.line(),
-                loc.column(),
-                err.message()
-            ),
+        format!(
+            "failed to parse {what} at {}:{}: {}",
+            loc.line(),
+            loc.column(),
+            err.message()
         )
     })?;
-    if calls_templatefile(&template) {
-        return Err(FnError::arg(
-            0,
-            format!("template {written:?} calls templatefile, which cannot be called recursively"),
+    if let Some(name) = calls_template_function(&template) {
+        return Err(format!(
+            "{what} calls {name}, which cannot be called from a template"
         ));
     }
     let scope = ChainedScope {
         bindings: vars.clone(),
         parent: None,
     };
-    render(&template, &args.ctx.with_scope(&scope)).map_err(|diag| {
+    render(&template, &ctx.with_scope(&scope)).map_err(|diag| {
         let at = diag.span.as_ref().map_or(String::new(), |span| {
-            let (line, column) = line_col(&text, span.range.start);
+            let (line, column) = line_col(text, span.range.start);
             format!(" at {line}:{column}")
         });
         let detail = diag
             .detail
             .map_or(String::new(), |d| format!(": {}", d.trim_end_matches('.')));
-        FnError::arg(
-            0,
-            format!(
-                "error in template {written:?}{at}: {}{detail}",
-                diag.summary
-            ),
-        )
+        format!("error in {what}{at}: {}{detail}", diag.summary)
     })
 }
 
-fn calls_templatefile(template: &hcl_edit::template::Template) -> bool {
+/// `templatestring(ref, vars)`: renders a string held in a named value as a
+/// template. As in Terraform, the first argument must be a reference (a
+/// local, variable or attribute), not a literal, whose own `${...}` would
+/// already have been evaluated.
+fn call_templatestring(call: &FuncCall, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+    let exprs: Vec<&Expression> = call.args.iter().collect();
+    let [template_expr, vars_expr] = exprs.as_slice() else {
+        return Err(ctx
+            .error("Invalid number of function arguments", call.span())
+            .with_detail("Function \"templatestring\" expects 2 argument(s)."));
+    };
+    if !matches!(
+        template_expr,
+        Expression::Variable(_) | Expression::Traversal(_)
+    ) {
+        return Err(ctx
+            .error("Invalid template expression", template_expr.span())
+            .with_detail("The template argument must be a reference to a string value, such as a local value or a variable, not a literal template.")
+            .with_hint("put the template in a local value, or use templatefile for a template in a file"));
+    }
+    let (template, template_marked) = eval(template_expr, ctx)?.unmark_deep();
+    let (vars, vars_marked) = eval(vars_expr, ctx)?.unmark_deep();
+    if !template.is_wholly_known() || !vars.is_wholly_known() {
+        return Ok(Value::Unknown);
+    }
+    let invalid = |expr: &Expression, name: &str, message: &str| {
+        ctx.error("Invalid function argument", expr.span())
+            .with_detail(format!("Invalid value for {name:?} parameter: {message}."))
+    };
+    let Some(text) = template.as_str() else {
+        return Err(invalid(template_expr, "template", "a string is required"));
+    };
+    let Some(vars) = vars.as_map() else {
+        return Err(invalid(vars_expr, "vars", "a map or object is required"));
+    };
+    let rendered = render_template_text(text, vars, ctx, "the template")
+        .map_err(|message| invalid(template_expr, "template", &message))?;
+    Ok(rendered.mark_if(template_marked || vars_marked))
+}
+
+/// The first call in `template` to a template function, which templates may
+/// not call (they would recurse).
+fn calls_template_function(template: &hcl_edit::template::Template) -> Option<&'static str> {
     use hcl_edit::visit::{Visit, visit_func_call};
-    struct Finder(bool);
+    struct Finder(Option<&'static str>);
     impl Visit for Finder {
         fn visit_func_call(&mut self, node: &FuncCall) {
-            if node.name.name.as_str() == "templatefile" {
-                self.0 = true;
+            match node.name.name.as_str() {
+                "templatefile" => self.0 = self.0.or(Some("templatefile")),
+                "templatestring" => self.0 = self.0.or(Some("templatestring")),
+                _ => {}
             }
             visit_func_call(self, node);
         }
     }
-    let mut finder = Finder(false);
+    let mut finder = Finder(None);
     finder.visit_template(template);
     finder.0
 }

@@ -46,6 +46,7 @@ pub fn evaluate(
         scope,
         files,
         stack_dir: &config.dir,
+        clock: Default::default(),
     };
     let span = |r: Option<std::ops::Range<usize>>| r.map(|r| Span::new(provider.file, r));
     let string_value = |expr: &hcl_edit::expr::Expression,

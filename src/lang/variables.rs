@@ -58,6 +58,7 @@ pub fn resolve(
                 scope: &empty,
                 files,
                 stack_dir: &config.dir,
+                clock: Default::default(),
             };
             match eval(&default.expr, &ctx) {
                 Ok(value) => {
@@ -239,6 +240,7 @@ fn parse_raw(config: &Config, name: &str, raw: &str) -> Result<Value, String> {
         scope: &empty,
         files: &NoFiles,
         stack_dir: &config.dir,
+        clock: Default::default(),
     };
     eval(&expr, &ctx).map_err(|d| d.summary)
 }
@@ -284,6 +286,7 @@ fn read_var_file(
                     scope: &empty,
                     files,
                     stack_dir: &config.dir,
+                    clock: Default::default(),
                 };
                 match eval(&attr.value, &ctx) {
                     Ok(value) => {
@@ -334,6 +337,7 @@ pub(crate) fn check_validations(
             scope: &scope,
             files,
             stack_dir: &config.dir,
+            clock: Default::default(),
         };
         let message = match evaluate_rule(&validation.condition, &validation.error_message, &ctx) {
             Ok(None) => continue,

@@ -79,6 +79,7 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
             out: None,
             targeting: file.targeting.clone(),
             generate_config_out: None,
+            timestamp: file.plan_timestamp,
         };
     }
     let (stack, backend) = open_stack(&stack_options, ui)
@@ -162,6 +163,7 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
                 interrupt: interrupt.clone(),
                 sink: &sink,
                 on_event: &on_event,
+                now: super::unix_now(),
             },
             planned.state,
         )

@@ -122,6 +122,7 @@ pub(super) fn import_block_seeds(
             scope: &scope,
             files: &DiskFiles,
             stack_dir: &config.dir,
+            clock: Default::default(),
         };
         let id = match eval(&import.id.expr, &ctx).map(|v| v.unmark_deep().0) {
             Ok(Value::String(id)) if !id.is_empty() => id,

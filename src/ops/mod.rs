@@ -7,6 +7,7 @@
 
 mod apply;
 mod backend;
+mod console;
 pub mod import;
 mod migrate;
 pub mod module_install;
@@ -42,6 +43,7 @@ pub use backend::{
     BackendChoice, LockOptions, Locked, OpenedBackend, choose_backend, load_backend_config,
     open_backend, open_choice, with_lock,
 };
+pub use console::{Console, console};
 pub use output::{Outputs, output};
 use plan::refresh_and_plan;
 pub use plan::{PlanOptions, PlanOutcome, plan};
@@ -90,6 +92,11 @@ pub struct DiskFiles;
 
 impl FileReader for DiskFiles {
     fn read_to_string(&self, path: &Path) -> std::io::Result<String> {
+        String::from_utf8(self.read_bytes(path)?)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+    }
+
+    fn read_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
         use std::io::Read;
         let metadata = std::fs::metadata(path)?;
         if !metadata.is_file() {
@@ -106,15 +113,54 @@ impl FileReader for DiskFiles {
         if metadata.len() > MAX_FILE_BYTES {
             return Err(too_big());
         }
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         std::fs::File::open(path)?
             .take(MAX_FILE_BYTES + 1)
-            .read_to_string(&mut text)?;
-        if text.len() as u64 > MAX_FILE_BYTES {
+            .read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
             return Err(too_big());
         }
-        Ok(text)
+        Ok(bytes)
     }
+
+    fn list_files(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+        /// Enough for any stack's own files; a pattern over `/` must not
+        /// walk the whole disk.
+        const MAX_FILES: usize = 100_000;
+        let mut files = Vec::new();
+        let mut pending = vec![PathBuf::new()];
+        while let Some(relative) = pending.pop() {
+            for entry in std::fs::read_dir(dir.join(&relative))? {
+                let entry = entry?;
+                let path = relative.join(entry.file_name());
+                let kind = entry.file_type()?;
+                if kind.is_dir() {
+                    pending.push(path);
+                } else if kind.is_file() || (kind.is_symlink() && entry.path().is_file()) {
+                    files.push(path);
+                    if files.len() > MAX_FILES {
+                        return Err(std::io::Error::other(format!(
+                            "more than {MAX_FILES} files under {}",
+                            dir.display()
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(files)
+    }
+
+    fn home_dir(&self) -> Option<PathBuf> {
+        std::env::home_dir()
+    }
+}
+
+/// The clock, in whole seconds since the Unix epoch, for `timestamp()` and
+/// `plantimestamp()`.
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// What the command line says about the stack.
@@ -395,6 +441,7 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
             destroy: false,
             validate_only: true,
             targeting: Default::default(),
+            timestamp: None,
         });
         diags.extend(check_diags);
     }

@@ -48,6 +48,9 @@ pub struct PlanOptions {
     /// `plan --generate-config-out FILE`: write resource blocks for import
     /// blocks that have none, then plan with them.
     pub generate_config_out: Option<PathBuf>,
+    /// The plan's time, when applying a saved plan made at that time
+    /// (`None`: now).
+    pub timestamp: Option<i64>,
 }
 
 /// What `terrane plan` made.
@@ -162,6 +165,7 @@ pub(super) async fn refresh_and_plan(
         destroy: options.destroy,
         validate_only: false,
         targeting,
+        timestamp: Some(options.timestamp.unwrap_or_else(super::unix_now)),
     });
     if diags.has_errors() {
         return Err(Report {

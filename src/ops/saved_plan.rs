@@ -28,7 +28,10 @@ pub(super) fn plan_json(stack: &Stack, planned: &Planned) -> Json {
         prior: &planned.state,
         variables: &stack.variables,
         files: &DiskFiles,
-        timestamp: now(),
+        timestamp: planned
+            .plan
+            .timestamp
+            .map_or_else(now, crate::lang::functions::rfc3339_utc),
     })
 }
 

@@ -57,6 +57,10 @@ pub struct PlanFile {
     /// Whether the outputs differ from those state holds.
     #[serde(default)]
     pub outputs_changed: bool,
+    /// The plan's own time (Unix seconds), which `plantimestamp()` returns:
+    /// the apply plans again with it.
+    #[serde(default)]
+    pub plan_timestamp: Option<i64>,
     /// `--target`, `--exclude` and `--replace`, as given.
     pub targeting: TargetAddresses,
     /// The plan as `plan --json` prints it.
@@ -178,6 +182,7 @@ impl PlanFile {
             forgotten: plan.forgotten.clone(),
             imported: plan.imported.clone(),
             outputs_changed: plan.outputs_changed,
+            plan_timestamp: plan.timestamp,
             targeting: provenance.targeting,
             json: provenance.json,
             salt,
@@ -235,6 +240,7 @@ impl PlanFile {
             imported: self.imported.clone(),
             outputs_changed: self.outputs_changed,
             destroy: self.destroy,
+            timestamp: self.plan_timestamp,
             prior_lineage: self.state_lineage.clone(),
             prior_serial: self.state_serial,
         }

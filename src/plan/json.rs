@@ -588,6 +588,7 @@ fn expression(input: &PlanJson<'_>, expr: &Expr) -> Json {
             scope: &scope,
             files: input.files,
             stack_dir: &input.config.dir,
+            clock: Default::default(),
         };
         return match eval(&expr.expr, &ctx) {
             Ok(value) if !value.contains_marks() => json!({ "constant_value": known(&value) }),

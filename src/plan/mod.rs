@@ -19,7 +19,7 @@ use crate::addr::{AddressPattern, InstanceAddr, InstanceKey};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::{Graph, Node};
 use crate::lang::block_eval::{BlockEvaluator, with_marks};
-use crate::lang::eval::FileReader;
+use crate::lang::eval::{Clock, FileReader};
 use crate::lang::{Config, Mode, ROOT};
 use crate::provider;
 use crate::state::{ResourceState, State};
@@ -248,6 +248,10 @@ pub struct Plan {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub forgotten: Vec<String>,
     pub destroy: bool,
+    /// When the plan was made (Unix seconds; `None` when only validating):
+    /// what `plantimestamp()` returns, here and during its apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<i64>,
     /// The state this plan was made against, so a stale plan can be refused.
     pub prior_lineage: String,
     pub prior_serial: u64,
@@ -314,12 +318,16 @@ pub struct PlanRequest<'a> {
     /// instead of being an error.
     pub validate_only: bool,
     pub targeting: Targeting,
+    /// The plan's time, which `plantimestamp()` returns (`None` while
+    /// validating: unknown).
+    pub timestamp: Option<i64>,
 }
 
 pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
     let mut diags = Diagnostics::default();
     let mut result = Plan {
         destroy: req.destroy,
+        timestamp: req.timestamp,
         prior_lineage: req.prior.lineage.clone(),
         prior_serial: req.prior.serial,
         ..Plan::default()
@@ -328,6 +336,12 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
 
     if !req.destroy {
         let mut evaluator = BlockEvaluator::new(req.config, req.files, req.variables.clone());
+        evaluator.set_clock(Clock {
+            plan: req.timestamp,
+            now: None,
+        });
+        // Instances of each block across all instances of its modules.
+        let mut block_totals = BTreeMap::new();
         for node in &req.graph.order {
             match *node {
                 Node::Variable(_) | Node::Local(_) | Node::Call(_) => {
@@ -346,6 +360,7 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
                         &mut evaluator,
                         i,
                         &result.resource_changes,
+                        &mut block_totals,
                         &mut diags,
                     );
                     for change in changes {
@@ -447,6 +462,7 @@ fn plan_resource(
     evaluator: &mut BlockEvaluator<'_>,
     index: usize,
     changes_so_far: &[ResourceChange],
+    block_totals: &mut BTreeMap<String, usize>,
     diags: &mut Diagnostics,
 ) -> Vec<ResourceChange> {
     let resource = &req.config.resources[index];
@@ -472,6 +488,34 @@ fn plan_resource(
             return Vec::new();
         }
     };
+    // The limit holds for a block across every instance of its modules
+    // too, where `count`s multiply.
+    let block = format!(
+        "{}{}.{}",
+        resource
+            .module_path
+            .0
+            .iter()
+            .map(|(name, _)| format!("module.{name}."))
+            .collect::<String>(),
+        resource.type_name,
+        resource.name
+    );
+    let total = block_totals.entry(block.clone()).or_insert(0);
+    *total += instances.len();
+    if *total > req.config.max_instances {
+        diags.push(
+            Diagnostic::error("Too many instances")
+                .with_detail(format!(
+                    "{block} would have more than {} instances across the instances of its modules",
+                    req.config.max_instances
+                ))
+                .with_span(Some(resource.span.clone()))
+                .with_hint("module and resource counts multiply; if you mean it, raise the limit with --max-instances"),
+        );
+        evaluator.set_resource_unknown(index);
+        return Vec::new();
+    }
     let dependencies: Vec<String> = req.graph.resource_deps[index]
         .iter()
         .map(|&d| req.config.resources[d].address())

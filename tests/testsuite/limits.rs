@@ -93,6 +93,66 @@ fn a_huge_count_is_refused_at_its_line_before_memory_is_spent() {
     assert_eq!(code, 0, "{stderr}");
 }
 
+/// An expression that would build a huge value is refused where it
+/// starts, before the memory is spent.
+#[test]
+fn expressions_that_would_build_huge_values_are_refused() {
+    let cases = [
+        (
+            "locals {\n  p = setproduct(range(1000), range(1000), range(1000))\n}\noutput \"n\" {\n  value = length(local.p)\n}\n",
+            "main.tf:2:7",
+            "more than the limit of 1000000",
+        ),
+        (
+            "locals {\n  n = [for a in range(1024) : [for b in range(1024) : [for c in range(1024) : c]]]\n}\noutput \"n\" {\n  value = length(local.n)\n}\n",
+            "Too many iterations",
+            "more than 1000000 times",
+        ),
+        (
+            "locals {\n  a = join(\"\", [for i in range(1024) : \"0123456789abcdef0123456789abcdef\"])\n  b = join(\"\", [for i in range(1024) : local.a])\n}\noutput \"n\" {\n  value = length(local.b)\n}\n",
+            "main.tf:3:7",
+            "longer than 16 MiB",
+        ),
+        (
+            "locals {\n  a = join(\"\", [for i in range(1024) : \"0123456789abcdef0123456789abcdef\"])\n  b = \"%{for i in range(1024)}${local.a}%{endfor}\"\n}\noutput \"n\" {\n  value = length(local.b)\n}\n",
+            "Template result too long",
+            "longer than 16 MiB",
+        ),
+    ];
+    for (stack, location, message) in cases {
+        let dir = stack_with(stack);
+        let (code, stderr, peak_mib) = run_measured(dir.path(), &["validate", "."]);
+        assert_eq!(code, 1, "{stack}\n{stderr}");
+        assert!(
+            stderr.contains(location) && stderr.contains(message),
+            "{stack}\n{stderr}"
+        );
+        assert!(
+            peak_mib < 200,
+            "validate of {stack} peaked at {peak_mib} MiB"
+        );
+    }
+
+    // Counts multiply through modules: the limit holds for a block across
+    // every instance of its module.
+    let dir = stack_with("module \"m\" {\n  source = \"./m\"\n  count  = 40\n}\n");
+    std::fs::create_dir(dir.path().join("m")).unwrap();
+    std::fs::write(
+        dir.path().join("m/main.tf"),
+        "resource \"aws_vpc\" \"v\" {\n  count      = 40\n  cidr_block = \"10.0.0.0/16\"\n}\n",
+    )
+    .unwrap();
+    let (code, stderr, _) = run_measured(dir.path(), &["validate", ".", "--max-instances", "1000"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("Too many instances")
+            && stderr.contains("module.m.aws_vpc.v would have more than 1000 instances"),
+        "{stderr}"
+    );
+    let (code, stderr, _) = run_measured(dir.path(), &["validate", ".", "--max-instances", "1600"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
 #[test]
 fn file_functions_read_regular_files_only() {
     let dir = stack_with("output \"z\" {\n  value = file(\"/dev/zero\")\n}\n");

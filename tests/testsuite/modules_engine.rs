@@ -51,6 +51,7 @@ fn plan_summary(stack: &ops::Stack) -> String {
         destroy: false,
         validate_only: false,
         targeting: Default::default(),
+        timestamp: Some(0),
     });
     assert!(!diags.has_errors(), "{diags:?}");
     let mut out = String::new();

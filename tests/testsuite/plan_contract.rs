@@ -977,3 +977,54 @@ output "exposed" {
         );
     }
 }
+
+/// `plantimestamp()` is the plan's own time, which a saved plan keeps:
+/// applying it a while later plans again with that time and so matches.
+/// `timestamp()` and `uuid()` are unknown in the plan and set by apply.
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_and_apply_times_follow_terraform() {
+    let emulator = Emulator::start();
+    let ec2 = emulator.ec2();
+    let ws = Workspace::copy_of(STACK);
+    ws.write(
+        "main.tf",
+        "resource \"aws_vpc\" \"timed\" {\n  cidr_block = \"10.41.0.0/16\"\n  tags = {\n    Name    = \"timed\"\n    Planned = plantimestamp()\n    Applied = timestamp()\n    Id      = uuid()\n  }\n}\n",
+    );
+    let file = ws.root().join("timed.plan");
+    let made = ws.run(
+        &emulator,
+        "plan",
+        &["--out", file.to_str().unwrap(), "--json"],
+    );
+    assert_eq!(made.code, 0, "{}", made.log());
+    let plan: serde_json::Value = serde_json::from_str(&made.stdout).expect("plan JSON");
+    let planned_at = plan["timestamp"]
+        .as_str()
+        .expect("the plan's time")
+        .to_string();
+    let change = &plan["resource_changes"][0]["change"];
+    assert_eq!(
+        change["after"]["tags"]["Planned"],
+        planned_at.as_str(),
+        "{plan:#}"
+    );
+    assert_eq!(change["after_unknown"]["tags"]["Applied"], true, "{plan:#}");
+    assert_eq!(change["after_unknown"]["tags"]["Id"], true, "{plan:#}");
+
+    // A second passes: the saved plan still applies, with its own time.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let applied = apply_saved(&ws, &emulator, &file, false);
+    assert_eq!(applied.code, 0, "{}", applied.log());
+    let vpc = vpc_tagged(&ec2, "Name", "timed").await.expect("the VPC");
+    assert_eq!(
+        tag_value(&ec2, &vpc, "Planned").await.as_deref(),
+        Some(planned_at.as_str())
+    );
+    let applied_at = tag_value(&ec2, &vpc, "Applied").await.expect("Applied tag");
+    assert!(
+        applied_at > planned_at,
+        "{applied_at} is not after {planned_at}"
+    );
+    let id = tag_value(&ec2, &vpc, "Id").await.expect("Id tag");
+    assert_eq!(id.len(), 36, "{id}");
+}

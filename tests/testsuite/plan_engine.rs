@@ -89,6 +89,7 @@ fn plan_of(source: &str, prior: &State) -> Plan {
         destroy: false,
         validate_only: false,
         targeting: Default::default(),
+        timestamp: Some(0),
     });
     assert!(!diags.has_errors(), "{diags:?}");
     plan
@@ -176,6 +177,7 @@ fn plan_errors(source: &str, state: &State, destroy: bool) -> Vec<String> {
         destroy,
         validate_only: false,
         targeting: Default::default(),
+        timestamp: Some(0),
     });
     diags
         .iter()

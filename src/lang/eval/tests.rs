@@ -23,6 +23,19 @@ impl FileReader for TestFiles {
             std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory")
         })
     }
+
+    fn list_files(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+        Ok(self
+            .0
+            .keys()
+            .filter_map(|path| path.strip_prefix(dir).ok())
+            .map(Path::to_path_buf)
+            .collect())
+    }
+
+    fn home_dir(&self) -> Option<PathBuf> {
+        Some(PathBuf::from("/home/op"))
+    }
 }
 
 pub(crate) const STACK_DIR: &str = "/stack";
@@ -42,6 +55,8 @@ fn test_files() -> TestFiles {
             "${templatefile(\"recursive.tftpl\", {})}",
         ),
         ("json.tftpl", "${jsonencode({ name = name })}"),
+        ("conf/app.yaml", "port: 80\n"),
+        ("conf/deep/db.yaml", "port: 5432\n"),
     ];
     TestFiles(
         files
@@ -71,6 +86,7 @@ pub(crate) fn test_scope() -> BTreeMap<String, Value> {
             ]
             single = { id = "i-9" }
             nested = [[1, 2], [3]]
+            template = "Hi, $${name}!"
         }
         aws_instance = { web = { id = "i-1", arn = "arn:aws:ec2:i-1" } }
         each = { key = "k", value = "v" }
@@ -84,6 +100,7 @@ pub(crate) fn test_scope() -> BTreeMap<String, Value> {
         scope: &empty,
         files: &files,
         stack_dir: Path::new(STACK_DIR),
+        clock: Default::default(),
     };
     let Ok(Value::Map(mut scope)) = eval(&expr, &ctx) else {
         panic!("test scope evaluates to an object");
@@ -106,8 +123,14 @@ pub(crate) fn test_scope() -> BTreeMap<String, Value> {
     scope
 }
 
-/// Evaluates `src` against [`test_scope`] and the test files.
+/// Evaluates `src` against [`test_scope`] and the test files, as while
+/// validating (no plan time, impure functions unknown).
 pub(crate) fn run(src: &str) -> Result<Value, Diagnostic> {
+    run_at(src, Clock::default())
+}
+
+/// Evaluates `src` with `clock` for `timestamp()` and friends.
+pub(crate) fn run_at(src: &str, clock: Clock) -> Result<Value, Diagnostic> {
     let expr = hcl_edit::parser::parse_expr(src)
         .unwrap_or_else(|err| panic!("{src:?} does not parse: {err}"));
     let scope = test_scope();
@@ -117,6 +140,7 @@ pub(crate) fn run(src: &str) -> Result<Value, Diagnostic> {
         scope: &scope,
         files: &files,
         stack_dir: Path::new(STACK_DIR),
+        clock,
     };
     eval(&expr, &ctx)
 }
@@ -616,15 +640,20 @@ fn operator_errors() {
             r#"1 + "a""#,
             "Invalid operand",
             r#""a""#,
-            "right operand: a number is required, got string \"a\"",
+            "right operand: a number is required. the right operand is string \"a\"",
         ),
         ("true + 1", "Invalid operand", "true", "left operand"),
-        ("[] - 1", "Invalid operand", "[]", "got list"),
+        (
+            "[] - 1",
+            "Invalid operand",
+            "[]",
+            "the left operand is list",
+        ),
         (
             "var.nothing + 1",
             "Invalid operand",
             "var.nothing",
-            "got null",
+            "the left operand is null",
         ),
         (r#"-"x""#, "Invalid operand", r#""x""#, "number"),
         ("!1", "Invalid operand", "1", "bool"),
@@ -638,7 +667,12 @@ fn operator_errors() {
         ("1 && true", "Invalid operand", "1", "bool"),
         ("true && 1", "Invalid operand", "1", "right operand"),
         (r#"1 < "b""#, "Invalid operand", r#""b""#, "number"),
-        ("unknown + {}", "Invalid operand", "{}", "got map"),
+        (
+            "unknown + {}",
+            "Invalid operand",
+            "{}",
+            "the right operand is map",
+        ),
     ]);
 }
 

@@ -1,0 +1,269 @@
+//! String functions beyond the basics: regular expressions, URL and text
+//! encodings, CSV, and integer parsing.
+
+use super::{Args, FnError, base64_encode};
+use crate::value::{Attrs, Value};
+
+/// Compiles a pattern the way Terraform's `regex` does (RE2 syntax, which
+/// the `regex` crate shares), and says how matches are returned.
+fn compile(args: &Args<'_>) -> Result<(regex::Regex, Captures), FnError> {
+    let pattern = args.string(0)?;
+    let re = regex::Regex::new(&pattern)
+        .map_err(|e| FnError::arg(0, format!("invalid regexp pattern: {}", first_line(&e))))?;
+    let names: Vec<Option<&str>> = re.capture_names().skip(1).collect();
+    let captures = if names.is_empty() {
+        Captures::None
+    } else if names.iter().all(Option::is_some) {
+        Captures::Named
+    } else if names.iter().all(Option::is_none) {
+        Captures::Unnamed
+    } else {
+        return Err(FnError::arg(
+            0,
+            "invalid regexp pattern: cannot mix both named and unnamed capture groups",
+        ));
+    };
+    Ok((re, captures))
+}
+
+fn first_line(err: &regex::Error) -> String {
+    let text = err.to_string();
+    text.lines()
+        .rev()
+        .find(|l| l.starts_with("error:"))
+        .map_or(text.clone(), |l| {
+            l.trim_start_matches("error:").trim().to_string()
+        })
+}
+
+/// What one match becomes: the matched text when the pattern has no
+/// capture groups, a list of the groups, or an object of the named ones.
+#[derive(Clone, Copy)]
+enum Captures {
+    None,
+    Unnamed,
+    Named,
+}
+
+fn match_value(re: &regex::Regex, captures: Captures, found: &regex::Captures<'_>) -> Value {
+    let group = |m: Option<regex::Match<'_>>| m.map_or(Value::Null, |m| Value::string(m.as_str()));
+    match captures {
+        Captures::None => group(found.get(0)),
+        Captures::Unnamed => Value::List(found.iter().skip(1).map(group).collect()),
+        Captures::Named => Value::Map(
+            re.capture_names()
+                .flatten()
+                .map(|name| (name.to_string(), group(found.name(name))))
+                .collect::<Attrs>(),
+        ),
+    }
+}
+
+pub(super) fn regex(args: &Args<'_>) -> Result<Value, FnError> {
+    let (re, captures) = compile(args)?;
+    let text = args.string(1)?;
+    let found = re
+        .captures(&text)
+        .ok_or_else(|| FnError::call("pattern did not match any part of the given string"))?;
+    Ok(match_value(&re, captures, &found))
+}
+
+pub(super) fn regexall(args: &Args<'_>) -> Result<Value, FnError> {
+    let (re, captures) = compile(args)?;
+    let text = args.string(1)?;
+    Ok(Value::List(
+        re.captures_iter(&text)
+            .map(|found| match_value(&re, captures, &found))
+            .collect(),
+    ))
+}
+
+/// `urlencode(str)`: Go's `url.QueryEscape`, which Terraform uses: spaces
+/// become `+`, and all but letters, digits and `-_.~` are %-escaped.
+pub(super) fn urlencode(args: &Args<'_>) -> Result<Value, FnError> {
+    let text = args.string(0)?;
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            b' ' => out.push('+'),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    Ok(Value::String(out))
+}
+
+/// A character encoding by its IANA name or alias. UTF-16 is handled here,
+/// since `encoding_rs` (following the WHATWG standard) decodes it but will
+/// not encode to it.
+enum Charset {
+    Utf16 { big_endian: bool },
+    Other(&'static encoding_rs::Encoding),
+}
+
+fn charset(args: &Args<'_>, index: usize) -> Result<(Charset, String), FnError> {
+    let name = args.string(index)?;
+    let charset = match name.to_ascii_lowercase().as_str() {
+        "utf-16le" | "utf16le" => Some(Charset::Utf16 { big_endian: false }),
+        "utf-16be" | "utf16be" => Some(Charset::Utf16 { big_endian: true }),
+        label => encoding_rs::Encoding::for_label(label.as_bytes()).map(Charset::Other),
+    };
+    charset.map(|c| (c, name.clone())).ok_or_else(|| {
+        FnError::arg(
+            index,
+            format!(
+                "{name:?} is not a supported IANA encoding name or alias in this Terraform version"
+            ),
+        )
+    })
+}
+
+pub(super) fn textencodebase64(args: &Args<'_>) -> Result<Value, FnError> {
+    let text = args.string(0)?;
+    let (charset, name) = charset(args, 1)?;
+    let bytes: Vec<u8> = match charset {
+        Charset::Utf16 { big_endian } => text
+            .encode_utf16()
+            .flat_map(|unit| {
+                if big_endian {
+                    unit.to_be_bytes()
+                } else {
+                    unit.to_le_bytes()
+                }
+            })
+            .collect(),
+        Charset::Other(encoding) => {
+            let (bytes, _, unmappable) = encoding.encode(&text);
+            if unmappable {
+                return Err(FnError::arg(
+                    0,
+                    format!(
+                        "the given string contains characters that cannot be represented in {name}"
+                    ),
+                ));
+            }
+            bytes.into_owned()
+        }
+    };
+    Ok(Value::String(base64_encode(&bytes)))
+}
+
+pub(super) fn textdecodebase64(args: &Args<'_>) -> Result<Value, FnError> {
+    let source = args.string(0)?;
+    let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &source)
+        .map_err(|e| {
+            let offset = match e {
+                base64::DecodeError::InvalidByte(offset, _) => offset,
+                base64::DecodeError::InvalidLastSymbol { offset, .. } => offset,
+                _ => source.len(),
+            };
+            FnError::arg(
+                0,
+                format!("the given value is has an invalid base64 symbol at offset {offset}"),
+            )
+        })?;
+    let (charset, name) = charset(args, 1)?;
+    let encoding = match charset {
+        Charset::Utf16 { big_endian: false } => encoding_rs::UTF_16LE,
+        Charset::Utf16 { big_endian: true } => encoding_rs::UTF_16BE,
+        Charset::Other(encoding) => encoding,
+    };
+    let (text, malformed) = encoding.decode_without_bom_handling(&bytes);
+    if malformed {
+        return Err(FnError::arg(
+            0,
+            format!("the given string contains symbols that are not defined for {name}"),
+        ));
+    }
+    Ok(Value::String(text.into_owned()))
+}
+
+/// `csvdecode(str)`: RFC 4180 CSV whose first line names the fields; one
+/// object of strings per further line.
+pub(super) fn csvdecode(args: &Args<'_>) -> Result<Value, FnError> {
+    let text = args.string(0)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let parse_error = |e: csv::Error| {
+        let line = e.position().map_or(1, |p| p.line());
+        let what = match e.kind() {
+            csv::ErrorKind::UnequalLengths { .. } => "wrong number of fields".to_string(),
+            csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".to_string(),
+            _ => e.to_string(),
+        };
+        FnError::call(format!("CSV parse error on line {line}: {what}"))
+    };
+    let headers = match records.next() {
+        None => return Err(FnError::call("missing header line")),
+        Some(header) => header.map_err(parse_error)?,
+    };
+    let mut rows = Vec::new();
+    for record in records {
+        let record = record.map_err(parse_error)?;
+        rows.push(Value::Map(
+            headers
+                .iter()
+                .zip(record.iter())
+                .map(|(name, field)| (name.to_string(), Value::string(field)))
+                .collect(),
+        ));
+    }
+    Ok(Value::List(rows))
+}
+
+/// `parseint(number, base)`: an integer written in any base from 2 to 62,
+/// with Go's digits (`0-9a-zA-Z`, case-insensitive up to base 36).
+pub(super) fn parseint(args: &Args<'_>) -> Result<Value, FnError> {
+    let text = match args.get(0) {
+        Value::String(s) => s.clone(),
+        other => {
+            return Err(FnError::arg(
+                0,
+                format!("first argument must be a string, not {}", other.type_name()),
+            ));
+        }
+    };
+    let base = args.number(1)?;
+    if base.fract() != 0.0 || !(2.0..=62.0).contains(&base) {
+        return Err(FnError::arg(
+            1,
+            "base must be a whole number between 2 and 62 inclusive",
+        ));
+    }
+    let base = base as u32;
+    let fail = || FnError::arg(0, format!("cannot parse {text:?} as a base {base} integer"));
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text.as_str()),
+    };
+    if digits.is_empty() {
+        return Err(fail());
+    }
+    let mut value = 0f64;
+    for c in digits.chars() {
+        let digit = match c {
+            '0'..='9' => c as u32 - '0' as u32,
+            'a'..='z' => c as u32 - 'a' as u32 + 10,
+            'A'..='Z' if base <= 36 => c as u32 - 'A' as u32 + 10,
+            'A'..='Z' => c as u32 - 'A' as u32 + 36,
+            _ => return Err(fail()),
+        };
+        if digit >= base {
+            return Err(fail());
+        }
+        value = value * f64::from(base) + f64::from(digit);
+    }
+    Ok(Value::Number(if negative { -value } else { value }))
+}
+
+/// `log(number, base)`.
+pub(super) fn log(args: &Args<'_>) -> Result<Value, FnError> {
+    let (number, base) = (args.number(0)?, args.number(1)?);
+    Ok(Value::Number(number.ln() / base.ln()))
+}
