@@ -719,8 +719,59 @@ impl<'a> BlockEvaluator<'a> {
     /// Records an instance's value (planned or applied), so references to it
     /// resolve.
     pub fn set_instance(&mut self, index: usize, key: InstanceKey, value: Value) {
-        self.instances.entry(index).or_default().insert(key, value);
-        self.publish(index);
+        let instances = self.instances.entry(index).or_default();
+        let replaced = instances.insert(key.clone(), value.clone()).is_some();
+        // Contiguous `count` keys (0..n) put instance i at position i.
+        let contiguous = matches!(
+            instances.last_key_value(),
+            Some((InstanceKey::Index(last), _)) if last + 1 == instances.len()
+        );
+        if !self.publish_one(index, &key, value, replaced, contiguous) {
+            self.publish(index);
+        }
+    }
+
+    /// Updates the one instance in the value references see, in place, so
+    /// that setting each of n instances costs O(log n), not a rebuild of
+    /// all n. False when only a rebuild will do.
+    fn publish_one(
+        &mut self,
+        index: usize,
+        key: &InstanceKey,
+        value: Value,
+        replaced: bool,
+        contiguous: bool,
+    ) -> bool {
+        let resource = &self.config.resources[index];
+        let (counted, keyed) = (resource.count.is_some(), resource.for_each.is_some());
+        let Some(published) = self
+            .resource_root(resource.module, resource.mode, &resource.type_name)
+            .get_mut(&resource.name)
+        else {
+            return false;
+        };
+        match (key, published) {
+            (InstanceKey::Index(i), Value::List(items)) if counted && contiguous => {
+                if replaced && *i < items.len() {
+                    items[*i] = value;
+                    true
+                } else if !replaced && *i == items.len() {
+                    items.push(value);
+                    true
+                } else {
+                    false
+                }
+            }
+            (InstanceKey::Key(k), Value::Map(map)) if keyed => {
+                map.insert(k.clone(), value);
+                true
+            }
+            (InstanceKey::None, slot) if !counted && !keyed => {
+                *slot = value;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Records every instance of a resource at once (a data source's, as

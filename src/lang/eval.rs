@@ -781,8 +781,55 @@ fn eval_for(for_expr: &ForExpr, ctx: &EvalContext<'_>) -> Result<Value, Diagnost
 type Operator = Decorated<TraversalOperator>;
 
 fn eval_traversal(traversal: &Traversal, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
+    // `aws_subnet.s[3].id` must not copy every subnet: attribute and index
+    // steps walk the named value in place, and only what they reach is
+    // copied. Anything else (splats, marks, unknowns, a missing key) goes
+    // the general way from that step on, with its messages.
+    if let Expression::Variable(name) = &traversal.expr
+        && let Some(root) = ctx.scope.lookup(name.as_str())
+    {
+        let operators = &traversal.operators;
+        let mut current = root;
+        let mut step = 0;
+        while let Some(operator) = operators.get(step) {
+            let next = match operator.value() {
+                TraversalOperator::GetAttr(attr) => match current {
+                    Value::Map(map) => map.get(attr.as_str()),
+                    _ => None,
+                },
+                TraversalOperator::Index(key_expr) => {
+                    borrowed_index(current, &eval(key_expr, ctx)?)
+                }
+                TraversalOperator::LegacyIndex(n) => {
+                    borrowed_index(current, &Value::Number(*n.value() as f64))
+                }
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => None,
+            };
+            match next {
+                Some(found) => {
+                    current = found;
+                    step += 1;
+                }
+                None => break,
+            }
+        }
+        return apply_operators(current.clone(), &operators[step..], ctx);
+    }
     let base = eval(&traversal.expr, ctx)?;
     apply_operators(base, &traversal.operators, ctx)
+}
+
+/// An element of a plain list or map, found without copying it; `None`
+/// whenever [`index`] has more to do (marks, unknowns, conversions of odd
+/// keys, errors).
+fn borrowed_index<'v>(value: &'v Value, key: &Value) -> Option<&'v Value> {
+    match (value, key) {
+        (Value::List(items), Value::Number(n)) if n.fract() == 0.0 && *n >= 0.0 => {
+            items.get(*n as usize)
+        }
+        (Value::Map(map), Value::String(name)) => map.get(name),
+        _ => None,
+    }
 }
 
 fn apply_operators(

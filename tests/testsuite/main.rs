@@ -22,6 +22,7 @@ mod provider_compute;
 mod provider_edge;
 mod provider_network;
 mod provider_settings;
+mod scale;
 mod state_migrate;
 mod state_s3;
 mod support;
