@@ -57,7 +57,15 @@ pub enum Event<'a> {
 
 /// Where state goes after every step.
 pub trait StateSink: Sync {
+    /// Saves the whole state (at the end of the run).
     fn save(&self, state: &State) -> Result<(), StateError>;
+
+    /// Saves, durably, what one step changed about `address` (a journal
+    /// append where the backend keeps one).
+    fn record(&self, state: &State, address: &str) -> Result<(), StateError> {
+        let _ = address;
+        self.save(state)
+    }
 }
 
 pub struct ApplyRequest<'a> {
@@ -223,12 +231,14 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
         for index in 0..req.config.checks.len() {
             warnings.extend(evaluator.eval_check(index));
         }
-        if let Err(e) = save(&req, &mut state) {
-            failures.push(Failure {
-                address: "(state)".into(),
-                message: e.to_string(),
-            });
-        }
+    }
+    // The whole state, with every step the journal recorded, after a
+    // failure too. Outputs change only when every step succeeded.
+    if let Err(e) = save(&req, &mut state) {
+        failures.push(Failure {
+            address: "(state)".into(),
+            message: e.to_string(),
+        });
     }
     ApplyOutcome {
         state,
@@ -241,6 +251,12 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
 fn save(req: &ApplyRequest<'_>, state: &mut State) -> Result<(), StateError> {
     state.serial += 1;
     req.sink.save(state)
+}
+
+/// Saves one step's change to `address`.
+fn record(req: &ApplyRequest<'_>, state: &mut State, address: &str) -> Result<(), StateError> {
+    state.serial += 1;
+    req.sink.record(state, address)
 }
 
 /// Resource values as they stand before anything runs: unchanged instances
@@ -360,7 +376,7 @@ fn start_step(
                 started_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now())
                     .to_string(),
             });
-            save(req, state)
+            record(req, state, &change.address)
                 .map_err(|e| format!("could not record the pending create in state: {e}"))?;
             Ok(Box::pin(async move {
                 let request = CreateRequest {
@@ -469,7 +485,7 @@ fn finish_step(
             if step.op == Op::Create && error.kind == ErrorKind::Validation {
                 // AWS rejected the request: nothing was created.
                 state.pending.retain(|p| p.address != change.address);
-                let _ = save(req, state);
+                let _ = record(req, state, &change.address);
             }
             // AWS may quote the request: keep sensitive values out.
             return Err(redact(&error.to_string(), &sensitive_strings(change)));
@@ -522,7 +538,7 @@ fn finish_step(
                 evaluator.set_instance(index, change.addr.key.clone(), value.clone());
                 let failed = evaluator.check_postconditions(index, &change.addr.key, value);
                 if let Some(message) = failed {
-                    save(req, state).map_err(|e| {
+                    record(req, state, &change.address).map_err(|e| {
                         format!("the step succeeded but state could not be saved: {e}")
                     })?;
                     return Err(redact(&message, &sensitive_strings(change)));
@@ -532,7 +548,7 @@ fn finish_step(
         }
         (_, None) => None,
     };
-    save(req, state)
+    record(req, state, &change.address)
         .map_err(|e| format!("the step succeeded but state could not be saved: {e}"))?;
     Ok(id)
 }

@@ -56,6 +56,11 @@ impl StateSink for BackendSink {
         let handle = tokio::runtime::Handle::current();
         tokio::task::block_in_place(|| handle.block_on(self.0.write(state)))
     }
+
+    fn record(&self, state: &State, address: &str) -> Result<(), StateError> {
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::block_in_place(|| handle.block_on(self.0.append(state, address)))
+    }
 }
 
 /// Plans, shows the plan through `ui`, asks (unless auto-approved), and

@@ -82,6 +82,15 @@ pub trait Backend: Send + Sync {
     /// stored state as it is.
     async fn write(&self, state: &State) -> Result<(), StateError>;
 
+    /// Records that one step of an apply changed what `state` says about
+    /// `address`, durably, before the run goes on. A backend that can keep
+    /// a journal (the local one) appends to it, at a cost that does not
+    /// grow with the state; the others write the whole state.
+    async fn append(&self, state: &State, address: &str) -> Result<(), StateError> {
+        let _ = address;
+        self.write(state).await
+    }
+
     /// Takes the lock, or fails with `Locked` naming the holder.
     async fn lock(&self, info: &LockInfo) -> Result<(), StateError>;
 

@@ -1,5 +1,6 @@
 //! The local backend: a JSON file, written atomically, with a backup of the
-//! previous version and a lock file beside it.
+//! previous version, a lock file and, while an apply runs, a journal beside
+//! it (see `journal` and state/README.md for what survives a crash).
 //!
 //! It keeps the remote backend's semantics: a write succeeds only while the
 //! file still holds exactly what this run last read or wrote (the local
@@ -13,6 +14,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
+use super::journal::{self, JournalRecord};
 use super::{Backend, Checked, LockInfo, State, StateError, StateVersion, describe_stored};
 
 /// The version ids `state versions` shows for the local backend.
@@ -33,6 +35,9 @@ enum Base {
 pub struct LocalBackend {
     path: PathBuf,
     base: Mutex<Base>,
+    /// The file's size and modification time when last read or written: a
+    /// journal append compares these instead of reading the whole file.
+    stamp: Mutex<Option<(u64, std::time::SystemTime)>>,
 }
 
 impl LocalBackend {
@@ -40,6 +45,7 @@ impl LocalBackend {
         LocalBackend {
             path: path.into(),
             base: Mutex::new(Base::Unread),
+            stamp: Mutex::new(None),
         }
     }
 
@@ -53,6 +59,54 @@ impl LocalBackend {
 
     pub fn backup_path(&self) -> PathBuf {
         sibling(&self.path, ".backup")
+    }
+
+    /// The steps an apply finished since the state file was last written.
+    pub fn journal_path(&self) -> PathBuf {
+        sibling(&self.path, ".journal")
+    }
+
+    /// Appends one step's record to the journal and syncs it. The state
+    /// file itself must still be what this run last read or wrote.
+    pub fn append(&self, state: &State, address: &str) -> Result<(), StateError> {
+        if self.current_stamp() != *self.stamp.lock().expect("not poisoned") {
+            self.check_unchanged()?;
+        }
+        let record = JournalRecord::of(state, address);
+        let mut line = serde_json::to_string(&record)
+            .map_err(|e| StateError::Corrupt(format!("cannot encode a journal record: {e}")))?;
+        line.push('\n');
+        let path = self.journal_path();
+        let append = || -> std::io::Result<()> {
+            let mut file = OpenOptions::new().create(true).append(true).open(&path)?;
+            file.write_all(line.as_bytes())?;
+            file.sync_data()
+        };
+        append().map_err(|e| self.io_error(&path, e))
+    }
+
+    fn current_stamp(&self) -> Option<(u64, std::time::SystemTime)> {
+        let metadata = fs::metadata(&self.path).ok()?;
+        Some((metadata.len(), metadata.modified().ok()?))
+    }
+
+    /// Refuses when the state file is not what this run last read or wrote.
+    fn check_unchanged(&self) -> Result<Option<String>, StateError> {
+        let base = self.base.lock().expect("not poisoned").clone();
+        let on_disk = self.read_text(&self.path)?;
+        let unchanged = match (&base, &on_disk) {
+            (Base::Unread | Base::Absent, None) => true,
+            (Base::Text(expected), Some(current)) => expected == current,
+            _ => false,
+        };
+        if !unchanged {
+            return Err(StateError::Conflict {
+                now: on_disk
+                    .as_deref()
+                    .map_or("no state".into(), describe_stored),
+            });
+        }
+        Ok(on_disk)
     }
 
     fn io_error(&self, path: &Path, source: std::io::Error) -> StateError {
@@ -81,10 +135,18 @@ impl LocalBackend {
 
     pub fn read(&self) -> Result<Option<State>, StateError> {
         let text = self.read_text(&self.path)?;
-        let state = text
+        let mut state = text
             .as_deref()
             .map(|t| self.parse(&self.path, t))
             .transpose()?;
+        // Steps an apply recorded after the file was last written (it was
+        // stopped before writing it whole) are part of the state.
+        if let Some(state) = state.as_mut()
+            && let Some(recorded) = self.read_text(&self.journal_path())?
+        {
+            journal::replay(state, &recorded);
+        }
+        *self.stamp.lock().expect("not poisoned") = self.current_stamp();
         // Only a state that parsed becomes the base: a damaged file is never
         // overwritten by accident (see `adopt_current`).
         *self.base.lock().expect("not poisoned") = match text {
@@ -97,26 +159,15 @@ impl LocalBackend {
     pub fn adopt_current(&self) -> Result<(), StateError> {
         let text = self.read_text(&self.path)?;
         *self.base.lock().expect("not poisoned") = text.map_or(Base::Absent, Base::Text);
+        *self.stamp.lock().expect("not poisoned") = self.current_stamp();
         Ok(())
     }
 
     /// Writes `state` atomically (temp file, fsync, rename), keeping the
     /// previous file as `.backup`. Refuses if the file changed since read.
     pub fn write(&self, state: &State) -> Result<(), StateError> {
+        let on_disk = self.check_unchanged()?;
         let mut base = self.base.lock().expect("not poisoned");
-        let on_disk = self.read_text(&self.path)?;
-        let unchanged = match (&*base, &on_disk) {
-            (Base::Unread | Base::Absent, None) => true,
-            (Base::Text(expected), Some(current)) => expected == current,
-            _ => false,
-        };
-        if !unchanged {
-            return Err(StateError::Conflict {
-                now: on_disk
-                    .as_deref()
-                    .map_or("no state".into(), describe_stored),
-            });
-        }
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             fs::create_dir_all(dir).map_err(|e| self.io_error(dir, e))?;
         }
@@ -138,7 +189,13 @@ impl LocalBackend {
             let _ = File::open(dir).and_then(|d| d.sync_all());
         }
         *base = Base::Text(text);
-        Ok(())
+        *self.stamp.lock().expect("not poisoned") = self.current_stamp();
+        // The whole state is on disk now: the journal's records are in it.
+        match fs::remove_file(self.journal_path()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(self.io_error(&self.journal_path(), e)),
+        }
     }
 
     /// Takes the lock by creating the lock file exclusively.
@@ -251,6 +308,10 @@ impl Backend for LocalBackend {
         LocalBackend::write(self, state)
     }
 
+    async fn append(&self, state: &State, address: &str) -> Result<(), StateError> {
+        LocalBackend::append(self, state, address)
+    }
+
     async fn delete(&self) -> Result<(), StateError> {
         if self.path.exists() {
             fs::rename(&self.path, self.backup_path()).map_err(|e| self.io_error(&self.path, e))?;
@@ -317,6 +378,64 @@ pub fn workspaces(path: &Path) -> Result<Vec<String>, StateError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn vpc(n: usize) -> crate::state::ResourceState {
+        crate::state::ResourceState {
+            address: format!("aws_vpc.v[{n}]"),
+            type_name: "aws_vpc".into(),
+            id: format!("vpc-{n}"),
+            attributes: Default::default(),
+            dependencies: Vec::new(),
+            provider: "aws".into(),
+            sensitive_attributes: Vec::new(),
+        }
+    }
+
+    /// Each step appends one line and leaves the state file alone; a run
+    /// stopped before its final write loses nothing (the next read replays
+    /// the journal); the final write folds it in and removes it.
+    #[test]
+    fn steps_go_to_a_journal_that_a_stopped_run_leaves_replayable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stack.json");
+        let backend = LocalBackend::new(&path);
+        assert_eq!(backend.read().unwrap(), None);
+        let mut state = State::new();
+        state.serial = 1;
+        backend.write(&state).unwrap();
+        let written = fs::read_to_string(&path).unwrap();
+        for n in 0..3 {
+            state.upsert(vpc(n));
+            state.serial += 1;
+            backend.append(&state, &vpc(n).address).unwrap();
+        }
+        state.remove("aws_vpc.v[1]");
+        state.serial += 1;
+        backend.append(&state, "aws_vpc.v[1]").unwrap();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            written,
+            "the state file is untouched"
+        );
+        let journal = fs::read_to_string(backend.journal_path()).unwrap();
+        assert_eq!(journal.lines().count(), 4);
+
+        // The run stops here. Another reads state and journal together; a
+        // line cut short by the crash is ignored.
+        let mut torn = journal.clone();
+        torn.push_str("{\"lineage\": \"");
+        fs::write(backend.journal_path(), torn).unwrap();
+        let next = LocalBackend::new(&path);
+        let replayed = next.read().unwrap().unwrap();
+        assert_eq!(replayed, state);
+
+        // Its write holds everything; the journal is gone, and replaying an
+        // old journal onto newer state changes nothing.
+        next.write(&replayed).unwrap();
+        assert!(!next.journal_path().exists());
+        fs::write(next.journal_path(), &journal).unwrap();
+        assert_eq!(LocalBackend::new(&path).read().unwrap().unwrap(), state);
+    }
 
     #[test]
     fn writes_atomically_with_backup_and_detects_concurrent_writers() {

@@ -10,6 +10,7 @@
 
 mod backend;
 pub mod edit;
+mod journal;
 mod local;
 mod lock;
 pub mod s3;
