@@ -28,6 +28,7 @@ macro_rules! errln {
 pub mod plan_view;
 mod render;
 mod state;
+mod terraform_args;
 mod workspace;
 
 use std::collections::BTreeMap;
@@ -54,6 +55,13 @@ use crate::state::OutputState;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Plain output even on a terminal (as NO_COLOR; Terraform's -no-color).
+    #[arg(long, global = true)]
+    no_color: bool,
+    /// Terraform's -input. terrane never asks for variable values; with
+    /// false, an apply that would ask for confirmation fails instead.
+    #[arg(long, global = true, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    input: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -147,6 +155,10 @@ enum Command {
         /// Print as JSON.
         #[arg(long)]
         json: bool,
+        /// Print NAME's value alone, a string without quotes, for scripts
+        /// (Terraform's -raw; prints a sensitive value too, as Terraform).
+        #[arg(long, conflicts_with = "json")]
+        raw: bool,
         /// Print the value of a sensitive output (named by NAME) instead of
         /// hiding it.
         #[arg(long)]
@@ -183,6 +195,10 @@ enum Command {
         /// encryption and all public access blocked.
         #[arg(long)]
         create_state_bucket: bool,
+        /// With false, install modules only and leave the backend alone
+        /// (Terraform's -backend=false, for offline checks in CI).
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+        backend: bool,
         /// Use this state file instead of the stack's backend.
         #[arg(long)]
         state: Option<PathBuf>,
@@ -331,7 +347,29 @@ impl StackArgs {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    use clap::CommandFactory;
+    let flags = terraform_args::long_flags(&Cli::command());
+    let args = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let normalised = match terraform_args::normalise(args, &flags, |name| std::env::var(name).ok())
+    {
+        Ok(normalised) => normalised,
+        Err(message) => {
+            errln!("error: {message}");
+            return 1;
+        }
+    };
+    if let Some(dir) = &normalised.chdir
+        && let Err(e) = std::env::set_current_dir(dir)
+    {
+        errln!(
+            "error: cannot change to the directory {} (-chdir): {e}",
+            dir.display()
+        );
+        return 1;
+    }
+    let cli = match Cli::try_parse_from(normalised.args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -348,6 +386,8 @@ pub fn main() -> i32 {
             return 1;
         }
     };
+    render::set_plain(cli.no_color);
+    NO_INPUT.store(!cli.input, std::sync::atomic::Ordering::Relaxed);
     let result = runtime.block_on(run(cli));
     // A confirmation prompt abandoned after Ctrl-C may still be blocked
     // reading stdin; don't wait for it.
@@ -359,6 +399,15 @@ pub fn main() -> i32 {
             1
         }
     }
+}
+
+/// `--input=false`: nothing may be asked at the terminal.
+static NO_INPUT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `TF_IN_AUTOMATION` set: leave out the advice about which command to run
+/// next, as Terraform does, since a pipeline decides that.
+fn in_automation() -> bool {
+    std::env::var_os("TF_IN_AUTOMATION").is_some_and(|v| !v.is_empty())
 }
 
 fn print_diagnostics(sources: &Sources, diags: &Diagnostics) {
@@ -464,9 +513,31 @@ async fn run(cli: Cli) -> Result<i32, Report> {
             dir,
             name,
             json,
+            raw,
             show_sensitive,
             state,
-        } => output(dir, name, json, show_sensitive, state).await,
+        } => {
+            // `terrane output NAME`, as Terraform spells it: a lone argument
+            // that is not a directory is the output's name.
+            let (dir, name) = match name {
+                None if !dir.is_dir() => (PathBuf::from("."), Some(dir.display().to_string())),
+                name => (dir, name),
+            };
+            if raw && name.is_none() {
+                return Err(Report::error(
+                    crate::diag::Diagnostic::error("--raw needs the name of one output")
+                        .with_hint("terrane output --raw NAME"),
+                ));
+            }
+            let format = if raw {
+                OutputFormat::Raw
+            } else if json {
+                OutputFormat::Json
+            } else {
+                OutputFormat::Hcl
+            };
+            output(dir, name, format, show_sensitive, state).await
+        }
         Command::Console {
             dir,
             variables,
@@ -484,8 +555,9 @@ async fn run(cli: Cli) -> Result<i32, Report> {
         Command::Init {
             dir,
             create_state_bucket,
+            backend,
             state,
-        } => state::init(&dir, create_state_bucket, state.as_deref()).await,
+        } => state::init(&dir, create_state_bucket, backend, state.as_deref()).await,
         Command::ForceUnlock {
             dir,
             lock_id,
@@ -511,6 +583,12 @@ impl Ui for Terminal {
     }
 
     async fn confirm(&self, destroy: bool) -> bool {
+        if NO_INPUT.load(std::sync::atomic::Ordering::Relaxed) {
+            errln!(
+                "error: the changes need confirmation, but --input=false forbids asking\n  = help: add --auto-approve (Terraform's -auto-approve), or apply a saved plan"
+            );
+            return false;
+        }
         // The prompt blocks on stdin, so it runs off the async threads and
         // Ctrl-C can still end the run (and release the lock).
         tokio::task::spawn_blocking(move || confirm(destroy))
@@ -538,11 +616,15 @@ async fn plan(
         out!("{}", plan_view::render(&plan));
         print_planned_outputs(&plan);
         if let Some(path) = &planning.out {
-            outln!(
-                "\nSaved the plan to {}. To carry out exactly these actions, run:\n    terrane apply {}",
-                path.display(),
-                path.display()
-            );
+            if in_automation() {
+                outln!("\nSaved the plan to {}.", path.display());
+            } else {
+                outln!(
+                    "\nSaved the plan to {}. To carry out exactly these actions, run:\n    terrane apply {}",
+                    path.display(),
+                    path.display()
+                );
+            }
         }
     }
     Ok(if detailed_exitcode && plan.has_changes() {
@@ -741,13 +823,21 @@ fn console(mut console: ops::Console) -> Result<i32, Report> {
     }
 }
 
+#[derive(Clone, Copy, PartialEq)]
+enum OutputFormat {
+    Hcl,
+    Json,
+    Raw,
+}
+
 async fn output(
     dir: PathBuf,
     name: Option<String>,
-    json: bool,
+    format: OutputFormat,
     show_sensitive: bool,
     state_path: Option<PathBuf>,
 ) -> Result<i32, Report> {
+    let json = format == OutputFormat::Json;
     let options = StackOptions {
         dir,
         state_path,
@@ -757,9 +847,23 @@ async fn output(
     print_diagnostics(&found.sources, &found.warnings);
     let outputs = found.outputs;
     match name {
-        Some(_) => {
+        Some(name) => {
             for output in outputs.values() {
-                if output.sensitive && !show_sensitive {
+                if format == OutputFormat::Raw {
+                    match output.value.to_string_lossless() {
+                        Some(text) => out!("{text}"),
+                        None => {
+                            return Err(Report::error(
+                                crate::diag::Diagnostic::error("Unsupported value for raw output")
+                                    .with_detail(format!(
+                                        "The output {name:?} is a {}; --raw prints only strings, numbers and bools.",
+                                        output.value.type_name()
+                                    ))
+                                    .with_hint("use --json for other values"),
+                            ));
+                        }
+                    }
+                } else if output.sensitive && !show_sensitive {
                     outln!("(sensitive value)");
                     errln!("note: the output is sensitive; --show-sensitive prints its value");
                 } else if json {

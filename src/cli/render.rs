@@ -10,8 +10,17 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use crate::diag::{Diagnostic, Severity, Sources};
 use crate::value::{Value, format_number};
 
+/// `--no-color` was given.
+static PLAIN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_plain(plain: bool) {
+    PLAIN.store(plain, std::sync::atomic::Ordering::Relaxed);
+}
+
 pub fn use_color() -> bool {
-    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+    !PLAIN.load(std::sync::atomic::Ordering::Relaxed)
+        && std::env::var_os("NO_COLOR").is_none()
+        && std::io::stderr().is_terminal()
 }
 
 /// Renders one diagnostic as text (no trailing newline).

@@ -389,8 +389,13 @@ fn render_instance(resource: &crate::state::ResourceState, sensitive: &[String])
     out
 }
 
-pub async fn init(dir: &Path, create_bucket: bool, state: Option<&Path>) -> Result<i32, Report> {
-    let initialized = state_cmds::init(dir, create_bucket, state).await?;
+pub async fn init(
+    dir: &Path,
+    create_bucket: bool,
+    backend: bool,
+    state: Option<&Path>,
+) -> Result<i32, Report> {
+    let initialized = state_cmds::init(dir, create_bucket, backend, state).await?;
     for module in &initialized.modules {
         let version = module
             .version
@@ -404,10 +409,12 @@ pub async fn init(dir: &Path, create_bucket: bool, state: Option<&Path>) -> Resu
         outln!("Created {created}.");
     }
     print_diagnostics(&initialized.sources, &initialized.warnings);
-    outln!(
-        "terrane has been initialized: state lives at {}.",
-        initialized.location
-    );
+    match &initialized.location {
+        Some(location) => outln!("terrane has been initialized: state lives at {location}."),
+        None => {
+            outln!("terrane has been initialized (the backend was not checked: --backend=false).")
+        }
+    }
     Ok(0)
 }
 

@@ -123,8 +123,8 @@ pub async fn versions(backend: &dyn Backend) -> Result<Vec<StateVersion>, Report
 pub struct Initialized {
     /// The remote modules installed (or found installed).
     pub modules: Vec<super::module_install::InstalledModule>,
-    /// Where state lives.
-    pub location: String,
+    /// Where state lives; `None` when the backend was not checked.
+    pub location: Option<String>,
     /// The bucket it created, if any.
     pub created: Option<String>,
     pub sources: Sources,
@@ -137,17 +137,27 @@ pub struct Initialized {
 pub async fn init(
     dir: &Path,
     create_missing: bool,
+    check_backend: bool,
     state_path: Option<&Path>,
 ) -> Result<Initialized, Report> {
     let config = load_backend_config(dir)?;
     let modules = super::module_install::install(dir).await?;
+    if !check_backend {
+        return Ok(Initialized {
+            modules,
+            location: None,
+            created: None,
+            sources: config.sources,
+            warnings: Diagnostics::default(),
+        });
+    }
     let (choice, mut warnings) = choose_backend(&config, state_path)?;
     let backend = open_choice(&choice, &config).await?;
     let checked: Checked = backend.check(create_missing).await.map_err(Report::state)?;
     warnings.extend(Diagnostics(checked.warnings));
     Ok(Initialized {
         modules,
-        location: backend.location(),
+        location: Some(backend.location()),
         created: checked.created,
         sources: config.sources,
         warnings,

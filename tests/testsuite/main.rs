@@ -26,5 +26,6 @@ mod scale;
 mod state_migrate;
 mod state_s3;
 mod support;
+mod terraform_ci;
 mod terraform_compat;
 mod workspaces;

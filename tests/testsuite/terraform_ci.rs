@@ -1,0 +1,76 @@
+//! A pipeline switches from Terraform by changing the binary's name: a
+//! typical CI job written for `terraform` (single-dash flags, `-chdir`,
+//! `-out`, `show -json`, applying the saved plan, `output -raw`), with
+//! `TF_CLI_ARGS_plan` and `TF_IN_AUTOMATION` set, runs unchanged with
+//! `terrane` against the emulator.
+
+use std::process::Command;
+
+use crate::support::Emulator;
+use crate::support::checks::vpc_tagged;
+use crate::support::cli::{copy_tree, repo_path};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_terraform_ci_job_runs_with_terrane() {
+    let emulator = Emulator::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_tree(&repo_path("tests/fixtures/ci"), dir.path());
+    let run = Command::new("sh")
+        .arg("terraform-ci.sh")
+        .current_dir(dir.path())
+        .envs(emulator.env())
+        .env("TF", env!("CARGO_BIN_EXE_terrane"))
+        .env("TF_IN_AUTOMATION", "1")
+        .env("TF_CLI_ARGS_plan", "-parallelism=3 -refresh=true")
+        .output()
+        .expect("run the CI script");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stdout}\n{stderr}");
+
+    // The saved plan's JSON, the applied object, and the outputs.
+    let plan: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("plan.json")).expect("plan.json"),
+    )
+    .expect("plan JSON");
+    assert_eq!(
+        plan["resource_changes"][0]["change"]["actions"],
+        serde_json::json!(["create"]),
+        "{plan:#}"
+    );
+    assert!(
+        vpc_tagged(&emulator.ec2(), "Name", "ci-vpc")
+            .await
+            .is_some()
+    );
+    let raw = std::fs::read_to_string(dir.path().join("vpc_name.txt")).expect("vpc_name.txt");
+    assert_eq!(raw, "ci-vpc", "-raw prints the bare string");
+    let outputs: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("outputs.json")).expect("outputs.json"),
+    )
+    .expect("outputs JSON");
+    assert_eq!(outputs["vpc_name"]["value"], "ci-vpc");
+
+    // TF_IN_AUTOMATION leaves out the advice on what to run next.
+    assert!(stdout.contains("Saved the plan to tfplan."), "{stdout}");
+    assert!(!stdout.contains("To carry out exactly"), "{stdout}");
+}
+
+/// Terraform's `-input=false` forbids the confirmation prompt.
+#[test]
+fn input_false_refuses_to_ask() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_tree(&repo_path("tests/fixtures/ci/stack"), dir.path());
+    let run = Command::new(env!("CARGO_BIN_EXE_terrane"))
+        .args(["apply", "-input=false", "-var", "name=x", "-refresh=false"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .output()
+        .expect("run terrane");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--input=false forbids asking"), "{stderr}");
+}
