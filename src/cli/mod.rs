@@ -62,6 +62,11 @@ struct Cli {
     /// false, an apply that would ask for confirmation fails instead.
     #[arg(long, global = true, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     input: bool,
+    /// At the end, print on stderr the AWS calls made (by service and
+    /// operation, with retries) and terrane's own CPU time; as JSON when
+    /// the command prints JSON.
+    #[arg(long, global = true)]
+    stats: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -388,7 +393,11 @@ pub fn main() -> i32 {
     };
     render::set_plain(cli.no_color);
     NO_INPUT.store(!cli.input, std::sync::atomic::Ordering::Relaxed);
+    let stats = cli.stats.then(|| prints_json(&cli.command));
     let result = runtime.block_on(run(cli));
+    if let Some(json) = stats {
+        print_stats(&ops::stats::run_stats(), json);
+    }
     // A confirmation prompt abandoned after Ctrl-C may still be blocked
     // reading stdin; don't wait for it.
     runtime.shutdown_background();
@@ -398,6 +407,40 @@ pub fn main() -> i32 {
             print_diagnostics(&report.sources, &report.diags);
             1
         }
+    }
+}
+
+/// Whether the command's own output is JSON.
+fn prints_json(command: &Command) -> bool {
+    match command {
+        Command::Plan { json, .. } | Command::Output { json, .. } => *json,
+        Command::Show { json, .. } => *json,
+        _ => false,
+    }
+}
+
+fn print_stats(stats: &ops::stats::RunStats, json: bool) {
+    if json {
+        errln!("{}", stats.to_json());
+        return;
+    }
+    let total = stats.total();
+    errln!(
+        "\nStats: {} AWS calls, {} retries; terrane's CPU time {:.2} s user, {:.2} s system",
+        total.calls,
+        total.retries(),
+        stats.user_cpu.as_secs_f64(),
+        stats.system_cpu.as_secs_f64()
+    );
+    for ((service, operation), calls) in &stats.calls {
+        let retries = match calls.retries() {
+            0 => String::new(),
+            n => format!(" ({n} retried)"),
+        };
+        errln!(
+            "  {service:<28} {operation:<40} {:>6}{retries}",
+            calls.calls
+        );
     }
 }
 

@@ -17,6 +17,7 @@ mod plan;
 mod refresh;
 pub mod saved_plan;
 pub mod state_cmds;
+pub mod stats;
 pub mod workspace;
 
 use std::collections::BTreeMap;

@@ -2,7 +2,8 @@
 //! typical CI job written for `terraform` (single-dash flags, `-chdir`,
 //! `-out`, `show -json`, applying the saved plan, `output -raw`), with
 //! `TF_CLI_ARGS_plan` and `TF_IN_AUTOMATION` set, runs unchanged with
-//! `terrane` against the emulator.
+//! `terrane` against the emulator. And what a CI log shows of a run's
+//! cost: `--stats`.
 
 use std::process::Command;
 
@@ -73,4 +74,52 @@ fn input_false_refuses_to_ask() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("--input=false forbids asking"), "{stderr}");
+}
+
+/// `--stats` counts every request the run sent, as the emulator's own log
+/// counts them, by operation, with terrane's CPU time.
+#[tokio::test(flavor = "multi_thread")]
+async fn stats_count_what_the_emulator_served() {
+    let emulator = Emulator::start();
+    let ws = crate::support::cli::Workspace::copy_of("tests/fixtures/ci/stack");
+    let applied = ws.run(
+        &emulator,
+        "apply",
+        &["--auto-approve", "--var", "name=stats"],
+    );
+    assert_eq!(applied.code, 0, "{}", applied.log());
+
+    let before = emulator.request_count();
+    let plan = ws.run(
+        &emulator,
+        "plan",
+        &["--var", "name=stats", "--json", "--stats"],
+    );
+    let served = emulator.request_count() - before;
+    assert_eq!(plan.code, 0, "{}", plan.log());
+    let stats: serde_json::Value =
+        serde_json::from_str(plan.stderr.lines().last().expect("the stats line"))
+            .expect("stats JSON");
+    let sent = stats["api_calls"].as_u64().unwrap() + stats["retries"].as_u64().unwrap();
+    assert_eq!(sent as usize, served, "{stats:#}");
+    assert!(served > 0);
+    let describe_vpcs = stats["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["operation"] == "DescribeVpcs")
+        .expect("DescribeVpcs counted");
+    assert_eq!(describe_vpcs["service"], "EC2");
+    assert!(
+        stats["cpu_seconds"]["user"].as_f64().unwrap() > 0.0,
+        "{stats:#}"
+    );
+
+    // In text, at the end of the human plan.
+    let text = ws.run(&emulator, "plan", &["--var", "name=stats", "--stats"]);
+    assert!(
+        text.stderr.contains("AWS calls") && text.stderr.contains("DescribeVpcs"),
+        "{}",
+        text.log()
+    );
 }

@@ -88,7 +88,8 @@ macro_rules! service_clients {
             $(
             pub fn $name(&self) -> &$krate::Client {
                 self.$name.get_or_init(|| {
-                    let mut builder = $krate::config::Builder::from(&self.config);
+                    let mut builder = $krate::config::Builder::from(&self.config)
+                        .interceptor(super::stats::CallCounter);
                     if let Some(url) = self.endpoint(stringify!($name)) {
                         builder = builder.endpoint_url(url)$(.$extra(true))?;
                     }

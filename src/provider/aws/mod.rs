@@ -17,6 +17,7 @@ mod client;
 mod convert;
 mod errors;
 mod names;
+pub mod stats;
 mod tags;
 mod wait;
 
