@@ -44,6 +44,27 @@ impl JournalRecord {
     }
 }
 
+/// The state with the journal applied. With no state file yet (the first
+/// apply of a stack was stopped before writing one), the journal's own
+/// lineage starts one, so that what it created is not forgotten.
+pub fn replay_onto(state: Option<State>, journal: &str) -> Option<State> {
+    let mut state = match state {
+        Some(state) => state,
+        None => {
+            let lineage = journal
+                .lines()
+                .find_map(|line| serde_json::from_str::<JournalRecord>(line).ok())?
+                .lineage;
+            State {
+                lineage,
+                ..State::new()
+            }
+        }
+    };
+    replay(&mut state, journal);
+    Some(state)
+}
+
 /// Applies the journal's records (one JSON object per line) to `state`.
 /// A last line cut short by a crash mid-write is ignored: its step was not
 /// acknowledged. Returns how many records were applied.

@@ -140,11 +140,10 @@ impl LocalBackend {
             .map(|t| self.parse(&self.path, t))
             .transpose()?;
         // Steps an apply recorded after the file was last written (it was
-        // stopped before writing it whole) are part of the state.
-        if let Some(state) = state.as_mut()
-            && let Some(recorded) = self.read_text(&self.journal_path())?
-        {
-            journal::replay(state, &recorded);
+        // stopped before writing it whole) are part of the state; the first
+        // apply of a stack may have recorded steps before any file existed.
+        if let Some(recorded) = self.read_text(&self.journal_path())? {
+            state = journal::replay_onto(state, &recorded);
         }
         *self.stamp.lock().expect("not poisoned") = self.current_stamp();
         // Only a state that parsed becomes the base: a damaged file is never
@@ -316,7 +315,12 @@ impl Backend for LocalBackend {
         if self.path.exists() {
             fs::rename(&self.path, self.backup_path()).map_err(|e| self.io_error(&self.path, e))?;
         }
-        Ok(())
+        // Callers delete only a state that reads as empty, journal included.
+        match fs::remove_file(self.journal_path()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(self.io_error(&self.journal_path(), e)),
+        }
     }
 
     async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
@@ -435,6 +439,22 @@ mod tests {
         assert!(!next.journal_path().exists());
         fs::write(next.journal_path(), &journal).unwrap();
         assert_eq!(LocalBackend::new(&path).read().unwrap().unwrap(), state);
+    }
+
+    /// The first apply of a stack writes no state file until it ends: if it
+    /// is stopped, the journal alone still gives back what it created.
+    #[test]
+    fn a_journal_without_a_state_file_is_not_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stack.json");
+        let backend = LocalBackend::new(&path);
+        assert_eq!(backend.read().unwrap(), None);
+        let mut state = State::new();
+        state.upsert(vpc(0));
+        state.serial += 1;
+        backend.append(&state, &vpc(0).address).unwrap();
+        assert!(!path.exists());
+        assert_eq!(LocalBackend::new(&path).read().unwrap(), Some(state));
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod cli_behaviour;
 mod diagnostics;
 mod functions_differential;
 mod import;
+mod journal_crash;
 mod limits;
 mod module_install;
 mod modules_engine;
