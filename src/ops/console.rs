@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use hcl_edit::expr::Expression;
 
-use super::{DiskFiles, Report, StackOptions, load, load_backend_config, open_backend, read_state};
+use super::{DiskFiles, Report, StackOptions, load, open_backend, read_state};
 use crate::addr::InstanceAddr;
 use crate::diag::{Diagnostic, Diagnostics, Sources, Span};
 use crate::graph::Node;
@@ -66,8 +66,7 @@ pub async fn console(options: &StackOptions) -> Result<Console, Report> {
         validate_only: true,
         ..options.clone()
     })?;
-    let backend_config = load_backend_config(&options.dir)?;
-    let opened = open_backend(&backend_config, options.state_path.as_deref()).await?;
+    let opened = open_backend(&stack.config, options.state_path.as_deref()).await?;
     let state = read_state(opened.backend.as_ref()).await?;
     let mut warnings = stack.warnings;
     warnings.extend(opened.warnings);

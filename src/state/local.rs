@@ -190,6 +190,10 @@ impl LocalBackend {
         *base = Base::Text(text);
         *self.stamp.lock().expect("not poisoned") = self.current_stamp();
         // The whole state is on disk now: the journal's records are in it.
+        self.remove_journal()
+    }
+
+    fn remove_journal(&self) -> Result<(), StateError> {
         match fs::remove_file(self.journal_path()) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
@@ -316,11 +320,7 @@ impl Backend for LocalBackend {
             fs::rename(&self.path, self.backup_path()).map_err(|e| self.io_error(&self.path, e))?;
         }
         // Callers delete only a state that reads as empty, journal included.
-        match fs::remove_file(self.journal_path()) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(self.io_error(&self.journal_path(), e)),
-        }
+        self.remove_journal()
     }
 
     async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
