@@ -22,6 +22,10 @@ pub struct Backoff {
     /// No try starts after this much time (`None`: no limit by time). The
     /// last wait is shortened so that a try happens right at the limit.
     pub within: Option<Duration>,
+    /// Each wait is drawn at random between zero and its length ("full
+    /// jitter"), so that many callers throttled together do not come back
+    /// together.
+    pub jitter: bool,
 }
 
 impl Backoff {
@@ -32,6 +36,15 @@ impl Backoff {
             max,
             tries: None,
             within: None,
+            jitter: false,
+        }
+    }
+
+    /// Waits drawn at random up to the doubling length.
+    pub const fn full_jitter(self) -> Backoff {
+        Backoff {
+            jitter: true,
+            ..self
         }
     }
 
@@ -85,6 +98,9 @@ impl Delays {
             return None;
         }
         let mut wait = self.next;
+        if self.policy.jitter {
+            wait = wait.mul_f64(fastrand::f64());
+        }
         if let Some(limit) = self.policy.within {
             let left = limit.checked_sub(self.started.elapsed())?;
             if left.is_zero() {
@@ -158,6 +174,20 @@ mod tests {
         let mut delays = Backoff::doubling(ms(100), ms(350)).tries(5).start();
         let waits: Vec<_> = std::iter::from_fn(|| delays.next_wait()).collect();
         assert_eq!(waits, [ms(100), ms(200), ms(350), ms(350)]);
+    }
+
+    #[test]
+    fn full_jitter_draws_each_wait_up_to_its_doubling_length() {
+        let policy = Backoff::doubling(ms(100), ms(400)).tries(200).full_jitter();
+        let mut delays = policy.start();
+        let waits: Vec<_> = std::iter::from_fn(|| delays.next_wait()).collect();
+        let caps = [ms(100), ms(200)]
+            .into_iter()
+            .chain(std::iter::repeat(ms(400)));
+        assert!(waits.iter().zip(caps).all(|(wait, cap)| *wait <= cap));
+        let distinct: std::collections::BTreeSet<_> = waits.iter().collect();
+        assert!(distinct.len() > 150, "waits are spread, not fixed");
+        assert!(waits.iter().any(|w| *w < ms(200)), "some are short");
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::lang::eval::{Clock, FileReader};
 use crate::plan::diff::{ID, derive_tags, keep_unreported, proposed};
 use crate::plan::{Plan, ResourceChange, ignore_changes, redact, sensitive_strings};
 use crate::provider::{
-    self, AwsContext, CreateRequest, ErrorKind, ProviderError, Providers, ResourceType,
+    self, AwsContext, CreateRequest, ErrorKind, Found, ProviderError, Providers, ResourceType,
 };
 use crate::retry::{self, Backoff};
 use crate::state::{OutputState, PendingOperation, ResourceState, State, StateError};
@@ -110,9 +110,12 @@ const READ_BACK: Backoff =
     Backoff::doubling(Duration::from_millis(250), Duration::from_secs(8)).tries(6);
 /// Between tries of a throttled or conflicting call.
 const ENGINE_RETRY: Backoff =
-    Backoff::doubling(Duration::from_millis(500), Duration::from_secs(15));
+    Backoff::doubling(Duration::from_millis(500), Duration::from_secs(15)).full_jitter();
 /// Throttling is retried this many times, then reported.
 const MAX_THROTTLE_RETRIES: u32 = 8;
+/// A create that fails with throttling or an unknown outcome is tried this
+/// many times in all (looking for its object between tries).
+const MAX_CREATE_TRIES: u32 = 10;
 
 /// What a finished step reports back to the scheduler.
 struct StepResult {
@@ -368,13 +371,22 @@ fn start_step(
                 }));
             }
             let client_token = uuid::Uuid::new_v4().to_string();
+            let started = std::time::SystemTime::now();
             state.pending.retain(|p| p.address != change.address);
             state.pending.push(PendingOperation {
                 address: change.address.clone(),
                 operation: "create".into(),
                 client_token: client_token.clone(),
-                started_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now())
-                    .to_string(),
+                started_at: humantime::format_rfc3339_seconds(started).to_string(),
+                planned: Some(Box::new(ResourceState {
+                    address: change.address.clone(),
+                    type_name: change.type_name.clone(),
+                    id: String::new(),
+                    attributes: planned.clone(),
+                    dependencies: change.dependencies.clone(),
+                    provider: change.provider.clone(),
+                    sensitive_attributes: change.sensitive.clone(),
+                })),
             });
             record(req, state, &change.address)
                 .map_err(|e| format!("could not record the pending create in state: {e}"))?;
@@ -383,9 +395,18 @@ fn start_step(
                     planned: &planned,
                     address: &address,
                     client_token: &client_token,
+                    started,
                 };
-                let id = resource_type.create(&aws, &request).await?;
+                let (id, adopted) = create_or_adopt(resource_type, &aws, &request).await?;
                 let mut attrs = read_back(resource_type, &aws, &id).await?;
+                if adopted {
+                    // The create's answer was lost after AWS made the object:
+                    // whatever the create had yet to do is done as an update.
+                    let id =
+                        retry_value(|| resource_type.update_returning_id(&aws, &attrs, &planned))
+                            .await?;
+                    attrs = read_back(resource_type, &aws, &id).await?;
+                }
                 keep_unreported(&mut attrs, &planned);
                 Ok(Some(attrs))
             }))
@@ -561,6 +582,49 @@ fn deletes_deposed(change: &ResourceChange) -> bool {
 
 /// Reads a just-created or updated object back; EC2 may take a moment
 /// before a new id is visible.
+/// Creates, sending each request once (the SDK does not retry it): a
+/// create whose answer never came (a dropped connection, a timeout, a 5xx)
+/// may have made its object, so before trying again the engine looks for
+/// it, and adopts what it finds instead of making a second one. Returns the
+/// id and whether it was adopted.
+async fn create_or_adopt(
+    resource_type: &dyn ResourceType,
+    aws: &AwsContext,
+    request: &CreateRequest<'_>,
+) -> Result<(String, bool), ProviderError> {
+    let mut delays = ENGINE_RETRY.tries(MAX_CREATE_TRIES).start();
+    loop {
+        let error = match resource_type.create(aws.single_attempt(), request).await {
+            Ok(id) => return Ok((id, false)),
+            Err(error) => error,
+        };
+        let try_again = matches!(error.kind, ErrorKind::Throttled | ErrorKind::Transient);
+        // A name already taken may be this create's own object, made by an
+        // earlier try whose answer was lost, or by a killed run whose
+        // request AWS carried out only after the next run had looked.
+        if !try_again && error.kind != ErrorKind::Conflict {
+            return Err(error);
+        }
+        match retry_value(|| resource_type.find_created(aws, request)).await? {
+            Found::Ours(id) => return Ok((id, true)),
+            Found::Foreign(id) => {
+                return Err(ProviderError::new(
+                    ErrorKind::Conflict,
+                    format!(
+                        "{id} has the name this create asked for but was not made by this stack ({error})"
+                    ),
+                ));
+            }
+            Found::Nothing if try_again => {}
+            Found::Nothing => return Err(error),
+        }
+        match delays.next_wait() {
+            Some(wait) => tokio::time::sleep(wait).await,
+            None => return Err(error),
+        }
+    }
+}
+
 async fn read_back(
     resource_type: &dyn ResourceType,
     aws: &AwsContext,

@@ -42,7 +42,6 @@ const PROVIDER_IGNORED: &[&str] = &[
     "skip_requesting_account_id",
     "s3_use_path_style",
     "s3_force_path_style",
-    "max_retries",
     "insecure",
     "version",
     "retry_mode",

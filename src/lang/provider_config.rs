@@ -26,6 +26,9 @@ pub struct ProviderConfig {
     pub forbidden_account_ids: Vec<String>,
     /// `ignore_tags { keys, key_prefixes }`: tags managed outside the stack.
     pub ignore_tags: IgnoreTags,
+    /// `max_retries`: how often a call that failed for a passing reason
+    /// (throttling, a 5xx, a dropped connection) is tried again.
+    pub max_retries: Option<u32>,
 }
 
 /// Evaluates one provider block with variables and locals in `scope`.
@@ -116,6 +119,19 @@ pub fn evaluate(
         match structure {
             Structure::Attribute(attr) if attr.key.as_str() == "region" => {
                 out.region = string_value(&attr.value, "region", &mut diags);
+            }
+            Structure::Attribute(attr) if attr.key.as_str() == "max_retries" => {
+                let text = string_value(&attr.value, "max_retries", &mut diags);
+                out.max_retries = text.and_then(|t| match t.parse() {
+                    Ok(n) => Some(n),
+                    Err(_) => {
+                        diags.push(
+                            Diagnostic::error("max_retries must be a whole number from 0 up")
+                                .with_span(span(attr.value.span())),
+                        );
+                        None
+                    }
+                });
             }
             Structure::Attribute(attr) if attr.key.as_str() == "profile" => {
                 out.credentials.profile = string_value(&attr.value, "profile", &mut diags);

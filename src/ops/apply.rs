@@ -103,13 +103,20 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
             saved_plan::check_state(file, &prior)?;
         }
         let aws = stack.aws_providers().await?;
-        let planned = until_interrupted(
+        let pending_before = prior.pending.clone();
+        let mut planned = until_interrupted(
             refresh_and_plan(&stack, &aws, prior, &plan_options),
             interrupt.clone(),
         )
         .await?;
         if let Some(file) = &saved {
             saved_plan::check_same_plan(file, &stack, &planned)?;
+        }
+        if planned.state.pending != pending_before {
+            // Objects of interrupted creates were adopted (or found never
+            // made): recorded now, whatever happens next.
+            planned.state.serial += 1;
+            backend.write(&planned.state).await.map_err(Report::state)?;
         }
         ui.warnings(&stack.config.sources, &planned.warnings);
         ui.plan(&planned.plan);

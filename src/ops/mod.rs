@@ -219,6 +219,7 @@ impl Stack {
                 stack: self.name(),
                 credentials: provider.credentials.clone(),
                 ignore_tags: provider.ignore_tags.clone(),
+                max_retries: provider.max_retries,
             })
             .await;
             check_account(name, provider, &aws).await?;

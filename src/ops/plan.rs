@@ -20,6 +20,7 @@ use crate::provider::{self, Providers};
 use crate::state::{State, edit};
 use crate::value::Value;
 
+use super::refresh::resolve_interrupted_creates;
 use super::{DiskFiles, import, refresh, saved_plan};
 
 /// The result of planning: the plan and what it was made from.
@@ -128,9 +129,15 @@ pub(super) async fn refresh_and_plan(
         )
     })?;
     let (moved, forgotten, move_warnings) = apply_moved_and_removed(&stack.config, &mut prior);
+    // Objects that interrupted creates made join state before it is read
+    // (with or without a refresh), so that nothing is created twice.
+    let mut resolved = prior.clone();
+    let adoption_notes = resolve_interrupted_creates(aws, &mut resolved)
+        .await
+        .map_err(Report::error)?;
     // Objects import blocks bring in are read with the rest of state.
-    let imports = import::import_block_seeds(stack, &prior)?;
-    let mut with_imports = prior.clone();
+    let imports = import::import_block_seeds(stack, &resolved)?;
+    let mut with_imports = resolved.clone();
     for seed in &imports {
         with_imports.upsert(seed.clone());
     }
@@ -143,13 +150,14 @@ pub(super) async fn refresh_and_plan(
             ));
         }
         PlanMode::NoRefresh => (
-            prior.clone(),
+            resolved,
             Diagnostics::from(Diagnostic::warning("Planned from state alone (--refresh=false)").with_detail(
                 "objects were not read back from AWS, so changes made outside terrane are not seen",
             )),
         ),
         _ => refresh(aws, with_imports).await.map_err(Report::error)?,
     };
+    warnings.extend(adoption_notes);
     import::check_found(&imports, &state)?;
     let drift = plan::drift::drift(&prior, &state);
     warnings.extend(move_warnings);

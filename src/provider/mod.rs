@@ -57,6 +57,21 @@ pub struct CreateRequest<'a> {
     /// Unique per planned create; sent as the API's idempotency token where
     /// the API has one.
     pub client_token: &'a str,
+    /// When the create was first started (recorded with its pending record).
+    pub started: std::time::SystemTime,
+}
+
+/// What a search for the object of an interrupted create found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Found {
+    /// The object this create made (terrane's tags name this stack and
+    /// address, or its identity is the create's arguments): its id, to adopt.
+    Ours(String),
+    /// An object with the name the create asked for that this stack did not
+    /// make: its id. Never adopted.
+    Foreign(String),
+    /// No such object: the create never reached AWS (or its object is gone).
+    Nothing,
 }
 
 /// One managed resource type, e.g. `aws_vpc`.
@@ -68,6 +83,9 @@ pub struct CreateRequest<'a> {
 ///   usable (waiting where AWS is asynchronous); the engine then reads it back.
 /// - `update` changes in place only what is not `force_new`.
 /// - `delete` of an object that is already gone is success.
+/// - `find_created` finds what a create of the same request made, so a create
+///   that was interrupted, or whose answer was lost, is adopted rather than
+///   made twice.
 #[async_trait]
 pub trait ResourceType: Send + Sync {
     fn type_name(&self) -> &'static str;
@@ -89,6 +107,22 @@ pub trait ResourceType: Send + Sync {
         planned: &Attrs,
     ) -> Result<(), ProviderError>;
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError>;
+
+    /// Looks for the object a create of `req` (same arguments, address and
+    /// client token) made: by the client token where the API keeps it, by
+    /// terrane's `terrane:stack` and `terrane:address` tags, or by the name
+    /// the create asked for. An object with that name but without this
+    /// stack's tags is `Foreign`.
+    ///
+    /// The default, `Nothing`, is right only for a type whose create can
+    /// safely run twice (a put of settings, an attachment AWS makes once).
+    async fn find_created(
+        &self,
+        _aws: &AwsContext,
+        _req: &CreateRequest<'_>,
+    ) -> Result<Found, ProviderError> {
+        Ok(Found::Nothing)
+    }
 
     /// Whether the type's objects live only in state (the built-in random,
     /// null, time and terraform_data types): refresh keeps them as state
@@ -204,6 +238,9 @@ pub enum ErrorKind {
     Validation,
     /// Waiting for the object exceeded its timeout.
     Timeout,
+    /// The request may or may not have been carried out: no answer came
+    /// (a dropped connection, a timeout) or AWS failed inside (a 5xx).
+    Transient,
     Other,
 }
 

@@ -138,6 +138,12 @@ pub struct PendingOperation {
     pub client_token: String,
     /// RFC 3339 time the operation started.
     pub started_at: String,
+    /// What state records for the object once the create finishes, with its
+    /// arguments as sent (the id still empty): what the next run needs to
+    /// look for the object (its name, its parent) and to adopt it. Absent in
+    /// states written before terrane recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planned: Option<Box<ResourceState>>,
 }
 
 /// The state file's JSON Schema, as checked in at state/state.schema.json
@@ -352,6 +358,7 @@ mod tests {
             operation: "create".into(),
             client_token: "t".into(),
             started_at: "2026-01-01T00:00:00Z".into(),
+            planned: None,
         });
         let written: serde_json::Value = serde_json::from_str(&state.to_json()).unwrap();
         let properties = schema["properties"].as_object().unwrap();

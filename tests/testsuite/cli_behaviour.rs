@@ -309,32 +309,6 @@ fn an_interrupt_stops_new_work_keeps_what_finished_and_releases_the_lock() {
 }
 
 #[test]
-fn a_create_left_pending_by_a_killed_run_is_reported() {
-    let emulator = Emulator::start();
-    let ws = Workspace::copy_of("stacks/network");
-    std::fs::write(
-        &ws.state,
-        r#"{"format_version": 1, "terrane_version": "0.1.0", "serial": 3, "lineage": "5a5a5a5a-0000-4000-8000-000000000000",
-            "resources": [], "pending": [{"address": "aws_vpc.main", "operation": "create",
-            "client_token": "t-1", "started_at": "2026-11-22T10:00:00Z"}]}"#,
-    )
-    .expect("state");
-    let run = ws.run(&emulator, "plan", &[]);
-    assert_eq!(run.code, 0, "{}", run.log());
-    assert!(
-        run.stderr
-            .contains("interrupted while creating aws_vpc.main"),
-        "{}",
-        run.log()
-    );
-    assert!(
-        run.stderr.contains("terrane:address"),
-        "says how to find it: {}",
-        run.log()
-    );
-}
-
-#[test]
 fn a_closed_output_pipe_is_not_a_crash() {
     use std::process::{Command, Stdio};
     // `terrane graph ... | head -0`: the reader is gone before terrane writes.

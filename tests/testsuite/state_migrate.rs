@@ -618,11 +618,13 @@ fn the_state_schema_fits_a_real_state_file() {
         provider: "aws".into(),
         sensitive_attributes: Vec::new(),
     });
+    let planned = state.resources[0].clone();
     state.pending.push(terrane::state::PendingOperation {
         address: "aws_vpc.main".into(),
         operation: "create".into(),
         client_token: "t".into(),
         started_at: "2026-01-01T00:00:00Z".into(),
+        planned: Some(Box::new(planned)),
     });
     let instance: Json = serde_json::from_str(&state.to_json()).unwrap();
     let mut problems = Vec::new();

@@ -2,6 +2,7 @@
 //! code families every service shares, and the codes that a service uses
 //! in its own sense. Types never remap a code themselves.
 
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -10,10 +11,9 @@ use crate::provider::{ErrorKind, ProviderError};
 
 /// Maps any SDK error into a [`ProviderError`], keeping the AWS error code.
 /// Failures to reach the endpoint at all are reported as such.
-pub fn sdk_error<E, R>(err: SdkError<E, R>) -> ProviderError
+pub fn sdk_error<E>(err: SdkError<E, HttpResponse>) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     match &err {
         SdkError::ServiceError(service) => {
@@ -22,12 +22,19 @@ where
                 .message()
                 .map(str::to_string)
                 .unwrap_or_else(|| DisplayErrorContext(&err).to_string());
-            coded_error(inner.code(), message)
+            let mut error = coded_error(inner.code(), message);
+            if service.raw().status().is_server_error() && error.kind != ErrorKind::Throttled {
+                // AWS failed inside: the request may have been carried out.
+                error.kind = ErrorKind::Transient;
+            }
+            error
         }
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => ProviderError::new(
-            ErrorKind::Other,
+            ErrorKind::Transient,
             format!("could not reach AWS: {}", error_chain(&err)),
         ),
+        // An answer that could not be read: the request reached AWS.
+        SdkError::ResponseError(_) => ProviderError::new(ErrorKind::Transient, error_chain(&err)),
         _ => ProviderError::new(ErrorKind::Other, error_chain(&err)),
     }
 }
@@ -86,10 +93,11 @@ pub fn ok_if_not_found<T>(result: Result<T, ProviderError>) -> Result<Option<T>,
 
 /// The outcome of a call that removes something (a delete, detach or
 /// disassociate): its SDK error mapped, and "already gone" counted as done.
-pub fn ok_if_already_gone<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<(), ProviderError>
+pub fn ok_if_already_gone<T, E>(
+    result: Result<T, SdkError<E, HttpResponse>>,
+) -> Result<(), ProviderError>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     ok_if_not_found(result.map_err(sdk_error))?;
     Ok(())

@@ -9,7 +9,7 @@ use aws_sdk_ec2::types::{ResourceType as Ec2ResourceType, Tag, TagSpecification}
 use futures::TryFutureExt;
 
 use super::{AwsContext, sdk_error};
-use crate::provider::{CreateRequest, ProviderError};
+use crate::provider::{CreateRequest, Found, ProviderError};
 use crate::value::{Attrs, AttrsExt, Value};
 
 /// Tags under this prefix are terrane's; they are written on create and hidden
@@ -34,6 +34,109 @@ pub fn create_tags(aws: &AwsContext, req: &CreateRequest<'_>) -> BTreeMap<String
 /// True for tags terrane writes for itself, which are never shown to the user.
 pub fn is_system_tag(key: &str) -> bool {
     key.starts_with(SYSTEM_TAG_PREFIX)
+}
+
+/// Whether an object's tags say a create of `req` made it: `terrane:stack`
+/// is this stack and `terrane:address` the create's address.
+pub fn made_by<K: AsRef<str>, V: AsRef<str>>(
+    aws: &AwsContext,
+    req: &CreateRequest<'_>,
+    tags: impl IntoIterator<Item = (K, V)>,
+) -> bool {
+    let (mut stack, mut address) = (false, false);
+    for (key, value) in tags {
+        match key.as_ref().strip_prefix(SYSTEM_TAG_PREFIX) {
+            Some("stack") => stack = value.as_ref() == aws.settings.stack,
+            Some("address") => address = value.as_ref() == req.address,
+            _ => {}
+        }
+    }
+    stack && address
+}
+
+/// What an object found by the name a create of `req` asked for is: the
+/// create's own when its tags say so, someone else's otherwise.
+pub fn owner_of_named<K: AsRef<str>, V: AsRef<str>>(
+    aws: &AwsContext,
+    req: &CreateRequest<'_>,
+    id: String,
+    tags: impl IntoIterator<Item = (K, V)>,
+) -> Found {
+    if made_by(aws, req, tags) {
+        Found::Ours(id)
+    } else {
+        Found::Foreign(id)
+    }
+}
+
+/// Finds the EC2 object (of any type: the address names the type) that a
+/// create of `req` tagged, with one DescribeTags call for the address tag
+/// and one for the stack tag of what that finds.
+pub async fn ec2_find_tagged(
+    aws: &AwsContext,
+    req: &CreateRequest<'_>,
+) -> Result<Found, ProviderError> {
+    let described = |filters: Vec<aws_sdk_ec2::types::Filter>| async move {
+        let mut pages = aws
+            .ec2()
+            .describe_tags()
+            .set_filters(Some(filters))
+            .into_paginator()
+            .items()
+            .send();
+        let mut found = Vec::new();
+        while let Some(tag) = pages.next().await {
+            let tag = tag.map_err(sdk_error)?;
+            if let Some(id) = tag.resource_id() {
+                found.push((id.to_string(), tag.value().unwrap_or_default().to_string()));
+            }
+        }
+        Ok::<_, ProviderError>(found)
+    };
+    let filter = |name: &str, values: Vec<String>| {
+        aws_sdk_ec2::types::Filter::builder()
+            .name(name)
+            .set_values(Some(values))
+            .build()
+    };
+    let mut candidates = described(vec![
+        filter("key", vec![format!("{SYSTEM_TAG_PREFIX}address")]),
+        filter("value", vec![filter_pattern(req.address)]),
+    ])
+    .await?;
+    candidates.retain(|(_, address)| address == req.address);
+    if candidates.is_empty() {
+        return Ok(Found::Nothing);
+    }
+    let stacks = described(vec![
+        filter("key", vec![format!("{SYSTEM_TAG_PREFIX}stack")]),
+        filter(
+            "resource-id",
+            candidates.into_iter().map(|(id, _)| id).collect(),
+        ),
+    ])
+    .await?;
+    Ok(stacks
+        .into_iter()
+        .find(|(_, stack)| *stack == aws.settings.stack)
+        .map_or(Found::Nothing, |(id, _)| Found::Ours(id)))
+}
+
+/// A filter value that matches `value` (and perhaps a few others, which
+/// the caller weeds out): every character beyond letters, digits, `.`, `_`
+/// and `-` becomes the one-character wildcard `?`, since AWS reads `*`, `?`
+/// and `\\` in filter values specially (and the emulator reads brackets too).
+fn filter_pattern(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect()
 }
 
 pub fn ec2_tag_specification(
@@ -191,6 +294,16 @@ pub fn tags_to_value<K: AsRef<str>, V: AsRef<str>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filter_patterns_keep_plain_characters_and_wildcard_the_rest() {
+        assert_eq!(filter_pattern("aws_vpc.main"), "aws_vpc.main");
+        assert_eq!(
+            filter_pattern("module.net[0].aws_subnet.az[\"us-east-1a\"]"),
+            "module.net?0?.aws_subnet.az??us-east-1a??"
+        );
+        assert_eq!(filter_pattern("a*b?c\\d é"), "a?b?c?d??");
+    }
     use crate::value::attrs;
 
     fn tags(pairs: &[(&str, &str)]) -> Attrs {

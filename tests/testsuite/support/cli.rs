@@ -102,14 +102,44 @@ impl Workspace {
         args.extend(extra.iter().map(|s| s.to_string()));
         terrane(emulator, self.root(), &args)
     }
+
+    /// [`Workspace::run`] with AWS reached at `endpoint` (a proxy in front
+    /// of the emulator) instead of the emulator itself.
+    pub fn run_via(
+        &self,
+        emulator: &Emulator,
+        endpoint: &str,
+        command: &str,
+        extra: &[&str],
+    ) -> Run {
+        let mut args: Vec<String> = vec![
+            command.into(),
+            self.stack.display().to_string(),
+            "--state".into(),
+            self.state.display().to_string(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        terrane_with(
+            emulator,
+            self.root(),
+            &args,
+            &[("AWS_ENDPOINT_URL", endpoint)],
+        )
+    }
 }
 
 /// Runs the binary with the emulator's environment in `cwd`.
 pub fn terrane(emulator: &Emulator, cwd: &Path, args: &[String]) -> Run {
+    terrane_with(emulator, cwd, args, &[])
+}
+
+/// [`terrane`] with some of the environment overridden.
+pub fn terrane_with(emulator: &Emulator, cwd: &Path, args: &[String], env: &[(&str, &str)]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_terrane"))
         .args(args)
         .current_dir(cwd)
         .envs(emulator.env())
+        .envs(env.iter().copied())
         .env("NO_COLOR", "1")
         .env_remove("TF_VAR_name")
         .output()

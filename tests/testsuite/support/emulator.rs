@@ -84,6 +84,21 @@ impl Emulator {
         false
     }
 
+    /// Clears every object (moto's `POST /moto-api/reset`), so one server
+    /// can serve a test's several trials.
+    pub fn reset(&self) {
+        assert_eq!(
+            http_status_within(
+                self.port,
+                "POST",
+                "/moto-api/reset",
+                Duration::from_secs(60)
+            ),
+            Some(200),
+            "reset the emulator"
+        );
+    }
+
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
@@ -263,8 +278,12 @@ fn free_port() -> u16 {
 
 /// A minimal HTTP request over loopback; returns the status code.
 fn http_status(port: u16, method: &str, path: &str) -> Option<u16> {
+    http_status_within(port, method, path, Duration::from_secs(2))
+}
+
+fn http_status_within(port: u16, method: &str, path: &str, timeout: Duration) -> Option<u16> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    stream.set_read_timeout(Some(timeout)).ok()?;
     write!(
         stream,
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"

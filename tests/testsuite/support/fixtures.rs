@@ -50,6 +50,7 @@ pub async fn create_with_token(
         planned,
         address,
         client_token,
+        started: std::time::SystemTime::now(),
     };
     ty(type_name)
         .create(aws, &request)

@@ -4,5 +4,7 @@ pub mod checks;
 pub mod cli;
 pub mod emulator;
 pub mod fixtures;
+pub mod inventory;
+pub mod proxy;
 
 pub use emulator::Emulator;

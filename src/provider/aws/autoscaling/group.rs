@@ -25,10 +25,10 @@ use crate::provider::aws::convert::{
     differs, i32_arg, keyed_by_id, optional_block, prior_id, single,
 };
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
-use crate::provider::aws::tags::{create_tags, is_system_tag, update_tags};
+use crate::provider::aws::tags::{create_tags, is_system_tag, owner_of_named, update_tags};
 use crate::provider::aws::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ErrorKind, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct AutoscalingGroup;
@@ -159,6 +159,25 @@ impl ResourceType for AutoscalingGroup {
             AutoScalingGroup::auto_scaling_group_name,
             |group, _| group_attrs(group),
         ))
+    }
+
+    async fn find_created(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<Found, ProviderError> {
+        let name = name_for_create(req.planned, "name", "name_prefix", req.client_token);
+        let groups = describe_groups(aws, std::slice::from_ref(&name)).await?;
+        Ok(match groups.first() {
+            Some(group) => {
+                let tags = group
+                    .tags()
+                    .iter()
+                    .filter_map(|t| Some((t.key()?, t.value()?)));
+                owner_of_named(aws, req, name, tags)
+            }
+            None => Found::Nothing,
+        })
     }
 
     async fn create(

@@ -14,11 +14,11 @@ use super::describe_by_filter;
 use crate::provider::aws::convert::{keyed_by_id, prior_id};
 use crate::provider::aws::names::{dns_suffix, partition};
 use crate::provider::aws::{
-    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
-    ok_if_already_gone, sdk_error,
+    AwsContext, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags,
+    id_from_answer, ok_if_already_gone, sdk_error,
 };
 use crate::provider::schema::{Attribute, Schema, Type};
-use crate::provider::{CreateRequest, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct EipType;
@@ -98,6 +98,14 @@ impl ResourceType for EipType {
                 ])
             },
         ))
+    }
+
+    async fn find_created(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<Found, ProviderError> {
+        ec2_find_tagged(aws, req).await
     }
 
     async fn create(

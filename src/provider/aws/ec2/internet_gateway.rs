@@ -16,11 +16,11 @@ use aws_sdk_ec2::types::{
 use super::{describe_paginated, ec2_arn, wait_for_object};
 use crate::provider::aws::convert::{keyed_by_id, prior_id};
 use crate::provider::aws::{
-    AwsContext, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags, id_from_answer,
-    ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
+    AwsContext, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags,
+    id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Schema, Type};
-use crate::provider::{CreateRequest, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct InternetGatewayType;
@@ -70,6 +70,14 @@ impl ResourceType for InternetGatewayType {
                 ])
             },
         ))
+    }
+
+    async fn find_created(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<Found, ProviderError> {
+        ec2_find_tagged(aws, req).await
     }
 
     async fn create(

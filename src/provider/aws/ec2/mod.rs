@@ -21,6 +21,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_ec2::types::Filter;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
@@ -62,16 +63,15 @@ pub(super) fn filter<S: Into<String>>(name: &str, values: impl IntoIterator<Item
 /// its call; its SDK errors are mapped here. The *filter* form of a
 /// Describe call skips ids that no longer exist instead of failing the
 /// whole call. No ids means no call at all.
-pub(super) async fn describe_by_filter<T, E, R, F, Fut>(
+pub(super) async fn describe_by_filter<T, E, F, Fut>(
     ids: &[String],
     filter_name: &str,
     describe: F,
 ) -> Result<Vec<T>, ProviderError>
 where
     F: Fn(Filter) -> Fut,
-    Fut: Future<Output = Result<Vec<T>, SdkError<E, R>>>,
+    Fut: Future<Output = Result<Vec<T>, SdkError<E, HttpResponse>>>,
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     describe_in_chunks(ids, MAX_FILTER_VALUES, |chunk| {
         let described = describe(filter(filter_name, chunk));

@@ -17,7 +17,7 @@ use super::describe_paginated;
 use crate::provider::aws::convert::{keyed_by_id, prior_id, required_str};
 use crate::provider::aws::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Schema, Type};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ErrorKind, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct RouteTableAssociationType;
@@ -65,6 +65,35 @@ impl ResourceType for RouteTableAssociationType {
                 ])
             },
         ))
+    }
+
+    /// An association has no tags: what a create of this request made is
+    /// the subnet's (or gateway's) current association with the same table.
+    async fn find_created(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<Found, ProviderError> {
+        let planned = req.planned;
+        let (filter_name, target) = match (planned.str("subnet_id"), planned.str("gateway_id")) {
+            (Some(subnet), _) => ("association.subnet-id", subnet),
+            (None, Some(gateway)) => ("association.gateway-id", gateway),
+            (None, None) => return Ok(Found::Nothing),
+        };
+        let tables = describe_paginated!(
+            &[target.to_string()],
+            filter_name,
+            aws.ec2().describe_route_tables()
+        )
+        .await?;
+        let route_table_id = planned.str("route_table_id");
+        Ok(tables
+            .iter()
+            .flat_map(|t| t.associations())
+            .filter(|a| !is_ended(a) && a.route_table_id() == route_table_id)
+            .find(|a| a.subnet_id() == Some(target) || a.gateway_id() == Some(target))
+            .and_then(|a| a.route_table_association_id())
+            .map_or(Found::Nothing, |id| Found::Ours(id.to_string())))
     }
 
     async fn create(

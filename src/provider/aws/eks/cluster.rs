@@ -18,10 +18,10 @@ use super::{
 };
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{optional_block, prior_id, single, string_set_or_null};
-use crate::provider::aws::tags::tags_to_value;
+use crate::provider::aws::tags::{owner_of_named, tags_to_value};
 use crate::provider::aws::{AwsContext, Timeouts, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ErrorKind, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct EksCluster;
@@ -105,6 +105,18 @@ impl ResourceType for EksCluster {
             Ok(find_cluster(aws, &name).await?.as_ref().map(cluster_attrs))
         })
         .await
+    }
+
+    async fn find_created(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<Found, ProviderError> {
+        let name = req.planned.str("name").unwrap_or_default().to_string();
+        Ok(match find_cluster(aws, &name).await? {
+            Some(cluster) => owner_of_named(aws, req, name, cluster.tags().into_iter().flatten()),
+            None => Found::Nothing,
+        })
     }
 
     async fn create(

@@ -25,10 +25,10 @@ use crate::provider::aws::convert::{
     differs, i32_arg, optional_block, prior_id, single, string_set,
 };
 use crate::provider::aws::names::{name_for_create, prefix_from_name, split_id};
-use crate::provider::aws::tags::tags_to_value;
+use crate::provider::aws::tags::{owner_of_named, tags_to_value};
 use crate::provider::aws::{AwsContext, Timeouts, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
-use crate::provider::{CreateRequest, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct EksNodeGroup;
@@ -91,6 +91,17 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     )
 });
 
+/// The name a create asks for: the written one, or the prefix plus a suffix
+/// from the create's token.
+fn nodegroup_name(req: &CreateRequest<'_>) -> String {
+    name_for_create(
+        req.planned,
+        "node_group_name",
+        "node_group_name_prefix",
+        req.client_token,
+    )
+}
+
 /// `<cluster_name>:<node_group_name>`.
 pub fn node_group_id(cluster_name: &str, node_group_name: &str) -> String {
     format!("{cluster_name}:{node_group_name}")
@@ -128,6 +139,22 @@ impl ResourceType for EksNodeGroup {
         .await
     }
 
+    async fn find_created(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<Found, ProviderError> {
+        let cluster = req.planned.str("cluster_name").unwrap_or_default();
+        let name = nodegroup_name(req);
+        Ok(match find_nodegroup(aws, cluster, &name).await? {
+            Some(group) => {
+                let id = node_group_id(cluster, &name);
+                owner_of_named(aws, req, id, group.tags().into_iter().flatten())
+            }
+            None => Found::Nothing,
+        })
+    }
+
     async fn create(
         &self,
         aws: &AwsContext,
@@ -135,12 +162,7 @@ impl ResourceType for EksNodeGroup {
     ) -> Result<String, ProviderError> {
         let planned = req.planned;
         let cluster = planned.str("cluster_name").unwrap_or_default();
-        let name = name_for_create(
-            planned,
-            "node_group_name",
-            "node_group_name_prefix",
-            req.client_token,
-        );
+        let name = nodegroup_name(req);
         let timeouts = Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS);
         let instance_types = planned.strings("instance_types");
         let labels = planned.string_map("labels");

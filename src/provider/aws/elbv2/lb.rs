@@ -24,14 +24,18 @@ use aws_sdk_elasticloadbalancingv2::types::{
     LoadBalancerStateEnum, LoadBalancerTypeEnum,
 };
 
-use super::{describe_paginated_by_arns, read_described, tags_for_create, update_tags};
+use super::{
+    describe_paginated_by_arns, name_for_create, owner_by_arn, read_described, tags_for_create,
+    update_tags,
+};
 use crate::provider::aws::convert::{differs, prior_id, string_set};
-use crate::provider::aws::names::{arn_resource, unique_name};
+use crate::provider::aws::names::arn_resource;
 use crate::provider::aws::{
-    AwsContext, Timeouts, id_from_answer, ok_if_already_gone, sdk_error, wait_until,
+    AwsContext, Timeouts, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
+    wait_until,
 };
 use crate::provider::schema::{Attribute, Schema, Type};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ErrorKind, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct LoadBalancer;
@@ -256,6 +260,23 @@ impl ResourceType for LoadBalancer {
         .await
     }
 
+    async fn find_created(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<Found, ProviderError> {
+        let name = name_for_create(req, "tf-lb-");
+        let described = aws
+            .elbv2()
+            .describe_load_balancers()
+            .names(name)
+            .send()
+            .await;
+        let found = ok_if_not_found(described.map_err(sdk_error))?;
+        let arn = found.as_ref().and_then(|out| out.load_balancers().first());
+        owner_by_arn(aws, req, arn.and_then(AwsLoadBalancer::load_balancer_arn)).await
+    }
+
     async fn create(
         &self,
         aws: &AwsContext,
@@ -263,13 +284,7 @@ impl ResourceType for LoadBalancer {
     ) -> Result<String, ProviderError> {
         let planned = req.planned;
         let timeouts = Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS);
-        let name = unique_name(
-            planned.str("name"),
-            planned.str("name_prefix"),
-            "tf-lb-",
-            32,
-            req.client_token,
-        );
+        let name = name_for_create(req, "tf-lb-");
         let scheme = if planned.bool("internal").unwrap_or(false) {
             LoadBalancerSchemeEnum::Internal
         } else {

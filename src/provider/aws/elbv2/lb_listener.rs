@@ -15,11 +15,15 @@ use aws_sdk_elasticloadbalancingv2::types::{
     RedirectActionConfig, RedirectActionStatusCodeEnum,
 };
 
-use super::{describe_paginated_by_arns, read_described, tags_for_create, update_tags};
+use super::{
+    describe_paginated_by_arns, owner_by_arn, read_described, tags_for_create, update_tags,
+};
 use crate::provider::aws::convert::{differs, i32_arg, nested, optional_block, prior_id, single};
-use crate::provider::aws::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error};
+use crate::provider::aws::{
+    AwsContext, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
+};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
-use crate::provider::{CreateRequest, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct LbListener;
@@ -196,6 +200,33 @@ impl ResourceType for LbListener {
             |listener, (), tags| to_attrs(listener, tags),
         )
         .await
+    }
+
+    /// A load balancer has one listener per port: that one, by its tags.
+    async fn find_created(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<Found, ProviderError> {
+        let (Some(load_balancer), Some(port)) = (
+            req.planned.str("load_balancer_arn"),
+            i32_arg(req.planned, "port"),
+        ) else {
+            return Ok(Found::Nothing);
+        };
+        let described = aws
+            .elbv2()
+            .describe_listeners()
+            .load_balancer_arn(load_balancer)
+            .send()
+            .await;
+        let found = ok_if_not_found(described.map_err(sdk_error))?;
+        let listeners = found
+            .as_ref()
+            .map(|out| out.listeners())
+            .unwrap_or_default();
+        let on_port = listeners.iter().find(|l| l.port() == Some(port));
+        owner_by_arn(aws, req, on_port.and_then(|l| l.listener_arn())).await
     }
 
     async fn create(

@@ -16,12 +16,17 @@ use aws_sdk_elasticloadbalancingv2::types::{
     Matcher, ProtocolEnum, TargetGroup as AwsTargetGroup, TargetGroupAttribute, TargetTypeEnum,
 };
 
-use super::{describe_paginated_by_arns, read_described, tags_for_create, update_tags};
+use super::{
+    describe_paginated_by_arns, name_for_create, owner_by_arn, read_described, tags_for_create,
+    update_tags,
+};
 use crate::provider::aws::convert::{block, differs, i32_arg, nested, prior_id, single};
-use crate::provider::aws::names::{arn_resource, unique_name};
-use crate::provider::aws::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error};
+use crate::provider::aws::names::arn_resource;
+use crate::provider::aws::{
+    AwsContext, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
+};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
-use crate::provider::{CreateRequest, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct TargetGroup;
@@ -225,19 +230,30 @@ impl ResourceType for TargetGroup {
         .await
     }
 
+    async fn find_created(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<Found, ProviderError> {
+        let name = name_for_create(req, "tf-");
+        let described = aws
+            .elbv2()
+            .describe_target_groups()
+            .names(name)
+            .send()
+            .await;
+        let found = ok_if_not_found(described.map_err(sdk_error))?;
+        let group = found.as_ref().and_then(|out| out.target_groups().first());
+        owner_by_arn(aws, req, group.and_then(AwsTargetGroup::target_group_arn)).await
+    }
+
     async fn create(
         &self,
         aws: &AwsContext,
         req: &CreateRequest<'_>,
     ) -> Result<String, ProviderError> {
         let planned = req.planned;
-        let name = unique_name(
-            planned.str("name"),
-            planned.str("name_prefix"),
-            "tf-",
-            32,
-            req.client_token,
-        );
+        let name = name_for_create(req, "tf-");
         let request = aws
             .elbv2()
             .create_target_group()

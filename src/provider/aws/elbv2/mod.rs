@@ -11,15 +11,17 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use aws_sdk_elasticloadbalancingv2::types::Tag;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::TryFutureExt;
 
 use super::batch::{describe_skipping_missing, fetch_each};
-use super::tags::{create_tags, tags_to_value, update_tags_all};
+use super::names::unique_name;
+use super::tags::{create_tags, owner_of_named, tags_to_value, update_tags_all};
 use super::{AwsContext, sdk_error};
-use crate::provider::{CreateRequest, ProviderError};
-use crate::value::{Attrs, Value};
+use crate::provider::{CreateRequest, Found, ProviderError};
+use crate::value::{Attrs, AttrsExt, Value};
 
 /// This service's types, for the provider's registry.
 pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
@@ -39,15 +41,14 @@ const ARNS_PER_CALL: usize = 20;
 /// each call; ARNs that no longer exist are left out (ELBv2 fails the whole
 /// call for them, see [`describe_skipping_missing`]). SDK errors are mapped
 /// here.
-pub async fn describe_by_arns<T, E, R, F, Fut>(
+pub async fn describe_by_arns<T, E, F, Fut>(
     arns: &[String],
     describe: F,
 ) -> Result<Vec<T>, ProviderError>
 where
     F: Fn(Vec<String>) -> Fut,
-    Fut: Future<Output = Result<Vec<T>, SdkError<E, R>>>,
+    Fut: Future<Output = Result<Vec<T>, SdkError<E, HttpResponse>>>,
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     describe_skipping_missing(arns, ARNS_PER_CALL, |chunk| {
         let described = describe(chunk);
@@ -122,6 +123,40 @@ pub fn tags_for_create(aws: &AwsContext, req: &CreateRequest<'_>) -> Vec<Tag> {
         .into_iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()
+}
+
+/// The name a create asks for: the written `name`, or `name_prefix` (else
+/// `default_prefix`) plus a suffix from the create's token, within ELBv2's
+/// 32 characters.
+pub fn name_for_create(req: &CreateRequest<'_>, default_prefix: &str) -> String {
+    let planned = req.planned;
+    unique_name(
+        planned.str("name"),
+        planned.str("name_prefix"),
+        default_prefix,
+        32,
+        req.client_token,
+    )
+}
+
+/// What the ELBv2 object at `arn` (found by the name or port a create of
+/// `req` asked for) is: the create's own when its tags say so.
+pub async fn owner_by_arn(
+    aws: &AwsContext,
+    req: &CreateRequest<'_>,
+    arn: Option<&str>,
+) -> Result<Found, ProviderError> {
+    let Some(arn) = arn else {
+        return Ok(Found::Nothing);
+    };
+    let described = aws.elbv2().describe_tags().resource_arns(arn).send().await;
+    let described = described.map_err(sdk_error)?;
+    let tags = described
+        .tag_descriptions()
+        .iter()
+        .flat_map(|d| d.tags())
+        .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default())));
+    Ok(owner_of_named(aws, req, arn.to_string(), tags))
 }
 
 /// `tags_all` for each of `arns` (terrane's own tags left out), with one

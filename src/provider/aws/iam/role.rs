@@ -19,12 +19,12 @@ use super::{iam_tags, policy_document_from_aws};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, i32_arg, prior_id};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
-use crate::provider::aws::tags::{create_tags, tags_to_value, update_tags_all};
+use crate::provider::aws::tags::{create_tags, owner_of_named, tags_to_value, update_tags_all};
 use crate::provider::aws::{
     AwsContext, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Schema, Type};
-use crate::provider::{CreateRequest, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 /// How long a new role may take to become readable (IAM is eventually
@@ -73,6 +73,24 @@ impl ResourceType for IamRole {
             Ok(find_role(aws, &name).await?.as_ref().map(role_attrs))
         })
         .await
+    }
+
+    async fn find_created(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<Found, ProviderError> {
+        let name = name_for_create(req.planned, "name", "name_prefix", req.client_token);
+        let tags = |role: &aws_sdk_iam::types::Role| {
+            let pairs = role.tags().iter().map(|t| (t.key(), t.value()));
+            pairs
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>()
+        };
+        Ok(match find_role(aws, &name).await? {
+            Some(role) => owner_of_named(aws, req, name, tags(&role)),
+            None => Found::Nothing,
+        })
     }
 
     async fn create(

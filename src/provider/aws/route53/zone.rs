@@ -24,7 +24,7 @@ use crate::provider::aws::{
     AwsContext, build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
 };
 use crate::provider::schema::{Attribute, Schema, Type};
-use crate::provider::{CreateRequest, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct HostedZone;
@@ -159,6 +159,28 @@ impl ResourceType for HostedZone {
             );
         }
         Ok(zones)
+    }
+
+    /// The zone whose caller reference is the create's token (zones may
+    /// share a name, so the token is what identifies this create's).
+    async fn find_created(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<Found, ProviderError> {
+        let mut zones = aws
+            .route53()
+            .list_hosted_zones()
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(zone) = zones.next().await {
+            let zone = zone.map_err(sdk_error)?;
+            if zone.caller_reference() == req.client_token {
+                return Ok(Found::Ours(clean_zone_id(zone.id()).to_string()));
+            }
+        }
+        Ok(Found::Nothing)
     }
 
     async fn create(

@@ -14,17 +14,32 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 
-use super::{bucket_region, bucket_tags, empty_bucket, put_bucket_tags, replace_user_tags};
+use super::{
+    bucket_region, bucket_tags, empty_bucket, put_bucket_tags, replace_user_tags, s3_tags,
+};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, prior_id};
 use crate::provider::aws::names::{dns_suffix, partition, unique_name};
-use crate::provider::aws::tags::{create_tags, tags_to_value};
+use crate::provider::aws::tags::{create_tags, owner_of_named, tags_to_value};
 use crate::provider::aws::{
     AwsContext, Timeouts, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Schema, Type};
-use crate::provider::{CreateRequest, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
+
+/// The name a create asks for: the written one, or the prefix plus a suffix
+/// from the create's token, within S3's 63 characters.
+fn bucket_name(req: &CreateRequest<'_>) -> String {
+    let planned = req.planned;
+    unique_name(
+        planned.str("bucket"),
+        planned.str("bucket_prefix"),
+        "terraform-",
+        63,
+        req.client_token,
+    )
+}
 
 pub struct Bucket;
 
@@ -93,6 +108,32 @@ impl ResourceType for Bucket {
         .await
     }
 
+    /// A generated name comes from the create's token, so a bucket by that
+    /// name is this create's; a written one is, when its tags say so.
+    async fn find_created(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<Found, ProviderError> {
+        let bucket = bucket_name(req);
+        if bucket_region(aws, &bucket).await?.is_none() {
+            return Ok(Found::Nothing);
+        }
+        if req.planned.str("bucket").is_none() {
+            return Ok(Found::Ours(bucket));
+        }
+        let tags = bucket_tags(aws, &bucket).await?;
+        if tags.is_empty() && created_since(aws, &bucket, req.started).await? {
+            // The tags go with CreateBucket, so on AWS a bucket this create
+            // made is never untagged. An endpoint that ignores them there
+            // (the emulator) leaves it untagged until the PutBucketTagging
+            // that follows: an untagged bucket of this name, made since the
+            // create started, is taken as the create's own.
+            return Ok(Found::Ours(bucket));
+        }
+        Ok(owner_of_named(aws, req, bucket, tags))
+    }
+
     async fn create(
         &self,
         aws: &AwsContext,
@@ -100,24 +141,24 @@ impl ResourceType for Bucket {
     ) -> Result<String, ProviderError> {
         let planned = req.planned;
         let written = planned.str("bucket");
-        let bucket = unique_name(
-            written,
-            planned.str("bucket_prefix"),
-            "terraform-",
-            63,
-            req.client_token,
-        );
+        let bucket = bucket_name(req);
         // us-east-1 is the default location and must not be named.
-        let location = aws.region().filter(|r| *r != "us-east-1").map(|r| {
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from(r))
-                .build()
-        });
+        let location = aws
+            .region()
+            .filter(|r| *r != "us-east-1")
+            .map(BucketLocationConstraint::from);
+        // The tags go with the create, so an object whose answer is lost is
+        // found by them; they are put again below for endpoints that ignore
+        // them here (the emulator).
+        let configuration = CreateBucketConfiguration::builder()
+            .set_location_constraint(location)
+            .set_tags(Some(s3_tags(create_tags(aws, req))?))
+            .build();
         let created = aws
             .s3()
             .create_bucket()
             .bucket(&bucket)
-            .set_create_bucket_configuration(location)
+            .create_bucket_configuration(configuration)
             .send()
             .await;
         if let Err(err) = created {
@@ -170,4 +211,29 @@ impl ResourceType for Bucket {
         )
         .await
     }
+}
+
+/// Whether `bucket` was made at `since` or later, by ListBuckets' creation
+/// date (whole seconds, so `since` is taken to its second).
+async fn created_since(
+    aws: &AwsContext,
+    bucket: &str,
+    since: std::time::SystemTime,
+) -> Result<bool, ProviderError> {
+    let since = since
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let mut pages = aws
+        .s3()
+        .list_buckets()
+        .prefix(bucket)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(sdk_error)?;
+        if let Some(found) = page.buckets().iter().find(|b| b.name() == Some(bucket)) {
+            return Ok(found.creation_date().is_some_and(|d| d.secs() >= since));
+        }
+    }
+    Ok(false)
 }

@@ -214,6 +214,13 @@ pub async fn bucket_tags(
 }
 
 /// Replaces the bucket's whole tag set (S3 has no per-key tagging).
+/// Tags in the SDK's shape.
+pub fn s3_tags(tags: BTreeMap<String, String>) -> Result<Vec<Tag>, ProviderError> {
+    tags.into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(build_error))
+        .collect()
+}
+
 pub async fn put_bucket_tags(
     aws: &AwsContext,
     bucket: &str,
@@ -228,10 +235,7 @@ pub async fn put_bucket_tags(
             .map_err(sdk_error)?;
         return Ok(());
     }
-    let tag_set = tags
-        .into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(build_error))
-        .collect::<Result<Vec<_>, _>>()?;
+    let tag_set = s3_tags(tags)?;
     aws.s3()
         .put_bucket_tagging()
         .bucket(bucket)

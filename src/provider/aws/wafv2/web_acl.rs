@@ -29,12 +29,12 @@ use futures::TryFutureExt;
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, i32_arg, nested, optional_block, prior_id, single};
 use crate::provider::aws::names::split_id;
-use crate::provider::aws::tags::{create_tags, tags_to_value, update_tags_all};
+use crate::provider::aws::tags::{create_tags, owner_of_named, tags_to_value, update_tags_all};
 use crate::provider::aws::{
     AwsContext, build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
 };
 use crate::provider::schema::{Attribute, Block, Schema, Type};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ErrorKind, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct WebAclType;
@@ -379,6 +379,11 @@ async fn get(
 }
 
 async fn read_tags(aws: &AwsContext, arn: &str) -> Result<Value, ProviderError> {
+    Ok(tags_to_value(all_tags(aws, arn).await?))
+}
+
+/// Every tag of the object at `arn`, terrane's own included.
+async fn all_tags(aws: &AwsContext, arn: &str) -> Result<Vec<(String, String)>, ProviderError> {
     let mut tags = Vec::new();
     let mut marker = None;
     loop {
@@ -402,7 +407,7 @@ async fn read_tags(aws: &AwsContext, arn: &str) -> Result<Value, ProviderError> 
             .filter(|m| !m.is_empty())
             .map(String::from);
         if marker.is_none() {
-            return Ok(tags_to_value(tags));
+            return Ok(tags);
         }
     }
 }
@@ -501,6 +506,38 @@ impl ResourceType for WebAclType {
             )))
         })
         .await
+    }
+
+    async fn find_created(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<Found, ProviderError> {
+        let name = req.planned.str("name").unwrap_or_default();
+        let scope = req.planned.str("scope").unwrap_or("REGIONAL");
+        let mut marker = None;
+        loop {
+            let out = aws
+                .wafv2()
+                .list_web_acls()
+                .scope(Scope::from(scope))
+                .set_next_marker(marker)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            if let Some(acl) = out.web_acls().iter().find(|acl| acl.name() == Some(name)) {
+                let id = format!("{}/{name}/{scope}", acl.id().unwrap_or_default());
+                let tags = all_tags(aws, acl.arn().unwrap_or_default()).await?;
+                return Ok(owner_of_named(aws, req, id, tags));
+            }
+            marker = out
+                .next_marker()
+                .filter(|m| !m.is_empty())
+                .map(String::from);
+            if marker.is_none() {
+                return Ok(Found::Nothing);
+            }
+        }
     }
 
     async fn create(

@@ -1,0 +1,119 @@
+//! Runs through the fault-injecting proxy (`support::proxy`): AWS that
+//! throttles, fails inside and answers slowly, and a network that loses the
+//! answer to a create after AWS carried it out. terrane must converge
+//! without a duplicate and without forgetting anything.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::support::Emulator;
+use crate::support::cli::Workspace;
+use crate::support::inventory::{inventory, state_inventory, state_of};
+use crate::support::proxy::{Faults, Proxy};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn production_converges_through_throttling_server_errors_and_latency() {
+    let emulator = Emulator::start();
+    let proxy = Proxy::start(
+        emulator.endpoint(),
+        Faults {
+            seed: 11,
+            latency: Duration::from_millis(50),
+            throttle: 0.05,
+            server_error: 0.05,
+            ..Faults::default()
+        },
+    );
+    let ws = Workspace::copy_of("stacks/production");
+    let via = proxy.endpoint();
+
+    let apply = ws.run_via(&emulator, &via, "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+    let injected = proxy.injected();
+    let seen: usize = proxy.counts().values().sum();
+    assert!(
+        injected * 20 > seen,
+        "about a tenth of {seen} calls failed: {injected}"
+    );
+    assert_eq!(
+        inventory(&emulator).await,
+        state_inventory(&state_of(&ws.state)),
+        "what AWS holds is what state records"
+    );
+
+    let plan = ws.run_via(&emulator, &via, "plan", &["--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "a clean plan: {}", plan.log());
+
+    let destroy = ws.run_via(&emulator, &via, "destroy", &["--auto-approve"]);
+    assert_eq!(destroy.code, 0, "{}", destroy.log());
+    assert_eq!(inventory(&emulator).await, BTreeMap::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn creates_whose_answers_are_lost_are_adopted_not_made_twice() {
+    let emulator = Emulator::start();
+    let proxy = Proxy::start(
+        emulator.endpoint(),
+        Faults {
+            lose_answers: vec![
+                Box::new(|call| call.operation == "CreateVpc"),
+                Box::new(|call| call.operation == "CreateRole"),
+                // CreateBucket: a PUT of the bucket itself, with no key.
+                Box::new(|call| {
+                    call.service == "s3"
+                        && call.method == "PUT"
+                        && call.path.trim_matches('/').split('/').count() == 1
+                        && call.query.is_empty()
+                }),
+            ],
+            ..Faults::default()
+        },
+    );
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write(
+        "main.tf",
+        r#"provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.77.0.0/16"
+  tags       = { Name = "lost-answer" }
+}
+
+resource "aws_iam_role" "app" {
+  name = "lost-answer-app"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ec2.amazonaws.com" } }]
+  })
+  tags = { Team = "shop" }
+}
+
+resource "aws_s3_bucket" "app" {
+  bucket = "lost-answer-app"
+  tags   = { Team = "shop" }
+}
+"#,
+    );
+    let apply = ws.run_via(&emulator, &proxy.endpoint(), "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+    let lost: Vec<String> = proxy.lost().into_iter().map(|c| c.operation).collect();
+    assert_eq!(lost.len(), 3, "each rule dropped one answer: {lost:?}");
+
+    let aws = inventory(&emulator).await;
+    assert_eq!(aws["aws_vpc"].len(), 1, "{aws:?}");
+    assert_eq!(aws["aws_iam_role"].len(), 1, "{aws:?}");
+    assert_eq!(aws["aws_s3_bucket"].len(), 1, "{aws:?}");
+    assert_eq!(aws, state_inventory(&state_of(&ws.state)));
+
+    // What the creates had yet to do after the lost answer (the bucket's
+    // tags are a second call) was done as an update: nothing is left.
+    let plan = ws.run_via(
+        &emulator,
+        &proxy.endpoint(),
+        "plan",
+        &["--detailed-exitcode"],
+    );
+    assert_eq!(plan.code, 0, "a clean plan: {}", plan.log());
+}
