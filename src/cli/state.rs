@@ -112,6 +112,22 @@ pub enum StateCommand {
         #[command(flatten)]
         lock: LockArgs,
     },
+    /// Build a new state from what AWS holds, when the state is lost: each
+    /// instance of the stack is looked for by terrane's tags or its name.
+    Rebuild {
+        /// The stack directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Replace a state that already holds instances.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        variables: VarArgs,
+        #[command(flatten)]
+        backend: StatePathArg,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
     /// Build terrane state from a Terraform state (a file or s3://bucket/key).
     MigrateTerraform {
         /// The Terraform state: a file or an s3://bucket/key URL.
@@ -307,6 +323,46 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
                 edited.serial
             );
         }
+        StateCommand::Rebuild {
+            dir,
+            force,
+            variables,
+            backend,
+            lock,
+        } => {
+            let options = stack_options(dir, variables, backend, &lock);
+            let stack = ops::load(&options)?;
+            print_diagnostics(&stack.config.sources, &stack.warnings);
+            let rebuilt =
+                state_cmds::rebuild_state(&stack, &options, edit_options(&lock, force)?).await?;
+            print_warnings(&rebuilt.warnings);
+            for (address, id) in &rebuilt.found {
+                outln!("Found {address} ({id})");
+            }
+            for address in &rebuilt.missing {
+                outln!("Not in AWS: {address} (a plan will create it)");
+            }
+            for (address, id) in &rebuilt.foreign {
+                outln!(
+                    "Not this stack's: {id} has the name of {address} without this stack's tags; `terrane import {address} {id}` takes it over"
+                );
+            }
+            for (id, address) in &rebuilt.unclaimed {
+                outln!(
+                    "Unclaimed: {id} is tagged as {address}, which the stack no longer declares"
+                );
+            }
+            outln!(
+                "\nRebuilt the state with {} instance(s) ({} not in AWS, {} not this stack's, {} unclaimed); wrote serial {} (lineage {}).",
+                rebuilt.found.len(),
+                rebuilt.missing.len(),
+                rebuilt.foreign.len(),
+                rebuilt.unclaimed.len(),
+                rebuilt.serial,
+                rebuilt.lineage
+            );
+            outln!("Run `terrane plan` to check that the stack matches.");
+        }
         StateCommand::MigrateTerraform {
             source,
             dir,
@@ -315,15 +371,7 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
             backend,
             lock,
         } => {
-            let options = StackOptions {
-                dir,
-                vars: variables.vars,
-                var_files: variables.var_files,
-                state_path: backend.state,
-                lock: lock.options(),
-                validate_only: false,
-                ..StackOptions::default()
-            };
+            let options = stack_options(dir, variables, backend, &lock);
             let stack = ops::load(&options)?;
             print_diagnostics(&stack.config.sources, &stack.warnings);
             let migrated = state_cmds::migrate_terraform(
@@ -353,6 +401,24 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
         }
     }
     Ok(0)
+}
+
+/// How a state command that reads the whole stack loads it.
+fn stack_options(
+    dir: PathBuf,
+    variables: VarArgs,
+    backend: StatePathArg,
+    lock: &LockArgs,
+) -> StackOptions {
+    StackOptions {
+        dir,
+        vars: variables.vars,
+        var_files: variables.var_files,
+        state_path: backend.state,
+        lock: lock.options(),
+        validate_only: false,
+        ..StackOptions::default()
+    }
 }
 
 fn print_saved<T>(edited: &Edited<T>) {

@@ -152,8 +152,33 @@ pub async fn migrate_terraform(
         .map(|r| r.address.clone())
         .collect();
 
+    let written = write_new_state(stack, options, edit, refreshed, "migrate-terraform").await?;
+    migrated.warnings.extend(written.warnings);
+    migrated.serial = written.serial;
+    migrated.lineage = written.lineage;
+    Ok(migrated)
+}
+
+/// Where [`write_new_state`] wrote.
+pub struct Written {
+    pub serial: u64,
+    pub lineage: String,
+    /// The backend's and the lock's warnings.
+    pub warnings: Diagnostics,
+}
+
+/// Writes `state` (a new lineage) as the stack's state, under the lock. A
+/// stored state that already holds instances is replaced only with
+/// `--force`; the objects it names are not touched.
+pub(super) async fn write_new_state(
+    stack: &Stack,
+    options: &StackOptions,
+    edit: EditOptions,
+    mut state: State,
+    operation: &str,
+) -> Result<Written, Report> {
     let opened = super::open_backend(&stack.config, options.state_path.as_deref()).await?;
-    migrated.warnings.extend(opened.warnings);
+    let mut warnings = opened.warnings;
     let backend = opened.backend;
     let force = edit.force;
     let work = async {
@@ -172,23 +197,24 @@ pub async fn migrate_terraform(
             ));
         }
         // A fresh lineage: this is a new state, not a version of the old one.
-        let mut new_state = refreshed;
-        new_state.serial = next_serial(backend.as_ref(), &existing, 1).await;
-        backend.write(&new_state).await.map_err(Report::state)?;
-        Ok((new_state.serial, new_state.lineage))
+        state.serial = next_serial(backend.as_ref(), &existing, 1).await;
+        backend.write(&state).await.map_err(Report::state)?;
+        Ok((state.serial, state.lineage.clone()))
     };
     let mut lock_warnings = Diagnostics::default();
     let (serial, lineage) = with_lock(
         &backend,
-        "migrate-terraform",
+        operation,
         &edit.lock,
         edit.interrupt,
         |w| lock_warnings = w,
         work,
     )
     .await?;
-    migrated.warnings.extend(lock_warnings);
-    migrated.serial = serial;
-    migrated.lineage = lineage;
-    Ok(migrated)
+    warnings.extend(lock_warnings);
+    Ok(Written {
+        serial,
+        lineage,
+        warnings,
+    })
 }

@@ -14,6 +14,7 @@ pub mod module_install;
 pub mod modules;
 mod output;
 mod plan;
+mod rebuild;
 mod refresh;
 pub mod saved_plan;
 pub mod state_cmds;

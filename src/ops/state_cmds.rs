@@ -19,6 +19,7 @@ use crate::provider;
 use crate::state::{Backend, Checked, ResourceState, State, StateError, StateVersion, edit};
 
 pub use super::migrate::{Migrated, migrate_terraform};
+pub use super::rebuild::{Rebuilt, rebuild_state};
 
 /// How a state-changing command runs: its lock settings, Ctrl-C, and
 /// `--force`.

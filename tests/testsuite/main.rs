@@ -7,6 +7,7 @@ mod builtin_types;
 mod check_blocks;
 mod cli_behaviour;
 mod diagnostics;
+mod disaster_recovery;
 mod faults;
 mod functions_differential;
 mod import;

@@ -346,3 +346,56 @@ async fn destroy_killed_at_random_moments_then_run_again_leaves_nothing() {
         );
     }
 }
+
+#[test]
+fn a_lost_state_is_rebuilt_from_aws_and_plans_clean() {
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of("stacks/production");
+    let built = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(built.code, 0, "{}", built.log());
+    let original = state_of(&ws.state);
+    std::fs::remove_file(&ws.state).expect("lose the state");
+
+    let rebuilt = ws.run(&emulator, "state", &[]);
+    assert_ne!(rebuilt.code, 0, "`state` alone is not a command");
+    let args = |extra: &[&str]| {
+        let mut args: Vec<String> = vec!["state".into(), "rebuild".into()];
+        args.push(ws.stack.display().to_string());
+        args.extend(["--state".to_string(), ws.state.display().to_string()]);
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let rebuilt = terrane(&emulator, ws.root(), &args(&[]));
+    assert_eq!(rebuilt.code, 0, "{}", rebuilt.log());
+    let addresses = |state: &serde_json::Value| -> Vec<(String, String)> {
+        state["resources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                (
+                    r["address"].as_str().unwrap().to_string(),
+                    r["id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let state = state_of(&ws.state);
+    assert_eq!(addresses(&state), addresses(&original), "{}", rebuilt.log());
+    assert_ne!(state["lineage"], original["lineage"], "a new lineage");
+    assert!(
+        rebuilt.stdout.contains(&format!(
+            "Rebuilt the state with {} instance(s) (0 not in AWS, 0 not this stack's, 0 unclaimed)",
+            addresses(&original).len()
+        )),
+        "{}",
+        rebuilt.log()
+    );
+    let plan = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "a clean plan: {}", plan.log());
+
+    // It never replaces a state that holds instances, unless told to.
+    let again = terrane(&emulator, ws.root(), &args(&[]));
+    assert_eq!(again.code, 1, "{}", again.log());
+    assert!(again.stderr.contains("--force"), "{}", again.log());
+}

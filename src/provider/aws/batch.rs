@@ -13,8 +13,8 @@ use std::future::Future;
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use super::ok_if_not_found;
-use crate::provider::ProviderError;
+use super::{AwsContext, ok_if_not_found};
+use crate::provider::{Found, ProviderError, ResourceType};
 
 /// How many single-object reads run at once: enough to hide latency for a
 /// stack's worth of objects without tripping API rate limits.
@@ -102,6 +102,27 @@ where
         }
     }
     Ok(found)
+}
+
+/// What a create that makes the object `id` (an id its arguments decide,
+/// for a type AWS keeps no tags on) finds: that object, when it reads back.
+/// `None`: the arguments that make the id are not known yet (nothing).
+pub async fn found_if_readable(
+    resource_type: &dyn ResourceType,
+    aws: &AwsContext,
+    id: Option<String>,
+) -> Result<Found, ProviderError> {
+    let Some(id) = id else {
+        return Ok(Found::Nothing);
+    };
+    let found = resource_type
+        .read_many(aws, std::slice::from_ref(&id))
+        .await?;
+    Ok(if found.contains_key(&id) {
+        Found::Ours(id)
+    } else {
+        Found::Nothing
+    })
 }
 
 #[cfg(test)]

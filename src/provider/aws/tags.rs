@@ -76,50 +76,94 @@ pub async fn ec2_find_tagged(
     aws: &AwsContext,
     req: &CreateRequest<'_>,
 ) -> Result<Found, ProviderError> {
-    let described = |filters: Vec<aws_sdk_ec2::types::Filter>| async move {
-        let mut pages = aws
-            .ec2()
-            .describe_tags()
-            .set_filters(Some(filters))
-            .into_paginator()
-            .items()
-            .send();
-        let mut found = Vec::new();
-        while let Some(tag) = pages.next().await {
-            let tag = tag.map_err(sdk_error)?;
-            if let Some(id) = tag.resource_id() {
-                found.push((id.to_string(), tag.value().unwrap_or_default().to_string()));
-            }
-        }
-        Ok::<_, ProviderError>(found)
-    };
-    let filter = |name: &str, values: Vec<String>| {
-        aws_sdk_ec2::types::Filter::builder()
-            .name(name)
-            .set_values(Some(values))
-            .build()
-    };
-    let mut candidates = described(vec![
-        filter("key", vec![format!("{SYSTEM_TAG_PREFIX}address")]),
-        filter("value", vec![filter_pattern(req.address)]),
-    ])
+    let mut candidates = describe_tags(
+        aws,
+        vec![
+            tag_filter("key", vec![format!("{SYSTEM_TAG_PREFIX}address")]),
+            tag_filter("value", vec![filter_pattern(req.address)]),
+        ],
+    )
     .await?;
     candidates.retain(|(_, address)| address == req.address);
     if candidates.is_empty() {
         return Ok(Found::Nothing);
     }
-    let stacks = described(vec![
-        filter("key", vec![format!("{SYSTEM_TAG_PREFIX}stack")]),
-        filter(
-            "resource-id",
-            candidates.into_iter().map(|(id, _)| id).collect(),
-        ),
-    ])
+    let stacks = describe_tags(
+        aws,
+        vec![
+            tag_filter("key", vec![format!("{SYSTEM_TAG_PREFIX}stack")]),
+            tag_filter(
+                "resource-id",
+                candidates.into_iter().map(|(id, _)| id).collect(),
+            ),
+        ],
+    )
     .await?;
     Ok(stacks
         .into_iter()
         .find(|(_, stack)| *stack == aws.settings.stack)
         .map_or(Found::Nothing, |(id, _)| Found::Ours(id)))
+}
+
+/// Every EC2 object tagged with this stack, as (id, its `terrane:address`
+/// tag). Objects AWS lists tags for may be gone (the emulator keeps the
+/// tags of deleted objects): the caller reads them to be sure.
+pub async fn ec2_list_tagged(aws: &AwsContext) -> Result<Vec<(String, String)>, ProviderError> {
+    let ours: Vec<String> = describe_tags(
+        aws,
+        vec![
+            tag_filter("key", vec![format!("{SYSTEM_TAG_PREFIX}stack")]),
+            tag_filter("value", vec![filter_pattern(&aws.settings.stack)]),
+        ],
+    )
+    .await?
+    .into_iter()
+    .filter(|(_, stack)| *stack == aws.settings.stack)
+    .map(|(id, _)| id)
+    .collect();
+    let mut addressed = Vec::new();
+    for chunk in ours.chunks(200) {
+        addressed.extend(
+            describe_tags(
+                aws,
+                vec![
+                    tag_filter("key", vec![format!("{SYSTEM_TAG_PREFIX}address")]),
+                    tag_filter("resource-id", chunk.to_vec()),
+                ],
+            )
+            .await?,
+        );
+    }
+    Ok(addressed)
+}
+
+/// DescribeTags with `filters`, every page: (object id, tag value) pairs.
+async fn describe_tags(
+    aws: &AwsContext,
+    filters: Vec<aws_sdk_ec2::types::Filter>,
+) -> Result<Vec<(String, String)>, ProviderError> {
+    let mut pages = aws
+        .ec2()
+        .describe_tags()
+        .set_filters(Some(filters))
+        .into_paginator()
+        .items()
+        .send();
+    let mut found = Vec::new();
+    while let Some(tag) = pages.next().await {
+        let tag = tag.map_err(sdk_error)?;
+        if let Some(id) = tag.resource_id() {
+            found.push((id.to_string(), tag.value().unwrap_or_default().to_string()));
+        }
+    }
+    Ok(found)
+}
+
+fn tag_filter(name: &str, values: Vec<String>) -> aws_sdk_ec2::types::Filter {
+    aws_sdk_ec2::types::Filter::builder()
+        .name(name)
+        .set_values(Some(values))
+        .build()
 }
 
 /// A filter value that matches `value` (and perhaps a few others, which

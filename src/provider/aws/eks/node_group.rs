@@ -144,7 +144,9 @@ impl ResourceType for EksNodeGroup {
         aws: &AwsContext,
         req: &CreateRequest<'_>,
     ) -> Result<Found, ProviderError> {
-        let cluster = req.planned.str("cluster_name").unwrap_or_default();
+        let Some(cluster) = req.planned.str("cluster_name") else {
+            return Ok(Found::Nothing);
+        };
         let name = nodegroup_name(req);
         Ok(match find_nodegroup(aws, cluster, &name).await? {
             Some(group) => {

@@ -13,11 +13,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::provider::aws::batch::fetch_each;
+use crate::provider::aws::batch::{fetch_each, found_if_readable};
 use crate::provider::aws::convert::prior_id;
 use crate::provider::aws::{AwsContext, ok_if_already_gone, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Schema, Type};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ErrorKind, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 /// How long a new attachment may take to show in ListAttachedRolePolicies.
@@ -111,6 +111,17 @@ impl ResourceType for IamRolePolicyAttachment {
             }
         }
         Ok(found)
+    }
+
+    /// The policy, when it is attached to the role.
+    async fn find_created(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<Found, ProviderError> {
+        let (role, policy_arn) = (req.planned.str("role"), req.planned.str("policy_arn"));
+        let id = role.zip(policy_arn).map(|(r, p)| attachment_id(r, p));
+        found_if_readable(self, aws, id).await
     }
 
     async fn create(

@@ -146,6 +146,18 @@ pub async fn read_zone_tags(
     aws: &AwsContext,
     zone_ids: &[String],
 ) -> Result<BTreeMap<String, Value>, ProviderError> {
+    Ok(zone_tag_pairs(aws, zone_ids)
+        .await?
+        .into_iter()
+        .map(|(id, pairs)| (id, tags_to_value(pairs)))
+        .collect())
+}
+
+/// Every tag of each zone, terrane's own included, by zone id.
+pub async fn zone_tag_pairs(
+    aws: &AwsContext,
+    zone_ids: &[String],
+) -> Result<BTreeMap<String, Vec<(String, String)>>, ProviderError> {
     let tag_sets = describe_skipping_missing(zone_ids, ZONES_PER_TAG_CALL, |chunk| async move {
         let out = aws
             .route53()
@@ -162,11 +174,13 @@ pub async fn read_zone_tags(
         .iter()
         .filter_map(|set| {
             let id = clean_zone_id(set.resource_id()?).to_string();
-            let pairs = set
-                .tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default())));
-            Some((id, tags_to_value(pairs)))
+            let pairs = set.tags().iter().filter_map(|t| {
+                Some((
+                    t.key()?.to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                ))
+            });
+            Some((id, pairs.collect()))
         })
         .collect())
 }

@@ -21,10 +21,11 @@ use aws_sdk_route53::types::{
 };
 
 use super::{CHANGE_TIMEOUT, list_records, normalize_dns_name, wait_for_change};
+use crate::provider::aws::batch::found_if_readable;
 use crate::provider::aws::convert::{nested, optional_block, prior_id, single, string_set};
 use crate::provider::aws::{AwsContext, build_error, ok_if_not_found, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ErrorKind, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct Record;
@@ -333,6 +334,19 @@ impl ResourceType for Record {
             }
         }
         Ok(found)
+    }
+
+    /// The record set of that name and type in the zone, when it exists.
+    async fn find_created(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<Found, ProviderError> {
+        let known = ["zone_id", "name", "type"]
+            .iter()
+            .all(|key| req.planned.str(key).is_some());
+        let id = known.then(|| RecordKey::of_planned(req.planned).id());
+        found_if_readable(self, aws, id).await
     }
 
     async fn create(

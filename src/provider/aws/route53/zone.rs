@@ -14,12 +14,12 @@ use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, HostedZoneConfig
 
 use super::{
     CHANGE_TIMEOUT, change_zone_tags, clean_dns_name, clean_zone_id, list_records,
-    normalize_dns_name, read_zone_tags, update_zone_tags, wait_for_change,
+    normalize_dns_name, read_zone_tags, update_zone_tags, wait_for_change, zone_tag_pairs,
 };
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, prior_id};
 use crate::provider::aws::names::partition;
-use crate::provider::aws::tags::create_tags;
+use crate::provider::aws::tags::{create_tags, made_by};
 use crate::provider::aws::{
     AwsContext, build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
 };
@@ -161,26 +161,41 @@ impl ResourceType for HostedZone {
         Ok(zones)
     }
 
-    /// The zone whose caller reference is the create's token (zones may
-    /// share a name, so the token is what identifies this create's).
+    /// The zone whose caller reference is the create's token, else a zone of
+    /// the name that terrane's tags say this create made (zones may share a
+    /// name, so one without them is no conflict).
     async fn find_created(
         &self,
         aws: &AwsContext,
         req: &CreateRequest<'_>,
     ) -> Result<Found, ProviderError> {
+        let name = req.planned.str("name").map(normalize_dns_name);
         let mut zones = aws
             .route53()
             .list_hosted_zones()
             .into_paginator()
             .items()
             .send();
+        let mut named = Vec::new();
         while let Some(zone) = zones.next().await {
             let zone = zone.map_err(sdk_error)?;
+            let id = clean_zone_id(zone.id()).to_string();
             if zone.caller_reference() == req.client_token {
-                return Ok(Found::Ours(clean_zone_id(zone.id()).to_string()));
+                return Ok(Found::Ours(id));
+            }
+            if name.as_deref() == Some(normalize_dns_name(zone.name()).as_str()) {
+                named.push(id);
             }
         }
-        Ok(Found::Nothing)
+        let tags = zone_tag_pairs(aws, &named).await?;
+        let ours = |id: &String| {
+            tags.get(id)
+                .is_some_and(|pairs| made_by(aws, req, pairs.clone()))
+        };
+        Ok(named
+            .into_iter()
+            .find(ours)
+            .map_or(Found::Nothing, Found::Ours))
     }
 
     async fn create(

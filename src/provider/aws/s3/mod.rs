@@ -15,11 +15,11 @@ use async_trait::async_trait;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier, Tag, Tagging};
 use aws_smithy_runtime_api::client::result::SdkError;
 
-use super::batch::fetch_each;
+use super::batch::{fetch_each, found_if_readable};
 use super::tags::SYSTEM_TAG_PREFIX;
 use super::{AwsContext, build_error, sdk_error};
 use crate::provider::schema::Schema;
-use crate::provider::{CreateRequest, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 /// This service's types, for the provider's registry.
@@ -83,6 +83,16 @@ impl<T: BucketSettings> ResourceType for T {
             Ok(settings.map(|settings| bucket_settings_attrs(&bucket, settings)))
         })
         .await
+    }
+
+    /// The bucket's settings, when it has any.
+    async fn find_created(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<Found, ProviderError> {
+        let bucket = Some(bucket_of(req.planned)).filter(|b| !b.is_empty());
+        found_if_readable(self, aws, bucket.map(String::from)).await
     }
 
     async fn create(

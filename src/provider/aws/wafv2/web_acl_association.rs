@@ -10,11 +10,11 @@ use std::sync::LazyLock;
 
 use async_trait::async_trait;
 
-use crate::provider::aws::batch::fetch_each;
+use crate::provider::aws::batch::{fetch_each, found_if_readable};
 use crate::provider::aws::names::split_id;
 use crate::provider::aws::{AwsContext, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Schema, Type};
-use crate::provider::{CreateRequest, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct WebAclAssociation;
@@ -72,6 +72,18 @@ impl ResourceType for WebAclAssociation {
     /// AWS may not see a just-created web ACL yet
     /// (WAFUnavailableEntityException); that is a Conflict the engine retries,
     /// and associating again is harmless.
+    /// The resource's association with the ACL, when it exists.
+    async fn find_created(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<Found, ProviderError> {
+        let known = ["web_acl_arn", "resource_arn"]
+            .iter()
+            .all(|key| req.planned.str(key).is_some());
+        found_if_readable(self, aws, known.then(|| association_id(req.planned))).await
+    }
+
     async fn create(
         &self,
         aws: &AwsContext,
@@ -86,7 +98,7 @@ impl ResourceType for WebAclAssociation {
             .send()
             .await
             .map_err(sdk_error)?;
-        Ok(format!("{web_acl_arn},{resource_arn}"))
+        Ok(association_id(req.planned))
     }
 
     async fn update(
@@ -109,4 +121,11 @@ impl ResourceType for WebAclAssociation {
                 .await,
         )
     }
+}
+
+/// `<web_acl_arn>,<resource_arn>`, as in Terraform.
+fn association_id(planned: &Attrs) -> String {
+    let web_acl_arn = planned.str("web_acl_arn").unwrap_or_default();
+    let resource_arn = planned.str("resource_arn").unwrap_or_default();
+    format!("{web_acl_arn},{resource_arn}")
 }
