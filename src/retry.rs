@@ -6,9 +6,75 @@
 //! and when to give up. The first try is immediate; waits grow from
 //! `first` by doubling up to `max`; a budget of tries and/or time ends it.
 //! No I/O beyond sleeping, and nothing AWS-specific.
+//!
+//! A task may hold a slot of a limited pool (an apply step holds one of
+//! `--parallelism`): every sleep here gives the slot back for its length,
+//! so a step waiting for AWS (a NAT gateway becoming available, a throttled
+//! call's backoff) lets another step run meanwhile.
 
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// The slot the current task holds, if any.
+struct Slot {
+    pool: Arc<Semaphore>,
+    permit: Mutex<Option<OwnedSemaphorePermit>>,
+}
+
+tokio::task_local! {
+    static SLOT: Slot;
+}
+
+/// Runs `work` holding `permit` of `pool`, which [`sleep`] gives back while
+/// it sleeps. Returns the permit with the result, for the caller to release
+/// once it has dealt with the result.
+pub async fn holding_slot<F: Future>(
+    pool: Arc<Semaphore>,
+    permit: OwnedSemaphorePermit,
+    work: F,
+) -> (F::Output, Option<OwnedSemaphorePermit>) {
+    let slot = Slot {
+        pool,
+        permit: Mutex::new(Some(permit)),
+    };
+    SLOT.scope(slot, async move {
+        let output = work.await;
+        let permit = SLOT
+            .try_with(|slot| slot.permit.lock().ok().and_then(|mut held| held.take()))
+            .ok()
+            .flatten();
+        (output, permit)
+    })
+    .await
+}
+
+/// Sleeps for `wait`; a task holding a slot gives it back meanwhile and
+/// waits its turn for one after.
+pub async fn sleep(wait: Duration) {
+    let held = SLOT
+        .try_with(|slot| {
+            let permit = slot.permit.lock().ok()?.take()?;
+            Some((slot.pool.clone(), permit))
+        })
+        .ok()
+        .flatten();
+    let Some((pool, permit)) = held else {
+        tokio::time::sleep(wait).await;
+        return;
+    };
+    drop(permit);
+    tokio::time::sleep(wait).await;
+    // The pool is never closed while its tasks run.
+    let permit = pool.acquire_owned().await.ok();
+    let _ = SLOT.try_with(|slot| {
+        if let Ok(mut held) = slot.permit.lock() {
+            *held = permit;
+        }
+    });
+}
 
 /// How long to wait between tries, and when to stop.
 #[derive(Clone, Copy, Debug)]
@@ -134,7 +200,7 @@ where
     loop {
         match attempt().await {
             Err(e) if retryable(&e) => match delays.next_wait() {
-                Some(wait) => tokio::time::sleep(wait).await,
+                Some(wait) => sleep(wait).await,
                 None => return Err(e),
             },
             result => return result,
@@ -155,7 +221,7 @@ where
             return Ok(Some(done));
         }
         match delays.next_wait() {
-            Some(wait) => tokio::time::sleep(wait).await,
+            Some(wait) => sleep(wait).await,
             None => return Ok(None),
         }
     }
@@ -188,6 +254,28 @@ mod tests {
         let distinct: std::collections::BTreeSet<_> = waits.iter().collect();
         assert!(distinct.len() > 150, "waits are spread, not fixed");
         assert!(waits.iter().any(|w| *w < ms(200)), "some are short");
+    }
+
+    #[tokio::test]
+    async fn a_sleeping_task_gives_its_slot_to_another() {
+        let pool = Arc::new(Semaphore::new(1));
+        let first = pool.clone().acquire_owned().await.unwrap();
+        let started = Instant::now();
+        let sleeper = tokio::spawn(holding_slot(pool.clone(), first, async move {
+            sleep(ms(300)).await;
+            started.elapsed()
+        }));
+        // The only slot is the sleeper's; it is free while it sleeps.
+        let second = pool.clone().acquire_owned().await.unwrap();
+        let got_it_after = started.elapsed();
+        drop(second);
+        let (woke_after, permit) = sleeper.await.unwrap();
+        assert!(got_it_after < ms(250), "{got_it_after:?}");
+        assert!(woke_after >= ms(300), "{woke_after:?}");
+        // It took the slot back before going on, and hands it back.
+        assert_eq!(pool.available_permits(), 0);
+        drop(permit);
+        assert_eq!(pool.available_permits(), 1);
     }
 
     #[test]

@@ -10,11 +10,12 @@
 pub mod steps;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use petgraph::Direction;
 use petgraph::visit::EdgeRef;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::diag::Diagnostics;
@@ -122,6 +123,8 @@ struct StepResult {
     step: usize,
     outcome: Result<Option<Attrs>, ProviderError>,
     elapsed: Duration,
+    /// The step's parallelism slot, released once its result is recorded.
+    _slot: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
@@ -144,9 +147,15 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
     let mut interrupt = req.interrupt.clone();
     let mut interrupted = *interrupt.borrow();
     let mut stopping = interrupted;
+    // A step holds one of these while it works, and gives it back while it
+    // sleeps (waiting for AWS, backing off): `retry::sleep`.
+    let slots = Arc::new(Semaphore::new(req.parallelism.max(1)));
 
     loop {
-        while !stopping && running.len() < req.parallelism.max(1) {
+        while !stopping && !ready.is_empty() {
+            let Ok(permit) = slots.clone().try_acquire_owned() else {
+                break;
+            };
             let Some(index) = ready.pop() else { break };
             let step = graph[petgraph::graph::NodeIndex::new(index)];
             let change = &req.plan.resource_changes[step.change];
@@ -156,13 +165,15 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
                         address: &change.address,
                         op: step.op,
                     });
+                    let slots = slots.clone();
                     running.spawn(async move {
                         let started = Instant::now();
-                        let outcome = task.await;
+                        let (outcome, slot) = retry::holding_slot(slots, permit, task).await;
                         StepResult {
                             step: index,
                             outcome,
                             elapsed: started.elapsed(),
+                            _slot: slot,
                         }
                     });
                 }
@@ -184,6 +195,8 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
             break;
         }
         tokio::select! {
+            // A finished step first: its slot frees only once it is recorded.
+            biased;
             joined = running.join_next() => {
                 let Some(joined) = joined else { continue };
                 let result = match joined {
@@ -217,6 +230,11 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
                         stopping = true;
                     }
                 }
+            }
+            // A slot came free while every step in flight holds on (one is
+            // sleeping): start the next step with it.
+            free = slots.clone().acquire_owned(), if !stopping && !ready.is_empty() => {
+                drop(free);
             }
             changed = interrupt.changed(), if !interrupted => {
                 if changed.is_ok() && *interrupt.borrow() {
@@ -619,7 +637,7 @@ async fn create_or_adopt(
             Found::Nothing => return Err(error),
         }
         match delays.next_wait() {
-            Some(wait) => tokio::time::sleep(wait).await,
+            Some(wait) => retry::sleep(wait).await,
             None => return Err(error),
         }
     }

@@ -36,6 +36,7 @@ use crate::lang::provider_config::ProviderConfig;
 use crate::lang::variables::{Unset, VarInput};
 use crate::lang::{self, Config};
 use crate::plan::{Plan, PlanRequest};
+use crate::provider::aws::limits::Limiting;
 use crate::provider::{AwsContext, AwsSettings, Providers};
 use crate::state::{Backend, State, StateError};
 use crate::value::Value;
@@ -211,6 +212,14 @@ impl Stack {
     /// checked against its allowed and forbidden accounts before anything
     /// is read or changed with it.
     pub async fn aws_providers(&self) -> Result<Providers, Report> {
+        let rate_limits = match std::env::var("TERRANE_RATE_LIMITS") {
+            Ok(text) => Limiting::parse(&text).map_err(|e| {
+                Report::error(Diagnostic::error(e).with_hint(
+                    "`off` turns client-side rate limiting off; 0.5 halves every limit, 2 doubles them",
+                ))
+            })?,
+            Err(_) => Limiting::default(),
+        };
         let mut providers = Providers::default();
         for (name, provider) in &self.providers {
             let aws = AwsContext::load(AwsSettings {
@@ -221,6 +230,7 @@ impl Stack {
                 credentials: provider.credentials.clone(),
                 ignore_tags: provider.ignore_tags.clone(),
                 max_retries: provider.max_retries,
+                rate_limits,
             })
             .await;
             check_account(name, provider, &aws).await?;

@@ -130,3 +130,27 @@ async fn built_in_types_feed_aws_and_follow_keepers() {
     assert_eq!(run.code, 0, "{}", run.log());
     assert!(state(&ws)["resources"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn a_step_that_sleeps_gives_its_parallelism_slot_to_the_next() {
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write(
+        "main.tf",
+        "resource \"time_sleep\" \"wait\" {\n  count           = 3\n  create_duration = \"2s\"\n}\n",
+    );
+    // One slot: three 2-second waits one after the other would take 6 s.
+    let started = std::time::Instant::now();
+    let apply = ws.run(
+        &emulator,
+        "apply",
+        &["--auto-approve", "--parallelism", "1"],
+    );
+    let took = started.elapsed();
+    assert_eq!(apply.code, 0, "{}", apply.log());
+    assert!(apply.stdout.contains("3 added"), "{}", apply.log());
+    assert!(
+        took < std::time::Duration::from_millis(4500),
+        "the waits overlapped: {took:?}"
+    );
+}

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::support::Emulator;
-use crate::support::cli::Workspace;
+use crate::support::cli::{Workspace, terrane_with};
 use crate::support::inventory::{inventory, state_inventory, state_of};
 use crate::support::proxy::{Faults, Proxy};
 
@@ -116,4 +116,56 @@ resource "aws_s3_bucket" "app" {
         &["--detailed-exitcode"],
     );
     assert_eq!(plan.code, 0, "a clean plan: {}", plan.log());
+}
+
+#[test]
+fn calls_keep_to_the_client_side_rate_limits() {
+    let emulator = Emulator::start();
+    let proxy = Proxy::start(emulator.endpoint(), Faults::default());
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write(
+        "main.tf",
+        r#"resource "aws_iam_role" "r" {
+  count              = 5
+  name               = "limited-${count.index}"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [] })
+}
+"#,
+    );
+    // A fifth of the chosen rates: IAM changes in a burst of 2, then one a
+    // second.
+    let args = ws.args_for("apply", &["--auto-approve"]);
+    let env = [
+        ("AWS_ENDPOINT_URL", proxy.endpoint()),
+        ("TERRANE_RATE_LIMITS", "0.2".to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let apply = terrane_with(&emulator, ws.root(), &args, &env);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+    let reads = ["Describe", "List", "Get"];
+    let changes = proxy.arrivals(|call| {
+        call.service == "iam" && !reads.iter().any(|r| call.operation.starts_with(r))
+    });
+    assert!(changes.len() >= 5, "{} IAM changes", changes.len());
+    let span = changes[changes.len() - 1].duration_since(changes[0]);
+    let least = Duration::from_secs_f64((changes.len() - 2) as f64 - 0.3);
+    assert!(
+        span >= least,
+        "{} changes after the burst, at one a second, took {span:?}",
+        changes.len() - 2
+    );
+
+    let bad = terrane_with(
+        &emulator,
+        ws.root(),
+        &ws.args_for("plan", &[]),
+        &[("TERRANE_RATE_LIMITS", "fast")],
+    );
+    assert_eq!(bad.code, 1, "{}", bad.log());
+    assert!(
+        bad.stderr
+            .contains("TERRANE_RATE_LIMITS must be `off` or a positive number"),
+        "{}",
+        bad.log()
+    );
 }

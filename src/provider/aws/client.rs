@@ -1,9 +1,11 @@
 //! SDK configuration and clients, built once per run.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
+use super::limits::{LimitedClient, Limiting, RateLimits};
 use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -25,6 +27,8 @@ pub struct AwsSettings {
     /// The provider block's `max_retries` (`None`: the environment's
     /// `AWS_MAX_ATTEMPTS`, else [`DEFAULT_MAX_RETRIES`]).
     pub max_retries: Option<u32>,
+    /// Client-side rate limits (`TERRANE_RATE_LIMITS`).
+    pub rate_limits: Limiting,
 }
 
 /// Retries of a call that failed for a passing reason, unless the provider
@@ -89,16 +93,28 @@ macro_rules! service_clients {
             /// The same clients without the SDK's retries, made when first
             /// asked for.
             single_attempt: OnceLock<Box<AwsContext>>,
+            /// The rate limits every client of this context shares.
+            limits: Arc<RateLimits>,
             $($name: OnceLock<$krate::Client>,)*
         }
 
         impl AwsContext {
             /// Builds clients over an already loaded SDK configuration.
             pub fn from_sdk_config(settings: AwsSettings, config: SdkConfig) -> AwsContext {
+                let limits = Arc::new(RateLimits::new(settings.rate_limits));
+                AwsContext::sharing_limits(settings, config, limits)
+            }
+
+            fn sharing_limits(
+                settings: AwsSettings,
+                config: SdkConfig,
+                limits: Arc<RateLimits>,
+            ) -> AwsContext {
                 AwsContext {
                     settings,
                     config,
                     single_attempt: OnceLock::new(),
+                    limits,
                     $($name: OnceLock::new(),)*
                 }
             }
@@ -107,7 +123,25 @@ macro_rules! service_clients {
             pub fn $name(&self) -> &$krate::Client {
                 self.$name.get_or_init(|| {
                     let mut builder = $krate::config::Builder::from(&self.config)
-                        .interceptor(super::stats::CallCounter);
+                        .interceptor(super::stats::CallCounter)
+                        .interceptor(super::limits::LabelOperation);
+                    let inner = self
+                        .config
+                        .http_client()
+                        .unwrap_or_else(super::limits::default_https_client);
+                    builder = builder
+                        .http_client(LimitedClient {
+                            inner,
+                            limits: self.limits.clone(),
+                        })
+                        // The limiter waits where the SDK measures upload
+                        // throughput, which would read the wait as a stall;
+                        // requests here are small, answers keep their check.
+                        .stalled_stream_protection(
+                            StalledStreamProtectionConfig::enabled()
+                                .upload_enabled(false)
+                                .build(),
+                        );
                     if let Some(url) = self.endpoint(stringify!($name)) {
                         builder = builder.endpoint_url(url)$(.$extra(true))?;
                     }
@@ -145,7 +179,11 @@ impl AwsContext {
                 .to_builder()
                 .retry_config(RetryConfig::disabled())
                 .build();
-            Box::new(AwsContext::from_sdk_config(self.settings.clone(), config))
+            Box::new(AwsContext::sharing_limits(
+                self.settings.clone(),
+                config,
+                self.limits.clone(),
+            ))
         })
     }
 

@@ -16,6 +16,7 @@ mod batch;
 mod client;
 mod convert;
 mod errors;
+pub mod limits;
 mod names;
 pub mod stats;
 mod tags;

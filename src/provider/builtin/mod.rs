@@ -73,7 +73,7 @@ impl ResourceType for Local {
         planned: &Attrs,
     ) -> Result<Attrs, ProviderError> {
         if prior.is_none() {
-            tokio::time::sleep(self.0.create_delay(planned)?).await;
+            crate::retry::sleep(self.0.create_delay(planned)?).await;
         }
         self.0.make(prior, planned)
     }
@@ -107,7 +107,7 @@ impl ResourceType for Local {
     }
 
     async fn delete_local(&self, prior: &Attrs) -> Result<(), ProviderError> {
-        tokio::time::sleep(self.0.destroy_delay(prior)?).await;
+        crate::retry::sleep(self.0.destroy_delay(prior)?).await;
         Ok(())
     }
 

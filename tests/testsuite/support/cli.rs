@@ -93,14 +93,7 @@ impl Workspace {
 
     /// Runs `terrane <command> <stack> --state <state> <extra...>`.
     pub fn run(&self, emulator: &Emulator, command: &str, extra: &[&str]) -> Run {
-        let mut args: Vec<String> = vec![
-            command.into(),
-            self.stack.display().to_string(),
-            "--state".into(),
-            self.state.display().to_string(),
-        ];
-        args.extend(extra.iter().map(|s| s.to_string()));
-        terrane(emulator, self.root(), &args)
+        terrane(emulator, self.root(), &self.args_for(command, extra))
     }
 
     /// [`Workspace::run`] with AWS reached at `endpoint` (a proxy in front
@@ -112,6 +105,18 @@ impl Workspace {
         command: &str,
         extra: &[&str],
     ) -> Run {
+        let args = self.args_for(command, extra);
+        terrane_with(
+            emulator,
+            self.root(),
+            &args,
+            &[("AWS_ENDPOINT_URL", endpoint)],
+        )
+    }
+
+    /// The arguments [`Workspace::run`] passes: `<command> <stack> --state
+    /// <state> <extra...>`.
+    pub fn args_for(&self, command: &str, extra: &[&str]) -> Vec<String> {
         let mut args: Vec<String> = vec![
             command.into(),
             self.stack.display().to_string(),
@@ -119,12 +124,7 @@ impl Workspace {
             self.state.display().to_string(),
         ];
         args.extend(extra.iter().map(|s| s.to_string()));
-        terrane_with(
-            emulator,
-            self.root(),
-            &args,
-            &[("AWS_ENDPOINT_URL", endpoint)],
-        )
+        args
     }
 }
 

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -61,6 +61,8 @@ struct Shared {
     random: Seeded,
     fired: Vec<bool>,
     counts: BTreeMap<(String, String), usize>,
+    /// Every request, when it arrived.
+    timeline: Vec<(Instant, Call)>,
     injected: usize,
     lost: Vec<Call>,
 }
@@ -84,6 +86,7 @@ impl Proxy {
             fired: vec![false; faults.lose_answers.len()],
             faults,
             counts: BTreeMap::new(),
+            timeline: Vec::new(),
             injected: 0,
             lost: Vec::new(),
         }));
@@ -127,6 +130,13 @@ impl Proxy {
     /// Requests seen, by (service, operation).
     pub fn counts(&self) -> BTreeMap<(String, String), usize> {
         self.shared.lock().unwrap().counts.clone()
+    }
+
+    /// When each request that `chosen` accepts arrived, in order.
+    pub fn arrivals(&self, chosen: impl Fn(&Call) -> bool) -> Vec<Instant> {
+        let shared = self.shared.lock().unwrap();
+        let times = shared.timeline.iter().filter(|(_, call)| chosen(call));
+        times.map(|(at, _)| *at).collect()
     }
 
     /// How many requests the proxy answered with an error of its own.
@@ -174,6 +184,7 @@ async fn handle(
             .counts
             .entry((call.service.clone(), call.operation.clone()))
             .or_default() += 1;
+        shared.timeline.push((Instant::now(), call.clone()));
         let roll = shared.random.fraction();
         let faults = &shared.faults;
         let decision = if roll < faults.throttle {
