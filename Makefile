@@ -1,5 +1,5 @@
 # Two entry points, as the README says: `make demo` and `make test`.
-.PHONY: demo test test-long lint emulator
+.PHONY: demo test test-long fuzz lint emulator
 
 emulator:
 	scripts/install-emulator.sh
@@ -13,6 +13,11 @@ test: emulator
 # Long suites (many crash trials, large benchmarks) are opt-in.
 test-long: emulator
 	TERRANE_LONG_TESTS=1 cargo test --all-targets
+
+# Each fuzz target for FUZZ_SECONDS (default 600); see docs/fuzzing.md.
+FUZZ_SECONDS ?= 600
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 lint:
 	cargo fmt --all -- --check

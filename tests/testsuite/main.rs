@@ -3,6 +3,7 @@
 //! Tests that need AWS start their own emulator (moto's server) on a free
 //! loopback port and check results with independent Describe calls.
 
+mod bad_input;
 mod builtin_types;
 mod check_blocks;
 mod cli_behaviour;

@@ -124,7 +124,8 @@ macro_rules! service_clients {
                 self.$name.get_or_init(|| {
                     let mut builder = $krate::config::Builder::from(&self.config)
                         .interceptor(super::stats::CallCounter)
-                        .interceptor(super::limits::LabelOperation);
+                        .interceptor(super::limits::LabelOperation)
+                        .retry_classifier(super::errors::RefusedConnections);
                     let inner = self
                         .config
                         .http_client()

@@ -2,8 +2,12 @@
 //! code families every service shares, and the codes that a service uses
 //! in its own sense. Types never remap a code themselves.
 
+use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::retries::classifiers::{
+    ClassifyRetry, RetryAction, RetryClassifierPriority,
+};
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
@@ -36,6 +40,43 @@ where
         // An answer that could not be read: the request reached AWS.
         SdkError::ResponseError(_) => ProviderError::new(ErrorKind::Transient, error_chain(&err)),
         _ => ProviderError::new(ErrorKind::Other, error_chain(&err)),
+    }
+}
+
+/// Tells the SDK not to retry a connection the endpoint refused: nothing
+/// listens there (a wrong endpoint, no network), and retrying only delays
+/// the error. A connection that dropped after the request went out is still
+/// retried (creates look for their object first).
+#[derive(Debug)]
+pub struct RefusedConnections;
+
+impl ClassifyRetry for RefusedConnections {
+    fn classify_retry(&self, context: &InterceptorContext) -> RetryAction {
+        let Some(Err(error)) = context.output_or_error() else {
+            return RetryAction::NoActionIndicated;
+        };
+        let Some(connector) = error.as_connector_error() else {
+            return RetryAction::NoActionIndicated;
+        };
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(connector);
+        while let Some(error) = cause {
+            let refused = error
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
+            if refused {
+                return RetryAction::RetryForbidden;
+            }
+            cause = error.source();
+        }
+        RetryAction::NoActionIndicated
+    }
+
+    fn name(&self) -> &'static str {
+        "terrane refused connections"
+    }
+
+    fn priority(&self) -> RetryClassifierPriority {
+        RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
     }
 }
 

@@ -41,6 +41,9 @@ pub struct Call {
 /// request it matches.
 pub type LoseAnswer = Box<dyn Fn(&Call) -> bool + Send + Sync>;
 
+/// Rewrites the body of an answer (`None`: leave it as it is).
+pub type Rewrite = Box<dyn Fn(&Call, &str) -> Option<String> + Send + Sync>;
+
 /// The faults to inject.
 #[derive(Default)]
 pub struct Faults {
@@ -54,6 +57,8 @@ pub struct Faults {
     pub server_error: f64,
     /// Each rule drops the answer of the first request it matches.
     pub lose_answers: Vec<LoseAnswer>,
+    /// Changes answers on their way back (an answer missing a field).
+    pub rewrite: Option<Rewrite>,
 }
 
 struct Shared {
@@ -240,6 +245,23 @@ async fn handle(
                 state.lock().unwrap().lost.push(call);
                 return Err(std::io::Error::other("answer dropped on purpose"));
             }
+            let mut answer_parts = answer_parts;
+            let rewritten = {
+                let shared = state.lock().unwrap();
+                let text = String::from_utf8_lossy(&answer_body);
+                shared
+                    .faults
+                    .rewrite
+                    .as_ref()
+                    .and_then(|rewrite| rewrite(&call, &text))
+            };
+            let answer_body = match rewritten {
+                Some(text) => {
+                    answer_parts.headers.remove(hyper::header::CONTENT_LENGTH);
+                    Bytes::from(text)
+                }
+                None => answer_body,
+            };
             Ok(Response::from_parts(answer_parts, Full::new(answer_body)))
         }
     }
