@@ -12,6 +12,11 @@ if ! cargo +nightly fuzz --help >/dev/null 2>&1; then
     cargo +nightly install cargo-fuzz --locked
 fi
 export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$HOME/.cache/terrane/fuzz-target}"
+# Seeds: the repository's own stacks, and a state and a plan file they made.
+mkdir -p fuzz/corpus/stack
+for file in stacks/network/*.tf stacks/production/*.tf tests/fixtures/ci/stack/*.tf; do
+    cp -n "$file" "fuzz/corpus/stack/$(echo "$file" | tr / _)"
+done
 for target in stack state plan_file; do
     mkdir -p "fuzz/corpus/$target"
     cp -n fuzz/seeds/"$target"/* "fuzz/corpus/$target/" 2>/dev/null || true
