@@ -349,7 +349,7 @@ pub async fn run(command: StateCommand) -> Result<i32, Report> {
             }
             for (id, address) in &rebuilt.unclaimed {
                 outln!(
-                    "Unclaimed: {id} is tagged as {address}, which the stack no longer declares"
+                    "Unclaimed: {id} is tagged as {address} but is not in the new state; delete it, or `terrane import` it under an address the stack declares"
                 );
             }
             outln!(

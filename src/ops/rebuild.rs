@@ -8,8 +8,8 @@
 //! What is found joins the state and is read back; that makes the
 //! arguments of what depends on it known (a subnet's `vpc_id`), so the
 //! search goes round again until a round finds nothing new. The state is
-//! written with a new lineage, under the lock. EC2 objects tagged with the
-//! stack that no address of the configuration claimed are listed too.
+//! written with a new lineage, under the lock. Objects tagged with the
+//! stack that the new state does not hold are listed too (`discovery`).
 //! This module sequences; it never prints.
 
 use std::collections::BTreeSet;
@@ -22,7 +22,7 @@ use super::{PlanOptions, Report, Stack, StackOptions};
 use crate::diag::Diagnostics;
 use crate::plan::diff::ID;
 use crate::plan::{Action, ResourceChange};
-use crate::provider::{self, CreateRequest, Found, Providers, aws::ec2_list_tagged};
+use crate::provider::{self, CreateRequest, Found, Providers, aws::list_stack_objects};
 use crate::state::{ResourceState, State};
 use crate::value::{Attrs, Value};
 
@@ -40,8 +40,8 @@ pub struct Rebuilt {
     /// (address, id): an object with the name the configuration gives,
     /// which this stack did not make: left out (`terrane import` takes it).
     pub foreign: Vec<(String, String)>,
-    /// (id, its `terrane:address` tag): EC2 objects tagged with this stack
-    /// that no instance of the configuration claims.
+    /// (id, its `terrane:address` tag): objects tagged with this stack that
+    /// the new state does not hold.
     pub unclaimed: Vec<(String, String)>,
     pub serial: u64,
     pub lineage: String,
@@ -161,32 +161,36 @@ fn recorded(change: &ResourceChange, id: &str) -> ResourceState {
     }
 }
 
-/// EC2 objects tagged with this stack that still exist and that the
-/// rebuilt state does not hold.
+/// Objects tagged with this stack that still exist and that the rebuilt
+/// state does not hold: a duplicate of an address, or one the
+/// configuration no longer declares.
 async fn unclaimed(aws: &Providers, state: &State) -> Result<Vec<(String, String)>, Report> {
-    let recorded: BTreeSet<&str> = state.resources.iter().map(|r| r.id.as_str()).collect();
+    let mut seen: BTreeSet<String> = state.resources.iter().map(|r| r.id.clone()).collect();
     let mut unclaimed = Vec::new();
+    // Each provider (alias) lists the account's global objects (IAM, S3,
+    // Route53) again: the first one to list an object reports it.
     for context in aws.0.values() {
-        let tagged = ec2_list_tagged(context).await.map_err(|e| {
+        let tagged = list_stack_objects(context).await.map_err(|e| {
             Report::error(crate::diag::Diagnostic::error(format!(
-                "Listing the EC2 objects tagged with this stack failed: {e}"
+                "Listing the objects tagged with this stack failed: {e}"
             )))
         })?;
         for (id, address) in tagged {
-            if recorded.contains(id.as_str()) {
+            if !seen.insert(id.clone()) {
                 continue;
             }
             let type_name = crate::addr::InstanceAddr::parse(&address).map(|a| a.type_name);
-            let Some(resource_type) = type_name.as_deref().and_then(provider::resource_type) else {
-                continue;
+            // The tags of a deleted object can outlive it: what its type
+            // can read must read back. A tag naming no type terrane has is
+            // reported as it is.
+            let exists = match type_name.as_deref().and_then(provider::resource_type) {
+                Some(resource_type) => resource_type
+                    .read_many(context, std::slice::from_ref(&id))
+                    .await
+                    .map(|found| found.contains_key(&id))
+                    .unwrap_or(true),
+                None => true,
             };
-            // The tags of a deleted object can outlive it: only what reads
-            // back exists.
-            let exists = resource_type
-                .read_many(context, std::slice::from_ref(&id))
-                .await
-                .map(|found| found.contains_key(&id))
-                .unwrap_or(true);
             if exists {
                 unclaimed.push((id, address));
             }

@@ -61,6 +61,9 @@ pub struct CreateRequest<'a> {
     pub started: std::time::SystemTime,
 }
 
+/// An object as a listing of its type finds it: its id and its tags.
+pub type Listed = (String, Vec<(String, String)>);
+
 /// What a search for the object of an interrupted create found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Found {
@@ -122,6 +125,15 @@ pub trait ResourceType: Send + Sync {
         _req: &CreateRequest<'_>,
     ) -> Result<Found, ProviderError> {
         Ok(Found::Nothing)
+    }
+
+    /// Every object of this type that AWS holds, as its id and tags, for
+    /// `state rebuild` to find what a stack's tags claim. The default lists
+    /// nothing: right for untagged types, and for types that EC2's
+    /// DescribeTags or the Resource Groups Tagging API already list
+    /// (`aws::discovery`). A type those miss lists its own.
+    async fn list_tagged(&self, _aws: &AwsContext) -> Result<Vec<Listed>, ProviderError> {
+        Ok(Vec::new())
     }
 
     /// Whether the type's objects live only in state (the built-in random,

@@ -347,14 +347,148 @@ async fn destroy_killed_at_random_moments_then_run_again_leaves_nothing() {
     }
 }
 
-#[test]
-fn a_lost_state_is_rebuilt_from_aws_and_plans_clean() {
+/// Objects tagged as this stack's that no state holds (what a bug or a
+/// hand-made copy could leave), one per way of finding them: EC2's
+/// DescribeTags (a VPC), the Resource Groups Tagging API (a bucket and a
+/// target group) and a service's own listing (an IAM role, a hosted zone).
+/// Returns their ids, as state would record them.
+async fn make_unclaimed_objects(emulator: &Emulator, stack: &str) -> Vec<String> {
+    let tag = |address: &str| {
+        [
+            ("terrane:stack".to_string(), stack.to_string()),
+            ("terrane:address".to_string(), address.to_string()),
+        ]
+    };
+    let [(stack_key, stack_value), (address_key, address_value)] = tag("aws_vpc.copy");
+    let ec2_tag = |k: &str, v: &str| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build();
+    let vpc = emulator
+        .ec2()
+        .create_vpc()
+        .cidr_block("10.99.0.0/16")
+        .tag_specifications(
+            aws_sdk_ec2::types::TagSpecification::builder()
+                .resource_type(aws_sdk_ec2::types::ResourceType::Vpc)
+                .tags(ec2_tag(&stack_key, &stack_value))
+                .tags(ec2_tag(&address_key, &address_value))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("vpc");
+    let vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).unwrap().to_string();
+
+    let s3 = emulator.s3();
+    s3.create_bucket()
+        .bucket("shop-copy-of-app")
+        .send()
+        .await
+        .expect("bucket");
+    let s3_tags = tag("aws_s3_bucket.copy").map(|(k, v)| {
+        aws_sdk_s3::types::Tag::builder()
+            .key(k)
+            .value(v)
+            .build()
+            .unwrap()
+    });
+    s3.put_bucket_tagging()
+        .bucket("shop-copy-of-app")
+        .tagging(
+            aws_sdk_s3::types::Tagging::builder()
+                .set_tag_set(Some(s3_tags.to_vec()))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("bucket tags");
+
+    let elb_tags = tag("aws_lb_target_group.copy").map(|(k, v)| {
+        aws_sdk_elasticloadbalancingv2::types::Tag::builder()
+            .key(k)
+            .value(v)
+            .build()
+    });
+    let group = emulator
+        .elbv2()
+        .create_target_group()
+        .name("shop-copy")
+        .protocol(aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Http)
+        .port(80)
+        .vpc_id(&vpc_id)
+        .set_tags(Some(elb_tags.to_vec()))
+        .send()
+        .await
+        .expect("target group");
+    let group_arn = group.target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string();
+
+    let iam_tags = tag("aws_iam_role.copy").map(|(k, v)| {
+        aws_sdk_iam::types::Tag::builder()
+            .key(k)
+            .value(v)
+            .build()
+            .unwrap()
+    });
+    emulator
+        .iam()
+        .create_role()
+        .role_name("shop-copy")
+        .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[]}"#)
+        .set_tags(Some(iam_tags.to_vec()))
+        .send()
+        .await
+        .expect("role");
+
+    let route53 = emulator.route53();
+    let zone = route53
+        .create_hosted_zone()
+        .name("copy.example.com")
+        .caller_reference("unclaimed-zone")
+        .send()
+        .await
+        .expect("zone");
+    let zone_id = zone
+        .hosted_zone()
+        .unwrap()
+        .id()
+        .trim_start_matches("/hostedzone/");
+    let zone_tags = tag("aws_route53_zone.copy").map(|(k, v)| {
+        aws_sdk_route53::types::Tag::builder()
+            .key(k)
+            .value(v)
+            .build()
+    });
+    route53
+        .change_tags_for_resource()
+        .resource_type(aws_sdk_route53::types::TagResourceType::Hostedzone)
+        .resource_id(zone_id)
+        .set_add_tags(Some(zone_tags.to_vec()))
+        .send()
+        .await
+        .expect("zone tags");
+
+    vec![
+        vpc_id,
+        "shop-copy-of-app".to_string(),
+        group_arn,
+        "shop-copy".to_string(),
+        zone_id.to_string(),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_state_is_rebuilt_from_aws_and_plans_clean() {
     let emulator = Emulator::start();
     let ws = Workspace::copy_of("stacks/production");
     let built = ws.run(&emulator, "apply", &["--auto-approve"]);
     assert_eq!(built.code, 0, "{}", built.log());
     let original = state_of(&ws.state);
     std::fs::remove_file(&ws.state).expect("lose the state");
+    let stack = ws.stack.canonicalize().expect("stack dir");
+    let stack = stack.file_name().unwrap().to_string_lossy();
+    let unclaimed = make_unclaimed_objects(&emulator, &stack).await;
 
     let rebuilt = ws.run(&emulator, "state", &[]);
     assert_ne!(rebuilt.code, 0, "`state` alone is not a command");
@@ -385,12 +519,22 @@ fn a_lost_state_is_rebuilt_from_aws_and_plans_clean() {
     assert_ne!(state["lineage"], original["lineage"], "a new lineage");
     assert!(
         rebuilt.stdout.contains(&format!(
-            "Rebuilt the state with {} instance(s) (0 not in AWS, 0 not this stack's, 0 unclaimed)",
-            addresses(&original).len()
+            "Rebuilt the state with {} instance(s) (0 not in AWS, 0 not this stack's, {} unclaimed)",
+            addresses(&original).len(),
+            unclaimed.len()
         )),
         "{}",
         rebuilt.log()
     );
+    for id in &unclaimed {
+        assert!(
+            rebuilt
+                .stdout
+                .contains(&format!("Unclaimed: {id} is tagged as aws_")),
+            "{id}: {}",
+            rebuilt.log()
+        );
+    }
     let plan = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
     assert_eq!(plan.code, 0, "a clean plan: {}", plan.log());
 

@@ -166,6 +166,7 @@ service_clients! {
     wafv2: aws_sdk_wafv2;
     route53: aws_sdk_route53;
     sts: aws_sdk_sts;
+    tagging: aws_sdk_resourcegroupstagging;
 }
 
 impl AwsContext {

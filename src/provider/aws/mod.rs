@@ -15,6 +15,7 @@
 mod batch;
 mod client;
 mod convert;
+mod discovery;
 mod errors;
 pub mod limits;
 mod names;
@@ -35,10 +36,10 @@ pub mod wafv2;
 
 pub use client::{AssumeRole, AwsContext, AwsSettings, CredentialSettings, IgnoreTags};
 pub(super) use convert::prior_id;
+pub use discovery::list_stack_objects;
 pub use errors::{build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error};
 pub use tags::{
-    SYSTEM_TAG_PREFIX, ec2_find_tagged, ec2_list_tagged, ec2_tag_specification, ec2_tags_to_value,
-    ec2_update_tags,
+    SYSTEM_TAG_PREFIX, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags,
 };
 pub use wait::{Timeouts, wait_until};
 

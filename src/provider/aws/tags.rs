@@ -43,15 +43,24 @@ pub fn made_by<K: AsRef<str>, V: AsRef<str>>(
     req: &CreateRequest<'_>,
     tags: impl IntoIterator<Item = (K, V)>,
 ) -> bool {
-    let (mut stack, mut address) = (false, false);
+    stack_address(aws, tags).as_deref() == Some(req.address)
+}
+
+/// The `terrane:address` tag of an object whose `terrane:stack` tag is this
+/// stack; `None` for anyone else's object.
+pub fn stack_address<K: AsRef<str>, V: AsRef<str>>(
+    aws: &AwsContext,
+    tags: impl IntoIterator<Item = (K, V)>,
+) -> Option<String> {
+    let (mut stack, mut address) = (false, None);
     for (key, value) in tags {
         match key.as_ref().strip_prefix(SYSTEM_TAG_PREFIX) {
             Some("stack") => stack = value.as_ref() == aws.settings.stack,
-            Some("address") => address = value.as_ref() == req.address,
+            Some("address") => address = Some(value.as_ref().to_string()),
             _ => {}
         }
     }
-    stack && address
+    address.filter(|_| stack)
 }
 
 /// What an object found by the name a create of `req` asked for is: the

@@ -28,7 +28,7 @@ use crate::provider::aws::names::{name_for_create, prefix_from_name};
 use crate::provider::aws::tags::{create_tags, is_system_tag, owner_of_named, update_tags};
 use crate::provider::aws::{AwsContext, Timeouts, ok_if_not_found, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
-use crate::provider::{CreateRequest, ErrorKind, Found, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ErrorKind, Found, Listed, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct AutoscalingGroup;
@@ -178,6 +178,34 @@ impl ResourceType for AutoscalingGroup {
             }
             None => Found::Nothing,
         })
+    }
+
+    async fn list_tagged(&self, aws: &AwsContext) -> Result<Vec<Listed>, ProviderError> {
+        let groups: Vec<AutoScalingGroup> = aws
+            .autoscaling()
+            .describe_auto_scaling_groups()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk_error)?;
+        Ok(groups
+            .iter()
+            .map(|group| {
+                let tags = group
+                    .tags()
+                    .iter()
+                    .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())));
+                (
+                    group
+                        .auto_scaling_group_name()
+                        .unwrap_or_default()
+                        .to_string(),
+                    tags.collect(),
+                )
+            })
+            .collect())
     }
 
     async fn create(

@@ -14,14 +14,15 @@ use async_trait::async_trait;
 use aws_sdk_eks::types::{Cluster, VpcConfigRequest};
 
 use super::{
-    Goal, create_tags, find_cluster, update_tags, wait_deleted, wait_for_status, wait_for_update,
+    Goal, cluster_names, create_tags, find_cluster, tag_pairs, update_tags, wait_deleted,
+    wait_for_status, wait_for_update,
 };
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{optional_block, prior_id, single, string_set_or_null};
 use crate::provider::aws::tags::{owner_of_named, tags_to_value};
 use crate::provider::aws::{AwsContext, Timeouts, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
-use crate::provider::{CreateRequest, ErrorKind, Found, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ErrorKind, Found, Listed, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct EksCluster;
@@ -117,6 +118,17 @@ impl ResourceType for EksCluster {
             Some(cluster) => owner_of_named(aws, req, name, cluster.tags().into_iter().flatten()),
             None => Found::Nothing,
         })
+    }
+
+    async fn list_tagged(&self, aws: &AwsContext) -> Result<Vec<Listed>, ProviderError> {
+        let names = cluster_names(aws).await?;
+        let tagged = fetch_each(&names, |name| async move {
+            Ok(find_cluster(aws, &name)
+                .await?
+                .map(|cluster| tag_pairs(cluster.tags())))
+        })
+        .await?;
+        Ok(tagged.into_iter().collect())
     }
 
     async fn create(

@@ -38,6 +38,26 @@ pub async fn find_cluster(aws: &AwsContext, name: &str) -> Result<Option<Cluster
     Ok(ok_if_not_found(described)?.and_then(|out| out.cluster().cloned()))
 }
 
+/// The names of every cluster (ListClusters, every page).
+pub async fn cluster_names(aws: &AwsContext) -> Result<Vec<String>, ProviderError> {
+    aws.eks()
+        .list_clusters()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(sdk_error)
+}
+
+/// An EKS object's tags as pairs.
+pub fn tag_pairs(tags: Option<&HashMap<String, String>>) -> Vec<(String, String)> {
+    tags.into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 /// DescribeNodegroup, with "not found" (of the group or its cluster) as `None`.
 pub async fn find_nodegroup(
     aws: &AwsContext,

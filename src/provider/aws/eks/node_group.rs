@@ -18,7 +18,8 @@ use aws_sdk_eks::types::{
 };
 
 use super::{
-    Goal, create_tags, find_nodegroup, update_tags, wait_deleted, wait_for_status, wait_for_update,
+    Goal, cluster_names, create_tags, find_nodegroup, tag_pairs, update_tags, wait_deleted,
+    wait_for_status, wait_for_update,
 };
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{
@@ -28,7 +29,7 @@ use crate::provider::aws::names::{name_for_create, prefix_from_name, split_id};
 use crate::provider::aws::tags::{owner_of_named, tags_to_value};
 use crate::provider::aws::{AwsContext, Timeouts, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
-use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, Found, Listed, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct EksNodeGroup;
@@ -155,6 +156,31 @@ impl ResourceType for EksNodeGroup {
             }
             None => Found::Nothing,
         })
+    }
+
+    async fn list_tagged(&self, aws: &AwsContext) -> Result<Vec<Listed>, ProviderError> {
+        let mut ids = Vec::new();
+        for cluster in cluster_names(aws).await? {
+            let groups: Vec<String> = aws
+                .eks()
+                .list_nodegroups()
+                .cluster_name(&cluster)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(sdk_error)?;
+            ids.extend(groups.iter().map(|group| node_group_id(&cluster, group)));
+        }
+        let tagged = fetch_each(&ids, |id| async move {
+            let (cluster, group) = parse_id(&id)?;
+            Ok(find_nodegroup(aws, cluster, group)
+                .await?
+                .map(|group| tag_pairs(group.tags())))
+        })
+        .await?;
+        Ok(tagged.into_iter().collect())
     }
 
     async fn create(

@@ -24,7 +24,7 @@ use crate::provider::aws::{
     AwsContext, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Schema, Type};
-use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, Found, Listed, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 /// How long a new role may take to become readable (IAM is eventually
@@ -91,6 +91,37 @@ impl ResourceType for IamRole {
             Some(role) => owner_of_named(aws, req, name, tags(&role)),
             None => Found::Nothing,
         })
+    }
+
+    async fn list_tagged(&self, aws: &AwsContext) -> Result<Vec<Listed>, ProviderError> {
+        let roles: Vec<_> = aws
+            .iam()
+            .list_roles()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk_error)?;
+        let names: Vec<String> = roles.iter().map(|r| r.role_name().to_string()).collect();
+        // ListRoles leaves tags out; ListRoleTags has them.
+        let tagged = fetch_each(&names, |name| async move {
+            let out = aws
+                .iam()
+                .list_role_tags()
+                .role_name(name)
+                .send()
+                .await
+                .map_err(sdk_error);
+            Ok(ok_if_not_found(out)?.map(|out| {
+                out.tags()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect()
+            }))
+        })
+        .await?;
+        Ok(tagged.into_iter().collect())
     }
 
     async fn create(

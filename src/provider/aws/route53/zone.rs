@@ -24,7 +24,7 @@ use crate::provider::aws::{
     AwsContext, build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
 };
 use crate::provider::schema::{Attribute, Schema, Type};
-use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, Found, Listed, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct HostedZone;
@@ -196,6 +196,23 @@ impl ResourceType for HostedZone {
             .into_iter()
             .find(ours)
             .map_or(Found::Nothing, Found::Ours))
+    }
+
+    async fn list_tagged(&self, aws: &AwsContext) -> Result<Vec<Listed>, ProviderError> {
+        let zones: Vec<_> = aws
+            .route53()
+            .list_hosted_zones()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk_error)?;
+        let ids: Vec<String> = zones
+            .iter()
+            .map(|zone| clean_zone_id(zone.id()).to_string())
+            .collect();
+        Ok(zone_tag_pairs(aws, &ids).await?.into_iter().collect())
     }
 
     async fn create(

@@ -22,7 +22,7 @@ use async_trait::async_trait;
 use aws_sdk_wafv2::types::{
     AllowAction, BlockAction, CountAction, DefaultAction, ManagedRuleGroupStatement, NoneAction,
     OverrideAction, RateBasedStatement, RateBasedStatementAggregateKeyType, Rule, RuleAction,
-    Scope, Statement, Tag, VisibilityConfig, WebAcl,
+    Scope, Statement, Tag, VisibilityConfig, WebAcl, WebAclSummary,
 };
 use futures::TryFutureExt;
 
@@ -34,7 +34,7 @@ use crate::provider::aws::{
     AwsContext, build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
 };
 use crate::provider::schema::{Attribute, Block, Schema, Type};
-use crate::provider::{CreateRequest, ErrorKind, Found, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ErrorKind, Found, Listed, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct WebAclType;
@@ -382,6 +382,39 @@ async fn read_tags(aws: &AwsContext, arn: &str) -> Result<Value, ProviderError> 
     Ok(tags_to_value(all_tags(aws, arn).await?))
 }
 
+/// Every web ACL of `scope` (ListWebACLs, every page).
+async fn list_acls(aws: &AwsContext, scope: &str) -> Result<Vec<WebAclSummary>, ProviderError> {
+    let mut acls = Vec::new();
+    let mut marker = None;
+    loop {
+        let out = aws
+            .wafv2()
+            .list_web_acls()
+            .scope(Scope::from(scope))
+            .set_next_marker(marker)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        acls.extend(out.web_acls().iter().cloned());
+        marker = out
+            .next_marker()
+            .filter(|m| !m.is_empty())
+            .map(String::from);
+        if marker.is_none() {
+            return Ok(acls);
+        }
+    }
+}
+
+/// terrane's id (Terraform's: `ID/NAME/SCOPE`) of a listed ACL.
+fn listed_id(acl: &WebAclSummary, scope: &str) -> String {
+    format!(
+        "{}/{}/{scope}",
+        acl.id().unwrap_or_default(),
+        acl.name().unwrap_or_default()
+    )
+}
+
 /// Every tag of the object at `arn`, terrane's own included.
 async fn all_tags(aws: &AwsContext, arn: &str) -> Result<Vec<(String, String)>, ProviderError> {
     let mut tags = Vec::new();
@@ -515,29 +548,26 @@ impl ResourceType for WebAclType {
     ) -> Result<Found, ProviderError> {
         let name = req.planned.str("name").unwrap_or_default();
         let scope = req.planned.str("scope").unwrap_or("REGIONAL");
-        let mut marker = None;
-        loop {
-            let out = aws
-                .wafv2()
-                .list_web_acls()
-                .scope(Scope::from(scope))
-                .set_next_marker(marker)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            if let Some(acl) = out.web_acls().iter().find(|acl| acl.name() == Some(name)) {
-                let id = format!("{}/{name}/{scope}", acl.id().unwrap_or_default());
+        let acls = list_acls(aws, scope).await?;
+        match acls.iter().find(|acl| acl.name() == Some(name)) {
+            Some(acl) => {
                 let tags = all_tags(aws, acl.arn().unwrap_or_default()).await?;
-                return Ok(owner_of_named(aws, req, id, tags));
+                Ok(owner_of_named(aws, req, listed_id(acl, scope), tags))
             }
-            marker = out
-                .next_marker()
-                .filter(|m| !m.is_empty())
-                .map(String::from);
-            if marker.is_none() {
-                return Ok(Found::Nothing);
-            }
+            None => Ok(Found::Nothing),
         }
+    }
+
+    /// The regional ACLs only: CloudFront's scope is listed from us-east-1
+    /// alone, and a stack in another region would miss them anyway.
+    async fn list_tagged(&self, aws: &AwsContext) -> Result<Vec<Listed>, ProviderError> {
+        let scope = "REGIONAL";
+        let mut listed = Vec::new();
+        for acl in list_acls(aws, scope).await? {
+            let tags = all_tags(aws, acl.arn().unwrap_or_default()).await?;
+            listed.push((listed_id(&acl, scope), tags));
+        }
+        Ok(listed)
     }
 
     async fn create(
