@@ -15,8 +15,9 @@
 //! | iam | 20, 10/s | 10, 5/s | not published per operation; IAM is a global, low-rate API |
 //! | autoscaling, elasticloadbalancing, eks, wafv2 | 40, 10/s | 20, 5/s | not published per operation; below what throttles in practice |
 //!
-//! S3 and STS are not limited (S3's limits are per key prefix and far above
-//! what a stack asks for). `TERRANE_RATE_LIMITS` scales every rate and burst
+//! S3, STS and the Resource Groups Tagging API are not limited (S3's limits
+//! are per key prefix and far above what a stack asks for; the other two
+//! are called a few times a run). `TERRANE_RATE_LIMITS` scales every rate and burst
 //! (`0.5` halves them), or turns the limits `off`.
 
 use std::collections::BTreeMap;
