@@ -15,6 +15,7 @@ pub mod graph;
 pub mod lang;
 pub mod ops;
 pub mod plan;
+pub mod policy;
 pub mod provider;
 pub mod retry;
 pub mod state;

@@ -28,6 +28,7 @@ macro_rules! errln {
 pub mod plan_view;
 mod render;
 mod state;
+mod summary_md;
 mod terraform_args;
 mod workspace;
 
@@ -81,6 +82,8 @@ enum Command {
         variables: VarArgs,
         #[command(flatten)]
         limits: LimitArgs,
+        #[command(flatten)]
+        policy: PolicyArgs,
     },
     /// Show what apply would change.
     Plan {
@@ -105,6 +108,11 @@ enum Command {
         /// new file (in the stack's directory, so the plan includes them).
         #[arg(long, value_name = "FILE")]
         generate_config_out: Option<PathBuf>,
+        /// Also write the plan as Markdown to FILE, for a pull request
+        /// comment: counts, replacements and deletions first, every
+        /// change, drift, policy findings.
+        #[arg(long, value_name = "FILE")]
+        summary_md: Option<PathBuf>,
     },
     /// Show a saved plan.
     Show {
@@ -257,6 +265,23 @@ struct LimitArgs {
     max_instances: usize,
 }
 
+/// How the built-in policy checks fail a run.
+#[derive(Args, Debug, Clone)]
+struct PolicyArgs {
+    /// Fail on policy findings of this severity or above (default: the
+    /// policy file's `fail_on`, else `error`).
+    #[arg(long, value_name = "SEVERITY", value_parser = ["warning", "error"])]
+    policy_fail_on: Option<String>,
+}
+
+impl PolicyArgs {
+    fn severity(&self) -> Option<crate::policy::Severity> {
+        self.policy_fail_on
+            .as_deref()
+            .and_then(crate::policy::Severity::parse)
+    }
+}
+
 /// `--var` and `--var-file`.
 #[derive(Args, Debug, Clone)]
 pub(crate) struct VarArgs {
@@ -333,6 +358,8 @@ struct StackArgs {
     lock: LockArgs,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    policy: PolicyArgs,
 }
 
 impl StackArgs {
@@ -345,6 +372,7 @@ impl StackArgs {
             lock: self.lock.options(),
             validate_only: false,
             max_instances: Some(self.limits.max_instances),
+            policy_fail_on: self.policy.severity(),
             ..StackOptions::default()
         }
     }
@@ -466,6 +494,7 @@ async fn run(cli: Cli) -> Result<i32, Report> {
             dir,
             variables,
             limits,
+            policy,
         } => {
             let stack = ops::load(&StackOptions {
                 dir,
@@ -473,9 +502,15 @@ async fn run(cli: Cli) -> Result<i32, Report> {
                 var_files: variables.var_files,
                 validate_only: true,
                 max_instances: Some(limits.max_instances),
+                policy_fail_on: policy.severity(),
                 ..StackOptions::default()
             })?;
             print_diagnostics(&stack.config.sources, &stack.warnings);
+            print_diagnostics(
+                &stack.config.sources,
+                &crate::policy::diagnostics(&stack.findings),
+            );
+            ops::policy::gate(&stack.findings, stack.policy.fail_on)?;
             outln!("Success! The configuration is valid.");
             Ok(0)
         }
@@ -495,13 +530,21 @@ async fn run(cli: Cli) -> Result<i32, Report> {
             out,
             json,
             generate_config_out,
+            summary_md,
         } => {
             let options = PlanOptions {
                 out,
                 generate_config_out,
                 ..planning.options(destroy)
             };
-            plan(&stack, &options, detailed_exitcode, json).await
+            plan(
+                &stack,
+                &options,
+                detailed_exitcode,
+                json,
+                summary_md.as_deref(),
+            )
+            .await
         }
         Command::Import {
             args,
@@ -649,6 +692,7 @@ async fn plan(
     planning: &PlanOptions,
     detailed_exitcode: bool,
     json: bool,
+    summary_md: Option<&std::path::Path>,
 ) -> Result<i32, Report> {
     let interrupt = stop_on_signals()?;
     let outcome = ops::plan(&args.options(), planning, interrupt, &Terminal).await?;
@@ -670,6 +714,17 @@ async fn plan(
             }
         }
     }
+    if let Some(path) = summary_md {
+        let name = ops::stack_name(&args.dir);
+        let markdown = summary_md::render(&plan, &outcome.findings, &name);
+        std::fs::write(path, markdown).map_err(|e| {
+            Report::error(crate::diag::Diagnostic::error(format!(
+                "Cannot write the summary to {}: {e}",
+                path.display()
+            )))
+        })?;
+    }
+    ops::policy::gate(&outcome.findings, outcome.policy_fail_on)?;
     Ok(if detailed_exitcode && plan.has_changes() {
         2
     } else {

@@ -120,6 +120,12 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
         }
         ui.warnings(&stack.config.sources, &planned.warnings);
         ui.plan(&planned.plan);
+        let findings = super::policy::check(&stack.config, &stack.policy, &planned.plan);
+        ui.warnings(
+            &stack.config.sources,
+            &crate::policy::diagnostics(&findings),
+        );
+        super::policy::gate(&findings, stack.policy.fail_on)?;
         if !planned.plan.has_changes() {
             return Ok(Applied::Complete {
                 no_changes: true,

@@ -14,6 +14,7 @@ pub mod module_install;
 pub mod modules;
 mod output;
 mod plan;
+pub mod policy;
 mod rebuild;
 mod refresh;
 pub mod saved_plan;
@@ -187,6 +188,8 @@ pub struct StackOptions {
     /// `--max-instances`: how many instances one `count` / `for_each` may
     /// make (default `lang::config::DEFAULT_MAX_INSTANCES`).
     pub max_instances: Option<usize>,
+    /// `--policy-fail-on`, over the policy file's `fail_on`.
+    pub policy_fail_on: Option<crate::policy::Severity>,
 }
 
 /// A loaded, validated stack, ready to plan.
@@ -199,6 +202,11 @@ pub struct Stack {
     pub providers: BTreeMap<String, ProviderConfig>,
     /// Warnings found while loading; errors stop loading.
     pub warnings: Diagnostics,
+    /// The policy file's settings (with `--policy-fail-on` applied).
+    pub policy: crate::policy::PolicyConfig,
+    /// What the policy rules find in the offline plan that loading makes
+    /// (values from AWS unknown): `validate`'s findings.
+    pub findings: Vec<crate::policy::Finding>,
 }
 
 impl Stack {
@@ -359,6 +367,11 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
         config.max_instances = limit;
     }
     diags.extend(lang::modules::resolve_root_providers(&mut config));
+    let (mut policy_config, policy_diags) = policy::read(&options.dir, &mut config.sources);
+    diags.extend(policy_diags);
+    if let Some(fail_on) = options.policy_fail_on {
+        policy_config.fail_on = fail_on;
+    }
 
     let mut inputs: Vec<VarInput> = std::env::vars()
         .filter_map(|(k, v)| {
@@ -410,6 +423,7 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
     let (graph, graph_diags) = graph::build(&config);
     diags.extend(graph_diags);
 
+    let mut findings = Vec::new();
     let mut providers = BTreeMap::from([("aws".to_string(), ProviderConfig::default())]);
     if !diags.has_errors() {
         // Provider blocks may use variables, and locals that don't depend
@@ -440,7 +454,7 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
         // attributes unknown, to catch type and function errors before AWS
         // is involved.
         let empty = State::new();
-        let (_, check_diags) = crate::plan::plan(PlanRequest {
+        let (offline, check_diags) = crate::plan::plan(PlanRequest {
             config: &config,
             graph: &graph,
             variables: variables.clone(),
@@ -457,6 +471,7 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
             timestamp: None,
         });
         diags.extend(check_diags);
+        findings = policy::check(&config, &policy_config, &offline);
     }
 
     // Each instance of a module repeats its blocks' problems at the same
@@ -484,6 +499,8 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
         variables,
         providers,
         warnings: Diagnostics(warnings),
+        policy: policy_config,
+        findings,
     })
 }
 

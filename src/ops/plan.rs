@@ -59,6 +59,10 @@ pub struct PlanOutcome {
     pub plan: Plan,
     /// The plan in the shape of `terraform show -json`.
     pub json: serde_json::Value,
+    /// What the policy rules found in the plan (already shown through the
+    /// `Ui` as diagnostics); `policy::gate` says whether they fail the run.
+    pub findings: Vec<crate::policy::Finding>,
+    pub policy_fail_on: crate::policy::Severity,
 }
 
 /// `terrane plan`: loads the stack, takes the lock, refreshes and plans.
@@ -91,6 +95,11 @@ pub async fn plan(
         )
         .await?;
         ui.warnings(&stack.config.sources, &planned.warnings);
+        let findings = super::policy::check(&stack.config, &stack.policy, &planned.plan);
+        ui.warnings(
+            &stack.config.sources,
+            &crate::policy::diagnostics(&findings),
+        );
         if let Some(path) = &plan_options.out {
             let file = saved_plan::plan_file(&stack, &planned, saved_plan::new_salt()?);
             saved_plan::write(path, &file)?;
@@ -99,6 +108,8 @@ pub async fn plan(
         Ok(PlanOutcome {
             plan: planned.plan,
             json,
+            findings,
+            policy_fail_on: stack.policy.fail_on,
         })
     };
     locked(

@@ -8,6 +8,13 @@ resource "aws_launch_template" "app" {
   vpc_security_group_ids = [aws_security_group.nodes.id]
   update_default_version = true
 
+  # IMDSv2 only: a stolen-credentials request needs a session token.
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 2
+  }
+
   tag_specifications {
     resource_type = "instance"
     tags = {

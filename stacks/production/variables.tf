@@ -28,6 +28,12 @@ variable "domain" {
   default     = "shop.example.com"
 }
 
+variable "cluster_api_cidrs" {
+  description = "Where the Kubernetes API may be reached from over the internet: the operators' and CI's ranges"
+  type        = list(string)
+  default     = ["198.51.100.0/24"]
+}
+
 variable "cluster_version" {
   description = "Kubernetes version of the EKS cluster"
   type        = string

@@ -6,6 +6,7 @@
 mod bad_input;
 mod builtin_types;
 mod check_blocks;
+mod ci_gate;
 mod cli_behaviour;
 mod diagnostics;
 mod disaster_recovery;
@@ -21,6 +22,7 @@ mod moved_removed;
 mod network_stack;
 mod plan_contract;
 mod plan_engine;
+mod policy;
 mod production_stack;
 mod provider_compute;
 mod provider_edge;

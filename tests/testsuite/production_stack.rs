@@ -468,8 +468,32 @@ async fn production_stack_builds_replans_clean_edits_every_type_and_destroys() {
     for (file, from, to, _, _) in EDITS {
         ws.edit(file, from, to);
     }
+    // Two of the edits break the stack's own policy (every rule an error):
+    // waived, with reasons, which the plan prints.
+    let policy = ws.stack.join("terrane-policy.hcl");
+    let mut rules = std::fs::read_to_string(&policy).expect("the policy file");
+    rules.push_str(
+        r#"
+waiver "TRN001" {
+  resource = "aws_security_group.alb"
+  reason   = "the test's edit of every type moves HTTPS to 8443"
+}
+
+waiver "TRN002" {
+  resource = "aws_s3_bucket.state"
+  reason   = "the test's edit of every type suspends versioning"
+}
+"#,
+    );
+    std::fs::write(&policy, rules).expect("write the policy file");
     let run = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
     assert_eq!(run.code, 2, "{}", run.log());
+    assert!(
+        run.stderr
+            .contains("waived: the test's edit of every type moves HTTPS to 8443"),
+        "{}",
+        run.log()
+    );
     for (_, _, _, address, action) in EDITS {
         assert_eq!(
             planned_action(&run, address),

@@ -12,9 +12,12 @@ use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
-    InstanceType, LaunchTemplate as AwsLaunchTemplate,
-    LaunchTemplateIamInstanceProfileSpecificationRequest, LaunchTemplateTagSpecificationRequest,
-    RequestLaunchTemplateData, ResourceType as Ec2ResourceType, ResponseLaunchTemplateData, Tag,
+    InstanceType, LaunchTemplate as AwsLaunchTemplate, LaunchTemplateHttpTokensState,
+    LaunchTemplateIamInstanceProfileSpecificationRequest,
+    LaunchTemplateInstanceMetadataEndpointState, LaunchTemplateInstanceMetadataOptionsRequest,
+    LaunchTemplateInstanceMetadataProtocolIpv6, LaunchTemplateInstanceMetadataTagsState,
+    LaunchTemplateTagSpecificationRequest, RequestLaunchTemplateData,
+    ResourceType as Ec2ResourceType, ResponseLaunchTemplateData, Tag,
 };
 
 use crate::provider::aws::batch::{describe_skipping_missing, fetch_each};
@@ -40,6 +43,7 @@ const VERSIONED: &[&str] = &[
     "user_data",
     "vpc_security_group_ids",
     "iam_instance_profile",
+    "metadata_options",
     "tag_specifications",
 ];
 
@@ -69,6 +73,21 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
                     vec![
                         Attribute::optional("arn", Type::String),
                         Attribute::optional("name", Type::String),
+                    ],
+                    vec![],
+                ),
+            ),
+            // Every argument optional and computed, as in Terraform: what
+            // is left out is the instance's default.
+            Block::single(
+                "metadata_options",
+                Schema::new(
+                    vec![
+                        Attribute::optional_computed("http_endpoint", Type::String),
+                        Attribute::optional_computed("http_tokens", Type::String),
+                        Attribute::optional_computed("http_put_response_hop_limit", Type::Number),
+                        Attribute::optional_computed("http_protocol_ipv6", Type::String),
+                        Attribute::optional_computed("instance_metadata_tags", Type::String),
                     ],
                     vec![],
                 ),
@@ -271,8 +290,30 @@ fn template_data(planned: &Attrs) -> RequestLaunchTemplateData {
                 .build()
         })
         .collect();
+    let metadata = single(planned, "metadata_options").map(|m| {
+        let text = |key: &str| m.str(key).map(str::to_string);
+        LaunchTemplateInstanceMetadataOptionsRequest::builder()
+            .set_http_endpoint(
+                text("http_endpoint")
+                    .map(|v| LaunchTemplateInstanceMetadataEndpointState::from(v.as_str())),
+            )
+            .set_http_tokens(
+                text("http_tokens").map(|v| LaunchTemplateHttpTokensState::from(v.as_str())),
+            )
+            .set_http_put_response_hop_limit(m.i64("http_put_response_hop_limit").map(|n| n as i32))
+            .set_http_protocol_ipv6(
+                text("http_protocol_ipv6")
+                    .map(|v| LaunchTemplateInstanceMetadataProtocolIpv6::from(v.as_str())),
+            )
+            .set_instance_metadata_tags(
+                text("instance_metadata_tags")
+                    .map(|v| LaunchTemplateInstanceMetadataTagsState::from(v.as_str())),
+            )
+            .build()
+    });
     let security_groups = planned.strings("vpc_security_group_ids");
     RequestLaunchTemplateData::builder()
+        .set_metadata_options(metadata)
         .set_image_id(planned.str("image_id").map(str::to_string))
         .set_instance_type(planned.str("instance_type").map(InstanceType::from))
         .set_key_name(planned.str("key_name").map(str::to_string))
@@ -314,6 +355,31 @@ fn data_attrs(data: &ResponseLaunchTemplateData) -> Attrs {
     let profile: Vec<Value> = data
         .iam_instance_profile()
         .map(|p| Value::Map(attrs([("arn", p.arn().into()), ("name", p.name().into())])))
+        .into_iter()
+        .collect();
+    let metadata: Vec<Value> = data
+        .metadata_options()
+        .map(|m| {
+            Value::Map(attrs([
+                (
+                    "http_endpoint",
+                    m.http_endpoint().map(|v| v.as_str()).into(),
+                ),
+                ("http_tokens", m.http_tokens().map(|v| v.as_str()).into()),
+                (
+                    "http_put_response_hop_limit",
+                    m.http_put_response_hop_limit().into(),
+                ),
+                (
+                    "http_protocol_ipv6",
+                    m.http_protocol_ipv6().map(|v| v.as_str()).into(),
+                ),
+                (
+                    "instance_metadata_tags",
+                    m.instance_metadata_tags().map(|v| v.as_str()).into(),
+                ),
+            ]))
+        })
         .into_iter()
         .collect();
     let tag_specifications: Vec<Value> = data
@@ -362,6 +428,7 @@ fn data_attrs(data: &ResponseLaunchTemplateData) -> Attrs {
             string_set_or_null(data.security_group_ids().to_vec()),
         ),
         ("iam_instance_profile", Value::List(profile)),
+        ("metadata_options", Value::List(metadata)),
         ("tag_specifications", Value::List(tag_specifications)),
     ])
 }
