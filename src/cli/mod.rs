@@ -192,6 +192,15 @@ enum Command {
         #[arg(long)]
         state: Option<PathBuf>,
     },
+    /// List the resource types and data sources terrane supports, with
+    /// their arguments and attributes.
+    Types {
+        /// Only this type (e.g. aws_vpc).
+        name: Option<String>,
+        /// Print them as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the resource graph in Graphviz DOT.
     Graph {
         /// The stack directory.
@@ -512,6 +521,39 @@ async fn run(cli: Cli) -> Result<i32, Report> {
             );
             ops::policy::gate(&stack.findings, stack.policy.fail_on)?;
             outln!("Success! The configuration is valid.");
+            Ok(0)
+        }
+        Command::Types { name, json } => {
+            let docs = ops::types::describe_types(name.as_deref())?;
+            if json {
+                outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&docs).expect("types serialise")
+                );
+                return Ok(0);
+            }
+            for (i, doc) in docs.iter().enumerate() {
+                if name.is_none() && i > 0 {
+                    outln!();
+                }
+                outln!("{} {}", doc.kind, doc.name);
+                let width = doc
+                    .arguments
+                    .iter()
+                    .map(|a| a.name.len())
+                    .max()
+                    .unwrap_or(0);
+                for argument in &doc.arguments {
+                    let mut notes = argument.presence.clone();
+                    if argument.forces_replacement {
+                        notes.push_str(", forces replacement");
+                    }
+                    if argument.sensitive {
+                        notes.push_str(", sensitive");
+                    }
+                    outln!("  {:width$}  {:14}  {notes}", argument.name, argument.ty);
+                }
+            }
             Ok(0)
         }
         Command::Graph { dir } => {

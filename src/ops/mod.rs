@@ -20,6 +20,7 @@ mod refresh;
 pub mod saved_plan;
 pub mod state_cmds;
 pub mod stats;
+pub mod types;
 pub mod workspace;
 
 use std::collections::BTreeMap;

@@ -124,6 +124,28 @@ impl Type {
         }
     }
 
+    /// The type as a type constraint is written: `string`, `list(string)`,
+    /// `map(number)`; a JSON document is `string` (as in Terraform).
+    pub fn constraint(&self) -> String {
+        match self {
+            Type::String | Type::Json => "string".into(),
+            Type::Number => "number".into(),
+            Type::Bool => "bool".into(),
+            Type::List(item) => format!("list({})", item.constraint()),
+            Type::Set(item) => format!("set({})", item.constraint()),
+            Type::Map(item) => format!("map({})", item.constraint()),
+            Type::Any => "any".into(),
+            Type::Object(attributes) => format!(
+                "object({{ {} }})",
+                attributes
+                    .iter()
+                    .map(|a| format!("{} = {}", a.name, a.ty.constraint()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Type::String => "a string is".into(),

@@ -213,3 +213,78 @@ async fn the_pull_request_summary_calls_out_what_reviewers_must_not_miss() {
     assert!(doc.paragraphs[0].starts_with("No changes."), "{doc:?}");
     assert_eq!(doc.headings[1..], ["Policy"], "{doc:?}");
 }
+
+#[test]
+fn types_lists_every_supported_type_with_its_arguments() {
+    let run = |args: &[&str]| {
+        crate::support::cli::Run::from(
+            std::process::Command::new(env!("CARGO_BIN_EXE_terrane"))
+                .args(args)
+                .env("NO_COLOR", "1")
+                .output()
+                .expect("terrane runs"),
+        )
+    };
+    let listed = run(&["types", "--json"]);
+    assert_eq!(listed.code, 0, "{}", listed.log());
+    let docs: serde_json::Value = serde_json::from_str(&listed.stdout).expect("json");
+    let names: Vec<&str> = docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    // The README's type list is checked against the registry elsewhere;
+    // every type it names is listed here too.
+    let readme = std::fs::read_to_string(crate::support::cli::repo_path("README.md")).unwrap();
+    for name in [
+        "aws_vpc",
+        "aws_eks_node_group",
+        "aws_wafv2_web_acl",
+        "random_id",
+    ] {
+        assert!(names.contains(&name), "{name}: {names:?}");
+        assert!(readme.contains(name), "{name} is in the README");
+    }
+    assert!(
+        names.contains(&"aws_availability_zones"),
+        "data sources too"
+    );
+    let template = docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "aws_launch_template")
+        .unwrap();
+    let tokens = template["arguments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "metadata_options.http_tokens")
+        .expect("nested arguments are listed");
+    assert_eq!(tokens["presence"], "optional, computed");
+
+    let one = run(&["types", "aws_subnet"]);
+    assert_eq!(one.code, 0, "{}", one.log());
+    assert!(
+        one.stdout.starts_with("resource aws_subnet\n"),
+        "{}",
+        one.log()
+    );
+    assert!(
+        one.stdout
+            .lines()
+            .any(|l| l.contains("vpc_id") && l.contains("required, forces replacement")),
+        "{}",
+        one.log()
+    );
+    let missing = run(&["types", "aws_instance"]);
+    assert_eq!(missing.code, 1, "{}", missing.log());
+    assert!(
+        missing
+            .stderr
+            .contains("Terraform's AWS provider has it, terrane does not yet"),
+        "{}",
+        missing.log()
+    );
+}
