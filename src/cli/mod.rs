@@ -192,6 +192,21 @@ enum Command {
         #[arg(long)]
         state: Option<PathBuf>,
     },
+    /// Rewrite the stack's files in the canonical layout (`terraform fmt`'s).
+    Fmt {
+        /// The directory (or one file) to format.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Change nothing; exit 3 if a file is not canonically laid out.
+        #[arg(long)]
+        check: bool,
+        /// Show the changes as unified diffs.
+        #[arg(long)]
+        diff: bool,
+        /// Also format the files in subdirectories.
+        #[arg(long)]
+        recursive: bool,
+    },
     /// List the resource types and data sources terrane supports, with
     /// their arguments and attributes.
     Types {
@@ -522,6 +537,27 @@ async fn run(cli: Cli) -> Result<i32, Report> {
             ops::policy::gate(&stack.findings, stack.policy.fail_on)?;
             outln!("Success! The configuration is valid.");
             Ok(0)
+        }
+        Command::Fmt {
+            path,
+            check,
+            diff,
+            recursive,
+        } => {
+            let changed = ops::fmt::format_files(&ops::fmt::FmtOptions {
+                path,
+                check,
+                diff,
+                recursive,
+            })?;
+            for file in &changed {
+                outln!("{}", file.path.display());
+                if let Some(diff) = &file.diff {
+                    out!("{diff}");
+                }
+            }
+            // Terraform's `fmt -check` exits 3 when a file needs formatting.
+            Ok(if check && !changed.is_empty() { 3 } else { 0 })
         }
         Command::Types { name, json } => {
             let docs = ops::types::describe_types(name.as_deref())?;

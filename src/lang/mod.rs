@@ -22,6 +22,7 @@ pub mod block_eval;
 pub mod body;
 pub mod config;
 pub mod eval;
+pub mod fmt;
 pub mod functions;
 pub mod generate;
 pub mod load;

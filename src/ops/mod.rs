@@ -8,6 +8,7 @@
 mod apply;
 mod backend;
 mod console;
+pub mod fmt;
 pub mod import;
 mod migrate;
 pub mod module_install;

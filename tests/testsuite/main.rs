@@ -11,6 +11,7 @@ mod cli_behaviour;
 mod diagnostics;
 mod disaster_recovery;
 mod faults;
+mod fmt;
 mod functions_differential;
 mod import;
 mod journal_crash;
