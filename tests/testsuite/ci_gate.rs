@@ -288,3 +288,88 @@ fn types_lists_every_supported_type_with_its_arguments() {
         missing.log()
     );
 }
+
+/// The terrane command lines of a job's `run` steps, in order.
+fn terrane_lines(workflow: &yaml_rust2::Yaml, job: &str) -> Vec<String> {
+    let steps = workflow["jobs"][job]["steps"]
+        .as_vec()
+        .unwrap_or_else(|| panic!("job {job} has steps"));
+    steps
+        .iter()
+        .filter_map(|step| step["run"].as_str())
+        .flat_map(|script| {
+            script
+                .lines()
+                .map(str::trim)
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .filter(|line| line.starts_with("terrane "))
+        .collect()
+}
+
+#[test]
+fn the_documented_github_workflow_runs_as_written() {
+    let text = std::fs::read_to_string(crate::support::cli::repo_path(
+        "docs/examples/github-actions.yml",
+    ))
+    .expect("the example workflow");
+    let workflow = yaml_rust2::YamlLoader::load_from_str(&text)
+        .expect("the workflow is valid YAML")
+        .remove(0);
+    assert_eq!(workflow["env"]["STACK"].as_str(), Some("stacks/production"));
+    assert_eq!(workflow["env"]["TF_IN_AUTOMATION"].as_str(), Some("1"));
+    let plan_job = terrane_lines(&workflow, "plan");
+    let apply_job = terrane_lines(&workflow, "apply");
+    let commands: Vec<&str> = plan_job
+        .iter()
+        .chain(&apply_job)
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    assert_eq!(commands, ["fmt", "validate", "plan", "show", "apply"]);
+    let plan_line = &plan_job[2];
+    for flag in [
+        "--out plan.bin",
+        "--summary-md summary.md",
+        "--detailed-exitcode",
+    ] {
+        assert!(plan_line.contains(flag), "{plan_line}");
+    }
+    assert!(
+        text.contains("--body-file summary.md"),
+        "the summary is posted"
+    );
+
+    // Each line, as written, with the real binary against the emulator:
+    // the pull request's job, then the merge's, on one checkout.
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of("stacks/production");
+    let stack = ws
+        .stack
+        .strip_prefix(ws.root())
+        .unwrap()
+        .display()
+        .to_string();
+    let mut env: Vec<(&str, &str)> = vec![("TF_IN_AUTOMATION", "1")];
+    env.push(("STACK", &stack));
+    for line in plan_job.iter().chain(&apply_job) {
+        let line = line.replace("\"$STACK\"", &stack);
+        let args = shlex::split(&line).expect("a shell line");
+        let run = crate::support::cli::terrane_with(&emulator, ws.root(), &args[1..], &env);
+        let expected = if args[1] == "plan" { 2 } else { 0 };
+        assert_eq!(run.code, expected, "{line}: {}", run.log());
+    }
+    let summary = std::fs::read_to_string(ws.root().join("summary.md")).expect("summary.md");
+    assert!(summary.contains("to add"), "{summary}");
+    let again = crate::support::cli::terrane(
+        &emulator,
+        ws.root(),
+        &["plan".into(), stack.clone(), "--detailed-exitcode".into()],
+    );
+    assert_eq!(
+        again.code,
+        0,
+        "the saved plan was carried out: {}",
+        again.log()
+    );
+}
