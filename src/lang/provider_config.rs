@@ -15,6 +15,10 @@ use crate::value::Value;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProviderConfig {
     pub region: Option<String>,
+    /// Where the block writes `region`, for a region terrane does not know.
+    pub region_span: Option<Span>,
+    /// `skip_region_validation = true`: a region newer than terrane's list.
+    pub skip_region_validation: bool,
     /// Service name → URL, from `endpoints {}`.
     pub endpoints: BTreeMap<String, String>,
     pub default_tags: BTreeMap<String, String>,
@@ -119,6 +123,11 @@ pub fn evaluate(
         match structure {
             Structure::Attribute(attr) if attr.key.as_str() == "region" => {
                 out.region = string_value(&attr.value, "region", &mut diags);
+                out.region_span = span(attr.value.span());
+            }
+            Structure::Attribute(attr) if attr.key.as_str() == "skip_region_validation" => {
+                out.skip_region_validation =
+                    matches!(eval(&attr.value, &ctx), Ok(Value::Bool(true)));
             }
             Structure::Attribute(attr) if attr.key.as_str() == "max_retries" => {
                 let text = string_value(&attr.value, "max_retries", &mut diags);
@@ -238,6 +247,16 @@ pub fn evaluate(
             }
             _ => {}
         }
+    }
+    if let Some(region) = &out.region
+        && !out.skip_region_validation
+        && !crate::provider::aws::regions::is_known_region(region)
+    {
+        diags.push(
+            Diagnostic::error(format!("{region:?} is not an AWS region"))
+                .with_span(out.region_span.clone())
+                .with_hint(crate::provider::aws::regions::unknown_region_hint(region)),
+        );
     }
     (out, diags)
 }

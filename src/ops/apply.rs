@@ -11,7 +11,7 @@ use super::{
     refresh_and_plan, saved_plan, until_interrupted,
 };
 use crate::apply::{self, ApplyRequest, Event, StateSink};
-use crate::diag::{Diagnostic, Diagnostics, Sources};
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::plan::PlanMode;
 use crate::state::{Backend, OutputState, State, StateError};
 
@@ -200,10 +200,7 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
         }
         let mut diags = Diagnostics::default();
         for failure in &outcome.failures {
-            diags.push(Diagnostic::error(format!(
-                "{}: {}",
-                failure.address, failure.message
-            )));
+            diags.push(failure_diagnostic(&stack, &planned.plan, failure));
         }
         if outcome.interrupted {
             diags.push(Diagnostic::error("Apply interrupted").with_detail(
@@ -211,7 +208,7 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
             ));
         }
         Err(Report {
-            sources: Sources::default(),
+            sources: stack.config.sources.clone(),
             diags,
         })
     };
@@ -230,4 +227,103 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
         work,
     )
     .await
+}
+
+/// A failed step as a diagnostic at its resource block; when AWS's message
+/// names one of the block's arguments (`cidrBlock` for `cidr_block`) or
+/// quotes its value, at that argument, with a hint saying so.
+fn failure_diagnostic(
+    stack: &super::Stack,
+    plan: &crate::plan::Plan,
+    failure: &apply::Failure,
+) -> Diagnostic {
+    let diag = Diagnostic::error(format!("{}: {}", failure.address, failure.message));
+    let change = plan
+        .resource_changes
+        .iter()
+        .find(|c| c.address == failure.address);
+    let Some(resource) = change
+        .and_then(|c| c.resource)
+        .and_then(|i| stack.config.resources.get(i))
+    else {
+        return diag;
+    };
+    let planned = change.and_then(|c| c.after.as_ref());
+    match argument_named_in(resource, planned, &failure.message) {
+        Some((name, span)) => diag.with_span(Some(span)).with_hint(format!(
+            "AWS's answer is about `{name}`: check its value here"
+        )),
+        None => diag.with_span(Some(resource.span.clone())),
+    }
+}
+
+/// The argument of `resource` (top level or in a nested block) that
+/// `message` names, in AWS's spelling (`cidrBlock`, `CidrBlock`) or ours,
+/// or else whose planned value it quotes; with where it is written.
+fn argument_named_in(
+    resource: &crate::lang::config::Resource,
+    planned: Option<&crate::value::Attrs>,
+    message: &str,
+) -> Option<(String, crate::diag::Span)> {
+    use hcl_edit::Span as _;
+    use hcl_edit::structure::{Body, Structure};
+    fn arguments<'a>(body: &'a Body, out: &mut Vec<&'a hcl_edit::structure::Attribute>) {
+        for structure in body.iter() {
+            match structure {
+                Structure::Attribute(attr) => out.push(attr),
+                Structure::Block(block) => arguments(&block.body, out),
+            }
+        }
+    }
+    let mut written = Vec::new();
+    arguments(&resource.body, &mut written);
+    let names = |key: &str| {
+        let camel: String = key
+            .split('_')
+            .enumerate()
+            .map(|(i, part)| {
+                let mut chars = part.chars();
+                match chars.next() {
+                    Some(first) if i > 0 => first.to_uppercase().chain(chars).collect(),
+                    Some(first) => std::iter::once(first).chain(chars).collect(),
+                    None => String::new(),
+                }
+            })
+            .collect();
+        let mut pascal = camel.clone();
+        if let Some(first) = pascal.get(0..1) {
+            pascal.replace_range(0..1, &first.to_uppercase());
+        }
+        [key.to_string(), camel, pascal]
+    };
+    let mentions = |text: &str| {
+        message.match_indices(text).any(|(at, _)| {
+            let before = message[..at].chars().next_back();
+            let after = message[at + text.len()..].chars().next();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+    };
+    let at = |attr: &hcl_edit::structure::Attribute| {
+        attr.value
+            .span()
+            .map(|range| crate::diag::Span::new(resource.file, range))
+    };
+    let by_name = written
+        .iter()
+        .filter(|attr| attr.key.as_str().len() >= 4)
+        .filter(|attr| names(attr.key.as_str()).iter().any(|form| mentions(form)))
+        .max_by_key(|attr| attr.key.as_str().len());
+    if let Some(attr) = by_name {
+        return Some((attr.key.to_string(), at(attr)?));
+    }
+    let planned = planned?;
+    written.iter().find_map(|attr| {
+        let value = planned.get(attr.key.as_str())?.to_string_lossless()?;
+        if value.len() >= 3 && mentions(&value) {
+            Some((attr.key.to_string(), at(attr)?))
+        } else {
+            None
+        }
+    })
 }

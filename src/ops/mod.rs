@@ -243,10 +243,35 @@ impl Stack {
                 rate_limits,
             })
             .await;
+            check_region(name, provider, &aws)?;
             check_account(name, provider, &aws).await?;
             providers.0.insert(name.clone(), Arc::new(aws));
         }
         Ok(providers)
+    }
+}
+
+/// Refuses a region from the environment or a profile that is not an AWS
+/// region (one the provider block writes is checked where it is written),
+/// and says when there is none at all.
+fn check_region(name: &str, provider: &ProviderConfig, aws: &AwsContext) -> Result<(), Report> {
+    if provider.region.is_some() || provider.skip_region_validation {
+        return Ok(());
+    }
+    match aws.region() {
+        None => Err(Report::error(
+            Diagnostic::error(format!("No AWS region is set for the {name} provider"))
+                .with_hint("set `region` in the provider block, or AWS_REGION in the environment"),
+        )),
+        Some(region) if !crate::provider::aws::regions::is_known_region(region) => {
+            Err(Report::error(
+                Diagnostic::error(format!(
+                    "{region:?} (from AWS_REGION or the profile) is not an AWS region"
+                ))
+                .with_hint(crate::provider::aws::regions::unknown_region_hint(region)),
+            ))
+        }
+        Some(_) => Ok(()),
     }
 }
 

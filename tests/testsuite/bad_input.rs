@@ -1,6 +1,9 @@
 //! Bad input never panics: a corrupted state, a plan file from elsewhere,
 //! an answer from AWS without a field terrane needs, an endpoint nobody
-//! listens on. Each is a clear error and exit code 1.
+//! listens on. Each is a clear error and exit code 1. So is every failure
+//! a user can cause: no credentials, refused or denied credentials, a
+//! region that does not exist, throttling that outlasts the retries, a
+//! value AWS rejects (named at its line); each says what to do.
 
 use std::time::{Duration, Instant};
 
@@ -129,5 +132,176 @@ fn an_endpoint_nobody_listens_on_fails_at_once_and_says_so() {
         started.elapsed() < Duration::from_secs(20),
         "a refused connection is not retried for minutes: {:?}",
         started.elapsed()
+    );
+}
+
+// Errors a person can act on: each says what happened and what to do, in
+// one paragraph, with exit code 1.
+
+#[test]
+fn no_credentials_at_all_says_where_to_put_them() {
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    let run = terrane_with(
+        &emulator,
+        ws.root(),
+        &ws.args_for("apply", &["--auto-approve", "--var", "name=x"]),
+        &[("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", "")],
+    );
+    assert_clear_failure(&run, "No AWS credentials were found");
+    assert!(run.stderr.contains("set AWS_PROFILE"), "{}", run.log());
+    assert!(!run.stderr.contains("Attempted:"), "{}", run.log());
+}
+
+#[test]
+fn a_region_that_does_not_exist_names_the_closest() {
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    // Written in the provider block: at its line, found by validate too.
+    ws.edit(
+        "main.tf",
+        "region = \"us-east-1\"",
+        "region = \"eu-wset-1\"",
+    );
+    let run = terrane_with(
+        &emulator,
+        ws.root(),
+        &["validate".to_string(), ws.stack.display().to_string()],
+        &[],
+    );
+    assert_clear_failure(&run, "\"eu-wset-1\" is not an AWS region");
+    assert!(run.stderr.contains("main.tf:4:"), "{}", run.log());
+    assert!(
+        run.stderr.contains("did you mean \"eu-west-1\"?"),
+        "{}",
+        run.log()
+    );
+
+    // From the environment, when the block has none.
+    ws.edit("main.tf", "region = \"eu-wset-1\"", "");
+    let run = terrane_with(
+        &emulator,
+        ws.root(),
+        &ws.args_for("plan", &["--var", "name=x"]),
+        &[("AWS_REGION", "us-eats-1")],
+    );
+    assert_clear_failure(
+        &run,
+        "\"us-eats-1\" (from AWS_REGION or the profile) is not an AWS region",
+    );
+    assert!(
+        run.stderr.contains("did you mean \"us-east-1\"?"),
+        "{}",
+        run.log()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_and_denied_credentials_say_what_to_do() {
+    // The emulator checks signatures and IAM policies after the first 3
+    // calls, which make a user allowed only to look.
+    let emulator = Emulator::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "3")]);
+    let iam = emulator.iam();
+    iam.create_user()
+        .user_name("ci")
+        .send()
+        .await
+        .expect("user");
+    let key = iam
+        .create_access_key()
+        .user_name("ci")
+        .send()
+        .await
+        .expect("key");
+    let key = key.access_key().expect("a key");
+    iam.put_user_policy()
+        .user_name("ci")
+        .policy_name("look-only")
+        .policy_document(
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Action": ["ec2:Describe*", "sts:GetCallerIdentity"], "Resource": "*"}]}"#,
+        )
+        .send()
+        .await
+        .expect("policy");
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    let apply = |id: &str, secret: &str| {
+        terrane_with(
+            &emulator,
+            ws.root(),
+            &ws.args_for("apply", &["--auto-approve", "--var", "name=x"]),
+            &[("AWS_ACCESS_KEY_ID", id), ("AWS_SECRET_ACCESS_KEY", secret)],
+        )
+    };
+
+    let refused = apply("AKIAIOSFODNN7EXAMPLE", "not-the-secret");
+    assert_clear_failure(&refused, "AWS refused the credentials");
+    assert!(refused.stderr.contains("refresh them"), "{}", refused.log());
+
+    let denied = apply(key.access_key_id(), key.secret_access_key());
+    assert_clear_failure(&denied, "AWS denied ec2:CreateVpc");
+    assert!(
+        denied
+            .stderr
+            .contains("allow ec2:CreateVpc in an IAM policy of the user or role"),
+        "{}",
+        denied.log()
+    );
+}
+
+#[test]
+fn throttling_that_outlasts_the_retries_says_what_to_do() {
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    let built = ws.run(&emulator, "apply", &["--auto-approve", "--var", "name=x"]);
+    assert_eq!(built.code, 0, "{}", built.log());
+    let proxy = Proxy::start(
+        emulator.endpoint(),
+        Faults {
+            throttle: 1.0,
+            ..Faults::default()
+        },
+    );
+    let plan = terrane_with(
+        &emulator,
+        ws.root(),
+        &ws.args_for("plan", &["--var", "name=x"]),
+        &[
+            ("AWS_ENDPOINT_URL", &proxy.endpoint()),
+            ("AWS_MAX_ATTEMPTS", "2"),
+        ],
+    );
+    assert_clear_failure(
+        &plan,
+        "AWS kept throttling the calls until the retries ran out",
+    );
+    assert!(plan.stderr.contains("--parallelism"), "{}", plan.log());
+}
+
+#[test]
+fn a_value_aws_rejects_is_named_at_its_line() {
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.edit("main.tf", "10.77.0.0/16", "10.0.0.0/8");
+    let run = ws.run(&emulator, "apply", &["--auto-approve", "--var", "name=x"]);
+    assert_clear_failure(
+        &run,
+        "aws_vpc.main: InvalidVpc.Range: The CIDR '10.0.0.0/8' is invalid",
+    );
+    let line = std::fs::read_to_string(ws.stack.join("main.tf"))
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("10.0.0.0/8"))
+        .unwrap()
+        + 1;
+    assert!(
+        run.stderr.contains(&format!("main.tf:{line}:16")),
+        "at the argument's value: {}",
+        run.log()
+    );
+    assert!(
+        run.stderr.contains("AWS's answer is about `cidr_block`"),
+        "{}",
+        run.log()
     );
 }

@@ -2,6 +2,7 @@
 //! code families every service shares, and the codes that a service uses
 //! in its own sense. Types never remap a code themselves.
 
+use aws_credential_types::provider::error::CredentialsError;
 use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -31,12 +32,20 @@ where
                 // AWS failed inside: the request may have been carried out.
                 error.kind = ErrorKind::Transient;
             }
-            error
+            explain(error)
         }
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => ProviderError::new(
-            ErrorKind::Transient,
-            format!("could not reach AWS: {}", error_chain(&err)),
-        ),
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+            if let Some(credentials) = source_of::<CredentialsError>(&err) {
+                return missing_credentials(credentials);
+            }
+            ProviderError::new(
+                ErrorKind::Transient,
+                format!(
+                    "could not reach AWS ({}): check the network, the region, and any endpoint override (AWS_ENDPOINT_URL, the provider block's `endpoints`)",
+                    error_chain(&err)
+                ),
+            )
+        }
         // An answer that could not be read: the request reached AWS.
         SdkError::ResponseError(_) => ProviderError::new(ErrorKind::Transient, error_chain(&err)),
         _ => ProviderError::new(ErrorKind::Other, error_chain(&err)),
@@ -78,6 +87,111 @@ impl ClassifyRetry for RefusedConnections {
     fn priority(&self) -> RetryClassifierPriority {
         RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
     }
+}
+
+/// The first error of type `T` among `err` and its sources.
+fn source_of<'a, T: std::error::Error + 'static>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut cause = Some(err);
+    while let Some(error) = cause {
+        if let Some(found) = error.downcast_ref::<T>() {
+            return Some(found);
+        }
+        cause = error.source();
+    }
+    None
+}
+
+/// No credentials anywhere the SDK looks: said once, with what to do,
+/// instead of the chain's report of every provider it tried.
+fn missing_credentials(error: &CredentialsError) -> ProviderError {
+    let message = match error {
+        CredentialsError::CredentialsNotLoaded(_) => {
+            "No AWS credentials were found (not in the environment, a profile, web identity, ECS or instance metadata): set AWS_PROFILE (or the provider block's `profile`), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or sign in with `aws sso login`".to_string()
+        }
+        other => format!(
+            "The AWS credentials could not be loaded ({}): check AWS_PROFILE, the profile files and the provider block's `profile` and `assume_role`",
+            error_chain(other)
+        ),
+    };
+    ProviderError::new(ErrorKind::Other, message)
+}
+
+/// Codes AWS answers when the credentials themselves are refused.
+const REFUSED_CREDENTIALS: &[&str] = &[
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "AuthFailure",
+    "SignatureDoesNotMatch",
+    "InvalidAccessKeyId",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "RequestExpired",
+    "InvalidToken",
+];
+
+/// Codes AWS answers when the credentials may not do what was asked.
+const DENIED: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "AuthorizationError",
+    "Forbidden",
+];
+
+/// Rewrites the message of an error a person must act on as what happened
+/// and what to do: refused credentials, a denied action, throttling that
+/// outlasted the retries. Others keep AWS's own words.
+fn explain(mut error: ProviderError) -> ProviderError {
+    let code = error.code.clone().unwrap_or_default();
+    let aws_says = error.message.trim().trim_end_matches('.').to_string();
+    if REFUSED_CREDENTIALS.contains(&code.as_str()) {
+        error.message = format!(
+            "AWS refused the credentials ({aws_says}): they are wrong or expired; refresh them (a new session, `aws sso login`) or choose others with AWS_PROFILE or the provider block's `profile`"
+        );
+        error.kind = ErrorKind::Other;
+    } else if DENIED.contains(&code.as_str()) {
+        // EC2 appends an encoded explanation only STS can read.
+        let (said, encoded) = match aws_says.split_once("Encoded authorization failure message:") {
+            Some((said, _)) => (said.trim().trim_end_matches('.').to_string(), true),
+            None => (aws_says.clone(), false),
+        };
+        let action = said
+            .split_once("perform: ")
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .map(|a| a.trim_end_matches(['.', ',']).to_string());
+        let resource = said
+            .split_once("on resource: ")
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .map(|r| r.trim_end_matches(['.', ',']).to_string());
+        let what = match (&action, &resource) {
+            (Some(action), Some(resource)) => format!("{action} on {resource}"),
+            (Some(action), None) => action.clone(),
+            _ => "the request".to_string(),
+        };
+        let fix = match &action {
+            Some(action) => format!(
+                "allow {action} in an IAM policy of the user or role these credentials belong to"
+            ),
+            None => {
+                "the IAM policies of the user or role these credentials belong to must allow it"
+                    .to_string()
+            }
+        };
+        let decode = if encoded {
+            "; `aws sts decode-authorization-message` explains the encoded part"
+        } else {
+            ""
+        };
+        error.message = format!("AWS denied {what} ({said}): {fix}{decode}");
+        error.kind = ErrorKind::Other;
+    } else if error.kind == ErrorKind::Throttled {
+        error.message = format!(
+            "AWS kept throttling the calls until the retries ran out ({aws_says}): run again with fewer at once (--parallelism 5) or slower calls (TERRANE_RATE_LIMITS=0.5), or raise the provider block's `max_retries`"
+        );
+    }
+    error
 }
 
 /// An error and its sources, each once, joined by ": " — what went wrong

@@ -19,6 +19,7 @@ mod discovery;
 mod errors;
 pub mod limits;
 mod names;
+pub mod regions;
 pub mod stats;
 mod tags;
 mod wait;

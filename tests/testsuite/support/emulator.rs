@@ -31,6 +31,12 @@ fn moto_server_path() -> PathBuf {
 
 impl Emulator {
     pub fn start() -> Emulator {
+        Emulator::start_with(&[])
+    }
+
+    /// An emulator whose server also has `env` (moto's settings, such as
+    /// `INITIAL_NO_AUTH_ACTION_COUNT`, which turns on its IAM checks).
+    pub fn start_with(env: &[(&str, &str)]) -> Emulator {
         let server = moto_server_path();
         assert!(
             server.exists(),
@@ -49,6 +55,7 @@ impl Emulator {
             // tests can check what was sent on the wire.
             .env("MOTO_ENABLE_RECORDING", "true")
             .env("MOTO_RECORDER_FILEPATH", &recording_path)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
