@@ -16,6 +16,7 @@ pub mod lang;
 pub mod ops;
 pub mod plan;
 pub mod policy;
+pub mod progress;
 pub mod provider;
 pub mod retry;
 pub mod state;

@@ -36,9 +36,15 @@ pub use steps::{Op, Step};
 /// Progress, for the command line to show.
 #[derive(Debug)]
 pub enum Event<'a> {
+    /// The run is about to start this many steps.
+    Begin {
+        steps: usize,
+    },
     Started {
         address: &'a str,
         op: Op,
+        /// What the step waits for while it runs (`progress`).
+        note: &'a crate::progress::Note,
     },
     Finished {
         address: &'a str,
@@ -140,6 +146,9 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
         .node_indices()
         .map(|n| graph.edges_directed(n, Direction::Incoming).count())
         .collect();
+    (req.on_event)(Event::Begin {
+        steps: waiting.len(),
+    });
     let mut ready: Vec<usize> = (0..waiting.len()).filter(|&i| waiting[i] == 0).collect();
     ready.reverse(); // pop() then takes steps in plan (address) order
     let mut running: JoinSet<StepResult> = JoinSet::new();
@@ -161,14 +170,20 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
             let change = &req.plan.resource_changes[step.change];
             match start_step(&req, &mut evaluator, &mut state, step, change) {
                 Ok(task) => {
+                    let note = crate::progress::Note::default();
                     (req.on_event)(Event::Started {
                         address: &change.address,
                         op: step.op,
+                        note: &note,
                     });
                     let slots = slots.clone();
                     running.spawn(async move {
                         let started = Instant::now();
-                        let (outcome, slot) = retry::holding_slot(slots, permit, task).await;
+                        let (outcome, slot) = crate::progress::with_note(
+                            note,
+                            retry::holding_slot(slots, permit, task),
+                        )
+                        .await;
                         StepResult {
                             step: index,
                             outcome,

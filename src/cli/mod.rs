@@ -26,6 +26,7 @@ macro_rules! errln {
 }
 
 pub mod plan_view;
+mod progress_view;
 mod render;
 mod state;
 mod summary_md;
@@ -761,7 +762,7 @@ impl Ui for Terminal {
     }
 
     fn event(&self, event: &Event<'_>) {
-        print_event(event);
+        progress_view::on_event(event);
     }
 }
 
@@ -844,7 +845,9 @@ async fn apply(args: &StackArgs, planning: PlanOptions, auto_approve: bool) -> R
         parallelism: usize::from(args.parallelism),
         interrupt: stop_on_signals()?,
     };
-    match ops::apply(&options, &Terminal).await? {
+    let applied = ops::apply(&options, &Terminal).await;
+    progress_view::finish();
+    match applied? {
         Applied::Cancelled => {
             errln!("\nApply cancelled.");
             Ok(1)
@@ -918,28 +921,6 @@ fn confirm(destroy: bool) -> bool {
     let _ = std::io::stdout().flush();
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).is_ok() && answer.trim() == "yes"
-}
-
-fn print_event(event: &Event<'_>) {
-    match event {
-        Event::Started { address, op } => outln!("{address}: {}...", op.progressive()),
-        Event::Finished {
-            address,
-            op,
-            elapsed,
-            id,
-        } => {
-            let id = id.map(|id| format!(" [id={id}]")).unwrap_or_default();
-            outln!(
-                "{address}: {} complete after {}{id}",
-                op.noun(),
-                humantime::format_duration(Duration::from_secs(elapsed.as_secs()))
-            );
-        }
-        // Failures are reported once, with the other errors, when the run ends.
-        Event::Failed { .. } => {}
-        Event::Stopping { reason } => errln!("Stopping: {reason}"),
-    }
 }
 
 /// `name = value` lines, sensitive values hidden.

@@ -329,3 +329,35 @@ fn a_closed_output_pipe_is_not_a_crash() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(output.status.code(), Some(0), "{stderr}");
 }
+
+#[test]
+fn console_evaluates_against_the_stack_and_its_state() {
+    use std::io::Write as _;
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    let built = ws.run(&emulator, "apply", &["--auto-approve", "--var", "name=ci"]);
+    assert_eq!(built.code, 0, "{}", built.log());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_terrane"))
+        .args(ws.args_for("console", &["--var", "name=ci"]))
+        .current_dir(ws.root())
+        .envs(emulator.env())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("console");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"aws_vpc.main.cidr_block\nupper(var.name)\naws_vpc.main.tags[\"Name\"]\nstartswith(aws_vpc.main.id, \"vpc-\")\n")
+        .unwrap();
+    let run = Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert_eq!(
+        run.stdout,
+        "\"10.77.0.0/16\"\n\"CI\"\n\"ci-vpc\"\ntrue\n",
+        "{}",
+        run.log()
+    );
+}

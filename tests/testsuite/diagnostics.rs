@@ -47,6 +47,7 @@ fn run(cwd: &Path, subcommand: &str, dir: &str) -> Output {
         .current_dir(cwd)
         .env("NO_COLOR", "1")
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_REGION", "us-east-1")
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test");
     for (name, _) in std::env::vars_os() {

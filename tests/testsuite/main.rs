@@ -25,6 +25,7 @@ mod plan_contract;
 mod plan_engine;
 mod policy;
 mod production_stack;
+mod progress;
 mod provider_compute;
 mod provider_edge;
 mod provider_network;

@@ -69,7 +69,10 @@ where
     Fut: Future<Output = Result<Option<T>, ProviderError>>,
 {
     let backoff = Backoff::doubling(FIRST_INTERVAL, MAX_INTERVAL).within(timeout);
-    retry::poll(backoff, check).await?.ok_or_else(|| {
+    crate::progress::waiting_for(what);
+    let polled = retry::poll(backoff, check).await;
+    crate::progress::done_waiting();
+    polled?.ok_or_else(|| {
         ProviderError::new(
             ErrorKind::Timeout,
             format!(

@@ -73,7 +73,13 @@ impl ResourceType for Local {
         planned: &Attrs,
     ) -> Result<Attrs, ProviderError> {
         if prior.is_none() {
-            crate::retry::sleep(self.0.create_delay(planned)?).await;
+            let delay = self.0.create_delay(planned)?;
+            crate::progress::waiting_for(&format!(
+                "create_duration ({}) to pass",
+                humantime::format_duration(delay)
+            ));
+            crate::retry::sleep(delay).await;
+            crate::progress::done_waiting();
         }
         self.0.make(prior, planned)
     }
