@@ -444,4 +444,52 @@ mod tests {
             ErrorKind::Validation
         );
     }
+
+    #[test]
+    fn a_denied_action_names_the_action_the_resource_and_the_fix() {
+        let denied = explain(coded_error(
+            Some("UnauthorizedOperation"),
+            "You are not authorized to perform this operation. User: arn:aws:sts::123456789012:assumed-role/ci/run is not authorized to perform: ec2:CreateVpc on resource: arn:aws:ec2:us-east-1:123456789012:vpc/* because no identity-based policy allows the ec2:CreateVpc action. Encoded authorization failure message: AbC123".into(),
+        ));
+        assert!(
+            denied.message.starts_with(
+                "AWS denied ec2:CreateVpc on arn:aws:ec2:us-east-1:123456789012:vpc/* ("
+            ),
+            "{denied}"
+        );
+        assert!(
+            denied
+                .message
+                .contains("allow ec2:CreateVpc in an IAM policy")
+        );
+        assert!(
+            denied
+                .message
+                .contains("aws sts decode-authorization-message")
+        );
+        assert!(
+            !denied.message.contains("AbC123"),
+            "the encoded part is left out"
+        );
+        assert_eq!(denied.kind, ErrorKind::Other);
+
+        let refused = explain(coded_error(
+            Some("ExpiredToken"),
+            "The security token included in the request is expired".into(),
+        ));
+        assert!(refused.message.starts_with("AWS refused the credentials"));
+
+        let throttled = explain(coded_error(Some("Throttling"), "Rate exceeded".into()));
+        assert_eq!(throttled.kind, ErrorKind::Throttled);
+        assert!(throttled.message.contains("--parallelism"));
+
+        let other = explain(coded_error(
+            Some("InvalidParameterValue"),
+            "Value (x) for parameter cidrBlock is invalid".into(),
+        ));
+        assert_eq!(
+            other.message,
+            "Value (x) for parameter cidrBlock is invalid"
+        );
+    }
 }
