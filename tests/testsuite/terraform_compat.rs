@@ -139,3 +139,61 @@ fn alb_aliases_fixture_is_valid_terraform() {
 fn plan_contract_fixture_is_valid_terraform() {
     terraform_validate("tests/fixtures/valid/plan_contract");
 }
+
+/// terrane's schemas against the hashicorp/aws provider's own
+/// (`terraform providers schema -json`, offline from the mirror), through
+/// scripts/schema-coverage.sh: every argument terrane has exists in
+/// Terraform's schema with the same type and required-ness, but for the
+/// differences listed (with reasons) in tests/fixtures/schema_differences.txt.
+#[test]
+fn schemas_agree_with_the_aws_provider_but_for_the_listed_differences() {
+    if !terraform_available() {
+        eprintln!("skipped: terraform is not installed, so schemas were not compared");
+        return;
+    }
+    let Some(mirror) = provider_mirror() else {
+        eprintln!("skipped: no local mirror of the hashicorp/aws provider was found");
+        return;
+    };
+    let output = Command::new(repo_path("scripts/schema-coverage.sh"))
+        .arg("--json")
+        .env("TERRANE_BIN", env!("CARGO_BIN_EXE_terrane"))
+        .env("TERRANE_TF_PLUGIN_MIRROR", &mirror)
+        .output()
+        .expect("scripts/schema-coverage.sh runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let mut found = Vec::new();
+    for (name, facts) in report["types"].as_object().unwrap() {
+        for difference in facts["disagreements"].as_array().unwrap() {
+            found.push(format!("{name}: {}", difference.as_str().unwrap()));
+        }
+        for argument in facts["not_in_terraform"].as_array().unwrap() {
+            found.push(format!(
+                "{name}: {}: not in terraform",
+                argument.as_str().unwrap()
+            ));
+        }
+    }
+    let listed: Vec<String> =
+        std::fs::read_to_string(repo_path("tests/fixtures/schema_differences.txt"))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(String::from)
+            .collect();
+    found.sort();
+    assert_eq!(found, listed, "schema differences changed");
+    let totals = &report["totals"];
+    eprintln!(
+        "coverage of the provider's schema: {}/{} top-level arguments, {}/{} block types",
+        totals["top_arguments"][0],
+        totals["top_arguments"][1],
+        totals["blocks"][0],
+        totals["blocks"][1]
+    );
+}
