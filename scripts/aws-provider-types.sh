@@ -7,21 +7,10 @@
 # typo. Needs terraform and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mirror="${TERRANE_TF_PLUGIN_MIRROR:-/opt/tf-plugins}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-cat > "$work/main.tf" <<'TF'
-terraform {
-  required_providers {
-    aws = { source = "hashicorp/aws" }
-  }
-}
-TF
-printf 'provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' "$mirror" > "$work/cli.tfrc"
-export TF_CLI_CONFIG_FILE="$work/cli.tfrc"
-terraform -chdir="$work" init -input=false -no-color > /dev/null
-terraform -chdir="$work" providers schema -json > "$work/schema.json"
-terraform -chdir="$work" version -json > "$work/version.json"
+. scripts/lib/provider-schema.sh
+provider_schema "$work"
 python3 - "$work" > src/provider/aws_provider_types.txt <<'PY'
 import json, sys
 work = sys.argv[1]

@@ -154,19 +154,7 @@ fn lex(source: &str) -> Vec<Token> {
         match modes.last_mut().expect("a mode") {
             Mode::Quoted => {
                 let start = i;
-                while i < chars.len() {
-                    match (chars[i], chars.get(i + 1).copied()) {
-                        ('"', _) | ('\n', _) => break,
-                        ('\\', Some(_)) => i += 2,
-                        ('$', Some('$')) | ('%', Some('%'))
-                            if chars.get(i + 2).copied() == Some('{') =>
-                        {
-                            i += 3
-                        }
-                        ('$', Some('{')) | ('%', Some('{')) => break,
-                        _ => i += 1,
-                    }
-                }
+                i = literal_end(&chars, i, true);
                 if i > start {
                     push(&mut tokens, Kind::QuotedLit, text(start, i), &mut spaces);
                 }
@@ -206,21 +194,7 @@ fn lex(source: &str) -> Vec<Token> {
                     }
                 }
                 let start = i;
-                while i < chars.len() {
-                    match (chars[i], chars.get(i + 1).copied()) {
-                        ('\n', _) => {
-                            i += 1;
-                            break;
-                        }
-                        ('$', Some('$')) | ('%', Some('%'))
-                            if chars.get(i + 2).copied() == Some('{') =>
-                        {
-                            i += 3
-                        }
-                        ('$', Some('{')) | ('%', Some('{')) => break,
-                        _ => i += 1,
-                    }
-                }
+                i = literal_end(&chars, i, false);
                 if i > start {
                     push(&mut tokens, Kind::StringLit, text(start, i), &mut spaces);
                 }
@@ -390,6 +364,25 @@ fn lex(source: &str) -> Vec<Token> {
         }
     }
     tokens
+}
+
+/// Where a run of template text from `from` ends: before `${` or `%{`
+/// (`$${` and `%%{` are literal), and in a quoted string before its closing
+/// quote or a newline (a backslash escapes what follows); in a heredoc,
+/// just after the line's newline.
+fn literal_end(chars: &[char], from: usize, quoted: bool) -> usize {
+    let mut i = from;
+    while i < chars.len() {
+        match (chars[i], chars.get(i + 1).copied()) {
+            ('"' | '\n', _) if quoted => break,
+            ('\n', _) => return i + 1,
+            ('\\', Some(_)) if quoted => i += 2,
+            ('$', Some('$')) | ('%', Some('%')) if chars.get(i + 2).copied() == Some('{') => i += 3,
+            ('$' | '%', Some('{')) => break,
+            _ => i += 1,
+        }
+    }
+    i.min(chars.len())
 }
 
 fn is_ident_char(c: char) -> bool {
