@@ -107,10 +107,6 @@ pub fn format(source: &str) -> String {
         out.extend(std::iter::repeat_n(' ', token.spaces));
         out.push_str(&token.text);
     }
-    // Terraform ends a file with a newline.
-    if !out.is_empty() && !out.ends_with('\n') {
-        out.push('\n');
-    }
     out
 }
 
