@@ -897,3 +897,148 @@ async fn eks_cluster_and_node_groups_lifecycle() {
             .is_empty()
     );
 }
+
+/// `target_group_arns`, `enabled_metrics` and `metrics_granularity` of
+/// `aws_autoscaling_group`, through the binary: created with them, changed
+/// in place (a target group swapped, a metric added), a clean plan after
+/// each apply, and what AWS holds checked with DescribeAutoScalingGroups.
+/// (Dropping a metric calls DisableMetricsCollection, which the emulator
+/// lacks: it answers 500.)
+#[tokio::test(flavor = "multi_thread")]
+async fn autoscaling_group_target_groups_and_metrics_round_trip() {
+    use crate::support::cli::Workspace;
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    let stack = |target_groups: &str, metrics: &str| {
+        format!(
+            r#"provider "aws" {{
+  region = "us-east-1"
+}}
+
+resource "aws_vpc" "main" {{
+  cidr_block = "10.44.0.0/16"
+}}
+
+resource "aws_subnet" "a" {{
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.44.1.0/24"
+  availability_zone = "us-east-1a"
+}}
+
+resource "aws_lb_target_group" "blue" {{
+  name     = "asg-blue"
+  port     = 80
+  protocol = "HTTP"
+  vpc_id   = aws_vpc.main.id
+}}
+
+resource "aws_lb_target_group" "green" {{
+  name     = "asg-green"
+  port     = 80
+  protocol = "HTTP"
+  vpc_id   = aws_vpc.main.id
+}}
+
+resource "aws_launch_template" "app" {{
+  name_prefix   = "app-"
+  image_id      = "ami-12c6146b"
+  instance_type = "t3.micro"
+}}
+
+resource "aws_autoscaling_group" "app" {{
+  name                = "app"
+  min_size            = 0
+  max_size            = 2
+  vpc_zone_identifier = [aws_subnet.a.id]
+  target_group_arns   = [{target_groups}]
+  enabled_metrics     = [{metrics}]
+
+  launch_template {{
+    id = aws_launch_template.app.id
+  }}
+}}
+"#
+        )
+    };
+    std::fs::remove_file(ws.stack.join("main.tf")).unwrap();
+    ws.write(
+        "main.tf",
+        &stack(
+            "aws_lb_target_group.blue.arn",
+            "\"GroupDesiredCapacity\", \"GroupInServiceInstances\"",
+        ),
+    );
+    let described = |emulator: &Emulator| {
+        let client = emulator.autoscaling();
+        async move {
+            let out = client
+                .describe_auto_scaling_groups()
+                .auto_scaling_group_names("app")
+                .send()
+                .await
+                .expect("describe");
+            let group = out.auto_scaling_groups()[0].clone();
+            let mut groups: Vec<String> = group
+                .target_group_arns()
+                .iter()
+                .map(|arn| arn.split('/').nth(1).unwrap_or_default().to_string())
+                .collect();
+            groups.sort();
+            let mut metrics: Vec<String> = group
+                .enabled_metrics()
+                .iter()
+                .filter_map(|m| m.metric().map(String::from))
+                .collect();
+            metrics.sort();
+            (groups, metrics)
+        }
+    };
+    for (round, expected) in [
+        (
+            "created",
+            (
+                vec!["asg-blue".to_string()],
+                vec![
+                    "GroupDesiredCapacity".to_string(),
+                    "GroupInServiceInstances".to_string(),
+                ],
+            ),
+        ),
+        (
+            "changed",
+            (
+                vec!["asg-green".to_string()],
+                vec![
+                    "GroupDesiredCapacity".to_string(),
+                    "GroupInServiceInstances".to_string(),
+                    "GroupMaxSize".to_string(),
+                ],
+            ),
+        ),
+    ] {
+        if round == "changed" {
+            ws.write(
+                "main.tf",
+                &stack(
+                    "aws_lb_target_group.green.arn",
+                    "\"GroupDesiredCapacity\", \"GroupInServiceInstances\", \"GroupMaxSize\"",
+                ),
+            );
+            let plan = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
+            assert_eq!(plan.code, 2, "{}", plan.log());
+            assert!(
+                plan.stdout
+                    .contains("aws_autoscaling_group.app will be updated in-place"),
+                "{}",
+                plan.log()
+            );
+        }
+        let applied = ws.run(&emulator, "apply", &["--auto-approve"]);
+        assert_eq!(applied.code, 0, "{round}: {}", applied.log());
+        let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
+        assert_eq!(clean.code, 0, "{round}: a clean plan: {}", clean.log());
+        assert_eq!(described(&emulator).await, expected, "{round}");
+    }
+    let destroyed = ws.run(&emulator, "destroy", &["--auto-approve"]);
+    assert_eq!(destroyed.code, 0, "{}", destroyed.log());
+}

@@ -9,7 +9,6 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::retries::classifiers::{
     ClassifyRetry, RetryAction, RetryClassifierPriority,
 };
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::provider::{ErrorKind, ProviderError};
@@ -23,10 +22,15 @@ where
     match &err {
         SdkError::ServiceError(service) => {
             let inner = service.err();
-            let message = inner
-                .message()
-                .map(str::to_string)
-                .unwrap_or_else(|| DisplayErrorContext(&err).to_string());
+            // An answer without an error AWS's shape carries (an HTML page
+            // from a proxy, an emulator's crash) is told by its status,
+            // never by the SDK's debug rendering of it.
+            let message = inner.message().map(str::to_string).unwrap_or_else(|| {
+                format!(
+                    "AWS answered HTTP {} without an error message terrane could read",
+                    service.raw().status().as_u16()
+                )
+            });
             let mut error = coded_error(inner.code(), message);
             if service.raw().status().is_server_error() && error.kind != ErrorKind::Throttled {
                 // AWS failed inside: the request may have been carried out.

@@ -22,7 +22,7 @@ use futures::TryFutureExt;
 
 use crate::provider::aws::batch::describe_in_chunks;
 use crate::provider::aws::convert::{
-    differs, i32_arg, keyed_by_id, optional_block, prior_id, single,
+    differs, i32_arg, keyed_by_id, optional_block, prior_id, single, string_set, string_set_or_null,
 };
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
 use crate::provider::aws::tags::{create_tags, is_system_tag, owner_of_named, update_tags};
@@ -91,6 +91,11 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             Attribute::required("max_size", Type::Number),
             Attribute::optional_computed("desired_capacity", Type::Number),
             Attribute::optional_computed("vpc_zone_identifier", Type::set_of(Type::String)),
+            // The load balancer target groups instances join.
+            Attribute::optional_computed("target_group_arns", Type::set_of(Type::String)),
+            // Group metrics sent to CloudWatch (`GroupDesiredCapacity`...).
+            Attribute::optional("enabled_metrics", Type::set_of(Type::String)),
+            Attribute::optional("metrics_granularity", Type::String).default("1Minute"),
             Attribute::optional_computed("health_check_type", Type::String),
             Attribute::optional("health_check_grace_period", Type::Number).default(300),
             Attribute::optional("capacity_rebalance", Type::Bool).default(false),
@@ -237,6 +242,7 @@ impl ResourceType for AutoscalingGroup {
             .set_max_size(i32_arg(planned, "max_size"))
             .set_desired_capacity(i32_arg(planned, "desired_capacity"))
             .set_vpc_zone_identifier(zone_identifier(planned))
+            .set_target_group_arns(non_empty(planned.strings("target_group_arns")))
             .set_health_check_type(planned.str("health_check_type").map(str::to_string))
             .set_health_check_grace_period(i32_arg(planned, "health_check_grace_period"))
             .set_capacity_rebalance(planned.bool("capacity_rebalance"))
@@ -246,6 +252,7 @@ impl ResourceType for AutoscalingGroup {
             .send()
             .await
             .map_err(sdk_error)?;
+        update_metrics(aws, &name, &Attrs::new(), req.planned).await?;
         Ok(name)
     }
 
@@ -313,6 +320,8 @@ impl ResourceType for AutoscalingGroup {
                 .await
                 .map_err(sdk_error)?;
         }
+        update_target_groups(aws, name, prior, planned).await?;
+        update_metrics(aws, name, prior, planned).await?;
         update_tag_blocks(aws, name, prior, planned).await
     }
 
@@ -540,6 +549,96 @@ async fn update_tag_blocks(
     .await
 }
 
+/// `Some(items)` unless there are none.
+fn non_empty(items: Vec<String>) -> Option<Vec<String>> {
+    (!items.is_empty()).then_some(items)
+}
+
+/// Attaches the target groups `planned` adds and detaches those it drops.
+async fn update_target_groups(
+    aws: &AwsContext,
+    name: &str,
+    prior: &Attrs,
+    planned: &Attrs,
+) -> Result<(), ProviderError> {
+    // Left out of the configuration: kept as AWS has them (optional and
+    // computed, as in Terraform, since `aws_autoscaling_attachment` may
+    // manage them).
+    if matches!(
+        planned.get("target_group_arns"),
+        None | Some(Value::Unknown)
+    ) {
+        return Ok(());
+    }
+    let before: std::collections::BTreeSet<String> =
+        prior.strings("target_group_arns").into_iter().collect();
+    let after: std::collections::BTreeSet<String> =
+        planned.strings("target_group_arns").into_iter().collect();
+    let added: Vec<String> = after.difference(&before).cloned().collect();
+    let dropped: Vec<String> = before.difference(&after).cloned().collect();
+    if !added.is_empty() {
+        aws.autoscaling()
+            .attach_load_balancer_target_groups()
+            .auto_scaling_group_name(name)
+            .set_target_group_arns(Some(added))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    if !dropped.is_empty() {
+        aws.autoscaling()
+            .detach_load_balancer_target_groups()
+            .auto_scaling_group_name(name)
+            .set_target_group_arns(Some(dropped))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    Ok(())
+}
+
+/// Turns on the group metrics `planned` adds, and off those it drops.
+async fn update_metrics(
+    aws: &AwsContext,
+    name: &str,
+    prior: &Attrs,
+    planned: &Attrs,
+) -> Result<(), ProviderError> {
+    let before: std::collections::BTreeSet<String> =
+        prior.strings("enabled_metrics").into_iter().collect();
+    let after: std::collections::BTreeSet<String> =
+        planned.strings("enabled_metrics").into_iter().collect();
+    let granularity_changed = differs(prior, planned, "metrics_granularity") && !after.is_empty();
+    // The whole list, whenever it grows: AWS adds to what is enabled, the
+    // emulator replaces it; both end with `after`.
+    let enable: Vec<String> = if granularity_changed || !after.is_subset(&before) {
+        after.iter().cloned().collect()
+    } else {
+        Vec::new()
+    };
+    let disable: Vec<String> = before.difference(&after).cloned().collect();
+    if !disable.is_empty() {
+        aws.autoscaling()
+            .disable_metrics_collection()
+            .auto_scaling_group_name(name)
+            .set_metrics(Some(disable))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    if !enable.is_empty() {
+        aws.autoscaling()
+            .enable_metrics_collection()
+            .auto_scaling_group_name(name)
+            .set_metrics(Some(enable))
+            .granularity(planned.str("metrics_granularity").unwrap_or("1Minute"))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    Ok(())
+}
+
 fn group_attrs(group: &AutoScalingGroup) -> Attrs {
     let name = group.auto_scaling_group_name().unwrap_or_default();
     let zones: Vec<String> = group
@@ -583,6 +682,24 @@ fn group_attrs(group: &AutoScalingGroup) -> Attrs {
         ("max_size", Value::from(group.max_size())),
         ("desired_capacity", Value::from(group.desired_capacity())),
         ("vpc_zone_identifier", Value::from(zones).into_set()),
+        (
+            "target_group_arns",
+            string_set(group.target_group_arns().iter().map(String::as_str)),
+        ),
+        (
+            "enabled_metrics",
+            string_set_or_null(group.enabled_metrics().iter().filter_map(|m| m.metric())),
+        ),
+        (
+            "metrics_granularity",
+            Value::string(
+                group
+                    .enabled_metrics()
+                    .first()
+                    .and_then(|m| m.granularity())
+                    .unwrap_or("1Minute"),
+            ),
+        ),
         ("health_check_type", group.health_check_type().into()),
         (
             "health_check_grace_period",
