@@ -1354,3 +1354,118 @@ async fn s3_bucket_versioned_encrypted_and_private() {
         assert!(found.is_empty(), "{type_name} still reads after delete");
     }
 }
+
+/// The application load balancer's settings kept as attributes
+/// (`drop_invalid_header_fields`, `enable_http2`, `desync_mitigation_mode`,
+/// `preserve_host_header`, `xff_header_processing_mode`,
+/// `enable_waf_fail_open`, `client_keep_alive`), through the binary:
+/// created, changed in place, a clean plan after each apply, and what AWS
+/// holds read with DescribeLoadBalancerAttributes.
+#[tokio::test(flavor = "multi_thread")]
+async fn load_balancer_attribute_arguments_round_trip() {
+    use crate::support::cli::Workspace;
+    let emulator = crate::support::Emulator::start();
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    let stack = |settings: &str| {
+        format!(
+            r#"provider "aws" {{
+  region = "us-east-1"
+}}
+
+resource "aws_vpc" "main" {{
+  cidr_block = "10.45.0.0/16"
+}}
+
+resource "aws_subnet" "a" {{
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.45.1.0/24"
+  availability_zone = "us-east-1a"
+}}
+
+resource "aws_subnet" "b" {{
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.45.2.0/24"
+  availability_zone = "us-east-1b"
+}}
+
+resource "aws_lb" "app" {{
+  name    = "attrs"
+  subnets = [aws_subnet.a.id, aws_subnet.b.id]
+{settings}
+}}
+"#
+        )
+    };
+    std::fs::remove_file(ws.stack.join("main.tf")).unwrap();
+    let attributes = || {
+        let elbv2 = emulator.elbv2();
+        async move {
+            let lbs = elbv2
+                .describe_load_balancers()
+                .names("attrs")
+                .send()
+                .await
+                .expect("lb");
+            let arn = lbs.load_balancers()[0]
+                .load_balancer_arn()
+                .unwrap()
+                .to_string();
+            let out = elbv2
+                .describe_load_balancer_attributes()
+                .load_balancer_arn(arn)
+                .send()
+                .await
+                .expect("attributes");
+            out.attributes()
+                .iter()
+                .filter_map(|a| Some((a.key()?.to_string(), a.value()?.to_string())))
+                .collect::<BTreeMap<String, String>>()
+        }
+    };
+    let rounds = [
+        (
+            "  drop_invalid_header_fields = true\n  desync_mitigation_mode     = \"strictest\"\n  client_keep_alive          = 600\n",
+            [
+                ("routing.http.drop_invalid_header_fields.enabled", "true"),
+                ("routing.http.desync_mitigation_mode", "strictest"),
+                ("client_keep_alive.seconds", "600"),
+                ("routing.http2.enabled", "true"),
+            ],
+        ),
+        (
+            "  enable_http2               = false\n  preserve_host_header       = true\n  xff_header_processing_mode = \"preserve\"\n",
+            [
+                ("routing.http.drop_invalid_header_fields.enabled", "false"),
+                ("routing.http.preserve_host_header.enabled", "true"),
+                ("routing.http.xff_header_processing.mode", "preserve"),
+                ("routing.http2.enabled", "false"),
+            ],
+        ),
+    ];
+    for (n, (settings, expected)) in rounds.iter().enumerate() {
+        ws.write("main.tf", &stack(settings));
+        let applied = ws.run(&emulator, "apply", &["--auto-approve"]);
+        assert_eq!(applied.code, 0, "round {n}: {}", applied.log());
+        if n > 0 {
+            assert!(
+                applied
+                    .stdout
+                    .contains("aws_lb.app: Modifications complete"),
+                "changed in place: {}",
+                applied.log()
+            );
+        }
+        let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
+        assert_eq!(clean.code, 0, "round {n}: a clean plan: {}", clean.log());
+        let held = attributes().await;
+        for (key, value) in expected {
+            assert_eq!(
+                held.get(*key).map(String::as_str),
+                Some(*value),
+                "round {n}: {key}"
+            );
+        }
+    }
+    let destroyed = ws.run(&emulator, "destroy", &["--auto-approve"]);
+    assert_eq!(destroyed.code, 0, "{}", destroyed.log());
+}

@@ -51,6 +51,84 @@ const DELETION_PROTECTION: &str = "deletion_protection.enabled";
 /// AWS's idle timeout when none was set; moto leaves the attribute out.
 const DEFAULT_IDLE_TIMEOUT: i64 = 60;
 
+/// The kind of value an attribute holds (AWS keeps them all as text).
+#[derive(Clone, Copy)]
+enum Kind {
+    Bool,
+    Number,
+    Text,
+}
+
+/// Arguments kept as application load balancer attributes: (argument,
+/// attribute key, kind, Terraform's default: what AWS has when it was never
+/// set).
+const ALB_SETTINGS: &[(&str, &str, Kind, &str)] = &[
+    (
+        "drop_invalid_header_fields",
+        "routing.http.drop_invalid_header_fields.enabled",
+        Kind::Bool,
+        "false",
+    ),
+    ("enable_http2", "routing.http2.enabled", Kind::Bool, "true"),
+    (
+        "desync_mitigation_mode",
+        "routing.http.desync_mitigation_mode",
+        Kind::Text,
+        "defensive",
+    ),
+    (
+        "preserve_host_header",
+        "routing.http.preserve_host_header.enabled",
+        Kind::Bool,
+        "false",
+    ),
+    (
+        "xff_header_processing_mode",
+        "routing.http.xff_header_processing.mode",
+        Kind::Text,
+        "append",
+    ),
+    (
+        "enable_waf_fail_open",
+        "waf.fail_open.enabled",
+        Kind::Bool,
+        "false",
+    ),
+    (
+        "client_keep_alive",
+        "client_keep_alive.seconds",
+        Kind::Number,
+        "3600",
+    ),
+];
+
+impl Kind {
+    fn schema_type(self) -> Type {
+        match self {
+            Kind::Bool => Type::Bool,
+            Kind::Number => Type::Number,
+            Kind::Text => Type::String,
+        }
+    }
+
+    /// AWS's text for a value of this kind.
+    fn text(self, value: &Value) -> Option<String> {
+        match (self, value) {
+            (Kind::Number, Value::Number(n)) => Some(format!("{}", *n as i64)),
+            _ => value.to_string_lossless(),
+        }
+    }
+
+    /// The value of AWS's text.
+    fn value(self, text: &str) -> Value {
+        match self {
+            Kind::Bool => Value::Bool(text == "true"),
+            Kind::Number => text.parse::<f64>().map_or(Value::Null, Value::Number),
+            Kind::Text => Value::string(text),
+        }
+    }
+}
+
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let attributes = vec![
         Attribute::optional_computed("name", Type::String).force_new(),
@@ -72,6 +150,10 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("zone_id", Type::String),
         Attribute::computed("vpc_id", Type::String),
     ];
+    let settings = ALB_SETTINGS.iter().map(|(argument, _, kind, default)| {
+        Attribute::optional(argument, kind.schema_type()).default(kind.value(default))
+    });
+    let attributes = attributes.into_iter().chain(settings).collect();
     Schema::with_tags(attributes, vec![Timeouts::block()])
 });
 
@@ -92,6 +174,13 @@ fn attributes_to_write(planned: &Attrs) -> Vec<LoadBalancerAttribute> {
     if is_application(planned) {
         let idle = planned.i64("idle_timeout").unwrap_or(DEFAULT_IDLE_TIMEOUT);
         out.push(attribute(IDLE_TIMEOUT, idle.to_string()));
+        for (argument, key, kind, default) in ALB_SETTINGS {
+            let text = planned
+                .get(*argument)
+                .and_then(|v| kind.text(v))
+                .unwrap_or_else(|| default.to_string());
+            out.push(attribute(key, text));
+        }
     }
     out
 }
@@ -172,7 +261,7 @@ fn to_attrs(lb: &AwsLoadBalancer, attributes: &BTreeMap<String, String>, tags: V
         .get(IDLE_TIMEOUT)
         .and_then(|v| v.parse::<i64>().ok())
         .unwrap_or(DEFAULT_IDLE_TIMEOUT);
-    Attrs::from([
+    let mut out = Attrs::from([
         ("id".into(), Value::string(arn)),
         ("arn".into(), Value::string(arn)),
         (
@@ -215,7 +304,12 @@ fn to_attrs(lb: &AwsLoadBalancer, attributes: &BTreeMap<String, String>, tags: V
         ("zone_id".into(), lb.canonical_hosted_zone_id().into()),
         ("vpc_id".into(), lb.vpc_id().into()),
         ("tags_all".into(), tags),
-    ])
+    ]);
+    for (argument, key, kind, default) in ALB_SETTINGS {
+        let text = attributes.get(*key).map_or(*default, String::as_str);
+        out.insert(argument.to_string(), kind.value(text));
+    }
+    out
 }
 
 #[async_trait]
@@ -357,6 +451,9 @@ impl ResourceType for LoadBalancer {
         }
         if differs(prior, planned, "idle_timeout")
             || differs(prior, planned, "enable_deletion_protection")
+            || ALB_SETTINGS
+                .iter()
+                .any(|(argument, ..)| differs(prior, planned, argument))
         {
             modify_attributes(aws, arn, planned).await?;
         }
