@@ -549,6 +549,11 @@ async fn update_tag_blocks(
     .await
 }
 
+/// A set argument's strings, to compare before and after.
+fn string_set_of(attrs: &Attrs, key: &str) -> std::collections::BTreeSet<String> {
+    attrs.strings(key).into_iter().collect()
+}
+
 /// `Some(items)` unless there are none.
 fn non_empty(items: Vec<String>) -> Option<Vec<String>> {
     (!items.is_empty()).then_some(items)
@@ -570,10 +575,10 @@ async fn update_target_groups(
     ) {
         return Ok(());
     }
-    let before: std::collections::BTreeSet<String> =
-        prior.strings("target_group_arns").into_iter().collect();
-    let after: std::collections::BTreeSet<String> =
-        planned.strings("target_group_arns").into_iter().collect();
+    let (before, after) = (
+        string_set_of(prior, "target_group_arns"),
+        string_set_of(planned, "target_group_arns"),
+    );
     let added: Vec<String> = after.difference(&before).cloned().collect();
     let dropped: Vec<String> = before.difference(&after).cloned().collect();
     if !added.is_empty() {
@@ -604,10 +609,10 @@ async fn update_metrics(
     prior: &Attrs,
     planned: &Attrs,
 ) -> Result<(), ProviderError> {
-    let before: std::collections::BTreeSet<String> =
-        prior.strings("enabled_metrics").into_iter().collect();
-    let after: std::collections::BTreeSet<String> =
-        planned.strings("enabled_metrics").into_iter().collect();
+    let (before, after) = (
+        string_set_of(prior, "enabled_metrics"),
+        string_set_of(planned, "enabled_metrics"),
+    );
     let granularity_changed = differs(prior, planned, "metrics_granularity") && !after.is_empty();
     // The whole list, whenever it grows: AWS adds to what is enabled, the
     // emulator replaces it; both end with `after`.
