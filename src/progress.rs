@@ -28,9 +28,18 @@ pub async fn with_note<F: std::future::Future>(note: Note, work: F) -> F::Output
     NOTE.scope(note, work).await
 }
 
+/// Runs `wait`, saying meanwhile in the current step's note (if it has
+/// one) that it waits for `what`.
+pub async fn waiting<F: std::future::Future>(what: &str, wait: F) -> F::Output {
+    waiting_for(what);
+    let result = wait.await;
+    done_waiting();
+    result
+}
+
 /// Says, in the current step's note (if it has one), that it waits for
 /// `what` from now on; until [`done_waiting`].
-pub fn waiting_for(what: &str) {
+fn waiting_for(what: &str) {
     let _ = NOTE.try_with(|note| {
         if let Ok(mut slot) = note.0.lock() {
             *slot = Some((what.to_string(), Instant::now()));
@@ -39,7 +48,7 @@ pub fn waiting_for(what: &str) {
 }
 
 /// The current step is working again.
-pub fn done_waiting() {
+fn done_waiting() {
     let _ = NOTE.try_with(|note| {
         if let Ok(mut slot) = note.0.lock() {
             *slot = None;
@@ -56,16 +65,17 @@ mod tests {
         let note = Note::default();
         let seen = note.clone();
         with_note(note, async {
-            waiting_for("the cluster to become ACTIVE");
-            assert_eq!(
-                seen.waiting().map(|(what, _)| what).as_deref(),
-                Some("the cluster to become ACTIVE")
-            );
-            done_waiting();
+            waiting("the cluster to become ACTIVE", async {
+                assert_eq!(
+                    seen.waiting().map(|(what, _)| what).as_deref(),
+                    Some("the cluster to become ACTIVE")
+                );
+            })
+            .await;
         })
         .await;
         assert!(seen.waiting().is_none());
         // Outside any step: nothing to write to, and no panic.
-        waiting_for("nothing");
+        waiting("nothing", async {}).await;
     }
 }

@@ -3,7 +3,7 @@
 //! for NAT gateway nat-1 to become available, 40s"), an overall bar, and at
 //! the end the slowest operations (indicatif draws them). Elsewhere (CI
 //! logs): one timestamped line per start and per finish. Colour only on a
-//! terminal, and never with `NO_COLOR`.
+//! terminal, and never with `NO_COLOR` or `--no-color`.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -51,7 +51,7 @@ fn live() -> bool {
 }
 
 fn coloured() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+    super::render::use_color_on(std::io::stdout().is_terminal())
 }
 
 /// Shows one event of an apply or destroy.

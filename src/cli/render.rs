@@ -17,10 +17,17 @@ pub fn set_plain(plain: bool) {
     PLAIN.store(plain, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// Colour for diagnostics, which go to stderr.
 pub fn use_color() -> bool {
-    !PLAIN.load(std::sync::atomic::Ordering::Relaxed)
+    use_color_on(std::io::stderr().is_terminal())
+}
+
+/// Colour for output to a stream that is (or is not) a terminal: never
+/// with `--no-color` or `NO_COLOR`.
+pub fn use_color_on(terminal: bool) -> bool {
+    terminal
+        && !PLAIN.load(std::sync::atomic::Ordering::Relaxed)
         && std::env::var_os("NO_COLOR").is_none()
-        && std::io::stderr().is_terminal()
 }
 
 /// Renders one diagnostic as text (no trailing newline).

@@ -120,7 +120,8 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
         }
         ui.warnings(&stack.config.sources, &planned.warnings);
         ui.plan(&planned.plan);
-        let findings = super::policy::check(&stack.config, &stack.policy, &planned.plan);
+        let findings =
+            crate::policy::check(&stack.config, &planned.plan.resource_changes, &stack.policy);
         ui.warnings(
             &stack.config.sources,
             &crate::policy::diagnostics(&findings),

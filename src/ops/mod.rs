@@ -207,7 +207,8 @@ pub struct Stack {
     /// The policy file's settings (with `--policy-fail-on` applied).
     pub policy: crate::policy::PolicyConfig,
     /// What the policy rules find in the offline plan that loading makes
-    /// (values from AWS unknown): `validate`'s findings.
+    /// (values from AWS unknown); only when validating, since a plan
+    /// judges its own values.
     pub findings: Vec<crate::policy::Finding>,
 }
 
@@ -498,7 +499,10 @@ pub fn load(options: &StackOptions) -> Result<Stack, Report> {
             timestamp: None,
         });
         diags.extend(check_diags);
-        findings = policy::check(&config, &policy_config, &offline);
+        // `validate`'s findings; a plan judges its own values instead.
+        if options.validate_only {
+            findings = crate::policy::check(&config, &offline.resource_changes, &policy_config);
+        }
     }
 
     // Each instance of a module repeats its blocks' problems at the same

@@ -95,7 +95,8 @@ pub async fn plan(
         )
         .await?;
         ui.warnings(&stack.config.sources, &planned.warnings);
-        let findings = super::policy::check(&stack.config, &stack.policy, &planned.plan);
+        let findings =
+            crate::policy::check(&stack.config, &planned.plan.resource_changes, &stack.policy);
         ui.warnings(
             &stack.config.sources,
             &crate::policy::diagnostics(&findings),

@@ -1,14 +1,11 @@
 //! The stack's policy at run time: reading `terrane-policy.hcl` beside the
-//! stack's files, judging a plan with the built-in rules (`crate::policy`),
-//! and failing the run when a finding reaches the level it fails on. It
-//! never prints; findings reach the caller as diagnostics.
+//! stack's files, and failing the run when a finding of the built-in rules
+//! (`crate::policy::check`) reaches the level it fails on. It never prints.
 
 use std::path::Path;
 
 use super::Report;
 use crate::diag::{Diagnostic, Diagnostics, Sources};
-use crate::lang::Config;
-use crate::plan::Plan;
 use crate::policy::{self, Finding, PolicyConfig, Severity, file::POLICY_FILE};
 
 /// Reads the policy file in `dir`, if there is one, into `sources` (so its
@@ -26,11 +23,6 @@ pub fn read(dir: &Path, sources: &mut Sources) -> (PolicyConfig, Diagnostics) {
             Diagnostic::error(format!("Cannot read {}: {e}", path.display())).into(),
         ),
     }
-}
-
-/// The findings of the built-in rules on what `plan` proposes.
-pub fn check(config: &Config, policy: &PolicyConfig, plan: &Plan) -> Vec<Finding> {
-    policy::check(config, &plan.resource_changes, policy)
 }
 
 /// An error when a finding that is not waived reaches `fail_on`.

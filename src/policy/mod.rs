@@ -166,7 +166,7 @@ pub struct Finding {
 impl Finding {
     /// Whether it fails a run that fails on `fail_on` and above.
     pub fn fails(&self, fail_on: Severity) -> bool {
-        self.waived.is_none() && self.severity >= fail_on && self.severity != Severity::Off
+        self.waived.is_none() && self.severity >= fail_on
     }
 
     /// As a diagnostic: an error or warning at the resource, with the fix

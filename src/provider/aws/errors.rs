@@ -71,17 +71,16 @@ impl ClassifyRetry for RefusedConnections {
         let Some(connector) = error.as_connector_error() else {
             return RetryAction::NoActionIndicated;
         };
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(connector);
-        while let Some(error) = cause {
-            let refused = error
+        let refused = causes(connector).any(|error| {
+            error
                 .downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
-            if refused {
-                return RetryAction::RetryForbidden;
-            }
-            cause = error.source();
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        });
+        if refused {
+            RetryAction::RetryForbidden
+        } else {
+            RetryAction::NoActionIndicated
         }
-        RetryAction::NoActionIndicated
     }
 
     fn name(&self) -> &'static str {
@@ -93,18 +92,18 @@ impl ClassifyRetry for RefusedConnections {
     }
 }
 
+/// `err` and each of its sources, outermost first.
+fn causes<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(err), |error| error.source())
+}
+
 /// The first error of type `T` among `err` and its sources.
 fn source_of<'a, T: std::error::Error + 'static>(
     err: &'a (dyn std::error::Error + 'static),
 ) -> Option<&'a T> {
-    let mut cause = Some(err);
-    while let Some(error) = cause {
-        if let Some(found) = error.downcast_ref::<T>() {
-            return Some(found);
-        }
-        cause = error.source();
-    }
-    None
+    causes(err).find_map(|error| error.downcast_ref::<T>())
 }
 
 /// No credentials anywhere the SDK looks: said once, with what to do,
@@ -201,14 +200,12 @@ fn explain(mut error: ProviderError) -> ProviderError {
 /// An error and its sources, each once, joined by ": " — what went wrong
 /// in words, without the SDK's debug rendering of the error value.
 fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = vec![err.to_string()];
-    let mut source = err.source();
-    while let Some(cause) = source {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in causes(err) {
         let text = cause.to_string();
         if !parts.iter().any(|part| part.contains(&text)) {
             parts.push(text);
         }
-        source = cause.source();
     }
     parts.join(": ")
 }

@@ -54,12 +54,8 @@ pub fn is_known_region(region: &str) -> bool {
 /// What to say about a region terrane does not know: the closest known
 /// one, and how to use a new region anyway.
 pub fn unknown_region_hint(region: &str) -> String {
-    let closest = REGIONS
-        .iter()
-        .map(|known| (strsim::levenshtein(region, known), *known))
-        .min()
-        .filter(|(distance, _)| *distance <= 3)
-        .map(|(_, known)| format!("did you mean {known:?}? "))
+    let closest = crate::diag::did_you_mean(region, REGIONS)
+        .map(|known| format!("did you mean {known:?}? "))
         .unwrap_or_default();
     format!(
         "{closest}a region AWS opened after this terrane was built needs `skip_region_validation = true` in the provider block"

@@ -69,18 +69,17 @@ where
     Fut: Future<Output = Result<Option<T>, ProviderError>>,
 {
     let backoff = Backoff::doubling(FIRST_INTERVAL, MAX_INTERVAL).within(timeout);
-    crate::progress::waiting_for(what);
-    let polled = retry::poll(backoff, check).await;
-    crate::progress::done_waiting();
-    polled?.ok_or_else(|| {
-        ProviderError::new(
-            ErrorKind::Timeout,
-            format!(
-                "timed out after {} waiting for {what}",
-                humantime::format_duration(timeout)
-            ),
-        )
-    })
+    crate::progress::waiting(what, retry::poll(backoff, check))
+        .await?
+        .ok_or_else(|| {
+            ProviderError::new(
+                ErrorKind::Timeout,
+                format!(
+                    "timed out after {} waiting for {what}",
+                    humantime::format_duration(timeout)
+                ),
+            )
+        })
 }
 
 #[cfg(test)]

@@ -74,12 +74,11 @@ impl ResourceType for Local {
     ) -> Result<Attrs, ProviderError> {
         if prior.is_none() {
             let delay = self.0.create_delay(planned)?;
-            crate::progress::waiting_for(&format!(
+            let what = format!(
                 "create_duration ({}) to pass",
                 humantime::format_duration(delay)
-            ));
-            crate::retry::sleep(delay).await;
-            crate::progress::done_waiting();
+            );
+            crate::progress::waiting(&what, crate::retry::sleep(delay)).await;
         }
         self.0.make(prior, planned)
     }
