@@ -73,6 +73,16 @@ pub trait StateSink: Sync {
         let _ = address;
         self.save(state)
     }
+
+    /// When steps `record` kept back must be saved (`flush`), if any wait.
+    fn write_due(&self) -> Option<Instant> {
+        None
+    }
+
+    /// Saves the whole state as it stands, holding every recorded step.
+    fn flush(&self, state: &State) -> Result<(), StateError> {
+        self.save(state)
+    }
 }
 
 pub struct ApplyRequest<'a> {
@@ -209,6 +219,7 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
         if running.is_empty() {
             break;
         }
+        let write_due = req.sink.write_due();
         tokio::select! {
             // A finished step first: its slot frees only once it is recorded.
             biased;
@@ -250,6 +261,17 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
             // sleeping): start the next step with it.
             free = slots.clone().acquire_owned(), if !stopping && !ready.is_empty() => {
                 drop(free);
+            }
+            // Steps the backend holds back (batched writes) are saved
+            // while the run waits for AWS, not only when the next ends.
+            _ = tokio::time::sleep_until(write_due.unwrap_or_else(Instant::now).into()), if write_due.is_some() => {
+                if let Err(e) = req.sink.flush(&state) {
+                    failures.push(Failure { address: "(state)".into(), message: e.to_string() });
+                    if !stopping {
+                        (req.on_event)(Event::Stopping { reason: "the state could not be saved; waiting for steps in flight" });
+                    }
+                    stopping = true;
+                }
             }
             changed = interrupt.changed(), if !interrupted => {
                 if changed.is_ok() && *interrupt.borrow() {

@@ -61,6 +61,10 @@ impl StateSink for BackendSink {
         let handle = tokio::runtime::Handle::current();
         tokio::task::block_in_place(|| handle.block_on(self.0.append(state, address)))
     }
+
+    fn write_due(&self) -> Option<std::time::Instant> {
+        self.0.write_due()
+    }
 }
 
 /// Plans, shows the plan through `ui`, asks (unless auto-approved), and

@@ -172,9 +172,25 @@ pub async fn open_choice(
             ..
         } => {
             let client = backend_s3_client(region, endpoint, config).await?;
-            Ok(Arc::new(S3Backend::new(client, settings.clone())))
+            Ok(Arc::new(
+                S3Backend::new(client, settings.clone()).with_journal(s3_journal_path(
+                    &config.dir,
+                    &settings.bucket,
+                    &settings.key,
+                )),
+            ))
         }
     }
+}
+
+/// Where an apply keeps the steps not yet written to an S3 state: in the
+/// stack's working directory, like Terraform's `.terraform/`, one file per
+/// bucket and key.
+pub fn s3_journal_path(stack_dir: &Path, bucket: &str, key: &str) -> PathBuf {
+    stack_dir
+        .join(".terraform/terrane-journal")
+        .join(bucket)
+        .join(format!("{}.journal", key.replace('/', "%2F")))
 }
 
 /// The S3 client of an s3 backend: the SDK's chain with the backend's

@@ -47,7 +47,7 @@ use crate::value::Value;
 pub use apply::{Applied, ApplyOptions, apply};
 pub use backend::{
     BackendChoice, LockOptions, Locked, OpenedBackend, choose_backend, load_backend_config,
-    open_backend, open_choice, with_lock,
+    open_backend, open_choice, s3_journal_path, with_lock,
 };
 pub use console::{Console, console};
 pub use output::{Outputs, output};

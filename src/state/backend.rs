@@ -83,12 +83,20 @@ pub trait Backend: Send + Sync {
     async fn write(&self, state: &State) -> Result<(), StateError>;
 
     /// Records that one step of an apply changed what `state` says about
-    /// `address`, durably, before the run goes on. A backend that can keep
-    /// a journal (the local one) appends to it, at a cost that does not
-    /// grow with the state; the others write the whole state.
+    /// `address`, durably, before the run goes on. A backend that keeps a
+    /// journal appends to it, at a cost that does not grow with the state
+    /// (the S3 one then writes the whole state at most every few hundred
+    /// milliseconds: `write_due`); the others write the whole state.
     async fn append(&self, state: &State, address: &str) -> Result<(), StateError> {
         let _ = address;
         self.write(state).await
+    }
+
+    /// When steps recorded by `append` but not yet in the stored state
+    /// must be written (with `write`), for a backend that batches them;
+    /// `None` when nothing waits.
+    fn write_due(&self) -> Option<std::time::Instant> {
+        None
     }
 
     /// Takes the lock, or fails with `Locked` naming the holder.

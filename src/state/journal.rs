@@ -1,16 +1,84 @@
-//! The apply journal: what each finished step changed, appended to a file
-//! beside a local state so a step costs O(1) writes instead of a rewrite of
-//! the whole state.
+//! The apply journal: what each finished step changed, appended to a local
+//! file so a step costs O(1) writes instead of a rewrite of the whole state.
 //!
 //! A record holds everything state says about one address after the step
 //! (its object, its pending create, its deposed objects), so replaying it
-//! is idempotent. Records carry the state's lineage and serial: replay
-//! applies, in order, those of the same lineage with a serial above the
-//! state's, which makes a journal left beside a newer state harmless.
+//! is idempotent. Records carry the state's lineage and serial, one serial
+//! per step, and a journal starts right after a whole-state write: replay
+//! applies records only while they continue the stored state's serial, so
+//! a journal left beside a state written since (by this run, or by another
+//! that never saw its steps) changes nothing.
+
+use std::fs::{self, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{PendingOperation, ResourceState, State};
+use super::{PendingOperation, ResourceState, State, StateError};
+
+/// A journal on local disk: one fsynced JSON line per step. The local
+/// backend keeps it beside its state file; the S3 backend keeps one in the
+/// working directory for the steps not yet in its last write.
+pub struct JournalFile {
+    path: PathBuf,
+}
+
+impl JournalFile {
+    pub fn new(path: impl Into<PathBuf>) -> JournalFile {
+        JournalFile { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn io_error(&self, source: std::io::Error) -> StateError {
+        StateError::Io {
+            path: self.path.display().to_string(),
+            source,
+        }
+    }
+
+    /// Appends what `state` says about `address` and syncs it to disk
+    /// before returning.
+    pub fn append(&self, state: &State, address: &str) -> Result<(), StateError> {
+        let record = JournalRecord::of(state, address);
+        let mut line = serde_json::to_string(&record)
+            .map_err(|e| StateError::Corrupt(format!("cannot encode a journal record: {e}")))?;
+        line.push('\n');
+        let append = || -> std::io::Result<()> {
+            if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                fs::create_dir_all(dir)?;
+            }
+            let mut file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)?;
+            file.write_all(line.as_bytes())?;
+            file.sync_data()
+        };
+        append().map_err(|e| self.io_error(e))
+    }
+
+    /// `state` with the journal's records applied (see [`replay_onto`]).
+    pub fn replay_onto(&self, state: Option<State>) -> Result<Option<State>, StateError> {
+        match fs::read_to_string(&self.path) {
+            Ok(recorded) => Ok(replay_onto(state, &recorded)),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(state),
+            Err(e) => Err(self.io_error(e)),
+        }
+    }
+
+    /// Removes the journal once a whole state holding its records is stored.
+    pub fn remove(&self) -> Result<(), StateError> {
+        match fs::remove_file(&self.path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(self.io_error(e)),
+        }
+    }
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct JournalRecord {
@@ -74,8 +142,13 @@ pub fn replay(state: &mut State, journal: &str) -> usize {
         let Ok(record) = serde_json::from_str::<JournalRecord>(line) else {
             continue;
         };
-        if record.lineage != state.lineage || record.serial <= state.serial {
-            continue;
+        if record.lineage != state.lineage || record.serial != state.serial + 1 {
+            // A journal is started right after a whole-state write, so its
+            // first record follows the stored serial. If it does not, the
+            // state was written since: by this run before it could remove
+            // the journal (the state holds every record), or by another run
+            // that never saw these steps (they must not undo its work).
+            break;
         }
         let address = record.address;
         state.remove(&address);

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::journal::{self, JournalRecord};
+use super::journal::JournalFile;
 use super::{Backend, Checked, LockInfo, State, StateError, StateVersion, describe_stored};
 
 /// The version ids `state versions` shows for the local backend.
@@ -72,17 +72,11 @@ impl LocalBackend {
         if self.current_stamp() != *self.stamp.lock().expect("not poisoned") {
             self.check_unchanged()?;
         }
-        let record = JournalRecord::of(state, address);
-        let mut line = serde_json::to_string(&record)
-            .map_err(|e| StateError::Corrupt(format!("cannot encode a journal record: {e}")))?;
-        line.push('\n');
-        let path = self.journal_path();
-        let append = || -> std::io::Result<()> {
-            let mut file = OpenOptions::new().create(true).append(true).open(&path)?;
-            file.write_all(line.as_bytes())?;
-            file.sync_data()
-        };
-        append().map_err(|e| self.io_error(&path, e))
+        self.journal().append(state, address)
+    }
+
+    fn journal(&self) -> JournalFile {
+        JournalFile::new(self.journal_path())
     }
 
     fn current_stamp(&self) -> Option<(u64, std::time::SystemTime)> {
@@ -142,9 +136,7 @@ impl LocalBackend {
         // Steps an apply recorded after the file was last written (it was
         // stopped before writing it whole) are part of the state; the first
         // apply of a stack may have recorded steps before any file existed.
-        if let Some(recorded) = self.read_text(&self.journal_path())? {
-            state = journal::replay_onto(state, &recorded);
-        }
+        state = self.journal().replay_onto(state)?;
         *self.stamp.lock().expect("not poisoned") = self.current_stamp();
         // Only a state that parsed becomes the base: a damaged file is never
         // overwritten by accident (see `adopt_current`).
@@ -194,11 +186,7 @@ impl LocalBackend {
     }
 
     fn remove_journal(&self) -> Result<(), StateError> {
-        match fs::remove_file(self.journal_path()) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(self.io_error(&self.journal_path(), e)),
-        }
+        self.journal().remove()
     }
 
     /// Takes the lock by creating the lock file exclusively.
@@ -439,6 +427,41 @@ mod tests {
         assert!(!next.journal_path().exists());
         fs::write(next.journal_path(), &journal).unwrap();
         assert_eq!(LocalBackend::new(&path).read().unwrap().unwrap(), state);
+    }
+
+    /// A journal whose steps no longer continue the stored state (another
+    /// run wrote a state with a serial inside the journal's range) is not
+    /// applied: it would undo that run's work.
+    #[test]
+    fn a_journal_another_run_has_overtaken_is_not_applied() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stack.json");
+        let ours = LocalBackend::new(&path);
+        assert_eq!(ours.read().unwrap(), None);
+        let mut state = State::new();
+        state.serial = 10;
+        ours.write(&state).unwrap();
+        for n in 0..4 {
+            state.upsert(vpc(n));
+            state.serial += 1;
+            ours.append(&state, &vpc(n).address).unwrap();
+        }
+        let journal = fs::read_to_string(ours.journal_path()).unwrap();
+
+        // Another run (elsewhere: it never saw the journal) read serial 10
+        // and wrote 12 after two steps of its own.
+        fs::remove_file(ours.journal_path()).unwrap();
+        let theirs = LocalBackend::new(&path);
+        let mut their_state = theirs.read().unwrap().unwrap();
+        their_state.upsert(vpc(7));
+        their_state.serial = 12;
+        theirs.write(&their_state).unwrap();
+        fs::write(theirs.journal_path(), &journal).unwrap();
+        assert_eq!(
+            LocalBackend::new(&path).read().unwrap(),
+            Some(their_state),
+            "records 13 and 14 follow 12 only in number"
+        );
     }
 
     /// The first apply of a stack writes no state file until it ends: if it

@@ -26,6 +26,9 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::StreamExt;
 use tokio::sync::Mutex;
 
+use std::time::{Duration, Instant};
+
+use super::journal::JournalFile;
 use super::{Backend, Checked, LockInfo, State, StateError, StateVersion, describe_stored};
 use crate::diag::Diagnostic;
 use crate::provider::ProviderError;
@@ -58,6 +61,21 @@ pub struct S3Backend {
     settings: S3Settings,
     /// Held across a whole write so two saves of one run cannot interleave.
     base: Mutex<Base>,
+    /// Where an apply's steps go first (see [`S3Backend::with_journal`]).
+    journal: Option<JournalFile>,
+    batch: std::sync::Mutex<WriteBatch>,
+}
+
+/// An apply writes the whole state to S3 at most this often; each step in
+/// between is in the local journal first.
+pub const WRITE_INTERVAL: Duration = Duration::from_millis(300);
+
+/// When the state was last written, and since when the journal holds steps
+/// the bucket does not have yet.
+#[derive(Default)]
+struct WriteBatch {
+    last_write: Option<Instant>,
+    unwritten_since: Option<Instant>,
 }
 
 /// How many versions `versions` reads at once to show their serials.
@@ -69,7 +87,37 @@ impl S3Backend {
             client,
             settings,
             base: Mutex::new(Base::Unread),
+            journal: None,
+            batch: std::sync::Mutex::new(WriteBatch::default()),
         }
+    }
+
+    /// Keeps an apply's steps in a local journal at `path`, fsynced, and
+    /// writes the whole state to S3 at most every [`WRITE_INTERVAL`]: a
+    /// step costs a local append instead of an upload of the whole state,
+    /// and a run killed between two writes loses nothing on this machine
+    /// (the next read replays the journal). Without it, every step is a
+    /// whole-state write.
+    pub fn with_journal(mut self, path: impl Into<std::path::PathBuf>) -> S3Backend {
+        self.journal = Some(JournalFile::new(path));
+        self
+    }
+
+    pub fn journal_path(&self) -> Option<&std::path::Path> {
+        self.journal.as_ref().map(JournalFile::path)
+    }
+
+    /// The stored state with the steps of a run that stopped before
+    /// writing them (the local journal) applied.
+    fn replay_journal(&self, state: Option<State>) -> Result<Option<State>, StateError> {
+        match &self.journal {
+            Some(journal) => journal.replay_onto(state),
+            None => Ok(state),
+        }
+    }
+
+    fn remove_journal(&self) -> Result<(), StateError> {
+        self.journal.as_ref().map_or(Ok(()), JournalFile::remove)
     }
 
     pub fn settings(&self) -> &S3Settings {
@@ -414,7 +462,7 @@ impl Backend for S3Backend {
         let mut base = self.base.lock().await;
         let Some((text, etag)) = self.get_text(&self.settings.key, None).await? else {
             *base = Base::Absent;
-            return Ok(None);
+            return self.replay_journal(None);
         };
         // A damaged object never becomes the base of a write: it stays as it
         // is until someone replaces it deliberately (`adopt_current`).
@@ -423,7 +471,7 @@ impl Backend for S3Backend {
             other => other,
         })?;
         *base = etag.map_or(Base::Unread, Base::ETag);
-        Ok(Some(state))
+        self.replay_journal(Some(state))
     }
 
     async fn adopt_current(&self) -> Result<(), StateError> {
@@ -464,7 +512,12 @@ impl Backend for S3Backend {
                 *base = output
                     .e_tag()
                     .map_or(Base::Unread, |etag| Base::ETag(etag.to_string()));
-                Ok(())
+                *self.batch.lock().expect("not poisoned") = WriteBatch {
+                    last_write: Some(Instant::now()),
+                    unwritten_since: None,
+                };
+                // The bucket holds every step the journal had.
+                self.remove_journal()
             }
             Err(err) => {
                 let failure = S3Failure::from(err);
@@ -476,6 +529,35 @@ impl Backend for S3Backend {
                 Err(self.remote(failure))
             }
         }
+    }
+
+    async fn append(&self, state: &State, address: &str) -> Result<(), StateError> {
+        let Some(journal) = &self.journal else {
+            return self.write(state).await;
+        };
+        journal.append(state, address)?;
+        let now = Instant::now();
+        let write_now = {
+            let mut batch = self.batch.lock().expect("not poisoned");
+            batch.unwritten_since.get_or_insert(now);
+            batch
+                .last_write
+                .is_none_or(|last| now.duration_since(last) >= WRITE_INTERVAL)
+        };
+        if write_now {
+            self.write(state).await?;
+        }
+        Ok(())
+    }
+
+    fn write_due(&self) -> Option<Instant> {
+        let batch = self.batch.lock().expect("not poisoned");
+        batch.unwritten_since?;
+        Some(
+            batch
+                .last_write
+                .map_or_else(Instant::now, |last| last + WRITE_INTERVAL),
+        )
     }
 
     async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
@@ -574,7 +656,8 @@ impl Backend for S3Backend {
             .send()
             .await
             .map_err(|e| self.remote(S3Failure::from(e)))?;
-        Ok(())
+        // Callers delete only a state that reads as empty, journal included.
+        self.remove_journal()
     }
 
     async fn read_version(&self, version_id: &str) -> Result<State, StateError> {
