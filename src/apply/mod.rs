@@ -7,6 +7,7 @@
 //! steps in flight finish and are saved. Progress is reported as [`Event`]s;
 //! this module never prints.
 
+mod read_back;
 pub mod steps;
 
 use std::collections::BTreeMap;
@@ -31,6 +32,7 @@ use crate::provider::{
 use crate::retry::{self, Backoff};
 use crate::state::{OutputState, PendingOperation, ResourceState, State, StateError};
 use crate::value::{Attrs, Value};
+use read_back::ReadBatcher;
 pub use steps::{Op, Step};
 
 /// Progress, for the command line to show.
@@ -169,6 +171,7 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
     // A step holds one of these while it works, and gives it back while it
     // sleeps (waiting for AWS, backing off): `retry::sleep`.
     let slots = Arc::new(Semaphore::new(req.parallelism.max(1)));
+    let reads = Arc::new(ReadBatcher::default());
 
     loop {
         while !stopping && !ready.is_empty() {
@@ -178,7 +181,7 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
             let Some(index) = ready.pop() else { break };
             let step = graph[petgraph::graph::NodeIndex::new(index)];
             let change = &req.plan.resource_changes[step.change];
-            match start_step(&req, &mut evaluator, &mut state, step, change) {
+            match start_step(&req, &mut evaluator, &mut state, step, change, &reads) {
                 Ok(task) => {
                     let note = crate::progress::Note::default();
                     (req.on_event)(Event::Started {
@@ -364,6 +367,7 @@ fn start_step(
     state: &mut State,
     step: Step,
     change: &ResourceChange,
+    reads: &Arc<ReadBatcher>,
 ) -> Result<StepFuture, String> {
     let resource_type = provider::resource_type(&change.type_name)
         .ok_or_else(|| format!("unsupported resource type {:?}", change.type_name))?;
@@ -409,6 +413,12 @@ fn start_step(
                 }));
             }
             let aws = req.aws.get(&change.provider)?.clone();
+            let reader = Reader {
+                batcher: reads.clone(),
+                resource_type,
+                provider: change.provider.clone(),
+                aws: aws.clone(),
+            };
             if step.op == Op::Update {
                 let prior = state
                     .resource(&change.address)
@@ -420,7 +430,7 @@ fn start_step(
                     let id =
                         retry_value(|| resource_type.update_returning_id(&aws, &prior, &planned))
                             .await?;
-                    let mut attrs = read_back(resource_type, &aws, &id).await?;
+                    let mut attrs = reader.read_back(&id).await?;
                     keep_unreported(&mut attrs, &planned);
                     Ok(Some(attrs))
                 }));
@@ -453,14 +463,14 @@ fn start_step(
                     started,
                 };
                 let (id, adopted) = create_or_adopt(resource_type, &aws, &request).await?;
-                let mut attrs = read_back(resource_type, &aws, &id).await?;
+                let mut attrs = reader.read_back(&id).await?;
                 if adopted {
                     // The create's answer was lost after AWS made the object:
                     // whatever the create had yet to do is done as an update.
                     let id =
                         retry_value(|| resource_type.update_returning_id(&aws, &attrs, &planned))
                             .await?;
-                    attrs = read_back(resource_type, &aws, &id).await?;
+                    attrs = reader.read_back(&id).await?;
                 }
                 keep_unreported(&mut attrs, &planned);
                 Ok(Some(attrs))
@@ -680,24 +690,32 @@ async fn create_or_adopt(
     }
 }
 
-async fn read_back(
-    resource_type: &dyn ResourceType,
-    aws: &AwsContext,
-    id: &str,
-) -> Result<Attrs, ProviderError> {
-    let ids = [id.to_string()];
-    let found = retry::poll(READ_BACK, || async {
-        Ok::<_, ProviderError>(resource_type.read_many(aws, &ids).await?.remove(id))
-    })
-    .await?;
-    let mut attrs = found.ok_or_else(|| {
-        ProviderError::new(
-            ErrorKind::NotFound,
-            format!("{id} was accepted by AWS but cannot be read back"),
-        )
-    })?;
-    attrs.insert(ID.to_string(), Value::string(id));
-    Ok(attrs)
+/// Reads a step's object back once AWS has made or changed it.
+struct Reader {
+    batcher: Arc<ReadBatcher>,
+    resource_type: &'static dyn ResourceType,
+    provider: String,
+    aws: Arc<AwsContext>,
+}
+
+impl Reader {
+    /// The object `id` as AWS now reports it, waiting out eventual
+    /// consistency; batched with other steps' reads of the same type.
+    async fn read_back(&self, id: &str) -> Result<Attrs, ProviderError> {
+        let found = retry::poll(READ_BACK, || {
+            self.batcher
+                .read(self.resource_type, &self.provider, &self.aws, id)
+        })
+        .await?;
+        let mut attrs = found.ok_or_else(|| {
+            ProviderError::new(
+                ErrorKind::NotFound,
+                format!("{id} was accepted by AWS but cannot be read back"),
+            )
+        })?;
+        attrs.insert(ID.to_string(), Value::string(id));
+        Ok(attrs)
+    }
 }
 
 /// Retries throttling always (bounded), and conflicts for up to

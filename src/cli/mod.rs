@@ -65,10 +65,16 @@ struct Cli {
     #[arg(long, global = true, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     input: bool,
     /// At the end, print on stderr the AWS calls made (by service and
-    /// operation, with retries) and terrane's own CPU time; as JSON when
-    /// the command prints JSON.
-    #[arg(long, global = true)]
-    stats: bool,
+    /// operation, with retries) and terrane's own CPU time; as one JSON
+    /// object with `--stats=json`, or when the command prints JSON.
+    #[arg(long, global = true, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "text")]
+    stats: Option<StatsFormat>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq)]
+enum StatsFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -446,7 +452,9 @@ pub fn main() -> i32 {
     };
     render::set_plain(cli.no_color);
     NO_INPUT.store(!cli.input, std::sync::atomic::Ordering::Relaxed);
-    let stats = cli.stats.then(|| prints_json(&cli.command));
+    let stats = cli
+        .stats
+        .map(|format| format == StatsFormat::Json || prints_json(&cli.command));
     let result = runtime.block_on(run(cli));
     if let Some(json) = stats {
         print_stats(&ops::stats::run_stats(), json);

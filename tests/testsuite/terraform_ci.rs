@@ -123,3 +123,40 @@ async fn stats_count_what_the_emulator_served() {
         text.log()
     );
 }
+
+/// Creates of one type that finish close together are read back with
+/// shared Describe calls, not one each: `--stats` shows fewer DescribeVpcs
+/// than VPCs made.
+#[tokio::test(flavor = "multi_thread")]
+async fn creates_of_one_type_are_read_back_in_shared_calls() {
+    let emulator = Emulator::start();
+    let ws = crate::support::cli::Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write(
+        "main.tf",
+        "resource \"aws_vpc\" \"v\" {\n  count      = 30\n  cidr_block = \"10.${count.index}.0.0/16\"\n}\n",
+    );
+    let applied = ws.run(
+        &emulator,
+        "apply",
+        &["--auto-approve", "--parallelism", "10", "--stats=json"],
+    );
+    assert_eq!(applied.code, 0, "{}", applied.log());
+    let stats: serde_json::Value =
+        serde_json::from_str(applied.stderr.lines().last().expect("the stats line"))
+            .expect("stats JSON");
+    let calls = |operation: &str| {
+        stats["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["operation"] == operation)
+            .map_or(0, |o| o["calls"].as_u64().unwrap())
+    };
+    // A VPC's read is DescribeVpcs plus one DescribeRouteTables (its main
+    // route table) for all the ids it is given; each create also waits
+    // for its own VPC with one DescribeVpcs. Read back one by one, that
+    // would be 60 and 30.
+    assert_eq!(calls("CreateVpc"), 30, "{stats:#}");
+    assert!(calls("DescribeRouteTables") <= 15, "{stats:#}");
+    assert!(calls("DescribeVpcs") <= 30 + 15, "{stats:#}");
+}
