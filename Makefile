@@ -1,5 +1,5 @@
 # Two entry points, as the README says: `make demo` and `make test`.
-.PHONY: demo test test-long fuzz lint emulator
+.PHONY: demo test test-long bench fuzz lint emulator
 
 emulator:
 	scripts/install-emulator.sh
@@ -13,6 +13,12 @@ test: emulator
 # Long suites (many crash trials, large benchmarks) are opt-in.
 test-long: emulator
 	TERRANE_LONG_TESTS=1 cargo test --all-targets
+
+# terrane and Terraform side by side on the same stacks, on fresh emulators
+# (docs/performance.md). Takes about an hour; BENCH_SIZES, BENCH_ONLY and
+# the other settings at the top of benches/side_by_side.rs narrow it.
+bench: emulator
+	cargo bench --bench side_by_side
 
 # Each fuzz target for FUZZ_SECONDS (default 600); see docs/fuzzing.md.
 FUZZ_SECONDS ?= 600

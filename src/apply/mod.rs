@@ -26,6 +26,7 @@ use crate::lang::block_eval::{BlockEvaluator, with_marks};
 use crate::lang::eval::{Clock, FileReader};
 use crate::plan::diff::{ID, derive_tags, keep_unreported, proposed};
 use crate::plan::{Plan, ResourceChange, ignore_changes, redact, sensitive_strings};
+use crate::provider::aws::stats::{CriticalPath, StepRequests};
 use crate::provider::{
     self, AwsContext, CreateRequest, ErrorKind, Found, ProviderError, Providers, ResourceType,
 };
@@ -33,7 +34,7 @@ use crate::retry::{self, Backoff};
 use crate::state::{OutputState, PendingOperation, ResourceState, State, StateError};
 use crate::value::{Attrs, Value};
 use read_back::ReadBatcher;
-pub use steps::{Op, Step};
+pub use steps::{Op, Step, StepGraph};
 
 /// Progress, for the command line to show.
 #[derive(Debug)]
@@ -159,7 +160,7 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
         .map(|n| graph.edges_directed(n, Direction::Incoming).count())
         .collect();
     (req.on_event)(Event::Begin {
-        steps: waiting.len(),
+        steps: graph.node_weights().flatten().count(),
     });
     let mut ready: Vec<usize> = (0..waiting.len()).filter(|&i| waiting[i] == 0).collect();
     ready.reverse(); // pop() then takes steps in plan (address) order
@@ -172,6 +173,7 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
     // sleeps (waiting for AWS, backing off): `retry::sleep`.
     let slots = Arc::new(Semaphore::new(req.parallelism.max(1)));
     let reads = Arc::new(ReadBatcher::default());
+    let requests: Vec<Arc<StepRequests>> = (0..waiting.len()).map(|_| Arc::default()).collect();
 
     loop {
         while !stopping && !ready.is_empty() {
@@ -179,7 +181,7 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
                 break;
             };
             let Some(index) = ready.pop() else { break };
-            let step = graph[petgraph::graph::NodeIndex::new(index)];
+            let step = graph[petgraph::graph::NodeIndex::new(index)].expect("only steps are ready");
             let change = &req.plan.resource_changes[step.change];
             match start_step(&req, &mut evaluator, &mut state, step, change, &reads) {
                 Ok(task) => {
@@ -190,11 +192,15 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
                         note: &note,
                     });
                     let slots = slots.clone();
+                    let requests = requests[index].clone();
                     running.spawn(async move {
                         let started = Instant::now();
-                        let (outcome, slot) = crate::progress::with_note(
-                            note,
-                            retry::holding_slot(slots, permit, task),
+                        let (outcome, slot) = provider::aws::stats::recording_requests(
+                            requests,
+                            crate::progress::with_note(
+                                note,
+                                retry::holding_slot(slots, permit, task),
+                            ),
                         )
                         .await;
                         StepResult {
@@ -237,18 +243,12 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
                     }
                 };
                 let node = petgraph::graph::NodeIndex::new(result.step);
-                let step = graph[node];
+                let step = graph[node].expect("only steps run");
                 let change = &req.plan.resource_changes[step.change];
                 match finish_step(&req, &mut evaluator, &mut state, step, change, result.outcome) {
                     Ok(id) => {
                         (req.on_event)(Event::Finished { address: &change.address, op: step.op, elapsed: result.elapsed, id: id.as_deref() });
-                        for edge in graph.edges_directed(node, Direction::Outgoing) {
-                            let next = edge.target().index();
-                            waiting[next] -= 1;
-                            if waiting[next] == 0 {
-                                ready.push(next);
-                            }
-                        }
+                        release(&graph, result.step, &mut waiting, &mut ready);
                     }
                     Err(message) => {
                         (req.on_event)(Event::Failed { address: &change.address, op: step.op, error: &message });
@@ -286,6 +286,7 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
         }
     }
 
+    provider::aws::stats::record_critical_path(critical_path(&graph, &requests));
     let mut warnings = Diagnostics::default();
     if failures.is_empty() && !interrupted {
         state.outputs = final_outputs(&req, &mut evaluator);
@@ -307,6 +308,48 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
         interrupted,
         warnings,
     }
+}
+
+/// `done` is finished: whatever waited only for it is ready now. A join
+/// is done as soon as what it joins is, so it never waits in `ready`.
+fn release(graph: &StepGraph, done: usize, waiting: &mut [usize], ready: &mut Vec<usize>) {
+    let node = petgraph::graph::NodeIndex::new(done);
+    for edge in graph.edges_directed(node, Direction::Outgoing) {
+        let next = edge.target().index();
+        waiting[next] -= 1;
+        if waiting[next] == 0 {
+            match graph[edge.target()] {
+                Some(_) => ready.push(next),
+                None => release(graph, next, waiting, ready),
+            }
+        }
+    }
+}
+
+/// The longest chain of dependent steps, by round trips and by time with
+/// a request in flight: the least wall time the apply could have taken.
+fn critical_path(graph: &StepGraph, requests: &[Arc<StepRequests>]) -> CriticalPath {
+    let Ok(order) = petgraph::algo::toposort(graph, None) else {
+        return CriticalPath::default();
+    };
+    let mut longest = vec![CriticalPath::default(); requests.len()];
+    for node in order {
+        let mut path = CriticalPath::default();
+        for edge in graph.edges_directed(node, Direction::Incoming) {
+            let before = longest[edge.source().index()];
+            path.round_trips = path.round_trips.max(before.round_trips);
+            path.seconds_in_aws = path.seconds_in_aws.max(before.seconds_in_aws);
+        }
+        path.round_trips += requests[node.index()].round_trips();
+        path.seconds_in_aws += requests[node.index()].seconds_in_aws();
+        longest[node.index()] = path;
+    }
+    longest
+        .into_iter()
+        .fold(CriticalPath::default(), |most, path| CriticalPath {
+            round_trips: most.round_trips.max(path.round_trips),
+            seconds_in_aws: most.seconds_in_aws.max(path.seconds_in_aws),
+        })
 }
 
 fn save(req: &ApplyRequest<'_>, state: &mut State) -> Result<(), StateError> {

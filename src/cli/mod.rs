@@ -493,6 +493,13 @@ fn print_stats(stats: &ops::stats::RunStats, json: bool) {
         stats.user_cpu.as_secs_f64(),
         stats.system_cpu.as_secs_f64()
     );
+    if let Some(path) = stats.critical_path {
+        errln!(
+            "Critical path: {} round trips to AWS, {:.2} s with a request in flight",
+            path.round_trips,
+            path.seconds_in_aws
+        );
+    }
     for ((service, operation), calls) in &stats.calls {
         let retries = match calls.retries() {
             0 => String::new(),

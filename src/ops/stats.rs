@@ -13,6 +13,10 @@ pub struct RunStats {
     pub calls: BTreeMap<(String, String), Calls>,
     pub user_cpu: Duration,
     pub system_cpu: Duration,
+    /// After an apply or destroy: the longest chain of dependent steps, in
+    /// round trips to AWS and in time with a request in flight. No apply
+    /// can take less wall time than that.
+    pub critical_path: Option<crate::provider::aws::stats::CriticalPath>,
 }
 
 impl RunStats {
@@ -38,6 +42,10 @@ impl RunStats {
                 "user": self.user_cpu.as_secs_f64(),
                 "system": self.system_cpu.as_secs_f64(),
             },
+            "critical_path": self.critical_path.map(|path| serde_json::json!({
+                "round_trips": path.round_trips,
+                "seconds_in_aws": path.seconds_in_aws,
+            })),
         })
     }
 }
@@ -53,6 +61,7 @@ pub fn run_stats() -> RunStats {
     };
     RunStats {
         calls: crate::provider::aws::stats::snapshot(),
+        critical_path: crate::provider::aws::stats::critical_path(),
         user_cpu: if ok {
             time(usage.ru_utime)
         } else {

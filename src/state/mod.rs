@@ -58,7 +58,8 @@ pub struct State {
     /// Output values by name.
     #[serde(default)]
     pub outputs: BTreeMap<String, OutputState>,
-    /// One entry per managed resource instance, sorted by address.
+    /// One entry per managed resource instance, sorted by address: change
+    /// it through `upsert` and `remove`, since lookups binary-search it.
     #[serde(default)]
     pub resources: Vec<ResourceState>,
     /// Creates that started but are not known to have finished. Absent when
@@ -174,7 +175,14 @@ impl State {
     }
 
     pub fn resource(&self, address: &str) -> Option<&ResourceState> {
-        self.resources.iter().find(|r| r.address == address)
+        self.position(address).ok().map(|at| &self.resources[at])
+    }
+
+    /// Where `address` is, or would go, in the sorted list: a binary
+    /// search, so a step's lookup does not grow with the state.
+    fn position(&self, address: &str) -> Result<usize, usize> {
+        self.resources
+            .binary_search_by(|r| r.address.as_str().cmp(address))
     }
 
     /// Inserts or replaces the instance at `resource.address`, keeping the
@@ -183,15 +191,14 @@ impl State {
         if !is_default_provider(&resource.provider) {
             self.format_version = self.format_version.max(2);
         }
-        self.remove(&resource.address);
-        let at = self
-            .resources
-            .partition_point(|r| r.address < resource.address);
-        self.resources.insert(at, resource);
+        match self.position(&resource.address) {
+            Ok(at) => self.resources[at] = resource,
+            Err(at) => self.resources.insert(at, resource),
+        }
     }
 
     pub fn remove(&mut self, address: &str) -> Option<ResourceState> {
-        let at = self.resources.iter().position(|r| r.address == address)?;
+        let at = self.position(address).ok()?;
         Some(self.resources.remove(at))
     }
 
@@ -205,7 +212,14 @@ impl State {
             serde_json::from_str(text).map_err(|e| StateError::Corrupt(e.to_string()))?;
         match header.format_version {
             Some(v) if v > FORMAT_VERSION => Err(StateError::NewerFormat(v)),
-            Some(_) => serde_json::from_str(text).map_err(|e| StateError::Corrupt(e.to_string())),
+            Some(_) => {
+                let mut state: State =
+                    serde_json::from_str(text).map_err(|e| StateError::Corrupt(e.to_string()))?;
+                // Written sorted; sorted again in case a hand-edited file is
+                // not, since lookups rely on it.
+                state.resources.sort_by(|a, b| a.address.cmp(&b.address));
+                Ok(state)
+            }
             None => Err(StateError::Corrupt("missing `format_version`".into())),
         }
     }

@@ -358,7 +358,9 @@ fn resources_removed_from_the_files_are_destroyed_in_dependency_order() {
     let position = |address: &str| {
         order
             .iter()
-            .position(|&n| plan.resource_changes[steps[n].change].address == address)
+            .position(|&n| {
+                steps[n].is_some_and(|s| plan.resource_changes[s.change].address == address)
+            })
             .expect("step exists")
     };
     assert!(position("aws_subnet.public[0]") < position("aws_vpc.main"));
@@ -381,7 +383,9 @@ fn replacement_steps_delete_before_create_and_respect_dependencies() {
         order
             .iter()
             .position(|&n| {
-                plan.resource_changes[steps[n].change].address == address && steps[n].op == op
+                steps[n].is_some_and(|s| {
+                    plan.resource_changes[s.change].address == address && s.op == op
+                })
             })
             .expect("step exists")
     };

@@ -159,4 +159,11 @@ async fn creates_of_one_type_are_read_back_in_shared_calls() {
     assert_eq!(calls("CreateVpc"), 30, "{stats:#}");
     assert!(calls("DescribeRouteTables") <= 15, "{stats:#}");
     assert!(calls("DescribeVpcs") <= 30 + 15, "{stats:#}");
+    // Thirty independent steps: the critical path is one VPC's round
+    // trips (create, wait, read back), not the run's requests.
+    let critical = stats["critical_path"]["round_trips"]
+        .as_u64()
+        .expect("an apply's critical path");
+    assert!((3..=12).contains(&critical), "{stats:#}");
+    assert!(stats["critical_path"]["seconds_in_aws"].as_f64().unwrap() > 0.0);
 }

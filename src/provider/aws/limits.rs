@@ -6,11 +6,15 @@
 //! name, which decides its class, is put on the request by an interceptor.
 //!
 //! The rates, per account and region as AWS counts them (a bucket of
-//! `burst` tokens refilled at `per_second`):
+//! `burst` tokens refilled at `per_second`). EC2 gives every API its own
+//! bucket, at its class's rate ("each API is evaluated individually"), so
+//! CreateVpc and CreateSubnet never wait for each other; the other services
+//! publish no per-API rates, and their reads (and their changes) share one
+//! bucket:
 //!
 //! | service | reads | changes | source |
 //! |---|---|---|---|
-//! | ec2 | 100, 20/s | 50, 5/s | EC2 API throttling (non-mutating; mutating, as the resource-intensive ones) |
+//! | ec2 | 100, 20/s | 50, 5/s | EC2 API throttling, request token buckets (non-mutating; mutating), per API |
 //! | route53 | 5, 5/s | 5, 5/s | Route 53 quotas: five requests per second per account |
 //! | iam | 20, 10/s | 10, 5/s | not published per operation; IAM is a global, low-rate API |
 //! | autoscaling, elasticloadbalancing, eks, wafv2 | 40, 10/s | 20, 5/s | not published per operation; below what throttles in practice |
@@ -130,7 +134,8 @@ impl Bucket {
 /// The buckets of one provider configuration (an account and region).
 pub struct RateLimits {
     limiting: Limiting,
-    buckets: Mutex<BTreeMap<(String, Class), Bucket>>,
+    /// By service and either operation (EC2) or class (the rest).
+    buckets: Mutex<BTreeMap<(String, String), Bucket>>,
 }
 
 impl RateLimits {
@@ -157,8 +162,14 @@ impl RateLimits {
         let Ok(mut buckets) = self.buckets.lock() else {
             return Duration::ZERO;
         };
+        // EC2 throttles each API on its own, with its class's rate; the
+        // other services publish no per-API rates, so a class shares one.
+        let bucket = match service {
+            "ec2" => operation.to_string(),
+            _ => format!("{class:?}"),
+        };
         buckets
-            .entry((service.to_string(), class))
+            .entry((service.to_string(), bucket))
             .or_insert(Bucket {
                 rate,
                 tokens: rate.burst,
@@ -304,12 +315,26 @@ mod tests {
         assert_eq!(millis(&waits[50..]), [200, 400, 600]);
         // Reads have a bucket of their own.
         assert_eq!(limits.reserve("ec2", "DescribeVpcs", start), Duration::ZERO);
+        // So does each other EC2 API: CreateSubnet waits for no CreateVpc.
+        assert_eq!(limits.reserve("ec2", "CreateSubnet", start), Duration::ZERO);
         // Time refills: a second later, five tokens are back, minus the
         // three already owed.
         let later = start + Duration::from_secs(1);
-        assert_eq!(limits.reserve("ec2", "CreateSubnet", later), Duration::ZERO);
-        assert_eq!(limits.reserve("ec2", "CreateSubnet", later), Duration::ZERO);
-        assert!(!limits.reserve("ec2", "CreateSubnet", later).is_zero());
+        assert_eq!(limits.reserve("ec2", "CreateVpc", later), Duration::ZERO);
+        assert_eq!(limits.reserve("ec2", "CreateVpc", later), Duration::ZERO);
+        assert!(!limits.reserve("ec2", "CreateVpc", later).is_zero());
+        // Elsewhere a class shares one bucket.
+        let iam: Vec<Duration> = (0..11)
+            .map(|n| {
+                limits.reserve(
+                    "iam",
+                    if n % 2 == 0 { "CreateRole" } else { "TagRole" },
+                    start,
+                )
+            })
+            .collect();
+        assert!(iam[..10].iter().all(|w| w.is_zero()));
+        assert!(!iam[10].is_zero(), "IAM's changes share a bucket of 10");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! operation and each attempt, for `--stats`.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
@@ -30,6 +30,88 @@ impl Calls {
 
 /// Every operation of this process so far, by (service, operation).
 static COUNTS: Mutex<BTreeMap<(String, String), Calls>> = Mutex::new(BTreeMap::new());
+
+/// The critical path of the last apply (see [`CriticalPath`]).
+static CRITICAL_PATH: Mutex<Option<CriticalPath>> = Mutex::new(None);
+
+/// The longest chain of dependent apply steps, measured two ways.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CriticalPath {
+    /// The most round trips to AWS such a chain made one after another
+    /// (requests a step has in flight together count once).
+    pub round_trips: u64,
+    /// The most time such a chain spent with a request in flight.
+    pub seconds_in_aws: f64,
+}
+
+/// The requests one apply step sends, retries included: how many times it
+/// started one with none in flight (a round trip it waited for), and for
+/// how long it had one in flight.
+#[derive(Debug, Default)]
+pub struct StepRequests(Mutex<InFlight>);
+
+#[derive(Debug, Default)]
+struct InFlight {
+    now: u32,
+    since: Option<std::time::Instant>,
+    busy: std::time::Duration,
+    round_trips: u64,
+}
+
+impl StepRequests {
+    fn started(&self) {
+        if let Ok(mut flight) = self.0.lock() {
+            if flight.now == 0 {
+                flight.round_trips += 1;
+                flight.since = Some(std::time::Instant::now());
+            }
+            flight.now += 1;
+        }
+    }
+
+    fn ended(&self) {
+        if let Ok(mut flight) = self.0.lock() {
+            flight.now = flight.now.saturating_sub(1);
+            if flight.now == 0
+                && let Some(since) = flight.since.take()
+            {
+                flight.busy += since.elapsed();
+            }
+        }
+    }
+
+    pub fn round_trips(&self) -> u64 {
+        self.0.lock().map_or(0, |f| f.round_trips)
+    }
+
+    pub fn seconds_in_aws(&self) -> f64 {
+        self.0.lock().map_or(0.0, |f| f.busy.as_secs_f64())
+    }
+}
+
+tokio::task_local! {
+    static STEP_REQUESTS: Arc<StepRequests>;
+}
+
+/// Runs one apply step's `work`, recording its requests in `requests`.
+pub async fn recording_requests<F: std::future::Future>(
+    requests: Arc<StepRequests>,
+    work: F,
+) -> F::Output {
+    STEP_REQUESTS.scope(requests, work).await
+}
+
+/// Records the critical path of the apply just run.
+pub fn record_critical_path(path: CriticalPath) {
+    if let Ok(mut recorded) = CRITICAL_PATH.lock() {
+        *recorded = Some(path);
+    }
+}
+
+/// The critical path of the last apply, if one ran.
+pub fn critical_path() -> Option<CriticalPath> {
+    CRITICAL_PATH.lock().ok().and_then(|p| *p)
+}
 
 /// What the process has called so far.
 pub fn snapshot() -> BTreeMap<(String, String), Calls> {
@@ -74,6 +156,17 @@ impl Intercept for CallCounter {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         count(cfg, |c| c.attempts += 1);
+        let _ = STEP_REQUESTS.try_with(|requests| requests.started());
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        _context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let _ = STEP_REQUESTS.try_with(|requests| requests.ended());
         Ok(())
     }
 }
