@@ -16,9 +16,11 @@ test-long: emulator
 
 # terrane and Terraform side by side on the same stacks, on fresh emulators
 # (docs/performance.md). Takes about an hour; BENCH_SIZES, BENCH_ONLY and
-# the other settings at the top of benches/side_by_side.rs narrow it.
+# the other settings at the top of bench/side_by_side.rs narrow it.
+TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
 bench: emulator
-	cargo bench --bench side_by_side
+	cargo build --release --bin terrane
+	TERRANE_BIN=$(TARGET_DIR)/release/terrane cargo run --example side_by_side
 
 # Each fuzz target for FUZZ_SECONDS (default 600); see docs/fuzzing.md.
 FUZZ_SECONDS ?= 600

@@ -227,6 +227,16 @@ impl Spawned {
     }
 }
 
+/// A run a failing test leaves behind (paused, say) is killed with it.
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// The state object now: its JSON, ETag and server-side encryption.
 pub async fn state_object(s3: &aws_sdk_s3::Client) -> (Json, String, Option<ServerSideEncryption>) {
     let text = object_text(s3, KEY, None)

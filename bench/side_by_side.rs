@@ -1,5 +1,8 @@
 //! `make bench`: terrane and Terraform 1.x with hashicorp/aws, side by side,
 //! on the same stack directories against fresh emulators (docs/performance.md).
+//! It measures the terrane binary `TERRANE_BIN` names (the Makefile builds
+//! it in release); this harness itself is built in the dev profile, with
+//! the tests' dependencies.
 //!
 //! Every run goes through one loopback proxy that counts requests by
 //! service and operation for both tools alike, and can add latency to every
@@ -35,7 +38,8 @@ use proxy::{Faults, Proxy};
 use serde_json::{Value as Json, json};
 
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
-const TERRANE: &str = env!("CARGO_BIN_EXE_terrane");
+/// The terrane binary measured: `TERRANE_BIN`, a release build.
+static TERRANE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Tool {
@@ -77,16 +81,16 @@ struct Prepared {
 }
 
 fn main() {
-    // `cargo test --all-targets` runs this too, without `--bench`: the
-    // benchmark takes an hour, so there it only says how to run it.
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("side_by_side: a benchmark; run it with `make bench` (docs/performance.md)");
-        return;
-    }
-    // `cargo bench` passes `--bench`; anything else is a filter, as for tests.
-    let only = std::env::var("BENCH_ONLY")
-        .ok()
-        .or_else(|| std::env::args().skip(1).find(|a| !a.starts_with("--")));
+    let Ok(terrane) = std::env::var("TERRANE_BIN") else {
+        eprintln!("side_by_side: set TERRANE_BIN to a release build of terrane; `make bench` does");
+        std::process::exit(1);
+    };
+    let terrane = std::fs::canonicalize(&terrane).unwrap_or_else(|e| {
+        eprintln!("side_by_side: TERRANE_BIN={terrane}: {e}");
+        std::process::exit(1)
+    });
+    TERRANE.set(terrane).expect("set once");
+    let only = std::env::var("BENCH_ONLY").ok();
     let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
         .unwrap_or_else(|_| "100,1000,10000".into())
         .split(',')
@@ -118,6 +122,11 @@ fn main() {
     }
     scenarios.push(Scenario::production(latency));
     scenarios.push(Scenario::synthetic(1000, latency, 1000 <= terraform_max));
+    // terrane's apply against its own critical path, at 100 ms a request.
+    let mut critical = Scenario::production(Duration::from_millis(100));
+    critical.terraform = false;
+    critical.commands = vec!["apply"];
+    scenarios.push(critical);
     scenarios.retain(|s| only.as_deref().is_none_or(|o| s.name.contains(o)));
 
     let work = tempfile::tempdir().expect("work dir");
@@ -428,8 +437,8 @@ fn run(prepared: &Prepared, command: &str) -> Measured {
 /// Runs the tool with `args` in the stack directory, measuring it.
 fn run_raw(prepared: &Prepared, args: &[&str]) -> Measured {
     let program = match prepared.tool {
-        Tool::Terrane => TERRANE,
-        Tool::Terraform => "terraform",
+        Tool::Terrane => TERRANE.get().expect("set in main").clone(),
+        Tool::Terraform => PathBuf::from("terraform"),
     };
     let log = prepared.dir.join("bench.log");
     let mut command = Command::new(program);
@@ -673,8 +682,8 @@ fn table(rows: &[Json], machine: &Json) -> String {
         machine["aws_provider"].as_str().unwrap_or("–"),
         machine["terrane"].as_str().unwrap_or_default(),
     );
-    out.push_str("| stack | resources | command | terrane s | terraform s | terrane / terraform | terrane requests | terraform requests | terrane peak MB | terraform peak MB | terrane CPU s | terraform CPU s |\n");
-    out.push_str("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.push_str("| stack | resources | command | terrane s | terraform s | terrane / terraform | terrane requests | terraform requests | requests vs refresh floor (terrane, terraform) | terrane wall / critical path | terrane peak MB | terraform peak MB | terrane CPU s | terraform CPU s |\n");
+    out.push_str("|---|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|\n");
     for row in rows {
         for command in row["commands"].as_array().into_iter().flatten() {
             let (a, b) = (&command["terrane"], &command["terraform"]);
@@ -683,8 +692,31 @@ fn table(rows: &[Json], machine: &Json) -> String {
                     .and_then(Json::as_f64)
                     .map_or("–".to_string(), |x| format!("{x:.digits$}"))
             };
+            let floor = row["refresh_floor_requests"]
+                .as_f64()
+                .filter(|_| command["command"] == "plan-no-change");
+            let versus_floor = match floor {
+                Some(floor) => {
+                    let times = |v: &Json| {
+                        v.get("requests")
+                            .and_then(Json::as_f64)
+                            .map_or("–".to_string(), |r| format!("{:.1}×", r / floor))
+                    };
+                    format!("{} of {floor}: {}, {}", "floor", times(a), times(b))
+                }
+                None => "–".into(),
+            };
+            let critical = a
+                .get("critical_path")
+                .and_then(|p| p.get("seconds_in_aws"))
+                .and_then(Json::as_f64)
+                .zip(a.get("wall_seconds").and_then(Json::as_f64))
+                .filter(|(path, _)| *path > 0.0)
+                .map_or("–".to_string(), |(path, wall)| {
+                    format!("{:.2} ({wall:.1} s / {path:.1} s)", wall / path)
+                });
             out.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                 row["scenario"].as_str().unwrap_or_default(),
                 row["resources"],
                 command["command"].as_str().unwrap_or_default(),
@@ -695,6 +727,8 @@ fn table(rows: &[Json], machine: &Json) -> String {
                     .map_or("–".to_string(), |r| format!("{r:.3}")),
                 number(a, "requests", 0),
                 number(b, "requests", 0),
+                versus_floor,
+                critical,
                 number(a, "peak_rss_mb", 0),
                 number(b, "peak_rss_mb", 0),
                 number(a, "cpu_seconds", 2),
