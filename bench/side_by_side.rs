@@ -25,6 +25,8 @@ mod emulator;
 #[allow(dead_code)]
 #[path = "../tests/testsuite/support/proxy.rs"]
 mod proxy;
+#[path = "../tests/testsuite/support/terraform.rs"]
+mod terraform;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -354,32 +356,13 @@ fn prepare(tool: Tool, stack: &Path, scenario: &Scenario, mirror: Option<&Path>)
 /// the stack's own files stay as they are). terrane reads
 /// `AWS_ENDPOINT_URL` instead.
 fn terraform_override(stack: &Path, endpoint: &str) -> String {
-    let services = [
-        "autoscaling",
-        "ec2",
-        "eks",
-        "elbv2",
-        "iam",
-        "route53",
-        "s3",
-        "sts",
-        "wafv2",
-    ]
-    .iter()
-    .map(|s| format!("    {s} = \"{endpoint}\"\n"))
-    .collect::<String>();
-    let settings = format!(
-        "  access_key                  = \"test\"\n  secret_key                  = \"test\"\n  skip_credentials_validation = true\n  skip_requesting_account_id  = true\n  skip_metadata_api_check     = true\n  s3_use_path_style           = true\n  endpoints {{\n{services}  }}\n"
-    );
-    let mut text = format!("provider \"aws\" {{\n{settings}}}\n");
+    let mut text = terraform::provider_override(endpoint, None);
     let files = std::fs::read_dir(stack).expect("stack dir");
     let declares_dr = files
         .flatten()
         .any(|f| std::fs::read_to_string(f.path()).is_ok_and(|t| t.contains("alias  = \"dr\"")));
     if declares_dr {
-        text.push_str(&format!(
-            "provider \"aws\" {{\n  alias = \"dr\"\n{settings}}}\n"
-        ));
+        text.push_str(&terraform::provider_override(endpoint, Some("dr")));
     }
     text
 }

@@ -54,6 +54,14 @@ pub async fn holding_slot<F: Future>(
 /// Sleeps for `wait`; a task holding a slot gives it back meanwhile and
 /// waits its turn for one after.
 pub async fn sleep(wait: Duration) {
+    without_slot(tokio::time::sleep(wait)).await
+}
+
+/// Runs `wait` (something that only waits: a timer, another task's
+/// answer) with the task's slot given back meanwhile, then waits its turn
+/// for one. A task that waits for another while holding its slot could
+/// leave that other task none to go on with.
+pub async fn without_slot<F: Future>(wait: F) -> F::Output {
     let held = SLOT
         .try_with(|slot| {
             let permit = slot.permit.lock().ok()?.take()?;
@@ -62,11 +70,10 @@ pub async fn sleep(wait: Duration) {
         .ok()
         .flatten();
     let Some((pool, permit)) = held else {
-        tokio::time::sleep(wait).await;
-        return;
+        return wait.await;
     };
     drop(permit);
-    tokio::time::sleep(wait).await;
+    let output = wait.await;
     // The pool is never closed while its tasks run.
     let permit = pool.acquire_owned().await.ok();
     let _ = SLOT.try_with(|slot| {
@@ -74,6 +81,7 @@ pub async fn sleep(wait: Duration) {
             *held = permit;
         }
     });
+    output
 }
 
 /// How long to wait between tries, and when to stop.

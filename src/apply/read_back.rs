@@ -61,7 +61,10 @@ impl ReadBatcher {
                 !std::mem::replace(&mut queue.in_flight, true)
             };
             if !(idle || promoted) {
-                match told.await {
+                // Not holding a parallelism slot: the leader may need one
+                // back after a rate-limit wait, and every slot could be
+                // held by reads queued behind it.
+                match crate::retry::without_slot(told).await {
                     Ok(Reply::Read(read)) => return read,
                     Ok(Reply::Lead) => promoted = true,
                     // The call we were in was dropped unanswered: queue again.
@@ -138,6 +141,9 @@ mod tests {
     #[derive(Default)]
     struct Recording {
         calls: Mutex<Vec<Vec<String>>>,
+        /// Waits as a rate limit does (`retry::sleep`, giving back the
+        /// task's slot) instead of as a slow answer.
+        rate_limited: bool,
     }
 
     #[async_trait]
@@ -154,7 +160,11 @@ mod tests {
             ids: &[String],
         ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
             self.calls.lock().unwrap().push(ids.to_vec());
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            if self.rate_limited {
+                crate::retry::sleep(Duration::from_millis(50)).await;
+            } else {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
             Ok(ids
                 .iter()
                 .filter(|id| *id != "gone")
@@ -224,6 +234,44 @@ mod tests {
         let read = batcher.read(objects.as_ref(), "aws", &aws, "late").await;
         assert!(read.unwrap().is_some());
         assert_eq!(objects.calls.lock().unwrap().last().unwrap(), &["late"]);
+    }
+
+    /// Steps hold parallelism slots. The leader gives its slot back while
+    /// a rate limit holds it, the scheduler hands that slot to another
+    /// step, which queues a read: the queued reads must not keep every
+    /// slot, or the leader never gets one back to finish with.
+    #[tokio::test]
+    async fn queued_reads_leave_their_slots_to_the_leader() {
+        let batcher = Arc::new(ReadBatcher::default());
+        let objects = Arc::new(Recording {
+            rate_limited: true,
+            ..Recording::default()
+        });
+        let aws = context();
+        let slots = Arc::new(tokio::sync::Semaphore::new(2));
+        let mut steps = tokio::task::JoinSet::new();
+        for n in 0..3 {
+            let (batcher, objects, aws, slots) =
+                (batcher.clone(), objects.clone(), aws.clone(), slots.clone());
+            steps.spawn(async move {
+                let permit = slots.clone().acquire_owned().await.unwrap();
+                let id = format!("obj-{n}");
+                crate::retry::holding_slot(slots, permit, async {
+                    batcher.read(objects.as_ref(), "aws", &aws, &id).await
+                })
+                .await
+                .0
+            });
+            tokio::task::yield_now().await;
+        }
+        let all = async {
+            while let Some(done) = steps.join_next().await {
+                assert!(done.unwrap().unwrap().is_some());
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(5), all)
+            .await
+            .expect("every read finishes: no step keeps the leader from a slot");
     }
 
     /// Another provider configuration (another region or account) is

@@ -499,29 +499,6 @@ async fn a_stack_applied_by_terraform_migrates_with_no_changes() {
     assert_eq!(plan.code, 0, "{}", plan.log());
 }
 
-/// Points terraform's provider at the emulator. Only terraform reads this
-/// file: it is removed before terrane runs, which takes the endpoint from
-/// AWS_ENDPOINT_URL instead.
-fn terraform_provider_override(endpoint: &str) -> String {
-    let services = [
-        "autoscaling",
-        "ec2",
-        "eks",
-        "elbv2",
-        "iam",
-        "route53",
-        "s3",
-        "sts",
-        "wafv2",
-    ]
-    .iter()
-    .map(|s| format!("    {s} = \"{endpoint}\"\n"))
-    .collect::<String>();
-    format!(
-        "provider \"aws\" {{\n  access_key                  = \"test\"\n  secret_key                  = \"test\"\n  skip_credentials_validation = true\n  skip_requesting_account_id  = true\n  skip_metadata_api_check     = true\n  s3_use_path_style           = true\n  endpoints {{\n{services}  }}\n}}\n"
-    )
-}
-
 /// The acceptance test: stacks/production, applied by terraform
 /// from its own files, migrated, then planned by terrane with no changes.
 #[tokio::test(flavor = "multi_thread")]
@@ -538,7 +515,7 @@ async fn stacks_production_applied_by_terraform_migrates_with_no_changes() {
     let ws = Workspace::copy_of("stacks/production");
     ws.write(
         "override.tf",
-        &terraform_provider_override(&emulator.endpoint()),
+        &crate::support::terraform::provider_override(&emulator.endpoint(), None),
     );
     let cli_config = write_cli_config(ws.root(), &mirror);
     for args in [

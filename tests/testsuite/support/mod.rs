@@ -6,5 +6,6 @@ pub mod emulator;
 pub mod fixtures;
 pub mod inventory;
 pub mod proxy;
+pub mod terraform;
 
 pub use emulator::Emulator;
