@@ -173,6 +173,7 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
     // sleeps (waiting for AWS, backing off): `retry::sleep`.
     let slots = Arc::new(Semaphore::new(req.parallelism.max(1)));
     let reads = Arc::new(ReadBatcher::default());
+    let mut write_failed = false;
     let requests: Vec<Arc<StepRequests>> = (0..waiting.len()).map(|_| Arc::default()).collect();
 
     loop {
@@ -228,7 +229,9 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
         if running.is_empty() {
             break;
         }
-        let write_due = req.sink.write_due();
+        // After a failed write, only the final save tries again (and
+        // reports again): the loop must not retry on every turn.
+        let write_due = req.sink.write_due().filter(|_| !write_failed);
         tokio::select! {
             // A finished step first: its slot frees only once it is recorded.
             biased;
@@ -269,6 +272,7 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
             // while the run waits for AWS, not only when the next ends.
             _ = tokio::time::sleep_until(write_due.unwrap_or_else(Instant::now).into()), if write_due.is_some() => {
                 if let Err(e) = req.sink.flush(&state) {
+                    write_failed = true;
                     failures.push(Failure { address: "(state)".into(), message: e.to_string() });
                     if !stopping {
                         (req.on_event)(Event::Stopping { reason: "the state could not be saved; waiting for steps in flight" });
