@@ -108,7 +108,7 @@ fn main() {
             .and_then(|s| s.parse().ok())
             .unwrap_or(50),
     );
-    let mirror = provider_mirror();
+    let mirror = terraform::provider_mirror();
     let terraform_ok = terraform_version().is_some() && mirror.is_some();
     if !terraform_ok {
         eprintln!("terraform or its provider mirror is missing: measuring terrane alone");
@@ -571,18 +571,6 @@ fn terraform_version() -> Option<String> {
         .then(|| text.lines().next().unwrap_or_default().to_string())
 }
 
-fn provider_mirror() -> Option<PathBuf> {
-    [
-        std::env::var("TERRANE_TF_PLUGIN_MIRROR")
-            .ok()
-            .map(PathBuf::from),
-        Some(PathBuf::from("/opt/tf-plugins")),
-    ]
-    .into_iter()
-    .flatten()
-    .find(|dir| dir.join("registry.terraform.io/hashicorp/aws").is_dir())
-}
-
 /// What the numbers were measured on.
 fn machine() -> Json {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -622,7 +610,7 @@ fn machine() -> Json {
 }
 
 fn provider_version() -> Option<String> {
-    let dir = provider_mirror()?.join("registry.terraform.io/hashicorp/aws");
+    let dir = terraform::provider_mirror()?.join("registry.terraform.io/hashicorp/aws");
     std::fs::read_dir(dir)
         .ok()?
         .flatten()

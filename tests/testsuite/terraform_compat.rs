@@ -7,23 +7,7 @@ use std::process::Command;
 
 use crate::support::cli::{copy_tree, repo_path};
 
-/// Where the machine's local mirror of the aws provider lives.
-pub fn provider_mirror() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var("TERRANE_TF_PLUGIN_MIRROR")
-            .ok()
-            .map(PathBuf::from),
-        Some(PathBuf::from("/opt/tf-plugins")),
-        std::env::var("HOME")
-            .ok()
-            .map(|h| Path::new(&h).join(".terraform.d/plugins")),
-        Some(PathBuf::from("/usr/share/terraform/plugins")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|dir| dir.join("registry.terraform.io/hashicorp/aws").is_dir())
-}
+pub use crate::support::terraform::provider_mirror;
 
 pub fn terraform_available() -> bool {
     Command::new("terraform")

@@ -1,6 +1,9 @@
 //! Pointing terraform's aws provider at a loopback endpoint (the emulator
 //! or the proxy): an override file's provider block, which only terraform
-//! reads. terrane takes the endpoint from `AWS_ENDPOINT_URL` instead.
+//! reads. terrane takes the endpoint from `AWS_ENDPOINT_URL` instead. Also
+//! where the machine keeps the provider's local mirror.
+
+use std::path::{Path, PathBuf};
 
 /// A `provider "aws"` block (with `alias`, when given) that sends every
 /// service terrane's stacks use to `endpoint`, with the emulator's test
@@ -24,4 +27,22 @@ pub fn provider_override(endpoint: &str, alias: Option<&str>) -> String {
     format!(
         "provider \"aws\" {{\n{alias}  access_key                  = \"test\"\n  secret_key                  = \"test\"\n  skip_credentials_validation = true\n  skip_requesting_account_id  = true\n  skip_metadata_api_check     = true\n  s3_use_path_style           = true\n  endpoints {{\n{services}  }}\n}}\n"
     )
+}
+
+/// Where the machine's local mirror of the aws provider lives.
+pub fn provider_mirror() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var("TERRANE_TF_PLUGIN_MIRROR")
+            .ok()
+            .map(PathBuf::from),
+        Some(PathBuf::from("/opt/tf-plugins")),
+        std::env::var("HOME")
+            .ok()
+            .map(|h| Path::new(&h).join(".terraform.d/plugins")),
+        Some(PathBuf::from("/usr/share/terraform/plugins")),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|dir| dir.join("registry.terraform.io/hashicorp/aws").is_dir())
 }
