@@ -70,12 +70,12 @@ pub struct S3Backend {
 /// between is in the local journal first.
 pub const WRITE_INTERVAL: Duration = Duration::from_millis(300);
 
-/// When the state was last written, and since when the journal holds steps
-/// the bucket does not have yet.
+/// When the state was last written, and whether the journal holds steps the
+/// bucket does not have yet.
 #[derive(Default)]
 struct WriteBatch {
     last_write: Option<Instant>,
-    unwritten_since: Option<Instant>,
+    unwritten: bool,
 }
 
 /// How many versions `versions` reads at once to show their serials.
@@ -514,7 +514,7 @@ impl Backend for S3Backend {
                     .map_or(Base::Unread, |etag| Base::ETag(etag.to_string()));
                 *self.batch.lock().expect("not poisoned") = WriteBatch {
                     last_write: Some(Instant::now()),
-                    unwritten_since: None,
+                    unwritten: false,
                 };
                 // The bucket holds every step the journal had.
                 self.remove_journal()
@@ -539,7 +539,7 @@ impl Backend for S3Backend {
         let now = Instant::now();
         let write_now = {
             let mut batch = self.batch.lock().expect("not poisoned");
-            batch.unwritten_since.get_or_insert(now);
+            batch.unwritten = true;
             batch
                 .last_write
                 .is_none_or(|last| now.duration_since(last) >= WRITE_INTERVAL)
@@ -552,7 +552,9 @@ impl Backend for S3Backend {
 
     fn write_due(&self) -> Option<Instant> {
         let batch = self.batch.lock().expect("not poisoned");
-        batch.unwritten_since?;
+        if !batch.unwritten {
+            return None;
+        }
         Some(
             batch
                 .last_write
