@@ -379,7 +379,8 @@ struct StackArgs {
     dir: PathBuf,
     #[command(flatten)]
     variables: VarArgs,
-    /// How many operations run at once.
+    /// At most this many operations at work at once; one that waits for
+    /// AWS gives its place to the next meanwhile.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     parallelism: u16,
     /// Use this state file instead of the stack's backend.

@@ -2,12 +2,15 @@
 //! failed apply leaves behind, the state lock, outputs, the graph, and the
 //! sources of variable values.
 
-use crate::support::Emulator;
-use crate::support::cli::{Run, Workspace, terrane};
+use std::time::Duration;
 
-/// The largest number of operations in flight at once, read from apply's
-/// `Creating...` / `Creation complete` lines.
-fn max_in_flight(run: &Run) -> usize {
+use crate::support::Emulator;
+use crate::support::cli::{Run, Workspace, terrane, terrane_with};
+use crate::support::proxy::{Faults, Proxy};
+
+/// The largest number of resources being created at once, read from
+/// apply's `Creating...` / `Creation complete` lines.
+fn most_resources_in_progress(run: &Run) -> usize {
     let (mut now, mut max) = (0usize, 0usize);
     for line in run.stdout.lines() {
         if line.ends_with(": Creating...") {
@@ -20,26 +23,56 @@ fn max_in_flight(run: &Run) -> usize {
     max
 }
 
+/// `--parallelism N` bounds the operations at work against AWS at once.
+/// A proxy in front of the emulator sees them as the calls that change
+/// something: a step makes its changes one after another, while its reads
+/// may go out together. (A step that waits, for an object to become ready
+/// or for a read another step makes, gives its place to the next
+/// meanwhile, so more than N resources may show as in progress.)
 #[test]
 fn parallelism_bounds_the_operations_in_flight() {
-    let emulator = Emulator::start();
-    let ws = Workspace::copy_of("stacks/network");
-    let run = ws.run(
-        &emulator,
-        "apply",
-        &["--auto-approve", "--parallelism", "1"],
-    );
-    assert_eq!(run.code, 0, "{}", run.log());
-    assert_eq!(max_in_flight(&run), 1, "{}", run.stdout);
+    let apply = |parallelism: Option<&str>| {
+        let emulator = Emulator::start();
+        // Latency makes calls that may overlap do so.
+        let faults = Faults {
+            latency: Duration::from_millis(20),
+            ..Faults::default()
+        };
+        let proxy = Proxy::start(emulator.endpoint(), faults);
+        let ws = Workspace::copy_of("stacks/network");
+        let mut args = vec!["--auto-approve"];
+        args.extend(
+            parallelism
+                .map(|n| ["--parallelism", n])
+                .into_iter()
+                .flatten(),
+        );
+        let args = ws.args_for("apply", &args);
+        let run = terrane_with(
+            &emulator,
+            ws.root(),
+            &args,
+            &[("AWS_ENDPOINT_URL", proxy.endpoint().as_str())],
+        );
+        assert_eq!(run.code, 0, "{}", run.log());
+        let reads = ["Describe", "List", "Get"];
+        let changes =
+            proxy.most_at_once(|call| !reads.iter().any(|r| call.operation.starts_with(r)));
+        (run, changes)
+    };
 
-    let emulator = Emulator::start();
-    let ws = Workspace::copy_of("stacks/network");
-    let run = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(run.code, 0, "{}", run.log());
-    let max = max_in_flight(&run);
+    let (_, changes) = apply(Some("1"));
+    assert_eq!(changes, 1, "one change at a time with --parallelism 1");
+
+    let (run, changes) = apply(None);
     assert!(
-        max > 1 && max <= 10,
-        "default parallelism runs independent work together, at most 10: {max}"
+        changes > 1 && changes <= 10,
+        "default parallelism changes independent objects together, at most 10 at once: {changes}"
+    );
+    assert!(
+        most_resources_in_progress(&run) > 1,
+        "independent resources are made together:\n{}",
+        run.stdout
     );
 }
 

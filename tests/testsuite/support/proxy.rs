@@ -70,6 +70,25 @@ struct Shared {
     timeline: Vec<(Instant, Call)>,
     injected: usize,
     lost: Vec<Call>,
+    /// Every request that ended, from arrival to answer.
+    spans: Vec<(Instant, Instant, Call)>,
+}
+
+/// Records a request's span when dropped, on every way out of `handle`
+/// (an answer, an injected error, a dropped connection).
+struct InFlight {
+    state: Arc<Mutex<Shared>>,
+    arrived: Instant,
+    call: Call,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Ok(mut shared) = self.state.lock() {
+            let span = (self.arrived, Instant::now(), self.call.clone());
+            shared.spans.push(span);
+        }
+    }
 }
 
 pub struct Proxy {
@@ -94,6 +113,7 @@ impl Proxy {
             timeline: Vec::new(),
             injected: 0,
             lost: Vec::new(),
+            spans: Vec::new(),
         }));
         // Bound here, served on the proxy's own runtime (a test may already
         // be running on one, where blocking on another is not allowed).
@@ -149,6 +169,25 @@ impl Proxy {
         self.shared.lock().unwrap().injected
     }
 
+    /// The most requests `chosen` accepts that were in flight at once,
+    /// between arrival and answer.
+    pub fn most_at_once(&self, chosen: impl Fn(&Call) -> bool) -> usize {
+        let shared = self.shared.lock().unwrap();
+        // Ends sort before starts at the same instant: touching spans do
+        // not overlap.
+        let mut edges: Vec<(Instant, i32)> = Vec::new();
+        for (arrived, answered, _) in shared.spans.iter().filter(|(_, _, call)| chosen(call)) {
+            edges.extend([(*arrived, 1), (*answered, -1)]);
+        }
+        edges.sort();
+        let (mut now, mut most) = (0i32, 0i32);
+        for (_, step) in edges {
+            now += step;
+            most = most.max(now);
+        }
+        most as usize
+    }
+
     /// The requests whose answers were dropped.
     pub fn lost(&self) -> Vec<Call> {
         self.shared.lock().unwrap().lost.clone()
@@ -183,6 +222,11 @@ async fn handle(
         .map_err(std::io::Error::other)?
         .to_bytes();
     let call = describe_call(&parts, &body);
+    let _in_flight = InFlight {
+        state: state.clone(),
+        arrived: Instant::now(),
+        call: call.clone(),
+    };
     let (decision, latency) = {
         let mut shared = state.lock().unwrap();
         *shared
