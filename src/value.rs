@@ -266,6 +266,25 @@ pub fn format_number(n: f64) -> String {
     }
 }
 
+/// Writes `text` as a JSON string the way Go's `encoding/json` does (and so
+/// Terraform's `jsonencode` and the AWS provider's policy documents): HTML
+/// characters and the two Unicode line separators escaped.
+pub fn write_go_json_string(text: &str, out: &mut String) {
+    for c in serde_json::Value::String(text.to_string())
+        .to_string()
+        .chars()
+    {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+}
+
 /// A total order over values, used to canonicalise sets.
 /// Numbers sort by value and strings by their text, as Terraform orders
 /// sets of them; other values by their JSON text.

@@ -390,14 +390,24 @@ fn seed_evaluator(req: &ApplyRequest<'_>, state: &State, evaluator: &mut BlockEv
     }
 }
 
-/// Re-evaluates every value that is not a resource (locals, module
-/// variables and outputs) with the values known now.
+/// Re-evaluates every value that is not a managed resource (locals, module
+/// variables and outputs, and data sources computed offline that were not
+/// known yet) with the values known now.
 fn refresh_values(req: &ApplyRequest<'_>, evaluator: &mut BlockEvaluator<'_>) {
     for node in &req.graph.order {
-        if !matches!(node, Node::Resource(_)) {
-            // An error here concerns a value this step may not even use; the
-            // step's own evaluation reports what matters to it.
-            let _ = crate::plan::eval_value(evaluator, *node);
+        // An error here concerns a value this step may not even use; the
+        // step's own evaluation reports what matters to it.
+        match *node {
+            Node::Resource(i)
+                if req.config.resources[i].mode == crate::lang::Mode::Data
+                    && !evaluator.instances_known(i) =>
+            {
+                let _ = crate::plan::eval_offline_data(evaluator, i);
+            }
+            Node::Resource(_) => {}
+            other => {
+                let _ = crate::plan::eval_value(evaluator, other);
+            }
         }
     }
 }

@@ -336,7 +336,7 @@ pub fn build(config: &Config) -> (Graph, Diagnostics) {
         }
     };
     let resource_deps = (0..config.resources.len())
-        .map(|i| resource_dependencies(&dag, index[&Node::Resource(i)]))
+        .map(|i| resource_dependencies(config, &dag, index[&Node::Resource(i)]))
         .collect();
     (
         Graph {
@@ -349,8 +349,15 @@ pub fn build(config: &Config) -> (Graph, Diagnostics) {
 }
 
 /// Resources reachable backwards from `start`, looking through locals and
-/// variables but stopping at the first resource on each path.
-fn resource_dependencies(dag: &DiGraph<Node, ()>, start: NodeIndex) -> BTreeSet<usize> {
+/// variables but stopping at the first managed resource on each path. A
+/// data source is a dependency and is looked through too: one computed
+/// during apply (a policy document naming a new bucket's ARN) must wait for
+/// what it reads, and so must whatever uses it.
+fn resource_dependencies(
+    config: &Config,
+    dag: &DiGraph<Node, ()>,
+    start: NodeIndex,
+) -> BTreeSet<usize> {
     let mut found = BTreeSet::new();
     let mut stack: Vec<NodeIndex> = vec![start];
     let mut seen = BTreeSet::new();
@@ -363,6 +370,9 @@ fn resource_dependencies(dag: &DiGraph<Node, ()>, start: NodeIndex) -> BTreeSet<
             match dag[source] {
                 Node::Resource(i) if source != start => {
                     found.insert(i);
+                    if config.resources[i].mode == Mode::Data {
+                        stack.push(source);
+                    }
                 }
                 Node::Resource(_) => {}
                 _ => stack.push(source),

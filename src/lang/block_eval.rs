@@ -790,6 +790,19 @@ impl<'a> BlockEvaluator<'a> {
     }
 
     /// Marks a resource whose instances cannot be determined as unknown.
+    /// The configuration being evaluated.
+    pub fn config(&self) -> &'a Config {
+        self.config
+    }
+
+    /// Whether every instance of a resource has a value with nothing
+    /// unknown in it.
+    pub fn instances_known(&self, index: usize) -> bool {
+        self.instances
+            .get(&index)
+            .is_some_and(|instances| instances.values().all(Value::is_wholly_known))
+    }
+
     pub fn set_resource_unknown(&mut self, index: usize) {
         let resource = &self.config.resources[index];
         let (type_name, name) = (resource.type_name.clone(), resource.name.clone());

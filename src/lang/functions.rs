@@ -1687,18 +1687,7 @@ fn jsonencode(args: &Args<'_>) -> Result<Value, FnError> {
 fn write_json(value: &Value, out: &mut String) {
     match value {
         Value::Number(n) => out.push_str(&format_number(*n)),
-        Value::String(s) => {
-            for c in serde_json::Value::String(s.clone()).to_string().chars() {
-                match c {
-                    '<' => out.push_str("\\u003c"),
-                    '>' => out.push_str("\\u003e"),
-                    '&' => out.push_str("\\u0026"),
-                    '\u{2028}' => out.push_str("\\u2028"),
-                    '\u{2029}' => out.push_str("\\u2029"),
-                    c => out.push(c),
-                }
-            }
-        }
+        Value::String(s) => crate::value::write_go_json_string(s, out),
         Value::List(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {

@@ -253,8 +253,8 @@ fn apply_moved_and_removed(
 }
 
 /// Reads every data source, walking the graph so that locals they use are
-/// evaluated first. Data sources that depend on managed resources are not
-/// supported yet.
+/// evaluated first. Data sources read from AWS that depend on managed
+/// resources are not supported yet; offline ones are left to the plan.
 async fn read_data_sources(stack: &Stack, aws: &Providers) -> Result<DataValues, Report> {
     let config = &stack.config;
     let mut evaluator = BlockEvaluator::new(config, &DiskFiles, stack.variables.clone());
@@ -266,6 +266,12 @@ async fn read_data_sources(stack: &Stack, aws: &Providers) -> Result<DataValues,
                 evaluator.set_resource_unknown(i);
             }
             Node::Resource(i) => {
+                // Computed here for the data sources that read it; the plan
+                // computes it again, with the planned resources' values,
+                // and reports its errors.
+                if plan::eval_offline_data(&mut evaluator, i).is_some() {
+                    continue;
+                }
                 let resource = &config.resources[i];
                 let Some(source) = provider::data_source_type(&resource.type_name) else {
                     continue;

@@ -348,10 +348,13 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
                     diags.extend(eval_value(&mut evaluator, *node));
                 }
                 Node::Resource(i) if req.config.resources[i].mode == Mode::Data => {
-                    match req.data.get(&i) {
-                        Some(instances) => evaluator.set_instances(i, instances.clone()),
+                    if let Some(instances) = req.data.get(&i) {
+                        evaluator.set_instances(i, instances.clone());
+                    } else if let Some(errors) = eval_offline_data(&mut evaluator, i) {
+                        diags.extend(errors);
+                    } else {
                         // Not read (validate): unknown, whatever its count.
-                        None => evaluator.set_resource_unknown(i),
+                        evaluator.set_resource_unknown(i);
                     }
                 }
                 Node::Resource(i) => {
@@ -836,6 +839,52 @@ pub fn eval_value(evaluator: &mut BlockEvaluator<'_>, node: Node) -> Diagnostics
         Node::Resource(_) | Node::Check(_) => {}
     }
     diags
+}
+
+/// Evaluates a data source that is computed from its arguments alone
+/// (`DataSourceType::compute`) like a local value: each instance whose
+/// arguments are known gets its result, the others stay unknown until a
+/// later walk knows them (apply evaluates it again as steps finish).
+/// `None` when the block's type needs AWS to be read.
+pub fn eval_offline_data(evaluator: &mut BlockEvaluator<'_>, index: usize) -> Option<Diagnostics> {
+    let resource = &evaluator.config().resources[index];
+    let source = provider::data_source_type(&resource.type_name).filter(|s| s.is_offline())?;
+    let mut diags = Diagnostics::default();
+    let instances = match evaluator.expand(index) {
+        Ok(instances) => instances,
+        // A count or for_each not known yet: read once it is.
+        Err(_) => {
+            evaluator.set_resource_unknown(index);
+            return Some(diags);
+        }
+    };
+    let mut values = BTreeMap::new();
+    for instance in instances {
+        let value = match evaluator.eval_instance(index, &instance, source.schema()) {
+            Ok(args) if !args.attrs.values().all(Value::is_wholly_known) => Value::Unknown,
+            Ok(args) => match source.compute(&args.attrs) {
+                Ok(attrs) => Value::Map(attrs),
+                Err(e) => {
+                    let resource = &evaluator.config().resources[index];
+                    diags.push(
+                        Diagnostic::error(format!(
+                            "Reading data.{}.{} failed: {e}",
+                            resource.type_name, resource.name
+                        ))
+                        .with_span(Some(resource.span.clone())),
+                    );
+                    Value::Unknown
+                }
+            },
+            Err(errors) => {
+                diags.extend(errors);
+                Value::Unknown
+            }
+        };
+        values.insert(instance.key, value);
+    }
+    evaluator.set_instances(index, values);
+    Some(diags)
 }
 
 /// Decides one instance's action and proposed state.

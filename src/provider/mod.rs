@@ -197,6 +197,20 @@ pub trait DataSourceType: Send + Sync {
     fn schema(&self) -> &'static Schema;
     /// Reads with the evaluated arguments; returns arguments plus computed attributes.
     async fn read(&self, aws: &AwsContext, args: &Attrs) -> Result<Attrs, ProviderError>;
+    /// Whether the type is computed from its arguments alone, without AWS
+    /// (`aws_iam_policy_document`). Such a data source is evaluated like a
+    /// local value, with `compute`: at plan when its arguments are known,
+    /// else during apply once they are.
+    fn is_offline(&self) -> bool {
+        false
+    }
+    /// The result of an offline type (`is_offline`), as `read` gives it.
+    fn compute(&self, _args: &Attrs) -> Result<Attrs, ProviderError> {
+        Err(ProviderError::new(
+            ErrorKind::Other,
+            format!("data source {} is read from AWS", self.type_name()),
+        ))
+    }
 }
 
 /// The type behind a resource type name. Terraform's `aws_alb*` names are

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::support::Emulator;
-use crate::support::cli::{Run, Workspace, terrane, terrane_with};
+use crate::support::cli::{Run, Workspace, terrane};
 use crate::support::proxy::{Faults, Proxy};
 
 /// The largest number of resources being created at once, read from
@@ -47,13 +47,7 @@ fn parallelism_bounds_the_operations_in_flight() {
                 .into_iter()
                 .flatten(),
         );
-        let args = ws.args_for("apply", &args);
-        let run = terrane_with(
-            &emulator,
-            ws.root(),
-            &args,
-            &[("AWS_ENDPOINT_URL", proxy.endpoint().as_str())],
-        );
+        let run = ws.run_via(&emulator, &proxy.endpoint(), "apply", &args);
         assert_eq!(run.code, 0, "{}", run.log());
         let reads = ["Describe", "List", "Get"];
         let changes =

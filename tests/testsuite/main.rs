@@ -24,6 +24,7 @@ mod network_stack;
 mod plan_contract;
 mod plan_engine;
 mod policy;
+mod policy_documents;
 mod production_stack;
 mod progress;
 mod provider_compute;

@@ -336,7 +336,7 @@ async fn iam_role_and_policy_attachment_lifecycle() {
 }
 
 /// Decodes IAM's URL-encoded documents for the independent check.
-fn percent_decode(text: &str) -> String {
+pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;

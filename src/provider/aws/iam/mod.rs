@@ -3,6 +3,7 @@
 //!
 //! No resource logic lives here, and nothing here calls AWS.
 
+mod policy_document;
 mod role;
 mod role_policy_attachment;
 
@@ -20,7 +21,7 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
         &role::IamRole,
         &role_policy_attachment::IamRolePolicyAttachment,
     ],
-    data_sources: &[],
+    data_sources: &[&policy_document::IamPolicyDocument],
 };
 
 /// A policy document read back from IAM, in the canonical form that
