@@ -29,8 +29,10 @@ mod ec2;
 mod eks;
 mod elbv2;
 mod iam;
+mod meta;
 mod route53;
 mod s3;
+mod sts;
 /// Public for its web ACL's lock-token update, which tests drive with a
 /// stale token.
 pub mod wafv2;
@@ -63,6 +65,8 @@ const SERVICES: &[ServiceTypes] = &[
     wafv2::TYPES,
     route53::TYPES,
     s3::TYPES,
+    sts::TYPES,
+    meta::TYPES,
 ];
 
 /// Every managed resource type terrane supports.

@@ -1,0 +1,270 @@
+//! Data sources: each fixture's outputs, read by terrane, are what
+//! terraform and the hashicorp/aws provider wrote for the same files
+//! (recorded in its expected.json, and checked again where terraform is
+//! installed). `aws_iam_policy_document` is rendered byte for byte, and
+//! computed like a local value, at plan when its arguments are known and
+//! during apply when they name what apply makes.
+
+use std::process::Command;
+
+use serde_json::Value as Json;
+
+use crate::provider_compute::percent_decode;
+use crate::support::Emulator;
+use crate::support::cli::{Workspace, repo_path};
+use crate::support::terraform::provider_override;
+use crate::terraform_compat::{provider_mirror, terraform_available, write_cli_config};
+
+/// What terraform wrote for a fixture's outputs: name to value.
+fn recorded(fixture: &str) -> Json {
+    let path = repo_path(fixture).join("expected.json");
+    let text = std::fs::read_to_string(&path).expect("expected.json");
+    serde_json::from_str(&text).expect("expected.json is JSON")
+}
+
+/// Every leaf where `actual` differs from `expected`, by its path.
+fn differences(path: &str, expected: &Json, actual: &Json, found: &mut Vec<String>) {
+    match (expected, actual) {
+        (Json::Object(want), Json::Object(got)) => {
+            for key in want
+                .keys()
+                .chain(got.keys().filter(|k| !want.contains_key(*k)))
+            {
+                let (w, g) = (
+                    &want.get(key).cloned().unwrap_or(Json::Null),
+                    &got.get(key).cloned().unwrap_or(Json::Null),
+                );
+                differences(&format!("{path}.{key}"), w, g, found);
+            }
+        }
+        _ if expected != actual => {
+            found.push(format!(
+                "{path}:\n  expected {expected}\n  got      {actual}"
+            ));
+        }
+        _ => {}
+    }
+}
+
+/// Outputs as `output -json` prints them, name to value.
+fn values(printed: &str) -> Json {
+    let outputs: Json = serde_json::from_str(printed).expect("outputs are JSON");
+    let outputs = outputs.as_object().expect("outputs by name");
+    Json::Object(
+        outputs
+            .iter()
+            .map(|(name, o)| (name.clone(), o["value"].clone()))
+            .collect(),
+    )
+}
+
+/// Applies a fixture with terrane and compares its outputs with the
+/// recording.
+fn terrane_reads_what_terraform_recorded(fixture: &str) {
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of(fixture);
+    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+    let output = ws.run(&emulator, "output", &["--json"]);
+    assert_eq!(output.code, 0, "{}", output.log());
+    let mut problems = Vec::new();
+    differences(
+        "",
+        &recorded(fixture),
+        &values(&output.stdout),
+        &mut problems,
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Applies a fixture with terraform (its provider blocks, by `aliases`,
+/// pointed at the emulator) and compares its outputs with the recording,
+/// so a provider that now writes something else is noticed. Skipped
+/// without terraform.
+fn terraform_writes_what_was_recorded(fixture: &str, aliases: &[Option<&str>]) {
+    if !terraform_available() {
+        eprintln!(
+            "skipped: terraform is not installed; the recorded answers were checked where it was"
+        );
+        return;
+    }
+    let Some(mirror) = provider_mirror() else {
+        eprintln!("skipped: no local mirror of the hashicorp/aws provider was found");
+        return;
+    };
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of(fixture);
+    let overrides: String = aliases
+        .iter()
+        .map(|alias| provider_override(&emulator.endpoint(), *alias))
+        .collect();
+    ws.write("override.tf", &overrides);
+    let cli_config = write_cli_config(ws.root(), &mirror);
+    let terraform = |args: &[&str]| {
+        let output = Command::new("terraform")
+            .args(args)
+            .current_dir(&ws.stack)
+            .env("TF_CLI_CONFIG_FILE", &cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .envs(emulator.env())
+            .output()
+            .expect("run terraform");
+        assert!(
+            output.status.success(),
+            "terraform {args:?} failed:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    terraform(&["init", "-input=false", "-no-color"]);
+    terraform(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let mut problems = Vec::new();
+    differences(
+        "",
+        &recorded(fixture),
+        &values(&terraform(&["output", "-json"])),
+        &mut problems,
+    );
+    assert!(
+        problems.is_empty(),
+        "terraform now writes something else; record it again into {fixture}/expected.json:\n{}",
+        problems.join("\n")
+    );
+}
+
+const POLICY_DOCUMENTS: &str = "tests/fixtures/policy_documents";
+const WHERE_THE_PROVIDER_RUNS: &str = "tests/fixtures/meta_data_sources";
+
+#[test]
+fn policy_documents_render_as_the_aws_provider_renders_them() {
+    terrane_reads_what_terraform_recorded(POLICY_DOCUMENTS);
+}
+
+#[test]
+fn the_recorded_policy_documents_are_what_terraform_writes() {
+    terraform_writes_what_was_recorded(POLICY_DOCUMENTS, &[None]);
+}
+
+#[test]
+fn regions_and_partitions_are_described_as_the_aws_provider_describes_them() {
+    terrane_reads_what_terraform_recorded(WHERE_THE_PROVIDER_RUNS);
+}
+
+#[test]
+fn the_recorded_regions_and_partitions_are_what_terraform_writes() {
+    terraform_writes_what_was_recorded(
+        WHERE_THE_PROVIDER_RUNS,
+        &[None, Some("china"), Some("govcloud"), Some("sovereign")],
+    );
+}
+
+/// The account, ARN and user id are STS's answer for the credentials.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_caller_identity_is_what_sts_says() {
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write(
+        "main.tf",
+        "data \"aws_caller_identity\" \"current\" {}\n\noutput \"identity\" {\n  value = data.aws_caller_identity.current\n}\n",
+    );
+    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+    let output = ws.run(&emulator, "output", &["identity", "--json"]);
+    assert_eq!(output.code, 0, "{}", output.log());
+    let identity: Json = serde_json::from_str(&output.stdout).expect("JSON");
+    let sts = aws_sdk_sts::Client::new(&emulator.sdk_config());
+    let answer = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("GetCallerIdentity");
+    let account = answer.account().expect("account");
+    assert_eq!(identity["account_id"], account);
+    assert_eq!(identity["id"], account);
+    assert_eq!(identity["arn"], answer.arn().expect("arn"));
+    assert_eq!(identity["user_id"], answer.user_id().expect("user id"));
+}
+
+/// A trust policy naming a role apply is about to make: unknown at the
+/// first plan, computed during apply once the role exists, then known at
+/// plan from state, so the next plan is clean.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_document_naming_a_new_resource_is_computed_during_apply() {
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write(
+        "main.tf",
+        r#"data "aws_iam_policy_document" "ec2_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ec2.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "first" {
+  name               = "first"
+  assume_role_policy = data.aws_iam_policy_document.ec2_trust.json
+}
+
+data "aws_iam_policy_document" "trust_first" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.first.arn]
+    }
+  }
+}
+
+resource "aws_iam_role" "second" {
+  name               = "second"
+  assume_role_policy = data.aws_iam_policy_document.trust_first.json
+}
+"#,
+    );
+    let plan = ws.run(&emulator, "plan", &["--no-color"]);
+    assert_eq!(plan.code, 0, "{}", plan.log());
+    // The first role's trust policy is known; the second's waits for the
+    // first role.
+    let waiting = plan
+        .stdout
+        .lines()
+        .filter(|l| l.contains("assume_role_policy") && l.contains("(known after apply)"))
+        .count();
+    assert_eq!(waiting, 1, "{}", plan.stdout);
+
+    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+    let first = emulator
+        .iam()
+        .get_role()
+        .role_name("first")
+        .send()
+        .await
+        .expect("first role");
+    let first_arn = first.role().expect("role").arn().to_string();
+    let second = emulator
+        .iam()
+        .get_role()
+        .role_name("second")
+        .send()
+        .await
+        .expect("second role");
+    let document = second
+        .role()
+        .and_then(|r| r.assume_role_policy_document())
+        .expect("trust policy");
+    let document = percent_decode(document);
+    let trust: Json = serde_json::from_str(&document).expect("trust policy is JSON");
+    assert_eq!(
+        trust["Statement"][0]["Principal"]["AWS"],
+        Json::String(first_arn)
+    );
+
+    let again = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "no changes after apply:\n{}", again.log());
+}
