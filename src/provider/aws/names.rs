@@ -83,27 +83,6 @@ fn unique_suffix(client_token: &str) -> String {
     format!("{:026}", hash % 10u128.pow(SUFFIX_DIGITS as u32))
 }
 
-/// The partition an ARN is written in, from the region's name (`aws` when
-/// the region is unknown).
-pub fn partition(region: Option<&str>) -> &'static str {
-    match region {
-        Some(r) if r.starts_with("cn-") => "aws-cn",
-        Some(r) if r.starts_with("us-gov-") => "aws-us-gov",
-        Some(r) if r.starts_with("us-isob-") => "aws-iso-b",
-        Some(r) if r.starts_with("us-iso-") => "aws-iso",
-        _ => "aws",
-    }
-}
-
-/// The domain AWS endpoints and DNS names of a partition end in.
-pub fn dns_suffix(partition: &str) -> &'static str {
-    if partition == "aws-cn" {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
-    }
-}
-
 /// The resource part of an ARN: everything after the fifth `:`
 /// (`loadbalancer/app/web/123` in an ELB ARN).
 pub fn arn_resource(arn: &str) -> &str {
@@ -171,18 +150,6 @@ mod tests {
         let arn = "arn:aws:elasticloadbalancing:us-east-1:123:loadbalancer/app/web/abc";
         assert_eq!(arn_resource(arn), "loadbalancer/app/web/abc");
         assert_eq!(arn_resource("nonsense"), "");
-    }
-
-    #[test]
-    fn partitions_follow_region_prefixes() {
-        assert_eq!(partition(Some("us-east-1")), "aws");
-        assert_eq!(partition(None), "aws");
-        assert_eq!(partition(Some("cn-north-1")), "aws-cn");
-        assert_eq!(partition(Some("us-gov-west-1")), "aws-us-gov");
-        assert_eq!(partition(Some("us-iso-east-1")), "aws-iso");
-        assert_eq!(partition(Some("us-isob-east-1")), "aws-iso-b");
-        assert_eq!(dns_suffix("aws-cn"), "amazonaws.com.cn");
-        assert_eq!(dns_suffix("aws"), "amazonaws.com");
     }
 
     #[test]

@@ -125,6 +125,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn partitions_follow_region_prefixes() {
+        assert_eq!(partition("us-east-1").name, "aws");
+        assert_eq!(partition("").name, "aws");
+        assert_eq!(partition("cn-north-1").name, "aws-cn");
+        assert_eq!(partition("cn-north-1").dns_suffix, "amazonaws.com.cn");
+        assert_eq!(partition("us-gov-west-1").name, "aws-us-gov");
+        assert_eq!(partition("us-iso-east-1").name, "aws-iso");
+        assert_eq!(partition("us-isob-east-1").name, "aws-iso-b");
+        assert_eq!(partition("eusc-de-east-1").dns_suffix, "amazonaws.eu");
+    }
+
+    #[test]
     fn typos_are_caught_and_the_closest_region_named() {
         assert!(is_known_region("us-east-1"));
         assert!(!is_known_region("us-east-1x"));

@@ -12,7 +12,7 @@ use aws_sdk_ec2::types::{Address, DomainType, ResourceType as Ec2ResourceType};
 
 use super::describe_by_filter;
 use crate::provider::aws::convert::{keyed_by_id, prior_id};
-use crate::provider::aws::names::{dns_suffix, partition};
+use crate::provider::aws::regions::partition;
 use crate::provider::aws::{
     AwsContext, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags,
     id_from_answer, ok_if_already_gone, sdk_error,
@@ -160,7 +160,7 @@ fn public_dns_name(region: &str, ip: &str) -> String {
     format!(
         "ec2-{}.{suffix}.{}",
         ip.replace('.', "-"),
-        dns_suffix(partition(Some(region)))
+        partition(region).dns_suffix
     )
 }
 

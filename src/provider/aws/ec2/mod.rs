@@ -26,7 +26,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::batch::describe_in_chunks;
-use super::names::partition;
+use super::regions::partition;
 use super::{AwsContext, sdk_error, wait_until};
 use crate::provider::ProviderError;
 
@@ -127,7 +127,7 @@ where
 /// An EC2 ARN such as `arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1`, for the
 /// many EC2 objects whose Describe answer carries no ARN.
 pub(super) fn ec2_arn(aws: &AwsContext, owner_id: &str, resource: &str) -> String {
-    let partition = partition(aws.region());
     let region = aws.region().unwrap_or_default();
+    let partition = partition(region).name;
     format!("arn:{partition}:ec2:{region}:{owner_id}:{resource}")
 }

@@ -18,7 +18,7 @@ use super::{
 };
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, prior_id};
-use crate::provider::aws::names::partition;
+use crate::provider::aws::regions::partition;
 use crate::provider::aws::tags::{create_tags, made_by};
 use crate::provider::aws::{
     AwsContext, build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
@@ -112,7 +112,7 @@ impl ResourceType for HostedZone {
         aws: &AwsContext,
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        let partition = partition(aws.region());
+        let partition = partition(aws.region().unwrap_or_default()).name;
         let mut zones = fetch_each(ids, |id| async move {
             let out = aws
                 .route53()

@@ -19,7 +19,8 @@ use super::{
 };
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, prior_id};
-use crate::provider::aws::names::{dns_suffix, partition, unique_name};
+use crate::provider::aws::names::unique_name;
+use crate::provider::aws::regions::partition;
 use crate::provider::aws::tags::{create_tags, owner_of_named, tags_to_value};
 use crate::provider::aws::{
     AwsContext, Timeouts, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
@@ -79,19 +80,19 @@ impl ResourceType for Bucket {
         aws: &AwsContext,
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        let partition = partition(aws.region());
+        let partition = partition(aws.region().unwrap_or_default());
         fetch_each(ids, |bucket| async move {
             let Some(region) = bucket_region(aws, &bucket).await? else {
                 return Ok(None);
             };
             let tags = tags_to_value(bucket_tags(aws, &bucket).await?);
-            let suffix = dns_suffix(partition);
+            let suffix = partition.dns_suffix;
             Ok(Some(Attrs::from([
                 ("id".into(), Value::string(bucket.as_str())),
                 ("bucket".into(), Value::string(bucket.as_str())),
                 (
                     "arn".into(),
-                    Value::string(format!("arn:{partition}:s3:::{bucket}")),
+                    Value::string(format!("arn:{}:s3:::{bucket}", partition.name)),
                 ),
                 (
                     "bucket_domain_name".into(),
