@@ -29,6 +29,7 @@ mod production_stack;
 mod progress;
 mod provider_compute;
 mod provider_edge;
+mod provider_iam;
 mod provider_network;
 mod provider_settings;
 mod scale;

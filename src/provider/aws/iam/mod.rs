@@ -3,8 +3,11 @@
 //!
 //! No resource logic lives here, and nothing here calls AWS.
 
+mod instance_profile;
+mod policy;
 mod policy_document;
 mod role;
+mod role_policy;
 mod role_policy_attachment;
 
 use std::collections::BTreeMap;
@@ -20,6 +23,9 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
     resources: &[
         &role::IamRole,
         &role_policy_attachment::IamRolePolicyAttachment,
+        &policy::IamPolicy,
+        &role_policy::IamRolePolicy,
+        &instance_profile::IamInstanceProfile,
     ],
     data_sources: &[&policy_document::IamPolicyDocument],
 };
