@@ -10,15 +10,13 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
-use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, Listener, ProtocolEnum,
-    RedirectActionConfig, RedirectActionStatusCodeEnum,
-};
+use aws_sdk_elasticloadbalancingv2::types::{Action, Certificate, Listener, ProtocolEnum};
 
 use super::{
-    describe_paginated_by_arns, owner_by_arn, read_described, tags_for_create, update_tags,
+    action_schema, action_to_value, actions, describe_paginated_by_arns, owner_by_arn,
+    read_described, tags_for_create, update_tags,
 };
-use crate::provider::aws::convert::{differs, i32_arg, nested, optional_block, prior_id, single};
+use crate::provider::aws::convert::{differs, i32_arg, prior_id};
 use crate::provider::aws::{
     AwsContext, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
 };
@@ -29,36 +27,6 @@ use crate::value::{Attrs, AttrsExt, Value};
 pub struct LbListener;
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    let fixed_response = Schema::new(
-        vec![
-            Attribute::required("content_type", Type::String),
-            Attribute::optional("message_body", Type::String),
-            Attribute::optional_computed("status_code", Type::String),
-        ],
-        vec![],
-    );
-    // Terraform's defaults: keep each part of the request as it came.
-    let redirect = Schema::new(
-        vec![
-            Attribute::optional("host", Type::String).default("#{host}"),
-            Attribute::optional("path", Type::String).default("/#{path}"),
-            Attribute::optional("port", Type::String).default("#{port}"),
-            Attribute::optional("protocol", Type::String).default("#{protocol}"),
-            Attribute::optional("query", Type::String).default("#{query}"),
-            Attribute::required("status_code", Type::String),
-        ],
-        vec![],
-    );
-    let default_action = Schema::new(
-        vec![
-            Attribute::required("type", Type::String),
-            Attribute::optional("target_group_arn", Type::String),
-        ],
-        vec![
-            Block::single("fixed_response", fixed_response),
-            Block::single("redirect", redirect),
-        ],
-    );
     let attributes = vec![
         Attribute::required("load_balancer_arn", Type::String).force_new(),
         Attribute::optional("port", Type::Number),
@@ -69,75 +37,14 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     ];
     Schema::with_tags(
         attributes,
-        vec![Block::list("default_action", default_action).required()],
+        vec![Block::list("default_action", action_schema()).required()],
     )
 });
-
-/// The `default_action` blocks as ELBv2 actions, numbered in written order.
-fn actions(planned: &Attrs) -> Vec<Action> {
-    planned
-        .blocks("default_action")
-        .into_iter()
-        .zip(1..)
-        .map(|(action, order)| {
-            let fixed_response = single(action, "fixed_response").map(|f| {
-                FixedResponseActionConfig::builder()
-                    .set_content_type(f.str("content_type").map(String::from))
-                    .set_message_body(f.str("message_body").map(String::from))
-                    .set_status_code(f.str("status_code").map(String::from))
-                    .build()
-            });
-            let redirect = single(action, "redirect").map(|r| {
-                RedirectActionConfig::builder()
-                    .set_host(r.str("host").map(String::from))
-                    .set_path(r.str("path").map(String::from))
-                    .set_port(r.str("port").map(String::from))
-                    .set_protocol(r.str("protocol").map(String::from))
-                    .set_query(r.str("query").map(String::from))
-                    .set_status_code(r.str("status_code").map(RedirectActionStatusCodeEnum::from))
-                    .build()
-            });
-            Action::builder()
-                .r#type(ActionTypeEnum::from(action.str("type").unwrap_or_default()))
-                .set_target_group_arn(action.str("target_group_arn").map(String::from))
-                .set_fixed_response_config(fixed_response)
-                .set_redirect_config(redirect)
-                .order(order)
-                .build()
-        })
-        .collect()
-}
 
 fn certificates(planned: &Attrs) -> Option<Vec<Certificate>> {
     planned
         .str("certificate_arn")
         .map(|arn| vec![Certificate::builder().certificate_arn(arn).build()])
-}
-
-fn action_to_value(action: &Action) -> Value {
-    let fixed_response = action.fixed_response_config().map(|f| {
-        nested([
-            ("content_type", f.content_type().into()),
-            ("message_body", f.message_body().into()),
-            ("status_code", f.status_code().into()),
-        ])
-    });
-    let redirect = action.redirect_config().map(|r| {
-        nested([
-            ("host", r.host().into()),
-            ("path", r.path().into()),
-            ("port", r.port().into()),
-            ("protocol", r.protocol().into()),
-            ("query", r.query().into()),
-            ("status_code", r.status_code().map(|s| s.as_str()).into()),
-        ])
-    });
-    Value::Map(nested([
-        ("type", action.r#type().map(|t| t.as_str()).into()),
-        ("target_group_arn", action.target_group_arn().into()),
-        ("fixed_response", optional_block(fixed_response)),
-        ("redirect", optional_block(redirect)),
-    ]))
 }
 
 fn to_attrs(listener: &Listener, tags: Value) -> Attrs {
@@ -243,7 +150,7 @@ impl ResourceType for LbListener {
             .set_protocol(planned.str("protocol").map(ProtocolEnum::from))
             .set_ssl_policy(planned.str("ssl_policy").map(String::from))
             .set_certificates(certificates(planned))
-            .set_default_actions(Some(actions(planned)))
+            .set_default_actions(Some(actions(planned, "default_action")))
             .set_tags(Some(tags_for_create(aws, req)))
             .send()
             .await
@@ -278,7 +185,7 @@ impl ResourceType for LbListener {
                 .set_protocol(planned.str("protocol").map(ProtocolEnum::from))
                 .set_ssl_policy(planned.str("ssl_policy").map(String::from))
                 .set_certificates(certificates(planned))
-                .set_default_actions(Some(actions(planned)))
+                .set_default_actions(Some(actions(planned, "default_action")))
                 .send()
                 .await
                 .map_err(sdk_error)?;
@@ -318,7 +225,7 @@ mod tests {
             "default_action",
             Value::List(vec![Value::Map(forward.clone()), Value::Map(fixed.clone())]),
         )]);
-        let sent = actions(&planned);
+        let sent = actions(&planned, "default_action");
         assert_eq!(sent[1].order(), Some(2));
         let read: Vec<Value> = sent.iter().map(action_to_value).collect();
         assert_eq!(read, vec![Value::Map(forward), Value::Map(fixed)]);

@@ -1,16 +1,20 @@
-//! What the ELBv2 types (`aws_lb`, `aws_lb_target_group`, `aws_lb_listener`)
-//! share: batched describes by ARN, and tags by ARN, written on create and
-//! read in batches. Schemas and
-//! per-type calls stay in the type files.
+//! What the ELBv2 types (`aws_lb`, `aws_lb_target_group`, `aws_lb_listener`,
+//! `aws_lb_listener_rule`) share: batched describes by ARN, tags by ARN
+//! (written on create and read in batches), and the action blocks of
+//! listeners and rules. Schemas and per-type calls stay in the type files.
 
 mod lb;
 mod lb_listener;
+mod lb_listener_rule;
 mod lb_target_group;
 
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use aws_sdk_elasticloadbalancingv2::types::Tag;
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, FixedResponseActionConfig, RedirectActionConfig,
+    RedirectActionStatusCodeEnum, Tag,
+};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -20,6 +24,8 @@ use super::batch::{describe_skipping_missing, fetch_each};
 use super::names::unique_name;
 use super::tags::{create_tags, owner_of_named, tags_to_value, update_tags_all};
 use super::{AwsContext, sdk_error};
+use crate::provider::aws::convert::{nested, optional_block, single};
+use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, Found, ProviderError};
 use crate::value::{Attrs, AttrsExt, Value};
 
@@ -29,6 +35,7 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
         &lb::LoadBalancer,
         &lb_target_group::TargetGroup,
         &lb_listener::LbListener,
+        &lb_listener_rule::LbListenerRule,
     ],
     data_sources: &[],
 };
@@ -222,4 +229,101 @@ fn tags_of(tags: &BTreeMap<String, Value>, arn: &str) -> Value {
     tags.get(arn)
         .cloned()
         .unwrap_or_else(|| Value::Map(Attrs::new()))
+}
+
+/// The schema of an action block (`aws_lb_listener`'s `default_action`,
+/// `aws_lb_listener_rule`'s `action`).
+pub fn action_schema() -> Schema {
+    let fixed_response = Schema::new(
+        vec![
+            Attribute::required("content_type", Type::String),
+            Attribute::optional("message_body", Type::String),
+            Attribute::optional_computed("status_code", Type::String),
+        ],
+        vec![],
+    );
+    // Terraform's defaults: keep each part of the request as it came.
+    let redirect = Schema::new(
+        vec![
+            Attribute::optional("host", Type::String).default("#{host}"),
+            Attribute::optional("path", Type::String).default("/#{path}"),
+            Attribute::optional("port", Type::String).default("#{port}"),
+            Attribute::optional("protocol", Type::String).default("#{protocol}"),
+            Attribute::optional("query", Type::String).default("#{query}"),
+            Attribute::required("status_code", Type::String),
+        ],
+        vec![],
+    );
+    Schema::new(
+        vec![
+            Attribute::required("type", Type::String),
+            Attribute::optional("target_group_arn", Type::String),
+        ],
+        vec![
+            Block::single("fixed_response", fixed_response),
+            Block::single("redirect", redirect),
+        ],
+    )
+}
+
+/// The `key` action blocks as ELBv2 actions, numbered in written order.
+pub fn actions(planned: &Attrs, key: &str) -> Vec<Action> {
+    planned
+        .blocks(key)
+        .into_iter()
+        .zip(1..)
+        .map(|(action, order)| {
+            let fixed_response = single(action, "fixed_response").map(|f| {
+                FixedResponseActionConfig::builder()
+                    .set_content_type(f.str("content_type").map(String::from))
+                    .set_message_body(f.str("message_body").map(String::from))
+                    .set_status_code(f.str("status_code").map(String::from))
+                    .build()
+            });
+            let redirect = single(action, "redirect").map(|r| {
+                RedirectActionConfig::builder()
+                    .set_host(r.str("host").map(String::from))
+                    .set_path(r.str("path").map(String::from))
+                    .set_port(r.str("port").map(String::from))
+                    .set_protocol(r.str("protocol").map(String::from))
+                    .set_query(r.str("query").map(String::from))
+                    .set_status_code(r.str("status_code").map(RedirectActionStatusCodeEnum::from))
+                    .build()
+            });
+            Action::builder()
+                .r#type(ActionTypeEnum::from(action.str("type").unwrap_or_default()))
+                .set_target_group_arn(action.str("target_group_arn").map(String::from))
+                .set_fixed_response_config(fixed_response)
+                .set_redirect_config(redirect)
+                .order(order)
+                .build()
+        })
+        .collect()
+}
+
+/// An ELBv2 action as an action block.
+pub fn action_to_value(action: &Action) -> Value {
+    let fixed_response = action.fixed_response_config().map(|f| {
+        nested([
+            ("content_type", f.content_type().into()),
+            ("message_body", f.message_body().into()),
+            ("status_code", f.status_code().into()),
+        ])
+    });
+    let redirect = action.redirect_config().map(|r| {
+        nested([
+            ("host", r.host().into()),
+            ("path", r.path().into()),
+            ("port", r.port().into()),
+            ("protocol", r.protocol().into()),
+            ("query", r.query().into()),
+            ("status_code", r.status_code().map(|s| s.as_str()).into()),
+        ])
+    });
+    Value::Map(nested([
+        ("type", action.r#type().map(|t| t.as_str()).into()),
+        ("target_group_arn", action.target_group_arn().into()),
+        ("fixed_response", optional_block(fixed_response)),
+        ("redirect", optional_block(redirect)),
+    ]))
 }

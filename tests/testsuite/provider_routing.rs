@@ -1,0 +1,228 @@
+//! Listener rules through the real binary against the emulator: an ALB
+//! routes a context path (`/api/*`) to its own target group; the rule is
+//! made, changed in place, read back clean, imported by its ARN and
+//! destroyed, each step checked with ELBv2's own answers.
+
+use crate::support::Emulator;
+use crate::support::cli::{Workspace, terrane};
+
+const STACK: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.40.0.0/16"
+}
+
+resource "aws_subnet" "public" {
+  count             = 2
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = cidrsubnet("10.40.0.0/16", 8, count.index)
+  availability_zone = ["us-east-1a", "us-east-1b"][count.index]
+}
+
+resource "aws_lb" "app" {
+  name               = "routing-alb"
+  load_balancer_type = "application"
+  subnets            = aws_subnet.public[*].id
+}
+
+resource "aws_lb_target_group" "web" {
+  name     = "web"
+  port     = 8080
+  protocol = "HTTP"
+  vpc_id   = aws_vpc.main.id
+}
+
+resource "aws_lb_target_group" "api" {
+  name     = "api"
+  port     = 9090
+  protocol = "HTTP"
+  vpc_id   = aws_vpc.main.id
+}
+
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.app.arn
+  port              = 80
+  protocol          = "HTTP"
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.web.arn
+  }
+}
+
+resource "aws_lb_listener_rule" "api" {
+  listener_arn = aws_lb_listener.http.arn
+
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.api.arn
+  }
+
+  condition {
+    path_pattern {
+      values = ["/api/*"]
+    }
+  }
+
+  tags = {
+    Route = "api"
+  }
+}
+"#;
+
+/// The listener's rules other than its default, as (priority, paths,
+/// target group ARN).
+async fn rules(emulator: &Emulator, listener: &str) -> Vec<(String, Vec<String>, String)> {
+    let described = emulator
+        .elbv2()
+        .describe_rules()
+        .listener_arn(listener)
+        .send()
+        .await
+        .expect("rules");
+    described
+        .rules()
+        .iter()
+        .filter(|r| !r.is_default().unwrap_or(false))
+        .map(|r| {
+            let condition = r.conditions().first().expect("a condition");
+            let paths = condition
+                .path_pattern_config()
+                .map(|c| c.values().to_vec())
+                .unwrap_or_else(|| condition.values().to_vec());
+            let target = r
+                .actions()
+                .first()
+                .and_then(|a| a.target_group_arn())
+                .unwrap_or_default();
+            (
+                r.priority().unwrap_or_default().to_string(),
+                paths,
+                target.to_string(),
+            )
+        })
+        .collect()
+}
+
+fn state_attribute(ws: &Workspace, address: &str, key: &str) -> String {
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&ws.state).expect("state")).expect("JSON");
+    let resource = state["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["address"] == address)
+        .unwrap_or_else(|| panic!("{address} is in state"));
+    resource["attributes"][key]
+        .as_str()
+        .expect("a string")
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_context_path_is_routed_by_a_listener_rule() {
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write("main.tf", STACK);
+    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+
+    let listener = state_attribute(&ws, "aws_lb_listener.http", "id");
+    let api = state_attribute(&ws, "aws_lb_target_group.api", "id");
+    let web = state_attribute(&ws, "aws_lb_target_group.web", "id");
+    let rule = state_attribute(&ws, "aws_lb_listener_rule.api", "id");
+    assert_eq!(
+        rules(&emulator, &listener).await,
+        [("1".to_string(), vec!["/api/*".to_string()], api.clone())],
+        "the first rule takes priority 1"
+    );
+    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
+    assert_eq!(clean.code, 0, "read back as planned:\n{}", clean.log());
+
+    // In place: another path, another target, a priority of its own.
+    ws.edit(
+        "main.tf",
+        "values = [\"/api/*\"]",
+        "values = [\"/api/*\", \"/v2/*\"]",
+    );
+    ws.edit(
+        "main.tf",
+        "target_group_arn = aws_lb_target_group.api.arn",
+        "target_group_arn = aws_lb_target_group.web.arn",
+    );
+    ws.edit(
+        "main.tf",
+        "  listener_arn = aws_lb_listener.http.arn\n",
+        "  listener_arn = aws_lb_listener.http.arn\n  priority     = 10\n",
+    );
+    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+    assert!(
+        apply.stdout.contains("0 added, 1 changed, 0 destroyed"),
+        "{}",
+        apply.stdout
+    );
+    let described = rules(&emulator, &listener).await;
+    assert_eq!(described.len(), 1, "{described:?}");
+    let (priority, mut paths, target) = described[0].clone();
+    paths.sort();
+    assert_eq!(
+        (priority.as_str(), paths, target),
+        ("10", vec!["/api/*".to_string(), "/v2/*".to_string()], web)
+    );
+    assert_eq!(
+        state_attribute(&ws, "aws_lb_listener_rule.api", "id"),
+        rule,
+        "changed in place"
+    );
+    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
+    assert_eq!(clean.code, 0, "{}", clean.log());
+
+    // Forgotten, then imported by its ARN: nothing to change.
+    let state_arg = ws.state.display().to_string();
+    let stack_arg = ws.stack.display().to_string();
+    let rm = terrane(
+        &emulator,
+        ws.root(),
+        &[
+            "state".into(),
+            "rm".into(),
+            stack_arg.clone(),
+            "aws_lb_listener_rule.api".into(),
+            "--state".into(),
+            state_arg.clone(),
+        ],
+    );
+    assert_eq!(rm.code, 0, "{}", rm.log());
+    let import = terrane(
+        &emulator,
+        ws.root(),
+        &[
+            "import".into(),
+            stack_arg,
+            "aws_lb_listener_rule.api".into(),
+            rule.clone(),
+            "--state".into(),
+            state_arg,
+        ],
+    );
+    assert_eq!(import.code, 0, "{}", import.log());
+    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
+    assert_eq!(clean.code, 0, "imported as configured:\n{}", clean.log());
+
+    let destroy = ws.run(&emulator, "destroy", &["--auto-approve"]);
+    assert_eq!(destroy.code, 0, "{}", destroy.log());
+    let gone = emulator
+        .elbv2()
+        .describe_rules()
+        .rule_arns(&rule)
+        .send()
+        .await;
+    assert!(
+        gone.is_err() || gone.unwrap().rules().is_empty(),
+        "rule deleted"
+    );
+}
