@@ -33,6 +33,7 @@ mod provider_iam;
 mod provider_network;
 mod provider_routing;
 mod provider_settings;
+mod provider_storage;
 mod scale;
 mod state_migrate;
 mod state_s3;

@@ -5,6 +5,7 @@
 //! type has. No schemas live here.
 
 mod bucket;
+mod bucket_lifecycle_configuration;
 mod bucket_public_access_block;
 mod bucket_server_side_encryption_configuration;
 mod bucket_versioning;
@@ -29,6 +30,7 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
         &bucket_versioning::BucketVersioning,
         &bucket_server_side_encryption_configuration::BucketEncryption,
         &bucket_public_access_block::PublicAccessBlock,
+        &bucket_lifecycle_configuration::BucketLifecycle,
     ],
     data_sources: &[],
 };
