@@ -1,7 +1,8 @@
-//! Listener rules through the real binary against the emulator: an ALB
-//! routes a context path (`/api/*`) to its own target group; the rule is
-//! made, changed in place, read back clean, imported by its ARN and
-//! destroyed, each step checked with ELBv2's own answers.
+//! Routing through the real binary against the emulator: an ALB's listener
+//! rule sends a context path (`/api/*`) to its own target group, and an S3
+//! gateway endpoint gives private route tables their way to S3. Each is
+//! made, changed in place, read back clean, imported by Terraform's id and
+//! destroyed, every step checked with AWS's own answers.
 
 use crate::support::Emulator;
 use crate::support::cli::{Workspace, terrane};
@@ -224,5 +225,148 @@ async fn a_context_path_is_routed_by_a_listener_rule() {
     assert!(
         gone.is_err() || gone.unwrap().rules().is_empty(),
         "rule deleted"
+    );
+}
+
+const ENDPOINT_STACK: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.41.0.0/16"
+}
+
+resource "aws_route_table" "private" {
+  count  = 2
+  vpc_id = aws_vpc.main.id
+}
+
+resource "aws_vpc_endpoint" "s3" {
+  vpc_id            = aws_vpc.main.id
+  service_name      = "com.amazonaws.us-east-1.s3"
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = aws_route_table.private[*].id
+
+  tags = {
+    Name = "s3"
+  }
+}
+
+output "prefix_list" {
+  value = aws_vpc_endpoint.s3.prefix_list_id
+}
+"#;
+
+/// The endpoint's route tables, sorted, and its policy, as EC2 has them.
+async fn endpoint(emulator: &Emulator, id: &str) -> (Vec<String>, serde_json::Value) {
+    let described = emulator
+        .ec2()
+        .describe_vpc_endpoints()
+        .vpc_endpoint_ids(id)
+        .send()
+        .await
+        .expect("endpoint");
+    let endpoint = described.vpc_endpoints().first().expect("one endpoint");
+    let mut tables = endpoint.route_table_ids().to_vec();
+    tables.sort();
+    let policy = endpoint
+        .policy_document()
+        .map_or(serde_json::Value::Null, |p| {
+            serde_json::from_str(p).expect("JSON")
+        });
+    (tables, policy)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn private_route_tables_reach_s3_through_a_gateway_endpoint() {
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write("main.tf", ENDPOINT_STACK);
+    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+    let id = state_attribute(&ws, "aws_vpc_endpoint.s3", "id");
+    let first = state_attribute(&ws, "aws_route_table.private[0]", "id");
+    let second = state_attribute(&ws, "aws_route_table.private[1]", "id");
+    let mut both = vec![first.clone(), second];
+    both.sort();
+    assert_eq!(endpoint(&emulator, &id).await.0, both);
+    assert!(
+        state_attribute(&ws, "aws_vpc_endpoint.s3", "prefix_list_id").starts_with("pl-"),
+        "the S3 prefix list, for security group rules"
+    );
+    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
+    assert_eq!(clean.code, 0, "read back as planned:\n{}", clean.log());
+
+    // In place: one route table fewer, and a policy narrower than AWS's
+    // default. (The emulator adds no route for a table added later, then
+    // fails the delete on it; so the update removes one.)
+    ws.edit("main.tf", "route_table_ids   = aws_route_table.private[*].id", "route_table_ids   = [aws_route_table.private[0].id]\n  policy = jsonencode({ Version = \"2012-10-17\", Statement = [{ Effect = \"Allow\", Principal = \"*\", Action = \"s3:GetObject\", Resource = \"arn:aws:s3:::app/*\" }] })");
+    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+    assert!(
+        apply.stdout.contains("0 added, 1 changed, 0 destroyed"),
+        "{}",
+        apply.stdout
+    );
+    let (tables, policy) = endpoint(&emulator, &id).await;
+    assert_eq!(tables, [first]);
+    assert_eq!(policy["Statement"][0]["Action"], "s3:GetObject");
+    assert_eq!(
+        state_attribute(&ws, "aws_vpc_endpoint.s3", "id"),
+        id,
+        "changed in place"
+    );
+    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
+    assert_eq!(clean.code, 0, "{}", clean.log());
+
+    // Forgotten, then imported by its id: nothing to change.
+    let (stack, state) = (
+        ws.stack.display().to_string(),
+        ws.state.display().to_string(),
+    );
+    let rm = terrane(
+        &emulator,
+        ws.root(),
+        &[
+            "state".into(),
+            "rm".into(),
+            stack.clone(),
+            "aws_vpc_endpoint.s3".into(),
+            "--state".into(),
+            state.clone(),
+        ],
+    );
+    assert_eq!(rm.code, 0, "{}", rm.log());
+    let import = terrane(
+        &emulator,
+        ws.root(),
+        &[
+            "import".into(),
+            stack,
+            "aws_vpc_endpoint.s3".into(),
+            id.clone(),
+            "--state".into(),
+            state,
+        ],
+    );
+    assert_eq!(import.code, 0, "{}", import.log());
+    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
+    assert_eq!(clean.code, 0, "imported as configured:\n{}", clean.log());
+
+    let destroy = ws.run(&emulator, "destroy", &["--auto-approve"]);
+    assert_eq!(destroy.code, 0, "{}", destroy.log());
+    let left = emulator
+        .ec2()
+        .describe_vpc_endpoints()
+        .send()
+        .await
+        .expect("endpoints");
+    assert!(
+        left.vpc_endpoints()
+            .iter()
+            .all(|e| e.vpc_endpoint_id() != Some(id.as_str())
+                || e.state().map(|s| s.as_str().to_lowercase()) == Some("deleted".into())),
+        "endpoint deleted"
     );
 }

@@ -16,6 +16,7 @@ mod route_table_association;
 mod security_group;
 mod subnet;
 mod vpc;
+mod vpc_endpoint;
 
 use std::future::Future;
 use std::time::Duration;
@@ -42,6 +43,7 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
         &route_table::RouteTableType,
         &route_table_association::RouteTableAssociationType,
         &security_group::SecurityGroupType,
+        &vpc_endpoint::VpcEndpointResource,
     ],
     data_sources: &[&availability_zones::AvailabilityZonesType],
 };
