@@ -5,7 +5,7 @@
 
 use crate::provider_compute::percent_decode;
 use crate::support::Emulator;
-use crate::support::cli::{Workspace, terrane};
+use crate::support::cli::Workspace;
 
 const STACK: &str = r#"
 provider "aws" {
@@ -229,32 +229,7 @@ async fn policies_and_instance_profiles_round_trip() {
         ("aws_iam_role_policy.logs", "nodes:logs"),
         ("aws_iam_instance_profile.nodes", "nodes"),
     ] {
-        let rm = terrane(
-            &emulator,
-            ws.root(),
-            &[
-                "state".into(),
-                "rm".into(),
-                ws.stack.display().to_string(),
-                address.into(),
-                "--state".into(),
-                ws.state.display().to_string(),
-            ],
-        );
-        assert_eq!(rm.code, 0, "{}", rm.log());
-        let import = terrane(
-            &emulator,
-            ws.root(),
-            &[
-                "import".into(),
-                ws.stack.display().to_string(),
-                address.into(),
-                id.into(),
-                "--state".into(),
-                ws.state.display().to_string(),
-            ],
-        );
-        assert_eq!(import.code, 0, "{}", import.log());
+        ws.forget_and_import(&emulator, address, id);
     }
     let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
     assert_eq!(

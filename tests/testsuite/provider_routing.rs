@@ -5,7 +5,7 @@
 //! destroyed, every step checked with AWS's own answers.
 
 use crate::support::Emulator;
-use crate::support::cli::{Workspace, terrane};
+use crate::support::cli::Workspace;
 
 const STACK: &str = r#"
 provider "aws" {
@@ -108,21 +108,6 @@ async fn rules(emulator: &Emulator, listener: &str) -> Vec<(String, Vec<String>,
         .collect()
 }
 
-fn state_attribute(ws: &Workspace, address: &str, key: &str) -> String {
-    let state: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&ws.state).expect("state")).expect("JSON");
-    let resource = state["resources"]
-        .as_array()
-        .expect("resources")
-        .iter()
-        .find(|r| r["address"] == address)
-        .unwrap_or_else(|| panic!("{address} is in state"));
-    resource["attributes"][key]
-        .as_str()
-        .expect("a string")
-        .to_string()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_context_path_is_routed_by_a_listener_rule() {
     let emulator = Emulator::start();
@@ -131,10 +116,10 @@ async fn a_context_path_is_routed_by_a_listener_rule() {
     let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
     assert_eq!(apply.code, 0, "{}", apply.log());
 
-    let listener = state_attribute(&ws, "aws_lb_listener.http", "id");
-    let api = state_attribute(&ws, "aws_lb_target_group.api", "id");
-    let web = state_attribute(&ws, "aws_lb_target_group.web", "id");
-    let rule = state_attribute(&ws, "aws_lb_listener_rule.api", "id");
+    let listener = ws.state_attribute("aws_lb_listener.http", "id");
+    let api = ws.state_attribute("aws_lb_target_group.api", "id");
+    let web = ws.state_attribute("aws_lb_target_group.web", "id");
+    let rule = ws.state_attribute("aws_lb_listener_rule.api", "id");
     assert_eq!(
         rules(&emulator, &listener).await,
         [("1".to_string(), vec!["/api/*".to_string()], api.clone())],
@@ -175,7 +160,7 @@ async fn a_context_path_is_routed_by_a_listener_rule() {
         ("10", vec!["/api/*".to_string(), "/v2/*".to_string()], web)
     );
     assert_eq!(
-        state_attribute(&ws, "aws_lb_listener_rule.api", "id"),
+        ws.state_attribute("aws_lb_listener_rule.api", "id"),
         rule,
         "changed in place"
     );
@@ -183,34 +168,7 @@ async fn a_context_path_is_routed_by_a_listener_rule() {
     assert_eq!(clean.code, 0, "{}", clean.log());
 
     // Forgotten, then imported by its ARN: nothing to change.
-    let state_arg = ws.state.display().to_string();
-    let stack_arg = ws.stack.display().to_string();
-    let rm = terrane(
-        &emulator,
-        ws.root(),
-        &[
-            "state".into(),
-            "rm".into(),
-            stack_arg.clone(),
-            "aws_lb_listener_rule.api".into(),
-            "--state".into(),
-            state_arg.clone(),
-        ],
-    );
-    assert_eq!(rm.code, 0, "{}", rm.log());
-    let import = terrane(
-        &emulator,
-        ws.root(),
-        &[
-            "import".into(),
-            stack_arg,
-            "aws_lb_listener_rule.api".into(),
-            rule.clone(),
-            "--state".into(),
-            state_arg,
-        ],
-    );
-    assert_eq!(import.code, 0, "{}", import.log());
+    ws.forget_and_import(&emulator, "aws_lb_listener_rule.api", &rule);
     let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
     assert_eq!(clean.code, 0, "imported as configured:\n{}", clean.log());
 
@@ -285,14 +243,15 @@ async fn private_route_tables_reach_s3_through_a_gateway_endpoint() {
     ws.write("main.tf", ENDPOINT_STACK);
     let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
     assert_eq!(apply.code, 0, "{}", apply.log());
-    let id = state_attribute(&ws, "aws_vpc_endpoint.s3", "id");
-    let first = state_attribute(&ws, "aws_route_table.private[0]", "id");
-    let second = state_attribute(&ws, "aws_route_table.private[1]", "id");
+    let id = ws.state_attribute("aws_vpc_endpoint.s3", "id");
+    let first = ws.state_attribute("aws_route_table.private[0]", "id");
+    let second = ws.state_attribute("aws_route_table.private[1]", "id");
     let mut both = vec![first.clone(), second];
     both.sort();
     assert_eq!(endpoint(&emulator, &id).await.0, both);
     assert!(
-        state_attribute(&ws, "aws_vpc_endpoint.s3", "prefix_list_id").starts_with("pl-"),
+        ws.state_attribute("aws_vpc_endpoint.s3", "prefix_list_id")
+            .starts_with("pl-"),
         "the S3 prefix list, for security group rules"
     );
     let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
@@ -313,7 +272,7 @@ async fn private_route_tables_reach_s3_through_a_gateway_endpoint() {
     assert_eq!(tables, [first]);
     assert_eq!(policy["Statement"][0]["Action"], "s3:GetObject");
     assert_eq!(
-        state_attribute(&ws, "aws_vpc_endpoint.s3", "id"),
+        ws.state_attribute("aws_vpc_endpoint.s3", "id"),
         id,
         "changed in place"
     );
@@ -321,36 +280,7 @@ async fn private_route_tables_reach_s3_through_a_gateway_endpoint() {
     assert_eq!(clean.code, 0, "{}", clean.log());
 
     // Forgotten, then imported by its id: nothing to change.
-    let (stack, state) = (
-        ws.stack.display().to_string(),
-        ws.state.display().to_string(),
-    );
-    let rm = terrane(
-        &emulator,
-        ws.root(),
-        &[
-            "state".into(),
-            "rm".into(),
-            stack.clone(),
-            "aws_vpc_endpoint.s3".into(),
-            "--state".into(),
-            state.clone(),
-        ],
-    );
-    assert_eq!(rm.code, 0, "{}", rm.log());
-    let import = terrane(
-        &emulator,
-        ws.root(),
-        &[
-            "import".into(),
-            stack,
-            "aws_vpc_endpoint.s3".into(),
-            id.clone(),
-            "--state".into(),
-            state,
-        ],
-    );
-    assert_eq!(import.code, 0, "{}", import.log());
+    ws.forget_and_import(&emulator, "aws_vpc_endpoint.s3", &id);
     let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
     assert_eq!(clean.code, 0, "imported as configured:\n{}", clean.log());
 

@@ -3,7 +3,7 @@
 //! and destroyed, each step checked with S3's own answer.
 
 use crate::support::Emulator;
-use crate::support::cli::{Workspace, terrane};
+use crate::support::cli::Workspace;
 
 const STACK: &str = r#"
 provider "aws" {
@@ -115,37 +115,11 @@ async fn lifecycle_rules_round_trip() {
     assert_eq!(clean.code, 0, "{}", clean.log());
 
     // Forgotten, then imported by the bucket's name: nothing to change.
-    let address = "aws_s3_bucket_lifecycle_configuration.app";
-    let (stack, state) = (
-        ws.stack.display().to_string(),
-        ws.state.display().to_string(),
-    );
-    let rm = terrane(
+    ws.forget_and_import(
         &emulator,
-        ws.root(),
-        &[
-            "state".into(),
-            "rm".into(),
-            stack.clone(),
-            address.into(),
-            "--state".into(),
-            state.clone(),
-        ],
+        "aws_s3_bucket_lifecycle_configuration.app",
+        "lifecycle-app",
     );
-    assert_eq!(rm.code, 0, "{}", rm.log());
-    let import = terrane(
-        &emulator,
-        ws.root(),
-        &[
-            "import".into(),
-            stack,
-            address.into(),
-            "lifecycle-app".into(),
-            "--state".into(),
-            state,
-        ],
-    );
-    assert_eq!(import.code, 0, "{}", import.log());
     let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
     assert_eq!(clean.code, 0, "imported as configured:\n{}", clean.log());
 

@@ -114,6 +114,57 @@ impl Workspace {
         )
     }
 
+    /// Forgets `address` (`state rm`) and imports it again by `id`, the
+    /// way an operator brings an existing object under management.
+    pub fn forget_and_import(&self, emulator: &Emulator, address: &str, id: &str) {
+        let (stack, state) = (
+            self.stack.display().to_string(),
+            self.state.display().to_string(),
+        );
+        let rm = terrane(
+            emulator,
+            self.root(),
+            &[
+                "state".into(),
+                "rm".into(),
+                stack.clone(),
+                address.into(),
+                "--state".into(),
+                state.clone(),
+            ],
+        );
+        assert_eq!(rm.code, 0, "{}", rm.log());
+        let import = terrane(
+            emulator,
+            self.root(),
+            &[
+                "import".into(),
+                stack,
+                address.into(),
+                id.into(),
+                "--state".into(),
+                state,
+            ],
+        );
+        assert_eq!(import.code, 0, "{}", import.log());
+    }
+
+    /// A string attribute of `address` as the state file holds it.
+    pub fn state_attribute(&self, address: &str, key: &str) -> String {
+        let text = std::fs::read_to_string(&self.state).expect("state");
+        let state: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let resource = state["resources"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .find(|r| r["address"] == address)
+            .unwrap_or_else(|| panic!("{address} is in state"));
+        resource["attributes"][key]
+            .as_str()
+            .expect("a string")
+            .to_string()
+    }
+
     /// The arguments [`Workspace::run`] passes: `<command> <stack> --state
     /// <state> <extra...>`.
     pub fn args_for(&self, command: &str, extra: &[&str]) -> Vec<String> {
