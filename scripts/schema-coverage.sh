@@ -69,6 +69,10 @@ for doc in ours:
     tf_args, tf_blocks = tf_parts(schema["block"])
     mine = {a["name"]: a for a in doc["arguments"]}
     settable = {n for n, a in mine.items() if a["type"] not in ("block", "block set") and a["presence"] != "computed"}
+    # A data source may select by `id` (aws_vpc): compared where terrane takes it.
+    tf_id = schema["block"].get("attributes", {}).get("id", {})
+    if doc["kind"] != "resource" and "id" in settable and tf_id.get("optional"):
+        tf_args["id"] = ("string", "optional, computed")
     my_blocks = {n for n, a in mine.items() if a["type"] in ("block", "block set")}
     top = [n for n in tf_args if "." not in n]
     has_top = [n for n in top if n in settable or n in my_blocks]
@@ -87,7 +91,9 @@ for doc in ours:
         if (tf_presence == "required") != (my["presence"] == "required"):
             disagreements.append(f"{name}: {my['presence']} (terraform: {tf_presence})")
     invented = sorted(n for n in settable if n not in tf_args)
-    report["types"][doc["name"]] = {
+    # A data source may share its resource's name (aws_vpc): keyed apart.
+    key = doc["name"] if doc["kind"] == "resource" else "data." + doc["name"]
+    report["types"][key] = {
         "kind": doc["kind"],
         "top_arguments": [len(has_top), len(top)],
         "blocks": [len(has_blocks), len(tf_blocks)],
@@ -105,7 +111,7 @@ if mode == "--json":
     sys.exit(0)
 pct = lambda p: f"{p[0]}/{p[1]} ({100 * p[0] // max(p[1], 1)}%)"
 for name, t in sorted(report["types"].items()):
-    print(f"{t['kind']} {name}: arguments {pct(t['top_arguments'])}, blocks {pct(t['blocks'])}")
+    print(f"{t['kind']} {name.removeprefix('data.')}: arguments {pct(t['top_arguments'])}, blocks {pct(t['blocks'])}")
     if t["missing_arguments"]:
         print("  missing arguments: " + ", ".join(t["missing_arguments"]))
     if t["missing_blocks"]:

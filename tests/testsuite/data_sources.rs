@@ -268,3 +268,127 @@ resource "aws_iam_role" "second" {
     let again = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
     assert_eq!(again.code, 0, "no changes after apply:\n{}", again.log());
 }
+
+/// A VPC and its subnets made outside the stack (here, with direct EC2
+/// calls) are found by tags and filters: the ids are EC2's own.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_vpc_and_its_subnets_are_found_by_tags_and_filters() {
+    use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
+    let emulator = Emulator::start();
+    let ec2 = emulator.ec2();
+    let tagged = |kind: ResourceType, pairs: &[(&str, &str)]| {
+        let tags = pairs
+            .iter()
+            .map(|(k, v)| Tag::builder().key(*k).value(*v).build());
+        TagSpecification::builder()
+            .resource_type(kind)
+            .set_tags(Some(tags.collect()))
+            .build()
+    };
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.60.0.0/16")
+        .tag_specifications(tagged(ResourceType::Vpc, &[("Name", "shared")]))
+        .send()
+        .await
+        .expect("VPC");
+    let vpc_id = vpc
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("VPC id")
+        .to_string();
+    let mut private = Vec::new();
+    for (index, tier) in ["private", "private", "public"].into_iter().enumerate() {
+        let subnet = ec2
+            .create_subnet()
+            .vpc_id(&vpc_id)
+            .cidr_block(format!("10.60.{index}.0/24"))
+            .tag_specifications(tagged(ResourceType::Subnet, &[("Tier", tier)]))
+            .send()
+            .await
+            .expect("subnet");
+        if tier == "private" {
+            private.push(
+                subnet
+                    .subnet()
+                    .and_then(|s| s.subnet_id())
+                    .expect("id")
+                    .to_string(),
+            );
+        }
+    }
+    let default_vpc = ec2
+        .describe_vpcs()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("is-default")
+                .values("true")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("default VPC");
+    let default_vpc = default_vpc
+        .vpcs()
+        .first()
+        .and_then(|v| v.vpc_id())
+        .expect("the region has one")
+        .to_string();
+
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write(
+        "main.tf",
+        r#"data "aws_vpc" "shared" {
+  tags = {
+    Name = "shared"
+  }
+}
+
+data "aws_vpc" "default" {
+  default = true
+}
+
+data "aws_subnets" "private" {
+  filter {
+    name   = "vpc-id"
+    values = [data.aws_vpc.shared.id]
+  }
+  tags = {
+    Tier = "private"
+  }
+}
+
+output "found" {
+  value = {
+    shared       = data.aws_vpc.shared.id
+    shared_cidr  = data.aws_vpc.shared.cidr_block
+    shared_is_default = data.aws_vpc.shared.default
+    default      = data.aws_vpc.default.id
+    private      = sort(data.aws_subnets.private.ids)
+  }
+}
+"#,
+    );
+    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+    let output = ws.run(&emulator, "output", &["found", "--json"]);
+    assert_eq!(output.code, 0, "{}", output.log());
+    let found: Json = serde_json::from_str(&output.stdout).expect("JSON");
+    private.sort();
+    assert_eq!(found["shared"], vpc_id.as_str());
+    assert_eq!(found["shared_cidr"], "10.60.0.0/16");
+    assert_eq!(found["shared_is_default"], false);
+    assert_eq!(found["default"], default_vpc.as_str());
+    assert_eq!(found["private"], serde_json::json!(private));
+
+    // No match is an error naming the data source, as in Terraform.
+    ws.edit("main.tf", "Name = \"shared\"", "Name = \"nowhere\"");
+    let plan = ws.run(&emulator, "plan", &[]);
+    assert_eq!(plan.code, 1, "{}", plan.log());
+    assert!(
+        plan.stderr.contains("data.aws_vpc.shared")
+            && plan.stderr.contains("no matching EC2 VPC found"),
+        "{}",
+        plan.log()
+    );
+}

@@ -15,7 +15,9 @@ mod route_table;
 mod route_table_association;
 mod security_group;
 mod subnet;
+mod subnets_data_source;
 mod vpc;
+mod vpc_data_source;
 mod vpc_endpoint;
 
 use std::future::Future;
@@ -45,7 +47,11 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
         &security_group::SecurityGroupType,
         &vpc_endpoint::VpcEndpointResource,
     ],
-    data_sources: &[&availability_zones::AvailabilityZonesType],
+    data_sources: &[
+        &availability_zones::AvailabilityZonesType,
+        &vpc_data_source::VpcDataSource,
+        &subnets_data_source::SubnetsDataSource,
+    ],
 };
 
 /// AWS rejects a filter with more values than this (`FilterLimitExceeded`).
