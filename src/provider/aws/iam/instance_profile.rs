@@ -13,11 +13,11 @@ use async_trait::async_trait;
 use aws_smithy_types::date_time::Format;
 use futures::TryFutureExt;
 
-use super::iam_tags;
+use super::{iam_tags, iam_update_tags};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, prior_id};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
-use crate::provider::aws::tags::{create_tags, owner_of_named, tags_to_value, update_tags_all};
+use crate::provider::aws::tags::{create_tags, owner_of_named, tags_to_value};
 use crate::provider::aws::{
     AwsContext, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
 };
@@ -205,26 +205,13 @@ impl ResourceType for IamInstanceProfile {
                 add_role(aws, name, new).await?;
             }
         }
-        update_tags_all(
+        iam_update_tags!(
+            aws,
             prior,
             planned,
-            |removed| {
-                aws.iam()
-                    .untag_instance_profile()
-                    .instance_profile_name(name)
-                    .set_tag_keys(Some(removed))
-                    .send()
-                    .map_err(sdk_error)
-            },
-            |changed| async move {
-                aws.iam()
-                    .tag_instance_profile()
-                    .instance_profile_name(name)
-                    .set_tags(Some(iam_tags(&changed)?))
-                    .send()
-                    .await
-                    .map_err(sdk_error)
-            },
+            untag_instance_profile,
+            tag_instance_profile,
+            instance_profile_name(name)
         )
         .await
     }

@@ -75,6 +75,37 @@ fn hex(b: &u8) -> Option<u8> {
     (*b as char).to_digit(16).map(|d| d as u8)
 }
 
+/// Brings an IAM object's tags from `prior.tags_all` to `planned.tags_all`
+/// with its own pair of calls: `iam_update_tags!(aws, prior, planned,
+/// untag_role, tag_role, role_name(name))`. A macro because each IAM kind
+/// has its own request builders, with no trait in common.
+macro_rules! iam_update_tags {
+    ($aws:expr, $prior:expr, $planned:expr, $untag:ident, $tag:ident, $key:ident($id:expr)) => {
+        $crate::provider::aws::tags::update_tags_all(
+            $prior,
+            $planned,
+            |removed| {
+                $aws.iam()
+                    .$untag()
+                    .$key($id)
+                    .set_tag_keys(Some(removed))
+                    .send()
+                    .map_err($crate::provider::aws::sdk_error)
+            },
+            |changed| async move {
+                $aws.iam()
+                    .$tag()
+                    .$key($id)
+                    .set_tags(Some($crate::provider::aws::iam::iam_tags(&changed)?))
+                    .send()
+                    .await
+                    .map_err($crate::provider::aws::sdk_error)
+            },
+        )
+    };
+}
+use iam_update_tags;
+
 /// Tags in IAM's request shape.
 pub fn iam_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ProviderError> {
     tags.iter()

@@ -13,12 +13,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::TryFutureExt;
 
-use super::{iam_tags, policy_document_from_aws};
+use super::{iam_tags, iam_update_tags, policy_document_from_aws};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, prior_id};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
 use crate::provider::aws::regions::partition;
-use crate::provider::aws::tags::{create_tags, owner_of_named, tags_to_value, update_tags_all};
+use crate::provider::aws::tags::{create_tags, owner_of_named, tags_to_value};
 use crate::provider::aws::{
     AwsContext, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
 };
@@ -193,26 +193,13 @@ impl ResourceType for IamPolicy {
                 .await
                 .map_err(sdk_error)?;
         }
-        update_tags_all(
+        iam_update_tags!(
+            aws,
             prior,
             planned,
-            |removed| {
-                aws.iam()
-                    .untag_policy()
-                    .policy_arn(arn)
-                    .set_tag_keys(Some(removed))
-                    .send()
-                    .map_err(sdk_error)
-            },
-            |changed| async move {
-                aws.iam()
-                    .tag_policy()
-                    .policy_arn(arn)
-                    .set_tags(Some(iam_tags(&changed)?))
-                    .send()
-                    .await
-                    .map_err(sdk_error)
-            },
+            untag_policy,
+            tag_policy,
+            policy_arn(arn)
         )
         .await
     }

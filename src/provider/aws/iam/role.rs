@@ -15,11 +15,11 @@ use aws_smithy_types::date_time::Format;
 use futures::TryFutureExt;
 
 use super::role_policy_attachment::{attached_policy_arns, detach_policy};
-use super::{iam_tags, policy_document_from_aws};
+use super::{iam_tags, iam_update_tags, policy_document_from_aws};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, i32_arg, prior_id};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
-use crate::provider::aws::tags::{create_tags, owner_of_named, tags_to_value, update_tags_all};
+use crate::provider::aws::tags::{create_tags, owner_of_named, tags_to_value};
 use crate::provider::aws::{
     AwsContext, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
 };
@@ -180,28 +180,7 @@ impl ResourceType for IamRole {
                 .await
                 .map_err(sdk_error)?;
         }
-        update_tags_all(
-            prior,
-            planned,
-            |removed| {
-                aws.iam()
-                    .untag_role()
-                    .role_name(name)
-                    .set_tag_keys(Some(removed))
-                    .send()
-                    .map_err(sdk_error)
-            },
-            |changed| async move {
-                aws.iam()
-                    .tag_role()
-                    .role_name(name)
-                    .set_tags(Some(iam_tags(&changed)?))
-                    .send()
-                    .await
-                    .map_err(sdk_error)
-            },
-        )
-        .await
+        iam_update_tags!(aws, prior, planned, untag_role, tag_role, role_name(name)).await
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
