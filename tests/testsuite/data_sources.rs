@@ -5,14 +5,12 @@
 //! computed like a local value, at plan when its arguments are known and
 //! during apply when they name what apply makes.
 
-use std::process::Command;
-
 use serde_json::Value as Json;
 
 use crate::provider_compute::percent_decode;
 use crate::support::Emulator;
 use crate::support::cli::{Workspace, repo_path};
-use crate::support::terraform::provider_override;
+use crate::support::terraform::{provider_override, run_terraform};
 use crate::terraform_compat::{provider_mirror, terraform_available, write_cli_config};
 
 /// What terraform wrote for a fixture's outputs: name to value.
@@ -100,23 +98,7 @@ fn terraform_writes_what_was_recorded(fixture: &str, aliases: &[Option<&str>]) {
         .collect();
     ws.write("override.tf", &overrides);
     let cli_config = write_cli_config(ws.root(), &mirror);
-    let terraform = |args: &[&str]| {
-        let output = Command::new("terraform")
-            .args(args)
-            .current_dir(&ws.stack)
-            .env("TF_CLI_CONFIG_FILE", &cli_config)
-            .env("TF_IN_AUTOMATION", "1")
-            .envs(emulator.env())
-            .output()
-            .expect("run terraform");
-        assert!(
-            output.status.success(),
-            "terraform {args:?} failed:\n{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    };
+    let terraform = |args: &[&str]| run_terraform(&ws.stack, &cli_config, &emulator.env(), args);
     terraform(&["init", "-input=false", "-no-color"]);
     terraform(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     let mut problems = Vec::new();

@@ -522,20 +522,7 @@ async fn stacks_production_applied_by_terraform_migrates_with_no_changes() {
         &["init", "-input=false", "-no-color"][..],
         &["apply", "-auto-approve", "-input=false", "-no-color"],
     ] {
-        let output = Command::new("terraform")
-            .args(args)
-            .current_dir(&ws.stack)
-            .env("TF_CLI_CONFIG_FILE", &cli_config)
-            .env("TF_IN_AUTOMATION", "1")
-            .envs(emulator.env())
-            .output()
-            .expect("run terraform");
-        assert!(
-            output.status.success(),
-            "terraform {args:?} failed:\n{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        crate::support::terraform::run_terraform(&ws.stack, &cli_config, &emulator.env(), args);
     }
     ws.remove("override.tf");
 

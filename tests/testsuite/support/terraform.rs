@@ -46,3 +46,32 @@ pub fn provider_mirror() -> Option<PathBuf> {
         .flatten()
         .find(|dir| dir.join("registry.terraform.io/hashicorp/aws").is_dir())
 }
+
+/// Runs `terraform ARGS` in `dir` with the emulator's environment (`env`),
+/// with the CLI configuration that installs the provider from the local
+/// mirror, and returns what it printed; a failure fails the test with its
+/// output.
+// The benchmark includes this file and runs terraform its own way, timed.
+#[cfg_attr(not(test), allow(dead_code))]
+pub fn run_terraform(
+    dir: &Path,
+    cli_config: &Path,
+    env: &[(String, String)],
+    args: &[&str],
+) -> String {
+    let output = std::process::Command::new("terraform")
+        .args(args)
+        .current_dir(dir)
+        .env("TF_CLI_CONFIG_FILE", cli_config)
+        .env("TF_IN_AUTOMATION", "1")
+        .envs(env.iter().cloned())
+        .output()
+        .expect("run terraform");
+    assert!(
+        output.status.success(),
+        "terraform {args:?} failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
