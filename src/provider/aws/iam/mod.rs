@@ -106,6 +106,31 @@ macro_rules! iam_update_tags {
 }
 use iam_update_tags;
 
+/// `list_tagged` for an IAM kind whose listing leaves tags out (roles,
+/// policies): one `list_tags` call per object, a few at a time; an object
+/// deleted meanwhile (NotFound) is left out.
+pub(super) async fn tags_of_each<F, Fut>(
+    ids: &[String],
+    list_tags: F,
+) -> Result<Vec<crate::provider::Listed>, ProviderError>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<Tag>, ProviderError>>,
+{
+    let tagged = super::batch::fetch_each(ids, |id| {
+        let listed = list_tags(id);
+        async move {
+            Ok(super::ok_if_not_found(listed.await)?.map(|tags| {
+                tags.iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect()
+            }))
+        }
+    })
+    .await?;
+    Ok(tagged.into_iter().collect())
+}
+
 /// Tags in IAM's request shape.
 pub fn iam_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ProviderError> {
     tags.iter()

@@ -13,7 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::TryFutureExt;
 
-use super::{iam_tags, iam_update_tags, policy_document_from_aws};
+use super::{iam_tags, iam_update_tags, policy_document_from_aws, tags_of_each};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, prior_id};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
@@ -114,23 +114,11 @@ impl ResourceType for IamPolicy {
             .filter_map(|p| p.arn().map(str::to_string))
             .collect();
         // ListPolicies leaves tags out; ListPolicyTags has them.
-        let tagged = fetch_each(&arns, |arn| async move {
-            let out = aws
-                .iam()
-                .list_policy_tags()
-                .policy_arn(arn)
-                .send()
-                .await
-                .map_err(sdk_error);
-            Ok(ok_if_not_found(out)?.map(|out| {
-                out.tags()
-                    .iter()
-                    .map(|t| (t.key().to_string(), t.value().to_string()))
-                    .collect()
-            }))
+        tags_of_each(&arns, |arn| async move {
+            let out = aws.iam().list_policy_tags().policy_arn(arn).send().await;
+            Ok(out.map_err(sdk_error)?.tags().to_vec())
         })
-        .await?;
-        Ok(tagged.into_iter().collect())
+        .await
     }
 
     async fn create(

@@ -15,7 +15,7 @@ use aws_smithy_types::date_time::Format;
 use futures::TryFutureExt;
 
 use super::role_policy_attachment::{attached_policy_arns, detach_policy};
-use super::{iam_tags, iam_update_tags, policy_document_from_aws};
+use super::{iam_tags, iam_update_tags, policy_document_from_aws, tags_of_each};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, i32_arg, prior_id};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
@@ -105,23 +105,11 @@ impl ResourceType for IamRole {
             .map_err(sdk_error)?;
         let names: Vec<String> = roles.iter().map(|r| r.role_name().to_string()).collect();
         // ListRoles leaves tags out; ListRoleTags has them.
-        let tagged = fetch_each(&names, |name| async move {
-            let out = aws
-                .iam()
-                .list_role_tags()
-                .role_name(name)
-                .send()
-                .await
-                .map_err(sdk_error);
-            Ok(ok_if_not_found(out)?.map(|out| {
-                out.tags()
-                    .iter()
-                    .map(|t| (t.key().to_string(), t.value().to_string()))
-                    .collect()
-            }))
+        tags_of_each(&names, |name| async move {
+            let out = aws.iam().list_role_tags().role_name(name).send().await;
+            Ok(out.map_err(sdk_error)?.tags().to_vec())
         })
-        .await?;
-        Ok(tagged.into_iter().collect())
+        .await
     }
 
     async fn create(
