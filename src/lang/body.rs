@@ -28,7 +28,21 @@ pub fn eval_body(
             Structure::Attribute(attr) => {
                 let name = attr.key.as_str();
                 let Some(attr_schema) = schema.attribute(name) else {
-                    continue; // reported by the loader
+                    if let Some(block) = schema.block(name).filter(|b| b.attribute_syntax) {
+                        match eval_blocks_argument(
+                            attr,
+                            &block.schema,
+                            &block.attribute_type(),
+                            ctx,
+                        ) {
+                            Ok(Value::Null) => {}
+                            Ok(value) => {
+                                out.insert(name.to_string(), value);
+                            }
+                            Err(diag) => diags.push(diag),
+                        }
+                    }
+                    continue; // anything else is reported by the loader
                 };
                 match eval(&attr.value, ctx) {
                     Ok(value) => {
@@ -107,6 +121,43 @@ pub fn eval_body(
     } else {
         Ok(out)
     }
+}
+
+/// Blocks written as one argument (`ingress = [{ ... }]`, a block type with
+/// `attribute_syntax`): a list of objects, each key one of the block's
+/// arguments. A key the block does not have is an error, not dropped.
+fn eval_blocks_argument(
+    attr: &Attribute,
+    schema: &Schema,
+    ty: &Type,
+    ctx: &EvalContext<'_>,
+) -> Result<Value, Diagnostic> {
+    let name = attr.key.as_str();
+    let span = attr.value.span().map(|r| Span::new(ctx.file, r));
+    let value = eval(&attr.value, ctx)?;
+    let inappropriate = |detail: String| {
+        Diagnostic::error(format!("Inappropriate value for argument {name:?}"))
+            .with_detail(detail)
+            .with_span(span.clone())
+    };
+    if let Value::List(items) = &value {
+        for item in items {
+            let Value::Map(keys) = item else { continue };
+            if let Some(unknown) = keys
+                .keys()
+                .find(|k| schema.attribute(k).is_none_or(|a| !a.user_settable()))
+            {
+                let close = crate::diag::did_you_mean(unknown, &schema.settable_names());
+                let mut diag =
+                    inappropriate(format!("{unknown:?} is not an argument of a {name} block"));
+                if let Some(close) = close {
+                    diag = diag.with_hint(format!("did you mean {close:?}?"));
+                }
+                return Err(diag);
+            }
+        }
+    }
+    ty.convert(value).map_err(inappropriate)
 }
 
 /// A `dynamic "NAME" { for_each = ..., iterator = ..., content { ... } }`

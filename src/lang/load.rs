@@ -1219,6 +1219,22 @@ fn check_body(
                         .with_span(span(attr.key.span()))
                         .with_hint("remove it; it can still be referenced"),
                     ),
+                    None if schema.block(key).is_some_and(|b| b.attribute_syntax) => {
+                        if let Some(nested) = schema.block(key)
+                            && body.get_blocks(key).next().is_some()
+                        {
+                            diags.push(
+                                Diagnostic::error(format!(
+                                    "{key:?} is written both as an argument and as blocks"
+                                ))
+                                .with_span(span(attr.key.span()))
+                                .with_hint(format!(
+                                    "use one form: `{key} = [...]` or `{} {{ ... }}` blocks",
+                                    nested.name
+                                )),
+                            );
+                        }
+                    }
                     None if schema.block(key).is_some() => diags.push(
                         Diagnostic::error(format!("{key:?} is a block, not an argument"))
                             .with_span(span(attr.key.span()))

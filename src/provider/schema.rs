@@ -312,6 +312,10 @@ pub struct Block {
     /// are kept rather than removed (Terraform's "optional + computed" blocks,
     /// e.g. a security group's `egress` or a route table's `route`).
     pub computed_when_absent: bool,
+    /// Terraform's "attributes as blocks": the blocks may also be written as
+    /// one argument holding a list of objects (`ingress = []` removes every
+    /// rule, which no number of blocks can say).
+    pub attribute_syntax: bool,
     pub schema: Schema,
 }
 
@@ -324,6 +328,7 @@ impl Block {
             max_items: None,
             force_new: false,
             computed_when_absent: false,
+            attribute_syntax: false,
             schema,
         }
     }
@@ -351,6 +356,28 @@ impl Block {
     pub fn computed_when_absent(mut self) -> Block {
         self.computed_when_absent = true;
         self
+    }
+    /// Also accepts `name = [{ ... }, ...]` (see `attribute_syntax`).
+    pub fn with_attribute_syntax(mut self) -> Block {
+        self.attribute_syntax = true;
+        self
+    }
+    /// The type of the argument form: a list of objects whose keys are the
+    /// block's arguments, each of which may be left out.
+    pub fn attribute_type(&self) -> Type {
+        Type::list_of(Type::Object(
+            self.schema
+                .attributes
+                .iter()
+                .filter(|a| a.user_settable())
+                .map(|a| ObjectAttribute {
+                    name: a.name.to_string(),
+                    ty: a.ty.clone(),
+                    optional: true,
+                    default: None,
+                })
+                .collect(),
+        ))
     }
 }
 

@@ -32,6 +32,7 @@ mod provider_edge;
 mod provider_iam;
 mod provider_network;
 mod provider_routing;
+mod provider_security_rules;
 mod provider_settings;
 mod provider_storage;
 mod scale;

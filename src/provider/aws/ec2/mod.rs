@@ -14,11 +14,14 @@ mod nat_gateway;
 mod route_table;
 mod route_table_association;
 mod security_group;
+mod security_group_rule;
+mod security_group_rules;
 mod subnet;
 mod subnets_data_source;
 mod vpc;
 mod vpc_data_source;
 mod vpc_endpoint;
+mod vpc_security_group_rule;
 
 use std::future::Future;
 use std::time::Duration;
@@ -45,7 +48,10 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
         &route_table::RouteTableType,
         &route_table_association::RouteTableAssociationType,
         &security_group::SecurityGroupType,
+        &security_group_rule::SecurityGroupRuleType,
         &vpc_endpoint::VpcEndpointResource,
+        &vpc_security_group_rule::INGRESS,
+        &vpc_security_group_rule::EGRESS,
     ],
     data_sources: &[
         &availability_zones::AvailabilityZonesType,

@@ -56,7 +56,11 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     ];
     Schema::with_tags(
         attributes,
-        vec![Block::set("route", route).computed_when_absent()],
+        vec![
+            Block::set("route", route)
+                .computed_when_absent()
+                .with_attribute_syntax(),
+        ],
     )
 });
 
