@@ -300,3 +300,171 @@ async fn private_route_tables_reach_s3_through_a_gateway_endpoint() {
         "endpoint deleted"
     );
 }
+
+const ROUTE_STACK: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.42.0.0/16"
+}
+
+resource "aws_subnet" "public" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.42.0.0/24"
+}
+
+resource "aws_internet_gateway" "main" {
+  vpc_id = aws_vpc.main.id
+}
+
+resource "aws_eip" "nat" {
+  domain = "vpc"
+}
+
+resource "aws_nat_gateway" "main" {
+  allocation_id = aws_eip.nat.id
+  subnet_id     = aws_subnet.public.id
+}
+
+# No inline routes: the aws_route resources own this table's routes.
+resource "aws_route_table" "private" {
+  vpc_id = aws_vpc.main.id
+}
+
+resource "aws_route" "default" {
+  route_table_id         = aws_route_table.private.id
+  destination_cidr_block = "0.0.0.0/0"
+  gateway_id             = aws_internet_gateway.main.id
+
+  timeouts {
+    create = "2m"
+  }
+}
+
+resource "aws_route" "office" {
+  route_table_id         = aws_route_table.private.id
+  destination_cidr_block = "192.168.0.0/16"
+  gateway_id             = aws_internet_gateway.main.id
+}
+"#;
+
+/// The table's routes other than `local`, as (destination, target).
+async fn routes(emulator: &Emulator, table: &str) -> Vec<(String, String)> {
+    let described = emulator
+        .ec2()
+        .describe_route_tables()
+        .route_table_ids(table)
+        .send()
+        .await
+        .expect("route tables");
+    let mut out: Vec<(String, String)> = described
+        .route_tables()
+        .iter()
+        .flat_map(|t| t.routes())
+        .filter(|r| r.gateway_id() != Some("local"))
+        .map(|r| {
+            let target = r.gateway_id().or(r.nat_gateway_id()).unwrap_or_default();
+            (
+                r.destination_cidr_block().unwrap_or_default().to_string(),
+                target.to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn standalone_routes_are_made_retargeted_and_imported() {
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write("main.tf", ROUTE_STACK);
+    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+
+    let table = ws.state_attribute("aws_route_table.private", "id");
+    let igw = ws.state_attribute("aws_internet_gateway.main", "id");
+    let nat = ws.state_attribute("aws_nat_gateway.main", "id");
+    let id = ws.state_attribute("aws_route.default", "id");
+    assert_eq!(id, format!("{table}_0.0.0.0/0"), "Terraform's import id");
+    assert_eq!(ws.state_attribute("aws_route.default", "state"), "active");
+    assert_eq!(
+        routes(&emulator, &table).await,
+        [
+            ("0.0.0.0/0".to_string(), igw.clone()),
+            ("192.168.0.0/16".to_string(), igw.clone()),
+        ]
+    );
+    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
+    assert_eq!(clean.code, 0, "table and routes agree:\n{}", clean.log());
+
+    // Another target changes the route in place; another destination makes
+    // a new one.
+    ws.edit(
+        "main.tf",
+        "  destination_cidr_block = \"0.0.0.0/0\"\n  gateway_id             = aws_internet_gateway.main.id",
+        "  destination_cidr_block = \"0.0.0.0/0\"\n  nat_gateway_id         = aws_nat_gateway.main.id",
+    );
+    ws.edit("main.tf", "\"192.168.0.0/16\"", "\"172.16.0.0/12\"");
+    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+    assert!(
+        apply.stdout.contains("1 added, 1 changed, 1 destroyed"),
+        "{}",
+        apply.stdout
+    );
+    assert_eq!(
+        routes(&emulator, &table).await,
+        [
+            ("0.0.0.0/0".to_string(), nat.clone()),
+            ("172.16.0.0/12".to_string(), igw.clone()),
+        ]
+    );
+    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
+    assert_eq!(clean.code, 0, "{}", clean.log());
+
+    // A route deleted behind terrane's back is made again.
+    emulator
+        .ec2()
+        .delete_route()
+        .route_table_id(&table)
+        .destination_cidr_block("172.16.0.0/12")
+        .send()
+        .await
+        .expect("delete route");
+    let drift = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
+    assert_eq!(drift.code, 2, "{}", drift.log());
+    assert!(
+        drift.stdout.contains("aws_route.office will be created"),
+        "{}",
+        drift.stdout
+    );
+    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+
+    // Forgotten, then imported by Terraform's import id.
+    ws.forget_and_import(&emulator, "aws_route.default", &id);
+    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
+    assert_eq!(clean.code, 0, "imported as configured:\n{}", clean.log());
+
+    // With the route resources gone from the configuration and `route = []`
+    // in the table, the table owns its routes again: it has none.
+    let (head, _) = ROUTE_STACK
+        .split_once("resource \"aws_route\" \"default\"")
+        .expect("the routes come last");
+    ws.write(
+        "main.tf",
+        &head.replace(
+            "resource \"aws_route_table\" \"private\" {\n  vpc_id = aws_vpc.main.id\n}",
+            "resource \"aws_route_table\" \"private\" {\n  vpc_id = aws_vpc.main.id\n  route  = []\n}",
+        ),
+    );
+    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+    assert_eq!(routes(&emulator, &table).await, []);
+
+    let destroy = ws.run(&emulator, "destroy", &["--auto-approve"]);
+    assert_eq!(destroy.code, 0, "{}", destroy.log());
+}

@@ -38,6 +38,7 @@ impl Timeouts {
                 vec![],
             ),
         )
+        .local_setting()
     }
 
     /// Reads `timeouts { create = "30m" ... }`, falling back to `defaults`.

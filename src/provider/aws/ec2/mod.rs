@@ -11,8 +11,10 @@ mod eip;
 mod internet_gateway;
 mod launch_template;
 mod nat_gateway;
+mod route;
 mod route_table;
 mod route_table_association;
+mod routes;
 mod security_group;
 mod security_group_rule;
 mod security_group_rules;
@@ -46,6 +48,7 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
         &eip::EipType,
         &nat_gateway::NatGatewayType,
         &route_table::RouteTableType,
+        &route::RouteType,
         &route_table_association::RouteTableAssociationType,
         &security_group::SecurityGroupType,
         &security_group_rule::SecurityGroupRuleType,

@@ -10,44 +10,28 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{ResourceType as Ec2ResourceType, Route, RouteOrigin, RouteTable};
+use aws_sdk_ec2::types::{ResourceType as Ec2ResourceType, RouteTable};
 
-use super::{describe_paginated, ec2_arn, wait_for_object};
+use super::routes::{
+    create_route, delete_route, describe_route_tables, destination, replace_route,
+    route_block_schema, route_value, targets_differ,
+};
+use super::{ec2_arn, wait_for_object};
 use crate::provider::aws::convert::{keyed_by_id, prior_id, required_str};
 use crate::provider::aws::{
     AwsContext, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags,
     id_from_answer, ok_if_already_gone, sdk_error,
 };
 use crate::provider::schema::{Attribute, Block, Schema, Type};
-use crate::provider::{CreateRequest, ErrorKind, Found, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct RouteTableType;
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
-/// A route's destination attributes; exactly one is set.
-const DESTINATIONS: [&str; 2] = ["cidr_block", "ipv6_cidr_block"];
-
-/// A route's target attributes; exactly one is set.
-const TARGETS: [&str; 6] = [
-    "gateway_id",
-    "nat_gateway_id",
-    "network_interface_id",
-    "vpc_peering_connection_id",
-    "transit_gateway_id",
-    "egress_only_gateway_id",
-];
-
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    let route = Schema::new(
-        DESTINATIONS
-            .iter()
-            .chain(TARGETS.iter())
-            .map(|name| Attribute::optional(name, Type::String))
-            .collect(),
-        vec![],
-    );
+    let route = route_block_schema();
     let attributes = vec![
         Attribute::required("vpc_id", Type::String).force_new(),
         Attribute::computed("id", Type::String),
@@ -85,7 +69,12 @@ impl ResourceType for RouteTableType {
             RouteTable::route_table_id,
             |table, id| {
                 let owner_id = table.owner_id().unwrap_or_default();
-                let routes: Vec<Value> = table.routes().iter().filter_map(route_value).collect();
+                let routes: Vec<Value> = table
+                    .routes()
+                    .iter()
+                    .filter_map(route_value)
+                    .map(Value::Map)
+                    .collect();
                 attrs([
                     ("id", Value::string(id)),
                     (
@@ -202,189 +191,10 @@ impl ResourceType for RouteTableType {
     }
 }
 
-async fn describe_route_tables(
-    aws: &AwsContext,
-    ids: &[String],
-) -> Result<Vec<RouteTable>, ProviderError> {
-    describe_paginated!(ids, "route-table-id", aws.ec2().describe_route_tables()).await
-}
-
-/// One AWS route as a `route` block, or `None` for routes this type does not
-/// manage: the VPC's `local` routes, routes propagated from a virtual private
-/// gateway, and destinations this schema can't express (prefix lists).
-fn route_value(route: &Route) -> Option<Value> {
-    if route.gateway_id() == Some("local")
-        || route.origin() == Some(&RouteOrigin::EnableVgwRoutePropagation)
-    {
-        return None;
-    }
-    if route.destination_cidr_block().is_none() && route.destination_ipv6_cidr_block().is_none() {
-        return None;
-    }
-    Some(Value::Map(attrs([
-        ("cidr_block", Value::from(route.destination_cidr_block())),
-        (
-            "ipv6_cidr_block",
-            Value::from(route.destination_ipv6_cidr_block()),
-        ),
-        ("gateway_id", Value::from(route.gateway_id())),
-        ("nat_gateway_id", Value::from(route.nat_gateway_id())),
-        (
-            "network_interface_id",
-            Value::from(route.network_interface_id()),
-        ),
-        (
-            "vpc_peering_connection_id",
-            Value::from(route.vpc_peering_connection_id()),
-        ),
-        (
-            "transit_gateway_id",
-            Value::from(route.transit_gateway_id()),
-        ),
-        (
-            "egress_only_gateway_id",
-            Value::from(route.egress_only_internet_gateway_id()),
-        ),
-    ])))
-}
-
-/// A route's identity within its table: its destination.
-fn destination(route: &Attrs) -> Result<String, ProviderError> {
-    DESTINATIONS
-        .iter()
-        .find_map(|name| route.str(name).map(|d| format!("{name}={d}")))
-        .ok_or_else(|| {
-            ProviderError::new(
-                ErrorKind::Validation,
-                "each route needs a destination: cidr_block or ipv6_cidr_block",
-            )
-        })
-}
-
 fn routes_by_destination(attrs: &Attrs) -> Result<BTreeMap<String, &Attrs>, ProviderError> {
     attrs
         .blocks("route")
         .into_iter()
         .map(|route| Ok((destination(route)?, route)))
         .collect()
-}
-
-fn targets_differ(a: &Attrs, b: &Attrs) -> bool {
-    TARGETS.iter().any(|name| a.str(name) != b.str(name))
-}
-
-/// Sets a route's destination and target on a CreateRoute, ReplaceRoute or
-/// DeleteRoute request; the three builders share these setter names.
-macro_rules! with_destination {
-    ($request:expr, $route:expr) => {
-        $request
-            .set_destination_cidr_block($route.str("cidr_block").map(str::to_string))
-            .set_destination_ipv6_cidr_block($route.str("ipv6_cidr_block").map(str::to_string))
-    };
-}
-
-macro_rules! with_target {
-    ($request:expr, $route:expr) => {
-        $request
-            .set_gateway_id($route.str("gateway_id").map(str::to_string))
-            .set_nat_gateway_id($route.str("nat_gateway_id").map(str::to_string))
-            .set_network_interface_id($route.str("network_interface_id").map(str::to_string))
-            .set_vpc_peering_connection_id(
-                $route.str("vpc_peering_connection_id").map(str::to_string),
-            )
-            .set_transit_gateway_id($route.str("transit_gateway_id").map(str::to_string))
-            .set_egress_only_internet_gateway_id(
-                $route.str("egress_only_gateway_id").map(str::to_string),
-            )
-    };
-}
-
-async fn create_route(
-    aws: &AwsContext,
-    table_id: &str,
-    route: &Attrs,
-) -> Result<(), ProviderError> {
-    destination(route)?;
-    let request = aws.ec2().create_route().route_table_id(table_id);
-    with_target!(with_destination!(request, route), route)
-        .send()
-        .await
-        .map_err(sdk_error)?;
-    Ok(())
-}
-
-async fn replace_route(
-    aws: &AwsContext,
-    table_id: &str,
-    route: &Attrs,
-) -> Result<(), ProviderError> {
-    let request = aws.ec2().replace_route().route_table_id(table_id);
-    with_target!(with_destination!(request, route), route)
-        .send()
-        .await
-        .map_err(sdk_error)?;
-    Ok(())
-}
-
-async fn delete_route(
-    aws: &AwsContext,
-    table_id: &str,
-    route: &Attrs,
-) -> Result<(), ProviderError> {
-    let request = aws.ec2().delete_route().route_table_id(table_id);
-    ok_if_already_gone(with_destination!(request, route).send().await)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn route(pairs: &[(&str, &str)]) -> Attrs {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), Value::string(*v)))
-            .collect()
-    }
-
-    #[test]
-    fn local_and_propagated_routes_are_not_read() {
-        let local = Route::builder()
-            .destination_cidr_block("10.0.0.0/16")
-            .gateway_id("local")
-            .build();
-        let propagated = Route::builder()
-            .destination_cidr_block("192.168.0.0/16")
-            .gateway_id("vgw-1")
-            .origin(RouteOrigin::EnableVgwRoutePropagation)
-            .build();
-        assert_eq!(route_value(&local), None);
-        assert_eq!(route_value(&propagated), None);
-    }
-
-    #[test]
-    fn a_read_route_names_every_attribute_with_null_for_absent_ones() {
-        let aws_route = Route::builder()
-            .destination_cidr_block("0.0.0.0/0")
-            .nat_gateway_id("nat-1")
-            .origin(RouteOrigin::CreateRoute)
-            .build();
-        let value = route_value(&aws_route).unwrap();
-        let map = value.as_map().unwrap();
-        assert_eq!(map.len(), DESTINATIONS.len() + TARGETS.len());
-        assert_eq!(map.str("nat_gateway_id"), Some("nat-1"));
-        assert_eq!(map.get("gateway_id"), Some(&Value::Null));
-    }
-
-    #[test]
-    fn routes_are_identified_by_destination() {
-        let a = route(&[("cidr_block", "0.0.0.0/0"), ("gateway_id", "igw-1")]);
-        let b = route(&[("cidr_block", "0.0.0.0/0"), ("nat_gateway_id", "nat-1")]);
-        assert_eq!(destination(&a).unwrap(), destination(&b).unwrap());
-        assert!(targets_differ(&a, &b));
-        let no_destination = route(&[("gateway_id", "igw-1")]);
-        assert_eq!(
-            destination(&no_destination).unwrap_err().kind,
-            ErrorKind::Validation
-        );
-    }
 }
