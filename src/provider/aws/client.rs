@@ -95,6 +95,8 @@ macro_rules! service_clients {
             single_attempt: OnceLock<Box<AwsContext>>,
             /// The rate limits every client of this context shares.
             limits: Arc<RateLimits>,
+            /// The credentials' account, asked of STS once.
+            account: tokio::sync::OnceCell<String>,
             $($name: OnceLock<$krate::Client>,)*
         }
 
@@ -115,6 +117,7 @@ macro_rules! service_clients {
                     config,
                     single_attempt: OnceLock::new(),
                     limits,
+                    account: tokio::sync::OnceCell::new(),
                     $($name: OnceLock::new(),)*
                 }
             }
@@ -249,15 +252,21 @@ impl AwsContext {
         AwsContext::from_sdk_config(settings, config)
     }
 
-    /// The account the credentials belong to (STS GetCallerIdentity).
+    /// The account the credentials belong to (STS GetCallerIdentity, asked
+    /// once per context).
     pub async fn account_id(&self) -> Result<String, crate::provider::ProviderError> {
-        let identity = self
-            .sts()
-            .get_caller_identity()
-            .send()
+        self.account
+            .get_or_try_init(|| async {
+                let identity = self
+                    .sts()
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(super::errors::sdk_error)?;
+                Ok(identity.account().unwrap_or_default().to_string())
+            })
             .await
-            .map_err(super::errors::sdk_error)?;
-        Ok(identity.account().unwrap_or_default().to_string())
+            .cloned()
     }
 
     pub fn region(&self) -> Option<&str> {

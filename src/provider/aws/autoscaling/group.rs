@@ -20,7 +20,7 @@ use aws_sdk_autoscaling::types::{
 };
 use futures::TryFutureExt;
 
-use crate::provider::aws::batch::describe_in_chunks;
+use super::describe_groups;
 use crate::provider::aws::convert::{
     differs, i32_arg, keyed_by_id, optional_block, prior_id, single, string_set, string_set_or_null,
 };
@@ -39,9 +39,6 @@ const DEFAULT_TIMEOUTS: Timeouts = Timeouts {
     update: Duration::from_secs(10 * 60),
     delete: Duration::from_secs(10 * 60),
 };
-
-/// DescribeAutoScalingGroups accepts at most this many names per call.
-const NAMES_PER_DESCRIBE: usize = 100;
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let launch_template_specification = Schema::new(
@@ -359,25 +356,6 @@ impl ResourceType for AutoscalingGroup {
         )
         .await
     }
-}
-
-/// DescribeAutoScalingGroups by name, all pages, in chunks of the API's
-/// limit (one call for any realistic stack).
-async fn describe_groups(
-    aws: &AwsContext,
-    names: &[String],
-) -> Result<Vec<AutoScalingGroup>, ProviderError> {
-    describe_in_chunks(names, NAMES_PER_DESCRIBE, |chunk| {
-        let pages = aws
-            .autoscaling()
-            .describe_auto_scaling_groups()
-            .set_auto_scaling_group_names(Some(chunk))
-            .into_paginator()
-            .items()
-            .send();
-        async move { pages.try_collect().await.map_err(sdk_error) }
-    })
-    .await
 }
 
 /// Sets the group to zero instances and waits for them to go, so that the

@@ -9,6 +9,7 @@
 mod availability_zones;
 mod eip;
 mod internet_gateway;
+mod key_pair;
 mod launch_template;
 mod nat_gateway;
 mod route;
@@ -42,6 +43,7 @@ use crate::provider::ProviderError;
 pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
     resources: &[
         &launch_template::LaunchTemplate,
+        &key_pair::KeyPairType,
         &vpc::VpcType,
         &subnet::SubnetType,
         &internet_gateway::InternetGatewayType,

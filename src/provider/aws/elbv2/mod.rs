@@ -1,12 +1,14 @@
 //! What the ELBv2 types (`aws_lb`, `aws_lb_target_group`, `aws_lb_listener`,
-//! `aws_lb_listener_rule`) share: batched describes by ARN, tags by ARN
-//! (written on create and read in batches), and the action blocks of
-//! listeners and rules. Schemas and per-type calls stay in the type files.
+//! `aws_lb_listener_rule`, `aws_lb_target_group_attachment`) share: batched
+//! describes by ARN, tags by ARN (written on create and read in batches),
+//! and the action blocks of listeners and rules. Schemas and per-type calls
+//! stay in the type files.
 
 mod lb;
 mod lb_listener;
 mod lb_listener_rule;
 mod lb_target_group;
+mod lb_target_group_attachment;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -36,6 +38,7 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
         &lb_target_group::TargetGroup,
         &lb_listener::LbListener,
         &lb_listener_rule::LbListenerRule,
+        &lb_target_group_attachment::TargetGroupAttachment,
     ],
     data_sources: &[],
 };
