@@ -213,13 +213,18 @@ pub trait DataSourceType: Send + Sync {
     }
 }
 
-/// The type behind a resource type name. Terraform's `aws_alb*` names are
-/// `aws_lb*` under another name, as in the provider.
-pub fn resource_type(name: &str) -> Option<&'static dyn ResourceType> {
-    let name = match name.strip_prefix("aws_alb") {
+/// Terraform's `aws_alb*` names are `aws_lb*` under another name, as in
+/// the provider, for resources and data sources alike.
+fn without_alb_alias(name: &str) -> String {
+    match name.strip_prefix("aws_alb") {
         Some(rest) => format!("aws_lb{rest}"),
         None => name.to_string(),
-    };
+    }
+}
+
+/// The type behind a resource type name (`aws_alb*` names included).
+pub fn resource_type(name: &str) -> Option<&'static dyn ResourceType> {
+    let name = without_alb_alias(name);
     aws::resource_types()
         .chain(builtin::TYPES.iter().copied())
         .find(|t| t.type_name() == name)
@@ -238,7 +243,9 @@ pub fn is_terraform_aws_type(data: bool, name: &str) -> bool {
         .any(|line| line.split_once(' ') == Some((kind, name)))
 }
 
+/// The data source behind a name (`aws_alb*` names included).
 pub fn data_source_type(name: &str) -> Option<&'static dyn DataSourceType> {
+    let name = without_alb_alias(name);
     aws::data_source_types().find(|t| t.type_name() == name)
 }
 

@@ -374,3 +374,232 @@ output "found" {
         plan.log()
     );
 }
+
+/// What another stack made, for the data sources to find.
+const MADE_ELSEWHERE: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_vpc" "shared" {
+  cidr_block = "10.70.0.0/16"
+}
+
+resource "aws_subnet" "app" {
+  count             = 2
+  vpc_id            = aws_vpc.shared.id
+  cidr_block        = "10.70.${count.index}.0/24"
+  availability_zone = ["us-east-1a", "us-east-1b"][count.index]
+  tags = {
+    Tier = "app-${count.index}"
+  }
+}
+
+resource "aws_security_group" "app" {
+  name   = "app"
+  vpc_id = aws_vpc.shared.id
+}
+
+resource "aws_iam_role" "cluster" {
+  name = "shop-cluster"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "eks.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+}
+
+resource "aws_iam_policy" "read" {
+  name   = "app-read"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }]
+  })
+}
+
+resource "aws_route53_zone" "internal" {
+  name = "shop.example"
+  tags = {
+    Team = "web"
+  }
+}
+
+resource "aws_lb" "app" {
+  name    = "app-lb"
+  subnets = aws_subnet.app[*].id
+  tags = {
+    Service = "shop"
+  }
+}
+
+resource "aws_eks_cluster" "shop" {
+  name     = "shop"
+  role_arn = aws_iam_role.cluster.arn
+  vpc_config {
+    subnet_ids = aws_subnet.app[*].id
+  }
+}
+"#;
+
+const FINDS: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+data "aws_subnet" "app" {
+  tags = {
+    Tier = "app-1"
+  }
+}
+
+data "aws_security_group" "app" {
+  name   = "app"
+  vpc_id = data.aws_subnet.app.vpc_id
+}
+
+data "aws_iam_role" "cluster" {
+  name = "shop-cluster"
+}
+
+data "aws_iam_policy" "read" {
+  name = "app-read"
+}
+
+data "aws_iam_policy" "managed" {
+  arn = "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
+}
+
+data "aws_route53_zone" "internal" {
+  name = "shop.example."
+  tags = {
+    Team = "web"
+  }
+}
+
+data "aws_lb" "by_tags" {
+  tags = {
+    Service = "shop"
+  }
+}
+
+data "aws_alb" "by_name" {
+  name = "app-lb"
+}
+
+data "aws_eks_cluster" "shop" {
+  name = "shop"
+}
+
+data "aws_ami" "trusty" {
+  owners      = ["099720109477"]
+  most_recent = true
+  name_regex  = "^ubuntu/images/hvm-ssd/ubuntu-trusty-14\\.04-amd64-server-"
+  filter {
+    name   = "virtualization-type"
+    values = ["hvm"]
+  }
+}
+
+output "found" {
+  value = {
+    subnet            = data.aws_subnet.app.id
+    subnet_cidr       = data.aws_subnet.app.cidr_block
+    subnet_zone       = data.aws_subnet.app.availability_zone
+    security_group    = data.aws_security_group.app.id
+    role              = data.aws_iam_role.cluster.arn
+    role_trusts       = jsondecode(data.aws_iam_role.cluster.assume_role_policy).Statement[0].Principal.Service
+    policy            = data.aws_iam_policy.read.arn
+    policy_document   = jsondecode(data.aws_iam_policy.read.policy).Statement[0].Action
+    managed           = data.aws_iam_policy.managed.name
+    zone              = data.aws_route53_zone.internal.zone_id
+    zone_private      = data.aws_route53_zone.internal.private_zone
+    lb_by_tags        = data.aws_lb.by_tags.arn
+    lb_by_name        = data.aws_alb.by_name.dns_name
+    cluster_endpoint  = data.aws_eks_cluster.shop.endpoint
+    cluster_subnets   = sort(data.aws_eks_cluster.shop.vpc_config[0].subnet_ids)
+    ami_name          = data.aws_ami.trusty.name
+    ami_id            = data.aws_ami.trusty.id
+    ami_arn           = data.aws_ami.trusty.arn
+  }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_another_stack_made_is_found_by_the_data_sources() {
+    let emulator = Emulator::start();
+    let elsewhere = Workspace::copy_of("tests/fixtures/ci/stack");
+    elsewhere.write("main.tf", MADE_ELSEWHERE);
+    let apply = elsewhere.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+    let made = |address: &str, key: &str| elsewhere.state_attribute(address, key);
+
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write("main.tf", FINDS);
+    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+    let output = ws.run(&emulator, "output", &["found", "--json"]);
+    assert_eq!(output.code, 0, "{}", output.log());
+    let found: Json = serde_json::from_str(&output.stdout).expect("JSON");
+
+    let trusty = emulator
+        .ec2()
+        .describe_images()
+        .owners("099720109477")
+        .image_ids(found["ami_id"].as_str().unwrap_or_default())
+        .send()
+        .await
+        .expect("images");
+    let image = trusty.images().first().expect("the image found is EC2's");
+    let mut subnets = vec![
+        made("aws_subnet.app[0]", "id"),
+        made("aws_subnet.app[1]", "id"),
+    ];
+    subnets.sort();
+    let expected = serde_json::json!({
+        "subnet": made("aws_subnet.app[1]", "id"),
+        "subnet_cidr": "10.70.1.0/24",
+        "subnet_zone": "us-east-1b",
+        "security_group": made("aws_security_group.app", "id"),
+        "role": made("aws_iam_role.cluster", "arn"),
+        "role_trusts": "eks.amazonaws.com",
+        "policy": made("aws_iam_policy.read", "arn"),
+        "policy_document": "s3:GetObject",
+        "managed": "AmazonEKSClusterPolicy",
+        "zone": made("aws_route53_zone.internal", "zone_id"),
+        "zone_private": false,
+        "lb_by_tags": made("aws_lb.app", "arn"),
+        "lb_by_name": made("aws_lb.app", "dns_name"),
+        "cluster_endpoint": made("aws_eks_cluster.shop", "endpoint"),
+        // The emulator reports no VPC id for a cluster; its subnets it does.
+        "cluster_subnets": subnets,
+        "ami_name": image.name().unwrap_or_default(),
+        "ami_id": image.image_id().unwrap_or_default(),
+        "ami_arn": format!("arn:aws:ec2:us-east-1::image/{}", image.image_id().unwrap_or_default()),
+    });
+    assert_eq!(found, expected);
+    assert!(
+        found["ami_name"].as_str().is_some_and(
+            |n| n.starts_with("ubuntu/images/hvm-ssd/ubuntu-trusty-14.04-amd64-server-")
+        ),
+        "{found}"
+    );
+
+    // Several matches are an error unless the newest is asked for.
+    ws.edit("main.tf", "  most_recent = true\n", "");
+    ws.edit("main.tf", "ubuntu-trusty-14\\\\.04-amd64-server-", "ubuntu");
+    let plan = ws.run(&emulator, "plan", &[]);
+    assert_eq!(plan.code, 1, "{}", plan.log());
+    assert!(
+        plan.stderr.contains("data.aws_ami.trusty") && plan.stderr.contains("most_recent = true"),
+        "{}",
+        plan.log()
+    );
+    // So is a search that finds two subnets.
+    ws.edit("main.tf", "Tier = \"app-1\"", "");
+    let plan = ws.run(&emulator, "plan", &[]);
+    assert_eq!(plan.code, 1, "{}", plan.log());
+    assert!(
+        plan.stderr.contains("multiple EC2 Subnets matched"),
+        "{}",
+        plan.log()
+    );
+}

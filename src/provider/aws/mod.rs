@@ -18,6 +18,7 @@ mod convert;
 mod discovery;
 mod errors;
 pub mod limits;
+mod lookup;
 mod names;
 pub mod regions;
 pub mod stats;

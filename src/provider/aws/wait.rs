@@ -41,6 +41,17 @@ impl Timeouts {
         .local_setting()
     }
 
+    /// A data source's `timeouts { read }` block. Accepted so that
+    /// configurations carry over; terrane's reads do not wait on AWS, so
+    /// it bounds nothing.
+    pub fn read_block() -> Block {
+        Block::single(
+            "timeouts",
+            Schema::new(vec![Attribute::optional("read", Type::String)], vec![]),
+        )
+        .local_setting()
+    }
+
     /// Reads `timeouts { create = "30m" ... }`, falling back to `defaults`.
     pub fn from_attrs(attrs: &Attrs, defaults: Timeouts) -> Timeouts {
         let block = single(attrs, "timeouts");

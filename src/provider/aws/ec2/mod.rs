@@ -6,6 +6,7 @@
 //! Only what more than one type needs belongs here. Nothing in this file
 //! knows about a particular resource type's attributes.
 
+mod ami_data_source;
 mod availability_zones;
 mod eip;
 mod internet_gateway;
@@ -17,9 +18,11 @@ mod route_table;
 mod route_table_association;
 mod routes;
 mod security_group;
+mod security_group_data_source;
 mod security_group_rule;
 mod security_group_rules;
 mod subnet;
+mod subnet_data_source;
 mod subnets_data_source;
 mod vpc;
 mod vpc_data_source;
@@ -60,8 +63,11 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
     ],
     data_sources: &[
         &availability_zones::AvailabilityZonesType,
+        &ami_data_source::AmiDataSource,
         &vpc_data_source::VpcDataSource,
         &subnets_data_source::SubnetsDataSource,
+        &subnet_data_source::SubnetDataSource,
+        &security_group_data_source::SecurityGroupDataSource,
     ],
 };
 

@@ -9,28 +9,31 @@ use async_trait::async_trait;
 
 use super::filter;
 use super::vpc::VpcType;
+use crate::provider::aws::lookup::{exactly_one, mirrored_schema, read_as_resource};
 use crate::provider::aws::{AwsContext, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
-use crate::provider::{DataSourceType, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{DataSourceType, ProviderError};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct VpcDataSource;
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    Schema::new(
+    mirrored_schema(
+        &VpcType,
         vec![
             Attribute::optional_computed("id", Type::String),
             Attribute::optional_computed("cidr_block", Type::String),
             Attribute::optional_computed("default", Type::Bool),
             Attribute::optional_computed("dhcp_options_id", Type::String),
             Attribute::optional_computed("state", Type::String),
-            Attribute::optional_computed("tags", Type::map_of(Type::String)),
-            Attribute::computed("arn", Type::String),
-            Attribute::computed("enable_dns_hostnames", Type::Bool),
-            Attribute::computed("enable_dns_support", Type::Bool),
-            Attribute::computed("instance_tenancy", Type::String),
-            Attribute::computed("main_route_table_id", Type::String),
-            Attribute::computed("owner_id", Type::String),
+        ],
+        &[
+            "arn",
+            "enable_dns_hostnames",
+            "enable_dns_support",
+            "instance_tenancy",
+            "main_route_table_id",
+            "owner_id",
         ],
         vec![filter_block()],
     )
@@ -48,6 +51,24 @@ pub(super) fn filter_block() -> Block {
             vec![],
         ),
     )
+}
+
+/// The EC2 filters a data source searches with: one per argument given,
+/// from `(filter name, argument)` pairs (`("cidr", "cidr_block")`), then
+/// its `tags` and `filter` blocks.
+pub(super) fn search_filters(
+    args: &Attrs,
+    by_argument: &[(&str, &str)],
+) -> Vec<aws_sdk_ec2::types::Filter> {
+    let mut filters: Vec<_> = by_argument
+        .iter()
+        .filter_map(|(name, argument)| {
+            let value = args.get(*argument)?.to_string_lossless()?;
+            Some(filter(name, [value]))
+        })
+        .collect();
+    filters.extend(tag_and_block_filters(args));
+    filters
 }
 
 /// EC2 filters for `tags` (`tag:KEY`) and the `filter` blocks.
@@ -74,21 +95,15 @@ impl DataSourceType for VpcDataSource {
     }
 
     async fn read(&self, aws: &AwsContext, args: &Attrs) -> Result<Attrs, ProviderError> {
-        let mut filters = tag_and_block_filters(args);
-        let by_argument = [
-            ("cidr", args.str("cidr_block").map(String::from)),
-            ("is-default", args.bool("default").map(|d| d.to_string())),
-            (
-                "dhcp-options-id",
-                args.str("dhcp_options_id").map(String::from),
-            ),
-            ("state", args.str("state").map(String::from)),
-        ];
-        for (name, value) in by_argument {
-            if let Some(value) = value {
-                filters.push(filter(name, [value]));
-            }
-        }
+        let filters = search_filters(
+            args,
+            &[
+                ("cidr", "cidr_block"),
+                ("is-default", "default"),
+                ("dhcp-options-id", "dhcp_options_id"),
+                ("state", "state"),
+            ],
+        );
         let answer = aws
             .ec2()
             .describe_vpcs()
@@ -97,36 +112,9 @@ impl DataSourceType for VpcDataSource {
             .send()
             .await
             .map_err(sdk_error)?;
-        let vpc = match answer.vpcs() {
-            [one] => one,
-            [] => {
-                return Err(ProviderError::new(
-                    ErrorKind::NotFound,
-                    "no matching EC2 VPC found",
-                ));
-            }
-            _ => {
-                return Err(ProviderError::new(
-                    ErrorKind::Validation,
-                    "multiple EC2 VPCs matched; use additional constraints to reduce matches to a single EC2 VPC",
-                ));
-            }
-        };
-        let id = vpc.vpc_id().unwrap_or_default().to_string();
-        let mut read = VpcType.read_many(aws, std::slice::from_ref(&id)).await?;
-        let mut attrs = read.remove(&id).ok_or_else(|| {
-            ProviderError::new(ErrorKind::NotFound, format!("EC2 VPC {id} is gone"))
-        })?;
-        let mut out = args.clone();
-        for name in SCHEMA.attributes.iter().map(|a| a.name) {
-            if let Some(value) = attrs.remove(name) {
-                out.insert(name.to_string(), value);
-            }
-        }
-        out.insert(
-            "tags".into(),
-            attrs.remove("tags_all").unwrap_or(Value::Null),
-        );
+        let vpc = exactly_one(answer.vpcs.unwrap_or_default(), "EC2 VPC")?;
+        let id = vpc.vpc_id().unwrap_or_default();
+        let mut out = read_as_resource(&VpcType, aws, id, args, &SCHEMA).await?;
         out.insert(
             "default".into(),
             Value::Bool(vpc.is_default().unwrap_or(false)),

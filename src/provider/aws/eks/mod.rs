@@ -6,6 +6,7 @@
 //! decides what to create or change.
 
 mod cluster;
+mod cluster_data_source;
 mod node_group;
 
 use std::collections::HashMap;
@@ -23,7 +24,7 @@ use crate::value::Attrs;
 /// This service's types, for the provider's registry.
 pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
     resources: &[&cluster::EksCluster, &node_group::EksNodeGroup],
-    data_sources: &[],
+    data_sources: &[&cluster_data_source::EksClusterDataSource],
 };
 
 /// DescribeCluster, with "not found" as `None`.

@@ -5,6 +5,7 @@
 //! stay in the type files.
 
 mod lb;
+mod lb_data_source;
 mod lb_listener;
 mod lb_listener_rule;
 mod lb_target_group;
@@ -40,7 +41,7 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
         &lb_listener_rule::LbListenerRule,
         &lb_target_group_attachment::TargetGroupAttachment,
     ],
-    data_sources: &[],
+    data_sources: &[&lb_data_source::LoadBalancerDataSource],
 };
 
 /// The most ARNs DescribeLoadBalancers, DescribeTargetGroups and

@@ -5,8 +5,10 @@
 
 mod instance_profile;
 mod policy;
+mod policy_data_source;
 mod policy_document;
 mod role;
+mod role_data_source;
 mod role_policy;
 mod role_policy_attachment;
 
@@ -27,7 +29,11 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
         &role_policy::IamRolePolicy,
         &instance_profile::IamInstanceProfile,
     ],
-    data_sources: &[&policy_document::IamPolicyDocument],
+    data_sources: &[
+        &policy_document::IamPolicyDocument,
+        &role_data_source::IamRoleDataSource,
+        &policy_data_source::IamPolicyDataSource,
+    ],
 };
 
 /// A policy document read back from IAM, in the canonical form that

@@ -4,6 +4,7 @@
 
 mod record;
 mod zone;
+mod zone_data_source;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -19,7 +20,7 @@ use crate::value::{Attrs, Value};
 /// This service's types, for the provider's registry.
 pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
     resources: &[&zone::HostedZone, &record::Record],
-    data_sources: &[],
+    data_sources: &[&zone_data_source::HostedZoneDataSource],
 };
 
 /// How long a change may take to reach all Route53 name servers
