@@ -26,6 +26,7 @@ use crate::lang::block_eval::{BlockEvaluator, with_marks};
 use crate::lang::eval::{Clock, FileReader};
 use crate::plan::diff::{ID, derive_tags, keep_unreported, proposed};
 use crate::plan::{Plan, ResourceChange, ignore_changes, redact, sensitive_strings};
+use crate::provider::aws::Timeouts;
 use crate::provider::aws::stats::{CriticalPath, StepRequests};
 use crate::provider::{
     self, AwsContext, CreateRequest, ErrorKind, Found, ProviderError, Providers, ResourceType,
@@ -122,7 +123,8 @@ pub struct ApplyOutcome {
 }
 
 /// How long a delete keeps retrying while AWS reports the object in use
-/// (e.g. a subnet whose NAT gateway's network interface is still detaching).
+/// (e.g. a subnet whose NAT gateway's network interface is still
+/// detaching), unless the instance's `timeouts { delete }` says otherwise.
 const CONFLICT_RETRY_LIMIT: Duration = Duration::from_secs(300);
 /// Reading a just-created object back (EC2 is eventually consistent): six
 /// tries over about eight seconds.
@@ -447,8 +449,11 @@ fn start_step(
                 }));
             }
             let aws = req.aws.get(&change.provider)?.clone();
+            // As in Terraform's providers, the delete timeout bounds the
+            // retries of an object still in use.
+            let limit = Timeouts::from_attrs(&prior, Timeouts::all(CONFLICT_RETRY_LIMIT)).delete;
             Ok(Box::pin(async move {
-                retry(|| resource_type.delete(&aws, &prior), CONFLICT_RETRY_LIMIT).await?;
+                retry(|| resource_type.delete(&aws, &prior), limit).await?;
                 Ok(None)
             }))
         }

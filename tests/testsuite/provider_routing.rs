@@ -468,3 +468,66 @@ async fn standalone_routes_are_made_retargeted_and_imported() {
     let destroy = ws.run(&emulator, "destroy", &["--auto-approve"]);
     assert_eq!(destroy.code, 0, "{}", destroy.log());
 }
+
+/// A route table AWS reports still in use (DependencyViolation, injected
+/// by the proxy: the emulator never refuses this delete) is retried for as
+/// long as its `timeouts { delete }` allows, not the engine's five minutes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delete_timeout_bounds_the_retries_of_an_object_in_use() {
+    use crate::support::proxy::{Faults, Proxy};
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write(
+        "main.tf",
+        r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.43.0.0/16"
+}
+
+resource "aws_route_table" "taken" {
+  vpc_id = aws_vpc.main.id
+
+  timeouts {
+    delete = "3s"
+  }
+}
+"#,
+    );
+    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+    let proxy = Proxy::start(
+        emulator.endpoint(),
+        Faults {
+            refuse: Some(Box::new(|call| {
+                (call.operation == "DeleteRouteTable").then_some((
+                    "DependencyViolation",
+                    "The routeTable has dependencies and cannot be deleted.",
+                ))
+            })),
+            ..Faults::default()
+        },
+    );
+    let started = std::time::Instant::now();
+    let destroy = ws.run_via(&emulator, &proxy.endpoint(), "destroy", &["--auto-approve"]);
+    let took = started.elapsed();
+    assert_eq!(destroy.code, 1, "{}", destroy.log());
+    assert!(
+        destroy.log().contains("aws_route_table.taken") && destroy.log().contains("dependencies"),
+        "{}",
+        destroy.log()
+    );
+    let tries = proxy
+        .counts()
+        .get(&("ec2".to_string(), "DeleteRouteTable".to_string()))
+        .copied()
+        .unwrap_or(0);
+    assert!(tries >= 2, "retried while in use: {tries} tries");
+    assert!(
+        took < std::time::Duration::from_secs(60),
+        "gave up after {took:?}, not soon after its 3 s delete timeout"
+    );
+}

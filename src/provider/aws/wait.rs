@@ -25,31 +25,36 @@ pub struct Timeouts {
 }
 
 impl Timeouts {
-    /// The `timeouts { create, update, delete }` block for a type's schema.
-    pub fn block() -> Block {
+    /// The `timeouts {}` block for a type's schema, with the operations
+    /// Terraform's block for the type has (`create`, `update`, `delete`,
+    /// `read`). terrane's reads never wait, so `read` is accepted and
+    /// bounds nothing.
+    pub fn block(operations: &[&'static str]) -> Block {
         Block::single(
             "timeouts",
             Schema::new(
-                vec![
-                    Attribute::optional("create", Type::String),
-                    Attribute::optional("update", Type::String),
-                    Attribute::optional("delete", Type::String),
-                ],
+                operations
+                    .iter()
+                    .map(|operation| Attribute::optional(operation, Type::String))
+                    .collect(),
                 vec![],
             ),
         )
         .local_setting()
     }
 
-    /// A data source's `timeouts { read }` block. Accepted so that
-    /// configurations carry over; terrane's reads do not wait on AWS, so
-    /// it bounds nothing.
+    /// A data source's `timeouts { read }` block (see [`Timeouts::block`]).
     pub fn read_block() -> Block {
-        Block::single(
-            "timeouts",
-            Schema::new(vec![Attribute::optional("read", Type::String)], vec![]),
-        )
-        .local_setting()
+        Timeouts::block(&["read"])
+    }
+
+    /// The same limit for every operation.
+    pub const fn all(limit: Duration) -> Timeouts {
+        Timeouts {
+            create: limit,
+            update: limit,
+            delete: limit,
+        }
     }
 
     /// Reads `timeouts { create = "30m" ... }`, falling back to `defaults`.

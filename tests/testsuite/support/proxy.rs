@@ -41,6 +41,10 @@ pub struct Call {
 /// request it matches.
 pub type LoseAnswer = Box<dyn Fn(&Call) -> bool + Send + Sync>;
 
+/// Answers a matching request with an AWS error, `(code, message)`, never
+/// forwarding it (an object AWS reports still in use, say).
+pub type Refuse = Box<dyn Fn(&Call) -> Option<(&'static str, &'static str)> + Send + Sync>;
+
 /// Rewrites the body of an answer (`None`: leave it as it is).
 pub type Rewrite = Box<dyn Fn(&Call, &str) -> Option<String> + Send + Sync>;
 
@@ -59,6 +63,8 @@ pub struct Faults {
     pub lose_answers: Vec<LoseAnswer>,
     /// Changes answers on their way back (an answer missing a field).
     pub rewrite: Option<Rewrite>,
+    /// Refuses every request it matches.
+    pub refuse: Option<Refuse>,
 }
 
 struct Shared {
@@ -207,6 +213,7 @@ enum Decision {
     Forward { lose_answer: bool },
     Throttle,
     ServerError(StatusCode),
+    Refuse(&'static str, &'static str),
 }
 
 async fn handle(
@@ -236,7 +243,10 @@ async fn handle(
         shared.timeline.push((Instant::now(), call.clone()));
         let roll = shared.random.fraction();
         let faults = &shared.faults;
-        let decision = if roll < faults.throttle {
+        let refusal = faults.refuse.as_ref().and_then(|refuse| refuse(&call));
+        let decision = if let Some((code, message)) = refusal {
+            Decision::Refuse(code, message)
+        } else if roll < faults.throttle {
             Decision::Throttle
         } else if roll < faults.throttle + faults.server_error {
             let status = if roll < faults.throttle + faults.server_error / 2.0 {
@@ -264,6 +274,12 @@ async fn handle(
     match decision {
         Decision::Throttle => Ok(error_answer(&call.service, StatusCode::BAD_REQUEST, true)),
         Decision::ServerError(status) => Ok(error_answer(&call.service, status, false)),
+        Decision::Refuse(code, message) => Ok(aws_error(
+            &call.service,
+            StatusCode::BAD_REQUEST,
+            code,
+            message,
+        )),
         Decision::Forward { lose_answer } => {
             let mut forwarded = Request::builder().method(parts.method.clone()).uri(format!(
                 "{upstream}{}",
@@ -369,6 +385,16 @@ fn error_answer(service: &str, status: StatusCode, throttle: bool) -> Response<F
         (_, true) => StatusCode::BAD_REQUEST,
         _ => status,
     };
+    aws_error(service, status, code, message)
+}
+
+/// An error answer in the service's own protocol.
+fn aws_error(
+    service: &str,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+) -> Response<Full<Bytes>> {
     let mut answer = Response::builder().status(status);
     let body = match service {
         "ec2" => format!(

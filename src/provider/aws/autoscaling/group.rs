@@ -133,7 +133,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
                     vec![],
                 ),
             ),
-            Timeouts::block(),
+            Timeouts::block(&["update", "delete"]),
         ],
     )
 });

@@ -14,8 +14,8 @@ use super::describe_by_filter;
 use crate::provider::aws::convert::{keyed_by_id, prior_id};
 use crate::provider::aws::regions::partition;
 use crate::provider::aws::{
-    AwsContext, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags,
-    id_from_answer, ok_if_already_gone, sdk_error,
+    AwsContext, Timeouts, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value,
+    ec2_update_tags, id_from_answer, ok_if_already_gone, sdk_error,
 };
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
@@ -38,7 +38,12 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("network_interface", Type::String),
         Attribute::computed("public_ipv4_pool", Type::String),
     ];
-    Schema::with_tags(attributes, vec![])
+    // The delete timeout bounds the engine's retries while the address is
+    // still associated; terrane's updates and reads do not wait.
+    Schema::with_tags(
+        attributes,
+        vec![Timeouts::block(&["read", "update", "delete"])],
+    )
 });
 
 #[async_trait]

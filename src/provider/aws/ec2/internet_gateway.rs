@@ -16,8 +16,8 @@ use aws_sdk_ec2::types::{
 use super::{describe_paginated, ec2_arn, wait_for_object};
 use crate::provider::aws::convert::{keyed_by_id, prior_id};
 use crate::provider::aws::{
-    AwsContext, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags,
-    id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
+    AwsContext, Timeouts, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value,
+    ec2_update_tags, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
@@ -25,7 +25,12 @@ use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct InternetGatewayType;
 
-const ATTACHMENT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+/// Terraform's defaults for an internet gateway (its attachment waits).
+const DEFAULT_TIMEOUTS: Timeouts = Timeouts {
+    create: Duration::from_secs(20 * 60),
+    update: Duration::from_secs(20 * 60),
+    delete: Duration::from_secs(20 * 60),
+};
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let attributes = vec![
@@ -34,7 +39,10 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("arn", Type::String),
         Attribute::computed("owner_id", Type::String),
     ];
-    Schema::with_tags(attributes, vec![])
+    Schema::with_tags(
+        attributes,
+        vec![Timeouts::block(&["create", "update", "delete"])],
+    )
 });
 
 #[async_trait]
@@ -103,7 +111,8 @@ impl ResourceType for InternetGatewayType {
             "CreateInternetGateway returned no gateway id",
         )?;
         if let Some(vpc_id) = req.planned.str("vpc_id") {
-            attach(aws, &id, vpc_id).await?;
+            let timeouts = Timeouts::from_attrs(req.planned, DEFAULT_TIMEOUTS);
+            attach(aws, &id, vpc_id, timeouts.create).await?;
         }
         Ok(id)
     }
@@ -118,11 +127,12 @@ impl ResourceType for InternetGatewayType {
         let old_vpc = prior.str("vpc_id");
         let new_vpc = planned.str("vpc_id");
         if old_vpc != new_vpc {
+            let timeout = Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS).update;
             if let Some(old_vpc) = old_vpc {
-                detach(aws, id, old_vpc).await?;
+                detach(aws, id, old_vpc, timeout).await?;
             }
             if let Some(new_vpc) = new_vpc {
-                attach(aws, id, new_vpc).await?;
+                attach(aws, id, new_vpc, timeout).await?;
             }
         }
         ec2_update_tags(aws, id, prior, planned).await
@@ -137,7 +147,8 @@ impl ResourceType for InternetGatewayType {
             return Ok(());
         };
         if let Some(vpc_id) = attached_vpc(gateway) {
-            detach(aws, id, vpc_id).await?;
+            let timeout = Timeouts::from_attrs(prior, DEFAULT_TIMEOUTS).delete;
+            detach(aws, id, vpc_id, timeout).await?;
         }
         ok_if_already_gone(
             aws.ec2()
@@ -179,7 +190,12 @@ fn is_attached(attachment: &InternetGatewayAttachment) -> bool {
     )
 }
 
-async fn attach(aws: &AwsContext, id: &str, vpc_id: &str) -> Result<(), ProviderError> {
+async fn attach(
+    aws: &AwsContext,
+    id: &str,
+    vpc_id: &str,
+    timeout: Duration,
+) -> Result<(), ProviderError> {
     aws.ec2()
         .attach_internet_gateway()
         .internet_gateway_id(id)
@@ -191,7 +207,7 @@ async fn attach(aws: &AwsContext, id: &str, vpc_id: &str) -> Result<(), Provider
     let ids = [id.to_string()];
     wait_for_object(
         &what,
-        ATTACHMENT_TIMEOUT,
+        timeout,
         || describe_internet_gateways(aws, &ids),
         |gateway: &InternetGateway| {
             gateway
@@ -206,7 +222,12 @@ async fn attach(aws: &AwsContext, id: &str, vpc_id: &str) -> Result<(), Provider
 
 /// Detaches and waits until AWS no longer lists the attachment, so a
 /// following delete (of the gateway or the VPC) does not meet it.
-async fn detach(aws: &AwsContext, id: &str, vpc_id: &str) -> Result<(), ProviderError> {
+async fn detach(
+    aws: &AwsContext,
+    id: &str,
+    vpc_id: &str,
+    timeout: Duration,
+) -> Result<(), ProviderError> {
     let detached = aws
         .ec2()
         .detach_internet_gateway()
@@ -220,7 +241,7 @@ async fn detach(aws: &AwsContext, id: &str, vpc_id: &str) -> Result<(), Provider
         return Ok(());
     }
     let what = format!("internet gateway {id} to detach from {vpc_id}");
-    wait_until(&what, ATTACHMENT_TIMEOUT, || async {
+    wait_until(&what, timeout, || async {
         let gateways = describe_internet_gateways(aws, &[id.to_string()]).await?;
         let still_attached = gateways.first().is_some_and(|g| {
             g.attachments().iter().any(|a| {

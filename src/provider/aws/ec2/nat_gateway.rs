@@ -45,7 +45,10 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("private_ip", Type::String),
         Attribute::computed("public_ip", Type::String),
     ];
-    Schema::with_tags(attributes, vec![Timeouts::block()])
+    Schema::with_tags(
+        attributes,
+        vec![Timeouts::block(&["create", "update", "delete"])],
+    )
 });
 
 #[async_trait]

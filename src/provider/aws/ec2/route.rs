@@ -54,7 +54,10 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("state", Type::String),
         Attribute::computed("id", Type::String),
     ]);
-    Schema::new(attributes, vec![Timeouts::block()])
+    Schema::new(
+        attributes,
+        vec![Timeouts::block(&["create", "update", "delete"])],
+    )
 });
 
 /// A route as its id names it.

@@ -19,8 +19,8 @@ use super::routes::{
 use super::{ec2_arn, wait_for_object};
 use crate::provider::aws::convert::{keyed_by_id, prior_id, required_str};
 use crate::provider::aws::{
-    AwsContext, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags,
-    id_from_answer, ok_if_already_gone, sdk_error,
+    AwsContext, Timeouts, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value,
+    ec2_update_tags, id_from_answer, ok_if_already_gone, sdk_error,
 };
 use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
@@ -28,7 +28,8 @@ use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct RouteTableType;
 
-const CREATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// Terraform's defaults for a route table.
+const DEFAULT_TIMEOUTS: Timeouts = Timeouts::all(Duration::from_secs(5 * 60));
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let route = route_block_schema();
@@ -44,6 +45,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             Block::set("route", route)
                 .computed_when_absent()
                 .with_attribute_syntax(),
+            Timeouts::block(&["create", "update", "delete"]),
         ],
     )
 });
@@ -119,7 +121,7 @@ impl ResourceType for RouteTableType {
         // A new route table may take a moment to be visible to CreateRoute.
         wait_for_object(
             &format!("route table {id} to exist"),
-            CREATE_TIMEOUT,
+            Timeouts::from_attrs(req.planned, DEFAULT_TIMEOUTS).create,
             || describe_route_tables(aws, std::slice::from_ref(&id)),
             |_| true,
         )

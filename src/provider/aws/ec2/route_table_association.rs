@@ -15,14 +15,17 @@ use aws_sdk_ec2::types::{RouteTableAssociation, RouteTableAssociationStateCode};
 
 use super::describe_paginated;
 use crate::provider::aws::convert::{keyed_by_id, prior_id, required_str};
-use crate::provider::aws::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error, wait_until};
+use crate::provider::aws::{
+    AwsContext, Timeouts, id_from_answer, ok_if_already_gone, sdk_error, wait_until,
+};
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct RouteTableAssociationType;
 
-const ASSOCIATION_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// Terraform's defaults for an association.
+const DEFAULT_TIMEOUTS: Timeouts = Timeouts::all(Duration::from_secs(5 * 60));
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     Schema::new(
@@ -32,7 +35,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             Attribute::required("route_table_id", Type::String),
             Attribute::computed("id", Type::String),
         ],
-        vec![],
+        vec![Timeouts::block(&["create", "update", "delete"])],
     )
 });
 
@@ -123,7 +126,8 @@ impl ResourceType for RouteTableAssociationType {
             associated.association_id(),
             "AssociateRouteTable returned no association id",
         )?;
-        wait_associated(aws, &id).await?;
+        let timeouts = Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS);
+        wait_associated(aws, &id, timeouts.create).await?;
         Ok(id)
     }
 
@@ -161,7 +165,8 @@ impl ResourceType for RouteTableAssociationType {
             replaced.new_association_id(),
             "ReplaceRouteTableAssociation returned no association id",
         )?;
-        wait_associated(aws, &new_id).await?;
+        let timeouts = Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS);
+        wait_associated(aws, &new_id, timeouts.update).await?;
         Ok(new_id)
     }
 
@@ -176,7 +181,7 @@ impl ResourceType for RouteTableAssociationType {
         )?;
         wait_until(
             &format!("route table association {id} to end"),
-            ASSOCIATION_TIMEOUT,
+            Timeouts::from_attrs(prior, DEFAULT_TIMEOUTS).delete,
             || async {
                 let associations = describe_associations(aws, &[id.to_string()]).await?;
                 Ok(associations.iter().all(is_ended).then_some(()))
@@ -224,10 +229,14 @@ fn is_ended(association: &RouteTableAssociation) -> bool {
     )
 }
 
-async fn wait_associated(aws: &AwsContext, id: &str) -> Result<(), ProviderError> {
+async fn wait_associated(
+    aws: &AwsContext,
+    id: &str,
+    timeout: Duration,
+) -> Result<(), ProviderError> {
     wait_until(
         &format!("route table association {id} to be associated"),
-        ASSOCIATION_TIMEOUT,
+        timeout,
         || async {
             let associations = describe_associations(aws, &[id.to_string()]).await?;
             let Some(association) = associations.first() else {

@@ -23,8 +23,8 @@ use super::{ec2_arn, filter, wait_for_object};
 use crate::provider::aws::convert::{keyed_by_id, prior_id, string_set_or_null};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
 use crate::provider::aws::{
-    AwsContext, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags,
-    id_from_answer, ok_if_already_gone, sdk_error,
+    AwsContext, Timeouts, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value,
+    ec2_update_tags, id_from_answer, ok_if_already_gone, sdk_error,
 };
 use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
@@ -32,7 +32,13 @@ use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct SecurityGroupType;
 
-const CREATE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// Terraform's defaults for a security group; its delete timeout bounds
+/// the engine's retries while the group is still in use.
+const DEFAULT_TIMEOUTS: Timeouts = Timeouts {
+    create: Duration::from_secs(10 * 60),
+    update: Duration::from_secs(10 * 60),
+    delete: Duration::from_secs(15 * 60),
+};
 
 /// Length of the suffix of names generated before names came from the
 /// client token: a random UUID in hex.
@@ -80,6 +86,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             Block::set("egress", rule)
                 .computed_when_absent()
                 .with_attribute_syntax(),
+            Timeouts::block(&["create", "delete"]),
         ],
     )
 });
@@ -172,7 +179,7 @@ impl ResourceType for SecurityGroupType {
 
         let group = wait_for_object(
             &format!("security group {id} to exist"),
-            CREATE_TIMEOUT,
+            Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS).create,
             || describe_security_groups(aws, std::slice::from_ref(&id)),
             |_| true,
         )

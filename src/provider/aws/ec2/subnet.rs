@@ -15,8 +15,8 @@ use aws_sdk_ec2::types::{
 use super::{describe_paginated, ec2_arn, wait_for_object};
 use crate::provider::aws::convert::{keyed_by_id, prior_id, required_str};
 use crate::provider::aws::{
-    AwsContext, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags,
-    id_from_answer, ok_if_already_gone, sdk_error,
+    AwsContext, Timeouts, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value,
+    ec2_update_tags, id_from_answer, ok_if_already_gone, sdk_error,
 };
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
@@ -24,7 +24,9 @@ use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct SubnetType;
 
-const CREATE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// Terraform's defaults for a subnet; its delete timeout bounds the
+/// engine's retries while the subnet is still in use.
+const DEFAULT_TIMEOUTS: Timeouts = Timeouts::all(Duration::from_secs(10 * 60));
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let attributes = vec![
@@ -37,7 +39,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("arn", Type::String),
         Attribute::computed("owner_id", Type::String),
     ];
-    Schema::with_tags(attributes, vec![])
+    Schema::with_tags(attributes, vec![Timeouts::block(&["create", "delete"])])
 });
 
 #[async_trait]
@@ -113,7 +115,7 @@ impl ResourceType for SubnetType {
 
         wait_for_object(
             &format!("subnet {id} to become available"),
-            CREATE_TIMEOUT,
+            Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS).create,
             || describe_subnets(aws, std::slice::from_ref(&id)),
             |subnet: &Subnet| subnet.state() == Some(&SubnetState::Available),
         )

@@ -24,8 +24,8 @@ use crate::provider::aws::batch::describe_skipping_missing;
 use crate::provider::aws::convert::{differs, keyed_by_id, prior_id, string_set};
 use crate::provider::aws::iam::policy_document_from_aws;
 use crate::provider::aws::{
-    AwsContext, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags,
-    id_from_answer, sdk_error, wait_until,
+    AwsContext, Timeouts, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value,
+    ec2_update_tags, id_from_answer, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
@@ -33,8 +33,9 @@ use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct VpcEndpointResource;
 
-/// How long an endpoint may take to become available, or to go.
-const TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// How long an endpoint may take to become available, or to go
+/// (Terraform's defaults).
+const DEFAULT_TIMEOUTS: Timeouts = Timeouts::all(Duration::from_secs(10 * 60));
 
 /// The most ids DescribeVpcEndpoints is asked for in one call.
 const IDS_PER_CALL: usize = 200;
@@ -62,7 +63,10 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("state", Type::String),
         Attribute::computed("network_interface_ids", Type::set_of(Type::String)),
     ];
-    Schema::with_tags(attributes, vec![])
+    Schema::with_tags(
+        attributes,
+        vec![Timeouts::block(&["create", "update", "delete"])],
+    )
 });
 
 async fn describe(aws: &AwsContext, ids: &[String]) -> Result<Vec<VpcEndpoint>, ProviderError> {
@@ -268,7 +272,7 @@ impl ResourceType for VpcEndpointResource {
         let ids = [id.clone()];
         wait_for_object(
             &format!("VPC endpoint {id} to become available"),
-            TIMEOUT,
+            Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS).create,
             || describe(aws, &ids),
             // An endpoint of another account's service waits for its
             // acceptance; `auto_accept` is that service's owner's setting.
@@ -347,7 +351,7 @@ impl ResourceType for VpcEndpointResource {
         let ids = [id.to_string()];
         wait_until(
             &format!("VPC endpoint {id} to be deleted"),
-            TIMEOUT,
+            Timeouts::from_attrs(prior, DEFAULT_TIMEOUTS).delete,
             || async {
                 let left = self.read_many(aws, &ids).await?;
                 Ok(left.is_empty().then_some(()))

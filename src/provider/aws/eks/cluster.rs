@@ -76,7 +76,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
                 ),
             )
             .required(),
-            Timeouts::block(),
+            Timeouts::block(&["create", "update", "delete"]),
         ],
     )
 });

@@ -87,7 +87,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
                 ),
             )
             .computed_when_absent(),
-            Timeouts::block(),
+            Timeouts::block(&["create", "update", "delete"]),
         ],
     )
 });

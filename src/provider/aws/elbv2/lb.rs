@@ -154,7 +154,10 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::optional(argument, kind.schema_type()).default(kind.value(default))
     });
     let attributes = attributes.into_iter().chain(settings).collect();
-    Schema::with_tags(attributes, vec![Timeouts::block()])
+    Schema::with_tags(
+        attributes,
+        vec![Timeouts::block(&["create", "update", "delete"])],
+    )
 });
 
 fn is_application(attrs: &Attrs) -> bool {

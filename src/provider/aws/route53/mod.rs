@@ -13,7 +13,7 @@ use aws_sdk_route53::types::{ChangeStatus, ResourceRecordSet, Tag, TagResourceTy
 
 use super::batch::describe_skipping_missing;
 use super::tags::{TagChanges, tags_to_value};
-use super::{AwsContext, sdk_error, wait_until};
+use super::{AwsContext, Timeouts, sdk_error, wait_until};
 use crate::provider::ProviderError;
 use crate::value::{Attrs, Value};
 
@@ -24,8 +24,9 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
 };
 
 /// How long a change may take to reach all Route53 name servers
-/// (Terraform allows 30 minutes; it usually takes under a minute).
-pub const CHANGE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// (Terraform allows 30 minutes; it usually takes under a minute), unless
+/// the zone's or record's `timeouts {}` says otherwise.
+pub const CHANGE_TIMEOUTS: Timeouts = Timeouts::all(Duration::from_secs(30 * 60));
 
 /// The most hosted zones ListTagsForResources takes in one call.
 const ZONES_PER_TAG_CALL: usize = 10;

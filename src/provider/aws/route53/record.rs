@@ -14,16 +14,17 @@
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_route53::types::{
     AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType,
 };
 
-use super::{CHANGE_TIMEOUT, list_records, normalize_dns_name, wait_for_change};
+use super::{CHANGE_TIMEOUTS, list_records, normalize_dns_name, wait_for_change};
 use crate::provider::aws::batch::found_if_readable;
 use crate::provider::aws::convert::{nested, optional_block, prior_id, single, string_set};
-use crate::provider::aws::{AwsContext, build_error, ok_if_not_found, sdk_error};
+use crate::provider::aws::{AwsContext, Timeouts, build_error, ok_if_not_found, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
@@ -64,6 +65,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         vec![
             Block::single("alias", alias),
             Block::single("weighted_routing_policy", weighted),
+            Timeouts::block(&["create", "update", "delete"]),
         ],
     )
 });
@@ -208,6 +210,7 @@ async fn change(
     zone_id: &str,
     action: ChangeAction,
     set: ResourceRecordSet,
+    timeout: Duration,
 ) -> Result<(), ProviderError> {
     let change = Change::builder()
         .action(action)
@@ -228,7 +231,7 @@ async fn change(
         .await
         .map_err(sdk_error)?;
     match out.change_info() {
-        Some(info) => wait_for_change(aws, info.id(), CHANGE_TIMEOUT).await,
+        Some(info) => wait_for_change(aws, info.id(), timeout).await,
         None => Ok(()),
     }
 }
@@ -360,6 +363,7 @@ impl ResourceType for Record {
             &key.zone_id,
             ChangeAction::Upsert,
             record_set(req.planned)?,
+            Timeouts::from_attrs(req.planned, CHANGE_TIMEOUTS).create,
         )
         .await?;
         Ok(key.id())
@@ -372,7 +376,15 @@ impl ResourceType for Record {
         planned: &Attrs,
     ) -> Result<(), ProviderError> {
         let zone_id = planned.str("zone_id").unwrap_or_default();
-        change(aws, zone_id, ChangeAction::Upsert, record_set(planned)?).await
+        let timeout = Timeouts::from_attrs(planned, CHANGE_TIMEOUTS).update;
+        change(
+            aws,
+            zone_id,
+            ChangeAction::Upsert,
+            record_set(planned)?,
+            timeout,
+        )
+        .await
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
@@ -380,7 +392,8 @@ impl ResourceType for Record {
         let Some(current) = zone_records(aws, &key.zone_id).await?.remove(&key) else {
             return Ok(());
         };
-        ok_if_not_found(change(aws, &key.zone_id, ChangeAction::Delete, current).await)?;
+        let timeout = Timeouts::from_attrs(prior, CHANGE_TIMEOUTS).delete;
+        ok_if_not_found(change(aws, &key.zone_id, ChangeAction::Delete, current, timeout).await)?;
         Ok(())
     }
 }

@@ -8,12 +8,13 @@
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, HostedZoneConfig, RrType};
 
 use super::{
-    CHANGE_TIMEOUT, change_zone_tags, clean_dns_name, clean_zone_id, list_records,
+    CHANGE_TIMEOUTS, change_zone_tags, clean_dns_name, clean_zone_id, list_records,
     normalize_dns_name, read_zone_tags, update_zone_tags, wait_for_change, zone_tag_pairs,
 };
 use crate::provider::aws::batch::fetch_each;
@@ -21,7 +22,8 @@ use crate::provider::aws::convert::{differs, prior_id};
 use crate::provider::aws::regions::partition;
 use crate::provider::aws::tags::{create_tags, made_by};
 use crate::provider::aws::{
-    AwsContext, build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
+    AwsContext, Timeouts, build_error, id_from_answer, ok_if_already_gone, ok_if_not_found,
+    sdk_error,
 };
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, Found, Listed, ProviderError, ResourceType};
@@ -45,7 +47,10 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("primary_name_server", Type::String),
         Attribute::computed("arn", Type::String),
     ];
-    Schema::with_tags(attributes, vec![])
+    Schema::with_tags(
+        attributes,
+        vec![Timeouts::block(&["create", "update", "delete"])],
+    )
 });
 
 /// Deletes every record but the zone's own NS and SOA, which Route53 keeps
@@ -54,6 +59,7 @@ async fn delete_all_records(
     aws: &AwsContext,
     zone_id: &str,
     zone_name: &str,
+    timeout: Duration,
 ) -> Result<(), ProviderError> {
     let apex = normalize_dns_name(zone_name);
     let deletable: Vec<_> = list_records(aws, zone_id)
@@ -89,7 +95,7 @@ async fn delete_all_records(
             .await
             .map_err(sdk_error)?;
         if let Some(change) = out.change_info() {
-            wait_for_change(aws, change.id(), CHANGE_TIMEOUT).await?;
+            wait_for_change(aws, change.id(), timeout).await?;
         }
     }
     Ok(())
@@ -241,7 +247,8 @@ impl ResourceType for HostedZone {
             "CreateHostedZone returned no zone",
         )?;
         if let Some(change) = out.change_info() {
-            wait_for_change(aws, change.id(), CHANGE_TIMEOUT).await?;
+            let timeout = Timeouts::from_attrs(planned, CHANGE_TIMEOUTS).create;
+            wait_for_change(aws, change.id(), timeout).await?;
         }
         change_zone_tags(aws, &zone_id, create_tags(aws, req), Vec::new()).await?;
         Ok(zone_id)
@@ -272,8 +279,9 @@ impl ResourceType for HostedZone {
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let zone_id = prior_id(prior)?;
         if prior.bool("force_destroy").unwrap_or(false) {
-            let emptied =
-                delete_all_records(aws, zone_id, prior.str("name").unwrap_or_default()).await;
+            let timeout = Timeouts::from_attrs(prior, CHANGE_TIMEOUTS).delete;
+            let name = prior.str("name").unwrap_or_default();
+            let emptied = delete_all_records(aws, zone_id, name, timeout).await;
             if ok_if_not_found(emptied)?.is_none() {
                 return Ok(());
             }

@@ -60,7 +60,10 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("bucket_regional_domain_name", Type::String),
         Attribute::computed("region", Type::String),
     ];
-    Schema::with_tags(attributes, vec![Timeouts::block()])
+    Schema::with_tags(
+        attributes,
+        vec![Timeouts::block(&["create", "read", "update", "delete"])],
+    )
 });
 
 #[async_trait]
