@@ -140,6 +140,14 @@ fn eval_blocks_argument(
             .with_detail(detail)
             .with_span(span.clone())
     };
+    if let Value::Map(_) = &value {
+        return Err(inappropriate(format!(
+            "a list of {name} objects is required, but got one object"
+        ))
+        .with_hint(format!(
+            "write it as a block, `{name} {{ ... }}`, or as a list, `{name} = [{{ ... }}]`"
+        )));
+    }
     if let Value::List(items) = &value {
         for item in items {
             let Value::Map(keys) = item else { continue };

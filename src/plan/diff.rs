@@ -163,7 +163,7 @@ pub fn difference(schema: &Schema, proposed: &Attrs, prior: &Attrs) -> Differenc
             }
         }
     }
-    for block in schema.blocks.iter().filter(|b| !b.local_setting) {
+    for block in &schema.blocks {
         let (new, old) = (proposed.get(block.name), prior.get(block.name));
         if blocks_differ(block, new, old) {
             diff.changed.push(block.name.to_string());

@@ -316,10 +316,6 @@ pub struct Block {
     /// one argument holding a list of objects (`ingress = []` removes every
     /// rule, which no number of blocks can say).
     pub attribute_syntax: bool,
-    /// Settings for terrane itself that AWS never sees (`timeouts {}`): a
-    /// change to them alone is no change to the object, as in Terraform,
-    /// which keeps them out of the diff.
-    pub local_setting: bool,
     pub schema: Schema,
 }
 
@@ -333,7 +329,6 @@ impl Block {
             force_new: false,
             computed_when_absent: false,
             attribute_syntax: false,
-            local_setting: false,
             schema,
         }
     }
@@ -360,11 +355,6 @@ impl Block {
     }
     pub fn computed_when_absent(mut self) -> Block {
         self.computed_when_absent = true;
-        self
-    }
-    /// Marks the block a local setting (see `local_setting`).
-    pub fn local_setting(mut self) -> Block {
-        self.local_setting = true;
         self
     }
     /// Also accepts `name = [{ ... }, ...]` (see `attribute_syntax`).

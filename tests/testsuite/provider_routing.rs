@@ -337,16 +337,16 @@ resource "aws_route" "default" {
   route_table_id         = aws_route_table.private.id
   destination_cidr_block = "0.0.0.0/0"
   gateway_id             = aws_internet_gateway.main.id
-
-  timeouts {
-    create = "2m"
-  }
 }
 
 resource "aws_route" "office" {
   route_table_id         = aws_route_table.private.id
   destination_cidr_block = "192.168.0.0/16"
   gateway_id             = aws_internet_gateway.main.id
+
+  timeouts {
+    create = "2m"
+  }
 }
 "#;
 

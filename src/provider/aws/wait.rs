@@ -40,7 +40,6 @@ impl Timeouts {
                 vec![],
             ),
         )
-        .local_setting()
     }
 
     /// A data source's `timeouts { read }` block (see [`Timeouts::block`]).
