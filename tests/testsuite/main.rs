@@ -31,6 +31,7 @@ mod provider_attachments;
 mod provider_compute;
 mod provider_edge;
 mod provider_iam;
+mod provider_instances;
 mod provider_network;
 mod provider_routing;
 mod provider_security_rules;

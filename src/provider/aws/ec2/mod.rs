@@ -9,6 +9,7 @@
 mod ami_data_source;
 mod availability_zones;
 mod eip;
+mod instance;
 mod internet_gateway;
 mod key_pair;
 mod launch_template;
@@ -47,6 +48,7 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
     resources: &[
         &launch_template::LaunchTemplate,
         &key_pair::KeyPairType,
+        &instance::Ec2Instance,
         &vpc::VpcType,
         &subnet::SubnetType,
         &internet_gateway::InternetGatewayType,
