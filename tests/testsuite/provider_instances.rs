@@ -3,8 +3,9 @@
 //! tags and IMDSv2; changed in place as Terraform changes it (type and
 //! user data with a stop and a start, groups, protection, metadata, the
 //! root volume, tags); read back clean, imported by its id, and destroyed
-//! with termination protection on. Every step is checked with EC2's own
-//! answers.
+//! with termination protection on; an Elastic IP associated with it
+//! (`aws_eip_association`) the same way. Every step is checked with EC2's
+//! own answers.
 
 use base64::Engine as _;
 
@@ -78,6 +79,15 @@ resource "aws_instance" "web" {
   tags = {
     Name = "web"
   }
+}
+
+resource "aws_eip" "web" {
+  domain = "vpc"
+}
+
+resource "aws_eip_association" "web" {
+  instance_id   = aws_instance.web.id
+  allocation_id = aws_eip.web.id
 }
 "##;
 
@@ -198,6 +208,27 @@ async fn seen(emulator: &Emulator, id: &str) -> Seen {
     }
 }
 
+/// The instance an address association ties its address to.
+async fn associated_instance(emulator: &Emulator, association: &str) -> Option<String> {
+    let addresses = emulator
+        .ec2()
+        .describe_addresses()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("association-id")
+                .values(association)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("addresses");
+    addresses
+        .addresses()
+        .first()
+        .and_then(|a| a.instance_id())
+        .map(str::to_string)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_instance_is_launched_changed_in_place_imported_and_terminated() {
     let emulator = Emulator::start();
@@ -221,6 +252,14 @@ async fn an_instance_is_launched_changed_in_place_imported_and_terminated() {
     assert_eq!(
         launched.root_tags,
         [("Backup".to_string(), "daily".to_string())]
+    );
+    let association = ws.state_attribute("aws_eip_association.web", "id");
+    assert!(association.starts_with("eipassoc-"), "{association}");
+    assert_eq!(
+        associated_instance(&emulator, &association)
+            .await
+            .as_deref(),
+        Some(id.as_str())
     );
     let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
     assert_eq!(clean.code, 0, "read back as planned:\n{}", clean.log());
@@ -270,6 +309,7 @@ async fn an_instance_is_launched_changed_in_place_imported_and_terminated() {
 
     // Forgotten, then imported by its id: nothing to change.
     ws.forget_and_import(&emulator, "aws_instance.web", &id);
+    ws.forget_and_import(&emulator, "aws_eip_association.web", &association);
     let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
     assert_eq!(clean.code, 0, "imported as configured:\n{}", clean.log());
 
@@ -292,4 +332,5 @@ async fn an_instance_is_launched_changed_in_place_imported_and_terminated() {
         state,
         Some(aws_sdk_ec2::types::InstanceStateName::Terminated)
     );
+    assert_eq!(associated_instance(&emulator, &association).await, None);
 }

@@ -9,6 +9,7 @@
 mod ami_data_source;
 mod availability_zones;
 mod eip;
+mod eip_association;
 mod instance;
 mod internet_gateway;
 mod key_pair;
@@ -53,6 +54,7 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
         &subnet::SubnetType,
         &internet_gateway::InternetGatewayType,
         &eip::EipType,
+        &eip_association::EipAssociationType,
         &nat_gateway::NatGatewayType,
         &route_table::RouteTableType,
         &route::RouteType,
