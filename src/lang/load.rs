@@ -1038,11 +1038,17 @@ impl Loader<'_> {
                 .hint = Some("use one of them to repeat a resource".into());
         }
         if let Some(schema) = schema {
+            let origin = Origin {
+                data: resource.mode == Mode::Data,
+                type_name: &resource.type_name,
+                path: String::new(),
+            };
             check_body(
                 self.file,
                 &resource.body,
                 schema,
                 &resource.type_name,
+                &origin,
                 &resource.span,
                 self.diags,
             );
@@ -1190,6 +1196,55 @@ impl Loader<'_> {
     }
 }
 
+/// Where a body sits in Terraform's schema: its type and the dotted path
+/// of the nested blocks around it, so that an argument Terraform has and
+/// terrane lacks is told apart from a typo.
+struct Origin<'a> {
+    data: bool,
+    type_name: &'a str,
+    /// `""` for the resource itself, `"root_block_device."` inside a block.
+    path: String,
+}
+
+impl Origin<'_> {
+    fn nested(&self, block: &str) -> Origin<'_> {
+        Origin {
+            data: self.data,
+            type_name: self.type_name,
+            path: format!("{}{block}.", self.path),
+        }
+    }
+
+    /// The error for a name the schema lacks: "not supported yet" when
+    /// Terraform's provider has it, else unsupported (with a close match).
+    fn unknown(
+        &self,
+        what: &str,
+        key: &str,
+        context: &str,
+        span: Option<Span>,
+        close: Option<&str>,
+    ) -> Diagnostic {
+        let full = format!("{}{key}", self.path);
+        if provider::is_terraform_aws_argument(self.data, self.type_name, &full) {
+            Diagnostic::error(format!(
+                "The {what} {key:?} in {context} is not supported by terrane yet"
+            ))
+            .with_span(span)
+            .with_detail(format!(
+                "{full} is part of {} in Terraform's hashicorp/aws provider; terrane does not implement it",
+                self.type_name
+            ))
+            .with_hint(format!(
+                "`terrane types {}` lists what terrane accepts",
+                self.type_name
+            ))
+        } else {
+            unknown_name(what, key, context, span, close)
+        }
+    }
+}
+
 /// Checks a resource body against its schema: unknown and computed-only
 /// arguments, missing required ones, and the number of nested blocks.
 /// `context` names the block in messages: the resource type, or the
@@ -1199,6 +1254,7 @@ fn check_body(
     body: &Body,
     schema: &Schema,
     context: &str,
+    origin: &Origin<'_>,
     block_span: &Span,
     diags: &mut Diagnostics,
 ) {
@@ -1243,7 +1299,7 @@ fn check_body(
                     None => {
                         let close = did_you_mean(key, &schema.settable_names());
                         suggested.extend(close);
-                        diags.push(unknown_name(
+                        diags.push(origin.unknown(
                             "argument",
                             key,
                             context,
@@ -1254,7 +1310,7 @@ fn check_body(
                 }
             }
             Structure::Block(block) if block.ident.as_str() == "dynamic" => {
-                check_dynamic(file, block, schema, context, diags);
+                check_dynamic(file, block, schema, context, origin, diags);
             }
             Structure::Block(block) => {
                 let key = block.ident.as_str();
@@ -1267,6 +1323,7 @@ fn check_body(
                             &block.body,
                             &nested.schema,
                             &context,
+                            &origin.nested(key),
                             &block_span,
                             diags,
                         );
@@ -1276,7 +1333,7 @@ fn check_body(
                             .with_span(span(block.ident.span()))
                             .with_hint(format!("write it as `{key} = ...`")),
                     ),
-                    None => diags.push(unknown_name(
+                    None => diags.push(origin.unknown(
                         "block type",
                         key,
                         context,
@@ -1340,6 +1397,7 @@ fn check_dynamic(
     block: &Block,
     schema: &Schema,
     context: &str,
+    origin: &Origin<'_>,
     diags: &mut Diagnostics,
 ) {
     let span = |r: Option<std::ops::Range<usize>>| r.map(|r| Span::new(file, r));
@@ -1355,7 +1413,7 @@ fn check_dynamic(
     let Some(nested) = schema.block(dynamic.target) else {
         let label_span = span(block.labels.first().and_then(|l| l.span()));
         let known: Vec<&str> = schema.blocks.iter().map(|b| b.name).collect();
-        diags.push(unknown_name(
+        diags.push(origin.unknown(
             "block type",
             dynamic.target,
             context,
@@ -1410,6 +1468,7 @@ fn check_dynamic(
                 &content.body,
                 &nested.schema,
                 &context,
+                &origin.nested(dynamic.target),
                 &block_span,
                 diags,
             );

@@ -124,6 +124,30 @@ mod tests {
         );
     }
 
+    /// The generated list of Terraform's arguments covers exactly the
+    /// registered types: adding or removing a type means running
+    /// scripts/aws-provider-types.sh again.
+    #[test]
+    fn terraforms_arguments_are_listed_for_exactly_the_registered_types() {
+        let listed = include_str!("../aws_provider_arguments.txt");
+        let headers: BTreeSet<(&str, &str)> = listed
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| match line.split(' ').collect::<Vec<_>>()[..] {
+                [kind, name] => Some((kind, name)),
+                _ => None,
+            })
+            .collect();
+        let registered: BTreeSet<(&str, &str)> = resource_types()
+            .map(|t| ("resource", t.type_name()))
+            .chain(data_source_types().map(|t| ("data", t.type_name())))
+            .collect();
+        assert_eq!(
+            headers, registered,
+            "src/provider/aws_provider_arguments.txt is stale: run scripts/aws-provider-types.sh"
+        );
+    }
+
     /// docs/import.md gives the import id of every registered type.
     #[test]
     fn import_doc_gives_every_types_id() {
