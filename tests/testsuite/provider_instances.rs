@@ -4,8 +4,8 @@
 //! user data with a stop and a start, groups, protection, metadata, the
 //! root volume, tags); read back clean, imported by its id, and destroyed
 //! with termination protection on; an Elastic IP associated with it
-//! (`aws_eip_association`) the same way. Every step is checked with EC2's
-//! own answers.
+//! (`aws_eip_association`), and another by its own `instance`, the same
+//! way. Every step is checked with EC2's own answers.
 
 use base64::Engine as _;
 
@@ -83,6 +83,11 @@ resource "aws_instance" "web" {
 
 resource "aws_eip" "web" {
   domain = "vpc"
+}
+
+resource "aws_eip" "direct" {
+  domain   = "vpc"
+  instance = aws_instance.web.id
 }
 
 resource "aws_eip_association" "web" {
@@ -259,6 +264,12 @@ async fn an_instance_is_launched_changed_in_place_imported_and_terminated() {
         associated_instance(&emulator, &association)
             .await
             .as_deref(),
+        Some(id.as_str())
+    );
+    // An address given its instance directly is associated with it too.
+    let direct = ws.state_attribute("aws_eip.direct", "association_id");
+    assert_eq!(
+        associated_instance(&emulator, &direct).await.as_deref(),
         Some(id.as_str())
     );
     let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);

@@ -1,8 +1,11 @@
 //! `aws_eip`: an Elastic IP address allocation.
 //!
-//! Holds only the schema and the EC2 calls. Associating the address (with a
-//! NAT gateway, an instance, …) belongs to whatever uses it; this type only
-//! allocates, tags and releases it, and reports the current association.
+//! Holds only the schema and the EC2 calls. The address is allocated (from
+//! a pool, a border group or as a given BYOIP address, which force a new
+//! allocation) and tagged; with `instance` or `network_interface` it is also
+//! associated, and moved or disassociated in place when they change, as in
+//! Terraform. Otherwise association belongs to whatever uses the address
+//! (a NAT gateway, `aws_eip_association`); the current one is reported.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -11,7 +14,7 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{Address, DomainType, ResourceType as Ec2ResourceType};
 
 use super::describe_by_filter;
-use crate::provider::aws::convert::{keyed_by_id, prior_id};
+use crate::provider::aws::convert::{differs, keyed_by_id, prior_id};
 use crate::provider::aws::regions::partition;
 use crate::provider::aws::{
     AwsContext, Timeouts, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value,
@@ -28,6 +31,14 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::optional("domain", Type::String)
             .default("vpc")
             .force_new(),
+        Attribute::optional("address", Type::String).force_new(),
+        Attribute::optional("customer_owned_ipv4_pool", Type::String).force_new(),
+        Attribute::optional_computed("ipam_pool_id", Type::String).force_new(),
+        Attribute::optional_computed("network_border_group", Type::String).force_new(),
+        Attribute::optional_computed("public_ipv4_pool", Type::String).force_new(),
+        Attribute::optional_computed("instance", Type::String),
+        Attribute::optional_computed("network_interface", Type::String),
+        Attribute::optional("associate_with_private_ip", Type::String),
         Attribute::computed("id", Type::String),
         Attribute::computed("allocation_id", Type::String),
         Attribute::computed("public_ip", Type::String),
@@ -35,8 +46,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("private_ip", Type::String),
         Attribute::computed("private_dns", Type::String),
         Attribute::computed("association_id", Type::String),
-        Attribute::computed("network_interface", Type::String),
-        Attribute::computed("public_ipv4_pool", Type::String),
+        Attribute::computed("customer_owned_ip", Type::String),
     ];
     // The delete timeout bounds the engine's retries while the address is
     // still associated; terrane's updates and reads do not wait.
@@ -99,6 +109,19 @@ impl ResourceType for EipType {
                         Value::from(address.network_interface_id()),
                     ),
                     ("public_ipv4_pool", Value::from(address.public_ipv4_pool())),
+                    ("instance", Value::from(address.instance_id())),
+                    (
+                        "network_border_group",
+                        Value::from(address.network_border_group()),
+                    ),
+                    (
+                        "customer_owned_ipv4_pool",
+                        Value::from(address.customer_owned_ipv4_pool()),
+                    ),
+                    (
+                        "customer_owned_ip",
+                        Value::from(address.customer_owned_ip()),
+                    ),
                     ("tags_all", ec2_tags_to_value(address.tags())),
                 ])
             },
@@ -118,18 +141,27 @@ impl ResourceType for EipType {
         aws: &AwsContext,
         req: &CreateRequest<'_>,
     ) -> Result<String, ProviderError> {
+        let planned = req.planned;
+        let text = |key: &str| planned.str(key).map(str::to_string);
         let allocated = aws
             .ec2()
             .allocate_address()
-            .domain(DomainType::from(req.planned.str("domain").unwrap_or("vpc")))
+            .domain(DomainType::from(planned.str("domain").unwrap_or("vpc")))
+            .set_address(text("address"))
+            .set_public_ipv4_pool(text("public_ipv4_pool"))
+            .set_customer_owned_ipv4_pool(text("customer_owned_ipv4_pool"))
+            .set_network_border_group(text("network_border_group"))
+            .set_ipam_pool_id(text("ipam_pool_id"))
             .tag_specifications(ec2_tag_specification(aws, req, Ec2ResourceType::ElasticIp))
             .send()
             .await
             .map_err(sdk_error)?;
-        id_from_answer(
+        let id = id_from_answer(
             allocated.allocation_id(),
             "AllocateAddress returned no allocation id",
-        )
+        )?;
+        associate(aws, &id, planned).await?;
+        Ok(id)
     }
 
     async fn update(
@@ -138,12 +170,25 @@ impl ResourceType for EipType {
         prior: &Attrs,
         planned: &Attrs,
     ) -> Result<(), ProviderError> {
-        ec2_update_tags(aws, prior_id(prior)?, prior, planned).await
+        let id = prior_id(prior)?;
+        let target_changed = ["instance", "network_interface", "associate_with_private_ip"]
+            .iter()
+            .any(|key| differs(prior, planned, key));
+        if target_changed {
+            disassociate(aws, prior).await?;
+            associate(aws, id, planned).await?;
+        }
+        ec2_update_tags(aws, id, prior, planned).await
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
-        // An address still associated (e.g. with a NAT gateway being deleted)
-        // fails with a conflict the engine retries.
+        // An address on an instance is let go of first, as Terraform does;
+        // one some other object still holds (a NAT gateway's interface,
+        // while the gateway is deleted) fails with a conflict the engine
+        // retries until that object lets go.
+        if prior.str("instance").is_some() {
+            disassociate(aws, prior).await?;
+        }
         ok_if_already_gone(
             aws.ec2()
                 .release_address()
@@ -152,6 +197,39 @@ impl ResourceType for EipType {
                 .await,
         )
     }
+}
+
+/// Associates the address with the planned instance or interface, if any.
+async fn associate(aws: &AwsContext, id: &str, planned: &Attrs) -> Result<(), ProviderError> {
+    let (instance, interface) = (planned.str("instance"), planned.str("network_interface"));
+    if instance.is_none() && interface.is_none() {
+        return Ok(());
+    }
+    aws.ec2()
+        .associate_address()
+        .allocation_id(id)
+        .set_instance_id(instance.map(str::to_string))
+        .set_network_interface_id(interface.map(str::to_string))
+        .set_private_ip_address(planned.str("associate_with_private_ip").map(str::to_string))
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    Ok(())
+}
+
+/// Ends the address's current association (state's `association_id`).
+async fn disassociate(aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
+    let Some(association) = prior.str("association_id") else {
+        return Ok(());
+    };
+    ok_if_already_gone(
+        aws.ec2()
+            .disassociate_address()
+            .association_id(association)
+            .send()
+            .await,
+    )?;
+    Ok(())
 }
 
 /// The public DNS name AWS gives an address, as Terraform reports it:
