@@ -16,6 +16,9 @@ pub struct TypeDoc {
     /// `resource` or `data`.
     pub kind: &'static str,
     pub name: &'static str,
+    /// The AWS service ("EC2"), or "built in" for the types that need no
+    /// network (random, null, time, terraform_data).
+    pub service: &'static str,
     pub arguments: Vec<ArgumentDoc>,
 }
 
@@ -50,6 +53,7 @@ pub fn describe_types(name: Option<&str>) -> Result<Vec<TypeDoc>, Report> {
             TypeDoc {
                 kind,
                 name,
+                service: aws::service_of(kind == "data", name).unwrap_or("built in"),
                 arguments,
             }
         })

@@ -263,6 +263,7 @@ fn types_lists_every_supported_type_with_its_arguments() {
         .find(|a| a["name"] == "metadata_options.http_tokens")
         .expect("nested arguments are listed");
     assert_eq!(tokens["presence"], "optional, computed");
+    assert_eq!(template["service"], "EC2", "each type names its service");
 
     let one = run(&["types", "aws_subnet"]);
     assert_eq!(one.code, 0, "{}", one.log());
@@ -278,7 +279,7 @@ fn types_lists_every_supported_type_with_its_arguments() {
         "{}",
         one.log()
     );
-    let missing = run(&["types", "aws_instance"]);
+    let missing = run(&["types", "aws_ecs_cluster"]);
     assert_eq!(missing.code, 1, "{}", missing.log());
     assert!(
         missing

@@ -51,6 +51,8 @@ use super::{DataSourceType, ResourceType};
 
 /// The types one service registers: its `TYPES`.
 struct ServiceTypes {
+    /// The service as people name it ("EC2", "Route 53").
+    name: &'static str,
     resources: &'static [&'static dyn ResourceType],
     data_sources: &'static [&'static dyn DataSourceType],
 }
@@ -77,6 +79,24 @@ pub fn resource_types() -> impl Iterator<Item = &'static dyn ResourceType> {
         .flat_map(|service| service.resources.iter().copied())
 }
 
+/// The AWS service a type (`data`: a data source) belongs to, as
+/// people name it ("EC2", "Route 53").
+pub fn service_of(data: bool, type_name: &str) -> Option<&'static str> {
+    SERVICES
+        .iter()
+        .find(|service| {
+            if data {
+                service
+                    .data_sources
+                    .iter()
+                    .any(|t| t.type_name() == type_name)
+            } else {
+                service.resources.iter().any(|t| t.type_name() == type_name)
+            }
+        })
+        .map(|service| service.name)
+}
+
 /// Every data source terrane supports.
 pub fn data_source_types() -> impl Iterator<Item = &'static dyn DataSourceType> {
     SERVICES
@@ -90,37 +110,69 @@ mod tests {
 
     use super::*;
 
-    /// The `aws_…` names quoted in a piece of Markdown.
-    fn quoted_type_names(markdown: &str) -> BTreeSet<&str> {
-        markdown
-            .split('`')
-            .skip(1)
-            .step_by(2)
-            .filter(|quoted| quoted.starts_with("aws_"))
-            .collect()
+    /// The README's lists of types, as the registry gives them: by
+    /// service (alphabetically), each service's types in order, wrapped
+    /// as the README's Markdown is.
+    fn type_lists() -> String {
+        fn wrapped(service: &str, names: &[&str]) -> String {
+            let mut lines = vec![format!("- {service}:")];
+            for (i, name) in names.iter().enumerate() {
+                let comma = if i + 1 < names.len() { "," } else { "" };
+                let word = format!("`{name}`{comma}");
+                let last = lines.last_mut().expect("a line");
+                if last.len() + 1 + word.len() > 76 {
+                    lines.push(format!("  {word}"));
+                } else {
+                    last.push(' ');
+                    last.push_str(&word);
+                }
+            }
+            lines.join("\n")
+        }
+        let mut services: Vec<&ServiceTypes> = SERVICES.iter().collect();
+        services.sort_by_key(|s| s.name);
+        let list = |names: fn(&ServiceTypes) -> Vec<&'static str>| {
+            services
+                .iter()
+                .filter_map(|service| {
+                    let mut names = names(service);
+                    names.sort();
+                    (!names.is_empty()).then(|| wrapped(service.name, &names))
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        format!(
+            "Resource types, by AWS service:\n\n{}\n\nData sources, by AWS service:\n\n{}\n",
+            list(|s| s.resources.iter().map(|t| t.type_name()).collect()),
+            list(|s| s.data_sources.iter().map(|t| t.type_name()).collect()),
+        )
     }
 
-    /// The README lists the types by hand; this keeps that list and the
-    /// registry the same in both directions.
+    const GENERATED_START: &str = "<!-- Generated from the registry: TERRANE_UPDATE_README=1 cargo test --lib readme_lists to refresh. -->\n";
+    const GENERATED_END: &str = "<!-- End of the generated lists. -->\n";
+
+    /// The README's type lists are generated from the registry; with
+    /// TERRANE_UPDATE_README=1 this test writes them.
     #[test]
     fn readme_lists_exactly_the_registered_types() {
-        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
-        let (_, list) = readme
-            .split_once("\nResource types")
-            .expect("README.md has a \"Resource types\" list");
-        let (resources, rest) = list
-            .split_once("\nData sources:")
-            .expect("README.md's type list ends with \"Data sources:\"");
-        let data_sources = rest.split("\n\n").next().unwrap_or_default();
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+        let readme = std::fs::read_to_string(path).expect("README.md");
+        let (before, rest) = readme
+            .split_once(GENERATED_START)
+            .expect("README.md has the generated lists' start marker");
+        let (current, after) = rest
+            .split_once(GENERATED_END)
+            .expect("README.md has the generated lists' end marker");
+        let generated = type_lists();
+        if std::env::var_os("TERRANE_UPDATE_README").is_some() {
+            let updated = format!("{before}{GENERATED_START}{generated}{GENERATED_END}{after}");
+            std::fs::write(path, updated).expect("write README.md");
+            return;
+        }
         assert_eq!(
-            quoted_type_names(resources),
-            resource_types().map(|t| t.type_name()).collect(),
-            "README.md's resource types differ from the registry"
-        );
-        assert_eq!(
-            quoted_type_names(data_sources),
-            data_source_types().map(|t| t.type_name()).collect(),
-            "README.md's data sources differ from the registry"
+            current, generated,
+            "README.md's type lists differ from the registry: run TERRANE_UPDATE_README=1 cargo test --lib readme_lists"
         );
     }
 

@@ -18,6 +18,7 @@ const NAMES_PER_DESCRIBE: usize = 100;
 
 /// This service's types, for the provider's registry.
 pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
+    name: "EC2 Auto Scaling",
     resources: &[&group::AutoscalingGroup, &attachment::AutoscalingAttachment],
     data_sources: &[],
 };

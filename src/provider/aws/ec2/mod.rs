@@ -46,6 +46,7 @@ use crate::provider::ProviderError;
 
 /// This service's types, for the provider's registry.
 pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
+    name: "EC2",
     resources: &[
         &launch_template::LaunchTemplate,
         &key_pair::KeyPairType,

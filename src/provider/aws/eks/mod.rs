@@ -23,6 +23,7 @@ use crate::value::Attrs;
 
 /// This service's types, for the provider's registry.
 pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
+    name: "EKS",
     resources: &[&cluster::EksCluster, &node_group::EksNodeGroup],
     data_sources: &[&cluster_data_source::EksClusterDataSource],
 };

@@ -34,6 +34,7 @@ use crate::value::{Attrs, AttrsExt, Value};
 
 /// This service's types, for the provider's registry.
 pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
+    name: "ELBv2",
     resources: &[
         &lb::LoadBalancer,
         &lb_target_group::TargetGroup,

@@ -22,6 +22,7 @@ use crate::value::Value;
 
 /// This service's types, for the provider's registry.
 pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
+    name: "IAM",
     resources: &[
         &role::IamRole,
         &role_policy_attachment::IamRolePolicyAttachment,

@@ -8,6 +8,7 @@ mod region;
 
 /// This group's types, for the provider's registry.
 pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
+    name: "Region and partition (offline)",
     resources: &[],
     data_sources: &[&region::RegionType, &partition::PartitionType],
 };

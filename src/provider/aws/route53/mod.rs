@@ -19,6 +19,7 @@ use crate::value::{Attrs, Value};
 
 /// This service's types, for the provider's registry.
 pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
+    name: "Route 53",
     resources: &[&zone::HostedZone, &record::Record],
     data_sources: &[&zone_data_source::HostedZoneDataSource],
 };

@@ -25,6 +25,7 @@ use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 /// This service's types, for the provider's registry.
 pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
+    name: "S3",
     resources: &[
         &bucket::Bucket,
         &bucket_versioning::BucketVersioning,

@@ -9,6 +9,7 @@ mod web_acl_association;
 
 /// This service's types, for the provider's registry.
 pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
+    name: "WAFv2",
     resources: &[
         &web_acl::WebAclType,
         &web_acl_association::WebAclAssociation,
