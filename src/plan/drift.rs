@@ -5,7 +5,9 @@
 
 use crate::addr::InstanceAddr;
 use crate::provider;
+use crate::provider::schema::Presence;
 use crate::state::State;
+use crate::value::{Attrs, Value};
 
 use super::diff::difference;
 use super::{Action, ResourceChange};
@@ -30,7 +32,8 @@ pub fn drift(saved: &State, refreshed: &State) -> Vec<ResourceChange> {
         let (action, changed) = match after {
             None => (Action::Delete, Vec::new()),
             Some(after) => {
-                let changed = difference(schema, &after.attributes, &before.attributes).changed;
+                let mut changed = difference(schema, &after.attributes, &before.attributes).changed;
+                changed.retain(|name| !filled_in_by_aws(schema, name, &before.attributes));
                 if changed.is_empty() {
                     continue;
                 }
@@ -46,4 +49,22 @@ pub fn drift(saved: &State, refreshed: &State) -> Vec<ResourceChange> {
     }
     found.sort_by(|a, b| a.addr.cmp(&b.addr));
     found
+}
+
+/// An optional-and-computed attribute that had no value and has one now
+/// (an Elastic IP's `network_interface` once its NAT gateway takes it):
+/// AWS filled it in; nobody changed anything the configuration says. If
+/// the configuration sets it, the plan shows the difference anyway.
+fn filled_in_by_aws(schema: &crate::provider::schema::Schema, name: &str, saved: &Attrs) -> bool {
+    let optional_computed = schema
+        .attribute(name)
+        .is_some_and(|a| a.presence == Presence::OptionalComputed);
+    let was_empty = match saved.get(name) {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.is_empty(),
+        Some(Value::List(items)) => items.is_empty(),
+        Some(Value::Map(map)) => map.is_empty(),
+        Some(_) => false,
+    };
+    optional_computed && was_empty
 }
