@@ -843,8 +843,10 @@ fn refresh_floor(types: &BTreeMap<String, usize>) -> Option<u64> {
             // DescribeLoadBalancers / TargetGroups (20 names a call) and
             // DescribeTags (20 a call), plus attributes per object.
             "aws_lb" | "aws_lb_target_group" => 2 * pages(n, 20) + n as u64,
-            // One Describe per load balancer or listener holds them all.
-            "aws_lb_listener" | "aws_lb_listener_rule" => 1,
+            // A listener: one Describe, and its attributes one call each.
+            "aws_lb_listener" => 1 + n as u64,
+            // One Describe per listener holds its rules.
+            "aws_lb_listener_rule" => 1,
             // Records: one listing per zone (300 a page).
             "aws_route53_record" => pages(n, 300),
             _ => n as u64,

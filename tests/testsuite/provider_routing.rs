@@ -1,8 +1,9 @@
 //! Routing through the real binary against the emulator: an ALB's listener
-//! rule sends a context path (`/api/*`) to its own target group, and an S3
-//! gateway endpoint gives private route tables their way to S3. Each is
-//! made, changed in place, read back clean, imported by Terraform's id and
-//! destroyed, every step checked with AWS's own answers.
+//! (with response-header attributes) and its rule send a context path
+//! (`/api/*`) to its own target group, and an S3 gateway endpoint gives
+//! private route tables their way to S3. Each is made, changed in place,
+//! read back clean, imported by Terraform's id and destroyed, every step
+//! checked with AWS's own answers.
 
 use crate::support::Emulator;
 use crate::support::cli::Workspace;
@@ -47,6 +48,9 @@ resource "aws_lb_listener" "http" {
   load_balancer_arn = aws_lb.app.arn
   port              = 80
   protocol          = "HTTP"
+
+  routing_http_response_server_enabled                = false
+  routing_http_response_x_frame_options_header_value = "DENY"
 
   default_action {
     type             = "forward"
@@ -108,6 +112,24 @@ async fn rules(emulator: &Emulator, listener: &str) -> Vec<(String, Vec<String>,
         .collect()
 }
 
+/// A listener's attributes as ELBv2 has them, sorted.
+async fn listener_attributes(emulator: &Emulator, listener: &str) -> Vec<(String, String)> {
+    let described = emulator
+        .elbv2()
+        .describe_listener_attributes()
+        .listener_arn(listener)
+        .send()
+        .await
+        .expect("listener attributes");
+    let mut out: Vec<(String, String)> = described
+        .attributes()
+        .iter()
+        .filter_map(|a| Some((a.key()?.to_string(), a.value()?.to_string())))
+        .collect();
+    out.sort();
+    out
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_context_path_is_routed_by_a_listener_rule() {
     let emulator = Emulator::start();
@@ -125,8 +147,32 @@ async fn a_context_path_is_routed_by_a_listener_rule() {
         [("1".to_string(), vec!["/api/*".to_string()], api.clone())],
         "the first rule takes priority 1"
     );
+    let held = listener_attributes(&emulator, &listener).await;
+    for set in [
+        ("routing.http.response.server.enabled", "false"),
+        ("routing.http.response.x_frame_options.header_value", "DENY"),
+    ] {
+        assert!(
+            held.contains(&(set.0.to_string(), set.1.to_string())),
+            "{set:?} in {held:?}"
+        );
+    }
     let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
     assert_eq!(clean.code, 0, "read back as planned:\n{}", clean.log());
+
+    // A listener attribute changes in place.
+    ws.edit("main.tf", "= \"DENY\"", "= \"SAMEORIGIN\"");
+    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+    assert!(
+        apply.stdout.contains("0 added, 1 changed, 0 destroyed"),
+        "{}",
+        apply.stdout
+    );
+    assert!(listener_attributes(&emulator, &listener).await.contains(&(
+        "routing.http.response.x_frame_options.header_value".to_string(),
+        "SAMEORIGIN".to_string()
+    )));
 
     // In place: another path, another target, a priority of its own.
     ws.edit(

@@ -3,14 +3,20 @@
 //! response, or redirect).
 //!
 //! The id is the ARN. `default_action` is an ordered list of blocks, sent
-//! and read back in order. Weighted `forward {}` blocks and authentication
-//! actions are not modelled.
+//! and read back in order. The listener's attributes (mTLS and TLS request
+//! headers, response headers, the TCP idle timeout) are arguments named as
+//! Terraform names them, the key with `_` for `.`; each is sent only when
+//! set and read back with DescribeListenerAttributes. Weighted `forward {}`
+//! blocks, authentication actions and `mutual_authentication` are not
+//! modelled.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
-use aws_sdk_elasticloadbalancingv2::types::{Action, Certificate, Listener, ProtocolEnum};
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, Certificate, Listener, ListenerAttribute, ProtocolEnum,
+};
 
 use super::{
     action_schema, action_to_value, actions, describe_paginated_by_arns, owner_by_arn,
@@ -26,6 +32,97 @@ use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct LbListener;
 
+/// ELBv2's listener attributes: (key, argument). The argument is the key
+/// with `_` for `.`, as Terraform names them.
+const LISTENER_ATTRIBUTES: [(&str, &str); 20] = [
+    (
+        "routing.http.request.x_amzn_mtls_clientcert.header_name",
+        "routing_http_request_x_amzn_mtls_clientcert_header_name",
+    ),
+    (
+        "routing.http.request.x_amzn_mtls_clientcert_issuer.header_name",
+        "routing_http_request_x_amzn_mtls_clientcert_issuer_header_name",
+    ),
+    (
+        "routing.http.request.x_amzn_mtls_clientcert_leaf.header_name",
+        "routing_http_request_x_amzn_mtls_clientcert_leaf_header_name",
+    ),
+    (
+        "routing.http.request.x_amzn_mtls_clientcert_serial_number.header_name",
+        "routing_http_request_x_amzn_mtls_clientcert_serial_number_header_name",
+    ),
+    (
+        "routing.http.request.x_amzn_mtls_clientcert_subject.header_name",
+        "routing_http_request_x_amzn_mtls_clientcert_subject_header_name",
+    ),
+    (
+        "routing.http.request.x_amzn_mtls_clientcert_validity.header_name",
+        "routing_http_request_x_amzn_mtls_clientcert_validity_header_name",
+    ),
+    (
+        "routing.http.request.x_amzn_tls_cipher_suite.header_name",
+        "routing_http_request_x_amzn_tls_cipher_suite_header_name",
+    ),
+    (
+        "routing.http.request.x_amzn_tls_version.header_name",
+        "routing_http_request_x_amzn_tls_version_header_name",
+    ),
+    (
+        "routing.http.response.access_control_allow_credentials.header_value",
+        "routing_http_response_access_control_allow_credentials_header_value",
+    ),
+    (
+        "routing.http.response.access_control_allow_headers.header_value",
+        "routing_http_response_access_control_allow_headers_header_value",
+    ),
+    (
+        "routing.http.response.access_control_allow_methods.header_value",
+        "routing_http_response_access_control_allow_methods_header_value",
+    ),
+    (
+        "routing.http.response.access_control_allow_origin.header_value",
+        "routing_http_response_access_control_allow_origin_header_value",
+    ),
+    (
+        "routing.http.response.access_control_expose_headers.header_value",
+        "routing_http_response_access_control_expose_headers_header_value",
+    ),
+    (
+        "routing.http.response.access_control_max_age.header_value",
+        "routing_http_response_access_control_max_age_header_value",
+    ),
+    (
+        "routing.http.response.content_security_policy.header_value",
+        "routing_http_response_content_security_policy_header_value",
+    ),
+    (
+        "routing.http.response.server.enabled",
+        "routing_http_response_server_enabled",
+    ),
+    (
+        "routing.http.response.strict_transport_security.header_value",
+        "routing_http_response_strict_transport_security_header_value",
+    ),
+    (
+        "routing.http.response.x_content_type_options.header_value",
+        "routing_http_response_x_content_type_options_header_value",
+    ),
+    (
+        "routing.http.response.x_frame_options.header_value",
+        "routing_http_response_x_frame_options_header_value",
+    ),
+    ("tcp.idle_timeout.seconds", "tcp_idle_timeout_seconds"),
+];
+
+/// A listener attribute's type: all are text but these two.
+fn attribute_type(key: &str) -> Type {
+    match key {
+        "routing.http.response.server.enabled" => Type::Bool,
+        "tcp.idle_timeout.seconds" => Type::Number,
+        _ => Type::String,
+    }
+}
+
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let attributes = vec![
         Attribute::required("load_balancer_arn", Type::String).force_new(),
@@ -33,8 +130,13 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::optional_computed("protocol", Type::String),
         Attribute::optional_computed("ssl_policy", Type::String),
         Attribute::optional("certificate_arn", Type::String),
+        Attribute::optional("alpn_policy", Type::String),
         Attribute::computed("arn", Type::String),
     ];
+    let listener_attributes = LISTENER_ATTRIBUTES
+        .iter()
+        .map(|(key, argument)| Attribute::optional_computed(argument, attribute_type(key)));
+    let attributes = attributes.into_iter().chain(listener_attributes).collect();
     Schema::with_tags(
         attributes,
         vec![Block::list("default_action", action_schema()).required()],
@@ -45,6 +147,74 @@ fn certificates(planned: &Attrs) -> Option<Vec<Certificate>> {
     planned
         .str("certificate_arn")
         .map(|arn| vec![Certificate::builder().certificate_arn(arn).build()])
+}
+
+/// The listener attributes the planned arguments set that differ from
+/// `prior` (all of them set, with no prior), as ModifyListenerAttributes
+/// takes them.
+fn attributes_to_write(prior: Option<&Attrs>, planned: &Attrs) -> Vec<ListenerAttribute> {
+    LISTENER_ATTRIBUTES
+        .iter()
+        .filter_map(|(key, argument)| {
+            let value = planned.get(*argument).filter(|v| !v.is_null())?;
+            if prior.is_some_and(|prior| prior.get(*argument) == Some(value)) {
+                return None;
+            }
+            Some(
+                ListenerAttribute::builder()
+                    .key(*key)
+                    .set_value(value.to_string_lossless())
+                    .build(),
+            )
+        })
+        .collect()
+}
+
+async fn write_attributes(
+    aws: &AwsContext,
+    arn: &str,
+    attributes: Vec<ListenerAttribute>,
+) -> Result<(), ProviderError> {
+    if attributes.is_empty() {
+        return Ok(());
+    }
+    aws.elbv2()
+        .modify_listener_attributes()
+        .listener_arn(arn)
+        .set_attributes(Some(attributes))
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    Ok(())
+}
+
+/// A listener's attributes as arguments, converted to their types.
+async fn read_attributes(aws: &AwsContext, arn: String) -> Result<Attrs, ProviderError> {
+    let answer = aws
+        .elbv2()
+        .describe_listener_attributes()
+        .listener_arn(&arn)
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    let mut out = Attrs::new();
+    for attribute in answer.attributes() {
+        let (Some(key), Some(value)) = (attribute.key(), attribute.value()) else {
+            continue;
+        };
+        let Some((_, argument)) = LISTENER_ATTRIBUTES.iter().find(|(k, _)| *k == key) else {
+            continue;
+        };
+        let value = attribute_type(key)
+            .convert(Value::string(value))
+            .unwrap_or(Value::Null);
+        out.insert(argument.to_string(), value);
+    }
+    Ok(out)
+}
+
+fn alpn_policy(planned: &Attrs) -> Option<Vec<String>> {
+    planned.str("alpn_policy").map(|p| vec![p.to_string()])
 }
 
 fn to_attrs(listener: &Listener, tags: Value) -> Attrs {
@@ -76,6 +246,10 @@ fn to_attrs(listener: &Listener, tags: Value) -> Attrs {
             "default_action".into(),
             Value::List(actions.into_iter().map(action_to_value).collect()),
         ),
+        (
+            "alpn_policy".into(),
+            listener.alpn_policy().first().map(String::as_str).into(),
+        ),
         ("tags_all".into(), tags),
     ])
 }
@@ -103,8 +277,12 @@ impl ResourceType for LbListener {
             aws,
             listeners,
             Listener::listener_arn,
-            |_| async { Ok(()) },
-            |listener, (), tags| to_attrs(listener, tags),
+            |arn| read_attributes(aws, arn),
+            |listener, attributes, tags| {
+                let mut attrs = to_attrs(listener, tags);
+                attrs.extend(attributes);
+                attrs
+            },
         )
         .await
     }
@@ -150,15 +328,18 @@ impl ResourceType for LbListener {
             .set_protocol(planned.str("protocol").map(ProtocolEnum::from))
             .set_ssl_policy(planned.str("ssl_policy").map(String::from))
             .set_certificates(certificates(planned))
+            .set_alpn_policy(alpn_policy(planned))
             .set_default_actions(Some(actions(planned, "default_action")))
             .set_tags(Some(tags_for_create(aws, req)))
             .send()
             .await
             .map_err(sdk_error)?;
-        Ok(id_from_answer(
+        let arn = id_from_answer(
             out.listeners().first().and_then(|l| l.listener_arn()),
             "CreateListener returned no ARN",
-        )?)
+        )?;
+        write_attributes(aws, &arn, attributes_to_write(None, planned)).await?;
+        Ok(arn)
     }
 
     /// ModifyListener takes the whole listener; sending every argument keeps
@@ -175,6 +356,7 @@ impl ResourceType for LbListener {
             "protocol",
             "ssl_policy",
             "certificate_arn",
+            "alpn_policy",
             "default_action",
         ];
         if settings.iter().any(|key| differs(prior, planned, key)) {
@@ -185,11 +367,13 @@ impl ResourceType for LbListener {
                 .set_protocol(planned.str("protocol").map(ProtocolEnum::from))
                 .set_ssl_policy(planned.str("ssl_policy").map(String::from))
                 .set_certificates(certificates(planned))
+                .set_alpn_policy(alpn_policy(planned))
                 .set_default_actions(Some(actions(planned, "default_action")))
                 .send()
                 .await
                 .map_err(sdk_error)?;
         }
+        write_attributes(aws, arn, attributes_to_write(Some(prior), planned)).await?;
         update_tags(aws, arn, prior, planned).await
     }
 
@@ -204,6 +388,13 @@ mod tests {
     use super::*;
     use crate::provider::aws::convert::block;
     use crate::value::attrs;
+
+    #[test]
+    fn listener_attribute_arguments_are_their_keys_with_underscores() {
+        for (key, argument) in LISTENER_ATTRIBUTES {
+            assert_eq!(key.replace('.', "_"), argument);
+        }
+    }
 
     #[test]
     fn actions_round_trip_as_written() {
