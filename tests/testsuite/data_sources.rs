@@ -449,6 +449,11 @@ data "aws_subnet" "app" {
   tags = {
     Tier = "app-1"
   }
+
+  # Accepted as in Terraform; terrane's reads do not wait.
+  timeouts {
+    read = "5m"
+  }
 }
 
 data "aws_security_group" "app" {

@@ -8,8 +8,9 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 
 use super::filter;
-use crate::provider::aws::{AwsContext, sdk_error};
-use crate::provider::schema::{Attribute, Block, Schema, Type};
+use super::vpc_data_source::filter_block;
+use crate::provider::aws::{AwsContext, Timeouts, sdk_error};
+use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{DataSourceType, ProviderError};
 use crate::value::{Attrs, AttrsExt, Value};
 
@@ -28,16 +29,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             Attribute::computed("zone_ids", string_list()),
             Attribute::computed("group_names", Type::set_of(Type::String)),
         ],
-        vec![Block::set(
-            "filter",
-            Schema::new(
-                vec![
-                    Attribute::required("name", Type::String),
-                    Attribute::required("values", Type::set_of(Type::String)),
-                ],
-                vec![],
-            ),
-        )],
+        vec![filter_block(), Timeouts::read_block()],
     )
 });
 

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use super::security_group::SecurityGroupType;
 use super::vpc_data_source::{filter_block, search_filters};
 use crate::provider::aws::lookup::{exactly_one, mirrored_schema, read_as_resource};
-use crate::provider::aws::{AwsContext, sdk_error};
+use crate::provider::aws::{AwsContext, Timeouts, sdk_error};
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{DataSourceType, ProviderError};
 use crate::value::{Attrs, AttrsExt};
@@ -26,7 +26,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             Attribute::optional_computed("vpc_id", Type::String),
         ],
         &["arn", "description"],
-        vec![filter_block()],
+        vec![filter_block(), Timeouts::read_block()],
     )
 });
 

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use super::subnet::SubnetType;
 use super::vpc_data_source::{filter_block, search_filters};
 use crate::provider::aws::lookup::{exactly_one, mirrored_schema, read_as_resource};
-use crate::provider::aws::{AwsContext, sdk_error};
+use crate::provider::aws::{AwsContext, Timeouts, sdk_error};
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{DataSourceType, ProviderError};
 use crate::value::{Attrs, AttrsExt, Value};
@@ -37,7 +37,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             "map_public_ip_on_launch",
             "owner_id",
         ],
-        vec![filter_block()],
+        vec![filter_block(), Timeouts::read_block()],
     )
 });
 

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 
 use super::vpc_data_source::{filter_block, tag_and_block_filters};
-use crate::provider::aws::{AwsContext, sdk_error};
+use crate::provider::aws::{AwsContext, Timeouts, sdk_error};
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{DataSourceType, ProviderError};
 use crate::value::{Attrs, Value};
@@ -21,7 +21,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             Attribute::computed("ids", Type::list_of(Type::String)),
             Attribute::computed("id", Type::String),
         ],
-        vec![filter_block()],
+        vec![filter_block(), Timeouts::read_block()],
     )
 });
 

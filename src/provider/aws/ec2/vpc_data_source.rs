@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use super::filter;
 use super::vpc::VpcType;
 use crate::provider::aws::lookup::{exactly_one, mirrored_schema, read_as_resource};
-use crate::provider::aws::{AwsContext, sdk_error};
+use crate::provider::aws::{AwsContext, Timeouts, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{DataSourceType, ProviderError};
 use crate::value::{Attrs, AttrsExt, Value};
@@ -35,7 +35,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             "main_route_table_id",
             "owner_id",
         ],
-        vec![filter_block()],
+        vec![filter_block(), Timeouts::read_block()],
     )
 });
 
