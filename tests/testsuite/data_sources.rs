@@ -61,8 +61,7 @@ fn values(printed: &str) -> Json {
 fn terrane_reads_what_terraform_recorded(fixture: &str) {
     let emulator = Emulator::start();
     let ws = Workspace::copy_of(fixture);
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    ws.apply_ok(&emulator);
     let output = ws.run(&emulator, "output", &["--json"]);
     assert_eq!(output.code, 0, "{}", output.log());
     let mut problems = Vec::new();
@@ -145,13 +144,10 @@ fn the_recorded_regions_and_partitions_are_what_terraform_writes() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_caller_identity_is_what_sts_says() {
     let emulator = Emulator::start();
-    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
-    ws.write(
-        "main.tf",
+    let ws = Workspace::with_main(
         "data \"aws_caller_identity\" \"current\" {}\n\noutput \"identity\" {\n  value = data.aws_caller_identity.current\n}\n",
     );
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    ws.apply_ok(&emulator);
     let output = ws.run(&emulator, "output", &["identity", "--json"]);
     assert_eq!(output.code, 0, "{}", output.log());
     let identity: Json = serde_json::from_str(&output.stdout).expect("JSON");
@@ -174,9 +170,7 @@ async fn the_caller_identity_is_what_sts_says() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_document_naming_a_new_resource_is_computed_during_apply() {
     let emulator = Emulator::start();
-    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
-    ws.write(
-        "main.tf",
+    let ws = Workspace::with_main(
         r#"data "aws_iam_policy_document" "ec2_trust" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -219,8 +213,7 @@ resource "aws_iam_role" "second" {
         .count();
     assert_eq!(waiting, 1, "{}", plan.stdout);
 
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    ws.apply_ok(&emulator);
     let first = emulator
         .iam()
         .get_role()
@@ -317,9 +310,7 @@ async fn a_vpc_and_its_subnets_are_found_by_tags_and_filters() {
         .expect("the region has one")
         .to_string();
 
-    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
-    ws.write(
-        "main.tf",
+    let ws = Workspace::with_main(
         r#"data "aws_vpc" "shared" {
   tags = {
     Name = "shared"
@@ -351,8 +342,7 @@ output "found" {
 }
 "#,
     );
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    ws.apply_ok(&emulator);
     let output = ws.run(&emulator, "output", &["found", "--json"]);
     assert_eq!(output.code, 0, "{}", output.log());
     let found: Json = serde_json::from_str(&output.stdout).expect("JSON");
@@ -531,16 +521,12 @@ output "found" {
 #[tokio::test(flavor = "multi_thread")]
 async fn what_another_stack_made_is_found_by_the_data_sources() {
     let emulator = Emulator::start();
-    let elsewhere = Workspace::copy_of("tests/fixtures/ci/stack");
-    elsewhere.write("main.tf", MADE_ELSEWHERE);
-    let apply = elsewhere.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    let elsewhere = Workspace::with_main(MADE_ELSEWHERE);
+    elsewhere.apply_ok(&emulator);
     let made = |address: &str, key: &str| elsewhere.state_attribute(address, key);
 
-    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
-    ws.write("main.tf", FINDS);
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    let ws = Workspace::with_main(FINDS);
+    ws.apply_ok(&emulator);
     let output = ws.run(&emulator, "output", &["found", "--json"]);
     assert_eq!(output.code, 0, "{}", output.log());
     let found: Json = serde_json::from_str(&output.stdout).expect("JSON");

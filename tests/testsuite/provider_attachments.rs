@@ -18,11 +18,8 @@ const OTHER_PUBLIC_KEY: &str =
 #[tokio::test(flavor = "multi_thread")]
 async fn a_key_pair_is_imported_retagged_and_replaced() {
     let emulator = Emulator::start();
-    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
-    ws.write(
-        "main.tf",
-        &format!(
-            r#"
+    let ws = Workspace::with_main(&format!(
+        r#"
 provider "aws" {{
   region = "us-east-1"
 }}
@@ -39,10 +36,8 @@ output "fingerprint" {{
   value = aws_key_pair.ops.fingerprint
 }}
 "#
-        ),
-    );
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    ));
+    ws.apply_ok(&emulator);
     let name = ws.state_attribute("aws_key_pair.ops", "id");
     assert!(name.starts_with("ops-"), "{name}");
     let described = emulator
@@ -67,13 +62,11 @@ output "fingerprint" {{
             .iter()
             .any(|t| t.key() == Some("Team") && t.value() == Some("ops"))
     );
-    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
-    assert_eq!(clean.code, 0, "{}", clean.log());
+    ws.assert_plan_clean(&emulator, "nothing left to do");
 
     // Tags change in place.
     ws.edit("main.tf", "Team = \"ops\"", "Team = \"platform\"");
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    let apply = ws.apply_ok(&emulator);
     assert!(
         apply.stdout.contains("0 added, 1 changed, 0 destroyed"),
         "{}",
@@ -83,13 +76,11 @@ output "fingerprint" {{
 
     // Imported by name: nothing to change.
     ws.forget_and_import(&emulator, "aws_key_pair.ops", &name);
-    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
-    assert_eq!(clean.code, 0, "imported as configured:\n{}", clean.log());
+    ws.assert_plan_clean(&emulator, "imported as configured");
 
     // Another key makes a new key pair.
     ws.edit("main.tf", PUBLIC_KEY, OTHER_PUBLIC_KEY);
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    let apply = ws.apply_ok(&emulator);
     assert!(
         apply.stdout.contains("1 added, 0 changed, 1 destroyed"),
         "{}",
@@ -212,10 +203,8 @@ async fn group_target_groups(emulator: &Emulator, name: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn targets_and_target_groups_are_attached_replaced_and_imported() {
     let emulator = Emulator::start();
-    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
-    ws.write("main.tf", ATTACHMENT_STACK);
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    let ws = Workspace::with_main(ATTACHMENT_STACK);
+    ws.apply_ok(&emulator);
 
     let ips = ws.state_attribute("aws_lb_target_group.ips", "id");
     let app = ws.state_attribute("aws_lb_target_group.app", "id");
@@ -228,13 +217,7 @@ async fn targets_and_target_groups_are_attached_replaced_and_imported() {
         [("10.60.1.10".to_string(), 8080)]
     );
     assert_eq!(group_target_groups(&emulator, "app").await, vec![app]);
-    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
-    assert_eq!(
-        clean.code,
-        0,
-        "the group keeps what the attachment attached:\n{}",
-        clean.log()
-    );
+    ws.assert_plan_clean(&emulator, "the group keeps what the attachment attached");
 
     // Another port is another registration.
     ws.edit(
@@ -242,8 +225,7 @@ async fn targets_and_target_groups_are_attached_replaced_and_imported() {
         "  port             = 8080",
         "  port             = 9090",
     );
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    let apply = ws.apply_ok(&emulator);
     assert!(
         apply.stdout.contains("1 added, 0 changed, 1 destroyed"),
         "{}",
@@ -270,8 +252,7 @@ async fn targets_and_target_groups_are_attached_replaced_and_imported() {
         .expect("deregister");
     let drift = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
     assert_eq!(drift.code, 2, "{}", drift.log());
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    ws.apply_ok(&emulator);
     assert_eq!(
         targets(&emulator, &ips).await,
         [("10.60.1.10".to_string(), 9090)]
@@ -285,8 +266,7 @@ async fn targets_and_target_groups_are_attached_replaced_and_imported() {
         &sidecar,
     );
     ws.forget_and_import(&emulator, "aws_autoscaling_attachment.app", &attachment);
-    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
-    assert_eq!(clean.code, 0, "imported as configured:\n{}", clean.log());
+    ws.assert_plan_clean(&emulator, "imported as configured");
 
     // Removing the attachments detaches and deregisters.
     let (kept, _) = ATTACHMENT_STACK
@@ -304,8 +284,7 @@ async fn targets_and_target_groups_are_attached_replaced_and_imported() {
         "main.tf",
         &format!("{kept}resource \"aws_launch_template\"{group}"),
     );
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    let apply = ws.apply_ok(&emulator);
     assert!(
         apply.stdout.contains("0 added, 0 changed, 2 destroyed"),
         "{}",

@@ -237,10 +237,8 @@ async fn associated_instance(emulator: &Emulator, association: &str) -> Option<S
 #[tokio::test(flavor = "multi_thread")]
 async fn an_instance_is_launched_changed_in_place_imported_and_terminated() {
     let emulator = Emulator::start();
-    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
-    ws.write("main.tf", STACK);
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    let ws = Workspace::with_main(STACK);
+    ws.apply_ok(&emulator);
     let id = ws.state_attribute("aws_instance.web", "id");
     let a = ws.state_attribute("aws_security_group.a", "id");
     let b = ws.state_attribute("aws_security_group.b", "id");
@@ -272,8 +270,7 @@ async fn an_instance_is_launched_changed_in_place_imported_and_terminated() {
         associated_instance(&emulator, &direct).await.as_deref(),
         Some(id.as_str())
     );
-    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
-    assert_eq!(clean.code, 0, "read back as planned:\n{}", clean.log());
+    ws.assert_plan_clean(&emulator, "read back as planned");
 
     // All of these change the instance in place, as in Terraform.
     ws.edit("main.tf", "\"t3.micro\"", "\"t3.small\"");
@@ -295,8 +292,7 @@ async fn an_instance_is_launched_changed_in_place_imported_and_terminated() {
         "  user_data ",
         "  disable_api_termination = true\n  user_data ",
     );
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    let apply = ws.apply_ok(&emulator);
     assert!(
         apply.stdout.contains("0 added, 1 changed, 0 destroyed"),
         "{}",
@@ -315,14 +311,12 @@ async fn an_instance_is_launched_changed_in_place_imported_and_terminated() {
     assert_eq!(changed.root_size, 20);
     assert_eq!(changed.tokens, "optional");
     assert!(changed.termination_protected);
-    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
-    assert_eq!(clean.code, 0, "{}", clean.log());
+    ws.assert_plan_clean(&emulator, "nothing left to do");
 
     // Forgotten, then imported by its id: nothing to change.
     ws.forget_and_import(&emulator, "aws_instance.web", &id);
     ws.forget_and_import(&emulator, "aws_eip_association.web", &association);
-    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
-    assert_eq!(clean.code, 0, "imported as configured:\n{}", clean.log());
+    ws.assert_plan_clean(&emulator, "imported as configured");
 
     // Termination protection is lifted to destroy, as the provider does.
     let destroy = ws.run(&emulator, "destroy", &["--auto-approve"]);

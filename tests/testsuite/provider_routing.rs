@@ -133,10 +133,8 @@ async fn listener_attributes(emulator: &Emulator, listener: &str) -> Vec<(String
 #[tokio::test(flavor = "multi_thread")]
 async fn a_context_path_is_routed_by_a_listener_rule() {
     let emulator = Emulator::start();
-    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
-    ws.write("main.tf", STACK);
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    let ws = Workspace::with_main(STACK);
+    ws.apply_ok(&emulator);
 
     let listener = ws.state_attribute("aws_lb_listener.http", "id");
     let api = ws.state_attribute("aws_lb_target_group.api", "id");
@@ -157,13 +155,11 @@ async fn a_context_path_is_routed_by_a_listener_rule() {
             "{set:?} in {held:?}"
         );
     }
-    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
-    assert_eq!(clean.code, 0, "read back as planned:\n{}", clean.log());
+    ws.assert_plan_clean(&emulator, "read back as planned");
 
     // A listener attribute changes in place.
     ws.edit("main.tf", "= \"DENY\"", "= \"SAMEORIGIN\"");
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    let apply = ws.apply_ok(&emulator);
     assert!(
         apply.stdout.contains("0 added, 1 changed, 0 destroyed"),
         "{}",
@@ -190,8 +186,7 @@ async fn a_context_path_is_routed_by_a_listener_rule() {
         "  listener_arn = aws_lb_listener.http.arn\n",
         "  listener_arn = aws_lb_listener.http.arn\n  priority     = 10\n",
     );
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    let apply = ws.apply_ok(&emulator);
     assert!(
         apply.stdout.contains("0 added, 1 changed, 0 destroyed"),
         "{}",
@@ -210,13 +205,11 @@ async fn a_context_path_is_routed_by_a_listener_rule() {
         rule,
         "changed in place"
     );
-    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
-    assert_eq!(clean.code, 0, "{}", clean.log());
+    ws.assert_plan_clean(&emulator, "nothing left to do");
 
     // Forgotten, then imported by its ARN: nothing to change.
     ws.forget_and_import(&emulator, "aws_lb_listener_rule.api", &rule);
-    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
-    assert_eq!(clean.code, 0, "imported as configured:\n{}", clean.log());
+    ws.assert_plan_clean(&emulator, "imported as configured");
 
     let destroy = ws.run(&emulator, "destroy", &["--auto-approve"]);
     assert_eq!(destroy.code, 0, "{}", destroy.log());
@@ -285,10 +278,8 @@ async fn endpoint(emulator: &Emulator, id: &str) -> (Vec<String>, serde_json::Va
 #[tokio::test(flavor = "multi_thread")]
 async fn private_route_tables_reach_s3_through_a_gateway_endpoint() {
     let emulator = Emulator::start();
-    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
-    ws.write("main.tf", ENDPOINT_STACK);
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    let ws = Workspace::with_main(ENDPOINT_STACK);
+    ws.apply_ok(&emulator);
     let id = ws.state_attribute("aws_vpc_endpoint.s3", "id");
     let first = ws.state_attribute("aws_route_table.private[0]", "id");
     let second = ws.state_attribute("aws_route_table.private[1]", "id");
@@ -300,15 +291,13 @@ async fn private_route_tables_reach_s3_through_a_gateway_endpoint() {
             .starts_with("pl-"),
         "the S3 prefix list, for security group rules"
     );
-    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
-    assert_eq!(clean.code, 0, "read back as planned:\n{}", clean.log());
+    ws.assert_plan_clean(&emulator, "read back as planned");
 
     // In place: one route table fewer, and a policy narrower than AWS's
     // default. (The emulator adds no route for a table added later, then
     // fails the delete on it; so the update removes one.)
     ws.edit("main.tf", "route_table_ids   = aws_route_table.private[*].id", "route_table_ids   = [aws_route_table.private[0].id]\n  policy = jsonencode({ Version = \"2012-10-17\", Statement = [{ Effect = \"Allow\", Principal = \"*\", Action = \"s3:GetObject\", Resource = \"arn:aws:s3:::app/*\" }] })");
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    let apply = ws.apply_ok(&emulator);
     assert!(
         apply.stdout.contains("0 added, 1 changed, 0 destroyed"),
         "{}",
@@ -322,13 +311,11 @@ async fn private_route_tables_reach_s3_through_a_gateway_endpoint() {
         id,
         "changed in place"
     );
-    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
-    assert_eq!(clean.code, 0, "{}", clean.log());
+    ws.assert_plan_clean(&emulator, "nothing left to do");
 
     // Forgotten, then imported by its id: nothing to change.
     ws.forget_and_import(&emulator, "aws_vpc_endpoint.s3", &id);
-    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
-    assert_eq!(clean.code, 0, "imported as configured:\n{}", clean.log());
+    ws.assert_plan_clean(&emulator, "imported as configured");
 
     let destroy = ws.run(&emulator, "destroy", &["--auto-approve"]);
     assert_eq!(destroy.code, 0, "{}", destroy.log());
@@ -425,10 +412,8 @@ async fn routes(emulator: &Emulator, table: &str) -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread")]
 async fn standalone_routes_are_made_retargeted_and_imported() {
     let emulator = Emulator::start();
-    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
-    ws.write("main.tf", ROUTE_STACK);
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    let ws = Workspace::with_main(ROUTE_STACK);
+    ws.apply_ok(&emulator);
 
     let table = ws.state_attribute("aws_route_table.private", "id");
     let igw = ws.state_attribute("aws_internet_gateway.main", "id");
@@ -443,8 +428,7 @@ async fn standalone_routes_are_made_retargeted_and_imported() {
             ("192.168.0.0/16".to_string(), igw.clone()),
         ]
     );
-    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
-    assert_eq!(clean.code, 0, "table and routes agree:\n{}", clean.log());
+    ws.assert_plan_clean(&emulator, "table and routes agree");
 
     // Another target changes the route in place; another destination makes
     // a new one.
@@ -454,8 +438,7 @@ async fn standalone_routes_are_made_retargeted_and_imported() {
         "  destination_cidr_block = \"0.0.0.0/0\"\n  nat_gateway_id         = aws_nat_gateway.main.id",
     );
     ws.edit("main.tf", "\"192.168.0.0/16\"", "\"172.16.0.0/12\"");
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    let apply = ws.apply_ok(&emulator);
     assert!(
         apply.stdout.contains("1 added, 1 changed, 1 destroyed"),
         "{}",
@@ -468,8 +451,7 @@ async fn standalone_routes_are_made_retargeted_and_imported() {
             ("172.16.0.0/12".to_string(), igw.clone()),
         ]
     );
-    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
-    assert_eq!(clean.code, 0, "{}", clean.log());
+    ws.assert_plan_clean(&emulator, "nothing left to do");
 
     // A route deleted behind terrane's back is made again.
     emulator
@@ -487,13 +469,11 @@ async fn standalone_routes_are_made_retargeted_and_imported() {
         "{}",
         drift.stdout
     );
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    ws.apply_ok(&emulator);
 
     // Forgotten, then imported by Terraform's import id.
     ws.forget_and_import(&emulator, "aws_route.default", &id);
-    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
-    assert_eq!(clean.code, 0, "imported as configured:\n{}", clean.log());
+    ws.assert_plan_clean(&emulator, "imported as configured");
 
     // With the route resources gone from the configuration and `route = []`
     // in the table, the table owns its routes again: it has none.
@@ -507,8 +487,7 @@ async fn standalone_routes_are_made_retargeted_and_imported() {
             "resource \"aws_route_table\" \"private\" {\n  vpc_id = aws_vpc.main.id\n  route  = []\n}",
         ),
     );
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    ws.apply_ok(&emulator);
     assert_eq!(routes(&emulator, &table).await, []);
 
     let destroy = ws.run(&emulator, "destroy", &["--auto-approve"]);
@@ -522,9 +501,7 @@ async fn standalone_routes_are_made_retargeted_and_imported() {
 async fn a_delete_timeout_bounds_the_retries_of_an_object_in_use() {
     use crate::support::proxy::{Faults, Proxy};
     let emulator = Emulator::start();
-    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
-    ws.write(
-        "main.tf",
+    let ws = Workspace::with_main(
         r#"
 provider "aws" {
   region = "us-east-1"
@@ -543,8 +520,7 @@ resource "aws_route_table" "taken" {
 }
 "#,
     );
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    ws.apply_ok(&emulator);
     let proxy = Proxy::start(
         emulator.endpoint(),
         Faults {

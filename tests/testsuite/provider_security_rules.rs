@@ -137,10 +137,8 @@ fn rule(
 #[tokio::test(flavor = "multi_thread")]
 async fn security_group_rules_of_every_kind_round_trip() {
     let emulator = Emulator::start();
-    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
-    ws.write("main.tf", STACK);
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    let ws = Workspace::with_main(STACK);
+    ws.apply_ok(&emulator);
 
     let web = ws.state_attribute("aws_security_group.web", "id");
     let db = ws.state_attribute("aws_security_group.db", "id");
@@ -179,13 +177,7 @@ async fn security_group_rules_of_every_kind_round_trip() {
         rules(&emulator, &legacy, false).await,
         [rule("tcp", 80, 80, "0.0.0.0/0", "")]
     );
-    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
-    assert_eq!(
-        clean.code,
-        0,
-        "groups and rule resources agree:\n{}",
-        clean.log()
-    );
+    ws.assert_plan_clean(&emulator, "groups and rule resources agree");
 
     // A description changes in place; a port makes a new rule; a one-source
     // rule changes in place, source, tags and all; `ingress = []` removes
@@ -208,8 +200,7 @@ async fn security_group_rules_of_every_kind_round_trip() {
     ws.edit("main.tf", "Name = \"ssh\"", "Name = \"bastion\"");
     let inline = "  ingress = [{\n    from_port   = 80\n    to_port     = 80\n    protocol    = \"tcp\"\n    cidr_blocks = [\"0.0.0.0/0\"]\n  }]";
     ws.edit("main.tf", inline, "  ingress = []");
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    let apply = ws.apply_ok(&emulator);
     assert!(
         apply.stdout.contains("1 added, 3 changed, 1 destroyed"),
         "{}",
@@ -251,8 +242,7 @@ async fn security_group_rules_of_every_kind_round_trip() {
             .any(|t| t.key() == Some("Name") && t.value() == Some("bastion")),
         "{tags:?}"
     );
-    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
-    assert_eq!(clean.code, 0, "{}", clean.log());
+    ws.assert_plan_clean(&emulator, "nothing left to do");
 
     // A rule made by hand behind the rule resources' back is drift the
     // group keeps (its rules are not written inline); a revoked rule is
@@ -285,15 +275,13 @@ async fn security_group_rules_of_every_kind_round_trip() {
         "{}",
         drift.stdout
     );
-    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.log());
+    ws.apply_ok(&emulator);
 
     // Forgotten, then imported by Terraform's import ids: nothing to change.
     let https = ws.state_attribute("aws_security_group_rule.https", "id");
     ws.forget_and_import(&emulator, "aws_security_group_rule.https", &https);
     ws.forget_and_import(&emulator, "aws_vpc_security_group_ingress_rule.ssh", &ssh);
-    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
-    assert_eq!(clean.code, 0, "imported as configured:\n{}", clean.log());
+    ws.assert_plan_clean(&emulator, "imported as configured");
 
     let destroy = ws.run(&emulator, "destroy", &["--auto-approve"]);
     assert_eq!(destroy.code, 0, "{}", destroy.log());

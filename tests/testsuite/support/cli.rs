@@ -71,6 +71,28 @@ impl Workspace {
         }
     }
 
+    /// A workspace of one `main.tf` (the CI fixture's stack, its file
+    /// replaced), for a test that writes its own configuration.
+    pub fn with_main(main_tf: &str) -> Workspace {
+        let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+        ws.write("main.tf", main_tf);
+        ws
+    }
+
+    /// Applies (`--auto-approve`) and insists that it succeeded.
+    pub fn apply_ok(&self, emulator: &Emulator) -> Run {
+        let apply = self.run(emulator, "apply", &["--auto-approve"]);
+        assert_eq!(apply.code, 0, "{}", apply.log());
+        apply
+    }
+
+    /// Plans with `--detailed-exitcode` and insists there is nothing to do;
+    /// `why` says what that shows.
+    pub fn assert_plan_clean(&self, emulator: &Emulator, why: &str) {
+        let plan = self.run(emulator, "plan", &["--detailed-exitcode"]);
+        assert_eq!(plan.code, 0, "{why}:\n{}", plan.log());
+    }
+
     pub fn root(&self) -> &Path {
         self.dir.path()
     }
