@@ -32,7 +32,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use futures::TryFutureExt;
 use sha1::Digest as _;
 
-use super::{describe_by_filter, ec2_arn, wait_for_object};
+use super::{describe_by_filter, ec2_arn, metadata_options_schema, wait_for_object};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{
     differs, i32_arg, keyed_by_id, nested, optional_block, prior_id, single, string_set,
@@ -120,21 +120,11 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         ],
         vec![],
     );
-    let metadata_options = Schema::new(
-        vec![
-            Attribute::optional_computed("http_endpoint", Type::String),
-            Attribute::optional_computed("http_tokens", Type::String),
-            Attribute::optional_computed("http_put_response_hop_limit", Type::Number),
-            Attribute::optional_computed("http_protocol_ipv6", Type::String),
-            Attribute::optional_computed("instance_metadata_tags", Type::String),
-        ],
-        vec![],
-    );
     Schema::with_tags(
         attributes,
         vec![
             Block::single("root_block_device", root_block_device).computed_when_absent(),
-            Block::single("metadata_options", metadata_options).computed_when_absent(),
+            Block::single("metadata_options", metadata_options_schema()).computed_when_absent(),
             Timeouts::block(&["create", "read", "update", "delete"]),
         ],
     )

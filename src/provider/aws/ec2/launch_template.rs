@@ -20,6 +20,7 @@ use aws_sdk_ec2::types::{
     ResourceType as Ec2ResourceType, ResponseLaunchTemplateData, Tag,
 };
 
+use super::metadata_options_schema;
 use crate::provider::aws::batch::{describe_skipping_missing, fetch_each};
 use crate::provider::aws::convert::{prior_id, single, string_set_or_null};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
@@ -79,19 +80,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             ),
             // Every argument optional and computed, as in Terraform: what
             // is left out is the instance's default.
-            Block::single(
-                "metadata_options",
-                Schema::new(
-                    vec![
-                        Attribute::optional_computed("http_endpoint", Type::String),
-                        Attribute::optional_computed("http_tokens", Type::String),
-                        Attribute::optional_computed("http_put_response_hop_limit", Type::Number),
-                        Attribute::optional_computed("http_protocol_ipv6", Type::String),
-                        Attribute::optional_computed("instance_metadata_tags", Type::String),
-                    ],
-                    vec![],
-                ),
-            ),
+            Block::single("metadata_options", metadata_options_schema()),
             Block::list(
                 "tag_specifications",
                 Schema::new(

@@ -43,6 +43,7 @@ use super::batch::describe_in_chunks;
 use super::regions::partition;
 use super::{AwsContext, sdk_error, wait_until};
 use crate::provider::ProviderError;
+use crate::provider::schema::{Attribute, Schema, Type};
 
 /// This service's types, for the provider's registry.
 pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
@@ -152,6 +153,22 @@ where
         async move { Ok(described.await?.into_iter().next().filter(|o| ready(o))) }
     })
     .await
+}
+
+/// The `metadata_options {}` block of instances and launch templates: the
+/// instance metadata service's settings, each kept as AWS has it when left
+/// out.
+pub(super) fn metadata_options_schema() -> Schema {
+    Schema::new(
+        vec![
+            Attribute::optional_computed("http_endpoint", Type::String),
+            Attribute::optional_computed("http_tokens", Type::String),
+            Attribute::optional_computed("http_put_response_hop_limit", Type::Number),
+            Attribute::optional_computed("http_protocol_ipv6", Type::String),
+            Attribute::optional_computed("instance_metadata_tags", Type::String),
+        ],
+        vec![],
+    )
 }
 
 /// An EC2 ARN such as `arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1`, for the
