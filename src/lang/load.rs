@@ -1276,8 +1276,13 @@ fn check_body(
                         .with_hint("remove it; it can still be referenced"),
                     ),
                     None if schema.block(key).is_some_and(|b| b.attribute_syntax) => {
+                        // Static or `dynamic` blocks of the same type too.
+                        let as_blocks = body.get_blocks(key).next().is_some()
+                            || body
+                                .get_blocks("dynamic")
+                                .any(|d| Dynamic::read(d).is_some_and(|d| d.target == key));
                         if let Some(nested) = schema.block(key)
-                            && body.get_blocks(key).next().is_some()
+                            && as_blocks
                         {
                             diags.push(
                                 Diagnostic::error(format!(

@@ -51,6 +51,16 @@ resource "aws_security_group_rule" "https" {
   description       = "https"
 }
 
+# The group allows itself, by its own id rather than `self = true`.
+resource "aws_security_group_rule" "web_from_itself" {
+  type                     = "ingress"
+  security_group_id        = aws_security_group.web.id
+  from_port                = 8080
+  to_port                  = 8080
+  protocol                 = "tcp"
+  source_security_group_id = aws_security_group.web.id
+}
+
 resource "aws_security_group_rule" "db_from_web" {
   type                     = "ingress"
   security_group_id        = aws_security_group.db.id
@@ -157,6 +167,7 @@ async fn security_group_rules_of_every_kind_round_trip() {
             rule("tcp", 22, 22, "10.1.0.0/16", ""),
             rule("tcp", 443, 443, "10.0.0.0/8", "https"),
             rule("tcp", 443, 443, "192.168.0.0/16", "https"),
+            rule("tcp", 8080, 8080, &web, ""),
         ]
     );
     assert_eq!(
@@ -217,6 +228,7 @@ async fn security_group_rules_of_every_kind_round_trip() {
             rule("tcp", 22, 22, "10.2.0.0/16", "bastion"),
             rule("tcp", 443, 443, "10.0.0.0/8", "tls"),
             rule("tcp", 443, 443, "192.168.0.0/16", "tls"),
+            rule("tcp", 8080, 8080, &web, ""),
         ]
     );
     assert_eq!(

@@ -9,7 +9,7 @@
 
 use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{ErrorKind, ProviderError, ResourceType};
-use crate::value::{Attrs, Value};
+use crate::value::{Attrs, AttrsExt, Value};
 
 /// A data source's schema: `lookups` (the arguments it searches by; its
 /// `filter` blocks are in `blocks`), then those of `exposed` that
@@ -85,6 +85,16 @@ pub async fn read_as_resource(
     })?;
     if let Some(tags) = attrs.remove("tags_all") {
         attrs.insert("tags".into(), tags);
+    }
+    // Tags asked for must be the object's, whatever found it.
+    if !has_tags(attrs.get("tags"), &args.string_map("tags")) {
+        return Err(ProviderError::new(
+            ErrorKind::NotFound,
+            format!(
+                "{} {id} does not have the tags asked for",
+                resource.type_name()
+            ),
+        ));
     }
     let mut out = args.clone();
     for name in schema.attributes.iter().map(|a| a.name) {

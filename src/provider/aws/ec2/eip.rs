@@ -3,9 +3,10 @@
 //! Holds only the schema and the EC2 calls. The address is allocated (from
 //! a pool, a border group or as a given BYOIP address, which force a new
 //! allocation) and tagged; with `instance` or `network_interface` it is also
-//! associated, and moved or disassociated in place when they change, as in
-//! Terraform. Otherwise association belongs to whatever uses the address
-//! (a NAT gateway, `aws_eip_association`); the current one is reported.
+//! associated, and moved in place when either changes, as in Terraform.
+//! Both are read back (optional and computed), so leaving them out keeps
+//! whatever association the address has: association otherwise belongs to
+//! whatever uses the address (a NAT gateway, `aws_eip_association`).
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -182,13 +183,11 @@ impl ResourceType for EipType {
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
-        // An address on an instance is let go of first, as Terraform does;
-        // one some other object still holds (a NAT gateway's interface,
-        // while the gateway is deleted) fails with a conflict the engine
-        // retries until that object lets go.
-        if prior.str("instance").is_some() {
-            disassociate(aws, prior).await?;
-        }
+        // An associated address is let go of first, as Terraform does. A
+        // NAT gateway's association is gone by now (the gateway, which
+        // depends on the address, is deleted first), so that disassociate
+        // finds nothing; a refusal is a conflict the engine retries.
+        disassociate(aws, prior).await?;
         ok_if_already_gone(
             aws.ec2()
                 .release_address()
@@ -199,9 +198,14 @@ impl ResourceType for EipType {
     }
 }
 
-/// Associates the address with the planned instance or interface, if any.
+/// Associates the address with the planned instance, else the planned
+/// interface, if any. AWS takes one of the two: an instance's interface,
+/// which the read reports too, is not sent with it.
 async fn associate(aws: &AwsContext, id: &str, planned: &Attrs) -> Result<(), ProviderError> {
-    let (instance, interface) = (planned.str("instance"), planned.str("network_interface"));
+    let instance = planned.str("instance");
+    let interface = planned
+        .str("network_interface")
+        .filter(|_| instance.is_none());
     if instance.is_none() && interface.is_none() {
         return Ok(());
     }

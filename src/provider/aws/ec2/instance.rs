@@ -37,7 +37,6 @@ use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{
     differs, i32_arg, keyed_by_id, nested, optional_block, prior_id, single, string_set,
 };
-use crate::provider::aws::tags::{create_tags, is_system_tag};
 use crate::provider::aws::{
     AwsContext, Timeouts, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value,
     ec2_update_tags, id_from_answer, ok_if_already_gone, sdk_error,
@@ -82,7 +81,9 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::optional_computed("vpc_security_group_ids", string_set()),
         Attribute::optional_computed("security_groups", string_set()).force_new(),
         Attribute::optional_computed("key_name", Type::String).force_new(),
-        Attribute::optional_computed("iam_instance_profile", Type::String),
+        // Named or given by ARN; AWS reports the ARN, state keeps the name.
+        Attribute::optional_computed("iam_instance_profile", Type::String)
+            .normalized_with(|profile| profile_name(profile).to_string()),
         Attribute::optional_computed("user_data", Type::String).normalized_with(user_data_digest),
         Attribute::optional_computed("user_data_base64", Type::String),
         Attribute::optional_computed("monitoring", Type::Bool),
@@ -93,7 +94,9 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::optional("source_dest_check", Type::Bool).default(true),
         Attribute::optional_computed("tenancy", Type::String).force_new(),
         Attribute::optional_computed("placement_group", Type::String).force_new(),
-        Attribute::optional("hibernation", Type::Bool).force_new(),
+        Attribute::optional("hibernation", Type::Bool)
+            .default(false)
+            .force_new(),
         Attribute::optional("volume_tags", Type::map_of(Type::String)),
         Attribute::computed("arn", Type::String),
         Attribute::computed("instance_state", Type::String),
@@ -147,6 +150,24 @@ fn user_data_base64(planned: &Attrs) -> Option<String> {
         (Some(text), _) => Some(BASE64.encode(text)),
         (None, Some(encoded)) => Some(encoded.to_string()),
         (None, None) => None,
+    }
+}
+
+/// The user data to set when the plan changes it, base64 as
+/// ModifyInstanceAttribute wants it inside its blob (the emulator, like
+/// boto3's users, expects the blob to hold base64 text): from
+/// `user_data_base64` when that changed, else from `user_data` when its
+/// digest did (the state may hold Terraform's digest of it).
+fn changed_user_data(prior: &Attrs, planned: &Attrs) -> Option<String> {
+    if differs(prior, planned, "user_data_base64")
+        && let Some(encoded) = planned.str("user_data_base64")
+    {
+        return Some(encoded.to_string());
+    }
+    let digest = |attrs: &Attrs| attrs.str("user_data").map(user_data_digest);
+    match planned.str("user_data") {
+        Some(text) if digest(prior) != digest(planned) => Some(BASE64.encode(text)),
+        _ => None,
     }
 }
 
@@ -489,7 +510,12 @@ fn read_instance(
         ),
         (
             "hibernation".into(),
-            Value::from(instance.hibernation_options().and_then(|h| h.configured())),
+            Value::Bool(
+                instance
+                    .hibernation_options()
+                    .and_then(|h| h.configured())
+                    .unwrap_or(false),
+            ),
         ),
         (
             "instance_state".into(),
@@ -630,6 +656,12 @@ impl ResourceType for Ec2Instance {
             .tag_specifications(ec2_tag_specification(aws, req, Ec2ResourceType::Instance));
         // A public address is asked for on the primary interface, which
         // then carries the subnet, the groups and the address.
+        if public_ip.is_some() && !group_names.is_empty() {
+            return Err(ProviderError::new(
+                ErrorKind::Validation,
+                "security_groups (group names) cannot be used with associate_public_ip_address; use vpc_security_group_ids",
+            ));
+        }
         request = match public_ip {
             Some(associate) => request.network_interfaces(
                 InstanceNetworkInterfaceSpecification::builder()
@@ -646,11 +678,11 @@ impl ResourceType for Ec2Instance {
                 .set_security_group_ids((!groups.is_empty()).then_some(groups))
                 .set_security_groups((!group_names.is_empty()).then_some(group_names)),
         };
+        // Only the user's tags: terrane's own tags on the volume would let
+        // the search for an interrupted create's instance find the volume.
         let volume_tags = planned.string_map("volume_tags");
         if !volume_tags.is_empty() {
-            let mut tags = create_tags(aws, req);
-            tags.retain(|key, _| is_system_tag(key));
-            tags.extend(volume_tags);
+            let tags = volume_tags;
             request = request.tag_specifications(
                 TagSpecification::builder()
                     .resource_type(Ec2ResourceType::Volume)
@@ -688,17 +720,10 @@ impl ResourceType for Ec2Instance {
     ) -> Result<(), ProviderError> {
         let id = prior_id(prior)?;
         let timeouts = Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS);
-        // Compared as Terraform's state keeps user data: by its digest.
-        let user_data_changed = match (planned.str("user_data"), planned.str("user_data_base64")) {
-            (Some(text), _) => {
-                prior.str("user_data").map(user_data_digest) != Some(user_data_digest(text))
-            }
-            (None, Some(_)) => differs(prior, planned, "user_data_base64"),
-            (None, None) => false,
-        };
+        let new_user_data = changed_user_data(prior, planned);
         let needs_stop = differs(prior, planned, "instance_type")
             || differs(prior, planned, "ebs_optimized")
-            || user_data_changed;
+            || new_user_data.is_some();
         if needs_stop {
             stopped_for(aws, id, timeouts.update, async {
                 if differs(prior, planned, "instance_type")
@@ -716,12 +741,11 @@ impl ResourceType for Ec2Instance {
                     })
                     .await?;
                 }
-                if user_data_changed {
-                    let data = user_data_base64(planned).unwrap_or_default();
+                if let Some(encoded) = new_user_data {
                     modify(aws, id, |m| {
                         m.user_data(
                             aws_sdk_ec2::types::SecureBlobAttributeValue::builder()
-                                .value(aws_smithy_types::Blob::new(data.clone()))
+                                .value(aws_smithy_types::Blob::new(encoded))
                                 .build(),
                         )
                     })

@@ -87,7 +87,7 @@ impl ResourceType for KeyPairType {
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         let key_pairs = describe_key_pairs(aws, ids).await?;
-        let owner = aws.account_id().await.unwrap_or_default();
+        let owner = aws.account_id().await?;
         Ok(keyed_by_id(
             &key_pairs,
             KeyPairInfo::key_name,

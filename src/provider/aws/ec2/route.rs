@@ -42,11 +42,13 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             .iter()
             .map(|(_, name)| Attribute::optional(name, Type::String).force_new()),
     );
-    attributes.extend(TARGETS.iter().map(|name| match *name {
-        // Set by AWS for a route through an instance.
-        "network_interface_id" => Attribute::optional_computed(name, Type::String),
-        _ => Attribute::optional(name, Type::String),
-    }));
+    // All plain optional, so that moving a route to another kind of target
+    // leaves no old target behind in the plan.
+    attributes.extend(
+        TARGETS
+            .iter()
+            .map(|name| Attribute::optional(name, Type::String)),
+    );
     attributes.extend([
         Attribute::computed("instance_id", Type::String),
         Attribute::computed("instance_owner_id", Type::String),

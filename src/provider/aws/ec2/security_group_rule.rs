@@ -60,6 +60,10 @@ struct RuleId {
     group_id: String,
     direction: Direction,
     permissions: Vec<Permission>,
+    /// The group allows itself, written as `source_security_group_id` =
+    /// its own id (not `self = true`): AWS keeps both as the same rule,
+    /// and the read gives back the form that was written.
+    own_group_by_id: bool,
 }
 
 impl RuleId {
@@ -92,13 +96,18 @@ impl RuleId {
                 from_port,
                 to_port,
                 description: None,
-                source: parse_source(source),
+                source: if *source == *group_id {
+                    Source::OwnGroup
+                } else {
+                    parse_source(source)
+                },
             })
             .collect();
         Ok(RuleId {
             group_id: group_id.to_string(),
             direction,
             permissions,
+            own_group_by_id: sources.contains(group_id),
         })
     }
 
@@ -282,9 +291,18 @@ impl ResourceType for SecurityGroupRuleType {
                     ),
                     (
                         "self",
-                        Value::Bool(found.iter().any(|p| p.source == Source::OwnGroup)),
+                        Value::Bool(
+                            !rule.own_group_by_id
+                                && found.iter().any(|p| p.source == Source::OwnGroup),
+                        ),
                     ),
-                    ("source_security_group_id", Value::from(source_group)),
+                    (
+                        "source_security_group_id",
+                        Value::from(source_group.or_else(|| {
+                            let own = found.iter().any(|p| p.source == Source::OwnGroup);
+                            (rule.own_group_by_id && own).then_some(rule.group_id.as_str())
+                        })),
+                    ),
                     ("description", Value::from(first.description.as_deref())),
                     (
                         "security_group_rule_id",

@@ -144,7 +144,11 @@ impl ResourceType for TargetGroupAttachment {
                     t.id() == Some(wanted.target_id)
                         && (wanted.port.is_none() || t.port() == wanted.port)
                 });
-            let Some(target) = found else { continue };
+            // The zone is not read back (as in Terraform): AWS reports one
+            // for targets that were registered without it.
+            if found.is_none() {
+                continue;
+            }
             out.insert(
                 id.clone(),
                 attrs([
@@ -152,7 +156,6 @@ impl ResourceType for TargetGroupAttachment {
                     ("target_group_arn", Value::string(wanted.target_group_arn)),
                     ("target_id", Value::string(wanted.target_id)),
                     ("port", Value::from(wanted.port)),
-                    ("availability_zone", Value::from(target.availability_zone())),
                 ]),
             );
         }

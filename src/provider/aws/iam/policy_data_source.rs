@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use aws_sdk_iam::types::PolicyScopeType;
 
 use super::policy::IamPolicy;
-use crate::provider::aws::lookup::{exactly_one, has_tags, mirrored_schema, read_as_resource};
+use crate::provider::aws::lookup::{exactly_one, mirrored_schema, read_as_resource};
 use crate::provider::aws::{AwsContext, sdk_error};
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{DataSourceType, ErrorKind, ProviderError};
@@ -75,13 +75,6 @@ impl DataSourceType for IamPolicyDataSource {
                 ));
             }
         };
-        let out = read_as_resource(&IamPolicy, aws, &arn, args, &SCHEMA).await?;
-        if !has_tags(out.get("tags"), &args.string_map("tags")) {
-            return Err(ProviderError::new(
-                ErrorKind::NotFound,
-                format!("IAM policy {arn} does not have the tags asked for"),
-            ));
-        }
-        Ok(out)
+        read_as_resource(&IamPolicy, aws, &arn, args, &SCHEMA).await
     }
 }

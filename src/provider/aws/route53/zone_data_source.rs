@@ -10,7 +10,7 @@ use async_trait::async_trait;
 
 use super::zone::HostedZone;
 use super::{clean_zone_id, normalize_dns_name};
-use crate::provider::aws::lookup::{exactly_one, has_tags, mirrored_schema, read_as_resource};
+use crate::provider::aws::lookup::{exactly_one, mirrored_schema, read_as_resource};
 use crate::provider::aws::{AwsContext, sdk_error};
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{DataSourceType, ErrorKind, ProviderError};
@@ -48,8 +48,8 @@ impl DataSourceType for HostedZoneDataSource {
     }
 
     async fn read(&self, aws: &AwsContext, args: &Attrs) -> Result<Attrs, ProviderError> {
-        let private = args.bool("private_zone") == Some(true);
-        let wanted_tags = args.string_map("tags");
+        // A VPC to match means a private zone, as in Terraform.
+        let private = args.bool("private_zone") == Some(true) || args.str("vpc_id").is_some();
         // Candidates: the zone named by id, or every zone of the name.
         let candidates: Vec<String> = match (args.str("zone_id"), args.str("name")) {
             (Some(id), _) => vec![clean_zone_id(id).to_string()],
@@ -92,9 +92,11 @@ impl DataSourceType for HostedZoneDataSource {
             {
                 continue;
             }
-            let read = read_as_resource(&HostedZone, aws, &id, args, &SCHEMA).await?;
-            if has_tags(read.get("tags"), &wanted_tags) {
-                matching.push((zone, read));
+            // A zone without the tags asked for is not a match.
+            match read_as_resource(&HostedZone, aws, &id, args, &SCHEMA).await {
+                Ok(read) => matching.push((zone, read)),
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
             }
         }
         let (zone, mut out) = exactly_one(matching, "Route53 Hosted Zone")?;
@@ -115,10 +117,13 @@ impl DataSourceType for HostedZoneDataSource {
                     .is_some_and(|c| c.private_zone()),
             ),
         );
-        out.insert(
-            "vpc_id".into(),
-            Value::from(zone.vpcs().first().and_then(|v| v.vpc_id())),
-        );
+        // The VPC asked for, else the zone's first.
+        if args.str("vpc_id").is_none() {
+            out.insert(
+                "vpc_id".into(),
+                Value::from(zone.vpcs().first().and_then(|v| v.vpc_id())),
+            );
+        }
         Ok(out)
     }
 }
