@@ -77,12 +77,24 @@ pub async fn read_as_resource(
     schema: &Schema,
 ) -> Result<Attrs, ProviderError> {
     let mut read = resource.read_many(aws, &[id.to_string()]).await?;
-    let mut attrs = read.remove(id).ok_or_else(|| {
+    let attrs = read.remove(id).ok_or_else(|| {
         ProviderError::new(
             ErrorKind::NotFound,
             format!("{} {id} is gone", resource.type_name()),
         )
     })?;
+    answer_from(resource, attrs, id, args, schema)
+}
+
+/// [`read_as_resource`]'s answer from what `resource`'s read already gave
+/// for the object with `id` (a search that read its candidates).
+pub fn answer_from(
+    resource: &dyn ResourceType,
+    mut attrs: Attrs,
+    id: &str,
+    args: &Attrs,
+    schema: &Schema,
+) -> Result<Attrs, ProviderError> {
     if let Some(tags) = attrs.remove("tags_all") {
         attrs.insert("tags".into(), tags);
     }

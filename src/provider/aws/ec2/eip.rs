@@ -72,12 +72,7 @@ impl ResourceType for EipType {
         aws: &AwsContext,
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        // DescribeAddresses is not paginated: one call answers for all ids.
-        let addresses: Vec<Address> = describe_by_filter(ids, "allocation-id", |by_id| {
-            let request = aws.ec2().describe_addresses().filters(by_id);
-            async move { Ok(request.send().await?.addresses.unwrap_or_default()) }
-        })
-        .await?;
+        let addresses = describe_addresses(aws, "allocation-id", ids).await?;
         let region = aws.region().unwrap_or_default();
         Ok(keyed_by_id(
             &addresses,
@@ -196,6 +191,21 @@ impl ResourceType for EipType {
                 .await,
         )
     }
+}
+
+/// The addresses whose `filter_name` (`allocation-id`, `association-id`,
+/// `public-ip`) is one of `values`. DescribeAddresses is not paginated: one
+/// call answers for all of them.
+pub(super) async fn describe_addresses(
+    aws: &AwsContext,
+    filter_name: &str,
+    values: &[String],
+) -> Result<Vec<Address>, ProviderError> {
+    describe_by_filter(values, filter_name, |by_values| {
+        let request = aws.ec2().describe_addresses().filters(by_values);
+        async move { Ok(request.send().await?.addresses.unwrap_or_default()) }
+    })
+    .await
 }
 
 /// Associates the address with the planned instance, else the planned

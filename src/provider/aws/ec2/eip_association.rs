@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::Address;
 
-use super::describe_by_filter;
+use super::eip::describe_addresses;
 use crate::provider::aws::convert::{keyed_by_id, prior_id};
 use crate::provider::aws::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Schema, Type};
@@ -35,18 +35,6 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         vec![],
     )
 });
-
-async fn describe_addresses(
-    aws: &AwsContext,
-    filter_name: &str,
-    values: &[String],
-) -> Result<Vec<Address>, ProviderError> {
-    describe_by_filter(values, filter_name, |by_values| {
-        let answer = aws.ec2().describe_addresses().filters(by_values).send();
-        async move { answer.await.map(|a| a.addresses.unwrap_or_default()) }
-    })
-    .await
-}
 
 fn read(address: &Address, id: &str) -> Attrs {
     attrs([

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 
 use super::lb::LoadBalancer;
-use crate::provider::aws::lookup::{exactly_one, has_tags, mirrored_schema, read_as_resource};
+use crate::provider::aws::lookup::{answer_from, exactly_one, has_tags, mirrored_schema};
 use crate::provider::aws::{AwsContext, sdk_error};
 use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{DataSourceType, ProviderError, ResourceType};
@@ -83,14 +83,14 @@ impl DataSourceType for LoadBalancerDataSource {
             .iter()
             .filter_map(|lb| lb.load_balancer_arn().map(str::to_string))
             .collect();
-        // One batched read (tags included) of every candidate.
+        // One batched read (tags included) of every candidate; the answer
+        // is made from it, not read again.
         let read = LoadBalancer.read_many(aws, &arns).await?;
         let matching = read
             .into_iter()
             .filter(|(_, lb)| has_tags(lb.get("tags_all"), &wanted_tags))
-            .map(|(arn, _)| arn)
             .collect();
-        let arn = exactly_one(matching, "ELBv2 Load Balancer")?;
-        read_as_resource(&LoadBalancer, aws, &arn, args, &SCHEMA).await
+        let (arn, attrs) = exactly_one(matching, "ELBv2 Load Balancer")?;
+        answer_from(&LoadBalancer, attrs, &arn, args, &SCHEMA)
     }
 }
