@@ -187,11 +187,17 @@ impl InstanceAddr {
         if !after.is_empty() {
             return None;
         }
-        let (type_name, name) = rest[..base_end].split_once('.')?;
+        // A data source's type keeps its `data.` prefix, as its address does.
+        let (mode, base) = match rest[..base_end].strip_prefix("data.") {
+            Some(base) => ("data.", base),
+            None => ("", &rest[..base_end]),
+        };
+        let (type_name, name) = base.split_once('.')?;
         if type_name.is_empty() || name.is_empty() || name.contains('.') {
             return None;
         }
-        Some(InstanceAddr::new(type_name, name, key).in_module(ModulePath(steps)))
+        let type_name = format!("{mode}{type_name}");
+        Some(InstanceAddr::new(&type_name, name, key).in_module(ModulePath(steps)))
     }
 }
 

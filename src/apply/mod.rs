@@ -428,11 +428,15 @@ fn start_step(
     change: &ResourceChange,
     reads: &Arc<ReadBatcher>,
 ) -> Result<StepFuture, String> {
-    let resource_type = provider::resource_type(&change.type_name)
-        .ok_or_else(|| format!("unsupported resource type {:?}", change.type_name))?;
+    let resource_type = || {
+        provider::resource_type(&change.type_name)
+            .ok_or_else(|| format!("unsupported resource type {:?}", change.type_name))
+    };
     let address = change.address.clone();
     match step.op {
+        Op::Read => start_read(req, evaluator, change),
         Op::Delete => {
+            let resource_type = resource_type()?;
             let current = if deletes_deposed(change) {
                 state.deposed.iter().find(|r| r.address == change.address)
             } else {
@@ -458,6 +462,7 @@ fn start_step(
             }))
         }
         Op::Create | Op::Update => {
+            let resource_type = resource_type()?;
             let planned = final_values(req, evaluator, step, change, state)?;
             if resource_type.is_local() {
                 // Lives only in state: made here, nothing to read back.
@@ -541,21 +546,40 @@ fn start_step(
     }
 }
 
-/// The arguments to send: the configuration evaluated now that everything it
-/// depends on is applied.
-fn final_values(
+/// A data source read during apply: its arguments evaluated now that what
+/// it depends on is applied, then read from AWS.
+fn start_read(
     req: &ApplyRequest<'_>,
     evaluator: &mut BlockEvaluator<'_>,
-    step: Step,
     change: &ResourceChange,
-    state: &State,
-) -> Result<Attrs, String> {
+) -> Result<StepFuture, String> {
     let index = change
         .resource
-        .ok_or("no configuration for this resource")?;
-    let schema = provider::resource_type(&change.type_name)
-        .ok_or("unsupported resource type")?
-        .schema();
+        .ok_or("no configuration for this data source")?;
+    let resource = &req.config.resources[index];
+    let source = provider::data_source_type(&resource.type_name)
+        .ok_or_else(|| format!("unsupported data source {:?}", resource.type_name))?;
+    let args = evaluate_now(req, evaluator, index, change, source.schema())?;
+    if let Some((name, _)) = args.iter().find(|(_, v)| !v.is_wholly_known()) {
+        return Err(format!(
+            "the value of {name:?} is still unknown at apply time"
+        ));
+    }
+    let aws = req.aws.get(&change.provider)?.clone();
+    Ok(Box::pin(async move {
+        let attrs = retry_value(|| source.read(&aws, &args)).await?;
+        Ok(Some(attrs))
+    }))
+}
+
+/// One instance's arguments, evaluated with the values known now.
+fn evaluate_now(
+    req: &ApplyRequest<'_>,
+    evaluator: &mut BlockEvaluator<'_>,
+    index: usize,
+    change: &ResourceChange,
+    schema: &provider::Schema,
+) -> Result<Attrs, String> {
     refresh_values(req, evaluator);
     let instance = evaluator
         .expand(index)
@@ -563,7 +587,7 @@ fn final_values(
         .into_iter()
         .find(|i| i.key == change.addr.key)
         .ok_or("the instance is no longer in the configuration")?;
-    let mut config = evaluator
+    evaluator
         .eval_instance(index, &instance, schema)
         .map(|args| args.attrs)
         .map_err(|diags| {
@@ -581,7 +605,25 @@ fn final_values(
                 })
                 .collect::<Vec<_>>()
                 .join("; ")
-        })?;
+        })
+}
+
+/// The arguments to send: the configuration evaluated now that everything it
+/// depends on is applied.
+fn final_values(
+    req: &ApplyRequest<'_>,
+    evaluator: &mut BlockEvaluator<'_>,
+    step: Step,
+    change: &ResourceChange,
+    state: &State,
+) -> Result<Attrs, String> {
+    let index = change
+        .resource
+        .ok_or("no configuration for this resource")?;
+    let schema = provider::resource_type(&change.type_name)
+        .ok_or("unsupported resource type")?
+        .schema();
+    let mut config = evaluate_now(req, evaluator, index, change, schema)?;
     let prior = match step.op {
         Op::Update => state.resource(&change.address).map(|r| &r.attributes),
         _ => None,
@@ -640,6 +682,14 @@ fn finish_step(
         }
     };
     let id = match (step.op, outcome) {
+        // What it read is for the steps after it; state keeps no data.
+        (Op::Read, Some(attrs)) => {
+            let id = attrs.get(ID).and_then(Value::as_str).map(str::to_string);
+            if let Some(index) = change.resource {
+                evaluator.set_instance(index, change.addr.key.clone(), Value::Map(attrs));
+            }
+            return Ok(id);
+        }
         (Op::Delete, _) if deletes_deposed(change) => {
             state.deposed.retain(|r| r.address != change.address);
             None

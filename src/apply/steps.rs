@@ -2,7 +2,8 @@
 //!
 //! Creates and updates wait for the creates and updates of what they depend
 //! on; deletes wait for the deletes and updates of what depends on them; a
-//! replacement deletes before it creates.
+//! replacement deletes before it creates. A data source read during apply
+//! waits like a create, and what uses it waits for the read.
 
 use std::collections::{HashMap, HashSet};
 
@@ -15,6 +16,8 @@ pub enum Op {
     Create,
     Update,
     Delete,
+    /// A data source read during apply, once what it depends on is applied.
+    Read,
 }
 
 impl Op {
@@ -23,6 +26,7 @@ impl Op {
             Op::Create => "Creating",
             Op::Update => "Modifying",
             Op::Delete => "Destroying",
+            Op::Read => "Reading",
         }
     }
 
@@ -31,6 +35,7 @@ impl Op {
             Op::Create => "Creation",
             Op::Update => "Modifications",
             Op::Delete => "Destruction",
+            Op::Read => "Read",
         }
     }
 }
@@ -75,6 +80,7 @@ pub fn build(plan: &Plan) -> StepGraph {
             Action::Delete => &[Op::Delete],
             Action::DeleteThenCreate => &[Op::Delete, Op::Create],
             Action::CreateThenDelete => &[Op::Create, Op::Delete],
+            Action::Read => &[Op::Read],
         };
         let nodes: Vec<NodeIndex> = ops
             .iter()
@@ -92,8 +98,8 @@ pub fn build(plan: &Plan) -> StepGraph {
                             .or_default()
                             .push(node);
                     }
-                    // Creates and updates are waited for together.
-                    Op::Create | Op::Update => by_resource
+                    // Creates, updates and reads are waited for together.
+                    Op::Create | Op::Update | Op::Read => by_resource
                         .entry((change.addr.resource(), Op::Create))
                         .or_default()
                         .push(node),
@@ -143,7 +149,7 @@ pub fn build(plan: &Plan) -> StepGraph {
         for &node in &steps_of_change[index] {
             let op = graph[node].expect("a step").op;
             for dependency in &change.dependencies {
-                if matches!(op, Op::Create | Op::Update)
+                if matches!(op, Op::Create | Op::Update | Op::Read)
                     && let Some(join) = join_after(&mut graph, dependency)
                     && edges.insert((join, node))
                 {
@@ -164,6 +170,7 @@ pub fn build(plan: &Plan) -> StepGraph {
                     ],
                     Op::Update => &[DeleteKind::Delete, DeleteKind::CreateThenDelete],
                     Op::Create => &[DeleteKind::CreateThenDelete],
+                    Op::Read => &[],
                 };
                 for &kind in lets_go_of {
                     if let Some(join) = join_before(&mut graph, dependency, kind)
@@ -243,6 +250,36 @@ mod tests {
         }
         assert_eq!(graph.edge_count(), 30 + 120);
         assert_eq!(graph.node_weights().flatten().count(), 150);
+    }
+
+    /// A data source read during apply waits for what it reads to be
+    /// made, and what uses it waits for the read; it takes no part in
+    /// deletes.
+    #[test]
+    fn a_read_runs_between_what_it_reads_and_what_uses_it() {
+        let plan = Plan {
+            resource_changes: vec![
+                change("aws_iam_role.r", Action::Create, &[]),
+                change("data.aws_iam_role.r", Action::Read, &["aws_iam_role.r"]),
+                change(
+                    "aws_iam_instance_profile.p",
+                    Action::Create,
+                    &["aws_iam_role.r", "data.aws_iam_role.r"],
+                ),
+                change("aws_vpc.old", Action::Delete, &[]),
+            ],
+            ..Plan::default()
+        };
+        let graph = build(&plan);
+        let role = node(&graph, &plan, "aws_iam_role.r", Op::Create);
+        let read = node(&graph, &plan, "data.aws_iam_role.r", Op::Read);
+        let profile = node(&graph, &plan, "aws_iam_instance_profile.p", Op::Create);
+        let old = node(&graph, &plan, "aws_vpc.old", Op::Delete);
+        assert!(has_path_connecting(&graph, role, read, None));
+        assert!(has_path_connecting(&graph, read, profile, None));
+        assert!(!has_path_connecting(&graph, read, role, None));
+        assert!(!has_path_connecting(&graph, read, old, None));
+        assert!(!has_path_connecting(&graph, old, read, None));
     }
 
     /// Deletes run dependents first; an update lets go of a dependency

@@ -1,12 +1,13 @@
 //! Showing a plan the way Terraform does: one block per changing instance
 //! with `+`, `~`, `-/+` or `-`; maps and nested blocks shown element by
 //! element, so an edited tag or rule reads as exactly that change;
-//! `# forces replacement` on the attributes that force it; and the closing
+//! `# forces replacement` on the attributes that force it; `<= data` for a
+//! data source read during apply; and the closing
 //! `Plan: X to add, Y to change, Z to destroy.`
 
 use std::fmt::Write;
 
-use crate::plan::{Action, Plan, PlanMode, ResourceChange};
+use crate::plan::{Action, Plan, PlanMode, ReadReason, ResourceChange};
 use crate::provider::{self, schema::Schema};
 use crate::value::{Attrs, Value};
 
@@ -127,6 +128,9 @@ fn render_drift(out: &mut String, plan: &Plan) {
 /// One instance's block; `drift` names what happened outside terrane
 /// instead of what the plan does.
 fn render_change(out: &mut String, change: &ResourceChange, drift: Option<&str>) {
+    if change.action == Action::Read {
+        return render_read(out, change);
+    }
     let planned = match change.action {
         Action::Create => "will be created",
         Action::Update => "will be updated in-place",
@@ -134,7 +138,7 @@ fn render_change(out: &mut String, change: &ResourceChange, drift: Option<&str>)
         action if action.replaces() && change.requested => "will be replaced, as requested",
         Action::DeleteThenCreate | Action::CreateThenDelete => "must be replaced",
         Action::Delete => "will be destroyed",
-        Action::NoOp => return,
+        Action::NoOp | Action::Read => return,
     };
     let what = drift.unwrap_or(planned);
     let _ = writeln!(out, "  # {} {what}", change.address);
@@ -174,6 +178,32 @@ fn render_change(out: &mut String, change: &ResourceChange, drift: Option<&str>)
             }
         }
     }
+    out.push_str("    }\n\n");
+}
+
+/// A data source read during apply, as Terraform shows it: `<= data`, why
+/// it waits, and its arguments with what it will read `(known after apply)`.
+fn render_read(out: &mut String, change: &ResourceChange) {
+    let why = match change.read_reason {
+        Some(ReadReason::ConfigUnknown) => "config refers to values not yet known",
+        _ => "depends on a resource or a module with changes pending",
+    };
+    let _ = writeln!(out, "  # {} will be read during apply", change.address);
+    let _ = writeln!(out, "  # ({why})");
+    let type_name = change.type_name.trim_start_matches("data.");
+    let _ = writeln!(out, " <= data \"{type_name}\" \"{}\" {{", change.addr.name);
+    let empty = Attrs::new();
+    let mut writer = Writer {
+        out,
+        schema: provider::data_source_type(type_name).map(|t| t.schema()),
+        sensitive: &change.sensitive,
+    };
+    writer.object(
+        6,
+        Mark::Add,
+        &empty,
+        change.after.as_ref().unwrap_or(&empty),
+    );
     out.push_str("    }\n\n");
 }
 

@@ -168,6 +168,7 @@ fn action_name(action: Action) -> &'static str {
         Action::DeleteThenCreate => "replace (destroy first)",
         Action::CreateThenDelete => "replace (create first)",
         Action::Delete => "destroy",
+        Action::Read => "read during apply",
     }
 }
 

@@ -14,11 +14,13 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::Node;
 use crate::lang::block_eval::BlockEvaluator;
 use crate::lang::modules::absolute_address;
-use crate::lang::{Config, Mode};
-use crate::plan::{self, DataValues, Plan, PlanMode, PlanRequest, TargetAddresses};
+use crate::lang::{Config, Mode, Resource};
+use crate::plan::{
+    self, DataValues, Plan, PlanMode, PlanRequest, ReadReason, ResourceChange, TargetAddresses,
+};
 use crate::provider::{self, Providers};
 use crate::state::{State, edit};
-use crate::value::Value;
+use crate::value::{Attrs, Value};
 
 use super::refresh::resolve_interrupted_creates;
 use super::{DiskFiles, import, refresh, saved_plan};
@@ -173,26 +175,42 @@ pub(super) async fn refresh_and_plan(
     import::check_found(&imports, &state)?;
     let drift = plan::drift::drift(&prior, &state);
     warnings.extend(move_warnings);
-    let data = read_data_sources(stack, aws).await?;
-    let (plan, diags) = plan::plan(PlanRequest {
-        config: &stack.config,
-        graph: &stack.graph,
-        variables: stack.variables.clone(),
-        data: data.clone(),
-        prior: &state,
-        default_tags: aws.default_tags(),
-        files: &DiskFiles,
-        destroy: options.destroy,
-        validate_only: false,
-        targeting,
-        timestamp: Some(options.timestamp.unwrap_or_else(super::unix_now)),
-    });
-    if diags.has_errors() {
-        return Err(Report {
-            sources: stack.config.sources.clone(),
-            diags,
+    let mut data = read_data_sources(stack, aws).await?;
+    let timestamp = Some(options.timestamp.unwrap_or_else(super::unix_now));
+    // Data sources that depend on managed resources are read once the plan
+    // shows those have no changes pending, and the plan is made again with
+    // what they read, until none is left to read: each pass reads at least
+    // one, so this ends.
+    let (plan, diags) = loop {
+        let (plan, diags) = plan::plan(PlanRequest {
+            config: &stack.config,
+            graph: &stack.graph,
+            variables: stack.variables.clone(),
+            data: data.clone(),
+            prior: &state,
+            default_tags: aws.default_tags(),
+            files: &DiskFiles,
+            destroy: options.destroy,
+            validate_only: false,
+            targeting: targeting.clone(),
+            timestamp,
         });
-    }
+        if diags.has_errors() {
+            return Err(Report {
+                sources: stack.config.sources.clone(),
+                diags,
+            });
+        }
+        let ready: Vec<&ResourceChange> = plan
+            .resource_changes
+            .iter()
+            .filter(|c| c.read_reason == Some(ReadReason::Ready))
+            .collect();
+        if ready.is_empty() {
+            break (plan, diags);
+        }
+        read_ready(stack, aws, &ready, &mut data).await?;
+    };
     warnings.extend(diags);
     let mut plan = Plan {
         moved,
@@ -252,9 +270,75 @@ fn apply_moved_and_removed(
     (moved, forgotten, warnings)
 }
 
-/// Reads every data source, walking the graph so that locals they use are
-/// evaluated first. Data sources read from AWS that depend on managed
-/// resources are not supported yet; offline ones are left to the plan.
+/// Reads the data sources the plan found ready (`ReadReason::Ready`: their
+/// arguments known, nothing they depend on changing) into `data`.
+async fn read_ready(
+    stack: &Stack,
+    aws: &Providers,
+    ready: &[&ResourceChange],
+    data: &mut DataValues,
+) -> Result<(), Report> {
+    let mut diags = Diagnostics::default();
+    for change in ready {
+        let Some(index) = change.resource else {
+            continue;
+        };
+        let resource = &stack.config.resources[index];
+        // The planned value: the arguments, and unknown computed attributes.
+        let args: Attrs = change
+            .after
+            .iter()
+            .flatten()
+            .filter(|(_, value)| !matches!(value, Value::Unknown))
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect();
+        match read_instance(aws, resource, &change.address, &args).await {
+            Ok(value) => {
+                data.entry(index)
+                    .or_default()
+                    .insert(change.addr.key.clone(), value);
+            }
+            Err(diag) => diags.push(diag),
+        }
+    }
+    if diags.has_errors() {
+        return Err(Report {
+            sources: stack.config.sources.clone(),
+            diags,
+        });
+    }
+    Ok(())
+}
+
+/// Reads one instance of a data source from AWS.
+async fn read_instance(
+    aws: &Providers,
+    resource: &Resource,
+    address: &str,
+    args: &Attrs,
+) -> Result<Value, Diagnostic> {
+    let at = |diag: Diagnostic| diag.with_span(Some(resource.span.clone()));
+    let source = provider::data_source_type(&resource.type_name).ok_or_else(|| {
+        at(Diagnostic::error(format!(
+            "{} is not a data source terrane can read",
+            resource.type_name
+        )))
+    })?;
+    let aws = aws
+        .get(&resource.provider)
+        .map_err(|e| at(Diagnostic::error(e)))?;
+    match source.read(aws, args).await {
+        Ok(value) => Ok(Value::Map(value)),
+        Err(e) => Err(at(Diagnostic::error(format!(
+            "Reading {address} failed: {e}"
+        )))),
+    }
+}
+
+/// Reads every data source that depends on no managed resource and whose
+/// arguments are known, walking the graph so that locals they use are
+/// evaluated first. The others are the plan's to schedule
+/// ([`plan::reads_after_managed`]); offline ones are computed by the plan.
 async fn read_data_sources(stack: &Stack, aws: &Providers) -> Result<DataValues, Report> {
     let config = &stack.config;
     let mut evaluator = BlockEvaluator::new(config, &DiskFiles, stack.variables.clone());
@@ -262,7 +346,10 @@ async fn read_data_sources(stack: &Stack, aws: &Providers) -> Result<DataValues,
     let mut diags = Diagnostics::default();
     for node in &stack.graph.order {
         match *node {
-            Node::Resource(i) if config.resources[i].mode == Mode::Managed => {
+            Node::Resource(i)
+                if config.resources[i].mode == Mode::Managed
+                    || plan::reads_after_managed(config, &stack.graph, i) =>
+            {
                 evaluator.set_resource_unknown(i);
             }
             Node::Resource(i) => {
@@ -276,13 +363,6 @@ async fn read_data_sources(stack: &Stack, aws: &Providers) -> Result<DataValues,
                 let Some(source) = provider::data_source_type(&resource.type_name) else {
                     continue;
                 };
-                let aws = match aws.get(&resource.provider) {
-                    Ok(aws) => aws,
-                    Err(e) => {
-                        diags.push(Diagnostic::error(e).with_span(Some(resource.span.clone())));
-                        continue;
-                    }
-                };
                 let instances = match evaluator.expand(i) {
                     Ok(instances) => instances,
                     Err(diag) => {
@@ -293,6 +373,7 @@ async fn read_data_sources(stack: &Stack, aws: &Providers) -> Result<DataValues,
                     }
                 };
                 // Each instance is read on its own; they are few.
+                let instances_count = instances.len();
                 let mut values = BTreeMap::new();
                 for instance in instances {
                     let args = match evaluator.eval_instance(i, &instance, source.schema()) {
@@ -308,29 +389,24 @@ async fn read_data_sources(stack: &Stack, aws: &Providers) -> Result<DataValues,
                         instance.key.clone(),
                     )
                     .in_module(resource.module_path.clone());
+                    // Known only after apply (`timestamp()`): the plan
+                    // schedules it as a read during apply.
                     if args.values().any(|v| !v.is_wholly_known()) {
-                        diags.push(
-                            Diagnostic::error(format!(
-                                "{address} depends on values known only after apply"
-                            ))
-                            .with_span(Some(resource.span.clone()))
-                            .with_hint(
-                                "data sources may use variables, locals and other data sources only",
-                            ),
-                        );
                         continue;
                     }
-                    match source.read(aws, &args).await {
+                    match read_instance(aws, resource, &address.to_string(), &args).await {
                         Ok(value) => {
-                            values.insert(instance.key, Value::Map(value));
+                            values.insert(instance.key, value);
                         }
-                        Err(e) => diags.push(
-                            Diagnostic::error(format!("Reading {address} failed: {e}"))
-                                .with_span(Some(resource.span.clone())),
-                        ),
+                        Err(diag) => diags.push(diag),
                     }
                 }
-                evaluator.set_instances(i, values.clone());
+                if values.len() == instances_count {
+                    evaluator.set_instances(i, values.clone());
+                } else {
+                    // Some read during apply: what uses it waits too.
+                    evaluator.set_resource_unknown(i);
+                }
                 data.insert(i, values);
             }
             other => {

@@ -94,6 +94,9 @@ pub struct SavedChange {
     /// A deposed object, to be deleted.
     #[serde(default)]
     pub deposed: bool,
+    /// Why a data source is read during apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_reason: Option<crate::plan::ReadReason>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -358,6 +361,7 @@ fn saved_change(change: &ResourceChange, salt: &str) -> SavedChange {
         sensitive: change.sensitive.clone(),
         requested: change.requested,
         deposed: change.deposed,
+        read_reason: change.read_reason,
     }
 }
 
@@ -383,6 +387,7 @@ fn restored_change(saved: &SavedChange) -> Option<ResourceChange> {
         sensitive: saved.sensitive.clone(),
         requested: saved.requested,
         deposed: saved.deposed,
+        read_reason: saved.read_reason,
     })
 }
 
@@ -470,6 +475,7 @@ mod tests {
                 sensitive: vec!["tags".into()],
                 requested: false,
                 deposed: false,
+                read_reason: None,
             }],
             ..Plan::default()
         }

@@ -20,7 +20,7 @@ use crate::provider;
 use crate::state::{ResourceState, State};
 use crate::value::{Attrs, Value};
 
-use super::{Action, Plan, PlanMode, ResourceChange, schema_sensitive};
+use super::{Action, Plan, PlanMode, ReadReason, ResourceChange, schema_sensitive};
 
 /// The format version, as Terraform numbers its plan JSON.
 pub const FORMAT_VERSION: &str = "1.2";
@@ -95,6 +95,7 @@ pub fn actions(action: Action) -> Vec<&'static str> {
         Action::DeleteThenCreate => vec!["delete", "create"],
         Action::CreateThenDelete => vec!["create", "delete"],
         Action::Delete => vec!["delete"],
+        Action::Read => vec!["read"],
     }
 }
 
@@ -170,6 +171,13 @@ fn resource_change(change: &ResourceChange, importing: bool) -> Json {
             "replace_by_request"
         } else {
             "replace_because_cannot_update"
+        };
+        out.insert("action_reason".into(), json!(reason));
+    }
+    if let Some(reason) = change.read_reason {
+        let reason = match reason {
+            ReadReason::ConfigUnknown => "read_because_config_unknown",
+            _ => "read_because_dependency_pending",
         };
         out.insert("action_reason".into(), json!(reason));
     }

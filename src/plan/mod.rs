@@ -52,6 +52,22 @@ pub enum Action {
     /// Replace, creating the new object first (`create_before_destroy`).
     CreateThenDelete,
     Delete,
+    /// Read a data source during apply: its arguments are not known at
+    /// plan, or what it depends on has changes pending (Terraform's `<=`).
+    Read,
+}
+
+/// Why a data source is read during apply rather than at plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadReason {
+    /// Its arguments use values known only after apply.
+    ConfigUnknown,
+    /// A managed resource it depends on has changes pending.
+    DependencyPending,
+    /// Nothing holds it back: the planner reads it and plans again. Never
+    /// in a finished plan.
+    Ready,
 }
 
 impl Action {
@@ -63,6 +79,7 @@ impl Action {
             Action::DeleteThenCreate => "-/+",
             Action::CreateThenDelete => "+/-",
             Action::Delete => "-",
+            Action::Read => "<=",
         }
     }
 
@@ -121,6 +138,9 @@ pub struct ResourceChange {
     /// behind (state's `deposed`): only ever deleted.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub deposed: bool,
+    /// Why a data source is read during apply (`Action::Read` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_reason: Option<ReadReason>,
 }
 
 impl Plan {
@@ -166,6 +186,7 @@ impl ResourceChange {
             sensitive,
             requested: false,
             deposed: false,
+            read_reason: None,
         }
     }
 }
@@ -269,11 +290,13 @@ impl Plan {
         self.changes_objects() || addresses_change || self.outputs_changed
     }
 
-    /// Whether applying the plan changes objects in AWS.
+    /// Whether applying the plan changes objects in AWS. Reading a data
+    /// source changes nothing: a plan of reads alone has no changes, as in
+    /// Terraform.
     pub fn changes_objects(&self) -> bool {
         self.resource_changes
             .iter()
-            .any(|c| c.action != Action::NoOp)
+            .any(|c| !matches!(c.action, Action::NoOp | Action::Read))
     }
 
     /// (to add, to change, to destroy), counted as Terraform counts them.
@@ -288,7 +311,7 @@ impl Plan {
                     counts.2 += 1;
                 }
                 Action::Delete => counts.2 += 1,
-                Action::NoOp => {}
+                Action::NoOp | Action::Read => {}
             }
         }
         counts
@@ -303,7 +326,9 @@ pub struct PlanRequest<'a> {
     pub graph: &'a Graph,
     pub variables: BTreeMap<String, Value>,
     /// Values of data sources, read beforehand: by resource index, each
-    /// instance's (one, or one per `count` / `for_each` instance).
+    /// instance's (one, or one per `count` / `for_each` instance). A data
+    /// source read from AWS that is not here is planned as a read during
+    /// apply (`Action::Read`).
     pub data: DataValues,
     /// The prior state, refreshed from AWS.
     pub prior: &'a State,
@@ -348,7 +373,17 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
                     diags.extend(eval_value(&mut evaluator, *node));
                 }
                 Node::Resource(i) if req.config.resources[i].mode == Mode::Data => {
-                    if let Some(instances) = req.data.get(&i) {
+                    let reads_from_aws =
+                        provider::data_source_type(&req.config.resources[i].type_name)
+                            .is_some_and(|source| !source.is_offline());
+                    if !req.validate_only && reads_from_aws {
+                        let reads =
+                            plan_data_reads(&req, &mut evaluator, i, &result.resource_changes);
+                        match reads {
+                            Ok(reads) => result.resource_changes.extend(reads),
+                            Err(errors) => diags.extend(errors),
+                        }
+                    } else if let Some(instances) = req.data.get(&i) {
                         evaluator.set_instances(i, instances.clone());
                     } else if let Some(errors) = eval_offline_data(&mut evaluator, i) {
                         diags.extend(errors);
@@ -456,6 +491,124 @@ pub fn plan(req: PlanRequest<'_>) -> (Plan, Diagnostics) {
         narrow(&mut result, &req, &mut diags);
     }
     (result, diags)
+}
+
+/// Whether a data source is read from AWS and depends on a managed
+/// resource (directly, through locals, or through other data sources):
+/// such a data source cannot be read before planning, since what it reads
+/// may be about to change. The plan decides when it is read
+/// ([`plan_data_reads`]).
+pub fn reads_after_managed(config: &Config, graph: &Graph, index: usize) -> bool {
+    let offline = provider::data_source_type(&config.resources[index].type_name)
+        .is_none_or(|source| source.is_offline());
+    !offline
+        && graph.resource_deps[index]
+            .iter()
+            .any(|&d| config.resources[d].mode == Mode::Managed)
+}
+
+/// Plans a data source read from AWS. An instance the planner has read
+/// (`req.data`) takes its value; any other is read during
+/// apply, and its value is its arguments with its computed attributes
+/// unknown, as in Terraform. An instance whose dependencies have no changes
+/// pending and whose arguments are known is `ReadReason::Ready`: the
+/// planner reads it and plans again.
+fn plan_data_reads(
+    req: &PlanRequest<'_>,
+    evaluator: &mut BlockEvaluator<'_>,
+    index: usize,
+    changes_so_far: &[ResourceChange],
+) -> Result<Vec<ResourceChange>, Diagnostics> {
+    let resource = &req.config.resources[index];
+    let Some(source) = provider::data_source_type(&resource.type_name) else {
+        evaluator.set_resource_unknown(index);
+        return Ok(Vec::new()); // reported by the loader
+    };
+    let read = req.data.get(&index);
+    let instances = evaluator.expand(index).map_err(|diag| {
+        evaluator.set_resource_unknown(index);
+        Diagnostics::from(diag.with_hint(
+            "a data source's count and for_each must be known at plan: they may not use values known only after apply",
+        ))
+    })?;
+    if let Some(read) = read
+        && instances.iter().all(|i| read.contains_key(&i.key))
+    {
+        evaluator.set_instances(index, read.clone());
+        return Ok(Vec::new());
+    }
+    let dependencies: Vec<String> = req.graph.resource_deps[index]
+        .iter()
+        .map(|&d| req.config.resources[d].address())
+        .collect();
+    let pending = changes_so_far.iter().any(|change| {
+        !matches!(change.action, Action::NoOp)
+            && change
+                .resource
+                .is_some_and(|r| req.graph.resource_deps[index].contains(&r))
+    });
+    let type_name = format!("data.{}", resource.type_name);
+    let mut reads = Vec::new();
+    let mut diags = Diagnostics::default();
+    for instance in instances {
+        if let Some(value) = read.and_then(|r| r.get(&instance.key)) {
+            evaluator.set_instance(index, instance.key.clone(), value.clone());
+            continue;
+        }
+        let args = match evaluator.eval_instance(index, &instance, source.schema()) {
+            Ok(args) => args,
+            Err(errors) => {
+                diags.extend(errors);
+                evaluator.set_instance(index, instance.key.clone(), Value::Unknown);
+                continue;
+            }
+        };
+        let reason = if pending {
+            ReadReason::DependencyPending
+        } else if !args.attrs.values().all(Value::is_wholly_known) {
+            ReadReason::ConfigUnknown
+        } else {
+            ReadReason::Ready
+        };
+        let mut after = args.attrs;
+        for attribute in source
+            .schema()
+            .attributes
+            .iter()
+            .filter(|a| a.is_computed())
+        {
+            let value = after
+                .entry(attribute.name.to_string())
+                .or_insert(Value::Null);
+            if value.is_null() {
+                *value = Value::Unknown;
+            }
+        }
+        evaluator.set_instance(index, instance.key.clone(), Value::Map(after.clone()));
+        let addr = InstanceAddr::new(&type_name, &resource.name, instance.key)
+            .in_module(resource.module_path.clone());
+        reads.push(ResourceChange {
+            address: addr.to_string(),
+            addr,
+            type_name: type_name.clone(),
+            resource: Some(index),
+            action: Action::Read,
+            before: None,
+            after: Some(after),
+            replace_paths: Vec::new(),
+            changed: Vec::new(),
+            dependencies: dependencies.clone(),
+            provider: resource.provider.clone(),
+            sensitive: args.sensitive,
+            requested: false,
+            deposed: false,
+            read_reason: Some(reason),
+        });
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    Ok(reads)
 }
 
 /// Plans every instance of one resource block, including instances in state
@@ -621,6 +774,7 @@ fn plan_resource(
             sensitive: args.sensitive,
             requested,
             deposed: false,
+            read_reason: None,
         });
     }
     if repetition_unknown {

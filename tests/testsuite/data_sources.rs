@@ -244,6 +244,140 @@ resource "aws_iam_role" "second" {
     assert_eq!(again.code, 0, "no changes after apply:\n{}", again.log());
 }
 
+/// A data source naming a role the stack manages is read during apply
+/// while the role has changes pending (made, or changed in place), after
+/// the role's step and before what uses it; once the role is settled, it is
+/// read at plan and the plan is clean.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_data_source_depending_on_a_changing_resource_is_read_during_apply() {
+    let emulator = Emulator::start();
+    let ws = Workspace::with_main(
+        r#"resource "aws_iam_role" "app" {
+  name        = "app"
+  description = "first"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ec2.amazonaws.com" } }]
+  })
+}
+
+data "aws_iam_role" "app" {
+  name = aws_iam_role.app.name
+}
+
+resource "aws_iam_instance_profile" "app" {
+  name = "app-${data.aws_iam_role.app.description}"
+  role = data.aws_iam_role.app.name
+}
+
+output "role_arn" {
+  value = data.aws_iam_role.app.arn
+}
+
+output "description" {
+  value = data.aws_iam_role.app.description
+}
+"#,
+    );
+    let plan = ws.run(&emulator, "plan", &["--no-color"]);
+    assert_eq!(plan.code, 0, "{}", plan.log());
+    for line in [
+        "# data.aws_iam_role.app will be read during apply",
+        "# (depends on a resource or a module with changes pending)",
+        " <= data \"aws_iam_role\" \"app\" {",
+        "Plan: 2 to add, 0 to change, 0 to destroy.",
+    ] {
+        assert!(
+            plan.stdout.contains(line),
+            "{line:?} missing:\n{}",
+            plan.stdout
+        );
+    }
+    let read_block = &plan.stdout[plan.stdout.find(" <= data").expect("read block")..];
+    let shown = |name: &str, value: &str| {
+        read_block.lines().take_while(|l| l.trim() != "}").any(|l| {
+            let l = l.trim();
+            l.starts_with(&format!("+ {name} ")) && l.ends_with(&format!("= {value}"))
+        })
+    };
+    assert!(shown("name", "\"app\""), "{read_block}");
+    assert!(shown("arn", "(known after apply)"), "{read_block}");
+    let json = ws.run(&emulator, "plan", &["--json"]);
+    assert_eq!(json.code, 0, "{}", json.log());
+    let json: Json = serde_json::from_str(&json.stdout).expect("plan JSON");
+    let read = json["resource_changes"]
+        .as_array()
+        .expect("resource_changes")
+        .iter()
+        .find(|c| c["address"] == "data.aws_iam_role.app")
+        .expect("the read is a resource change");
+    assert_eq!(read["mode"], "data");
+    assert_eq!(read["change"]["actions"], serde_json::json!(["read"]));
+    assert_eq!(read["action_reason"], "read_because_dependency_pending");
+    assert_eq!(read["change"]["after"]["name"], "app");
+    assert_eq!(read["change"]["after_unknown"]["arn"], true);
+
+    let apply = ws.apply_ok(&emulator);
+    let reading = apply.stdout.find("data.aws_iam_role.app: Reading...");
+    let role_made = apply.stdout.find("aws_iam_role.app: Creation complete");
+    let profile = apply
+        .stdout
+        .find("aws_iam_instance_profile.app: Creating...");
+    assert!(
+        role_made < reading && reading < profile && role_made.is_some(),
+        "the read comes after the role and before the profile:\n{}",
+        apply.stdout
+    );
+    let role = emulator
+        .iam()
+        .get_role()
+        .role_name("app")
+        .send()
+        .await
+        .expect("role");
+    let arn = role.role().expect("role").arn().to_string();
+    let output = |name: &str| -> Json {
+        let run = ws.run(&emulator, "output", &[name, "--json"]);
+        assert_eq!(run.code, 0, "{}", run.log());
+        serde_json::from_str(&run.stdout).expect("output is JSON")
+    };
+    assert_eq!(output("role_arn"), Json::String(arn));
+    let profile = emulator
+        .iam()
+        .get_instance_profile()
+        .instance_profile_name("app-first")
+        .send()
+        .await
+        .expect("the profile is named from what the data source read");
+    let roles = profile.instance_profile().expect("profile").roles();
+    assert_eq!(roles.first().map(|r| r.role_name()), Some("app"));
+    ws.assert_plan_clean(
+        &emulator,
+        "the role is settled: the data source is read at plan",
+    );
+
+    // A change in place defers the read again; it sees the new description.
+    ws.edit("main.tf", "\"first\"", "\"second\"");
+    let plan = ws.run(&emulator, "plan", &["--no-color"]);
+    assert_eq!(plan.code, 0, "{}", plan.log());
+    assert!(
+        plan.stdout
+            .contains("# data.aws_iam_role.app will be read during apply"),
+        "{}",
+        plan.stdout
+    );
+    ws.apply_ok(&emulator);
+    assert_eq!(output("description"), Json::String("second".into()));
+    emulator
+        .iam()
+        .get_instance_profile()
+        .instance_profile_name("app-second")
+        .send()
+        .await
+        .expect("the profile was replaced with the name read after the role's update");
+    ws.assert_plan_clean(&emulator, "settled again after the update");
+}
+
 /// A VPC and its subnets made outside the stack (here, with direct EC2
 /// calls) are found by tags and filters: the ids are EC2's own.
 #[tokio::test(flavor = "multi_thread")]
