@@ -10,7 +10,9 @@ case "${1:-}" in
     "$root/scripts/install-emulator.sh"
     port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
     log="${TMPDIR:-/tmp}/terrane-emulator-$port.log"
-    MOTO_IAM_LOAD_MANAGED_POLICIES=true nohup "$root/.venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+    # A requested certificate is issued 3 s after it was asked for (AWS:
+    # once its DNS validation records are seen); moto's default is 60 s.
+    MOTO_ACM_VALIDATION_WAIT=3 MOTO_IAM_LOAD_MANAGED_POLICIES=true nohup "$root/.venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
     pid=$!
     for _ in $(seq 1 300); do
       if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/', timeout=1)" 2>/dev/null; then

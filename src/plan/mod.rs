@@ -743,6 +743,14 @@ fn plan_resource(
         if action == Action::DeleteThenCreate && lifecycle.create_before_destroy {
             action = Action::CreateThenDelete;
         }
+        let mut after = after;
+        if action.creates() {
+            for (name, value) in resource_type.planned_computed(&config) {
+                if matches!(after.get(&name), Some(Value::Unknown) | None) {
+                    after.insert(name, value);
+                }
+            }
+        }
         if action.deletes() && resource.lifecycle.prevent_destroy {
             diags.push(
                 Diagnostic::error(format!("Instance cannot be destroyed: {address}"))

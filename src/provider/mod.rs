@@ -111,6 +111,15 @@ pub trait ResourceType: Send + Sync {
     ) -> Result<(), ProviderError>;
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError>;
 
+    /// Computed attributes of a new object that the configuration already
+    /// tells (as Terraform providers' CustomizeDiff sets them): the plan
+    /// takes these instead of unknown, so what depends on them can plan
+    /// (`aws_acm_certificate`'s DNS validation names, for a `for_each`).
+    /// Parts of them may still be unknown.
+    fn planned_computed(&self, _config: &Attrs) -> Attrs {
+        Attrs::new()
+    }
+
     /// Looks for the object a create of `req` (same arguments, address and
     /// client token) made: by the client token where the API keeps it, by
     /// terrane's `terrane:stack` and `terrane:address` tags, or by the name

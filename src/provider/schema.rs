@@ -50,6 +50,21 @@ impl Type {
     pub fn map_of(t: Type) -> Type {
         Type::Map(Box::new(t))
     }
+    /// `object({...})` of these attributes, none optional: the type of a
+    /// computed attribute that holds objects.
+    pub fn object(attributes: &[(&str, Type)]) -> Type {
+        Type::Object(
+            attributes
+                .iter()
+                .map(|(name, ty)| ObjectAttribute {
+                    name: name.to_string(),
+                    ty: ty.clone(),
+                    optional: false,
+                    default: None,
+                })
+                .collect(),
+        )
+    }
 
     /// Converts a value to this type the way Terraform does (numbers and bools
     /// to strings and back, lists to sets). Unknown and null pass through.

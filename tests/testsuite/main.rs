@@ -33,6 +33,7 @@ mod provider_edge;
 mod provider_iam;
 mod provider_instances;
 mod provider_network;
+mod provider_platform;
 mod provider_routing;
 mod provider_security_rules;
 mod provider_settings;

@@ -170,6 +170,10 @@ service_clients! {
     route53: aws_sdk_route53;
     sts: aws_sdk_sts;
     tagging: aws_sdk_resourcegroupstagging;
+    dynamodb: aws_sdk_dynamodb;
+    kms: aws_sdk_kms;
+    logs: aws_sdk_cloudwatchlogs;
+    acm: aws_sdk_acm;
 }
 
 impl AwsContext {

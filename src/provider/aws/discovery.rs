@@ -89,6 +89,10 @@ fn id_of_arn(arn: &str) -> Option<String> {
         ("autoscaling", _) => resource
             .split_once("autoScalingGroupName/")
             .map(|(_, name)| name.to_string()),
+        ("dynamodb", ["table", name]) => Some(name.to_string()),
+        ("kms", ["key", id]) => Some(id.to_string()),
+        ("acm", ["certificate", _]) => Some(arn.to_string()),
+        ("logs", _) => resource.strip_prefix("log-group:").map(str::to_string),
         _ => None,
     }
 }
@@ -126,6 +130,22 @@ mod tests {
             (
                 "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:6d0b:autoScalingGroupName/shop-spot",
                 "shop-spot",
+            ),
+            (
+                "arn:aws:dynamodb:us-east-1:123456789012:table/terraform-locks",
+                "terraform-locks",
+            ),
+            (
+                "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab",
+                "1234abcd-12ab",
+            ),
+            (
+                "arn:aws:acm:us-east-1:123456789012:certificate/0a1b",
+                "arn:aws:acm:us-east-1:123456789012:certificate/0a1b",
+            ),
+            (
+                "arn:aws:logs:us-east-1:123456789012:log-group:/aws/eks/shop/cluster",
+                "/aws/eks/shop/cluster",
             ),
         ];
         for (arn, id) in cases {

@@ -25,11 +25,15 @@ pub mod stats;
 mod tags;
 mod wait;
 
+mod acm;
 mod autoscaling;
+mod dynamodb;
 mod ec2;
 mod eks;
 mod elbv2;
 mod iam;
+mod kms;
+mod logs;
 mod meta;
 mod route53;
 mod s3;
@@ -68,6 +72,10 @@ const SERVICES: &[ServiceTypes] = &[
     wafv2::TYPES,
     route53::TYPES,
     s3::TYPES,
+    dynamodb::TYPES,
+    acm::TYPES,
+    logs::TYPES,
+    kms::TYPES,
     sts::TYPES,
     meta::TYPES,
 ];

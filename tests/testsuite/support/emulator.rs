@@ -29,6 +29,10 @@ fn moto_server_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server")
 }
 
+/// How long the emulator takes to issue a DNS-validated certificate
+/// (scripts/emulator.sh sets the same for the demo).
+pub const ACM_VALIDATION_SECONDS: &str = "3";
+
 impl Emulator {
     pub fn start() -> Emulator {
         Emulator::start_with(&[])
@@ -51,6 +55,9 @@ impl Emulator {
         let child = Command::new(&server)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            // A requested certificate is issued this many seconds after it
+            // was asked for (AWS: once its DNS records are seen).
+            .env("MOTO_ACM_VALIDATION_WAIT", ACM_VALIDATION_SECONDS)
             // moto's request recorder keeps every request with its body, so
             // tests can check what was sent on the wire.
             .env("MOTO_ENABLE_RECORDING", "true")
@@ -178,6 +185,22 @@ impl Emulator {
 
     pub fn route53(&self) -> aws_sdk_route53::Client {
         aws_sdk_route53::Client::new(&self.sdk_config())
+    }
+
+    pub fn kms(&self) -> aws_sdk_kms::Client {
+        aws_sdk_kms::Client::new(&self.sdk_config())
+    }
+
+    pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
+        aws_sdk_cloudwatchlogs::Client::new(&self.sdk_config())
+    }
+
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.sdk_config())
+    }
+
+    pub fn acm(&self) -> aws_sdk_acm::Client {
+        aws_sdk_acm::Client::new(&self.sdk_config())
     }
 
     /// S3 with path-style addressing, which the emulator needs.

@@ -1,0 +1,32 @@
+//! ACM: TLS certificates (HTTPS listeners) and the wait for their
+//! validation.
+
+mod certificate;
+mod certificate_validation;
+
+/// This service's types, for the provider's registry.
+pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
+    name: "ACM",
+    resources: &[
+        &certificate::AcmCertificate,
+        &certificate_validation::AcmCertificateValidation,
+    ],
+    data_sources: &[],
+};
+
+use aws_sdk_acm::types::CertificateDetail;
+
+use super::{AwsContext, ok_if_not_found, sdk_error};
+use crate::provider::ProviderError;
+
+/// The certificate at `arn`, `None` once it is gone.
+async fn describe(aws: &AwsContext, arn: &str) -> Result<Option<CertificateDetail>, ProviderError> {
+    let got = aws
+        .acm()
+        .describe_certificate()
+        .certificate_arn(arn)
+        .send()
+        .await
+        .map_err(sdk_error);
+    Ok(ok_if_not_found(got)?.and_then(|out| out.certificate))
+}
