@@ -1,7 +1,36 @@
+# Kubernetes secrets are encrypted with a key of the stack's own.
+resource "aws_kms_key" "eks" {
+  description             = "${var.name}-eks secrets"
+  deletion_window_in_days = 30
+  enable_key_rotation     = true
+}
+
+resource "aws_kms_alias" "eks" {
+  name          = "alias/${var.name}-eks"
+  target_key_id = aws_kms_key.eks.key_id
+}
+
+# EKS writes its control-plane logs here; made first, so their retention
+# is the stack's rather than "never expire".
+resource "aws_cloudwatch_log_group" "eks" {
+  name              = "/aws/eks/${var.name}-eks/cluster"
+  retention_in_days = 30
+}
+
 resource "aws_eks_cluster" "main" {
   name     = "${var.name}-eks"
   role_arn = aws_iam_role.cluster.arn
   version  = var.cluster_version
+
+  enabled_cluster_log_types = ["api", "audit", "authenticator"]
+
+  encryption_config {
+    resources = ["secrets"]
+
+    provider {
+      key_arn = aws_kms_key.eks.arn
+    }
+  }
 
   vpc_config {
     subnet_ids              = aws_subnet.private[*].id
@@ -16,7 +45,7 @@ resource "aws_eks_cluster" "main" {
     delete = "15m"
   }
 
-  depends_on = [aws_iam_role_policy_attachment.cluster]
+  depends_on = [aws_iam_role_policy_attachment.cluster, aws_cloudwatch_log_group.eks]
 }
 
 resource "aws_eks_node_group" "on_demand" {

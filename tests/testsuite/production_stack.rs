@@ -79,6 +79,37 @@ async fn check_built(emulator: &Emulator) {
         .expect("cluster");
     let cluster = cluster.cluster().expect("cluster");
     assert_eq!(cluster.status().map(|s| s.as_str()), Some("ACTIVE"));
+    // Control-plane logs go to the stack's log group; secrets are
+    // encrypted with the stack's rotating key.
+    let logged: BTreeSet<&str> = cluster
+        .logging()
+        .map(|l| l.cluster_logging())
+        .unwrap_or_default()
+        .iter()
+        .filter(|setup| setup.enabled() == Some(true))
+        .flat_map(|setup| setup.types().iter().map(|t| t.as_str()))
+        .collect();
+    assert_eq!(logged, BTreeSet::from(["api", "audit", "authenticator"]));
+    let groups = emulator
+        .logs()
+        .describe_log_groups()
+        .log_group_name_prefix("/aws/eks/shop-eks/cluster")
+        .send()
+        .await
+        .expect("log groups");
+    assert_eq!(groups.log_groups()[0].retention_in_days(), Some(30));
+    let key_arn = cluster.encryption_config()[0]
+        .provider()
+        .and_then(|p| p.key_arn())
+        .expect("secrets are encrypted");
+    let kms = emulator.kms();
+    let rotation = kms
+        .get_key_rotation_status()
+        .key_id(key_arn)
+        .send()
+        .await
+        .expect("the key");
+    assert!(rotation.key_rotation_enabled());
     let mut capacity_types = BTreeSet::new();
     for name in ["shop-on-demand", "shop-spot"] {
         let group = eks
@@ -132,16 +163,74 @@ async fn check_built(emulator: &Emulator) {
         .send()
         .await
         .expect("listeners");
-    let action = &listeners.listeners()[0].default_actions()[0];
-    let groups = elb
-        .describe_target_groups()
-        .names("shop-app")
+    let listener = |port: i32| {
+        listeners
+            .listeners()
+            .iter()
+            .find(|l| l.port() == Some(port))
+            .unwrap_or_else(|| panic!("a listener on {port}"))
+    };
+    // HTTP redirects to HTTPS; HTTPS serves the app with the certificate
+    // ACM issued, and routes /api/* to the API's target group.
+    let redirect = listener(80).default_actions()[0]
+        .redirect_config()
+        .expect("HTTP redirects");
+    assert_eq!(
+        (
+            redirect.protocol(),
+            redirect.port(),
+            redirect.status_code().map(|c| c.as_str())
+        ),
+        (Some("HTTPS"), Some("443"), Some("HTTP_301"))
+    );
+    let https = listener(443);
+    let group_arn = |name: &'static str| {
+        let elb = elb.clone();
+        async move {
+            let groups = elb
+                .describe_target_groups()
+                .names(name)
+                .send()
+                .await
+                .expect("target group");
+            groups.target_groups()[0]
+                .target_group_arn()
+                .map(str::to_string)
+        }
+    };
+    assert_eq!(
+        https.default_actions()[0]
+            .target_group_arn()
+            .map(str::to_string),
+        group_arn("shop-app").await
+    );
+    let certificate = https.certificates()[0]
+        .certificate_arn()
+        .expect("the HTTPS listener's certificate");
+    let issued = emulator
+        .acm()
+        .describe_certificate()
+        .certificate_arn(certificate)
         .send()
         .await
-        .expect("target group");
+        .expect("certificate");
+    let issued = issued.certificate().expect("certificate");
+    assert_eq!(issued.status().map(|s| s.as_str()), Some("ISSUED"));
+    assert_eq!(issued.domain_name(), Some("shop.example.com"));
+    let rules = elb
+        .describe_rules()
+        .listener_arn(https.listener_arn().expect("arn"))
+        .send()
+        .await
+        .expect("rules");
+    let api = rules
+        .rules()
+        .iter()
+        .find(|r| r.priority() == Some("10"))
+        .expect("the /api/* rule");
     assert_eq!(
-        action.target_group_arn(),
-        groups.target_groups()[0].target_group_arn()
+        api.actions()[0].target_group_arn().map(str::to_string),
+        group_arn("shop-api").await
     );
 
     // The web ACL is associated with the ALB.
@@ -232,6 +321,45 @@ async fn check_built(emulator: &Emulator) {
             block.restrict_public_buckets()
         ),
         (Some(true), Some(true), Some(true), Some(true))
+    );
+    let lifecycle = s3
+        .get_bucket_lifecycle_configuration()
+        .bucket("shop-app-storage")
+        .send()
+        .await
+        .expect("lifecycle");
+    assert_eq!(
+        lifecycle.rules()[0]
+            .noncurrent_version_expiration()
+            .and_then(|e| e.noncurrent_days()),
+        Some(90)
+    );
+    // The private route tables reach S3 through the gateway endpoint.
+    let endpoints = emulator
+        .ec2()
+        .describe_vpc_endpoints()
+        .send()
+        .await
+        .expect("endpoints");
+    let endpoint = endpoints
+        .vpc_endpoints()
+        .iter()
+        .find(|e| e.service_name() == Some("com.amazonaws.us-east-1.s3"))
+        .expect("the S3 gateway endpoint");
+    assert_eq!(endpoint.route_table_ids().len(), 3);
+    // The state's lock table, keyed as Terraform's S3 backend expects.
+    let table = emulator
+        .dynamodb()
+        .describe_table()
+        .table_name("shop-terraform-locks")
+        .send()
+        .await
+        .expect("lock table");
+    let table = table.table().expect("table");
+    assert_eq!(
+        table.key_schema()[0].attribute_name(),
+        "LockID",
+        "the S3 backend's lock key"
     );
     // Leave the bucket as it was, so destroy can remove it.
     for version in versions.versions() {
@@ -341,9 +469,65 @@ const EDITS: &[(&str, &str, &str, &str, &str)] = &[
     ),
     (
         "eks.tf",
-        "create = \"30m\"",
-        "create = \"45m\"",
+        "[\"api\", \"audit\", \"authenticator\"]",
+        "[\"api\", \"audit\"]",
         "aws_eks_cluster.main",
+        "~",
+    ),
+    (
+        "eks.tf",
+        "retention_in_days = 30",
+        "retention_in_days = 90",
+        "aws_cloudwatch_log_group.eks",
+        "~",
+    ),
+    (
+        "eks.tf",
+        "description             = \"${var.name}-eks secrets\"",
+        "description             = \"${var.name}-eks Kubernetes secrets\"",
+        "aws_kms_key.eks",
+        "~",
+    ),
+    (
+        "eks.tf",
+        "name          = \"alias/${var.name}-eks\"",
+        "name          = \"alias/${var.name}-eks-secrets\"",
+        "aws_kms_alias.eks",
+        "-/+",
+    ),
+    (
+        "alb.tf",
+        "priority     = 10",
+        "priority     = 20",
+        "aws_lb_listener_rule.api",
+        "~",
+    ),
+    (
+        "dns.tf",
+        "validation_method         = \"DNS\"\n",
+        "validation_method         = \"DNS\"\n\n  tags = {\n    Purpose = \"alb\"\n  }\n",
+        "aws_acm_certificate.app",
+        "~",
+    ),
+    (
+        "network.tf",
+        "Name = \"${var.name}-s3\"",
+        "Name = \"${var.name}-s3-gateway\"",
+        "aws_vpc_endpoint.s3",
+        "~",
+    ),
+    (
+        "storage.tf",
+        "noncurrent_days = 90",
+        "noncurrent_days = 60",
+        "aws_s3_bucket_lifecycle_configuration.app",
+        "~",
+    ),
+    (
+        "storage.tf",
+        "point_in_time_recovery {\n    enabled = true",
+        "point_in_time_recovery {\n    enabled = false",
+        "aws_dynamodb_table.state_lock",
         "~",
     ),
     (
@@ -411,8 +595,8 @@ const EDITS: &[(&str, &str, &str, &str, &str)] = &[
     ),
     (
         "storage.tf",
-        "restrict_public_buckets = true\n}\n\nresource \"aws_s3_bucket\" \"state\"",
-        "restrict_public_buckets = false\n}\n\nresource \"aws_s3_bucket\" \"state\"",
+        "restrict_public_buckets = true\n}\n\n# Old versions",
+        "restrict_public_buckets = false\n}\n\n# Old versions",
         "aws_s3_bucket_public_access_block.app",
         "~",
     ),

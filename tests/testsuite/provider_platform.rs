@@ -577,3 +577,379 @@ async fn a_certificate_is_validated_through_dns_records() {
     let left = acm.list_certificates().send().await.expect("certificates");
     assert!(left.certificate_summary_list().is_empty(), "{left:?}");
 }
+
+const BUCKET_SETTINGS: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_s3_bucket" "app" {
+  bucket = "shop-assets"
+}
+
+resource "aws_s3_bucket" "logs" {
+  bucket = "shop-access-logs"
+}
+
+# S3 writes access logs only where the target bucket's policy lets it.
+resource "aws_s3_bucket_policy" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "logging.s3.amazonaws.com" }
+      Action    = ["s3:PutObject"]
+      Resource  = "${aws_s3_bucket.logs.arn}/*"
+    }]
+  })
+}
+
+resource "aws_s3_bucket_policy" "app" {
+  bucket = aws_s3_bucket.app.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "DenyInsecure"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:*"
+      Resource  = ["${aws_s3_bucket.app.arn}/*"]
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })
+}
+
+resource "aws_s3_bucket_ownership_controls" "app" {
+  bucket = aws_s3_bucket.app.id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_cors_configuration" "app" {
+  bucket = aws_s3_bucket.app.id
+  cors_rule {
+    allowed_methods = ["GET", "HEAD"]
+    allowed_origins = ["https://shop.example.com"]
+    max_age_seconds = 300
+  }
+}
+
+resource "aws_s3_bucket_logging" "app" {
+  bucket        = aws_s3_bucket.app.id
+  target_bucket = aws_s3_bucket.logs.id
+  target_prefix = "assets/"
+
+  depends_on = [aws_s3_bucket_policy.logs]
+}
+"#;
+
+/// A bucket's policy, ownership controls, CORS rules and access logging:
+/// made, changed in place, imported by the bucket's name and removed.
+#[tokio::test(flavor = "multi_thread")]
+async fn bucket_settings_round_trip() {
+    let emulator = Emulator::start();
+    let ws = Workspace::with_main(BUCKET_SETTINGS);
+    ws.apply_ok(&emulator);
+    let s3 = emulator.s3();
+    let policy = s3
+        .get_bucket_policy()
+        .bucket("shop-assets")
+        .send()
+        .await
+        .expect("policy");
+    assert!(policy.policy().is_some_and(|p| p.contains("DenyInsecure")));
+    let ownership = s3
+        .get_bucket_ownership_controls()
+        .bucket("shop-assets")
+        .send()
+        .await
+        .expect("ownership controls");
+    let rule = &ownership.ownership_controls().expect("controls").rules()[0];
+    assert_eq!(rule.object_ownership().as_str(), "BucketOwnerEnforced");
+    let cors = s3
+        .get_bucket_cors()
+        .bucket("shop-assets")
+        .send()
+        .await
+        .expect("cors");
+    assert_eq!(cors.cors_rules()[0].max_age_seconds(), Some(300));
+    let logging = s3
+        .get_bucket_logging()
+        .bucket("shop-assets")
+        .send()
+        .await
+        .expect("logging");
+    let enabled = logging.logging_enabled().expect("logging is on");
+    assert_eq!(
+        (enabled.target_bucket(), enabled.target_prefix()),
+        ("shop-access-logs", "assets/")
+    );
+    ws.assert_plan_clean(&emulator, "nothing left to do");
+
+    // Each changes in place.
+    ws.edit("main.tf", "DenyInsecure", "DenyPlainHttp");
+    ws.edit("main.tf", "BucketOwnerEnforced", "BucketOwnerPreferred");
+    ws.edit("main.tf", "max_age_seconds = 300", "max_age_seconds = 600");
+    ws.edit("main.tf", "\"assets/\"", "\"assets/v2/\"");
+    let apply = ws.apply_ok(&emulator);
+    assert!(
+        apply.stdout.contains("0 added, 4 changed, 0 destroyed"),
+        "{}",
+        apply.stdout
+    );
+    let policy = s3
+        .get_bucket_policy()
+        .bucket("shop-assets")
+        .send()
+        .await
+        .expect("policy");
+    assert!(policy.policy().is_some_and(|p| p.contains("DenyPlainHttp")));
+    let cors = s3
+        .get_bucket_cors()
+        .bucket("shop-assets")
+        .send()
+        .await
+        .expect("cors");
+    assert_eq!(cors.cors_rules()[0].max_age_seconds(), Some(600));
+    let logging = s3
+        .get_bucket_logging()
+        .bucket("shop-assets")
+        .send()
+        .await
+        .expect("logging");
+    assert_eq!(
+        logging.logging_enabled().map(|l| l.target_prefix()),
+        Some("assets/v2/")
+    );
+    ws.assert_plan_clean(&emulator, "changed in place as configured");
+
+    for address in [
+        "aws_s3_bucket_policy.app",
+        "aws_s3_bucket_ownership_controls.app",
+        "aws_s3_bucket_cors_configuration.app",
+        "aws_s3_bucket_logging.app",
+    ] {
+        ws.forget_and_import(&emulator, address, "shop-assets");
+    }
+    ws.assert_plan_clean(&emulator, "imported as configured");
+
+    // Removing the blocks takes the settings off the bucket.
+    let kept = BUCKET_SETTINGS
+        .split("resource \"aws_s3_bucket_policy\" \"app\"")
+        .next()
+        .expect("the buckets");
+    ws.write("main.tf", kept);
+    let apply = ws.apply_ok(&emulator);
+    assert!(
+        apply.stdout.contains("0 added, 0 changed, 4 destroyed"),
+        "{}",
+        apply.stdout
+    );
+    assert!(
+        s3.get_bucket_policy()
+            .bucket("shop-assets")
+            .send()
+            .await
+            .is_err()
+    );
+    assert!(
+        s3.get_bucket_cors()
+            .bucket("shop-assets")
+            .send()
+            .await
+            .is_err()
+    );
+    let logging = s3
+        .get_bucket_logging()
+        .bucket("shop-assets")
+        .send()
+        .await
+        .expect("logging");
+    assert!(logging.logging_enabled().is_none());
+}
+
+const IRSA_AND_TLS: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_iam_openid_connect_provider" "eks" {
+  url             = "https://oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF"
+  client_id_list  = ["sts.amazonaws.com"]
+  thumbprint_list = ["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"]
+  tags = {
+    Team = "platform"
+  }
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.70.0.0/16"
+}
+
+resource "aws_subnet" "a" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.70.1.0/24"
+  availability_zone = "us-east-1a"
+}
+
+resource "aws_subnet" "b" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.70.2.0/24"
+  availability_zone = "us-east-1b"
+}
+
+resource "aws_lb" "web" {
+  name    = "web"
+  subnets = [aws_subnet.a.id, aws_subnet.b.id]
+}
+
+resource "aws_lb_target_group" "web" {
+  name     = "web"
+  port     = 80
+  protocol = "HTTP"
+  vpc_id   = aws_vpc.main.id
+}
+
+resource "aws_acm_certificate" "main" {
+  domain_name       = "shop.example.com"
+  validation_method = "DNS"
+}
+
+resource "aws_acm_certificate" "extra" {
+  domain_name       = "api.example.com"
+  validation_method = "DNS"
+}
+
+resource "aws_lb_listener" "https" {
+  load_balancer_arn = aws_lb.web.arn
+  port              = 443
+  protocol          = "HTTPS"
+  certificate_arn   = aws_acm_certificate.main.arn
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.web.arn
+  }
+}
+
+resource "aws_lb_listener_certificate" "extra" {
+  listener_arn    = aws_lb_listener.https.arn
+  certificate_arn = aws_acm_certificate.extra.arn
+}
+"#;
+
+/// An OIDC provider for IRSA (client ids and thumbprints change in place)
+/// and a second certificate on an HTTPS listener, each imported by
+/// Terraform's id; then the certificate is found by the data source.
+#[tokio::test(flavor = "multi_thread")]
+async fn oidc_providers_and_listener_certificates_round_trip() {
+    let emulator = Emulator::start();
+    let ws = Workspace::with_main(IRSA_AND_TLS);
+    ws.apply_ok(&emulator);
+    let iam = emulator.iam();
+    let arn = ws.state_attribute("aws_iam_openid_connect_provider.eks", "id");
+    let provider = iam
+        .get_open_id_connect_provider()
+        .open_id_connect_provider_arn(&arn)
+        .send()
+        .await
+        .expect("provider");
+    assert_eq!(provider.client_id_list(), ["sts.amazonaws.com"]);
+    let listener = ws.state_attribute("aws_lb_listener.https", "id");
+    let extra = ws.state_attribute("aws_acm_certificate.extra", "id");
+    let served = |emulator: &Emulator| {
+        let elb = emulator.elbv2();
+        let listener = listener.clone();
+        async move {
+            let listed = elb
+                .describe_listener_certificates()
+                .listener_arn(&listener)
+                .send()
+                .await
+                .expect("listener certificates");
+            listed
+                .certificates()
+                .iter()
+                .filter(|c| c.is_default() != Some(true))
+                .filter_map(|c| c.certificate_arn().map(str::to_string))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(served(&emulator).await, std::slice::from_ref(&extra));
+    assert_eq!(
+        ws.state_attribute("aws_lb_listener_certificate.extra", "id"),
+        format!("{listener}_{extra}")
+    );
+    ws.assert_plan_clean(&emulator, "nothing left to do");
+
+    // Thumbprints and tags change in place. (Client ids do too, through
+    // Add/RemoveClientIDToOpenIDConnectProvider, which the emulator lacks:
+    // untested here.)
+    ws.edit("main.tf", "Team = \"platform\"", "Team = \"identity\"");
+    ws.edit(
+        "main.tf",
+        "9e99a48a9960b14926bb7f3b02e22da2b0ab7280",
+        "06b25927c42a721631c1efd9431e648fa62e1e39",
+    );
+    let apply = ws.apply_ok(&emulator);
+    assert!(
+        apply.stdout.contains("0 added, 1 changed, 0 destroyed"),
+        "{}",
+        apply.stdout
+    );
+    let provider = iam
+        .get_open_id_connect_provider()
+        .open_id_connect_provider_arn(&arn)
+        .send()
+        .await
+        .expect("provider");
+    assert!(
+        provider
+            .tags()
+            .iter()
+            .any(|t| t.key() == "Team" && t.value() == "identity")
+    );
+    assert_eq!(
+        provider.thumbprint_list(),
+        ["06b25927c42a721631c1efd9431e648fa62e1e39"]
+    );
+
+    ws.forget_and_import(&emulator, "aws_iam_openid_connect_provider.eks", &arn);
+    ws.forget_and_import(
+        &emulator,
+        "aws_lb_listener_certificate.extra",
+        &format!("{listener}_{extra}"),
+    );
+    ws.assert_plan_clean(&emulator, "imported as configured");
+
+    // The data source finds the certificate of one domain, issued.
+    ws.write(
+        "lookup.tf",
+        r#"
+data "aws_acm_certificate" "api" {
+  domain      = "api.example.com"
+  statuses    = ["ISSUED", "PENDING_VALIDATION"]
+  most_recent = true
+}
+
+output "api_certificate" {
+  value = data.aws_acm_certificate.api.arn
+}
+"#,
+    );
+    ws.apply_ok(&emulator);
+    let output = ws.run(&emulator, "output", &["api_certificate", "--json"]);
+    assert_eq!(output.code, 0, "{}", output.log());
+    assert_eq!(output.stdout.trim(), format!("\"{extra}\""));
+
+    let destroy = ws.run(&emulator, "destroy", &["--auto-approve"]);
+    assert_eq!(destroy.code, 0, "{}", destroy.log());
+    let providers = iam
+        .list_open_id_connect_providers()
+        .send()
+        .await
+        .expect("providers");
+    assert!(providers.open_id_connect_provider_list().is_empty());
+}

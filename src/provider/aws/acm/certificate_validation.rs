@@ -20,7 +20,7 @@ use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::required_str;
 use crate::provider::aws::{AwsContext, Timeouts, wait_until};
 use crate::provider::schema::{Attribute, Schema, Type};
-use crate::provider::{CreateRequest, ErrorKind, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ErrorKind, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct AcmCertificateValidation;
@@ -76,6 +76,44 @@ impl ResourceType for AcmCertificateValidation {
             ])))
         })
         .await
+    }
+
+    /// The validation of an issued certificate makes nothing to find
+    /// apart from the certificate: it is there when that is issued.
+    async fn find_created(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<Found, ProviderError> {
+        let Some(arn) = req.planned.str("certificate_arn") else {
+            return Ok(Found::Nothing);
+        };
+        // The record names live only in state: found once they are known
+        // (state rebuild finds the records first), so they are recorded.
+        if req
+            .planned
+            .get("validation_record_fqdns")
+            .is_some_and(|fqdns| !fqdns.is_wholly_known())
+        {
+            return Ok(Found::Nothing);
+        }
+        let issued = describe(aws, arn)
+            .await?
+            .is_some_and(|cert| cert.status() == Some(&CertificateStatus::Issued));
+        Ok(if issued {
+            Found::Ours(arn.to_string())
+        } else {
+            Found::Nothing
+        })
+    }
+
+    /// Terraform's id is the issue time; the certificate is in the
+    /// attributes.
+    fn id_from_terraform(&self, terraform_id: &str, attributes: &Attrs) -> String {
+        attributes
+            .str("certificate_arn")
+            .unwrap_or(terraform_id)
+            .to_string()
     }
 
     async fn create(

@@ -2,6 +2,7 @@
 //! validation.
 
 mod certificate;
+mod certificate_data_source;
 mod certificate_validation;
 
 /// This service's types, for the provider's registry.
@@ -11,7 +12,7 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
         &certificate::AcmCertificate,
         &certificate_validation::AcmCertificateValidation,
     ],
-    data_sources: &[],
+    data_sources: &[&certificate_data_source::AcmCertificateDataSource],
 };
 
 use aws_sdk_acm::types::CertificateDetail;

@@ -191,6 +191,31 @@ fn global_index_attrs(index: &GlobalSecondaryIndexDescription) -> Value {
     ]))
 }
 
+/// The table's tags, terrane's own included.
+async fn table_tags(aws: &AwsContext, arn: &str) -> Result<Vec<(String, String)>, ProviderError> {
+    let mut tags = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let page = aws
+            .dynamodb()
+            .list_tags_of_resource()
+            .resource_arn(arn)
+            .set_next_token(next)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        tags.extend(
+            page.tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string())),
+        );
+        next = page.next_token().map(str::to_string);
+        if next.is_none() {
+            return Ok(tags);
+        }
+    }
+}
+
 async fn read_table(aws: &AwsContext, name: &str) -> Result<Option<Attrs>, ProviderError> {
     let Some(table) = describe(aws, name).await? else {
         return Ok(None);
@@ -212,27 +237,7 @@ async fn read_table(aws: &AwsContext, name: &str) -> Result<Option<Attrs>, Provi
         .await
         .map_err(sdk_error)?;
     let arn = table.table_arn().unwrap_or_default().to_string();
-    let mut tags = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let page = client
-            .list_tags_of_resource()
-            .resource_arn(&arn)
-            .set_next_token(next)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        tags.extend(
-            page.tags()
-                .iter()
-                .map(|t| (t.key().to_string(), t.value().to_string())),
-        );
-        next = page.next_token().map(str::to_string);
-        if next.is_none() {
-            break;
-        }
-    }
-
+    let tags = table_tags(aws, &arn).await?;
     let keys = table.key_schema();
     let billing = table
         .billing_mode_summary()
@@ -610,8 +615,11 @@ impl ResourceType for DynamoDbTable {
         req: &CreateRequest<'_>,
     ) -> Result<Found, ProviderError> {
         let name = required_str(req.planned, "name")?;
-        Ok(match read_table(aws, name).await? {
-            Some(attrs) => owner_of_named(aws, req, name.to_string(), attrs.string_map("tags_all")),
+        Ok(match describe(aws, name).await? {
+            Some(table) => {
+                let tags = table_tags(aws, table.table_arn().unwrap_or_default()).await?;
+                owner_of_named(aws, req, name.to_string(), tags)
+            }
             None => Found::Nothing,
         })
     }

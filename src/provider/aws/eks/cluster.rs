@@ -2,23 +2,27 @@
 //!
 //! The id is the cluster name. Create, update and delete wait for EKS, which
 //! takes 10–15 minutes on AWS (the waits poll, so a service that is ready at
-//! once costs nothing). Only the Kubernetes version, the endpoint access
-//! settings and tags change in place; the cluster's subnets and security
-//! groups force replacement. Node groups are their own resource type.
+//! once costs nothing). The Kubernetes version, the endpoint access
+//! settings, the control-plane log types and tags change in place, and
+//! secrets encryption can be turned on in place (never changed or off);
+//! the cluster's subnets and security groups force replacement. Node
+//! groups are their own resource type.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_eks::types::{Cluster, VpcConfigRequest};
+use aws_sdk_eks::types::{Cluster, EncryptionConfig, LogSetup, LogType, Logging, VpcConfigRequest};
 
 use super::{
     Goal, cluster_names, create_tags, find_cluster, tag_pairs, update_tags, wait_deleted,
     wait_for_status, wait_for_update,
 };
 use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::{optional_block, prior_id, single, string_set_or_null};
+use crate::provider::aws::convert::{
+    optional_block, prior_id, single, string_set, string_set_or_null,
+};
 use crate::provider::aws::tags::{owner_of_named, tags_to_value};
 use crate::provider::aws::{AwsContext, Timeouts, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
@@ -43,6 +47,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::required("name", Type::String).force_new(),
         Attribute::required("role_arn", Type::String).force_new(),
         Attribute::optional_computed("version", Type::String),
+        Attribute::optional("enabled_cluster_log_types", Type::set_of(Type::String)),
         Attribute::computed("arn", Type::String),
         Attribute::computed("endpoint", Type::String),
         Attribute::computed("status", Type::String),
@@ -76,6 +81,19 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
                 ),
             )
             .required(),
+            Block::single(
+                "encryption_config",
+                Schema::new(
+                    vec![Attribute::required("resources", Type::set_of(Type::String))],
+                    vec![
+                        Block::single(
+                            "provider",
+                            Schema::new(vec![Attribute::required("key_arn", Type::String)], vec![]),
+                        )
+                        .required(),
+                    ],
+                ),
+            ),
             Timeouts::block(&["create", "update", "delete"]),
         ],
     )
@@ -156,6 +174,8 @@ impl ResourceType for EksCluster {
             .role_arn(planned.str("role_arn").unwrap_or_default())
             .set_version(planned.str("version").map(str::to_string))
             .resources_vpc_config(vpc_config)
+            .set_logging(logging(None, planned))
+            .set_encryption_config(encryption_config(planned))
             .client_request_token(req.client_token)
             .set_tags(Some(create_tags(aws, req)));
         wait_until(
@@ -219,6 +239,42 @@ impl ResourceType for EksCluster {
                         .set_public_access_cidrs((!cidrs.is_empty()).then_some(cidrs))
                         .build(),
                 )
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            wait_for_cluster_update(aws, name, out.update(), timeouts.update).await?;
+        }
+        if prior.strings("enabled_cluster_log_types")
+            != planned.strings("enabled_cluster_log_types")
+        {
+            let out = aws
+                .eks()
+                .update_cluster_config()
+                .name(name)
+                .set_logging(logging(Some(prior), planned))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            wait_for_cluster_update(aws, name, out.update(), timeouts.update).await?;
+        }
+        if prior.blocks("encryption_config") != planned.blocks("encryption_config") {
+            // EKS encrypts an unencrypted cluster's secrets in place, but
+            // never changes or removes that (Terraform replaces the cluster
+            // then); terrane does not replace a cluster on its own.
+            let had = !prior.blocks("encryption_config").is_empty();
+            let Some(config) = encryption_config(planned).filter(|_| !had) else {
+                return Err(ProviderError::new(
+                    ErrorKind::Validation,
+                    format!(
+                        "EKS cannot change or remove the encryption_config of cluster {name}: replace the cluster (terrane apply --replace) to do so"
+                    ),
+                ));
+            };
+            let out = aws
+                .eks()
+                .associate_encryption_config()
+                .cluster_name(name)
+                .set_encryption_config(Some(config))
                 .send()
                 .await
                 .map_err(sdk_error)?;
@@ -297,6 +353,49 @@ fn is_role_propagation_error(err: &ProviderError) -> bool {
     err.kind == ErrorKind::Conflict && err.code.as_deref() == Some("InvalidParameterException")
 }
 
+/// Control-plane logging: the types written, enabled; with a prior
+/// state, the types it had that are no longer written, disabled.
+fn logging(prior: Option<&Attrs>, planned: &Attrs) -> Option<Logging> {
+    let wanted = planned.strings("enabled_cluster_log_types");
+    let dropped: Vec<String> = prior
+        .map(|p| p.strings("enabled_cluster_log_types"))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| !wanted.contains(t))
+        .collect();
+    let setup = |types: Vec<String>, enabled: bool| {
+        (!types.is_empty()).then(|| {
+            LogSetup::builder()
+                .set_types(Some(
+                    types.iter().map(|t| LogType::from(t.as_str())).collect(),
+                ))
+                .enabled(enabled)
+                .build()
+        })
+    };
+    let setups: Vec<LogSetup> = [setup(wanted, true), setup(dropped, false)]
+        .into_iter()
+        .flatten()
+        .collect();
+    (!setups.is_empty()).then(|| Logging::builder().set_cluster_logging(Some(setups)).build())
+}
+
+/// Envelope encryption of Kubernetes secrets with a KMS key. The SDK marks
+/// `resources` deprecated (EKS now encrypts all API data); Terraform's
+/// provider still requires it, so it is sent and read as written.
+#[allow(deprecated)]
+fn encryption_config(planned: &Attrs) -> Option<Vec<EncryptionConfig>> {
+    let config = single(planned, "encryption_config")?;
+    let key = single(config, "provider").and_then(|p| p.str("key_arn"));
+    Some(vec![
+        EncryptionConfig::builder()
+            .set_resources(Some(config.strings("resources")))
+            .set_provider(key.map(|k| aws_sdk_eks::types::Provider::builder().key_arn(k).build()))
+            .build(),
+    ])
+}
+
+#[allow(deprecated)] // `resources` of the encryption config: see above.
 fn cluster_attrs(cluster: &Cluster) -> Attrs {
     let name = cluster.name().unwrap_or_default();
     let vpc = optional_block(cluster.resources_vpc_config().map(|v| {
@@ -330,6 +429,28 @@ fn cluster_attrs(cluster: &Cluster) -> Attrs {
         .map(|c| Value::Map(attrs([("data", c.data().into())])))
         .into_iter()
         .collect();
+    let enabled_logs: Vec<String> = cluster
+        .logging()
+        .map(|l| l.cluster_logging())
+        .unwrap_or_default()
+        .iter()
+        .filter(|setup| setup.enabled() == Some(true))
+        .flat_map(|setup| setup.types().iter().map(|t| t.as_str().to_string()))
+        .collect();
+    let encryption: Vec<Value> = cluster
+        .encryption_config()
+        .iter()
+        .map(|config| {
+            let provider = config
+                .provider()
+                .and_then(|p| p.key_arn())
+                .map(|key| Value::Map(attrs([("key_arn", Value::string(key))])));
+            Value::Map(attrs([
+                ("resources", string_set(config.resources().to_vec())),
+                ("provider", Value::List(provider.into_iter().collect())),
+            ]))
+        })
+        .collect();
     attrs([
         ("id", Value::string(name)),
         ("name", Value::string(name)),
@@ -341,6 +462,11 @@ fn cluster_attrs(cluster: &Cluster) -> Attrs {
         ("platform_version", cluster.platform_version().into()),
         ("certificate_authority", Value::List(certificate_authority)),
         ("vpc_config", vpc),
+        (
+            "enabled_cluster_log_types",
+            string_set_or_null(enabled_logs),
+        ),
+        ("encryption_config", Value::List(encryption)),
         (
             "tags_all",
             tags_to_value(cluster.tags().into_iter().flatten()),

@@ -19,13 +19,13 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 
 use super::{
-    action_schema, action_to_value, actions, describe_paginated_by_arns, read_described,
-    tags_for_create, update_tags,
+    action_schema, action_to_value, actions, describe_paginated_by_arns, owner_by_arn,
+    read_described, tags_for_create, update_tags,
 };
 use crate::provider::aws::convert::{block, differs, i32_arg, nested, prior_id, single};
 use crate::provider::aws::{AwsContext, id_from_answer, ok_if_already_gone, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
-use crate::provider::{CreateRequest, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct LbListenerRule;
@@ -279,6 +279,45 @@ impl ResourceType for LbListenerRule {
             |rule, (), tags| to_attrs(rule, tags),
         )
         .await
+    }
+
+    /// A rule has no name: the listener's rule carrying this create's
+    /// address in terrane's tags. Another's rule at the priority asked for
+    /// is someone else's.
+    async fn find_created(
+        &self,
+        aws: &AwsContext,
+        req: &CreateRequest<'_>,
+    ) -> Result<Found, ProviderError> {
+        let Some(listener) = req.planned.str("listener_arn") else {
+            return Ok(Found::Nothing);
+        };
+        let priority = i32_arg(req.planned, "priority").map(|p| p.to_string());
+        let mut found = Found::Nothing;
+        let mut marker: Option<String> = None;
+        loop {
+            let page = aws
+                .elbv2()
+                .describe_rules()
+                .listener_arn(listener)
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for rule in page.rules().iter().filter(|r| r.is_default() != Some(true)) {
+                match owner_by_arn(aws, req, rule.rule_arn()).await? {
+                    Found::Ours(arn) => return Ok(Found::Ours(arn)),
+                    Found::Foreign(arn) if rule.priority() == priority.as_deref() => {
+                        found = Found::Foreign(arn);
+                    }
+                    _ => {}
+                }
+            }
+            marker = page.next_marker().map(str::to_string);
+            if marker.is_none() {
+                return Ok(found);
+            }
+        }
     }
 
     async fn create(

@@ -7,6 +7,7 @@
 mod lb;
 mod lb_data_source;
 mod lb_listener;
+mod lb_listener_certificate;
 mod lb_listener_rule;
 mod lb_target_group;
 mod lb_target_group_attachment;
@@ -41,6 +42,7 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
         &lb_listener::LbListener,
         &lb_listener_rule::LbListenerRule,
         &lb_target_group_attachment::TargetGroupAttachment,
+        &lb_listener_certificate::LbListenerCertificate,
     ],
     data_sources: &[&lb_data_source::LoadBalancerDataSource],
 };

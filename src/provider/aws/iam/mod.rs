@@ -4,6 +4,7 @@
 //! No resource logic lives here, and nothing here calls AWS.
 
 mod instance_profile;
+mod openid_connect_provider;
 mod policy;
 mod policy_data_source;
 mod policy_document;
@@ -29,6 +30,7 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
         &policy::IamPolicy,
         &role_policy::IamRolePolicy,
         &instance_profile::IamInstanceProfile,
+        &openid_connect_provider::OpenIdConnectProvider,
     ],
     data_sources: &[
         &policy_document::IamPolicyDocument,

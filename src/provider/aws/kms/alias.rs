@@ -101,8 +101,12 @@ impl ResourceType for KmsAlias {
         let Some(alias) = aliases.get(&name) else {
             return Ok(Found::Nothing);
         };
-        let target = req.planned.str("target_key_id").map(key_id_of);
-        Ok(if alias.target_key_id().map(str::to_string) == target {
+        // Not known yet (state rebuild, before the key is found): ask again
+        // once it is.
+        let Some(target) = req.planned.str("target_key_id").map(key_id_of) else {
+            return Ok(Found::Nothing);
+        };
+        Ok(if alias.target_key_id() == Some(target.as_str()) {
             Found::Ours(name)
         } else {
             Found::Foreign(name)

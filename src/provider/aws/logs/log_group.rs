@@ -66,18 +66,32 @@ fn group_arn(group: &aws_sdk_cloudwatchlogs::types::LogGroup) -> String {
     arn.strip_suffix(":*").unwrap_or(arn).to_string()
 }
 
+/// The group's tags, terrane's own included.
+async fn group_tags(
+    aws: &AwsContext,
+    arn: &str,
+) -> Result<BTreeMap<String, String>, ProviderError> {
+    let listed = aws
+        .logs()
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    Ok(listed
+        .tags()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .collect())
+}
+
 async fn read_group(aws: &AwsContext, name: &str) -> Result<Option<Attrs>, ProviderError> {
     let Some(group) = find_group(aws, name).await? else {
         return Ok(None);
     };
     let arn = group_arn(&group);
-    let tags = aws
-        .logs()
-        .list_tags_for_resource()
-        .resource_arn(&arn)
-        .send()
-        .await
-        .map_err(sdk_error)?;
+    let tags = group_tags(aws, &arn).await?;
     let mut attrs = Attrs::new();
     attrs.insert("id".into(), Value::string(name));
     attrs.insert("name".into(), Value::string(name));
@@ -95,10 +109,7 @@ async fn read_group(aws: &AwsContext, name: &str) -> Result<Option<Attrs>, Provi
         .to_string();
     attrs.insert("log_group_class".into(), Value::string(class));
     attrs.insert("arn".into(), Value::string(arn));
-    attrs.insert(
-        "tags_all".into(),
-        tags_to_value(tags.tags().into_iter().flatten()),
-    );
+    attrs.insert("tags_all".into(), tags_to_value(tags));
     Ok(Some(attrs))
 }
 
@@ -154,8 +165,11 @@ impl ResourceType for LogGroup {
         req: &CreateRequest<'_>,
     ) -> Result<Found, ProviderError> {
         let name = name_for_create(req.planned, "name", "name_prefix", req.client_token);
-        Ok(match read_group(aws, &name).await? {
-            Some(attrs) => owner_of_named(aws, req, name, attrs.string_map("tags_all")),
+        Ok(match find_group(aws, &name).await? {
+            Some(group) => {
+                let tags = group_tags(aws, &group_arn(&group)).await?;
+                owner_of_named(aws, req, name, tags)
+            }
             None => Found::Nothing,
         })
     }

@@ -5,7 +5,11 @@
 //! type has. No schemas live here.
 
 mod bucket;
+mod bucket_cors_configuration;
 mod bucket_lifecycle_configuration;
+mod bucket_logging;
+mod bucket_ownership_controls;
+mod bucket_policy;
 mod bucket_public_access_block;
 mod bucket_server_side_encryption_configuration;
 mod bucket_versioning;
@@ -32,6 +36,10 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
         &bucket_server_side_encryption_configuration::BucketEncryption,
         &bucket_public_access_block::PublicAccessBlock,
         &bucket_lifecycle_configuration::BucketLifecycle,
+        &bucket_policy::BucketPolicy,
+        &bucket_ownership_controls::BucketOwnershipControls,
+        &bucket_cors_configuration::BucketCors,
+        &bucket_logging::BucketLogging,
     ],
     data_sources: &[],
 };
