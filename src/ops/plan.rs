@@ -195,21 +195,25 @@ pub(super) async fn refresh_and_plan(
             targeting: targeting.clone(),
             timestamp,
         });
+        let ready: Vec<&ResourceChange> = plan
+            .resource_changes
+            .iter()
+            .filter(|c| c.read_reason == Some(ReadReason::Ready))
+            .collect();
+        // Errors may come from what those reads will tell (a for_each over
+        // what a data source finds): only a pass with nothing left to read
+        // reports them.
+        if !ready.is_empty() {
+            read_ready(stack, aws, &ready, &mut data).await?;
+            continue;
+        }
         if diags.has_errors() {
             return Err(Report {
                 sources: stack.config.sources.clone(),
                 diags,
             });
         }
-        let ready: Vec<&ResourceChange> = plan
-            .resource_changes
-            .iter()
-            .filter(|c| c.read_reason == Some(ReadReason::Ready))
-            .collect();
-        if ready.is_empty() {
-            break (plan, diags);
-        }
-        read_ready(stack, aws, &ready, &mut data).await?;
+        break (plan, diags);
     };
     warnings.extend(diags);
     let mut plan = Plan {
@@ -346,10 +350,18 @@ async fn read_data_sources(stack: &Stack, aws: &Providers) -> Result<DataValues,
     let mut diags = Diagnostics::default();
     for node in &stack.graph.order {
         match *node {
-            Node::Resource(i)
-                if config.resources[i].mode == Mode::Managed
-                    || plan::reads_after_managed(config, &stack.graph, i) =>
-            {
+            Node::Resource(i) if config.resources[i].mode == Mode::Managed => {
+                evaluator.set_resource_unknown(i);
+            }
+            Node::Resource(i) if plan::reads_after_managed(config, &stack.graph, i) => {
+                // Left to the plan, but one with no instances has nothing
+                // to wait for: an empty collection, here and in apply.
+                if evaluator
+                    .expand(i)
+                    .is_ok_and(|instances| instances.is_empty())
+                {
+                    data.insert(i, BTreeMap::new());
+                }
                 evaluator.set_resource_unknown(i);
             }
             Node::Resource(i) => {

@@ -531,10 +531,13 @@ fn plan_data_reads(
             "a data source's count and for_each must be known at plan: they may not use values known only after apply",
         ))
     })?;
-    if let Some(read) = read
-        && instances.iter().all(|i| read.contains_key(&i.key))
+    // Every instance read (or none to read: count = 0 is an empty
+    // collection, not a missing one).
+    if instances
+        .iter()
+        .all(|i| read.is_some_and(|r| r.contains_key(&i.key)))
     {
-        evaluator.set_instances(index, read.clone());
+        evaluator.set_instances(index, read.cloned().unwrap_or_default());
         return Ok(Vec::new());
     }
     let dependencies: Vec<String> = req.graph.resource_deps[index]

@@ -193,7 +193,8 @@ pub fn diagnostics(findings: &[Finding]) -> Diagnostics {
 pub fn check(config: &Config, changes: &[ResourceChange], policy: &PolicyConfig) -> Vec<Finding> {
     let live: Vec<Live<'_>> = changes
         .iter()
-        .filter(|c| c.action != Action::Delete && !c.deposed)
+        // Data sources read during apply are not infrastructure to judge.
+        .filter(|c| !matches!(c.action, Action::Delete | Action::Read) && !c.deposed)
         .filter_map(|change| {
             let block = change.resource.and_then(|i| config.resources.get(i));
             Some(Live {

@@ -378,6 +378,65 @@ output "description" {
     ws.assert_plan_clean(&emulator, "settled again after the update");
 }
 
+/// Once what a data source depends on is settled, the planner reads it
+/// and plans again, so a for_each over what it finds plans; a data source
+/// with no instances is an empty collection.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_for_each_over_a_settled_data_source_plans() {
+    let emulator = Emulator::start();
+    let network = r#"resource "aws_vpc" "main" {
+  cidr_block = "10.80.0.0/16"
+}
+
+resource "aws_subnet" "a" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.80.1.0/24"
+  availability_zone = "us-east-1a"
+}
+
+data "aws_subnets" "in_vpc" {
+  filter {
+    name   = "vpc-id"
+    values = [aws_vpc.main.id]
+  }
+  depends_on = [aws_subnet.a]
+}
+
+data "aws_vpc" "none" {
+  count = 0
+  id    = aws_vpc.main.id
+}
+
+output "none" {
+  value = length(data.aws_vpc.none)
+}
+"#;
+    let ws = Workspace::with_main(network);
+    ws.apply_ok(&emulator);
+    ws.write(
+        "tables.tf",
+        r#"resource "aws_route_table" "per_subnet" {
+  for_each = toset(data.aws_subnets.in_vpc.ids)
+  vpc_id   = aws_vpc.main.id
+}
+"#,
+    );
+    let plan = ws.run(&emulator, "plan", &["--no-color"]);
+    assert_eq!(plan.code, 0, "{}", plan.log());
+    let subnet = ws.state_attribute("aws_subnet.a", "id");
+    assert!(
+        plan.stdout.contains(&format!(
+            "aws_route_table.per_subnet[\"{subnet}\"] will be created"
+        )),
+        "{}",
+        plan.stdout
+    );
+    ws.apply_ok(&emulator);
+    let output = ws.run(&emulator, "output", &["none", "--json"]);
+    assert_eq!(output.stdout.trim(), "0", "{}", output.log());
+    ws.assert_plan_clean(&emulator, "settled");
+}
+
 /// A VPC and its subnets made outside the stack (here, with direct EC2
 /// calls) are found by tags and filters: the ids are EC2's own.
 #[tokio::test(flavor = "multi_thread")]

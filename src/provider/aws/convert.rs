@@ -7,6 +7,17 @@ use std::collections::BTreeMap;
 use crate::provider::{ErrorKind, ProviderError};
 use crate::value::{Attrs, AttrsExt, Value};
 
+/// Whether an object AWS says it made at `made` can be the one a create
+/// that began at `started` made (a minute of slack for clock skew): the
+/// old object of a create_before_destroy replacement carries the same
+/// tags and must not be taken for the new one.
+pub fn made_since(made: &aws_smithy_types::DateTime, started: std::time::SystemTime) -> bool {
+    let started = started
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    made.secs() >= started - 60
+}
+
 /// A nested block holding one object, as the engine represents `x {}`.
 pub fn block(attrs: Attrs) -> Value {
     Value::List(vec![Value::Map(attrs)])

@@ -21,14 +21,19 @@ use futures::TryFutureExt;
 
 use super::describe;
 use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::{block, differs, nested, prior_id, single, string_set};
+use crate::provider::aws::convert::{
+    block, differs, made_since, nested, prior_id, single, string_set,
+};
 use crate::provider::aws::tags::{create_tags, stack_address, tags_to_value, update_tags_all};
-use crate::provider::aws::{AwsContext, ok_if_not_found, sdk_error};
+use crate::provider::aws::{AwsContext, ok_if_not_found, sdk_error, wait_until};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct AcmCertificate;
+
+/// How long ACM may take to name a new certificate's validation records.
+const VALIDATION_RECORDS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 fn validation_record_type() -> Type {
     Type::object(&[
@@ -45,7 +50,10 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::optional_computed("subject_alternative_names", Type::set_of(Type::String))
             .force_new(),
         Attribute::optional_computed("validation_method", Type::String).force_new(),
-        Attribute::optional_computed("key_algorithm", Type::String).force_new(),
+        // ACM answers `RSA-2048` for the `RSA_2048` it was asked for.
+        Attribute::optional_computed("key_algorithm", Type::String)
+            .force_new()
+            .normalized_with(|algorithm| algorithm.replace('-', "_")),
         Attribute::optional("certificate_authority_arn", Type::String).force_new(),
         Attribute::optional("certificate_body", Type::String),
         Attribute::optional("certificate_chain", Type::String),
@@ -331,6 +339,13 @@ impl ResourceType for AcmCertificate {
         let Some(domain) = config.str("domain_name") else {
             return known;
         };
+        // Names not known yet would leave records out: then nothing is told.
+        if !config
+            .get("subject_alternative_names")
+            .is_none_or(Value::is_wholly_known)
+        {
+            return known;
+        }
         let mut names = vec![domain.to_string()];
         names.extend(config.strings("subject_alternative_names"));
         names.sort();
@@ -365,7 +380,16 @@ impl ResourceType for AcmCertificate {
                     continue;
                 };
                 let tags = ok_if_not_found(certificate_tags(aws, arn).await)?.unwrap_or_default();
-                if stack_address(aws, tags).as_deref() == Some(req.address) {
+                if stack_address(aws, tags).as_deref() != Some(req.address) {
+                    continue;
+                }
+                // The old certificate of a create_before_destroy replacement
+                // carries the same tags: only one made since this create
+                // began is its own.
+                let made = describe(aws, arn)
+                    .await?
+                    .and_then(|cert| cert.created_at().or(cert.imported_at()).copied());
+                if made.is_some_and(|t| made_since(&t, req.started)) {
                     return Ok(Found::Ours(arn.to_string()));
                 }
             }
@@ -421,7 +445,7 @@ impl ResourceType for AcmCertificate {
             .send()
             .await
             .map_err(sdk_error)?;
-        requested
+        let arn = requested
             .certificate_arn()
             .map(str::to_string)
             .ok_or_else(|| {
@@ -429,7 +453,29 @@ impl ResourceType for AcmCertificate {
                     ErrorKind::Other,
                     "RequestCertificate answered without an ARN",
                 )
-            })
+            })?;
+        if planned.str("validation_method") == Some("DNS") {
+            // ACM adds the records to ask for a few seconds after the
+            // request; what plans over them needs them (the provider waits
+            // the same way).
+            wait_until(
+                &format!("certificate {arn} to name its DNS validation records"),
+                VALIDATION_RECORDS_TIMEOUT,
+                || async {
+                    let cert = describe(aws, &arn).await?;
+                    let ready = cert.is_some_and(|cert| {
+                        !cert.domain_validation_options().is_empty()
+                            && cert
+                                .domain_validation_options()
+                                .iter()
+                                .all(|v| v.resource_record().is_some())
+                    });
+                    Ok(ready.then_some(()))
+                },
+            )
+            .await?;
+        }
+        Ok(arn)
     }
 
     async fn update(

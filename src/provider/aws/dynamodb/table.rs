@@ -78,8 +78,11 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
                     Attribute::optional("range_key", Type::String),
                     Attribute::required("projection_type", Type::String),
                     Attribute::optional("non_key_attributes", Type::set_of(Type::String)),
-                    Attribute::optional_computed("read_capacity", Type::Number),
-                    Attribute::optional_computed("write_capacity", Type::Number),
+                    // Terraform: optional and computed. A set's objects have
+                    // no earlier object to take a computed value from, so
+                    // terrane reads these as written: null on demand.
+                    Attribute::optional("read_capacity", Type::Number),
+                    Attribute::optional("write_capacity", Type::Number),
                 ],
                 vec![],
             ),
@@ -163,10 +166,10 @@ fn projection_attrs(projection: Option<&Projection>) -> (Value, Vec<String>) {
     (kind.into(), extra)
 }
 
-fn global_index_attrs(index: &GlobalSecondaryIndexDescription) -> Value {
+fn global_index_attrs(index: &GlobalSecondaryIndexDescription, provisioned: bool) -> Value {
     let keys = index.key_schema();
     let (projection, extra) = projection_attrs(index.projection());
-    let throughput = index.provisioned_throughput();
+    let throughput = index.provisioned_throughput().filter(|_| provisioned);
     Value::Map(nested([
         ("name", index.index_name().into()),
         ("hash_key", key_of(keys, KeyType::Hash).into()),
@@ -296,7 +299,7 @@ async fn read_table(aws: &AwsContext, name: &str) -> Result<Option<Attrs>, Provi
     let globals: Vec<Value> = table
         .global_secondary_indexes()
         .iter()
-        .map(global_index_attrs)
+        .map(|index| global_index_attrs(index, billing == "PROVISIONED"))
         .collect();
     attrs.insert(
         "global_secondary_index".into(),
@@ -708,7 +711,17 @@ impl ResourceType for DynamoDbTable {
                 .set_billing_mode(differs(prior, planned, "billing_mode").then(|| {
                     BillingMode::from(planned.str("billing_mode").unwrap_or("PROVISIONED"))
                 }))
-                .set_provisioned_throughput(throughput(planned, provisioned)?)
+                // AWS refuses a throughput that does not change.
+                .set_provisioned_throughput(
+                    if ["billing_mode", "read_capacity", "write_capacity"]
+                        .iter()
+                        .any(|key| differs(prior, planned, key))
+                    {
+                        throughput(planned, provisioned)?
+                    } else {
+                        None
+                    },
+                )
                 .set_table_class(
                     planned
                         .str("table_class")
@@ -727,14 +740,27 @@ impl ResourceType for DynamoDbTable {
         }
         if differs(prior, planned, "stream_enabled") || differs(prior, planned, "stream_view_type")
         {
-            client
-                .update_table()
-                .table_name(name)
-                .stream_specification(stream(planned)?)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            wait_active(aws, name, timeouts.update).await?;
+            // A stream's view type cannot change while it is enabled: it is
+            // turned off first, as the provider does.
+            let was_enabled = prior.bool("stream_enabled") == Some(true);
+            let stays_enabled = planned.bool("stream_enabled") == Some(true);
+            let mut specifications = Vec::new();
+            if was_enabled && stays_enabled {
+                let mut off = planned.clone();
+                off.insert("stream_enabled".into(), Value::Bool(false));
+                specifications.push(stream(&off)?);
+            }
+            specifications.push(stream(planned)?);
+            for specification in specifications {
+                client
+                    .update_table()
+                    .table_name(name)
+                    .stream_specification(specification)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                wait_active(aws, name, timeouts.update).await?;
+            }
         }
         if differs(prior, planned, "server_side_encryption")
             && let Some(sse) = sse(planned)

@@ -14,7 +14,7 @@ use aws_sdk_kms::types::{KeyMetadata, KeyState, Tag};
 use futures::TryFutureExt;
 
 use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::{differs, i32_arg, prior_id};
+use crate::provider::aws::convert::{differs, i32_arg, made_since, prior_id};
 use crate::provider::aws::tags::{create_tags, stack_address, tags_to_value, update_tags_all};
 use crate::provider::aws::{AwsContext, Timeouts, ok_if_not_found, sdk_error};
 use crate::provider::schema::{Attribute, Schema, Type};
@@ -226,7 +226,12 @@ impl ResourceType for KmsKey {
             for key in page.map_err(sdk_error)?.keys() {
                 let Some(id) = key.key_id() else { continue };
                 let address = stack_address(aws, key_tags(aws, id).await?);
-                if address.as_deref() == Some(req.address) && describe(aws, id).await?.is_some() {
+                if address.as_deref() != Some(req.address) {
+                    continue;
+                }
+                // Not the old key of a create_before_destroy replacement.
+                let made = describe(aws, id).await?.and_then(|k| k.creation_date);
+                if made.is_some_and(|t| made_since(&t, req.started)) {
                     return Ok(Found::Ours(id.to_string()));
                 }
             }
