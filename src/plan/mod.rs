@@ -291,8 +291,8 @@ impl Plan {
     }
 
     /// Whether applying the plan changes objects in AWS. Reading a data
-    /// source changes nothing: a plan of reads alone has no changes, as in
-    /// Terraform.
+    /// source changes nothing, so terrane counts a plan of reads alone as
+    /// one without changes.
     pub fn changes_objects(&self) -> bool {
         self.resource_changes
             .iter()

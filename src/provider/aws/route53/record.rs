@@ -7,8 +7,10 @@
 //! compare without trailing dot and case, and are read back in lower case,
 //! which is how Route53 answers.
 //!
-//! **Writes** are UPSERTs, so a repeated create or an update replaces the
-//! record set in place, and each waits for its change to be INSYNC. Deletes
+//! **Writes.** A create is a CREATE, which fails on a record set someone
+//! already has (Terraform's default); with `allow_overwrite = true` it is
+//! an UPSERT that takes the record set over. Updates are UPSERTs. Each
+//! waits for its change to be INSYNC. Deletes
 //! send the record set exactly as Route53 holds it, which DELETE requires.
 //! Routing policies other than weighted are not modelled.
 
@@ -22,7 +24,6 @@ use aws_sdk_route53::types::{
 };
 
 use super::{CHANGE_TIMEOUTS, list_records, normalize_dns_name, wait_for_change};
-use crate::provider::aws::batch::found_if_readable;
 use crate::provider::aws::convert::{nested, optional_block, prior_id, single, string_set};
 use crate::provider::aws::{AwsContext, Timeouts, build_error, ok_if_not_found, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
@@ -60,6 +61,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             Attribute::optional("ttl", Type::Number),
             Attribute::optional("records", Type::set_of(Type::String)),
             Attribute::optional("set_identifier", Type::String).force_new(),
+            Attribute::optional("allow_overwrite", Type::Bool),
             Attribute::computed("fqdn", Type::String),
         ],
         vec![
@@ -236,6 +238,26 @@ async fn change(
     }
 }
 
+/// Whether a record set read back holds what `planned` writes: its TTL,
+/// values (as a set) and alias target.
+fn same_contents(read: &Attrs, planned: &Attrs) -> bool {
+    let mut read_values = read.strings("records");
+    let mut planned_values = planned.strings("records");
+    read_values.sort();
+    planned_values.sort();
+    let alias = |attrs: &Attrs| {
+        single(attrs, "alias").map(|a| {
+            (
+                a.str("name").map(normalize_dns_name),
+                a.str("zone_id").map(str::to_string),
+            )
+        })
+    };
+    read_values == planned_values
+        && read.i64("ttl") == planned.i64("ttl")
+        && alias(read) == alias(planned)
+}
+
 fn to_attrs(key: &RecordKey, record: &ResourceRecordSet) -> Attrs {
     let rr_type = record.r#type().as_str();
     let records: Vec<String> = record
@@ -349,7 +371,22 @@ impl ResourceType for Record {
             .iter()
             .all(|key| req.planned.str(key).is_some());
         let id = known.then(|| RecordKey::of_planned(req.planned).id());
-        found_if_readable(self, aws, id).await
+        let Some(id) = id else {
+            return Ok(Found::Nothing);
+        };
+        let found = self.read_many(aws, std::slice::from_ref(&id)).await?;
+        let Some(record) = found.get(&id) else {
+            return Ok(Found::Nothing);
+        };
+        // Records carry no tags: one holding what this create writes is
+        // its own (or no different from it); one holding something else is
+        // someone else's, unless the configuration allows taking it over.
+        let overwrite = req.planned.bool("allow_overwrite") == Some(true);
+        Ok(if overwrite || same_contents(record, req.planned) {
+            Found::Ours(id)
+        } else {
+            Found::Foreign(id)
+        })
     }
 
     async fn create(
@@ -358,10 +395,15 @@ impl ResourceType for Record {
         req: &CreateRequest<'_>,
     ) -> Result<String, ProviderError> {
         let key = RecordKey::of_planned(req.planned);
+        let action = if req.planned.bool("allow_overwrite") == Some(true) {
+            ChangeAction::Upsert
+        } else {
+            ChangeAction::Create
+        };
         change(
             aws,
             &key.zone_id,
-            ChangeAction::Upsert,
+            action,
             record_set(req.planned)?,
             Timeouts::from_attrs(req.planned, CHANGE_TIMEOUTS).create,
         )
@@ -403,6 +445,26 @@ mod tests {
     use super::*;
     use crate::provider::aws::convert::block;
     use crate::value::attrs;
+
+    /// After a lost create answer, a record set holding what the create
+    /// writes is taken for its own; one holding anything else is not.
+    #[test]
+    fn a_record_set_is_ours_only_when_it_holds_what_the_create_writes() {
+        let planned = attrs([
+            ("ttl", Value::from(60)),
+            ("records", Value::from(vec!["192.0.2.2", "192.0.2.1"])),
+        ]);
+        let read = attrs([
+            ("ttl", Value::from(60)),
+            ("records", Value::from(vec!["192.0.2.1", "192.0.2.2"])),
+        ]);
+        assert!(same_contents(&read, &planned));
+        let theirs = attrs([
+            ("ttl", Value::from(300)),
+            ("records", Value::from(vec!["192.0.2.1", "192.0.2.2"])),
+        ]);
+        assert!(!same_contents(&theirs, &planned));
+    }
 
     #[test]
     fn ids_round_trip_with_underscored_names_and_set_identifiers() {
