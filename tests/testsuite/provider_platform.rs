@@ -190,8 +190,7 @@ async fn keys_aliases_and_log_groups_round_trip() {
         apply.stdout
     );
 
-    let destroy = ws.run(&emulator, "destroy", &["--auto-approve"]);
-    assert_eq!(destroy.code, 0, "{}", destroy.log());
+    ws.destroy_ok(&emulator);
     // KMS keeps a key for its deletion window.
     for id in [&key, &spare] {
         let described = kms.describe_key().key_id(id).send().await.expect("key");
@@ -433,8 +432,7 @@ async fn tables_round_trip() {
             .any(|k| k.attribute_name() == "placed")
     );
 
-    let destroy = ws.run(&emulator, "destroy", &["--auto-approve"]);
-    assert_eq!(destroy.code, 0, "{}", destroy.log());
+    ws.destroy_ok(&emulator);
     let left = dynamodb.list_tables().send().await.expect("tables");
     assert!(left.table_names().is_empty(), "{left:?}");
 }
@@ -572,8 +570,7 @@ async fn a_certificate_is_validated_through_dns_records() {
     ws.apply_ok(&emulator);
     ws.assert_plan_clean(&emulator, "imported as configured");
 
-    let destroy = ws.run(&emulator, "destroy", &["--auto-approve"]);
-    assert_eq!(destroy.code, 0, "{}", destroy.log());
+    ws.destroy_ok(&emulator);
     let left = acm.list_certificates().send().await.expect("certificates");
     assert!(left.certificate_summary_list().is_empty(), "{left:?}");
 }
@@ -944,8 +941,7 @@ output "api_certificate" {
     assert_eq!(output.code, 0, "{}", output.log());
     assert_eq!(output.stdout.trim(), format!("\"{extra}\""));
 
-    let destroy = ws.run(&emulator, "destroy", &["--auto-approve"]);
-    assert_eq!(destroy.code, 0, "{}", destroy.log());
+    ws.destroy_ok(&emulator);
     let providers = iam
         .list_open_id_connect_providers()
         .send()

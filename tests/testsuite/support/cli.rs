@@ -86,6 +86,13 @@ impl Workspace {
         apply
     }
 
+    /// Destroys (`--auto-approve`) and insists that it succeeded.
+    pub fn destroy_ok(&self, emulator: &Emulator) -> Run {
+        let destroy = self.run(emulator, "destroy", &["--auto-approve"]);
+        assert_eq!(destroy.code, 0, "{}", destroy.log());
+        destroy
+    }
+
     /// Plans with `--detailed-exitcode` and insists there is nothing to do;
     /// `why` says what that shows.
     pub fn assert_plan_clean(&self, emulator: &Emulator, why: &str) {

@@ -19,7 +19,7 @@ use aws_sdk_acm::types::{CertificateDetail, CertificateOptions, DomainValidation
 use aws_smithy_types::date_time::Format;
 use futures::TryFutureExt;
 
-use super::describe;
+use super::{certificate_tags, describe};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{
     block, differs, made_since, nested, prior_id, single, string_set,
@@ -211,29 +211,6 @@ fn certificate_attrs(cert: &CertificateDetail, tags: Vec<(String, String)>) -> A
     );
     attrs.insert("tags_all".into(), tags_to_value(tags));
     attrs
-}
-
-async fn certificate_tags(
-    aws: &AwsContext,
-    arn: &str,
-) -> Result<Vec<(String, String)>, ProviderError> {
-    let listed = aws
-        .acm()
-        .list_tags_for_certificate()
-        .certificate_arn(arn)
-        .send()
-        .await
-        .map_err(sdk_error)?;
-    Ok(listed
-        .tags()
-        .iter()
-        .map(|t| {
-            (
-                t.key().to_string(),
-                t.value().unwrap_or_default().to_string(),
-            )
-        })
-        .collect())
 }
 
 async fn read_certificate(aws: &AwsContext, arn: &str) -> Result<Option<Attrs>, ProviderError> {

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use aws_sdk_acm::types::{CertificateStatus, Filters, KeyAlgorithm};
 
-use super::describe;
+use super::{certificate_tags, describe};
 use crate::provider::aws::lookup::{exactly_one, has_tags};
 use crate::provider::aws::tags::tags_to_value;
 use crate::provider::aws::{AwsContext, sdk_error};
@@ -96,19 +96,7 @@ impl DataSourceType for AcmCertificateDataSource {
                 {
                     continue;
                 }
-                let listed = aws
-                    .acm()
-                    .list_tags_for_certificate()
-                    .certificate_arn(arn)
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
-                let tags = tags_to_value(
-                    listed
-                        .tags()
-                        .iter()
-                        .map(|t| (t.key(), t.value().unwrap_or_default())),
-                );
+                let tags = tags_to_value(certificate_tags(aws, arn).await?);
                 if !has_tags(Some(&tags), &wanted_tags) {
                     continue;
                 }

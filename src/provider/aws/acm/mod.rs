@@ -31,3 +31,27 @@ async fn describe(aws: &AwsContext, arn: &str) -> Result<Option<CertificateDetai
         .map_err(sdk_error);
     Ok(ok_if_not_found(got)?.and_then(|out| out.certificate))
 }
+
+/// The certificate's tags, terrane's own included.
+pub(super) async fn certificate_tags(
+    aws: &AwsContext,
+    arn: &str,
+) -> Result<Vec<(String, String)>, ProviderError> {
+    let listed = aws
+        .acm()
+        .list_tags_for_certificate()
+        .certificate_arn(arn)
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    Ok(listed
+        .tags()
+        .iter()
+        .map(|t| {
+            (
+                t.key().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect())
+}

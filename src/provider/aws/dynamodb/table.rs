@@ -455,6 +455,21 @@ fn global_index(index: &Attrs, provisioned: bool) -> Result<GlobalSecondaryIndex
         .map_err(invalid)
 }
 
+/// The same index as an UpdateTable action that adds it.
+fn create_index_action(
+    index: &Attrs,
+    provisioned: bool,
+) -> Result<aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction, ProviderError> {
+    let index = global_index(index, provisioned)?;
+    aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
+        .index_name(index.index_name())
+        .set_key_schema(Some(index.key_schema().to_vec()))
+        .set_projection(index.projection().cloned())
+        .set_provisioned_throughput(index.provisioned_throughput().cloned())
+        .build()
+        .map_err(invalid)
+}
+
 fn attribute_definitions(planned: &Attrs) -> Result<Vec<AttributeDefinition>, ProviderError> {
     planned
         .blocks("attribute")
@@ -909,20 +924,4 @@ impl ResourceType for DynamoDbTable {
         )
         .await
     }
-}
-
-fn create_index_action(
-    index: &Attrs,
-    provisioned: bool,
-) -> Result<aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction, ProviderError> {
-    aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
-        .index_name(required_str(index, "name")?)
-        .set_key_schema(Some(key_schema(
-            required_str(index, "hash_key")?,
-            index.str("range_key"),
-        )?))
-        .projection(projection(index))
-        .set_provisioned_throughput(throughput(index, provisioned)?)
-        .build()
-        .map_err(invalid)
 }
