@@ -452,6 +452,23 @@ impl Schema {
             .collect()
     }
 
+    /// Whether the argument `name` (an attribute or block) differs between
+    /// two values of this schema once both are in canonical form, with
+    /// nulls and empty collections left out: what an update uses to decide
+    /// which calls a change needs, so that an object read back from AWS
+    /// (which leaves unset nested arguments out) and one planned from the
+    /// configuration (which holds them as null) compare equal.
+    pub fn argument_changed(&self, name: &str, prior: &Attrs, planned: &Attrs) -> bool {
+        let canonical = |attrs: &Attrs| {
+            let mut one = Attrs::new();
+            if let Some(v) = attrs.get(name) {
+                one.insert(name.to_string(), v.clone());
+            }
+            without_empties(self.normalize(&one).remove(name).unwrap_or(Value::Null))
+        };
+        canonical(prior) != canonical(planned)
+    }
+
     /// Brings a value into canonical form for comparison: each attribute
     /// converted to its type and spelling, set blocks sorted.
     pub fn normalize(&self, attrs: &Attrs) -> Attrs {
@@ -489,6 +506,28 @@ impl Schema {
     }
 }
 
+/// A value with null entries and empty collections left out of its maps,
+/// and an empty collection as null.
+fn without_empties(value: Value) -> Value {
+    match value {
+        Value::List(items) if items.is_empty() => Value::Null,
+        Value::List(items) => Value::List(items.into_iter().map(without_empties).collect()),
+        Value::Map(map) => {
+            let kept: Attrs = map
+                .into_iter()
+                .map(|(k, v)| (k, without_empties(v)))
+                .filter(|(_, v)| !v.is_null())
+                .collect();
+            if kept.is_empty() {
+                Value::Null
+            } else {
+                Value::Map(kept)
+            }
+        }
+        other => other,
+    }
+}
+
 /// The schema every tagged resource gets for Terraform's `tags` and `tags_all`.
 fn tag_attributes() -> Vec<Attribute> {
     vec![
@@ -500,6 +539,57 @@ fn tag_attributes() -> Vec<Attribute> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_argument_read_without_its_unset_parts_is_unchanged() {
+        let schema = Schema::new(
+            vec![Attribute::optional("size", Type::Number)],
+            vec![Block::list(
+                "disk",
+                Schema::new(
+                    vec![
+                        Attribute::optional("name", Type::String),
+                        Attribute::optional("kms", Type::String),
+                        Attribute::optional("ids", Type::set_of(Type::String)),
+                    ],
+                    vec![],
+                ),
+            )],
+        );
+        let planned = crate::value::attrs([
+            ("size", Value::string("20")),
+            (
+                "disk",
+                Value::List(vec![Value::Map(crate::value::attrs([
+                    ("name", Value::string("a")),
+                    ("kms", Value::Null),
+                    ("ids", Value::List(vec![])),
+                ]))]),
+            ),
+        ]);
+        let read = crate::value::attrs([
+            ("size", Value::Number(20.0)),
+            (
+                "disk",
+                Value::List(vec![Value::Map(crate::value::attrs([(
+                    "name",
+                    Value::string("a"),
+                )]))]),
+            ),
+        ]);
+        assert!(!schema.argument_changed("size", &read, &planned));
+        assert!(!schema.argument_changed("disk", &read, &planned));
+        let mut renamed = planned.clone();
+        renamed.insert(
+            "disk".into(),
+            Value::List(vec![Value::Map(crate::value::attrs([(
+                "name",
+                Value::string("b"),
+            )]))]),
+        );
+        assert!(schema.argument_changed("disk", &read, &renamed));
+        assert!(schema.argument_changed("disk", &read, &Attrs::new()));
+    }
 
     #[test]
     fn json_documents_differing_in_layout_and_key_order_convert_equal() {

@@ -27,6 +27,7 @@ mod plan_engine;
 mod policy;
 mod production_stack;
 mod progress;
+mod provider_arguments;
 mod provider_attachments;
 mod provider_compute;
 mod provider_edge;

@@ -20,9 +20,9 @@ use aws_sdk_ec2::types::{
     ResourceType as Ec2ResourceType, ResponseLaunchTemplateData, Tag,
 };
 
-use super::metadata_options_schema;
+use super::{launch_template_data, metadata_options_schema};
 use crate::provider::aws::batch::{describe_skipping_missing, fetch_each};
-use crate::provider::aws::convert::{prior_id, single, string_set_or_null};
+use crate::provider::aws::convert::{differs, prior_id, single, string_set_or_null};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
 use crate::provider::aws::{
     AwsContext, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags,
@@ -48,6 +48,13 @@ const VERSIONED: &[&str] = &[
     "tag_specifications",
 ];
 
+fn versioned_differs(prior: &Attrs, planned: &Attrs) -> bool {
+    VERSIONED
+        .iter()
+        .chain(launch_template_data::VERSIONED)
+        .any(|key| SCHEMA.argument_changed(key, prior, planned))
+}
+
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let attributes = vec![
         Attribute::optional_computed("name", Type::String).force_new(),
@@ -61,38 +68,42 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::optional("vpc_security_group_ids", Type::set_of(Type::String)),
         // Not stored by AWS: read never returns it; it only steers update.
         Attribute::optional("update_default_version", Type::Bool),
+        // The version to make the default; when left out, the one AWS has
+        // (the first, unless `update_default_version` moves it).
+        Attribute::optional_computed("default_version", Type::Number),
         Attribute::computed("arn", Type::String),
-        Attribute::computed("default_version", Type::Number),
         Attribute::computed("latest_version", Type::Number),
-    ];
-    Schema::with_tags(
-        attributes,
-        vec![
-            Block::single(
-                "iam_instance_profile",
-                Schema::new(
-                    vec![
-                        Attribute::optional("arn", Type::String),
-                        Attribute::optional("name", Type::String),
-                    ],
-                    vec![],
-                ),
+    ]
+    .into_iter()
+    .chain(launch_template_data::attributes())
+    .collect();
+    let mut blocks = launch_template_data::blocks();
+    blocks.extend([
+        Block::single(
+            "iam_instance_profile",
+            Schema::new(
+                vec![
+                    Attribute::optional("arn", Type::String),
+                    Attribute::optional("name", Type::String),
+                ],
+                vec![],
             ),
-            // Every argument optional and computed, as in Terraform: what
-            // is left out is the instance's default.
-            Block::single("metadata_options", metadata_options_schema()),
-            Block::list(
-                "tag_specifications",
-                Schema::new(
-                    vec![
-                        Attribute::optional("resource_type", Type::String),
-                        Attribute::optional("tags", Type::map_of(Type::String)),
-                    ],
-                    vec![],
-                ),
+        ),
+        // Every argument optional and computed, as in Terraform: what
+        // is left out is the instance's default.
+        Block::single("metadata_options", metadata_options_schema()),
+        Block::list(
+            "tag_specifications",
+            Schema::new(
+                vec![
+                    Attribute::optional("resource_type", Type::String),
+                    Attribute::optional("tags", Type::map_of(Type::String)),
+                ],
+                vec![],
             ),
-        ],
-    )
+        ),
+    ]);
+    Schema::with_tags(attributes, blocks)
 });
 
 #[async_trait]
@@ -194,10 +205,8 @@ impl ResourceType for LaunchTemplate {
         planned: &Attrs,
     ) -> Result<(), ProviderError> {
         let id = prior_id(prior)?;
-        if VERSIONED
-            .iter()
-            .any(|key| prior.get(*key) != planned.get(*key))
-        {
+        let mut new_default = None;
+        if versioned_differs(prior, planned) {
             let out = aws
                 .ec2()
                 .create_launch_template_version()
@@ -210,17 +219,27 @@ impl ResourceType for LaunchTemplate {
             let new_version = out
                 .launch_template_version()
                 .and_then(|v| v.version_number());
-            if let (Some(true), Some(version)) =
-                (planned.bool("update_default_version"), new_version)
-            {
-                aws.ec2()
-                    .modify_launch_template()
-                    .launch_template_id(id)
-                    .default_version(version.to_string())
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
+            if planned.bool("update_default_version") == Some(true) {
+                new_default = new_version;
             }
+        }
+        // A default version written by number (known, and not the one AWS
+        // has) is set as written.
+        if planned
+            .get("default_version")
+            .is_some_and(Value::is_wholly_known)
+            && differs(prior, planned, "default_version")
+        {
+            new_default = planned.i64("default_version");
+        }
+        if let Some(version) = new_default {
+            aws.ec2()
+                .modify_launch_template()
+                .launch_template_id(id)
+                .default_version(version.to_string())
+                .send()
+                .await
+                .map_err(sdk_error)?;
         }
         ec2_update_tags(aws, id, prior, planned).await
     }
@@ -301,7 +320,7 @@ fn template_data(planned: &Attrs) -> RequestLaunchTemplateData {
             .build()
     });
     let security_groups = planned.strings("vpc_security_group_ids");
-    RequestLaunchTemplateData::builder()
+    let data = RequestLaunchTemplateData::builder()
         .set_metadata_options(metadata)
         .set_image_id(planned.str("image_id").map(str::to_string))
         .set_instance_type(planned.str("instance_type").map(InstanceType::from))
@@ -309,8 +328,8 @@ fn template_data(planned: &Attrs) -> RequestLaunchTemplateData {
         .set_user_data(planned.str("user_data").map(str::to_string))
         .set_security_group_ids((!security_groups.is_empty()).then_some(security_groups))
         .set_iam_instance_profile(profile)
-        .set_tag_specifications((!tag_specifications.is_empty()).then_some(tag_specifications))
-        .build()
+        .set_tag_specifications((!tag_specifications.is_empty()).then_some(tag_specifications));
+    launch_template_data::with_launch_options(data, planned).build()
 }
 
 fn template_attrs(
@@ -400,7 +419,7 @@ fn data_attrs(data: &ResponseLaunchTemplateData) -> Attrs {
             ]))
         })
         .collect();
-    attrs([
+    let mut out = attrs([
         ("image_id", data.image_id().into()),
         (
             "instance_type",
@@ -419,7 +438,9 @@ fn data_attrs(data: &ResponseLaunchTemplateData) -> Attrs {
         ("iam_instance_profile", Value::List(profile)),
         ("metadata_options", Value::List(metadata)),
         ("tag_specifications", Value::List(tag_specifications)),
-    ])
+    ]);
+    out.extend(launch_template_data::launch_option_attrs(data));
+    out
 }
 
 /// `arn:<partition>:ec2:<region>:<account>:launch-template/<id>`. The account

@@ -14,6 +14,7 @@ mod instance;
 mod internet_gateway;
 mod key_pair;
 mod launch_template;
+mod launch_template_data;
 mod nat_gateway;
 mod route;
 mod route_table;

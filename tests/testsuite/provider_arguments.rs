@@ -1,0 +1,265 @@
+//! Arguments and nested blocks of types terrane already had, through the
+//! real binary against the emulator: each is applied, checked with AWS's own
+//! answer, changed (in place or by replacement, as Terraform does), read
+//! back clean, and imported by Terraform's id.
+
+use crate::support::Emulator;
+use crate::support::cli::Workspace;
+
+const LAUNCH_TEMPLATES: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_launch_template" "web" {
+  name                                 = "web"
+  image_id                             = "ami-12c6146b"
+  instance_type                        = "m5.large"
+  ebs_optimized                        = "true"
+  disable_api_termination              = true
+  disable_api_stop                     = false
+  instance_initiated_shutdown_behavior = "terminate"
+  update_default_version               = true
+
+  block_device_mappings {
+    device_name = "/dev/xvda"
+    ebs {
+      volume_size           = 20
+      volume_type           = "gp3"
+      iops                  = 3000
+      throughput            = 125
+      encrypted             = "true"
+      delete_on_termination = "true"
+    }
+  }
+
+  cpu_options {
+    core_count       = 1
+    threads_per_core = 2
+  }
+
+  credit_specification {
+    cpu_credits = "standard"
+  }
+
+  monitoring {
+    enabled = true
+  }
+
+  placement {
+    availability_zone = "us-east-1a"
+    tenancy           = "default"
+  }
+
+  private_dns_name_options {
+    hostname_type                     = "resource-name"
+    enable_resource_name_dns_a_record = true
+  }
+
+  maintenance_options {
+    auto_recovery = "default"
+  }
+
+  enclave_options {
+    enabled = false
+  }
+
+  hibernation_options {
+    configured = false
+  }
+
+  capacity_reservation_specification {
+    capacity_reservation_preference = "open"
+  }
+
+  instance_market_options {
+    market_type = "spot"
+    spot_options {
+      max_price                      = "0.05"
+      spot_instance_type             = "one-time"
+      instance_interruption_behavior = "terminate"
+    }
+  }
+
+  network_interfaces {
+    device_index                = 0
+    associate_public_ip_address = "false"
+    delete_on_termination       = "true"
+    description                 = "primary"
+    ipv4_address_count          = 1
+  }
+}
+
+resource "aws_launch_template" "flexible" {
+  name_prefix = "flex-"
+  image_id    = "ami-12c6146b"
+
+  instance_requirements {
+    vcpu_count {
+      min = 2
+      max = 8
+    }
+    memory_mib {
+      min = 4096
+    }
+    memory_gib_per_vcpu {
+      min = 0.5
+      max = 4.5
+    }
+    cpu_manufacturers    = ["intel", "amd"]
+    instance_generations = ["current"]
+    burstable_performance = "excluded"
+  }
+
+  license_specification {
+    license_configuration_arn = "arn:aws:license-manager:us-east-1:123456789012:license-configuration:lic-0123456789abcdef0123456789abcdef"
+  }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn launch_template_blocks_round_trip() {
+    let emulator = Emulator::start();
+    let ws = Workspace::with_main(LAUNCH_TEMPLATES);
+    ws.apply_ok(&emulator);
+    let ec2 = emulator.ec2();
+    let latest = |id: String| {
+        let ec2 = ec2.clone();
+        async move {
+            let versions = ec2
+                .describe_launch_template_versions()
+                .launch_template_id(id)
+                .versions("$Latest")
+                .send()
+                .await
+                .expect("versions");
+            let version = versions.launch_template_versions()[0].clone();
+            (
+                version.version_number().expect("number"),
+                version.launch_template_data().cloned().expect("data"),
+            )
+        }
+    };
+    let web = ws.state_attribute("aws_launch_template.web", "id");
+    let (number, data) = latest(web.clone()).await;
+    assert_eq!(number, 1);
+    assert_eq!(data.ebs_optimized(), Some(true));
+    assert_eq!(data.disable_api_termination(), Some(true));
+    assert_eq!(
+        data.instance_initiated_shutdown_behavior()
+            .map(|b| b.as_str()),
+        Some("terminate")
+    );
+    let device = &data.block_device_mappings()[0];
+    assert_eq!(device.device_name(), Some("/dev/xvda"));
+    let ebs = device.ebs().expect("ebs");
+    assert_eq!(ebs.volume_size(), Some(20));
+    assert_eq!(ebs.iops(), Some(3000));
+    assert_eq!(ebs.encrypted(), Some(true));
+    assert_eq!(data.cpu_options().and_then(|c| c.core_count()), Some(1));
+    assert_eq!(data.monitoring().and_then(|m| m.enabled()), Some(true));
+    assert_eq!(
+        data.placement().and_then(|p| p.availability_zone()),
+        Some("us-east-1a")
+    );
+    let market = data.instance_market_options().expect("market options");
+    assert_eq!(market.market_type().map(|m| m.as_str()), Some("spot"));
+    assert_eq!(
+        market.spot_options().and_then(|s| s.max_price()),
+        Some("0.05")
+    );
+    let interface = &data.network_interfaces()[0];
+    assert_eq!(interface.associate_public_ip_address(), Some(false));
+    assert_eq!(interface.secondary_private_ip_address_count(), Some(1));
+    let flexible = ws.state_attribute("aws_launch_template.flexible", "id");
+    let (_, data) = latest(flexible.clone()).await;
+    let requirements = data.instance_requirements().expect("requirements");
+    assert_eq!(
+        requirements.v_cpu_count().map(|v| (v.min(), v.max())),
+        Some((Some(2), Some(8)))
+    );
+    assert_eq!(
+        requirements.memory_gib_per_v_cpu().and_then(|m| m.max()),
+        Some(4.5)
+    );
+    assert_eq!(requirements.cpu_manufacturers().len(), 2);
+    assert_eq!(data.license_specifications().len(), 1);
+    ws.assert_plan_clean(&emulator, "every block reads back as written");
+
+    // A changed block device and a dropped block make a new version, the
+    // default (update_default_version); the template stays.
+    ws.edit(
+        "main.tf",
+        "volume_size           = 20",
+        "volume_size           = 30",
+    );
+    ws.edit("main.tf", "  monitoring {\n    enabled = true\n  }\n", "");
+    ws.edit("main.tf", "max = 8", "max = 16");
+    let plan = ws.run(&emulator, "plan", &[]);
+    assert_eq!(plan.code, 0, "{}", plan.log());
+    assert!(
+        plan.stdout.contains("2 to change, 0 to destroy"),
+        "{}",
+        plan.log()
+    );
+    ws.apply_ok(&emulator);
+    assert_eq!(ws.state_attribute("aws_launch_template.web", "id"), web);
+    let (number, data) = latest(web.clone()).await;
+    assert_eq!(number, 2);
+    assert_eq!(
+        data.block_device_mappings()[0]
+            .ebs()
+            .and_then(|e| e.volume_size()),
+        Some(30)
+    );
+    assert!(data.monitoring().is_none());
+    let described = ec2
+        .describe_launch_templates()
+        .launch_template_ids(&web)
+        .send()
+        .await
+        .expect("templates");
+    assert_eq!(
+        described.launch_templates()[0].default_version_number(),
+        Some(2)
+    );
+    let (number, _) = latest(flexible.clone()).await;
+    assert_eq!(number, 2);
+    ws.assert_plan_clean(&emulator, "the new versions read back as written");
+
+    // default_version written by number moves the default back.
+    ws.edit(
+        "main.tf",
+        "  name_prefix = \"flex-\"\n",
+        "  name_prefix = \"flex-\"\n  default_version = 1\n",
+    );
+    ws.apply_ok(&emulator);
+    let described = ec2
+        .describe_launch_templates()
+        .launch_template_ids(&flexible)
+        .send()
+        .await
+        .expect("templates");
+    assert_eq!(
+        described.launch_templates()[0].default_version_number(),
+        Some(1)
+    );
+    ws.assert_plan_clean(&emulator, "the default version is as written");
+
+    // AWS keeps no update_default_version: an imported template plans that
+    // flag alone (as Terraform does), and applying it makes no version.
+    ws.forget_and_import(&emulator, "aws_launch_template.web", &web);
+    let plan = ws.run(&emulator, "plan", &[]);
+    assert!(
+        plan.stdout
+            .contains("update_default_version = null -> true")
+            && plan.stdout.contains("(21 unchanged attributes hidden)")
+            && plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{}",
+        plan.log()
+    );
+    ws.apply_ok(&emulator);
+    assert_eq!(latest(web.clone()).await.0, 2);
+    ws.assert_plan_clean(&emulator, "an imported template reads as written");
+    ws.destroy_ok(&emulator);
+}
