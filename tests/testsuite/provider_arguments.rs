@@ -263,3 +263,199 @@ async fn launch_template_blocks_round_trip() {
     ws.assert_plan_clean(&emulator, "an imported template reads as written");
     ws.destroy_ok(&emulator);
 }
+
+const BALANCING: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.20.0.0/16"
+}
+
+resource "aws_subnet" "a" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.20.1.0/24"
+  availability_zone = "us-east-1a"
+}
+
+resource "aws_subnet" "b" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.20.2.0/24"
+  availability_zone = "us-east-1b"
+}
+
+resource "aws_lb" "app" {
+  name                                        = "app"
+  enable_tls_version_and_cipher_suite_headers = true
+  enable_xff_client_port                      = true
+  enable_zonal_shift                          = true
+
+  subnet_mapping {
+    subnet_id = aws_subnet.a.id
+  }
+  subnet_mapping {
+    subnet_id = aws_subnet.b.id
+  }
+
+  access_logs {
+    bucket = "lb-logs"
+    prefix = "app"
+  }
+}
+
+resource "aws_lb_target_group" "web" {
+  name                          = "web"
+  port                          = 80
+  protocol                      = "HTTP"
+  vpc_id                        = aws_vpc.main.id
+  slow_start                    = 30
+  load_balancing_algorithm_type = "least_outstanding_requests"
+  deregistration_delay          = "60"
+  protocol_version              = "HTTP2"
+
+  stickiness {
+    type            = "lb_cookie"
+    cookie_duration = 600
+  }
+}
+
+resource "aws_lb_target_group" "tcp" {
+  name              = "tcp"
+  port              = 443
+  protocol          = "TCP"
+  vpc_id            = aws_vpc.main.id
+  proxy_protocol_v2 = true
+  preserve_client_ip = "false"
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn load_balancer_and_target_group_settings_round_trip() {
+    let emulator = Emulator::start();
+    let ws = Workspace::with_main(BALANCING);
+    ws.apply_ok(&emulator);
+    let elbv2 = emulator.elbv2();
+    let lb_attributes = |arn: String| {
+        let elbv2 = elbv2.clone();
+        async move {
+            let out = elbv2
+                .describe_load_balancer_attributes()
+                .load_balancer_arn(arn)
+                .send()
+                .await
+                .expect("attributes");
+            out.attributes()
+                .iter()
+                .filter_map(|a| Some((a.key()?.to_string(), a.value()?.to_string())))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        }
+    };
+    let tg_attributes = |arn: String| {
+        let elbv2 = elbv2.clone();
+        async move {
+            let out = elbv2
+                .describe_target_group_attributes()
+                .target_group_arn(arn)
+                .send()
+                .await
+                .expect("attributes");
+            out.attributes()
+                .iter()
+                .filter_map(|a| Some((a.key()?.to_string(), a.value()?.to_string())))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        }
+    };
+    let lb = ws.state_attribute("aws_lb.app", "id");
+    let got = lb_attributes(lb.clone()).await;
+    assert_eq!(got["access_logs.s3.enabled"], "true");
+    assert_eq!(got["access_logs.s3.bucket"], "lb-logs");
+    assert_eq!(got["access_logs.s3.prefix"], "app");
+    assert_eq!(
+        got["routing.http.x_amzn_tls_version_and_cipher_suite.enabled"],
+        "true"
+    );
+    assert_eq!(got["routing.http.xff_client_port.enabled"], "true");
+    assert_eq!(got["zonal_shift.config.enabled"], "true");
+    let described = elbv2
+        .describe_load_balancers()
+        .load_balancer_arns(&lb)
+        .send()
+        .await
+        .expect("load balancers");
+    assert_eq!(described.load_balancers()[0].availability_zones().len(), 2);
+    let web = ws.state_attribute("aws_lb_target_group.web", "id");
+    let got = tg_attributes(web.clone()).await;
+    assert_eq!(got["slow_start.duration_seconds"], "30");
+    assert_eq!(
+        got["load_balancing.algorithm.type"],
+        "least_outstanding_requests"
+    );
+    assert_eq!(got["deregistration_delay.timeout_seconds"], "60");
+    assert_eq!(got["stickiness.enabled"], "true");
+    assert_eq!(got["stickiness.lb_cookie.duration_seconds"], "600");
+    let groups = elbv2
+        .describe_target_groups()
+        .target_group_arns(&web)
+        .send()
+        .await
+        .expect("target groups");
+    assert_eq!(groups.target_groups()[0].protocol_version(), Some("HTTP2"));
+    let tcp = ws.state_attribute("aws_lb_target_group.tcp", "id");
+    let got = tg_attributes(tcp.clone()).await;
+    assert_eq!(got["proxy_protocol_v2.enabled"], "true");
+    assert_eq!(got["preserve_client_ip.enabled"], "false");
+    ws.assert_plan_clean(&emulator, "every setting reads back as written");
+
+    // In place: access logs taken out (turned off), a header flag back to
+    // its default, stickiness changed to app cookies, slow start off.
+    ws.edit(
+        "main.tf",
+        "  access_logs {\n    bucket = \"lb-logs\"\n    prefix = \"app\"\n  }\n",
+        "",
+    );
+    ws.edit(
+        "main.tf",
+        "enable_xff_client_port                      = true",
+        "",
+    );
+    ws.edit(
+        "main.tf",
+        "    type            = \"lb_cookie\"\n    cookie_duration = 600",
+        "    type            = \"app_cookie\"\n    cookie_name     = \"session\"\n    cookie_duration = 120",
+    );
+    ws.edit("main.tf", "slow_start                    = 30", "");
+    let plan = ws.run(&emulator, "plan", &[]);
+    assert!(
+        plan.stdout.contains("0 to add, 2 to change, 0 to destroy"),
+        "{}",
+        plan.log()
+    );
+    ws.apply_ok(&emulator);
+    assert_eq!(ws.state_attribute("aws_lb.app", "id"), lb);
+    let got = lb_attributes(lb.clone()).await;
+    assert_eq!(got["access_logs.s3.enabled"], "false");
+    assert_eq!(got["routing.http.xff_client_port.enabled"], "false");
+    let got = tg_attributes(web.clone()).await;
+    assert_eq!(got["stickiness.type"], "app_cookie");
+    assert_eq!(got["stickiness.app_cookie.cookie_name"], "session");
+    assert_eq!(got["stickiness.app_cookie.duration_seconds"], "120");
+    assert_eq!(got["slow_start.duration_seconds"], "0");
+    ws.assert_plan_clean(&emulator, "the changed settings read back as written");
+
+    // A new protocol version replaces the target group, as in Terraform.
+    ws.edit("main.tf", "\"HTTP2\"", "\"HTTP1\"");
+    let plan = ws.run(&emulator, "plan", &[]);
+    assert!(
+        plan.stdout
+            .contains("aws_lb_target_group.web must be replaced"),
+        "{}",
+        plan.log()
+    );
+
+    ws.forget_and_import(&emulator, "aws_lb.app", &lb);
+    ws.forget_and_import(&emulator, "aws_lb_target_group.tcp", &tcp);
+    ws.edit("main.tf", "\"HTTP1\"", "\"HTTP2\"");
+    ws.assert_plan_clean(&emulator, "imported ones read as written");
+    ws.destroy_ok(&emulator);
+}

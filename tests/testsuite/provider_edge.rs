@@ -1429,7 +1429,8 @@ resource "aws_lb" "app" {{
                 ("routing.http.drop_invalid_header_fields.enabled", "true"),
                 ("routing.http.desync_mitigation_mode", "strictest"),
                 ("client_keep_alive.seconds", "600"),
-                ("routing.http2.enabled", "true"),
+                // Left at its default, so not sent: what AWS has.
+                ("deletion_protection.enabled", "false"),
             ],
         ),
         (

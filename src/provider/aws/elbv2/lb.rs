@@ -21,20 +21,21 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     IpAddressType, LoadBalancer as AwsLoadBalancer, LoadBalancerAttribute, LoadBalancerSchemeEnum,
-    LoadBalancerStateEnum, LoadBalancerTypeEnum,
+    LoadBalancerStateEnum, LoadBalancerTypeEnum, SubnetMapping,
 };
 
+use super::attributes::{self, Kind, Setting};
 use super::{
     describe_paginated_by_arns, name_for_create, owner_by_arn, read_described, tags_for_create,
     update_tags,
 };
-use crate::provider::aws::convert::{differs, prior_id, string_set};
+use crate::provider::aws::convert::{differs, nested, prior_id, string_set};
 use crate::provider::aws::names::arn_resource;
 use crate::provider::aws::{
     AwsContext, Timeouts, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
     wait_until,
 };
-use crate::provider::schema::{Attribute, Schema, Type};
+use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, ErrorKind, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
@@ -46,87 +47,144 @@ const DEFAULT_TIMEOUTS: Timeouts = Timeouts {
     delete: Duration::from_secs(10 * 60),
 };
 
-const IDLE_TIMEOUT: &str = "idle_timeout.timeout_seconds";
-const DELETION_PROTECTION: &str = "deletion_protection.enabled";
-/// AWS's idle timeout when none was set; moto leaves the attribute out.
-const DEFAULT_IDLE_TIMEOUT: i64 = 60;
-
-/// The kind of value an attribute holds (AWS keeps them all as text).
-#[derive(Clone, Copy)]
-enum Kind {
-    Bool,
-    Number,
-    Text,
-}
-
-/// Arguments kept as application load balancer attributes: (argument,
-/// attribute key, kind, Terraform's default: what AWS has when it was never
-/// set).
-const ALB_SETTINGS: &[(&str, &str, Kind, &str)] = &[
-    (
-        "drop_invalid_header_fields",
+/// Arguments kept as load balancer attributes. Those with a default are
+/// Terraform's, what AWS has when it was never set; the others keep AWS's
+/// value when left out.
+const SETTINGS: &[Setting] = &[
+    Setting::new(
+        &["idle_timeout"],
+        "idle_timeout.timeout_seconds",
+        Kind::Number,
+    )
+    .default("60"),
+    Setting::new(
+        &["enable_deletion_protection"],
+        "deletion_protection.enabled",
+        Kind::Bool,
+    )
+    .default("false"),
+    Setting::new(
+        &["drop_invalid_header_fields"],
         "routing.http.drop_invalid_header_fields.enabled",
         Kind::Bool,
-        "false",
-    ),
-    ("enable_http2", "routing.http2.enabled", Kind::Bool, "true"),
-    (
-        "desync_mitigation_mode",
+    )
+    .default("false"),
+    Setting::new(&["enable_http2"], "routing.http2.enabled", Kind::Bool).default("true"),
+    Setting::new(
+        &["desync_mitigation_mode"],
         "routing.http.desync_mitigation_mode",
         Kind::Text,
-        "defensive",
-    ),
-    (
-        "preserve_host_header",
+    )
+    .default("defensive"),
+    Setting::new(
+        &["preserve_host_header"],
         "routing.http.preserve_host_header.enabled",
         Kind::Bool,
-        "false",
-    ),
-    (
-        "xff_header_processing_mode",
+    )
+    .default("false"),
+    Setting::new(
+        &["xff_header_processing_mode"],
         "routing.http.xff_header_processing.mode",
         Kind::Text,
-        "append",
-    ),
-    (
-        "enable_waf_fail_open",
+    )
+    .default("append"),
+    Setting::new(
+        &["enable_waf_fail_open"],
         "waf.fail_open.enabled",
         Kind::Bool,
-        "false",
-    ),
-    (
-        "client_keep_alive",
+    )
+    .default("false"),
+    Setting::new(
+        &["client_keep_alive"],
         "client_keep_alive.seconds",
         Kind::Number,
-        "3600",
+    )
+    .default("3600"),
+    Setting::new(
+        &["enable_tls_version_and_cipher_suite_headers"],
+        "routing.http.x_amzn_tls_version_and_cipher_suite.enabled",
+        Kind::Bool,
+    )
+    .default("false"),
+    Setting::new(
+        &["enable_xff_client_port"],
+        "routing.http.xff_client_port.enabled",
+        Kind::Bool,
+    )
+    .default("false"),
+    Setting::new(
+        &["enable_zonal_shift"],
+        "zonal_shift.config.enabled",
+        Kind::Bool,
+    )
+    .default("false"),
+    // Always on for application load balancers, off by default for
+    // network ones: AWS's value when left out.
+    Setting::new(
+        &["enable_cross_zone_load_balancing"],
+        "load_balancing.cross_zone.enabled",
+        Kind::Bool,
     ),
+    Setting::new(
+        &["dns_record_client_routing_policy"],
+        "dns_record.client_routing_policy",
+        Kind::Text,
+    ),
+    Setting::new(
+        &["access_logs", "bucket"],
+        "access_logs.s3.bucket",
+        Kind::Text,
+    )
+    .off(""),
+    Setting::new(
+        &["access_logs", "enabled"],
+        "access_logs.s3.enabled",
+        Kind::Bool,
+    )
+    .default("true")
+    .off("false"),
+    Setting::new(
+        &["access_logs", "prefix"],
+        "access_logs.s3.prefix",
+        Kind::Text,
+    )
+    .off(""),
+    Setting::new(
+        &["connection_logs", "bucket"],
+        "connection_logs.s3.bucket",
+        Kind::Text,
+    )
+    .off(""),
+    Setting::new(
+        &["connection_logs", "enabled"],
+        "connection_logs.s3.enabled",
+        Kind::Bool,
+    )
+    .default("true")
+    .off("false"),
+    Setting::new(
+        &["connection_logs", "prefix"],
+        "connection_logs.s3.prefix",
+        Kind::Text,
+    )
+    .off(""),
 ];
 
-impl Kind {
-    fn schema_type(self) -> Type {
-        match self {
-            Kind::Bool => Type::Bool,
-            Kind::Number => Type::Number,
-            Kind::Text => Type::String,
-        }
-    }
-
-    /// AWS's text for a value of this kind.
-    fn text(self, value: &Value) -> Option<String> {
-        match (self, value) {
-            (Kind::Number, Value::Number(n)) => Some(format!("{}", *n as i64)),
-            _ => value.to_string_lossless(),
-        }
-    }
-
-    /// The value of AWS's text.
-    fn value(self, text: &str) -> Value {
-        match self {
-            Kind::Bool => Value::Bool(text == "true"),
-            Kind::Number => text.parse::<f64>().map_or(Value::Null, Value::Number),
-            Kind::Text => Value::string(text),
-        }
-    }
+/// A logs block (`access_logs {}`): the settings on its path, the bucket
+/// required.
+fn logs_block(name: &'static str) -> Block {
+    let fields = SETTINGS
+        .iter()
+        .filter(|s| s.path[0] == name)
+        .map(|s| {
+            if s.path[1] == "bucket" {
+                Attribute::required("bucket", Type::String)
+            } else {
+                s.attribute()
+            }
+        })
+        .collect();
+    Block::single(name, Schema::new(fields, vec![]))
 }
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
@@ -142,72 +200,87 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::optional_computed("security_groups", Type::set_of(Type::String)),
         Attribute::optional_computed("subnets", Type::set_of(Type::String)),
         Attribute::optional_computed("ip_address_type", Type::String),
-        Attribute::optional("idle_timeout", Type::Number).default(DEFAULT_IDLE_TIMEOUT),
-        Attribute::optional("enable_deletion_protection", Type::Bool).default(false),
         Attribute::computed("arn", Type::String),
         Attribute::computed("arn_suffix", Type::String),
         Attribute::computed("dns_name", Type::String),
         Attribute::computed("zone_id", Type::String),
         Attribute::computed("vpc_id", Type::String),
     ];
-    let settings = ALB_SETTINGS.iter().map(|(argument, _, kind, default)| {
-        Attribute::optional(argument, kind.schema_type()).default(kind.value(default))
-    });
+    let settings = SETTINGS
+        .iter()
+        .filter(|s| s.path.len() == 1)
+        .map(Setting::attribute);
     let attributes = attributes.into_iter().chain(settings).collect();
+    let subnet_mapping = Schema::new(
+        vec![
+            Attribute::required("subnet_id", Type::String),
+            Attribute::optional("allocation_id", Type::String),
+            Attribute::optional("ipv6_address", Type::String),
+            Attribute::optional("private_ipv4_address", Type::String),
+            Attribute::computed("outpost_id", Type::String),
+        ],
+        vec![],
+    );
     Schema::with_tags(
         attributes,
-        vec![Timeouts::block(&["create", "update", "delete"])],
+        vec![
+            logs_block("access_logs"),
+            logs_block("connection_logs"),
+            Block::set("subnet_mapping", subnet_mapping).computed_when_absent(),
+            Timeouts::block(&["create", "update", "delete"]),
+        ],
     )
 });
-
-fn is_application(attrs: &Attrs) -> bool {
-    attrs.str("load_balancer_type").unwrap_or("application") == "application"
-}
-
-/// The attributes a stack sets, as ELBv2 wants them. The idle timeout only
-/// exists on application load balancers.
-fn attributes_to_write(planned: &Attrs) -> Vec<LoadBalancerAttribute> {
-    let mut out = vec![attribute(
-        DELETION_PROTECTION,
-        planned
-            .bool("enable_deletion_protection")
-            .unwrap_or(false)
-            .to_string(),
-    )];
-    if is_application(planned) {
-        let idle = planned.i64("idle_timeout").unwrap_or(DEFAULT_IDLE_TIMEOUT);
-        out.push(attribute(IDLE_TIMEOUT, idle.to_string()));
-        for (argument, key, kind, default) in ALB_SETTINGS {
-            let text = planned
-                .get(*argument)
-                .and_then(|v| kind.text(v))
-                .unwrap_or_else(|| default.to_string());
-            out.push(attribute(key, text));
-        }
-    }
-    out
-}
-
-fn attribute(key: &str, value: String) -> LoadBalancerAttribute {
-    LoadBalancerAttribute::builder()
-        .key(key)
-        .value(value)
-        .build()
-}
 
 async fn modify_attributes(
     aws: &AwsContext,
     arn: &str,
-    planned: &Attrs,
+    attributes: Vec<(String, String)>,
 ) -> Result<(), ProviderError> {
+    if attributes.is_empty() {
+        return Ok(());
+    }
+    let attributes = attributes
+        .into_iter()
+        .map(|(key, value)| {
+            LoadBalancerAttribute::builder()
+                .key(key)
+                .value(value)
+                .build()
+        })
+        .collect();
     aws.elbv2()
         .modify_load_balancer_attributes()
         .load_balancer_arn(arn)
-        .set_attributes(Some(attributes_to_write(planned)))
+        .set_attributes(Some(attributes))
         .send()
         .await
         .map_err(sdk_error)?;
     Ok(())
+}
+
+/// `subnets` when the stack names subnets that way rather than by mapping.
+fn subnets_arg(planned: &Attrs) -> Option<Vec<String>> {
+    let subnets = planned.strings("subnets");
+    (planned.blocks("subnet_mapping").is_empty() && !subnets.is_empty()).then_some(subnets)
+}
+
+/// The `subnet_mapping` blocks as ELBv2 takes them, if written.
+fn mappings_arg(planned: &Attrs) -> Option<Vec<SubnetMapping>> {
+    let mappings: Vec<SubnetMapping> = planned
+        .blocks("subnet_mapping")
+        .into_iter()
+        .map(|m| {
+            let text = |key: &str| m.str(key).map(str::to_string);
+            SubnetMapping::builder()
+                .set_subnet_id(text("subnet_id"))
+                .set_allocation_id(text("allocation_id"))
+                .set_ipv6_address(text("ipv6_address"))
+                .set_private_ipv4_address(text("private_ipv4_address"))
+                .build()
+        })
+        .collect();
+    (!mappings.is_empty()).then_some(mappings)
 }
 
 /// Describes load balancers by ARN; missing ARNs are left out.
@@ -260,10 +333,6 @@ fn to_attrs(lb: &AwsLoadBalancer, attributes: &BTreeMap<String, String>, tags: V
     // A load balancer created without an explicit scheme is internet-facing
     // on AWS; moto then leaves the field out.
     let internal = lb.scheme() == Some(&LoadBalancerSchemeEnum::Internal);
-    let idle_timeout = attributes
-        .get(IDLE_TIMEOUT)
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(DEFAULT_IDLE_TIMEOUT);
     let mut out = Attrs::from([
         ("id".into(), Value::string(arn)),
         ("arn".into(), Value::string(arn)),
@@ -294,24 +363,40 @@ fn to_attrs(lb: &AwsLoadBalancer, attributes: &BTreeMap<String, String>, tags: V
             "ip_address_type".into(),
             lb.ip_address_type().map(|t| t.as_str()).into(),
         ),
-        ("idle_timeout".into(), Value::from(idle_timeout)),
         (
-            "enable_deletion_protection".into(),
-            Value::Bool(
-                attributes
-                    .get(DELETION_PROTECTION)
-                    .is_some_and(|v| v == "true"),
-            ),
+            "subnet_mapping".into(),
+            Value::List(
+                lb.availability_zones()
+                    .iter()
+                    .map(|az| {
+                        let address = az.load_balancer_addresses().first();
+                        Value::Map(nested([
+                            ("subnet_id", az.subnet_id().into()),
+                            (
+                                "allocation_id",
+                                address.and_then(|a| a.allocation_id()).into(),
+                            ),
+                            (
+                                "private_ipv4_address",
+                                address.and_then(|a| a.private_ipv4_address()).into(),
+                            ),
+                            (
+                                "ipv6_address",
+                                address.and_then(|a| a.ipv6_address()).into(),
+                            ),
+                            ("outpost_id", az.outpost_id().into()),
+                        ]))
+                    })
+                    .collect(),
+            )
+            .into_set(),
         ),
         ("dns_name".into(), lb.dns_name().into()),
         ("zone_id".into(), lb.canonical_hosted_zone_id().into()),
         ("vpc_id".into(), lb.vpc_id().into()),
         ("tags_all".into(), tags),
     ]);
-    for (argument, key, kind, default) in ALB_SETTINGS {
-        let text = attributes.get(*key).map_or(*default, String::as_str);
-        out.insert(argument.to_string(), kind.value(text));
-    }
+    out.extend(attributes::read(SETTINGS, attributes));
     out
 }
 
@@ -396,7 +481,8 @@ impl ResourceType for LoadBalancer {
             .r#type(LoadBalancerTypeEnum::from(
                 planned.str("load_balancer_type").unwrap_or("application"),
             ))
-            .set_subnets(Some(planned.strings("subnets")))
+            .set_subnets(subnets_arg(planned))
+            .set_subnet_mappings(mappings_arg(planned))
             .set_security_groups((!security_groups.is_empty()).then_some(security_groups))
             .set_ip_address_type(planned.str("ip_address_type").map(IpAddressType::from))
             .set_tags(Some(tags_for_create(aws, req)))
@@ -409,7 +495,7 @@ impl ResourceType for LoadBalancer {
                 .and_then(|lb| lb.load_balancer_arn()),
             "CreateLoadBalancer returned no ARN",
         )?;
-        modify_attributes(aws, &arn, planned).await?;
+        modify_attributes(aws, &arn, attributes::for_create(SETTINGS, planned)).await?;
         wait_active(aws, &arn, timeouts.create).await?;
         Ok(arn)
     }
@@ -431,11 +517,20 @@ impl ResourceType for LoadBalancer {
                 .await
                 .map_err(sdk_error)?;
         }
-        if differs(prior, planned, "subnets") {
+        // Subnets written either way: as a list, or as mappings (with an
+        // Elastic IP or private address each).
+        let mappings = mappings_arg(planned);
+        let subnets_changed = if mappings.is_some() {
+            SCHEMA.argument_changed("subnet_mapping", prior, planned)
+        } else {
+            differs(prior, planned, "subnets")
+        };
+        if subnets_changed {
             elbv2
                 .set_subnets()
                 .load_balancer_arn(arn)
-                .set_subnets(Some(planned.strings("subnets")))
+                .set_subnets(subnets_arg(planned))
+                .set_subnet_mappings(mappings)
                 .send()
                 .await
                 .map_err(sdk_error)?;
@@ -452,14 +547,10 @@ impl ResourceType for LoadBalancer {
                 .await
                 .map_err(sdk_error)?;
         }
-        if differs(prior, planned, "idle_timeout")
-            || differs(prior, planned, "enable_deletion_protection")
-            || ALB_SETTINGS
-                .iter()
-                .any(|(argument, ..)| differs(prior, planned, argument))
-        {
-            modify_attributes(aws, arn, planned).await?;
-        }
+        let changed = attributes::for_update(SETTINGS, planned, |argument| {
+            SCHEMA.argument_changed(argument, prior, planned)
+        });
+        modify_attributes(aws, arn, changed).await?;
         update_tags(aws, arn, prior, planned).await?;
         // Changing subnets puts the load balancer back into provisioning.
         wait_active(

@@ -4,23 +4,28 @@
 //! The id is the ARN. The health check is one optional block whose fields
 //! AWS fills with defaults when left out, so the block and each field are
 //! optional-and-computed. The deregistration delay is a target group
-//! *attribute* with its own calls. `name_prefix` exists only in state, so
-//! read leaves it out. Targets themselves are not managed here, and neither
-//! are stickiness, slow start or GRPC matchers.
+//! *attribute*, as are stickiness, slow start, the balancing algorithm and
+//! the other settings in [`SETTINGS`], all written with one call.
+//! `name_prefix` exists only in state, so read leaves it out. Targets
+//! themselves are not managed here, and neither are GRPC matchers.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
-    Matcher, ProtocolEnum, TargetGroup as AwsTargetGroup, TargetGroupAttribute, TargetTypeEnum,
+    Matcher, ProtocolEnum, TargetGroup as AwsTargetGroup, TargetGroupAttribute,
+    TargetGroupIpAddressTypeEnum, TargetTypeEnum,
 };
 
+use super::attributes::{self, Kind, Setting};
 use super::{
     describe_paginated_by_arns, name_for_create, owner_by_arn, read_described, tags_for_create,
     update_tags,
 };
-use crate::provider::aws::convert::{block, differs, i32_arg, nested, prior_id, single};
+use crate::provider::aws::convert::{
+    block, differs, i32_arg, nested, prior_id, single, string_set,
+};
 use crate::provider::aws::names::arn_resource;
 use crate::provider::aws::{
     AwsContext, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
@@ -31,9 +36,136 @@ use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct TargetGroup;
 
-const DEREGISTRATION_DELAY: &str = "deregistration_delay.timeout_seconds";
-/// AWS's deregistration delay when none is set.
-const DEFAULT_DEREGISTRATION_DELAY: i64 = 300;
+/// Arguments kept as target group attributes. Those with a default are
+/// Terraform's; the others keep AWS's value when left out. Each is sent
+/// only when written (or changed), since many apply to one kind of target
+/// group alone (slow start to HTTP, proxy protocol to TCP, failover to
+/// Gateway Load Balancers).
+const SETTINGS: &[Setting] = &[
+    Setting::new(
+        &["deregistration_delay"],
+        "deregistration_delay.timeout_seconds",
+        Kind::Text,
+    )
+    .default("300"),
+    Setting::new(
+        &["connection_termination"],
+        "deregistration_delay.connection_termination.enabled",
+        Kind::Bool,
+    ),
+    Setting::new(
+        &["lambda_multi_value_headers_enabled"],
+        "lambda.multi_value_headers.enabled",
+        Kind::Bool,
+    )
+    .default("false"),
+    Setting::new(
+        &["load_balancing_algorithm_type"],
+        "load_balancing.algorithm.type",
+        Kind::Text,
+    ),
+    Setting::new(
+        &["load_balancing_anomaly_mitigation"],
+        "load_balancing.algorithm.anomaly_mitigation",
+        Kind::Text,
+    ),
+    Setting::new(
+        &["load_balancing_cross_zone_enabled"],
+        "load_balancing.cross_zone.enabled",
+        Kind::Text,
+    ),
+    Setting::new(
+        &["preserve_client_ip"],
+        "preserve_client_ip.enabled",
+        Kind::Text,
+    ),
+    Setting::new(
+        &["proxy_protocol_v2"],
+        "proxy_protocol_v2.enabled",
+        Kind::Bool,
+    )
+    .default("false"),
+    Setting::new(&["slow_start"], "slow_start.duration_seconds", Kind::Number).default("0"),
+    Setting::new(&["stickiness", "type"], "stickiness.type", Kind::Text),
+    Setting::new(&["stickiness", "enabled"], "stickiness.enabled", Kind::Bool),
+    Setting::new(
+        &["stickiness", "cookie_duration"],
+        "stickiness.lb_cookie.duration_seconds",
+        Kind::Number,
+    )
+    .when("type", "lb_cookie"),
+    Setting::new(
+        &["stickiness", "cookie_duration"],
+        "stickiness.app_cookie.duration_seconds",
+        Kind::Number,
+    )
+    .when("type", "app_cookie"),
+    Setting::new(
+        &["stickiness", "cookie_name"],
+        "stickiness.app_cookie.cookie_name",
+        Kind::Text,
+    )
+    .when("type", "app_cookie"),
+    Setting::new(
+        &["target_failover", "on_deregistration"],
+        "target_failover.on_deregistration",
+        Kind::Text,
+    ),
+    Setting::new(
+        &["target_failover", "on_unhealthy"],
+        "target_failover.on_unhealthy",
+        Kind::Text,
+    ),
+    Setting::new(
+        &[
+            "target_group_health",
+            "dns_failover",
+            "minimum_healthy_targets_count",
+        ],
+        "target_group_health.dns_failover.minimum_healthy_targets.count",
+        Kind::Text,
+    ),
+    Setting::new(
+        &[
+            "target_group_health",
+            "dns_failover",
+            "minimum_healthy_targets_percentage",
+        ],
+        "target_group_health.dns_failover.minimum_healthy_targets.percentage",
+        Kind::Text,
+    ),
+    Setting::new(
+        &[
+            "target_group_health",
+            "unhealthy_state_routing",
+            "minimum_healthy_targets_count",
+        ],
+        "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count",
+        Kind::Number,
+    ),
+    Setting::new(
+        &[
+            "target_group_health",
+            "unhealthy_state_routing",
+            "minimum_healthy_targets_percentage",
+        ],
+        "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage",
+        Kind::Text,
+    ),
+    Setting::new(
+        &[
+            "target_health_state",
+            "enable_unhealthy_connection_termination",
+        ],
+        "target_health_state.unhealthy.connection_termination.enabled",
+        Kind::Bool,
+    ),
+    Setting::new(
+        &["target_health_state", "unhealthy_draining_interval"],
+        "target_health_state.unhealthy.draining_interval_seconds",
+        Kind::Number,
+    ),
+];
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let health_check = Schema::new(
@@ -59,14 +191,66 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::optional("target_type", Type::String)
             .default("instance")
             .force_new(),
-        Attribute::optional("deregistration_delay", Type::Number)
-            .default(DEFAULT_DEREGISTRATION_DELAY),
+        Attribute::optional_computed("ip_address_type", Type::String).force_new(),
+        Attribute::optional_computed("protocol_version", Type::String).force_new(),
         Attribute::computed("arn", Type::String),
         Attribute::computed("arn_suffix", Type::String),
+        Attribute::computed("load_balancer_arns", Type::set_of(Type::String)),
     ];
+    let settings = SETTINGS
+        .iter()
+        .filter(|s| s.path.len() == 1)
+        .map(Setting::attribute);
+    let attributes = attributes.into_iter().chain(settings).collect();
+    let stickiness = Schema::new(
+        vec![
+            Attribute::required("type", Type::String),
+            Attribute::optional("enabled", Type::Bool).default(true),
+            Attribute::optional_computed("cookie_duration", Type::Number),
+            Attribute::optional("cookie_name", Type::String),
+        ],
+        vec![],
+    );
+    let failover = Schema::new(
+        vec![
+            Attribute::required("on_deregistration", Type::String),
+            Attribute::required("on_unhealthy", Type::String),
+        ],
+        vec![],
+    );
+    let minimum_healthy = |count: Type| {
+        Schema::new(
+            vec![
+                Attribute::optional_computed("minimum_healthy_targets_count", count),
+                Attribute::optional_computed("minimum_healthy_targets_percentage", Type::String),
+            ],
+            vec![],
+        )
+    };
+    let group_health = Schema::new(
+        vec![],
+        vec![
+            Block::single("dns_failover", minimum_healthy(Type::String)).computed_when_absent(),
+            Block::single("unhealthy_state_routing", minimum_healthy(Type::Number))
+                .computed_when_absent(),
+        ],
+    );
+    let health_state = Schema::new(
+        vec![
+            Attribute::required("enable_unhealthy_connection_termination", Type::Bool),
+            Attribute::optional_computed("unhealthy_draining_interval", Type::Number),
+        ],
+        vec![],
+    );
     Schema::with_tags(
         attributes,
-        vec![Block::single("health_check", health_check).computed_when_absent()],
+        vec![
+            Block::single("health_check", health_check).computed_when_absent(),
+            Block::single("stickiness", stickiness).computed_when_absent(),
+            Block::single("target_failover", failover).computed_when_absent(),
+            Block::single("target_group_health", group_health).computed_when_absent(),
+            Block::single("target_health_state", health_state).computed_when_absent(),
+        ],
     )
 });
 
@@ -122,20 +306,27 @@ macro_rules! with_health_check {
     }};
 }
 
-async fn set_deregistration_delay(
+async fn modify_attributes(
     aws: &AwsContext,
     arn: &str,
-    delay: i64,
+    attributes: Vec<(String, String)>,
 ) -> Result<(), ProviderError> {
+    if attributes.is_empty() {
+        return Ok(());
+    }
+    let attributes = attributes
+        .into_iter()
+        .map(|(key, value)| {
+            TargetGroupAttribute::builder()
+                .key(key)
+                .value(value)
+                .build()
+        })
+        .collect();
     aws.elbv2()
         .modify_target_group_attributes()
         .target_group_arn(arn)
-        .attributes(
-            TargetGroupAttribute::builder()
-                .key(DEREGISTRATION_DELAY)
-                .value(delay.to_string())
-                .build(),
-        )
+        .set_attributes(Some(attributes))
         .send()
         .await
         .map_err(sdk_error)?;
@@ -159,9 +350,9 @@ fn health_check_to_value(tg: &AwsTargetGroup) -> Value {
     ]))
 }
 
-fn to_attrs(tg: &AwsTargetGroup, deregistration_delay: Option<i64>, tags: Value) -> Attrs {
+fn to_attrs(tg: &AwsTargetGroup, attributes: &BTreeMap<String, String>, tags: Value) -> Attrs {
     let arn = tg.target_group_arn().unwrap_or_default();
-    Attrs::from([
+    let mut out = Attrs::from([
         ("id".into(), Value::string(arn)),
         ("arn".into(), Value::string(arn)),
         ("arn_suffix".into(), Value::string(arn_resource(arn))),
@@ -174,12 +365,19 @@ fn to_attrs(tg: &AwsTargetGroup, deregistration_delay: Option<i64>, tags: Value)
             tg.target_type().map(|t| t.as_str()).into(),
         ),
         (
-            "deregistration_delay".into(),
-            Value::from(deregistration_delay.unwrap_or(DEFAULT_DEREGISTRATION_DELAY)),
+            "ip_address_type".into(),
+            tg.ip_address_type().map(|t| t.as_str()).into(),
+        ),
+        ("protocol_version".into(), tg.protocol_version().into()),
+        (
+            "load_balancer_arns".into(),
+            string_set(tg.load_balancer_arns().iter().cloned()),
         ),
         ("health_check".into(), health_check_to_value(tg)),
         ("tags_all".into(), tags),
-    ])
+    ]);
+    out.extend(attributes::read(SETTINGS, attributes));
+    out
 }
 
 #[async_trait]
@@ -218,14 +416,13 @@ impl ResourceType for TargetGroup {
                     .send()
                     .await
                     .map_err(sdk_error)?;
-                // Lambda target groups have no deregistration delay.
                 Ok(out
                     .attributes()
                     .iter()
-                    .find(|a| a.key() == Some(DEREGISTRATION_DELAY))
-                    .and_then(|a| a.value()?.parse::<i64>().ok()))
+                    .filter_map(|a| Some((a.key()?.to_string(), a.value()?.to_string())))
+                    .collect::<BTreeMap<_, _>>())
             },
-            to_attrs,
+            |tg, attributes, tags| to_attrs(tg, &attributes, tags),
         )
         .await
     }
@@ -264,6 +461,12 @@ impl ResourceType for TargetGroup {
             .target_type(TargetTypeEnum::from(
                 planned.str("target_type").unwrap_or("instance"),
             ))
+            .set_ip_address_type(
+                planned
+                    .str("ip_address_type")
+                    .map(TargetGroupIpAddressTypeEnum::from),
+            )
+            .set_protocol_version(planned.str("protocol_version").map(str::to_string))
             .set_tags(Some(tags_for_create(aws, req)));
         let out = with_health_check!(request, HealthCheck::from_planned(planned))
             .send()
@@ -275,12 +478,7 @@ impl ResourceType for TargetGroup {
                 .and_then(|tg| tg.target_group_arn()),
             "CreateTargetGroup returned no ARN",
         )?;
-        let delay = planned
-            .i64("deregistration_delay")
-            .unwrap_or(DEFAULT_DEREGISTRATION_DELAY);
-        if delay != DEFAULT_DEREGISTRATION_DELAY {
-            set_deregistration_delay(aws, &arn, delay).await?;
-        }
+        modify_attributes(aws, &arn, attributes::for_create(SETTINGS, planned)).await?;
         Ok(arn)
     }
 
@@ -298,12 +496,10 @@ impl ResourceType for TargetGroup {
                 .await
                 .map_err(sdk_error)?;
         }
-        if differs(prior, planned, "deregistration_delay") {
-            let delay = planned
-                .i64("deregistration_delay")
-                .unwrap_or(DEFAULT_DEREGISTRATION_DELAY);
-            set_deregistration_delay(aws, arn, delay).await?;
-        }
+        let changed = attributes::for_update(SETTINGS, planned, |argument| {
+            SCHEMA.argument_changed(argument, prior, planned)
+        });
+        modify_attributes(aws, arn, changed).await?;
         update_tags(aws, arn, prior, planned).await
     }
 

@@ -4,6 +4,7 @@
 //! and the action blocks of listeners and rules. Schemas and per-type calls
 //! stay in the type files.
 
+mod attributes;
 mod lb;
 mod lb_data_source;
 mod lb_listener;
