@@ -459,3 +459,248 @@ async fn load_balancer_and_target_group_settings_round_trip() {
     ws.assert_plan_clean(&emulator, "imported ones read as written");
     ws.destroy_ok(&emulator);
 }
+
+const ROUTING: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_route53_zone" "main" {
+  name = "routing.example.com"
+}
+
+resource "aws_route53_health_check" "web" {
+  type              = "HTTPS"
+  fqdn              = "primary.routing.example.com"
+  port              = 443
+  resource_path     = "/health"
+  failure_threshold = 3
+  request_interval  = 30
+  tags = {
+    Name = "web"
+  }
+}
+
+resource "aws_route53_health_check" "all" {
+  type                   = "CALCULATED"
+  child_health_threshold = 1
+  child_healthchecks     = [aws_route53_health_check.web.id]
+}
+
+resource "aws_route53_record" "primary" {
+  zone_id         = aws_route53_zone.main.zone_id
+  name            = "app.routing.example.com"
+  type            = "A"
+  ttl             = 60
+  records         = ["192.0.2.1"]
+  set_identifier  = "primary"
+  health_check_id = aws_route53_health_check.web.id
+  failover_routing_policy {
+    type = "PRIMARY"
+  }
+}
+
+resource "aws_route53_record" "secondary" {
+  zone_id        = aws_route53_zone.main.zone_id
+  name           = "app.routing.example.com"
+  type           = "A"
+  ttl            = 60
+  records        = ["192.0.2.2"]
+  set_identifier = "secondary"
+  failover_routing_policy {
+    type = "SECONDARY"
+  }
+}
+
+resource "aws_route53_record" "near" {
+  zone_id        = aws_route53_zone.main.zone_id
+  name           = "near.routing.example.com"
+  type           = "A"
+  ttl            = 60
+  records        = ["192.0.2.3"]
+  set_identifier = "virginia"
+  latency_routing_policy {
+    region = "us-east-1"
+  }
+}
+
+resource "aws_route53_record" "country" {
+  zone_id        = aws_route53_zone.main.zone_id
+  name           = "geo.routing.example.com"
+  type           = "A"
+  ttl            = 60
+  records        = ["192.0.2.4"]
+  set_identifier = "us"
+  geolocation_routing_policy {
+    country = "US"
+  }
+}
+
+resource "aws_route53_record" "many" {
+  zone_id                          = aws_route53_zone.main.zone_id
+  name                             = "many.routing.example.com"
+  type                             = "A"
+  ttl                              = 60
+  records                          = ["192.0.2.5"]
+  set_identifier                   = "one"
+  multivalue_answer_routing_policy = true
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn routing_policies_and_health_checks_round_trip() {
+    let emulator = Emulator::start();
+    let ws = Workspace::with_main(ROUTING);
+    ws.apply_ok(&emulator);
+    let route53 = emulator.route53();
+    let zone = ws.state_attribute("aws_route53_zone.main", "id");
+    let web = ws.state_attribute("aws_route53_health_check.web", "id");
+    let all = ws.state_attribute("aws_route53_health_check.all", "id");
+    let check = |id: String| {
+        let route53 = route53.clone();
+        async move {
+            let out = route53
+                .get_health_check()
+                .health_check_id(id)
+                .send()
+                .await
+                .expect("health check");
+            out.health_check()
+                .and_then(|c| c.health_check_config())
+                .cloned()
+                .expect("config")
+        }
+    };
+    let config = check(web.clone()).await;
+    assert_eq!(config.r#type().as_str(), "HTTPS");
+    assert_eq!(
+        config.fully_qualified_domain_name(),
+        Some("primary.routing.example.com")
+    );
+    assert_eq!(config.resource_path(), Some("/health"));
+    assert_eq!(
+        check(all.clone()).await.child_health_checks(),
+        std::slice::from_ref(&web)
+    );
+    let tags = route53
+        .list_tags_for_resource()
+        .resource_type(aws_sdk_route53::types::TagResourceType::Healthcheck)
+        .resource_id(&web)
+        .send()
+        .await
+        .expect("tags");
+    assert!(
+        tags.resource_tag_set()
+            .map(|set| set.tags())
+            .unwrap_or_default()
+            .iter()
+            .any(|t| t.key() == Some("Name") && t.value() == Some("web"))
+    );
+    let records = || {
+        let route53 = route53.clone();
+        let zone = zone.clone();
+        async move {
+            route53
+                .list_resource_record_sets()
+                .hosted_zone_id(zone)
+                .send()
+                .await
+                .expect("records")
+                .resource_record_sets()
+                .to_vec()
+        }
+    };
+    let sets = records().await;
+    let set = |identifier: &str| {
+        sets.iter()
+            .find(|s| s.set_identifier() == Some(identifier))
+            .cloned()
+            .unwrap_or_else(|| panic!("record set {identifier}"))
+    };
+    let primary = set("primary");
+    assert_eq!(primary.failover().map(|f| f.as_str()), Some("PRIMARY"));
+    assert_eq!(primary.health_check_id(), Some(web.as_str()));
+    assert_eq!(
+        set("secondary").failover().map(|f| f.as_str()),
+        Some("SECONDARY")
+    );
+    assert_eq!(
+        set("virginia").region().map(|r| r.as_str()),
+        Some("us-east-1")
+    );
+    assert_eq!(
+        set("us").geo_location().and_then(|g| g.country_code()),
+        Some("US")
+    );
+    assert_eq!(set("one").multi_value_answer(), Some(true));
+    ws.assert_plan_clean(&emulator, "every policy reads back as written");
+
+    // In place: the health check's path and threshold, the primary's TTL,
+    // and the geolocation record moved to a continent (one batch deleting
+    // the old record set and creating the new).
+    ws.edit("main.tf", "\"/health\"", "\"/healthz\"");
+    ws.edit("main.tf", "failure_threshold = 3", "failure_threshold = 5");
+    ws.edit(
+        "main.tf",
+        "ttl             = 60\n  records         = [\"192.0.2.1\"]",
+        "ttl             = 30\n  records         = [\"192.0.2.1\"]",
+    );
+    ws.edit("main.tf", "country = \"US\"", "continent = \"EU\"");
+    let plan = ws.run(&emulator, "plan", &[]);
+    assert!(
+        plan.stdout.contains("0 to add, 3 to change, 0 to destroy"),
+        "{}",
+        plan.log()
+    );
+    ws.apply_ok(&emulator);
+    let config = check(web.clone()).await;
+    assert_eq!(config.resource_path(), Some("/healthz"));
+    assert_eq!(config.failure_threshold(), Some(5));
+    let sets = records().await;
+    let us = sets
+        .iter()
+        .find(|s| s.set_identifier() == Some("us"))
+        .expect("the geolocation record");
+    assert_eq!(
+        us.geo_location().and_then(|g| g.continent_code()),
+        Some("EU")
+    );
+    assert_eq!(us.geo_location().and_then(|g| g.country_code()), None);
+    assert_eq!(
+        sets.iter()
+            .find(|s| s.set_identifier() == Some("primary"))
+            .and_then(|s| s.ttl()),
+        Some(30)
+    );
+    ws.assert_plan_clean(&emulator, "the changes read back as written");
+
+    // A new type replaces the health check, as in Terraform.
+    ws.edit(
+        "main.tf",
+        "type              = \"HTTPS\"",
+        "type              = \"HTTP\"",
+    );
+    let plan = ws.run(&emulator, "plan", &[]);
+    assert!(
+        plan.stdout
+            .contains("aws_route53_health_check.web must be replaced"),
+        "{}",
+        plan.log()
+    );
+    ws.edit(
+        "main.tf",
+        "type              = \"HTTP\"",
+        "type              = \"HTTPS\"",
+    );
+
+    ws.forget_and_import(&emulator, "aws_route53_health_check.web", &web);
+    ws.forget_and_import(
+        &emulator,
+        "aws_route53_record.primary",
+        &format!("{zone}_app.routing.example.com_A_primary"),
+    );
+    ws.assert_plan_clean(&emulator, "imported ones read as written");
+    ws.destroy_ok(&emulator);
+    let left = route53.list_health_checks().send().await.expect("checks");
+    assert!(left.health_checks().is_empty(), "{left:?}");
+}

@@ -85,7 +85,7 @@ fn id_of_arn(arn: &str) -> Option<String> {
             };
             Some(format!("{id}/{name}/{scope}"))
         }
-        ("route53", ["hostedzone", id]) => Some(id.to_string()),
+        ("route53", ["hostedzone" | "healthcheck", id]) => Some(id.to_string()),
         ("autoscaling", _) => resource
             .split_once("autoScalingGroupName/")
             .map(|(_, name)| name.to_string()),
@@ -127,6 +127,7 @@ mod tests {
                 "a1b2/shop/REGIONAL",
             ),
             ("arn:aws:route53:::hostedzone/Z123ABC", "Z123ABC"),
+            ("arn:aws:route53:::healthcheck/0a1b-2c3d", "0a1b-2c3d"),
             (
                 "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:6d0b:autoScalingGroupName/shop-spot",
                 "shop-spot",

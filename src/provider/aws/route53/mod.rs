@@ -1,7 +1,9 @@
-//! What the Route53 types (`aws_route53_zone`, `aws_route53_record`) share:
-//! DNS name spelling, zone ids, waiting for changes to be INSYNC, listing a
-//! zone's records, and hosted zone tags. No schemas live here.
+//! What the Route53 types (`aws_route53_zone`, `aws_route53_record`,
+//! `aws_route53_health_check`) share: DNS name spelling, zone ids, waiting
+//! for changes to be INSYNC, listing a zone's records, and the tags of
+//! zones and health checks. No schemas live here.
 
+mod health_check;
 mod record;
 mod zone;
 mod zone_data_source;
@@ -20,7 +22,11 @@ use crate::value::{Attrs, Value};
 /// This service's types, for the provider's registry.
 pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
     name: "Route 53",
-    resources: &[&zone::HostedZone, &record::Record],
+    resources: &[
+        &zone::HostedZone,
+        &record::Record,
+        &health_check::HealthCheck,
+    ],
     data_sources: &[&zone_data_source::HostedZoneDataSource],
 };
 
@@ -29,8 +35,8 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
 /// the zone's or record's `timeouts {}` says otherwise.
 pub const CHANGE_TIMEOUTS: Timeouts = Timeouts::all(Duration::from_secs(30 * 60));
 
-/// The most hosted zones ListTagsForResources takes in one call.
-const ZONES_PER_TAG_CALL: usize = 10;
+/// The most resources ListTagsForResources takes in one call.
+const IDS_PER_TAG_CALL: usize = 10;
 
 /// A DNS name as Route53 and users may both spell it, without the trailing
 /// dot and with Route53's `\052`-style escapes turned back into characters.
@@ -143,29 +149,33 @@ pub async fn list_records(
     }
 }
 
-/// `tags_all` of each zone, one ListTagsForResources per 10 zones. A zone
-/// deleted meanwhile is left out.
-pub async fn read_zone_tags(
+/// `tags_all` of each zone (or health check: `kind`), one
+/// ListTagsForResources per 10. One deleted meanwhile is left out.
+pub async fn read_tags(
     aws: &AwsContext,
-    zone_ids: &[String],
+    kind: TagResourceType,
+    ids: &[String],
 ) -> Result<BTreeMap<String, Value>, ProviderError> {
-    Ok(zone_tag_pairs(aws, zone_ids)
+    Ok(tag_pairs(aws, kind, ids)
         .await?
         .into_iter()
         .map(|(id, pairs)| (id, tags_to_value(pairs)))
         .collect())
 }
 
-/// Every tag of each zone, terrane's own included, by zone id.
-pub async fn zone_tag_pairs(
+/// Every tag of each zone (or health check: `kind`), terrane's own
+/// included, by id.
+pub async fn tag_pairs(
     aws: &AwsContext,
-    zone_ids: &[String],
+    kind: TagResourceType,
+    ids: &[String],
 ) -> Result<BTreeMap<String, Vec<(String, String)>>, ProviderError> {
-    let tag_sets = describe_skipping_missing(zone_ids, ZONES_PER_TAG_CALL, |chunk| async move {
+    let kind = &kind;
+    let tag_sets = describe_skipping_missing(ids, IDS_PER_TAG_CALL, |chunk| async move {
         let out = aws
             .route53()
             .list_tags_for_resources()
-            .resource_type(TagResourceType::Hostedzone)
+            .resource_type(kind.clone())
             .set_resource_ids(Some(chunk))
             .send()
             .await
@@ -188,10 +198,12 @@ pub async fn zone_tag_pairs(
         .collect())
 }
 
-/// Sets and removes a zone's tags in one ChangeTagsForResource.
-pub async fn change_zone_tags(
+/// Sets and removes a zone's (or health check's: `kind`) tags in one
+/// ChangeTagsForResource.
+pub async fn change_tags(
     aws: &AwsContext,
-    zone_id: &str,
+    kind: TagResourceType,
+    id: &str,
     set: BTreeMap<String, String>,
     removed: Vec<String>,
 ) -> Result<(), ProviderError> {
@@ -200,8 +212,8 @@ pub async fn change_zone_tags(
     }
     aws.route53()
         .change_tags_for_resource()
-        .resource_type(TagResourceType::Hostedzone)
-        .resource_id(zone_id)
+        .resource_type(kind)
+        .resource_id(id)
         .set_add_tags((!set.is_empty()).then(|| {
             set.into_iter()
                 .map(|(k, v)| Tag::builder().key(k).value(v).build())
@@ -214,15 +226,17 @@ pub async fn change_zone_tags(
     Ok(())
 }
 
-/// Brings a zone's tags from `prior.tags_all` to `planned.tags_all`.
-pub async fn update_zone_tags(
+/// Brings a zone's (or health check's: `kind`) tags from
+/// `prior.tags_all` to `planned.tags_all`.
+pub async fn update_tags(
     aws: &AwsContext,
-    zone_id: &str,
+    kind: TagResourceType,
+    id: &str,
     prior: &Attrs,
     planned: &Attrs,
 ) -> Result<(), ProviderError> {
     let changes = TagChanges::between(prior, planned);
-    change_zone_tags(aws, zone_id, changes.changed, changes.removed).await
+    change_tags(aws, kind, id, changes.changed, changes.removed).await
 }
 
 #[cfg(test)]

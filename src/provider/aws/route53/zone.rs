@@ -11,11 +11,13 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, HostedZoneConfig, RrType};
+use aws_sdk_route53::types::{
+    Change, ChangeAction, ChangeBatch, HostedZoneConfig, RrType, TagResourceType,
+};
 
 use super::{
-    CHANGE_TIMEOUTS, change_zone_tags, clean_dns_name, clean_zone_id, list_records,
-    normalize_dns_name, read_zone_tags, update_zone_tags, wait_for_change, zone_tag_pairs,
+    CHANGE_TIMEOUTS, change_tags, clean_dns_name, clean_zone_id, list_records, normalize_dns_name,
+    read_tags, tag_pairs, update_tags, wait_for_change,
 };
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, prior_id};
@@ -157,7 +159,7 @@ impl ResourceType for HostedZone {
         })
         .await?;
         let found: Vec<String> = zones.keys().cloned().collect();
-        let mut tags = read_zone_tags(aws, &found).await?;
+        let mut tags = read_tags(aws, TagResourceType::Hostedzone, &found).await?;
         for (id, zone) in zones.iter_mut() {
             zone.insert(
                 "tags_all".into(),
@@ -193,7 +195,7 @@ impl ResourceType for HostedZone {
                 named.push(id);
             }
         }
-        let tags = zone_tag_pairs(aws, &named).await?;
+        let tags = tag_pairs(aws, TagResourceType::Hostedzone, &named).await?;
         let ours = |id: &String| {
             tags.get(id)
                 .is_some_and(|pairs| made_by(aws, req, pairs.clone()))
@@ -218,7 +220,10 @@ impl ResourceType for HostedZone {
             .iter()
             .map(|zone| clean_zone_id(zone.id()).to_string())
             .collect();
-        Ok(zone_tag_pairs(aws, &ids).await?.into_iter().collect())
+        Ok(tag_pairs(aws, TagResourceType::Hostedzone, &ids)
+            .await?
+            .into_iter()
+            .collect())
     }
 
     async fn create(
@@ -250,7 +255,14 @@ impl ResourceType for HostedZone {
             let timeout = Timeouts::from_attrs(planned, CHANGE_TIMEOUTS).create;
             wait_for_change(aws, change.id(), timeout).await?;
         }
-        change_zone_tags(aws, &zone_id, create_tags(aws, req), Vec::new()).await?;
+        change_tags(
+            aws,
+            TagResourceType::Hostedzone,
+            &zone_id,
+            create_tags(aws, req),
+            Vec::new(),
+        )
+        .await?;
         Ok(zone_id)
     }
 
@@ -271,7 +283,7 @@ impl ResourceType for HostedZone {
                 .map_err(sdk_error)?;
         }
         // force_destroy lives only in state: nothing to tell AWS.
-        update_zone_tags(aws, zone_id, prior, planned).await
+        update_tags(aws, TagResourceType::Hostedzone, zone_id, prior, planned).await
     }
 
     /// Without `force_destroy`, a zone with records of its own fails with
