@@ -35,6 +35,7 @@ mod provider_iam;
 mod provider_instances;
 mod provider_network;
 mod provider_platform;
+mod provider_replayed;
 mod provider_routing;
 mod provider_security_rules;
 mod provider_settings;

@@ -704,3 +704,151 @@ async fn routing_policies_and_health_checks_round_trip() {
     let left = route53.list_health_checks().send().await.expect("checks");
     assert!(left.health_checks().is_empty(), "{left:?}");
 }
+
+const NODES: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.30.0.0/16"
+}
+
+resource "aws_subnet" "app" {
+  count             = 2
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.30.${count.index}.0/24"
+  availability_zone = ["us-east-1a", "us-east-1b"][count.index]
+}
+
+resource "aws_iam_role" "eks" {
+  name = "eks"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "eks.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+}
+
+resource "aws_eks_cluster" "shop" {
+  name     = "shop"
+  role_arn = aws_iam_role.eks.arn
+  vpc_config {
+    subnet_ids = aws_subnet.app[*].id
+  }
+}
+
+resource "aws_launch_template" "nodes" {
+  name          = "nodes"
+  instance_type = "m5.large"
+}
+
+resource "aws_eks_node_group" "tainted" {
+  cluster_name    = aws_eks_cluster.shop.name
+  node_group_name = "tainted"
+  node_role_arn   = aws_iam_role.eks.arn
+  subnet_ids      = aws_subnet.app[*].id
+  release_version = "1.29.0-20240129"
+
+  scaling_config {
+    desired_size = 1
+    min_size     = 1
+    max_size     = 2
+  }
+
+  launch_template {
+    id      = aws_launch_template.nodes.id
+    version = aws_launch_template.nodes.latest_version
+  }
+
+  taint {
+    key    = "dedicated"
+    value  = "batch"
+    effect = "NO_SCHEDULE"
+  }
+
+  taint {
+    key    = "spot"
+    effect = "PREFER_NO_SCHEDULE"
+  }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn node_group_taints_launch_template_and_repair_round_trip() {
+    let emulator = Emulator::start();
+    let ws = Workspace::with_main(NODES);
+    ws.apply_ok(&emulator);
+    let eks = emulator.eks();
+    let group = || {
+        let eks = eks.clone();
+        async move {
+            eks.describe_nodegroup()
+                .cluster_name("shop")
+                .nodegroup_name("tainted")
+                .send()
+                .await
+                .expect("node group")
+                .nodegroup()
+                .cloned()
+                .expect("a node group")
+        }
+    };
+    let described = group().await;
+    let template = ws.state_attribute("aws_launch_template.nodes", "id");
+    let spec = described.launch_template().expect("launch template");
+    assert_eq!(spec.id(), Some(template.as_str()));
+    assert_eq!(spec.version(), Some("1"));
+    assert_eq!(described.release_version(), Some("1.29.0-20240129"));
+    let mut taints: Vec<_> = described
+        .taints()
+        .iter()
+        .map(|t| (t.key().unwrap_or_default(), t.effect().map(|e| e.as_str())))
+        .collect();
+    taints.sort();
+    assert_eq!(
+        taints,
+        [
+            ("dedicated", Some("NO_SCHEDULE")),
+            ("spot", Some("PREFER_NO_SCHEDULE"))
+        ]
+    );
+    ws.assert_plan_clean(&emulator, "every block reads back as written");
+
+    // In place (UpdateNodegroupConfig): one taint dropped, one changed,
+    // node repair turned on (the emulator keeps a node repair config only
+    // from an update).
+    ws.edit(
+        "main.tf",
+        "  taint {\n    key    = \"spot\"\n    effect = \"PREFER_NO_SCHEDULE\"\n  }\n",
+        "",
+    );
+    ws.edit("main.tf", "value  = \"batch\"", "value  = \"ml\"");
+    ws.edit(
+        "main.tf",
+        "    max_size     = 2\n  }\n",
+        "    max_size     = 2\n  }\n\n  node_repair_config {\n    enabled = true\n  }\n",
+    );
+    let plan = ws.run(&emulator, "plan", &[]);
+    assert!(
+        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{}",
+        plan.log()
+    );
+    ws.apply_ok(&emulator);
+    let described = group().await;
+    let taints: Vec<_> = described
+        .taints()
+        .iter()
+        .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))
+        .collect();
+    assert_eq!(taints, [("dedicated", "ml")]);
+    assert_eq!(
+        described.node_repair_config().and_then(|n| n.enabled()),
+        Some(true)
+    );
+    ws.assert_plan_clean(&emulator, "the changes read back as written");
+
+    ws.forget_and_import(&emulator, "aws_eks_node_group.tainted", "shop:tainted");
+    ws.assert_plan_clean(&emulator, "an imported group reads as written");
+    ws.destroy_ok(&emulator);
+}

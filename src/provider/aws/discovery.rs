@@ -76,7 +76,7 @@ fn id_of_arn(arn: &str) -> Option<String> {
         ("elasticloadbalancing", _) => Some(arn.to_string()),
         ("iam", ["role", ..]) => last(resource),
         ("eks", ["cluster", name]) => Some(name.to_string()),
-        ("eks", ["nodegroup", cluster, group, _]) => Some(format!("{cluster}:{group}")),
+        ("eks", ["nodegroup" | "addon", cluster, name, _]) => Some(format!("{cluster}:{name}")),
         ("wafv2", [scope, "webacl", name, id]) => {
             let scope = if *scope == "global" {
                 "CLOUDFRONT"
@@ -127,6 +127,10 @@ mod tests {
                 "a1b2/shop/REGIONAL",
             ),
             ("arn:aws:route53:::hostedzone/Z123ABC", "Z123ABC"),
+            (
+                "arn:aws:eks:us-east-1:123456789012:addon/shop/vpc-cni/1a2b",
+                "shop:vpc-cni",
+            ),
             ("arn:aws:route53:::healthcheck/0a1b-2c3d", "0a1b-2c3d"),
             (
                 "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:6d0b:autoScalingGroupName/shop-spot",

@@ -6,6 +6,7 @@ pub mod emulator;
 pub mod fixtures;
 pub mod inventory;
 pub mod proxy;
+pub mod replay;
 pub mod terraform;
 
 pub use emulator::Emulator;

@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use aws_sdk_eks::types::{Cluster, EncryptionConfig, LogSetup, LogType, Logging, VpcConfigRequest};
 
 use super::{
-    Goal, cluster_names, create_tags, find_cluster, tag_pairs, update_tags, wait_deleted,
+    Goal, UpdateOf, cluster_names, create_tags, find_cluster, tag_pairs, update_tags, wait_deleted,
     wait_for_status, wait_for_update,
 };
 use crate::provider::aws::batch::fetch_each;
@@ -340,7 +340,7 @@ async fn wait_for_cluster_update(
     timeout: Duration,
 ) -> Result<(), ProviderError> {
     if let Some(update) = update {
-        wait_for_update(aws, name, None, update, timeout).await?;
+        wait_for_update(aws, name, UpdateOf::Cluster, update, timeout).await?;
     }
     wait_for_cluster(aws, name, timeout, UPDATING).await
 }

@@ -1,10 +1,14 @@
-//! EKS helpers shared by `aws_eks_cluster` and `aws_eks_node_group`: finding
+//! EKS helpers shared by the EKS types (clusters, node groups, add-ons,
+//! access entries and their policy associations): finding
 //! objects (a missing one is `None`, not an error), waiting for a status, for
 //! deletion or for an update to finish, and tagging by ARN.
 //!
 //! Schemas and argument mapping stay in the resource files; nothing here
 //! decides what to create or change.
 
+mod access_entry;
+mod access_policy_association;
+mod addon;
 mod cluster;
 mod cluster_data_source;
 mod node_group;
@@ -24,7 +28,13 @@ use crate::value::Attrs;
 /// This service's types, for the provider's registry.
 pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
     name: "EKS",
-    resources: &[&cluster::EksCluster, &node_group::EksNodeGroup],
+    resources: &[
+        &cluster::EksCluster,
+        &node_group::EksNodeGroup,
+        &addon::EksAddon,
+        &access_entry::EksAccessEntry,
+        &access_policy_association::EksAccessPolicyAssociation,
+    ],
     data_sources: &[&cluster_data_source::EksClusterDataSource],
 };
 
@@ -145,16 +155,30 @@ where
     wait_for_status(what, timeout, DELETING, Goal::Gone, status).await
 }
 
+/// What an EKS update changes: the cluster itself, one of its node groups
+/// or one of its add-ons (DescribeUpdate must be told which).
+#[derive(Clone, Copy, Debug)]
+pub enum UpdateOf<'a> {
+    Cluster,
+    Nodegroup(&'a str),
+    Addon(&'a str),
+}
+
 /// Waits for an update that UpdateClusterConfig, UpdateClusterVersion or
 /// UpdateNodegroupConfig started. An update already finished in the response
 /// costs no DescribeUpdate call.
 pub async fn wait_for_update(
     aws: &AwsContext,
     cluster_name: &str,
-    nodegroup_name: Option<&str>,
+    of: UpdateOf<'_>,
     update: &Update,
     timeout: Duration,
 ) -> Result<(), ProviderError> {
+    let (nodegroup_name, addon_name) = match of {
+        UpdateOf::Cluster => (None, None),
+        UpdateOf::Nodegroup(name) => (Some(name), None),
+        UpdateOf::Addon(name) => (None, Some(name)),
+    };
     if let Some(done) = update_outcome(update)? {
         return Ok(done);
     }
@@ -166,7 +190,7 @@ pub async fn wait_for_update(
     };
     let what = format!(
         "EKS update {update_id} of {}",
-        nodegroup_name.unwrap_or(cluster_name)
+        nodegroup_name.or(addon_name).unwrap_or(cluster_name)
     );
     wait_until(&what, timeout, || async move {
         let out = aws
@@ -174,6 +198,7 @@ pub async fn wait_for_update(
             .describe_update()
             .name(cluster_name)
             .set_nodegroup_name(nodegroup_name.map(str::to_string))
+            .set_addon_name(addon_name.map(str::to_string))
             .update_id(update_id)
             .send()
             .await

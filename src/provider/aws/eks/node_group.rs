@@ -2,10 +2,14 @@
 //!
 //! The id is `<cluster_name>:<node_group_name>`, as in Terraform. Create,
 //! update and delete wait for EKS; a delete waits until the group is really
-//! gone, since its cluster cannot be deleted before. Only scaling, labels,
-//! the update config and tags change in place; everything about the
-//! instances themselves (subnets, types, capacity type, AMI, disk) forces
-//! replacement. This file never changes the cluster the group belongs to.
+//! gone, since its cluster cannot be deleted before. Scaling, labels,
+//! taints, the update and node repair configs and tags change in place
+//! (UpdateNodegroupConfig); the Kubernetes version, AMI release and launch
+//! template version too (UpdateNodegroupVersion, forced past pod disruption
+//! budgets with `force_update_version`). Everything else about the
+//! instances (subnets, types, capacity type, AMI type, disk, SSH access,
+//! the launch template itself) forces replacement. This file never
+//! changes the cluster the group belongs to.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -13,17 +17,18 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_eks::types::{
-    AmiTypes, CapacityTypes, Nodegroup, NodegroupScalingConfig, NodegroupUpdateConfig,
-    UpdateLabelsPayload,
+    AmiTypes, CapacityTypes, LaunchTemplateSpecification, NodeRepairConfig, Nodegroup,
+    NodegroupScalingConfig, NodegroupUpdateConfig, RemoteAccessConfig, Taint, TaintEffect,
+    UpdateLabelsPayload, UpdateTaintsPayload,
 };
 
 use super::{
-    Goal, cluster_names, create_tags, find_nodegroup, tag_pairs, update_tags, wait_deleted,
-    wait_for_status, wait_for_update,
+    Goal, UpdateOf, cluster_names, create_tags, find_nodegroup, tag_pairs, update_tags,
+    wait_deleted, wait_for_status, wait_for_update,
 };
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{
-    differs, i32_arg, optional_block, prior_id, single, string_set,
+    i32_arg, nested, optional_block, prior_id, single, string_set, string_set_or_null,
 };
 use crate::provider::aws::names::{name_for_create, prefix_from_name, split_id};
 use crate::provider::aws::tags::{owner_of_named, tags_to_value};
@@ -58,8 +63,24 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::optional_computed("ami_type", Type::String).force_new(),
         Attribute::optional_computed("disk_size", Type::Number).force_new(),
         Attribute::optional("labels", Type::map_of(Type::String)),
+        // Kubernetes and AMI release versions: the cluster's and the
+        // latest when left out; changed in place by UpdateNodegroupVersion.
+        Attribute::optional_computed("version", Type::String),
+        Attribute::optional_computed("release_version", Type::String),
+        // Only steers a version update: drain even when pods resist.
+        Attribute::optional("force_update_version", Type::Bool),
         Attribute::computed("arn", Type::String),
         Attribute::computed("status", Type::String),
+        Attribute::computed(
+            "resources",
+            Type::list_of(Type::object(&[
+                (
+                    "autoscaling_groups",
+                    Type::list_of(Type::object(&[("name", Type::String)])),
+                ),
+                ("remote_access_security_group_id", Type::String),
+            ])),
+        ),
     ];
     Schema::with_tags(
         attributes,
@@ -85,6 +106,50 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
                     ],
                     vec![],
                 ),
+            )
+            .computed_when_absent(),
+            Block::single(
+                "launch_template",
+                Schema::new(
+                    vec![
+                        Attribute::optional_computed("id", Type::String).force_new(),
+                        Attribute::optional_computed("name", Type::String).force_new(),
+                        Attribute::required("version", Type::String),
+                    ],
+                    vec![],
+                ),
+            ),
+            // EKS's emulator reports a default SSH key for a group made
+            // without one, so a group that has none keeps what EKS says.
+            Block::single(
+                "remote_access",
+                Schema::new(
+                    vec![
+                        Attribute::optional("ec2_ssh_key", Type::String),
+                        Attribute::optional(
+                            "source_security_group_ids",
+                            Type::set_of(Type::String),
+                        ),
+                    ],
+                    vec![],
+                ),
+            )
+            .force_new()
+            .computed_when_absent(),
+            Block::set(
+                "taint",
+                Schema::new(
+                    vec![
+                        Attribute::required("key", Type::String),
+                        Attribute::optional("value", Type::String),
+                        Attribute::required("effect", Type::String),
+                    ],
+                    vec![],
+                ),
+            ),
+            Block::single(
+                "node_repair_config",
+                Schema::new(vec![Attribute::optional("enabled", Type::Bool)], vec![]),
             )
             .computed_when_absent(),
             Timeouts::block(&["create", "update", "delete"]),
@@ -207,6 +272,20 @@ impl ResourceType for EksNodeGroup {
             .set_labels((!labels.is_empty()).then(|| labels.into_iter().collect()))
             .set_scaling_config(scaling_config(planned))
             .set_update_config(update_config(planned))
+            .set_version(planned.str("version").map(str::to_string))
+            .set_release_version(planned.str("release_version").map(str::to_string))
+            .set_launch_template(launch_template(planned))
+            .set_remote_access(single(planned, "remote_access").map(|r| {
+                let groups = r.strings("source_security_group_ids");
+                RemoteAccessConfig::builder()
+                    .set_ec2_ssh_key(r.str("ec2_ssh_key").map(str::to_string))
+                    .set_source_security_groups((!groups.is_empty()).then_some(groups))
+                    .build()
+            }))
+            .set_taints(non_empty(
+                planned.blocks("taint").into_iter().map(taint).collect(),
+            ))
+            .set_node_repair_config(node_repair_config(planned))
             .client_request_token(req.client_token)
             .set_tags(Some(create_tags(aws, req)))
             .send()
@@ -224,8 +303,12 @@ impl ResourceType for EksNodeGroup {
     ) -> Result<(), ProviderError> {
         let (cluster, name) = parse_id(prior_id(prior)?)?;
         let timeouts = Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS);
-        let changed = |key: &str| differs(prior, planned, key);
-        if changed("labels") || changed("scaling_config") || changed("update_config") {
+        let changed = |key: &str| SCHEMA.argument_changed(key, prior, planned);
+        let config_changed = ["labels", "scaling_config", "update_config", "taint"]
+            .iter()
+            .any(|key| changed(key))
+            || (planned.blocks("node_repair_config").len() == 1 && changed("node_repair_config"));
+        if config_changed {
             let out = aws
                 .eks()
                 .update_nodegroup_config()
@@ -246,11 +329,62 @@ impl ResourceType for EksNodeGroup {
                 } else {
                     None
                 })
+                .set_taints(if changed("taint") {
+                    taints_payload(prior, planned)
+                } else {
+                    None
+                })
+                .set_node_repair_config(if changed("node_repair_config") {
+                    node_repair_config(planned)
+                } else {
+                    None
+                })
                 .send()
                 .await
                 .map_err(sdk_error)?;
             if let Some(update) = out.update() {
-                wait_for_update(aws, cluster, Some(name), update, timeouts.update).await?;
+                wait_for_update(
+                    aws,
+                    cluster,
+                    UpdateOf::Nodegroup(name),
+                    update,
+                    timeouts.update,
+                )
+                .await?;
+            }
+            wait_for_nodegroup(aws, cluster, name, timeouts.update, UPDATING).await?;
+        }
+        if ["version", "release_version", "launch_template"]
+            .iter()
+            .any(|key| changed(key) && planned.get(*key).is_some_and(Value::is_wholly_known))
+        {
+            let text = |key: &str| {
+                planned
+                    .str(key)
+                    .filter(|_| changed(key))
+                    .map(str::to_string)
+            };
+            let out = aws
+                .eks()
+                .update_nodegroup_version()
+                .cluster_name(cluster)
+                .nodegroup_name(name)
+                .set_version(text("version"))
+                .set_release_version(text("release_version"))
+                .set_launch_template(launch_template(planned))
+                .set_force(planned.bool("force_update_version"))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            if let Some(update) = out.update() {
+                wait_for_update(
+                    aws,
+                    cluster,
+                    UpdateOf::Nodegroup(name),
+                    update,
+                    timeouts.update,
+                )
+                .await?;
             }
             wait_for_nodegroup(aws, cluster, name, timeouts.update, UPDATING).await?;
         }
@@ -329,6 +463,69 @@ fn update_config(planned: &Attrs) -> Option<NodegroupUpdateConfig> {
     })
 }
 
+/// The `launch_template` block as EKS takes it. EKS refuses both an id and
+/// a name, and reports both once made: the id goes when known, else the
+/// name (a new template's id or name forces a new group, so an update
+/// always has the id).
+fn launch_template(planned: &Attrs) -> Option<LaunchTemplateSpecification> {
+    single(planned, "launch_template").map(|t| {
+        let id = t.str("id").map(str::to_string);
+        let name = t.str("name").filter(|_| id.is_none()).map(str::to_string);
+        LaunchTemplateSpecification::builder()
+            .set_id(id)
+            .set_name(name)
+            .set_version(t.str("version").map(str::to_string))
+            .build()
+    })
+}
+
+fn node_repair_config(planned: &Attrs) -> Option<NodeRepairConfig> {
+    single(planned, "node_repair_config").map(|n| {
+        NodeRepairConfig::builder()
+            .set_enabled(n.bool("enabled"))
+            .build()
+    })
+}
+
+fn taint(t: &Attrs) -> Taint {
+    Taint::builder()
+        .set_key(t.str("key").map(str::to_string))
+        .set_value(t.str("value").map(str::to_string))
+        .set_effect(t.str("effect").map(TaintEffect::from))
+        .build()
+}
+
+fn non_empty<T>(items: Vec<T>) -> Option<Vec<T>> {
+    (!items.is_empty()).then_some(items)
+}
+
+/// The taint edits from `prior.taint` to `planned.taint`: every planned
+/// taint set (EKS replaces one of the same key and effect), and those of a
+/// key and effect no longer planned removed.
+fn taints_payload(prior: &Attrs, planned: &Attrs) -> Option<UpdateTaintsPayload> {
+    let key_of = |t: &Attrs| {
+        (
+            t.str("key").map(str::to_string),
+            t.str("effect").map(str::to_string),
+        )
+    };
+    let wanted = planned.blocks("taint");
+    let kept: Vec<_> = wanted.iter().map(|t| key_of(t)).collect();
+    let removed: Vec<Taint> = prior
+        .blocks("taint")
+        .into_iter()
+        .filter(|t| !kept.contains(&key_of(t)))
+        .map(taint)
+        .collect();
+    let set: Vec<Taint> = wanted.into_iter().map(taint).collect();
+    (!removed.is_empty() || !set.is_empty()).then(|| {
+        UpdateTaintsPayload::builder()
+            .set_add_or_update_taints(non_empty(set))
+            .set_remove_taints(non_empty(removed))
+            .build()
+    })
+}
+
 /// The label edits from `prior.labels` to `planned.labels`.
 fn labels_payload(prior: &Attrs, planned: &Attrs) -> Option<UpdateLabelsPayload> {
     let old = prior.string_map("labels");
@@ -379,8 +576,73 @@ fn nodegroup_attrs(group: &Nodegroup) -> Attrs {
             ),
         ])
     }));
+    let launch_template = optional_block(group.launch_template().map(|t| {
+        nested([
+            ("id", t.id().into()),
+            ("name", t.name().into()),
+            ("version", t.version().into()),
+        ])
+    }));
+    let remote_access = optional_block(group.remote_access().map(|r| {
+        nested([
+            ("ec2_ssh_key", r.ec2_ssh_key().into()),
+            (
+                "source_security_group_ids",
+                string_set_or_null(r.source_security_groups().to_vec()),
+            ),
+        ])
+    }));
+    let taints = Value::List(
+        group
+            .taints()
+            .iter()
+            .map(|t| {
+                Value::Map(nested([
+                    ("key", t.key().into()),
+                    ("value", t.value().into()),
+                    ("effect", t.effect().map(|e| e.as_str()).into()),
+                ]))
+            })
+            .collect(),
+    )
+    .into_set();
+    let repair = optional_block(
+        group
+            .node_repair_config()
+            .map(|n| nested([("enabled", n.enabled().into())])),
+    );
+    let resources = Value::List(
+        group
+            .resources()
+            .map(|r| {
+                Value::Map(attrs([
+                    (
+                        "autoscaling_groups",
+                        Value::List(
+                            r.auto_scaling_groups()
+                                .iter()
+                                .map(|g| Value::Map(attrs([("name", g.name().into())])))
+                                .collect(),
+                        ),
+                    ),
+                    (
+                        "remote_access_security_group_id",
+                        r.remote_access_security_group().into(),
+                    ),
+                ]))
+            })
+            .into_iter()
+            .collect(),
+    );
     attrs([
         ("id", Value::string(node_group_id(cluster, name))),
+        ("version", group.version().into()),
+        ("release_version", group.release_version().into()),
+        ("launch_template", launch_template),
+        ("remote_access", remote_access),
+        ("taint", taints),
+        ("node_repair_config", repair),
+        ("resources", resources),
         ("cluster_name", Value::string(cluster)),
         ("node_group_name", Value::string(name)),
         ("node_group_name_prefix", prefix_from_name(name)),
