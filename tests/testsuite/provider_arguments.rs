@@ -852,3 +852,144 @@ async fn node_group_taints_launch_template_and_repair_round_trip() {
     ws.assert_plan_clean(&emulator, "an imported group reads as written");
     ws.destroy_ok(&emulator);
 }
+
+const SCALING: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.40.0.0/16"
+}
+
+resource "aws_subnet" "a" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.40.1.0/24"
+  availability_zone = "us-east-1a"
+}
+
+resource "aws_launch_template" "web" {
+  name          = "web"
+  image_id      = "ami-12c6146b"
+  instance_type = "t3.micro"
+}
+
+resource "aws_autoscaling_group" "web" {
+  name                  = "web"
+  min_size              = 1
+  max_size              = 3
+  desired_capacity      = 1
+  vpc_zone_identifier   = [aws_subnet.a.id]
+  default_cooldown      = 120
+  protect_from_scale_in = true
+  termination_policies  = ["OldestInstance", "Default"]
+  suspended_processes   = ["AZRebalance"]
+  # Its instance was launched protected from scale-in, so draining it would
+  # never end: deleted with its instances.
+  force_delete = true
+
+  launch_template {
+    id      = aws_launch_template.web.id
+    version = "$Latest"
+  }
+
+  warm_pool {
+    min_size   = 1
+    pool_state = "Stopped"
+  }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn autoscaling_group_settings_round_trip() {
+    let emulator = Emulator::start();
+    let ws = Workspace::with_main(SCALING);
+    ws.apply_ok(&emulator);
+    let autoscaling = emulator.autoscaling();
+    let group = || {
+        let autoscaling = autoscaling.clone();
+        async move {
+            autoscaling
+                .describe_auto_scaling_groups()
+                .auto_scaling_group_names("web")
+                .send()
+                .await
+                .expect("groups")
+                .auto_scaling_groups()[0]
+                .clone()
+        }
+    };
+    let described = group().await;
+    assert_eq!(described.default_cooldown(), Some(120));
+    assert_eq!(
+        described.new_instances_protected_from_scale_in(),
+        Some(true)
+    );
+    assert_eq!(
+        described.termination_policies(),
+        ["OldestInstance", "Default"]
+    );
+    let suspended: Vec<_> = described
+        .suspended_processes()
+        .iter()
+        .filter_map(|p| p.process_name())
+        .collect();
+    assert_eq!(suspended, ["AZRebalance"]);
+    assert_eq!(
+        described
+            .warm_pool_configuration()
+            .and_then(|w| w.min_size()),
+        Some(1)
+    );
+    // The create waited for its capacity: the instance is in service.
+    assert_eq!(described.instances().len(), 1);
+    ws.assert_plan_clean(&emulator, "every setting reads back as written");
+
+    // In place: protection, the suspended processes (one resumed, one
+    // suspended) and the warm pool. (The emulator ignores a new cooldown or
+    // termination policy in UpdateAutoScalingGroup: provider_replayed.rs
+    // checks those are sent.)
+    ws.edit(
+        "main.tf",
+        "protect_from_scale_in = true",
+        "protect_from_scale_in = false",
+    );
+    ws.edit("main.tf", "[\"AZRebalance\"]", "[\"ReplaceUnhealthy\"]");
+    ws.edit("main.tf", "min_size   = 1", "min_size   = 2");
+    let plan = ws.run(&emulator, "plan", &[]);
+    assert!(
+        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{}",
+        plan.log()
+    );
+    ws.apply_ok(&emulator);
+    let described = group().await;
+    assert_eq!(
+        described.new_instances_protected_from_scale_in(),
+        Some(false)
+    );
+    let suspended: Vec<_> = described
+        .suspended_processes()
+        .iter()
+        .filter_map(|p| p.process_name())
+        .collect();
+    assert_eq!(suspended, ["ReplaceUnhealthy"]);
+    assert_eq!(
+        described
+            .warm_pool_configuration()
+            .and_then(|w| w.min_size()),
+        Some(2)
+    );
+    ws.assert_plan_clean(&emulator, "the changes read back as written");
+
+    // The warm pool taken out is deleted.
+    ws.edit(
+        "main.tf",
+        "  warm_pool {\n    min_size   = 2\n    pool_state = \"Stopped\"\n  }\n",
+        "",
+    );
+    ws.apply_ok(&emulator);
+    assert!(group().await.warm_pool_configuration().is_none());
+    ws.assert_plan_clean(&emulator, "no warm pool");
+    ws.destroy_ok(&emulator);
+}

@@ -78,6 +78,9 @@ fn assert_reads_as_planned(schema: &Schema, planned: &Attrs, read: &Attrs) {
             key.as_str(),
             "force_detach_policies"
                 | "force_delete"
+                | "force_delete_warm_pool"
+                | "ignore_failed_scaling_activities"
+                | "wait_for_capacity_timeout"
                 | "update_default_version"
                 | "timeouts"
                 | "tags"

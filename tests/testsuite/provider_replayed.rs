@@ -259,3 +259,171 @@ async fn a_node_group_version_update_is_one_update_nodegroup_version() {
     assert_eq!(state["launch_template"], template("2"));
     replay.assert_done();
 }
+
+const LATTICE: &str = "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-0123456789abcdef0";
+
+fn autoscaling_answer(action: &str, result: &str) -> String {
+    format!(
+        r#"<{action}Response xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/">{result}<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></{action}Response>"#
+    )
+}
+
+fn described_group() -> String {
+    autoscaling_answer(
+        "DescribeAutoScalingGroups",
+        &format!(
+            r#"<DescribeAutoScalingGroupsResult><AutoScalingGroups><member>
+            <AutoScalingGroupName>web</AutoScalingGroupName>
+            <AutoScalingGroupARN>arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1:autoScalingGroupName/web</AutoScalingGroupARN>
+            <MinSize>0</MinSize><MaxSize>2</MaxSize><DesiredCapacity>0</DesiredCapacity>
+            <DefaultCooldown>300</DefaultCooldown>
+            <AvailabilityZones><member>us-east-1a</member></AvailabilityZones>
+            <HealthCheckType>EC2</HealthCheckType><HealthCheckGracePeriod>300</HealthCheckGracePeriod>
+            <CreatedTime>2024-01-01T00:00:00Z</CreatedTime><Instances/>
+            <LaunchTemplate><LaunchTemplateId>lt-1</LaunchTemplateId><Version>1</Version></LaunchTemplate>
+            <TerminationPolicies><member>Default</member></TerminationPolicies>
+            <NewInstancesProtectedFromScaleIn>false</NewInstancesProtectedFromScaleIn>
+            <ServiceLinkedRoleARN>arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling</ServiceLinkedRoleARN>
+            <Context>team-a</Context><MaxInstanceLifetime>86400</MaxInstanceLifetime>
+            <DefaultInstanceWarmup>60</DefaultInstanceWarmup><DesiredCapacityType>units</DesiredCapacityType>
+            <InstanceMaintenancePolicy><MinHealthyPercentage>90</MinHealthyPercentage><MaxHealthyPercentage>120</MaxHealthyPercentage></InstanceMaintenancePolicy>
+            <AvailabilityZoneDistribution><CapacityDistributionStrategy>balanced-only</CapacityDistributionStrategy></AvailabilityZoneDistribution>
+            <CapacityReservationSpecification><CapacityReservationPreference>none</CapacityReservationPreference></CapacityReservationSpecification>
+            <TrafficSources><member><Identifier>{LATTICE}</Identifier><Type>vpc-lattice</Type></member></TrafficSources>
+            </member></AutoScalingGroups></DescribeAutoScalingGroupsResult>"#
+        ),
+    )
+}
+
+/// The group settings the emulator ignores (lifetime, warm-up, context,
+/// capacity units, maintenance policy, zone distribution, capacity
+/// reservations, traffic sources, lifecycle hooks at create, a changed
+/// cooldown or termination policy) and an instance refresh after a new
+/// launch template version.
+#[tokio::test]
+async fn autoscaling_group_settings_the_emulator_ignores_are_sent_and_read() {
+    let lattice_in_body = LATTICE.replace(':', "%3A").replace('/', "%2F");
+    let replay = Replay::new(vec![
+        Exchange::new("POST", "/", autoscaling_answer("CreateAutoScalingGroup", ""))
+            .body_holds("Action=CreateAutoScalingGroup")
+            .body_holds("Context=team-a")
+            .body_holds("MaxInstanceLifetime=86400")
+            .body_holds("DefaultInstanceWarmup=60")
+            .body_holds("DesiredCapacityType=units")
+            .body_holds("InstanceMaintenancePolicy.MinHealthyPercentage=90")
+            .body_holds("InstanceMaintenancePolicy.MaxHealthyPercentage=120")
+            .body_holds("AvailabilityZoneDistribution.CapacityDistributionStrategy=balanced-only")
+            .body_holds("CapacityReservationSpecification.CapacityReservationPreference=none")
+            .body_holds(format!("TrafficSources.member.1.Identifier={lattice_in_body}"))
+            .body_holds("LifecycleHookSpecificationList.member.1.LifecycleHookName=launching"),
+        Exchange::new("POST", "/", described_group()).body_holds("Action=DescribeAutoScalingGroups"),
+        Exchange::new("POST", "/", described_group()).body_holds("Action=DescribeAutoScalingGroups"),
+        Exchange::new("POST", "/", autoscaling_answer("UpdateAutoScalingGroup", ""))
+            .body_holds("Action=UpdateAutoScalingGroup")
+            .body_holds("DefaultCooldown=60")
+            .body_holds("TerminationPolicies.member.1=NewestInstance")
+            .body_holds("LaunchTemplate.Version=2"),
+        Exchange::new(
+            "POST",
+            "/",
+            autoscaling_answer(
+                "StartInstanceRefresh",
+                "<StartInstanceRefreshResult><InstanceRefreshId>r-1</InstanceRefreshId></StartInstanceRefreshResult>",
+            ),
+        )
+        .body_holds("Action=StartInstanceRefresh")
+        .body_holds("Strategy=Rolling")
+        .body_holds("Preferences.MinHealthyPercentage=90"),
+    ]);
+    let aws = replay.context();
+    let template =
+        |version: &str| block(attrs([("id", "lt-1".into()), ("version", version.into())]));
+    let planned = attrs([
+        ("name", "web".into()),
+        ("min_size", Value::Number(0.0)),
+        ("max_size", Value::Number(2.0)),
+        ("desired_capacity", Value::Number(0.0)),
+        ("availability_zones", strings(&["us-east-1a"])),
+        ("context", "team-a".into()),
+        ("max_instance_lifetime", Value::Number(86400.0)),
+        ("default_instance_warmup", Value::Number(60.0)),
+        ("desired_capacity_type", "units".into()),
+        ("wait_for_capacity_timeout", "10m".into()),
+        ("launch_template", template("1")),
+        (
+            "instance_maintenance_policy",
+            block(attrs([
+                ("min_healthy_percentage", Value::Number(90.0)),
+                ("max_healthy_percentage", Value::Number(120.0)),
+            ])),
+        ),
+        (
+            "availability_zone_distribution",
+            block(attrs([(
+                "capacity_distribution_strategy",
+                "balanced-only".into(),
+            )])),
+        ),
+        (
+            "capacity_reservation_specification",
+            block(attrs([("capacity_reservation_preference", "none".into())])),
+        ),
+        (
+            "traffic_source",
+            block(attrs([
+                ("identifier", LATTICE.into()),
+                ("type", "vpc-lattice".into()),
+            ])),
+        ),
+        (
+            "initial_lifecycle_hook",
+            block(attrs([
+                ("name", "launching".into()),
+                (
+                    "lifecycle_transition",
+                    "autoscaling:EC2_INSTANCE_LAUNCHING".into(),
+                ),
+            ])),
+        ),
+        (
+            "instance_refresh",
+            block(attrs([
+                ("strategy", "Rolling".into()),
+                (
+                    "preferences",
+                    block(attrs([("min_healthy_percentage", Value::Number(90.0))])),
+                ),
+            ])),
+        ),
+    ]);
+    let id = create(&aws, "aws_autoscaling_group.web", &planned).await;
+    assert_eq!(id, "web");
+    let state = read(&aws, "aws_autoscaling_group", "web").await;
+    for key in [
+        "context",
+        "max_instance_lifetime",
+        "default_instance_warmup",
+        "desired_capacity_type",
+        "instance_maintenance_policy",
+        "availability_zone_distribution",
+        "capacity_reservation_specification",
+        "traffic_source",
+    ] {
+        assert_eq!(state[key], planned[key], "{key}");
+    }
+    let mut prior = state.clone();
+    prior.extend(
+        [
+            "instance_refresh",
+            "initial_lifecycle_hook",
+            "wait_for_capacity_timeout",
+        ]
+        .map(|k| (k.to_string(), planned[k].clone())),
+    );
+    let mut changed = prior.clone();
+    changed.insert("default_cooldown".into(), Value::Number(60.0));
+    changed.insert("termination_policies".into(), strings(&["NewestInstance"]));
+    changed.insert("launch_template".into(), template("2"));
+    update(&aws, "aws_autoscaling_group", &prior, &changed).await;
+    replay.assert_done();
+}

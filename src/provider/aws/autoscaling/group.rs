@@ -15,12 +15,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_autoscaling::types::{
-    AutoScalingGroup, InstancesDistribution, LaunchTemplate as MixedLaunchTemplate,
-    LaunchTemplateOverrides, LaunchTemplateSpecification, MixedInstancesPolicy, Tag,
+    AutoScalingGroup, InstanceReusePolicy, InstancesDistribution,
+    LaunchTemplate as MixedLaunchTemplate, LaunchTemplateOverrides, LaunchTemplateSpecification,
+    MixedInstancesPolicy, RefreshStrategy, Tag, WarmPoolState,
 };
 use futures::TryFutureExt;
 
 use super::describe_groups;
+use super::group_settings::{self, Settings, with_settings};
 use crate::provider::aws::convert::{
     differs, i32_arg, keyed_by_id, optional_block, prior_id, single, string_set, string_set_or_null,
 };
@@ -79,63 +81,66 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         ],
         vec![],
     );
-    Schema::new(
-        vec![
-            Attribute::optional_computed("name", Type::String).force_new(),
-            Attribute::optional_computed("name_prefix", Type::String).force_new(),
-            Attribute::computed("arn", Type::String),
-            Attribute::required("min_size", Type::Number),
-            Attribute::required("max_size", Type::Number),
-            Attribute::optional_computed("desired_capacity", Type::Number),
-            Attribute::optional_computed("vpc_zone_identifier", Type::set_of(Type::String)),
-            // The load balancer target groups instances join.
-            Attribute::optional_computed("target_group_arns", Type::set_of(Type::String)),
-            // Group metrics sent to CloudWatch (`GroupDesiredCapacity`...).
-            Attribute::optional("enabled_metrics", Type::set_of(Type::String)),
-            Attribute::optional("metrics_granularity", Type::String).default("1Minute"),
-            Attribute::optional_computed("health_check_type", Type::String),
-            Attribute::optional("health_check_grace_period", Type::Number).default(300),
-            Attribute::optional("capacity_rebalance", Type::Bool).default(false),
-            // Not an AWS setting: read never returns it; it only steers delete.
-            Attribute::optional("force_delete", Type::Bool).default(false),
-        ],
-        vec![
-            Block::single(
-                "launch_template",
-                Schema::new(
-                    vec![
-                        Attribute::optional_computed("id", Type::String),
-                        Attribute::optional_computed("name", Type::String),
-                        Attribute::optional_computed("version", Type::String),
-                    ],
-                    vec![],
-                ),
+    let attributes: Vec<Attribute> = vec![
+        Attribute::optional_computed("name", Type::String).force_new(),
+        Attribute::optional_computed("name_prefix", Type::String).force_new(),
+        Attribute::computed("arn", Type::String),
+        Attribute::required("min_size", Type::Number),
+        Attribute::required("max_size", Type::Number),
+        Attribute::optional_computed("desired_capacity", Type::Number),
+        Attribute::optional_computed("vpc_zone_identifier", Type::set_of(Type::String)),
+        // The load balancer target groups instances join.
+        Attribute::optional_computed("target_group_arns", Type::set_of(Type::String)),
+        // Group metrics sent to CloudWatch (`GroupDesiredCapacity`...).
+        Attribute::optional("enabled_metrics", Type::set_of(Type::String)),
+        Attribute::optional("metrics_granularity", Type::String).default("1Minute"),
+        Attribute::optional_computed("health_check_type", Type::String),
+        Attribute::optional("health_check_grace_period", Type::Number).default(300),
+        Attribute::optional("capacity_rebalance", Type::Bool).default(false),
+        // Not an AWS setting: read never returns it; it only steers delete.
+        Attribute::optional("force_delete", Type::Bool).default(false),
+    ]
+    .into_iter()
+    .chain(group_settings::attributes())
+    .collect();
+    let mut blocks = group_settings::blocks();
+    blocks.extend([
+        Block::single(
+            "launch_template",
+            Schema::new(
+                vec![
+                    Attribute::optional_computed("id", Type::String),
+                    Attribute::optional_computed("name", Type::String),
+                    Attribute::optional_computed("version", Type::String),
+                ],
+                vec![],
             ),
-            Block::single(
-                "mixed_instances_policy",
-                Schema::new(
-                    vec![],
-                    vec![
-                        Block::single("instances_distribution", instances_distribution)
-                            .computed_when_absent(),
-                        Block::single("launch_template", mixed_launch_template).required(),
-                    ],
-                ),
+        ),
+        Block::single(
+            "mixed_instances_policy",
+            Schema::new(
+                vec![],
+                vec![
+                    Block::single("instances_distribution", instances_distribution)
+                        .computed_when_absent(),
+                    Block::single("launch_template", mixed_launch_template).required(),
+                ],
             ),
-            Block::set(
-                "tag",
-                Schema::new(
-                    vec![
-                        Attribute::required("key", Type::String),
-                        Attribute::required("value", Type::String),
-                        Attribute::required("propagate_at_launch", Type::Bool),
-                    ],
-                    vec![],
-                ),
+        ),
+        Block::set(
+            "tag",
+            Schema::new(
+                vec![
+                    Attribute::required("key", Type::String),
+                    Attribute::required("value", Type::String),
+                    Attribute::required("propagate_at_launch", Type::Bool),
+                ],
+                vec![],
             ),
-            Timeouts::block(&["update", "delete"]),
-        ],
-    )
+        ),
+        Timeouts::block(&["update", "delete"]),
+    ]);
+    Schema::new(attributes, blocks)
 });
 
 #[async_trait]
@@ -232,7 +237,8 @@ impl ResourceType for AutoscalingGroup {
                         .build()
                 }),
         );
-        aws.autoscaling()
+        let request = aws
+            .autoscaling()
             .create_auto_scaling_group()
             .auto_scaling_group_name(&name)
             .set_min_size(i32_arg(planned, "min_size"))
@@ -245,11 +251,21 @@ impl ResourceType for AutoscalingGroup {
             .set_capacity_rebalance(planned.bool("capacity_rebalance"))
             .set_launch_template(launch_template(planned))
             .set_mixed_instances_policy(mixed_instances_policy(planned))
-            .set_tags(Some(tags))
+            .set_load_balancer_names(non_empty(planned.strings("load_balancers")))
+            .set_lifecycle_hook_specification_list(group_settings::lifecycle_hooks(planned))
+            .set_traffic_sources(
+                Some(group_settings::traffic_sources(planned)).filter(|t| !t.is_empty()),
+            )
+            .set_tags(Some(tags));
+        with_settings!(request, Settings::of(planned, |_| true, false))
             .send()
             .await
             .map_err(sdk_error)?;
-        update_metrics(aws, &name, &Attrs::new(), req.planned).await?;
+        let none = Attrs::new();
+        update_metrics(aws, &name, &none, planned).await?;
+        update_suspended_processes(aws, &name, &none, planned).await?;
+        update_warm_pool(aws, &name, &none, planned).await?;
+        wait_for_capacity(aws, &name, planned).await?;
         Ok(name)
     }
 
@@ -280,9 +296,12 @@ impl ResourceType for AutoscalingGroup {
             "mixed_instances_policy",
         ]
         .iter()
+        .chain(group_settings::UPDATED)
         .any(|key| changed(key));
+        let setting_changed = |key: &str| SCHEMA.argument_changed(key, prior, planned);
         if settings_changed {
-            aws.autoscaling()
+            let request = aws
+                .autoscaling()
                 .update_auto_scaling_group()
                 .auto_scaling_group_name(name)
                 .set_min_size(int("min_size"))
@@ -312,14 +331,24 @@ impl ResourceType for AutoscalingGroup {
                 // Always sent while configured: AWS keeps an omitted policy,
                 // but the emulator drops it on any update, and re-sending an
                 // unchanged policy is a no-op on AWS.
-                .set_mixed_instances_policy(mixed_instances_policy(planned))
+                .set_mixed_instances_policy(mixed_instances_policy(planned));
+            with_settings!(request, Settings::of(planned, setting_changed, true))
                 .send()
                 .await
                 .map_err(sdk_error)?;
         }
         update_target_groups(aws, name, prior, planned).await?;
+        update_load_balancers(aws, name, prior, planned).await?;
+        update_traffic_sources(aws, name, prior, planned).await?;
         update_metrics(aws, name, prior, planned).await?;
-        update_tag_blocks(aws, name, prior, planned).await
+        update_suspended_processes(aws, name, prior, planned).await?;
+        update_warm_pool(aws, name, prior, planned).await?;
+        update_tag_blocks(aws, name, prior, planned).await?;
+        refresh_instances(aws, name, prior, planned).await?;
+        if ["min_size", "desired_capacity"].iter().any(|k| changed(k)) {
+            wait_for_capacity(aws, name, planned).await?;
+        }
+        Ok(())
     }
 
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
@@ -327,6 +356,14 @@ impl ResourceType for AutoscalingGroup {
         let timeouts = Timeouts::from_attrs(prior, DEFAULT_TIMEOUTS);
         let force = prior.bool("force_delete").unwrap_or(false);
         let result = async {
+            if prior.blocks("warm_pool").len() == 1 {
+                delete_warm_pool(
+                    aws,
+                    name,
+                    force || prior.bool("force_delete_warm_pool") == Some(true),
+                )
+                .await?;
+            }
             if !force {
                 drain(aws, name, timeouts.delete).await?;
             }
@@ -656,7 +693,7 @@ fn group_attrs(group: &AutoScalingGroup) -> Attrs {
             ("version", lt.version().into()),
         ])
     }));
-    attrs([
+    let mut out = attrs([
         ("id", Value::string(name)),
         ("name", Value::string(name)),
         ("name_prefix", prefix_from_name(name)),
@@ -704,7 +741,9 @@ fn group_attrs(group: &AutoScalingGroup) -> Attrs {
             ),
         ),
         ("tag", Value::List(tags).into_set()),
-    ])
+    ]);
+    out.extend(group_settings::read(group));
+    out
 }
 
 fn mixed_policy_value(policy: &MixedInstancesPolicy) -> Value {
@@ -756,4 +795,316 @@ fn mixed_policy_value(policy: &MixedInstancesPolicy) -> Value {
         ("instances_distribution", distribution),
         ("launch_template", template),
     ]))
+}
+
+/// Attaches the classic load balancers `planned` adds and detaches those
+/// it drops (left out of the configuration: kept as AWS has them).
+async fn update_load_balancers(
+    aws: &AwsContext,
+    name: &str,
+    prior: &Attrs,
+    planned: &Attrs,
+) -> Result<(), ProviderError> {
+    if matches!(planned.get("load_balancers"), None | Some(Value::Unknown)) {
+        return Ok(());
+    }
+    let (before, after) = (
+        string_set_of(prior, "load_balancers"),
+        string_set_of(planned, "load_balancers"),
+    );
+    let added: Vec<String> = after.difference(&before).cloned().collect();
+    let dropped: Vec<String> = before.difference(&after).cloned().collect();
+    if !added.is_empty() {
+        aws.autoscaling()
+            .attach_load_balancers()
+            .auto_scaling_group_name(name)
+            .set_load_balancer_names(Some(added))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    if !dropped.is_empty() {
+        aws.autoscaling()
+            .detach_load_balancers()
+            .auto_scaling_group_name(name)
+            .set_load_balancer_names(Some(dropped))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    Ok(())
+}
+
+/// Attaches the traffic sources `planned` adds and detaches those it drops.
+async fn update_traffic_sources(
+    aws: &AwsContext,
+    name: &str,
+    prior: &Attrs,
+    planned: &Attrs,
+) -> Result<(), ProviderError> {
+    if !SCHEMA.argument_changed("traffic_source", prior, planned) {
+        return Ok(());
+    }
+    let (before, after) = (
+        group_settings::traffic_sources(prior),
+        group_settings::traffic_sources(planned),
+    );
+    let added: Vec<_> = after
+        .iter()
+        .filter(|t| !before.contains(t))
+        .cloned()
+        .collect();
+    let dropped: Vec<_> = before
+        .iter()
+        .filter(|t| !after.contains(t))
+        .cloned()
+        .collect();
+    if !added.is_empty() {
+        aws.autoscaling()
+            .attach_traffic_sources()
+            .auto_scaling_group_name(name)
+            .set_traffic_sources(Some(added))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    if !dropped.is_empty() {
+        aws.autoscaling()
+            .detach_traffic_sources()
+            .auto_scaling_group_name(name)
+            .set_traffic_sources(Some(dropped))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    Ok(())
+}
+
+/// Suspends the processes `planned` adds and resumes those it drops.
+async fn update_suspended_processes(
+    aws: &AwsContext,
+    name: &str,
+    prior: &Attrs,
+    planned: &Attrs,
+) -> Result<(), ProviderError> {
+    let (before, after) = (
+        string_set_of(prior, "suspended_processes"),
+        string_set_of(planned, "suspended_processes"),
+    );
+    let suspend: Vec<String> = after.difference(&before).cloned().collect();
+    let resume: Vec<String> = before.difference(&after).cloned().collect();
+    if !resume.is_empty() {
+        aws.autoscaling()
+            .resume_processes()
+            .auto_scaling_group_name(name)
+            .set_scaling_processes(Some(resume))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    if !suspend.is_empty() {
+        aws.autoscaling()
+            .suspend_processes()
+            .auto_scaling_group_name(name)
+            .set_scaling_processes(Some(suspend))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+    }
+    Ok(())
+}
+
+/// Puts the warm pool `planned` has (PutWarmPool replaces one), or deletes
+/// one taken out.
+async fn update_warm_pool(
+    aws: &AwsContext,
+    name: &str,
+    prior: &Attrs,
+    planned: &Attrs,
+) -> Result<(), ProviderError> {
+    if !SCHEMA.argument_changed("warm_pool", prior, planned) {
+        return Ok(());
+    }
+    let Some(pool) = single(planned, "warm_pool") else {
+        let force = planned.bool("force_delete_warm_pool") == Some(true);
+        return delete_warm_pool(aws, name, force).await;
+    };
+    aws.autoscaling()
+        .put_warm_pool()
+        .auto_scaling_group_name(name)
+        .set_max_group_prepared_capacity(i32_arg(pool, "max_group_prepared_capacity"))
+        .set_min_size(i32_arg(pool, "min_size"))
+        .set_pool_state(pool.str("pool_state").map(WarmPoolState::from))
+        .set_instance_reuse_policy(single(pool, "instance_reuse_policy").map(|r| {
+            InstanceReusePolicy::builder()
+                .set_reuse_on_scale_in(r.bool("reuse_on_scale_in"))
+                .build()
+        }))
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    Ok(())
+}
+
+async fn delete_warm_pool(aws: &AwsContext, name: &str, force: bool) -> Result<(), ProviderError> {
+    let deleted = aws
+        .autoscaling()
+        .delete_warm_pool()
+        .auto_scaling_group_name(name)
+        .force_delete(force)
+        .send()
+        .await
+        .map_err(sdk_error);
+    ok_if_not_found(deleted)?;
+    Ok(())
+}
+
+/// Starts an instance refresh when the group's `instance_refresh {}` asks
+/// for one: after its launch template or mixed instances policy changed,
+/// or an argument named in `triggers`, as Terraform does. The refresh runs
+/// on in AWS; apply does not wait for it.
+async fn refresh_instances(
+    aws: &AwsContext,
+    name: &str,
+    prior: &Attrs,
+    planned: &Attrs,
+) -> Result<(), ProviderError> {
+    let Some(refresh) = single(planned, "instance_refresh") else {
+        return Ok(());
+    };
+    let triggered = [
+        "launch_configuration",
+        "launch_template",
+        "mixed_instances_policy",
+    ]
+    .into_iter()
+    .map(str::to_string)
+    .chain(refresh.strings("triggers"))
+    .any(|key| SCHEMA.argument_changed(&key, prior, planned));
+    if !triggered {
+        return Ok(());
+    }
+    aws.autoscaling()
+        .start_instance_refresh()
+        .auto_scaling_group_name(name)
+        .set_strategy(refresh.str("strategy").map(RefreshStrategy::from))
+        .set_preferences(group_settings::refresh_preferences(refresh))
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    Ok(())
+}
+
+/// Waits, as Terraform does after a create (and after a change of size),
+/// until the group has its desired number of healthy instances in service
+/// and, with `wait_for_elb_capacity` or `min_elb_capacity`, that many
+/// healthy in each of its target groups; `wait_for_capacity_timeout = "0"`
+/// skips it. A failed scaling activity ends the wait with its cause unless
+/// `ignore_failed_scaling_activities` is set.
+async fn wait_for_capacity(
+    aws: &AwsContext,
+    name: &str,
+    planned: &Attrs,
+) -> Result<(), ProviderError> {
+    let timeout = planned.str("wait_for_capacity_timeout").unwrap_or("10m");
+    let timeout = humantime::parse_duration(timeout).unwrap_or(Duration::from_secs(600));
+    if timeout.is_zero() {
+        return Ok(());
+    }
+    let wanted = planned
+        .i64("desired_capacity")
+        .or_else(|| planned.i64("min_size"))
+        .unwrap_or(0) as usize;
+    let elb_wanted = planned
+        .i64("wait_for_elb_capacity")
+        .or_else(|| planned.i64("min_elb_capacity"))
+        .map(|n| n as usize);
+    let check_activities = planned.bool("ignore_failed_scaling_activities") != Some(true);
+    let started = aws_smithy_types::DateTime::from(std::time::SystemTime::now());
+    wait_until(
+        &format!("Auto Scaling group {name} to reach its capacity"),
+        timeout,
+        || async {
+            let groups = describe_groups(aws, &[name.to_string()]).await?;
+            let Some(group) = groups.first() else {
+                return Err(ProviderError::new(
+                    ErrorKind::NotFound,
+                    format!("Auto Scaling group {name} not found"),
+                ));
+            };
+            let in_service: Vec<&str> = group
+                .instances()
+                .iter()
+                .filter(|i| {
+                    i.lifecycle_state().map(|s| s.as_str()) == Some("InService")
+                        && i.health_status() == Some("Healthy")
+                })
+                .filter_map(|i| i.instance_id())
+                .collect();
+            let mut ready = in_service.len() >= wanted;
+            if let (true, Some(elb_wanted)) = (ready, elb_wanted) {
+                for target_group in group.target_group_arns() {
+                    let health = aws
+                        .elbv2()
+                        .describe_target_health()
+                        .target_group_arn(target_group)
+                        .send()
+                        .await
+                        .map_err(sdk_error)?;
+                    let healthy = health
+                        .target_health_descriptions()
+                        .iter()
+                        .filter(|d| {
+                            d.target_health()
+                                .and_then(|h| h.state())
+                                .map(|s| s.as_str())
+                                == Some("healthy")
+                                && d.target()
+                                    .and_then(|t| t.id())
+                                    .is_some_and(|id| in_service.contains(&id))
+                        })
+                        .count();
+                    ready &= healthy >= elb_wanted;
+                }
+            }
+            if !ready && check_activities {
+                failed_activity(aws, name, &started).await?;
+            }
+            Ok(ready.then_some(()))
+        },
+    )
+    .await
+}
+
+/// An error for the first scaling activity of the group that failed since
+/// `since`, if one did.
+async fn failed_activity(
+    aws: &AwsContext,
+    name: &str,
+    since: &aws_smithy_types::DateTime,
+) -> Result<(), ProviderError> {
+    let activities = aws
+        .autoscaling()
+        .describe_scaling_activities()
+        .auto_scaling_group_name(name)
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    let failed = activities.activities().iter().find(|a| {
+        a.status_code().map(|s| s.as_str()) == Some("Failed")
+            && a.start_time().is_some_and(|t| t.secs() >= since.secs())
+    });
+    match failed {
+        Some(activity) => Err(ProviderError::new(
+            ErrorKind::Other,
+            format!(
+                "a scaling activity of Auto Scaling group {name} failed: {}",
+                activity
+                    .status_message()
+                    .or(activity.description())
+                    .unwrap_or("no reason given")
+            ),
+        )),
+        None => Ok(()),
+    }
 }

@@ -6,6 +6,7 @@
 
 mod attachment;
 mod group;
+mod group_settings;
 
 use aws_sdk_autoscaling::types::AutoScalingGroup;
 

@@ -210,6 +210,12 @@ pub fn read(settings: &[Setting], attributes: &BTreeMap<String, String>) -> Attr
             out.remove(block);
         }
     }
+    // A block AWS has nothing of reads as no block (not as unreported,
+    // which would keep its last value).
+    for setting in settings.iter().filter(|s| s.path.len() > 1) {
+        out.entry(setting.path[0].to_string())
+            .or_insert_with(|| Value::List(Vec::new()));
+    }
     out
 }
 
@@ -274,7 +280,7 @@ mod tests {
             LOGS,
             &aws(&[("logs.enabled", "false"), ("logs.bucket", "")]),
         );
-        assert_eq!(off.get("logs"), None);
+        assert_eq!(off["logs"], Value::List(vec![]));
         let kept = read(
             LOGS,
             &aws(&[("logs.enabled", "false"), ("logs.bucket", "b")]),
