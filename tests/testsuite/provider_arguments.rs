@@ -730,10 +730,23 @@ resource "aws_iam_role" "eks" {
 }
 
 resource "aws_eks_cluster" "shop" {
-  name     = "shop"
-  role_arn = aws_iam_role.eks.arn
+  name                          = "shop"
+  role_arn                      = aws_iam_role.eks.arn
+  bootstrap_self_managed_addons = false
   vpc_config {
     subnet_ids = aws_subnet.app[*].id
+  }
+  kubernetes_network_config {
+    service_ipv4_cidr = "172.20.0.0/16"
+    ip_family         = "ipv4"
+  }
+  remote_network_config {
+    remote_node_networks {
+      cidrs = ["192.168.0.0/16"]
+    }
+    remote_pod_networks {
+      cidrs = ["10.200.0.0/16"]
+    }
   }
 }
 
@@ -793,6 +806,27 @@ async fn node_group_taints_launch_template_and_repair_round_trip() {
                 .expect("a node group")
         }
     };
+    let cluster = eks
+        .describe_cluster()
+        .name("shop")
+        .send()
+        .await
+        .expect("cluster")
+        .cluster()
+        .cloned()
+        .expect("a cluster");
+    assert_eq!(
+        cluster
+            .kubernetes_network_config()
+            .and_then(|k| k.service_ipv4_cidr()),
+        Some("172.20.0.0/16")
+    );
+    assert_eq!(
+        cluster
+            .remote_network_config()
+            .map(|r| r.remote_pod_networks()[0].cidrs().to_vec()),
+        Some(vec!["10.200.0.0/16".to_string()])
+    );
     let described = group().await;
     let template = ws.state_attribute("aws_launch_template.nodes", "id");
     let spec = described.launch_template().expect("launch template");
@@ -847,6 +881,17 @@ async fn node_group_taints_launch_template_and_repair_round_trip() {
         Some(true)
     );
     ws.assert_plan_clean(&emulator, "the changes read back as written");
+
+    // A new Kubernetes service range replaces the cluster, as in Terraform.
+    ws.edit("main.tf", "172.20.0.0/16", "172.21.0.0/16");
+    let plan = ws.run(&emulator, "plan", &[]);
+    assert!(
+        plan.stdout
+            .contains("aws_eks_cluster.shop must be replaced"),
+        "{}",
+        plan.log()
+    );
+    ws.edit("main.tf", "172.21.0.0/16", "172.20.0.0/16");
 
     ws.forget_and_import(&emulator, "aws_eks_node_group.tainted", "shop:tainted");
     ws.assert_plan_clean(&emulator, "an imported group reads as written");
@@ -991,5 +1036,113 @@ async fn autoscaling_group_settings_round_trip() {
     ws.apply_ok(&emulator);
     assert!(group().await.warm_pool_configuration().is_none());
     ws.assert_plan_clean(&emulator, "no warm pool");
+    ws.destroy_ok(&emulator);
+}
+
+const IPV6: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block                           = "10.50.0.0/16"
+  assign_generated_ipv6_cidr_block     = true
+  enable_network_address_usage_metrics = true
+}
+
+resource "aws_subnet" "dual" {
+  vpc_id                                      = aws_vpc.main.id
+  cidr_block                                  = "10.50.1.0/24"
+  availability_zone                           = "us-east-1a"
+  ipv6_cidr_block                             = cidrsubnet(aws_vpc.main.ipv6_cidr_block, 8, 1)
+  assign_ipv6_address_on_creation             = true
+  enable_resource_name_dns_a_record_on_launch = true
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ipv6_vpc_and_subnet_settings_round_trip() {
+    let emulator = Emulator::start();
+    let ws = Workspace::with_main(IPV6);
+    ws.apply_ok(&emulator);
+    let ec2 = emulator.ec2();
+    let vpc = ws.state_attribute("aws_vpc.main", "id");
+    let block = ws.state_attribute("aws_vpc.main", "ipv6_cidr_block");
+    let described = ec2.describe_vpcs().vpc_ids(&vpc).send().await.expect("vpc");
+    let association = &described.vpcs()[0].ipv6_cidr_block_association_set()[0];
+    assert_eq!(association.ipv6_cidr_block(), Some(block.as_str()));
+    let metrics = ec2
+        .describe_vpc_attribute()
+        .vpc_id(&vpc)
+        .attribute(aws_sdk_ec2::types::VpcAttributeName::EnableNetworkAddressUsageMetrics)
+        .send()
+        .await
+        .expect("attribute");
+    assert_eq!(
+        metrics
+            .enable_network_address_usage_metrics()
+            .and_then(|v| v.value()),
+        Some(true)
+    );
+    let subnet = |address: &str| {
+        let ec2 = ec2.clone();
+        let id = ws.state_attribute(address, "id");
+        async move {
+            ec2.describe_subnets()
+                .subnet_ids(id)
+                .send()
+                .await
+                .expect("subnet")
+                .subnets()[0]
+                .clone()
+        }
+    };
+    let dual = subnet("aws_subnet.dual").await;
+    assert_eq!(dual.assign_ipv6_address_on_creation(), Some(true));
+    // The block the stack computed from the VPC's (and a clean plan below
+    // says it is what the configuration asks for).
+    let dual_block = ws.state_attribute("aws_subnet.dual", "ipv6_cidr_block");
+    assert_eq!(
+        dual.ipv6_cidr_block_association_set()[0].ipv6_cidr_block(),
+        Some(dual_block.as_str())
+    );
+    assert!(dual_block.ends_with("/64"), "{dual_block}");
+    assert_eq!(
+        dual.private_dns_name_options_on_launch()
+            .and_then(|o| o.enable_resource_name_dns_a_record()),
+        Some(true)
+    );
+    ws.assert_plan_clean(&emulator, "every setting reads back as written");
+
+    // In place: IPv6 addresses on launch off, the usage metrics off.
+    ws.edit(
+        "main.tf",
+        "assign_ipv6_address_on_creation             = true",
+        "assign_ipv6_address_on_creation             = false",
+    );
+    ws.edit(
+        "main.tf",
+        "enable_network_address_usage_metrics = true",
+        "enable_network_address_usage_metrics = false",
+    );
+    let plan = ws.run(&emulator, "plan", &[]);
+    assert!(
+        plan.stdout.contains("0 to add, 2 to change, 0 to destroy"),
+        "{}",
+        plan.log()
+    );
+    ws.apply_ok(&emulator);
+    assert_eq!(
+        subnet("aws_subnet.dual")
+            .await
+            .assign_ipv6_address_on_creation(),
+        Some(false)
+    );
+    ws.assert_plan_clean(&emulator, "the changes read back as written");
+
+    let dual_id = ws.state_attribute("aws_subnet.dual", "id");
+    ws.forget_and_import(&emulator, "aws_subnet.dual", &dual_id);
+    ws.forget_and_import(&emulator, "aws_vpc.main", &vpc);
+    ws.assert_plan_clean(&emulator, "imported ones read as written");
     ws.destroy_ok(&emulator);
 }

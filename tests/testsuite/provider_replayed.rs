@@ -427,3 +427,153 @@ async fn autoscaling_group_settings_the_emulator_ignores_are_sent_and_read() {
     update(&aws, "aws_autoscaling_group", &prior, &changed).await;
     replay.assert_done();
 }
+
+fn cluster_answer(mode: &str, support: &str, shift: bool) -> String {
+    format!(
+        r#"{{"cluster":{{"name":"shop","arn":"arn:aws:eks:us-east-1:123456789012:cluster/shop",
+        "status":"ACTIVE","version":"1.30","roleArn":"arn:aws:iam::123456789012:role/eks",
+        "resourcesVpcConfig":{{"subnetIds":["subnet-1","subnet-2"],"endpointPublicAccess":true,"endpointPrivateAccess":false}},
+        "accessConfig":{{"authenticationMode":"{mode}","bootstrapClusterCreatorAdminPermissions":true}},
+        "upgradePolicy":{{"supportType":"{support}"}},
+        "zonalShiftConfig":{{"enabled":{shift}}},"tags":{{}}}}}}"#
+    )
+}
+
+/// The cluster settings the emulator has no API for: the authentication
+/// mode, the upgrade policy and zonal shift, each changed in place by its
+/// own UpdateClusterConfig.
+#[tokio::test]
+async fn cluster_access_upgrade_and_zonal_shift_change_in_place() {
+    let done = |id: &str| {
+        format!(r#"{{"update":{{"id":"{id}","status":"Successful","type":"ConfigUpdate"}}}}"#)
+    };
+    let replay = Replay::new(vec![
+        Exchange::new(
+            "GET",
+            "/clusters/shop",
+            cluster_answer("CONFIG_MAP", "EXTENDED", false),
+        ),
+        Exchange::new("POST", "/clusters/shop/update-config", done("u-1"))
+            .body_holds(r#""accessConfig":{"authenticationMode":"API_AND_CONFIG_MAP"}"#),
+        Exchange::new(
+            "GET",
+            "/clusters/shop",
+            cluster_answer("API_AND_CONFIG_MAP", "EXTENDED", false),
+        ),
+        Exchange::new("POST", "/clusters/shop/update-config", done("u-2"))
+            .body_holds(r#""upgradePolicy":{"supportType":"STANDARD"}"#),
+        Exchange::new(
+            "GET",
+            "/clusters/shop",
+            cluster_answer("API_AND_CONFIG_MAP", "STANDARD", false),
+        ),
+        Exchange::new("POST", "/clusters/shop/update-config", done("u-3"))
+            .body_holds(r#""zonalShiftConfig":{"enabled":true}"#),
+        Exchange::new(
+            "GET",
+            "/clusters/shop",
+            cluster_answer("API_AND_CONFIG_MAP", "STANDARD", true),
+        ),
+    ]);
+    let aws = replay.context();
+    let prior = read(&aws, "aws_eks_cluster", "shop").await;
+    assert_eq!(
+        prior["access_config"],
+        block(attrs([
+            ("authentication_mode", "CONFIG_MAP".into()),
+            ("bootstrap_cluster_creator_admin_permissions", true.into()),
+        ]))
+    );
+    assert_eq!(
+        prior["upgrade_policy"],
+        block(attrs([("support_type", "EXTENDED".into())]))
+    );
+    let mut planned = prior.clone();
+    planned.insert(
+        "access_config".into(),
+        block(attrs([
+            ("authentication_mode", "API_AND_CONFIG_MAP".into()),
+            ("bootstrap_cluster_creator_admin_permissions", true.into()),
+        ])),
+    );
+    planned.insert(
+        "upgrade_policy".into(),
+        block(attrs([("support_type", "STANDARD".into())])),
+    );
+    planned.insert(
+        "zonal_shift_config".into(),
+        block(attrs([("enabled", true.into())])),
+    );
+    update(&aws, "aws_eks_cluster", &prior, &planned).await;
+    replay.assert_done();
+}
+
+fn ec2_answer(action: &str, inner: &str) -> String {
+    format!(
+        r#"<{action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>{inner}</{action}Response>"#
+    )
+}
+
+/// The subnet launch settings the emulator does not keep (DNS64, AAAA
+/// records, the hostname type, the LNI device index): one
+/// ModifySubnetAttribute each, read back from DescribeSubnets.
+#[tokio::test]
+async fn subnet_settings_the_emulator_ignores_are_sent_one_per_call_and_read() {
+    let modified = || ec2_answer("ModifySubnetAttribute", "<return>true</return>");
+    let described = ec2_answer(
+        "DescribeSubnets",
+        r#"<subnetSet><item><subnetId>subnet-1</subnetId><vpcId>vpc-1</vpcId>
+        <cidrBlock>10.0.1.0/24</cidrBlock><availabilityZone>us-east-1a</availabilityZone>
+        <ownerId>123456789012</ownerId><state>available</state>
+        <mapPublicIpOnLaunch>false</mapPublicIpOnLaunch><enableDns64>true</enableDns64>
+        <enableLniAtDeviceIndex>1</enableLniAtDeviceIndex>
+        <privateDnsNameOptionsOnLaunch><hostnameType>resource-name</hostnameType>
+        <enableResourceNameDnsARecord>false</enableResourceNameDnsARecord>
+        <enableResourceNameDnsAAAARecord>true</enableResourceNameDnsAAAARecord>
+        </privateDnsNameOptionsOnLaunch><tagSet/></item></subnetSet>"#,
+    );
+    let replay = Replay::new(vec![
+        Exchange::new("POST", "/", modified())
+            .body_holds("Action=ModifySubnetAttribute")
+            .body_holds("EnableDns64.Value=true"),
+        Exchange::new("POST", "/", modified())
+            .body_holds("EnableResourceNameDnsAAAARecordOnLaunch.Value=true"),
+        Exchange::new("POST", "/", modified())
+            .body_holds("PrivateDnsHostnameTypeOnLaunch=resource-name"),
+        Exchange::new("POST", "/", modified()).body_holds("EnableLniAtDeviceIndex=1"),
+        Exchange::new("POST", "/", described).body_holds("Action=DescribeSubnets"),
+    ]);
+    let aws = replay.context();
+    let prior = attrs([
+        ("id", "subnet-1".into()),
+        ("enable_dns64", false.into()),
+        (
+            "enable_resource_name_dns_aaaa_record_on_launch",
+            false.into(),
+        ),
+        ("private_dns_hostname_type_on_launch", "ip-name".into()),
+        ("tags_all", Value::Map(Attrs::new())),
+    ]);
+    let mut planned = prior.clone();
+    planned.insert("enable_dns64".into(), true.into());
+    planned.insert(
+        "enable_resource_name_dns_aaaa_record_on_launch".into(),
+        true.into(),
+    );
+    planned.insert(
+        "private_dns_hostname_type_on_launch".into(),
+        "resource-name".into(),
+    );
+    planned.insert("enable_lni_at_device_index".into(), Value::Number(1.0));
+    update(&aws, "aws_subnet", &prior, &planned).await;
+    let state = read(&aws, "aws_subnet", "subnet-1").await;
+    for key in [
+        "enable_dns64",
+        "enable_resource_name_dns_aaaa_record_on_launch",
+        "private_dns_hostname_type_on_launch",
+        "enable_lni_at_device_index",
+    ] {
+        assert_eq!(state[key], planned[key], "{key}");
+    }
+    replay.assert_done();
+}

@@ -317,10 +317,21 @@ const EKS_CODES: &[ServiceCode] = &[
     },
 ];
 
+const ROUTE53_CODES: &[ServiceCode] = &[
+    // A CREATE of a record set that exists: someone else's (refused, as
+    // Terraform refuses), or this create's own, carried out by a try whose
+    // answer was lost; the engine looks before it decides.
+    ServiceCode {
+        code: "InvalidChangeBatch",
+        message: &["already exists"],
+        kind: ErrorKind::Conflict,
+    },
+];
+
 /// Every service's own codes. An error does not say which service sent it,
 /// so all are consulted: each code (with its message fragments) means the
 /// same wherever terrane can meet it.
-const SERVICE_CODES: &[&[ServiceCode]] = &[EC2_CODES, AUTOSCALING_CODES, EKS_CODES];
+const SERVICE_CODES: &[&[ServiceCode]] = &[EC2_CODES, AUTOSCALING_CODES, EKS_CODES, ROUTE53_CODES];
 
 /// Classifies an AWS error by its code: a service's own code first, then
 /// the families the engine reacts to.
@@ -390,6 +401,24 @@ fn classify_family(code: &str) -> ErrorKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_set_that_exists_is_a_conflict_to_look_into() {
+        assert_eq!(
+            classify(
+                "InvalidChangeBatch",
+                "Tried to create resource record set [name='a.example.com.', type='A'] but it already exists"
+            ),
+            ErrorKind::Conflict
+        );
+        assert_ne!(
+            classify(
+                "InvalidChangeBatch",
+                "RRSet with DNS name a. is not permitted"
+            ),
+            ErrorKind::Conflict
+        );
+    }
 
     #[test]
     fn classifies_common_codes() {

@@ -2,6 +2,8 @@
 //!
 //! Holds only the schema and the EC2 calls; the VPC's default security group,
 //! main route table and default network ACL are reported, never managed here.
+//! An Amazon-provided IPv6 block is asked for at create and associated or
+//! disassociated in place. IPAM-allocated blocks are not supported yet.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -10,12 +12,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, ResourceType as Ec2ResourceType, Tenancy, Vpc, VpcAttributeName,
-    VpcState,
+    VpcCidrBlockStateCode, VpcState,
 };
 
 use super::{describe_paginated, ec2_arn, filter, wait_for_object};
 use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::{keyed_by_id, prior_id, required_str};
+use crate::provider::aws::convert::{differs, keyed_by_id, prior_id, required_str};
 use crate::provider::aws::{
     AwsContext, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value, ec2_update_tags,
     id_from_answer, ok_if_already_gone, sdk_error,
@@ -41,6 +43,11 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             .force_new(),
         Attribute::optional("enable_dns_support", Type::Bool).default(DEFAULT_DNS_SUPPORT),
         Attribute::optional("enable_dns_hostnames", Type::Bool).default(DEFAULT_DNS_HOSTNAMES),
+        Attribute::optional_computed("enable_network_address_usage_metrics", Type::Bool),
+        Attribute::optional("assign_generated_ipv6_cidr_block", Type::Bool).default(false),
+        Attribute::optional_computed("ipv6_cidr_block", Type::String),
+        Attribute::optional_computed("ipv6_cidr_block_network_border_group", Type::String),
+        Attribute::computed("ipv6_association_id", Type::String),
         Attribute::computed("id", Type::String),
         Attribute::computed("arn", Type::String),
         Attribute::computed("owner_id", Type::String),
@@ -53,10 +60,11 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     Schema::with_tags(attributes, vec![])
 });
 
-/// The DNS attributes of one VPC, as DescribeVpcAttribute reports them.
+/// The attributes of one VPC DescribeVpcAttribute reports.
 struct DnsAttributes {
     support: Option<bool>,
     hostnames: Option<bool>,
+    usage_metrics: Option<bool>,
 }
 
 #[async_trait]
@@ -100,8 +108,34 @@ impl ResourceType for VpcType {
             let dns = &dns[id];
             let owner_id = vpc.owner_id().unwrap_or_default();
             let main_route_table = Value::from(main_route_tables.get(id).map(String::as_str));
+            let ipv6 = vpc.ipv6_cidr_block_association_set().iter().find(|a| {
+                a.ipv6_cidr_block_state().and_then(|s| s.state())
+                    == Some(&VpcCidrBlockStateCode::Associated)
+            });
             attrs([
                 ("id", Value::string(id)),
+                (
+                    "enable_network_address_usage_metrics",
+                    dns.usage_metrics.into(),
+                ),
+                (
+                    "assign_generated_ipv6_cidr_block",
+                    Value::Bool(
+                        ipv6.is_some_and(|a| a.ipv6_pool().is_none_or(|pool| pool == "Amazon")),
+                    ),
+                ),
+                (
+                    "ipv6_cidr_block",
+                    ipv6.and_then(|a| a.ipv6_cidr_block()).into(),
+                ),
+                (
+                    "ipv6_cidr_block_network_border_group",
+                    ipv6.and_then(|a| a.network_border_group()).into(),
+                ),
+                (
+                    "ipv6_association_id",
+                    ipv6.and_then(|a| a.association_id()).into(),
+                ),
                 (
                     "arn",
                     Value::string(ec2_arn(aws, owner_id, &format!("vpc/{id}"))),
@@ -151,6 +185,16 @@ impl ResourceType for VpcType {
             .instance_tenancy(Tenancy::from(
                 planned.str("instance_tenancy").unwrap_or("default"),
             ))
+            .set_amazon_provided_ipv6_cidr_block(
+                planned
+                    .bool("assign_generated_ipv6_cidr_block")
+                    .filter(|assign| *assign),
+            )
+            .set_ipv6_cidr_block_network_border_group(
+                planned
+                    .str("ipv6_cidr_block_network_border_group")
+                    .map(str::to_string),
+            )
             .tag_specifications(ec2_tag_specification(aws, req, Ec2ResourceType::Vpc))
             .send()
             .await
@@ -179,6 +223,15 @@ impl ResourceType for VpcType {
             .unwrap_or(DEFAULT_DNS_HOSTNAMES);
         if hostnames != DEFAULT_DNS_HOSTNAMES {
             modify_dns_attribute(aws, &id, VpcAttributeName::EnableDnsHostnames, hostnames).await?;
+        }
+        if let Some(true) = planned.bool("enable_network_address_usage_metrics") {
+            modify_dns_attribute(
+                aws,
+                &id,
+                VpcAttributeName::EnableNetworkAddressUsageMetrics,
+                true,
+            )
+            .await?;
         }
         Ok(id)
     }
@@ -209,6 +262,42 @@ impl ResourceType for VpcType {
         if support_changed && !support {
             modify_dns_attribute(aws, id, VpcAttributeName::EnableDnsSupport, false).await?;
         }
+        if let Some(metrics) = planned
+            .bool("enable_network_address_usage_metrics")
+            .filter(|_| differs(prior, planned, "enable_network_address_usage_metrics"))
+        {
+            modify_dns_attribute(
+                aws,
+                id,
+                VpcAttributeName::EnableNetworkAddressUsageMetrics,
+                metrics,
+            )
+            .await?;
+        }
+        if differs(prior, planned, "assign_generated_ipv6_cidr_block") {
+            if let Some(association) = prior.str("ipv6_association_id") {
+                aws.ec2()
+                    .disassociate_vpc_cidr_block()
+                    .association_id(association)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+            }
+            if planned.bool("assign_generated_ipv6_cidr_block") == Some(true) {
+                aws.ec2()
+                    .associate_vpc_cidr_block()
+                    .vpc_id(id)
+                    .amazon_provided_ipv6_cidr_block(true)
+                    .set_ipv6_cidr_block_network_border_group(
+                        planned
+                            .str("ipv6_cidr_block_network_border_group")
+                            .map(str::to_string),
+                    )
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+            }
+        }
         ec2_update_tags(aws, id, prior, planned).await
     }
 
@@ -233,6 +322,9 @@ async fn modify_dns_attribute(
     let request = aws.ec2().modify_vpc_attribute().vpc_id(id);
     let request = match attribute {
         VpcAttributeName::EnableDnsSupport => request.enable_dns_support(value),
+        VpcAttributeName::EnableNetworkAddressUsageMetrics => {
+            request.enable_network_address_usage_metrics(value)
+        }
         _ => request.enable_dns_hostnames(value),
     };
     request.send().await.map_err(sdk_error)?;
@@ -248,11 +340,16 @@ async fn read_dns_attributes(
     ids: &[String],
 ) -> Result<BTreeMap<String, DnsAttributes>, ProviderError> {
     fetch_each(ids, |id| async move {
-        let (support, hostnames) = futures::try_join!(
+        let (support, hostnames, usage_metrics) = futures::try_join!(
             describe_dns_attribute(aws, &id, VpcAttributeName::EnableDnsSupport),
             describe_dns_attribute(aws, &id, VpcAttributeName::EnableDnsHostnames),
+            describe_dns_attribute(aws, &id, VpcAttributeName::EnableNetworkAddressUsageMetrics),
         )?;
-        Ok(Some(DnsAttributes { support, hostnames }))
+        Ok(Some(DnsAttributes {
+            support,
+            hostnames,
+            usage_metrics,
+        }))
     })
     .await
 }
@@ -272,6 +369,9 @@ async fn describe_dns_attribute(
         .map_err(sdk_error)?;
     let value = match attribute {
         VpcAttributeName::EnableDnsSupport => answer.enable_dns_support(),
+        VpcAttributeName::EnableNetworkAddressUsageMetrics => {
+            answer.enable_network_address_usage_metrics()
+        }
         _ => answer.enable_dns_hostnames(),
     };
     Ok(value.and_then(AttributeBooleanValue::value))
