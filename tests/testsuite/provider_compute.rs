@@ -79,6 +79,7 @@ fn assert_reads_as_planned(schema: &Schema, planned: &Attrs, read: &Attrs) {
             "force_detach_policies"
                 | "force_delete"
                 | "force_delete_warm_pool"
+                | "bootstrap_self_managed_addons"
                 | "ignore_failed_scaling_activities"
                 | "wait_for_capacity_timeout"
                 | "update_default_version"

@@ -527,10 +527,11 @@ async fn vpc_subnet_and_internet_gateway_lifecycles() {
             .iter()
             .filter(|a| *a == "DescribeVpcAttribute")
             .count(),
-        2,
+        // DNS support, DNS hostnames, network address usage metrics.
+        3,
         "{actions:?}"
     );
-    assert_eq!(actions.len(), 6, "{actions:?}");
+    assert_eq!(actions.len(), 7, "{actions:?}");
 
     // Delete everything, twice each, and check AWS no longer has it.
     h.delete_twice("aws_internet_gateway", &igw_state).await;
