@@ -299,8 +299,9 @@ resource "aws_lb" "app" {
   }
 
   access_logs {
-    bucket = "lb-logs"
-    prefix = "app"
+    bucket  = "lb-logs"
+    prefix  = "app"
+    enabled = true
   }
 }
 
@@ -411,7 +412,7 @@ async fn load_balancer_and_target_group_settings_round_trip() {
     // its default, stickiness changed to app cookies, slow start off.
     ws.edit(
         "main.tf",
-        "  access_logs {\n    bucket = \"lb-logs\"\n    prefix = \"app\"\n  }\n",
+        "  access_logs {\n    bucket  = \"lb-logs\"\n    prefix  = \"app\"\n    enabled = true\n  }\n",
         "",
     );
     ws.edit(

@@ -92,6 +92,18 @@ pub fn i32_arg(attrs: &Attrs, key: &str) -> Option<i32> {
         .map(|n| n.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
 }
 
+/// `Some(items)` unless there are none: an optional list argument as the
+/// SDK's setters take it.
+pub fn non_empty<T>(items: Vec<T>) -> Option<Vec<T>> {
+    (!items.is_empty()).then_some(items)
+}
+
+/// A time AWS answered, as Terraform's state writes it (RFC 3339).
+pub fn timestamp(time: Option<&aws_smithy_types::DateTime>) -> Value {
+    time.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
+        .into()
+}
+
 /// A string set as a sorted value, the canonical form of a set.
 pub fn string_set<S: Into<String>>(items: impl IntoIterator<Item = S>) -> Value {
     Value::List(items.into_iter().map(|s| Value::String(s.into())).collect()).into_set()

@@ -17,14 +17,15 @@ use async_trait::async_trait;
 use aws_sdk_autoscaling::types::{
     AutoScalingGroup, InstanceReusePolicy, InstancesDistribution,
     LaunchTemplate as MixedLaunchTemplate, LaunchTemplateOverrides, LaunchTemplateSpecification,
-    MixedInstancesPolicy, RefreshStrategy, Tag, WarmPoolState,
+    MixedInstancesPolicy, RefreshStrategy, Tag, TrafficSourceIdentifier, WarmPoolState,
 };
 use futures::TryFutureExt;
 
 use super::describe_groups;
 use super::group_settings::{self, Settings, with_settings};
 use crate::provider::aws::convert::{
-    differs, i32_arg, keyed_by_id, optional_block, prior_id, single, string_set, string_set_or_null,
+    differs, i32_arg, keyed_by_id, non_empty, optional_block, prior_id, single, string_set,
+    string_set_or_null,
 };
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
 use crate::provider::aws::tags::{create_tags, is_system_tag, owner_of_named, update_tags};
@@ -569,11 +570,6 @@ fn string_set_of(attrs: &Attrs, key: &str) -> std::collections::BTreeSet<String>
     attrs.strings(key).into_iter().collect()
 }
 
-/// `Some(items)` unless there are none.
-fn non_empty(items: Vec<String>) -> Option<Vec<String>> {
-    (!items.is_empty()).then_some(items)
-}
-
 /// Attaches the target groups `planned` adds and detaches those it drops.
 async fn update_target_groups(
     aws: &AwsContext,
@@ -849,14 +845,20 @@ async fn update_traffic_sources(
         group_settings::traffic_sources(prior),
         group_settings::traffic_sources(planned),
     );
+    // By identifier: the type AWS reports need not be spelt as written.
+    let holds = |sources: &[TrafficSourceIdentifier], source: &TrafficSourceIdentifier| {
+        sources
+            .iter()
+            .any(|s| s.identifier() == source.identifier())
+    };
     let added: Vec<_> = after
         .iter()
-        .filter(|t| !before.contains(t))
+        .filter(|t| !holds(&before, t))
         .cloned()
         .collect();
     let dropped: Vec<_> = before
         .iter()
-        .filter(|t| !after.contains(t))
+        .filter(|t| !holds(&after, t))
         .cloned()
         .collect();
     if !added.is_empty() {

@@ -13,7 +13,9 @@ use aws_sdk_autoscaling::types::{
     RefreshPreferences, ScaleInProtectedInstances, StandbyInstances, TrafficSourceIdentifier,
 };
 
-use crate::provider::aws::convert::{i32_arg, nested, optional_block, single, string_set_or_null};
+use crate::provider::aws::convert::{
+    i32_arg, nested, non_empty, optional_block, single, string_set_or_null,
+};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::value::{Attrs, AttrsExt, Value};
 
@@ -82,13 +84,16 @@ pub(super) fn blocks() -> Vec<Block> {
         )],
     );
     vec![
+        // AWS reports both for every group: kept as AWS has them when
+        // left out, as in Terraform.
         Block::single(
             "availability_zone_distribution",
             Schema::new(
                 optional(&[("capacity_distribution_strategy", Type::String)]),
                 vec![],
             ),
-        ),
+        )
+        .computed_when_absent(),
         Block::single(
             "capacity_reservation_specification",
             Schema::new(
@@ -110,7 +115,8 @@ pub(super) fn blocks() -> Vec<Block> {
                     ),
                 )],
             ),
-        ),
+        )
+        .computed_when_absent(),
         // Made with the group only, as in Terraform: read leaves them out
         // (the `aws_autoscaling_lifecycle_hook` type manages hooks after).
         Block::set("initial_lifecycle_hook", lifecycle_hook),
@@ -140,7 +146,7 @@ pub(super) fn blocks() -> Vec<Block> {
             Schema::new(
                 vec![
                     Attribute::required("identifier", Type::String),
-                    Attribute::optional_computed("type", Type::String),
+                    Attribute::optional("type", Type::String).default("elbv2"),
                 ],
                 vec![],
             ),
@@ -182,10 +188,6 @@ pub(super) const UPDATED: &[&str] = &[
 
 fn text(attrs: &Attrs, key: &str) -> Option<String> {
     attrs.str(key).map(str::to_string)
-}
-
-fn non_empty<T>(items: Vec<T>) -> Option<Vec<T>> {
-    (!items.is_empty()).then_some(items)
 }
 
 /// The settings [`UPDATED`] names, as both CreateAutoScalingGroup and

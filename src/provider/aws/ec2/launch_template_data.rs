@@ -34,7 +34,9 @@ use aws_sdk_ec2::types::{
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
 
-use crate::provider::aws::convert::{i32_arg, nested, optional_block, single, string_set};
+use crate::provider::aws::convert::{
+    i32_arg, nested, non_empty, optional_block, single, string_set,
+};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::value::{Attrs, AttrsExt, Value};
 
@@ -351,10 +353,6 @@ fn float_value(n: Option<f64>) -> Value {
 fn enums<T: for<'a> From<&'a str>>(attrs: &Attrs, key: &str) -> Option<Vec<T>> {
     let items = attrs.strings(key);
     (!items.is_empty()).then(|| items.iter().map(|s| T::from(s.as_str())).collect())
-}
-
-fn non_empty<T>(items: Vec<T>) -> Option<Vec<T>> {
-    (!items.is_empty()).then_some(items)
 }
 
 fn strings_arg(attrs: &Attrs, key: &str) -> Option<Vec<String>> {

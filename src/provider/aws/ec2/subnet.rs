@@ -54,7 +54,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::optional_computed("private_dns_hostname_type_on_launch", Type::String),
         Attribute::optional("enable_lni_at_device_index", Type::Number),
         Attribute::optional("outpost_arn", Type::String).force_new(),
-        Attribute::optional("map_customer_owned_ip_on_launch", Type::Bool),
+        Attribute::optional("map_customer_owned_ip_on_launch", Type::Bool).default(false),
         Attribute::optional("customer_owned_ipv4_pool", Type::String),
         Attribute::computed("ipv6_cidr_block_association_id", Type::String),
         Attribute::computed("id", Type::String),
@@ -154,7 +154,7 @@ impl ResourceType for SubnetType {
                 ("outpost_arn", subnet.outpost_arn().into()),
                 (
                     "map_customer_owned_ip_on_launch",
-                    subnet.map_customer_owned_ip_on_launch().into(),
+                    Value::Bool(subnet.map_customer_owned_ip_on_launch().unwrap_or(false)),
                 ),
                 (
                     "customer_owned_ipv4_pool",
@@ -327,7 +327,7 @@ impl LaunchSetting {
             }
             LaunchSetting::LniDeviceIndex => planned.i64("enable_lni_at_device_index").is_some(),
             LaunchSetting::CustomerOwnedIp => {
-                planned.bool("map_customer_owned_ip_on_launch").is_some()
+                planned.bool("map_customer_owned_ip_on_launch") == Some(true)
             }
         }
     }

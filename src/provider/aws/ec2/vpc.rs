@@ -45,7 +45,8 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::optional("enable_dns_hostnames", Type::Bool).default(DEFAULT_DNS_HOSTNAMES),
         Attribute::optional_computed("enable_network_address_usage_metrics", Type::Bool),
         Attribute::optional("assign_generated_ipv6_cidr_block", Type::Bool).default(false),
-        Attribute::optional_computed("ipv6_cidr_block", Type::String),
+        // Written only with an IPAM pool, which is not supported yet.
+        Attribute::computed("ipv6_cidr_block", Type::String),
         Attribute::optional_computed("ipv6_cidr_block_network_border_group", Type::String),
         Attribute::computed("ipv6_association_id", Type::String),
         Attribute::computed("id", Type::String),
@@ -224,6 +225,9 @@ impl ResourceType for VpcType {
         if hostnames != DEFAULT_DNS_HOSTNAMES {
             modify_dns_attribute(aws, &id, VpcAttributeName::EnableDnsHostnames, hostnames).await?;
         }
+        if planned.bool("assign_generated_ipv6_cidr_block") == Some(true) {
+            wait_ipv6_associated(aws, &id).await?;
+        }
         if let Some(true) = planned.bool("enable_network_address_usage_metrics") {
             modify_dns_attribute(
                 aws,
@@ -296,6 +300,7 @@ impl ResourceType for VpcType {
                     .send()
                     .await
                     .map_err(sdk_error)?;
+                wait_ipv6_associated(aws, id).await?;
             }
         }
         ec2_update_tags(aws, id, prior, planned).await
@@ -309,6 +314,26 @@ impl ResourceType for VpcType {
 
 async fn describe_vpcs(aws: &AwsContext, ids: &[String]) -> Result<Vec<Vpc>, ProviderError> {
     describe_paginated!(ids, "vpc-id", aws.ec2().describe_vpcs()).await
+}
+
+/// Waits until the VPC's Amazon-provided IPv6 block is associated, so that
+/// what reads it next (`cidrsubnet(aws_vpc.x.ipv6_cidr_block, ...)`) sees
+/// it, as Terraform waits.
+async fn wait_ipv6_associated(aws: &AwsContext, id: &str) -> Result<(), ProviderError> {
+    let ids = [id.to_string()];
+    wait_for_object(
+        &format!("VPC {id}'s IPv6 block to be associated"),
+        CREATE_TIMEOUT,
+        || describe_vpcs(aws, &ids),
+        |vpc: &Vpc| {
+            vpc.ipv6_cidr_block_association_set().iter().any(|a| {
+                a.ipv6_cidr_block_state().and_then(|s| s.state())
+                    == Some(&VpcCidrBlockStateCode::Associated)
+            })
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// ModifyVpcAttribute takes exactly one attribute per call.

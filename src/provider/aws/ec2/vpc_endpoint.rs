@@ -21,7 +21,7 @@ use aws_sdk_ec2::types::{
 
 use super::{ec2_arn, wait_for_object};
 use crate::provider::aws::batch::describe_skipping_missing;
-use crate::provider::aws::convert::{differs, keyed_by_id, prior_id, string_set};
+use crate::provider::aws::convert::{differs, keyed_by_id, non_empty, prior_id, string_set};
 use crate::provider::aws::iam::policy_document_from_aws;
 use crate::provider::aws::{
     AwsContext, Timeouts, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value,
@@ -183,10 +183,6 @@ fn added_and_removed(prior: &Attrs, planned: &Attrs, key: &str) -> (Vec<String>,
         after.difference(&before).cloned().collect(),
         before.difference(&after).cloned().collect(),
     )
-}
-
-fn non_empty(items: Vec<String>) -> Option<Vec<String>> {
-    (!items.is_empty()).then_some(items)
 }
 
 #[async_trait]

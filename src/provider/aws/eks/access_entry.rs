@@ -15,7 +15,7 @@ use aws_sdk_eks::types::AccessEntry;
 
 use super::{create_tags, update_tags};
 use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::{differs, prior_id, string_set};
+use crate::provider::aws::convert::{differs, prior_id, string_set, timestamp};
 use crate::provider::aws::names::split_id;
 use crate::provider::aws::tags::{owner_of_named, tags_to_value};
 use crate::provider::aws::{AwsContext, ok_if_already_gone, ok_if_not_found, sdk_error};
@@ -70,10 +70,6 @@ async fn find_entry(
 fn entry_attrs(entry: &AccessEntry) -> Attrs {
     let cluster = entry.cluster_name().unwrap_or_default();
     let principal = entry.principal_arn().unwrap_or_default();
-    let time = |t: Option<&aws_smithy_types::DateTime>| {
-        t.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
-            .into()
-    };
     attrs([
         ("id", Value::string(entry_id(cluster, principal))),
         ("cluster_name", Value::string(cluster)),
@@ -85,8 +81,8 @@ fn entry_attrs(entry: &AccessEntry) -> Attrs {
         ),
         ("user_name", entry.username().into()),
         ("access_entry_arn", entry.access_entry_arn().into()),
-        ("created_at", time(entry.created_at())),
-        ("modified_at", time(entry.modified_at())),
+        ("created_at", timestamp(entry.created_at())),
+        ("modified_at", timestamp(entry.modified_at())),
         (
             "tags_all",
             tags_to_value(entry.tags().into_iter().flatten()),

@@ -13,7 +13,9 @@ use async_trait::async_trait;
 use aws_sdk_eks::types::{AccessScope, AccessScopeType, AssociatedAccessPolicy};
 
 use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::{block, nested, prior_id, single, string_set_or_null};
+use crate::provider::aws::convert::{
+    block, nested, prior_id, single, string_set_or_null, timestamp,
+};
 use crate::provider::aws::names::split_id;
 use crate::provider::aws::{AwsContext, ok_if_already_gone, ok_if_not_found, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
@@ -86,10 +88,6 @@ async fn find_association(
 
 fn association_attrs(cluster: &str, principal: &str, found: &AssociatedAccessPolicy) -> Attrs {
     let policy = found.policy_arn().unwrap_or_default();
-    let time = |t: Option<&aws_smithy_types::DateTime>| {
-        t.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
-            .into()
-    };
     let scope = found.access_scope().map(|s| {
         nested([
             ("type", s.r#type().map(|t| t.as_str()).into()),
@@ -104,8 +102,8 @@ fn association_attrs(cluster: &str, principal: &str, found: &AssociatedAccessPol
         ("cluster_name", Value::string(cluster)),
         ("principal_arn", Value::string(principal)),
         ("policy_arn", Value::string(policy)),
-        ("associated_at", time(found.associated_at())),
-        ("modified_at", time(found.modified_at())),
+        ("associated_at", timestamp(found.associated_at())),
+        ("modified_at", timestamp(found.modified_at())),
         ("access_scope", scope.map_or(Value::List(vec![]), block)),
     ])
 }

@@ -20,7 +20,7 @@ use super::{
     Goal, UpdateOf, create_tags, update_tags, wait_deleted, wait_for_status, wait_for_update,
 };
 use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::{nested, prior_id};
+use crate::provider::aws::convert::{nested, prior_id, timestamp};
 use crate::provider::aws::names::split_id;
 use crate::provider::aws::tags::{owner_of_named, tags_to_value};
 use crate::provider::aws::{AwsContext, Timeouts, ok_if_not_found, sdk_error};
@@ -177,10 +177,6 @@ async fn addon_attrs(aws: &AwsContext, addon: &Addon) -> Result<Attrs, ProviderE
             ])));
         }
     }
-    let time = |t: Option<&aws_smithy_types::DateTime>| {
-        t.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
-            .into()
-    };
     Ok(attrs([
         ("id", Value::string(addon_id(cluster, name))),
         ("cluster_name", Value::string(cluster)),
@@ -198,8 +194,8 @@ async fn addon_attrs(aws: &AwsContext, addon: &Addon) -> Result<Attrs, ProviderE
             addon.service_account_role_arn().into(),
         ),
         ("arn", addon.addon_arn().into()),
-        ("created_at", time(addon.created_at())),
-        ("modified_at", time(addon.modified_at())),
+        ("created_at", timestamp(addon.created_at())),
+        ("modified_at", timestamp(addon.modified_at())),
         (
             "pod_identity_association",
             Value::List(associations).into_set(),

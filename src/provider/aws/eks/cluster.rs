@@ -56,10 +56,12 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::required("role_arn", Type::String).force_new(),
         Attribute::optional_computed("version", Type::String),
         Attribute::optional("enabled_cluster_log_types", Type::set_of(Type::String)),
-        // Create-only, and not reported back by EKS: kept as written.
-        Attribute::optional("bootstrap_self_managed_addons", Type::Bool)
-            .default(true)
-            .force_new(),
+        // Sent at create only (EKS's default, true, when left out) and not
+        // reported back: kept as written. Terraform replaces the cluster
+        // when it changes; terrane records the change and leaves the
+        // cluster be, since a cluster whose state predates the argument
+        // would otherwise be replaced.
+        Attribute::optional("bootstrap_self_managed_addons", Type::Bool),
         // Only steers a version update: upgrade despite EKS's insight checks.
         Attribute::optional("force_update_version", Type::Bool),
         Attribute::computed("arn", Type::String),
@@ -113,12 +115,11 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
                 Schema::new(
                     vec![
                         Attribute::optional_computed("authentication_mode", Type::String),
-                        Attribute::optional(
+                        // Sent at create only; EKS does not always report it.
+                        Attribute::optional_computed(
                             "bootstrap_cluster_creator_admin_permissions",
                             Type::Bool,
-                        )
-                        .default(true)
-                        .force_new(),
+                        ),
                     ],
                     vec![],
                 ),
@@ -632,13 +633,9 @@ fn cluster_attrs(cluster: &Cluster) -> Attrs {
                 "authentication_mode",
                 a.authentication_mode().map(|m| m.as_str()).into(),
             ),
-            // AWS may leave it out: Terraform's default then.
             (
                 "bootstrap_cluster_creator_admin_permissions",
-                Value::Bool(
-                    a.bootstrap_cluster_creator_admin_permissions()
-                        .unwrap_or(true),
-                ),
+                a.bootstrap_cluster_creator_admin_permissions().into(),
             ),
         ])
     }));

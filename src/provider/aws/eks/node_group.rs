@@ -28,7 +28,7 @@ use super::{
 };
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{
-    i32_arg, nested, optional_block, prior_id, single, string_set, string_set_or_null,
+    i32_arg, nested, non_empty, optional_block, prior_id, single, string_set, string_set_or_null,
 };
 use crate::provider::aws::names::{name_for_create, prefix_from_name, split_id};
 use crate::provider::aws::tags::{owner_of_named, tags_to_value};
@@ -493,10 +493,6 @@ fn taint(t: &Attrs) -> Taint {
         .set_value(t.str("value").map(str::to_string))
         .set_effect(t.str("effect").map(TaintEffect::from))
         .build()
-}
-
-fn non_empty<T>(items: Vec<T>) -> Option<Vec<T>> {
-    (!items.is_empty()).then_some(items)
 }
 
 /// The taint edits from `prior.taint` to `planned.taint`: every planned

@@ -141,7 +141,7 @@ const SETTINGS: &[Setting] = &[
         "access_logs.s3.enabled",
         Kind::Bool,
     )
-    .default("true")
+    .default("false")
     .off("false"),
     Setting::new(
         &["access_logs", "prefix"],
@@ -160,7 +160,7 @@ const SETTINGS: &[Setting] = &[
         "connection_logs.s3.enabled",
         Kind::Bool,
     )
-    .default("true")
+    .default("false")
     .off("false"),
     Setting::new(
         &["connection_logs", "prefix"],
@@ -518,18 +518,19 @@ impl ResourceType for LoadBalancer {
                 .map_err(sdk_error)?;
         }
         // Subnets written either way: as a list, or as mappings (with an
-        // Elastic IP or private address each).
-        let mappings = mappings_arg(planned);
-        let subnets_changed = if mappings.is_some() {
-            SCHEMA.argument_changed("subnet_mapping", prior, planned)
-        } else {
-            differs(prior, planned, "subnets")
-        };
-        if subnets_changed {
+        // Elastic IP or private address each). The one the stack writes is
+        // the one that changed; the other holds what AWS last reported.
+        let subnets_changed = differs(prior, planned, "subnets");
+        if subnets_changed || SCHEMA.argument_changed("subnet_mapping", prior, planned) {
+            let (subnets, mappings) = if subnets_changed {
+                (Some(planned.strings("subnets")), None)
+            } else {
+                (None, mappings_arg(planned))
+            };
             elbv2
                 .set_subnets()
                 .load_balancer_arn(arn)
-                .set_subnets(subnets_arg(planned))
+                .set_subnets(subnets)
                 .set_subnet_mappings(mappings)
                 .send()
                 .await

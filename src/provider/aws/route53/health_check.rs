@@ -22,7 +22,7 @@ use aws_sdk_route53::types::{
 
 use super::{change_tags, read_tags, update_tags};
 use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::{differs, i32_arg, prior_id, string_set_or_null};
+use crate::provider::aws::convert::{i32_arg, prior_id, string_set_or_null};
 use crate::provider::aws::regions::partition;
 use crate::provider::aws::tags::create_tags;
 use crate::provider::aws::{
@@ -313,7 +313,10 @@ impl ResourceType for HealthCheck {
             "cloudwatch_alarm_region",
             "insufficient_data_health_status",
         ];
-        if settings.iter().any(|key| differs(prior, planned, key)) {
+        if settings
+            .iter()
+            .any(|key| SCHEMA.argument_changed(key, prior, planned))
+        {
             let taken_out = |key: &str| {
                 planned.get(key).is_none_or(Value::is_null)
                     && prior.get(key).is_some_and(|v| !v.is_null())

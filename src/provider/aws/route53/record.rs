@@ -310,7 +310,11 @@ fn record_set(planned: &Attrs) -> Result<ResourceRecordSet, ProviderError> {
         .set_geo_location(geo)
         .set_geo_proximity_location(proximity)
         .set_cidr_routing_config(cidr)
-        .set_multi_value_answer(planned.bool("multivalue_answer_routing_policy"))
+        .set_multi_value_answer(
+            planned
+                .bool("multivalue_answer_routing_policy")
+                .filter(|multivalue| *multivalue),
+        )
         .set_health_check_id(planned.str("health_check_id").map(String::from))
         .build()
         .map_err(build_error)
@@ -470,7 +474,7 @@ fn to_attrs(key: &RecordKey, record: &ResourceRecordSet) -> Attrs {
         ("cidr_routing_policy".into(), optional_block(cidr)),
         (
             "multivalue_answer_routing_policy".into(),
-            record.multi_value_answer().into(),
+            record.multi_value_answer().filter(|m| *m).into(),
         ),
         ("health_check_id".into(), record.health_check_id().into()),
     ])
@@ -585,6 +589,15 @@ impl ResourceType for Record {
         planned: &Attrs,
     ) -> Result<(), ProviderError> {
         let key = RecordKey::parse(prior_id(prior)?)?;
+        // `allow_overwrite` and `timeouts` steer calls only.
+        let record_changed = SCHEMA
+            .settable_names()
+            .into_iter()
+            .filter(|name| !matches!(*name, "allow_overwrite" | "timeouts"))
+            .any(|name| SCHEMA.argument_changed(name, prior, planned));
+        if !record_changed {
+            return Ok(());
+        }
         let timeout = Timeouts::from_attrs(planned, CHANGE_TIMEOUTS).update;
         let mut changes = Vec::new();
         if let Some(current) = zone_records(aws, &key.zone_id).await?.remove(&key) {
