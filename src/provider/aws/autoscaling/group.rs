@@ -565,6 +565,15 @@ async fn update_tag_blocks(
     .await
 }
 
+/// What a string-set argument adds and drops from `prior` to `planned`.
+fn set_changes(prior: &Attrs, planned: &Attrs, key: &str) -> (Vec<String>, Vec<String>) {
+    let (before, after) = (string_set_of(prior, key), string_set_of(planned, key));
+    (
+        after.difference(&before).cloned().collect(),
+        before.difference(&after).cloned().collect(),
+    )
+}
+
 /// A set argument's strings, to compare before and after.
 fn string_set_of(attrs: &Attrs, key: &str) -> std::collections::BTreeSet<String> {
     attrs.strings(key).into_iter().collect()
@@ -586,12 +595,7 @@ async fn update_target_groups(
     ) {
         return Ok(());
     }
-    let (before, after) = (
-        string_set_of(prior, "target_group_arns"),
-        string_set_of(planned, "target_group_arns"),
-    );
-    let added: Vec<String> = after.difference(&before).cloned().collect();
-    let dropped: Vec<String> = before.difference(&after).cloned().collect();
+    let (added, dropped) = set_changes(prior, planned, "target_group_arns");
     if !added.is_empty() {
         aws.autoscaling()
             .attach_load_balancer_target_groups()
@@ -804,12 +808,7 @@ async fn update_load_balancers(
     if matches!(planned.get("load_balancers"), None | Some(Value::Unknown)) {
         return Ok(());
     }
-    let (before, after) = (
-        string_set_of(prior, "load_balancers"),
-        string_set_of(planned, "load_balancers"),
-    );
-    let added: Vec<String> = after.difference(&before).cloned().collect();
-    let dropped: Vec<String> = before.difference(&after).cloned().collect();
+    let (added, dropped) = set_changes(prior, planned, "load_balancers");
     if !added.is_empty() {
         aws.autoscaling()
             .attach_load_balancers()
@@ -889,12 +888,7 @@ async fn update_suspended_processes(
     prior: &Attrs,
     planned: &Attrs,
 ) -> Result<(), ProviderError> {
-    let (before, after) = (
-        string_set_of(prior, "suspended_processes"),
-        string_set_of(planned, "suspended_processes"),
-    );
-    let suspend: Vec<String> = after.difference(&before).cloned().collect();
-    let resume: Vec<String> = before.difference(&after).cloned().collect();
+    let (suspend, resume) = set_changes(prior, planned, "suspended_processes");
     if !resume.is_empty() {
         aws.autoscaling()
             .resume_processes()

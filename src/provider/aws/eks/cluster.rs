@@ -57,11 +57,12 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::optional_computed("version", Type::String),
         Attribute::optional("enabled_cluster_log_types", Type::set_of(Type::String)),
         // Sent at create only (EKS's default, true, when left out) and not
-        // reported back: kept as written. Terraform replaces the cluster
+        // reported back: kept as written, or as the state has it (a
+        // Terraform state holds `true`). Terraform replaces the cluster
         // when it changes; terrane records the change and leaves the
         // cluster be, since a cluster whose state predates the argument
         // would otherwise be replaced.
-        Attribute::optional("bootstrap_self_managed_addons", Type::Bool),
+        Attribute::optional_computed("bootstrap_self_managed_addons", Type::Bool),
         // Only steers a version update: upgrade despite EKS's insight checks.
         Attribute::optional("force_update_version", Type::Bool),
         Attribute::computed("arn", Type::String),
