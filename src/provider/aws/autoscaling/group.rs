@@ -6,8 +6,12 @@
 //! The id is the group name. Tags follow Terraform's model for this type:
 //! `tag {}` blocks with `propagate_at_launch`, no `tags`/`tags_all` (so the
 //! provider's default tags do not apply). terrane's own tags are added on
-//! create without propagation and hidden on read. This file does not wait
-//! for instances to come into service.
+//! create without propagation and hidden on read. After a create (and a
+//! change of size) it waits, as Terraform does, for the group's instances
+//! to be in service (`wait_for_capacity_timeout`, and the target groups'
+//! health with `wait_for_elb_capacity`); an instance refresh it starts runs
+//! on in AWS without a wait. The mapping of most settings is in
+//! `group_settings.rs`.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;

@@ -2,7 +2,8 @@
 //! (the template itself is EC2's, in `ec2/`).
 //!
 //! What the Auto Scaling types share: the batched describe of groups.
-//! Schemas and per-type calls stay in the type files.
+//! Schemas and per-type calls stay in the type files (a group's settings
+//! mapping in `group_settings.rs`, beside `group.rs`).
 
 mod attachment;
 mod group;
