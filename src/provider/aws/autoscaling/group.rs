@@ -1025,55 +1025,82 @@ async fn wait_for_capacity(
         &format!("Auto Scaling group {name} to reach its capacity"),
         timeout,
         || async {
-            let groups = describe_groups(aws, &[name.to_string()]).await?;
-            let Some(group) = groups.first() else {
-                return Err(ProviderError::new(
-                    ErrorKind::NotFound,
-                    format!("Auto Scaling group {name} not found"),
-                ));
-            };
-            let in_service: Vec<&str> = group
-                .instances()
-                .iter()
-                .filter(|i| {
-                    i.lifecycle_state().map(|s| s.as_str()) == Some("InService")
-                        && i.health_status() == Some("Healthy")
-                })
-                .filter_map(|i| i.instance_id())
-                .collect();
-            let mut ready = in_service.len() >= wanted;
-            if let (true, Some(elb_wanted)) = (ready, elb_wanted) {
-                for target_group in group.target_group_arns() {
-                    let health = aws
-                        .elbv2()
-                        .describe_target_health()
-                        .target_group_arn(target_group)
-                        .send()
-                        .await
-                        .map_err(sdk_error)?;
-                    let healthy = health
-                        .target_health_descriptions()
-                        .iter()
-                        .filter(|d| {
-                            d.target_health()
-                                .and_then(|h| h.state())
-                                .map(|s| s.as_str())
-                                == Some("healthy")
-                                && d.target()
-                                    .and_then(|t| t.id())
-                                    .is_some_and(|id| in_service.contains(&id))
-                        })
-                        .count();
-                    ready &= healthy >= elb_wanted;
-                }
+            let reached = capacity_reached(
+                aws,
+                name,
+                wanted,
+                elb_wanted,
+                check_activities.then_some(&started),
+            )
+            .await;
+            match reached {
+                Ok(ready) => Ok(ready.then_some(())),
+                // The create's client sends each call once: a throttled or
+                // failed poll is polled again, not the end of the wait.
+                Err(e) if matches!(e.kind, ErrorKind::Throttled | ErrorKind::Transient) => Ok(None),
+                Err(e) => Err(e),
             }
-            if !ready && check_activities {
-                failed_activity(aws, name, &started).await?;
-            }
-            Ok(ready.then_some(()))
         },
     )
     .await
+}
+
+/// Whether the group has `wanted` healthy instances in service (and
+/// `elb_wanted` healthy in each target group); a failed scaling activity
+/// since `activities_since` is an error.
+async fn capacity_reached(
+    aws: &AwsContext,
+    name: &str,
+    wanted: usize,
+    elb_wanted: Option<usize>,
+    activities_since: Option<&aws_smithy_types::DateTime>,
+) -> Result<bool, ProviderError> {
+    let groups = describe_groups(aws, &[name.to_string()]).await?;
+    let Some(group) = groups.first() else {
+        return Err(ProviderError::new(
+            ErrorKind::NotFound,
+            format!("Auto Scaling group {name} not found"),
+        ));
+    };
+    let in_service: Vec<&str> = group
+        .instances()
+        .iter()
+        .filter(|i| {
+            i.lifecycle_state().map(|s| s.as_str()) == Some("InService")
+                && i.health_status() == Some("Healthy")
+        })
+        .filter_map(|i| i.instance_id())
+        .collect();
+    let mut ready = in_service.len() >= wanted;
+    if let (true, Some(elb_wanted)) = (ready, elb_wanted) {
+        for target_group in group.target_group_arns() {
+            let health = aws
+                .elbv2()
+                .describe_target_health()
+                .target_group_arn(target_group)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            let healthy = health
+                .target_health_descriptions()
+                .iter()
+                .filter(|d| {
+                    d.target_health()
+                        .and_then(|h| h.state())
+                        .map(|s| s.as_str())
+                        == Some("healthy")
+                        && d.target()
+                            .and_then(|t| t.id())
+                            .is_some_and(|id| in_service.contains(&id))
+                })
+                .count();
+            ready &= healthy >= elb_wanted;
+        }
+    }
+    if let (false, Some(since)) = (ready, activities_since) {
+        failed_activity(aws, name, since).await?;
+    }
+    Ok(ready)
 }
 
 /// An error for the first scaling activity of the group that failed since
