@@ -101,34 +101,42 @@ fn children(planned: &Attrs) -> Option<Vec<String>> {
     (!children.is_empty()).then_some(children)
 }
 
+/// The settings CreateHealthCheck (in its config) and UpdateHealthCheck
+/// both take, under the same setter names.
+macro_rules! with_settings {
+    ($builder:expr, $planned:expr) => {{
+        let planned: &Attrs = $planned;
+        $builder
+            .set_ip_address(text(planned, "ip_address"))
+            .set_fully_qualified_domain_name(text(planned, "fqdn"))
+            .set_port(i32_arg(planned, "port"))
+            .set_failure_threshold(i32_arg(planned, "failure_threshold"))
+            .set_enable_sni(planned.bool("enable_sni"))
+            .set_resource_path(text(planned, "resource_path"))
+            .set_search_string(text(planned, "search_string"))
+            .set_inverted(planned.bool("invert_healthcheck"))
+            .set_disabled(planned.bool("disabled"))
+            .set_health_threshold(i32_arg(planned, "child_health_threshold"))
+            .set_child_health_checks(children(planned))
+            .set_regions(regions(planned))
+            .set_alarm_identifier(alarm(planned)?)
+            .set_insufficient_data_health_status(
+                planned
+                    .str("insufficient_data_health_status")
+                    .map(InsufficientDataHealthStatus::from),
+            )
+    }};
+}
+
 fn config(planned: &Attrs) -> Result<HealthCheckConfig, ProviderError> {
-    HealthCheckConfig::builder()
+    let config = HealthCheckConfig::builder()
         .r#type(HealthCheckType::from(
             planned.str("type").unwrap_or_default(),
         ))
-        .set_ip_address(text(planned, "ip_address"))
-        .set_fully_qualified_domain_name(text(planned, "fqdn"))
-        .set_port(i32_arg(planned, "port"))
         .set_request_interval(i32_arg(planned, "request_interval"))
-        .set_failure_threshold(i32_arg(planned, "failure_threshold"))
-        .set_enable_sni(planned.bool("enable_sni"))
-        .set_resource_path(text(planned, "resource_path"))
-        .set_search_string(text(planned, "search_string"))
         .set_measure_latency(planned.bool("measure_latency"))
-        .set_inverted(planned.bool("invert_healthcheck"))
-        .set_disabled(planned.bool("disabled"))
-        .set_health_threshold(i32_arg(planned, "child_health_threshold"))
-        .set_child_health_checks(children(planned))
-        .set_regions(regions(planned))
-        .set_alarm_identifier(alarm(planned)?)
-        .set_insufficient_data_health_status(
-            planned
-                .str("insufficient_data_health_status")
-                .map(InsufficientDataHealthStatus::from),
-        )
-        .set_routing_control_arn(text(planned, "routing_control_arn"))
-        .build()
-        .map_err(build_error)
+        .set_routing_control_arn(text(planned, "routing_control_arn"));
+    with_settings!(config, planned).build().map_err(build_error)
 }
 
 fn to_attrs(aws: &AwsContext, check: &AwsHealthCheck) -> Attrs {
@@ -335,27 +343,8 @@ impl ResourceType for HealthCheck {
                     reset.push(element);
                 }
             }
-            aws.route53()
-                .update_health_check()
-                .health_check_id(id)
-                .set_ip_address(text(planned, "ip_address"))
-                .set_fully_qualified_domain_name(text(planned, "fqdn"))
-                .set_port(i32_arg(planned, "port"))
-                .set_failure_threshold(i32_arg(planned, "failure_threshold"))
-                .set_enable_sni(planned.bool("enable_sni"))
-                .set_resource_path(text(planned, "resource_path"))
-                .set_search_string(text(planned, "search_string"))
-                .set_inverted(planned.bool("invert_healthcheck"))
-                .set_disabled(planned.bool("disabled"))
-                .set_health_threshold(i32_arg(planned, "child_health_threshold"))
-                .set_child_health_checks(children(planned))
-                .set_regions(regions(planned))
-                .set_alarm_identifier(alarm(planned)?)
-                .set_insufficient_data_health_status(
-                    planned
-                        .str("insufficient_data_health_status")
-                        .map(InsufficientDataHealthStatus::from),
-                )
+            let update = aws.route53().update_health_check().health_check_id(id);
+            with_settings!(update, planned)
                 .set_reset_elements((!reset.is_empty()).then_some(reset))
                 .send()
                 .await
