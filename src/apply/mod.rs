@@ -24,7 +24,7 @@ use crate::graph::Node;
 use crate::lang::Config;
 use crate::lang::block_eval::{BlockEvaluator, with_marks};
 use crate::lang::eval::{Clock, FileReader};
-use crate::plan::diff::{ID, derive_tags, keep_unreported, proposed};
+use crate::plan::diff::{ID, derive_tags, keep_unreported, proposed, settle_computed};
 use crate::plan::{Plan, ResourceChange, ignore_changes, redact, sensitive_strings};
 use crate::provider::aws::Timeouts;
 use crate::provider::aws::stats::{CriticalPath, StepRequests};
@@ -533,9 +533,11 @@ fn start_step(
                 let mut attrs = reader.read_back(&id).await?;
                 if adopted {
                     // The create's answer was lost after AWS made the object:
-                    // whatever the create had yet to do is done as an update.
+                    // whatever the create had yet to do is done as an update,
+                    // with computed values as AWS made them.
+                    let settled = settle_computed(&planned, &attrs);
                     let id =
-                        retry_value(|| resource_type.update_returning_id(&aws, &attrs, &planned))
+                        retry_value(|| resource_type.update_returning_id(&aws, &attrs, &settled))
                             .await?;
                     attrs = reader.read_back(&id).await?;
                 }

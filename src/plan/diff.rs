@@ -117,6 +117,21 @@ pub fn keep_unreported(read: &mut Attrs, known: &Attrs) {
     }
 }
 
+/// The planned arguments of an object adopted after a lost create answer,
+/// as a fresh plan against that object would hold them: each computed value
+/// the create left to AWS (unknown, so not in `planned`) is what AWS made.
+/// The update that finishes the create then changes only what the stack
+/// wrote.
+pub fn settle_computed(planned: &Attrs, read: &Attrs) -> Attrs {
+    let mut settled = planned.clone();
+    for (name, reported) in read {
+        if name != ID && !settled.contains_key(name) {
+            settled.insert(name.clone(), reported.clone());
+        }
+    }
+    settled
+}
+
 /// Derives `tags` from the `tags_all` AWS reported: every tag except those
 /// that only come from the provider's default tags.
 pub fn derive_tags(
