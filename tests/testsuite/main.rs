@@ -34,6 +34,7 @@ mod provider_edge;
 mod provider_iam;
 mod provider_instances;
 mod provider_network;
+mod provider_network_acls;
 mod provider_platform;
 mod provider_replayed;
 mod provider_routing;

@@ -254,3 +254,141 @@ async fn policies_and_instance_profiles_round_trip() {
     );
     assert!(iam.get_role().role_name("nodes").send().await.is_err());
 }
+
+const USERS: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_iam_group" "ops" {
+  name = "ops"
+  path = "/teams/"
+}
+
+resource "aws_iam_user" "deploy" {
+  name          = "deploy"
+  path          = "/ci/"
+  force_destroy = true
+  tags = {
+    Team = "ci"
+  }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn users_and_groups_are_renamed_in_place_and_force_destroyed() {
+    let emulator = Emulator::start();
+    let iam = emulator.iam();
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write("main.tf", USERS);
+    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+
+    let user = iam
+        .get_user()
+        .user_name("deploy")
+        .send()
+        .await
+        .expect("user");
+    let user = user.user().expect("user");
+    assert_eq!(user.path(), "/ci/");
+    assert!(
+        user.tags()
+            .iter()
+            .any(|t| t.key() == "Team" && t.value() == "ci"),
+        "{:?}",
+        user.tags()
+    );
+    let group = iam
+        .get_group()
+        .group_name("ops")
+        .send()
+        .await
+        .expect("group");
+    assert_eq!(group.group().expect("group").path(), "/teams/");
+    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
+    assert_eq!(clean.code, 0, "read back as planned:\n{}", clean.log());
+
+    // Renamed and moved: in place, as Terraform does, not replaced.
+    ws.write(
+        "main.tf",
+        &USERS
+            .replace(r#"name = "ops""#, r#"name = "operators""#)
+            .replace(
+                r#"name          = "deploy""#,
+                r#"name          = "deployer""#,
+            )
+            .replace(r#"path          = "/ci/""#, r#"path          = "/ci/v2/""#)
+            .replace(r#"Team = "ci""#, r#"Team = "release""#),
+    );
+    let plan = ws.run(&emulator, "plan", &["--no-color"]);
+    assert!(
+        plan.stdout.contains("0 to add, 2 to change, 0 to destroy"),
+        "{}",
+        plan.log()
+    );
+    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+    assert!(iam.get_user().user_name("deploy").send().await.is_err());
+    let user = iam
+        .get_user()
+        .user_name("deployer")
+        .send()
+        .await
+        .expect("renamed");
+    let user = user.user().expect("user");
+    assert_eq!(user.path(), "/ci/v2/");
+    assert!(user.tags().iter().any(|t| t.value() == "release"));
+    assert!(iam.get_group().group_name("operators").send().await.is_ok());
+    let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
+    assert_eq!(clean.code, 0, "{}", clean.log());
+
+    for (address, id) in [
+        ("aws_iam_user.deploy", "deployer"),
+        ("aws_iam_group.ops", "operators"),
+    ] {
+        ws.forget_and_import(&emulator, address, id);
+    }
+    // As in Terraform, an import cannot know force_destroy (it lives in
+    // state only): the one change is to set it.
+    let plan = ws.run(&emulator, "plan", &["--no-color"]);
+    assert!(
+        plan.stdout.contains("~ force_destroy = false -> true")
+            && plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "imported as configured but for force_destroy:\n{}",
+        plan.log()
+    );
+    let apply = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.log());
+
+    // Made outside the stack: what IAM refuses to delete a user with.
+    iam.add_user_to_group()
+        .group_name("operators")
+        .user_name("deployer")
+        .send()
+        .await
+        .expect("membership");
+    iam.create_access_key()
+        .user_name("deployer")
+        .send()
+        .await
+        .expect("access key");
+    iam.put_user_policy()
+        .user_name("deployer")
+        .policy_name("inline")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#)
+        .send()
+        .await
+        .expect("inline policy");
+
+    let destroy = ws.run(&emulator, "destroy", &["--auto-approve"]);
+    assert_eq!(destroy.code, 0, "{}", destroy.log());
+    assert!(iam.get_user().user_name("deployer").send().await.is_err());
+    assert!(
+        iam.get_group()
+            .group_name("operators")
+            .send()
+            .await
+            .is_err()
+    );
+}

@@ -16,6 +16,9 @@ mod key_pair;
 mod launch_template;
 mod launch_template_data;
 mod nat_gateway;
+mod network_acl;
+mod network_acl_entries;
+mod network_acl_rule;
 mod route;
 mod route_table;
 mod route_table_association;
@@ -64,6 +67,8 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
         &route_table_association::RouteTableAssociationType,
         &security_group::SecurityGroupType,
         &security_group_rule::SecurityGroupRuleType,
+        &network_acl::NetworkAclType,
+        &network_acl_rule::NetworkAclRuleType,
         &vpc_endpoint::VpcEndpointResource,
         &vpc_security_group_rule::INGRESS,
         &vpc_security_group_rule::EGRESS,

@@ -3,6 +3,7 @@
 //!
 //! No resource logic lives here, and nothing here calls AWS.
 
+mod group;
 mod instance_profile;
 mod openid_connect_provider;
 mod policy;
@@ -12,6 +13,7 @@ mod role;
 mod role_data_source;
 mod role_policy;
 mod role_policy_attachment;
+mod user;
 
 use std::collections::BTreeMap;
 
@@ -31,6 +33,8 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
         &role_policy::IamRolePolicy,
         &instance_profile::IamInstanceProfile,
         &openid_connect_provider::OpenIdConnectProvider,
+        &user::IamUser,
+        &group::IamGroup,
     ],
     data_sources: &[
         &policy_document::IamPolicyDocument,
