@@ -65,20 +65,27 @@ fn proposed_object(schema: &Schema, config: &Attrs, prior: Option<&Attrs>) -> At
                     .and_then(|p| p.get(block.name))
                     .and_then(Value::as_list)
                     .unwrap_or(&[]);
+                let mut unmatched: Vec<&Attrs> =
+                    prior_items.iter().filter_map(Value::as_map).collect();
                 Value::List(
                     items
                         .iter()
                         .enumerate()
                         .map(|(i, item)| {
-                            // Set items have no stable position to match
-                            // their prior counterpart by.
+                            let empty = Attrs::new();
+                            let item = item.as_map().unwrap_or(&empty);
+                            // Set items have no stable position: one is
+                            // matched to the prior item that holds what it
+                            // configures, as Terraform correlates them, so
+                            // its computed values stay known.
                             let prior_item = if block.is_set {
-                                None
+                                unmatched
+                                    .iter()
+                                    .position(|prior| configures_same(&block.schema, item, prior))
+                                    .map(|at| unmatched.remove(at))
                             } else {
                                 prior_items.get(i).and_then(Value::as_map)
                             };
-                            let empty = Attrs::new();
-                            let item = item.as_map().unwrap_or(&empty);
                             Value::Map(proposed_object(&block.schema, item, prior_item))
                         })
                         .collect(),
@@ -90,6 +97,39 @@ fn proposed_object(schema: &Schema, config: &Attrs, prior: Option<&Attrs>) -> At
         out.insert(block.name.to_string(), value);
     }
     out
+}
+
+/// Whether a prior set item holds every value a configured one writes (its
+/// arguments left out may have been computed), nested blocks included.
+fn configures_same(schema: &Schema, config: &Attrs, prior: &Attrs) -> bool {
+    let attributes_match = schema.attributes.iter().all(|attr| {
+        let normalized = |value: &Value| match (attr.normalize, value) {
+            (Some(normalize), Value::String(text)) => Value::String(normalize(text)),
+            _ => value.clone(),
+        };
+        match config.get(attr.name).filter(|v| !v.is_null()) {
+            None => true,
+            Some(value) => prior.get(attr.name).map(normalized) == Some(normalized(value)),
+        }
+    });
+    attributes_match
+        && schema.blocks.iter().all(|block| {
+            let items = |attrs: &Attrs| {
+                attrs
+                    .get(block.name)
+                    .and_then(Value::as_list)
+                    .map(<[Value]>::to_vec)
+                    .unwrap_or_default()
+            };
+            let (configured, prior_items) = (items(config), items(prior));
+            configured.len() == prior_items.len()
+                && configured.iter().zip(&prior_items).all(|(c, p)| {
+                    match (c.as_map(), p.as_map()) {
+                        (Some(c), Some(p)) => configures_same(&block.schema, c, p),
+                        _ => c == p,
+                    }
+                })
+        })
 }
 
 /// `tags_all`: the provider's default tags overlaid with the resource's own.
@@ -266,4 +306,47 @@ fn nested_forces_new(block: &Block, new: Option<&Value>, old: Option<&Value>) ->
         .iter()
         .zip(&old_items)
         .any(|(a, b)| !difference(&block.schema, a, b).replace.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::schema::Type;
+    use crate::value::attrs;
+
+    #[test]
+    fn a_set_item_keeps_the_computed_values_of_the_prior_item_it_matches() {
+        let device = Schema::new(
+            vec![
+                Attribute::required("device_name", Type::String),
+                Attribute::optional_computed("volume_size", Type::Number),
+            ],
+            vec![],
+        );
+        let schema = Schema::new(vec![], vec![Block::set("ebs", device)]);
+        let item = |name: &str, size: Option<i64>| {
+            let mut item = attrs([("device_name", Value::string(name))]);
+            item.insert("volume_size".into(), size.map_or(Value::Null, Value::from));
+            Value::Map(item)
+        };
+        let prior = attrs([(
+            "ebs",
+            Value::List(vec![item("/dev/sdb", Some(8)), item("/dev/sdc", Some(20))]),
+        )]);
+        let config = attrs([(
+            "ebs",
+            Value::List(vec![item("/dev/sdc", None), item("/dev/sdd", None)]),
+        )]);
+        let proposed = proposed_object(&schema, &config, Some(&prior));
+        let items = proposed["ebs"].as_list().expect("items");
+        assert_eq!(
+            items[0].as_map().expect("map")["volume_size"],
+            Value::from(20)
+        );
+        assert_eq!(
+            items[1].as_map().expect("map")["volume_size"],
+            Value::Unknown,
+            "a new item's computed values are unknown"
+        );
+    }
 }

@@ -1046,3 +1046,136 @@ resource "aws_autoscaling_group" "app" {{
     let destroyed = ws.run(&emulator, "destroy", &["--auto-approve"]);
     assert_eq!(destroyed.code, 0, "{}", destroyed.log());
 }
+
+const LAUNCH_CONFIGURATION: &str = r##"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.70.0.0/16"
+}
+
+resource "aws_subnet" "a" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.70.1.0/24"
+  availability_zone = "us-east-1a"
+}
+
+resource "aws_security_group" "app" {
+  name   = "lc-app"
+  vpc_id = aws_vpc.main.id
+}
+
+resource "aws_launch_configuration" "app" {
+  name_prefix     = "app-"
+  image_id        = "ami-12c6146b"
+  instance_type   = "t3.micro"
+  security_groups = [aws_security_group.app.id]
+  user_data       = "#!/bin/sh\necho one\n"
+
+  root_block_device {
+    volume_size = 20
+    volume_type = "gp3"
+  }
+
+  ebs_block_device {
+    device_name = "/dev/sdb"
+    volume_size = 50
+  }
+
+  metadata_options {
+    http_tokens = "required"
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_autoscaling_group" "app" {
+  name                 = "lc-app"
+  min_size             = 0
+  max_size             = 1
+  vpc_zone_identifier  = [aws_subnet.a.id]
+  launch_configuration = aws_launch_configuration.app.name
+}
+"##;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_launch_configuration_is_replaced_before_its_group_moves_off_it() {
+    let emulator = Emulator::start();
+    let autoscaling = emulator.autoscaling();
+    let ws = crate::support::cli::Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write("main.tf", LAUNCH_CONFIGURATION);
+    ws.apply_ok(&emulator);
+
+    let first = ws.state_attribute("aws_launch_configuration.app", "id");
+    assert!(first.starts_with("app-"), "{first}");
+    let described = autoscaling
+        .describe_launch_configurations()
+        .launch_configuration_names(&first)
+        .send()
+        .await
+        .expect("describe");
+    let made = &described.launch_configurations()[0];
+    assert_eq!(made.instance_type(), Some("t3.micro"));
+    let devices: Vec<(Option<&str>, Option<i32>)> = made
+        .block_device_mappings()
+        .iter()
+        .map(|m| (m.device_name(), m.ebs().and_then(|e| e.volume_size())))
+        .collect();
+    assert!(
+        devices.contains(&(Some("/dev/sda1"), Some(20)))
+            && devices.contains(&(Some("/dev/sdb"), Some(50))),
+        "the root device is sent under the image's root device name: {devices:?}"
+    );
+    assert_eq!(
+        made.metadata_options()
+            .and_then(|m| m.http_tokens())
+            .map(|t| t.as_str()),
+        Some("required")
+    );
+    ws.assert_plan_clean(&emulator, "read back as written");
+
+    // Any change makes a new one, made before the group moves to it.
+    ws.edit("main.tf", "echo one", "echo two");
+    let plan = ws.run(&emulator, "plan", &["--no-color"]);
+    assert!(
+        plan.stdout.contains("1 to add, 1 to change, 1 to destroy"),
+        "{}",
+        plan.log()
+    );
+    ws.apply_ok(&emulator);
+    let second = ws.state_attribute("aws_launch_configuration.app", "id");
+    assert_ne!(first, second);
+    let group = autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names("lc-app")
+        .send()
+        .await
+        .expect("describe group");
+    assert_eq!(
+        group.auto_scaling_groups()[0].launch_configuration_name(),
+        Some(second.as_str())
+    );
+    let old = autoscaling
+        .describe_launch_configurations()
+        .launch_configuration_names(&first)
+        .send()
+        .await
+        .expect("describe");
+    assert!(
+        old.launch_configurations().is_empty(),
+        "the old one is deleted"
+    );
+    ws.assert_plan_clean(&emulator, "replaced as planned");
+
+    ws.destroy_ok(&emulator);
+    let left = autoscaling
+        .describe_launch_configurations()
+        .send()
+        .await
+        .expect("describe");
+    assert!(left.launch_configurations().is_empty());
+}

@@ -18,6 +18,18 @@ pub fn made_since(made: &aws_smithy_types::DateTime, started: std::time::SystemT
     made.secs() >= started - 60
 }
 
+/// User data as Terraform's state keeps it: the SHA-1 of the text, in hex
+/// (a value that already is one is left as it is).
+pub fn user_data_digest(text: &str) -> String {
+    use sha1::Digest as _;
+    let is_digest = text.len() == 40 && text.bytes().all(|b| b.is_ascii_hexdigit());
+    if is_digest {
+        text.to_ascii_lowercase()
+    } else {
+        hex::encode(sha1::Sha1::digest(text.as_bytes()))
+    }
+}
+
 /// A nested block holding one object, as the engine represents `x {}`.
 pub fn block(attrs: Attrs) -> Value {
     Value::List(vec![Value::Map(attrs)])

@@ -8,6 +8,7 @@
 mod attachment;
 mod group;
 mod group_settings;
+mod launch_configuration;
 
 use aws_sdk_autoscaling::types::AutoScalingGroup;
 
@@ -21,7 +22,11 @@ const NAMES_PER_DESCRIBE: usize = 100;
 /// This service's types, for the provider's registry.
 pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
     name: "EC2 Auto Scaling",
-    resources: &[&group::AutoscalingGroup, &attachment::AutoscalingAttachment],
+    resources: &[
+        &group::AutoscalingGroup,
+        &attachment::AutoscalingAttachment,
+        &launch_configuration::LaunchConfigurationType,
+    ],
     data_sources: &[],
 };
 

@@ -30,12 +30,12 @@ use aws_sdk_ec2::types::{
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use futures::TryFutureExt;
-use sha1::Digest as _;
 
 use super::{describe_by_filter, ec2_arn, metadata_options_schema, wait_for_object};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{
     differs, i32_arg, keyed_by_id, nested, optional_block, prior_id, single, string_set,
+    user_data_digest,
 };
 use crate::provider::aws::{
     AwsContext, Timeouts, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value,
@@ -132,17 +132,6 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         ],
     )
 });
-
-/// User data as Terraform's state keeps it: the SHA-1 of the text, in hex
-/// (a value that already is one is left as it is).
-fn user_data_digest(text: &str) -> String {
-    let is_digest = text.len() == 40 && text.bytes().all(|b| b.is_ascii_hexdigit());
-    if is_digest {
-        text.to_ascii_lowercase()
-    } else {
-        hex::encode(sha1::Sha1::digest(text.as_bytes()))
-    }
-}
 
 /// The user data to send, base64 as the API takes it.
 fn user_data_base64(planned: &Attrs) -> Option<String> {
