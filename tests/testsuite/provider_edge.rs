@@ -1470,3 +1470,133 @@ resource "aws_lb" "app" {{
     let destroyed = ws.run(&emulator, "destroy", &["--auto-approve"]);
     assert_eq!(destroyed.code, 0, "{}", destroyed.log());
 }
+
+const WAF_SETS: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_wafv2_ip_set" "office" {
+  name               = "office"
+  scope              = "REGIONAL"
+  ip_address_version = "IPV4"
+  addresses          = ["203.0.113.0/24", "198.51.100.7/32"]
+  tags = {
+    Team = "edge"
+  }
+}
+
+resource "aws_wafv2_regex_pattern_set" "bots" {
+  name        = "bots"
+  scope       = "REGIONAL"
+  description = "crawlers"
+
+  regular_expression {
+    regex_string = "^curl/"
+  }
+
+  regular_expression {
+    regex_string = "bot$"
+  }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ip_and_regex_pattern_sets_round_trip() {
+    use aws_sdk_wafv2::types::Scope;
+    let emulator = Emulator::start();
+    let waf = emulator.wafv2();
+    let ws = crate::support::cli::Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write("main.tf", WAF_SETS);
+    ws.apply_ok(&emulator);
+
+    let ip_set_id = ws.state_attribute("aws_wafv2_ip_set.office", "id");
+    let regex_id = ws.state_attribute("aws_wafv2_regex_pattern_set.bots", "id");
+    assert!(ip_set_id.ends_with("/office/REGIONAL"), "{ip_set_id}");
+    let uuid = |id: &str| id.split('/').next().unwrap_or_default().to_string();
+    let addresses = |ip_set_id: String| {
+        let waf = waf.clone();
+        async move {
+            let got = waf
+                .get_ip_set()
+                .id(uuid(&ip_set_id))
+                .name("office")
+                .scope(Scope::Regional)
+                .send()
+                .await
+                .expect("get IP set");
+            let mut addresses = got.ip_set().expect("set").addresses().to_vec();
+            addresses.sort();
+            addresses
+        }
+    };
+    assert_eq!(
+        addresses(ip_set_id.clone()).await,
+        ["198.51.100.7/32", "203.0.113.0/24"]
+    );
+    let regexes = |regex_id: String| {
+        let waf = waf.clone();
+        async move {
+            let got = waf
+                .get_regex_pattern_set()
+                .id(uuid(&regex_id))
+                .name("bots")
+                .scope(Scope::Regional)
+                .send()
+                .await
+                .expect("get regex pattern set");
+            let mut regexes: Vec<String> = got
+                .regex_pattern_set()
+                .expect("set")
+                .regular_expression_list()
+                .iter()
+                .filter_map(|r| r.regex_string().map(String::from))
+                .collect();
+            regexes.sort();
+            regexes
+        }
+    };
+    assert_eq!(regexes(regex_id.clone()).await, ["^curl/", "bot$"]);
+    ws.assert_plan_clean(&emulator, "read back as written");
+
+    ws.edit("main.tf", r#", "198.51.100.7/32""#, "");
+    ws.edit(
+        "main.tf",
+        r#"regex_string = "bot$""#,
+        r#"regex_string = "spider""#,
+    );
+    let plan = ws.run(&emulator, "plan", &["--no-color"]);
+    assert!(
+        plan.stdout.contains("0 to add, 2 to change, 0 to destroy"),
+        "{}",
+        plan.log()
+    );
+    ws.apply_ok(&emulator);
+    assert_eq!(addresses(ip_set_id.clone()).await, ["203.0.113.0/24"]);
+    assert_eq!(regexes(regex_id.clone()).await, ["^curl/", "spider"]);
+    ws.assert_plan_clean(&emulator, "changed in place");
+
+    for (address, id) in [
+        ("aws_wafv2_ip_set.office", ip_set_id.as_str()),
+        ("aws_wafv2_regex_pattern_set.bots", regex_id.as_str()),
+    ] {
+        ws.forget_and_import(&emulator, address, id);
+    }
+    ws.assert_plan_clean(&emulator, "imported by Terraform's ids");
+
+    ws.destroy_ok(&emulator);
+    let left = waf
+        .list_ip_sets()
+        .scope(Scope::Regional)
+        .send()
+        .await
+        .expect("list");
+    assert!(left.ip_sets().is_empty());
+    let left = waf
+        .list_regex_pattern_sets()
+        .scope(Scope::Regional)
+        .send()
+        .await
+        .expect("list");
+    assert!(left.regex_pattern_sets().is_empty());
+}

@@ -1,10 +1,7 @@
 //! `aws_wafv2_web_acl`: a WAFv2 web ACL with managed-rule-group and
 //! rate-based rules.
 //!
-//! **Id.** WAFv2 needs the name and scope besides the web ACL's own id to get,
-//! update or delete it, and `read_many` receives ids only, so terrane's id is
-//! `ID/NAME/SCOPE` — the same string Terraform accepts on import (Terraform's
-//! own id is the bare `ID`).
+//! **Id.** `ID/NAME/SCOPE`, as every WAFv2 type's (see the module above).
 //!
 //! **Locking.** Updates and deletes carry the lock token from a fresh
 //! GetWebACL. If someone changes the ACL between that Get and our call, WAF
@@ -22,14 +19,16 @@ use async_trait::async_trait;
 use aws_sdk_wafv2::types::{
     AllowAction, BlockAction, CountAction, DefaultAction, ManagedRuleGroupStatement, NoneAction,
     OverrideAction, RateBasedStatement, RateBasedStatementAggregateKeyType, Rule, RuleAction,
-    Scope, Statement, Tag, VisibilityConfig, WebAcl, WebAclSummary,
+    Scope, Statement, VisibilityConfig, WebAcl,
 };
-use futures::TryFutureExt;
 
+use super::{
+    WafKey, find_created_among, id_from_terraform, list_summaries, read_tags, update_tags,
+    waf_tags, with_tags,
+};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, i32_arg, nested, optional_block, prior_id, single};
-use crate::provider::aws::names::split_id;
-use crate::provider::aws::tags::{create_tags, owner_of_named, tags_to_value, update_tags_all};
+use crate::provider::aws::tags::create_tags;
 use crate::provider::aws::{
     AwsContext, build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
 };
@@ -39,7 +38,6 @@ use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct WebAclType;
 
-const ID_SHAPE: &str = "ID/NAME/SCOPE";
 /// AWS's rate-based evaluation window when none is given.
 const DEFAULT_EVALUATION_WINDOW: i64 = 300;
 
@@ -131,24 +129,6 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     )
 });
 
-/// The parts of a web ACL's terrane id.
-struct AclKey<'a> {
-    id: &'a str,
-    name: &'a str,
-    scope: Scope,
-}
-
-impl<'a> AclKey<'a> {
-    fn parse(id: &'a str) -> Result<AclKey<'a>, ProviderError> {
-        let [id, name, scope] = split_id::<3>(id, '/', ID_SHAPE)?;
-        Ok(AclKey {
-            id,
-            name,
-            scope: Scope::from(scope),
-        })
-    }
-}
-
 fn has(attrs: &Attrs, marker: &str) -> bool {
     !attrs.blocks(marker).is_empty()
 }
@@ -233,12 +213,6 @@ fn rule(rule: &Attrs) -> Result<Rule, ProviderError> {
 
 fn rules(planned: &Attrs) -> Result<Vec<Rule>, ProviderError> {
     planned.blocks("rule").into_iter().map(rule).collect()
-}
-
-fn waf_tags(tags: impl IntoIterator<Item = (String, String)>) -> Result<Vec<Tag>, ProviderError> {
-    tags.into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(build_error))
-        .collect()
 }
 
 // ---- WAFv2 → values ----
@@ -360,7 +334,7 @@ fn to_attrs(id: &str, scope: &str, acl: &WebAcl, lock_token: Option<&str>, tags:
 
 async fn get(
     aws: &AwsContext,
-    key: &AclKey<'_>,
+    key: &WafKey<'_>,
 ) -> Result<(WebAcl, Option<String>), ProviderError> {
     let out = aws
         .wafv2()
@@ -378,103 +352,6 @@ async fn get(
     Ok((acl, lock_token))
 }
 
-async fn read_tags(aws: &AwsContext, arn: &str) -> Result<Value, ProviderError> {
-    Ok(tags_to_value(all_tags(aws, arn).await?))
-}
-
-/// Every web ACL of `scope` (ListWebACLs, every page).
-async fn list_acls(aws: &AwsContext, scope: &str) -> Result<Vec<WebAclSummary>, ProviderError> {
-    let mut acls = Vec::new();
-    let mut marker = None;
-    loop {
-        let out = aws
-            .wafv2()
-            .list_web_acls()
-            .scope(Scope::from(scope))
-            .set_next_marker(marker)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        acls.extend(out.web_acls().iter().cloned());
-        marker = out
-            .next_marker()
-            .filter(|m| !m.is_empty())
-            .map(String::from);
-        if marker.is_none() {
-            return Ok(acls);
-        }
-    }
-}
-
-/// terrane's id (Terraform's: `ID/NAME/SCOPE`) of a listed ACL.
-fn listed_id(acl: &WebAclSummary, scope: &str) -> String {
-    format!(
-        "{}/{}/{scope}",
-        acl.id().unwrap_or_default(),
-        acl.name().unwrap_or_default()
-    )
-}
-
-/// Every tag of the object at `arn`, terrane's own included.
-async fn all_tags(aws: &AwsContext, arn: &str) -> Result<Vec<(String, String)>, ProviderError> {
-    let mut tags = Vec::new();
-    let mut marker = None;
-    loop {
-        let out = aws
-            .wafv2()
-            .list_tags_for_resource()
-            .resource_arn(arn)
-            .set_next_marker(marker)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        if let Some(info) = out.tag_info_for_resource() {
-            tags.extend(
-                info.tag_list()
-                    .iter()
-                    .map(|t| (t.key().to_string(), t.value().to_string())),
-            );
-        }
-        marker = out
-            .next_marker()
-            .filter(|m| !m.is_empty())
-            .map(String::from);
-        if marker.is_none() {
-            return Ok(tags);
-        }
-    }
-}
-
-async fn update_tags(
-    aws: &AwsContext,
-    arn: &str,
-    prior: &Attrs,
-    planned: &Attrs,
-) -> Result<(), ProviderError> {
-    update_tags_all(
-        prior,
-        planned,
-        |removed| {
-            aws.wafv2()
-                .untag_resource()
-                .resource_arn(arn)
-                .set_tag_keys(Some(removed))
-                .send()
-                .map_err(sdk_error)
-        },
-        |changed| async move {
-            aws.wafv2()
-                .tag_resource()
-                .resource_arn(arn)
-                .set_tags(Some(waf_tags(changed)?))
-                .send()
-                .await
-                .map_err(sdk_error)
-        },
-    )
-    .await
-}
-
 /// Writes the planned configuration with the given lock token. `update`
 /// passes the token of a fresh Get; a stale one fails with a Conflict.
 pub async fn update_with_lock_token(
@@ -483,7 +360,7 @@ pub async fn update_with_lock_token(
     planned: &Attrs,
     lock_token: &str,
 ) -> Result<(), ProviderError> {
-    let key = AclKey::parse(id)?;
+    let key = WafKey::parse(id)?;
     aws.wafv2()
         .update_web_acl()
         .id(key.id)
@@ -502,13 +379,8 @@ pub async fn update_with_lock_token(
 
 #[async_trait]
 impl ResourceType for WebAclType {
-    /// Terraform's id is the ACL's UUID; terrane's adds the name and scope
-    /// that reading it needs.
     fn id_from_terraform(&self, terraform_id: &str, attributes: &Attrs) -> String {
-        match (attributes.str("name"), attributes.str("scope")) {
-            (Some(name), Some(scope)) => format!("{terraform_id}/{name}/{scope}"),
-            _ => terraform_id.to_string(),
-        }
+        id_from_terraform(terraform_id, attributes)
     }
 
     fn type_name(&self) -> &'static str {
@@ -527,7 +399,7 @@ impl ResourceType for WebAclType {
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         fetch_each(ids, |id| async move {
-            let key = AclKey::parse(&id)?;
+            let key = WafKey::parse(&id)?;
             let (acl, lock_token) = get(aws, &key).await?;
             let tags = read_tags(aws, acl.arn()).await?;
             Ok(Some(to_attrs(
@@ -548,26 +420,15 @@ impl ResourceType for WebAclType {
     ) -> Result<Found, ProviderError> {
         let name = req.planned.str("name").unwrap_or_default();
         let scope = req.planned.str("scope").unwrap_or("REGIONAL");
-        let acls = list_acls(aws, scope).await?;
-        match acls.iter().find(|acl| acl.name() == Some(name)) {
-            Some(acl) => {
-                let tags = all_tags(aws, acl.arn().unwrap_or_default()).await?;
-                Ok(owner_of_named(aws, req, listed_id(acl, scope), tags))
-            }
-            None => Ok(Found::Nothing),
-        }
+        let listed = list_summaries!(aws, list_web_acls, web_acls, scope).await?;
+        find_created_among(aws, req, listed, name).await
     }
 
     /// The regional ACLs only: CloudFront's scope is listed from us-east-1
     /// alone, and a stack in another region would miss them anyway.
     async fn list_tagged(&self, aws: &AwsContext) -> Result<Vec<Listed>, ProviderError> {
-        let scope = "REGIONAL";
-        let mut listed = Vec::new();
-        for acl in list_acls(aws, scope).await? {
-            let tags = all_tags(aws, acl.arn().unwrap_or_default()).await?;
-            listed.push((listed_id(&acl, scope), tags));
-        }
-        Ok(listed)
+        let listed = list_summaries!(aws, list_web_acls, web_acls, "REGIONAL").await?;
+        with_tags(aws, listed).await
     }
 
     async fn create(
@@ -607,7 +468,7 @@ impl ResourceType for WebAclType {
         let id = prior_id(prior)?;
         let settings = ["description", "default_action", "rule", "visibility_config"];
         if settings.iter().any(|key| differs(prior, planned, key)) {
-            let (_, lock_token) = get(aws, &AclKey::parse(id)?).await?;
+            let (_, lock_token) = get(aws, &WafKey::parse(id)?).await?;
             update_with_lock_token(aws, id, planned, lock_token.as_deref().unwrap_or_default())
                 .await?;
         }
@@ -619,7 +480,7 @@ impl ResourceType for WebAclType {
     /// WAFAssociatedItemException, a Conflict the engine retries while the
     /// association is being deleted.
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
-        let key = AclKey::parse(prior_id(prior)?)?;
+        let key = WafKey::parse(prior_id(prior)?)?;
         let Some((_, lock_token)) = ok_if_not_found(get(aws, &key).await)? else {
             return Ok(());
         };
@@ -692,18 +553,5 @@ mod tests {
             let sent = rule(&written).unwrap();
             assert_eq!(rule_value(&sent), Value::Map(written));
         }
-    }
-
-    #[test]
-    fn ids_carry_name_and_scope() {
-        let key = AclKey::parse("0b1c/edge/REGIONAL").unwrap();
-        assert_eq!(
-            (key.id, key.name, key.scope),
-            ("0b1c", "edge", Scope::Regional)
-        );
-        assert_eq!(
-            AclKey::parse("0b1c").err().map(|e| e.kind),
-            Some(ErrorKind::Validation)
-        );
     }
 }
