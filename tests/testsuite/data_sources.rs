@@ -787,3 +787,155 @@ async fn what_another_stack_made_is_found_by_the_data_sources() {
         plan.log()
     );
 }
+
+const PARAMETERS_AND_TOKEN: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+data "aws_ssm_parameter" "ami" {
+  name = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64"
+}
+
+data "aws_ssm_parameter" "password" {
+  name = "/shop/db-password"
+}
+
+data "aws_eks_cluster_auth" "main" {
+  name = "shop"
+}
+
+output "ami" {
+  value = data.aws_ssm_parameter.ami.insecure_value
+}
+
+output "ami_type" {
+  value = data.aws_ssm_parameter.ami.type
+}
+
+output "password_hidden" {
+  value = data.aws_ssm_parameter.password.insecure_value
+}
+
+output "password" {
+  value     = data.aws_ssm_parameter.password.value
+  sensitive = true
+}
+
+output "token" {
+  value     = data.aws_eks_cluster_auth.main.token
+  sensitive = true
+}
+"#;
+
+/// Signs the token's request again with botocore (the Python SDK, in the
+/// emulator's environment): an independent SigV4 implementation, at the
+/// time the token names. Prints `match` when the signatures agree.
+const VERIFY_SIGNATURE: &str = r#"
+import datetime, sys
+from unittest import mock
+from urllib.parse import urlsplit, parse_qsl
+import botocore.auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+url, key, secret, region, cluster = sys.argv[1:6]
+parts = urlsplit(url)
+query = dict(parse_qsl(parts.query))
+signed_at = datetime.datetime.strptime(query["X-Amz-Date"], "%Y%m%dT%H%M%SZ")
+base = f"{parts.scheme}://{parts.netloc}{parts.path}?Action=GetCallerIdentity&Version=2011-06-15"
+request = AWSRequest(method="GET", url=base, headers={"x-k8s-aws-id": cluster})
+with mock.patch.object(botocore.auth, "get_current_datetime", return_value=signed_at):
+    botocore.auth.SigV4QueryAuth(Credentials(key, secret), "sts", region, expires=60).add_auth(request)
+expected = dict(parse_qsl(urlsplit(request.url).query))["X-Amz-Signature"]
+print("match" if expected == query["X-Amz-Signature"] else f"mismatch: botocore {expected}, token {query['X-Amz-Signature']}")
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ssm_parameters_and_an_eks_token_are_read() {
+    use aws_sdk_ssm::types::ParameterType;
+    use base64::Engine as _;
+    let emulator = Emulator::start();
+    let ssm = emulator.ssm();
+    ssm.put_parameter()
+        .name("/shop/db-password")
+        .value("s3cret-value")
+        .r#type(ParameterType::SecureString)
+        .send()
+        .await
+        .expect("put parameter");
+    // One AWS publishes (the emulator has its own copy).
+    let published = ssm
+        .get_parameter()
+        .name("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64")
+        .send()
+        .await
+        .expect("get parameter");
+    let ami = published
+        .parameter()
+        .and_then(|p| p.value())
+        .expect("value");
+    assert!(ami.starts_with("ami-"), "{ami}");
+    let ws = Workspace::with_main(PARAMETERS_AND_TOKEN);
+    let plan = ws.run(&emulator, "plan", &["--no-color"]);
+    assert_eq!(plan.code, 0, "{}", plan.log());
+    assert!(
+        !plan.stdout.contains("s3cret-value"),
+        "a parameter's value is sensitive:\n{}",
+        plan.stdout
+    );
+    ws.apply_ok(&emulator);
+    let output = ws.run(&emulator, "output", &["--json", "--show-sensitive"]);
+    assert_eq!(output.code, 0, "{}", output.log());
+    let outputs = values(&output.stdout);
+    assert_eq!(outputs["ami"], ami);
+    assert_eq!(outputs["ami_type"], "String");
+    assert_eq!(
+        outputs["password_hidden"],
+        Json::Null,
+        "a SecureString has no insecure_value"
+    );
+    assert_eq!(outputs["password"], "s3cret-value", "decrypted by default");
+
+    // The token: a presigned GetCallerIdentity on the provider's STS
+    // endpoint that STS answers when the cluster header comes with it.
+    let token = outputs["token"].as_str().expect("token");
+    let encoded = token
+        .strip_prefix("k8s-aws-v1.")
+        .expect("the token's prefix");
+    let url = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(encoded)
+        .expect("base64url");
+    let url = String::from_utf8(url).expect("a URL");
+    assert!(
+        url.starts_with(&format!(
+            "{}/?Action=GetCallerIdentity&Version=2011-06-15&",
+            emulator.endpoint()
+        )),
+        "{url}"
+    );
+    assert!(
+        url.contains("X-Amz-SignedHeaders=host%3Bx-k8s-aws-id"),
+        "{url}"
+    );
+    // The emulator serves no presigned STS GET, so the signature is checked
+    // against botocore's for the same request, credentials and time.
+    let verified = std::process::Command::new(repo_path(".venv/bin/python"))
+        .args([
+            "-c",
+            VERIFY_SIGNATURE,
+            &url,
+            "test",
+            "test",
+            "us-east-1",
+            "shop",
+        ])
+        .output()
+        .expect("run the emulator's python");
+    assert_eq!(
+        String::from_utf8_lossy(&verified.stdout).trim(),
+        "match",
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+}

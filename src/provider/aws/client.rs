@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 use super::limits::{LimitedClient, Limiting, RateLimits};
+use crate::provider::{ErrorKind, ProviderError};
 use aws_config::retry::RetryConfig;
 use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::sts::AssumeRoleProvider;
@@ -174,6 +175,7 @@ service_clients! {
     kms: aws_sdk_kms;
     logs: aws_sdk_cloudwatchlogs;
     acm: aws_sdk_acm;
+    ssm: aws_sdk_ssm;
 }
 
 impl AwsContext {
@@ -279,6 +281,31 @@ impl AwsContext {
 
     /// The endpoint for one service: the provider's `endpoints {}` entry, else
     /// the chain's (`AWS_ENDPOINT_URL`), else AWS's own.
+    /// The provider's credentials, resolved now: for a request terrane
+    /// signs itself rather than sends (the EKS token's presigned URL).
+    pub async fn credentials(&self) -> Result<aws_credential_types::Credentials, ProviderError> {
+        use aws_credential_types::provider::ProvideCredentials as _;
+        let provider = self.config.credentials_provider().ok_or_else(|| {
+            ProviderError::new(ErrorKind::Other, "no AWS credentials are configured")
+        })?;
+        provider.provide_credentials().await.map_err(|e| {
+            ProviderError::new(
+                ErrorKind::Other,
+                format!("the AWS credentials could not be loaded: {e}"),
+            )
+        })
+    }
+
+    /// STS's URL for this provider: its `endpoints` override, or the
+    /// region's own endpoint.
+    pub fn sts_url(&self) -> String {
+        self.endpoint("sts").unwrap_or_else(|| {
+            let region = self.region().unwrap_or("us-east-1");
+            let suffix = super::regions::partition(region).dns_suffix;
+            format!("https://sts.{region}.{suffix}")
+        })
+    }
+
     fn endpoint(&self, service: &str) -> Option<String> {
         self.settings
             .endpoints

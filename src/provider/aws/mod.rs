@@ -37,6 +37,7 @@ mod logs;
 mod meta;
 mod route53;
 mod s3;
+mod ssm;
 mod sts;
 /// Public for its web ACL's lock-token update, which tests drive with a
 /// stale token.
@@ -76,6 +77,7 @@ const SERVICES: &[ServiceTypes] = &[
     acm::TYPES,
     logs::TYPES,
     kms::TYPES,
+    ssm::TYPES,
     sts::TYPES,
     meta::TYPES,
 ];

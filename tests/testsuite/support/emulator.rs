@@ -203,6 +203,10 @@ impl Emulator {
         aws_sdk_acm::Client::new(&self.sdk_config())
     }
 
+    pub fn ssm(&self) -> aws_sdk_ssm::Client {
+        aws_sdk_ssm::Client::new(&self.sdk_config())
+    }
+
     /// S3 with path-style addressing, which the emulator needs.
     pub fn s3(&self) -> aws_sdk_s3::Client {
         let config = aws_sdk_s3::config::Builder::from(&self.sdk_config())

@@ -10,6 +10,7 @@ mod access_entry;
 mod access_policy_association;
 mod addon;
 mod cluster;
+mod cluster_auth_data_source;
 mod cluster_data_source;
 mod node_group;
 
@@ -35,7 +36,10 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
         &access_entry::EksAccessEntry,
         &access_policy_association::EksAccessPolicyAssociation,
     ],
-    data_sources: &[&cluster_data_source::EksClusterDataSource],
+    data_sources: &[
+        &cluster_data_source::EksClusterDataSource,
+        &cluster_auth_data_source::EksClusterAuthDataSource,
+    ],
 };
 
 /// DescribeCluster, with "not found" as `None`.
