@@ -242,6 +242,7 @@ impl Stack {
                 ignore_tags: provider.ignore_tags.clone(),
                 max_retries: provider.max_retries,
                 rate_limits,
+                working_dir: self.config.dir.clone(),
             })
             .await;
             check_region(name, provider, &aws)?;

@@ -1067,13 +1067,18 @@ pub fn plan_instance(
         );
     };
     let mut updated = proposed(schema, config, Some(prior), default_tags);
-    let difference = difference(schema, &updated, prior);
+    let mut difference = difference(schema, &updated, prior);
     if difference.changed.is_empty() {
         (Action::NoOp, updated, difference)
     } else if difference.replace.is_empty() {
         for (argument, attribute) in &schema.derived {
             if difference.changed.iter().any(|c| c == argument) {
                 updated.insert(attribute.to_string(), Value::Unknown);
+                // Shown as changing to "(known after apply)", as Terraform
+                // shows it.
+                if !difference.changed.iter().any(|c| c == attribute) {
+                    difference.changed.push(attribute.to_string());
+                }
             }
         }
         (Action::Update, updated, difference)

@@ -136,3 +136,189 @@ async fn lifecycle_rules_round_trip() {
         "bucket deleted"
     );
 }
+
+const OBJECTS: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_s3_bucket" "site" {
+  bucket        = "objects-site"
+  force_destroy = true
+}
+
+resource "aws_s3_bucket_versioning" "site" {
+  bucket = aws_s3_bucket.site.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_object" "index" {
+  bucket        = aws_s3_bucket.site.id
+  key           = "pages/index.html"
+  content       = "<h1>one</h1>"
+  content_type  = "text/html"
+  cache_control = "max-age=60"
+  metadata = {
+    owner = "web"
+  }
+  tags = {
+    Team = "web"
+  }
+  depends_on = [aws_s3_bucket_versioning.site]
+}
+
+resource "aws_s3_object" "logo" {
+  bucket = aws_s3_bucket.site.id
+  key    = "logo.txt"
+  source = "${path.module}/logo.txt"
+  etag   = filemd5("${path.module}/logo.txt")
+}
+"#;
+
+async fn object_text(emulator: &Emulator, key: &str) -> (String, Option<String>, Option<String>) {
+    let got = emulator
+        .s3()
+        .get_object()
+        .bucket("objects-site")
+        .key(key)
+        .send()
+        .await
+        .expect("get object");
+    let content_type = got.content_type().map(String::from);
+    let cache_control = got.cache_control().map(String::from);
+    let body = got.body.collect().await.expect("body").into_bytes();
+    (
+        String::from_utf8(body.to_vec()).expect("text"),
+        content_type,
+        cache_control,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn objects_are_written_rewritten_retagged_and_deleted_with_their_versions() {
+    let emulator = Emulator::start();
+    let s3 = emulator.s3();
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write("main.tf", OBJECTS);
+    ws.write("logo.txt", "LOGO v1\n");
+    ws.apply_ok(&emulator);
+
+    assert_eq!(
+        object_text(&emulator, "pages/index.html").await,
+        (
+            "<h1>one</h1>".to_string(),
+            Some("text/html".to_string()),
+            Some("max-age=60".to_string())
+        )
+    );
+    assert_eq!(object_text(&emulator, "logo.txt").await.0, "LOGO v1\n");
+    let head = s3
+        .head_object()
+        .bucket("objects-site")
+        .key("pages/index.html")
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(
+        head.metadata()
+            .and_then(|m| m.get("owner"))
+            .map(String::as_str),
+        Some("web")
+    );
+    let tags = s3
+        .get_object_tagging()
+        .bucket("objects-site")
+        .key("pages/index.html")
+        .send()
+        .await
+        .expect("tags");
+    assert_eq!(
+        tags.tag_set()
+            .iter()
+            .map(|t| (t.key(), t.value()))
+            .collect::<Vec<_>>(),
+        [("Team", "web")]
+    );
+    ws.assert_plan_clean(&emulator, "read back as written");
+
+    // A new body (and a new file behind `source`) writes the object again.
+    ws.edit("main.tf", "<h1>one</h1>", "<h1>two</h1>");
+    ws.write("logo.txt", "LOGO v2\n");
+    let plan = ws.run(&emulator, "plan", &["--no-color"]);
+    assert!(
+        plan.stdout.contains("0 to add, 2 to change, 0 to destroy")
+            && plan.stdout.contains("version_id"),
+        "{}",
+        plan.log()
+    );
+    ws.apply_ok(&emulator);
+    assert_eq!(
+        object_text(&emulator, "pages/index.html").await.0,
+        "<h1>two</h1>"
+    );
+    assert_eq!(object_text(&emulator, "logo.txt").await.0, "LOGO v2\n");
+    ws.assert_plan_clean(&emulator, "rewritten as planned");
+
+    // Tags alone: one tagging call, no new version.
+    let versions_before = s3
+        .list_object_versions()
+        .bucket("objects-site")
+        .prefix("pages/index.html")
+        .send()
+        .await
+        .expect("versions")
+        .versions()
+        .len();
+    ws.edit("main.tf", r#"Team = "web""#, r#"Team = "frontend""#);
+    ws.apply_ok(&emulator);
+    let versions = s3
+        .list_object_versions()
+        .bucket("objects-site")
+        .prefix("pages/index.html")
+        .send()
+        .await
+        .expect("versions");
+    assert_eq!(versions.versions().len(), versions_before, "no new version");
+    assert_eq!(versions_before, 2, "the rewrite made a second version");
+    ws.assert_plan_clean(&emulator, "retagged");
+
+    // Imported by Terraform's id: only the body, which no read returns,
+    // is left to write (as after Terraform's own import).
+    ws.forget_and_import(
+        &emulator,
+        "aws_s3_object.index",
+        "objects-site/pages/index.html",
+    );
+    let plan = ws.run(&emulator, "plan", &["--no-color"]);
+    assert!(
+        plan.stdout.contains("~ content")
+            && plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{}",
+        plan.log()
+    );
+
+    // Deleting the object deletes every version of its key.
+    let text = std::fs::read_to_string(ws.stack.join("main.tf")).expect("stack");
+    let start = text
+        .find("resource \"aws_s3_object\" \"index\"")
+        .expect("index");
+    let end = start + text[start..].find("\n}\n").expect("its end") + 3;
+    ws.write("main.tf", &format!("{}{}", &text[..start], &text[end..]));
+    ws.apply_ok(&emulator);
+    let versions = s3
+        .list_object_versions()
+        .bucket("objects-site")
+        .prefix("pages/index.html")
+        .send()
+        .await
+        .expect("versions");
+    assert!(
+        versions.versions().is_empty() && versions.delete_markers().is_empty(),
+        "{versions:?}"
+    );
+    ws.destroy_ok(&emulator);
+    let left = s3.list_buckets().send().await.expect("buckets");
+    assert!(left.buckets().is_empty());
+}

@@ -30,6 +30,10 @@ pub struct AwsSettings {
     pub max_retries: Option<u32>,
     /// Client-side rate limits (`TERRANE_RATE_LIMITS`).
     pub rate_limits: Limiting,
+    /// The stack's directory: where a relative path an argument names (an
+    /// object's `source`) is found, as Terraform finds it in the directory
+    /// it runs in. Empty: the process's own.
+    pub working_dir: std::path::PathBuf,
 }
 
 /// Retries of a call that failed for a passing reason, unless the provider

@@ -13,6 +13,7 @@ mod bucket_policy;
 mod bucket_public_access_block;
 mod bucket_server_side_encryption_configuration;
 mod bucket_versioning;
+mod object;
 
 use std::collections::BTreeMap;
 
@@ -40,6 +41,7 @@ pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
         &bucket_ownership_controls::BucketOwnershipControls,
         &bucket_cors_configuration::BucketCors,
         &bucket_logging::BucketLogging,
+        &object::S3Object,
     ],
     data_sources: &[],
 };
@@ -292,6 +294,16 @@ pub async fn replace_user_tags(
 /// Deletes every object version and delete marker, page by page, so the
 /// bucket itself can be deleted.
 pub async fn empty_bucket(aws: &AwsContext, bucket: &str) -> Result<(), ProviderError> {
+    delete_versions(aws, bucket, None).await
+}
+
+/// Deletes every version and delete marker of one key (every key, with
+/// `None`), page by page.
+pub async fn delete_versions(
+    aws: &AwsContext,
+    bucket: &str,
+    only_key: Option<&str>,
+) -> Result<(), ProviderError> {
     let mut key_marker = None;
     let mut version_marker = None;
     loop {
@@ -299,6 +311,7 @@ pub async fn empty_bucket(aws: &AwsContext, bucket: &str) -> Result<(), Provider
             .s3()
             .list_object_versions()
             .bucket(bucket)
+            .set_prefix(only_key.map(String::from))
             .set_key_marker(key_marker)
             .set_version_id_marker(version_marker)
             .send()
@@ -311,6 +324,7 @@ pub async fn empty_bucket(aws: &AwsContext, bucket: &str) -> Result<(), Provider
             .map(|m| (m.key(), m.version_id()));
         let objects = versions
             .chain(markers)
+            .filter(|(key, _)| only_key.is_none() || *key == only_key)
             .filter_map(|(key, version)| {
                 Some(
                     ObjectIdentifier::builder()
