@@ -535,7 +535,7 @@ fn start_step(
                     // The create's answer was lost after AWS made the object:
                     // whatever the create had yet to do is done as an update,
                     // with computed values as AWS made them.
-                    let settled = settle_computed(&planned, &attrs);
+                    let settled = settle_computed(resource_type.schema(), &planned, &attrs);
                     let id =
                         retry_value(|| resource_type.update_returning_id(&aws, &attrs, &settled))
                             .await?;
@@ -688,7 +688,8 @@ fn finish_step(
         (Op::Read, Some(attrs)) => {
             let id = attrs.get(ID).and_then(Value::as_str).map(str::to_string);
             if let Some(index) = change.resource {
-                evaluator.set_instance(index, change.addr.key.clone(), Value::Map(attrs));
+                let value = with_marks(attrs, &change.sensitive);
+                evaluator.set_instance(index, change.addr.key.clone(), value);
             }
             return Ok(id);
         }

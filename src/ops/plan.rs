@@ -12,7 +12,7 @@ use super::{Report, Stack, StackOptions, Ui, locked, open_stack, read_state, unt
 use crate::addr::InstanceAddr;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::Node;
-use crate::lang::block_eval::BlockEvaluator;
+use crate::lang::block_eval::{BlockEvaluator, with_marks};
 use crate::lang::modules::absolute_address;
 use crate::lang::{Config, Mode, Resource};
 use crate::plan::{
@@ -332,7 +332,11 @@ async fn read_instance(
         .get(&resource.provider)
         .map_err(|e| at(Diagnostic::error(e)))?;
     match source.read(aws, args).await {
-        Ok(value) => Ok(Value::Map(value)),
+        // Its sensitive attributes marked, so what uses them is too.
+        Ok(value) => Ok(with_marks(
+            value,
+            &crate::plan::schema_sensitive(source.schema()),
+        )),
         Err(e) => Err(at(Diagnostic::error(format!(
             "Reading {address} failed: {e}"
         )))),

@@ -159,14 +159,40 @@ pub fn keep_unreported(read: &mut Attrs, known: &Attrs) {
 
 /// The planned arguments of an object adopted after a lost create answer,
 /// as a fresh plan against that object would hold them: each computed value
-/// the create left to AWS (unknown, so not in `planned`) is what AWS made.
-/// The update that finishes the create then changes only what the stack
-/// wrote.
-pub fn settle_computed(planned: &Attrs, read: &Attrs) -> Attrs {
+/// the create left to AWS (unknown, so not in `planned`, at any depth) is
+/// what AWS made. The update that finishes the create then changes only
+/// what the stack wrote.
+pub fn settle_computed(schema: &Schema, planned: &Attrs, read: &Attrs) -> Attrs {
     let mut settled = planned.clone();
     for (name, reported) in read {
         if name != ID && !settled.contains_key(name) {
             settled.insert(name.clone(), reported.clone());
+        }
+    }
+    for block in &schema.blocks {
+        let mut unmatched: Vec<&Attrs> = read
+            .get(block.name)
+            .and_then(Value::as_list)
+            .map(|items| items.iter().filter_map(Value::as_map).collect())
+            .unwrap_or_default();
+        let Some(Value::List(items)) = settled.get_mut(block.name) else {
+            continue;
+        };
+        for (i, item) in items.iter_mut().enumerate() {
+            let Value::Map(planned_item) = item else {
+                continue;
+            };
+            let counterpart = if block.is_set {
+                unmatched
+                    .iter()
+                    .position(|r| configures_same(&block.schema, planned_item, r))
+                    .map(|at| unmatched.remove(at))
+            } else {
+                unmatched.get(i).copied()
+            };
+            if let Some(read_item) = counterpart {
+                *planned_item = settle_computed(&block.schema, planned_item, read_item);
+            }
         }
     }
     settled
@@ -313,6 +339,46 @@ mod tests {
     use super::*;
     use crate::provider::schema::Type;
     use crate::value::attrs;
+
+    #[test]
+    fn an_adopted_objects_computed_values_are_settled_at_every_depth() {
+        let root = Schema::new(
+            vec![
+                Attribute::optional_computed("volume_size", Type::Number),
+                Attribute::optional_computed("volume_type", Type::String),
+            ],
+            vec![],
+        );
+        let schema = Schema::new(
+            vec![Attribute::computed("arn", Type::String)],
+            vec![Block::single("root", root)],
+        );
+        let planned = attrs([(
+            "root",
+            Value::List(vec![Value::Map(attrs([("volume_size", Value::from(20))]))]),
+        )]);
+        let read = attrs([
+            ("arn", Value::string("arn:1")),
+            (
+                "root",
+                Value::List(vec![Value::Map(attrs([
+                    ("volume_size", Value::from(8)),
+                    ("volume_type", Value::string("gp3")),
+                ]))]),
+            ),
+        ]);
+        let settled = settle_computed(&schema, &planned, &read);
+        assert_eq!(settled["arn"], Value::string("arn:1"));
+        let root = settled["root"].as_list().expect("root")[0]
+            .as_map()
+            .expect("map");
+        assert_eq!(root["volume_type"], Value::string("gp3"));
+        assert_eq!(
+            root["volume_size"],
+            Value::from(20),
+            "what the stack wrote stays"
+        );
+    }
 
     #[test]
     fn a_set_item_keeps_the_computed_values_of_the_prior_item_it_matches() {

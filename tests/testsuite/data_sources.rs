@@ -876,14 +876,18 @@ async fn ssm_parameters_and_an_eks_token_are_read() {
         .and_then(|p| p.value())
         .expect("value");
     assert!(ami.starts_with("ami-"), "{ami}");
-    let ws = Workspace::with_main(PARAMETERS_AND_TOKEN);
-    let plan = ws.run(&emulator, "plan", &["--no-color"]);
-    assert_eq!(plan.code, 0, "{}", plan.log());
-    assert!(
-        !plan.stdout.contains("s3cret-value"),
-        "a parameter's value is sensitive:\n{}",
-        plan.stdout
+    // A parameter's value is sensitive: an output of it must say so.
+    let leak = format!(
+        "{PARAMETERS_AND_TOKEN}\noutput \"leak\" {{\n  value = data.aws_ssm_parameter.password.value\n}}\n"
     );
+    let ws = Workspace::with_main(&leak);
+    let plan = ws.run(&emulator, "plan", &["--no-color"]);
+    assert!(
+        plan.code == 1 && plan.stderr.contains("Output refers to sensitive values"),
+        "{}",
+        plan.log()
+    );
+    let ws = Workspace::with_main(PARAMETERS_AND_TOKEN);
     ws.apply_ok(&emulator);
     let output = ws.run(&emulator, "output", &["--json", "--show-sensitive"]);
     assert_eq!(output.code, 0, "{}", output.log());

@@ -1600,3 +1600,215 @@ async fn ip_and_regex_pattern_sets_round_trip() {
         .expect("list");
     assert!(left.regex_pattern_sets().is_empty());
 }
+
+const WAF_STATEMENTS: &str = r#"
+resource "aws_wafv2_web_acl" "edge" {
+  name  = "edge"
+  scope = "REGIONAL"
+
+  default_action {
+    allow {}
+  }
+
+  rule {
+    name     = "office-only-admin"
+    priority = 1
+    action {
+      block {}
+    }
+    statement {
+      and_statement {
+        statement {
+          byte_match_statement {
+            positional_constraint = "STARTS_WITH"
+            search_string         = "/admin"
+            field_to_match {
+              uri_path {}
+            }
+            text_transformation {
+              priority = 0
+              type     = "LOWERCASE"
+            }
+          }
+        }
+        statement {
+          not_statement {
+            statement {
+              ip_set_reference_statement {
+                arn = aws_wafv2_ip_set.office.arn
+              }
+            }
+          }
+        }
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = false
+      metric_name                = "admin"
+      sampled_requests_enabled   = false
+    }
+  }
+
+  rule {
+    name     = "bots-outside-eu"
+    priority = 2
+    action {
+      captcha {}
+    }
+    statement {
+      or_statement {
+        statement {
+          regex_pattern_set_reference_statement {
+            arn = aws_wafv2_regex_pattern_set.bots.arn
+            field_to_match {
+              single_header {
+                name = "user-agent"
+              }
+            }
+            text_transformation {
+              priority = 0
+              type     = "NONE"
+            }
+          }
+        }
+        statement {
+          geo_match_statement {
+            country_codes = ["CN", "RU"]
+          }
+        }
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = false
+      metric_name                = "bots"
+      sampled_requests_enabled   = false
+    }
+  }
+
+  rule {
+    name     = "common"
+    priority = 3
+    override_action {
+      none {}
+    }
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesCommonRuleSet"
+        vendor_name = "AWS"
+        rule_action_override {
+          name = "SizeRestrictions_BODY"
+          action_to_use {
+            count {}
+          }
+        }
+        scope_down_statement {
+          geo_match_statement {
+            country_codes = ["US"]
+          }
+        }
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = false
+      metric_name                = "common"
+      sampled_requests_enabled   = false
+    }
+  }
+
+  visibility_config {
+    cloudwatch_metrics_enabled = false
+    metric_name                = "edge"
+    sampled_requests_enabled   = false
+  }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn web_acl_statements_of_every_kind_round_trip() {
+    use aws_sdk_wafv2::types::Scope;
+    let emulator = Emulator::start();
+    let ws = crate::support::cli::Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write("main.tf", &format!("{WAF_SETS}{WAF_STATEMENTS}"));
+    ws.apply_ok(&emulator);
+
+    let id = ws.state_attribute("aws_wafv2_web_acl.edge", "id");
+    let got = emulator
+        .wafv2()
+        .get_web_acl()
+        .id(id.split('/').next().unwrap_or_default())
+        .name("edge")
+        .scope(Scope::Regional)
+        .send()
+        .await
+        .expect("get web ACL");
+    let acl = got.web_acl().expect("acl");
+    let mut rules: Vec<_> = acl.rules().to_vec();
+    rules.sort_by_key(|r| r.priority());
+    let admin = rules[0]
+        .statement()
+        .and_then(|s| s.and_statement())
+        .expect("and");
+    let byte_match = admin.statements()[0]
+        .byte_match_statement()
+        .expect("byte match");
+    assert_eq!(byte_match.search_string().as_ref(), b"/admin");
+    assert!(
+        byte_match
+            .field_to_match()
+            .and_then(|f| f.uri_path())
+            .is_some()
+    );
+    let ip_set_arn = ws.state_attribute("aws_wafv2_ip_set.office", "arn");
+    assert_eq!(
+        admin.statements()[1]
+            .not_statement()
+            .and_then(|n| n.statement())
+            .and_then(|s| s.ip_set_reference_statement())
+            .map(|i| i.arn()),
+        Some(ip_set_arn.as_str())
+    );
+    let bots = rules[1]
+        .statement()
+        .and_then(|s| s.or_statement())
+        .expect("or");
+    assert_eq!(
+        bots.statements()[0]
+            .regex_pattern_set_reference_statement()
+            .and_then(|r| r.field_to_match())
+            .and_then(|f| f.single_header())
+            .map(|h| h.name()),
+        Some("user-agent")
+    );
+    assert!(rules[1].action().and_then(|a| a.captcha()).is_some());
+    let managed = rules[2]
+        .statement()
+        .and_then(|s| s.managed_rule_group_statement())
+        .expect("managed");
+    assert_eq!(
+        managed.rule_action_overrides()[0].name(),
+        "SizeRestrictions_BODY"
+    );
+    assert!(
+        managed
+            .scope_down_statement()
+            .and_then(|s| s.geo_match_statement())
+            .is_some()
+    );
+    ws.assert_plan_clean(&emulator, "every statement reads back as written");
+
+    // One statement changed: the ACL is updated in place.
+    ws.edit(
+        "main.tf",
+        r#"search_string         = "/admin""#,
+        r#"search_string         = "/internal""#,
+    );
+    let plan = ws.run(&emulator, "plan", &["--no-color"]);
+    assert!(
+        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{}",
+        plan.log()
+    );
+    ws.apply_ok(&emulator);
+    ws.assert_plan_clean(&emulator, "changed in place");
+    ws.destroy_ok(&emulator);
+}

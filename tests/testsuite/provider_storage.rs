@@ -249,7 +249,8 @@ async fn objects_are_written_rewritten_retagged_and_deleted_with_their_versions(
     let plan = ws.run(&emulator, "plan", &["--no-color"]);
     assert!(
         plan.stdout.contains("0 to add, 2 to change, 0 to destroy")
-            && plan.stdout.contains("version_id"),
+            && plan.stdout.matches("version_id = ").count() == 2
+            && plan.stdout.matches("-> (known after apply)").count() == 3,
         "{}",
         plan.log()
     );

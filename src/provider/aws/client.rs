@@ -283,8 +283,6 @@ impl AwsContext {
         self.config.region().map(|r| r.as_ref())
     }
 
-    /// The endpoint for one service: the provider's `endpoints {}` entry, else
-    /// the chain's (`AWS_ENDPOINT_URL`), else AWS's own.
     /// The provider's credentials, resolved now: for a request terrane
     /// signs itself rather than sends (the EKS token's presigned URL).
     pub async fn credentials(&self) -> Result<aws_credential_types::Credentials, ProviderError> {
@@ -310,6 +308,8 @@ impl AwsContext {
         })
     }
 
+    /// The endpoint for one service: the provider's `endpoints {}` entry, else
+    /// the chain's (`AWS_ENDPOINT_URL`), else AWS's own.
     fn endpoint(&self, service: &str) -> Option<String> {
         self.settings
             .endpoints

@@ -51,7 +51,9 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         if with_device {
             attributes.extend([
                 Attribute::required("device_name", Type::String).force_new(),
-                Attribute::optional("no_device", Type::Bool).force_new(),
+                Attribute::optional("no_device", Type::Bool)
+                    .default(false)
+                    .force_new(),
                 Attribute::optional_computed("snapshot_id", Type::String).force_new(),
             ]);
         }
@@ -60,7 +62,9 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let ephemeral = Schema::new(
         vec![
             Attribute::required("device_name", Type::String).force_new(),
-            Attribute::optional("no_device", Type::Bool).force_new(),
+            Attribute::optional("no_device", Type::Bool)
+                .default(false)
+                .force_new(),
             Attribute::optional("virtual_name", Type::String).force_new(),
         ],
         vec![],
@@ -244,7 +248,8 @@ async fn describe(
 }
 
 /// Each image's root device name, from one DescribeImages call. An image
-/// gone or hidden is left out (its devices then all read as EBS devices).
+/// gone or hidden is left out (its launch configurations' devices then all
+/// read as EBS devices).
 async fn root_device_names(
     aws: &AwsContext,
     images: Vec<String>,
@@ -252,17 +257,22 @@ async fn root_device_names(
     if images.is_empty() {
         return Ok(BTreeMap::new());
     }
+    // By filter: an image gone leaves only itself out, not the whole call.
     let described = aws
         .ec2()
         .describe_images()
-        .set_image_ids(Some(images))
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("image-id")
+                .set_values(Some(images))
+                .build(),
+        )
         .send()
         .await
-        .map_err(sdk_error);
-    let described = crate::provider::aws::ok_if_not_found(described)?;
+        .map_err(sdk_error)?;
     Ok(described
+        .images()
         .iter()
-        .flat_map(|out| out.images())
         .filter_map(|image| {
             Some((
                 image.image_id()?.to_string(),
@@ -380,7 +390,7 @@ fn to_attrs(c: &LaunchConfiguration, root_device: Option<&str>) -> Attrs {
             let mut device = ebs_attrs(m.ebs());
             device.extend([
                 ("device_name", m.device_name().into()),
-                ("no_device", m.no_device().filter(|n| *n).into()),
+                ("no_device", Value::Bool(m.no_device().unwrap_or(false))),
                 ("snapshot_id", m.ebs().and_then(Ebs::snapshot_id).into()),
             ]);
             Value::Map(nested(device))
@@ -392,7 +402,7 @@ fn to_attrs(c: &LaunchConfiguration, root_device: Option<&str>) -> Attrs {
         .map(|m| {
             Value::Map(nested([
                 ("device_name", m.device_name().into()),
-                ("no_device", m.no_device().filter(|n| *n).into()),
+                ("no_device", Value::Bool(m.no_device().unwrap_or(false))),
                 ("virtual_name", m.virtual_name().into()),
             ]))
         })

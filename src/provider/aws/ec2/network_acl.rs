@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{NetworkAcl, ResourceType as Ec2ResourceType};
 
 use super::network_acl_entries::{
-    Entry, create_entry, delete_entry, describe_network_acls, normalize_protocol,
+    Entry, create_entry, delete_entry, describe_network_acls, normalize_action, normalize_protocol,
 };
 use super::{describe_paginated, ec2_arn, filter, wait_for_object};
 use crate::provider::aws::convert::{keyed_by_id, prior_id, string_set};
@@ -37,7 +37,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let rule = Schema::new(
         vec![
             Attribute::required("rule_no", Type::Number),
-            Attribute::required("action", Type::String),
+            Attribute::required("action", Type::String).normalized_with(normalize_action),
             Attribute::required("protocol", Type::String).normalized_with(normalize_protocol),
             Attribute::required("from_port", Type::Number),
             Attribute::required("to_port", Type::Number),

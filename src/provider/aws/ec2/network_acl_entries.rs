@@ -13,9 +13,10 @@ use crate::provider::aws::{AwsContext, ok_if_already_gone, sdk_error};
 use crate::provider::{ErrorKind, ProviderError};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
-/// The rule number of the deny-all entries AWS gives every ACL; not
-/// configurable, so never listed.
+/// The rule numbers of the deny-all entries AWS gives every ACL (IPv4, and
+/// IPv6 in a VPC with IPv6); not configurable, so never listed.
 const DEFAULT_RULE_NUMBER: i32 = 32767;
+const DEFAULT_IPV6_RULE_NUMBER: i32 = 32768;
 
 /// ACL ids per DescribeNetworkAcls call.
 const IDS_PER_CALL: usize = 200;
@@ -55,12 +56,21 @@ pub(super) fn normalize_protocol(protocol: &str) -> String {
     number.to_string()
 }
 
+/// An entry's action as AWS reports it (`allow`, `deny`), whatever the
+/// case it is written in, as Terraform compares it.
+pub(super) fn normalize_action(action: &str) -> String {
+    action.to_ascii_lowercase()
+}
+
 impl Entry {
     /// Every configurable entry of an ACL.
     pub fn all_of(acl: &NetworkAcl) -> Vec<Entry> {
         acl.entries()
             .iter()
-            .filter(|e| e.rule_number() != Some(DEFAULT_RULE_NUMBER))
+            .filter(|e| {
+                let number = e.rule_number();
+                number != Some(DEFAULT_RULE_NUMBER) && number != Some(DEFAULT_IPV6_RULE_NUMBER)
+            })
             .map(Entry::from_aws)
             .collect()
     }

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use super::network_acl_entries::{
-    Entry, create_entry, delete_entry, describe_network_acls, normalize_protocol,
+    Entry, create_entry, delete_entry, describe_network_acls, normalize_action, normalize_protocol,
 };
 use crate::provider::aws::AwsContext;
 use crate::provider::aws::convert::{prior_id, required_str};
@@ -36,7 +36,9 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             Attribute::required("protocol", Type::String)
                 .normalized_with(normalize_protocol)
                 .force_new(),
-            Attribute::required("rule_action", Type::String).force_new(),
+            Attribute::required("rule_action", Type::String)
+                .normalized_with(normalize_action)
+                .force_new(),
             Attribute::optional("cidr_block", Type::String).force_new(),
             Attribute::optional("ipv6_cidr_block", Type::String).force_new(),
             Attribute::optional("from_port", Type::Number)

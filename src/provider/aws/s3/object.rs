@@ -4,8 +4,8 @@
 //! terrane's id is `bucket/key` (Terraform's import id; its stored id is
 //! the key alone, which a read cannot find the bucket from). A change of
 //! the body or of how it is served writes the object again (PutObject, a
-//! new version in a versioned bucket), as Terraform does; a change of tags
-//! alone is one PutObjectTagging. The body is not read back: `etag` (the
+//! new version in a versioned bucket), as Terraform does; a change of the
+//! canned ACL is one PutObjectAcl, of tags one PutObjectTagging. The body is not read back: `etag` (the
 //! MD5 of an unencrypted single-part body) is what shows a change made
 //! outside. A PUT can safely run twice, so an interrupted create simply
 //! writes again. Delete removes every version of the key, as Terraform's.
@@ -42,7 +42,6 @@ const WRITTEN: &[&str] = &[
     "source",
     "source_hash",
     "etag",
-    "acl",
     "cache_control",
     "content_disposition",
     "content_encoding",
@@ -87,11 +86,13 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         ],
         vec![],
     );
-    // A new body has a new ETag and version, known only once written.
+    // A new body has a new ETag, and every write a new version, known only
+    // once written.
     for written in ["content", "content_base64", "source", "source_hash"] {
-        schema = schema
-            .derived(written, "etag")
-            .derived(written, "version_id");
+        schema = schema.derived(written, "etag");
+    }
+    for written in WRITTEN {
+        schema = schema.derived(written, "version_id");
     }
     schema
 });
@@ -140,6 +141,14 @@ async fn put(aws: &AwsContext, planned: &Attrs) -> Result<(), ProviderError> {
     let key = required_str(planned, "key")?;
     let text = |name: &str| planned.str(name).map(String::from);
     let metadata = planned.string_map("metadata");
+    // S3 lowercases metadata keys: one written otherwise would differ
+    // forever. Terraform refuses it too.
+    if let Some(key) = metadata.keys().find(|k| k.chars().any(char::is_uppercase)) {
+        return Err(ProviderError::new(
+            ErrorKind::Validation,
+            format!("metadata key {key:?} must be lowercase: S3 stores metadata keys in lowercase"),
+        ));
+    }
     aws.s3()
         .put_object()
         .bucket(bucket)
@@ -221,7 +230,10 @@ async fn read(aws: &AwsContext, id: &str) -> Result<Option<Attrs>, ProviderError
                 .into(),
         ),
         ("kms_key_id", head.ssekms_key_id().into()),
-        ("bucket_key_enabled", head.bucket_key_enabled().into()),
+        (
+            "bucket_key_enabled",
+            Value::Bool(head.bucket_key_enabled().unwrap_or(false)),
+        ),
         ("website_redirect", head.website_redirect_location().into()),
         ("version_id", head.version_id().into()),
         (
@@ -280,8 +292,20 @@ impl ResourceType for S3Object {
             // The new object carries its tags with it.
             return put(aws, planned).await;
         }
+        let [bucket, key] = split_id::<2>(prior_id(prior)?, '/', ID_SHAPE)?;
+        if differs(prior, planned, "acl")
+            && let Some(acl) = planned.str("acl")
+        {
+            aws.s3()
+                .put_object_acl()
+                .bucket(bucket)
+                .key(key)
+                .acl(ObjectCannedAcl::from(acl))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
         if differs(prior, planned, "tags_all") {
-            let [bucket, key] = split_id::<2>(prior_id(prior)?, '/', ID_SHAPE)?;
             let tags = planned
                 .string_map("tags_all")
                 .into_iter()

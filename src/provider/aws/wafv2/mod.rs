@@ -8,6 +8,7 @@
 
 mod ip_set;
 mod regex_pattern_set;
+mod statement;
 /// Public for its lock-token update, which tests drive with a stale token.
 pub mod web_acl;
 mod web_acl_association;

@@ -8,20 +8,22 @@
 //! answers WAFOptimisticLockException, which surfaces as a Conflict for the
 //! engine to retry (with a new Get).
 //!
-//! Statements other than `managed_rule_group_statement` and
-//! `rate_based_statement`, and custom request handling/responses, are not
-//! modelled. WAFv2 has no batched Get: `read_many` gets each ACL on its own.
+//! Rule statements are `statement.rs`'s; custom request handling and
+//! responses are not modelled. WAFv2 has no batched Get: `read_many` gets each ACL on its own.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use aws_sdk_wafv2::types::{
-    AllowAction, BlockAction, CountAction, DefaultAction, ManagedRuleGroupStatement, NoneAction,
-    OverrideAction, RateBasedStatement, RateBasedStatementAggregateKeyType, Rule, RuleAction,
-    Scope, Statement, VisibilityConfig, WebAcl,
+    AllowAction, BlockAction, CountAction, DefaultAction, NoneAction, OverrideAction, Rule, Scope,
+    VisibilityConfig, WebAcl,
 };
 
+use super::statement::{
+    action_schema, has, marker, marker_value, rule_action, rule_action_value, statement,
+    statement_schema, statement_value,
+};
 use super::{
     WafKey, find_created_among, id_from_terraform, list_summaries, read_tags, update_tags,
     waf_tags, with_tags,
@@ -38,14 +40,6 @@ use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct WebAclType;
 
-/// AWS's rate-based evaluation window when none is given.
-const DEFAULT_EVALUATION_WINDOW: i64 = 300;
-
-/// A block whose presence is the whole setting (`allow {}`).
-fn marker(name: &'static str) -> Block {
-    Block::single(name, Schema::default())
-}
-
 fn visibility_config_schema() -> Schema {
     Schema::new(
         vec![
@@ -58,47 +52,14 @@ fn visibility_config_schema() -> Schema {
 }
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    let statement = Schema::new(
-        vec![],
-        vec![
-            Block::single(
-                "managed_rule_group_statement",
-                Schema::new(
-                    vec![
-                        Attribute::required("name", Type::String),
-                        Attribute::required("vendor_name", Type::String),
-                        Attribute::optional("version", Type::String),
-                    ],
-                    vec![],
-                ),
-            ),
-            Block::single(
-                "rate_based_statement",
-                Schema::new(
-                    vec![
-                        Attribute::required("limit", Type::Number),
-                        Attribute::optional("aggregate_key_type", Type::String).default("IP"),
-                        Attribute::optional("evaluation_window_sec", Type::Number)
-                            .default(DEFAULT_EVALUATION_WINDOW),
-                    ],
-                    vec![],
-                ),
-            ),
-        ],
-    );
+    let statement = statement_schema();
     let rule = Schema::new(
         vec![
             Attribute::required("name", Type::String),
             Attribute::required("priority", Type::Number),
         ],
         vec![
-            Block::single(
-                "action",
-                Schema::new(
-                    vec![],
-                    vec![marker("allow"), marker("block"), marker("count")],
-                ),
-            ),
+            Block::single("action", action_schema()),
             Block::single(
                 "override_action",
                 Schema::new(vec![], vec![marker("count"), marker("none")]),
@@ -129,10 +90,6 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     )
 });
 
-fn has(attrs: &Attrs, marker: &str) -> bool {
-    !attrs.blocks(marker).is_empty()
-}
-
 // ---- configuration → WAFv2 ----
 
 fn default_action(planned: &Attrs) -> DefaultAction {
@@ -155,45 +112,8 @@ fn visibility_config(attrs: &Attrs) -> Result<VisibilityConfig, ProviderError> {
         .map_err(build_error)
 }
 
-fn statement(rule: &Attrs) -> Result<Statement, ProviderError> {
-    let empty = Attrs::new();
-    let statement = single(rule, "statement").unwrap_or(&empty);
-    let managed = single(statement, "managed_rule_group_statement")
-        .map(|m| {
-            ManagedRuleGroupStatement::builder()
-                .set_name(m.str("name").map(String::from))
-                .set_vendor_name(m.str("vendor_name").map(String::from))
-                .set_version(m.str("version").map(String::from))
-                .build()
-        })
-        .transpose()
-        .map_err(build_error)?;
-    let rate_based = single(statement, "rate_based_statement")
-        .map(|r| {
-            RateBasedStatement::builder()
-                .set_limit(r.i64("limit"))
-                .set_aggregate_key_type(Some(RateBasedStatementAggregateKeyType::from(
-                    r.str("aggregate_key_type").unwrap_or("IP"),
-                )))
-                .set_evaluation_window_sec(r.i64("evaluation_window_sec"))
-                .build()
-        })
-        .transpose()
-        .map_err(build_error)?;
-    Ok(Statement::builder()
-        .set_managed_rule_group_statement(managed)
-        .set_rate_based_statement(rate_based)
-        .build())
-}
-
 fn rule(rule: &Attrs) -> Result<Rule, ProviderError> {
-    let action = single(rule, "action").map(|a| {
-        RuleAction::builder()
-            .set_allow(has(a, "allow").then(|| AllowAction::builder().build()))
-            .set_block(has(a, "block").then(|| BlockAction::builder().build()))
-            .set_count(has(a, "count").then(|| CountAction::builder().build()))
-            .build()
-    });
+    let action = single(rule, "action").map(rule_action);
     let override_action = single(rule, "override_action").map(|o| {
         OverrideAction::builder()
             .set_count(has(o, "count").then(|| CountAction::builder().build()))
@@ -205,7 +125,9 @@ fn rule(rule: &Attrs) -> Result<Rule, ProviderError> {
         .set_priority(i32_arg(rule, "priority"))
         .set_action(action)
         .set_override_action(override_action)
-        .set_statement(Some(statement(rule)?))
+        .set_statement(Some(statement(
+            single(rule, "statement").unwrap_or(&Attrs::new()),
+        )?))
         .set_visibility_config(Some(visibility_config(rule)?))
         .build()
         .map_err(build_error)
@@ -216,11 +138,6 @@ fn rules(planned: &Attrs) -> Result<Vec<Rule>, ProviderError> {
 }
 
 // ---- WAFv2 → values ----
-
-/// `{}` when a marker action is set: the object a user writes as `allow {}`.
-fn marker_value(present: bool) -> Value {
-    optional_block(present.then(Attrs::new))
-}
 
 fn visibility_config_value(config: Option<&VisibilityConfig>) -> Value {
     optional_block(config.map(|c| {
@@ -238,45 +155,7 @@ fn visibility_config_value(config: Option<&VisibilityConfig>) -> Value {
     }))
 }
 
-fn statement_value(statement: Option<&Statement>) -> Value {
-    optional_block(statement.map(|s| {
-        let managed = s.managed_rule_group_statement().map(|m| {
-            nested([
-                ("name", Value::string(m.name())),
-                ("vendor_name", Value::string(m.vendor_name())),
-                ("version", m.version().into()),
-            ])
-        });
-        let rate_based = s.rate_based_statement().map(|r| {
-            // Zero means AWS left the window out, i.e. its default.
-            let window = match r.evaluation_window_sec() {
-                0 => DEFAULT_EVALUATION_WINDOW,
-                window => window,
-            };
-            nested([
-                ("limit", Value::from(r.limit())),
-                (
-                    "aggregate_key_type",
-                    Value::string(r.aggregate_key_type().as_str()),
-                ),
-                ("evaluation_window_sec", Value::from(window)),
-            ])
-        });
-        nested([
-            ("managed_rule_group_statement", optional_block(managed)),
-            ("rate_based_statement", optional_block(rate_based)),
-        ])
-    }))
-}
-
 fn rule_value(rule: &Rule) -> Value {
-    let action = rule.action().map(|a| {
-        nested([
-            ("allow", marker_value(a.allow().is_some())),
-            ("block", marker_value(a.block().is_some())),
-            ("count", marker_value(a.count().is_some())),
-        ])
-    });
     let override_action = rule.override_action().map(|o| {
         nested([
             ("count", marker_value(o.count().is_some())),
@@ -286,7 +165,12 @@ fn rule_value(rule: &Rule) -> Value {
     Value::Map(nested([
         ("name", Value::string(rule.name())),
         ("priority", Value::from(rule.priority())),
-        ("action", optional_block(action)),
+        (
+            "action",
+            rule.action().map_or(Value::List(vec![]), |a| {
+                Value::List(vec![rule_action_value(a)])
+            }),
+        ),
         ("override_action", optional_block(override_action)),
         ("statement", statement_value(rule.statement())),
         (
