@@ -12,6 +12,9 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::TryFutureExt;
 
 use super::{iam_tags, iam_update_tags, tags_of_each};
@@ -241,6 +244,20 @@ fn user_attrs(user: &aws_sdk_iam::types::User) -> Attrs {
     attrs
 }
 
+/// Runs `remove` for each item, one after another; an item already gone
+/// is success.
+async fn remove_each<T, F, Fut, O, E>(items: Vec<T>, remove: F) -> Result<(), ProviderError>
+where
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = Result<O, SdkError<E, HttpResponse>>>,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    for item in items {
+        ok_if_already_gone(remove(item).await)?;
+    }
+    Ok(())
+}
+
 /// IAM refuses to delete a user who is in a group; Terraform removes the
 /// memberships first, whatever made them.
 async fn remove_from_groups(aws: &AwsContext, user: &str) -> Result<(), ProviderError> {
@@ -254,17 +271,14 @@ async fn remove_from_groups(aws: &AwsContext, user: &str) -> Result<(), Provider
         .try_collect()
         .await
         .map_err(sdk_error)?;
-    for group in groups {
-        ok_if_already_gone(
-            aws.iam()
-                .remove_user_from_group()
-                .group_name(group.group_name())
-                .user_name(user)
-                .send()
-                .await,
-        )?;
-    }
-    Ok(())
+    remove_each(groups, |group| {
+        aws.iam()
+            .remove_user_from_group()
+            .group_name(group.group_name())
+            .user_name(user)
+            .send()
+    })
+    .await
 }
 
 /// What `force_destroy` removes besides policies: the user's access keys,
@@ -280,15 +294,17 @@ async fn remove_credentials(aws: &AwsContext, user: &str) -> Result<(), Provider
         .try_collect()
         .await
         .map_err(sdk_error)?;
-    for key in keys.iter().filter_map(|k| k.access_key_id()) {
-        ok_if_already_gone(
-            iam.delete_access_key()
-                .user_name(user)
-                .access_key_id(key)
-                .send()
-                .await,
-        )?;
-    }
+    let key_ids: Vec<String> = keys
+        .iter()
+        .filter_map(|k| k.access_key_id().map(String::from))
+        .collect();
+    remove_each(key_ids, |key| {
+        iam.delete_access_key()
+            .user_name(user)
+            .access_key_id(key)
+            .send()
+    })
+    .await?;
     ok_if_already_gone(iam.delete_login_profile().user_name(user).send().await)?;
     let devices: Vec<_> = iam
         .list_mfa_devices()
@@ -324,31 +340,26 @@ async fn remove_credentials(aws: &AwsContext, user: &str) -> Result<(), Provider
         .send()
         .await
         .map_err(sdk_error)?;
-    for key in ssh_keys.ssh_public_keys() {
-        ok_if_already_gone(
-            iam.delete_ssh_public_key()
-                .user_name(user)
-                .ssh_public_key_id(key.ssh_public_key_id())
-                .send()
-                .await,
-        )?;
-    }
+    remove_each(ssh_keys.ssh_public_keys().to_vec(), |key| {
+        iam.delete_ssh_public_key()
+            .user_name(user)
+            .ssh_public_key_id(key.ssh_public_key_id())
+            .send()
+    })
+    .await?;
     let certificates = iam
         .list_signing_certificates()
         .user_name(user)
         .send()
         .await
         .map_err(sdk_error)?;
-    for certificate in certificates.certificates() {
-        ok_if_already_gone(
-            iam.delete_signing_certificate()
-                .user_name(user)
-                .certificate_id(certificate.certificate_id())
-                .send()
-                .await,
-        )?;
-    }
-    Ok(())
+    remove_each(certificates.certificates().to_vec(), |certificate| {
+        iam.delete_signing_certificate()
+            .user_name(user)
+            .certificate_id(certificate.certificate_id())
+            .send()
+    })
+    .await
 }
 
 /// Deletes the user's inline policies and detaches its managed ones.
@@ -363,15 +374,13 @@ async fn remove_policies(aws: &AwsContext, user: &str) -> Result<(), ProviderErr
         .try_collect()
         .await
         .map_err(sdk_error)?;
-    for policy in inline {
-        ok_if_already_gone(
-            iam.delete_user_policy()
-                .user_name(user)
-                .policy_name(policy)
-                .send()
-                .await,
-        )?;
-    }
+    remove_each(inline, |policy| {
+        iam.delete_user_policy()
+            .user_name(user)
+            .policy_name(policy)
+            .send()
+    })
+    .await?;
     let attached: Vec<_> = iam
         .list_attached_user_policies()
         .user_name(user)
@@ -381,14 +390,15 @@ async fn remove_policies(aws: &AwsContext, user: &str) -> Result<(), ProviderErr
         .try_collect()
         .await
         .map_err(sdk_error)?;
-    for policy in attached.iter().filter_map(|p| p.policy_arn()) {
-        ok_if_already_gone(
-            iam.detach_user_policy()
-                .user_name(user)
-                .policy_arn(policy)
-                .send()
-                .await,
-        )?;
-    }
-    Ok(())
+    let arns: Vec<String> = attached
+        .iter()
+        .filter_map(|p| p.policy_arn().map(String::from))
+        .collect();
+    remove_each(arns, |policy| {
+        iam.detach_user_policy()
+            .user_name(user)
+            .policy_arn(policy)
+            .send()
+    })
+    .await
 }

@@ -63,6 +63,62 @@ fn waf_id(id: Option<&str>, name: Option<&str>, scope: &str) -> String {
     )
 }
 
+/// Gets one object and its lock token: `get_with_token!(aws, get_ip_set,
+/// ip_set, key, "IP set")`. Missing is a NotFound error. A macro because
+/// each kind has its own request and output types, with no trait in common.
+macro_rules! get_with_token {
+    ($aws:expr, $get:ident, $field:ident, $key:expr, $what:literal) => {
+        async {
+            let key: &$crate::provider::aws::wafv2::WafKey<'_> = $key;
+            let out = $aws
+                .wafv2()
+                .$get()
+                .id(key.id)
+                .name(key.name)
+                .scope(key.scope.clone())
+                .send()
+                .await
+                .map_err($crate::provider::aws::sdk_error)?;
+            let lock_token = out.lock_token().map(String::from);
+            let object = out.$field.ok_or_else(|| {
+                $crate::provider::ProviderError::new(
+                    $crate::provider::ErrorKind::NotFound,
+                    format!(concat!($what, " {} not found"), key.id),
+                )
+            })?;
+            Ok::<_, $crate::provider::ProviderError>((object, lock_token))
+        }
+    };
+}
+use get_with_token;
+
+/// Deletes one object with the lock token of a fresh Get; one already gone
+/// is success: `delete_with_token!(aws, get_ip_set, ip_set, delete_ip_set,
+/// key, "IP set")`. An object still in use fails with
+/// WAFAssociatedItemException, a Conflict the engine retries.
+macro_rules! delete_with_token {
+    ($aws:expr, $get:ident, $field:ident, $delete:ident, $key:expr, $what:literal) => {
+        async {
+            let key: &$crate::provider::aws::wafv2::WafKey<'_> = $key;
+            let got = $crate::provider::aws::wafv2::get_with_token!($aws, $get, $field, key, $what);
+            let Some((_, lock_token)) = $crate::provider::aws::ok_if_not_found(got.await)? else {
+                return Ok(());
+            };
+            $crate::provider::aws::ok_if_already_gone(
+                $aws.wafv2()
+                    .$delete()
+                    .id(key.id)
+                    .name(key.name)
+                    .scope(key.scope.clone())
+                    .set_lock_token(lock_token)
+                    .send()
+                    .await,
+            )
+        }
+    };
+}
+use delete_with_token;
+
 /// An object of one kind as its List call shows it.
 struct Summary {
     /// terrane's id, `ID/NAME/SCOPE`.

@@ -13,18 +13,16 @@ use async_trait::async_trait;
 use aws_sdk_wafv2::types::{Regex, RegexPatternSet, Scope};
 
 use super::{
-    WafKey, find_created_among, id_from_terraform, list_summaries, read_tags, update_tags, waf_id,
-    waf_tags, with_tags,
+    WafKey, delete_with_token, find_created_among, get_with_token, id_from_terraform,
+    list_summaries, read_tags, update_tags, waf_id, waf_tags, with_tags,
 };
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, prior_id};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
 use crate::provider::aws::tags::create_tags;
-use crate::provider::aws::{
-    AwsContext, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
-};
+use crate::provider::aws::{AwsContext, id_from_answer, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
-use crate::provider::{CreateRequest, ErrorKind, Found, Listed, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, Found, Listed, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct RegexPatternSetType;
@@ -50,28 +48,19 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     )
 });
 
-/// GetRegexPatternSet: the set and its lock token.
+/// The set and its lock token.
 async fn get(
     aws: &AwsContext,
     key: &WafKey<'_>,
 ) -> Result<(RegexPatternSet, Option<String>), ProviderError> {
-    let out = aws
-        .wafv2()
-        .get_regex_pattern_set()
-        .id(key.id)
-        .name(key.name)
-        .scope(key.scope.clone())
-        .send()
-        .await
-        .map_err(sdk_error)?;
-    let lock_token = out.lock_token().map(String::from);
-    let set = out.regex_pattern_set.ok_or_else(|| {
-        ProviderError::new(
-            ErrorKind::NotFound,
-            format!("regex pattern set {} not found", key.id),
-        )
-    })?;
-    Ok((set, lock_token))
+    get_with_token!(
+        aws,
+        get_regex_pattern_set,
+        regex_pattern_set,
+        key,
+        "regex pattern set"
+    )
+    .await
 }
 
 /// The `regular_expression` blocks as WAFv2 takes them.
@@ -226,18 +215,14 @@ impl ResourceType for RegexPatternSetType {
     /// ACL moves off it.
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let key = WafKey::parse(prior_id(prior)?)?;
-        let Some((_, lock_token)) = ok_if_not_found(get(aws, &key).await)? else {
-            return Ok(());
-        };
-        ok_if_already_gone(
-            aws.wafv2()
-                .delete_regex_pattern_set()
-                .id(key.id)
-                .name(key.name)
-                .scope(key.scope.clone())
-                .set_lock_token(lock_token)
-                .send()
-                .await,
+        delete_with_token!(
+            aws,
+            get_regex_pattern_set,
+            regex_pattern_set,
+            delete_regex_pattern_set,
+            &key,
+            "regex pattern set"
         )
+        .await
     }
 }

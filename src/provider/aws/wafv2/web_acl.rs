@@ -25,17 +25,15 @@ use super::statement::{
     statement_schema, statement_value,
 };
 use super::{
-    WafKey, find_created_among, id_from_terraform, list_summaries, read_tags, update_tags,
-    waf_tags, with_tags,
+    WafKey, delete_with_token, find_created_among, get_with_token, id_from_terraform,
+    list_summaries, read_tags, update_tags, waf_tags, with_tags,
 };
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, i32_arg, nested, optional_block, prior_id, single};
 use crate::provider::aws::tags::create_tags;
-use crate::provider::aws::{
-    AwsContext, build_error, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error,
-};
+use crate::provider::aws::{AwsContext, build_error, id_from_answer, sdk_error};
 use crate::provider::schema::{Attribute, Block, Schema, Type};
-use crate::provider::{CreateRequest, ErrorKind, Found, Listed, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, Found, Listed, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct WebAclType;
@@ -220,20 +218,7 @@ async fn get(
     aws: &AwsContext,
     key: &WafKey<'_>,
 ) -> Result<(WebAcl, Option<String>), ProviderError> {
-    let out = aws
-        .wafv2()
-        .get_web_acl()
-        .id(key.id)
-        .name(key.name)
-        .scope(key.scope.clone())
-        .send()
-        .await
-        .map_err(sdk_error)?;
-    let lock_token = out.lock_token().map(String::from);
-    let acl = out.web_acl.ok_or_else(|| {
-        ProviderError::new(ErrorKind::NotFound, format!("web ACL {} not found", key.id))
-    })?;
-    Ok((acl, lock_token))
+    get_with_token!(aws, get_web_acl, web_acl, key, "web ACL").await
 }
 
 /// Writes the planned configuration with the given lock token. `update`
@@ -365,19 +350,7 @@ impl ResourceType for WebAclType {
     /// association is being deleted.
     async fn delete(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {
         let key = WafKey::parse(prior_id(prior)?)?;
-        let Some((_, lock_token)) = ok_if_not_found(get(aws, &key).await)? else {
-            return Ok(());
-        };
-        ok_if_already_gone(
-            aws.wafv2()
-                .delete_web_acl()
-                .id(key.id)
-                .name(key.name)
-                .scope(key.scope.clone())
-                .set_lock_token(lock_token)
-                .send()
-                .await,
-        )
+        delete_with_token!(aws, get_web_acl, web_acl, delete_web_acl, &key, "web ACL").await
     }
 }
 
