@@ -59,6 +59,15 @@ def tf_parts(block, prefix=""):
         blocks.extend(b)
     return args, blocks
 
+def every_name(block, prefix=""):
+    """Every attribute and block name, dotted, deprecated ones included:
+    terrane may accept what Terraform still takes but no longer counts."""
+    names = {prefix + name for name in block.get("attributes", {})}
+    for name, nested in block.get("block_types", {}).items():
+        names.add(prefix + name)
+        names |= every_name(nested["block"], prefix + name + ".")
+    return names
+
 report = {"types": {}, "totals": {}}
 totals = {"top_arguments": [0, 0], "blocks": [0, 0]}
 for doc in ours:
@@ -90,7 +99,8 @@ for doc in ours:
             disagreements.append(f"{name}: type {my['type']} (terraform: {tf_ty})")
         if (tf_presence == "required") != (my["presence"] == "required"):
             disagreements.append(f"{name}: {my['presence']} (terraform: {tf_presence})")
-    invented = sorted(n for n in settable if n not in tf_args)
+    known = every_name(schema["block"])
+    invented = sorted(n for n in settable if n not in tf_args and n not in known)
     # A data source may share its resource's name (aws_vpc): keyed apart.
     key = doc["name"] if doc["kind"] == "resource" else "data." + doc["name"]
     report["types"][key] = {

@@ -952,7 +952,7 @@ async fn route53_zone_and_alias_record_to_the_alb() {
 /// A bucket's versioning status, from the emulator's own answer: moto 5.2
 /// answers GetBucketVersioning under a root element the SDK rejects, so the
 /// status is taken from the raw body when the SDK can't parse it.
-async fn versioning_status(s3: &aws_sdk_s3::Client, bucket: &str) -> Option<String> {
+pub async fn versioning_status(s3: &aws_sdk_s3::Client, bucket: &str) -> Option<String> {
     match s3.get_bucket_versioning().bucket(bucket).send().await {
         Ok(out) => out.status().map(|s| s.as_str().to_string()),
         Err(aws_sdk_s3::error::SdkError::ServiceError(failure)) => {

@@ -323,3 +323,67 @@ async fn objects_are_written_rewritten_retagged_and_deleted_with_their_versions(
     let left = s3.list_buckets().send().await.expect("buckets");
     assert!(left.buckets().is_empty());
 }
+
+const LEGACY_BUCKET: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_s3_bucket" "legacy" {
+  bucket = "legacy-inline"
+
+  versioning {
+    enabled = true
+  }
+
+  server_side_encryption_configuration {
+    rule {
+      apply_server_side_encryption_by_default {
+        sse_algorithm = "AES256"
+      }
+    }
+  }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bucket_s_legacy_inline_versioning_and_encryption_are_applied() {
+    let emulator = Emulator::start();
+    let s3 = emulator.s3();
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write("main.tf", LEGACY_BUCKET);
+    ws.apply_ok(&emulator);
+    let versioning = |s3: aws_sdk_s3::Client| async move {
+        crate::provider_edge::versioning_status(&s3, "legacy-inline").await
+    };
+    assert_eq!(versioning(s3.clone()).await.as_deref(), Some("Enabled"));
+    let encryption = s3
+        .get_bucket_encryption()
+        .bucket("legacy-inline")
+        .send()
+        .await
+        .expect("encryption");
+    let algorithm = encryption
+        .server_side_encryption_configuration()
+        .and_then(|c| c.rules().first())
+        .and_then(|r| r.apply_server_side_encryption_by_default())
+        .map(|d| d.sse_algorithm().as_str().to_string());
+    assert_eq!(algorithm.as_deref(), Some("AES256"));
+    ws.assert_plan_clean(&emulator, "written as planned");
+
+    ws.edit("main.tf", "enabled = true", "enabled = false");
+    let plan = ws.run(&emulator, "plan", &["--no-color"]);
+    assert!(
+        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{}",
+        plan.log()
+    );
+    ws.apply_ok(&emulator);
+    assert_eq!(
+        versioning(s3.clone()).await.as_deref(),
+        Some("Suspended"),
+        "versioning once enabled can only be suspended"
+    );
+    ws.assert_plan_clean(&emulator, "suspended");
+    ws.destroy_ok(&emulator);
+}

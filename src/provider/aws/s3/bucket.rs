@@ -1,5 +1,9 @@
 //! `aws_s3_bucket`: the bucket itself; versioning, encryption and public
-//! access settings are their own resource types, as in Terraform.
+//! access settings are their own resource types, as in Terraform. The
+//! legacy inline `versioning` and `server_side_encryption_configuration`
+//! blocks older configurations write are sent when set but not read back
+//! (each would cost every bucket read a call): state keeps what was
+//! written, so a change made outside them does not show as drift.
 //!
 //! The id is the bucket name. Tags go on with PutBucketTagging, which
 //! replaces the whole set, so updates keep the bucket's `terrane:*` tags.
@@ -14,18 +18,20 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 
+use super::bucket_server_side_encryption_configuration::{put_rules, rule_schema};
+use super::bucket_versioning::put as put_versioning;
 use super::{
     bucket_region, bucket_tags, empty_bucket, put_bucket_tags, replace_user_tags, s3_tags,
 };
 use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::{differs, prior_id};
+use crate::provider::aws::convert::{differs, prior_id, single};
 use crate::provider::aws::names::unique_name;
 use crate::provider::aws::regions::partition;
 use crate::provider::aws::tags::{create_tags, owner_of_named, tags_to_value};
 use crate::provider::aws::{
     AwsContext, Timeouts, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
 };
-use crate::provider::schema::{Attribute, Schema, Type};
+use crate::provider::schema::{Attribute, Block, Schema, Type};
 use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
@@ -60,11 +66,66 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::computed("bucket_regional_domain_name", Type::String),
         Attribute::computed("region", Type::String),
     ];
+    // The legacy inline settings older configurations write (deprecated in
+    // Terraform for the standalone types): written when set, not read back.
+    let versioning = Schema::new(
+        vec![
+            Attribute::optional("enabled", Type::Bool).default(false),
+            Attribute::optional("mfa_delete", Type::Bool).default(false),
+        ],
+        vec![],
+    );
+    let encryption = Schema::new(
+        vec![],
+        vec![Block::single("rule", rule_schema()).required()],
+    );
     Schema::with_tags(
         attributes,
-        vec![Timeouts::block(&["create", "read", "update", "delete"])],
+        vec![
+            Block::single("versioning", versioning).computed_when_absent(),
+            Block::single("server_side_encryption_configuration", encryption)
+                .computed_when_absent(),
+            Timeouts::block(&["create", "read", "update", "delete"]),
+        ],
     )
 });
+
+/// Writes the legacy inline `versioning` and
+/// `server_side_encryption_configuration` blocks where they changed (all
+/// of them, on create: `prior` is `None`). Versioning once enabled can
+/// only be suspended, as AWS has it.
+async fn write_inline_settings(
+    aws: &AwsContext,
+    bucket: &str,
+    prior: Option<&Attrs>,
+    planned: &Attrs,
+) -> Result<(), ProviderError> {
+    let changed = |name: &str| match prior {
+        Some(prior) => SCHEMA.argument_changed(name, prior, planned),
+        None => single(planned, name).is_some(),
+    };
+    if changed("versioning")
+        && let Some(versioning) = single(planned, "versioning")
+    {
+        let enabled = versioning.bool("enabled") == Some(true);
+        // A new bucket is unversioned already: nothing to suspend.
+        if enabled || prior.is_some() {
+            let status = if enabled { "Enabled" } else { "Suspended" };
+            let mfa_delete = if versioning.bool("mfa_delete") == Some(true) {
+                "Enabled"
+            } else {
+                "Disabled"
+            };
+            put_versioning(aws, bucket, status, Some(mfa_delete)).await?;
+        }
+    }
+    if changed("server_side_encryption_configuration")
+        && let Some(encryption) = single(planned, "server_side_encryption_configuration")
+    {
+        put_rules(aws, bucket, encryption).await?;
+    }
+    Ok(())
+}
 
 #[async_trait]
 impl ResourceType for Bucket {
@@ -182,6 +243,7 @@ impl ResourceType for Bucket {
         })
         .await?;
         put_bucket_tags(aws, &bucket, create_tags(aws, req)).await?;
+        write_inline_settings(aws, &bucket, None, planned).await?;
         Ok(bucket)
     }
 
@@ -191,12 +253,12 @@ impl ResourceType for Bucket {
         prior: &Attrs,
         planned: &Attrs,
     ) -> Result<(), ProviderError> {
-        // force_destroy lives only in state; tags are all S3 is told.
+        // force_destroy lives only in state.
+        let bucket = prior_id(prior)?;
         if differs(prior, planned, "tags_all") {
-            let bucket = prior_id(prior)?;
             replace_user_tags(aws, bucket, planned.string_map("tags_all")).await?;
         }
-        Ok(())
+        write_inline_settings(aws, bucket, Some(prior), planned).await
     }
 
     /// Without `force_destroy`, a bucket with objects fails with

@@ -22,7 +22,9 @@ use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct BucketEncryption;
 
-static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+/// One `rule {}`: also the rule of `aws_s3_bucket`'s legacy inline
+/// `server_side_encryption_configuration`.
+pub(super) fn rule_schema() -> Schema {
     let by_default = Schema::new(
         vec![
             Attribute::required("sse_algorithm", Type::String),
@@ -30,7 +32,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         ],
         vec![],
     );
-    let rule = Schema::new(
+    Schema::new(
         // S3 reports `false` when bucket keys were never set; a default of
         // false keeps that from showing as a change.
         vec![Attribute::optional("bucket_key_enabled", Type::Bool).default(false)],
@@ -38,10 +40,13 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             "apply_server_side_encryption_by_default",
             by_default,
         )],
-    );
+    )
+}
+
+static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     Schema::new(
         vec![Attribute::required("bucket", Type::String).force_new()],
-        vec![Block::set("rule", rule).required()],
+        vec![Block::set("rule", rule_schema()).required()],
     )
 });
 
@@ -86,10 +91,16 @@ fn rule_value(rule: &ServerSideEncryptionRule) -> Value {
     ]))
 }
 
-async fn put(aws: &AwsContext, planned: &Attrs) -> Result<(), ProviderError> {
+/// PutBucketEncryption with the `rule` blocks of `configuration`.
+pub(super) async fn put_rules(
+    aws: &AwsContext,
+    bucket: &str,
+    configuration: &Attrs,
+) -> Result<(), ProviderError> {
+    let planned = configuration;
     aws.s3()
         .put_bucket_encryption()
-        .bucket(bucket_of(planned))
+        .bucket(bucket)
         .server_side_encryption_configuration(
             ServerSideEncryptionConfiguration::builder()
                 .set_rules(Some(rules(planned)?))
@@ -137,7 +148,7 @@ impl BucketSettings for BucketEncryption {
         _prior: Option<&Attrs>,
         planned: &Attrs,
     ) -> Result<(), ProviderError> {
-        put(aws, planned).await
+        put_rules(aws, bucket_of(planned), planned).await
     }
 
     async fn remove(&self, aws: &AwsContext, prior: &Attrs) -> Result<(), ProviderError> {

@@ -41,7 +41,8 @@ fn status(attrs: &Attrs) -> &str {
         .unwrap_or(DISABLED)
 }
 
-async fn put(
+/// PutBucketVersioning with this status.
+pub(super) async fn put(
     aws: &AwsContext,
     bucket: &str,
     status: &str,
