@@ -381,6 +381,22 @@ async fn users_and_groups_are_renamed_in_place_and_force_destroyed() {
         .await
         .expect("inline policy");
 
+    // Without force_destroy, what was made outside the stack refuses the
+    // delete at once, saying how to go on.
+    ws.edit("main.tf", "force_destroy = true", "force_destroy = false");
+    ws.apply_ok(&emulator);
+    let started = std::time::Instant::now();
+    let refused = ws.run(&emulator, "destroy", &["--auto-approve"]);
+    assert!(
+        refused.code == 1
+            && refused.stderr.contains("set force_destroy = true")
+            && started.elapsed() < std::time::Duration::from_secs(60),
+        "{}",
+        refused.log()
+    );
+    ws.edit("main.tf", "force_destroy = false", "force_destroy = true");
+    ws.apply_ok(&emulator);
+
     let destroy = ws.run(&emulator, "destroy", &["--auto-approve"]);
     assert_eq!(destroy.code, 0, "{}", destroy.log());
     assert!(iam.get_user().user_name("deployer").send().await.is_err());

@@ -23,7 +23,7 @@ use crate::provider::aws::convert::{differs, prior_id};
 use crate::provider::aws::tags::{create_tags, owner_of_named, tags_to_value};
 use crate::provider::aws::{AwsContext, ok_if_already_gone, ok_if_not_found, sdk_error};
 use crate::provider::schema::{Attribute, Schema, Type};
-use crate::provider::{CreateRequest, Found, Listed, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, ErrorKind, Found, Listed, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
 pub struct IamUser;
@@ -203,8 +203,19 @@ impl ResourceType for IamUser {
             Ok(())
         }
         .await;
-        ok_if_not_found(result)?;
-        Ok(())
+        match ok_if_not_found(result) {
+            // What blocks the delete was made outside the stack and will not
+            // go by itself: refused at once, as Terraform refuses it, rather
+            // than retried until the delete times out.
+            Err(e) if e.code.as_deref() == Some("DeleteConflict") => Err(ProviderError::new(
+                ErrorKind::Validation,
+                format!(
+                    "IAM user {name} still has credentials or policies made outside the stack ({}); set force_destroy = true to remove them with the user",
+                    e.message
+                ),
+            )),
+            other => other.map(drop),
+        }
     }
 }
 
