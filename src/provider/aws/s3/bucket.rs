@@ -111,12 +111,18 @@ async fn write_inline_settings(
         // A new bucket is unversioned already: nothing to suspend.
         if enabled || prior.is_some() {
             let status = if enabled { "Enabled" } else { "Suspended" };
-            let mfa_delete = if versioning.bool("mfa_delete") == Some(true) {
-                "Enabled"
-            } else {
-                "Disabled"
+            // MFA delete is named only when it is on or being turned off,
+            // so a bucket that never had it is never sent the setting (the
+            // standalone versioning type sends it only when written too).
+            let was_on = prior
+                .and_then(|p| single(p, "versioning"))
+                .is_some_and(|v| v.bool("mfa_delete") == Some(true));
+            let mfa_delete = match versioning.bool("mfa_delete") == Some(true) {
+                true => Some("Enabled"),
+                false if was_on => Some("Disabled"),
+                false => None,
             };
-            put_versioning(aws, bucket, status, Some(mfa_delete)).await?;
+            put_versioning(aws, bucket, status, mfa_delete).await?;
         }
     }
     if changed("server_side_encryption_configuration")
