@@ -65,6 +65,21 @@ pub struct Rate {
     pub per_second: f64,
 }
 
+/// The name the table above keys a service by, from the SDK's name for
+/// it ("Auto Scaling", "Route 53", "Elastic Load Balancing v2"): in small
+/// letters without spaces, the two load balancing APIs as one.
+fn service_key(sdk_name: &str) -> String {
+    let key: String = sdk_name
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    match key.as_str() {
+        "elasticloadbalancingv2" => "elasticloadbalancing".to_string(),
+        _ => key,
+    }
+}
+
 /// The published (or chosen) rate of a service's class; `None`: unlimited.
 fn rate(service: &str, class: Class) -> Option<Rate> {
     let (burst, per_second) = match (service, class) {
@@ -211,7 +226,7 @@ impl Intercept for LabelOperation {
     ) -> Result<(), BoxError> {
         if let Some(metadata) = cfg.load::<Metadata>() {
             let operation = Operation {
-                service: metadata.service().to_ascii_lowercase(),
+                service: service_key(metadata.service()),
                 name: metadata.name().to_string(),
             };
             context.request_mut().add_extension(operation);
@@ -335,6 +350,23 @@ mod tests {
             .collect();
         assert!(iam[..10].iter().all(|w| w.is_zero()));
         assert!(!iam[10].is_zero(), "IAM's changes share a bucket of 10");
+    }
+
+    #[test]
+    fn the_sdks_service_names_find_their_rates() {
+        for (sdk_name, key) in [
+            ("EC2", "ec2"),
+            ("Auto Scaling", "autoscaling"),
+            ("Route 53", "route53"),
+            ("Elastic Load Balancing", "elasticloadbalancing"),
+            ("Elastic Load Balancing v2", "elasticloadbalancing"),
+            ("WAFV2", "wafv2"),
+            ("EKS", "eks"),
+            ("IAM", "iam"),
+        ] {
+            assert_eq!(service_key(sdk_name), key);
+            assert!(rate(key, Class::Change).is_some(), "{sdk_name}");
+        }
     }
 
     #[test]
