@@ -29,6 +29,7 @@ mod production_stack;
 mod progress;
 mod provider_arguments;
 mod provider_attachments;
+mod provider_classic_elb;
 mod provider_compute;
 mod provider_edge;
 mod provider_iam;

@@ -1241,7 +1241,8 @@ async fn s3_bucket_versioned_encrypted_and_private() {
     );
     let block_read = read(&aws, "aws_s3_bucket_public_access_block", &bucket).await;
 
-    // Batched read: one HeadBucket per bucket, tags for the live one.
+    // Batched read: one HeadBucket per bucket, tags and object lock for
+    // the live one.
     let (found, requests) = read_many_counting(
         &emulator,
         &aws,
@@ -1249,7 +1250,7 @@ async fn s3_bucket_versioned_encrypted_and_private() {
         &[&bucket, "terrane-no-such-bucket"],
     )
     .await;
-    assert_eq!((found, requests), (vec![bucket.clone()], 3));
+    assert_eq!((found, requests), (vec![bucket.clone()], 4));
 
     // Deletes, each twice; force_destroy empties every version first.
     delete_twice(

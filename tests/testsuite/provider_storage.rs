@@ -343,11 +343,48 @@ resource "aws_s3_bucket" "legacy" {
       }
     }
   }
+
+  lifecycle_rule {
+    id                                     = "logs"
+    prefix                                 = "logs/"
+    enabled                                = true
+    abort_incomplete_multipart_upload_days = 7
+
+    transition {
+      days          = 30
+      storage_class = "STANDARD_IA"
+    }
+
+    expiration {
+      days = 90
+    }
+
+    noncurrent_version_expiration {
+      days = 30
+    }
+  }
+
+  lifecycle_rule {
+    enabled = false
+    tags = {
+      kind = "tmp"
+    }
+
+    expiration {
+      date = "2030-01-01"
+    }
+  }
+}
+
+resource "aws_s3_bucket" "locked" {
+  bucket              = "legacy-locked"
+  object_lock_enabled = true
 }
 "#;
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_bucket_s_legacy_inline_versioning_and_encryption_are_applied() {
+async fn a_bucket_s_object_lock_and_legacy_inline_versioning_encryption_and_lifecycle_are_applied()
+{
     let emulator = Emulator::start();
     let s3 = emulator.s3();
     let ws = Workspace::copy_of("tests/fixtures/ci/stack");
@@ -369,8 +406,61 @@ async fn a_bucket_s_legacy_inline_versioning_and_encryption_are_applied() {
         .and_then(|r| r.apply_server_side_encryption_by_default())
         .map(|d| d.sse_algorithm().as_str().to_string());
     assert_eq!(algorithm.as_deref(), Some("AES256"));
+    let lifecycle = |s3: aws_sdk_s3::Client| async move {
+        s3.get_bucket_lifecycle_configuration()
+            .bucket("legacy-inline")
+            .send()
+            .await
+            .expect("lifecycle")
+            .rules
+            .unwrap_or_default()
+    };
+    let rules = lifecycle(s3.clone()).await;
+    assert_eq!(rules.len(), 2, "{rules:?}");
+    let logs = &rules[0];
+    assert_eq!(logs.id(), Some("logs"));
+    assert_eq!(logs.filter().and_then(|f| f.prefix()), Some("logs/"));
+    assert_eq!(logs.expiration().and_then(|e| e.days()), Some(90));
+    assert_eq!(
+        logs.abort_incomplete_multipart_upload()
+            .and_then(|a| a.days_after_initiation()),
+        Some(7)
+    );
+    assert_eq!(
+        logs.transitions()
+            .iter()
+            .map(|t| (t.days(), t.storage_class().map(|c| c.as_str())))
+            .collect::<Vec<_>>(),
+        [(Some(30), Some("STANDARD_IA"))]
+    );
+    let tmp = &rules[1];
+    assert!(
+        tmp.id()
+            .is_some_and(|id| id.starts_with("tf-s3-lifecycle-")),
+        "a rule without an id is given one: {tmp:?}"
+    );
+    assert_eq!(tmp.status().as_str(), "Disabled");
+    let tags: Vec<(&str, &str)> = tmp
+        .filter()
+        .and_then(|f| f.and())
+        .map(|a| a.tags().iter().map(|t| (t.key(), t.value())).collect())
+        .unwrap_or_default();
+    assert_eq!(tags, [("kind", "tmp")]);
+    let lock = s3
+        .get_object_lock_configuration()
+        .bucket("legacy-locked")
+        .send()
+        .await
+        .expect("object lock");
+    assert_eq!(
+        lock.object_lock_configuration()
+            .and_then(|c| c.object_lock_enabled())
+            .map(|e| e.as_str()),
+        Some("Enabled")
+    );
     ws.assert_plan_clean(&emulator, "written as planned");
 
+    ws.edit("main.tf", "days = 90", "days = 120");
     ws.edit("main.tf", "enabled = true", "enabled = false");
     let plan = ws.run(&emulator, "plan", &["--no-color"]);
     assert!(
@@ -384,6 +474,27 @@ async fn a_bucket_s_legacy_inline_versioning_and_encryption_are_applied() {
         Some("Suspended"),
         "versioning once enabled can only be suspended"
     );
+    let rules = lifecycle(s3.clone()).await;
+    assert_eq!(rules[0].expiration().and_then(|e| e.days()), Some(120));
+    assert_eq!(rules.len(), 2, "the generated id is kept: {rules:?}");
     ws.assert_plan_clean(&emulator, "suspended");
+
+    // Imported by name, the bucket's object lock reads back.
+    ws.forget_and_import(&emulator, "aws_s3_bucket.locked", "legacy-locked");
+    ws.assert_plan_clean(&emulator, "imported with object lock");
+
+    // Object lock is set only as a bucket is made.
+    ws.edit(
+        "main.tf",
+        "object_lock_enabled = true",
+        "object_lock_enabled = false",
+    );
+    let plan = ws.run(&emulator, "plan", &["--no-color"]);
+    assert!(
+        plan.stdout
+            .contains("aws_s3_bucket.locked must be replaced"),
+        "{}",
+        plan.log()
+    );
     ws.destroy_ok(&emulator);
 }

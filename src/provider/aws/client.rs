@@ -169,6 +169,7 @@ service_clients! {
     s3: aws_sdk_s3, force_path_style;
     iam: aws_sdk_iam;
     autoscaling: aws_sdk_autoscaling;
+    elb: aws_sdk_elasticloadbalancing;
     elbv2: aws_sdk_elasticloadbalancingv2;
     eks: aws_sdk_eks;
     wafv2: aws_sdk_wafv2;

@@ -73,6 +73,8 @@ fn id_of_arn(arn: &str) -> Option<String> {
         ("ec2", _) => last(resource),
         // An object's ARN has a key after the bucket's name.
         ("s3", [bucket]) => Some(bucket.to_string()),
+        // A classic load balancer's id is its name; ELBv2's are ARNs.
+        ("elasticloadbalancing", ["loadbalancer", name]) => Some(name.to_string()),
         ("elasticloadbalancing", _) => Some(arn.to_string()),
         ("iam", ["role", ..]) => last(resource),
         ("eks", ["cluster", name]) => Some(name.to_string()),
@@ -112,6 +114,10 @@ mod tests {
             (
                 "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/shop/50dc6c495c0c9188",
                 "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/shop/50dc6c495c0c9188",
+            ),
+            (
+                "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/shop-classic",
+                "shop-classic",
             ),
             (
                 "arn:aws:iam::123456789012:role/ops/shop-eks-cluster",

@@ -30,6 +30,7 @@ mod autoscaling;
 mod dynamodb;
 mod ec2;
 mod eks;
+mod elb;
 mod elbv2;
 mod iam;
 mod kms;
@@ -70,6 +71,7 @@ const SERVICES: &[ServiceTypes] = &[
     iam::TYPES,
     ec2::TYPES,
     elbv2::TYPES,
+    elb::TYPES,
     wafv2::TYPES,
     route53::TYPES,
     s3::TYPES,

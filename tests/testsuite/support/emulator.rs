@@ -175,6 +175,10 @@ impl Emulator {
         aws_sdk_eks::Client::new(&self.sdk_config())
     }
 
+    pub fn elb(&self) -> aws_sdk_elasticloadbalancing::Client {
+        aws_sdk_elasticloadbalancing::Client::new(&self.sdk_config())
+    }
+
     pub fn elbv2(&self) -> aws_sdk_elasticloadbalancingv2::Client {
         aws_sdk_elasticloadbalancingv2::Client::new(&self.sdk_config())
     }

@@ -1,15 +1,16 @@
 //! `aws_s3_bucket`: the bucket itself; versioning, encryption and public
 //! access settings are their own resource types, as in Terraform. The
-//! legacy inline `versioning` and `server_side_encryption_configuration`
-//! blocks older configurations write are sent when set but not read back
-//! (each would cost every bucket read a call): state keeps what was
-//! written, so a change made outside them does not show as drift.
+//! legacy inline `versioning`, `server_side_encryption_configuration` and
+//! `lifecycle_rule` blocks older configurations write are written, not read
+//! back, by `bucket_inline`.
 //!
 //! The id is the bucket name. Tags go on with PutBucketTagging, which
 //! replaces the whole set, so updates keep the bucket's `terrane:*` tags.
 //! `force_destroy` and `bucket_prefix` exist only in state: read leaves them
-//! out, and delete acts on the prior `force_destroy`. Bucket policies, ACLs,
-//! object lock and the other bucket settings are not handled here.
+//! out, and delete acts on the prior `force_destroy`. `object_lock_enabled`
+//! is sent with CreateBucket (S3 takes it nowhere else) and read back. Bucket
+//! policies, ACLs, object lock rules and the other bucket settings are
+//! their own types or not handled here.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -18,20 +19,19 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 
-use super::bucket_server_side_encryption_configuration::{put_rules, rule_schema};
-use super::bucket_versioning::put as put_versioning;
 use super::{
-    bucket_region, bucket_tags, empty_bucket, put_bucket_tags, replace_user_tags, s3_tags,
+    bucket_inline, bucket_region, bucket_tags, empty_bucket, put_bucket_tags, replace_user_tags,
+    s3_tags,
 };
 use crate::provider::aws::batch::fetch_each;
-use crate::provider::aws::convert::{differs, prior_id, single};
+use crate::provider::aws::convert::{differs, prior_id};
 use crate::provider::aws::names::unique_name;
 use crate::provider::aws::regions::partition;
 use crate::provider::aws::tags::{create_tags, owner_of_named, tags_to_value};
 use crate::provider::aws::{
     AwsContext, Timeouts, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
 };
-use crate::provider::schema::{Attribute, Block, Schema, Type};
+use crate::provider::schema::{Attribute, Schema, Type};
 use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value};
 
@@ -61,77 +61,21 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::optional_computed("bucket", Type::String).force_new(),
         Attribute::optional("bucket_prefix", Type::String).force_new(),
         Attribute::optional("force_destroy", Type::Bool).default(false),
+        // Object lock can only be turned on as the bucket is made.
+        Attribute::optional_computed("object_lock_enabled", Type::Bool).force_new(),
         Attribute::computed("arn", Type::String),
         Attribute::computed("bucket_domain_name", Type::String),
         Attribute::computed("bucket_regional_domain_name", Type::String),
         Attribute::computed("region", Type::String),
     ];
-    // The legacy inline settings older configurations write (deprecated in
-    // Terraform for the standalone types): written when set, not read back.
-    let versioning = Schema::new(
-        vec![
-            Attribute::optional("enabled", Type::Bool).default(false),
-            Attribute::optional("mfa_delete", Type::Bool).default(false),
-        ],
-        vec![],
-    );
-    let encryption = Schema::new(
-        vec![],
-        vec![Block::single("rule", rule_schema()).required()],
-    );
     Schema::with_tags(
         attributes,
-        vec![
-            Block::single("versioning", versioning).computed_when_absent(),
-            Block::single("server_side_encryption_configuration", encryption)
-                .computed_when_absent(),
-            Timeouts::block(&["create", "read", "update", "delete"]),
-        ],
+        bucket_inline::blocks()
+            .into_iter()
+            .chain([Timeouts::block(&["create", "read", "update", "delete"])])
+            .collect(),
     )
 });
-
-/// Writes the legacy inline `versioning` and
-/// `server_side_encryption_configuration` blocks where they changed (all
-/// of them, on create: `prior` is `None`). Versioning once enabled can
-/// only be suspended, as AWS has it.
-async fn write_inline_settings(
-    aws: &AwsContext,
-    bucket: &str,
-    prior: Option<&Attrs>,
-    planned: &Attrs,
-) -> Result<(), ProviderError> {
-    let changed = |name: &str| match prior {
-        Some(prior) => SCHEMA.argument_changed(name, prior, planned),
-        None => single(planned, name).is_some(),
-    };
-    if changed("versioning")
-        && let Some(versioning) = single(planned, "versioning")
-    {
-        let enabled = versioning.bool("enabled") == Some(true);
-        // A new bucket is unversioned already: nothing to suspend.
-        if enabled || prior.is_some() {
-            let status = if enabled { "Enabled" } else { "Suspended" };
-            // MFA delete is named only when it is on or being turned off,
-            // so a bucket that never had it is never sent the setting (the
-            // standalone versioning type sends it only when written too).
-            let was_on = prior
-                .and_then(|p| single(p, "versioning"))
-                .is_some_and(|v| v.bool("mfa_delete") == Some(true));
-            let mfa_delete = match versioning.bool("mfa_delete") == Some(true) {
-                true => Some("Enabled"),
-                false if was_on => Some("Disabled"),
-                false => None,
-            };
-            put_versioning(aws, bucket, status, mfa_delete).await?;
-        }
-    }
-    if changed("server_side_encryption_configuration")
-        && let Some(encryption) = single(planned, "server_side_encryption_configuration")
-    {
-        put_rules(aws, bucket, encryption).await?;
-    }
-    Ok(())
-}
 
 #[async_trait]
 impl ResourceType for Bucket {
@@ -156,6 +100,7 @@ impl ResourceType for Bucket {
                 return Ok(None);
             };
             let tags = tags_to_value(bucket_tags(aws, &bucket).await?);
+            let object_lock = object_lock_enabled(aws, &bucket).await?;
             let suffix = partition.dns_suffix;
             Ok(Some(Attrs::from([
                 ("id".into(), Value::string(bucket.as_str())),
@@ -173,6 +118,7 @@ impl ResourceType for Bucket {
                     Value::string(format!("{bucket}.s3.{region}.{suffix}")),
                 ),
                 ("region".into(), Value::string(region)),
+                ("object_lock_enabled".into(), Value::Bool(object_lock)),
                 ("tags_all".into(), tags),
             ])))
         })
@@ -230,6 +176,9 @@ impl ResourceType for Bucket {
             .create_bucket()
             .bucket(&bucket)
             .create_bucket_configuration(configuration)
+            .set_object_lock_enabled_for_bucket(
+                planned.bool("object_lock_enabled").filter(|on| *on),
+            )
             .send()
             .await;
         if let Err(err) = created {
@@ -249,7 +198,11 @@ impl ResourceType for Bucket {
         })
         .await?;
         put_bucket_tags(aws, &bucket, create_tags(aws, req)).await?;
-        write_inline_settings(aws, &bucket, None, planned).await?;
+        let written = |name: &str| match planned.get(name) {
+            Some(Value::List(items)) => !items.is_empty(),
+            _ => false,
+        };
+        bucket_inline::write(aws, &bucket, None, planned, written).await?;
         Ok(bucket)
     }
 
@@ -264,7 +217,8 @@ impl ResourceType for Bucket {
         if differs(prior, planned, "tags_all") {
             replace_user_tags(aws, bucket, planned.string_map("tags_all")).await?;
         }
-        write_inline_settings(aws, bucket, Some(prior), planned).await
+        let changed = |name: &str| SCHEMA.argument_changed(name, prior, planned);
+        bucket_inline::write(aws, bucket, Some(prior), planned, changed).await
     }
 
     /// Without `force_destroy`, a bucket with objects fails with
@@ -283,6 +237,22 @@ impl ResourceType for Bucket {
         )
         .await
     }
+}
+
+/// Whether object lock is on for `bucket`: GetObjectLockConfiguration,
+/// which S3 answers with a NotFound error for a bucket that never had it.
+async fn object_lock_enabled(aws: &AwsContext, bucket: &str) -> Result<bool, ProviderError> {
+    let out = aws
+        .s3()
+        .get_object_lock_configuration()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(sdk_error);
+    Ok(ok_if_not_found(out)?
+        .and_then(|out| out.object_lock_configuration)
+        .and_then(|c| c.object_lock_enabled)
+        .is_some_and(|e| e.as_str() == "Enabled"))
 }
 
 /// Whether `bucket` was made at `since` or later, by ListBuckets' creation

@@ -6,6 +6,7 @@
 
 mod bucket;
 mod bucket_cors_configuration;
+mod bucket_inline;
 mod bucket_lifecycle_configuration;
 mod bucket_logging;
 mod bucket_ownership_controls;
