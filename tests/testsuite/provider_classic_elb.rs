@@ -3,7 +3,7 @@
 //! Terraform changes them, read back clean, imported by name and
 //! destroyed, each step checked with ELB's own answers.
 
-use aws_sdk_elasticloadbalancing::types::LoadBalancerDescription;
+use aws_sdk_elasticloadbalancing::types::{LoadBalancerAttributes, LoadBalancerDescription};
 
 use crate::support::Emulator;
 use crate::support::cli::Workspace;
@@ -109,6 +109,19 @@ async fn describe(
     }
 }
 
+async fn attributes_of(
+    elb: &aws_sdk_elasticloadbalancing::Client,
+    name: &str,
+) -> LoadBalancerAttributes {
+    let out = elb
+        .describe_load_balancer_attributes()
+        .load_balancer_name(name)
+        .send()
+        .await
+        .expect("attributes");
+    out.load_balancer_attributes.expect("attributes")
+}
+
 /// (lb port, protocol, instance port, instance protocol) of each listener.
 fn listeners(lb: &LoadBalancerDescription) -> Vec<(i32, String, i32, String)> {
     let mut found: Vec<_> = lb
@@ -148,13 +161,7 @@ async fn a_classic_load_balancer_is_made_changed_imported_and_destroyed() {
         (check.target(), check.interval(), check.healthy_threshold()),
         ("HTTP:8080/health", 30, 2)
     );
-    let attributes = elb
-        .describe_load_balancer_attributes()
-        .load_balancer_name("classic-web")
-        .send()
-        .await
-        .expect("attributes");
-    let attributes = attributes.load_balancer_attributes().expect("attributes");
+    let attributes = attributes_of(&elb, "classic-web").await;
     assert_eq!(
         attributes.cross_zone_load_balancing().map(|c| c.enabled()),
         Some(false)
@@ -230,13 +237,7 @@ async fn a_classic_load_balancer_is_made_changed_imported_and_destroyed() {
     both.sort();
     assert_eq!(subnets, both);
     assert_eq!(changed.health_check().map(|c| c.target()), Some("TCP:8080"));
-    let attributes = elb
-        .describe_load_balancer_attributes()
-        .load_balancer_name("classic-web")
-        .send()
-        .await
-        .expect("attributes");
-    let attributes = attributes.load_balancer_attributes().expect("attributes");
+    let attributes = attributes_of(&elb, "classic-web").await;
     assert_eq!(
         attributes.connection_settings().map(|c| c.idle_timeout()),
         Some(300)
