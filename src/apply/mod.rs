@@ -778,6 +778,9 @@ async fn create_or_adopt(
             Ok(id) => return Ok((id, false)),
             Err(error) => error,
         };
+        if error.kind == ErrorKind::Validation {
+            return Err(refused_after_made(resource_type, aws, request, error).await);
+        }
         let try_again = matches!(error.kind, ErrorKind::Throttled | ErrorKind::Transient);
         // A name already taken may be this create's own object, made by an
         // earlier try whose answer was lost, or by a killed run whose
@@ -802,6 +805,30 @@ async fn create_or_adopt(
             Some(wait) => retry::sleep(wait).await,
             None => return Err(error),
         }
+    }
+}
+
+/// A create refused as invalid made nothing, unless the refusal came from
+/// a call after the one that made the object (a setting written once the
+/// object exists). Then the object is this create's, and the error says so
+/// as a kind that keeps the pending create in state: the next run adopts
+/// the object rather than forgetting it.
+async fn refused_after_made(
+    resource_type: &dyn ResourceType,
+    aws: &AwsContext,
+    request: &CreateRequest<'_>,
+    error: ProviderError,
+) -> ProviderError {
+    match resource_type.find_created(aws, request).await {
+        Ok(Found::Ours(id)) => ProviderError {
+            kind: ErrorKind::Other,
+            message: format!(
+                "{} ({id} was made before this was refused; it stays in state as a pending create, which the next apply takes up)",
+                error.message
+            ),
+            ..error
+        },
+        _ => error,
     }
 }
 

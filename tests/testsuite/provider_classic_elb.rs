@@ -50,6 +50,13 @@ resource "aws_elb" "web" {
     lb_protocol       = "http"
   }
 
+  listener {
+    instance_port     = 22
+    instance_protocol = "tcp"
+    lb_port           = 2222
+    lb_protocol       = "TCP"
+  }
+
   health_check {
     healthy_threshold   = 2
     unhealthy_threshold = 3
@@ -63,6 +70,7 @@ resource "aws_elb" "web" {
     interval = 5
   }
 
+  desync_mitigation_mode      = "monitor"
   cross_zone_load_balancing   = false
   idle_timeout                = 120
   connection_draining         = true
@@ -155,7 +163,13 @@ async fn a_classic_load_balancer_is_made_changed_imported_and_destroyed() {
     let group = ws.state_attribute("aws_security_group.web", "id");
     assert_eq!(made.subnets(), std::slice::from_ref(&subnet_a));
     assert_eq!(made.security_groups(), [group]);
-    assert_eq!(listeners(&made), [(80, "HTTP".into(), 8080, "HTTP".into())]);
+    assert_eq!(
+        listeners(&made),
+        [
+            (80, "HTTP".into(), 8080, "HTTP".into()),
+            (2222, "TCP".into(), 22, "TCP".into())
+        ]
+    );
     let check = made.health_check().expect("health check");
     assert_eq!(
         (check.target(), check.interval(), check.healthy_threshold()),
@@ -172,6 +186,12 @@ async fn a_classic_load_balancer_is_made_changed_imported_and_destroyed() {
     );
     let draining = attributes.connection_draining().expect("draining");
     assert_eq!((draining.enabled(), draining.timeout()), (true, Some(60)));
+    let desync = attributes
+        .additional_attributes()
+        .iter()
+        .find(|a| a.key() == Some("elb.http.desyncmitigationmode"))
+        .and_then(|a| a.value());
+    assert_eq!(desync, Some("monitor"));
     let logs = attributes.access_log().expect("access log");
     assert_eq!(
         (logs.enabled(), logs.s3_bucket_name(), logs.emit_interval()),
@@ -229,7 +249,10 @@ async fn a_classic_load_balancer_is_made_changed_imported_and_destroyed() {
     let changed = describe(&elb, "classic-web").await.expect("still there");
     assert_eq!(
         listeners(&changed),
-        [(8000, "HTTP".into(), 8080, "HTTP".into())]
+        [
+            (2222, "TCP".into(), 22, "TCP".into()),
+            (8000, "HTTP".into(), 8080, "HTTP".into())
+        ]
     );
     let mut subnets = changed.subnets().to_vec();
     subnets.sort();
@@ -251,4 +274,72 @@ async fn a_classic_load_balancer_is_made_changed_imported_and_destroyed() {
 
     ws.destroy_ok(&emulator);
     assert!(describe(&elb, "classic-web").await.is_none());
+}
+
+const REFUSED_AFTER_MADE: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_elb" "web" {
+  name_prefix        = "web-"
+  availability_zones = ["us-east-1a"]
+
+  listener {
+    instance_port     = 80
+    instance_protocol = "http"
+    lb_port           = 80
+    lb_protocol       = "http"
+  }
+
+  health_check {
+    healthy_threshold   = 2
+    unhealthy_threshold = 2
+    timeout             = 3
+    target              = "PING:80"
+    interval            = 30
+  }
+}
+"#;
+
+/// Every load balancer's name in the emulator.
+async fn names(elb: &aws_sdk_elasticloadbalancing::Client) -> Vec<String> {
+    let out = elb
+        .describe_load_balancers()
+        .send()
+        .await
+        .expect("describe");
+    out.load_balancer_descriptions()
+        .iter()
+        .filter_map(|d| d.load_balancer_name().map(String::from))
+        .collect()
+}
+
+/// A create refused by a call after the one that made its object (the
+/// health check, here) keeps the object: the next apply takes it up
+/// rather than making a second one under a new generated name.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_refused_after_its_object_exists_leaves_nothing_behind() {
+    let emulator = Emulator::start();
+    let elb = emulator.elb();
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write("main.tf", REFUSED_AFTER_MADE);
+    let run = ws.run(&emulator, "apply", &["--auto-approve", "--no-color"]);
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert!(
+        run.stderr.contains("was made before this was refused"),
+        "{}",
+        run.log()
+    );
+    let made = names(&elb).await;
+    assert_eq!(made.len(), 1, "{made:?}");
+
+    ws.edit("main.tf", "PING:80", "TCP:80");
+    ws.apply_ok(&emulator);
+    assert_eq!(names(&elb).await, made, "the first one is taken up");
+    let taken_up = describe(&elb, &made[0]).await.expect("still there");
+    assert_eq!(taken_up.health_check().map(|c| c.target()), Some("TCP:80"));
+    ws.assert_plan_clean(&emulator, "taken up and finished");
+    ws.destroy_ok(&emulator);
+    assert!(names(&elb).await.is_empty());
 }

@@ -459,6 +459,7 @@ async fn a_bucket_s_object_lock_and_legacy_inline_versioning_encryption_and_life
         Some("Enabled")
     );
     ws.assert_plan_clean(&emulator, "written as planned");
+    let generated = tmp.id().map(String::from);
 
     ws.edit("main.tf", "days = 90", "days = 120");
     ws.edit("main.tf", "enabled = true", "enabled = false");
@@ -476,7 +477,12 @@ async fn a_bucket_s_object_lock_and_legacy_inline_versioning_encryption_and_life
     );
     let rules = lifecycle(s3.clone()).await;
     assert_eq!(rules[0].expiration().and_then(|e| e.days()), Some(120));
-    assert_eq!(rules.len(), 2, "the generated id is kept: {rules:?}");
+    assert_eq!(rules.len(), 2, "{rules:?}");
+    assert_eq!(
+        rules[1].id().map(String::from),
+        generated,
+        "the generated id is kept"
+    );
     ws.assert_plan_clean(&emulator, "suspended");
 
     // Imported by name, the bucket's object lock reads back.

@@ -136,14 +136,34 @@ fn load_balancer_name(req: &CreateRequest<'_>) -> String {
     )
 }
 
-/// The `listener` blocks in canonical form, to compare as a set.
+/// The `listener` blocks in canonical form, to compare as a set: unset
+/// arguments (null in a plan, absent in what was read) left out.
 fn listener_blocks(attrs: &Attrs) -> Vec<Attrs> {
     let schema = &SCHEMA.block("listener").expect("listener block").schema;
     attrs
         .blocks("listener")
         .into_iter()
-        .map(|l| schema.normalize(l))
+        .map(|l| {
+            schema
+                .normalize(l)
+                .into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .collect()
+        })
         .collect()
+}
+
+/// An IAM server certificate made moments ago is not yet known to ELB, so
+/// ELB's CertificateNotFound is worth trying again (as Terraform does, for
+/// the create's timeout), not the end of the step.
+fn certificate_propagating(error: ProviderError) -> ProviderError {
+    if error.code.as_deref() == Some("CertificateNotFound") {
+        return ProviderError {
+            kind: ErrorKind::Transient,
+            ..error
+        };
+    }
+    error
 }
 
 /// Listener blocks as ELB listeners.
@@ -419,11 +439,13 @@ async fn source_group_ids(
         .collect())
 }
 
-/// Terraform's `access_logs`: the block when logging is on, or off with a
-/// bucket still named; none when it was never set up.
-fn access_logs_value(log: Option<&AccessLog>) -> Value {
-    let log = log.filter(|l| l.enabled() || l.s3_bucket_name().is_some_and(|b| !b.is_empty()));
-    optional_block(log.map(|l| {
+/// `access_logs` while logging is on. Off, it is not reported, so state
+/// keeps what the stack wrote (a block with `enabled = false`, or none):
+/// AWS keeps the bucket of logging turned off, and Terraform likewise
+/// reads the block only when it is on or written.
+fn access_logs_value(log: Option<&AccessLog>) -> Option<Value> {
+    let log = log.filter(|l| l.enabled())?;
+    Some(optional_block(Some(log).map(|l| {
         nested([
             ("bucket", l.s3_bucket_name().into()),
             (
@@ -433,7 +455,7 @@ fn access_logs_value(log: Option<&AccessLog>) -> Value {
             ("enabled", Value::Bool(l.enabled())),
             ("interval", l.emit_interval().into()),
         ])
-    }))
+    })))
 }
 
 fn to_attrs(
@@ -484,10 +506,9 @@ fn to_attrs(
     let desync = attributes
         .additional_attributes()
         .iter()
-        .rev()
         .find(|a| a.key() == Some(DESYNC_MITIGATION_MODE))
         .and_then(|a| a.value());
-    Attrs::from([
+    let mut attrs = Attrs::from([
         ("id".into(), Value::string(name)),
         ("arn".into(), Value::string(arn)),
         ("name".into(), Value::string(name)),
@@ -511,10 +532,6 @@ fn to_attrs(
         ),
         ("listener".into(), Value::List(listeners).into_set()),
         ("health_check".into(), optional_block(health_check)),
-        (
-            "access_logs".into(),
-            access_logs_value(attributes.access_log()),
-        ),
         (
             "cross_zone_load_balancing".into(),
             attributes
@@ -546,7 +563,11 @@ fn to_attrs(
         ("dns_name".into(), lb.dns_name().into()),
         ("zone_id".into(), lb.canonical_hosted_zone_name_id().into()),
         ("tags_all".into(), tags),
-    ])
+    ]);
+    if let Some(logs) = access_logs_value(attributes.access_log()) {
+        attrs.insert("access_logs".into(), logs);
+    }
+    attrs
 }
 
 #[async_trait]
@@ -643,6 +664,14 @@ impl ResourceType for ClassicLoadBalancer {
         req: &CreateRequest<'_>,
     ) -> Result<String, ProviderError> {
         let planned = req.planned;
+        // As Terraform checks it: a longer prefix leaves no room for the
+        // whole suffix, and its name would not read back as made from it.
+        if let Some(prefix) = planned.str("name_prefix").filter(|p| p.len() > 6) {
+            return Err(ProviderError::new(
+                ErrorKind::Validation,
+                format!("name_prefix {prefix:?} is longer than 6 characters"),
+            ));
+        }
         let name = load_balancer_name(req);
         let tags = create_tags(aws, req)
             .into_iter()
@@ -663,7 +692,7 @@ impl ResourceType for ClassicLoadBalancer {
             .set_tags(Some(tags))
             .send()
             .await
-            .map_err(sdk_error)?;
+            .map_err(|e| certificate_propagating(sdk_error(e)))?;
         update_instances(aws, &name, &[], &planned.strings("instances")).await?;
         write_settings(aws, &name, None, planned).await?;
         Ok(name)
@@ -677,6 +706,19 @@ impl ResourceType for ClassicLoadBalancer {
     ) -> Result<(), ProviderError> {
         let name = prior_id(prior)?;
         let elb = aws.elb();
+        // Refused before anything changes.
+        let prior_subnets = prior.strings("subnets");
+        let kept = planned.strings("subnets");
+        if !prior_subnets.is_empty() && prior_subnets.iter().all(|s| !kept.contains(s)) {
+            return Err(ProviderError::new(
+                ErrorKind::Validation,
+                format!(
+                    "load balancer {name} cannot leave every subnet it is in at once; \
+                     Terraform replaces it for this: run with --replace on its address, \
+                     or keep one subnet for one apply"
+                ),
+            ));
+        }
         if SCHEMA.argument_changed("listener", prior, planned) {
             let (added, removed) = set_changes(&listener_blocks(prior), &listener_blocks(planned));
             if !removed.is_empty() {
@@ -694,7 +736,7 @@ impl ResourceType for ClassicLoadBalancer {
                     .set_listeners(Some(listeners(&added)?))
                     .send()
                     .await
-                    .map_err(sdk_error)?;
+                    .map_err(|e| certificate_propagating(sdk_error(e)))?;
             }
         }
         if differs(prior, planned, "instances") {
@@ -738,18 +780,8 @@ impl ResourceType for ClassicLoadBalancer {
             }
         }
         if differs(prior, planned, "subnets") {
-            let prior_subnets = prior.strings("subnets");
-            let (added, removed) = set_changes(&prior_subnets, &planned.strings("subnets"));
-            if !prior_subnets.is_empty() && removed.len() == prior_subnets.len() {
-                return Err(ProviderError::new(
-                    ErrorKind::Validation,
-                    format!(
-                        "load balancer {name} cannot leave every subnet it is in at once; \
-                         Terraform replaces it for this: run with --replace on its address, \
-                         or keep one subnet for one apply"
-                    ),
-                ));
-            }
+            let (added, removed) =
+                set_changes(&prior.strings("subnets"), &planned.strings("subnets"));
             // Detached first: ELB holds one subnet per zone.
             if !removed.is_empty() {
                 elb.detach_load_balancer_from_subnets()
@@ -825,6 +857,39 @@ mod tests {
             set_changes(&prior, &planned),
             (vec!["c".to_string()], vec!["a".to_string()])
         );
+    }
+
+    #[test]
+    fn only_a_changed_listener_is_made_again() {
+        let listener = |port: i32, certificate: Option<Value>| {
+            let mut attrs = Attrs::from([
+                ("instance_port".to_string(), Value::from(8080)),
+                ("instance_protocol".to_string(), Value::string("HTTP")),
+                ("lb_port".to_string(), Value::from(port)),
+                ("lb_protocol".to_string(), Value::string("http")),
+            ]);
+            if let Some(certificate) = certificate {
+                attrs.insert("ssl_certificate_id".to_string(), certificate);
+            }
+            Value::Map(attrs)
+        };
+        // As read back: no certificate key. As planned: a null one.
+        let read = Attrs::from([(
+            "listener".to_string(),
+            Value::List(vec![listener(80, None), listener(81, None)]),
+        )]);
+        let planned = Attrs::from([(
+            "listener".to_string(),
+            Value::List(vec![
+                listener(80, Some(Value::Null)),
+                listener(82, Some(Value::Null)),
+            ]),
+        )]);
+        let (added, removed) = set_changes(&listener_blocks(&read), &listener_blocks(&planned));
+        let ports = |items: &[Attrs]| -> Vec<i64> {
+            items.iter().filter_map(|l| l.i64("lb_port")).collect()
+        };
+        assert_eq!((ports(&added), ports(&removed)), (vec![82], vec![81]));
     }
 
     #[test]

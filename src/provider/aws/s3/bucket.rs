@@ -157,6 +157,7 @@ impl ResourceType for Bucket {
         req: &CreateRequest<'_>,
     ) -> Result<String, ProviderError> {
         let planned = req.planned;
+        bucket_inline::check(planned)?;
         let written = planned.str("bucket");
         let bucket = bucket_name(req);
         // us-east-1 is the default location and must not be named.

@@ -9,7 +9,9 @@
 //! settings come from the standalone types (the first plan after each
 //! apply would report the bucket "changed outside"), which Terraform hides
 //! only by reporting drift that the plan's changes refer to, a filter
-//! terrane does not have yet.
+//! terrane does not have yet. Each is computed when left out, as in
+//! Terraform: taking a block out of the configuration (moving to the
+//! standalone type) leaves the setting as it is.
 
 use aws_sdk_s3::primitives::DateTime;
 use aws_sdk_s3::types::{
@@ -85,7 +87,7 @@ pub(super) fn blocks() -> Vec<Block> {
     vec![
         Block::single("versioning", versioning).computed_when_absent(),
         Block::single("server_side_encryption_configuration", encryption).computed_when_absent(),
-        Block::list("lifecycle_rule", lifecycle_rule),
+        Block::list("lifecycle_rule", lifecycle_rule).computed_when_absent(),
     ]
 }
 
@@ -140,6 +142,15 @@ fn invalid(message: String) -> ProviderError {
 fn date(text: &str) -> Result<DateTime, ProviderError> {
     DateTime::from_str(&format!("{text}T00:00:00Z"), Format::DateTime)
         .map_err(|e| invalid(format!("invalid date {text:?} (YYYY-MM-DD): {e}")))
+}
+
+/// Refuses, before anything is made, inline settings S3 would be sent in
+/// a form it cannot take (a lifecycle date that is not a date).
+pub(super) fn check(planned: &Attrs) -> Result<(), ProviderError> {
+    for (index, rule) in planned.blocks("lifecycle_rule").into_iter().enumerate() {
+        lifecycle_rule("", index, rule)?;
+    }
+    Ok(())
 }
 
 /// PutBucketLifecycleConfiguration with the `lifecycle_rule` blocks, or
@@ -220,8 +231,9 @@ fn lifecycle_rule(bucket: &str, index: usize, r: &Attrs) -> Result<LifecycleRule
                 match (e.str("date").filter(|d| !d.is_empty()), i32_arg(e, "days")) {
                     (Some(text), _) => builder.date(date(text)?),
                     (None, Some(days)) if days > 0 => builder.days(days),
-                    _ => builder
-                        .set_expired_object_delete_marker(e.bool("expired_object_delete_marker")),
+                    _ => builder.expired_object_delete_marker(
+                        e.bool("expired_object_delete_marker").unwrap_or(false),
+                    ),
                 }
                 .build(),
             )
