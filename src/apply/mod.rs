@@ -71,11 +71,18 @@ pub trait StateSink: Sync {
     /// Saves the whole state (at the end of the run).
     fn save(&self, state: &State) -> Result<(), StateError>;
 
-    /// Saves, durably, what one step changed about `address` (a journal
-    /// append where the backend keeps one).
-    fn record(&self, state: &State, address: &str) -> Result<(), StateError> {
+    /// Saves what one step changed about `address` (a journal append
+    /// where the backend keeps one), durably once [`StateSink::commit`]
+    /// returns; a sink without a journal saves it at once.
+    fn stage(&self, state: &State, address: &str) -> Result<(), StateError> {
         let _ = address;
         self.save(state)
+    }
+
+    /// Makes every step staged since the last commit durable, all with
+    /// one sync.
+    fn commit(&self) -> Result<(), StateError> {
+        Ok(())
     }
 
     /// When steps `record` kept back must be saved (`flush`), if any wait.
@@ -144,7 +151,7 @@ struct StepResult {
     step: usize,
     outcome: Result<Option<Attrs>, ProviderError>,
     elapsed: Duration,
-    /// The step's parallelism slot, released once its result is recorded.
+    /// The step's parallelism slot, released once its result is staged.
     _slot: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
@@ -178,7 +185,10 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
     let mut write_failed = false;
     let requests: Vec<Arc<StepRequests>> = (0..waiting.len()).map(|_| Arc::default()).collect();
 
+    // Steps finished since the last commit, announced once it is done.
+    let mut finished: Vec<Finished<'_>> = Vec::new();
     loop {
+        let mut starting = Vec::new();
         while !stopping && !ready.is_empty() {
             let Ok(permit) = slots.clone().try_acquire_owned() else {
                 break;
@@ -187,33 +197,7 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
             let step = graph[petgraph::graph::NodeIndex::new(index)].expect("only steps are ready");
             let change = &req.plan.resource_changes[step.change];
             match start_step(&req, &mut evaluator, &mut state, step, change, &reads) {
-                Ok(task) => {
-                    let note = crate::progress::Note::default();
-                    (req.on_event)(Event::Started {
-                        address: &change.address,
-                        op: step.op,
-                        note: &note,
-                    });
-                    let slots = slots.clone();
-                    let requests = requests[index].clone();
-                    running.spawn(async move {
-                        let started = Instant::now();
-                        let (outcome, slot) = provider::aws::stats::recording_requests(
-                            requests,
-                            crate::progress::with_note(
-                                note,
-                                retry::holding_slot(slots, permit, task),
-                            ),
-                        )
-                        .await;
-                        StepResult {
-                            step: index,
-                            outcome,
-                            elapsed: started.elapsed(),
-                            _slot: slot,
-                        }
-                    });
-                }
+                Ok(task) => starting.push((index, step, change, permit, task)),
                 Err(message) => {
                     (req.on_event)(Event::Failed {
                         address: &change.address,
@@ -228,6 +212,54 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
                 }
             }
         }
+        // One sync makes durable what the steps that finished and those
+        // about to start staged (group commit): the finished count as done
+        // only now, and the started send nothing to AWS before it.
+        if let Err(e) = req.sink.commit() {
+            failures.push(Failure {
+                address: "(state)".into(),
+                message: e.to_string(),
+            });
+            if !stopping {
+                (req.on_event)(Event::Stopping {
+                    reason: "the state could not be saved; waiting for steps in flight",
+                });
+            }
+            stopping = true;
+            starting.clear();
+        }
+        for done in finished.drain(..) {
+            (req.on_event)(Event::Finished {
+                address: done.address,
+                op: done.op,
+                elapsed: done.elapsed,
+                id: done.id.as_deref(),
+            });
+        }
+        for (index, step, change, permit, task) in starting {
+            let note = crate::progress::Note::default();
+            (req.on_event)(Event::Started {
+                address: &change.address,
+                op: step.op,
+                note: &note,
+            });
+            let slots = slots.clone();
+            let requests = requests[index].clone();
+            running.spawn(async move {
+                let started = Instant::now();
+                let (outcome, slot) = provider::aws::stats::recording_requests(
+                    requests,
+                    crate::progress::with_note(note, retry::holding_slot(slots, permit, task)),
+                )
+                .await;
+                StepResult {
+                    step: index,
+                    outcome,
+                    elapsed: started.elapsed(),
+                    _slot: slot,
+                }
+            });
+        }
         if running.is_empty() {
             break;
         }
@@ -238,30 +270,37 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
             // A finished step first: its slot frees only once it is recorded.
             biased;
             joined = running.join_next() => {
-                let Some(joined) = joined else { continue };
-                let result = match joined {
-                    Ok(result) => result,
-                    Err(panic) => {
-                        failures.push(Failure { address: "(internal)".into(), message: format!("a task failed: {panic}") });
-                        stopping = true;
-                        continue;
-                    }
-                };
-                let node = petgraph::graph::NodeIndex::new(result.step);
-                let step = graph[node].expect("only steps run");
-                let change = &req.plan.resource_changes[step.change];
-                match finish_step(&req, &mut evaluator, &mut state, step, change, result.outcome) {
-                    Ok(id) => {
-                        (req.on_event)(Event::Finished { address: &change.address, op: step.op, elapsed: result.elapsed, id: id.as_deref() });
-                        release(&graph, result.step, &mut waiting, &mut ready);
-                    }
-                    Err(message) => {
-                        (req.on_event)(Event::Failed { address: &change.address, op: step.op, error: &message });
-                        failures.push(Failure { address: change.address.clone(), message });
-                        if !stopping {
-                            (req.on_event)(Event::Stopping { reason: "a step failed; waiting for steps in flight" });
+                // With every other step that has finished by now: their
+                // records share the next commit.
+                let mut results = Vec::from_iter(joined);
+                while let Some(more) = running.try_join_next() {
+                    results.push(more);
+                }
+                for joined in results {
+                    let result = match joined {
+                        Ok(result) => result,
+                        Err(panic) => {
+                            failures.push(Failure { address: "(internal)".into(), message: format!("a task failed: {panic}") });
+                            stopping = true;
+                            continue;
                         }
-                        stopping = true;
+                    };
+                    let node = petgraph::graph::NodeIndex::new(result.step);
+                    let step = graph[node].expect("only steps run");
+                    let change = &req.plan.resource_changes[step.change];
+                    match finish_step(&req, &mut evaluator, &mut state, step, change, result.outcome) {
+                        Ok(id) => {
+                            finished.push(Finished { address: &change.address, op: step.op, elapsed: result.elapsed, id });
+                            release(&graph, result.step, &mut waiting, &mut ready);
+                        }
+                        Err(message) => {
+                            (req.on_event)(Event::Failed { address: &change.address, op: step.op, error: &message });
+                            failures.push(Failure { address: change.address.clone(), message });
+                            if !stopping {
+                                (req.on_event)(Event::Stopping { reason: "a step failed; waiting for steps in flight" });
+                            }
+                            stopping = true;
+                        }
                     }
                 }
             }
@@ -316,6 +355,14 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
     }
 }
 
+/// A step that finished, to announce once its record is committed.
+struct Finished<'a> {
+    address: &'a str,
+    op: Op,
+    elapsed: Duration,
+    id: Option<String>,
+}
+
 /// `done` is finished: whatever waited only for it is ready now. A join
 /// is done as soon as what it joins is, so it never waits in `ready`.
 fn release(graph: &StepGraph, done: usize, waiting: &mut [usize], ready: &mut Vec<usize>) {
@@ -363,10 +410,11 @@ fn save(req: &ApplyRequest<'_>, state: &mut State) -> Result<(), StateError> {
     req.sink.save(state)
 }
 
-/// Saves one step's change to `address`.
-fn record(req: &ApplyRequest<'_>, state: &mut State, address: &str) -> Result<(), StateError> {
+/// Saves one step's change to `address`, durable at the scheduler's next
+/// commit (which comes before any step that follows is sent to AWS).
+fn stage(req: &ApplyRequest<'_>, state: &mut State, address: &str) -> Result<(), StateError> {
     state.serial += 1;
-    req.sink.record(state, address)
+    req.sink.stage(state, address)
 }
 
 /// Resource values as they stand before anything runs: unchanged instances
@@ -520,7 +568,7 @@ fn start_step(
                     sensitive_attributes: change.sensitive.clone(),
                 })),
             });
-            record(req, state, &change.address)
+            stage(req, state, &change.address)
                 .map_err(|e| format!("could not record the pending create in state: {e}"))?;
             Ok(Box::pin(async move {
                 let request = CreateRequest {
@@ -677,7 +725,7 @@ fn finish_step(
             if step.op == Op::Create && error.kind == ErrorKind::Validation {
                 // AWS rejected the request: nothing was created.
                 state.pending.retain(|p| p.address != change.address);
-                let _ = record(req, state, &change.address);
+                let _ = stage(req, state, &change.address);
             }
             // AWS may quote the request: keep sensitive values out.
             return Err(redact(&error.to_string(), &sensitive_strings(change)));
@@ -739,7 +787,7 @@ fn finish_step(
                 evaluator.set_instance(index, change.addr.key.clone(), value.clone());
                 let failed = evaluator.check_postconditions(index, &change.addr.key, value);
                 if let Some(message) = failed {
-                    record(req, state, &change.address).map_err(|e| {
+                    stage(req, state, &change.address).map_err(|e| {
                         format!("the step succeeded but state could not be saved: {e}")
                     })?;
                     return Err(redact(&message, &sensitive_strings(change)));
@@ -749,7 +797,7 @@ fn finish_step(
         }
         (_, None) => None,
     };
-    record(req, state, &change.address)
+    stage(req, state, &change.address)
         .map_err(|e| format!("the step succeeded but state could not be saved: {e}"))?;
     Ok(id)
 }

@@ -57,9 +57,13 @@ impl StateSink for BackendSink {
         tokio::task::block_in_place(|| handle.block_on(self.0.write(state)))
     }
 
-    fn record(&self, state: &State, address: &str) -> Result<(), StateError> {
+    fn stage(&self, state: &State, address: &str) -> Result<(), StateError> {
         let handle = tokio::runtime::Handle::current();
-        tokio::task::block_in_place(|| handle.block_on(self.0.append(state, address)))
+        tokio::task::block_in_place(|| handle.block_on(self.0.append_unsynced(state, address)))
+    }
+
+    fn commit(&self) -> Result<(), StateError> {
+        tokio::task::block_in_place(|| self.0.sync_appended())
     }
 
     fn write_due(&self) -> Option<std::time::Instant> {

@@ -92,6 +92,19 @@ pub trait Backend: Send + Sync {
         self.write(state).await
     }
 
+    /// [`Backend::append`] without waiting for the disk: durable once
+    /// [`Backend::sync_appended`] returns, which syncs every step appended
+    /// this way since with one `fdatasync` (group commit). A backend
+    /// without a journal records the step at once.
+    async fn append_unsynced(&self, state: &State, address: &str) -> Result<(), StateError> {
+        self.append(state, address).await
+    }
+
+    /// Makes every `append_unsynced` since the last call durable.
+    fn sync_appended(&self) -> Result<(), StateError> {
+        Ok(())
+    }
+
     /// When steps recorded by `append` but not yet in the stored state
     /// must be written (with `write`), for a backend that batches them;
     /// `None` when nothing waits.

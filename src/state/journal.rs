@@ -9,24 +9,34 @@
 //! a journal left beside a state written since (by this run, or by another
 //! that never saw its steps) changes nothing.
 
-use std::fs::{self, OpenOptions};
+use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
 use super::{PendingOperation, ResourceState, State, StateError};
 
-/// A journal on local disk: one fsynced JSON line per step. The local
-/// backend keeps it beside its state file; the S3 backend keeps one in the
-/// working directory for the steps not yet in its last write.
+/// A journal on local disk: one JSON line per step, synced to disk before
+/// the step counts as recorded. Lines written together (the steps one turn
+/// of the apply finishes and starts) share one sync: `stage` each, then
+/// `sync` once. The local backend keeps it beside its state file; the S3
+/// backend keeps one in the working directory for the steps not yet in its
+/// last write.
 pub struct JournalFile {
     path: PathBuf,
+    /// The file, open for appending while an apply writes to it; whether
+    /// lines were written to it since it was last synced.
+    open: Mutex<Option<(File, bool)>>,
 }
 
 impl JournalFile {
     pub fn new(path: impl Into<PathBuf>) -> JournalFile {
-        JournalFile { path: path.into() }
+        JournalFile {
+            path: path.into(),
+            open: Mutex::new(None),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -40,25 +50,57 @@ impl JournalFile {
         }
     }
 
-    /// Appends what `state` says about `address` and syncs it to disk
-    /// before returning.
-    pub fn append(&self, state: &State, address: &str) -> Result<(), StateError> {
+    /// Appends what `state` says about `address`, not yet synced: it is
+    /// recorded once [`JournalFile::sync`] returns.
+    pub fn stage(&self, state: &State, address: &str) -> Result<(), StateError> {
         let record = JournalRecord::of(state, address);
         let mut line = serde_json::to_string(&record)
             .map_err(|e| StateError::Corrupt(format!("cannot encode a journal record: {e}")))?;
         line.push('\n');
-        let append = || -> std::io::Result<()> {
-            if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                fs::create_dir_all(dir)?;
+        let mut open = self.open.lock().expect("not poisoned");
+        let append = |open: &mut Option<(File, bool)>| -> std::io::Result<()> {
+            if open.is_none() {
+                if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    fs::create_dir_all(dir)?;
+                }
+                let file = OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.path)?;
+                *open = Some((file, false));
             }
-            let mut file = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.path)?;
-            file.write_all(line.as_bytes())?;
-            file.sync_data()
+            let (file, unsynced) = open.as_mut().expect("opened above");
+            *unsynced = true;
+            file.write_all(line.as_bytes())
         };
-        append().map_err(|e| self.io_error(e))
+        append(&mut open).map_err(|e| {
+            // A failed write may have left part of a line: the next one
+            // starts on a file opened again, after what replay ignores.
+            *open = None;
+            self.io_error(e)
+        })
+    }
+
+    /// Syncs every line staged since the last sync to disk (one
+    /// `fdatasync` for all of them); nothing to do when none was.
+    pub fn sync(&self) -> Result<(), StateError> {
+        let mut open = self.open.lock().expect("not poisoned");
+        let Some((file, unsynced)) = open.as_mut() else {
+            return Ok(());
+        };
+        if !*unsynced {
+            return Ok(());
+        }
+        match file.sync_data() {
+            Ok(()) => {
+                *unsynced = false;
+                Ok(())
+            }
+            Err(e) => {
+                *open = None;
+                Err(self.io_error(e))
+            }
+        }
     }
 
     /// `state` with the journal's records applied (see [`replay_onto`]).
@@ -72,6 +114,7 @@ impl JournalFile {
 
     /// Removes the journal once a whole state holding its records is stored.
     pub fn remove(&self) -> Result<(), StateError> {
+        *self.open.lock().expect("not poisoned") = None;
         match fs::remove_file(&self.path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),

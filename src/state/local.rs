@@ -38,12 +38,16 @@ pub struct LocalBackend {
     /// The file's size and modification time when last read or written: a
     /// journal append compares these instead of reading the whole file.
     stamp: Mutex<Option<(u64, std::time::SystemTime)>>,
+    /// The apply journal beside the state file.
+    journal: JournalFile,
 }
 
 impl LocalBackend {
     pub fn new(path: impl Into<PathBuf>) -> LocalBackend {
+        let path = path.into();
         LocalBackend {
-            path: path.into(),
+            journal: JournalFile::new(sibling(&path, ".journal")),
+            path,
             base: Mutex::new(Base::Unread),
             stamp: Mutex::new(None),
         }
@@ -69,14 +73,21 @@ impl LocalBackend {
     /// Appends one step's record to the journal and syncs it. The state
     /// file itself must still be what this run last read or wrote.
     pub fn append(&self, state: &State, address: &str) -> Result<(), StateError> {
+        self.append_unsynced(state, address)?;
+        self.journal.sync()
+    }
+
+    /// [`LocalBackend::append`] without the sync: durable once
+    /// [`JournalFile::sync`] runs (`Backend::sync_appended`).
+    fn append_unsynced(&self, state: &State, address: &str) -> Result<(), StateError> {
         if self.current_stamp() != *self.stamp.lock().expect("not poisoned") {
             self.check_unchanged()?;
         }
-        self.journal().append(state, address)
+        self.journal.stage(state, address)
     }
 
-    fn journal(&self) -> JournalFile {
-        JournalFile::new(self.journal_path())
+    fn journal(&self) -> &JournalFile {
+        &self.journal
     }
 
     fn current_stamp(&self) -> Option<(u64, std::time::SystemTime)> {
@@ -303,6 +314,14 @@ impl Backend for LocalBackend {
         LocalBackend::append(self, state, address)
     }
 
+    async fn append_unsynced(&self, state: &State, address: &str) -> Result<(), StateError> {
+        LocalBackend::append_unsynced(self, state, address)
+    }
+
+    fn sync_appended(&self) -> Result<(), StateError> {
+        self.journal.sync()
+    }
+
     async fn delete(&self) -> Result<(), StateError> {
         if self.path.exists() {
             fs::rename(&self.path, self.backup_path()).map_err(|e| self.io_error(&self.path, e))?;
@@ -381,6 +400,37 @@ mod tests {
             provider: "aws".into(),
             sensitive_attributes: Vec::new(),
         }
+    }
+
+    /// Steps staged in one turn share one sync and replay like any
+    /// others; once the final write removed the journal, the next step
+    /// starts a new one.
+    #[test]
+    fn steps_staged_together_are_synced_together_and_replayed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stack.json");
+        let backend = LocalBackend::new(&path);
+        let mut state = State::new();
+        state.serial = 1;
+        backend.write(&state).unwrap();
+        for n in 0..3 {
+            state.upsert(vpc(n));
+            state.serial += 1;
+            backend.append_unsynced(&state, &vpc(n).address).unwrap();
+        }
+        backend.journal().sync().unwrap();
+        let replayed = LocalBackend::new(&path).read().unwrap().unwrap();
+        assert_eq!(replayed.resources.len(), 3);
+
+        backend.write(&state).unwrap();
+        assert!(!backend.journal_path().exists());
+        state.upsert(vpc(3));
+        state.serial += 1;
+        backend.append(&state, &vpc(3).address).unwrap();
+        let journal = fs::read_to_string(backend.journal_path()).unwrap();
+        assert_eq!(journal.lines().count(), 1);
+        let replayed = LocalBackend::new(&path).read().unwrap().unwrap();
+        assert_eq!(replayed.resources.len(), 4);
     }
 
     /// Each step appends one line and leaves the state file alone; a run

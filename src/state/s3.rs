@@ -532,10 +532,19 @@ impl Backend for S3Backend {
     }
 
     async fn append(&self, state: &State, address: &str) -> Result<(), StateError> {
+        self.append_unsynced(state, address).await?;
+        self.sync_appended()
+    }
+
+    fn sync_appended(&self) -> Result<(), StateError> {
+        self.journal.as_ref().map_or(Ok(()), JournalFile::sync)
+    }
+
+    async fn append_unsynced(&self, state: &State, address: &str) -> Result<(), StateError> {
         let Some(journal) = &self.journal else {
             return self.write(state).await;
         };
-        journal.append(state, address)?;
+        journal.stage(state, address)?;
         let now = Instant::now();
         let write_now = {
             let mut batch = self.batch.lock().expect("not poisoned");
