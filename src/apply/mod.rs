@@ -226,7 +226,15 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
                 });
             }
             stopping = true;
-            starting.clear();
+            // Nothing was sent for them: their pending creates go too.
+            for (_, step, change, _, _) in starting.drain(..) {
+                state.pending.retain(|p| p.address != change.address);
+                (req.on_event)(Event::Failed {
+                    address: &change.address,
+                    op: step.op,
+                    error: "not started: the state could not be saved",
+                });
+            }
         }
         for done in finished.drain(..) {
             (req.on_event)(Event::Finished {
@@ -414,7 +422,13 @@ fn save(req: &ApplyRequest<'_>, state: &mut State) -> Result<(), StateError> {
 /// commit (which comes before any step that follows is sent to AWS).
 fn stage(req: &ApplyRequest<'_>, state: &mut State, address: &str) -> Result<(), StateError> {
     state.serial += 1;
-    req.sink.stage(state, address)
+    let staged = req.sink.stage(state, address);
+    if staged.is_err() {
+        // Not in the journal: the records after it continue the serials
+        // replay follows.
+        state.serial -= 1;
+    }
+    staged
 }
 
 /// Resource values as they stand before anything runs: unchanged instances

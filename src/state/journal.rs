@@ -26,16 +26,28 @@ use super::{PendingOperation, ResourceState, State, StateError};
 /// last write.
 pub struct JournalFile {
     path: PathBuf,
-    /// The file, open for appending while an apply writes to it; whether
-    /// lines were written to it since it was last synced.
-    open: Mutex<Option<(File, bool)>>,
+    open: Mutex<Appending>,
+}
+
+/// The journal while an apply writes to it.
+#[derive(Default)]
+struct Appending {
+    /// The file, open for appending.
+    file: Option<File>,
+    /// Lines were written since the last sync.
+    unsynced: bool,
+    /// A write failed and lines written before it could not be synced:
+    /// the next sync reports it rather than claiming them durable.
+    lost: Option<String>,
+    /// A write failed part-way: the next line starts on a line of its own.
+    torn: bool,
 }
 
 impl JournalFile {
     pub fn new(path: impl Into<PathBuf>) -> JournalFile {
         JournalFile {
             path: path.into(),
-            open: Mutex::new(None),
+            open: Mutex::new(Appending::default()),
         }
     }
 
@@ -58,25 +70,38 @@ impl JournalFile {
             .map_err(|e| StateError::Corrupt(format!("cannot encode a journal record: {e}")))?;
         line.push('\n');
         let mut open = self.open.lock().expect("not poisoned");
-        let append = |open: &mut Option<(File, bool)>| -> std::io::Result<()> {
-            if open.is_none() {
+        let append = |open: &mut Appending| -> std::io::Result<()> {
+            if open.file.is_none() {
                 if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     fs::create_dir_all(dir)?;
                 }
-                let file = OpenOptions::new()
+                let mut file = OpenOptions::new()
                     .create(true)
                     .append(true)
                     .open(&self.path)?;
-                *open = Some((file, false));
+                if open.torn {
+                    // Ends the part of a line a failed write left, which
+                    // replay then skips.
+                    file.write_all(b"\n")?;
+                    open.torn = false;
+                }
+                open.file = Some(file);
             }
-            let (file, unsynced) = open.as_mut().expect("opened above");
-            *unsynced = true;
+            let file = open.file.as_mut().expect("opened above");
+            open.unsynced = true;
             file.write_all(line.as_bytes())
         };
         append(&mut open).map_err(|e| {
-            // A failed write may have left part of a line: the next one
-            // starts on a file opened again, after what replay ignores.
-            *open = None;
+            // What was written before this line must still reach the disk
+            // before the next sync says so; the next line starts afresh.
+            if let Some(file) = open.file.take()
+                && open.unsynced
+                && let Err(sync) = file.sync_data()
+            {
+                open.lost = Some(sync.to_string());
+            }
+            open.unsynced = false;
+            open.torn = true;
             self.io_error(e)
         })
     }
@@ -85,19 +110,23 @@ impl JournalFile {
     /// `fdatasync` for all of them); nothing to do when none was.
     pub fn sync(&self) -> Result<(), StateError> {
         let mut open = self.open.lock().expect("not poisoned");
-        let Some((file, unsynced)) = open.as_mut() else {
+        if let Some(lost) = open.lost.take() {
+            return Err(self.io_error(std::io::Error::other(lost)));
+        }
+        let Some(file) = open.file.as_ref() else {
             return Ok(());
         };
-        if !*unsynced {
+        if !open.unsynced {
             return Ok(());
         }
         match file.sync_data() {
             Ok(()) => {
-                *unsynced = false;
+                open.unsynced = false;
                 Ok(())
             }
             Err(e) => {
-                *open = None;
+                open.file = None;
+                open.unsynced = false;
                 Err(self.io_error(e))
             }
         }
@@ -114,7 +143,7 @@ impl JournalFile {
 
     /// Removes the journal once a whole state holding its records is stored.
     pub fn remove(&self) -> Result<(), StateError> {
-        *self.open.lock().expect("not poisoned") = None;
+        *self.open.lock().expect("not poisoned") = Appending::default();
         match fs::remove_file(&self.path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
@@ -206,4 +235,22 @@ pub fn replay(state: &mut State, journal: &str) -> usize {
         applied += 1;
     }
     applied
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A write that fails (a full disk: `/dev/full`) fails its step, and
+    /// the sync after it does not report lines durable that it could not
+    /// make so.
+    #[test]
+    fn a_failed_write_is_never_reported_synced() {
+        let journal = JournalFile::new("/dev/full");
+        let state = State::new();
+        assert!(journal.stage(&state, "aws_vpc.main").is_err());
+        assert!(journal.sync().is_err());
+        // Reported once: a later turn with nothing new has nothing to sync.
+        assert!(journal.sync().is_ok());
+    }
 }
