@@ -1091,10 +1091,14 @@ fn eval_binary_values(
             let (Some(a), Some(b)) = (a, b) else {
                 return Ok(Value::Unknown);
             };
-            if matches!(operator, Div | Mod) && b == 0.0 {
+            if operator == Div && b == 0.0 {
                 return Err(ctx
                     .error("Operation failed", op.rhs_expr.span())
                     .with_detail("Error during operation: can't divide by zero."));
+            }
+            // Terraform's modulo by zero is the left operand.
+            if operator == Mod && b == 0.0 {
+                return Ok(Value::Number(a));
             }
             let arithmetic = |n: f64| {
                 if n.is_finite() {
