@@ -8,6 +8,12 @@ use crate::value::{Attrs, Value};
 /// the `regex` crate shares), and says how matches are returned.
 fn compile(args: &Args<'_>) -> Result<(regex::Regex, Captures), FnError> {
     let pattern = args.string(0)?;
+    if let Some(refused) = go_syntax_error(&pattern) {
+        return Err(FnError::arg(
+            0,
+            format!("invalid regexp pattern: {refused}"),
+        ));
+    }
     let re = regex::Regex::new(&pattern)
         .map_err(|e| FnError::arg(0, format!("invalid regexp pattern: {}", first_line(&e))))?;
     let names: Vec<Option<&str>> = re.capture_names().skip(1).collect();
@@ -24,6 +30,137 @@ fn compile(args: &Args<'_>) -> Result<(regex::Regex, Captures), FnError> {
         ));
     };
     Ok((re, captures))
+}
+
+/// What Go's `regexp/syntax` says of a pattern it refuses, as Terraform
+/// words it (`missing closing ) in (`): the error's code and the part of
+/// the pattern it names. Covers the refusals both parsers share, and the
+/// two Go makes that Rust's does not (a repetition of a repetition, a
+/// count above 1,000). `None` for a pattern Go takes, or one refused for a
+/// reason not mapped here (Rust's own words are used then).
+fn go_syntax_error(pattern: &str) -> Option<String> {
+    use regex_syntax::ast::{self, ErrorKind};
+    let text = |span: &ast::Span| pattern[span.start.offset..span.end.offset].to_string();
+    let parsed = ast::parse::Parser::new().parse(pattern);
+    let (code, expr) = match parsed {
+        Err(error) => {
+            let span = error.span();
+            match error.kind() {
+                ErrorKind::GroupUnclosed => ("missing closing )", pattern.to_string()),
+                ErrorKind::GroupUnopened => ("unexpected )", pattern.to_string()),
+                ErrorKind::ClassUnclosed => (
+                    "missing closing ]",
+                    pattern[span.start.offset..].to_string(),
+                ),
+                ErrorKind::ClassRangeInvalid => ("invalid character class range", text(span)),
+                ErrorKind::EscapeUnrecognized => ("invalid escape sequence", text(span)),
+                ErrorKind::EscapeUnexpectedEof => {
+                    ("trailing backslash at end of expression", String::new())
+                }
+                ErrorKind::RepetitionMissing => {
+                    // The operator itself: Rust's span may be empty.
+                    let rest = &pattern[span.start.offset..];
+                    let len = match rest.starts_with('{') {
+                        true => rest.find('}').map_or(rest.len(), |end| end + 1),
+                        false => rest.chars().next().map_or(0, char::len_utf8),
+                    };
+                    (
+                        "missing argument to repetition operator",
+                        rest[..len].to_string(),
+                    )
+                }
+                ErrorKind::RepetitionCountInvalid => ("invalid repeat count", text(span)),
+                ErrorKind::FlagUnrecognized => {
+                    let start = pattern[..span.start.offset].rfind("(?").unwrap_or(0);
+                    (
+                        "invalid or unsupported Perl syntax",
+                        pattern[start..span.end.offset].to_string(),
+                    )
+                }
+                _ => return None,
+            }
+        }
+        Ok(parsed) => match go_only_refusal(&parsed) {
+            Some((code, span)) => (code, text(&span)),
+            // A Unicode class Go does not know: refused as a class range.
+            None => match regex_syntax::Parser::new().parse(pattern) {
+                Err(regex_syntax::Error::Translate(error))
+                    if matches!(
+                        error.kind(),
+                        regex_syntax::hir::ErrorKind::UnicodePropertyNotFound
+                            | regex_syntax::hir::ErrorKind::UnicodePropertyValueNotFound
+                    ) =>
+                {
+                    ("invalid character class range", text(error.span()))
+                }
+                _ => return None,
+            },
+        },
+    };
+    Some(format!("{code} in {expr}"))
+}
+
+/// What Go refuses in a pattern Rust takes: a repetition applied straight
+/// to another (`a**`), a count above 1,000 (`a{1001}`), and `[:name:]`
+/// nested in a class where it is no ASCII class (`[[:foo:]]`).
+fn go_only_refusal(
+    node: &regex_syntax::ast::Ast,
+) -> Option<(&'static str, regex_syntax::ast::Span)> {
+    use regex_syntax::ast::{Ast, ClassSet, ClassSetItem, RepetitionKind, RepetitionRange};
+    fn in_class(set: &ClassSet) -> Option<(&'static str, regex_syntax::ast::Span)> {
+        match set {
+            ClassSet::Item(ClassSetItem::Bracketed(nested)) => in_bracketed(nested),
+            ClassSet::Item(ClassSetItem::Union(union)) => {
+                union.items.iter().find_map(|item| match item {
+                    ClassSetItem::Bracketed(nested) => in_bracketed(nested),
+                    _ => None,
+                })
+            }
+            ClassSet::Item(_) => None,
+            ClassSet::BinaryOp(op) => in_class(&op.lhs).or_else(|| in_class(&op.rhs)),
+        }
+    }
+    // Rust reads `[:foo:]` as a class of its letters; Go as a class name.
+    fn in_bracketed(
+        class: &regex_syntax::ast::ClassBracketed,
+    ) -> Option<(&'static str, regex_syntax::ast::Span)> {
+        let literal =
+            |item: &ClassSetItem, c: char| matches!(item, ClassSetItem::Literal(l) if l.c == c);
+        if let ClassSet::Item(ClassSetItem::Union(union)) = &class.kind
+            && union.items.len() > 2
+            && literal(&union.items[0], ':')
+            && literal(&union.items[union.items.len() - 1], ':')
+        {
+            return Some(("invalid character class range", class.span));
+        }
+        in_class(&class.kind)
+    }
+    match node {
+        Ast::ClassBracketed(class) => in_class(&class.kind),
+        Ast::Repetition(repetition) => {
+            let counts = match &repetition.op.kind {
+                RepetitionKind::Range(
+                    RepetitionRange::Exactly(n) | RepetitionRange::AtLeast(n),
+                ) => {
+                    vec![*n]
+                }
+                RepetitionKind::Range(RepetitionRange::Bounded(min, max)) => vec![*min, *max],
+                _ => vec![],
+            };
+            if counts.iter().any(|n| *n > 1000) {
+                return Some(("invalid repeat count", repetition.op.span));
+            }
+            if let Ast::Repetition(inner) = &*repetition.ast {
+                let both = inner.op.span.with_end(repetition.op.span.end);
+                return Some(("invalid nested repetition operator", both));
+            }
+            go_only_refusal(&repetition.ast)
+        }
+        Ast::Group(group) => go_only_refusal(&group.ast),
+        Ast::Alternation(alternation) => alternation.asts.iter().find_map(go_only_refusal),
+        Ast::Concat(concat) => concat.asts.iter().find_map(go_only_refusal),
+        _ => None,
+    }
 }
 
 fn first_line(err: &regex::Error) -> String {
