@@ -33,8 +33,9 @@ resource "aws_iam_role" "nodes" {
 }
 
 resource "aws_iam_role" "batch" {
-  name               = "batch"
-  assume_role_policy = data.aws_iam_policy_document.ec2_trust.json
+  name                 = "batch"
+  assume_role_policy   = data.aws_iam_policy_document.ec2_trust.json
+  permissions_boundary = aws_iam_policy.read_bucket.arn
 }
 
 data "aws_iam_policy_document" "read_bucket" {
@@ -162,12 +163,25 @@ async fn policies_and_instance_profiles_round_trip() {
         .map(|r| r.role_name())
         .collect();
     assert_eq!(roles, ["nodes"]);
+    let boundary = |iam: aws_sdk_iam::Client| async move {
+        let role = iam
+            .get_role()
+            .role_name("batch")
+            .send()
+            .await
+            .expect("role");
+        role.role()
+            .and_then(|r| r.permissions_boundary())
+            .and_then(|b| b.permissions_boundary_arn())
+            .map(String::from)
+    };
+    assert_eq!(boundary(iam.clone()).await.as_deref(), Some(arn));
 
     let clean = ws.run(&emulator, "plan", &["--detailed-exitcode"]);
     assert_eq!(clean.code, 0, "read back as planned:\n{}", clean.log());
 
     // In place: a new policy version, a new inline document, the profile
-    // handed to the other role.
+    // handed to the other role, the other role's boundary taken off.
     ws.edit("main.tf", "default = \"app\"", "default = \"data\"");
     ws.edit("main.tf", "logs:PutLogEvents", "logs:CreateLogStream");
     ws.edit(
@@ -175,9 +189,14 @@ async fn policies_and_instance_profiles_round_trip() {
         "  name = \"nodes\"\n  role = aws_iam_role.nodes.name",
         "  name = \"nodes\"\n  role = aws_iam_role.batch.name",
     );
+    ws.edit(
+        "main.tf",
+        "  permissions_boundary = aws_iam_policy.read_bucket.arn\n",
+        "",
+    );
     let plan = ws.run(&emulator, "plan", &["--no-color"]);
     assert!(
-        plan.stdout.contains("3 to change, 0 to destroy"),
+        plan.stdout.contains("4 to change, 0 to destroy"),
         "{}",
         plan.log()
     );
@@ -193,6 +212,11 @@ async fn policies_and_instance_profiles_round_trip() {
         versions.versions().len(),
         2,
         "the document is a new default version"
+    );
+    assert_eq!(
+        boundary(iam.clone()).await,
+        None,
+        "the boundary is taken off"
     );
     assert_eq!(
         document(&emulator, arn).await["Statement"][0]["Resource"],

@@ -119,6 +119,35 @@ macro_rules! iam_update_tags {
 }
 use iam_update_tags;
 
+/// Sets or removes an IAM user's or role's permissions boundary to what
+/// `planned` says: `iam_update_boundary!(aws, planned,
+/// put_role_permissions_boundary, delete_role_permissions_boundary,
+/// role_name(name))`. A macro for the same reason as `iam_update_tags!`.
+macro_rules! iam_update_boundary {
+    ($aws:expr, $planned:expr, $put:ident, $delete:ident, $key:ident($id:expr)) => {
+        async {
+            match $planned.str("permissions_boundary") {
+                Some(boundary) => {
+                    $aws.iam()
+                        .$put()
+                        .$key($id)
+                        .permissions_boundary(boundary)
+                        .send()
+                        .await
+                        .map_err($crate::provider::aws::sdk_error)?;
+                }
+                None => {
+                    $crate::provider::aws::ok_if_already_gone(
+                        $aws.iam().$delete().$key($id).send().await,
+                    )?;
+                }
+            }
+            Ok::<(), $crate::provider::ProviderError>(())
+        }
+    };
+}
+use iam_update_boundary;
+
 /// `list_tagged` for an IAM kind whose listing leaves tags out (roles,
 /// policies): one `list_tags` call per object, a few at a time; an object
 /// deleted meanwhile (NotFound) is left out.

@@ -15,7 +15,9 @@ use aws_smithy_types::date_time::Format;
 use futures::TryFutureExt;
 
 use super::role_policy_attachment::{attached_policy_arns, detach_policy};
-use super::{iam_tags, iam_update_tags, policy_document_from_aws, tags_of_each};
+use super::{
+    iam_tags, iam_update_boundary, iam_update_tags, policy_document_from_aws, tags_of_each,
+};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, i32_arg, prior_id};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
@@ -43,6 +45,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         Attribute::optional("description", Type::String),
         Attribute::required("assume_role_policy", Type::Json),
         Attribute::optional("max_session_duration", Type::Number).default(3600),
+        Attribute::optional("permissions_boundary", Type::String),
         // Not an AWS setting: read never returns it, the configured value
         // only steers delete.
         Attribute::optional("force_detach_policies", Type::Bool).default(false),
@@ -126,6 +129,7 @@ impl ResourceType for IamRole {
             .assume_role_policy_document(planned.str("assume_role_policy").unwrap_or_default())
             .set_description(planned.str("description").map(str::to_string))
             .set_max_session_duration(i32_arg(planned, "max_session_duration"))
+            .set_permissions_boundary(planned.str("permissions_boundary").map(str::to_string))
             .set_tags(Some(iam_tags(&create_tags(aws, req))?))
             .send()
             .await
@@ -167,6 +171,16 @@ impl ResourceType for IamRole {
                 .send()
                 .await
                 .map_err(sdk_error)?;
+        }
+        if changed("permissions_boundary") {
+            iam_update_boundary!(
+                aws,
+                planned,
+                put_role_permissions_boundary,
+                delete_role_permissions_boundary,
+                role_name(name)
+            )
+            .await?;
         }
         iam_update_tags!(aws, prior, planned, untag_role, tag_role, role_name(name)).await
     }
@@ -228,6 +242,12 @@ fn role_attrs(role: &aws_sdk_iam::types::Role) -> Attrs {
     attrs.insert(
         "max_session_duration".into(),
         role.max_session_duration().into(),
+    );
+    attrs.insert(
+        "permissions_boundary".into(),
+        role.permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn())
+            .into(),
     );
     attrs.insert("arn".into(), Value::string(role.arn()));
     attrs.insert("unique_id".into(), Value::string(role.role_id()));

@@ -17,7 +17,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::TryFutureExt;
 
-use super::{iam_tags, iam_update_tags, tags_of_each};
+use super::{iam_tags, iam_update_boundary, iam_update_tags, tags_of_each};
 use crate::provider::aws::batch::fetch_each;
 use crate::provider::aws::convert::{differs, prior_id};
 use crate::provider::aws::tags::{create_tags, owner_of_named, tags_to_value};
@@ -152,26 +152,14 @@ impl ResourceType for IamUser {
             name = new_name;
         }
         if changed("permissions_boundary") {
-            match planned.str("permissions_boundary") {
-                Some(boundary) => {
-                    aws.iam()
-                        .put_user_permissions_boundary()
-                        .user_name(&name)
-                        .permissions_boundary(boundary)
-                        .send()
-                        .await
-                        .map_err(sdk_error)?;
-                }
-                None => {
-                    ok_if_already_gone(
-                        aws.iam()
-                            .delete_user_permissions_boundary()
-                            .user_name(&name)
-                            .send()
-                            .await,
-                    )?;
-                }
-            }
+            iam_update_boundary!(
+                aws,
+                planned,
+                put_user_permissions_boundary,
+                delete_user_permissions_boundary,
+                user_name(&name)
+            )
+            .await?;
         }
         let current: &str = &name;
         iam_update_tags!(
