@@ -116,6 +116,28 @@ pub fn timestamp(time: Option<&aws_smithy_types::DateTime>) -> Value {
         .into()
 }
 
+/// What a string-set argument adds and drops from `prior` to `planned`,
+/// each sorted.
+pub fn string_set_changes(prior: &Attrs, planned: &Attrs, key: &str) -> (Vec<String>, Vec<String>) {
+    let set = |attrs: &Attrs| -> std::collections::BTreeSet<String> {
+        attrs.strings(key).into_iter().collect()
+    };
+    let (before, after) = (set(prior), set(planned));
+    (
+        after.difference(&before).cloned().collect(),
+        before.difference(&after).cloned().collect(),
+    )
+}
+
+/// The items `planned` has and `prior` lacks, and the reverse, compared
+/// whole (the items of a set block, in canonical form).
+pub fn set_changes<T: PartialEq + Clone>(prior: &[T], planned: &[T]) -> (Vec<T>, Vec<T>) {
+    let missing_from = |from: &[T], of: &[T]| -> Vec<T> {
+        of.iter().filter(|x| !from.contains(x)).cloned().collect()
+    };
+    (missing_from(prior, planned), missing_from(planned, prior))
+}
+
 /// A string set as a sorted value, the canonical form of a set.
 pub fn string_set<S: Into<String>>(items: impl IntoIterator<Item = S>) -> Value {
     Value::List(items.into_iter().map(|s| Value::String(s.into())).collect()).into_set()
@@ -134,6 +156,26 @@ pub fn string_set_or_null<S: Into<String>>(items: impl IntoIterator<Item = S>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn set_changes_are_what_each_side_lacks() {
+        let prior = ["a".to_string(), "b".to_string()];
+        let planned = ["b".to_string(), "c".to_string()];
+        assert_eq!(
+            set_changes(&prior, &planned),
+            (vec!["c".to_string()], vec!["a".to_string()])
+        );
+        let attrs = |items: &[&str]| {
+            Attrs::from([(
+                "ids".to_string(),
+                Value::List(items.iter().map(|i| Value::string(*i)).collect()),
+            )])
+        };
+        assert_eq!(
+            string_set_changes(&attrs(&["b", "a", "a"]), &attrs(&["c", "b"]), "ids"),
+            (vec!["c".to_string()], vec!["a".to_string()])
+        );
+    }
     use crate::value::attrs;
 
     #[test]

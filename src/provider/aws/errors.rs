@@ -317,6 +317,17 @@ const EKS_CODES: &[ServiceCode] = &[
     },
 ];
 
+const ELB_CODES: &[ServiceCode] = &[
+    // A server certificate made moments ago that ELB does not know yet:
+    // worth trying again, as Terraform does for the create's timeout
+    // (classic and v2 load balancers and listeners alike).
+    ServiceCode {
+        code: "CertificateNotFound",
+        message: &[],
+        kind: ErrorKind::Transient,
+    },
+];
+
 const ROUTE53_CODES: &[ServiceCode] = &[
     // A CREATE of a record set that exists: someone else's (refused, as
     // Terraform refuses), or this create's own, carried out by a try whose
@@ -331,7 +342,13 @@ const ROUTE53_CODES: &[ServiceCode] = &[
 /// Every service's own codes. An error does not say which service sent it,
 /// so all are consulted: each code (with its message fragments) means the
 /// same wherever terrane can meet it.
-const SERVICE_CODES: &[&[ServiceCode]] = &[EC2_CODES, AUTOSCALING_CODES, EKS_CODES, ROUTE53_CODES];
+const SERVICE_CODES: &[&[ServiceCode]] = &[
+    EC2_CODES,
+    AUTOSCALING_CODES,
+    EKS_CODES,
+    ELB_CODES,
+    ROUTE53_CODES,
+];
 
 /// Classifies an AWS error by its code: a service's own code first, then
 /// the families the engine reacts to.
@@ -456,6 +473,7 @@ mod tests {
             classify("ScalingActivityInProgress", ""),
             ErrorKind::Conflict
         );
+        assert_eq!(classify("CertificateNotFound", ""), ErrorKind::Transient);
     }
 
     #[test]

@@ -29,7 +29,7 @@ use super::describe_groups;
 use super::group_settings::{self, Settings, with_settings};
 use crate::provider::aws::convert::{
     differs, i32_arg, keyed_by_id, non_empty, optional_block, prior_id, single, string_set,
-    string_set_or_null,
+    string_set_changes, string_set_or_null,
 };
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
 use crate::provider::aws::tags::{create_tags, is_system_tag, owner_of_named, update_tags};
@@ -569,15 +569,6 @@ async fn update_tag_blocks(
     .await
 }
 
-/// What a string-set argument adds and drops from `prior` to `planned`.
-fn set_changes(prior: &Attrs, planned: &Attrs, key: &str) -> (Vec<String>, Vec<String>) {
-    let (before, after) = (string_set_of(prior, key), string_set_of(planned, key));
-    (
-        after.difference(&before).cloned().collect(),
-        before.difference(&after).cloned().collect(),
-    )
-}
-
 /// A set argument's strings, to compare before and after.
 fn string_set_of(attrs: &Attrs, key: &str) -> std::collections::BTreeSet<String> {
     attrs.strings(key).into_iter().collect()
@@ -599,7 +590,7 @@ async fn update_target_groups(
     ) {
         return Ok(());
     }
-    let (added, dropped) = set_changes(prior, planned, "target_group_arns");
+    let (added, dropped) = string_set_changes(prior, planned, "target_group_arns");
     if !added.is_empty() {
         aws.autoscaling()
             .attach_load_balancer_target_groups()
@@ -812,7 +803,7 @@ async fn update_load_balancers(
     if matches!(planned.get("load_balancers"), None | Some(Value::Unknown)) {
         return Ok(());
     }
-    let (added, dropped) = set_changes(prior, planned, "load_balancers");
+    let (added, dropped) = string_set_changes(prior, planned, "load_balancers");
     if !added.is_empty() {
         aws.autoscaling()
             .attach_load_balancers()
@@ -892,7 +883,7 @@ async fn update_suspended_processes(
     prior: &Attrs,
     planned: &Attrs,
 ) -> Result<(), ProviderError> {
-    let (suspend, resume) = set_changes(prior, planned, "suspended_processes");
+    let (suspend, resume) = string_set_changes(prior, planned, "suspended_processes");
     if !resume.is_empty() {
         aws.autoscaling()
             .resume_processes()

@@ -10,7 +10,7 @@
 //! `dns_options` and `subnet_configuration` blocks, service networks and
 //! resource configurations, and the computed `dns_entry` and `cidr_blocks`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -21,7 +21,9 @@ use aws_sdk_ec2::types::{
 
 use super::{ec2_arn, wait_for_object};
 use crate::provider::aws::batch::describe_skipping_missing;
-use crate::provider::aws::convert::{differs, keyed_by_id, non_empty, prior_id, string_set};
+use crate::provider::aws::convert::{
+    differs, keyed_by_id, non_empty, prior_id, string_set, string_set_changes,
+};
 use crate::provider::aws::iam::policy_document_from_aws;
 use crate::provider::aws::{
     AwsContext, Timeouts, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value,
@@ -175,16 +177,6 @@ fn in_state(endpoint: &VpcEndpoint, states: &[&str]) -> bool {
         .is_some_and(|s| states.contains(&s.as_str().to_lowercase().as_str()))
 }
 
-/// The ids in `key` that `planned` has and `prior` lacks, and the reverse.
-fn added_and_removed(prior: &Attrs, planned: &Attrs, key: &str) -> (Vec<String>, Vec<String>) {
-    let before: BTreeSet<String> = prior.strings(key).into_iter().collect();
-    let after: BTreeSet<String> = planned.strings(key).into_iter().collect();
-    (
-        after.difference(&before).cloned().collect(),
-        before.difference(&after).cloned().collect(),
-    )
-}
-
 #[async_trait]
 impl ResourceType for VpcEndpointResource {
     fn type_name(&self) -> &'static str {
@@ -295,10 +287,10 @@ impl ResourceType for VpcEndpointResource {
         .iter()
         .any(|key| differs(prior, planned, key));
         if changed {
-            let (add_tables, remove_tables) = added_and_removed(prior, planned, "route_table_ids");
-            let (add_subnets, remove_subnets) = added_and_removed(prior, planned, "subnet_ids");
+            let (add_tables, remove_tables) = string_set_changes(prior, planned, "route_table_ids");
+            let (add_subnets, remove_subnets) = string_set_changes(prior, planned, "subnet_ids");
             let (add_groups, remove_groups) =
-                added_and_removed(prior, planned, "security_group_ids");
+                string_set_changes(prior, planned, "security_group_ids");
             let policy = planned
                 .str("policy")
                 .filter(|_| differs(prior, planned, "policy"));

@@ -33,7 +33,8 @@ use futures::TryFutureExt;
 
 use crate::provider::aws::batch::{describe_skipping_missing, fetch_each};
 use crate::provider::aws::convert::{
-    differs, i32_arg, nested, optional_block, prior_id, single, string_set,
+    block, differs, i32_arg, nested, optional_block, prior_id, set_changes, single, string_set,
+    string_set_changes,
 };
 use crate::provider::aws::names::{prefix_from_name, unique_name};
 use crate::provider::aws::regions::partition;
@@ -153,19 +154,6 @@ fn listener_blocks(attrs: &Attrs) -> Vec<Attrs> {
         .collect()
 }
 
-/// An IAM server certificate made moments ago is not yet known to ELB, so
-/// ELB's CertificateNotFound is worth trying again (as Terraform does, for
-/// the create's timeout), not the end of the step.
-fn certificate_propagating(error: ProviderError) -> ProviderError {
-    if error.code.as_deref() == Some("CertificateNotFound") {
-        return ProviderError {
-            kind: ErrorKind::Transient,
-            ..error
-        };
-    }
-    error
-}
-
 /// Listener blocks as ELB listeners.
 fn listeners(blocks: &[Attrs]) -> Result<Vec<Listener>, ProviderError> {
     blocks
@@ -181,15 +169,6 @@ fn listeners(blocks: &[Attrs]) -> Result<Vec<Listener>, ProviderError> {
                 .map_err(build_error)
         })
         .collect()
-}
-
-/// What `planned` has of a set argument or block that `prior` lacks, and
-/// the other way round: (added, removed).
-fn set_changes<T: PartialEq + Clone>(prior: &[T], planned: &[T]) -> (Vec<T>, Vec<T>) {
-    let missing_from = |from: &[T], of: &[T]| -> Vec<T> {
-        of.iter().filter(|x| !from.contains(x)).cloned().collect()
-    };
-    (missing_from(prior, planned), missing_from(planned, prior))
 }
 
 async fn modify_attributes(
@@ -445,17 +424,15 @@ async fn source_group_ids(
 /// reads the block only when it is on or written.
 fn access_logs_value(log: Option<&AccessLog>) -> Option<Value> {
     let log = log.filter(|l| l.enabled())?;
-    Some(optional_block(Some(log).map(|l| {
-        nested([
-            ("bucket", l.s3_bucket_name().into()),
-            (
-                "bucket_prefix",
-                l.s3_bucket_prefix().filter(|p| !p.is_empty()).into(),
-            ),
-            ("enabled", Value::Bool(l.enabled())),
-            ("interval", l.emit_interval().into()),
-        ])
-    })))
+    Some(block(nested([
+        ("bucket", log.s3_bucket_name().into()),
+        (
+            "bucket_prefix",
+            log.s3_bucket_prefix().filter(|p| !p.is_empty()).into(),
+        ),
+        ("enabled", Value::Bool(true)),
+        ("interval", log.emit_interval().into()),
+    ])))
 }
 
 fn to_attrs(
@@ -692,7 +669,7 @@ impl ResourceType for ClassicLoadBalancer {
             .set_tags(Some(tags))
             .send()
             .await
-            .map_err(|e| certificate_propagating(sdk_error(e)))?;
+            .map_err(sdk_error)?;
         update_instances(aws, &name, &[], &planned.strings("instances")).await?;
         write_settings(aws, &name, None, planned).await?;
         Ok(name)
@@ -736,7 +713,7 @@ impl ResourceType for ClassicLoadBalancer {
                     .set_listeners(Some(listeners(&added)?))
                     .send()
                     .await
-                    .map_err(|e| certificate_propagating(sdk_error(e)))?;
+                    .map_err(sdk_error)?;
             }
         }
         if differs(prior, planned, "instances") {
@@ -758,10 +735,7 @@ impl ResourceType for ClassicLoadBalancer {
                 .map_err(sdk_error)?;
         }
         if differs(prior, planned, "availability_zones") {
-            let (added, removed) = set_changes(
-                &prior.strings("availability_zones"),
-                &planned.strings("availability_zones"),
-            );
+            let (added, removed) = string_set_changes(prior, planned, "availability_zones");
             if !added.is_empty() {
                 elb.enable_availability_zones_for_load_balancer()
                     .load_balancer_name(name)
@@ -780,8 +754,7 @@ impl ResourceType for ClassicLoadBalancer {
             }
         }
         if differs(prior, planned, "subnets") {
-            let (added, removed) =
-                set_changes(&prior.strings("subnets"), &planned.strings("subnets"));
+            let (added, removed) = string_set_changes(prior, planned, "subnets");
             // Detached first: ELB holds one subnet per zone.
             if !removed.is_empty() {
                 elb.detach_load_balancer_from_subnets()
@@ -848,16 +821,6 @@ impl ResourceType for ClassicLoadBalancer {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn set_changes_are_what_each_side_lacks() {
-        let prior = ["a".to_string(), "b".to_string()];
-        let planned = ["b".to_string(), "c".to_string()];
-        assert_eq!(
-            set_changes(&prior, &planned),
-            (vec!["c".to_string()], vec!["a".to_string()])
-        );
-    }
 
     #[test]
     fn only_a_changed_listener_is_made_again() {
