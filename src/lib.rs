@@ -13,6 +13,7 @@ pub mod cli;
 pub mod diag;
 pub mod graph;
 pub mod lang;
+pub mod number;
 pub mod ops;
 pub mod plan;
 pub mod policy;

@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::number::Number;
+
 /// An object or map value: attribute name → value, kept sorted so that
 /// comparisons and printed plans are deterministic.
 pub type Attrs = BTreeMap<String, Value>;
@@ -19,7 +21,8 @@ pub enum Value {
     /// Known only after apply; printed as `(known after apply)`.
     Unknown,
     Bool(bool),
-    Number(f64),
+    /// Terraform's arbitrary-precision numbers ([`Number`]).
+    Number(Number),
     String(String),
     /// Lists, tuples and sets. Sets are kept sorted and deduplicated by
     /// [`Value::into_set`], so equal sets compare equal.
@@ -148,17 +151,29 @@ impl Value {
         }
     }
 
+    /// A number as the nearest machine float, as AWS takes numbers.
     pub fn as_f64(&self) -> Option<f64> {
+        self.as_number().map(Number::to_f64)
+    }
+
+    pub fn as_number(&self) -> Option<&Number> {
         match self {
-            Value::Number(n) => Some(*n),
+            Value::Number(n) => Some(n),
             _ => None,
         }
+    }
+
+    /// A machine float as a number (`Null` for NaN, which has no number).
+    pub fn float(f: f64) -> Value {
+        Number::from_f64(f).map_or(Value::Null, Value::Number)
     }
 
     /// A whole, non-negative number as an index or count.
     pub fn as_index(&self) -> Option<usize> {
         match self {
-            Value::Number(n) if *n >= 0.0 && n.fract() == 0.0 => Some(*n as usize),
+            Value::Number(n) if !n.is_negative() || n.is_zero() => {
+                n.to_i64().and_then(|i| usize::try_from(i).ok())
+            }
             _ => None,
         }
     }
@@ -200,7 +215,7 @@ impl Value {
     pub fn to_string_lossless(&self) -> Option<String> {
         match self {
             Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(format_number(*n)),
+            Value::Number(n) => Some(n.to_string()),
             Value::Bool(b) => Some(b.to_string()),
             _ => None,
         }
@@ -216,7 +231,7 @@ impl Value {
             Value::Null | Value::Unknown => serde_json::Value::Null,
             Value::Sensitive(inner) => inner.to_json(),
             Value::Bool(b) => serde_json::Value::Bool(*b),
-            Value::Number(n) => number_to_json(*n),
+            Value::Number(n) => number_to_json(n),
             Value::String(s) => serde_json::Value::String(s.clone()),
             Value::List(items) => {
                 serde_json::Value::Array(items.iter().map(Value::to_json).collect())
@@ -231,7 +246,10 @@ impl Value {
         match json {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(*b),
-            serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(0.0)),
+            // Read as Terraform reads JSON numbers: 512 bits from the text.
+            serde_json::Value::Number(n) => {
+                Number::parse(&n.to_string()).map_or(Value::Null, Value::Number)
+            }
             serde_json::Value::String(s) => Value::String(s.clone()),
             serde_json::Value::Array(items) => {
                 Value::List(items.iter().map(Value::from_json).collect())
@@ -245,25 +263,18 @@ impl Value {
     }
 }
 
-fn number_to_json(n: f64) -> serde_json::Value {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        serde_json::Value::from(n as i64)
-    } else {
-        serde_json::Number::from_f64(n).map_or(serde_json::Value::Null, serde_json::Value::Number)
+/// A number as JSON, with every digit Terraform would write. An infinity
+/// has no JSON form: it is written as `null`, and `lang` refuses to store one.
+fn number_to_json(n: &Number) -> serde_json::Value {
+    let negative_zero = n.is_zero() && n.is_negative();
+    if let Some(i) = n.to_i64().filter(|_| !negative_zero) {
+        return serde_json::Value::from(i);
     }
-}
-
-/// Formats a number the way Terraform prints it: whole numbers without a
-/// fractional part.
-pub fn format_number(n: f64) -> String {
-    if n == 0.0 && n.is_sign_negative() {
-        return "-0".to_string();
+    if n.is_infinite() {
+        return serde_json::Value::Null;
     }
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
+    serde_json::from_str::<serde_json::Number>(&n.to_string())
+        .map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
 /// Writes `text` as a JSON string the way Go's `encoding/json` does (and so
@@ -290,7 +301,7 @@ pub fn write_go_json_string(text: &str, out: &mut String) {
 /// sets of them; other values by their JSON text.
 pub fn canonical_order(a: &Value, b: &Value) -> std::cmp::Ordering {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.total_cmp(y),
+        (Value::Number(x), Value::Number(y)) => x.compare(y),
         (Value::String(x), Value::String(y)) => x.cmp(y),
         _ => a.to_json().to_string().cmp(&b.to_json().to_string()),
     }
@@ -304,7 +315,7 @@ impl fmt::Display for Value {
             Value::Unknown => f.write_str("(known after apply)"),
             Value::Sensitive(_) => f.write_str("(sensitive value)"),
             Value::Bool(b) => write!(f, "{b}"),
-            Value::Number(n) => f.write_str(&format_number(*n)),
+            Value::Number(n) => write!(f, "{n}"),
             Value::String(s) => write!(f, "{}", serde_json::Value::String(s.clone())),
             Value::List(items) => {
                 f.write_str("[")?;
@@ -350,13 +361,25 @@ impl From<bool> for Value {
 
 impl From<i64> for Value {
     fn from(n: i64) -> Value {
-        Value::Number(n as f64)
+        Value::Number(n.into())
     }
 }
 
 impl From<i32> for Value {
     fn from(n: i32) -> Value {
-        Value::Number(n as f64)
+        Value::Number(n.into())
+    }
+}
+
+impl From<u64> for Value {
+    fn from(n: u64) -> Value {
+        Value::Number(n.into())
+    }
+}
+
+impl From<usize> for Value {
+    fn from(n: usize) -> Value {
+        Value::Number(n.into())
     }
 }
 

@@ -8,7 +8,7 @@ use annotate_snippets::renderer::DecorStyle;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use crate::diag::{Diagnostic, Severity, Sources};
-use crate::value::{Value, format_number};
+use crate::value::Value;
 
 /// `--no-color` was given.
 static PLAIN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -100,7 +100,7 @@ pub fn console_value(value: &Value, indent: usize) -> String {
         Value::Unknown => "(known after apply)".to_string(),
         Value::Sensitive(_) => "(sensitive value)".to_string(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) => format_number(*n),
+        Value::Number(n) => n.to_string(),
         Value::String(s) if s.contains('\n') => {
             format!("<<EOT\n{s}\nEOT")
         }

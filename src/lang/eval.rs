@@ -23,7 +23,8 @@ use hcl_edit::{Decorated, Ident};
 use super::functions;
 use crate::diag::did_you_mean;
 use crate::diag::{Diagnostic, FileId, Span};
-use crate::value::{Attrs, Value, format_number};
+use crate::number::{NotANumber, Number};
+use crate::value::{Attrs, Value};
 
 /// Resolves the root names of references: `var`, `local`, `data`, `count`,
 /// `each`, `path`, and resource type names such as `aws_vpc`. A resource type
@@ -143,16 +144,10 @@ pub fn eval(expr: &Expression, ctx: &EvalContext<'_>) -> Result<Value, Diagnosti
     match expr {
         Expression::Null(_) => Ok(Value::Null),
         Expression::Bool(b) => Ok(Value::Bool(*b.value())),
-        Expression::Number(n) => match n.value().as_f64() {
-            // `-0` is a literal of its own, and stays negative zero.
-            Some(0.0) if n.as_repr().is_some_and(|repr| repr.starts_with('-')) => {
-                Ok(Value::Number(-0.0))
-            }
-            Some(n) if n.is_finite() => Ok(Value::Number(n)),
-            _ => Err(ctx
-                .error("Invalid number literal", expr.span())
-                .with_detail("The number is too large to be represented.")),
-        },
+        Expression::Number(n) => literal_number(n).map(Value::Number).ok_or_else(|| {
+            ctx.error("Invalid number literal", expr.span())
+                .with_detail("The number is too large to be represented.")
+        }),
         Expression::String(s) => Ok(Value::String(s.value().clone())),
         Expression::Array(items) => items
             .iter()
@@ -192,27 +187,24 @@ fn lookup_root(name: &Decorated<Ident>, ctx: &EvalContext<'_>) -> Result<Value, 
 // ---------------------------------------------------------------------------
 // Conversions between primitive types, shared with the built-in functions.
 
-/// A number, or a string that is the decimal form of one (Terraform converts
-/// these implicitly).
-pub(crate) fn to_number(value: &Value) -> Option<f64> {
-    match value {
-        Value::Number(n) => Some(*n),
-        Value::String(s) => parse_number(s),
-        _ => None,
+/// A number literal, read from its source text with 512 bits as Terraform
+/// reads it (`-0` stays negative zero).
+pub(crate) fn literal_number(literal: &hcl_edit::Formatted<hcl_edit::Number>) -> Option<Number> {
+    match literal.as_repr() {
+        // The parser folds a minus into the literal, with any space after it.
+        Some(repr) => Number::parse(&repr.split_whitespace().collect::<String>()),
+        None => Number::parse(&literal.value().to_string()),
     }
 }
 
-/// Parses a decimal number the way Terraform converts strings: no
-/// surrounding whitespace, and no infinities or NaN.
-pub(crate) fn parse_number(text: &str) -> Option<f64> {
-    let looks_decimal = text
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
-        && text.chars().any(|c| c.is_ascii_digit());
-    if !looks_decimal {
-        return None;
+/// A number, or a string that is the decimal form of one (Terraform converts
+/// these implicitly).
+pub(crate) fn to_number(value: &Value) -> Option<Number> {
+    match value {
+        Value::Number(n) => Some(n.clone()),
+        Value::String(s) => Number::parse(s),
+        _ => None,
     }
-    text.parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
 /// A bool, or the string `"true"` or `"false"`.
@@ -649,7 +641,7 @@ fn iteration_items(
             items
                 .into_iter()
                 .enumerate()
-                .map(|(i, v)| (Value::Number(i as f64), v))
+                .map(|(i, v)| (Value::from(i), v))
                 .collect(),
         )),
         Value::Map(map) => Ok(Some(
@@ -801,7 +793,7 @@ fn eval_traversal(traversal: &Traversal, ctx: &EvalContext<'_>) -> Result<Value,
                     borrowed_index(current, &eval(key_expr, ctx)?)
                 }
                 TraversalOperator::LegacyIndex(n) => {
-                    borrowed_index(current, &Value::Number(*n.value() as f64))
+                    borrowed_index(current, &Value::from(*n.value()))
                 }
                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => None,
             };
@@ -824,9 +816,7 @@ fn eval_traversal(traversal: &Traversal, ctx: &EvalContext<'_>) -> Result<Value,
 /// keys, errors).
 fn borrowed_index<'v>(value: &'v Value, key: &Value) -> Option<&'v Value> {
     match (value, key) {
-        (Value::List(items), Value::Number(n)) if n.fract() == 0.0 && *n >= 0.0 => {
-            items.get(*n as usize)
-        }
+        (Value::List(items), Value::Number(_)) => items.get(key.as_index()?),
         (Value::Map(map), Value::String(name)) => map.get(name),
         _ => None,
     }
@@ -863,12 +853,7 @@ fn apply_operators(
                 value = index(value, &key, key_expr.span(), ctx)?;
             }
             TraversalOperator::LegacyIndex(n) => {
-                value = index(
-                    value,
-                    &Value::Number(*n.value() as f64),
-                    operator.span(),
-                    ctx,
-                )?;
+                value = index(value, &Value::from(*n.value()), operator.span(), ctx)?;
             }
         }
         i += 1;
@@ -958,18 +943,17 @@ fn index(
                     key.type_name()
                 ));
             };
-            if n.fract() != 0.0 {
+            if !n.is_integer() {
                 return invalid(format!("A list index must be a whole number, got {n}."));
             }
-            if n < 0.0 || n >= items.len() as f64 {
-                return invalid(format!(
-                    "Index {} is out of range for a list of {} element{}.",
-                    format_number(n),
+            match Value::Number(n.clone()).as_index() {
+                Some(i) if i < items.len() => Ok(items.swap_remove(i)),
+                _ => invalid(format!(
+                    "Index {n} is out of range for a list of {} element{}.",
                     items.len(),
                     if items.len() == 1 { "" } else { "s" }
-                ));
+                )),
             }
-            Ok(items.swap_remove(n as usize))
         }
         Value::Map(mut map) => {
             let Some(name) = key.to_string_lossless() else {
@@ -1006,7 +990,7 @@ fn eval_unary(op: &UnaryOp, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> 
     let (operand, marked) = eval(&op.expr, ctx)?.unmark_deep();
     let result = match op.operator.value() {
         UnaryOperator::Neg => number_operand(&operand, "operand", &op.expr, ctx)?
-            .map_or(Value::Unknown, |n| Value::Number(-n)),
+            .map_or(Value::Unknown, |n| Value::Number(n.neg())),
         UnaryOperator::Not => bool_operand(&operand, "operand", &op.expr, ctx)?
             .map_or(Value::Unknown, |b| Value::Bool(!b)),
     };
@@ -1019,7 +1003,7 @@ fn number_operand(
     which: &str,
     expr: &Expression,
     ctx: &EvalContext<'_>,
-) -> Result<Option<f64>, Diagnostic> {
+) -> Result<Option<Number>, Diagnostic> {
     if matches!(value, Value::Unknown) {
         return Ok(None);
     }
@@ -1091,34 +1075,34 @@ fn eval_binary_values(
             let (Some(a), Some(b)) = (a, b) else {
                 return Ok(Value::Unknown);
             };
-            if operator == Div && b == 0.0 {
-                return Err(ctx
-                    .error("Operation failed", op.rhs_expr.span())
-                    .with_detail("Error during operation: can't divide by zero."));
-            }
-            // Terraform's modulo by zero is the left operand.
-            if operator == Mod && b == 0.0 {
-                return Ok(Value::Number(a));
-            }
-            let arithmetic = |n: f64| {
-                if n.is_finite() {
-                    Ok(Value::Number(n))
-                } else {
-                    Err(ctx
-                        .error("Operation failed", op.span())
-                        .with_detail("The result is too large to be represented as a number."))
-                }
+            // As Terraform's arithmetic functions word their failures.
+            let arithmetic = |result: Result<Number, NotANumber>, nan: &str| {
+                result.map(Value::Number).map_err(|NotANumber| {
+                    ctx.error("Operation failed", op.span())
+                        .with_detail(format!("Error during operation: {nan}."))
+                })
             };
             Ok(match operator {
-                Plus => arithmetic(a + b)?,
-                Minus => arithmetic(a - b)?,
-                Mul => arithmetic(a * b)?,
-                Div => arithmetic(a / b)?,
-                Mod => arithmetic(a % b)?,
-                Less => Value::Bool(a < b),
-                LessEq => Value::Bool(a <= b),
-                Greater => Value::Bool(a > b),
-                GreaterEq => Value::Bool(a >= b),
+                Plus => arithmetic(a.add(&b), "can't compute sum of opposing infinities")?,
+                Minus => arithmetic(a.sub(&b), "can't subtract infinity from itself")?,
+                Mul => arithmetic(a.mul(&b), "can't multiply zero by infinity")?,
+                Div => arithmetic(
+                    a.div(&b),
+                    "can't divide zero by zero or infinity by infinity",
+                )?,
+                Mod => match a.rem(&b) {
+                    Some(result) => arithmetic(result, "can't use modulo with zero and infinity")?,
+                    // Terraform fails here with an internal error.
+                    None => {
+                        return Err(ctx.error("Operation failed", op.span()).with_detail(
+                            "Error during operation: can't use modulo with an infinite left operand.",
+                        ));
+                    }
+                },
+                Less => Value::Bool(a.compare(&b).is_lt()),
+                LessEq => Value::Bool(a.compare(&b).is_le()),
+                Greater => Value::Bool(a.compare(&b).is_gt()),
+                GreaterEq => Value::Bool(a.compare(&b).is_ge()),
                 Eq | NotEq | And | Or => unreachable!("handled above"),
             })
         }

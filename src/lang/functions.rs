@@ -24,12 +24,11 @@ use hcl_edit::expr::{Expression, FuncCall};
 use ipnet::IpNet;
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::eval::{
-    ChainedScope, EvalContext, deep_equal, eval, parse_number, render, to_bool, to_number,
-};
+use super::eval::{ChainedScope, EvalContext, deep_equal, eval, render, to_bool, to_number};
 use crate::diag::Diagnostic;
 use crate::diag::did_you_mean;
-use crate::value::{Attrs, Value, format_number};
+use crate::number::Number;
+use crate::value::{Attrs, Value};
 use crypto::Algorithm::{Md5, Sha1, Sha256, Sha512};
 use crypto::Encoding::{Base64, Hex};
 use crypto::{hash_file, hash_string};
@@ -118,13 +117,18 @@ pub(crate) static FUNCTIONS: &[Function] = &[
         Ok(Value::Number(a.number(0)?.floor()))
     }),
     Function::new("signum", &["num"], |a| {
-        Ok(Value::Number(signum(a.number(0)?)))
+        let n = a.number(0)?;
+        Ok(Value::from(match n.compare(&Number::zero()) {
+            std::cmp::Ordering::Less => -1,
+            std::cmp::Ordering::Equal => 0,
+            std::cmp::Ordering::Greater => 1,
+        }))
     }),
     Function::new("pow", &["num", "power"], |a| {
-        Ok(Value::Number(a.number(0)?.powf(a.number(1)?)))
+        machine_float(a.number(0)?.to_f64().powf(a.number(1)?.to_f64()))
     }),
-    Function::new("min", &[], |a| extreme(a, f64::min)).variadic("numbers"),
-    Function::new("max", &[], |a| extreme(a, f64::max)).variadic("numbers"),
+    Function::new("min", &[], |a| extreme(a, std::cmp::Ordering::Less)).variadic("numbers"),
+    Function::new("max", &[], |a| extreme(a, std::cmp::Ordering::Greater)).variadic("numbers"),
     Function::new("sum", &["list"], sum),
     Function::new("range", &[], range).variadic("params"),
     // Strings.
@@ -424,19 +428,19 @@ impl Args<'_> {
             .ok_or_else(|| self.wrong_type(i, "string"))
     }
 
-    fn number(&self, i: usize) -> Result<f64, FnError> {
+    fn number(&self, i: usize) -> Result<Number, FnError> {
         to_number(self.get(i)).ok_or_else(|| self.wrong_type(i, "number"))
     }
 
     fn integer(&self, i: usize) -> Result<i64, FnError> {
         let n = self.number(i)?;
-        if n.fract() != 0.0 || n.abs() > 9.0e15 {
-            return Err(FnError::arg(
+        match n.to_i64() {
+            Some(whole) if whole.unsigned_abs() <= 9_000_000_000_000_000 => Ok(whole),
+            _ => Err(FnError::arg(
                 i,
-                format!("a whole number is required, got {}", format_number(n)),
-            ));
+                format!("a whole number is required, got {n}"),
+            )),
         }
-        Ok(n as i64)
     }
 
     fn list(&self, i: usize) -> Result<&[Value], FnError> {
@@ -547,9 +551,6 @@ pub(crate) fn call(call: &FuncCall, ctx: &EvalContext<'_>) -> Result<Value, Diag
 
     let args = Args { values, ctx: *ctx };
     let result = (function.imp)(&args).and_then(|value| match value {
-        Value::Number(n) if !n.is_finite() => Err(FnError::call(
-            "the result is too large to be represented as a number",
-        )),
         Value::String(s) if s.len() > MAX_STRING_BYTES => Err(too_long()),
         other => Ok(other.mark_if(sensitive)),
     });
@@ -692,17 +693,27 @@ fn call_can(call: &FuncCall, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic>
 // ---------------------------------------------------------------------------
 // Numbers.
 
-fn signum(n: f64) -> f64 {
-    if n == 0.0 { 0.0 } else { n.signum() }
+/// A result computed in machine floats, as Terraform computes `pow` and
+/// `log` (53 bits of precision).
+pub(super) fn machine_float(f: f64) -> Result<Value, FnError> {
+    Number::from_f64(f).map(Value::Number).ok_or_else(|| {
+        // Terraform fails here with an internal error on Go's NaN.
+        FnError::call("the result is not a number")
+    })
 }
 
-fn extreme(args: &Args<'_>, pick: fn(f64, f64) -> f64) -> Result<Value, FnError> {
+/// `min` (`keep` is `Less`) or `max` (`Greater`): the first argument that
+/// no later one beats, as it was given.
+fn extreme(args: &Args<'_>, keep: std::cmp::Ordering) -> Result<Value, FnError> {
     if args.len() == 0 {
         return Err(FnError::call("must pass at least one number"));
     }
     let mut result = args.number(0)?;
     for i in 1..args.len() {
-        result = pick(result, args.number(i)?);
+        let candidate = args.number(i)?;
+        if candidate.compare(&result) == keep {
+            result = candidate;
+        }
     }
     Ok(Value::Number(result))
 }
@@ -712,60 +723,78 @@ fn sum(args: &Args<'_>) -> Result<Value, FnError> {
     if items.is_empty() {
         return Err(FnError::arg(0, "cannot sum an empty list"));
     }
-    let mut total = 0.0;
+    let mut total: Option<Number> = None;
     for (i, item) in items.iter().enumerate() {
-        total += to_number(item).ok_or_else(|| {
+        let n = to_number(item).ok_or_else(|| {
             FnError::arg(
                 0,
                 format!("element {i} is {}, but sum needs numbers", item.type_name()),
             )
         })?;
+        total = Some(match total {
+            None => n,
+            Some(sum) => sum
+                .add(&n)
+                .map_err(|_| FnError::call("can't compute sum of opposing infinities"))?,
+        });
     }
-    Ok(Value::Number(total))
+    Ok(total.map_or(Value::Null, Value::Number))
 }
 
 fn range(args: &Args<'_>) -> Result<Value, FnError> {
     /// Terraform's limit, which keeps a typo from building a huge list.
-    const MAX_VALUES: f64 = 1024.0;
+    const MAX_VALUES: usize = 1024;
+    let unit = |down: bool| Number::from_i64(if down { -1 } else { 1 });
     let (start, end, step) = match args.len() {
         1 => {
             let end = args.number(0)?;
-            (0.0, end, if end < 0.0 { -1.0 } else { 1.0 })
+            let down = end.compare(&Number::zero()).is_lt();
+            (Number::zero(), end, unit(down))
         }
         2 => {
             let (start, end) = (args.number(0)?, args.number(1)?);
-            (start, end, if end < start { -1.0 } else { 1.0 })
+            let down = end.compare(&start).is_lt();
+            (start, end, unit(down))
         }
         3 => (args.number(0)?, args.number(1)?, args.number(2)?),
         _ => return Err(FnError::call("must have one, two, or three arguments")),
     };
-    if step == 0.0 {
+    if step.is_zero() {
         return Err(FnError::arg(2, "step must not be zero"));
     }
     let limit_arg = if args.len() == 1 { 0 } else { 1 };
-    if step < 0.0 && end > start {
+    let down = step.is_negative();
+    if down && end.compare(&start).is_gt() {
         return Err(FnError::arg(
             limit_arg,
             "end must be less than start when step is negative",
         ));
     }
-    if step > 0.0 && end < start {
+    if !down && end.compare(&start).is_lt() {
         return Err(FnError::arg(
             limit_arg,
             "end must be greater than start when step is positive",
         ));
     }
-    let count = ((end - start) / step).ceil();
-    if count > MAX_VALUES {
-        return Err(FnError::call(
-            "more than 1024 values were generated; either decrease the difference between start and end or use a smaller step",
-        ));
+    // Each value is the previous plus the step, as Terraform adds them.
+    let mut values = Vec::new();
+    let mut next = start;
+    while if down {
+        next.compare(&end).is_gt()
+    } else {
+        next.compare(&end).is_lt()
+    } {
+        if values.len() >= MAX_VALUES {
+            return Err(FnError::call(
+                "more than 1024 values were generated; either decrease the difference between start and end or use a smaller step",
+            ));
+        }
+        let following = next
+            .add(&step)
+            .map_err(|_| FnError::call("can't compute sum of opposing infinities"))?;
+        values.push(Value::Number(std::mem::replace(&mut next, following)));
     }
-    Ok(Value::List(
-        (0..count as usize)
-            .map(|i| Value::Number(start + step * i as f64))
-            .collect(),
-    ))
+    Ok(Value::List(values))
 }
 
 // ---------------------------------------------------------------------------
@@ -1094,6 +1123,7 @@ fn format_verb(verb: &Verb, arg: &Value) -> Result<String, String> {
         'v' if verb.sharp => arg.to_json().to_string(),
         'v' => match arg {
             Value::List(_) | Value::Map(_) => arg.to_json().to_string(),
+            Value::Number(n) => n.text('g', None),
             other => other.to_string_lossless().unwrap_or_default(),
         },
         't' => match to_bool(arg) {
@@ -1125,9 +1155,15 @@ fn format_verb(verb: &Verb, arg: &Value) -> Result<String, String> {
     Ok(pad(verb, body, numeric))
 }
 
-fn format_number_verb(verb: &Verb, n: f64) -> Result<String, String> {
-    let sign = if n < 0.0 {
+/// A number by a numeric verb, as Go's `fmt` prints a `big.Float` (or, for
+/// the integer verbs, a `big.Int`), which is what Terraform hands it.
+fn format_number_verb(verb: &Verb, n: Number) -> Result<String, String> {
+    let integer_verb = matches!(verb.verb, 'd' | 'b' | 'o' | 'x' | 'X');
+    let sign = if n.is_negative() && !(n.is_zero() && integer_verb) {
         "-"
+    } else if n.is_infinite() && !integer_verb {
+        // Go writes +Inf with its sign, or a space for the space flag.
+        if verb.space { " " } else { "+" }
     } else if verb.plus {
         "+"
     } else if verb.space {
@@ -1138,87 +1174,29 @@ fn format_number_verb(verb: &Verb, n: f64) -> Result<String, String> {
     let magnitude = n.abs();
     let digits = match verb.verb {
         'd' | 'b' | 'o' | 'x' | 'X' => {
-            if magnitude.fract() != 0.0 {
+            let Some((whole, false)) = magnitude.truncate() else {
                 return Err("an integer is required".into());
-            }
-            if magnitude >= 1e38 {
-                return Err("number is too large".into());
-            }
-            let whole = magnitude as u128;
+            };
+            let whole = whole.magnitude();
+            let digits = |radix: u32| whole.to_str_radix(radix);
             match (verb.verb, verb.sharp) {
-                ('d', _) => whole.to_string(),
-                ('b', _) => format!("{whole:b}"),
-                ('o', true) => format!("0{whole:o}"),
-                ('o', false) => format!("{whole:o}"),
-                ('x', true) => format!("0x{whole:x}"),
-                ('x', false) => format!("{whole:x}"),
-                ('X', true) => format!("0X{whole:X}"),
-                _ => format!("{whole:X}"),
+                ('d', _) => digits(10),
+                ('b', _) => digits(2),
+                ('o', true) => format!("0{}", digits(8)),
+                ('o', false) => digits(8),
+                ('x', true) => format!("0x{}", digits(16)),
+                ('x', false) => digits(16),
+                ('X', true) => format!("0X{}", digits(16).to_uppercase()),
+                _ => digits(16).to_uppercase(),
             }
         }
-        'f' | 'F' => format!("{magnitude:.*}", verb.precision.unwrap_or(6)),
-        'e' | 'E' => {
-            let s = go_exponent(magnitude, verb.precision.unwrap_or(6));
-            if verb.verb == 'E' {
-                s.to_uppercase()
-            } else {
-                s
-            }
-        }
-        _ => {
-            let s = go_general(magnitude, verb.precision);
-            if verb.verb == 'G' {
-                s.to_uppercase()
-            } else {
-                s
-            }
-        }
+        'f' | 'F' => magnitude.text('f', Some(verb.precision.unwrap_or(6))),
+        'e' | 'E' => magnitude.text(verb.verb, Some(verb.precision.unwrap_or(6))),
+        _ => magnitude.text(verb.verb, verb.precision),
     };
+    // An infinity prints its own sign.
+    let digits = digits.strip_prefix('+').unwrap_or(&digits).to_string();
     Ok(format!("{sign}{digits}"))
-}
-
-/// `%e`: mantissa with `precision` decimals and a signed exponent of at
-/// least two digits, as Go writes it (`1.500000e+03`).
-fn go_exponent(n: f64, precision: usize) -> String {
-    let rust = format!("{n:.precision$e}");
-    let (mantissa, exponent) = rust.split_once('e').unwrap_or((&rust, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let sign = if exponent < 0 { '-' } else { '+' };
-    format!("{mantissa}e{sign}{:02}", exponent.abs())
-}
-
-/// `%g`: the shorter of `%e` and `%f`, without trailing zeros, as Go does.
-fn go_general(n: f64, precision: Option<usize>) -> String {
-    // Significant digits: the shortest exact form, or the given precision.
-    let scientific = match precision {
-        Some(p) => format!("{n:.*e}", p.max(1) - 1),
-        None => format!("{n:e}"),
-    };
-    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let mantissa = if mantissa.contains('.') {
-        mantissa.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        mantissa
-    };
-    // Go switches to the exponent form from 6 digits when printing the
-    // shortest representation, and from `precision` digits otherwise.
-    let limit = precision.map_or(6, |p| p.max(1) as i32);
-    if exponent < -4 || exponent >= limit {
-        let sign = if exponent < 0 { '-' } else { '+' };
-        return format!("{mantissa}e{sign}{:02}", exponent.abs());
-    }
-    let significant: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    if exponent < 0 {
-        format!("0.{}{significant}", "0".repeat((-exponent - 1) as usize))
-    } else {
-        let point = exponent as usize + 1;
-        if significant.len() <= point {
-            format!("{significant}{}", "0".repeat(point - significant.len()))
-        } else {
-            format!("{}.{}", &significant[..point], &significant[point..])
-        }
-    }
 }
 
 /// Quotes a string the way Go's `%q` does.
@@ -1289,7 +1267,7 @@ fn length(args: &Args<'_>) -> Result<Value, FnError> {
             ));
         }
     };
-    Ok(Value::Number(len as f64))
+    Ok(Value::from(len))
 }
 
 fn element(args: &Args<'_>) -> Result<Value, FnError> {
@@ -1353,7 +1331,7 @@ fn index(args: &Args<'_>) -> Result<Value, FnError> {
         .iter()
         .position(|item| deep_equal(item, args.get(1)) == Some(true))
     {
-        Some(i) => Ok(Value::Number(i as f64)),
+        Some(i) => Ok(Value::from(i)),
         None => Err(FnError::call("item not found")),
     }
 }
@@ -1567,6 +1545,18 @@ fn all_or_any(args: &Args<'_>, all: bool) -> Result<Value, FnError> {
 // ---------------------------------------------------------------------------
 // Type conversions.
 
+/// A value's type as Terraform names it in a failed conversion, for the
+/// values expressions build: a list is a `tuple` and a map an `object`.
+/// Values here do not keep the typed forms Terraform names `list of
+/// string` or `map of number` (a typed variable's, `tolist`'s).
+fn conversion_type_name(value: &Value) -> &'static str {
+    match value {
+        Value::List(_) => "tuple",
+        Value::Map(_) => "object",
+        other => other.type_name(),
+    }
+}
+
 fn tostring(args: &Args<'_>) -> Result<Value, FnError> {
     match args.get(0) {
         Value::Null => Ok(Value::Null),
@@ -1574,7 +1564,10 @@ fn tostring(args: &Args<'_>) -> Result<Value, FnError> {
             .to_string_lossless()
             .map(Value::String)
             .ok_or_else(|| {
-                FnError::arg(0, format!("cannot convert {} to string", value.type_name()))
+                FnError::arg(
+                    0,
+                    format!("cannot convert {} to string", conversion_type_name(value)),
+                )
             }),
     }
 }
@@ -1582,11 +1575,14 @@ fn tostring(args: &Args<'_>) -> Result<Value, FnError> {
 fn tonumber(args: &Args<'_>) -> Result<Value, FnError> {
     match args.get(0) {
         Value::Null => Ok(Value::Null),
-        Value::Number(n) => Ok(Value::Number(*n)),
-        Value::String(s) => parse_number(s).map(Value::Number).ok_or_else(|| {
+        Value::Number(n) => Ok(Value::Number(n.clone())),
+        Value::String(s) => Number::parse(s).map(Value::Number).ok_or_else(|| {
             FnError::arg(0, format!("cannot convert {s:?} to number; given string must be a decimal representation of a number"))
         }),
-        other => Err(FnError::arg(0, format!("cannot convert {} to number", other.type_name()))),
+        other => Err(FnError::arg(
+            0,
+            format!("cannot convert {} to number", conversion_type_name(other)),
+        )),
     }
 }
 
@@ -1600,7 +1596,10 @@ fn tobool(args: &Args<'_>) -> Result<Value, FnError> {
             ),
         )),
         value => to_bool(value).map(Value::Bool).ok_or_else(|| {
-            FnError::arg(0, format!("cannot convert {} to bool", value.type_name()))
+            FnError::arg(
+                0,
+                format!("cannot convert {} to bool", conversion_type_name(value)),
+            )
         }),
     }
 }
@@ -1647,7 +1646,10 @@ fn tolist(args: &Args<'_>) -> Result<Value, FnError> {
             .map_err(|message| FnError::arg(0, message)),
         other => Err(FnError::arg(
             0,
-            format!("cannot convert {} to list", other.type_name()),
+            format!(
+                "cannot convert {} to list of any single type",
+                conversion_type_name(other)
+            ),
         )),
     }
 }
@@ -1666,7 +1668,10 @@ fn tomap(args: &Args<'_>) -> Result<Value, FnError> {
         }
         other => Err(FnError::arg(
             0,
-            format!("cannot convert {} to map", other.type_name()),
+            format!(
+                "cannot convert {} to map of any single type",
+                conversion_type_name(other)
+            ),
         )),
     }
 }
@@ -1678,15 +1683,19 @@ fn tomap(args: &Args<'_>) -> Result<Value, FnError> {
 /// `jsonencode` writes it (Go's HTML-safe encoding).
 fn jsonencode(args: &Args<'_>) -> Result<Value, FnError> {
     let mut out = String::new();
-    write_json(args.get(0), &mut out);
+    write_json(args.get(0), &mut out)?;
     Ok(Value::String(out))
 }
 
 /// Numbers are written in full, never with an exponent (`1e-7` is
-/// `0.0000001`), as Terraform writes its arbitrary-precision numbers.
-fn write_json(value: &Value, out: &mut String) {
+/// `0.0000001`), as Terraform writes its arbitrary-precision numbers;
+/// infinities have no JSON form.
+fn write_json(value: &Value, out: &mut String) -> Result<(), FnError> {
     match value {
-        Value::Number(n) => out.push_str(&format_number(*n)),
+        Value::Number(n) if n.is_infinite() => {
+            return Err(FnError::call("cannot serialize infinity as JSON"));
+        }
+        Value::Number(n) => out.push_str(&n.to_string()),
         Value::String(s) => crate::value::write_go_json_string(s, out),
         Value::List(items) => {
             out.push('[');
@@ -1694,7 +1703,7 @@ fn write_json(value: &Value, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                write_json(item, out);
+                write_json(item, out)?;
             }
             out.push(']');
         }
@@ -1704,16 +1713,17 @@ fn write_json(value: &Value, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                write_json(&Value::String(key.clone()), out);
+                crate::value::write_go_json_string(key, out);
                 out.push(':');
-                write_json(item, out);
+                write_json(item, out)?;
             }
             out.push('}');
         }
-        Value::Sensitive(inner) => write_json(inner, out),
+        Value::Sensitive(inner) => write_json(inner, out)?,
         Value::Null | Value::Unknown => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
     }
+    Ok(())
 }
 
 fn jsondecode(args: &Args<'_>) -> Result<Value, FnError> {

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::provider::schema::{Presence, Schema};
-use crate::value::{Attrs, Value, format_number};
+use crate::value::{Attrs, Value};
 
 /// `resource "TYPE" "NAME" { ... }` with every argument the object has
 /// that the configuration could set: computed-only attributes, nulls,
@@ -59,7 +59,7 @@ fn hcl(value: &Value, depth: usize) -> String {
     match value {
         Value::Null | Value::Unknown | Value::Sensitive(_) => "null".into(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) => format_number(*n),
+        Value::Number(n) => n.to_string(),
         Value::String(s) => quoted(s),
         Value::List(items) => {
             let items: Vec<String> = items.iter().map(|v| hcl(v, depth)).collect();

@@ -164,7 +164,7 @@ fn literal(expr: &Expression) -> Option<Value> {
     Some(match expr {
         Expression::Null(_) => Value::Null,
         Expression::Bool(b) => Value::Bool(*b.value()),
-        Expression::Number(n) => Value::Number(n.value().as_f64()?),
+        Expression::Number(n) => Value::Number(super::eval::literal_number(n)?),
         Expression::String(s) => Value::string(s.value().to_string()),
         Expression::Array(items) => Value::List(items.iter().map(literal).collect::<Option<_>>()?),
         Expression::Object(object) => {

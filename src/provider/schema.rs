@@ -6,6 +6,7 @@
 //! `ingress {}`) appear in values as a list of objects under the block's name,
 //! as in Terraform's state.
 
+use crate::number::Number;
 use crate::value::{Attrs, Value};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -85,11 +86,9 @@ impl Type {
                 Ok(Value::String(v.to_string_lossless().unwrap_or_default()))
             }
             (Type::Number, Value::Number(n)) => Ok(Value::Number(n)),
-            (Type::Number, Value::String(s)) => s
-                .trim()
-                .parse::<f64>()
+            (Type::Number, Value::String(s)) => Number::parse(s.trim())
                 .map(Value::Number)
-                .map_err(|_| format!("a number is required, but got the string {s:?}")),
+                .ok_or_else(|| format!("a number is required, but got the string {s:?}")),
             (Type::Bool, Value::Bool(b)) => Ok(Value::Bool(b)),
             (Type::Bool, Value::String(s)) if s == "true" || s == "false" => {
                 Ok(Value::Bool(s == "true"))
@@ -568,7 +567,7 @@ mod tests {
             ),
         ]);
         let read = crate::value::attrs([
-            ("size", Value::Number(20.0)),
+            ("size", Value::float(20.0)),
             (
                 "disk",
                 Value::List(vec![Value::Map(crate::value::attrs([(

@@ -178,7 +178,7 @@ async fn iam_role_and_policy_attachment_lifecycle() {
     assert_reads_as_planned(role_schema, &planned, &state);
     assert_eq!(state["tags_all"], map(&[("Team", "platform")]));
     assert_eq!(state["path"], "/".into());
-    assert_eq!(state["max_session_duration"], Value::Number(3600.0));
+    assert_eq!(state["max_session_duration"], Value::float(3600.0));
     assert!(matches!(&state["arn"], Value::String(a) if a.ends_with(":role/eks-cluster")));
     assert!(matches!(&state["unique_id"], Value::String(s) if !s.is_empty()));
     assert!(matches!(&state["create_date"], Value::String(s) if !s.is_empty()));
@@ -212,7 +212,7 @@ async fn iam_role_and_policy_attachment_lifecycle() {
         ("name", "eks-cluster".into()),
         ("description", "control plane role".into()),
         ("assume_role_policy", TRUST_POLICY_COMPACT.into()),
-        ("max_session_duration", Value::Number(7200.0)),
+        ("max_session_duration", Value::float(7200.0)),
         ("tags", map(&[("Team", "infra"), ("Env", "prod")])),
     ]);
     let planned2 = plan(role_schema, &written2);
@@ -399,8 +399,8 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
     let lt_id = create(&aws, "aws_launch_template.web", &planned).await;
     let lt_state = read(&aws, "aws_launch_template", &lt_id).await;
     assert_reads_as_planned(lt_schema, &planned, &lt_state);
-    assert_eq!(lt_state["latest_version"], Value::Number(1.0));
-    assert_eq!(lt_state["default_version"], Value::Number(1.0));
+    assert_eq!(lt_state["latest_version"], Value::float(1.0));
+    assert_eq!(lt_state["default_version"], Value::float(1.0));
     assert_eq!(
         lt_state["arn"],
         Value::string(format!(
@@ -435,8 +435,8 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
     update(&aws, "aws_launch_template", &lt_state, &planned2).await;
     let lt_state2 = read(&aws, "aws_launch_template", &lt_id).await;
     assert_reads_as_planned(lt_schema, &planned2, &lt_state2);
-    assert_eq!(lt_state2["latest_version"], Value::Number(2.0));
-    assert_eq!(lt_state2["default_version"], Value::Number(2.0));
+    assert_eq!(lt_state2["latest_version"], Value::float(2.0));
+    assert_eq!(lt_state2["default_version"], Value::float(2.0));
     let versions = ec2
         .describe_launch_template_versions()
         .launch_template_id(&lt_id)
@@ -461,10 +461,10 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
         (
             "instances_distribution",
             block(attrs([
-                ("on_demand_base_capacity", Value::Number(1.0)),
+                ("on_demand_base_capacity", Value::float(1.0)),
                 (
                     "on_demand_percentage_above_base_capacity",
-                    Value::Number(0.0),
+                    Value::float(0.0),
                 ),
                 ("spot_allocation_strategy", "capacity-optimized".into()),
             ])),
@@ -501,9 +501,9 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
     };
     let asg_written = attrs([
         ("name", "web-asg".into()),
-        ("min_size", Value::Number(1.0)),
-        ("max_size", Value::Number(4.0)),
-        ("desired_capacity", Value::Number(2.0)),
+        ("min_size", Value::float(1.0)),
+        ("max_size", Value::float(4.0)),
+        ("desired_capacity", Value::float(2.0)),
         (
             "vpc_zone_identifier",
             strings(&[&net.subnets[1], &net.subnets[0]]),
@@ -524,11 +524,11 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
         .unwrap()[0];
     assert_eq!(
         distribution.get("on_demand_base_capacity"),
-        &Value::Number(1.0)
+        &Value::float(1.0)
     );
     assert_eq!(
         distribution.get("on_demand_percentage_above_base_capacity"),
-        &Value::Number(0.0)
+        &Value::float(0.0)
     );
     assert_eq!(
         distribution.get("spot_allocation_strategy"),
@@ -576,7 +576,7 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
 
     // Update: max size and a tag in place; the policy stays as written.
     let mut asg_written2 = asg_written.clone();
-    asg_written2.insert("max_size".into(), Value::Number(6.0));
+    asg_written2.insert("max_size".into(), Value::float(6.0));
     asg_written2.insert("tag".into(), tag_block("infra"));
     let asg_planned2 = plan(asg_schema, &asg_written2);
     update(&aws, "aws_autoscaling_group", &asg_state, &asg_planned2).await;
@@ -608,8 +608,8 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
     // A second group on the launch template directly, with a generated name.
     let plain_written = attrs([
         ("name_prefix", "batch-".into()),
-        ("min_size", Value::Number(0.0)),
-        ("max_size", Value::Number(2.0)),
+        ("min_size", Value::float(0.0)),
+        ("max_size", Value::float(2.0)),
         ("vpc_zone_identifier", strings(&[&net.subnets[0]])),
         ("force_delete", true.into()),
         (
@@ -626,7 +626,7 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
     let plain_state = read(&aws, "aws_autoscaling_group", &plain_id).await;
     assert_reads_as_planned(asg_schema, &plain_planned, &plain_state);
     assert_eq!(plain_state["name_prefix"], "batch-".into());
-    assert_eq!(plain_state["desired_capacity"], Value::Number(0.0));
+    assert_eq!(plain_state["desired_capacity"], Value::float(0.0));
 
     // Delete the mixed group (drains first, no force_delete), then refresh
     // both in one call: only the plain one is there.
@@ -745,14 +745,14 @@ async fn eks_cluster_and_node_groups_lifecycle() {
         ("subnet_ids", strings(&[&net.subnets[0], &net.subnets[1]])),
         ("capacity_type", "SPOT".into()),
         ("instance_types", strings(&["t3.large", "t3a.large"])),
-        ("disk_size", Value::Number(50.0)),
+        ("disk_size", Value::float(50.0)),
         ("labels", map(&[("pool", "spot")])),
         (
             "scaling_config",
             block(attrs([
-                ("desired_size", Value::Number(1.0)),
-                ("min_size", Value::Number(1.0)),
-                ("max_size", Value::Number(3.0)),
+                ("desired_size", Value::float(1.0)),
+                ("min_size", Value::float(1.0)),
+                ("max_size", Value::float(3.0)),
             ])),
         ),
         ("tags", map(&[("Team", "platform")])),
@@ -773,9 +773,9 @@ async fn eks_cluster_and_node_groups_lifecycle() {
         (
             "scaling_config",
             block(attrs([
-                ("desired_size", Value::Number(2.0)),
-                ("min_size", Value::Number(2.0)),
-                ("max_size", Value::Number(2.0)),
+                ("desired_size", Value::float(2.0)),
+                ("min_size", Value::float(2.0)),
+                ("max_size", Value::float(2.0)),
             ])),
         ),
     ]);
@@ -826,9 +826,9 @@ async fn eks_cluster_and_node_groups_lifecycle() {
     spot_written2.insert(
         "scaling_config".into(),
         block(attrs([
-            ("desired_size", Value::Number(2.0)),
-            ("min_size", Value::Number(1.0)),
-            ("max_size", Value::Number(4.0)),
+            ("desired_size", Value::float(2.0)),
+            ("min_size", Value::float(1.0)),
+            ("max_size", Value::float(4.0)),
         ])),
     );
     spot_written2.insert("labels".into(), map(&[("pool", "spot"), ("tier", "batch")]));

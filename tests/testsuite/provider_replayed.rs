@@ -340,21 +340,21 @@ async fn autoscaling_group_settings_the_emulator_ignores_are_sent_and_read() {
         |version: &str| block(attrs([("id", "lt-1".into()), ("version", version.into())]));
     let planned = attrs([
         ("name", "web".into()),
-        ("min_size", Value::Number(0.0)),
-        ("max_size", Value::Number(2.0)),
-        ("desired_capacity", Value::Number(0.0)),
+        ("min_size", Value::float(0.0)),
+        ("max_size", Value::float(2.0)),
+        ("desired_capacity", Value::float(0.0)),
         ("availability_zones", strings(&["us-east-1a"])),
         ("context", "team-a".into()),
-        ("max_instance_lifetime", Value::Number(86400.0)),
-        ("default_instance_warmup", Value::Number(60.0)),
+        ("max_instance_lifetime", Value::float(86400.0)),
+        ("default_instance_warmup", Value::float(60.0)),
         ("desired_capacity_type", "units".into()),
         ("wait_for_capacity_timeout", "10m".into()),
         ("launch_template", template("1")),
         (
             "instance_maintenance_policy",
             block(attrs([
-                ("min_healthy_percentage", Value::Number(90.0)),
-                ("max_healthy_percentage", Value::Number(120.0)),
+                ("min_healthy_percentage", Value::float(90.0)),
+                ("max_healthy_percentage", Value::float(120.0)),
             ])),
         ),
         (
@@ -391,7 +391,7 @@ async fn autoscaling_group_settings_the_emulator_ignores_are_sent_and_read() {
                 ("strategy", "Rolling".into()),
                 (
                     "preferences",
-                    block(attrs([("min_healthy_percentage", Value::Number(90.0))])),
+                    block(attrs([("min_healthy_percentage", Value::float(90.0))])),
                 ),
             ])),
         ),
@@ -421,7 +421,7 @@ async fn autoscaling_group_settings_the_emulator_ignores_are_sent_and_read() {
         .map(|k| (k.to_string(), planned[k].clone())),
     );
     let mut changed = prior.clone();
-    changed.insert("default_cooldown".into(), Value::Number(60.0));
+    changed.insert("default_cooldown".into(), Value::float(60.0));
     changed.insert("termination_policies".into(), strings(&["NewestInstance"]));
     changed.insert("launch_template".into(), template("2"));
     update(&aws, "aws_autoscaling_group", &prior, &changed).await;
@@ -564,7 +564,7 @@ async fn subnet_settings_the_emulator_ignores_are_sent_one_per_call_and_read() {
         "private_dns_hostname_type_on_launch".into(),
         "resource-name".into(),
     );
-    planned.insert("enable_lni_at_device_index".into(), Value::Number(1.0));
+    planned.insert("enable_lni_at_device_index".into(), Value::float(1.0));
     update(&aws, "aws_subnet", &prior, &planned).await;
     let state = read(&aws, "aws_subnet", "subnet-1").await;
     for key in [

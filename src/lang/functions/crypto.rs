@@ -175,12 +175,26 @@ pub(super) fn rsadecrypt(args: &Args<'_>) -> Result<Value, FnError> {
 pub(super) fn base64gzip(args: &Args<'_>) -> Result<Value, FnError> {
     use std::io::Write;
     let text = args.string(0)?;
-    let mut encoder = flate2::GzBuilder::new()
-        .operating_system(255)
-        .write(Vec::new(), flate2::Compression::default());
-    let compressed = encoder
-        .write_all(text.as_bytes())
-        .and_then(|()| encoder.finish())
-        .map_err(|e| FnError::call(format!("failed to write gzip raw data: {e}")))?;
-    Ok(Value::String(base64_encode(&compressed)))
+    let data = text.as_bytes();
+    // Terraform writes, flushes and closes Go's gzip writer: the deflate
+    // stream ends in a sync flush (an empty stored block) and then an empty
+    // final stored block, which is written here as Go writes it.
+    let mut gzip = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    if data.is_empty() {
+        gzip.extend([0, 0, 0, 0xff, 0xff]);
+    } else {
+        let mut deflate =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        deflate
+            .write_all(data)
+            .and_then(|()| deflate.flush())
+            .map_err(|e| FnError::call(format!("failed to write gzip raw data: {e}")))?;
+        gzip.extend_from_slice(deflate.get_ref());
+    }
+    gzip.extend([1, 0, 0, 0xff, 0xff]);
+    let mut crc = flate2::Crc::new();
+    crc.update(data);
+    gzip.extend(crc.sum().to_le_bytes());
+    gzip.extend((data.len() as u32).to_le_bytes());
+    Ok(Value::String(base64_encode(&gzip)))
 }

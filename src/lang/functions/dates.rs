@@ -152,10 +152,10 @@ fn timestamp_arg(args: &Args<'_>, index: usize) -> Result<OffsetDateTime, FnErro
 /// `timecmp(a, b)`: -1, 0 or 1 as `a` is before, at or after `b`.
 pub(super) fn timecmp(args: &Args<'_>) -> Result<Value, FnError> {
     let (a, b) = (timestamp_arg(args, 0)?, timestamp_arg(args, 1)?);
-    Ok(Value::Number(match a.cmp(&b) {
-        std::cmp::Ordering::Less => -1.0,
-        std::cmp::Ordering::Equal => 0.0,
-        std::cmp::Ordering::Greater => 1.0,
+    Ok(Value::from(match a.cmp(&b) {
+        std::cmp::Ordering::Less => -1,
+        std::cmp::Ordering::Equal => 0,
+        std::cmp::Ordering::Greater => 1,
     }))
 }
 

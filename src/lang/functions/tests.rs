@@ -68,10 +68,10 @@ fn numbers() {
             "element 0",
         ),
         (
-            "pow(10, 400)",
+            "pow(-8, 0.5)",
             "Error in function call",
-            "pow(10, 400)",
-            "too large",
+            "pow(-8, 0.5)",
+            "not a number",
         ),
         (
             "range()",
@@ -653,7 +653,7 @@ fn conversions() {
             "tostring([1])",
             "Invalid function argument",
             "[1]",
-            "cannot convert list to string",
+            "cannot convert tuple to string",
         ),
         (
             r#"tonumber("abc")"#,
@@ -683,7 +683,7 @@ fn conversions() {
             "tolist({a = 1})",
             "Invalid function argument",
             "{a = 1}",
-            "cannot convert map to list",
+            "cannot convert object to list of any single type",
         ),
         (
             r#"tolist("a")"#,
@@ -707,7 +707,7 @@ fn conversions() {
             "tomap([1])",
             "Invalid function argument",
             "[1]",
-            "cannot convert list to map",
+            "cannot convert tuple to map of any single type",
         ),
     ]);
 }
@@ -1285,7 +1285,7 @@ fn clock_functions() {
         value("plantimestamp()"),
         Value::string("2017-07-14T02:40:00Z")
     );
-    assert_eq!(value("length(uuid())"), Value::Number(36.0));
+    assert_eq!(value("length(uuid())"), Value::float(36.0));
     assert_ne!(value("uuid()"), value("uuid()"));
     assert_eq!(
         value(r#"substr(bcrypt("pw", 4), 0, 7)"#),

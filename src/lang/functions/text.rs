@@ -2,6 +2,7 @@
 //! encodings, CSV, and integer parsing.
 
 use super::{Args, FnError, base64_encode};
+use crate::number::Number;
 use crate::value::{Attrs, Value};
 
 /// Compiles a pattern the way Terraform's `regex` does (RE2 syntax, which
@@ -365,14 +366,15 @@ pub(super) fn parseint(args: &Args<'_>) -> Result<Value, FnError> {
             ));
         }
     };
-    let base = args.number(1)?;
-    if base.fract() != 0.0 || !(2.0..=62.0).contains(&base) {
-        return Err(FnError::arg(
-            1,
-            "base must be a whole number between 2 and 62 inclusive",
-        ));
-    }
-    let base = base as u32;
+    let base = match args.number(1)?.to_i64() {
+        Some(base @ 2..=62) => base as u32,
+        _ => {
+            return Err(FnError::arg(
+                1,
+                "base must be a whole number between 2 and 62 inclusive",
+            ));
+        }
+    };
     let fail = || FnError::arg(0, format!("cannot parse {text:?} as a base {base} integer"));
     let (negative, digits) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
@@ -382,7 +384,7 @@ pub(super) fn parseint(args: &Args<'_>) -> Result<Value, FnError> {
     if digits.is_empty() {
         return Err(fail());
     }
-    let mut value = 0f64;
+    let mut value = num_bigint::BigInt::from(0);
     for c in digits.chars() {
         let digit = match c {
             '0'..='9' => c as u32 - '0' as u32,
@@ -394,13 +396,18 @@ pub(super) fn parseint(args: &Args<'_>) -> Result<Value, FnError> {
         if digit >= base {
             return Err(fail());
         }
-        value = value * f64::from(base) + f64::from(digit);
+        value = value * base + digit;
     }
-    Ok(Value::Number(if negative { -value } else { value }))
+    // An integer of any size, exact (Terraform's SetInt).
+    Ok(Value::Number(Number::from_bigint(&if negative {
+        -value
+    } else {
+        value
+    })))
 }
 
 /// `log(number, base)`.
 pub(super) fn log(args: &Args<'_>) -> Result<Value, FnError> {
     let (number, base) = (args.number(0)?, args.number(1)?);
-    Ok(Value::Number(number.ln() / base.ln()))
+    super::machine_float(number.to_f64().ln() / base.to_f64().ln())
 }

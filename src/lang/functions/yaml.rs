@@ -14,13 +14,20 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::dates;
 use super::{Args, FnError};
-use crate::value::{Attrs, Value, format_number};
+use crate::number::Number;
+use crate::value::{Attrs, Value};
 
 // ---------------------------------------------------------------------------
 // Decoding.
 
 pub(super) fn yamldecode(args: &Args<'_>) -> Result<Value, FnError> {
     let text = args.string(0)?;
+    // Terraform reads an empty document as a line break.
+    let text = if text.is_empty() {
+        "\n".to_string()
+    } else {
+        text
+    };
     Decoder::new(&text).document().map_err(FnError::call)
 }
 
@@ -29,12 +36,39 @@ struct Decoder<'a> {
     anchors: HashMap<usize, Value>,
 }
 
+/// A message placed as Terraform's YAML library places it: the line is
+/// counted from zero, and a position on that first line is not given.
 fn at(mark: Marker, message: &str) -> String {
-    format!(
-        "on line {}, column {}: {message}",
-        mark.line(),
-        mark.col() + 1
-    )
+    match mark.line().saturating_sub(1) {
+        0 => message.to_string(),
+        line => format!("on line {line}, column {}: {message}", mark.col() + 1),
+    }
+}
+
+/// A syntax error as libyaml (under Terraform's YAML library) words it: its
+/// problem without the context ("while parsing a flow sequence"). The
+/// parser's errors are placed as [`at`] places them; the scanner's on the
+/// line after, counted from zero, at column 1.
+fn syntax_error(error: &yaml_rust2::ScanError) -> String {
+    let info = error.info();
+    let from_parser =
+        info.starts_with("while parsing") || info.starts_with("did not find expected <");
+    let problem = match info.split_once(", ") {
+        Some((context, problem)) if context.starts_with("while ") => problem,
+        _ => info,
+    };
+    let problem = match problem.strip_prefix("expected ") {
+        Some(rest) => format!("did not find expected {rest}"),
+        None => problem.to_string(),
+    };
+    let mark = *error.marker();
+    if from_parser {
+        return at(mark, &problem);
+    }
+    match mark.line().saturating_sub(1) {
+        0 => problem,
+        line => format!("on line {}, column 1: {problem}", line + 1),
+    }
 }
 
 impl<'a> Decoder<'a> {
@@ -46,9 +80,7 @@ impl<'a> Decoder<'a> {
     }
 
     fn next(&mut self) -> Result<(Event, Marker), String> {
-        self.parser
-            .next_token()
-            .map_err(|e| at(*e.marker(), e.info()))
+        self.parser.next_token().map_err(|e| syntax_error(&e))
     }
 
     /// Exactly one document.
@@ -132,17 +164,23 @@ fn resolve(
     mark: Marker,
 ) -> Result<Value, String> {
     let tagged = tag.map(|t| t.suffix.trim_start_matches("tag:yaml.org,2002:"));
+    let not_a = |kind: &str| {
+        at(
+            mark,
+            &format!("cannot parse {text:?} as tag:yaml.org,2002:{kind}"),
+        )
+    };
     match tagged {
         Some("str") => return Ok(Value::string(text)),
-        Some("int" | "float") => {
+        Some(kind @ ("int" | "float")) => {
             return plain_number(text)
                 .map(Value::Number)
-                .ok_or_else(|| at(mark, &format!("cannot decode {text:?} as a number")));
+                .ok_or_else(|| not_a(kind));
         }
         Some("bool") => {
             return plain_bool(text)
                 .map(Value::Bool)
-                .ok_or_else(|| at(mark, &format!("cannot decode {text:?} as a bool")));
+                .ok_or_else(|| not_a("bool"));
         }
         Some("null") => return Ok(Value::Null),
         _ => {}
@@ -156,10 +194,10 @@ fn resolve(
     if let Some(b) = plain_bool(text) {
         return Ok(Value::Bool(b));
     }
+    if matches!(text, ".nan" | ".NaN" | ".NAN") {
+        return Err(at(mark, "floating point NaN is not supported"));
+    }
     if let Some(n) = plain_number(text) {
-        if !n.is_finite() {
-            return Err(at(mark, &format!("{text:?} is not a finite number")));
-        }
         return Ok(Value::Number(n));
     }
     if let Some(timestamp) = plain_timestamp(text) {
@@ -180,13 +218,14 @@ fn plain_bool(text: &str) -> Option<bool> {
     }
 }
 
-/// Decimal numbers (a leading zero is still decimal), `0x`, `0o` and `0b`
-/// integers, and the infinities and NaN.
-fn plain_number(text: &str) -> Option<f64> {
+/// Decimal numbers (a leading zero is still decimal) with Terraform's 512
+/// bits, `0x`, `0o` and `0b` integers, and the infinities.
+fn plain_number(text: &str) -> Option<Number> {
     match text {
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Some(f64::INFINITY),
-        "-.inf" | "-.Inf" | "-.INF" => return Some(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return Some(f64::NAN),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Some(Number::infinity(false));
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Some(Number::infinity(true)),
         _ => {}
     }
     let (negative, unsigned) = match text.as_bytes().first()? {
@@ -194,12 +233,10 @@ fn plain_number(text: &str) -> Option<f64> {
         b'+' => (false, &text[1..]),
         _ => (false, text),
     };
-    let signed = |n: f64| if negative { -n } else { n };
     for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
         if let Some(digits) = unsigned.strip_prefix(prefix) {
-            return u64::from_str_radix(&digits.replace('_', ""), radix)
-                .ok()
-                .map(|n| signed(n as f64));
+            let n = Number::from(u64::from_str_radix(&digits.replace('_', ""), radix).ok()?);
+            return Some(if negative { n.neg() } else { n });
         }
     }
     let decimal = unsigned
@@ -212,7 +249,7 @@ fn plain_number(text: &str) -> Option<f64> {
     if !decimal {
         return None;
     }
-    unsigned.parse::<f64>().ok().map(signed)
+    Number::parse(text)
 }
 
 /// A date (`2001-12-14`) or an RFC 3339 timestamp, written as RFC 3339.
@@ -327,7 +364,7 @@ fn encode(value: &Value, slot: Slot, indent: usize, column: usize, out: &mut Str
             out.push_str(&match plain {
                 Value::Null => "null".to_string(),
                 Value::Bool(b) => b.to_string(),
-                Value::Number(n) => format_number(*n),
+                Value::Number(n) => n.to_string(),
                 _ => "null".to_string(),
             });
             out.push('\n');

@@ -182,8 +182,8 @@ mod tests {
     fn whole_numbers_beyond_i32_are_clamped_not_wrapped() {
         let args = crate::value::attrs([
             ("small", Value::from(42)),
-            ("huge", Value::Number(1e12)),
-            ("negative", Value::Number(-1e12)),
+            ("huge", Value::float(1e12)),
+            ("negative", Value::float(-1e12)),
         ]);
         assert_eq!(i32_arg(&args, "small"), Some(42));
         assert_eq!(i32_arg(&args, "huge"), Some(i32::MAX));

@@ -345,7 +345,7 @@ fn float(attrs: &Attrs, key: &str) -> Option<f64> {
 }
 
 fn float_value(n: Option<f64>) -> Value {
-    n.map_or(Value::Null, Value::Number)
+    n.map_or(Value::Null, Value::float)
 }
 
 /// A list argument of SDK enum values (`cpu_manufacturers`), or nothing when

@@ -31,7 +31,7 @@ impl Kind {
     /// AWS's text for a value of this kind.
     fn text(self, value: &Value) -> Option<String> {
         match (self, value) {
-            (Kind::Number, Value::Number(n)) => Some(format!("{}", *n as i64)),
+            (Kind::Number, Value::Number(n)) => Some(format!("{}", n.to_f64() as i64)),
             _ => value.to_string_lossless(),
         }
     }
@@ -41,7 +41,7 @@ impl Kind {
         match self {
             _ if text.is_empty() => Value::Null,
             Kind::Bool => Value::Bool(text == "true"),
-            Kind::Number => text.parse::<f64>().map_or(Value::Null, Value::Number),
+            Kind::Number => text.parse::<f64>().map_or(Value::Null, Value::float),
             Kind::Text => Value::string(text),
         }
     }
@@ -323,14 +323,14 @@ mod tests {
                 ("stickiness.app_cookie.duration_seconds", "60"),
             ]),
         );
-        assert_eq!(read["slow_start"], Value::Number(0.0));
+        assert_eq!(read["slow_start"], Value::float(0.0));
         assert_eq!(read["algorithm"], Value::Null);
         assert_eq!(
             read["stickiness"],
             Value::List(vec![Value::Map(attrs([
                 ("enabled", Value::Bool(true)),
                 ("type", Value::string("app_cookie")),
-                ("cookie_duration", Value::Number(60.0)),
+                ("cookie_duration", Value::float(60.0)),
             ]))])
         );
     }
@@ -338,13 +338,13 @@ mod tests {
     #[test]
     fn a_new_object_gets_only_what_differs_from_the_defaults() {
         let planned = attrs([
-            ("slow_start", Value::Number(0.0)),
+            ("slow_start", Value::float(0.0)),
             ("algorithm", Value::string("least_outstanding_requests")),
             (
                 "stickiness",
                 Value::List(vec![Value::Map(attrs([
                     ("type", Value::string("lb_cookie")),
-                    ("cookie_duration", Value::Number(600.0)),
+                    ("cookie_duration", Value::float(600.0)),
                 ]))]),
             ),
         ]);
@@ -364,7 +364,7 @@ mod tests {
             ]
         );
         let mut slower = planned.clone();
-        slower.insert("slow_start".into(), Value::Number(30.0));
+        slower.insert("slow_start".into(), Value::float(30.0));
         let sent = for_update(LOGS, &Attrs::new(), |name| name == "logs");
         assert_eq!(
             sent,

@@ -220,7 +220,7 @@ fn to_attrs(rule: &Rule, tags: Value) -> Attrs {
         ("listener_arn".into(), listener_of(arn).into()),
         (
             "priority".into(),
-            priority.map_or(Value::Null, Value::Number),
+            priority.map_or(Value::Null, Value::float),
         ),
         (
             "action".into(),

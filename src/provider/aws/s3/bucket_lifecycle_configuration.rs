@@ -236,7 +236,7 @@ fn rule(written: &Attrs) -> Result<LifecycleRule, ProviderError> {
 }
 
 fn number<T: Into<f64>>(n: Option<T>) -> Value {
-    n.map_or(Value::Null, |n| Value::Number(n.into()))
+    n.map_or(Value::Null, |n| Value::float(n.into()))
 }
 
 fn date_value(d: Option<&DateTime>) -> Value {
