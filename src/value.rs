@@ -99,6 +99,18 @@ impl Value {
         }
     }
 
+    /// Whether an infinite number is anywhere in the value: JSON, and so
+    /// state and plans, have no form for one.
+    pub fn contains_infinity(&self) -> bool {
+        match self {
+            Value::Number(n) => n.is_infinite(),
+            Value::Sensitive(inner) => inner.contains_infinity(),
+            Value::List(items) => items.iter().any(Value::contains_infinity),
+            Value::Map(map) => map.values().any(Value::contains_infinity),
+            _ => false,
+        }
+    }
+
     /// Whether a mark is anywhere in the value.
     pub fn contains_marks(&self) -> bool {
         match self {

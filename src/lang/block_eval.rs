@@ -14,7 +14,7 @@ use super::config::{Config, Expr, Mode, ROOT};
 use super::eval::{Clock, EvalContext, FileReader, Scope, eval, evaluate_rule};
 use super::variables::check_validations;
 use crate::addr::InstanceKey;
-use crate::diag::{Diagnostic, Diagnostics, FileId};
+use crate::diag::{Diagnostic, Diagnostics, FileId, Span};
 use crate::provider::schema::{Schema, Type};
 use crate::value::{Attrs, Value};
 
@@ -326,6 +326,12 @@ impl<'a> BlockEvaluator<'a> {
             &output.value.expr,
             &self.context(output.value.file, &self.roots[output.module]),
         )?;
+        if value.contains_infinity() {
+            return Err(infinity_error(
+                output.value.span().or(Some(output.span.clone())),
+                &format!("output {:?}", output.name),
+            ));
+        }
         if output.sensitive {
             return Ok(value.unmark_deep().0.mark());
         }
@@ -683,6 +689,14 @@ impl<'a> BlockEvaluator<'a> {
             instance.each.clone(),
         );
         let marked = eval_body(&resource.body, schema, &self.context(resource.file, &scope))?;
+        if let Some((name, _)) = marked.iter().find(|(_, v)| v.contains_infinity()) {
+            let span = resource
+                .body
+                .get_attribute(name)
+                .and_then(|attr| hcl_edit::Span::span(&attr.value))
+                .map_or(resource.span.clone(), |r| Span::new(resource.file, r));
+            return Err(infinity_error(Some(span), &format!("argument {name:?}")).into());
+        }
         let mut sensitive: BTreeSet<String> = schema
             .attributes
             .iter()
@@ -877,4 +891,15 @@ fn map_at<'m>(map: &'m mut Attrs, key: &str) -> &'m mut Attrs {
         Value::Map(inner) => inner,
         _ => unreachable!("ensured to be a map above"),
     }
+}
+
+/// An infinite number where a value is kept: Terraform fails later, saving
+/// the plan or state, as JSON has no form for it.
+fn infinity_error(span: Option<Span>, what: &str) -> Diagnostic {
+    Diagnostic::error("Infinite number")
+        .with_span(span)
+        .with_detail(format!(
+            "{what} holds an infinite number, which cannot be saved: JSON, and so the plan and state, have no form for it."
+        ))
+        .with_hint("a number divided by zero is +Inf or -Inf")
 }
