@@ -11,6 +11,7 @@
 
 mod crypto;
 mod dates;
+mod go_deflate;
 mod paths;
 mod sets;
 mod text;

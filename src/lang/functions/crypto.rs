@@ -168,29 +168,15 @@ pub(super) fn rsadecrypt(args: &Args<'_>) -> Result<Value, FnError> {
         .map_err(|_| FnError::call("the decrypted text is not valid UTF-8"))
 }
 
-/// `base64gzip(str)`: the string gzipped (no name, time zero, as Go writes
-/// the header), then base64. The compressed bytes are a valid gzip stream of
-/// the same text, but need not equal Go's byte for byte: the two deflate
-/// implementations choose different encodings.
+/// `base64gzip(str)`: the string gzipped, then base64, byte for byte as
+/// Terraform writes it: Go's header (no name, time zero, unknown system),
+/// Go's deflate at its default level, then Terraform's `Flush` (an empty
+/// stored block) and `Close` (an empty final stored block).
 pub(super) fn base64gzip(args: &Args<'_>) -> Result<Value, FnError> {
-    use std::io::Write;
     let text = args.string(0)?;
     let data = text.as_bytes();
-    // Terraform writes, flushes and closes Go's gzip writer: the deflate
-    // stream ends in a sync flush (an empty stored block) and then an empty
-    // final stored block, which is written here as Go writes it.
     let mut gzip = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
-    if data.is_empty() {
-        gzip.extend([0, 0, 0, 0xff, 0xff]);
-    } else {
-        let mut deflate =
-            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-        deflate
-            .write_all(data)
-            .and_then(|()| deflate.flush())
-            .map_err(|e| FnError::call(format!("failed to write gzip raw data: {e}")))?;
-        gzip.extend_from_slice(deflate.get_ref());
-    }
+    gzip.extend(super::go_deflate::deflate_and_sync_flush(data));
     gzip.extend([1, 0, 0, 0xff, 0xff]);
     let mut crc = flate2::Crc::new();
     crc.update(data);

@@ -8,8 +8,9 @@
 //! blocks split, how Huffman code lengths are limited and tie-broken, and
 //! whether a block goes out stored, with the fixed code or with a dynamic
 //! one. Hence a line-by-line port of `deflate.go`, `huffman_bit_writer.go`,
-//! `huffman_code.go` and `token.go` (Go 1.20 to 1.25, unchanged in substance
-//! for years) rather than any other deflate library.
+//! `huffman_code.go` and `token.go` as Go has shipped them, unchanged in
+//! substance, since Go 1.7 (Terraform's Go 1.2x builds included), rather
+//! than any other deflate library.
 //!
 //! Only the call sequence Terraform makes is supported: all input written at
 //! once, then `Flush`. The module is pure computation on byte slices; it must
@@ -70,8 +71,9 @@ const OFFSET_BASE: [u32; 30] = [
 ];
 
 /// The order RFC 1951 sends the code-length code's lengths in.
-const CODEGEN_ORDER: [usize; CODEGEN_CODE_COUNT] =
-    [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+const CODEGEN_ORDER: [usize; CODEGEN_CODE_COUNT] = [
+    16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
+];
 
 /// The raw deflate stream Go's compress/flate writes at level 6 for
 /// `data` written at once and then flushed (Flush: the blocks, then an
@@ -84,7 +86,7 @@ pub(super) fn deflate_and_sync_flush(data: &[u8]) -> Vec<u8> {
     let mut rest = data;
     while !rest.is_empty() {
         compressor.deflate();
-        let taken = compressor.fill_window(rest);
+        let taken = compressor.fill_deflate(rest);
         rest = &rest[taken..];
     }
     // `Writer.Flush`: compress everything left, then the sync marker.
@@ -101,7 +103,10 @@ pub(super) fn deflate_and_sync_flush(data: &[u8]) -> Vec<u8> {
 enum Token {
     Literal(u8),
     /// `xlength` is the match length minus 3, `xoffset` the distance minus 1.
-    Match { xlength: u32, xoffset: u32 },
+    Match {
+        xlength: u32,
+        xoffset: u32,
+    },
 }
 
 /// The length code (0-based, from symbol 257) for a match length minus 3.
@@ -184,7 +189,7 @@ impl Compressor {
 
     /// Go's `fillDeflate`: slide the window down by half once the position
     /// nears its end, then copy in as much input as fits.
-    fn fill_window(&mut self, input: &[u8]) -> usize {
+    fn fill_deflate(&mut self, input: &[u8]) -> usize {
         if self.index >= 2 * WINDOW_SIZE - (MIN_MATCH_LENGTH + MAX_MATCH_LENGTH) {
             self.window.copy_within(WINDOW_SIZE..2 * WINDOW_SIZE, 0);
             self.index -= WINDOW_SIZE;
@@ -200,7 +205,11 @@ impl Compressor {
                 self.chain_head -= delta;
                 for entry in self.hash_prev.iter_mut().chain(self.hash_head.iter_mut()) {
                     let value = i64::from(*entry);
-                    *entry = if value > delta { (value - delta) as u32 } else { 0 };
+                    *entry = if value > delta {
+                        (value - delta) as u32
+                    } else {
+                        0
+                    };
                 }
             }
         }
@@ -239,7 +248,8 @@ impl Compressor {
                 }
                 if lookahead == 0 {
                     if self.byte_available {
-                        self.tokens.push(Token::Literal(self.window[self.index - 1]));
+                        self.tokens
+                            .push(Token::Literal(self.window[self.index - 1]));
                         self.byte_available = false;
                     }
                     if !self.tokens.is_empty() {
@@ -260,18 +270,20 @@ impl Compressor {
             // Go checks the head even when it was not refreshed above (the
             // last three bytes); the lookahead test keeps that harmless.
             let head = self.chain_head - self.hash_offset;
-            if head >= min_index as i64 && lookahead > prev_length && prev_length < LAZY {
-                if let Some((length, offset)) =
+            if head >= min_index as i64
+                && lookahead > prev_length
+                && prev_length < LAZY
+                && let Some((length, offset)) =
                     self.find_match(self.index, head, MIN_MATCH_LENGTH - 1, lookahead)
-                {
-                    self.length = length;
-                    self.offset = offset;
-                }
+            {
+                self.length = length;
+                self.offset = offset;
             }
 
             if prev_length >= MIN_MATCH_LENGTH && self.length <= prev_length {
-                // The previous position's match stands: emit it and hash
-                // every position it covers but the last two.
+                // The previous position's match stands: emit it, hash the
+                // positions it covers that are not hashed yet (all but the
+                // first two), and resume right after it.
                 self.tokens.push(Token::Match {
                     xlength: (prev_length - BASE_MATCH_LENGTH) as u32,
                     xoffset: (prev_offset - BASE_MATCH_OFFSET) as u32,
@@ -476,16 +488,20 @@ impl BlockWriter {
         let storable = input.filter(|bytes| bytes.len() <= MAX_STORE_BLOCK_SIZE);
         // The length and distance extra bits cost the same in both Huffman
         // encodings, so Go only counts them when comparing with stored.
-        let mut extra_bits = 0;
-        if storable.is_some() {
-            for code in LENGTH_CODES_START + 8..num_literals {
-                extra_bits += self.literal_freq[code] as usize
-                    * LENGTH_EXTRA_BITS[code - LENGTH_CODES_START] as usize;
-            }
-            for code in 4..num_offsets {
-                extra_bits += self.offset_freq[code] as usize * OFFSET_EXTRA_BITS[code] as usize;
-            }
-        }
+        let extra_bits = if storable.is_some() {
+            let lengths = self.literal_freq[LENGTH_CODES_START..num_literals]
+                .iter()
+                .zip(LENGTH_EXTRA_BITS);
+            let offsets = self.offset_freq[..num_offsets]
+                .iter()
+                .zip(OFFSET_EXTRA_BITS);
+            lengths
+                .chain(offsets)
+                .map(|(&count, bits)| count as usize * bits as usize)
+                .sum::<usize>()
+        } else {
+            0
+        };
 
         let mut size = self.fixed_size(extra_bits);
         self.generate_codegen(num_literals, num_offsets);
@@ -633,7 +649,12 @@ impl BlockWriter {
     }
 
     /// Go's `writeDynamicHeader` for a non-final block.
-    fn write_dynamic_header(&mut self, num_literals: usize, num_offsets: usize, num_codegens: usize) {
+    fn write_dynamic_header(
+        &mut self,
+        num_literals: usize,
+        num_offsets: usize,
+        num_codegens: usize,
+    ) {
         // Not final, block type 10.
         self.bits.write_bits(4, 3);
         self.bits.write_bits((num_literals - 257) as u32, 5);
@@ -964,7 +985,7 @@ mod tests {
             b"}\n",
         ];
         let mut state: u32 = 0x2545_f491;
-        let mut next = move || {
+        let mut next = || {
             state ^= state << 13;
             state ^= state >> 17;
             state ^= state << 5;
@@ -981,12 +1002,13 @@ mod tests {
                 data.extend_from_slice(words[(roll >> 8) as usize % words.len()]);
             }
         }
-        for input in [&data[..], &[0u8; 200_000][..], &data[..70_000]] {
+        let zeros = vec![0u8; 200_000];
+        for input in [&data[..], &zeros[..], &data[..70_000]] {
             let mut decoded = Vec::new();
             flate2::read::GzDecoder::new(&go_gzip(input)[..])
                 .read_to_end(&mut decoded)
                 .expect("valid gzip");
-            assert_eq!(decoded, input);
+            assert!(decoded == input, "round trip of {} bytes", input.len());
         }
     }
 }
