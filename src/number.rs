@@ -58,6 +58,26 @@ enum Form {
     Infinite,
 }
 
+impl Form {
+    /// A finite nonzero value's mantissa and exponent.
+    fn parts(&self) -> Option<(&BigUint, i64)> {
+        match self {
+            Form::Finite { mantissa, exponent } => Some((mantissa, *exponent)),
+            _ => None,
+        }
+    }
+}
+
+impl Float {
+    fn of(negative: bool, form: Form, precision: u32) -> Float {
+        Float {
+            negative,
+            form,
+            precision,
+        }
+    }
+}
+
 /// An operation with no defined result (Go's `big.ErrNaN`): infinity minus
 /// infinity, zero times infinity, zero over zero or infinity over infinity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,11 +93,7 @@ impl Number {
     }
 
     fn new(negative: bool, form: Form, precision: u32) -> Number {
-        Number(Box::new(Float {
-            negative,
-            form,
-            precision,
-        }))
+        Number(Box::new(Float::of(negative, form, precision)))
     }
 
     /// An integer, with 64 bits of precision.
@@ -267,26 +283,57 @@ impl Number {
 
     /// The number as an `i64` when it is a whole number in range.
     pub fn to_i64(&self) -> Option<i64> {
+        // Out of range, without building the integer (which may be huge).
+        if let Some((mantissa, exponent)) = self.0.form.parts()
+            && exponent + mantissa.bits() as i64 > 64
+        {
+            return None;
+        }
         match self.truncate()? {
             (whole, false) => whole.to_i64(),
             _ => None,
         }
     }
 
-    /// The nearest machine float (infinite beyond its range).
+    /// The nearest machine float (infinite beyond its range), rounded once,
+    /// to nearest, ties to even, subnormals included.
     pub fn to_f64(&self) -> f64 {
         let sign = if self.0.negative { -1.0 } else { 1.0 };
-        match &self.0.form {
-            Form::Zero => sign * 0.0,
-            Form::Infinite => sign * f64::INFINITY,
-            Form::Finite { .. } => {
-                // The shortest text at 53 bits reads back as the nearest f64.
-                self.with_precision(FLOAT_PRECISION)
-                    .text('e', None)
-                    .parse()
-                    .unwrap_or(sign * f64::INFINITY)
-            }
+        let Some((mantissa, exponent)) = self.0.form.parts() else {
+            return match self.0.form {
+                Form::Infinite => sign * f64::INFINITY,
+                _ => sign * 0.0,
+            };
+        };
+        let top = exponent + mantissa.bits() as i64;
+        if top > 1024 {
+            return sign * f64::INFINITY;
         }
+        // The last bit a float keeps: 53 bits below the top, or 2^-1074.
+        let lowest = (top - 53).max(-1074);
+        let kept = if exponent >= lowest {
+            mantissa << (exponent - lowest) as u64
+        } else {
+            let shift = (lowest - exponent) as u64;
+            if shift > mantissa.bits() + 1 {
+                BigUint::zero()
+            } else {
+                let half = mantissa.bit(shift - 1);
+                let below = mantissa.trailing_zeros().unwrap_or(0) < shift - 1;
+                let kept = mantissa >> shift;
+                let up = half && (below || kept.bit(0));
+                kept + u32::from(up)
+            }
+        };
+        // At most 2^53, so exact as a float; times a power of two that is
+        // one too, the product rounds only when it overflows.
+        let kept = kept.to_u64().unwrap_or(u64::MAX) as f64;
+        let scale = if lowest >= -1022 {
+            f64::from_bits(((lowest + 1023) as u64) << 52)
+        } else {
+            f64::from_bits(1u64 << (lowest + 1074))
+        };
+        sign * kept * scale
     }
 
     /// The same value rounded to another precision (Go's `SetPrec`).
@@ -579,11 +626,7 @@ impl From<u64> for Number {
 
 fn round(negative: bool, mantissa: BigUint, exponent: i64, sticky: bool, precision: u32) -> Float {
     if mantissa.is_zero() {
-        return Float {
-            negative,
-            form: Form::Zero,
-            precision,
-        };
+        return Float::of(negative, Form::Zero, precision);
     }
     let (mut mantissa, mut exponent) = (mantissa, exponent);
     let bits = mantissa.bits();
@@ -608,11 +651,7 @@ fn round(negative: bool, mantissa: BigUint, exponent: i64, sticky: bool, precisi
     } else {
         Form::Finite { mantissa, exponent }
     };
-    Float {
-        negative,
-        form,
-        precision,
-    }
+    Float::of(negative, form, precision)
 }
 
 /// `a + b` (or `a - b`), rounded to `precision`.
@@ -620,21 +659,10 @@ fn sum(a: &Float, b: &Float, subtract: bool, precision: u32) -> Result<Float, No
     let b_negative = b.negative != subtract;
     match (&a.form, &b.form) {
         (Form::Infinite, Form::Infinite) if a.negative != b_negative => Err(NotANumber),
-        (Form::Infinite, _) => Ok(Float {
-            precision,
-            ..a.clone()
-        }),
-        (_, Form::Infinite) => Ok(Float {
-            negative: b_negative,
-            form: Form::Infinite,
-            precision,
-        }),
-        (Form::Zero, Form::Zero) => Ok(Float {
-            // Go: -0 + -0 is -0; any other sum of zeros is +0.
-            negative: a.negative && b_negative,
-            form: Form::Zero,
-            precision,
-        }),
+        (Form::Infinite, _) => Ok(Float::of(a.negative, Form::Infinite, precision)),
+        (_, Form::Infinite) => Ok(Float::of(b_negative, Form::Infinite, precision)),
+        // Go: -0 + -0 is -0; any other sum of zeros is +0.
+        (Form::Zero, Form::Zero) => Ok(Float::of(a.negative && b_negative, Form::Zero, precision)),
         (Form::Zero, Form::Finite { mantissa, exponent }) => Ok(round(
             b_negative,
             mantissa.clone(),
@@ -708,59 +736,29 @@ fn squeeze(
 /// `a × b`, rounded to `precision` (Go's `Mul`; callers handle 0 × ∞).
 fn product(a: &Float, b: &Float, precision: u32) -> Float {
     let negative = a.negative != b.negative;
-    match (&a.form, &b.form) {
-        (Form::Infinite, _) | (_, Form::Infinite) => Float {
-            negative,
-            form: Form::Infinite,
-            precision,
-        },
-        (
-            Form::Finite {
-                mantissa: ma,
-                exponent: ea,
-            },
-            Form::Finite {
-                mantissa: mb,
-                exponent: eb,
-            },
-        ) => round(negative, ma * mb, ea + eb, false, precision),
-        _ => Float {
-            negative,
-            form: Form::Zero,
-            precision,
-        },
+    if matches!(a.form, Form::Infinite) || matches!(b.form, Form::Infinite) {
+        return Float::of(negative, Form::Infinite, precision);
+    }
+    match (a.form.parts(), b.form.parts()) {
+        (Some((ma, ea)), Some((mb, eb))) => round(negative, ma * mb, ea + eb, false, precision),
+        _ => Float::of(negative, Form::Zero, precision),
     }
 }
 
 /// `a / b`, rounded to `precision` (Go's `Quo`; callers handle 0/0, ∞/∞).
 fn quotient(a: &Float, b: &Float, precision: u32) -> Float {
     let negative = a.negative != b.negative;
-    match (&a.form, &b.form) {
-        (Form::Infinite, _) | (_, Form::Zero) => Float {
-            negative,
-            form: Form::Infinite,
-            precision,
-        },
-        (
-            Form::Finite {
-                mantissa: ma,
-                exponent: ea,
-            },
-            Form::Finite {
-                mantissa: mb,
-                exponent: eb,
-            },
-        ) => {
+    if matches!(a.form, Form::Infinite) || matches!(b.form, Form::Zero) {
+        return Float::of(negative, Form::Infinite, precision);
+    }
+    match (a.form.parts(), b.form.parts()) {
+        (Some((ma, ea)), Some((mb, eb))) => {
             // Enough quotient bits to round correctly, the rest as sticky.
             let shift = (i64::from(precision) + 2 + mb.bits() as i64 - ma.bits() as i64).max(0);
             let (q, r) = (ma << shift as u64).div_rem(mb);
             round(negative, q, ea - eb - shift, !r.is_zero(), precision)
         }
-        _ => Float {
-            negative,
-            form: Form::Zero,
-            precision,
-        },
+        _ => Float::of(negative, Form::Zero, precision),
     }
 }
 

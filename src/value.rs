@@ -216,6 +216,15 @@ impl Value {
             Value::List(mut items) => {
                 items.sort_by(canonical_order);
                 items.dedup();
+                // Numbers are equal when they print the same, which need not
+                // put them next to each other in value order (0.1 read with
+                // 512 bits and with 53 sort apart): keep the first of each.
+                let mut numbers = std::collections::HashSet::new();
+                items.retain(|item| match item {
+                    Value::Number(n) if n.is_zero() => numbers.insert("0".to_string()),
+                    Value::Number(n) => numbers.insert(n.to_string()),
+                    _ => true,
+                });
                 Value::List(items)
             }
             other => other,
@@ -259,9 +268,11 @@ impl Value {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(*b),
             // Read as Terraform reads JSON numbers: 512 bits from the text.
-            serde_json::Value::Number(n) => {
-                Number::parse(&n.to_string()).map_or(Value::Null, Value::Number)
-            }
+            // Beyond the text limits of `Number::parse`, the nearest float.
+            serde_json::Value::Number(n) => match Number::parse(&n.to_string()) {
+                Some(number) => Value::Number(number),
+                None => Value::float(n.as_f64().unwrap_or(f64::NAN)),
+            },
             serde_json::Value::String(s) => Value::String(s.clone()),
             serde_json::Value::Array(items) => {
                 Value::List(items.iter().map(Value::from_json).collect())

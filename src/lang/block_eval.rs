@@ -326,7 +326,8 @@ impl<'a> BlockEvaluator<'a> {
             &output.value.expr,
             &self.context(output.value.file, &self.roots[output.module]),
         )?;
-        if value.contains_infinity() {
+        // Only the root module's outputs are saved.
+        if output.module == ROOT && value.contains_infinity() {
             return Err(infinity_error(
                 output.value.span().or(Some(output.span.clone())),
                 &format!("output {:?}", output.name),

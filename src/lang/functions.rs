@@ -1121,6 +1121,11 @@ fn format_verb(verb: &Verb, arg: &Value) -> Result<String, String> {
         'd' | 'b' | 'o' | 'x' | 'X' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G'
     );
     let body = match verb.verb {
+        'v' if (verb.sharp || matches!(arg, Value::List(_) | Value::Map(_)))
+            && arg.contains_infinity() =>
+        {
+            return Err(unsupported("cannot serialize infinity as JSON"));
+        }
         'v' if verb.sharp => arg.to_json().to_string(),
         'v' => match arg {
             Value::List(_) | Value::Map(_) => arg.to_json().to_string(),
@@ -1236,7 +1241,7 @@ fn pad(verb: &Verb, body: String, numeric: bool) -> String {
     let fill = width - len;
     if verb.minus {
         format!("{body}{}", " ".repeat(fill))
-    } else if verb.zero && numeric {
+    } else if verb.zero && numeric && !body.ends_with("Inf") {
         let sign_len = usize::from(body.starts_with(['-', '+', ' ']));
         format!(
             "{}{}{}",

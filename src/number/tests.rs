@@ -187,6 +187,16 @@ fn converts_to_machine_types() {
     assert_eq!(n("-2.5e-3").to_f64(), -0.0025);
     assert_eq!(n("1e400").to_f64(), f64::INFINITY);
     assert_eq!(f(5e-324).to_f64(), 5e-324);
+    // Just above half the smallest float: rounds up, once.
+    assert_eq!(n("2.4703282292062328e-324").to_f64(), 5e-324);
+    assert_eq!(n("2.4703282292062327e-324").to_f64(), 0.0);
+    assert_eq!(n("1.7976931348623157e308").to_f64(), f64::MAX);
+    assert_eq!(n("1.7976931348623158078e308").to_f64(), f64::MAX);
+    assert_eq!(n("1.7976931348623158080e308").to_f64(), f64::INFINITY);
+    assert_eq!(n("-1e-400").to_f64(), -0.0);
+    assert_eq!(n("123.456").to_f64(), 123.456);
+    let huge = n("1e100000").mul(&n("1e100000")).unwrap();
+    assert_eq!(huge.to_i64(), None);
     assert_eq!(n("42").to_i64(), Some(42));
     assert_eq!(n("-42").to_i64(), Some(-42));
     assert_eq!(n("4.2").to_i64(), None);
@@ -205,4 +215,20 @@ fn refuses_what_go_refuses() {
     for text in ["5.", ".5", "+5", "-5e-3", "1E5", "007"] {
         assert!(Number::parse(text).is_some(), "{text:?}");
     }
+}
+
+#[test]
+fn numbers_that_print_alike_are_one_set_element() {
+    use crate::value::Value;
+    // 0.1 read with 512 bits and as a machine float sort apart, with a
+    // number between them, but print the same: cty keeps one.
+    let set = Value::List(vec![
+        Value::Number(n("0.1")),
+        Value::Number(n("0.1000000000000000055")),
+        Value::Number(f(0.1)),
+        Value::Number(n("-0")),
+        Value::Number(n("0")),
+    ])
+    .into_set();
+    assert_eq!(set.as_list().map(<[Value]>::len), Some(3));
 }

@@ -213,6 +213,12 @@ fn write_canonical(value: &serde_json::Value, out: &mut String) {
             }
             out.push('}');
         }
+        // A number in its shortest form, as Go's JSON round trip writes it
+        // (`1e3` and `1000.0` are `1000`).
+        serde_json::Value::Number(n) => {
+            let text = n.to_string();
+            out.push_str(&Number::parse(&text).map_or(text, |n| n.to_string()));
+        }
         scalar => out.push_str(&scalar.to_string()),
     }
 }
