@@ -538,27 +538,20 @@ impl Number {
             (Form::Infinite, Form::Infinite) => Ordering::Equal,
             (Form::Infinite, _) => Ordering::Greater,
             (_, Form::Infinite) => Ordering::Less,
-            (
-                Form::Finite {
-                    mantissa: ma,
-                    exponent: ea,
-                },
-                Form::Finite {
-                    mantissa: mb,
-                    exponent: eb,
-                },
-            ) => {
-                let top_a = ea + ma.bits() as i64;
-                let top_b = eb + mb.bits() as i64;
-                if top_a != top_b {
-                    top_a.cmp(&top_b)
-                } else if ea >= eb {
-                    (ma << (ea - eb) as u64).cmp(mb)
-                } else {
-                    ma.cmp(&(mb << (eb - ea) as u64))
+            (a_form, b_form) => match (a_form.parts(), b_form.parts()) {
+                (Some((ma, ea)), Some((mb, eb))) => {
+                    let top_a = ea + ma.bits() as i64;
+                    let top_b = eb + mb.bits() as i64;
+                    if top_a != top_b {
+                        top_a.cmp(&top_b)
+                    } else if ea >= eb {
+                        (ma << (ea - eb) as u64).cmp(mb)
+                    } else {
+                        ma.cmp(&(mb << (eb - ea) as u64))
+                    }
                 }
-            }
-            _ => Ordering::Equal,
+                _ => Ordering::Equal,
+            },
         };
         if a < 0 {
             magnitude.reverse()
