@@ -126,7 +126,7 @@ pub(crate) static FUNCTIONS: &[Function] = &[
         }))
     }),
     Function::new("pow", &["num", "power"], |a| {
-        machine_float(a.number(0)?.to_f64().powf(a.number(1)?.to_f64()))
+        machine_float(a.float(0)?.powf(a.float(1)?))
     }),
     Function::new("min", &[], |a| extreme(a, std::cmp::Ordering::Less)).variadic("numbers"),
     Function::new("max", &[], |a| extreme(a, std::cmp::Ordering::Greater)).variadic("numbers"),
@@ -431,6 +431,23 @@ impl Args<'_> {
 
     fn number(&self, i: usize) -> Result<Number, FnError> {
         to_number(self.get(i)).ok_or_else(|| self.wrong_type(i, "number"))
+    }
+
+    /// A number as a machine float, for the functions Terraform computes
+    /// in them (`pow`, `log`): one beyond a float's range is an error there.
+    fn float(&self, i: usize) -> Result<f64, FnError> {
+        let n = self.number(i)?;
+        // Infinities pass, as floats have them.
+        if let Some(max) = Number::from_f64(f64::MAX)
+            && !n.is_infinite()
+            && (n.compare(&max).is_gt() || n.compare(&max.neg()).is_lt())
+        {
+            let bound = max.text('f', Some(6));
+            return Err(FnError::call(format!(
+                "value must be between -{bound} and {bound} inclusive"
+            )));
+        }
+        Ok(n.to_f64())
     }
 
     fn integer(&self, i: usize) -> Result<i64, FnError> {
@@ -760,9 +777,8 @@ fn range(args: &Args<'_>) -> Result<Value, FnError> {
         3 => (args.number(0)?, args.number(1)?, args.number(2)?),
         _ => return Err(FnError::call("must have one, two, or three arguments")),
     };
-    if step.is_zero() {
-        return Err(FnError::arg(2, "step must not be zero"));
-    }
+    // A zero step is not refused as such: as in Terraform, it counts as
+    // going up, and so either ends at once or runs into the 1,024 limit.
     let limit_arg = if args.len() == 1 { 0 } else { 1 };
     let down = step.is_negative();
     if down && end.compare(&start).is_gt() {

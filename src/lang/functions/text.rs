@@ -408,6 +408,6 @@ pub(super) fn parseint(args: &Args<'_>) -> Result<Value, FnError> {
 
 /// `log(number, base)`.
 pub(super) fn log(args: &Args<'_>) -> Result<Value, FnError> {
-    let (number, base) = (args.number(0)?, args.number(1)?);
-    super::machine_float(number.to_f64().ln() / base.to_f64().ln())
+    let (number, base) = (args.float(0)?, args.float(1)?);
+    super::machine_float(number.ln() / base.ln())
 }
