@@ -214,17 +214,17 @@ impl Value {
     pub fn into_set(self) -> Value {
         match self {
             Value::List(mut items) => {
-                items.sort_by(canonical_order);
-                items.dedup();
-                // Numbers are equal when they print the same, which need not
-                // put them next to each other in value order (0.1 read with
-                // 512 bits and with 53 sort apart): keep the first of each.
-                let mut numbers = std::collections::HashSet::new();
+                // Fractions are equal when they print the same, which need
+                // not put them next to each other in value order (0.1 read
+                // with 512 bits and with 53 sort apart): keep the first
+                // given, as Terraform's sets do.
+                let mut fractions = std::collections::HashSet::new();
                 items.retain(|item| match item {
-                    Value::Number(n) if n.is_zero() => numbers.insert("0".to_string()),
-                    Value::Number(n) => numbers.insert(n.to_string()),
+                    Value::Number(n) if !n.is_integer() => fractions.insert(n.to_string()),
                     _ => true,
                 });
+                items.sort_by(canonical_order);
+                items.dedup();
                 Value::List(items)
             }
             other => other,
@@ -289,10 +289,8 @@ impl Value {
 /// A number as JSON, with every digit Terraform would write. An infinity
 /// has no JSON form: it is written as `null`, and `lang` refuses to store one.
 fn number_to_json(n: &Number) -> serde_json::Value {
-    let negative_zero = n.is_zero() && n.is_negative();
-    if let Some(i) = n.to_i64().filter(|_| !negative_zero) {
-        return serde_json::Value::from(i);
-    }
+    // As printed, whole numbers included: 2^60 computed in machine floats
+    // is written 1152921504606847000, as Terraform writes it.
     if n.is_infinite() {
         return serde_json::Value::Null;
     }

@@ -437,17 +437,18 @@ impl Args<'_> {
     /// in them (`pow`, `log`): one beyond a float's range is an error there.
     fn float(&self, i: usize) -> Result<f64, FnError> {
         let n = self.number(i)?;
-        // Infinities pass, as floats have them.
-        if let Some(max) = Number::from_f64(f64::MAX)
+        let float = n.to_f64();
+        // Only a finite number that rounds to infinity (infinities pass).
+        if float.is_infinite()
             && !n.is_infinite()
-            && (n.compare(&max).is_gt() || n.compare(&max.neg()).is_lt())
+            && let Some(max) = Number::from_f64(f64::MAX)
         {
             let bound = max.text('f', Some(6));
             return Err(FnError::call(format!(
                 "value must be between -{bound} and {bound} inclusive"
             )));
         }
-        Ok(n.to_f64())
+        Ok(float)
     }
 
     fn integer(&self, i: usize) -> Result<i64, FnError> {
@@ -780,7 +781,8 @@ fn range(args: &Args<'_>) -> Result<Value, FnError> {
     // A zero step is not refused as such: as in Terraform, it counts as
     // going up, and so either ends at once or runs into the 1,024 limit.
     let limit_arg = if args.len() == 1 { 0 } else { 1 };
-    let down = step.is_negative();
+    // -0 counts as going up.
+    let down = step.compare(&Number::zero()).is_lt();
     if down && end.compare(&start).is_gt() {
         return Err(FnError::arg(
             limit_arg,
