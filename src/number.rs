@@ -583,6 +583,17 @@ impl PartialEq for Number {
 /// exponent: Terraform's form for JSON, strings and plans (`+Inf`/`-Inf`).
 impl fmt::Display for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A whole number its precision holds exactly prints every digit:
+        // any shorter decimal is at least 1 away, outside its half unit.
+        // Most numbers are such (counts, ports, sizes); this skips the
+        // general algorithm's decimal bounds for them.
+        if let Some((mantissa, exponent)) = self.0.form.parts()
+            && exponent >= 0
+            && exponent + mantissa.bits() as i64 <= i64::from(self.precision())
+        {
+            let sign = if self.0.negative { "-" } else { "" };
+            return write!(f, "{sign}{}", mantissa << exponent as u64);
+        }
         f.write_str(&self.text('f', None))
     }
 }

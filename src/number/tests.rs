@@ -240,3 +240,25 @@ fn numbers_that_print_alike_are_one_set_element() {
             .any(|v| v.as_number().map(Number::precision) == Some(512) && v.to_string() == "0.1")
     );
 }
+
+#[test]
+fn whole_numbers_print_as_the_general_algorithm_prints_them() {
+    let cases = [
+        n("0"),
+        n("-7"),
+        n("443"),
+        n("123456789012345678901234567890"),
+        Number::from_i64(i64::MIN),
+        Number::from(u64::MAX),
+        f(2f64.powi(60)),
+        f(2f64.powi(52) + 1.0),
+        f(1e300),
+        n("1e20").add(&n("1")).unwrap(),
+        Number::from_i64(1 << 40)
+            .mul(&Number::from_i64(1 << 40))
+            .unwrap(),
+    ];
+    for number in cases {
+        assert_eq!(number.to_string(), number.text('f', None));
+    }
+}
