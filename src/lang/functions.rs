@@ -1139,14 +1139,14 @@ fn format_verb(verb: &Verb, arg: &Value) -> Result<String, String> {
         'd' | 'b' | 'o' | 'x' | 'X' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G'
     );
     let body = match verb.verb {
-        'v' if (verb.sharp || matches!(arg, Value::List(_) | Value::Map(_)))
-            && arg.contains_infinity() =>
-        {
-            return Err(unsupported("cannot serialize infinity as JSON"));
+        // JSON as Terraform's jsonencode writes it (Go's escapes; no
+        // infinities).
+        'v' if verb.sharp || matches!(arg, Value::List(_) | Value::Map(_)) => {
+            let mut json = String::new();
+            write_json(arg, &mut json).map_err(|err| unsupported(&err.message))?;
+            json
         }
-        'v' if verb.sharp => arg.to_json().to_string(),
         'v' => match arg {
-            Value::List(_) | Value::Map(_) => arg.to_json().to_string(),
             Value::Number(n) => n.text('g', None),
             other => other.to_string_lossless().unwrap_or_default(),
         },
@@ -1161,7 +1161,14 @@ fn format_verb(verb: &Verb, arg: &Value) -> Result<String, String> {
             if let Some(precision) = verb.precision {
                 s = s.chars().take(precision).collect();
             }
-            if verb.verb == 'q' { go_quote(&s) } else { s }
+            if verb.verb == 'q' {
+                // Quoted as JSON, as Terraform quotes (`<` is `\u003c`).
+                let mut quoted = String::new();
+                crate::value::write_go_json_string(&s, &mut quoted);
+                quoted
+            } else {
+                s
+            }
         }
         _ if numeric => {
             let Some(n) = to_number(arg) else {
@@ -1176,6 +1183,10 @@ fn format_verb(verb: &Verb, arg: &Value) -> Result<String, String> {
             ));
         }
     };
+    // Terraform writes a bool without any padding.
+    if verb.verb == 't' {
+        return Ok(body);
+    }
     Ok(pad(verb, body, numeric))
 }
 
@@ -1259,7 +1270,10 @@ fn pad(verb: &Verb, body: String, numeric: bool) -> String {
     let fill = width - len;
     if verb.minus {
         format!("{body}{}", " ".repeat(fill))
-    } else if verb.zero && numeric && !body.ends_with("Inf") {
+    } else if verb.zero && !numeric {
+        // Terraform pads strings with zeros too.
+        format!("{}{body}", "0".repeat(fill))
+    } else if verb.zero && !body.ends_with("Inf") {
         let sign_len = usize::from(body.starts_with(['-', '+', ' ']));
         format!(
             "{}{}{}",
