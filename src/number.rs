@@ -295,6 +295,11 @@ impl Number {
         }
     }
 
+    /// A whole, non-negative number as an index or count (`-0` is 0).
+    pub fn to_index(&self) -> Option<usize> {
+        self.to_i64().and_then(|i| usize::try_from(i).ok())
+    }
+
     /// The nearest machine float (infinite beyond its range), rounded once,
     /// to nearest, ties to even, subnormals included.
     pub fn to_f64(&self) -> f64 {

@@ -183,9 +183,7 @@ impl Value {
     /// A whole, non-negative number as an index or count.
     pub fn as_index(&self) -> Option<usize> {
         match self {
-            Value::Number(n) if !n.is_negative() || n.is_zero() => {
-                n.to_i64().and_then(|i| usize::try_from(i).ok())
-            }
+            Value::Number(n) => n.to_index(),
             _ => None,
         }
     }

@@ -946,7 +946,7 @@ fn index(
             if !n.is_integer() {
                 return invalid(format!("A list index must be a whole number, got {n}."));
             }
-            match Value::Number(n.clone()).as_index() {
+            match n.to_index() {
                 Some(i) if i < items.len() => Ok(items.swap_remove(i)),
                 _ => invalid(format!(
                     "Index {n} is out of range for a list of {} element{}.",
