@@ -25,6 +25,7 @@ mod emulator;
 #[allow(dead_code)]
 #[path = "../tests/testsuite/support/proxy.rs"]
 mod proxy;
+#[allow(dead_code)]
 #[path = "../tests/testsuite/support/terraform.rs"]
 mod terraform;
 

@@ -26,7 +26,7 @@ pub enum Value {
     String(String),
     /// Lists, tuples and sets. Sets are kept sorted and deduplicated by
     /// [`Value::into_set`], so equal sets compare equal.
-    List(Vec<Value>),
+    List(Elements),
     /// Maps and objects.
     Map(Attrs),
     /// A value marked sensitive (a `sensitive` variable, or anything computed
@@ -34,6 +34,99 @@ pub enum Value {
     /// strips them, recording where they were, before values reach the
     /// plan, state or AWS. Printed as `(sensitive value)`.
     Sensitive(Box<Value>),
+}
+
+/// Which of Terraform's sequence types a [`Value::List`] is: what literals
+/// and `for` expressions build is a tuple; `tolist`, `toset`, typed
+/// variables and set-valued attributes make lists and sets. The kind only
+/// names the type (in conversion errors) and keeps the `==` operator apart
+/// for different types, as Terraform does; values otherwise compare by
+/// their elements alone, so a plan never sees a change of kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ListKind {
+    #[default]
+    Tuple,
+    List,
+    Set,
+}
+
+/// The elements of a [`Value::List`], with its [`ListKind`]. It reads as the
+/// `Vec` it holds.
+#[derive(Clone, Debug, Default)]
+pub struct Elements {
+    items: Vec<Value>,
+    pub kind: ListKind,
+}
+
+impl Elements {
+    pub fn new(items: Vec<Value>, kind: ListKind) -> Elements {
+        Elements { items, kind }
+    }
+
+    pub fn into_vec(self) -> Vec<Value> {
+        self.items
+    }
+
+    /// The elements changed one by one, of the same kind.
+    pub fn map(self, f: impl FnMut(Value) -> Value) -> Elements {
+        Elements::new(self.items.into_iter().map(f).collect(), self.kind)
+    }
+}
+
+impl PartialEq for Elements {
+    fn eq(&self, other: &Elements) -> bool {
+        self.items == other.items
+    }
+}
+
+impl std::ops::Deref for Elements {
+    type Target = Vec<Value>;
+    fn deref(&self) -> &Vec<Value> {
+        &self.items
+    }
+}
+
+impl std::ops::DerefMut for Elements {
+    fn deref_mut(&mut self) -> &mut Vec<Value> {
+        &mut self.items
+    }
+}
+
+impl From<Vec<Value>> for Elements {
+    /// A tuple of the values.
+    fn from(items: Vec<Value>) -> Elements {
+        Elements::new(items, ListKind::Tuple)
+    }
+}
+
+impl FromIterator<Value> for Elements {
+    fn from_iter<I: IntoIterator<Item = Value>>(iter: I) -> Elements {
+        Elements::from(iter.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl IntoIterator for Elements {
+    type Item = Value;
+    type IntoIter = std::vec::IntoIter<Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Elements {
+    type Item = &'a Value;
+    type IntoIter = std::slice::Iter<'a, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut Elements {
+    type Item = &'a mut Value;
+    type IntoIter = std::slice::IterMut<'a, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter_mut()
+    }
 }
 
 impl Value {
@@ -73,14 +166,11 @@ impl Value {
             Value::Sensitive(inner) => (inner.unmark_deep().0, true),
             Value::List(items) => {
                 let mut marked = false;
-                let items = items
-                    .into_iter()
-                    .map(|item| {
-                        let (item, m) = item.unmark_deep();
-                        marked |= m;
-                        item
-                    })
-                    .collect();
+                let items = items.map(|item| {
+                    let (item, m) = item.unmark_deep();
+                    marked |= m;
+                    item
+                });
                 (Value::List(items), marked)
             }
             Value::Map(map) => {
@@ -208,10 +298,28 @@ impl Value {
         self.as_map().and_then(|m| m.get(key)).unwrap_or(&NULL)
     }
 
-    /// Sorts and deduplicates a list so that it compares as a set.
+    /// Makes every list, at any depth, a tuple. Resource values pass through
+    /// this on their way into expressions: state is JSON, which keeps no
+    /// kinds, so a value must read the same planned or loaded, or `==`
+    /// could answer differently at plan and at apply.
+    pub fn erase_kinds(&mut self) {
+        match self {
+            Value::List(items) => {
+                items.kind = ListKind::Tuple;
+                items.iter_mut().for_each(Value::erase_kinds);
+            }
+            Value::Map(map) => map.values_mut().for_each(Value::erase_kinds),
+            Value::Sensitive(inner) => inner.erase_kinds(),
+            _ => {}
+        }
+    }
+
+    /// Sorts and deduplicates a list so that it compares as a set, and
+    /// makes it a set.
     pub fn into_set(self) -> Value {
         match self {
             Value::List(mut items) => {
+                items.kind = ListKind::Set;
                 // Fractions are equal when they print the same, which need
                 // not put them next to each other in value order (0.1 read
                 // with 512 bits and with 53 sort apart): keep the first
@@ -222,7 +330,9 @@ impl Value {
                     _ => true,
                 });
                 items.sort_by(canonical_order);
-                items.dedup();
+                // -0 equals 0, yet a set keeps both, as Terraform's sets
+                // (which tell elements apart by their printed form) do.
+                items.dedup_by(|a, b| a == b && is_negative_zero(a) == is_negative_zero(b));
                 Value::List(items)
             }
             other => other,
@@ -315,12 +425,18 @@ pub fn write_go_json_string(text: &str, out: &mut String) {
     }
 }
 
+fn is_negative_zero(value: &Value) -> bool {
+    matches!(value, Value::Number(n) if n.is_zero() && n.is_negative())
+}
+
 /// A total order over values, used to canonicalise sets.
-/// Numbers sort by value and strings by their text, as Terraform orders
-/// sets of them; other values by their JSON text.
+/// Numbers sort by value (-0 before 0) and strings by their text, as
+/// Terraform orders sets of them; other values by their JSON text.
 pub fn canonical_order(a: &Value, b: &Value) -> std::cmp::Ordering {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.compare(y),
+        (Value::Number(x), Value::Number(y)) => x
+            .compare(y)
+            .then_with(|| is_negative_zero(b).cmp(&is_negative_zero(a))),
         (Value::String(x), Value::String(y)) => x.cmp(y),
         _ => a.to_json().to_string().cmp(&b.to_json().to_string()),
     }
@@ -490,5 +606,34 @@ impl schemars::JsonSchema for Value {
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_name_types_but_do_not_change_values() {
+        let tuple = Value::from(vec!["a", "b"]);
+        let list = Value::List(Elements::new(
+            tuple.as_list().unwrap().to_vec(),
+            ListKind::List,
+        ));
+        // A plan compares values, never kinds: a list equals the tuple it
+        // was converted from.
+        assert_eq!(list, tuple);
+        let set = tuple.clone().into_set();
+        assert!(matches!(&set, Value::List(items) if items.kind == ListKind::Set));
+
+        // What references see of a resource keeps no kinds, at any depth.
+        let mut nested = Value::Map(attrs([("names", set), ("list", list)]));
+        nested.erase_kinds();
+        for name in ["names", "list"] {
+            assert!(
+                matches!(nested.get(name), Value::List(items) if items.kind == ListKind::Tuple),
+                "{name} is still typed"
+            );
+        }
     }
 }

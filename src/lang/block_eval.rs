@@ -733,7 +733,10 @@ impl<'a> BlockEvaluator<'a> {
 
     /// Records an instance's value (planned or applied), so references to it
     /// resolve.
-    pub fn set_instance(&mut self, index: usize, key: InstanceKey, value: Value) {
+    pub fn set_instance(&mut self, index: usize, key: InstanceKey, mut value: Value) {
+        // An instance reads the same whether planned now or loaded from
+        // state, whose JSON keeps no kinds: see `Value::erase_kinds`.
+        value.erase_kinds();
         let instances = self.instances.entry(index).or_default();
         let replaced = instances.insert(key.clone(), value.clone()).is_some();
         // Contiguous `count` keys (0..n) put instance i at position i.
@@ -791,7 +794,8 @@ impl<'a> BlockEvaluator<'a> {
 
     /// Records every instance of a resource at once (a data source's, as
     /// read), so `count = 0` gives an empty list.
-    pub fn set_instances(&mut self, index: usize, instances: BTreeMap<InstanceKey, Value>) {
+    pub fn set_instances(&mut self, index: usize, mut instances: BTreeMap<InstanceKey, Value>) {
+        instances.values_mut().for_each(Value::erase_kinds);
         self.instances.insert(index, instances);
         self.publish(index);
     }

@@ -85,7 +85,7 @@ pub fn eval_body(
                     Ok(Value::List(generated)) => {
                         let entry = out
                             .entry(dynamic.target.to_string())
-                            .or_insert_with(|| Value::List(Vec::new()));
+                            .or_insert_with(|| Value::List(Vec::new().into()));
                         if let Value::List(items) = entry {
                             items.extend(generated);
                         }
@@ -106,7 +106,7 @@ pub fn eval_body(
                     Ok(item) => {
                         let entry = out
                             .entry(name.to_string())
-                            .or_insert_with(|| Value::List(Vec::new()));
+                            .or_insert_with(|| Value::List(Vec::new().into()));
                         if let Value::List(items) = entry {
                             items.push(Value::Map(item));
                         }
@@ -209,7 +209,7 @@ fn eval_dynamic(
     ctx: &EvalContext<'_>,
 ) -> Result<Value, Diagnostics> {
     let (Some(for_each), Some(content)) = (dynamic.for_each, dynamic.content) else {
-        return Ok(Value::List(Vec::new())); // reported by the loader
+        return Ok(Value::List(Vec::new().into())); // reported by the loader
     };
     let span = |range: Option<std::ops::Range<usize>>| range.map(|r| Span::new(ctx.file, r));
     let elements: Vec<(Value, Value)> = match eval(&for_each.value, ctx)? {
@@ -255,6 +255,6 @@ fn eval_dynamic(
     if diags.has_errors() {
         Err(diags)
     } else {
-        Ok(Value::List(generated))
+        Ok(Value::List(generated.into()))
     }
 }

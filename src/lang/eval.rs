@@ -24,7 +24,7 @@ use super::functions;
 use crate::diag::did_you_mean;
 use crate::diag::{Diagnostic, FileId, Span};
 use crate::number::{NotANumber, Number};
-use crate::value::{Attrs, Value};
+use crate::value::{Attrs, Elements, ListKind, Value};
 
 /// Resolves the root names of references: `var`, `local`, `data`, `count`,
 /// `each`, `path`, and resource type names such as `aws_vpc`. A resource type
@@ -152,7 +152,7 @@ pub fn eval(expr: &Expression, ctx: &EvalContext<'_>) -> Result<Value, Diagnosti
         Expression::Array(items) => items
             .iter()
             .map(|item| eval(item, ctx))
-            .collect::<Result<Vec<_>, _>>()
+            .collect::<Result<Elements, _>>()
             .map(Value::List),
         Expression::Object(object) => eval_object(object, ctx),
         Expression::StringTemplate(template) => eval_string_template(template, ctx),
@@ -755,11 +755,11 @@ fn eval_for(for_expr: &ForExpr, ctx: &EvalContext<'_>) -> Result<Value, Diagnost
         return Ok(Value::Unknown);
     }
     let result = match &for_expr.key_expr {
-        None => Value::List(list),
+        None => Value::List(list.into()),
         Some(_) if for_expr.grouping => Value::Map(
             groups
                 .into_iter()
-                .map(|(k, v)| (k, Value::List(v)))
+                .map(|(k, v)| (k, Value::List(v.into())))
                 .collect(),
         ),
         Some(_) => Value::Map(map),
@@ -865,17 +865,22 @@ fn splat(value: Value, operators: &[Operator], ctx: &EvalContext<'_>) -> Result<
     if let Value::Sensitive(inner) = value {
         return splat(*inner, operators, ctx).map(Value::mark);
     }
-    let items = match value {
+    // A list's splat is a list (of what the operators give); anything
+    // else's is a tuple.
+    let (items, kind) = match value {
         Value::Unknown => return Ok(Value::Unknown),
-        Value::Null => Vec::new(),
-        Value::List(items) => items,
-        single => vec![single],
+        Value::Null => (Vec::new(), ListKind::Tuple),
+        Value::List(items) => {
+            let kind = items.kind;
+            (items.into_vec(), kind)
+        }
+        single => (vec![single], ListKind::Tuple),
     };
     items
         .into_iter()
         .map(|item| apply_operators(item, operators, ctx))
         .collect::<Result<Vec<_>, _>>()
-        .map(Value::List)
+        .map(|items| Value::List(Elements::new(items, kind)))
 }
 
 fn get_attr(
@@ -1065,7 +1070,7 @@ fn eval_binary_values(
 ) -> Result<Value, Diagnostic> {
     use BinaryOperator::*;
     match operator {
-        Eq | NotEq => Ok(match deep_equal(&lhs, &rhs) {
+        Eq | NotEq => Ok(match equal_values(&lhs, &rhs) {
             Some(equal) => Value::Bool(equal == (operator == Eq)),
             None => Value::Unknown,
         }),
@@ -1145,6 +1150,33 @@ pub(crate) fn deep_equal(a: &Value, b: &Value) -> Option<bool> {
             all_equal(xs.values().zip(ys.values()))
         }
         (a, b) => Some(a == b),
+    }
+}
+
+/// Whether two values are equal, as `==`, `contains` and `index` decide:
+/// values of different types never are (`tolist(["a"]) == ["a"]` is false,
+/// a list is not a tuple); `None` when an unknown value leaves it open.
+pub(crate) fn equal_values(a: &Value, b: &Value) -> Option<bool> {
+    if same_kinds(a, b) {
+        deep_equal(a, b)
+    } else {
+        Some(false)
+    }
+}
+
+/// False when the two values have lists of different kinds (a list and a
+/// tuple, a list and a set) in the same place. Elements are compared
+/// pairwise; what `deep_equal` compares decides the rest.
+fn same_kinds(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Sensitive(a), b) | (b, Value::Sensitive(a)) => same_kinds(a, b),
+        (Value::List(xs), Value::List(ys)) => {
+            xs.kind == ys.kind && xs.iter().zip(ys.iter()).all(|(x, y)| same_kinds(x, y))
+        }
+        (Value::Map(xs), Value::Map(ys)) => xs
+            .iter()
+            .all(|(k, x)| ys.get(k).is_none_or(|y| same_kinds(x, y))),
+        _ => true,
     }
 }
 

@@ -25,11 +25,11 @@ use hcl_edit::expr::{Expression, FuncCall};
 use ipnet::IpNet;
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::eval::{ChainedScope, EvalContext, deep_equal, eval, render, to_bool, to_number};
+use super::eval::{ChainedScope, EvalContext, equal_values, eval, render, to_bool, to_number};
 use crate::diag::Diagnostic;
 use crate::diag::did_you_mean;
 use crate::number::Number;
-use crate::value::{Attrs, Value};
+use crate::value::{Attrs, Elements, ListKind, Value};
 use crypto::Algorithm::{Md5, Sha1, Sha256, Sha512};
 use crypto::Encoding::{Base64, Hex};
 use crypto::{hash_file, hash_string};
@@ -60,7 +60,21 @@ pub(crate) struct Function {
     /// Null arguments reach the implementation instead of being rejected.
     allow_null: bool,
     unknowns: Unknowns,
+    /// The kind of list the function returns, as Terraform types it.
+    returns: Returns,
     imp: fn(&Args<'_>) -> Result<Value, FnError>,
+}
+
+/// Which kind a function's list result is (see [`ListKind`]).
+#[derive(Clone, Copy)]
+enum Returns {
+    /// What the implementation built: a tuple, unless it says otherwise.
+    AsBuilt,
+    /// A list (`split`, `sort`, `range` ...).
+    List,
+    /// A list when the first argument is a list or set, else a tuple
+    /// (`reverse`, `slice`).
+    AsFirst,
 }
 
 impl Function {
@@ -76,6 +90,7 @@ impl Function {
             variadic: None,
             allow_null: false,
             unknowns: Unknowns::Deep,
+            returns: Returns::AsBuilt,
             imp,
         }
     }
@@ -97,6 +112,10 @@ impl Function {
     }
     const fn own_unknowns(mut self) -> Function {
         self.unknowns = Unknowns::Own;
+        self
+    }
+    const fn returns(mut self, returns: Returns) -> Function {
+        self.returns = returns;
         self
     }
 
@@ -131,7 +150,9 @@ pub(crate) static FUNCTIONS: &[Function] = &[
     Function::new("min", &[], |a| extreme(a, std::cmp::Ordering::Less)).variadic("numbers"),
     Function::new("max", &[], |a| extreme(a, std::cmp::Ordering::Greater)).variadic("numbers"),
     Function::new("sum", &["list"], sum),
-    Function::new("range", &[], range).variadic("params"),
+    Function::new("range", &[], range)
+        .variadic("params")
+        .returns(Returns::List),
     // Strings.
     Function::new("lower", &["str"], |a| {
         Ok(Value::String(a.string(0)?.to_lowercase()))
@@ -178,18 +199,21 @@ pub(crate) static FUNCTIONS: &[Function] = &[
     }),
     Function::new("substr", &["str", "offset", "length"], substr),
     Function::new("replace", &["str", "substr", "replace"], replace),
-    Function::new("split", &["separator", "str"], split),
+    Function::new("split", &["separator", "str"], split).returns(Returns::List),
     Function::new("join", &["separator"], join).variadic("lists"),
     Function::new("format", &["format"], format)
         .variadic("args")
         .allow_null(),
     Function::new("formatlist", &["format"], formatlist)
         .variadic("args")
+        .returns(Returns::List)
         .allow_null(),
     // Collections.
     Function::new("length", &["value"], length).shallow(),
     Function::new("element", &["list", "index"], element).shallow(),
-    Function::new("slice", &["list", "start_index", "end_index"], slice).shallow(),
+    Function::new("slice", &["list", "start_index", "end_index"], slice)
+        .shallow()
+        .returns(Returns::AsFirst),
     Function::new("lookup", &["inputMap", "key", "default"], lookup)
         .optional(1)
         .shallow()
@@ -208,7 +232,7 @@ pub(crate) static FUNCTIONS: &[Function] = &[
         Ok(Value::Bool(
             a.list(0)?
                 .iter()
-                .any(|v| deep_equal(v, a.get(1)) == Some(true)),
+                .any(|v| equal_values(v, a.get(1)) == Some(true)),
         ))
     })
     .allow_null(),
@@ -228,14 +252,15 @@ pub(crate) static FUNCTIONS: &[Function] = &[
         .variadic("vals")
         .own_unknowns()
         .allow_null(),
-    Function::new("compact", &["list"], compact),
-    Function::new("distinct", &["list"], distinct),
+    Function::new("compact", &["list"], compact).returns(Returns::List),
+    Function::new("distinct", &["list"], distinct).returns(Returns::List),
     Function::new("flatten", &["list"], flatten).shallow(),
     Function::new("reverse", &["list"], |a| {
         Ok(Value::List(a.list(0)?.iter().rev().cloned().collect()))
     })
-    .shallow(),
-    Function::new("sort", &["list"], sort),
+    .shallow()
+    .returns(Returns::AsFirst),
+    Function::new("sort", &["list"], sort).returns(Returns::List),
     Function::new("zipmap", &["keys", "values"], zipmap).shallow(),
     Function::new("one", &["list"], one).shallow(),
     Function::new("alltrue", &["list"], |a| all_or_any(a, true)),
@@ -258,13 +283,15 @@ pub(crate) static FUNCTIONS: &[Function] = &[
     Function::new("base64decode", &["str"], base64decode),
     // Networking.
     Function::new("cidrsubnet", &["prefix", "newbits", "netnum"], cidrsubnet),
-    Function::new("cidrsubnets", &["prefix"], cidrsubnets).variadic("newbits"),
+    Function::new("cidrsubnets", &["prefix"], cidrsubnets)
+        .variadic("newbits")
+        .returns(Returns::List),
     Function::new("cidrhost", &["prefix", "hostnum"], cidrhost),
     Function::new("cidrnetmask", &["prefix"], cidrnetmask),
     Function::new("log", &["num", "base"], text::log),
     Function::new("parseint", &["number", "base"], text::parseint).allow_null(),
     Function::new("regex", &["pattern", "string"], text::regex),
-    Function::new("regexall", &["pattern", "string"], text::regexall),
+    Function::new("regexall", &["pattern", "string"], text::regexall).returns(Returns::List),
     Function::new("urlencode", &["str"], text::urlencode),
     Function::new(
         "textencodebase64",
@@ -285,12 +312,13 @@ pub(crate) static FUNCTIONS: &[Function] = &[
     Function::new("setunion", &["first_set"], sets::setunion).variadic("other_sets"),
     Function::new("setintersection", &["first_set"], sets::setintersection).variadic("other_sets"),
     Function::new("setsubtract", &["a", "b"], sets::setsubtract),
-    Function::new("chunklist", &["list", "size"], sets::chunklist),
+    Function::new("chunklist", &["list", "size"], sets::chunklist).returns(Returns::List),
     Function::new(
         "matchkeys",
         &["values", "keys", "searchset"],
         sets::matchkeys,
-    ),
+    )
+    .returns(Returns::List),
     Function::new("transpose", &["values"], sets::transpose),
     // Hashes, UUIDs and secrets.
     Function::new("md5", &["str"], |a| hash_string(a, Md5, Hex)),
@@ -400,7 +428,7 @@ impl FnError {
 /// A call's evaluated arguments, with typed accessors that convert the way
 /// Terraform converts arguments to parameter types.
 pub(crate) struct Args<'a> {
-    values: Vec<Value>,
+    pub(super) values: Vec<Value>,
     ctx: EvalContext<'a>,
 }
 
@@ -568,9 +596,22 @@ pub(crate) fn call(call: &FuncCall, ctx: &EvalContext<'_>) -> Result<Value, Diag
         return Ok(Value::Unknown);
     }
 
+    let first_kind = match values.first() {
+        Some(Value::List(items)) => Some(items.kind),
+        _ => None,
+    };
     let args = Args { values, ctx: *ctx };
     let result = (function.imp)(&args).and_then(|value| match value {
         Value::String(s) if s.len() > MAX_STRING_BYTES => Err(too_long()),
+        Value::List(mut items) => {
+            items.kind = match (function.returns, first_kind) {
+                (Returns::AsBuilt, _) => items.kind,
+                (Returns::List, _) => ListKind::List,
+                (Returns::AsFirst, Some(ListKind::List | ListKind::Set)) => ListKind::List,
+                (Returns::AsFirst, _) => ListKind::Tuple,
+            };
+            Ok(Value::List(items).mark_if(sensitive))
+        }
         other => Ok(other.mark_if(sensitive)),
     });
     let hide = |diag: Diagnostic| {
@@ -813,7 +854,7 @@ fn range(args: &Args<'_>) -> Result<Value, FnError> {
             .map_err(|_| FnError::call("can't compute sum of opposing infinities"))?;
         values.push(Value::Number(std::mem::replace(&mut next, following)));
     }
-    Ok(Value::List(values))
+    Ok(Value::List(values.into()))
 }
 
 // ---------------------------------------------------------------------------
@@ -916,7 +957,7 @@ fn split(args: &Args<'_>) -> Result<Value, FnError> {
     } else {
         s.split(separator.as_str()).map(Value::from).collect()
     };
-    Ok(Value::List(parts))
+    Ok(Value::List(parts.into()))
 }
 
 fn join(args: &Args<'_>) -> Result<Value, FnError> {
@@ -1005,7 +1046,7 @@ fn formatlist(args: &Args<'_>) -> Result<Value, FnError> {
         })?;
         results.push(Value::String(line));
     }
-    Ok(Value::List(results))
+    Ok(Value::List(results.into()))
 }
 
 /// One `%` verb of a format string.
@@ -1347,7 +1388,9 @@ fn slice(args: &Args<'_>) -> Result<Value, FnError> {
             "from index must be less than or equal to index",
         ));
     }
-    Ok(Value::List(items[start as usize..end as usize].to_vec()))
+    Ok(Value::List(
+        items[start as usize..end as usize].to_vec().into(),
+    ))
 }
 
 fn lookup(args: &Args<'_>) -> Result<Value, FnError> {
@@ -1367,7 +1410,7 @@ fn index(args: &Args<'_>) -> Result<Value, FnError> {
     let items = args.list(0)?;
     match items
         .iter()
-        .position(|item| deep_equal(item, args.get(1)) == Some(true))
+        .position(|item| equal_values(item, args.get(1)) == Some(true))
     {
         Some(i) => Ok(Value::from(i)),
         None => Err(FnError::call("item not found")),
@@ -1402,7 +1445,17 @@ fn concat(args: &Args<'_>) -> Result<Value, FnError> {
     for i in 0..args.len() {
         all.extend_from_slice(args.list(i)?);
     }
-    Ok(Value::List(all))
+    // Lists concatenate to a list; with a tuple among them, to a tuple.
+    let all_lists = args
+        .values
+        .iter()
+        .all(|v| matches!(v, Value::List(items) if items.kind == ListKind::List));
+    let kind = if all_lists {
+        ListKind::List
+    } else {
+        ListKind::Tuple
+    };
+    Ok(Value::List(Elements::new(all, kind)))
 }
 
 /// The first argument that is neither null nor an empty string.
@@ -1456,7 +1509,7 @@ fn compact(args: &Args<'_>) -> Result<Value, FnError> {
             },
         }
     }
-    Ok(Value::List(kept))
+    Ok(Value::List(kept.into()))
 }
 
 fn distinct(args: &Args<'_>) -> Result<Value, FnError> {
@@ -1466,7 +1519,7 @@ fn distinct(args: &Args<'_>) -> Result<Value, FnError> {
             seen.push(item.clone());
         }
     }
-    Ok(Value::List(seen))
+    Ok(Value::List(seen.into()))
 }
 
 fn flatten(args: &Args<'_>) -> Result<Value, FnError> {
@@ -1488,7 +1541,7 @@ fn flatten(args: &Args<'_>) -> Result<Value, FnError> {
     }
     let mut out = Vec::new();
     Ok(if flatten_into(args.list(0)?, &mut out) {
-        Value::List(out)
+        Value::List(out.into())
     } else {
         Value::Unknown
     })
@@ -1583,15 +1636,29 @@ fn all_or_any(args: &Args<'_>, all: bool) -> Result<Value, FnError> {
 // ---------------------------------------------------------------------------
 // Type conversions.
 
-/// A value's type as Terraform names it in a failed conversion, for the
-/// values expressions build: a list is a `tuple` and a map an `object`.
-/// Values here do not keep the typed forms Terraform names `list of
-/// string` or `map of number` (a typed variable's, `tolist`'s).
-fn conversion_type_name(value: &Value) -> &'static str {
+/// A value's type as Terraform names it in a failed conversion: what
+/// literals build is a `tuple` or an `object`; a typed list or set is named
+/// with its element type (`list of string`, `set of list of number`). Maps
+/// keep no kind here, so a typed map is named an `object`.
+fn conversion_type_name(value: &Value) -> String {
     match value {
-        Value::List(_) => "tuple",
-        Value::Map(_) => "object",
-        other => other.type_name(),
+        Value::Sensitive(inner) => conversion_type_name(inner),
+        Value::List(items) => {
+            // The elements share one type; an empty list's is "dynamic".
+            let element = || {
+                items
+                    .iter()
+                    .find(|item| !matches!(item, Value::Null | Value::Unknown))
+                    .map_or_else(|| "dynamic".to_string(), conversion_type_name)
+            };
+            match items.kind {
+                ListKind::Tuple => "tuple".to_string(),
+                ListKind::List => format!("list of {}", element()),
+                ListKind::Set => format!("set of {}", element()),
+            }
+        }
+        Value::Map(_) => "object".to_string(),
+        other => other.type_name().to_string(),
     }
 }
 
@@ -1679,8 +1746,8 @@ fn unify_primitives(items: Vec<Value>) -> Result<Vec<Value>, String> {
 fn tolist(args: &Args<'_>) -> Result<Value, FnError> {
     match args.get(0) {
         Value::Null => Ok(Value::Null),
-        Value::List(items) => unify_primitives(items.clone())
-            .map(Value::List)
+        Value::List(items) => unify_primitives(items.clone().into_vec())
+            .map(|items| Value::List(Elements::new(items, ListKind::List)))
             .map_err(|message| FnError::arg(0, message)),
         other => Err(FnError::arg(
             0,
@@ -1917,7 +1984,7 @@ fn cidrsubnet(args: &Args<'_>) -> Result<Value, FnError> {
 fn cidrsubnets(args: &Args<'_>) -> Result<Value, FnError> {
     let base = Cidr::parse(args, 0)?;
     if args.len() == 1 {
-        return Ok(Value::List(Vec::new()));
+        return Ok(Value::List(Vec::new().into()));
     }
     let mask = all_ones(base.width);
     let network_mask = mask & !host_mask(base.prefix, base.width);
@@ -1963,7 +2030,7 @@ fn cidrsubnets(args: &Args<'_>) -> Result<Value, FnError> {
         current = (next, length);
         subnets.push(Value::String(base.cidr_string(next, length)));
     }
-    Ok(Value::List(subnets))
+    Ok(Value::List(subnets.into()))
 }
 
 fn cidrhost(args: &Args<'_>) -> Result<Value, FnError> {

@@ -132,12 +132,15 @@ mod tests {
             ("tags_all".to_string(), Value::Map(Attrs::new())),
             (
                 "ingress".to_string(),
-                Value::List(vec![Value::Map(Attrs::from([
-                    ("from_port".to_string(), Value::from(443)),
-                    ("to_port".to_string(), Value::from(443)),
-                    ("protocol".to_string(), Value::string("tcp")),
-                    ("cidr_blocks".to_string(), Value::from(vec!["10.0.0.0/8"])),
-                ]))]),
+                Value::List(
+                    vec![Value::Map(Attrs::from([
+                        ("from_port".to_string(), Value::from(443)),
+                        ("to_port".to_string(), Value::from(443)),
+                        ("protocol".to_string(), Value::string("tcp")),
+                        ("cidr_blocks".to_string(), Value::from(vec!["10.0.0.0/8"])),
+                    ]))]
+                    .into(),
+                ),
             ),
         ]);
         let text = resource_block("aws_security_group", "app", schema, &object);

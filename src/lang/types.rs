@@ -220,17 +220,19 @@ mod tests {
         assert_eq!(missing, Err("attribute \"name\" is required".to_string()));
         let nested = parsed("list(object({ port = number, cidrs = optional(list(string), []) }))")
             .unwrap()
-            .convert(Value::List(vec![Value::Map(attrs([(
-                "port",
-                Value::string("443"),
-            )]))]))
+            .convert(Value::List(
+                vec![Value::Map(attrs([("port", Value::string("443"))]))].into(),
+            ))
             .unwrap();
         assert_eq!(
             nested,
-            Value::List(vec![Value::Map(attrs([
-                ("cidrs", Value::List(vec![])),
-                ("port", Value::from(443)),
-            ]))])
+            Value::List(
+                vec![Value::Map(attrs([
+                    ("cidrs", Value::List(vec![].into())),
+                    ("port", Value::from(443)),
+                ]))]
+                .into()
+            )
         );
     }
 

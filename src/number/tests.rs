@@ -222,14 +222,17 @@ fn numbers_that_print_alike_are_one_set_element() {
     use crate::value::Value;
     // 0.1 read with 512 bits and as a machine float sort apart, with a
     // number between them, but print the same: cty keeps one.
-    let set = Value::List(vec![
-        Value::Number(n("0.1")),
-        Value::Number(n("0.1000000000000000055")),
-        Value::Number(f(0.1)),
-        // Whole numbers are equal only when their values are.
-        Value::Number(f(2f64.powi(100))),
-        Value::Number(n("1267650600228229400000000000000")),
-    ])
+    let set = Value::List(
+        vec![
+            Value::Number(n("0.1")),
+            Value::Number(n("0.1000000000000000055")),
+            Value::Number(f(0.1)),
+            // Whole numbers are equal only when their values are.
+            Value::Number(f(2f64.powi(100))),
+            Value::Number(n("1267650600228229400000000000000")),
+        ]
+        .into(),
+    )
     .into_set();
     assert_eq!(set.as_list().map(<[Value]>::len), Some(4));
     // The first given is kept.

@@ -71,7 +71,7 @@ fn seed_attributes(instance: &TerraformInstance, id: &str, type_name: &str) -> A
             // Terraform stores a single nested block (`timeouts {}`) as an
             // object; terrane keeps every block as a list of objects.
             serde_json::Value::Object(_) if schema.block(name).is_some() => {
-                Value::List(vec![Value::from_json(json)])
+                Value::List(vec![Value::from_json(json)].into())
             }
             _ => Value::from_json(json),
         };

@@ -92,7 +92,7 @@ fn proposed_object(schema: &Schema, config: &Attrs, prior: Option<&Attrs>) -> At
                 )
             }
             None if block.computed_when_absent => prior_value(block.name),
-            None => Value::List(Vec::new()),
+            None => Value::List(Vec::new().into()),
         };
         out.insert(block.name.to_string(), value);
     }
@@ -355,16 +355,19 @@ mod tests {
         );
         let planned = attrs([(
             "root",
-            Value::List(vec![Value::Map(attrs([("volume_size", Value::from(20))]))]),
+            Value::List(vec![Value::Map(attrs([("volume_size", Value::from(20))]))].into()),
         )]);
         let read = attrs([
             ("arn", Value::string("arn:1")),
             (
                 "root",
-                Value::List(vec![Value::Map(attrs([
-                    ("volume_size", Value::from(8)),
-                    ("volume_type", Value::string("gp3")),
-                ]))]),
+                Value::List(
+                    vec![Value::Map(attrs([
+                        ("volume_size", Value::from(8)),
+                        ("volume_type", Value::string("gp3")),
+                    ]))]
+                    .into(),
+                ),
             ),
         ]);
         let settled = settle_computed(&schema, &planned, &read);
@@ -397,11 +400,11 @@ mod tests {
         };
         let prior = attrs([(
             "ebs",
-            Value::List(vec![item("/dev/sdb", Some(8)), item("/dev/sdc", Some(20))]),
+            Value::List(vec![item("/dev/sdb", Some(8)), item("/dev/sdc", Some(20))].into()),
         )]);
         let config = attrs([(
             "ebs",
-            Value::List(vec![item("/dev/sdc", None), item("/dev/sdd", None)]),
+            Value::List(vec![item("/dev/sdc", None), item("/dev/sdd", None)].into()),
         )]);
         let proposed = proposed_object(&schema, &config, Some(&prior));
         let items = proposed["ebs"].as_list().expect("items");

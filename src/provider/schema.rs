@@ -7,7 +7,7 @@
 //! as in Terraform's state.
 
 use crate::number::Number;
-use crate::value::{Attrs, Value};
+use crate::value::{Attrs, Elements, ListKind, Value};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Type {
@@ -93,9 +93,12 @@ impl Type {
             (Type::Bool, Value::String(s)) if s == "true" || s == "false" => {
                 Ok(Value::Bool(s == "true"))
             }
-            (Type::List(inner), Value::List(items)) => Ok(Value::List(convert_all(inner, items)?)),
+            (Type::List(inner), Value::List(items)) => Ok(Value::List(Elements::new(
+                convert_all(inner, items.into_vec())?,
+                ListKind::List,
+            ))),
             (Type::Set(inner), Value::List(items)) => {
-                Ok(Value::List(convert_all(inner, items)?).into_set())
+                Ok(Value::List(convert_all(inner, items.into_vec())?.into()).into_set())
             }
             (Type::Map(inner), Value::Map(map)) => {
                 let mut out = Attrs::new();
@@ -498,7 +501,7 @@ impl Schema {
                         other => other.clone(),
                     })
                     .collect();
-                *items = normalized;
+                *items = normalized.into();
                 if block.is_set {
                     let set = Value::List(std::mem::take(items)).into_set();
                     if let Value::List(sorted) = set {
@@ -565,21 +568,27 @@ mod tests {
             ("size", Value::string("20")),
             (
                 "disk",
-                Value::List(vec![Value::Map(crate::value::attrs([
-                    ("name", Value::string("a")),
-                    ("kms", Value::Null),
-                    ("ids", Value::List(vec![])),
-                ]))]),
+                Value::List(
+                    vec![Value::Map(crate::value::attrs([
+                        ("name", Value::string("a")),
+                        ("kms", Value::Null),
+                        ("ids", Value::List(vec![].into())),
+                    ]))]
+                    .into(),
+                ),
             ),
         ]);
         let read = crate::value::attrs([
             ("size", Value::float(20.0)),
             (
                 "disk",
-                Value::List(vec![Value::Map(crate::value::attrs([(
-                    "name",
-                    Value::string("a"),
-                )]))]),
+                Value::List(
+                    vec![Value::Map(crate::value::attrs([(
+                        "name",
+                        Value::string("a"),
+                    )]))]
+                    .into(),
+                ),
             ),
         ]);
         assert!(!schema.argument_changed("size", &read, &planned));
@@ -587,10 +596,13 @@ mod tests {
         let mut renamed = planned.clone();
         renamed.insert(
             "disk".into(),
-            Value::List(vec![Value::Map(crate::value::attrs([(
-                "name",
-                Value::string("b"),
-            )]))]),
+            Value::List(
+                vec![Value::Map(crate::value::attrs([(
+                    "name",
+                    Value::string("b"),
+                )]))]
+                .into(),
+            ),
         );
         assert!(schema.argument_changed("disk", &read, &renamed));
         assert!(schema.argument_changed("disk", &read, &Attrs::new()));

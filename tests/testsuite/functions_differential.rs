@@ -6,8 +6,9 @@
 //! `RECORD_TERRAFORM_ANSWERS=1` writes a new one.
 //!
 //! Each expression is evaluated as `jsonencode(EXPR)`, because terrane's
-//! values do not keep Terraform's distinction between lists, sets and
-//! tuples (or maps and objects), which `terraform console` prints. A value
+//! console prints values without Terraform's `tolist(...)` and `toset(...)`
+//! wrappers, and its values do not keep maps and objects apart. Lists, sets
+//! and tuples are kept apart: conversion errors and `==` show it. A value
 //! must print identically; an error must be an error with the same summary
 //! and detail. The few differences terrane keeps on purpose are listed,
 //! with their reason and terrane's own answer, in `known_differences.json`.

@@ -46,7 +46,7 @@ fn plan(schema: &Schema, written: &Attrs) -> Attrs {
                     other => panic!("block {} holds {other}", block.name),
                 })
                 .collect();
-            let list = Value::List(items);
+            let list = Value::List(items.into());
             out.insert(
                 block.name.to_string(),
                 if block.is_set { list.into_set() } else { list },
@@ -471,33 +471,42 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
         ),
         (
             "launch_template",
-            Value::List(vec![Value::Map(attrs([
-                (
-                    "launch_template_specification",
-                    block(attrs([
-                        ("launch_template_id", lt_id.clone().into()),
-                        ("version", "$Latest".into()),
-                    ])),
-                ),
-                (
-                    "override",
-                    Value::List(vec![
-                        Value::Map(attrs([("instance_type", "t3.micro".into())])),
-                        Value::Map(attrs([
-                            ("instance_type", "t3a.micro".into()),
-                            ("weighted_capacity", "1".into()),
+            Value::List(
+                vec![Value::Map(attrs([
+                    (
+                        "launch_template_specification",
+                        block(attrs([
+                            ("launch_template_id", lt_id.clone().into()),
+                            ("version", "$Latest".into()),
                         ])),
-                    ]),
-                ),
-            ]))]),
+                    ),
+                    (
+                        "override",
+                        Value::List(
+                            vec![
+                                Value::Map(attrs([("instance_type", "t3.micro".into())])),
+                                Value::Map(attrs([
+                                    ("instance_type", "t3a.micro".into()),
+                                    ("weighted_capacity", "1".into()),
+                                ])),
+                            ]
+                            .into(),
+                        ),
+                    ),
+                ]))]
+                .into(),
+            ),
         ),
     ]));
     let tag_block = |value: &str| {
-        Value::List(vec![Value::Map(attrs([
-            ("key", "Team".into()),
-            ("value", value.into()),
-            ("propagate_at_launch", true.into()),
-        ]))])
+        Value::List(
+            vec![Value::Map(attrs([
+                ("key", "Team".into()),
+                ("value", value.into()),
+                ("propagate_at_launch", true.into()),
+            ]))]
+            .into(),
+        )
     };
     let asg_written = attrs([
         ("name", "web-asg".into()),

@@ -512,7 +512,7 @@ fn web_acl_args(rate_limit: i64) -> Attrs {
         ),
         (
             "rule",
-            Value::List(vec![Value::Map(managed_rule), Value::Map(rate_rule)]),
+            Value::List(vec![Value::Map(managed_rule), Value::Map(rate_rule)].into()),
         ),
         ("visibility_config", visibility("edge-acl")),
         ("tags", map(&[("Name", "edge-acl")])),
@@ -1040,10 +1040,13 @@ async fn s3_bucket_versioned_encrypted_and_private() {
         if let Some(key) = key {
             by_default.insert("kms_master_key_id".into(), Value::string(key));
         }
-        Value::List(vec![Value::Map(attrs([
-            ("apply_server_side_encryption_by_default", block(by_default)),
-            ("bucket_key_enabled", Value::Bool(key.is_some())),
-        ]))])
+        Value::List(
+            vec![Value::Map(attrs([
+                ("apply_server_side_encryption_by_default", block(by_default)),
+                ("bucket_key_enabled", Value::Bool(key.is_some())),
+            ]))]
+            .into(),
+        )
     };
     let sse_planned = planned(
         "aws_s3_bucket_server_side_encryption_configuration",

@@ -226,7 +226,7 @@ fn assert_no_diff(type_name: &str, planned: &Attrs, state: &Attrs) {
         .iter()
         .filter(|b| !CONFIG_ONLY.contains(&b.name))
     {
-        let empty = Value::List(vec![]);
+        let empty = Value::List(vec![].into());
         let want = planned.get(block.name).unwrap_or(&empty);
         if block.computed_when_absent && want == &empty {
             continue;
@@ -853,10 +853,13 @@ async fn route_table_and_association_lifecycles() {
                 ("vpc_id", s(&vpc_id)),
                 (
                     "route",
-                    Value::List(vec![
-                        route("0.0.0.0/0", "gateway_id", &igw_id),
-                        route("192.168.0.0/16", "gateway_id", &igw_id),
-                    ]),
+                    Value::List(
+                        vec![
+                            route("0.0.0.0/0", "gateway_id", &igw_id),
+                            route("192.168.0.0/16", "gateway_id", &igw_id),
+                        ]
+                        .into(),
+                    ),
                 ),
                 ("tags", map(&[("Name", "public")])),
             ],
@@ -903,10 +906,13 @@ async fn route_table_and_association_lifecycles() {
                 ("vpc_id", s(&vpc_id)),
                 (
                     "route",
-                    Value::List(vec![
-                        route("0.0.0.0/0", "nat_gateway_id", &nat_id),
-                        route("172.16.0.0/12", "gateway_id", &igw_id),
-                    ]),
+                    Value::List(
+                        vec![
+                            route("0.0.0.0/0", "nat_gateway_id", &nat_id),
+                            route("172.16.0.0/12", "gateway_id", &igw_id),
+                        ]
+                        .into(),
+                    ),
                 ),
                 ("tags", map(&[("Name", "private")])),
             ],
@@ -1089,7 +1095,7 @@ async fn security_group_lifecycle() {
             "aws_security_group.web",
             vec![
                 ("vpc_id", s(&vpc_id)),
-                ("ingress", Value::List(web_ingress.clone())),
+                ("ingress", Value::List(web_ingress.clone().into())),
                 ("tags", map(&[("Name", "web")])),
             ],
         )
@@ -1134,7 +1140,7 @@ async fn security_group_lifecycle() {
     // The rule written with two CIDR blocks reads back as one block.
     let state = h.read("aws_security_group", &web_id).await;
     assert_no_diff("aws_security_group", &planned, &state);
-    assert_eq!(state.get("egress"), Some(&Value::List(vec![])));
+    assert_eq!(state.get("egress"), Some(&Value::List(vec![].into())));
     let name = state.str("name").unwrap().to_string();
     assert_eq!(state.str("name_prefix"), Some("terrane-"));
     assert!(
@@ -1152,24 +1158,30 @@ async fn security_group_lifecycle() {
             ("vpc_id", s(&vpc_id)),
             (
                 "ingress",
-                Value::List(vec![rule(
-                    5432,
-                    5432,
-                    protocol,
-                    vec![("security_groups", strings(&[&web_id]))],
-                )]),
+                Value::List(
+                    vec![rule(
+                        5432,
+                        5432,
+                        protocol,
+                        vec![("security_groups", strings(&[&web_id]))],
+                    )]
+                    .into(),
+                ),
             ),
             (
                 "egress",
-                Value::List(vec![
-                    rule(0, 0, "-1", vec![("cidr_blocks", strings(&["0.0.0.0/0"]))]),
-                    rule(
-                        443,
-                        443,
-                        "tcp",
-                        vec![("cidr_blocks", strings(&["10.0.0.0/8"]))],
-                    ),
-                ]),
+                Value::List(
+                    vec![
+                        rule(0, 0, "-1", vec![("cidr_blocks", strings(&["0.0.0.0/0"]))]),
+                        rule(
+                            443,
+                            443,
+                            "tcp",
+                            vec![("cidr_blocks", strings(&["10.0.0.0/8"]))],
+                        ),
+                    ]
+                    .into(),
+                ),
             ),
         ]
     };
@@ -1210,28 +1222,34 @@ async fn security_group_lifecycle() {
         ("vpc_id", s(&vpc_id)),
         (
             "ingress",
-            Value::List(vec![
-                rule(
-                    443,
-                    443,
-                    "tcp",
-                    vec![
-                        ("cidr_blocks", strings(&["10.0.0.0/8"])),
-                        ("description", s("https")),
-                    ],
-                ),
-                rule(0, 0, "-1", vec![("self", Value::Bool(true))]),
-                rule(22, 22, "tcp", vec![("security_groups", strings(&[&db_id]))]),
-            ]),
+            Value::List(
+                vec![
+                    rule(
+                        443,
+                        443,
+                        "tcp",
+                        vec![
+                            ("cidr_blocks", strings(&["10.0.0.0/8"])),
+                            ("description", s("https")),
+                        ],
+                    ),
+                    rule(0, 0, "-1", vec![("self", Value::Bool(true))]),
+                    rule(22, 22, "tcp", vec![("security_groups", strings(&[&db_id]))]),
+                ]
+                .into(),
+            ),
         ),
         (
             "egress",
-            Value::List(vec![rule(
-                53,
-                53,
-                "udp",
-                vec![("cidr_blocks", strings(&["10.0.0.2/32"]))],
-            )]),
+            Value::List(
+                vec![rule(
+                    53,
+                    53,
+                    "udp",
+                    vec![("cidr_blocks", strings(&["10.0.0.2/32"]))],
+                )]
+                .into(),
+            ),
         ),
         ("tags", map(&[("Name", "web"), ("Team", "a")])),
     ];

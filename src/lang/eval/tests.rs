@@ -108,7 +108,7 @@ pub(crate) fn test_scope() -> BTreeMap<String, Value> {
     scope.insert("unknown".into(), Value::Unknown);
     scope.insert(
         "partial".into(),
-        Value::List(vec!["known".into(), Value::Unknown]),
+        Value::List(vec!["known".into(), Value::Unknown].into()),
     );
     scope.insert(
         "pending".into(),
@@ -247,10 +247,10 @@ fn literals() {
             r#""$${not} %%{interpolated}""#,
             Value::from("${not} %{interpolated}"),
         ),
-        ("[]", Value::List(vec![])),
+        ("[]", Value::List(vec![].into())),
         (
             r#"[1, "a", true, null]"#,
-            Value::List(vec![1.into(), "a".into(), true.into(), Value::Null]),
+            Value::List(vec![1.into(), "a".into(), true.into(), Value::Null].into()),
         ),
         ("{}", Value::Map(Attrs::new())),
         ("(((7)))", Value::float(7.0)),
@@ -940,7 +940,7 @@ fn function_dispatch() {
 
 #[test]
 fn deep_equality() {
-    let list = |items: Vec<Value>| Value::List(items);
+    let list = |items: Vec<Value>| Value::List(items.into());
     assert_eq!(deep_equal(&1.into(), &1.into()), Some(true));
     assert_eq!(deep_equal(&Value::Null, &Value::Null), Some(true));
     assert_eq!(deep_equal(&Value::Null, &"".into()), Some(false));

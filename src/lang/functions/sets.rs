@@ -5,7 +5,7 @@
 
 use super::{Args, FnError, MAX_ELEMENTS, unify_primitives};
 use crate::lang::eval::deep_equal;
-use crate::value::{Attrs, Value};
+use crate::value::{Attrs, Elements, ListKind, Value};
 
 fn set_args(args: &Args<'_>) -> Result<Vec<Vec<Value>>, FnError> {
     (0..args.len())
@@ -89,7 +89,18 @@ pub(super) fn setproduct(args: &Args<'_>) -> Result<Value, FnError> {
             })
             .collect();
     }
-    Ok(Value::List(product.into_iter().map(Value::List).collect()))
+    // Sets multiply to a set; with a list or tuple among them, to a list.
+    let all_sets = args
+        .values
+        .iter()
+        .all(|v| matches!(v, Value::List(items) if items.kind == ListKind::Set));
+    let kind = if all_sets {
+        ListKind::Set
+    } else {
+        ListKind::List
+    };
+    let tuples = product.into_iter().map(|tuple| Value::List(tuple.into()));
+    Ok(Value::List(Elements::new(tuples.collect(), kind)))
 }
 
 /// `chunklist(list, size)`: consecutive chunks of `size` elements; a size
@@ -101,16 +112,13 @@ pub(super) fn chunklist(args: &Args<'_>) -> Result<Value, FnError> {
         return Err(FnError::call("the size argument must be positive"));
     }
     if list.is_empty() {
-        return Ok(Value::List(Vec::new()));
+        return Ok(Value::List(Vec::new().into()));
     }
+    let chunk = |items: &[Value]| Value::List(Elements::new(items.to_vec(), ListKind::List));
     if size == 0 {
-        return Ok(Value::List(vec![Value::List(list.to_vec())]));
+        return Ok(Value::List(vec![chunk(list)].into()));
     }
-    Ok(Value::List(
-        list.chunks(size as usize)
-            .map(|chunk| Value::List(chunk.to_vec()))
-            .collect(),
-    ))
+    Ok(Value::List(list.chunks(size as usize).map(chunk).collect()))
 }
 
 /// `matchkeys(values, keys, searchset)`: the values whose key (at the same
@@ -154,7 +162,7 @@ pub(super) fn transpose(args: &Args<'_>) -> Result<Value, FnError> {
     }
     Ok(Value::Map(
         out.into_iter()
-            .map(|(k, v)| (k, Value::List(v)))
+            .map(|(k, v)| (k, Value::List(v.into())))
             .collect::<Attrs>(),
     ))
 }

@@ -351,7 +351,7 @@ pub(super) fn csvdecode(args: &Args<'_>) -> Result<Value, FnError> {
                 .collect(),
         ));
     }
-    Ok(Value::List(rows))
+    Ok(Value::List(rows.into()))
 }
 
 /// `parseint(number, base)`: an integer written in any base from 2 to 62,

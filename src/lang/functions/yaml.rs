@@ -117,7 +117,7 @@ impl<'a> Decoder<'a> {
                         (event, mark) => items.push(self.value(event, mark)?),
                     }
                 }
-                (Value::List(items), anchor)
+                (Value::List(items.into()), anchor)
             }
             Event::MappingStart(anchor, _) => {
                 let mut map = Attrs::new();

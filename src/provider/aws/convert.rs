@@ -32,7 +32,7 @@ pub fn user_data_digest(text: &str) -> String {
 
 /// A nested block holding one object, as the engine represents `x {}`.
 pub fn block(attrs: Attrs) -> Value {
-    Value::List(vec![Value::Map(attrs)])
+    Value::List(vec![Value::Map(attrs)].into())
 }
 
 /// A nested block that AWS may or may not have: one object or none.
@@ -196,7 +196,7 @@ mod tests {
         let object = nested([
             ("path", Value::string("/")),
             ("port", Value::Null),
-            ("allow", Value::List(vec![])),
+            ("allow", Value::List(vec![].into())),
             ("block", block(Attrs::new())),
         ]);
         assert_eq!(

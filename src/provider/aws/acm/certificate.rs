@@ -183,7 +183,7 @@ fn certificate_attrs(cert: &CertificateDetail, tags: Vec<(String, String)>) -> A
     );
     attrs.insert(
         "domain_validation_options".into(),
-        Value::List(records).into_set(),
+        Value::List(records.into()).into_set(),
     );
     attrs.insert("validation_emails".into(), Value::from(emails));
     attrs.insert("not_after".into(), time(cert.not_after()));

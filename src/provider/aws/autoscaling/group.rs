@@ -735,7 +735,7 @@ fn group_attrs(group: &AutoScalingGroup) -> Attrs {
                     .collect(),
             ),
         ),
-        ("tag", Value::List(tags).into_set()),
+        ("tag", Value::List(tags.into()).into_set()),
     ]);
     out.extend(group_settings::read(group));
     out
@@ -783,7 +783,7 @@ fn mixed_policy_value(policy: &MixedInstancesPolicy) -> Value {
             .collect();
         attrs([
             ("launch_template_specification", specification),
-            ("override", Value::List(overrides)),
+            ("override", Value::List(overrides.into())),
         ])
     }));
     Value::Map(attrs([

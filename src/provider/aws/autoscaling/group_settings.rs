@@ -532,7 +532,7 @@ pub(super) fn read(group: &AutoScalingGroup) -> Attrs {
             optional_block(reservation),
         ),
         ("instance_maintenance_policy", optional_block(maintenance)),
-        ("traffic_source", Value::List(traffic).into_set()),
+        ("traffic_source", Value::List(traffic.into()).into_set()),
         ("warm_pool", optional_block(warm_pool)),
     ];
     // Nulls kept: an argument AWS no longer has must read as unset, not

@@ -448,8 +448,8 @@ fn to_attrs(c: &LaunchConfiguration, root_device: Option<&str>) -> Attrs {
         ),
         ("placement_tenancy", c.placement_tenancy().into()),
         ("spot_price", c.spot_price().into()),
-        ("ebs_block_device", Value::List(ebs_devices)),
-        ("ephemeral_block_device", Value::List(ephemeral)),
+        ("ebs_block_device", Value::List(ebs_devices.into())),
+        ("ephemeral_block_device", Value::List(ephemeral.into())),
         ("root_block_device", optional_block(root)),
         ("metadata_options", optional_block(metadata)),
     ])

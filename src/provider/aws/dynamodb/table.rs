@@ -295,7 +295,10 @@ async fn read_table(aws: &AwsContext, name: &str) -> Result<Option<Attrs>, Provi
             ]))
         })
         .collect();
-    attrs.insert("attribute".into(), Value::List(definitions).into_set());
+    attrs.insert(
+        "attribute".into(),
+        Value::List(definitions.into()).into_set(),
+    );
     let globals: Vec<Value> = table
         .global_secondary_indexes()
         .iter()
@@ -303,7 +306,7 @@ async fn read_table(aws: &AwsContext, name: &str) -> Result<Option<Attrs>, Provi
         .collect();
     attrs.insert(
         "global_secondary_index".into(),
-        Value::List(globals).into_set(),
+        Value::List(globals.into()).into_set(),
     );
     let locals: Vec<Value> = table
         .local_secondary_indexes()
@@ -330,7 +333,7 @@ async fn read_table(aws: &AwsContext, name: &str) -> Result<Option<Attrs>, Provi
         .collect();
     attrs.insert(
         "local_secondary_index".into(),
-        Value::List(locals).into_set(),
+        Value::List(locals.into()).into_set(),
     );
     let recovery = backups
         .continuous_backups_description()
@@ -367,7 +370,7 @@ async fn read_table(aws: &AwsContext, name: &str) -> Result<Option<Attrs>, Provi
                 ),
             ]))
         } else {
-            Value::List(Vec::new())
+            Value::List(Vec::new().into())
         },
     );
     let ttl = ttl.time_to_live_description();

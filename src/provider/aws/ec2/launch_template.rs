@@ -435,9 +435,9 @@ fn data_attrs(data: &ResponseLaunchTemplateData) -> Attrs {
             "vpc_security_group_ids",
             string_set_or_null(data.security_group_ids().to_vec()),
         ),
-        ("iam_instance_profile", Value::List(profile)),
-        ("metadata_options", Value::List(metadata)),
-        ("tag_specifications", Value::List(tag_specifications)),
+        ("iam_instance_profile", Value::List(profile.into())),
+        ("metadata_options", Value::List(metadata.into())),
+        ("tag_specifications", Value::List(tag_specifications.into())),
     ]);
     out.extend(launch_template_data::launch_option_attrs(data));
     out

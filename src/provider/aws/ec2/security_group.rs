@@ -304,7 +304,7 @@ fn rule_blocks(permissions: &BTreeSet<Permission>) -> Value {
             ]))
         })
         .collect::<Vec<_>>();
-    Value::List(blocks).into_set()
+    Value::List(blocks.into()).into_set()
 }
 
 /// `revoke_rules_on_delete`: revokes the group's own rules and the rules of

@@ -104,7 +104,10 @@ fn association_attrs(cluster: &str, principal: &str, found: &AssociatedAccessPol
         ("policy_arn", Value::string(policy)),
         ("associated_at", timestamp(found.associated_at())),
         ("modified_at", timestamp(found.modified_at())),
-        ("access_scope", scope.map_or(Value::List(vec![]), block)),
+        (
+            "access_scope",
+            scope.map_or(Value::List(vec![].into()), block),
+        ),
     ])
 }
 

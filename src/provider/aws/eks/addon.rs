@@ -198,7 +198,7 @@ async fn addon_attrs(aws: &AwsContext, addon: &Addon) -> Result<Attrs, ProviderE
         ("modified_at", timestamp(addon.modified_at())),
         (
             "pod_identity_association",
-            Value::List(associations).into_set(),
+            Value::List(associations.into()).into_set(),
         ),
         (
             "tags_all",

@@ -687,13 +687,16 @@ fn cluster_attrs(cluster: &Cluster) -> Attrs {
         ("endpoint", cluster.endpoint().into()),
         ("status", cluster.status().map(|s| s.as_str()).into()),
         ("platform_version", cluster.platform_version().into()),
-        ("certificate_authority", Value::List(certificate_authority)),
+        (
+            "certificate_authority",
+            Value::List(certificate_authority.into()),
+        ),
         ("vpc_config", vpc),
         (
             "enabled_cluster_log_types",
             string_set_or_null(enabled_logs),
         ),
-        ("encryption_config", Value::List(encryption)),
+        ("encryption_config", Value::List(encryption.into())),
         (
             "tags_all",
             tags_to_value(cluster.tags().into_iter().flatten()),

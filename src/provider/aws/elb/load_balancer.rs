@@ -839,14 +839,17 @@ mod tests {
         // As read back: no certificate key. As planned: a null one.
         let read = Attrs::from([(
             "listener".to_string(),
-            Value::List(vec![listener(80, None), listener(81, None)]),
+            Value::List(vec![listener(80, None), listener(81, None)].into()),
         )]);
         let planned = Attrs::from([(
             "listener".to_string(),
-            Value::List(vec![
-                listener(80, Some(Value::Null)),
-                listener(82, Some(Value::Null)),
-            ]),
+            Value::List(
+                vec![
+                    listener(80, Some(Value::Null)),
+                    listener(82, Some(Value::Null)),
+                ]
+                .into(),
+            ),
         )]);
         let (added, removed) = set_changes(&listener_blocks(&read), &listener_blocks(&planned));
         let ports = |items: &[Attrs]| -> Vec<i64> {
@@ -860,12 +863,15 @@ mod tests {
         let written = |protocol: &str| {
             Attrs::from([(
                 "listener".to_string(),
-                Value::List(vec![Value::Map(Attrs::from([
-                    ("instance_port".to_string(), Value::from(8080)),
-                    ("instance_protocol".to_string(), Value::string(protocol)),
-                    ("lb_port".to_string(), Value::from(80)),
-                    ("lb_protocol".to_string(), Value::string(protocol)),
-                ]))]),
+                Value::List(
+                    vec![Value::Map(Attrs::from([
+                        ("instance_port".to_string(), Value::from(8080)),
+                        ("instance_protocol".to_string(), Value::string(protocol)),
+                        ("lb_port".to_string(), Value::from(80)),
+                        ("lb_protocol".to_string(), Value::string(protocol)),
+                    ]))]
+                    .into(),
+                ),
             )])
         };
         assert!(!SCHEMA.argument_changed("listener", &written("HTTP"), &written("http")));

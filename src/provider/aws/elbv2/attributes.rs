@@ -214,7 +214,7 @@ pub fn read(settings: &[Setting], attributes: &BTreeMap<String, String>) -> Attr
     // which would keep its last value).
     for setting in settings.iter().filter(|s| s.path.len() > 1) {
         out.entry(setting.path[0].to_string())
-            .or_insert_with(|| Value::List(Vec::new()));
+            .or_insert_with(|| Value::List(Vec::new().into()));
     }
     out
 }
@@ -230,12 +230,12 @@ fn insert_at(attrs: &mut Attrs, path: &[&str], value: Value) {
     if rest.len() == 1 && value.is_null() {
         attrs
             .entry(name.to_string())
-            .or_insert_with(|| Value::List(vec![Value::Map(Attrs::new())]));
+            .or_insert_with(|| Value::List(vec![Value::Map(Attrs::new())].into()));
         return;
     }
     let entry = attrs
         .entry(name.to_string())
-        .or_insert_with(|| Value::List(vec![Value::Map(Attrs::new())]));
+        .or_insert_with(|| Value::List(vec![Value::Map(Attrs::new())].into()));
     if let Value::List(items) = entry
         && let Some(Value::Map(inner)) = items.first_mut()
     {
@@ -280,21 +280,24 @@ mod tests {
             LOGS,
             &aws(&[("logs.enabled", "false"), ("logs.bucket", "")]),
         );
-        assert_eq!(off["logs"], Value::List(vec![]));
+        assert_eq!(off["logs"], Value::List(vec![].into()));
         let kept = read(
             LOGS,
             &aws(&[("logs.enabled", "false"), ("logs.bucket", "b")]),
         );
         assert_eq!(
             kept["logs"],
-            Value::List(vec![Value::Map(attrs([
-                ("enabled", Value::Bool(false)),
-                ("bucket", Value::string("b")),
-            ]))])
+            Value::List(
+                vec![Value::Map(attrs([
+                    ("enabled", Value::Bool(false)),
+                    ("bucket", Value::string("b")),
+                ]))]
+                .into()
+            )
         );
         let planned = attrs([(
             "logs",
-            Value::List(vec![Value::Map(attrs([("bucket", Value::string("b"))]))]),
+            Value::List(vec![Value::Map(attrs([("bucket", Value::string("b"))]))].into()),
         )]);
         assert_eq!(
             for_create(LOGS, &planned),
@@ -327,11 +330,14 @@ mod tests {
         assert_eq!(read["algorithm"], Value::Null);
         assert_eq!(
             read["stickiness"],
-            Value::List(vec![Value::Map(attrs([
-                ("enabled", Value::Bool(true)),
-                ("type", Value::string("app_cookie")),
-                ("cookie_duration", Value::float(60.0)),
-            ]))])
+            Value::List(
+                vec![Value::Map(attrs([
+                    ("enabled", Value::Bool(true)),
+                    ("type", Value::string("app_cookie")),
+                    ("cookie_duration", Value::float(60.0)),
+                ]))]
+                .into()
+            )
         );
     }
 
@@ -342,10 +348,13 @@ mod tests {
             ("algorithm", Value::string("least_outstanding_requests")),
             (
                 "stickiness",
-                Value::List(vec![Value::Map(attrs([
-                    ("type", Value::string("lb_cookie")),
-                    ("cookie_duration", Value::float(600.0)),
-                ]))]),
+                Value::List(
+                    vec![Value::Map(attrs([
+                        ("type", Value::string("lb_cookie")),
+                        ("cookie_duration", Value::float(600.0)),
+                    ]))]
+                    .into(),
+                ),
             ),
         ]);
         let sent = for_create(SETTINGS, &planned);

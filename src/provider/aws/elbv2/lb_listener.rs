@@ -414,7 +414,7 @@ mod tests {
         ]);
         let planned = attrs([(
             "default_action",
-            Value::List(vec![Value::Map(forward.clone()), Value::Map(fixed.clone())]),
+            Value::List(vec![Value::Map(forward.clone()), Value::Map(fixed.clone())].into()),
         )]);
         let sent = actions(&planned, "default_action");
         assert_eq!(sent[1].order(), Some(2));

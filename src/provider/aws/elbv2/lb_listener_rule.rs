@@ -167,7 +167,7 @@ fn condition_to_value(condition: &RuleCondition) -> Value {
             };
             Some(configured.unwrap_or(condition.values()))
         };
-        let value = values.map_or(Value::List(vec![]), |v| {
+        let value = values.map_or(Value::List(vec![].into()), |v| {
             block(nested([("values", strings(v))]))
         });
         attrs.insert(name.to_string(), value);
@@ -181,7 +181,10 @@ fn condition_to_value(condition: &RuleCondition) -> Value {
                 ("values", strings(h.values())),
             ]))
         });
-    attrs.insert("http_header".into(), header.unwrap_or(Value::List(vec![])));
+    attrs.insert(
+        "http_header".into(),
+        header.unwrap_or(Value::List(vec![].into())),
+    );
     let pairs = condition
         .query_string_config()
         .filter(|_| field == "query-string")
@@ -417,7 +420,7 @@ mod tests {
         let host = attrs([("host_header", values(&["api.example.com"]))]);
         let planned = attrs([(
             "condition",
-            Value::List(vec![Value::Map(path), Value::Map(host)]).into_set(),
+            Value::List(vec![Value::Map(path), Value::Map(host)].into()).into_set(),
         )]);
         let sent = conditions(&planned);
         assert_eq!(sent.len(), 2);

@@ -716,7 +716,7 @@ mod tests {
             ),
             ("resources", strings(&["arn:aws:s3:::b/&{aws:username}/*"])),
         ]);
-        let args = attrs([("statement", Value::List(vec![Value::Map(statement)]))]);
+        let args = attrs([("statement", Value::List(vec![Value::Map(statement)].into()))]);
         assert_eq!(
             json_of(args),
             "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\n      \"Effect\": \"Allow\",\n      \"Action\": [\n        \"s3:PutObject\",\n        \"s3:ListBucket\",\n        \"s3:GetObject\"\n      ],\n      \"Resource\": \"arn:aws:s3:::b/${aws:username}/*\"\n    }\n  ]\n}"
@@ -740,13 +740,16 @@ mod tests {
             ("actions", strings(&["sts:AssumeRole"])),
             (
                 "principals",
-                Value::List(vec![
-                    principal("Service", &["eks.amazonaws.com", "ec2.amazonaws.com"]),
-                    principal("AWS", &["*"]),
-                ]),
+                Value::List(
+                    vec![
+                        principal("Service", &["eks.amazonaws.com", "ec2.amazonaws.com"]),
+                        principal("AWS", &["*"]),
+                    ]
+                    .into(),
+                ),
             ),
         ]);
-        let args = attrs([("statement", Value::List(vec![Value::Map(statement)]))]);
+        let args = attrs([("statement", Value::List(vec![Value::Map(statement)].into()))]);
         let out = render(&args).unwrap();
         assert_eq!(
             out["minified_json"].as_str().unwrap(),
@@ -761,14 +764,14 @@ mod tests {
             ("variable", Value::string("s3:prefix")),
             (
                 "values",
-                Value::List(vec![Value::string("b<"), Value::string("a&")]),
+                Value::List(vec![Value::string("b<"), Value::string("a&")].into()),
             ),
         ]);
         let statement = attrs([
             ("actions", strings(&["s3:ListBucket"])),
-            ("condition", Value::List(vec![Value::Map(condition)])),
+            ("condition", Value::List(vec![Value::Map(condition)].into())),
         ]);
-        let args = attrs([("statement", Value::List(vec![Value::Map(statement)]))]);
+        let args = attrs([("statement", Value::List(vec![Value::Map(statement)].into()))]);
         let out = render(&args).unwrap();
         assert_eq!(
             out["minified_json"].as_str().unwrap(),
@@ -787,14 +790,14 @@ mod tests {
                 "source_policy_documents",
                 Value::List(vec![Value::string(
                     r#"{"Version":"2008-10-17","Statement":[{"Sid":"Read","Effect":"Deny","Action":"*"},{"Effect":"Allow","Action":["b","a"],"Principal":{"AWS":["x","y"]}}]}"#,
-                )]),
+                )].into()),
             ),
-            ("statement", Value::List(vec![Value::Map(own)])),
+            ("statement", Value::List(vec![Value::Map(own)].into())),
             (
                 "override_policy_documents",
                 Value::List(vec![Value::string(
                     r#"{"Id":"over","Statement":[{"Sid":"Extra","Condition":{"Bool":{"aws:SecureTransport":false}}}]}"#,
-                )]),
+                )].into()),
             ),
         ]);
         let out = render(&args).unwrap();
@@ -809,7 +812,7 @@ mod tests {
         let statement = |sid: &str| Value::Map(attrs([("sid", Value::string(sid))]));
         let twice = attrs([(
             "statement",
-            Value::List(vec![statement("A"), statement("A")]),
+            Value::List(vec![statement("A"), statement("A")].into()),
         )]);
         assert!(
             render(&twice)
@@ -817,7 +820,7 @@ mod tests {
                 .message
                 .contains("duplicate Sid (A)")
         );
-        let bad_sid = attrs([("statement", Value::List(vec![statement("a-b")]))]);
+        let bad_sid = attrs([("statement", Value::List(vec![statement("a-b")].into()))]);
         assert!(
             render(&bad_sid)
                 .unwrap_err()
@@ -828,7 +831,7 @@ mod tests {
             ("version", Value::string("2008-10-17")),
             (
                 "statement",
-                Value::List(vec![Value::Map(attrs([("resources", strings(&["&{x}"]))]))]),
+                Value::List(vec![Value::Map(attrs([("resources", strings(&["&{x}"]))]))].into()),
             ),
         ]);
         assert!(render(&old).unwrap_err().message.contains("2008-10-17"));

@@ -699,10 +699,13 @@ mod tests {
                     ("bias", Value::from(10)),
                     (
                         "coordinates",
-                        Value::List(vec![Value::Map(attrs([
-                            ("latitude", Value::string("49.22")),
-                            ("longitude", Value::string("-74.01")),
-                        ]))]),
+                        Value::List(
+                            vec![Value::Map(attrs([
+                                ("latitude", Value::string("49.22")),
+                                ("longitude", Value::string("-74.01")),
+                            ]))]
+                            .into(),
+                        ),
                     ),
                 ]),
             ),

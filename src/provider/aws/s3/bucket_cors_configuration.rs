@@ -97,7 +97,10 @@ impl BucketSettings for BucketCors {
                 ]))
             })
             .collect();
-        Ok(Some(vec![("cors_rule", Value::List(rules).into_set())]))
+        Ok(Some(vec![(
+            "cors_rule",
+            Value::List(rules.into()).into_set(),
+        )]))
     }
 
     async fn write(

@@ -309,10 +309,13 @@ mod tests {
             ("expiration", block(rule(&[("days", Value::from(90))]))),
             (
                 "transition",
-                Value::List(vec![Value::Map(rule(&[
-                    ("days", Value::from(30)),
-                    ("storage_class", Value::string("STANDARD_IA")),
-                ]))]),
+                Value::List(
+                    vec![Value::Map(rule(&[
+                        ("days", Value::from(30)),
+                        ("storage_class", Value::string("STANDARD_IA")),
+                    ]))]
+                    .into(),
+                ),
             ),
         ]);
         let sent = lifecycle_rule("b", 0, &written).expect("rule");

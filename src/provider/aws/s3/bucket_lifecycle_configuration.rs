@@ -338,7 +338,7 @@ fn rule_value(r: &LifecycleRule) -> Value {
         ("status", Value::string(r.status().as_str())),
         (
             "filter",
-            r.filter().map_or(Value::List(vec![]), filter_value),
+            r.filter().map_or(Value::List(vec![].into()), filter_value),
         ),
         ("expiration", optional_block(expiration)),
         ("transition", Value::List(transitions.collect()).into_set()),

@@ -99,7 +99,7 @@ impl BucketSettings for BucketLogging {
             ("target_prefix", Value::string(logging.target_prefix())),
             (
                 "target_object_key_format",
-                format.map_or(Value::List(Vec::new()), block),
+                format.map_or(Value::List(Vec::new().into()), block),
             ),
         ]))
     }

@@ -139,7 +139,7 @@ impl BucketSettings for BucketEncryption {
             .server_side_encryption_configuration()
             .map(|c| c.rules().iter().map(rule_value).collect::<Vec<_>>())
             .unwrap_or_default();
-        Ok(Some(vec![("rule", Value::List(rules).into_set())]))
+        Ok(Some(vec![("rule", Value::List(rules.into()).into_set())]))
     }
 
     async fn write(

@@ -476,8 +476,8 @@ fn statement_attrs(s: &Statement) -> Attrs {
                     ("name", Value::string(o.name())),
                     (
                         "action_to_use",
-                        o.action_to_use().map_or(Value::List(vec![]), |a| {
-                            Value::List(vec![rule_action_value(a)])
+                        o.action_to_use().map_or(Value::List(vec![].into()), |a| {
+                            Value::List(vec![rule_action_value(a)].into())
                         }),
                     ),
                 ]))
@@ -487,7 +487,7 @@ fn statement_attrs(s: &Statement) -> Attrs {
             ("name", Value::string(m.name())),
             ("vendor_name", Value::string(m.vendor_name())),
             ("version", m.version().into()),
-            ("rule_action_override", Value::List(overrides)),
+            ("rule_action_override", Value::List(overrides.into())),
             (
                 "scope_down_statement",
                 statement_value(m.scope_down_statement()),

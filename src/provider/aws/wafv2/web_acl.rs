@@ -165,8 +165,8 @@ fn rule_value(rule: &Rule) -> Value {
         ("priority", Value::from(rule.priority())),
         (
             "action",
-            rule.action().map_or(Value::List(vec![]), |a| {
-                Value::List(vec![rule_action_value(a)])
+            rule.action().map_or(Value::List(vec![].into()), |a| {
+                Value::List(vec![rule_action_value(a)].into())
             }),
         ),
         ("override_action", optional_block(override_action)),
