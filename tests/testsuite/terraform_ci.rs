@@ -126,14 +126,30 @@ async fn stats_count_what_the_emulator_served() {
 
 /// Creates of one type that finish close together are read back with
 /// shared Describe calls, not one each: `--stats` shows fewer DescribeVpcs
-/// than VPCs made.
+/// than VPCs made. And a create AWS answers as ready is not waited for
+/// with a Describe of its own: nothing names it before the read-back.
 #[tokio::test(flavor = "multi_thread")]
 async fn creates_of_one_type_are_read_back_in_shared_calls() {
     let emulator = Emulator::start();
     let ws = crate::support::cli::Workspace::copy_of("tests/fixtures/ci/stack");
     ws.write(
         "main.tf",
-        "resource \"aws_vpc\" \"v\" {\n  count      = 30\n  cidr_block = \"10.${count.index}.0.0/16\"\n}\n",
+        r#"resource "aws_vpc" "v" {
+  count      = 30
+  cidr_block = "10.${count.index}.0.0/16"
+}
+
+resource "aws_subnet" "s" {
+  count      = 30
+  vpc_id     = aws_vpc.v[count.index].id
+  cidr_block = cidrsubnet(aws_vpc.v[count.index].cidr_block, 8, 1)
+}
+
+resource "aws_route_table" "r" {
+  count  = 30
+  vpc_id = aws_vpc.v[count.index].id
+}
+"#,
     );
     let applied = ws.run(
         &emulator,
@@ -153,17 +169,23 @@ async fn creates_of_one_type_are_read_back_in_shared_calls() {
             .map_or(0, |o| o["calls"].as_u64().unwrap())
     };
     // A VPC's read is DescribeVpcs plus one DescribeRouteTables (its main
-    // route table) for all the ids it is given; each create also waits
-    // for its own VPC with one DescribeVpcs. Read back one by one, that
-    // would be 60 and 30.
+    // route table) for all the ids it is given. The emulator answers
+    // CreateVpc and CreateSubnet with the object available, so no create
+    // waits with a Describe of its own, and a route table without routes
+    // is not waited for. Read back one by one, and waited for, that would
+    // be 60 DescribeVpcs, 60 DescribeSubnets and 90 DescribeRouteTables.
     assert_eq!(calls("CreateVpc"), 30, "{stats:#}");
-    assert!(calls("DescribeRouteTables") <= 15, "{stats:#}");
-    assert!(calls("DescribeVpcs") <= 30 + 15, "{stats:#}");
-    // Thirty independent steps: the critical path is one VPC's round
-    // trips (create, wait, read back), not the run's requests.
+    assert_eq!(calls("CreateSubnet"), 30, "{stats:#}");
+    assert!(calls("DescribeVpcs") <= 15, "{stats:#}");
+    assert!(calls("DescribeSubnets") <= 15, "{stats:#}");
+    // Main route tables of the VPCs, and the route tables made.
+    assert!(calls("DescribeRouteTables") <= 30, "{stats:#}");
+    // Independent chains of two steps: the critical path is a VPC's and
+    // then a subnet's round trips (create, read back), not the run's
+    // requests.
     let critical = stats["critical_path"]["round_trips"]
         .as_u64()
         .expect("an apply's critical path");
-    assert!((3..=12).contains(&critical), "{stats:#}");
+    assert!((4..=16).contains(&critical), "{stats:#}");
     assert!(stats["critical_path"]["seconds_in_aws"].as_f64().unwrap() > 0.0);
 }

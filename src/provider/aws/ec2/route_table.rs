@@ -85,7 +85,7 @@ impl ResourceType for RouteTableType {
                     ),
                     ("vpc_id", Value::from(table.vpc_id())),
                     ("owner_id", Value::string(owner_id)),
-                    ("route", Value::List(routes).into_set()),
+                    ("route", Value::List(routes.into()).into_set()),
                     ("tags_all", ec2_tags_to_value(table.tags())),
                 ])
             },
@@ -119,14 +119,19 @@ impl ResourceType for RouteTableType {
             "CreateRouteTable returned no id",
         )?;
         // A new route table may take a moment to be visible to CreateRoute.
-        wait_for_object(
-            &format!("route table {id} to exist"),
-            Timeouts::from_attrs(req.planned, DEFAULT_TIMEOUTS).create,
-            || describe_route_tables(aws, std::slice::from_ref(&id)),
-            |_| true,
-        )
-        .await?;
-        for route in req.planned.blocks("route") {
+        // Without routes, nothing names it before the engine's read-back,
+        // which itself waits out a table not listed yet.
+        let routes = req.planned.blocks("route");
+        if !routes.is_empty() {
+            wait_for_object(
+                &format!("route table {id} to exist"),
+                Timeouts::from_attrs(req.planned, DEFAULT_TIMEOUTS).create,
+                || describe_route_tables(aws, std::slice::from_ref(&id)),
+                |_| true,
+            )
+            .await?;
+        }
+        for route in routes {
             create_route(aws, &id, route).await?;
         }
         Ok(id)

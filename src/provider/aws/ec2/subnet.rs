@@ -216,18 +216,25 @@ impl ResourceType for SubnetType {
             "CreateSubnet returned no subnet id",
         )?;
 
-        wait_for_object(
-            &format!("subnet {id} to become available"),
-            Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS).create,
-            || describe_subnets(aws, std::slice::from_ref(&id)),
-            |subnet: &Subnet| subnet.state() == Some(&SubnetState::Available),
-        )
-        .await?;
-
-        for setting in LAUNCH_SETTINGS {
-            if setting.written(planned) {
-                setting.apply(aws, &id, planned).await?;
-            }
+        let settings: Vec<&LaunchSetting> = LAUNCH_SETTINGS
+            .iter()
+            .filter(|setting| setting.written(planned))
+            .collect();
+        // A subnet AWS answers as available needs no wait when no call
+        // names it before the engine's read-back, which itself waits out
+        // a subnet not listed yet. A setting to write first does.
+        let available = created.subnet().and_then(Subnet::state) == Some(&SubnetState::Available);
+        if !available || !settings.is_empty() {
+            wait_for_object(
+                &format!("subnet {id} to become available"),
+                Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS).create,
+                || describe_subnets(aws, std::slice::from_ref(&id)),
+                |subnet: &Subnet| subnet.state() == Some(&SubnetState::Available),
+            )
+            .await?;
+        }
+        for setting in settings {
+            setting.apply(aws, &id, planned).await?;
         }
         Ok(id)
     }

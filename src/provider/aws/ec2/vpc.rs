@@ -205,23 +205,29 @@ impl ResourceType for VpcType {
             "CreateVpc returned no VPC id",
         )?;
 
-        wait_for_object(
-            &format!("VPC {id} to become available"),
-            CREATE_TIMEOUT,
-            || describe_vpcs(aws, std::slice::from_ref(&id)),
-            |vpc: &Vpc| vpc.state() == Some(&VpcState::Available),
-        )
-        .await?;
-
         let support = planned
             .bool("enable_dns_support")
             .unwrap_or(DEFAULT_DNS_SUPPORT);
-        if support != DEFAULT_DNS_SUPPORT {
-            modify_dns_attribute(aws, &id, VpcAttributeName::EnableDnsSupport, support).await?;
-        }
         let hostnames = planned
             .bool("enable_dns_hostnames")
             .unwrap_or(DEFAULT_DNS_HOSTNAMES);
+        // A VPC AWS answers as available needs no wait when no call names
+        // it before the engine's read-back, which itself waits out a VPC
+        // not listed yet. A DNS setting to write first does.
+        let available = created.vpc().and_then(Vpc::state) == Some(&VpcState::Available);
+        if !available || support != DEFAULT_DNS_SUPPORT || hostnames != DEFAULT_DNS_HOSTNAMES {
+            wait_for_object(
+                &format!("VPC {id} to become available"),
+                CREATE_TIMEOUT,
+                || describe_vpcs(aws, std::slice::from_ref(&id)),
+                |vpc: &Vpc| vpc.state() == Some(&VpcState::Available),
+            )
+            .await?;
+        }
+
+        if support != DEFAULT_DNS_SUPPORT {
+            modify_dns_attribute(aws, &id, VpcAttributeName::EnableDnsSupport, support).await?;
+        }
         if hostnames != DEFAULT_DNS_HOSTNAMES {
             modify_dns_attribute(aws, &id, VpcAttributeName::EnableDnsHostnames, hostnames).await?;
         }
