@@ -56,11 +56,19 @@ pub enum ListKind {
 pub struct Elements {
     items: Vec<Value>,
     pub kind: ListKind,
+    /// A typed list's element type, as Terraform names it (`string`,
+    /// `list of number`), where known: what an empty list is named by, as
+    /// its elements cannot tell.
+    pub element: Option<std::sync::Arc<str>>,
 }
 
 impl Elements {
     pub fn new(items: Vec<Value>, kind: ListKind) -> Elements {
-        Elements { items, kind }
+        Elements {
+            items,
+            kind,
+            element: None,
+        }
     }
 
     pub fn into_vec(self) -> Vec<Value> {
@@ -69,7 +77,10 @@ impl Elements {
 
     /// The elements changed one by one, of the same kind.
     pub fn map(self, f: impl FnMut(Value) -> Value) -> Elements {
-        Elements::new(self.items.into_iter().map(f).collect(), self.kind)
+        Elements {
+            items: self.items.into_iter().map(f).collect(),
+            ..self
+        }
     }
 }
 
@@ -306,6 +317,7 @@ impl Value {
         match self {
             Value::List(items) => {
                 items.kind = ListKind::Tuple;
+                items.element = None;
                 items.iter_mut().for_each(Value::erase_kinds);
             }
             Value::Map(map) => map.values_mut().for_each(Value::erase_kinds),

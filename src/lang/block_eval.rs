@@ -15,7 +15,10 @@ use super::eval::{Clock, EvalContext, FileReader, Scope, eval, evaluate_rule};
 use super::variables::check_validations;
 use crate::addr::InstanceKey;
 use crate::diag::{Diagnostic, Diagnostics, FileId, Span};
-use crate::provider::schema::{Schema, Type};
+use crate::provider::{
+    self,
+    schema::{Schema, Type},
+};
 use crate::value::{Attrs, Value};
 
 /// One instance to be evaluated: its key and the `count` / `each` values
@@ -660,7 +663,7 @@ impl<'a> BlockEvaluator<'a> {
             instance.count_index,
             instance.each,
         );
-        scope.this = Some(value);
+        scope.this = Some(self.as_referenced(index, value));
         for postcondition in &resource.lifecycle.postconditions {
             let ctx = self.context(postcondition.condition.file, &scope);
             match evaluate_rule(&postcondition.condition, &postcondition.error_message, &ctx) {
@@ -733,10 +736,8 @@ impl<'a> BlockEvaluator<'a> {
 
     /// Records an instance's value (planned or applied), so references to it
     /// resolve.
-    pub fn set_instance(&mut self, index: usize, key: InstanceKey, mut value: Value) {
-        // An instance reads the same whether planned now or loaded from
-        // state, whose JSON keeps no kinds: see `Value::erase_kinds`.
-        value.erase_kinds();
+    pub fn set_instance(&mut self, index: usize, key: InstanceKey, value: Value) {
+        let value = self.as_referenced(index, value);
         let instances = self.instances.entry(index).or_default();
         let replaced = instances.insert(key.clone(), value.clone()).is_some();
         // Contiguous `count` keys (0..n) put instance i at position i.
@@ -747,6 +748,23 @@ impl<'a> BlockEvaluator<'a> {
         if !self.publish_one(index, &key, value, replaced, contiguous) {
             self.publish(index);
         }
+    }
+
+    /// An instance's value as expressions see it: its lists have the kinds
+    /// its schema gives them, and no others, so that it reads the same
+    /// whether planned now, read from AWS or loaded from state (whose JSON
+    /// keeps no kinds); `==` must not answer differently at plan and apply.
+    fn as_referenced(&self, index: usize, mut value: Value) -> Value {
+        value.erase_kinds();
+        let resource = &self.config.resources[index];
+        let schema = match resource.mode {
+            Mode::Managed => provider::resource_type(&resource.type_name).map(|t| t.schema()),
+            Mode::Data => provider::data_source_type(&resource.type_name).map(|t| t.schema()),
+        };
+        if let (Some(schema), Value::Map(attrs)) = (schema, &mut value) {
+            schema.assign_kinds(attrs);
+        }
+        value
     }
 
     /// Updates the one instance in the value references see, in place, so
@@ -794,8 +812,11 @@ impl<'a> BlockEvaluator<'a> {
 
     /// Records every instance of a resource at once (a data source's, as
     /// read), so `count = 0` gives an empty list.
-    pub fn set_instances(&mut self, index: usize, mut instances: BTreeMap<InstanceKey, Value>) {
-        instances.values_mut().for_each(Value::erase_kinds);
+    pub fn set_instances(&mut self, index: usize, instances: BTreeMap<InstanceKey, Value>) {
+        let instances = instances
+            .into_iter()
+            .map(|(key, value)| (key, self.as_referenced(index, value)))
+            .collect();
         self.instances.insert(index, instances);
         self.publish(index);
     }

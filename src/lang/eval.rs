@@ -865,13 +865,16 @@ fn splat(value: Value, operators: &[Operator], ctx: &EvalContext<'_>) -> Result<
     if let Value::Sensitive(inner) = value {
         return splat(*inner, operators, ctx).map(Value::mark);
     }
-    // A list's splat is a list (of what the operators give); anything
-    // else's is a tuple.
+    // A list's or a set's splat is a list (of what the operators give);
+    // anything else's is a tuple.
     let (items, kind) = match value {
         Value::Unknown => return Ok(Value::Unknown),
         Value::Null => (Vec::new(), ListKind::Tuple),
         Value::List(items) => {
-            let kind = items.kind;
+            let kind = match items.kind {
+                ListKind::Tuple => ListKind::Tuple,
+                ListKind::List | ListKind::Set => ListKind::List,
+            };
             (items.into_vec(), kind)
         }
         single => (vec![single], ListKind::Tuple),

@@ -70,11 +70,22 @@ pub(crate) struct Function {
 enum Returns {
     /// What the implementation built: a tuple, unless it says otherwise.
     AsBuilt,
-    /// A list (`split`, `sort`, `range` ...).
-    List,
+    /// A list (`split`, `sort`, `range` ...), of the elements named.
+    List(ElementOf),
     /// A list when the first argument is a list or set, else a tuple
     /// (`reverse`, `slice`).
     AsFirst,
+}
+
+/// The element type of a function's list result, which names an empty one.
+#[derive(Clone, Copy)]
+enum ElementOf {
+    /// Always this type (`split`'s are strings).
+    Always(&'static str),
+    /// The first argument's element type (`distinct`, `sort`).
+    First,
+    /// Not tracked.
+    Untracked,
 }
 
 impl Function {
@@ -152,7 +163,7 @@ pub(crate) static FUNCTIONS: &[Function] = &[
     Function::new("sum", &["list"], sum),
     Function::new("range", &[], range)
         .variadic("params")
-        .returns(Returns::List),
+        .returns(Returns::List(ElementOf::Always("number"))),
     // Strings.
     Function::new("lower", &["str"], |a| {
         Ok(Value::String(a.string(0)?.to_lowercase()))
@@ -199,14 +210,15 @@ pub(crate) static FUNCTIONS: &[Function] = &[
     }),
     Function::new("substr", &["str", "offset", "length"], substr),
     Function::new("replace", &["str", "substr", "replace"], replace),
-    Function::new("split", &["separator", "str"], split).returns(Returns::List),
+    Function::new("split", &["separator", "str"], split)
+        .returns(Returns::List(ElementOf::Always("string"))),
     Function::new("join", &["separator"], join).variadic("lists"),
     Function::new("format", &["format"], format)
         .variadic("args")
         .allow_null(),
     Function::new("formatlist", &["format"], formatlist)
         .variadic("args")
-        .returns(Returns::List)
+        .returns(Returns::List(ElementOf::Always("string")))
         .allow_null(),
     // Collections.
     Function::new("length", &["value"], length).shallow(),
@@ -252,15 +264,16 @@ pub(crate) static FUNCTIONS: &[Function] = &[
         .variadic("vals")
         .own_unknowns()
         .allow_null(),
-    Function::new("compact", &["list"], compact).returns(Returns::List),
-    Function::new("distinct", &["list"], distinct).returns(Returns::List),
+    Function::new("compact", &["list"], compact)
+        .returns(Returns::List(ElementOf::Always("string"))),
+    Function::new("distinct", &["list"], distinct).returns(Returns::List(ElementOf::First)),
     Function::new("flatten", &["list"], flatten).shallow(),
     Function::new("reverse", &["list"], |a| {
         Ok(Value::List(a.list(0)?.iter().rev().cloned().collect()))
     })
     .shallow()
     .returns(Returns::AsFirst),
-    Function::new("sort", &["list"], sort).returns(Returns::List),
+    Function::new("sort", &["list"], sort).returns(Returns::List(ElementOf::Always("string"))),
     Function::new("zipmap", &["keys", "values"], zipmap).shallow(),
     Function::new("one", &["list"], one).shallow(),
     Function::new("alltrue", &["list"], |a| all_or_any(a, true)),
@@ -285,13 +298,14 @@ pub(crate) static FUNCTIONS: &[Function] = &[
     Function::new("cidrsubnet", &["prefix", "newbits", "netnum"], cidrsubnet),
     Function::new("cidrsubnets", &["prefix"], cidrsubnets)
         .variadic("newbits")
-        .returns(Returns::List),
+        .returns(Returns::List(ElementOf::Always("string"))),
     Function::new("cidrhost", &["prefix", "hostnum"], cidrhost),
     Function::new("cidrnetmask", &["prefix"], cidrnetmask),
     Function::new("log", &["num", "base"], text::log),
     Function::new("parseint", &["number", "base"], text::parseint).allow_null(),
     Function::new("regex", &["pattern", "string"], text::regex),
-    Function::new("regexall", &["pattern", "string"], text::regexall).returns(Returns::List),
+    Function::new("regexall", &["pattern", "string"], text::regexall)
+        .returns(Returns::List(ElementOf::Untracked)),
     Function::new("urlencode", &["str"], text::urlencode),
     Function::new(
         "textencodebase64",
@@ -312,13 +326,14 @@ pub(crate) static FUNCTIONS: &[Function] = &[
     Function::new("setunion", &["first_set"], sets::setunion).variadic("other_sets"),
     Function::new("setintersection", &["first_set"], sets::setintersection).variadic("other_sets"),
     Function::new("setsubtract", &["a", "b"], sets::setsubtract),
-    Function::new("chunklist", &["list", "size"], sets::chunklist).returns(Returns::List),
+    Function::new("chunklist", &["list", "size"], sets::chunklist)
+        .returns(Returns::List(ElementOf::Untracked)),
     Function::new(
         "matchkeys",
         &["values", "keys", "searchset"],
         sets::matchkeys,
     )
-    .returns(Returns::List),
+    .returns(Returns::List(ElementOf::First)),
     Function::new("transpose", &["values"], sets::transpose),
     // Hashes, UUIDs and secrets.
     Function::new("md5", &["str"], |a| hash_string(a, Md5, Hex)),
@@ -596,20 +611,30 @@ pub(crate) fn call(call: &FuncCall, ctx: &EvalContext<'_>) -> Result<Value, Diag
         return Ok(Value::Unknown);
     }
 
-    let first_kind = match values.first() {
-        Some(Value::List(items)) => Some(items.kind),
-        _ => None,
+    let (first_kind, first_element) = match values.first() {
+        Some(Value::List(items)) => (Some(items.kind), items.element.clone()),
+        _ => (None, None),
     };
     let args = Args { values, ctx: *ctx };
     let result = (function.imp)(&args).and_then(|value| match value {
         Value::String(s) if s.len() > MAX_STRING_BYTES => Err(too_long()),
         Value::List(mut items) => {
-            items.kind = match (function.returns, first_kind) {
-                (Returns::AsBuilt, _) => items.kind,
-                (Returns::List, _) => ListKind::List,
-                (Returns::AsFirst, Some(ListKind::List | ListKind::Set)) => ListKind::List,
-                (Returns::AsFirst, _) => ListKind::Tuple,
-            };
+            match (function.returns, first_kind) {
+                (Returns::AsBuilt, _) => {}
+                (Returns::List(element), _) => {
+                    items.kind = ListKind::List;
+                    items.element = match element {
+                        ElementOf::Always(name) => Some(name.into()),
+                        ElementOf::First => first_element,
+                        ElementOf::Untracked => None,
+                    };
+                }
+                (Returns::AsFirst, Some(ListKind::List | ListKind::Set)) => {
+                    items.kind = ListKind::List;
+                    items.element = first_element;
+                }
+                (Returns::AsFirst, _) => items.kind = ListKind::Tuple,
+            }
             Ok(Value::List(items).mark_if(sensitive))
         }
         other => Ok(other.mark_if(sensitive)),
@@ -1450,12 +1475,14 @@ fn concat(args: &Args<'_>) -> Result<Value, FnError> {
         .values
         .iter()
         .all(|v| matches!(v, Value::List(items) if items.kind == ListKind::List));
-    let kind = if all_lists {
-        ListKind::List
-    } else {
-        ListKind::Tuple
-    };
-    Ok(Value::List(Elements::new(all, kind)))
+    let mut list = Elements::new(all, ListKind::Tuple);
+    if all_lists {
+        list.kind = ListKind::List;
+        if let Value::List(first) = &args.values[0] {
+            list.element = first.element.clone();
+        }
+    }
+    Ok(Value::List(list))
 }
 
 /// The first argument that is neither null nor an empty string.
@@ -1645,11 +1672,12 @@ fn conversion_type_name(value: &Value) -> String {
         Value::Sensitive(inner) => conversion_type_name(inner),
         Value::List(items) => {
             // The elements share one type; an empty list's is "dynamic".
-            let element = || {
-                items
-                    .iter()
-                    .find(|item| !matches!(item, Value::Null | Value::Unknown))
-                    .map_or_else(|| "dynamic".to_string(), conversion_type_name)
+            let element = || match items
+                .iter()
+                .find(|item| !matches!(item, Value::Null | Value::Unknown))
+            {
+                Some(item) => conversion_type_name(item),
+                None => items.element.as_deref().unwrap_or("dynamic").to_string(),
             };
             match items.kind {
                 ListKind::Tuple => "tuple".to_string(),
@@ -1747,7 +1775,11 @@ fn tolist(args: &Args<'_>) -> Result<Value, FnError> {
     match args.get(0) {
         Value::Null => Ok(Value::Null),
         Value::List(items) => unify_primitives(items.clone().into_vec())
-            .map(|items| Value::List(Elements::new(items, ListKind::List)))
+            .map(|unified| {
+                let mut list = Elements::new(unified, ListKind::List);
+                list.element = items.element.clone();
+                Value::List(list)
+            })
             .map_err(|message| FnError::arg(0, message)),
         other => Err(FnError::arg(
             0,

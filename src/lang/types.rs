@@ -47,7 +47,10 @@ pub fn parse_type(expr: &Expression) -> Result<Type, TypeError> {
             "number" => Ok(Type::Number),
             "bool" => Ok(Type::Bool),
             "any" => Ok(Type::Any),
-            "list" | "set" | "map" => Ok(Type::Any),
+            // Terraform's shorthand for `list(any)` and the like.
+            "list" => Ok(Type::list_of(Type::Any)),
+            "set" => Ok(Type::set_of(Type::Any)),
+            "map" => Ok(Type::map_of(Type::Any)),
             other => Err(TypeError::unknown("type", other, TYPE_NAMES, v.span())),
         },
         Expression::FuncCall(call) => {

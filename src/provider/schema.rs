@@ -7,7 +7,7 @@
 //! as in Terraform's state.
 
 use crate::number::Number;
-use crate::value::{Attrs, Elements, ListKind, Value};
+use crate::value::{Attrs, ListKind, Value};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Type {
@@ -67,6 +67,34 @@ impl Type {
         )
     }
 
+    /// Gives the lists in `value` the kinds this type has (a `list(...)` is
+    /// a list, a `set(...)` a set), at any depth; elsewhere they are left
+    /// as they are. Values are not converted.
+    pub fn assign_kinds(&self, value: &mut Value) {
+        match (self, value) {
+            (ty, Value::Sensitive(inner)) => ty.assign_kinds(inner),
+            (Type::List(inner) | Type::Set(inner), Value::List(items)) => {
+                items.kind = match self {
+                    Type::Set(_) => ListKind::Set,
+                    _ => ListKind::List,
+                };
+                items.element = Some(inner.friendly_name().into());
+                items.iter_mut().for_each(|item| inner.assign_kinds(item));
+            }
+            (Type::Map(inner), Value::Map(map)) => {
+                map.values_mut().for_each(|v| inner.assign_kinds(v));
+            }
+            (Type::Object(attributes), Value::Map(map)) => {
+                for attribute in attributes {
+                    if let Some(v) = map.get_mut(&attribute.name) {
+                        attribute.ty.assign_kinds(v);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Converts a value to this type the way Terraform does (numbers and bools
     /// to strings and back, lists to sets). Unknown and null pass through.
     pub fn convert(&self, value: Value) -> Result<Value, String> {
@@ -93,12 +121,20 @@ impl Type {
             (Type::Bool, Value::String(s)) if s == "true" || s == "false" => {
                 Ok(Value::Bool(s == "true"))
             }
-            (Type::List(inner), Value::List(items)) => Ok(Value::List(Elements::new(
-                convert_all(inner, items.into_vec())?,
-                ListKind::List,
-            ))),
-            (Type::Set(inner), Value::List(items)) => {
-                Ok(Value::List(convert_all(inner, items.into_vec())?.into()).into_set())
+            (Type::List(inner) | Type::Set(inner), Value::List(items)) => {
+                let mut value = Value::List(convert_all(inner, items.into_vec())?.into());
+                if let Type::Set(_) = self {
+                    value = value.into_set();
+                }
+                // The elements have their kinds from their own conversion.
+                if let Value::List(items) = &mut value {
+                    items.kind = match self {
+                        Type::Set(_) => ListKind::Set,
+                        _ => ListKind::List,
+                    };
+                    items.element = Some(inner.friendly_name().into());
+                }
+                Ok(value)
             }
             (Type::Map(inner), Value::Map(map)) => {
                 let mut out = Attrs::new();
@@ -160,6 +196,21 @@ impl Type {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+        }
+    }
+
+    /// The type's name as Terraform writes it in a conversion error
+    /// (`list of string`).
+    pub fn friendly_name(&self) -> String {
+        match self {
+            Type::String | Type::Json => "string".into(),
+            Type::Number => "number".into(),
+            Type::Bool => "bool".into(),
+            Type::Any => "dynamic".into(),
+            Type::List(inner) => format!("list of {}", inner.friendly_name()),
+            Type::Set(inner) => format!("set of {}", inner.friendly_name()),
+            Type::Map(inner) => format!("map of {}", inner.friendly_name()),
+            Type::Object(_) => "object".into(),
         }
     }
 
@@ -479,6 +530,37 @@ impl Schema {
 
     /// Brings a value into canonical form for comparison: each attribute
     /// converted to its type and spelling, set blocks sorted.
+    /// Gives the lists in an object of this schema the kinds Terraform's
+    /// types give them: attributes' by their types, blocks as lists or
+    /// sets of objects. So an object reads the same to expressions whether
+    /// it was planned now or loaded from state, which keeps no kinds.
+    pub fn assign_kinds(&self, attrs: &mut Attrs) {
+        for attribute in &self.attributes {
+            if let Some(value) = attrs.get_mut(attribute.name) {
+                attribute.ty.assign_kinds(value);
+            }
+        }
+        for block in &self.blocks {
+            let value = match attrs.get_mut(block.name) {
+                Some(Value::Sensitive(inner)) => inner.as_mut(),
+                Some(value) => value,
+                None => continue,
+            };
+            if let Value::List(items) = value {
+                items.kind = if block.is_set {
+                    ListKind::Set
+                } else {
+                    ListKind::List
+                };
+                for item in items.iter_mut() {
+                    if let Value::Map(object) = item {
+                        block.schema.assign_kinds(object);
+                    }
+                }
+            }
+        }
+    }
+
     pub fn normalize(&self, attrs: &Attrs) -> Attrs {
         let mut out = attrs.clone();
         for attr in &self.attributes {

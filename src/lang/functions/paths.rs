@@ -5,7 +5,7 @@
 use globset::GlobBuilder;
 
 use super::{Args, FnError};
-use crate::value::Value;
+use crate::value::{Elements, ListKind, Value};
 
 /// Go's `filepath.Clean`: the shortest equivalent path, by lexical rules
 /// alone.
@@ -121,9 +121,10 @@ pub(super) fn fileset(args: &Args<'_>) -> Result<Value, FnError> {
         .map(str::to_string)
         .collect();
     matched.sort();
-    Ok(Value::List(
-        matched.into_iter().map(Value::String).collect(),
-    ))
+    let matched = matched.into_iter().map(Value::String).collect();
+    let mut set = Elements::new(matched, ListKind::Set);
+    set.element = Some("string".into());
+    Ok(Value::List(set))
 }
 
 #[cfg(test)]
