@@ -344,7 +344,11 @@ impl Value {
                 items.sort_by(canonical_order);
                 // -0 equals 0, yet a set keeps both, as Terraform's sets
                 // (which tell elements apart by their printed form) do.
-                items.dedup_by(|a, b| a == b && is_negative_zero(a) == is_negative_zero(b));
+                // Unknown elements are kept, each: they may turn out equal to
+                // each other or to a known element, or not.
+                items.dedup_by(|a, b| {
+                    a == b && a.is_wholly_known() && is_negative_zero(a) == is_negative_zero(b)
+                });
                 Value::List(items)
             }
             other => other,
@@ -637,6 +641,14 @@ mod tests {
         assert_eq!(list, tuple);
         let set = tuple.clone().into_set();
         assert!(matches!(&set, Value::List(items) if items.kind == ListKind::Set));
+
+        // A set keeps every unknown element: each may turn out equal to
+        // another, or not.
+        let pending = Value::from(vec![Value::Unknown, "a".into(), Value::Unknown, "a".into()]);
+        assert_eq!(
+            pending.into_set(),
+            Value::from(vec![Value::from("a"), Value::Unknown, Value::Unknown])
+        );
 
         // What references see of a resource keeps no kinds, at any depth.
         let mut nested = Value::Map(attrs([("names", set), ("list", list)]));

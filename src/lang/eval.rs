@@ -1140,6 +1140,14 @@ fn eval_logical(op: &BinaryOp, is_and: bool, ctx: &EvalContext<'_>) -> Result<Va
 pub(crate) fn deep_equal(a: &Value, b: &Value) -> Option<bool> {
     match (a, b) {
         (Value::Unknown, _) | (_, Value::Unknown) => None,
+        // An unknown element of a set may equal any other: neither which
+        // elements pair up nor how many there are is known.
+        (Value::List(xs), Value::List(ys))
+            if (xs.kind == ListKind::Set || ys.kind == ListKind::Set)
+                && !(a.is_wholly_known() && b.is_wholly_known()) =>
+        {
+            None
+        }
         (Value::List(xs), Value::List(ys)) => {
             if xs.len() != ys.len() {
                 return Some(false);

@@ -1357,6 +1357,13 @@ fn pad(verb: &Verb, body: String, numeric: bool) -> String {
 
 fn length(args: &Args<'_>) -> Result<Value, FnError> {
     let len = match args.get(0) {
+        // Unknown elements of a set may be equal to others: how many
+        // there will be is not known yet.
+        Value::List(items)
+            if items.kind == ListKind::Set && !items.iter().all(Value::is_wholly_known) =>
+        {
+            return Ok(Value::Unknown);
+        }
         Value::List(items) => items.len(),
         Value::Map(map) => map.len(),
         // Characters as people see them: "👍🏽" is one.

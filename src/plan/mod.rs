@@ -587,7 +587,13 @@ fn plan_data_reads(
                 *value = Value::Unknown;
             }
         }
-        evaluator.set_instance(index, instance.key.clone(), Value::Map(after.clone()));
+        // Marked as apply will mark it once read, so that what refers to a
+        // sensitive attribute is refused at plan, not midway through apply.
+        evaluator.set_instance(
+            index,
+            instance.key.clone(),
+            with_marks(after.clone(), &args.sensitive),
+        );
         let addr = InstanceAddr::new(&type_name, &resource.name, instance.key)
             .in_module(resource.module_path.clone());
         reads.push(ResourceChange {

@@ -528,8 +528,6 @@ impl Schema {
         canonical(prior) != canonical(planned)
     }
 
-    /// Brings a value into canonical form for comparison: each attribute
-    /// converted to its type and spelling, set blocks sorted.
     /// Gives the lists in an object of this schema the kinds Terraform's
     /// types give them: attributes' by their types, blocks as lists or
     /// sets of objects. So an object reads the same to expressions whether
@@ -552,6 +550,7 @@ impl Schema {
                 } else {
                     ListKind::List
                 };
+                items.element = Some("object".into());
                 for item in items.iter_mut() {
                     if let Value::Map(object) = item {
                         block.schema.assign_kinds(object);
@@ -561,6 +560,8 @@ impl Schema {
         }
     }
 
+    /// Brings a value into canonical form for comparison: each attribute
+    /// converted to its type and spelling, set blocks sorted.
     pub fn normalize(&self, attrs: &Attrs) -> Attrs {
         let mut out = attrs.clone();
         for attr in &self.attributes {

@@ -887,6 +887,28 @@ async fn ssm_parameters_and_an_eks_token_are_read() {
         "{}",
         plan.log()
     );
+    // The same when the read waits for apply (its name is not known at
+    // plan): refused at plan, not midway through apply.
+    let ws = Workspace::with_main(
+        r#"resource "terraform_data" "name" {
+  input = "/shop/db-password"
+}
+
+data "aws_ssm_parameter" "later" {
+  name = terraform_data.name.output
+}
+
+output "leak" {
+  value = data.aws_ssm_parameter.later.value
+}
+"#,
+    );
+    let plan = ws.run(&emulator, "plan", &["--no-color"]);
+    assert!(
+        plan.code == 1 && plan.stderr.contains("Output refers to sensitive values"),
+        "{}",
+        plan.log()
+    );
     let ws = Workspace::with_main(PARAMETERS_AND_TOKEN);
     ws.apply_ok(&emulator);
     let output = ws.run(&emulator, "output", &["--json", "--show-sensitive"]);
