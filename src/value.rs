@@ -24,11 +24,12 @@ pub enum Value {
     /// Terraform's arbitrary-precision numbers ([`Number`]).
     Number(Number),
     String(String),
-    /// Lists, tuples and sets. Sets are kept sorted and deduplicated by
-    /// [`Value::into_set`], so equal sets compare equal.
+    /// Lists, tuples and sets, told apart by [`Elements::kind`]. Sets are
+    /// kept sorted and deduplicated by [`Value::into_set`], so equal sets
+    /// compare equal.
     List(Elements),
-    /// Maps and objects.
-    Map(Attrs),
+    /// Maps and objects, told apart by [`Fields::kind`].
+    Map(Fields),
     /// A value marked sensitive (a `sensitive` variable, or anything computed
     /// from one). Marks live only while expressions are evaluated: `lang`
     /// strips them, recording where they were, before values reach the
@@ -140,9 +141,112 @@ impl<'a> IntoIterator for &'a mut Elements {
     }
 }
 
+/// Which of Terraform's types a [`Value::Map`] is: what literals and `for`
+/// expressions build is an object; `tomap`, `map(...)` variables and map
+/// attributes (`tags`) make maps. As with [`ListKind`], the kind only names
+/// the type and keeps `==` apart for different types.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MapKind {
+    #[default]
+    Object,
+    Map,
+}
+
+/// The attributes of a [`Value::Map`], with its [`MapKind`]. It reads as
+/// the [`Attrs`] it holds.
+#[derive(Clone, Debug, Default)]
+pub struct Fields {
+    attrs: Attrs,
+    pub kind: MapKind,
+    /// A map's element type, as Terraform names it, where known: what an
+    /// empty map is named by.
+    pub element: Option<std::sync::Arc<str>>,
+}
+
+impl Fields {
+    pub fn new(attrs: Attrs, kind: MapKind) -> Fields {
+        Fields {
+            attrs,
+            kind,
+            element: None,
+        }
+    }
+
+    pub fn into_attrs(self) -> Attrs {
+        self.attrs
+    }
+}
+
+impl PartialEq for Fields {
+    fn eq(&self, other: &Fields) -> bool {
+        self.attrs == other.attrs
+    }
+}
+
+impl std::ops::Deref for Fields {
+    type Target = Attrs;
+    fn deref(&self) -> &Attrs {
+        &self.attrs
+    }
+}
+
+impl std::ops::DerefMut for Fields {
+    fn deref_mut(&mut self) -> &mut Attrs {
+        &mut self.attrs
+    }
+}
+
+impl From<Attrs> for Fields {
+    /// An object of the attributes.
+    fn from(attrs: Attrs) -> Fields {
+        Fields::new(attrs, MapKind::Object)
+    }
+}
+
+impl<const N: usize> From<[(String, Value); N]> for Fields {
+    fn from(pairs: [(String, Value); N]) -> Fields {
+        Fields::from(Attrs::from(pairs))
+    }
+}
+
+impl FromIterator<(String, Value)> for Fields {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Fields {
+        Fields::from(iter.into_iter().collect::<Attrs>())
+    }
+}
+
+impl IntoIterator for Fields {
+    type Item = (String, Value);
+    type IntoIter = std::collections::btree_map::IntoIter<String, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.attrs.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Fields {
+    type Item = (&'a String, &'a Value);
+    type IntoIter = std::collections::btree_map::Iter<'a, String, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.attrs.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut Fields {
+    type Item = (&'a String, &'a mut Value);
+    type IntoIter = std::collections::btree_map::IterMut<'a, String, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.attrs.iter_mut()
+    }
+}
+
 impl Value {
     pub fn string(s: impl Into<String>) -> Value {
         Value::String(s.into())
+    }
+
+    /// An object of the attributes.
+    pub fn object(attrs: Attrs) -> Value {
+        Value::Map(attrs.into())
     }
 
     /// Marks a value sensitive (once: marks do not nest).
@@ -184,16 +288,13 @@ impl Value {
                 });
                 (Value::List(items), marked)
             }
-            Value::Map(map) => {
+            Value::Map(mut map) => {
                 let mut marked = false;
-                let map = map
-                    .into_iter()
-                    .map(|(k, v)| {
-                        let (v, m) = v.unmark_deep();
-                        marked |= m;
-                        (k, v)
-                    })
-                    .collect();
+                for value in map.values_mut() {
+                    let (v, m) = std::mem::take(value).unmark_deep();
+                    marked |= m;
+                    *value = v;
+                }
                 (Value::Map(map), marked)
             }
             other => (other, false),
@@ -320,7 +421,11 @@ impl Value {
                 items.element = None;
                 items.iter_mut().for_each(Value::erase_kinds);
             }
-            Value::Map(map) => map.values_mut().for_each(Value::erase_kinds),
+            Value::Map(map) => {
+                map.kind = MapKind::Object;
+                map.element = None;
+                map.values_mut().for_each(Value::erase_kinds);
+            }
             Value::Sensitive(inner) => inner.erase_kinds(),
             _ => {}
         }
@@ -651,7 +756,7 @@ mod tests {
         );
 
         // What references see of a resource keeps no kinds, at any depth.
-        let mut nested = Value::Map(attrs([("names", set), ("list", list)]));
+        let mut nested = Value::Map(attrs([("names", set), ("list", list)]).into());
         nested.erase_kinds();
         for name in ["names", "list"] {
             assert!(

@@ -713,7 +713,7 @@ fn without_unknowns(attrs: Attrs) -> Attrs {
     fn strip(value: Value) -> Option<Value> {
         match value {
             Value::Unknown => None,
-            Value::Map(map) => Some(Value::Map(without_unknowns(map))),
+            Value::Map(map) => Some(Value::Map(without_unknowns(map.into_attrs()).into())),
             Value::List(items) => Some(Value::List(items.into_iter().filter_map(strip).collect())),
             other => Some(other),
         }

@@ -75,7 +75,7 @@ pub fn with_marks(mut attrs: Attrs, sensitive: &[String]) -> Value {
             attrs.insert(name.clone(), value.mark());
         }
     }
-    Value::Map(attrs)
+    Value::Map(attrs.into())
 }
 
 pub struct BlockEvaluator<'a> {
@@ -107,12 +107,12 @@ impl<'s> InstanceScope<'s> {
     ) -> InstanceScope<'s> {
         InstanceScope {
             base,
-            count: count_index.map(|index| Value::Map(Attrs::from([("index".to_string(), index)]))),
+            count: count_index
+                .map(|index| Value::Map(Attrs::from([("index".to_string(), index)]).into())),
             each: each.map(|(key, value)| {
-                Value::Map(Attrs::from([
-                    ("key".to_string(), key),
-                    ("value".to_string(), value),
-                ]))
+                Value::Map(
+                    Attrs::from([("key".to_string(), key), ("value".to_string(), value)]).into(),
+                )
             }),
             this: None,
         }
@@ -161,27 +161,33 @@ impl<'a> BlockEvaluator<'a> {
                     None => variables.take().unwrap_or_default(),
                     Some(_) => Attrs::new(),
                 };
-                roots.insert("var".to_string(), Value::Map(vars));
+                roots.insert("var".to_string(), Value::Map(vars.into()));
                 for root in ["local", "data", "module"] {
-                    roots.insert(root.to_string(), Value::Map(Attrs::new()));
+                    roots.insert(root.to_string(), Value::Map(Attrs::new().into()));
                 }
                 roots.insert(
                     "path".to_string(),
-                    Value::Map(Attrs::from([
-                        (
-                            "module".to_string(),
-                            Value::string(relative_to(&module.dir, &config.dir)),
-                        ),
-                        ("root".to_string(), Value::string(".")),
-                        ("cwd".to_string(), Value::string(".")),
-                    ])),
+                    Value::Map(
+                        Attrs::from([
+                            (
+                                "module".to_string(),
+                                Value::string(relative_to(&module.dir, &config.dir)),
+                            ),
+                            ("root".to_string(), Value::string(".")),
+                            ("cwd".to_string(), Value::string(".")),
+                        ])
+                        .into(),
+                    ),
                 );
                 roots.insert(
                     "terraform".to_string(),
-                    Value::Map(Attrs::from([(
-                        "workspace".to_string(),
-                        Value::string(config.workspace.clone()),
-                    )])),
+                    Value::Map(
+                        Attrs::from([(
+                            "workspace".to_string(),
+                            Value::string(config.workspace.clone()),
+                        )])
+                        .into(),
+                    ),
                 );
                 roots
             })
@@ -377,7 +383,8 @@ impl<'a> BlockEvaluator<'a> {
         let call = &self.config.calls[index];
         let instances = call.instances.clone();
         let outputs = self.call_outputs.get(&index).cloned().unwrap_or_default();
-        let object = |key: &InstanceKey| Value::Map(outputs.get(key).cloned().unwrap_or_default());
+        let object =
+            |key: &InstanceKey| Value::Map(outputs.get(key).cloned().unwrap_or_default().into());
         let value = match &instances {
             None => Value::Unknown,
             Some(list) if list.iter().any(|&m| self.config.modules[m].placeholder) => {
@@ -909,9 +916,9 @@ fn relative_to(dir: &std::path::Path, stack_dir: &std::path::Path) -> String {
 fn map_at<'m>(map: &'m mut Attrs, key: &str) -> &'m mut Attrs {
     let entry = map
         .entry(key.to_string())
-        .or_insert_with(|| Value::Map(Attrs::new()));
+        .or_insert_with(|| Value::Map(Attrs::new().into()));
     if !matches!(entry, Value::Map(_)) {
-        *entry = Value::Map(Attrs::new());
+        *entry = Value::Map(Attrs::new().into());
     }
     match entry {
         Value::Map(inner) => inner,

@@ -108,7 +108,7 @@ pub fn eval_body(
                             .entry(name.to_string())
                             .or_insert_with(|| Value::List(Vec::new().into()));
                         if let Value::List(items) = entry {
-                            items.push(Value::Map(item));
+                            items.push(Value::Map(item.into()));
                         }
                     }
                     Err(nested) => diags.extend(nested),
@@ -240,15 +240,14 @@ fn eval_dynamic(
         let scope = ChainedScope {
             bindings: BTreeMap::from([(
                 dynamic.iterator.clone(),
-                Value::Map(Attrs::from([
-                    ("key".to_string(), key),
-                    ("value".to_string(), value),
-                ])),
+                Value::Map(
+                    Attrs::from([("key".to_string(), key), ("value".to_string(), value)]).into(),
+                ),
             )]),
             parent: Some(ctx.scope),
         };
         match eval_body(&content.body, schema, &ctx.with_scope(&scope)) {
-            Ok(item) => generated.push(Value::Map(item)),
+            Ok(item) => generated.push(Value::Map(item.into())),
             Err(nested) => diags.extend(nested),
         }
     }

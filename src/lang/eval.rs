@@ -310,7 +310,7 @@ fn eval_object(object: &Object, ctx: &EvalContext<'_>) -> Result<Value, Diagnost
     Ok(if unknown {
         Value::Unknown
     } else {
-        Value::Map(map).mark_if(sensitive_key)
+        Value::Map(map.into()).mark_if(sensitive_key)
     })
 }
 
@@ -762,7 +762,7 @@ fn eval_for(for_expr: &ForExpr, ctx: &EvalContext<'_>) -> Result<Value, Diagnost
                 .map(|(k, v)| (k, Value::List(v.into())))
                 .collect(),
         ),
-        Some(_) => Value::Map(map),
+        Some(_) => Value::Map(map.into()),
     };
     Ok(result.mark_if(sensitive))
 }
@@ -1184,9 +1184,12 @@ fn same_kinds(a: &Value, b: &Value) -> bool {
         (Value::List(xs), Value::List(ys)) => {
             xs.kind == ys.kind && xs.iter().zip(ys.iter()).all(|(x, y)| same_kinds(x, y))
         }
-        (Value::Map(xs), Value::Map(ys)) => xs
-            .iter()
-            .all(|(k, x)| ys.get(k).is_none_or(|y| same_kinds(x, y))),
+        (Value::Map(xs), Value::Map(ys)) => {
+            xs.kind == ys.kind
+                && xs
+                    .iter()
+                    .all(|(k, x)| ys.get(k).is_none_or(|y| same_kinds(x, y)))
+        }
         _ => true,
     }
 }

@@ -29,7 +29,7 @@ use super::eval::{ChainedScope, EvalContext, equal_values, eval, render, to_bool
 use crate::diag::Diagnostic;
 use crate::diag::did_you_mean;
 use crate::number::Number;
-use crate::value::{Attrs, Elements, ListKind, Value};
+use crate::value::{Attrs, Elements, Fields, ListKind, MapKind, Value};
 use crypto::Algorithm::{Md5, Sha1, Sha256, Sha512};
 use crypto::Encoding::{Base64, Hex};
 use crypto::{hash_file, hash_string};
@@ -231,13 +231,15 @@ pub(crate) static FUNCTIONS: &[Function] = &[
         .shallow()
         .allow_null(),
     Function::new("keys", &["inputMap"], |a| {
-        Ok(Value::List(
-            a.map(0)?.keys().map(|k| Value::String(k.clone())).collect(),
-        ))
+        let map = a.map(0)?;
+        let keys = map.keys().map(|k| Value::String(k.clone())).collect();
+        Ok(Value::List(list_of_map(map, keys, Some("string".into()))))
     })
     .shallow(),
     Function::new("values", &["mapping"], |a| {
-        Ok(Value::List(a.map(0)?.values().cloned().collect()))
+        let map = a.map(0)?;
+        let values = map.values().cloned().collect();
+        Ok(Value::List(list_of_map(map, values, map.element.clone())))
     })
     .shallow(),
     Function::new("contains", &["list", "value"], |a| {
@@ -511,10 +513,11 @@ impl Args<'_> {
             .ok_or_else(|| self.wrong_type(i, "list"))
     }
 
-    fn map(&self, i: usize) -> Result<&Attrs, FnError> {
-        self.get(i)
-            .as_map()
-            .ok_or_else(|| self.wrong_type(i, "map"))
+    fn map(&self, i: usize) -> Result<&Fields, FnError> {
+        match self.get(i) {
+            Value::Map(map) => Ok(map),
+            _ => Err(self.wrong_type(i, "map")),
+        }
     }
 }
 
@@ -1449,8 +1452,34 @@ fn index(args: &Args<'_>) -> Result<Value, FnError> {
     }
 }
 
+/// What `keys` and `values` return: a list of a map's, a tuple of an
+/// object's.
+fn list_of_map(map: &Fields, items: Vec<Value>, element: Option<std::sync::Arc<str>>) -> Elements {
+    let mut list = Elements::from(items);
+    if map.kind == MapKind::Map {
+        list.kind = ListKind::List;
+        list.element = element;
+    }
+    list
+}
+
 fn merge(args: &Args<'_>) -> Result<Value, FnError> {
-    let mut merged = Attrs::new();
+    let mut merged = Fields::default();
+    // Maps of one type merge to a map of it; anything else (an object, a
+    // null, maps of different types) to an object.
+    let element = |arg: &Value| match arg {
+        Value::Map(map) if map.kind == MapKind::Map => Some(map_element_type_name(map)),
+        _ => None,
+    };
+    if let Some(first) = args.values.first().and_then(element)
+        && args
+            .values
+            .iter()
+            .all(|arg| element(arg).as_ref() == Some(&first))
+    {
+        merged.kind = MapKind::Map;
+        merged.element = Some(first.into());
+    }
     for (i, arg) in args.values.iter().enumerate() {
         match arg {
             Value::Null => {}
@@ -1607,6 +1636,11 @@ fn sort(args: &Args<'_>) -> Result<Value, FnError> {
 
 fn zipmap(args: &Args<'_>) -> Result<Value, FnError> {
     let (keys, values) = (args.list(0)?, args.list(1)?);
+    if matches!(args.get(1), Value::List(list) if list.kind == ListKind::Set) {
+        return Err(FnError::call(
+            "values argument must be a list or tuple value",
+        ));
+    }
     if !keys.iter().all(Value::is_wholly_known) {
         return Ok(Value::Unknown);
     }
@@ -1629,6 +1663,15 @@ fn zipmap(args: &Args<'_>) -> Result<Value, FnError> {
             ));
         };
         map.insert(key, value.clone());
+    }
+    // Values from a list or set make a map of their type; from a tuple, an
+    // object.
+    let mut map = Fields::from(map);
+    if let Value::List(list) = args.get(1)
+        && list.kind != ListKind::Tuple
+    {
+        map.kind = MapKind::Map;
+        map.element = list.element.clone();
     }
     Ok(Value::Map(map))
 }
@@ -1671,30 +1714,42 @@ fn all_or_any(args: &Args<'_>, all: bool) -> Result<Value, FnError> {
 // Type conversions.
 
 /// A value's type as Terraform names it in a failed conversion: what
-/// literals build is a `tuple` or an `object`; a typed list or set is named
-/// with its element type (`list of string`, `set of list of number`). Maps
-/// keep no kind here, so a typed map is named an `object`.
+/// literals build is a `tuple` or an `object`; a typed list, set or map is
+/// named with its element type (`list of string`, `map of number`).
 fn conversion_type_name(value: &Value) -> String {
     match value {
         Value::Sensitive(inner) => conversion_type_name(inner),
-        Value::List(items) => {
-            // The elements share one type; an empty list's is "dynamic".
-            let element = || match items
-                .iter()
-                .find(|item| !matches!(item, Value::Null | Value::Unknown))
-            {
-                Some(item) => conversion_type_name(item),
-                None => items.element.as_deref().unwrap_or("dynamic").to_string(),
-            };
-            match items.kind {
-                ListKind::Tuple => "tuple".to_string(),
-                ListKind::List => format!("list of {}", element()),
-                ListKind::Set => format!("set of {}", element()),
-            }
-        }
-        Value::Map(_) => "object".to_string(),
+        Value::List(items) => match items.kind {
+            ListKind::Tuple => "tuple".to_string(),
+            ListKind::List => format!("list of {}", element_type_name(items, &items.element)),
+            ListKind::Set => format!("set of {}", element_type_name(items, &items.element)),
+        },
+        Value::Map(map) => match map.kind {
+            MapKind::Object => "object".to_string(),
+            MapKind::Map => format!("map of {}", map_element_type_name(map)),
+        },
         other => other.type_name().to_string(),
     }
+}
+
+/// A typed collection's element type name: its elements share one type,
+/// so the first one that is not null names it; an empty collection's is
+/// the one it was typed with, else "dynamic".
+fn element_type_name<'v>(
+    elements: impl IntoIterator<Item = &'v Value>,
+    typed: &Option<std::sync::Arc<str>>,
+) -> String {
+    match elements
+        .into_iter()
+        .find(|item| !matches!(item, Value::Null | Value::Unknown))
+    {
+        Some(item) => conversion_type_name(item),
+        None => typed.as_deref().unwrap_or("dynamic").to_string(),
+    }
+}
+
+fn map_element_type_name(map: &Fields) -> String {
+    element_type_name(map.values(), &map.element)
 }
 
 fn tostring(args: &Args<'_>) -> Result<Value, FnError> {
@@ -1808,7 +1863,10 @@ fn tomap(args: &Args<'_>) -> Result<Value, FnError> {
         Value::Map(map) => {
             let values = unify_primitives(map.values().cloned().collect())
                 .map_err(|message| FnError::arg(0, message))?;
-            Ok(Value::Map(map.keys().cloned().zip(values).collect()))
+            let mut typed: Fields = map.keys().cloned().zip(values).collect();
+            typed.kind = MapKind::Map;
+            typed.element = map.element.clone();
+            Ok(Value::Map(typed))
         }
         other => Err(FnError::arg(
             0,

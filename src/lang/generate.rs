@@ -124,21 +124,27 @@ mod tests {
             ("description".to_string(), Value::string("cost ${x}")),
             (
                 "tags".to_string(),
-                Value::Map(Attrs::from([
-                    ("Name".to_string(), Value::string("app")),
-                    ("kubernetes.io/role".to_string(), Value::string("1")),
-                ])),
+                Value::Map(
+                    Attrs::from([
+                        ("Name".to_string(), Value::string("app")),
+                        ("kubernetes.io/role".to_string(), Value::string("1")),
+                    ])
+                    .into(),
+                ),
             ),
-            ("tags_all".to_string(), Value::Map(Attrs::new())),
+            ("tags_all".to_string(), Value::Map(Attrs::new().into())),
             (
                 "ingress".to_string(),
                 Value::List(
-                    vec![Value::Map(Attrs::from([
-                        ("from_port".to_string(), Value::from(443)),
-                        ("to_port".to_string(), Value::from(443)),
-                        ("protocol".to_string(), Value::string("tcp")),
-                        ("cidr_blocks".to_string(), Value::from(vec!["10.0.0.0/8"])),
-                    ]))]
+                    vec![Value::Map(
+                        Attrs::from([
+                            ("from_port".to_string(), Value::from(443)),
+                            ("to_port".to_string(), Value::from(443)),
+                            ("protocol".to_string(), Value::string("tcp")),
+                            ("cidr_blocks".to_string(), Value::from(vec!["10.0.0.0/8"])),
+                        ])
+                        .into(),
+                    )]
                     .into(),
                 ),
             ),

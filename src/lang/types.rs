@@ -182,7 +182,7 @@ fn literal(expr: &Expression) -> Option<Value> {
                 };
                 map.insert(key, literal(entry.expr())?);
             }
-            Value::Map(map)
+            Value::Map(map.into())
         }
         Expression::Parenthesis(inner) => literal(inner.inner())?,
         _ => return None,
@@ -206,34 +206,39 @@ mod tests {
         )
         .unwrap();
         let converted = ty
-            .convert(Value::Map(attrs([
-                ("name", Value::string("web")),
-                ("extra", Value::Bool(true)),
-            ])))
+            .convert(Value::Map(
+                attrs([("name", Value::string("web")), ("extra", Value::Bool(true))]).into(),
+            ))
             .unwrap();
         assert_eq!(
             converted,
-            Value::Map(attrs([
-                ("name", Value::string("web")),
-                ("size", Value::from(2)),
-                ("tags", Value::Null),
-            ]))
+            Value::Map(
+                attrs([
+                    ("name", Value::string("web")),
+                    ("size", Value::from(2)),
+                    ("tags", Value::Null),
+                ])
+                .into()
+            )
         );
-        let missing = ty.convert(Value::Map(attrs([("size", Value::from(1))])));
+        let missing = ty.convert(Value::Map(attrs([("size", Value::from(1))]).into()));
         assert_eq!(missing, Err("attribute \"name\" is required".to_string()));
         let nested = parsed("list(object({ port = number, cidrs = optional(list(string), []) }))")
             .unwrap()
             .convert(Value::List(
-                vec![Value::Map(attrs([("port", Value::string("443"))]))].into(),
+                vec![Value::Map(attrs([("port", Value::string("443"))]).into())].into(),
             ))
             .unwrap();
         assert_eq!(
             nested,
             Value::List(
-                vec![Value::Map(attrs([
-                    ("cidrs", Value::List(vec![].into())),
-                    ("port", Value::from(443)),
-                ]))]
+                vec![Value::Map(
+                    attrs([
+                        ("cidrs", Value::List(vec![].into())),
+                        ("port", Value::from(443)),
+                    ])
+                    .into()
+                )]
                 .into()
             )
         );

@@ -326,10 +326,13 @@ pub(crate) fn check_validations(
     }
     let scope: BTreeMap<String, Value> = BTreeMap::from([(
         "var".to_string(),
-        Value::Map(BTreeMap::from([(
-            variable.name.clone(),
-            value.clone().mark_if(variable.sensitive),
-        )])),
+        Value::Map(
+            BTreeMap::from([(
+                variable.name.clone(),
+                value.clone().mark_if(variable.sensitive),
+            )])
+            .into(),
+        ),
     )]);
     for validation in &variable.validations {
         let ctx = EvalContext {

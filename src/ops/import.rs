@@ -110,7 +110,10 @@ pub(super) fn import_block_seeds(
     prior: &State,
 ) -> Result<Vec<ResourceState>, Report> {
     let config = &stack.config;
-    let scope = BTreeMap::from([("var".to_string(), Value::Map(stack.variables.clone()))]);
+    let scope = BTreeMap::from([(
+        "var".to_string(),
+        Value::Map(stack.variables.clone().into()),
+    )]);
     let mut seeds = Vec::new();
     let mut diags = crate::diag::Diagnostics::default();
     for import in &config.imports {

@@ -86,7 +86,7 @@ fn proposed_object(schema: &Schema, config: &Attrs, prior: Option<&Attrs>) -> At
                             } else {
                                 prior_items.get(i).and_then(Value::as_map)
                             };
-                            Value::Map(proposed_object(&block.schema, item, prior_item))
+                            Value::Map(proposed_object(&block.schema, item, prior_item).into())
                         })
                         .collect(),
                 )
@@ -143,7 +143,7 @@ fn merge_tags(default_tags: &BTreeMap<String, String>, tags: Option<&Value>) -> 
         Some(Value::Map(own)) => merged.extend(own.clone()),
         _ => {}
     }
-    Value::Map(merged)
+    Value::Map(merged.into())
 }
 
 /// Attributes AWS does not report back (settings that live only in the
@@ -191,7 +191,7 @@ pub fn settle_computed(schema: &Schema, planned: &Attrs, read: &Attrs) -> Attrs 
                 unmatched.get(i).copied()
             };
             if let Some(read_item) = counterpart {
-                *planned_item = settle_computed(&block.schema, planned_item, read_item);
+                *planned_item = settle_computed(&block.schema, planned_item, read_item).into();
             }
         }
     }
@@ -217,7 +217,7 @@ pub fn derive_tags(
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    attrs.insert("tags".to_string(), Value::Map(tags));
+    attrs.insert("tags".to_string(), Value::Map(tags.into()));
 }
 
 /// The outcome of comparing a proposed state with the prior one.
@@ -305,8 +305,12 @@ fn blocks_differ(block: &Block, new: Option<&Value>, old: Option<&Value>) -> boo
     if block.is_set {
         let mut unmatched: Vec<&Attrs> = old_items.clone();
         let mut sorted = new_items.clone();
-        sorted
-            .sort_by(|a, b| canonical_order(&Value::Map((*a).clone()), &Value::Map((*b).clone())));
+        sorted.sort_by(|a, b| {
+            canonical_order(
+                &Value::Map(((*a).clone()).into()),
+                &Value::Map(((*b).clone()).into()),
+            )
+        });
         for item in sorted {
             match unmatched.iter().position(|o| !differ(item, o)) {
                 Some(at) => {
@@ -355,17 +359,20 @@ mod tests {
         );
         let planned = attrs([(
             "root",
-            Value::List(vec![Value::Map(attrs([("volume_size", Value::from(20))]))].into()),
+            Value::List(vec![Value::Map(attrs([("volume_size", Value::from(20))]).into())].into()),
         )]);
         let read = attrs([
             ("arn", Value::string("arn:1")),
             (
                 "root",
                 Value::List(
-                    vec![Value::Map(attrs([
-                        ("volume_size", Value::from(8)),
-                        ("volume_type", Value::string("gp3")),
-                    ]))]
+                    vec![Value::Map(
+                        attrs([
+                            ("volume_size", Value::from(8)),
+                            ("volume_type", Value::string("gp3")),
+                        ])
+                        .into(),
+                    )]
                     .into(),
                 ),
             ),
@@ -396,7 +403,7 @@ mod tests {
         let item = |name: &str, size: Option<i64>| {
             let mut item = attrs([("device_name", Value::string(name))]);
             item.insert("volume_size".into(), size.map_or(Value::Null, Value::from));
-            Value::Map(item)
+            Value::Map(item.into())
         };
         let prior = attrs([(
             "ebs",

@@ -368,7 +368,7 @@ fn saved_change(change: &ResourceChange, salt: &str) -> SavedChange {
 fn restored_change(saved: &SavedChange) -> Option<ResourceChange> {
     let restore = |json: &Json| -> Option<Attrs> {
         match decode(json) {
-            Value::Map(attrs) => Some(attrs),
+            Value::Map(attrs) => Some(attrs.into_attrs()),
             _ => None,
         }
     };
@@ -462,10 +462,13 @@ mod tests {
                     ("id".to_string(), Value::Unknown),
                     (
                         "tags".to_string(),
-                        Value::Map(Attrs::from([(
-                            "Credential".to_string(),
-                            Value::string("hunter2hunter2"),
-                        )])),
+                        Value::Map(
+                            Attrs::from([(
+                                "Credential".to_string(),
+                                Value::string("hunter2hunter2"),
+                            )])
+                            .into(),
+                        ),
                     ),
                 ])),
                 replace_paths: Vec::new(),
@@ -526,7 +529,7 @@ mod tests {
             .after
             .as_mut()
             .unwrap()
-            .insert("tags".into(), Value::Map(Attrs::new()));
+            .insert("tags".into(), Value::Map(Attrs::new().into()));
         let fresh = saved(&other, "ab", "hunter2hunter2");
         assert_eq!(
             file.differences(&fresh),

@@ -147,7 +147,7 @@ fn resource_change(change: &ResourceChange, importing: bool) -> Json {
     );
     body.insert(
         "after_unknown".into(),
-        after.map_or(json!({}), |a| unknown_paths(&Value::Map(a.clone()))),
+        after.map_or(json!({}), |a| unknown_paths(&Value::Map(a.clone().into()))),
     );
     body.insert(
         "before_sensitive".into(),
@@ -214,7 +214,7 @@ fn redacted(attrs: &Attrs, sensitive: &[String]) -> Json {
             (k.clone(), v)
         })
         .collect();
-    known(&Value::Map(shown))
+    known(&Value::Map(shown.into()))
 }
 
 /// `true` where the value is unknown, keeping the structure around it.

@@ -1034,7 +1034,7 @@ pub fn eval_offline_data(evaluator: &mut BlockEvaluator<'_>, index: usize) -> Op
         let value = match evaluator.eval_instance(index, &instance, source.schema()) {
             Ok(args) if !args.attrs.values().all(Value::is_wholly_known) => Value::Unknown,
             Ok(args) => match source.compute(&args.attrs) {
-                Ok(attrs) => Value::Map(attrs),
+                Ok(attrs) => Value::Map(attrs.into()),
                 Err(e) => {
                     let resource = &evaluator.config().resources[index];
                     diags.push(

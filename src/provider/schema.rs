@@ -7,7 +7,7 @@
 //! as in Terraform's state.
 
 use crate::number::Number;
-use crate::value::{Attrs, ListKind, Value};
+use crate::value::{Attrs, Fields, ListKind, MapKind, Value};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Type {
@@ -82,6 +82,8 @@ impl Type {
                 items.iter_mut().for_each(|item| inner.assign_kinds(item));
             }
             (Type::Map(inner), Value::Map(map)) => {
+                map.kind = MapKind::Map;
+                map.element = Some(inner.friendly_name().into());
                 map.values_mut().for_each(|v| inner.assign_kinds(v));
             }
             (Type::Object(attributes), Value::Map(map)) => {
@@ -144,7 +146,9 @@ impl Type {
                         .map_err(|e| format!("element {k:?}: {e}"))?;
                     out.insert(k, converted);
                 }
-                Ok(Value::Map(out))
+                let mut map = Fields::new(out, MapKind::Map);
+                map.element = Some(inner.friendly_name().into());
+                Ok(Value::Map(map))
             }
             (Type::Object(attributes), Value::Map(mut map)) => {
                 let mut out = Attrs::new();
@@ -167,7 +171,7 @@ impl Type {
                     };
                     out.insert(name.clone(), value);
                 }
-                Ok(Value::Map(out))
+                Ok(Value::Map(out.into()))
             }
             (expected, got) => Err(format!(
                 "{} required, but got {}",
@@ -580,7 +584,7 @@ impl Schema {
                 let normalized: Vec<Value> = items
                     .iter()
                     .map(|item| match item {
-                        Value::Map(m) => Value::Map(block.schema.normalize(m)),
+                        Value::Map(m) => Value::Map(block.schema.normalize(m).into()),
                         other => other.clone(),
                     })
                     .collect();
@@ -612,7 +616,7 @@ fn without_empties(value: Value) -> Value {
             if kept.is_empty() {
                 Value::Null
             } else {
-                Value::Map(kept)
+                Value::Map(kept.into())
             }
         }
         other => other,
@@ -652,11 +656,14 @@ mod tests {
             (
                 "disk",
                 Value::List(
-                    vec![Value::Map(crate::value::attrs([
-                        ("name", Value::string("a")),
-                        ("kms", Value::Null),
-                        ("ids", Value::List(vec![].into())),
-                    ]))]
+                    vec![Value::Map(
+                        crate::value::attrs([
+                            ("name", Value::string("a")),
+                            ("kms", Value::Null),
+                            ("ids", Value::List(vec![].into())),
+                        ])
+                        .into(),
+                    )]
                     .into(),
                 ),
             ),
@@ -666,10 +673,9 @@ mod tests {
             (
                 "disk",
                 Value::List(
-                    vec![Value::Map(crate::value::attrs([(
-                        "name",
-                        Value::string("a"),
-                    )]))]
+                    vec![Value::Map(
+                        crate::value::attrs([("name", Value::string("a"))]).into(),
+                    )]
                     .into(),
                 ),
             ),
@@ -680,10 +686,9 @@ mod tests {
         renamed.insert(
             "disk".into(),
             Value::List(
-                vec![Value::Map(crate::value::attrs([(
-                    "name",
-                    Value::string("b"),
-                )]))]
+                vec![Value::Map(
+                    crate::value::attrs([("name", Value::string("b"))]).into(),
+                )]
                 .into(),
             ),
         );

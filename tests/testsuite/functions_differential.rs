@@ -6,12 +6,13 @@
 //! `RECORD_TERRAFORM_ANSWERS=1` writes a new one.
 //!
 //! Each expression is evaluated as `jsonencode(EXPR)`, because terrane's
-//! console prints values without Terraform's `tolist(...)` and `toset(...)`
-//! wrappers, and its values do not keep maps and objects apart. Lists, sets
-//! and tuples are kept apart: conversion errors and `==` show it. A value
-//! must print identically; an error must be an error with the same summary
-//! and detail. The few differences terrane keeps on purpose are listed,
-//! with their reason and terrane's own answer, in `known_differences.json`.
+//! console prints values without Terraform's `tolist(...)`, `toset(...)`
+//! and `tomap(...)` wrappers. The types themselves are kept apart (lists,
+//! sets and tuples; maps and objects): conversion errors and `==` show it.
+//! A value must print identically; an error must be an error with the same
+//! summary and detail. A difference terrane keeps on purpose would be
+//! listed, with its reason and terrane's own answer, in
+//! `known_differences.json` (none is, now).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -26,13 +26,16 @@ impl FileReader for NoFiles {
 }
 
 fn availability_zones() -> Value {
-    Value::Map(Attrs::from([
-        ("id".to_string(), Value::string("us-east-1")),
-        (
-            "names".to_string(),
-            Value::from(vec!["us-east-1a", "us-east-1b", "us-east-1c"]),
-        ),
-    ]))
+    Value::Map(
+        Attrs::from([
+            ("id".to_string(), Value::string("us-east-1")),
+            (
+                "names".to_string(),
+                Value::from(vec!["us-east-1a", "us-east-1b", "us-east-1c"]),
+            ),
+        ])
+        .into(),
+    )
 }
 
 /// What the data sources read, as if AWS answered: every one (they are
@@ -64,7 +67,7 @@ fn plan_of(source: &str, prior: &State) -> Plan {
     let (variables, diags) = lang::variables::resolve(&mut config, &[], &NoFiles, Unset::Required);
     assert!(!diags.has_errors(), "{diags:?}");
     let scope: BTreeMap<String, Value> =
-        BTreeMap::from([("var".to_string(), Value::Map(variables.clone()))]);
+        BTreeMap::from([("var".to_string(), Value::Map(variables.clone().into()))]);
     let mut default_tags = BTreeMap::new();
     for provider in &config.providers {
         let (evaluated, diags) = lang::provider_config::evaluate(
@@ -134,7 +137,8 @@ fn fake_apply(plan: &Plan) -> State {
     let mut state = State::new();
     for change in &plan.resource_changes {
         let Some(after) = &change.after else { continue };
-        let Value::Map(attributes) = fill(&Value::Map(after.clone()), &change.address) else {
+        let Value::Map(attributes) = fill(&Value::Map(after.clone().into()), &change.address)
+        else {
             unreachable!("a map fills to a map")
         };
         state.upsert(ResourceState {
@@ -145,7 +149,7 @@ fn fake_apply(plan: &Plan) -> State {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string(),
-            attributes,
+            attributes: attributes.into_attrs(),
             dependencies: change.dependencies.clone(),
             provider: change.provider.clone(),
             sensitive_attributes: Vec::new(),
@@ -556,14 +560,17 @@ fn optional_object_attributes_reach_resources_with_their_defaults() {
     );
     assert_eq!(
         b["tags"],
-        Value::Map(Attrs::from([
-            ("Name".to_string(), Value::string("b")),
-            ("Tier".to_string(), Value::string("data")),
-        ]))
+        Value::Map(
+            Attrs::from([
+                ("Name".to_string(), Value::string("b")),
+                ("Tier".to_string(), Value::string("data")),
+            ])
+            .into()
+        )
     );
     assert_eq!(
         a["tags"],
-        Value::Map(Attrs::from([("Name".to_string(), Value::string("a"))])),
+        Value::Map(Attrs::from([("Name".to_string(), Value::string("a"))]).into()),
         "an empty map by default, merged"
     );
 }
@@ -692,10 +699,13 @@ fn ignore_changes_keeps_what_exists() {
     let after = plan.resource_changes[0].after.as_ref().unwrap();
     assert_eq!(
         after["tags"],
-        Value::Map(Attrs::from([
-            ("Env".to_string(), Value::string("x")),
-            ("Name".to_string(), Value::string("a")),
-        ])),
+        Value::Map(
+            Attrs::from([
+                ("Env".to_string(), Value::string("x")),
+                ("Name".to_string(), Value::string("a")),
+            ])
+            .into()
+        ),
         "the Name tag keeps its value, the new tag is added"
     );
 

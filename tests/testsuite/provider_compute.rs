@@ -42,7 +42,7 @@ fn plan(schema: &Schema, written: &Attrs) -> Attrs {
             let items: Vec<Value> = items
                 .iter()
                 .map(|item| match item {
-                    Value::Map(m) => Value::Map(plan(&block.schema, m)),
+                    Value::Map(m) => Value::Map(plan(&block.schema, m).into()),
                     other => panic!("block {} holds {other}", block.name),
                 })
                 .collect();
@@ -59,7 +59,7 @@ fn plan(schema: &Schema, written: &Attrs) -> Attrs {
             written
                 .get("tags")
                 .cloned()
-                .unwrap_or(Value::Map(Attrs::new())),
+                .unwrap_or(Value::Map(Attrs::new().into())),
         );
     }
     out
@@ -472,39 +472,50 @@ async fn launch_template_and_autoscaling_group_lifecycle() {
         (
             "launch_template",
             Value::List(
-                vec![Value::Map(attrs([
-                    (
-                        "launch_template_specification",
-                        block(attrs([
-                            ("launch_template_id", lt_id.clone().into()),
-                            ("version", "$Latest".into()),
-                        ])),
-                    ),
-                    (
-                        "override",
-                        Value::List(
-                            vec![
-                                Value::Map(attrs([("instance_type", "t3.micro".into())])),
-                                Value::Map(attrs([
-                                    ("instance_type", "t3a.micro".into()),
-                                    ("weighted_capacity", "1".into()),
-                                ])),
-                            ]
-                            .into(),
+                vec![Value::Map(
+                    attrs([
+                        (
+                            "launch_template_specification",
+                            block(attrs([
+                                ("launch_template_id", lt_id.clone().into()),
+                                ("version", "$Latest".into()),
+                            ])),
                         ),
-                    ),
-                ]))]
+                        (
+                            "override",
+                            Value::List(
+                                vec![
+                                    Value::Map(
+                                        attrs([("instance_type", "t3.micro".into())]).into(),
+                                    ),
+                                    Value::Map(
+                                        attrs([
+                                            ("instance_type", "t3a.micro".into()),
+                                            ("weighted_capacity", "1".into()),
+                                        ])
+                                        .into(),
+                                    ),
+                                ]
+                                .into(),
+                            ),
+                        ),
+                    ])
+                    .into(),
+                )]
                 .into(),
             ),
         ),
     ]));
     let tag_block = |value: &str| {
         Value::List(
-            vec![Value::Map(attrs([
-                ("key", "Team".into()),
-                ("value", value.into()),
-                ("propagate_at_launch", true.into()),
-            ]))]
+            vec![Value::Map(
+                attrs([
+                    ("key", "Team".into()),
+                    ("value", value.into()),
+                    ("propagate_at_launch", true.into()),
+                ])
+                .into(),
+            )]
             .into(),
         )
     };

@@ -31,7 +31,10 @@ fn planned(type_name: &str, written: Attrs) -> Attrs {
     let schema = ty(type_name).schema();
     let mut out = with_defaults(schema, written);
     if schema.has_tags() {
-        let tags = out.get("tags").cloned().unwrap_or(Value::Map(Attrs::new()));
+        let tags = out
+            .get("tags")
+            .cloned()
+            .unwrap_or(Value::Map(Attrs::new().into()));
         out.insert("tags_all".into(), tags);
     }
     schema.normalize(&out)
@@ -49,7 +52,7 @@ fn with_defaults(schema: &Schema, mut attrs: Attrs) -> Attrs {
         if let Some(Value::List(items)) = attrs.get_mut(block.name) {
             for item in items.iter_mut() {
                 if let Value::Map(object) = item {
-                    *object = with_defaults(&block.schema, std::mem::take(object));
+                    *object = with_defaults(&block.schema, std::mem::take(object)).into();
                 }
             }
         }
@@ -121,7 +124,7 @@ fn keep_written_computed(schema: &Schema, planned: &Attrs, mut read: Attrs) -> A
                         .attribute(key)
                         .is_none_or(|a| a.presence != Presence::OptionalComputed)
             });
-            *object = keep_written_computed(&block.schema, written, std::mem::take(object));
+            *object = keep_written_computed(&block.schema, written, std::mem::take(object)).into();
         }
     }
     read
@@ -512,7 +515,13 @@ fn web_acl_args(rate_limit: i64) -> Attrs {
         ),
         (
             "rule",
-            Value::List(vec![Value::Map(managed_rule), Value::Map(rate_rule)].into()),
+            Value::List(
+                vec![
+                    Value::Map(managed_rule.into()),
+                    Value::Map(rate_rule.into()),
+                ]
+                .into(),
+            ),
         ),
         ("visibility_config", visibility("edge-acl")),
         ("tags", map(&[("Name", "edge-acl")])),
@@ -1041,10 +1050,13 @@ async fn s3_bucket_versioned_encrypted_and_private() {
             by_default.insert("kms_master_key_id".into(), Value::string(key));
         }
         Value::List(
-            vec![Value::Map(attrs([
-                ("apply_server_side_encryption_by_default", block(by_default)),
-                ("bucket_key_enabled", Value::Bool(key.is_some())),
-            ]))]
+            vec![Value::Map(
+                attrs([
+                    ("apply_server_side_encryption_by_default", block(by_default)),
+                    ("bucket_key_enabled", Value::Bool(key.is_some())),
+                ])
+                .into(),
+            )]
             .into(),
         )
     };

@@ -147,7 +147,7 @@ fn plan(ty: &dyn ResourceType, written: Vec<(&str, Value)>) -> Attrs {
     if schema.has_tags() {
         let tags = match planned.get("tags") {
             Some(tags @ Value::Map(_)) => tags.clone(),
-            _ => Value::Map(Attrs::new()),
+            _ => Value::Map(Attrs::new().into()),
         };
         planned.insert("tags_all".into(), tags);
     }
@@ -180,10 +180,9 @@ fn plan_object(schema: &terrane::provider::Schema, written: &Attrs) -> Attrs {
             let items = items
                 .iter()
                 .map(|item| {
-                    Value::Map(plan_object(
-                        &block.schema,
-                        item.as_map().expect("block object"),
-                    ))
+                    Value::Map(
+                        plan_object(&block.schema, item.as_map().expect("block object")).into(),
+                    )
                 })
                 .collect();
             planned.insert(block.name.to_string(), Value::List(items));

@@ -76,8 +76,11 @@ async fn an_addon_is_created_read_updated_and_deleted() {
                 ("service_account", "aws-node".into()),
             ])),
         ),
-        ("tags", Value::Map(attrs([("Team", "k8s".into())]))),
-        ("tags_all", Value::Map(attrs([("Team", "k8s".into())]))),
+        ("tags", Value::Map(attrs([("Team", "k8s".into())]).into())),
+        (
+            "tags_all",
+            Value::Map(attrs([("Team", "k8s".into())]).into()),
+        ),
     ]);
     let id = create(&aws, "aws_eks_addon.cni", &planned).await;
     assert_eq!(id, "shop:vpc-cni");
@@ -96,7 +99,7 @@ async fn an_addon_is_created_read_updated_and_deleted() {
     );
     assert_eq!(
         state["tags_all"],
-        Value::Map(attrs([("Team", "k8s".into())]))
+        Value::Map(attrs([("Team", "k8s".into())]).into())
     );
     let mut prior = state.clone();
     prior.extend(
@@ -161,7 +164,7 @@ async fn an_access_entry_and_its_policy_association_round_trip() {
         ("principal_arn", PRINCIPAL.into()),
         ("type", "STANDARD".into()),
         ("kubernetes_groups", strings(&["ops"])),
-        ("tags_all", Value::Map(Attrs::new())),
+        ("tags_all", Value::Map(Attrs::new().into())),
     ]);
     let id = create(&aws, "aws_eks_access_entry.admin", &entry).await;
     assert_eq!(id, format!("shop:{PRINCIPAL}"));
@@ -247,7 +250,7 @@ async fn a_node_group_version_update_is_one_update_nodegroup_version() {
         ("version", "1.29".into()),
         ("release_version", "1.29.0-20240101".into()),
         ("launch_template", template("1")),
-        ("tags_all", Value::Map(Attrs::new())),
+        ("tags_all", Value::Map(Attrs::new().into())),
     ]);
     let mut planned = prior.clone();
     planned.insert("version".into(), "1.30".into());
@@ -552,7 +555,7 @@ async fn subnet_settings_the_emulator_ignores_are_sent_one_per_call_and_read() {
             false.into(),
         ),
         ("private_dns_hostname_type_on_launch", "ip-name".into()),
-        ("tags_all", Value::Map(Attrs::new())),
+        ("tags_all", Value::Map(Attrs::new().into())),
     ]);
     let mut planned = prior.clone();
     planned.insert("enable_dns64".into(), true.into());

@@ -120,7 +120,7 @@ pub(crate) fn test_scope() -> BTreeMap<String, Value> {
             .into(),
         ),
     );
-    scope
+    scope.into_attrs()
 }
 
 /// Evaluates `src` against [`test_scope`] and the test files, as while
@@ -256,7 +256,7 @@ fn literals() {
             r#"[1, "a", true, null]"#,
             Value::List(vec![1.into(), "a".into(), true.into(), Value::Null].into()),
         ),
-        ("{}", Value::Map(Attrs::new())),
+        ("{}", Value::Map(Attrs::new().into())),
         ("(((7)))", Value::float(7.0)),
     ];
     for (src, expected) in cases {

@@ -5,7 +5,7 @@
 
 use super::{Args, FnError, MAX_ELEMENTS, unify_primitives};
 use crate::lang::eval::deep_equal;
-use crate::value::{Attrs, Elements, ListKind, Value};
+use crate::value::{Elements, Fields, ListKind, MapKind, Value};
 
 fn set_args(args: &Args<'_>) -> Result<Vec<Vec<Value>>, FnError> {
     (0..args.len())
@@ -160,9 +160,17 @@ pub(super) fn transpose(args: &Args<'_>) -> Result<Value, FnError> {
             out.entry(value).or_default().push(Value::string(key));
         }
     }
-    Ok(Value::Map(
-        out.into_iter()
-            .map(|(k, v)| (k, Value::List(v.into())))
-            .collect::<Attrs>(),
-    ))
+    // A map of lists of strings, as Terraform types it.
+    let list_of_strings = |keys: Vec<Value>| {
+        let mut list = Elements::new(keys, ListKind::List);
+        list.element = Some("string".into());
+        Value::List(list)
+    };
+    let mut map: Fields = out
+        .into_iter()
+        .map(|(k, v)| (k, list_of_strings(v)))
+        .collect();
+    map.kind = MapKind::Map;
+    map.element = Some("list of string".into());
+    Ok(Value::Map(map))
 }

@@ -192,7 +192,8 @@ fn match_value(re: &regex::Regex, captures: Captures, found: &regex::Captures<'_
             re.capture_names()
                 .flatten()
                 .map(|name| (name.to_string(), group(found.name(name))))
-                .collect::<Attrs>(),
+                .collect::<Attrs>()
+                .into(),
         ),
     }
 }

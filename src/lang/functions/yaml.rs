@@ -137,7 +137,7 @@ impl<'a> Decoder<'a> {
                     let value = self.value(event, mark)?;
                     map.insert(key, value);
                 }
-                (Value::Map(map), anchor)
+                (Value::Map(map.into()), anchor)
             }
             Event::Alias(id) => {
                 return self

@@ -32,12 +32,12 @@ pub fn user_data_digest(text: &str) -> String {
 
 /// A nested block holding one object, as the engine represents `x {}`.
 pub fn block(attrs: Attrs) -> Value {
-    Value::List(vec![Value::Map(attrs)].into())
+    Value::List(vec![Value::Map(attrs.into())].into())
 }
 
 /// A nested block that AWS may or may not have: one object or none.
 pub fn optional_block(attrs: Option<Attrs>) -> Value {
-    Value::List(attrs.into_iter().map(Value::Map).collect())
+    Value::List(attrs.into_iter().map(Value::object).collect())
 }
 
 /// An object inside a nested block, the way a user writes it: attributes

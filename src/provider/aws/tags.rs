@@ -422,7 +422,7 @@ mod tests {
         let value = tags_to_value([("Name", "web"), ("terrane:stack", "prod")]);
         assert_eq!(
             value,
-            Value::Map(Attrs::from([("Name".into(), Value::string("web"))]))
+            Value::Map(Attrs::from([("Name".into(), Value::string("web"))]).into())
         );
     }
 }

@@ -104,7 +104,7 @@ pub fn map(pairs: &[(&str, &str)]) -> Value {
 
 /// One nested block as written: `name { ... }`.
 pub fn block(object: Attrs) -> Value {
-    Value::List(vec![Value::Map(object)].into())
+    Value::List(vec![Value::Map(object.into())].into())
 }
 
 /// AWS holds terrane's own tags for the object created at `address`.

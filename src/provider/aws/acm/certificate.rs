@@ -123,15 +123,18 @@ fn certificate_attrs(cert: &CertificateDetail, tags: Vec<(String, String)>) -> A
         .iter()
         .filter_map(|v| {
             let record = v.resource_record()?;
-            Some(Value::Map(nested([
-                ("domain_name", Value::string(v.domain_name())),
-                ("resource_record_name", Value::string(record.name())),
-                (
-                    "resource_record_type",
-                    Value::string(record.r#type().as_str()),
-                ),
-                ("resource_record_value", Value::string(record.value())),
-            ])))
+            Some(Value::Map(
+                nested([
+                    ("domain_name", Value::string(v.domain_name())),
+                    ("resource_record_name", Value::string(record.name())),
+                    (
+                        "resource_record_type",
+                        Value::string(record.r#type().as_str()),
+                    ),
+                    ("resource_record_value", Value::string(record.value())),
+                ])
+                .into(),
+            ))
         })
         .collect();
     let emails: Vec<String> = validations
@@ -151,14 +154,17 @@ fn certificate_attrs(cert: &CertificateDetail, tags: Vec<(String, String)>) -> A
         .iter()
         .filter(|name| name.as_str() != domain);
     let renewal = cert.renewal_summary().map(|r| {
-        Value::Map(nested([
-            ("renewal_status", Value::string(r.renewal_status().as_str())),
-            (
-                "renewal_status_reason",
-                r.renewal_status_reason().map(|s| s.as_str()).into(),
-            ),
-            ("updated_at", time(Some(r.updated_at()))),
-        ]))
+        Value::Map(
+            nested([
+                ("renewal_status", Value::string(r.renewal_status().as_str())),
+                (
+                    "renewal_status_reason",
+                    r.renewal_status_reason().map(|s| s.as_str()).into(),
+                ),
+                ("updated_at", time(Some(r.updated_at()))),
+            ])
+            .into(),
+        )
     });
     let logging = cert
         .options()
@@ -328,12 +334,15 @@ impl ResourceType for AcmCertificate {
         names.sort();
         names.dedup();
         let records = names.into_iter().map(|name| {
-            Value::Map(Attrs::from([
-                ("domain_name".to_string(), Value::string(name)),
-                ("resource_record_name".to_string(), Value::Unknown),
-                ("resource_record_type".to_string(), Value::Unknown),
-                ("resource_record_value".to_string(), Value::Unknown),
-            ]))
+            Value::Map(
+                Attrs::from([
+                    ("domain_name".to_string(), Value::string(name)),
+                    ("resource_record_name".to_string(), Value::Unknown),
+                    ("resource_record_type".to_string(), Value::Unknown),
+                    ("resource_record_value".to_string(), Value::Unknown),
+                ])
+                .into(),
+            )
         });
         known.insert(
             "domain_validation_options".into(),

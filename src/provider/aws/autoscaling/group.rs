@@ -671,14 +671,17 @@ fn group_attrs(group: &AutoScalingGroup) -> Attrs {
         .iter()
         .filter(|t| t.key().is_some_and(|k| !is_system_tag(k)))
         .map(|t| {
-            Value::Map(attrs([
-                ("key", t.key().into()),
-                ("value", Value::string(t.value().unwrap_or_default())),
-                (
-                    "propagate_at_launch",
-                    Value::Bool(t.propagate_at_launch().unwrap_or(false)),
-                ),
-            ]))
+            Value::Map(
+                attrs([
+                    ("key", t.key().into()),
+                    ("value", Value::string(t.value().unwrap_or_default())),
+                    (
+                        "propagate_at_launch",
+                        Value::Bool(t.propagate_at_launch().unwrap_or(false)),
+                    ),
+                ])
+                .into(),
+            )
         })
         .collect();
     let launch_template = optional_block(group.launch_template().map(|lt| {
@@ -775,10 +778,13 @@ fn mixed_policy_value(policy: &MixedInstancesPolicy) -> Value {
             .overrides()
             .iter()
             .map(|o| {
-                Value::Map(attrs([
-                    ("instance_type", o.instance_type().into()),
-                    ("weighted_capacity", o.weighted_capacity().into()),
-                ]))
+                Value::Map(
+                    attrs([
+                        ("instance_type", o.instance_type().into()),
+                        ("weighted_capacity", o.weighted_capacity().into()),
+                    ])
+                    .into(),
+                )
             })
             .collect();
         attrs([
@@ -786,10 +792,13 @@ fn mixed_policy_value(policy: &MixedInstancesPolicy) -> Value {
             ("override", Value::List(overrides.into())),
         ])
     }));
-    Value::Map(attrs([
-        ("instances_distribution", distribution),
-        ("launch_template", template),
-    ]))
+    Value::Map(
+        attrs([
+            ("instances_distribution", distribution),
+            ("launch_template", template),
+        ])
+        .into(),
+    )
 }
 
 /// Attaches the classic load balancers `planned` adds and detaches those

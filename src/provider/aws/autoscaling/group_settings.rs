@@ -469,10 +469,13 @@ pub(super) fn read(group: &AutoScalingGroup) -> Attrs {
                     .any(|id| Some(id.as_str()) == t.identifier())
         })
         .map(|t| {
-            Value::Map(nested([
-                ("identifier", t.identifier().into()),
-                ("type", t.r#type().into()),
-            ]))
+            Value::Map(
+                nested([
+                    ("identifier", t.identifier().into()),
+                    ("type", t.r#type().into()),
+                ])
+                .into(),
+            )
         })
         .collect();
     let mut suspended: Vec<&str> = group

@@ -393,18 +393,21 @@ fn to_attrs(c: &LaunchConfiguration, root_device: Option<&str>) -> Attrs {
                 ("no_device", Value::Bool(m.no_device().unwrap_or(false))),
                 ("snapshot_id", m.ebs().and_then(Ebs::snapshot_id).into()),
             ]);
-            Value::Map(nested(device))
+            Value::Map(nested(device).into())
         })
         .collect();
     let ephemeral: Vec<Value> = mappings
         .iter()
         .filter(|m| m.virtual_name().is_some())
         .map(|m| {
-            Value::Map(nested([
-                ("device_name", m.device_name().into()),
-                ("no_device", Value::Bool(m.no_device().unwrap_or(false))),
-                ("virtual_name", m.virtual_name().into()),
-            ]))
+            Value::Map(
+                nested([
+                    ("device_name", m.device_name().into()),
+                    ("no_device", Value::Bool(m.no_device().unwrap_or(false))),
+                    ("virtual_name", m.virtual_name().into()),
+                ])
+                .into(),
+            )
         })
         .collect();
     let metadata = c.metadata_options().map(|m| {

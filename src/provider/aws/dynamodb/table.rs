@@ -170,28 +170,31 @@ fn global_index_attrs(index: &GlobalSecondaryIndexDescription, provisioned: bool
     let keys = index.key_schema();
     let (projection, extra) = projection_attrs(index.projection());
     let throughput = index.provisioned_throughput().filter(|_| provisioned);
-    Value::Map(nested([
-        ("name", index.index_name().into()),
-        ("hash_key", key_of(keys, KeyType::Hash).into()),
-        ("range_key", key_of(keys, KeyType::Range).into()),
-        ("projection_type", projection),
-        (
-            "non_key_attributes",
-            if extra.is_empty() {
-                Value::Null
-            } else {
-                string_set(extra)
-            },
-        ),
-        (
-            "read_capacity",
-            throughput.and_then(|t| t.read_capacity_units()).into(),
-        ),
-        (
-            "write_capacity",
-            throughput.and_then(|t| t.write_capacity_units()).into(),
-        ),
-    ]))
+    Value::Map(
+        nested([
+            ("name", index.index_name().into()),
+            ("hash_key", key_of(keys, KeyType::Hash).into()),
+            ("range_key", key_of(keys, KeyType::Range).into()),
+            ("projection_type", projection),
+            (
+                "non_key_attributes",
+                if extra.is_empty() {
+                    Value::Null
+                } else {
+                    string_set(extra)
+                },
+            ),
+            (
+                "read_capacity",
+                throughput.and_then(|t| t.read_capacity_units()).into(),
+            ),
+            (
+                "write_capacity",
+                throughput.and_then(|t| t.write_capacity_units()).into(),
+            ),
+        ])
+        .into(),
+    )
 }
 
 /// The table's tags, terrane's own included.
@@ -289,10 +292,13 @@ async fn read_table(aws: &AwsContext, name: &str) -> Result<Option<Attrs>, Provi
         .attribute_definitions()
         .iter()
         .map(|a| {
-            Value::Map(nested([
-                ("name", Value::string(a.attribute_name())),
-                ("type", Value::string(a.attribute_type().as_str())),
-            ]))
+            Value::Map(
+                nested([
+                    ("name", Value::string(a.attribute_name())),
+                    ("type", Value::string(a.attribute_type().as_str())),
+                ])
+                .into(),
+            )
         })
         .collect();
     attrs.insert(
@@ -313,22 +319,25 @@ async fn read_table(aws: &AwsContext, name: &str) -> Result<Option<Attrs>, Provi
         .iter()
         .map(|index| {
             let (projection, extra) = projection_attrs(index.projection());
-            Value::Map(nested([
-                ("name", index.index_name().into()),
-                (
-                    "range_key",
-                    key_of(index.key_schema(), KeyType::Range).into(),
-                ),
-                ("projection_type", projection),
-                (
-                    "non_key_attributes",
-                    if extra.is_empty() {
-                        Value::Null
-                    } else {
-                        Value::from(extra)
-                    },
-                ),
-            ]))
+            Value::Map(
+                nested([
+                    ("name", index.index_name().into()),
+                    (
+                        "range_key",
+                        key_of(index.key_schema(), KeyType::Range).into(),
+                    ),
+                    ("projection_type", projection),
+                    (
+                        "non_key_attributes",
+                        if extra.is_empty() {
+                            Value::Null
+                        } else {
+                            Value::from(extra)
+                        },
+                    ),
+                ])
+                .into(),
+            )
         })
         .collect();
     attrs.insert(

@@ -203,39 +203,45 @@ fn image_attrs(aws: &AwsContext, args: &Attrs, image: &Image) -> Attrs {
                     .product_codes()
                     .iter()
                     .map(|c| {
-                        Value::Map(nested([
-                            ("product_code_id", Value::from(c.product_code_id())),
-                            (
-                                "product_code_type",
-                                Value::from(c.product_code_type().map(|t| t.as_str())),
-                            ),
-                        ]))
+                        Value::Map(
+                            nested([
+                                ("product_code_id", Value::from(c.product_code_id())),
+                                (
+                                    "product_code_type",
+                                    Value::from(c.product_code_type().map(|t| t.as_str())),
+                                ),
+                            ])
+                            .into(),
+                        )
                     })
                     .collect(),
             ),
         ),
         (
             "state_reason".into(),
-            Value::Map(nested([
-                (
-                    "code",
-                    Value::string(
-                        image
-                            .state_reason()
-                            .and_then(|r| r.code())
-                            .unwrap_or("UNSET"),
+            Value::Map(
+                nested([
+                    (
+                        "code",
+                        Value::string(
+                            image
+                                .state_reason()
+                                .and_then(|r| r.code())
+                                .unwrap_or("UNSET"),
+                        ),
                     ),
-                ),
-                (
-                    "message",
-                    Value::string(
-                        image
-                            .state_reason()
-                            .and_then(|r| r.message())
-                            .unwrap_or("UNSET"),
+                    (
+                        "message",
+                        Value::string(
+                            image
+                                .state_reason()
+                                .and_then(|r| r.message())
+                                .unwrap_or("UNSET"),
+                        ),
                     ),
-                ),
-            ])),
+                ])
+                .into(),
+            ),
         ),
         ("tags".into(), ec2_tags_to_value(image.tags())),
     ]);
@@ -268,10 +274,13 @@ fn mapping(m: &BlockDeviceMapping) -> Value {
                 .collect(),
         )
     });
-    Value::Map(nested([
-        ("device_name", Value::from(m.device_name())),
-        ("ebs", ebs.unwrap_or(Value::Map(Attrs::new()))),
-        ("no_device", Value::from(m.no_device())),
-        ("virtual_name", Value::from(m.virtual_name())),
-    ]))
+    Value::Map(
+        nested([
+            ("device_name", Value::from(m.device_name())),
+            ("ebs", ebs.unwrap_or(Value::Map(Attrs::new().into()))),
+            ("no_device", Value::from(m.no_device())),
+            ("virtual_name", Value::from(m.virtual_name())),
+        ])
+        .into(),
+    )
 }

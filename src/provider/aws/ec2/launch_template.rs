@@ -362,31 +362,34 @@ fn template_attrs(
 fn data_attrs(data: &ResponseLaunchTemplateData) -> Attrs {
     let profile: Vec<Value> = data
         .iam_instance_profile()
-        .map(|p| Value::Map(attrs([("arn", p.arn().into()), ("name", p.name().into())])))
+        .map(|p| Value::Map(attrs([("arn", p.arn().into()), ("name", p.name().into())]).into()))
         .into_iter()
         .collect();
     let metadata: Vec<Value> = data
         .metadata_options()
         .map(|m| {
-            Value::Map(attrs([
-                (
-                    "http_endpoint",
-                    m.http_endpoint().map(|v| v.as_str()).into(),
-                ),
-                ("http_tokens", m.http_tokens().map(|v| v.as_str()).into()),
-                (
-                    "http_put_response_hop_limit",
-                    m.http_put_response_hop_limit().into(),
-                ),
-                (
-                    "http_protocol_ipv6",
-                    m.http_protocol_ipv6().map(|v| v.as_str()).into(),
-                ),
-                (
-                    "instance_metadata_tags",
-                    m.instance_metadata_tags().map(|v| v.as_str()).into(),
-                ),
-            ]))
+            Value::Map(
+                attrs([
+                    (
+                        "http_endpoint",
+                        m.http_endpoint().map(|v| v.as_str()).into(),
+                    ),
+                    ("http_tokens", m.http_tokens().map(|v| v.as_str()).into()),
+                    (
+                        "http_put_response_hop_limit",
+                        m.http_put_response_hop_limit().into(),
+                    ),
+                    (
+                        "http_protocol_ipv6",
+                        m.http_protocol_ipv6().map(|v| v.as_str()).into(),
+                    ),
+                    (
+                        "instance_metadata_tags",
+                        m.instance_metadata_tags().map(|v| v.as_str()).into(),
+                    ),
+                ])
+                .into(),
+            )
         })
         .into_iter()
         .collect();
@@ -397,26 +400,29 @@ fn data_attrs(data: &ResponseLaunchTemplateData) -> Attrs {
         // them into the version data as a "launch-template" entry.
         .filter(|spec| spec.resource_type() != Some(&Ec2ResourceType::LaunchTemplate))
         .map(|spec| {
-            Value::Map(attrs([
-                (
-                    "resource_type",
-                    spec.resource_type().map(|r| r.as_str()).into(),
-                ),
-                (
-                    "tags",
-                    Value::Map(
-                        spec.tags()
-                            .iter()
-                            .filter_map(|t| {
-                                Some((
-                                    t.key()?.to_string(),
-                                    Value::string(t.value().unwrap_or_default()),
-                                ))
-                            })
-                            .collect(),
+            Value::Map(
+                attrs([
+                    (
+                        "resource_type",
+                        spec.resource_type().map(|r| r.as_str()).into(),
                     ),
-                ),
-            ]))
+                    (
+                        "tags",
+                        Value::Map(
+                            spec.tags()
+                                .iter()
+                                .filter_map(|t| {
+                                    Some((
+                                        t.key()?.to_string(),
+                                        Value::string(t.value().unwrap_or_default()),
+                                    ))
+                                })
+                                .collect(),
+                        ),
+                    ),
+                ])
+                .into(),
+            )
         })
         .collect();
     let mut out = attrs([

@@ -771,12 +771,15 @@ pub(super) fn launch_option_attrs(data: &ResponseLaunchTemplateData) -> Attrs {
                             ("volume_type", e.volume_type().map(|t| t.as_str()).into()),
                         ])
                     });
-                    Value::Map(nested([
-                        ("device_name", d.device_name().into()),
-                        ("no_device", d.no_device().into()),
-                        ("virtual_name", d.virtual_name().into()),
-                        ("ebs", optional_block(ebs)),
-                    ]))
+                    Value::Map(
+                        nested([
+                            ("device_name", d.device_name().into()),
+                            ("no_device", d.no_device().into()),
+                            ("virtual_name", d.virtual_name().into()),
+                            ("ebs", optional_block(ebs)),
+                        ])
+                        .into(),
+                    )
                 })
                 .collect(),
         ),
@@ -879,10 +882,13 @@ pub(super) fn launch_option_attrs(data: &ResponseLaunchTemplateData) -> Attrs {
             data.license_specifications()
                 .iter()
                 .map(|l| {
-                    Value::Map(nested([(
-                        "license_configuration_arn",
-                        l.license_configuration_arn().into(),
-                    )]))
+                    Value::Map(
+                        nested([(
+                            "license_configuration_arn",
+                            l.license_configuration_arn().into(),
+                        )])
+                        .into(),
+                    )
                 })
                 .collect(),
         )
@@ -909,7 +915,7 @@ pub(super) fn launch_option_attrs(data: &ResponseLaunchTemplateData) -> Attrs {
         Value::List(
             data.network_interfaces()
                 .iter()
-                .map(|n| Value::Map(network_interface_attrs(n)))
+                .map(|n| Value::Map(network_interface_attrs(n).into()))
                 .collect(),
         ),
     );

@@ -95,7 +95,7 @@ impl ResourceType for NetworkAclType {
                     entries
                         .iter()
                         .filter(|e| e.egress == egress)
-                        .map(|e| Value::Map(e.inline_block()))
+                        .map(|e| Value::Map(e.inline_block().into()))
                         .collect(),
                 )
             };

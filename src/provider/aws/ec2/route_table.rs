@@ -75,7 +75,7 @@ impl ResourceType for RouteTableType {
                     .routes()
                     .iter()
                     .filter_map(route_value)
-                    .map(Value::Map)
+                    .map(Value::object)
                     .collect();
                 attrs([
                     ("id", Value::string(id)),

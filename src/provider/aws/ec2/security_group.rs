@@ -282,26 +282,29 @@ fn rule_blocks(permissions: &BTreeSet<Permission>) -> Value {
     let blocks = grouped
         .into_iter()
         .map(|((protocol, from_port, to_port, description), sources)| {
-            Value::Map(attrs([
-                ("protocol", Value::string(protocol)),
-                ("from_port", Value::from(from_port)),
-                ("to_port", Value::from(to_port)),
-                ("description", Value::from(description)),
-                ("cidr_blocks", string_set_or_null(sources.cidr_blocks)),
-                (
-                    "ipv6_cidr_blocks",
-                    string_set_or_null(sources.ipv6_cidr_blocks),
-                ),
-                (
-                    "prefix_list_ids",
-                    string_set_or_null(sources.prefix_list_ids),
-                ),
-                (
-                    "security_groups",
-                    string_set_or_null(sources.security_groups),
-                ),
-                ("self", Value::Bool(sources.own_group)),
-            ]))
+            Value::Map(
+                attrs([
+                    ("protocol", Value::string(protocol)),
+                    ("from_port", Value::from(from_port)),
+                    ("to_port", Value::from(to_port)),
+                    ("description", Value::from(description)),
+                    ("cidr_blocks", string_set_or_null(sources.cidr_blocks)),
+                    (
+                        "ipv6_cidr_blocks",
+                        string_set_or_null(sources.ipv6_cidr_blocks),
+                    ),
+                    (
+                        "prefix_list_ids",
+                        string_set_or_null(sources.prefix_list_ids),
+                    ),
+                    (
+                        "security_groups",
+                        string_set_or_null(sources.security_groups),
+                    ),
+                    ("self", Value::Bool(sources.own_group)),
+                ])
+                .into(),
+            )
         })
         .collect::<Vec<_>>();
     Value::List(blocks.into()).into_set()

@@ -171,10 +171,13 @@ async fn addon_attrs(aws: &AwsContext, addon: &Addon) -> Result<Attrs, ProviderE
             .as_ref()
             .and_then(|out| out.association())
         {
-            associations.push(Value::Map(nested([
-                ("role_arn", association.role_arn().into()),
-                ("service_account", association.service_account().into()),
-            ])));
+            associations.push(Value::Map(
+                nested([
+                    ("role_arn", association.role_arn().into()),
+                    ("service_account", association.service_account().into()),
+                ])
+                .into(),
+            ));
         }
     }
     Ok(attrs([

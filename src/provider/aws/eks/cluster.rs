@@ -603,7 +603,7 @@ fn cluster_attrs(cluster: &Cluster) -> Attrs {
     }));
     let certificate_authority: Vec<Value> = cluster
         .certificate_authority()
-        .map(|c| Value::Map(attrs([("data", c.data().into())])))
+        .map(|c| Value::Map(attrs([("data", c.data().into())]).into()))
         .into_iter()
         .collect();
     let enabled_logs: Vec<String> = cluster
@@ -621,11 +621,14 @@ fn cluster_attrs(cluster: &Cluster) -> Attrs {
             let provider = config
                 .provider()
                 .and_then(|p| p.key_arn())
-                .map(|key| Value::Map(attrs([("key_arn", Value::string(key))])));
-            Value::Map(attrs([
-                ("resources", string_set(config.resources().to_vec())),
-                ("provider", Value::List(provider.into_iter().collect())),
-            ]))
+                .map(|key| Value::Map(attrs([("key_arn", Value::string(key))]).into()));
+            Value::Map(
+                attrs([
+                    ("resources", string_set(config.resources().to_vec())),
+                    ("provider", Value::List(provider.into_iter().collect())),
+                ])
+                .into(),
+            )
         })
         .collect();
     let access = optional_block(cluster.access_config().map(|a| {

@@ -593,11 +593,14 @@ fn nodegroup_attrs(group: &Nodegroup) -> Attrs {
             .taints()
             .iter()
             .map(|t| {
-                Value::Map(nested([
-                    ("key", t.key().into()),
-                    ("value", t.value().into()),
-                    ("effect", t.effect().map(|e| e.as_str()).into()),
-                ]))
+                Value::Map(
+                    nested([
+                        ("key", t.key().into()),
+                        ("value", t.value().into()),
+                        ("effect", t.effect().map(|e| e.as_str()).into()),
+                    ])
+                    .into(),
+                )
             })
             .collect(),
     )
@@ -611,21 +614,24 @@ fn nodegroup_attrs(group: &Nodegroup) -> Attrs {
         group
             .resources()
             .map(|r| {
-                Value::Map(attrs([
-                    (
-                        "autoscaling_groups",
-                        Value::List(
-                            r.auto_scaling_groups()
-                                .iter()
-                                .map(|g| Value::Map(attrs([("name", g.name().into())])))
-                                .collect(),
+                Value::Map(
+                    attrs([
+                        (
+                            "autoscaling_groups",
+                            Value::List(
+                                r.auto_scaling_groups()
+                                    .iter()
+                                    .map(|g| Value::Map(attrs([("name", g.name().into())]).into()))
+                                    .collect(),
+                            ),
                         ),
-                    ),
-                    (
-                        "remote_access_security_group_id",
-                        r.remote_access_security_group().into(),
-                    ),
-                ]))
+                        (
+                            "remote_access_security_group_id",
+                            r.remote_access_security_group().into(),
+                        ),
+                    ])
+                    .into(),
+                )
             })
             .into_iter()
             .collect(),
@@ -684,15 +690,11 @@ mod tests {
     fn label_changes_add_change_and_remove() {
         let prior = attrs([(
             "labels",
-            Value::Map(attrs([("a", "1".into()), ("b", "2".into())])),
+            Value::Map(attrs([("a", "1".into()), ("b", "2".into())]).into()),
         )]);
         let planned = attrs([(
             "labels",
-            Value::Map(attrs([
-                ("a", "1".into()),
-                ("b", "3".into()),
-                ("c", "4".into()),
-            ])),
+            Value::Map(attrs([("a", "1".into()), ("b", "3".into()), ("c", "4".into())]).into()),
         )]);
         let payload = labels_payload(&prior, &planned).unwrap();
         let mut set: Vec<_> = payload.add_or_update_labels().unwrap().iter().collect();

@@ -448,16 +448,19 @@ fn to_attrs(
         .iter()
         .filter_map(|d| d.listener())
         .map(|l| {
-            Value::Map(nested([
-                ("instance_port", l.instance_port().into()),
-                (
-                    "instance_protocol",
-                    l.instance_protocol().map(lowercase).into(),
-                ),
-                ("lb_port", l.load_balancer_port().into()),
-                ("lb_protocol", Value::string(lowercase(l.protocol()))),
-                ("ssl_certificate_id", l.ssl_certificate_id().into()),
-            ]))
+            Value::Map(
+                nested([
+                    ("instance_port", l.instance_port().into()),
+                    (
+                        "instance_protocol",
+                        l.instance_protocol().map(lowercase).into(),
+                    ),
+                    ("lb_port", l.load_balancer_port().into()),
+                    ("lb_protocol", Value::string(lowercase(l.protocol()))),
+                    ("ssl_certificate_id", l.ssl_certificate_id().into()),
+                ])
+                .into(),
+            )
         })
         .collect();
     let health_check = lb
@@ -834,7 +837,7 @@ mod tests {
             if let Some(certificate) = certificate {
                 attrs.insert("ssl_certificate_id".to_string(), certificate);
             }
-            Value::Map(attrs)
+            Value::Map(attrs.into())
         };
         // As read back: no certificate key. As planned: a null one.
         let read = Attrs::from([(
@@ -864,12 +867,15 @@ mod tests {
             Attrs::from([(
                 "listener".to_string(),
                 Value::List(
-                    vec![Value::Map(Attrs::from([
-                        ("instance_port".to_string(), Value::from(8080)),
-                        ("instance_protocol".to_string(), Value::string(protocol)),
-                        ("lb_port".to_string(), Value::from(80)),
-                        ("lb_protocol".to_string(), Value::string(protocol)),
-                    ]))]
+                    vec![Value::Map(
+                        Attrs::from([
+                            ("instance_port".to_string(), Value::from(8080)),
+                            ("instance_protocol".to_string(), Value::string(protocol)),
+                            ("lb_port".to_string(), Value::from(80)),
+                            ("lb_protocol".to_string(), Value::string(protocol)),
+                        ])
+                        .into(),
+                    )]
                     .into(),
                 ),
             )])

@@ -230,12 +230,12 @@ fn insert_at(attrs: &mut Attrs, path: &[&str], value: Value) {
     if rest.len() == 1 && value.is_null() {
         attrs
             .entry(name.to_string())
-            .or_insert_with(|| Value::List(vec![Value::Map(Attrs::new())].into()));
+            .or_insert_with(|| Value::List(vec![Value::Map(Attrs::new().into())].into()));
         return;
     }
     let entry = attrs
         .entry(name.to_string())
-        .or_insert_with(|| Value::List(vec![Value::Map(Attrs::new())].into()));
+        .or_insert_with(|| Value::List(vec![Value::Map(Attrs::new().into())].into()));
     if let Value::List(items) = entry
         && let Some(Value::Map(inner)) = items.first_mut()
     {
@@ -288,16 +288,19 @@ mod tests {
         assert_eq!(
             kept["logs"],
             Value::List(
-                vec![Value::Map(attrs([
-                    ("enabled", Value::Bool(false)),
-                    ("bucket", Value::string("b")),
-                ]))]
+                vec![Value::Map(
+                    attrs([
+                        ("enabled", Value::Bool(false)),
+                        ("bucket", Value::string("b")),
+                    ])
+                    .into()
+                )]
                 .into()
             )
         );
         let planned = attrs([(
             "logs",
-            Value::List(vec![Value::Map(attrs([("bucket", Value::string("b"))]))].into()),
+            Value::List(vec![Value::Map(attrs([("bucket", Value::string("b"))]).into())].into()),
         )]);
         assert_eq!(
             for_create(LOGS, &planned),
@@ -331,11 +334,14 @@ mod tests {
         assert_eq!(
             read["stickiness"],
             Value::List(
-                vec![Value::Map(attrs([
-                    ("enabled", Value::Bool(true)),
-                    ("type", Value::string("app_cookie")),
-                    ("cookie_duration", Value::float(60.0)),
-                ]))]
+                vec![Value::Map(
+                    attrs([
+                        ("enabled", Value::Bool(true)),
+                        ("type", Value::string("app_cookie")),
+                        ("cookie_duration", Value::float(60.0)),
+                    ])
+                    .into()
+                )]
                 .into()
             )
         );
@@ -349,10 +355,13 @@ mod tests {
             (
                 "stickiness",
                 Value::List(
-                    vec![Value::Map(attrs([
-                        ("type", Value::string("lb_cookie")),
-                        ("cookie_duration", Value::float(600.0)),
-                    ]))]
+                    vec![Value::Map(
+                        attrs([
+                            ("type", Value::string("lb_cookie")),
+                            ("cookie_duration", Value::float(600.0)),
+                        ])
+                        .into(),
+                    )]
                     .into(),
                 ),
             ),

@@ -370,22 +370,25 @@ fn to_attrs(lb: &AwsLoadBalancer, attributes: &BTreeMap<String, String>, tags: V
                     .iter()
                     .map(|az| {
                         let address = az.load_balancer_addresses().first();
-                        Value::Map(nested([
-                            ("subnet_id", az.subnet_id().into()),
-                            (
-                                "allocation_id",
-                                address.and_then(|a| a.allocation_id()).into(),
-                            ),
-                            (
-                                "private_ipv4_address",
-                                address.and_then(|a| a.private_ipv4_address()).into(),
-                            ),
-                            (
-                                "ipv6_address",
-                                address.and_then(|a| a.ipv6_address()).into(),
-                            ),
-                            ("outpost_id", az.outpost_id().into()),
-                        ]))
+                        Value::Map(
+                            nested([
+                                ("subnet_id", az.subnet_id().into()),
+                                (
+                                    "allocation_id",
+                                    address.and_then(|a| a.allocation_id()).into(),
+                                ),
+                                (
+                                    "private_ipv4_address",
+                                    address.and_then(|a| a.private_ipv4_address()).into(),
+                                ),
+                                (
+                                    "ipv6_address",
+                                    address.and_then(|a| a.ipv6_address()).into(),
+                                ),
+                                ("outpost_id", az.outpost_id().into()),
+                            ])
+                            .into(),
+                        )
                     })
                     .collect(),
             )

@@ -414,11 +414,20 @@ mod tests {
         ]);
         let planned = attrs([(
             "default_action",
-            Value::List(vec![Value::Map(forward.clone()), Value::Map(fixed.clone())].into()),
+            Value::List(
+                vec![
+                    Value::Map(forward.clone().into()),
+                    Value::Map(fixed.clone().into()),
+                ]
+                .into(),
+            ),
         )]);
         let sent = actions(&planned, "default_action");
         assert_eq!(sent[1].order(), Some(2));
         let read: Vec<Value> = sent.iter().map(action_to_value).collect();
-        assert_eq!(read, vec![Value::Map(forward), Value::Map(fixed)]);
+        assert_eq!(
+            read,
+            vec![Value::Map(forward.into()), Value::Map(fixed.into())]
+        );
     }
 }

@@ -192,16 +192,13 @@ fn condition_to_value(condition: &RuleCondition) -> Value {
         .unwrap_or_default()
         .iter()
         .map(|pair| {
-            Value::Map(nested([
-                ("key", pair.key().into()),
-                ("value", pair.value().into()),
-            ]))
+            Value::Map(nested([("key", pair.key().into()), ("value", pair.value().into())]).into())
         });
     attrs.insert(
         "query_string".into(),
         Value::List(pairs.collect()).into_set(),
     );
-    Value::Map(attrs)
+    Value::Map(attrs.into())
 }
 
 /// A rule's listener, from its ARN: `…:listener-rule/app/LB/ID/LISTENER/RULE`
@@ -420,7 +417,7 @@ mod tests {
         let host = attrs([("host_header", values(&["api.example.com"]))]);
         let planned = attrs([(
             "condition",
-            Value::List(vec![Value::Map(path), Value::Map(host)].into()).into_set(),
+            Value::List(vec![Value::Map(path.into()), Value::Map(host.into())].into()).into_set(),
         )]);
         let sent = conditions(&planned);
         assert_eq!(sent.len(), 2);

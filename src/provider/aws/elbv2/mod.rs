@@ -236,7 +236,7 @@ pub async fn update_tags(
 fn tags_of(tags: &BTreeMap<String, Value>, arn: &str) -> Value {
     tags.get(arn)
         .cloned()
-        .unwrap_or_else(|| Value::Map(Attrs::new()))
+        .unwrap_or_else(|| Value::Map(Attrs::new().into()))
 }
 
 /// The schema of an action block (`aws_lb_listener`'s `default_action`,
@@ -328,10 +328,13 @@ pub fn action_to_value(action: &Action) -> Value {
             ("status_code", r.status_code().map(|s| s.as_str()).into()),
         ])
     });
-    Value::Map(nested([
-        ("type", action.r#type().map(|t| t.as_str()).into()),
-        ("target_group_arn", action.target_group_arn().into()),
-        ("fixed_response", optional_block(fixed_response)),
-        ("redirect", optional_block(redirect)),
-    ]))
+    Value::Map(
+        nested([
+            ("type", action.r#type().map(|t| t.as_str()).into()),
+            ("target_group_arn", action.target_group_arn().into()),
+            ("fixed_response", optional_block(fixed_response)),
+            ("redirect", optional_block(redirect)),
+        ])
+        .into(),
+    )
 }

@@ -716,7 +716,10 @@ mod tests {
             ),
             ("resources", strings(&["arn:aws:s3:::b/&{aws:username}/*"])),
         ]);
-        let args = attrs([("statement", Value::List(vec![Value::Map(statement)].into()))]);
+        let args = attrs([(
+            "statement",
+            Value::List(vec![Value::Map(statement.into())].into()),
+        )]);
         assert_eq!(
             json_of(args),
             "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\n      \"Effect\": \"Allow\",\n      \"Action\": [\n        \"s3:PutObject\",\n        \"s3:ListBucket\",\n        \"s3:GetObject\"\n      ],\n      \"Resource\": \"arn:aws:s3:::b/${aws:username}/*\"\n    }\n  ]\n}"
@@ -726,10 +729,7 @@ mod tests {
     #[test]
     fn a_principal_of_any_kind_and_identifier_is_a_bare_star() {
         let principal = |kind: &str, ids: &[&str]| {
-            Value::Map(attrs([
-                ("type", Value::string(kind)),
-                ("identifiers", strings(ids)),
-            ]))
+            Value::Map(attrs([("type", Value::string(kind)), ("identifiers", strings(ids))]).into())
         };
         let star = vec![Principal {
             kind: "*".into(),
@@ -749,7 +749,10 @@ mod tests {
                 ),
             ),
         ]);
-        let args = attrs([("statement", Value::List(vec![Value::Map(statement)].into()))]);
+        let args = attrs([(
+            "statement",
+            Value::List(vec![Value::Map(statement.into())].into()),
+        )]);
         let out = render(&args).unwrap();
         assert_eq!(
             out["minified_json"].as_str().unwrap(),
@@ -769,9 +772,15 @@ mod tests {
         ]);
         let statement = attrs([
             ("actions", strings(&["s3:ListBucket"])),
-            ("condition", Value::List(vec![Value::Map(condition)].into())),
+            (
+                "condition",
+                Value::List(vec![Value::Map(condition.into())].into()),
+            ),
         ]);
-        let args = attrs([("statement", Value::List(vec![Value::Map(statement)].into()))]);
+        let args = attrs([(
+            "statement",
+            Value::List(vec![Value::Map(statement.into())].into()),
+        )]);
         let out = render(&args).unwrap();
         assert_eq!(
             out["minified_json"].as_str().unwrap(),
@@ -792,7 +801,7 @@ mod tests {
                     r#"{"Version":"2008-10-17","Statement":[{"Sid":"Read","Effect":"Deny","Action":"*"},{"Effect":"Allow","Action":["b","a"],"Principal":{"AWS":["x","y"]}}]}"#,
                 )].into()),
             ),
-            ("statement", Value::List(vec![Value::Map(own)].into())),
+            ("statement", Value::List(vec![Value::Map(own.into())].into())),
             (
                 "override_policy_documents",
                 Value::List(vec![Value::string(
@@ -809,7 +818,7 @@ mod tests {
 
     #[test]
     fn duplicate_sids_and_bad_values_are_refused() {
-        let statement = |sid: &str| Value::Map(attrs([("sid", Value::string(sid))]));
+        let statement = |sid: &str| Value::Map(attrs([("sid", Value::string(sid))]).into());
         let twice = attrs([(
             "statement",
             Value::List(vec![statement("A"), statement("A")].into()),
@@ -831,7 +840,12 @@ mod tests {
             ("version", Value::string("2008-10-17")),
             (
                 "statement",
-                Value::List(vec![Value::Map(attrs([("resources", strings(&["&{x}"]))]))].into()),
+                Value::List(
+                    vec![Value::Map(
+                        attrs([("resources", strings(&["&{x}"]))]).into(),
+                    )]
+                    .into(),
+                ),
             ),
         ]);
         assert!(render(&old).unwrap_err().message.contains("2008-10-17"));

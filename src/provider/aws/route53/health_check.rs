@@ -240,7 +240,8 @@ impl ResourceType for HealthCheck {
         for (id, check) in checks.iter_mut() {
             check.insert(
                 "tags_all".into(),
-                tags.remove(id).unwrap_or_else(|| Value::Map(Attrs::new())),
+                tags.remove(id)
+                    .unwrap_or_else(|| Value::Map(Attrs::new().into())),
             );
         }
         Ok(checks)

@@ -700,10 +700,13 @@ mod tests {
                     (
                         "coordinates",
                         Value::List(
-                            vec![Value::Map(attrs([
-                                ("latitude", Value::string("49.22")),
-                                ("longitude", Value::string("-74.01")),
-                            ]))]
+                            vec![Value::Map(
+                                attrs([
+                                    ("latitude", Value::string("49.22")),
+                                    ("longitude", Value::string("-74.01")),
+                                ])
+                                .into(),
+                            )]
                             .into(),
                         ),
                     ),

@@ -163,7 +163,8 @@ impl ResourceType for HostedZone {
         for (id, zone) in zones.iter_mut() {
             zone.insert(
                 "tags_all".into(),
-                tags.remove(id).unwrap_or_else(|| Value::Map(Attrs::new())),
+                tags.remove(id)
+                    .unwrap_or_else(|| Value::Map(Attrs::new().into())),
             );
         }
         Ok(zones)

@@ -72,29 +72,32 @@ impl BucketSettings for BucketCors {
             .cors_rules()
             .iter()
             .map(|rule| {
-                Value::Map(nested([
-                    (
-                        "allowed_headers",
-                        string_set_or_null(rule.allowed_headers().to_vec()),
-                    ),
-                    (
-                        "allowed_methods",
-                        string_set_or_null(rule.allowed_methods().to_vec()),
-                    ),
-                    (
-                        "allowed_origins",
-                        string_set_or_null(rule.allowed_origins().to_vec()),
-                    ),
-                    (
-                        "expose_headers",
-                        string_set_or_null(rule.expose_headers().to_vec()),
-                    ),
-                    ("id", rule.id().into()),
-                    (
-                        "max_age_seconds",
-                        rule.max_age_seconds().map(i64::from).into(),
-                    ),
-                ]))
+                Value::Map(
+                    nested([
+                        (
+                            "allowed_headers",
+                            string_set_or_null(rule.allowed_headers().to_vec()),
+                        ),
+                        (
+                            "allowed_methods",
+                            string_set_or_null(rule.allowed_methods().to_vec()),
+                        ),
+                        (
+                            "allowed_origins",
+                            string_set_or_null(rule.allowed_origins().to_vec()),
+                        ),
+                        (
+                            "expose_headers",
+                            string_set_or_null(rule.expose_headers().to_vec()),
+                        ),
+                        ("id", rule.id().into()),
+                        (
+                            "max_age_seconds",
+                            rule.max_age_seconds().map(i64::from).into(),
+                        ),
+                    ])
+                    .into(),
+                )
             })
             .collect();
         Ok(Some(vec![(

@@ -310,10 +310,13 @@ mod tests {
             (
                 "transition",
                 Value::List(
-                    vec![Value::Map(rule(&[
-                        ("days", Value::from(30)),
-                        ("storage_class", Value::string("STANDARD_IA")),
-                    ]))]
+                    vec![Value::Map(
+                        rule(&[
+                            ("days", Value::from(30)),
+                            ("storage_class", Value::string("STANDARD_IA")),
+                        ])
+                        .into(),
+                    )]
                     .into(),
                 ),
             ),
@@ -341,7 +344,10 @@ mod tests {
     fn a_rule_without_an_id_gets_one_that_stays_the_same() {
         let written = rule(&[
             ("enabled", Value::Bool(false)),
-            ("tags", Value::Map(rule(&[("kind", Value::string("tmp"))]))),
+            (
+                "tags",
+                Value::Map(rule(&[("kind", Value::string("tmp"))]).into()),
+            ),
             (
                 "expiration",
                 block(rule(&[("date", Value::string("2030-01-01"))])),

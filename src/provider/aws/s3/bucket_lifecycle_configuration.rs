@@ -299,14 +299,17 @@ fn rule_value(r: &LifecycleRule) -> Value {
         ])
     });
     let transitions = r.transitions().iter().map(|t| {
-        Value::Map(nested([
-            ("date", date_value(t.date())),
-            ("days", number(t.days())),
-            (
-                "storage_class",
-                t.storage_class().map(|c| c.as_str()).into(),
-            ),
-        ]))
+        Value::Map(
+            nested([
+                ("date", date_value(t.date())),
+                ("days", number(t.days())),
+                (
+                    "storage_class",
+                    t.storage_class().map(|c| c.as_str()).into(),
+                ),
+            ])
+            .into(),
+        )
     });
     let noncurrent_expiration = r.noncurrent_version_expiration().map(|e| {
         nested([
@@ -318,40 +321,46 @@ fn rule_value(r: &LifecycleRule) -> Value {
         ])
     });
     let noncurrent_transitions = r.noncurrent_version_transitions().iter().map(|t| {
-        Value::Map(nested([
-            ("noncurrent_days", number(t.noncurrent_days())),
-            (
-                "newer_noncurrent_versions",
-                number(t.newer_noncurrent_versions()),
-            ),
-            (
-                "storage_class",
-                t.storage_class().map(|c| c.as_str()).into(),
-            ),
-        ]))
+        Value::Map(
+            nested([
+                ("noncurrent_days", number(t.noncurrent_days())),
+                (
+                    "newer_noncurrent_versions",
+                    number(t.newer_noncurrent_versions()),
+                ),
+                (
+                    "storage_class",
+                    t.storage_class().map(|c| c.as_str()).into(),
+                ),
+            ])
+            .into(),
+        )
     });
     let abort = r
         .abort_incomplete_multipart_upload()
         .map(|a| nested([("days_after_initiation", number(a.days_after_initiation()))]));
-    Value::Map(nested([
-        ("id", r.id().into()),
-        ("status", Value::string(r.status().as_str())),
-        (
-            "filter",
-            r.filter().map_or(Value::List(vec![].into()), filter_value),
-        ),
-        ("expiration", optional_block(expiration)),
-        ("transition", Value::List(transitions.collect()).into_set()),
-        (
-            "noncurrent_version_expiration",
-            optional_block(noncurrent_expiration),
-        ),
-        (
-            "noncurrent_version_transition",
-            Value::List(noncurrent_transitions.collect()).into_set(),
-        ),
-        ("abort_incomplete_multipart_upload", optional_block(abort)),
-    ]))
+    Value::Map(
+        nested([
+            ("id", r.id().into()),
+            ("status", Value::string(r.status().as_str())),
+            (
+                "filter",
+                r.filter().map_or(Value::List(vec![].into()), filter_value),
+            ),
+            ("expiration", optional_block(expiration)),
+            ("transition", Value::List(transitions.collect()).into_set()),
+            (
+                "noncurrent_version_expiration",
+                optional_block(noncurrent_expiration),
+            ),
+            (
+                "noncurrent_version_transition",
+                Value::List(noncurrent_transitions.collect()).into_set(),
+            ),
+            ("abort_incomplete_multipart_upload", optional_block(abort)),
+        ])
+        .into(),
+    )
 }
 
 #[async_trait]

@@ -80,14 +80,14 @@ impl BucketSettings for BucketLogging {
             nested([
                 (
                     "partitioned_prefix",
-                    Value::List(partitioned.into_iter().map(Value::Map).collect()),
+                    Value::List(partitioned.into_iter().map(Value::object).collect()),
                 ),
                 (
                     "simple_prefix",
                     Value::List(
                         format
                             .simple_prefix()
-                            .map(|_| Value::Map(Attrs::new()))
+                            .map(|_| Value::Map(Attrs::new().into()))
                             .into_iter()
                             .collect(),
                     ),

@@ -79,16 +79,19 @@ fn rule_value(rule: &ServerSideEncryptionRule) -> Value {
             ("kms_master_key_id", d.kms_master_key_id().into()),
         ])
     });
-    Value::Map(nested([
-        (
-            "bucket_key_enabled",
-            Value::Bool(rule.bucket_key_enabled().unwrap_or(false)),
-        ),
-        (
-            "apply_server_side_encryption_by_default",
-            optional_block(by_default),
-        ),
-    ]))
+    Value::Map(
+        nested([
+            (
+                "bucket_key_enabled",
+                Value::Bool(rule.bucket_key_enabled().unwrap_or(false)),
+            ),
+            (
+                "apply_server_side_encryption_by_default",
+                optional_block(by_default),
+            ),
+        ])
+        .into(),
+    )
 }
 
 /// PutBucketEncryption with the `rule` blocks of `configuration`.

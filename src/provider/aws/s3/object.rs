@@ -215,7 +215,7 @@ async fn read(aws: &AwsContext, id: &str) -> Result<Option<Attrs>, ProviderError
         ("content_language", head.content_language().into()),
         ("content_type", head.content_type().into()),
         ("etag", head.e_tag().map(|e| e.trim_matches('"')).into()),
-        ("metadata", Value::Map(metadata)),
+        ("metadata", Value::Map(metadata.into())),
         (
             "storage_class",
             Value::string(

@@ -79,7 +79,7 @@ fn regexes(attrs: &Attrs) -> Result<Vec<Regex>, ProviderError> {
 fn regex_blocks(list: &[Regex]) -> Value {
     Value::List(
         list.iter()
-            .map(|r| Value::Map(attrs([("regex_string", r.regex_string().into())])))
+            .map(|r| Value::Map(attrs([("regex_string", r.regex_string().into())]).into()))
             .collect(),
     )
     .into_set()

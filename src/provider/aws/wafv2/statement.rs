@@ -67,13 +67,16 @@ pub(super) fn rule_action(action: &Attrs) -> RuleAction {
 }
 
 pub(super) fn rule_action_value(action: &RuleAction) -> Value {
-    Value::Map(nested([
-        ("allow", marker_value(action.allow().is_some())),
-        ("block", marker_value(action.block().is_some())),
-        ("count", marker_value(action.count().is_some())),
-        ("captcha", marker_value(action.captcha().is_some())),
-        ("challenge", marker_value(action.challenge().is_some())),
-    ]))
+    Value::Map(
+        nested([
+            ("allow", marker_value(action.allow().is_some())),
+            ("block", marker_value(action.block().is_some())),
+            ("count", marker_value(action.count().is_some())),
+            ("captcha", marker_value(action.captcha().is_some())),
+            ("challenge", marker_value(action.challenge().is_some())),
+        ])
+        .into(),
+    )
 }
 
 fn field_to_match_schema() -> Schema {
@@ -443,10 +446,13 @@ fn text_transformations_value(list: &[TextTransformation]) -> Value {
     Value::List(
         list.iter()
             .map(|t| {
-                Value::Map(nested([
-                    ("priority", Value::from(t.priority())),
-                    ("type", Value::string(t.r#type().as_str())),
-                ]))
+                Value::Map(
+                    nested([
+                        ("priority", Value::from(t.priority())),
+                        ("type", Value::string(t.r#type().as_str())),
+                    ])
+                    .into(),
+                )
             })
             .collect(),
     )
@@ -456,7 +462,7 @@ fn text_transformations_value(list: &[TextTransformation]) -> Value {
 fn statements_value(list: &[Statement]) -> Value {
     Value::List(
         list.iter()
-            .map(|s| Value::Map(statement_attrs(s)))
+            .map(|s| Value::Map(statement_attrs(s).into()))
             .collect(),
     )
 }
@@ -472,15 +478,18 @@ fn statement_attrs(s: &Statement) -> Attrs {
             .rule_action_overrides()
             .iter()
             .map(|o| {
-                Value::Map(nested([
-                    ("name", Value::string(o.name())),
-                    (
-                        "action_to_use",
-                        o.action_to_use().map_or(Value::List(vec![].into()), |a| {
-                            Value::List(vec![rule_action_value(a)].into())
-                        }),
-                    ),
-                ]))
+                Value::Map(
+                    nested([
+                        ("name", Value::string(o.name())),
+                        (
+                            "action_to_use",
+                            o.action_to_use().map_or(Value::List(vec![].into()), |a| {
+                                Value::List(vec![rule_action_value(a)].into())
+                            }),
+                        ),
+                    ])
+                    .into(),
+                )
             })
             .collect();
         nested([

@@ -160,22 +160,25 @@ fn rule_value(rule: &Rule) -> Value {
             ("none", marker_value(o.none().is_some())),
         ])
     });
-    Value::Map(nested([
-        ("name", Value::string(rule.name())),
-        ("priority", Value::from(rule.priority())),
-        (
-            "action",
-            rule.action().map_or(Value::List(vec![].into()), |a| {
-                Value::List(vec![rule_action_value(a)].into())
-            }),
-        ),
-        ("override_action", optional_block(override_action)),
-        ("statement", statement_value(rule.statement())),
-        (
-            "visibility_config",
-            visibility_config_value(rule.visibility_config()),
-        ),
-    ]))
+    Value::Map(
+        nested([
+            ("name", Value::string(rule.name())),
+            ("priority", Value::from(rule.priority())),
+            (
+                "action",
+                rule.action().map_or(Value::List(vec![].into()), |a| {
+                    Value::List(vec![rule_action_value(a)].into())
+                }),
+            ),
+            ("override_action", optional_block(override_action)),
+            ("statement", statement_value(rule.statement())),
+            (
+                "visibility_config",
+                visibility_config_value(rule.visibility_config()),
+            ),
+        ])
+        .into(),
+    )
 }
 
 fn to_attrs(id: &str, scope: &str, acl: &WebAcl, lock_token: Option<&str>, tags: Value) -> Attrs {
@@ -408,7 +411,7 @@ mod tests {
         ]);
         for written in [managed, rate] {
             let sent = rule(&written).unwrap();
-            assert_eq!(rule_value(&sent), Value::Map(written));
+            assert_eq!(rule_value(&sent), Value::Map(written.into()));
         }
     }
 }
