@@ -824,8 +824,9 @@ fn refresh_floor(types: &BTreeMap<String, usize>) -> Option<u64> {
         .map(|(t, &n)| match t.as_str() {
             // DescribeVpcs, plus the default security group, main route
             // table and default network ACL (each one batched call), and
-            // DescribeVpcAttribute twice per VPC (DNS support, hostnames).
-            "aws_vpc" => 4 * pages(n, 1000) + 2 * n as u64,
+            // DescribeVpcAttribute three times per VPC (DNS support, DNS
+            // hostnames, address usage metrics), as both tools read them.
+            "aws_vpc" => 4 * pages(n, 1000) + 3 * n as u64,
             // One batched Describe each (1,000 a page).
             "aws_subnet"
             | "aws_security_group"
