@@ -24,7 +24,7 @@ use super::functions;
 use crate::diag::did_you_mean;
 use crate::diag::{Diagnostic, FileId, Span};
 use crate::number::{NotANumber, Number};
-use crate::value::{Attrs, Elements, ListKind, Value};
+use crate::value::{Attrs, Elements, ListKind, MapKind, Value};
 
 /// Resolves the root names of references: `var`, `local`, `data`, `count`,
 /// `each`, `path`, and resource type names such as `aws_vpc`. A resource type
@@ -617,15 +617,152 @@ fn condition(
 }
 
 fn eval_conditional(cond: &Conditional, ctx: &EvalContext<'_>) -> Result<Value, Diagnostic> {
-    // Only the chosen branch is evaluated, so `x == null ? "" : x.id` works.
+    // Only the chosen branch's errors count, so `x == null ? "" : x.id` works.
     let (value, marked) = eval(&cond.cond_expr, ctx)?.unmark_deep();
-    let chosen = match condition(value, &cond.cond_expr, ctx)? {
-        None => Value::Unknown,
-        Some(true) => eval(&cond.true_expr, ctx)?,
-        Some(false) => eval(&cond.false_expr, ctx)?,
+    let (chosen, other, taken) = match condition(value, &cond.cond_expr, ctx)? {
+        None => return Ok(Value::Unknown.mark_if(marked)),
+        Some(true) => (&cond.true_expr, &cond.false_expr, true),
+        Some(false) => (&cond.false_expr, &cond.true_expr, false),
     };
+    let mut chosen = eval(chosen, ctx)?;
+    // As in Terraform, the result has the type both branches unify to: in
+    // `cond ? var.tags : {}` the empty object is a map of strings. The
+    // other branch is evaluated for its type only, and only when the one
+    // taken is a tuple or an object; its errors are ignored, as
+    // Terraform ignores them.
+    let untyped = matches!(&chosen, Value::List(items) if items.kind == ListKind::Tuple)
+        || matches!(&chosen, Value::Map(map) if map.kind == MapKind::Object);
+    if untyped && let Ok(other) = eval(other, ctx) {
+        chosen = take_collection_type(chosen, &other).map_err(|mismatch| {
+            // Terraform words it as the 'true' value against the 'false' one.
+            let detail = match mismatch {
+                Mismatch::Lengths(chosen, other) => {
+                    let (t, f) = if taken { (chosen, other) } else { (other, chosen) };
+                    format!("The 'true' tuple has length {t}, but the 'false' tuple has length {f}.")
+                }
+                Mismatch::Attributes(chosen, other) => {
+                    let (t, f) = if taken { (chosen, other) } else { (other, chosen) };
+                    let absent = |a: &[String], b: &[String]| a.iter().find(|k| !b.contains(k)).cloned();
+                    match absent(&t, &f) {
+                        Some(name) => format!("The 'true' value includes object attribute {name:?}, which is absent in the 'false' value."),
+                        None => format!(
+                            "The 'false' value includes object attribute {:?}, which is absent in the 'true' value.",
+                            absent(&f, &t).unwrap_or_default()
+                        ),
+                    }
+                }
+            };
+            ctx.error("Inconsistent conditional result types", cond.span())
+                .with_detail(format!(
+                    "The true and false result expressions must have consistent types. {detail}"
+                ))
+        })?;
+    }
     // Which branch was taken tells something about a sensitive condition.
     Ok(chosen.mark_if(marked))
+}
+
+/// The common cases of Terraform's type unification of a conditional's
+/// branches, for the tuple or object `value` taken against the `typed`
+/// one not taken: a list, set or map when `typed` is one and every element
+/// of `value` is of its element type (always, when `value` is empty); a
+/// list or map when both are tuples of different lengths, or objects of
+/// different attributes, whose elements are all of one type.
+///
+/// Tuples of different lengths and objects of different attributes with
+/// no common element type cannot unify.
+fn take_collection_type(value: Value, typed: &Value) -> Result<Value, Mismatch> {
+    use super::functions::{conversion_type_name, element_type_name, map_element_type_name};
+    let typed = match typed {
+        Value::Sensitive(inner) => inner.as_ref(),
+        other => other,
+    };
+    match (value, typed) {
+        (Value::List(mut items), Value::List(like)) if like.kind != ListKind::Tuple => {
+            let element = element_type_name(like.iter(), &like.element);
+            if !items
+                .iter()
+                .all(|item| item.is_null() || conversion_type_name(item) == element)
+            {
+                return Ok(Value::List(items));
+            }
+            items.kind = ListKind::List;
+            items.element = Some(element.into());
+            let list = Value::List(items);
+            Ok(if like.kind == ListKind::Set {
+                list.into_set()
+            } else {
+                list
+            })
+        }
+        (Value::Map(mut map), Value::Map(like)) if like.kind == MapKind::Map => {
+            let element = map_element_type_name(like);
+            if map
+                .values()
+                .all(|item| item.is_null() || conversion_type_name(item) == element)
+            {
+                map.kind = MapKind::Map;
+                map.element = Some(element.into());
+            }
+            Ok(Value::Map(map))
+        }
+        (Value::List(mut items), Value::List(like)) if items.len() != like.len() => {
+            let Some(element) = one_element_type(items.iter().chain(like.iter())) else {
+                return Err(Mismatch::Lengths(items.len(), like.len()));
+            };
+            if element == "string" {
+                items.iter_mut().for_each(primitive_to_string);
+            }
+            items.kind = ListKind::List;
+            items.element = Some(element.into());
+            Ok(Value::List(items))
+        }
+        (Value::Map(mut map), Value::Map(like)) if map.keys().ne(like.keys()) => {
+            let Some(element) = one_element_type(map.values().chain(like.values())) else {
+                return Err(Mismatch::Attributes(
+                    map.keys().cloned().collect(),
+                    like.keys().cloned().collect(),
+                ));
+            };
+            if element == "string" {
+                map.values_mut().for_each(primitive_to_string);
+            }
+            map.kind = MapKind::Map;
+            map.element = Some(element.into());
+            Ok(Value::Map(map))
+        }
+        (value, _) => Ok(value),
+    }
+}
+
+/// Why a conditional's branches cannot unify, of the branch taken and the
+/// other: tuple lengths, or object attribute names.
+enum Mismatch {
+    Lengths(usize, usize),
+    Attributes(Vec<String>, Vec<String>),
+}
+
+/// The one type every non-null element has or converts to, if there is
+/// one: strings, numbers and bools together unify to strings, as in
+/// Terraform (numbers and bools alone do not).
+fn one_element_type<'v>(elements: impl Iterator<Item = &'v Value>) -> Option<String> {
+    let names: std::collections::BTreeSet<String> = elements
+        .filter(|e| !matches!(e, Value::Null | Value::Unknown))
+        .map(super::functions::conversion_type_name)
+        .collect();
+    let primitive = |name: &String| matches!(name.as_str(), "string" | "number" | "bool");
+    match names.len() {
+        1 => names.into_iter().next(),
+        _ if names.contains("string") && names.iter().all(primitive) => Some("string".into()),
+        _ => None,
+    }
+}
+
+/// A number or bool as the string Terraform converts it to.
+fn primitive_to_string(value: &mut Value) {
+    if let Value::Number(_) | Value::Bool(_) = value {
+        *value = Value::String(value.to_string_lossless().unwrap_or_default());
+    }
 }
 
 /// The (key, value) pairs a `for` iterates over: index and element of a list,

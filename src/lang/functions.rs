@@ -1716,7 +1716,7 @@ fn all_or_any(args: &Args<'_>, all: bool) -> Result<Value, FnError> {
 /// A value's type as Terraform names it in a failed conversion: what
 /// literals build is a `tuple` or an `object`; a typed list, set or map is
 /// named with its element type (`list of string`, `map of number`).
-fn conversion_type_name(value: &Value) -> String {
+pub(super) fn conversion_type_name(value: &Value) -> String {
     match value {
         Value::Sensitive(inner) => conversion_type_name(inner),
         Value::List(items) => match items.kind {
@@ -1735,7 +1735,7 @@ fn conversion_type_name(value: &Value) -> String {
 /// A typed collection's element type name: its elements share one type,
 /// so the first one that is not null names it; an empty collection's is
 /// the one it was typed with, else "dynamic".
-fn element_type_name<'v>(
+pub(super) fn element_type_name<'v>(
     elements: impl IntoIterator<Item = &'v Value>,
     typed: &Option<std::sync::Arc<str>>,
 ) -> String {
@@ -1748,7 +1748,7 @@ fn element_type_name<'v>(
     }
 }
 
-fn map_element_type_name(map: &Fields) -> String {
+pub(super) fn map_element_type_name(map: &Fields) -> String {
     element_type_name(map.values(), &map.element)
 }
 
