@@ -707,8 +707,10 @@ fn take_collection_type(value: Value, typed: &Value) -> Result<Value, Mismatch> 
             Ok(Value::Map(map))
         }
         (Value::List(mut items), Value::List(like)) if items.len() != like.len() => {
-            let Some(element) = one_element_type(items.iter().chain(like.iter())) else {
-                return Err(Mismatch::Lengths(items.len(), like.len()));
+            let element = match one_element_type(items.iter().chain(like.iter())) {
+                Unified::To(element) => element,
+                Unified::Untold => return Ok(Value::List(items)),
+                Unified::Conflict => return Err(Mismatch::Lengths(items.len(), like.len())),
             };
             if element == "string" {
                 items.iter_mut().for_each(primitive_to_string);
@@ -718,11 +720,15 @@ fn take_collection_type(value: Value, typed: &Value) -> Result<Value, Mismatch> 
             Ok(Value::List(items))
         }
         (Value::Map(mut map), Value::Map(like)) if map.keys().ne(like.keys()) => {
-            let Some(element) = one_element_type(map.values().chain(like.values())) else {
-                return Err(Mismatch::Attributes(
-                    map.keys().cloned().collect(),
-                    like.keys().cloned().collect(),
-                ));
+            let element = match one_element_type(map.values().chain(like.values())) {
+                Unified::To(element) => element,
+                Unified::Untold => return Ok(Value::Map(map)),
+                Unified::Conflict => {
+                    return Err(Mismatch::Attributes(
+                        map.keys().cloned().collect(),
+                        like.keys().cloned().collect(),
+                    ));
+                }
             };
             if element == "string" {
                 map.values_mut().for_each(primitive_to_string);
@@ -742,20 +748,43 @@ enum Mismatch {
     Attributes(Vec<String>, Vec<String>),
 }
 
-/// The one type every non-null element has or converts to, if there is
-/// one: strings, numbers and bools together unify to strings, as in
-/// Terraform (numbers and bools alone do not).
-fn one_element_type<'v>(elements: impl Iterator<Item = &'v Value>) -> Option<String> {
-    let names: std::collections::BTreeSet<String> = elements
-        .filter(|e| !matches!(e, Value::Null | Value::Unknown))
-        .map(super::functions::conversion_type_name)
-        .collect();
-    let primitive = |name: &String| matches!(name.as_str(), "string" | "number" | "bool");
-    match names.len() {
-        1 => names.into_iter().next(),
-        _ if names.contains("string") && names.iter().all(primitive) => Some("string".into()),
-        _ => None,
+/// What the elements of two branches unify to.
+enum Unified {
+    /// One type: the elements' own, or strings for strings, numbers and
+    /// bools together (numbers and bools alone do not unify).
+    To(String),
+    /// Not told here: no element's type is known (all null or unknown), an
+    /// unknown element may be of any type, or the elements are collections
+    /// (whose deep unification is not done). The value is left as it is.
+    Untold,
+    /// Certainly different types, as Terraform refuses them.
+    Conflict,
+}
+
+/// What the elements of both branches unify to (see [`Unified`]).
+fn one_element_type<'v>(elements: impl Iterator<Item = &'v Value>) -> Unified {
+    let mut unknown = false;
+    let mut names = std::collections::BTreeSet::new();
+    for element in elements {
+        match element {
+            Value::Null => {}
+            Value::Unknown => unknown = true,
+            known => {
+                names.insert(super::functions::conversion_type_name(known));
+            }
+        }
     }
+    let primitive = |name: &String| matches!(name.as_str(), "string" | "number" | "bool");
+    if names.len() == 1 {
+        return Unified::To(names.into_iter().next().unwrap_or_default());
+    }
+    if names.contains("string") && names.iter().all(primitive) {
+        return Unified::To("string".into());
+    }
+    if unknown || names.is_empty() || !names.iter().any(primitive) {
+        return Unified::Untold;
+    }
+    Unified::Conflict
 }
 
 /// A number or bool as the string Terraform converts it to.

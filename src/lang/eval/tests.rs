@@ -942,6 +942,23 @@ fn function_dispatch() {
     ]);
 }
 
+/// A branch with elements not known yet (a resource to be created) or
+/// null unifies with an empty one: an unknown may be of any type.
+#[test]
+fn conditionals_with_unknown_or_null_elements_are_not_refused() {
+    for src in [
+        "true ? [unknown] : []",
+        "false ? [] : [unknown, 1]",
+        "true ? { Name = unknown } : {}",
+        "true ? [null] : [1, 2]",
+        "true ? [1, unknown] : [[1], 2]",
+    ] {
+        assert!(run(src).is_ok(), "{src}: {:?}", run(src));
+    }
+    let refused = run("true ? [1, [1]] : []").unwrap_err();
+    assert_eq!(refused.summary, "Inconsistent conditional result types");
+}
+
 #[test]
 fn sets_with_unknown_elements_compare_and_count_as_unknown() {
     use crate::provider::schema::Type;
