@@ -7,7 +7,7 @@
 //! as in Terraform's state.
 
 use crate::number::Number;
-use crate::value::{Attrs, Fields, ListKind, MapKind, Value};
+use crate::value::{Attrs, Elements, Fields, ListKind, MapKind, Value};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Type {
@@ -67,6 +67,16 @@ impl Type {
         )
     }
 
+    /// Marks `items`, of this list or set type with elements of `inner`, as
+    /// a list or a set of them.
+    fn mark_list(&self, items: &mut Elements, inner: &Type) {
+        items.kind = match self {
+            Type::Set(_) => ListKind::Set,
+            _ => ListKind::List,
+        };
+        items.element = Some(inner.friendly_name().into());
+    }
+
     /// Gives the lists in `value` the kinds this type has (a `list(...)` is
     /// a list, a `set(...)` a set), at any depth; elsewhere they are left
     /// as they are. Values are not converted.
@@ -74,11 +84,7 @@ impl Type {
         match (self, value) {
             (ty, Value::Sensitive(inner)) => ty.assign_kinds(inner),
             (Type::List(inner) | Type::Set(inner), Value::List(items)) => {
-                items.kind = match self {
-                    Type::Set(_) => ListKind::Set,
-                    _ => ListKind::List,
-                };
-                items.element = Some(inner.friendly_name().into());
+                self.mark_list(items, inner);
                 items.iter_mut().for_each(|item| inner.assign_kinds(item));
             }
             (Type::Map(inner), Value::Map(map)) => {
@@ -130,11 +136,7 @@ impl Type {
                 }
                 // The elements have their kinds from their own conversion.
                 if let Value::List(items) = &mut value {
-                    items.kind = match self {
-                        Type::Set(_) => ListKind::Set,
-                        _ => ListKind::List,
-                    };
-                    items.element = Some(inner.friendly_name().into());
+                    self.mark_list(items, inner);
                 }
                 Ok(value)
             }
