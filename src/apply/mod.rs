@@ -10,7 +10,8 @@
 mod read_back;
 pub mod steps;
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -171,8 +172,10 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
     (req.on_event)(Event::Begin {
         steps: graph.node_weights().flatten().count(),
     });
-    let mut ready: Vec<usize> = (0..waiting.len()).filter(|&i| waiting[i] == 0).collect();
-    ready.reverse(); // pop() then takes steps in plan (address) order
+    let mut ready = Ready::new(steps::chain_lengths(&graph));
+    for index in (0..waiting.len()).filter(|&i| waiting[i] == 0) {
+        ready.push(index);
+    }
     let mut running: JoinSet<StepResult> = JoinSet::new();
     let mut failures = Vec::new();
     let mut interrupt = req.interrupt.clone();
@@ -371,9 +374,37 @@ struct Finished<'a> {
     id: Option<String>,
 }
 
+/// The steps free to start: the one heading the longest chain of steps
+/// first, then in plan (address) order.
+struct Ready {
+    chain_lengths: Vec<usize>,
+    steps: BinaryHeap<(usize, Reverse<usize>)>,
+}
+
+impl Ready {
+    fn new(chain_lengths: Vec<usize>) -> Ready {
+        Ready {
+            chain_lengths,
+            steps: BinaryHeap::new(),
+        }
+    }
+
+    fn push(&mut self, step: usize) {
+        self.steps.push((self.chain_lengths[step], Reverse(step)));
+    }
+
+    fn pop(&mut self) -> Option<usize> {
+        self.steps.pop().map(|(_, Reverse(step))| step)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+}
+
 /// `done` is finished: whatever waited only for it is ready now. A join
 /// is done as soon as what it joins is, so it never waits in `ready`.
-fn release(graph: &StepGraph, done: usize, waiting: &mut [usize], ready: &mut Vec<usize>) {
+fn release(graph: &StepGraph, done: usize, waiting: &mut [usize], ready: &mut Ready) {
     let node = petgraph::graph::NodeIndex::new(done);
     for edge in graph.edges_directed(node, Direction::Outgoing) {
         let next = edge.target().index();
@@ -559,7 +590,7 @@ fn start_step(
                     let id =
                         retry_value(|| resource_type.update_returning_id(&aws, &prior, &planned))
                             .await?;
-                    let mut attrs = reader.read_back(&id).await?;
+                    let mut attrs = reader.read_back(&id, Some(&planned)).await?;
                     keep_unreported(&mut attrs, &planned);
                     Ok(Some(attrs))
                 }));
@@ -592,7 +623,10 @@ fn start_step(
                     started,
                 };
                 let (id, adopted) = create_or_adopt(resource_type, &aws, &request).await?;
-                let mut attrs = reader.read_back(&id).await?;
+                // An adopted object is read as it is: its create may have
+                // stopped before writing all it planned.
+                let written = (!adopted).then_some(&planned);
+                let mut attrs = reader.read_back(&id, written).await?;
                 if adopted {
                     // The create's answer was lost after AWS made the object:
                     // whatever the create had yet to do is done as an update,
@@ -601,7 +635,7 @@ fn start_step(
                     let id =
                         retry_value(|| resource_type.update_returning_id(&aws, &attrs, &settled))
                             .await?;
-                    attrs = reader.read_back(&id).await?;
+                    attrs = reader.read_back(&id, Some(&settled)).await?;
                 }
                 keep_unreported(&mut attrs, &planned);
                 Ok(Some(attrs))
@@ -905,10 +939,11 @@ struct Reader {
 impl Reader {
     /// The object `id` as AWS now reports it, waiting out eventual
     /// consistency; batched with other steps' reads of the same type.
-    async fn read_back(&self, id: &str) -> Result<Attrs, ProviderError> {
+    /// `written`: what this apply's create or update wrote to it.
+    async fn read_back(&self, id: &str, written: Option<&Attrs>) -> Result<Attrs, ProviderError> {
         let found = retry::poll(READ_BACK, || {
             self.batcher
-                .read(self.resource_type, &self.provider, &self.aws, id)
+                .read(self.resource_type, &self.provider, &self.aws, id, written)
         })
         .await?;
         let mut attrs = found.ok_or_else(|| {

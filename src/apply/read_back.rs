@@ -1,6 +1,7 @@
 //! Reading objects back after they are made, batched: creates of one type
-//! that finish close together are read with one `read_many` (one Describe
-//! call) instead of one call each.
+//! that finish close together are read with one `read_many` (or
+//! `read_written`, given what each create wrote: one Describe call) instead
+//! of one call each.
 //!
 //! No read waits for a timer. The first read of a type and provider starts
 //! a call at once; reads that arrive while it is in flight queue, and when
@@ -14,18 +15,26 @@ use std::sync::Mutex;
 
 use tokio::sync::oneshot;
 
+use crate::provider::aws::stats::{self, SharedCall};
 use crate::provider::{AwsContext, ProviderError, ResourceType};
 use crate::value::Attrs;
 
 /// What a queued read is told when a call answers.
 enum Reply {
-    /// The object as read (`None`: not found, yet).
-    Read(Result<Option<Attrs>, ProviderError>),
+    /// The object as read (`None`: not found, yet), and what the call
+    /// cost, which every read it answered counts as its own.
+    Read(Result<Option<Attrs>, ProviderError>, SharedCall),
     /// Lead the next call, with every id queued by then.
     Lead,
 }
 
-type Waiter = (String, oneshot::Sender<Reply>);
+/// A queued read: the id, what the apply wrote to it (for
+/// `read_written`), and where its answer goes.
+type Waiter = (String, Option<Attrs>, oneshot::Sender<Reply>);
+
+/// Reads are batched by resource type, provider configuration, and whether
+/// they are of objects as this apply wrote them.
+type QueueKey = (&'static str, String, bool);
 
 #[derive(Default)]
 struct Queue {
@@ -36,28 +45,36 @@ struct Queue {
 /// One per apply: queues by resource type and provider configuration.
 #[derive(Default)]
 pub struct ReadBatcher {
-    queues: Mutex<HashMap<(&'static str, String), Queue>>,
+    queues: Mutex<HashMap<QueueKey, Queue>>,
 }
 
 impl ReadBatcher {
     /// Reads the object `id` of `resource_type` through the provider
     /// configuration `provider` (whose clients are `aws`), together with
     /// whatever other reads of the same type and provider are waiting.
+    /// `written` is what this apply's create or update wrote to it (the
+    /// planned values), for the type's `read_written`; `None` reads it as a
+    /// refresh does.
     pub async fn read(
         &self,
         resource_type: &dyn ResourceType,
         provider: &str,
         aws: &AwsContext,
         id: &str,
+        written: Option<&Attrs>,
     ) -> Result<Option<Attrs>, ProviderError> {
-        let key = (resource_type.type_name(), provider.to_string());
+        let key = (
+            resource_type.type_name(),
+            provider.to_string(),
+            written.is_some(),
+        );
         let mut promoted = false;
         loop {
             let (tell, told) = oneshot::channel();
             let idle = {
                 let mut queues = self.queues.lock().expect("not poisoned");
                 let queue = queues.entry(key.clone()).or_default();
-                queue.waiting.push((id.to_string(), tell));
+                queue.waiting.push((id.to_string(), written.cloned(), tell));
                 !std::mem::replace(&mut queue.in_flight, true)
             };
             if !(idle || promoted) {
@@ -65,7 +82,10 @@ impl ReadBatcher {
                 // back after a rate-limit wait, and every slot could be
                 // held by reads queued behind it.
                 match crate::retry::without_slot(told).await {
-                    Ok(Reply::Read(read)) => return read,
+                    Ok(Reply::Read(read, cost)) => {
+                        stats::count_shared(cost);
+                        return read;
+                    }
                     Ok(Reply::Lead) => promoted = true,
                     // The call we were in was dropped unanswered: queue again.
                     Err(_) => {}
@@ -81,20 +101,36 @@ impl ReadBatcher {
                 let mut queues = self.queues.lock().expect("not poisoned");
                 std::mem::take(&mut queues.get_mut(&key).expect("queued").waiting)
             };
-            let mut ids: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
-            ids.sort();
-            ids.dedup();
-            let answer = resource_type.read_many(aws, &ids).await;
-            for (waiting_id, tell) in batch {
+            let (answer, cost) = stats::recording_shared(async {
+                if key.2 {
+                    let mut objects: Vec<(String, &Attrs)> = batch
+                        .iter()
+                        .filter_map(|(id, written, _)| Some((id.clone(), written.as_ref()?)))
+                        .collect();
+                    objects.sort_by(|a, b| a.0.cmp(&b.0));
+                    objects.dedup_by(|a, b| a.0 == b.0);
+                    resource_type.read_written(aws, &objects).await
+                } else {
+                    let mut ids: Vec<String> = batch.iter().map(|(id, ..)| id.clone()).collect();
+                    ids.sort();
+                    ids.dedup();
+                    resource_type.read_many(aws, &ids).await
+                }
+            })
+            .await;
+            for (waiting_id, _, tell) in batch {
                 let read = match &answer {
                     Ok(found) => Ok(found.get(&waiting_id).cloned()),
                     Err(e) => Err(e.clone()),
                 };
-                let _ = tell.send(Reply::Read(read));
+                let _ = tell.send(Reply::Read(read, cost));
             }
             drop(hand_over);
             return match told.await {
-                Ok(Reply::Read(read)) => read,
+                Ok(Reply::Read(read, cost)) => {
+                    stats::count_shared(cost);
+                    read
+                }
                 _ => unreachable!("a leader's own id is in its batch"),
             };
         }
@@ -105,7 +141,7 @@ impl ReadBatcher {
 /// queued meanwhile leads the next call, or the queue goes idle.
 struct HandOver<'a> {
     batcher: &'a ReadBatcher,
-    key: &'a (&'static str, String),
+    key: &'a QueueKey,
 }
 
 impl Drop for HandOver<'_> {
@@ -115,7 +151,7 @@ impl Drop for HandOver<'_> {
             return;
         };
         while !queue.waiting.is_empty() {
-            let (_, tell) = queue.waiting.remove(0);
+            let (_, _, tell) = queue.waiting.remove(0);
             // A read whose step is gone cannot lead: try the next.
             if tell.send(Reply::Lead).is_ok() {
                 return;
@@ -138,9 +174,11 @@ mod tests {
     use crate::value::Value;
 
     /// Answers every id but "gone", after a delay, and keeps each call's ids.
+    /// Its `read_written` answers with the written `name` instead.
     #[derive(Default)]
     struct Recording {
         calls: Mutex<Vec<Vec<String>>>,
+        written_calls: Mutex<Vec<Vec<String>>>,
         /// Waits as a rate limit does (`retry::sleep`, giving back the
         /// task's slot) instead of as a slow answer.
         rate_limited: bool,
@@ -163,7 +201,7 @@ mod tests {
             if self.rate_limited {
                 crate::retry::sleep(Duration::from_millis(50)).await;
             } else {
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                stats::pretend_request(Duration::from_millis(50)).await;
             }
             Ok(ids
                 .iter()
@@ -174,6 +212,21 @@ mod tests {
                         Attrs::from([("name".into(), Value::string(id))]),
                     )
                 })
+                .collect())
+        }
+        async fn read_written(
+            &self,
+            _aws: &AwsContext,
+            written: &[(String, &Attrs)],
+        ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+            self.written_calls
+                .lock()
+                .unwrap()
+                .push(written.iter().map(|(id, _)| id.clone()).collect());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            Ok(written
+                .iter()
+                .map(|(id, planned)| (id.clone(), (*planned).clone()))
                 .collect())
         }
         async fn create(
@@ -214,7 +267,7 @@ mod tests {
                 } else {
                     format!("obj-{n}")
                 };
-                let read = batcher.read(objects.as_ref(), "aws", &aws, &id).await;
+                let read = batcher.read(objects.as_ref(), "aws", &aws, &id, None).await;
                 (id, read.unwrap())
             });
             tokio::task::yield_now().await;
@@ -231,7 +284,9 @@ mod tests {
         assert_eq!(calls[0].len() + calls[1].len(), 20);
 
         // Later, alone: a read is one call of its own, at once.
-        let read = batcher.read(objects.as_ref(), "aws", &aws, "late").await;
+        let read = batcher
+            .read(objects.as_ref(), "aws", &aws, "late", None)
+            .await;
         assert!(read.unwrap().is_some());
         assert_eq!(objects.calls.lock().unwrap().last().unwrap(), &["late"]);
     }
@@ -257,7 +312,7 @@ mod tests {
                 let permit = slots.clone().acquire_owned().await.unwrap();
                 let id = format!("obj-{n}");
                 crate::retry::holding_slot(slots, permit, async {
-                    batcher.read(objects.as_ref(), "aws", &aws, &id).await
+                    batcher.read(objects.as_ref(), "aws", &aws, &id, None).await
                 })
                 .await
                 .0
@@ -274,6 +329,59 @@ mod tests {
             .expect("every read finishes: no step keeps the leader from a slot");
     }
 
+    /// A shared call counts, for the critical path, as a round trip of
+    /// every step it answered, not only of the step that made it.
+    #[tokio::test]
+    async fn a_shared_call_counts_for_every_step_it_answers() {
+        use crate::provider::aws::stats::{StepRequests, recording_requests};
+        let batcher = Arc::new(ReadBatcher::default());
+        let objects = Arc::new(Recording::default());
+        let aws = context();
+        let steps: Vec<Arc<StepRequests>> = (0..3).map(|_| Arc::default()).collect();
+        let mut reads = tokio::task::JoinSet::new();
+        for (n, requests) in steps.iter().enumerate() {
+            let (batcher, objects, aws) = (batcher.clone(), objects.clone(), aws.clone());
+            let requests = requests.clone();
+            reads.spawn(recording_requests(requests, async move {
+                let id = format!("obj-{n}");
+                batcher.read(objects.as_ref(), "aws", &aws, &id, None).await
+            }));
+            tokio::task::yield_now().await;
+        }
+        while let Some(done) = reads.join_next().await {
+            assert!(done.unwrap().unwrap().is_some());
+        }
+        // obj-0 alone, then obj-1 and obj-2 together.
+        assert_eq!(objects.calls.lock().unwrap().len(), 2);
+        for requests in &steps {
+            assert_eq!(requests.round_trips(), 1);
+            assert!(requests.seconds_in_aws() >= 0.05, "{requests:?}");
+        }
+    }
+
+    /// Reads of objects as this apply wrote them go to `read_written`,
+    /// each with its own written values, and never share a call with
+    /// reads as a refresh does them.
+    #[tokio::test]
+    async fn written_reads_carry_what_was_written_and_batch_apart() {
+        let batcher = Arc::new(ReadBatcher::default());
+        let objects = Arc::new(Recording::default());
+        let aws = context();
+        let written = |name: &str| Attrs::from([("name".into(), Value::string(name))]);
+        let (written_a, written_b) = (written("as written a"), written("as written b"));
+        let (a, b, c) = tokio::join!(
+            batcher.read(objects.as_ref(), "aws", &aws, "a", Some(&written_a)),
+            batcher.read(objects.as_ref(), "aws", &aws, "b", Some(&written_b)),
+            batcher.read(objects.as_ref(), "aws", &aws, "c", None),
+        );
+        assert_eq!(a.unwrap().unwrap(), written("as written a"));
+        assert_eq!(b.unwrap().unwrap(), written("as written b"));
+        assert_eq!(c.unwrap().unwrap(), written("c"));
+        assert_eq!(*objects.calls.lock().unwrap(), [["c"]]);
+        let written_calls = objects.written_calls.lock().unwrap().concat();
+        assert_eq!(written_calls, ["a", "b"]);
+    }
+
     /// Another provider configuration (another region or account) is
     /// never read in the same call.
     #[tokio::test]
@@ -282,8 +390,8 @@ mod tests {
         let objects = Arc::new(Recording::default());
         let aws = context();
         let (a, b) = tokio::join!(
-            batcher.read(objects.as_ref(), "aws", &aws, "a"),
-            batcher.read(objects.as_ref(), "aws.dr", &aws, "b"),
+            batcher.read(objects.as_ref(), "aws", &aws, "a", None),
+            batcher.read(objects.as_ref(), "aws.dr", &aws, "b", None),
         );
         assert!(a.unwrap().is_some() && b.unwrap().is_some());
         assert_eq!(objects.calls.lock().unwrap().len(), 2);

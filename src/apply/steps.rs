@@ -53,6 +53,28 @@ pub struct Step {
 /// edges, not n × m.
 pub type StepGraph = DiGraph<Option<Step>, ()>;
 
+/// For each node, how many steps its longest chain of dependents holds,
+/// its own step included (a join counts none). The apply starts the steps
+/// with the longest chains first, so the chain that bounds its time never
+/// waits for a parallelism slot behind steps that have time to spare.
+pub fn chain_lengths(graph: &StepGraph) -> Vec<usize> {
+    let mut lengths = vec![0; graph.node_count()];
+    // The graph has no cycles (the plan orders its steps); if it had one,
+    // every length would stay 0 and steps would start in plan order.
+    let Ok(order) = petgraph::algo::toposort(graph, None) else {
+        return lengths;
+    };
+    for node in order.into_iter().rev() {
+        let after = graph
+            .neighbors_directed(node, petgraph::Direction::Outgoing)
+            .map(|next| lengths[next.index()])
+            .max()
+            .unwrap_or(0);
+        lengths[node.index()] = after + usize::from(graph[node].is_some());
+    }
+    lengths
+}
+
 /// Which deletes of a resource a dependent lets go of first, by the action
 /// they belong to (the ordering rule below depends on it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -219,6 +241,30 @@ mod tests {
                 })
             })
             .unwrap_or_else(|| panic!("no {op:?} step of {address}"))
+    }
+
+    /// A step's chain length counts the steps that wait on it, through
+    /// joins, along the longest chain: the VPC heads vpc → subnet → route
+    /// table, the lone security group only itself.
+    #[test]
+    fn chain_lengths_count_the_longest_chain_of_steps() {
+        let plan = Plan {
+            resource_changes: vec![
+                change("aws_security_group.alone", Action::Create, &[]),
+                change("aws_vpc.v", Action::Create, &[]),
+                change("aws_subnet.a", Action::Create, &["aws_vpc.v"]),
+                change("aws_subnet.b", Action::Create, &["aws_vpc.v"]),
+                change("aws_route_table.r", Action::Create, &["aws_subnet.b"]),
+            ],
+            ..Plan::default()
+        };
+        let graph = build(&plan);
+        let lengths = chain_lengths(&graph);
+        let length = |address: &str| lengths[node(&graph, &plan, address, Op::Create).index()];
+        assert_eq!(length("aws_vpc.v"), 3);
+        assert_eq!(length("aws_subnet.a"), 1);
+        assert_eq!(length("aws_subnet.b"), 2);
+        assert_eq!(length("aws_security_group.alone"), 1);
     }
 
     /// Every subnet waits for every VPC of the block it names, through one

@@ -135,8 +135,14 @@ async fn creates_of_one_type_are_read_back_in_shared_calls() {
     ws.write(
         "main.tf",
         r#"resource "aws_vpc" "v" {
-  count      = 30
-  cidr_block = "10.${count.index}.0.0/16"
+  count                = 30
+  cidr_block           = "10.${count.index}.0.0/16"
+  enable_dns_hostnames = true
+}
+
+resource "aws_internet_gateway" "gw" {
+  count  = 30
+  vpc_id = aws_vpc.v[count.index].id
 }
 
 resource "aws_subnet" "s" {
@@ -170,16 +176,25 @@ resource "aws_route_table" "r" {
     };
     // A VPC's read is DescribeVpcs plus one DescribeRouteTables (its main
     // route table) for all the ids it is given. The emulator answers
-    // CreateVpc and CreateSubnet with the object available, so no create
-    // waits with a Describe of its own, and a route table without routes
-    // is not waited for. Read back one by one, and waited for, that would
-    // be 60 DescribeVpcs, 60 DescribeSubnets and 90 DescribeRouteTables.
+    // CreateVpc and CreateSubnet with the object available, so a subnet's
+    // create does not wait with a Describe of its own, nor does a route
+    // table's without routes; a VPC's does, once, as its DNS setting names
+    // it. Read back one by one, and waited for, that would be 60
+    // DescribeVpcs, 60 DescribeSubnets and 90 DescribeRouteTables.
     assert_eq!(calls("CreateVpc"), 30, "{stats:#}");
     assert_eq!(calls("CreateSubnet"), 30, "{stats:#}");
-    assert!(calls("DescribeVpcs") <= 15, "{stats:#}");
+    // Each VPC is waited for once before its DNS setting is written.
+    assert!(calls("DescribeVpcs") <= 30 + 15, "{stats:#}");
     assert!(calls("DescribeSubnets") <= 15, "{stats:#}");
     // Main route tables of the VPCs, and the route tables made.
     assert!(calls("DescribeRouteTables") <= 30, "{stats:#}");
+    // The DNS settings the creates wrote are not read back (three calls a
+    // VPC), and the gateways' attachments are checked in the shared
+    // read-back rather than waited for one by one.
+    assert_eq!(calls("ModifyVpcAttribute"), 30, "{stats:#}");
+    assert_eq!(calls("DescribeVpcAttribute"), 0, "{stats:#}");
+    assert_eq!(calls("AttachInternetGateway"), 30, "{stats:#}");
+    assert!(calls("DescribeInternetGateways") <= 15, "{stats:#}");
     // Independent chains of two steps: the critical path is a VPC's and
     // then a subnet's round trips (create, read back), not the run's
     // requests.
@@ -188,4 +203,22 @@ resource "aws_route_table" "r" {
         .expect("an apply's critical path");
     assert!((4..=16).contains(&critical), "{stats:#}");
     assert!(stats["critical_path"]["seconds_in_aws"].as_f64().unwrap() > 0.0);
+
+    // State holds what the creates wrote and made, and AWS agrees.
+    for i in [0, 29] {
+        let vpc = format!("aws_vpc.v[{i}]");
+        assert_eq!(ws.state_value(&vpc, "enable_dns_hostnames"), true);
+        assert_eq!(ws.state_value(&vpc, "enable_dns_support"), true);
+        let usage_metrics = ws.state_value(&vpc, "enable_network_address_usage_metrics");
+        assert_eq!(usage_metrics, false);
+        let gateway = format!("aws_internet_gateway.gw[{i}]");
+        assert_eq!(
+            ws.state_attribute(&gateway, "vpc_id"),
+            ws.state_attribute(&vpc, "id")
+        );
+    }
+    ws.assert_plan_clean(
+        &emulator,
+        "the values the read-back took as written are AWS's",
+    );
 }

@@ -80,6 +80,22 @@ impl StepRequests {
         }
     }
 
+    /// Counts a call made for several steps together (a batched
+    /// read-back) as this step's own as well: each of them needed it.
+    fn add(&self, shared: SharedCall) {
+        if let Ok(mut flight) = self.0.lock() {
+            flight.round_trips += shared.round_trips;
+            flight.busy += shared.busy;
+        }
+    }
+
+    fn cost(&self) -> SharedCall {
+        self.0.lock().map_or(SharedCall::default(), |f| SharedCall {
+            round_trips: f.round_trips,
+            busy: f.busy,
+        })
+    }
+
     pub fn round_trips(&self) -> u64 {
         self.0.lock().map_or(0, |f| f.round_trips)
     }
@@ -99,6 +115,37 @@ pub async fn recording_requests<F: std::future::Future>(
     work: F,
 ) -> F::Output {
     STEP_REQUESTS.scope(requests, work).await
+}
+
+/// The round trips and time in AWS of requests made for several apply
+/// steps at once.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SharedCall {
+    round_trips: u64,
+    busy: std::time::Duration,
+}
+
+/// Runs `work`, whose requests serve several apply steps together, and
+/// returns what they cost; each step it served counts that with
+/// [`count_shared`] (the step that ran it too).
+pub async fn recording_shared<F: std::future::Future>(work: F) -> (F::Output, SharedCall) {
+    let requests = Arc::new(StepRequests::default());
+    let output = STEP_REQUESTS.scope(requests.clone(), work).await;
+    (output, requests.cost())
+}
+
+/// Stands for one request of `duration` in the current step's counts, in
+/// tests of what counts them.
+#[cfg(test)]
+pub async fn pretend_request(duration: std::time::Duration) {
+    let _ = STEP_REQUESTS.try_with(|requests| requests.started());
+    tokio::time::sleep(duration).await;
+    let _ = STEP_REQUESTS.try_with(|requests| requests.ended());
+}
+
+/// Counts a shared call (see [`recording_shared`]) to the current step.
+pub fn count_shared(call: SharedCall) {
+    let _ = STEP_REQUESTS.try_with(|requests| requests.add(call));
 }
 
 /// Records the critical path of the apply just run.

@@ -180,6 +180,14 @@ impl Workspace {
 
     /// A string attribute of `address` as the state file holds it.
     pub fn state_attribute(&self, address: &str, key: &str) -> String {
+        self.state_value(address, key)
+            .as_str()
+            .expect("a string")
+            .to_string()
+    }
+
+    /// An attribute of `address` as the state file holds it.
+    pub fn state_value(&self, address: &str, key: &str) -> serde_json::Value {
         let text = std::fs::read_to_string(&self.state).expect("state");
         let state: serde_json::Value = serde_json::from_str(&text).expect("JSON");
         let resource = state["resources"]
@@ -188,10 +196,7 @@ impl Workspace {
             .iter()
             .find(|r| r["address"] == address)
             .unwrap_or_else(|| panic!("{address} is in state"));
-        resource["attributes"][key]
-            .as_str()
-            .expect("a string")
-            .to_string()
+        resource["attributes"][key].clone()
     }
 
     /// The arguments [`Workspace::run`] passes: `<command> <stack> --state

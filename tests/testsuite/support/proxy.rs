@@ -286,7 +286,9 @@ async fn handle(
                 parts.uri.path_and_query().map_or("/", |p| p.as_str())
             ));
             for (name, value) in &parts.headers {
-                forwarded = forwarded.header(name, value);
+                if !is_hop_by_hop(name) {
+                    forwarded = forwarded.header(name, value);
+                }
             }
             let forwarded = forwarded
                 .body(Full::new(body))
@@ -306,6 +308,18 @@ async fn handle(
                 return Err(std::io::Error::other("answer dropped on purpose"));
             }
             let mut answer_parts = answer_parts;
+            // The emulator closes every connection (`Connection: close`);
+            // AWS keeps them open. A proxy does not pass such headers on, so
+            // both tools keep their connections to the proxy, as with AWS.
+            let hop_by_hop: Vec<_> = answer_parts
+                .headers
+                .keys()
+                .filter(|name| is_hop_by_hop(name))
+                .cloned()
+                .collect();
+            for name in hop_by_hop {
+                answer_parts.headers.remove(name);
+            }
             let rewritten = {
                 let shared = state.lock().unwrap();
                 let text = String::from_utf8_lossy(&answer_body);
@@ -325,6 +339,23 @@ async fn handle(
             Ok(Response::from_parts(answer_parts, Full::new(answer_body)))
         }
     }
+}
+
+/// Headers about one connection (RFC 9110, 7.6.1), which a proxy answers
+/// for itself and never forwards.
+fn is_hop_by_hop(name: &hyper::header::HeaderName) -> bool {
+    use hyper::header::{CONNECTION, PROXY_AUTHENTICATE, TE, TRAILER, TRANSFER_ENCODING, UPGRADE};
+    [
+        CONNECTION,
+        PROXY_AUTHENTICATE,
+        TE,
+        TRAILER,
+        TRANSFER_ENCODING,
+        UPGRADE,
+    ]
+    .contains(name)
+        || name.as_str().eq_ignore_ascii_case("keep-alive")
+        || name.as_str().eq_ignore_ascii_case("proxy-connection")
 }
 
 /// The service (from the SigV4 credential scope) and operation of a request.

@@ -32,6 +32,7 @@ pub struct VpcType;
 /// attribute when the plan differs from these.
 const DEFAULT_DNS_SUPPORT: bool = true;
 const DEFAULT_DNS_HOSTNAMES: bool = false;
+const DEFAULT_USAGE_METRICS: bool = false;
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
@@ -68,6 +69,22 @@ struct DnsAttributes {
     usage_metrics: Option<bool>,
 }
 
+impl DnsAttributes {
+    /// What a create or update with these planned values leaves the VPC
+    /// with: the planned setting, or AWS's default where none is planned.
+    fn written(planned: &Attrs) -> DnsAttributes {
+        let setting = |name, default| Some(planned.bool(name).unwrap_or(default));
+        DnsAttributes {
+            support: setting("enable_dns_support", DEFAULT_DNS_SUPPORT),
+            hostnames: setting("enable_dns_hostnames", DEFAULT_DNS_HOSTNAMES),
+            usage_metrics: setting(
+                "enable_network_address_usage_metrics",
+                DEFAULT_USAGE_METRICS,
+            ),
+        }
+    }
+}
+
 #[async_trait]
 impl ResourceType for VpcType {
     fn type_name(&self) -> &'static str {
@@ -83,86 +100,22 @@ impl ResourceType for VpcType {
         aws: &AwsContext,
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        let vpcs = describe_vpcs(aws, ids).await?;
-        let found: Vec<String> = vpcs
-            .iter()
-            .filter_map(|v| v.vpc_id().map(str::to_string))
-            .collect();
-        if found.is_empty() {
-            return Ok(BTreeMap::new());
-        }
-        // The VPC's default objects are found with one batched call each;
-        // the DNS attributes need one call per VPC and attribute.
-        let (dns, default_groups, main_route_tables, default_acls) = futures::try_join!(
-            read_dns_attributes(aws, &found),
-            default_security_groups(aws, &found),
-            main_route_tables(aws, &found),
-            default_network_acls(aws, &found),
-        )?;
+        read_vpcs(aws, ids, None).await
+    }
 
-        // A VPC without DNS attributes was deleted between the describe and
-        // the attribute reads.
-        let still_there = vpcs
+    /// The DNS settings are taken as the create or update just wrote them
+    /// (reading them costs three calls per VPC); the rest is read.
+    async fn read_written(
+        &self,
+        aws: &AwsContext,
+        written: &[(String, &Attrs)],
+    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+        let ids: Vec<String> = written.iter().map(|(id, _)| id.clone()).collect();
+        let dns = written
             .iter()
-            .filter(|vpc| vpc.vpc_id().is_some_and(|id| dns.contains_key(id)));
-        Ok(keyed_by_id(still_there, Vpc::vpc_id, |vpc, id| {
-            let dns = &dns[id];
-            let owner_id = vpc.owner_id().unwrap_or_default();
-            let main_route_table = Value::from(main_route_tables.get(id).map(String::as_str));
-            let ipv6 = vpc.ipv6_cidr_block_association_set().iter().find(|a| {
-                a.ipv6_cidr_block_state().and_then(|s| s.state())
-                    == Some(&VpcCidrBlockStateCode::Associated)
-            });
-            attrs([
-                ("id", Value::string(id)),
-                (
-                    "enable_network_address_usage_metrics",
-                    dns.usage_metrics.into(),
-                ),
-                (
-                    "assign_generated_ipv6_cidr_block",
-                    Value::Bool(
-                        ipv6.is_some_and(|a| a.ipv6_pool().is_none_or(|pool| pool == "Amazon")),
-                    ),
-                ),
-                (
-                    "ipv6_cidr_block",
-                    ipv6.and_then(|a| a.ipv6_cidr_block()).into(),
-                ),
-                (
-                    "ipv6_cidr_block_network_border_group",
-                    ipv6.and_then(|a| a.network_border_group()).into(),
-                ),
-                (
-                    "ipv6_association_id",
-                    ipv6.and_then(|a| a.association_id()).into(),
-                ),
-                (
-                    "arn",
-                    Value::string(ec2_arn(aws, owner_id, &format!("vpc/{id}"))),
-                ),
-                ("cidr_block", Value::from(vpc.cidr_block())),
-                (
-                    "instance_tenancy",
-                    Value::from(vpc.instance_tenancy().map(Tenancy::as_str)),
-                ),
-                ("enable_dns_support", dns.support.into()),
-                ("enable_dns_hostnames", dns.hostnames.into()),
-                ("owner_id", Value::string(owner_id)),
-                (
-                    "default_security_group_id",
-                    Value::from(default_groups.get(id).map(String::as_str)),
-                ),
-                ("default_route_table_id", main_route_table.clone()),
-                ("main_route_table_id", main_route_table),
-                (
-                    "default_network_acl_id",
-                    Value::from(default_acls.get(id).map(String::as_str)),
-                ),
-                ("dhcp_options_id", Value::from(vpc.dhcp_options_id())),
-                ("tags_all", ec2_tags_to_value(vpc.tags())),
-            ])
-        }))
+            .map(|(id, planned)| (id.clone(), DnsAttributes::written(planned)))
+            .collect();
+        read_vpcs(aws, &ids, Some(dns)).await
     }
 
     async fn find_created(
@@ -205,17 +158,29 @@ impl ResourceType for VpcType {
             "CreateVpc returned no VPC id",
         )?;
 
-        let support = planned
-            .bool("enable_dns_support")
-            .unwrap_or(DEFAULT_DNS_SUPPORT);
-        let hostnames = planned
-            .bool("enable_dns_hostnames")
-            .unwrap_or(DEFAULT_DNS_HOSTNAMES);
+        // What the read-back will take as written (`read_written`): each
+        // setting AWS's default does not give is written here.
+        let settings = [
+            (VpcAttributeName::EnableDnsSupport, DEFAULT_DNS_SUPPORT),
+            (VpcAttributeName::EnableDnsHostnames, DEFAULT_DNS_HOSTNAMES),
+            (
+                VpcAttributeName::EnableNetworkAddressUsageMetrics,
+                DEFAULT_USAGE_METRICS,
+            ),
+        ];
+        let written = DnsAttributes::written(planned);
+        let to_write: Vec<(VpcAttributeName, bool)> = settings
+            .into_iter()
+            .zip([written.support, written.hostnames, written.usage_metrics])
+            .filter_map(|((name, default), value)| {
+                value.filter(|v| *v != default).map(|v| (name, v))
+            })
+            .collect();
         // A VPC AWS answers as available needs no wait when no call names
         // it before the engine's read-back, which itself waits out a VPC
-        // not listed yet. A DNS setting to write first does.
+        // not listed yet. A setting to write first does.
         let available = created.vpc().and_then(Vpc::state) == Some(&VpcState::Available);
-        if !available || support != DEFAULT_DNS_SUPPORT || hostnames != DEFAULT_DNS_HOSTNAMES {
+        if !available || !to_write.is_empty() {
             wait_for_object(
                 &format!("VPC {id} to become available"),
                 CREATE_TIMEOUT,
@@ -224,24 +189,11 @@ impl ResourceType for VpcType {
             )
             .await?;
         }
-
-        if support != DEFAULT_DNS_SUPPORT {
-            modify_dns_attribute(aws, &id, VpcAttributeName::EnableDnsSupport, support).await?;
-        }
-        if hostnames != DEFAULT_DNS_HOSTNAMES {
-            modify_dns_attribute(aws, &id, VpcAttributeName::EnableDnsHostnames, hostnames).await?;
+        for (name, value) in to_write {
+            modify_dns_attribute(aws, &id, name, value).await?;
         }
         if planned.bool("assign_generated_ipv6_cidr_block") == Some(true) {
             wait_ipv6_associated(aws, &id).await?;
-        }
-        if let Some(true) = planned.bool("enable_network_address_usage_metrics") {
-            modify_dns_attribute(
-                aws,
-                &id,
-                VpcAttributeName::EnableNetworkAddressUsageMetrics,
-                true,
-            )
-            .await?;
         }
         Ok(id)
     }
@@ -316,6 +268,101 @@ impl ResourceType for VpcType {
         let id = prior_id(prior)?;
         ok_if_already_gone(aws.ec2().delete_vpc().vpc_id(id).send().await)
     }
+}
+
+/// The VPCs of `ids` that exist, with their DNS settings from `known_dns`
+/// where given, else read (one call per VPC and setting).
+async fn read_vpcs(
+    aws: &AwsContext,
+    ids: &[String],
+    known_dns: Option<BTreeMap<String, DnsAttributes>>,
+) -> Result<BTreeMap<String, Attrs>, ProviderError> {
+    let vpcs = describe_vpcs(aws, ids).await?;
+    let found: Vec<String> = vpcs
+        .iter()
+        .filter_map(|v| v.vpc_id().map(str::to_string))
+        .collect();
+    if found.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let dns = async {
+        match known_dns {
+            Some(known) => Ok(known),
+            None => read_dns_attributes(aws, &found).await,
+        }
+    };
+    // The VPC's default objects are found with one batched call each;
+    // the DNS attributes need one call per VPC and attribute.
+    let (dns, default_groups, main_route_tables, default_acls) = futures::try_join!(
+        dns,
+        default_security_groups(aws, &found),
+        main_route_tables(aws, &found),
+        default_network_acls(aws, &found),
+    )?;
+
+    // A VPC without DNS attributes was deleted between the describe and
+    // the attribute reads.
+    let still_there = vpcs
+        .iter()
+        .filter(|vpc| vpc.vpc_id().is_some_and(|id| dns.contains_key(id)));
+    Ok(keyed_by_id(still_there, Vpc::vpc_id, |vpc, id| {
+        let dns = &dns[id];
+        let owner_id = vpc.owner_id().unwrap_or_default();
+        let main_route_table = Value::from(main_route_tables.get(id).map(String::as_str));
+        let ipv6 = vpc.ipv6_cidr_block_association_set().iter().find(|a| {
+            a.ipv6_cidr_block_state().and_then(|s| s.state())
+                == Some(&VpcCidrBlockStateCode::Associated)
+        });
+        attrs([
+            ("id", Value::string(id)),
+            (
+                "enable_network_address_usage_metrics",
+                dns.usage_metrics.into(),
+            ),
+            (
+                "assign_generated_ipv6_cidr_block",
+                Value::Bool(
+                    ipv6.is_some_and(|a| a.ipv6_pool().is_none_or(|pool| pool == "Amazon")),
+                ),
+            ),
+            (
+                "ipv6_cidr_block",
+                ipv6.and_then(|a| a.ipv6_cidr_block()).into(),
+            ),
+            (
+                "ipv6_cidr_block_network_border_group",
+                ipv6.and_then(|a| a.network_border_group()).into(),
+            ),
+            (
+                "ipv6_association_id",
+                ipv6.and_then(|a| a.association_id()).into(),
+            ),
+            (
+                "arn",
+                Value::string(ec2_arn(aws, owner_id, &format!("vpc/{id}"))),
+            ),
+            ("cidr_block", Value::from(vpc.cidr_block())),
+            (
+                "instance_tenancy",
+                Value::from(vpc.instance_tenancy().map(Tenancy::as_str)),
+            ),
+            ("enable_dns_support", dns.support.into()),
+            ("enable_dns_hostnames", dns.hostnames.into()),
+            ("owner_id", Value::string(owner_id)),
+            (
+                "default_security_group_id",
+                Value::from(default_groups.get(id).map(String::as_str)),
+            ),
+            ("default_route_table_id", main_route_table.clone()),
+            ("main_route_table_id", main_route_table),
+            (
+                "default_network_acl_id",
+                Value::from(default_acls.get(id).map(String::as_str)),
+            ),
+            ("dhcp_options_id", Value::from(vpc.dhcp_options_id())),
+            ("tags_all", ec2_tags_to_value(vpc.tags())),
+        ])
+    }))
 }
 
 async fn describe_vpcs(aws: &AwsContext, ids: &[String]) -> Result<Vec<Vpc>, ProviderError> {
