@@ -18,6 +18,7 @@
 //!   (default 1000: larger ones take it hours against the emulator).
 //! - `BENCH_LATENCY_MS`: latency of the latency runs, default 50.
 //! - `BENCH_ONLY`: run only scenarios whose name contains this.
+//! - `BENCH_KEEP_LOGS`: a directory to keep each command's output in.
 
 #[allow(dead_code)]
 #[path = "../tests/testsuite/support/emulator.rs"]
@@ -477,6 +478,15 @@ fn run_raw(prepared: &Prepared, args: &[&str]) -> Measured {
     }
     requests.retain(|_, n| *n > 0);
     let text = std::fs::read_to_string(&log).unwrap_or_default();
+    if let Ok(keep) = std::env::var("BENCH_KEEP_LOGS") {
+        let name = format!(
+            "{}-{}.log",
+            prepared.tool.name(),
+            args.join("_").replace('/', "-")
+        );
+        let _ = std::fs::create_dir_all(&keep);
+        let _ = std::fs::write(Path::new(&keep).join(name), &text);
+    }
     let tail: Vec<&str> = text.lines().rev().take(40).collect();
     Measured {
         wall,

@@ -13,6 +13,7 @@ use super::{
 use crate::apply::{self, ApplyRequest, Event, StateSink};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::plan::PlanMode;
+use crate::provider::aws::stats::{self, StepRequests, recording_requests};
 use crate::state::{Backend, OutputState, State, StateError};
 
 /// What the command line says about an apply or destroy.
@@ -106,16 +107,23 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
     }
     let interrupt = options.interrupt.clone();
     let work = async {
-        let prior = read_state(backend.as_ref()).await?;
-        if let Some(file) = &saved {
-            saved_plan::check_state(file, &prior)?;
-        }
-        let aws = stack.aws_providers().await?;
-        let pending_before = prior.pending.clone();
-        let mut planned = until_interrupted(
-            refresh_and_plan(&stack, &aws, prior, &plan_options),
-            interrupt.clone(),
-        )
+        // No step can start before these requests answer: they head the
+        // apply's critical path.
+        let planning = Arc::new(StepRequests::default());
+        let (aws, pending_before, mut planned) = recording_requests(planning.clone(), async {
+            let prior = read_state(backend.as_ref()).await?;
+            if let Some(file) = &saved {
+                saved_plan::check_state(file, &prior)?;
+            }
+            let aws = stack.aws_providers().await?;
+            let pending_before = prior.pending.clone();
+            let planned = until_interrupted(
+                refresh_and_plan(&stack, &aws, prior, &plan_options),
+                interrupt.clone(),
+            )
+            .await?;
+            Ok::<_, Report>((aws, pending_before, planned))
+        })
         .await?;
         if let Some(file) = &saved {
             saved_plan::check_same_plan(file, &stack, &planned)?;
@@ -195,6 +203,7 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
             planned.state,
         )
         .await;
+        stats::lengthen_critical_path(&planning);
 
         ui.warnings(&stack.config.sources, &outcome.warnings);
         if outcome.failures.is_empty() && !outcome.interrupted {

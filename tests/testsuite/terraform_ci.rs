@@ -124,6 +124,38 @@ async fn stats_count_what_the_emulator_served() {
     );
 }
 
+/// An apply's critical path starts with the requests of its plan: a data
+/// source the plan reads comes before any step, even one that makes no
+/// request of its own.
+#[test]
+fn the_critical_path_starts_with_the_plan_s_requests() {
+    let emulator = Emulator::start();
+    let ws = crate::support::cli::Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write(
+        "main.tf",
+        r#"provider "aws" {
+  region = "us-east-1"
+}
+
+data "aws_availability_zones" "here" {}
+
+resource "terraform_data" "zones" {
+  input = data.aws_availability_zones.here.names
+}
+"#,
+    );
+    let applied = ws.run(&emulator, "apply", &["--auto-approve", "--stats=json"]);
+    assert_eq!(applied.code, 0, "{}", applied.log());
+    let stats: serde_json::Value =
+        serde_json::from_str(applied.stderr.lines().last().expect("the stats line"))
+            .expect("stats JSON");
+    assert!(
+        stats["critical_path"]["round_trips"].as_u64().unwrap() >= 1,
+        "{stats:#}"
+    );
+    assert!(stats["critical_path"]["seconds_in_aws"].as_f64().unwrap() > 0.0);
+}
+
 /// Creates of one type that finish close together are read back with
 /// shared Describe calls, not one each: `--stats` shows fewer DescribeVpcs
 /// than VPCs made. And a create AWS answers as ready is not waited for

@@ -155,6 +155,17 @@ pub fn record_critical_path(path: CriticalPath) {
     }
 }
 
+/// Puts the requests an apply made before its first step could start
+/// (reading state, refreshing, planning) at the head of its critical path.
+pub fn lengthen_critical_path(before: &StepRequests) {
+    if let Ok(mut recorded) = CRITICAL_PATH.lock()
+        && let Some(path) = recorded.as_mut()
+    {
+        path.round_trips += before.round_trips();
+        path.seconds_in_aws += before.seconds_in_aws();
+    }
+}
+
 /// The critical path of the last apply, if one ran.
 pub fn critical_path() -> Option<CriticalPath> {
     CRITICAL_PATH.lock().ok().and_then(|p| *p)
