@@ -4,7 +4,8 @@
 //!
 //! Callers decide *what* is worth another try; this module decides *when*,
 //! and when to give up. The first try is immediate; waits grow from
-//! `first` by doubling up to `max`; a budget of tries and/or time ends it.
+//! `first` by doubling up to `max`, or in proportion to the time waited so
+//! far; a budget of tries and/or time ends it.
 //! No I/O beyond sleeping, and nothing AWS-specific.
 //!
 //! A task may hold a slot of a limited pool (an apply step holds one of
@@ -100,6 +101,10 @@ pub struct Backoff {
     /// jitter"), so that many callers throttled together do not come back
     /// together.
     pub jitter: bool,
+    /// Instead of doubling, each wait is this fraction of the time since
+    /// the first try, between `first` and `max`: what is ready soon is seen
+    /// soon, and nothing is seen later than that fraction after it was ready.
+    pub proportion: Option<f64>,
 }
 
 impl Backoff {
@@ -111,6 +116,17 @@ impl Backoff {
             tries: None,
             within: None,
             jitter: false,
+            proportion: None,
+        }
+    }
+
+    /// Waits of `fraction` of the time waited so far, at least `first` and
+    /// at most `max`: for waiting on something that takes a while, without
+    /// looking far later than it became ready.
+    pub const fn proportional(first: Duration, max: Duration, fraction: f64) -> Backoff {
+        Backoff {
+            proportion: Some(fraction),
+            ..Backoff::doubling(first, max)
         }
     }
 
@@ -171,7 +187,14 @@ impl Delays {
         if self.policy.tries.is_some_and(|limit| self.tries >= limit) {
             return None;
         }
-        let mut wait = self.next;
+        let mut wait = match self.policy.proportion {
+            Some(fraction) => self
+                .started
+                .elapsed()
+                .mul_f64(fraction)
+                .clamp(self.policy.first, self.policy.max),
+            None => self.next,
+        };
         if self.policy.jitter {
             wait = wait.mul_f64(fastrand::f64());
         }
@@ -241,6 +264,17 @@ mod tests {
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
+    }
+
+    #[test]
+    fn proportional_waits_follow_the_time_waited_between_their_bounds() {
+        let mut delays = Backoff::proportional(ms(100), ms(1000), 0.5).start();
+        assert_eq!(delays.next_wait(), Some(ms(100)));
+        delays.started -= ms(600);
+        let wait = delays.next_wait().unwrap();
+        assert!((ms(300)..ms(350)).contains(&wait), "{wait:?}");
+        delays.started -= ms(10_000);
+        assert_eq!(delays.next_wait(), Some(ms(1000)));
     }
 
     #[test]

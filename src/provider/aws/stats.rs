@@ -134,6 +134,16 @@ pub async fn recording_shared<F: std::future::Future>(work: F) -> (F::Output, Sh
     (output, requests.cost())
 }
 
+/// Counts `waited` as the current step's time in AWS: time between two
+/// answers that both said the object was not ready yet.
+pub fn count_aws_wait(waited: std::time::Duration) {
+    let _ = STEP_REQUESTS.try_with(|requests| {
+        if let Ok(mut flight) = requests.0.lock() {
+            flight.busy += waited;
+        }
+    });
+}
+
 /// Stands for one request of `duration` in the current step's counts, in
 /// tests of what counts them.
 #[cfg(test)]
