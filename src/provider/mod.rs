@@ -77,6 +77,11 @@ pub enum Found {
     Nothing,
 }
 
+/// The ids of the objects a `read_written` is given.
+pub fn written_ids(written: &[(String, &Attrs)]) -> Vec<String> {
+    written.iter().map(|(id, _)| id.clone()).collect()
+}
+
 /// One managed resource type, e.g. `aws_vpc`.
 ///
 /// Contract, as in Terraform's providers:
@@ -117,8 +122,7 @@ pub trait ResourceType: Send + Sync {
         aws: &AwsContext,
         written: &[(String, &Attrs)],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        let ids: Vec<String> = written.iter().map(|(id, _)| id.clone()).collect();
-        self.read_many(aws, &ids).await
+        self.read_many(aws, &written_ids(written)).await
     }
 
     async fn update(

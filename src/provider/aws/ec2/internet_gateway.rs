@@ -20,7 +20,7 @@ use crate::provider::aws::{
     ec2_update_tags, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Schema, Type};
-use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, Found, ProviderError, ResourceType, written_ids};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct InternetGatewayType;
@@ -73,7 +73,7 @@ impl ResourceType for InternetGatewayType {
         aws: &AwsContext,
         written: &[(String, &Attrs)],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        let ids: Vec<String> = written.iter().map(|(id, _)| id.clone()).collect();
+        let ids = written_ids(written);
         let mut gateways = describe_internet_gateways(aws, &ids).await?;
         for gateway in &mut gateways {
             let Some((_, planned)) = written

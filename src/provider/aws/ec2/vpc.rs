@@ -23,7 +23,7 @@ use crate::provider::aws::{
     id_from_answer, ok_if_already_gone, sdk_error,
 };
 use crate::provider::schema::{Attribute, Schema, Type};
-use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
+use crate::provider::{CreateRequest, Found, ProviderError, ResourceType, written_ids};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct VpcType;
@@ -110,7 +110,7 @@ impl ResourceType for VpcType {
         aws: &AwsContext,
         written: &[(String, &Attrs)],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        let ids: Vec<String> = written.iter().map(|(id, _)| id.clone()).collect();
+        let ids = written_ids(written);
         let dns = written
             .iter()
             .map(|(id, planned)| (id.clone(), DnsAttributes::written(planned)))
