@@ -479,11 +479,13 @@ fn run_raw(prepared: &Prepared, args: &[&str]) -> Measured {
     requests.retain(|_, n| *n > 0);
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     if let Ok(keep) = std::env::var("BENCH_KEEP_LOGS") {
-        let name = format!(
-            "{}-{}.log",
-            prepared.tool.name(),
-            args.join("_").replace('/', "-")
-        );
+        // Named by when it ran, so that runs of several scenarios never
+        // overwrite each other.
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |t| t.as_millis());
+        let command = args.first().copied().unwrap_or("run");
+        let name = format!("{stamp}-{}-{command}.log", prepared.tool.name());
         let _ = std::fs::create_dir_all(&keep);
         let _ = std::fs::write(Path::new(&keep).join(name), &text);
     }

@@ -88,9 +88,10 @@ pub async fn without_slot<F: Future>(wait: F) -> F::Output {
 /// How long to wait between tries, and when to stop.
 #[derive(Clone, Copy, Debug)]
 pub struct Backoff {
-    /// The wait after the first try.
+    /// The wait after the first try, and the shortest wait of a
+    /// proportional backoff.
     pub first: Duration,
-    /// Waits double up to this.
+    /// Waits double up to this; the longest wait of a proportional one.
     pub max: Duration,
     /// At most this many tries in all (`None`: no limit by count).
     pub tries: Option<u32>,
@@ -191,8 +192,9 @@ impl Delays {
             Some(fraction) => self
                 .started
                 .elapsed()
-                .mul_f64(fraction)
-                .clamp(self.policy.first, self.policy.max),
+                .mul_f64(fraction.max(0.0))
+                .max(self.policy.first)
+                .min(self.policy.max),
             None => self.next,
         };
         if self.policy.jitter {

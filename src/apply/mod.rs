@@ -418,8 +418,9 @@ fn release(graph: &StepGraph, done: usize, waiting: &mut [usize], ready: &mut Re
     }
 }
 
-/// The longest chain of dependent steps, by round trips and by time with
-/// a request in flight: the least wall time the apply could have taken.
+/// The longest chain of dependent steps, by round trips and by time in
+/// AWS (see `StepRequests`): about the least wall time the apply could have
+/// taken after its plan.
 fn critical_path(graph: &StepGraph, requests: &[Arc<StepRequests>]) -> CriticalPath {
     let Ok(order) = petgraph::algo::toposort(graph, None) else {
         return CriticalPath::default();
@@ -590,7 +591,9 @@ fn start_step(
                     let id =
                         retry_value(|| resource_type.update_returning_id(&aws, &prior, &planned))
                             .await?;
-                    let mut attrs = reader.read_back(&id, Some(&planned)).await?;
+                    // Read as it is: an update writes only what differs
+                    // from the prior state, which may be older than AWS's.
+                    let mut attrs = reader.read_back(&id, None).await?;
                     keep_unreported(&mut attrs, &planned);
                     Ok(Some(attrs))
                 }));

@@ -42,7 +42,8 @@ struct Queue {
     waiting: Vec<Waiter>,
 }
 
-/// One per apply: queues by resource type and provider configuration.
+/// One per apply: queues by resource type, provider configuration, and
+/// whether the reads carry what their creates wrote.
 #[derive(Default)]
 pub struct ReadBatcher {
     queues: Mutex<HashMap<QueueKey, Queue>>,
@@ -52,9 +53,9 @@ impl ReadBatcher {
     /// Reads the object `id` of `resource_type` through the provider
     /// configuration `provider` (whose clients are `aws`), together with
     /// whatever other reads of the same type and provider are waiting.
-    /// `written` is what this apply's create or update wrote to it (the
-    /// planned values), for the type's `read_written`; `None` reads it as a
-    /// refresh does.
+    /// `written` is what this apply's create wrote to it (the planned
+    /// values), for the type's `read_written`; `None` reads it as a refresh
+    /// does.
     pub async fn read(
         &self,
         resource_type: &dyn ResourceType,

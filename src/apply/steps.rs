@@ -55,8 +55,9 @@ pub type StepGraph = DiGraph<Option<Step>, ()>;
 
 /// For each node, how many steps its longest chain of dependents holds,
 /// its own step included (a join counts none). The apply starts the steps
-/// with the longest chains first, so the chain that bounds its time never
-/// waits for a parallelism slot behind steps that have time to spare.
+/// with the longest chains first, so that the chain likeliest to bound its
+/// time does not wait for a parallelism slot behind steps with time to
+/// spare. Chains are counted in steps, not time.
 pub fn chain_lengths(graph: &StepGraph) -> Vec<usize> {
     let mut lengths = vec![0; graph.node_count()];
     // The graph has no cycles (the plan orders its steps); if it had one,

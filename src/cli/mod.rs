@@ -496,7 +496,7 @@ fn print_stats(stats: &ops::stats::RunStats, json: bool) {
     );
     if let Some(path) = stats.critical_path {
         errln!(
-            "Critical path: {} round trips to AWS, {:.2} s with a request in flight",
+            "Critical path: {} round trips to AWS, {:.2} s in AWS",
             path.round_trips,
             path.seconds_in_aws
         );

@@ -14,8 +14,8 @@ pub struct RunStats {
     pub user_cpu: Duration,
     pub system_cpu: Duration,
     /// After an apply or destroy: the longest chain of dependent steps, in
-    /// round trips to AWS and in time with a request in flight. No apply
-    /// can take less wall time than that.
+    /// round trips to AWS and in time in AWS (a request in flight, or AWS
+    /// answering "not ready yet"), headed by the requests of the plan.
     pub critical_path: Option<crate::provider::aws::stats::CriticalPath>,
 }
 

@@ -89,8 +89,7 @@ pub fn written_ids(written: &[(String, &Attrs)]) -> Vec<String> {
 ///   ids. Ids that no longer exist are simply absent from the answer.
 /// - `create` returns the new object's id once AWS has accepted it and it is
 ///   usable (waiting where AWS is asynchronous); the engine then reads it back
-///   with `read_written`, batched, where a type may instead wait for what is
-///   still settling, once for many objects.
+///   with `read_written`, batched.
 /// - `update` changes in place only what is not `force_new`.
 /// - `delete` of an object that is already gone is success.
 /// - `find_created` finds what a create of the same request made, so a create
@@ -111,12 +110,14 @@ pub trait ResourceType: Send + Sync {
         req: &CreateRequest<'_>,
     ) -> Result<String, ProviderError>;
 
-    /// The engine's read-back of objects this apply has just created or
-    /// updated, batched as `read_many` is: each id with the planned values
-    /// its create or update wrote. The default reads them with `read_many`.
-    /// A type may take from the planned values what its create or update
-    /// itself set and AWS offers no batched read of, rather than read it
-    /// once per object (a VPC's DNS settings); the next refresh reads it.
+    /// The engine's read-back of objects this apply has just created,
+    /// batched as `read_many` is: each id with the planned values its
+    /// create wrote. The default reads them with `read_many`. A type may
+    /// take from the planned values what its create itself set and AWS
+    /// offers no batched read of, rather than read it once per object (a
+    /// VPC's DNS settings); the next refresh reads it. Not used after an
+    /// update, which writes only what differs from a prior state that may
+    /// be older than AWS's.
     async fn read_written(
         &self,
         aws: &AwsContext,

@@ -40,13 +40,16 @@ pub struct CriticalPath {
     /// The most round trips to AWS such a chain made one after another
     /// (requests a step has in flight together count once).
     pub round_trips: u64,
-    /// The most time such a chain spent with a request in flight.
+    /// The most time such a chain spent in AWS: with a request in flight,
+    /// or between two answers of a wait that said "not ready yet".
     pub seconds_in_aws: f64,
 }
 
 /// The requests one apply step sends, retries included: how many times it
 /// started one with none in flight (a round trip it waited for), and for
-/// how long it had one in flight.
+/// how long it had one in flight or was told by a wait's answers that AWS
+/// was not ready yet ([`count_aws_wait`]); shared calls count too
+/// ([`count_shared`]).
 #[derive(Debug, Default)]
 pub struct StepRequests(Mutex<InFlight>);
 

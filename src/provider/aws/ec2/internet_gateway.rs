@@ -20,7 +20,7 @@ use crate::provider::aws::{
     ec2_update_tags, id_from_answer, ok_if_already_gone, ok_if_not_found, sdk_error, wait_until,
 };
 use crate::provider::schema::{Attribute, Schema, Type};
-use crate::provider::{CreateRequest, Found, ProviderError, ResourceType, written_ids};
+use crate::provider::{CreateRequest, Found, ProviderError, ResourceType};
 use crate::value::{Attrs, AttrsExt, Value, attrs};
 
 pub struct InternetGatewayType;
@@ -61,36 +61,23 @@ impl ResourceType for InternetGatewayType {
         ids: &[String],
     ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
         let gateways = describe_internet_gateways(aws, ids).await?;
-        Ok(gateway_values(aws, &gateways))
-    }
-
-    /// Create and update attach without waiting; the wait for each
-    /// attachment to be ready, as Terraform's, is here, where one batched
-    /// Describe sees them all. Only a gateway not attached yet is waited
-    /// for on its own.
-    async fn read_written(
-        &self,
-        aws: &AwsContext,
-        written: &[(String, &Attrs)],
-    ) -> Result<BTreeMap<String, Attrs>, ProviderError> {
-        let ids = written_ids(written);
-        let mut gateways = describe_internet_gateways(aws, &ids).await?;
-        for gateway in &mut gateways {
-            let Some((_, planned)) = written
-                .iter()
-                .find(|(id, _)| gateway.internet_gateway_id() == Some(id))
-            else {
-                continue;
-            };
-            if let Some(vpc_id) = planned.str("vpc_id")
-                && !attached_to(gateway, vpc_id)
-            {
-                let id = gateway.internet_gateway_id().unwrap_or_default();
-                let timeout = Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS).create;
-                *gateway = wait_attached(aws, id, vpc_id, timeout).await?;
-            }
-        }
-        Ok(gateway_values(aws, &gateways))
+        Ok(keyed_by_id(
+            &gateways,
+            InternetGateway::internet_gateway_id,
+            |gateway, id| {
+                let owner_id = gateway.owner_id().unwrap_or_default();
+                attrs([
+                    ("id", Value::string(id)),
+                    (
+                        "arn",
+                        Value::string(ec2_arn(aws, owner_id, &format!("internet-gateway/{id}"))),
+                    ),
+                    ("vpc_id", Value::from(attached_vpc(gateway))),
+                    ("owner_id", Value::string(owner_id)),
+                    ("tags_all", ec2_tags_to_value(gateway.tags())),
+                ])
+            },
+        ))
     }
 
     async fn find_created(
@@ -124,7 +111,8 @@ impl ResourceType for InternetGatewayType {
             "CreateInternetGateway returned no gateway id",
         )?;
         if let Some(vpc_id) = req.planned.str("vpc_id") {
-            attach(aws, &id, vpc_id).await?;
+            let timeouts = Timeouts::from_attrs(req.planned, DEFAULT_TIMEOUTS);
+            attach(aws, &id, vpc_id, timeouts.create).await?;
         }
         Ok(id)
     }
@@ -144,7 +132,7 @@ impl ResourceType for InternetGatewayType {
                 detach(aws, id, old_vpc, timeout).await?;
             }
             if let Some(new_vpc) = new_vpc {
-                attach(aws, id, new_vpc).await?;
+                attach(aws, id, new_vpc, timeout).await?;
             }
         }
         ec2_update_tags(aws, id, prior, planned).await
@@ -170,27 +158,6 @@ impl ResourceType for InternetGatewayType {
                 .await,
         )
     }
-}
-
-/// The Terraform values of described gateways, by id.
-fn gateway_values(aws: &AwsContext, gateways: &[InternetGateway]) -> BTreeMap<String, Attrs> {
-    keyed_by_id(
-        gateways,
-        InternetGateway::internet_gateway_id,
-        |gateway, id| {
-            let owner_id = gateway.owner_id().unwrap_or_default();
-            attrs([
-                ("id", Value::string(id)),
-                (
-                    "arn",
-                    Value::string(ec2_arn(aws, owner_id, &format!("internet-gateway/{id}"))),
-                ),
-                ("vpc_id", Value::from(attached_vpc(gateway))),
-                ("owner_id", Value::string(owner_id)),
-                ("tags_all", ec2_tags_to_value(gateway.tags())),
-            ])
-        },
-    )
 }
 
 async fn describe_internet_gateways(
@@ -223,8 +190,12 @@ fn is_attached(attachment: &InternetGatewayAttachment) -> bool {
     )
 }
 
-/// Attaches without waiting: `read_written` waits for the attachment.
-async fn attach(aws: &AwsContext, id: &str, vpc_id: &str) -> Result<(), ProviderError> {
+async fn attach(
+    aws: &AwsContext,
+    id: &str,
+    vpc_id: &str,
+    timeout: Duration,
+) -> Result<(), ProviderError> {
     aws.ec2()
         .attach_internet_gateway()
         .internet_gateway_id(id)
@@ -232,34 +203,21 @@ async fn attach(aws: &AwsContext, id: &str, vpc_id: &str) -> Result<(), Provider
         .send()
         .await
         .map_err(sdk_error)?;
-    Ok(())
-}
-
-/// Waits until AWS reports the gateway attached to `vpc_id`, and returns it
-/// as then described.
-async fn wait_attached(
-    aws: &AwsContext,
-    id: &str,
-    vpc_id: &str,
-    timeout: Duration,
-) -> Result<InternetGateway, ProviderError> {
     let what = format!("internet gateway {id} to attach to {vpc_id}");
     let ids = [id.to_string()];
     wait_for_object(
         &what,
         timeout,
         || describe_internet_gateways(aws, &ids),
-        |gateway: &InternetGateway| attached_to(gateway, vpc_id),
+        |gateway: &InternetGateway| {
+            gateway
+                .attachments()
+                .iter()
+                .any(|a| a.vpc_id() == Some(vpc_id) && is_attached(a))
+        },
     )
-    .await
-}
-
-/// Whether the gateway's attachment to `vpc_id` is ready.
-fn attached_to(gateway: &InternetGateway, vpc_id: &str) -> bool {
-    gateway
-        .attachments()
-        .iter()
-        .any(|a| a.vpc_id() == Some(vpc_id) && is_attached(a))
+    .await?;
+    Ok(())
 }
 
 /// Detaches and waits until AWS no longer lists the attachment, so a

@@ -70,6 +70,31 @@ struct DnsAttributes {
 }
 
 impl DnsAttributes {
+    /// The settings that differ from AWS's defaults for a new VPC: what a
+    /// create must write.
+    fn not_defaults(&self) -> Vec<(VpcAttributeName, bool)> {
+        [
+            (
+                VpcAttributeName::EnableDnsSupport,
+                self.support,
+                DEFAULT_DNS_SUPPORT,
+            ),
+            (
+                VpcAttributeName::EnableDnsHostnames,
+                self.hostnames,
+                DEFAULT_DNS_HOSTNAMES,
+            ),
+            (
+                VpcAttributeName::EnableNetworkAddressUsageMetrics,
+                self.usage_metrics,
+                DEFAULT_USAGE_METRICS,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(name, value, default)| value.filter(|v| *v != default).map(|v| (name, v)))
+        .collect()
+    }
+
     /// What a create or update with these planned values leaves the VPC
     /// with: the planned setting, or AWS's default where none is planned.
     fn written(planned: &Attrs) -> DnsAttributes {
@@ -158,24 +183,8 @@ impl ResourceType for VpcType {
             "CreateVpc returned no VPC id",
         )?;
 
-        // What the read-back will take as written (`read_written`): each
-        // setting AWS's default does not give is written here.
-        let settings = [
-            (VpcAttributeName::EnableDnsSupport, DEFAULT_DNS_SUPPORT),
-            (VpcAttributeName::EnableDnsHostnames, DEFAULT_DNS_HOSTNAMES),
-            (
-                VpcAttributeName::EnableNetworkAddressUsageMetrics,
-                DEFAULT_USAGE_METRICS,
-            ),
-        ];
-        let written = DnsAttributes::written(planned);
-        let to_write: Vec<(VpcAttributeName, bool)> = settings
-            .into_iter()
-            .zip([written.support, written.hostnames, written.usage_metrics])
-            .filter_map(|((name, default), value)| {
-                value.filter(|v| *v != default).map(|v| (name, v))
-            })
-            .collect();
+        // What the read-back will take as written (`read_written`).
+        let to_write = DnsAttributes::written(planned).not_defaults();
         // A VPC AWS answers as available needs no wait when no call names
         // it before the engine's read-back, which itself waits out a VPC
         // not listed yet. A setting to write first does.
