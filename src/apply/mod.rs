@@ -942,7 +942,8 @@ struct Reader {
 impl Reader {
     /// The object `id` as AWS now reports it, waiting out eventual
     /// consistency; batched with other steps' reads of the same type.
-    /// `written`: what this apply's create or update wrote to it.
+    /// `written`: what this apply's create wrote to it, for the type's
+    /// `read_written` (`None`: read it all, as a refresh does).
     async fn read_back(&self, id: &str, written: Option<&Attrs>) -> Result<Attrs, ProviderError> {
         let found = retry::poll(READ_BACK, || {
             self.batcher

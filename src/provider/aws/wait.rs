@@ -3,7 +3,7 @@
 //! The first check is immediate, and each interval is an eighth of the time
 //! waited so far (half a second at least, 15 seconds at most): an object
 //! that is ready at once costs no sleep, one ready in seconds is seen within
-//! a fraction of a second, and a real EKS cluster (10–15 minutes) costs
+//! half a second, and a real EKS cluster (10–15 minutes) costs
 //! 70–90 calls and is seen at most 15 seconds late.
 
 use std::future::Future;

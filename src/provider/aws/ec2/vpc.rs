@@ -95,8 +95,8 @@ impl DnsAttributes {
         .collect()
     }
 
-    /// What a create or update with these planned values leaves the VPC
-    /// with: the planned setting, or AWS's default where none is planned.
+    /// What a create with these planned values leaves the VPC with: the
+    /// planned setting, or AWS's default where none is planned.
     fn written(planned: &Attrs) -> DnsAttributes {
         let setting = |name, default| Some(planned.bool(name).unwrap_or(default));
         DnsAttributes {
@@ -128,8 +128,8 @@ impl ResourceType for VpcType {
         read_vpcs(aws, ids, None).await
     }
 
-    /// The DNS settings are taken as the create or update just wrote them
-    /// (reading them costs three calls per VPC); the rest is read.
+    /// The DNS settings are taken as the create just wrote them (reading
+    /// them costs three calls per VPC); the rest is read.
     async fn read_written(
         &self,
         aws: &AwsContext,
