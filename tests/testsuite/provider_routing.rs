@@ -553,3 +553,58 @@ resource "aws_route_table" "taken" {
         "gave up after {took:?}, not soon after its 3 s delete timeout"
     );
 }
+
+/// An internet gateway made a moment ago may not be known to AWS yet when
+/// its attach is sent (eventual consistency; the proxy answers the first
+/// two attaches so, which the emulator never does): the attach is tried
+/// again, and the gateway ends up attached.
+#[test]
+fn an_attach_aws_answers_with_an_unknown_gateway_is_tried_again() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use crate::support::proxy::{Faults, Proxy};
+    let emulator = Emulator::start();
+    let ws = Workspace::with_main(
+        r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.44.0.0/16"
+}
+
+resource "aws_internet_gateway" "gw" {
+  vpc_id = aws_vpc.main.id
+}
+"#,
+    );
+    let refused = AtomicUsize::new(0);
+    let proxy = Proxy::start(
+        emulator.endpoint(),
+        Faults {
+            refuse: Some(Box::new(move |call| {
+                (call.operation == "AttachInternetGateway"
+                    && refused.fetch_add(1, Ordering::SeqCst) < 2)
+                    .then_some((
+                        "InvalidInternetGatewayID.NotFound",
+                        "The internetGateway ID does not exist",
+                    ))
+            })),
+            ..Faults::default()
+        },
+    );
+    let applied = ws.run_via(&emulator, &proxy.endpoint(), "apply", &["--auto-approve"]);
+    assert_eq!(applied.code, 0, "{}", applied.log());
+    let attaches = proxy
+        .counts()
+        .get(&("ec2".to_string(), "AttachInternetGateway".to_string()))
+        .copied()
+        .unwrap_or(0);
+    assert_eq!(attaches, 3, "two refused, then accepted");
+    assert_eq!(
+        ws.state_attribute("aws_internet_gateway.gw", "vpc_id"),
+        ws.state_attribute("aws_vpc.main", "id")
+    );
+    ws.assert_plan_clean(&emulator, "the gateway is attached as planned");
+}

@@ -32,6 +32,12 @@ const DEFAULT_TIMEOUTS: Timeouts = Timeouts {
     delete: Duration::from_secs(20 * 60),
 };
 
+/// AWS's answer about a gateway it does not know (yet, right after its
+/// create), and how long an attach keeps trying through it (Terraform's
+/// two minutes).
+const NOT_KNOWN_YET: &str = "InvalidInternetGatewayID.NotFound";
+const KNOWN_WITHIN: Duration = Duration::from_secs(120);
+
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let attributes = vec![
         Attribute::optional("vpc_id", Type::String),
@@ -190,19 +196,35 @@ fn is_attached(attachment: &InternetGatewayAttachment) -> bool {
     )
 }
 
+/// Attaches, and waits until AWS reports the attachment ready. A gateway
+/// made a moment ago may not be known to AWS yet (eventual consistency):
+/// an attach answered with that is tried again, as Terraform's is.
 async fn attach(
     aws: &AwsContext,
     id: &str,
     vpc_id: &str,
     timeout: Duration,
 ) -> Result<(), ProviderError> {
-    aws.ec2()
-        .attach_internet_gateway()
-        .internet_gateway_id(id)
-        .vpc_id(vpc_id)
-        .send()
-        .await
-        .map_err(sdk_error)?;
+    wait_until(
+        &format!("internet gateway {id} to be known to AWS"),
+        KNOWN_WITHIN,
+        || async {
+            let sent = aws
+                .ec2()
+                .attach_internet_gateway()
+                .internet_gateway_id(id)
+                .vpc_id(vpc_id)
+                .send()
+                .await
+                .map_err(sdk_error);
+            match sent {
+                Ok(_) => Ok(Some(())),
+                Err(e) if e.code.as_deref() == Some(NOT_KNOWN_YET) => Ok(None),
+                Err(e) => Err(e),
+            }
+        },
+    )
+    .await?;
     let what = format!("internet gateway {id} to attach to {vpc_id}");
     let ids = [id.to_string()];
     wait_for_object(
