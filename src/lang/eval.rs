@@ -672,7 +672,7 @@ fn eval_conditional(cond: &Conditional, ctx: &EvalContext<'_>) -> Result<Value, 
 /// Tuples of different lengths and objects of different attributes with
 /// no common element type cannot unify.
 fn take_collection_type(value: Value, typed: &Value) -> Result<Value, Mismatch> {
-    use super::functions::{conversion_type_name, element_type_name, map_element_type_name};
+    use super::functions::{element_type_name, map_element_type_name};
     let typed = match typed {
         Value::Sensitive(inner) => inner.as_ref(),
         other => other,
@@ -680,10 +680,7 @@ fn take_collection_type(value: Value, typed: &Value) -> Result<Value, Mismatch> 
     match (value, typed) {
         (Value::List(mut items), Value::List(like)) if like.kind != ListKind::Tuple => {
             let element = element_type_name(like.iter(), &like.element);
-            if !items
-                .iter()
-                .all(|item| item.is_null() || conversion_type_name(item) == element)
-            {
+            if !all_of_type(items.iter(), &element) {
                 return Ok(Value::List(items));
             }
             items.kind = ListKind::List;
@@ -697,10 +694,7 @@ fn take_collection_type(value: Value, typed: &Value) -> Result<Value, Mismatch> 
         }
         (Value::Map(mut map), Value::Map(like)) if like.kind == MapKind::Map => {
             let element = map_element_type_name(like);
-            if map
-                .values()
-                .all(|item| item.is_null() || conversion_type_name(item) == element)
-            {
+            if all_of_type(map.values(), &element) {
                 map.kind = MapKind::Map;
                 map.element = Some(element.into());
             }
@@ -712,9 +706,7 @@ fn take_collection_type(value: Value, typed: &Value) -> Result<Value, Mismatch> 
                 Unified::Untold => return Ok(Value::List(items)),
                 Unified::Conflict => return Err(Mismatch::Lengths(items.len(), like.len())),
             };
-            if element == "string" {
-                items.iter_mut().for_each(primitive_to_string);
-            }
+            convert_primitives(items.iter_mut(), &element);
             items.kind = ListKind::List;
             items.element = Some(element.into());
             Ok(Value::List(items))
@@ -730,9 +722,7 @@ fn take_collection_type(value: Value, typed: &Value) -> Result<Value, Mismatch> 
                     ));
                 }
             };
-            if element == "string" {
-                map.values_mut().for_each(primitive_to_string);
-            }
+            convert_primitives(map.values_mut(), &element);
             map.kind = MapKind::Map;
             map.element = Some(element.into());
             Ok(Value::Map(map))
@@ -787,10 +777,21 @@ fn one_element_type<'v>(elements: impl Iterator<Item = &'v Value>) -> Unified {
     Unified::Conflict
 }
 
-/// A number or bool as the string Terraform converts it to.
-fn primitive_to_string(value: &mut Value) {
-    if let Value::Number(_) | Value::Bool(_) = value {
-        *value = Value::String(value.to_string_lossless().unwrap_or_default());
+/// Whether every element that is not null is of the type named `element`.
+fn all_of_type<'v>(mut elements: impl Iterator<Item = &'v Value>, element: &str) -> bool {
+    elements.all(|item| item.is_null() || super::functions::conversion_type_name(item) == element)
+}
+
+/// Elements unified to strings: each number or bool becomes the string
+/// Terraform converts it to. Other element types are left as they are.
+fn convert_primitives<'v>(elements: impl Iterator<Item = &'v mut Value>, element: &str) {
+    if element != "string" {
+        return;
+    }
+    for value in elements {
+        if let Value::Number(_) | Value::Bool(_) = value {
+            *value = Value::String(value.to_string_lossless().unwrap_or_default());
+        }
     }
 }
 
