@@ -11,7 +11,7 @@
 
 pub mod file;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use ipnet::IpNet;
 
@@ -386,12 +386,36 @@ fn versioning_enabled(values: &Attrs) -> bool {
 fn subnet_ranges<'a>(live: &'a [Live<'a>], found: &mut Found<'a>) {
     let vpcs: Vec<&Live<'_>> = live.iter().filter(|l| l.is("aws_vpc")).collect();
     let subnets: Vec<&Live<'_>> = live.iter().filter(|l| l.is("aws_subnet")).collect();
+    // Indexes, so that finding each subnet's VPC costs no scan of all VPCs.
+    let mut by_id: HashMap<&str, usize> = HashMap::new();
+    let mut by_resource: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (at, vpc) in vpcs.iter().enumerate() {
+        if let Some(id) = vpc.id() {
+            by_id.insert(id, at);
+        }
+        by_resource
+            .entry(vpc.resource_address())
+            .or_default()
+            .push(at);
+    }
+    // A known `vpc_id` names its VPC. An unknown one (a VPC yet to be
+    // made) names it only through the subnet's dependencies, and only when
+    // they lead to exactly one VPC instance: `aws_vpc.v[floor(count.index /
+    // 4)]` depends on all of `aws_vpc.v`, so which instance is not known.
     let vpc_of = |subnet: &Live<'_>| -> Option<usize> {
-        let by_id = subnet.values.str("vpc_id");
-        vpcs.iter().position(|vpc| match (by_id, vpc.id()) {
-            (Some(theirs), Some(ours)) => theirs == ours,
-            _ => subnet.depends_on(vpc),
-        })
+        if let Some(id) = subnet.values.str("vpc_id") {
+            return by_id.get(id).copied();
+        }
+        let mut candidates = subnet
+            .change
+            .dependencies
+            .iter()
+            .filter_map(|d| by_resource.get(d.as_str()))
+            .flatten();
+        match (candidates.next(), candidates.next()) {
+            (Some(&only), None) => Some(only),
+            _ => None,
+        }
     };
     let cidr = |l: &Live<'_>| l.values.str("cidr_block")?.parse::<IpNet>().ok();
     let mut by_vpc: BTreeMap<usize, Vec<(&Live<'_>, IpNet)>> = BTreeMap::new();
