@@ -260,19 +260,16 @@ impl Live<'_> {
         self.change.type_name == type_name
     }
 
-    /// The resource address without the instance key (`aws_subnet.private`).
-    fn resource_address(&self) -> &str {
-        let address = self.change.address.as_str();
-        match address.rfind('[') {
-            Some(at) if address.ends_with(']') => &address[..at],
-            _ => address,
-        }
+    /// The resource address without the instance key (`aws_subnet.private`),
+    /// as a change's `dependencies` name it.
+    fn resource_address(&self) -> String {
+        self.change.addr.resource()
     }
 
     /// Whether this instance's configuration refers to `other`'s resource.
     fn depends_on(&self, other: &Live<'_>) -> bool {
         let target = other.resource_address();
-        self.change.dependencies.iter().any(|d| d == target)
+        self.change.dependencies.iter().any(|d| *d == target)
     }
 
     fn id(&self) -> Option<&str> {
@@ -388,10 +385,10 @@ fn subnet_ranges<'a>(live: &'a [Live<'a>], found: &mut Found<'a>) {
     let subnets: Vec<&Live<'_>> = live.iter().filter(|l| l.is("aws_subnet")).collect();
     // Indexes, so that finding each subnet's VPC costs no scan of all VPCs.
     let mut by_id: HashMap<&str, usize> = HashMap::new();
-    let mut by_resource: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_resource: HashMap<String, Vec<usize>> = HashMap::new();
     for (at, vpc) in vpcs.iter().enumerate() {
         if let Some(id) = vpc.id() {
-            by_id.insert(id, at);
+            by_id.entry(id).or_insert(at);
         }
         by_resource
             .entry(vpc.resource_address())
@@ -401,7 +398,8 @@ fn subnet_ranges<'a>(live: &'a [Live<'a>], found: &mut Found<'a>) {
     // A known `vpc_id` names its VPC. An unknown one (a VPC yet to be
     // made) names it only through the subnet's dependencies, and only when
     // they lead to exactly one VPC instance: `aws_vpc.v[floor(count.index /
-    // 4)]` depends on all of `aws_vpc.v`, so which instance is not known.
+    // 4)]` depends on all of `aws_vpc.v`, so which instance is not known,
+    // and `validate`'s stand-in for a count not known yet is not one VPC.
     let vpc_of = |subnet: &Live<'_>| -> Option<usize> {
         if let Some(id) = subnet.values.str("vpc_id") {
             return by_id.get(id).copied();
@@ -413,7 +411,7 @@ fn subnet_ranges<'a>(live: &'a [Live<'a>], found: &mut Found<'a>) {
             .filter_map(|d| by_resource.get(d.as_str()))
             .flatten();
         match (candidates.next(), candidates.next()) {
-            (Some(&only), None) => Some(only),
+            (Some(&only), None) if !vpcs[only].placeholder => Some(only),
             _ => None,
         }
     };
