@@ -268,8 +268,7 @@ impl Live<'_> {
 
     /// Whether this instance's configuration refers to `other`'s resource.
     fn depends_on(&self, other: &Live<'_>) -> bool {
-        let target = other.resource_address();
-        self.change.dependencies.iter().any(|d| *d == target)
+        self.change.dependencies.contains(&other.resource_address())
     }
 
     fn id(&self) -> Option<&str> {
