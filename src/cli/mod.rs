@@ -368,6 +368,7 @@ impl PlanArgs {
             },
             timestamp: None,
             generate_config_out: None,
+            json: false,
         }
     }
 }
@@ -630,16 +631,10 @@ async fn run(cli: Cli) -> Result<i32, Report> {
             let options = PlanOptions {
                 out,
                 generate_config_out,
+                json,
                 ..planning.options(destroy)
             };
-            plan(
-                &stack,
-                &options,
-                detailed_exitcode,
-                json,
-                summary_md.as_deref(),
-            )
-            .await
+            plan(&stack, &options, detailed_exitcode, summary_md.as_deref()).await
         }
         Command::Import {
             args,
@@ -786,14 +781,13 @@ async fn plan(
     args: &StackArgs,
     planning: &PlanOptions,
     detailed_exitcode: bool,
-    json: bool,
     summary_md: Option<&std::path::Path>,
 ) -> Result<i32, Report> {
     let interrupt = stop_on_signals()?;
     let outcome = ops::plan(&args.options(), planning, interrupt, &Terminal).await?;
     let plan = outcome.plan;
-    if json {
-        outln!("{}", outcome.json);
+    if let Some(json) = &outcome.json {
+        outln!("{json}");
     } else {
         out!("{}", plan_view::render(&plan));
         print_planned_outputs(&plan);

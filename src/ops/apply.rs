@@ -94,6 +94,7 @@ pub async fn apply(options: &ApplyOptions, ui: &dyn Ui) -> Result<Applied, Repor
             targeting: file.targeting.clone(),
             generate_config_out: None,
             timestamp: file.plan_timestamp,
+            json: false,
         };
     }
     let (stack, backend) = open_stack(&stack_options, ui)

@@ -54,13 +54,18 @@ pub struct PlanOptions {
     /// The plan's time, when applying a saved plan made at that time
     /// (`None`: now).
     pub timestamp: Option<i64>,
+    /// `plan --json`: the outcome carries the plan in the shape of
+    /// `terraform show -json` (built only then: at 10,000 resources it was
+    /// the plan's peak memory).
+    pub json: bool,
 }
 
 /// What `terrane plan` made.
 pub struct PlanOutcome {
     pub plan: Plan,
-    /// The plan in the shape of `terraform show -json`.
-    pub json: serde_json::Value,
+    /// The plan in the shape of `terraform show -json`, when
+    /// [`PlanOptions::json`] asked for it.
+    pub json: Option<serde_json::Value>,
     /// What the policy rules found in the plan (already shown through the
     /// `Ui` as diagnostics); `policy::gate` says whether they fail the run.
     pub findings: Vec<crate::policy::Finding>,
@@ -107,7 +112,9 @@ pub async fn plan(
             let file = saved_plan::plan_file(&stack, &planned, saved_plan::new_salt()?);
             saved_plan::write(path, &file)?;
         }
-        let json = saved_plan::plan_json(&stack, &planned);
+        let json = plan_options
+            .json
+            .then(|| saved_plan::plan_json(&stack, &planned));
         Ok(PlanOutcome {
             plan: planned.plan,
             json,
