@@ -683,10 +683,8 @@ fn evaluate_now(
 ) -> Result<Attrs, String> {
     refresh_values(req, evaluator);
     let instance = evaluator
-        .expand(index)
+        .expand_one(index, &change.addr.key)
         .map_err(|d| d.summary)?
-        .into_iter()
-        .find(|i| i.key == change.addr.key)
         .ok_or("the instance is no longer in the configuration")?;
     evaluator
         .eval_instance(index, &instance, schema)

@@ -477,6 +477,46 @@ impl<'a> BlockEvaluator<'a> {
         )
     }
 
+    /// The one instance of a resource with `key`, if the configuration
+    /// still has it: what [`BlockEvaluator::expand`] would find, without
+    /// making the others. An apply step needs only its own, and making all
+    /// n instances of a counted resource for each of its n steps was
+    /// quadratic (each `count.index` is a number to build).
+    pub fn expand_one(
+        &self,
+        index: usize,
+        key: &InstanceKey,
+    ) -> Result<Option<Instance>, Diagnostic> {
+        let resource = &self.config.resources[index];
+        if let (Some(count), InstanceKey::Index(i)) = (resource.count.as_ref(), key) {
+            let n = self.count_value(resource.module, count)?;
+            return Ok((*i < n).then(|| Instance::indexed(*i)));
+        }
+        Ok(self.expand(index)?.into_iter().find(|i| &i.key == key))
+    }
+
+    /// A `count` argument's value: a whole number within the instance
+    /// limit.
+    fn count_value(&self, module: usize, count: &Expr) -> Result<usize, Diagnostic> {
+        let roots = &self.roots[module];
+        let (value, _) = eval(&count.expr, &self.context(count.file, roots))?.unmark_deep();
+        match value {
+            Value::Unknown => Err(Diagnostic::error("Invalid count argument")
+                .with_detail("the count value depends on values that are known only after apply")
+                .with_span(count.span())
+                .with_hint("base count on variables, locals or data sources")),
+            other => match other.as_index() {
+                Some(n) if n > self.config.max_instances => Err(self.too_many(n, count)),
+                Some(n) => Ok(n),
+                None => Err(Diagnostic::error("Invalid count argument")
+                    .with_detail(format!(
+                        "count must be a whole, non-negative number, not {other}"
+                    ))
+                    .with_span(count.span())),
+            },
+        }
+    }
+
     fn expand_with(
         &self,
         module: usize,
@@ -485,24 +525,8 @@ impl<'a> BlockEvaluator<'a> {
     ) -> Result<Vec<Instance>, Diagnostic> {
         let roots = &self.roots[module];
         if let Some(count) = count {
-            let (value, _) = eval(&count.expr, &self.context(count.file, roots))?.unmark_deep();
-            return match value {
-                Value::Unknown => Err(Diagnostic::error("Invalid count argument")
-                    .with_detail(
-                        "the count value depends on values that are known only after apply",
-                    )
-                    .with_span(count.span())
-                    .with_hint("base count on variables, locals or data sources")),
-                other => match other.as_index() {
-                    Some(n) if n > self.config.max_instances => Err(self.too_many(n, count)),
-                    Some(n) => Ok((0..n).map(Instance::indexed).collect()),
-                    None => Err(Diagnostic::error("Invalid count argument")
-                        .with_detail(format!(
-                            "count must be a whole, non-negative number, not {other}"
-                        ))
-                        .with_span(count.span())),
-                },
-            };
+            let n = self.count_value(module, count)?;
+            return Ok((0..n).map(Instance::indexed).collect());
         }
         if let Some(for_each) = for_each {
             let (value, sensitive) =
@@ -660,11 +684,7 @@ impl<'a> BlockEvaluator<'a> {
         if resource.lifecycle.postconditions.is_empty() {
             return None;
         }
-        let instance = self
-            .expand(index)
-            .ok()?
-            .into_iter()
-            .find(|i| &i.key == key)?;
+        let instance = self.expand_one(index, key).ok()??;
         let mut scope = InstanceScope::new(
             &self.roots[resource.module],
             instance.count_index,
@@ -935,4 +955,71 @@ fn infinity_error(span: Option<Span>, what: &str) -> Diagnostic {
             "{what} holds an infinite number, which cannot be saved: JSON, and so the plan and state, have no form for it."
         ))
         .with_hint("a number divided by zero is +Inf or -Inf")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `expand_one` finds what `expand` would, for counted, keyed and
+    /// single resources, and nothing for a key the configuration lost.
+    #[test]
+    fn expand_one_finds_the_instance_expand_would() {
+        let text = r#"
+resource "aws_vpc" "counted" {
+  count      = 3
+  cidr_block = "10.${count.index}.0.0/16"
+}
+resource "aws_vpc" "keyed" {
+  for_each   = { a = "10.10.0.0/16", b = "10.11.0.0/16" }
+  cidr_block = each.value
+}
+resource "aws_vpc" "single" {
+  cidr_block = "10.20.0.0/16"
+}
+"#;
+        let (config, diags) = crate::lang::load::load(".", vec![("main.tf".into(), text.into())]);
+        assert!(!diags.has_errors(), "{diags:?}");
+        struct NoFiles;
+        impl FileReader for NoFiles {
+            fn read_to_string(&self, _: &std::path::Path) -> std::io::Result<String> {
+                Err(std::io::ErrorKind::Unsupported.into())
+            }
+        }
+        let evaluator = BlockEvaluator::new(&config, &NoFiles, BTreeMap::new());
+        let index_of = |name: &str| {
+            config
+                .resources
+                .iter()
+                .position(|r| r.name == name)
+                .expect("declared")
+        };
+        let keys = [
+            InstanceKey::Index(0),
+            InstanceKey::Index(2),
+            InstanceKey::Index(3),
+            InstanceKey::Key("a".into()),
+            InstanceKey::Key("c".into()),
+            InstanceKey::None,
+        ];
+        for name in ["counted", "keyed", "single"] {
+            let index = index_of(name);
+            let all = evaluator.expand(index).expect("expands");
+            for key in &keys {
+                let one = evaluator.expand_one(index, key).expect("expands");
+                let expected = all.iter().find(|i| &i.key == key);
+                assert_eq!(
+                    one.as_ref().map(|i| (&i.key, &i.count_index, &i.each)),
+                    expected.map(|i| (&i.key, &i.count_index, &i.each)),
+                    "{name} {key:?}"
+                );
+            }
+        }
+        let counted = index_of("counted");
+        let third = evaluator
+            .expand_one(counted, &InstanceKey::Index(2))
+            .expect("expands")
+            .expect("in range");
+        assert_eq!(third.count_index, Some(Value::from(2i64)));
+    }
 }
