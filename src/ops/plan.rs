@@ -55,8 +55,8 @@ pub struct PlanOptions {
     /// (`None`: now).
     pub timestamp: Option<i64>,
     /// `plan --json`: the outcome carries the plan in the shape of
-    /// `terraform show -json` (built only then: at 10,000 resources it was
-    /// the plan's peak memory).
+    /// `terraform show -json` (built only then: it was the largest
+    /// allocation at a no-change plan's peak).
     pub json: bool,
 }
 
