@@ -478,10 +478,12 @@ impl<'a> BlockEvaluator<'a> {
     }
 
     /// The one instance of a resource with `key`, if the configuration
-    /// still has it: what [`BlockEvaluator::expand`] would find, without
-    /// making the others. An apply step needs only its own, and making all
-    /// n instances of a counted resource for each of its n steps was
-    /// quadratic (each `count.index` is a number to build).
+    /// still has it: what [`BlockEvaluator::expand`] would find. An apply
+    /// step needs only its own, and making all n instances of a counted
+    /// resource for each of its n steps was quadratic (each `count.index`
+    /// is a number to build); with `count` it makes only that one. With
+    /// `for_each` it still evaluates the whole collection to find its key,
+    /// so a step's cost there grows with the number of instances.
     pub fn expand_one(
         &self,
         index: usize,
@@ -961,8 +963,9 @@ fn infinity_error(span: Option<Span>, what: &str) -> Diagnostic {
 mod tests {
     use super::*;
 
-    /// `expand_one` finds what `expand` would, for counted, keyed and
-    /// single resources, and nothing for a key the configuration lost.
+    /// `expand_one` finds what `expand` would, for counted (none too),
+    /// keyed, set-keyed and single resources, nothing for a key the
+    /// configuration lost, and the same error for a count that is wrong.
     #[test]
     fn expand_one_finds_the_instance_expand_would() {
         let text = r#"
@@ -976,6 +979,18 @@ resource "aws_vpc" "keyed" {
 }
 resource "aws_vpc" "single" {
   cidr_block = "10.20.0.0/16"
+}
+resource "aws_vpc" "none" {
+  count      = 0
+  cidr_block = "10.30.0.0/16"
+}
+resource "aws_vpc" "listed" {
+  for_each   = toset(["x", "y"])
+  cidr_block = "10.40.0.0/16"
+}
+resource "aws_vpc" "negative" {
+  count      = -1
+  cidr_block = "10.50.0.0/16"
 }
 "#;
         let (config, diags) = crate::lang::load::load(".", vec![("main.tf".into(), text.into())]);
@@ -1000,9 +1015,10 @@ resource "aws_vpc" "single" {
             InstanceKey::Index(3),
             InstanceKey::Key("a".into()),
             InstanceKey::Key("c".into()),
+            InstanceKey::Key("y".into()),
             InstanceKey::None,
         ];
-        for name in ["counted", "keyed", "single"] {
+        for name in ["counted", "keyed", "single", "none", "listed"] {
             let index = index_of(name);
             let all = evaluator.expand(index).expect("expands");
             for key in &keys {
@@ -1021,5 +1037,13 @@ resource "aws_vpc" "single" {
             .expect("expands")
             .expect("in range");
         assert_eq!(third.count_index, Some(Value::from(2i64)));
+        // A count that is no count fails alike, whichever instance is asked.
+        let negative = index_of("negative");
+        let all = evaluator.expand(negative).expect_err("negative count");
+        let one = evaluator
+            .expand_one(negative, &InstanceKey::Index(0))
+            .expect_err("negative count");
+        assert_eq!((&one.summary, &one.detail), (&all.summary, &all.detail));
+        assert_eq!(all.summary, "Invalid count argument");
     }
 }

@@ -57,6 +57,22 @@ pub struct Config {
 pub const DEFAULT_MAX_INSTANCES: usize = 100_000;
 
 impl Config {
+    /// Whether the module instance `module` stands for instances not known
+    /// yet (`validate` only): it or a module it is in is a placeholder.
+    pub fn in_placeholder(&self, module: usize) -> bool {
+        let mut at = module;
+        loop {
+            let instance = &self.modules[at];
+            if instance.placeholder {
+                return true;
+            }
+            match instance.call {
+                Some(call) => at = self.calls[call].module,
+                None => return false,
+            }
+        }
+    }
+
     /// A root-module resource block.
     pub fn resource(&self, mode: Mode, type_name: &str, name: &str) -> Option<&Resource> {
         self.resources.iter().find(|r| {

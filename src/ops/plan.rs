@@ -158,10 +158,6 @@ pub(super) async fn refresh_and_plan(
         .map_err(Report::error)?;
     // Objects import blocks bring in are read with the rest of state.
     let imports = import::import_block_seeds(stack, &resolved)?;
-    let mut with_imports = resolved.clone();
-    for seed in &imports {
-        with_imports.upsert(seed.clone());
-    }
     let (state, mut warnings) = match options.mode {
         PlanMode::NoRefresh if !imports.is_empty() => {
             return Err(Report::error(
@@ -176,11 +172,21 @@ pub(super) async fn refresh_and_plan(
                 "objects were not read back from AWS, so changes made outside terrane are not seen",
             )),
         ),
-        _ => refresh(aws, with_imports).await.map_err(Report::error)?,
+        _ => {
+            let mut with_imports = resolved;
+            for seed in &imports {
+                with_imports.upsert(seed.clone());
+            }
+            refresh(aws, with_imports).await.map_err(Report::error)?
+        }
     };
     warnings.extend(adoption_notes);
     import::check_found(&imports, &state)?;
     let drift = plan::drift::drift(&prior, &state);
+    // The state as it was is needed no further: dropped here, the plan
+    // below does not hold it too (at 10,000 resources a copy of state is
+    // tens of megabytes of the plan's peak).
+    drop(prior);
     warnings.extend(move_warnings);
     let mut data = read_data_sources(stack, aws).await?;
     let timestamp = Some(options.timestamp.unwrap_or_else(super::unix_now));

@@ -201,8 +201,11 @@ pub fn check(config: &Config, changes: &[ResourceChange], policy: &PolicyConfig)
                 change,
                 block,
                 values: change.after.as_ref()?,
-                placeholder: change.addr.key == crate::addr::InstanceKey::None
-                    && block.is_some_and(|b| b.count.is_some() || b.for_each.is_some()),
+                placeholder: block.is_some_and(|b| {
+                    (change.addr.key == crate::addr::InstanceKey::None
+                        && (b.count.is_some() || b.for_each.is_some()))
+                        || config.in_placeholder(b.module)
+                }),
             })
         })
         .collect();
@@ -251,7 +254,8 @@ struct Live<'a> {
     block: Option<&'a crate::lang::config::Resource>,
     values: &'a Attrs,
     /// `validate`'s one stand-in for a block whose `count` / `for_each`
-    /// is not known yet: how many instances there will be is unknown.
+    /// (or whose module call's) is not known yet: how many instances there
+    /// will be is unknown.
     placeholder: bool,
 }
 
