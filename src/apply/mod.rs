@@ -9,6 +9,7 @@
 
 mod read_back;
 pub mod steps;
+mod values;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -21,7 +22,6 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::diag::Diagnostics;
-use crate::graph::Node;
 use crate::lang::Config;
 use crate::lang::block_eval::{BlockEvaluator, with_marks};
 use crate::lang::eval::{Clock, FileReader};
@@ -37,6 +37,7 @@ use crate::state::{OutputState, PendingOperation, ResourceState, State, StateErr
 use crate::value::{Attrs, Value};
 use read_back::ReadBatcher;
 pub use steps::{Op, Step, StepGraph};
+use values::Freshness;
 
 /// Progress, for the command line to show.
 #[derive(Debug)]
@@ -164,6 +165,7 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
         now: Some(req.now),
     });
     seed_evaluator(&req, &state, &mut evaluator);
+    let mut freshness = Freshness::new(req.graph);
 
     let mut waiting: Vec<usize> = graph
         .node_indices()
@@ -199,6 +201,9 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
             let Some(index) = ready.pop() else { break };
             let step = graph[petgraph::graph::NodeIndex::new(index)].expect("only steps are ready");
             let change = &req.plan.resource_changes[step.change];
+            if let (Some(index), false) = (change.resource, step.op == Op::Delete) {
+                freshness.refresh_for(req.graph, &mut evaluator, index);
+            }
             match start_step(&req, &mut evaluator, &mut state, step, change, &reads) {
                 Ok(task) => starting.push((index, step, change, permit, task)),
                 Err(message) => {
@@ -299,7 +304,11 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
                     let node = petgraph::graph::NodeIndex::new(result.step);
                     let step = graph[node].expect("only steps run");
                     let change = &req.plan.resource_changes[step.change];
-                    match finish_step(&req, &mut evaluator, &mut state, step, change, result.outcome) {
+                    let finished_step = finish_step(&req, &mut evaluator, &mut state, step, change, result.outcome);
+                    if let Some(index) = change.resource {
+                        freshness.changed(req.graph, req.config, index);
+                    }
+                    match finished_step {
                         Ok(id) => {
                             finished.push(Finished { address: &change.address, op: step.op, elapsed: result.elapsed, id });
                             release(&graph, result.step, &mut waiting, &mut ready);
@@ -345,7 +354,8 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
     provider::aws::stats::record_critical_path(critical_path(&graph, &requests));
     let mut warnings = Diagnostics::default();
     if failures.is_empty() && !interrupted {
-        state.outputs = final_outputs(&req, &mut evaluator);
+        freshness.refresh_all(req.graph, &mut evaluator);
+        state.outputs = final_outputs(&req, &evaluator);
         for index in 0..req.config.checks.len() {
             warnings.extend(evaluator.eval_check(index));
         }
@@ -483,28 +493,6 @@ fn seed_evaluator(req: &ApplyRequest<'_>, state: &State, evaluator: &mut BlockEv
                 .map_or(Value::Unknown, |after| with_marks(after, &change.sensitive)),
         };
         evaluator.set_instance(index, change.addr.key.clone(), value);
-    }
-}
-
-/// Re-evaluates every value that is not a managed resource (locals, module
-/// variables and outputs, and data sources computed offline that were not
-/// known yet) with the values known now.
-fn refresh_values(req: &ApplyRequest<'_>, evaluator: &mut BlockEvaluator<'_>) {
-    for node in &req.graph.order {
-        // An error here concerns a value this step may not even use; the
-        // step's own evaluation reports what matters to it.
-        match *node {
-            Node::Resource(i)
-                if req.config.resources[i].mode == crate::lang::Mode::Data
-                    && !evaluator.instances_known(i) =>
-            {
-                let _ = crate::plan::eval_offline_data(evaluator, i);
-            }
-            Node::Resource(_) => {}
-            other => {
-                let _ = crate::plan::eval_value(evaluator, other);
-            }
-        }
     }
 }
 
@@ -660,7 +648,7 @@ fn start_read(
     let resource = &req.config.resources[index];
     let source = provider::data_source_type(&resource.type_name)
         .ok_or_else(|| format!("unsupported data source {:?}", resource.type_name))?;
-    let args = evaluate_now(req, evaluator, index, change, source.schema())?;
+    let args = evaluate_now(evaluator, index, change, source.schema())?;
     if let Some((name, _)) = args.iter().find(|(_, v)| !v.is_wholly_known()) {
         return Err(format!(
             "the value of {name:?} is still unknown at apply time"
@@ -673,15 +661,15 @@ fn start_read(
     }))
 }
 
-/// One instance's arguments, evaluated with the values known now.
+/// One instance's arguments, evaluated with the values known now: the
+/// scheduler refreshes what the step depends on before it starts
+/// (`Freshness::refresh_for`).
 fn evaluate_now(
-    req: &ApplyRequest<'_>,
     evaluator: &mut BlockEvaluator<'_>,
     index: usize,
     change: &ResourceChange,
     schema: &provider::Schema,
 ) -> Result<Attrs, String> {
-    refresh_values(req, evaluator);
     let instance = evaluator
         .expand_one(index, &change.addr.key)
         .map_err(|d| d.summary)?
@@ -722,7 +710,7 @@ fn final_values(
     let schema = provider::resource_type(&change.type_name)
         .ok_or("unsupported resource type")?
         .schema();
-    let mut config = evaluate_now(req, evaluator, index, change, schema)?;
+    let mut config = evaluate_now(evaluator, index, change, schema)?;
     let prior = match step.op {
         Op::Update => state.resource(&change.address).map(|r| &r.attributes),
         _ => None,
@@ -989,11 +977,11 @@ where
     retry(operation, Duration::ZERO).await
 }
 
+/// The root module's outputs, from values refreshed after the last step.
 fn final_outputs(
     req: &ApplyRequest<'_>,
-    evaluator: &mut BlockEvaluator<'_>,
+    evaluator: &BlockEvaluator<'_>,
 ) -> BTreeMap<String, OutputState> {
-    refresh_values(req, evaluator);
     let mut outputs = BTreeMap::new();
     for (index, output) in req.config.outputs.iter().enumerate() {
         if output.module != crate::lang::ROOT {
