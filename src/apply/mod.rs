@@ -201,8 +201,12 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
             let Some(index) = ready.pop() else { break };
             let step = graph[petgraph::graph::NodeIndex::new(index)].expect("only steps are ready");
             let change = &req.plan.resource_changes[step.change];
-            if let (Some(index), false) = (change.resource, step.op == Op::Delete) {
-                freshness.refresh_for(req.graph, &mut evaluator, index);
+            if let (Some(index), false) = (change.resource, step.op == Op::Delete)
+                && freshness.refresh_for(req.graph, &mut evaluator, index)
+            {
+                // What the block depends on changed (or this is its first
+                // step): its instances are made again.
+                evaluator.keep_instances(index);
             }
             match start_step(&req, &mut evaluator, &mut state, step, change, &reads) {
                 Ok(task) => starting.push((index, step, change, permit, task)),

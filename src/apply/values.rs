@@ -8,7 +8,9 @@
 //! evaluated: a finished step makes stale what depends on its resource.
 //! Re-evaluating every value before every step was quadratic: a local over
 //! all instances of a resource (`aws_subnet.s[*].id`) was rebuilt once per
-//! step. This module calls no AWS and never prints.
+//! step. It also tells when what a resource block depends on changed, so
+//! that its instances (a `for_each` over many) are made again only then.
+//! This module calls no AWS and never prints.
 
 use std::collections::HashMap;
 
@@ -26,6 +28,8 @@ pub(super) struct Freshness {
     rank: Vec<usize>,
     /// By node index. Stale values are closed downwards: what depends on a
     /// stale value (through anything but a managed resource) is stale too.
+    /// A managed resource is stale when something it depends on changed
+    /// since a step of it last asked (`refresh_for`).
     stale: Vec<bool>,
     /// By resource block, once asked: the values it depends on, through
     /// anything but a managed resource, in evaluation order.
@@ -62,23 +66,28 @@ impl Freshness {
         while let Some(at) = pending.pop() {
             for dependent in graph.dag.neighbors_directed(at, Direction::Outgoing) {
                 // Already stale: so is everything after it.
-                if is_managed(config, graph.dag[dependent]) || self.stale[dependent.index()] {
+                if self.stale[dependent.index()] {
                     continue;
                 }
                 self.stale[dependent.index()] = true;
-                pending.push(dependent);
+                // A managed resource's value is its steps', not evaluated.
+                if !is_managed(config, graph.dag[dependent]) {
+                    pending.push(dependent);
+                }
             }
         }
     }
 
     /// Evaluates again what resource block `resource` depends on and is
-    /// stale, so that its arguments see the values known now.
+    /// stale, so that its arguments see the values known now. Says whether
+    /// anything it depends on changed since the last time (or this is the
+    /// first): if not, its `count` / `for_each` are as they were.
     pub(super) fn refresh_for(
         &mut self,
         graph: &Graph,
         evaluator: &mut BlockEvaluator<'_>,
         resource: usize,
-    ) {
+    ) -> bool {
         let config = evaluator.config();
         let needs = match self.needs.remove(&resource) {
             Some(needs) => needs,
@@ -88,6 +97,8 @@ impl Freshness {
             self.refresh(graph, evaluator, node);
         }
         self.needs.insert(resource, needs);
+        let at = self.node_at[&Node::Resource(resource)];
+        std::mem::replace(&mut self.stale[at.index()], false)
     }
 
     /// Evaluates again every value that is stale (for the outputs at the
@@ -196,6 +207,9 @@ resource "terraform_data" "b" {
 resource "terraform_data" "c" {
   input = "plain"
 }
+resource "terraform_data" "d" {
+  input = length(local.all)
+}
 output "all" {
   value = local.all
 }
@@ -212,7 +226,7 @@ output "all" {
                 .position(|r| r.name == name)
                 .expect("declared")
         };
-        let (a, b, c) = (index_of("a"), index_of("b"), index_of("c"));
+        let (a, b, c, d) = (index_of("a"), index_of("b"), index_of("c"), index_of("d"));
         let set_a = |evaluator: &mut BlockEvaluator<'_>, i: usize, output: &str| {
             let value =
                 Value::Map(BTreeMap::from([("output".to_string(), Value::string(output))]).into());
@@ -230,27 +244,49 @@ output "all" {
         };
 
         let mut freshness = Freshness::new(&graph);
-        freshness.refresh_for(&graph, &mut evaluator, c);
+        assert!(
+            freshness.refresh_for(&graph, &mut evaluator, c),
+            "first ask"
+        );
         assert_eq!(freshness.evaluated(), 0, "c needs no value");
-        freshness.refresh_for(&graph, &mut evaluator, b);
+        assert!(
+            freshness.refresh_for(&graph, &mut evaluator, b),
+            "first ask"
+        );
         assert_eq!(freshness.evaluated(), 1, "b needs local.all alone");
-        freshness.refresh_for(&graph, &mut evaluator, b);
+        assert!(!freshness.refresh_for(&graph, &mut evaluator, b));
         assert_eq!(freshness.evaluated(), 1, "nothing changed since");
         assert_eq!(local_all(&evaluator), ["first-0", "first-1", "first-2"]);
 
         set_a(&mut evaluator, 1, "second-1");
         freshness.changed(&graph, &config, a);
-        freshness.refresh_for(&graph, &mut evaluator, c);
+        assert!(!freshness.refresh_for(&graph, &mut evaluator, c), "not c's");
         assert_eq!(freshness.evaluated(), 1, "c still needs nothing");
-        freshness.refresh_for(&graph, &mut evaluator, b);
+        assert!(
+            freshness.refresh_for(&graph, &mut evaluator, b),
+            "b's input"
+        );
         assert_eq!(freshness.evaluated(), 2, "local.all again, once");
-        assert_eq!(local_all(&evaluator), ["first-0", "second-1", "first-2"]);
+        assert!(!freshness.refresh_for(&graph, &mut evaluator, b));
+        // d reads the same local, already evaluated again for b: no
+        // evaluation, but what d depends on did change since d first asked.
+        assert!(
+            freshness.refresh_for(&graph, &mut evaluator, d),
+            "first ask"
+        );
+        set_a(&mut evaluator, 2, "third-2");
+        freshness.changed(&graph, &config, a);
+        assert!(freshness.refresh_for(&graph, &mut evaluator, b));
+        assert_eq!(freshness.evaluated(), 3);
+        assert!(freshness.refresh_for(&graph, &mut evaluator, d), "d's too");
+        assert_eq!(freshness.evaluated(), 3, "local.all is current");
+        assert_eq!(local_all(&evaluator), ["first-0", "second-1", "third-2"]);
 
         // At the end, what is stale and no step needed: the output, and the
         // local no step asked for.
         freshness.refresh_all(&graph, &mut evaluator);
-        assert_eq!(freshness.evaluated(), 4);
+        assert_eq!(freshness.evaluated(), 5);
         freshness.refresh_all(&graph, &mut evaluator);
-        assert_eq!(freshness.evaluated(), 4, "nothing stale is left");
+        assert_eq!(freshness.evaluated(), 5, "nothing stale is left");
     }
 }

@@ -88,6 +88,9 @@ pub struct BlockEvaluator<'a> {
     /// Per module call: each instance's outputs evaluated so far.
     call_outputs: BTreeMap<usize, BTreeMap<InstanceKey, Attrs>>,
     clock: Clock,
+    /// The instances of `for_each` resources, by key, where the caller
+    /// keeps them ([`BlockEvaluator::keep_instances`]).
+    kept: BTreeMap<usize, BTreeMap<InstanceKey, Instance>>,
 }
 
 /// Adds `count` and `each` to the shared roots for one instance.
@@ -199,6 +202,7 @@ impl<'a> BlockEvaluator<'a> {
             instances: BTreeMap::new(),
             call_outputs: BTreeMap::new(),
             clock: Clock::default(),
+            kept: BTreeMap::new(),
         }
     }
 
@@ -482,19 +486,38 @@ impl<'a> BlockEvaluator<'a> {
     /// step needs only its own, and making all n instances of a counted
     /// resource for each of its n steps was quadratic (each `count.index`
     /// is a number to build); with `count` it makes only that one. With
-    /// `for_each` it still evaluates the whole collection to find its key,
-    /// so a step's cost there grows with the number of instances.
+    /// `for_each` it evaluates the whole collection to find its key, unless
+    /// the caller keeps the instances made once (`keep_instances`).
     pub fn expand_one(
         &self,
         index: usize,
         key: &InstanceKey,
     ) -> Result<Option<Instance>, Diagnostic> {
+        if let Some(kept) = self.kept.get(&index) {
+            return Ok(kept.get(key).cloned());
+        }
         let resource = &self.config.resources[index];
         if let (Some(count), InstanceKey::Index(i)) = (resource.count.as_ref(), key) {
             let n = self.count_value(resource.module, count)?;
             return Ok((*i < n).then(|| Instance::indexed(*i)));
         }
         Ok(self.expand(index)?.into_iter().find(|i| &i.key == key))
+    }
+
+    /// Makes the instances of a `for_each` resource now and keeps them for
+    /// [`BlockEvaluator::expand_one`], until called again: the apply keeps
+    /// them while nothing the block depends on changes, so that each of n
+    /// steps does not evaluate the whole collection. A block without
+    /// `for_each` makes one instance cheaply, and keeps nothing; nor does
+    /// one whose `for_each` fails (`expand_one` reports the error).
+    pub fn keep_instances(&mut self, index: usize) {
+        self.kept.remove(&index);
+        if self.config.resources[index].for_each.is_some()
+            && let Ok(all) = self.expand(index)
+        {
+            let by_key = all.into_iter().map(|i| (i.key.clone(), i)).collect();
+            self.kept.insert(index, by_key);
+        }
     }
 
     /// A `count` argument's value: a whole number within the instance
@@ -992,6 +1015,10 @@ resource "aws_vpc" "negative" {
   count      = -1
   cidr_block = "10.50.0.0/16"
 }
+resource "aws_vpc" "unkeyable" {
+  for_each   = 5
+  cidr_block = "10.60.0.0/16"
+}
 "#;
         let (config, diags) = crate::lang::load::load(".", vec![("main.tf".into(), text.into())]);
         assert!(!diags.has_errors(), "{diags:?}");
@@ -1001,7 +1028,7 @@ resource "aws_vpc" "negative" {
                 Err(std::io::ErrorKind::Unsupported.into())
             }
         }
-        let evaluator = BlockEvaluator::new(&config, &NoFiles, BTreeMap::new());
+        let mut evaluator = BlockEvaluator::new(&config, &NoFiles, BTreeMap::new());
         let index_of = |name: &str| {
             config
                 .resources
@@ -1018,17 +1045,23 @@ resource "aws_vpc" "negative" {
             InstanceKey::Key("y".into()),
             InstanceKey::None,
         ];
-        for name in ["counted", "keyed", "single", "none", "listed"] {
-            let index = index_of(name);
-            let all = evaluator.expand(index).expect("expands");
-            for key in &keys {
-                let one = evaluator.expand_one(index, key).expect("expands");
-                let expected = all.iter().find(|i| &i.key == key);
-                assert_eq!(
-                    one.as_ref().map(|i| (&i.key, &i.count_index, &i.each)),
-                    expected.map(|i| (&i.key, &i.count_index, &i.each)),
-                    "{name} {key:?}"
-                );
+        // Alike whether the instances are kept or made for each ask.
+        for keep in [false, true] {
+            for name in ["counted", "keyed", "single", "none", "listed"] {
+                let index = index_of(name);
+                if keep {
+                    evaluator.keep_instances(index);
+                }
+                let all = evaluator.expand(index).expect("expands");
+                for key in &keys {
+                    let one = evaluator.expand_one(index, key).expect("expands");
+                    let expected = all.iter().find(|i| &i.key == key);
+                    assert_eq!(
+                        one.as_ref().map(|i| (&i.key, &i.count_index, &i.each)),
+                        expected.map(|i| (&i.key, &i.count_index, &i.each)),
+                        "{name} {key:?} kept: {keep}"
+                    );
+                }
             }
         }
         let counted = index_of("counted");
@@ -1045,5 +1078,12 @@ resource "aws_vpc" "negative" {
             .expect_err("negative count");
         assert_eq!((&one.summary, &one.detail), (&all.summary, &all.detail));
         assert_eq!(all.summary, "Invalid count argument");
+        // A for_each that fails keeps nothing: asking reports the error.
+        let unkeyable = index_of("unkeyable");
+        evaluator.keep_instances(unkeyable);
+        let error = evaluator
+            .expand_one(unkeyable, &InstanceKey::Key("a".into()))
+            .expect_err("not a map or set");
+        assert_eq!(error.summary, "Invalid for_each argument");
     }
 }

@@ -7,9 +7,10 @@
 //! return of quadratic work, not noise.
 //!
 //! Apply too: with a local over every instance of a resource, read by as
-//! many other instances, each step evaluated every local again, and an
-//! apply four times as large took thirteen times as long. It runs on
-//! `terraform_data` alone, so no AWS call is in the time.
+//! many other instances, each step evaluated every local again (and, with
+//! `for_each`, its block's whole collection), and an apply four times as
+//! large took thirteen times as long. It runs on `terraform_data` alone,
+//! so no AWS call is in the time.
 
 use std::path::Path;
 use std::process::Command;
@@ -47,8 +48,20 @@ fn validate_of_ten_thousand_resources_is_fast() {
 }
 
 /// A stack of 2 × `n` `terraform_data` resources: `b[i]` reads `a[i]`
-/// through a local over all of `a`.
-fn write_local_over_instances(dir: &Path, n: usize) {
+/// through a local over all of `a`; `b` has `count`, or `for_each` over a
+/// map the local makes.
+fn write_local_over_instances(dir: &Path, n: usize, keyed: bool) {
+    let (b, last) = if keyed {
+        (
+            "  for_each = { for i, output in local.all : tostring(i) => output }\n  input    = each.value".to_string(),
+            format!("[\"{}\"]", n - 1),
+        )
+    } else {
+        (
+            format!("  count = {n}\n  input = local.all[count.index]"),
+            format!("[{}]", n - 1),
+        )
+    };
     let text = format!(
         r#"resource "terraform_data" "a" {{
   count = {n}
@@ -60,15 +73,13 @@ locals {{
 }}
 
 resource "terraform_data" "b" {{
-  count = {n}
-  input = local.all[count.index]
+{b}
 }}
 
 output "last" {{
-  value = terraform_data.b[{last}].output
+  value = terraform_data.b{last}.output
 }}
-"#,
-        last = n - 1
+"#
     );
     std::fs::write(dir.join("main.tf"), text).expect("write the stack");
 }
@@ -95,20 +106,20 @@ fn timed_apply(dir: &Path) -> (Duration, String) {
 
 #[test]
 fn apply_with_a_local_over_every_instance_grows_linearly() {
-    let (small, large) = (
-        tempfile::tempdir().expect("temp dir"),
-        tempfile::tempdir().expect("temp dir"),
-    );
-    write_local_over_instances(small.path(), 1000);
-    write_local_over_instances(large.path(), 4000);
-    let (small_took, _) = timed_apply(small.path());
-    let (large_took, stdout) = timed_apply(large.path());
-    // What the last step read through the local is its own `a`'s output.
-    assert!(stdout.contains(r#"last = "a-3999""#), "{stdout}");
-    // Linear work is about 4 times as long; quadratic was 13 times.
-    let ratio = large_took.as_secs_f64() / small_took.as_secs_f64();
-    assert!(
-        ratio < 8.0,
-        "2,000 resources took {small_took:?}, 8,000 took {large_took:?}: {ratio:.1} times"
-    );
+    for keyed in [false, true] {
+        let small = tempfile::tempdir().expect("temp dir");
+        let large = tempfile::tempdir().expect("temp dir");
+        write_local_over_instances(small.path(), 1000, keyed);
+        write_local_over_instances(large.path(), 4000, keyed);
+        let (small_took, _) = timed_apply(small.path());
+        let (large_took, stdout) = timed_apply(large.path());
+        // What the last step read through the local is its own `a`'s output.
+        assert!(stdout.contains(r#"last = "a-3999""#), "{stdout}");
+        // Linear work is about 4 times as long; quadratic was 13 to 15.
+        let ratio = large_took.as_secs_f64() / small_took.as_secs_f64();
+        assert!(
+            ratio < 8.0,
+            "for_each: {keyed}; 2,000 resources took {small_took:?}, 8,000 took {large_took:?}: {ratio:.1} times"
+        );
+    }
 }
