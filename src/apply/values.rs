@@ -177,15 +177,8 @@ mod tests {
 
     use super::*;
     use crate::addr::InstanceKey;
-    use crate::lang::eval::FileReader;
+    use crate::lang::block_eval::testing::{NoFiles, resource_index};
     use crate::value::Value;
-
-    struct NoFiles;
-    impl FileReader for NoFiles {
-        fn read_to_string(&self, _: &std::path::Path) -> std::io::Result<String> {
-            Err(std::io::ErrorKind::Unsupported.into())
-        }
-    }
 
     /// A step evaluates only the values it depends on, each once until
     /// what it depends on changes, and then sees the new value.
@@ -219,13 +212,7 @@ output "all" {
         let (graph, diags) = crate::graph::build(&config);
         assert!(!diags.has_errors(), "{diags:?}");
         let mut evaluator = BlockEvaluator::new(&config, &NoFiles, BTreeMap::new());
-        let index_of = |name: &str| {
-            config
-                .resources
-                .iter()
-                .position(|r| r.name == name)
-                .expect("declared")
-        };
+        let index_of = |name: &str| resource_index(&config, name);
         let (a, b, c, d) = (index_of("a"), index_of("b"), index_of("c"), index_of("d"));
         let set_a = |evaluator: &mut BlockEvaluator<'_>, i: usize, output: &str| {
             let value =

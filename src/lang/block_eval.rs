@@ -370,14 +370,58 @@ impl<'a> BlockEvaluator<'a> {
             return Ok(());
         };
         let value = self.eval_output(index)?;
+        let key = instance.key();
         self.call_outputs
             .entry(call)
             .or_default()
-            .entry(instance.key())
+            .entry(key.clone())
             .or_default()
-            .insert(output.name.clone(), value);
-        self.publish_call(call);
+            .insert(output.name.clone(), value.clone());
+        // In place where the call is published with this instance: making
+        // it whole again for each output of each instance was quadratic in
+        // the call's instances.
+        if !self.set_published_output(call, &key, &output.name, value) {
+            self.publish_call(call);
+        }
         Ok(())
+    }
+
+    /// Sets one output of one instance in `module.<name>` as the caller
+    /// sees it, if that is published with the instance (an object, or the
+    /// instance's object in the list or map [`publish_call`] makes).
+    /// `false` when it is not (not yet, or unknown).
+    ///
+    /// [`publish_call`]: BlockEvaluator::publish_call
+    fn set_published_output(
+        &mut self,
+        call: usize,
+        key: &InstanceKey,
+        name: &str,
+        value: Value,
+    ) -> bool {
+        let (module, call_name) = (
+            self.config.calls[call].module,
+            &self.config.calls[call].name,
+        );
+        let Some(published) = self.map_root(module, "module").get_mut(call_name) else {
+            return false;
+        };
+        let object = match (published, key) {
+            (Value::Map(object), InstanceKey::None) => Some(object),
+            (Value::Map(instances), InstanceKey::Key(k)) => match instances.get_mut(k) {
+                Some(Value::Map(object)) => Some(object),
+                _ => None,
+            },
+            (Value::List(instances), InstanceKey::Index(i)) => match instances.get_mut(*i) {
+                Some(Value::Map(object)) => Some(object),
+                _ => None,
+            },
+            _ => None,
+        };
+        object.is_some_and(|object| {
+            object.insert(name.to_string(), value);
+            true
+        })
     }
 
     /// Makes `module.<name>` visible in the caller with the outputs known so
@@ -982,8 +1026,33 @@ fn infinity_error(span: Option<Span>, what: &str) -> Diagnostic {
         .with_hint("a number divided by zero is +Inf or -Inf")
 }
 
+/// What tests of evaluation share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Config, FileReader};
+
+    /// Reads no file: for stacks that read none.
+    pub struct NoFiles;
+
+    impl FileReader for NoFiles {
+        fn read_to_string(&self, _: &std::path::Path) -> std::io::Result<String> {
+            Err(std::io::ErrorKind::Unsupported.into())
+        }
+    }
+
+    /// The index of the resource block named `name`.
+    pub fn resource_index(config: &Config, name: &str) -> usize {
+        config
+            .resources
+            .iter()
+            .position(|r| r.name == name)
+            .expect("declared")
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::testing::{NoFiles, resource_index};
     use super::*;
 
     /// `expand_one` finds what `expand` would, for counted (none too),
@@ -1022,20 +1091,8 @@ resource "aws_vpc" "unkeyable" {
 "#;
         let (config, diags) = crate::lang::load::load(".", vec![("main.tf".into(), text.into())]);
         assert!(!diags.has_errors(), "{diags:?}");
-        struct NoFiles;
-        impl FileReader for NoFiles {
-            fn read_to_string(&self, _: &std::path::Path) -> std::io::Result<String> {
-                Err(std::io::ErrorKind::Unsupported.into())
-            }
-        }
         let mut evaluator = BlockEvaluator::new(&config, &NoFiles, BTreeMap::new());
-        let index_of = |name: &str| {
-            config
-                .resources
-                .iter()
-                .position(|r| r.name == name)
-                .expect("declared")
-        };
+        let index_of = |name: &str| resource_index(&config, name);
         let keys = [
             InstanceKey::Index(0),
             InstanceKey::Index(2),

@@ -10,7 +10,9 @@
 //! many other instances, each step evaluated every local again (and, with
 //! `for_each`, its block's whole collection), and an apply four times as
 //! large took thirteen times as long. It runs on `terraform_data` alone,
-//! so no AWS call is in the time.
+//! so no AWS call is in the time. So does a module called for many
+//! instances, whose every output of every instance made the caller's
+//! `module.<name>` whole again.
 
 use std::path::Path;
 use std::process::Command;
@@ -104,22 +106,84 @@ fn timed_apply(dir: &Path) -> (Duration, String) {
     (took, String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
+/// Applies the stack `write` makes at size `n` and at four times `n`, and
+/// checks that the larger took less than `limit` times as long (linear
+/// work takes about 4). Returns what the larger apply printed.
+fn apply_at_one_and_four_times(n: usize, limit: f64, write: impl Fn(&Path, usize)) -> String {
+    let small = tempfile::tempdir().expect("temp dir");
+    let large = tempfile::tempdir().expect("temp dir");
+    write(small.path(), n);
+    write(large.path(), 4 * n);
+    let (small_took, _) = timed_apply(small.path());
+    let (large_took, stdout) = timed_apply(large.path());
+    let ratio = large_took.as_secs_f64() / small_took.as_secs_f64();
+    assert!(
+        ratio < limit,
+        "size {n} took {small_took:?}, size {} took {large_took:?}: {ratio:.1} times",
+        4 * n
+    );
+    stdout
+}
+
 #[test]
 fn apply_with_a_local_over_every_instance_grows_linearly() {
+    // Quadratic was 14.8 times (count) and 14.6 times (for_each).
     for keyed in [false, true] {
-        let small = tempfile::tempdir().expect("temp dir");
-        let large = tempfile::tempdir().expect("temp dir");
-        write_local_over_instances(small.path(), 1000, keyed);
-        write_local_over_instances(large.path(), 4000, keyed);
-        let (small_took, _) = timed_apply(small.path());
-        let (large_took, stdout) = timed_apply(large.path());
+        let stdout = apply_at_one_and_four_times(1000, 8.0, |dir, n| {
+            write_local_over_instances(dir, n, keyed)
+        });
         // What the last step read through the local is its own `a`'s output.
         assert!(stdout.contains(r#"last = "a-3999""#), "{stdout}");
-        // Linear work is about 4 times as long; quadratic was 13 to 15.
-        let ratio = large_took.as_secs_f64() / small_took.as_secs_f64();
-        assert!(
-            ratio < 8.0,
-            "for_each: {keyed}; 2,000 resources took {small_took:?}, 8,000 took {large_took:?}: {ratio:.1} times"
-        );
     }
+}
+
+/// A module called for `n` instances, three outputs each, and an output
+/// over all of them.
+fn write_module_instances(dir: &Path, n: usize) {
+    std::fs::create_dir_all(dir.join("unit")).expect("module dir");
+    std::fs::write(
+        dir.join("unit/main.tf"),
+        r#"variable "name" {
+  type = string
+}
+
+resource "terraform_data" "this" {
+  input = var.name
+}
+
+output "id" {
+  value = terraform_data.this.id
+}
+
+output "name" {
+  value = var.name
+}
+
+output "output" {
+  value = terraform_data.this.output
+}
+"#,
+    )
+    .expect("write the module");
+    let text = format!(
+        r#"module "unit" {{
+  source   = "./unit"
+  for_each = toset([for i in range({n}) : tostring(i)])
+  name     = "unit-${{each.key}}"
+}}
+
+output "last" {{
+  value = module.unit["{last}"].output
+}}
+"#,
+        last = n - 1
+    );
+    std::fs::write(dir.join("main.tf"), text).expect("write the stack");
+}
+
+#[test]
+fn a_module_with_many_instances_grows_linearly() {
+    // Quadratic was 15.8 times.
+    let stdout = apply_at_one_and_four_times(250, 8.0, write_module_instances);
+    assert!(stdout.contains(r#"last = "unit-999""#), "{stdout}");
 }
