@@ -108,18 +108,33 @@ fn timed_apply(dir: &Path) -> (Duration, String) {
 
 /// Applies the stack `write` makes at size `n` and at four times `n`, and
 /// checks that the larger took less than `limit` times as long (linear
-/// work takes about 4). Returns what the larger apply printed.
-fn apply_at_one_and_four_times(n: usize, limit: f64, write: impl Fn(&Path, usize)) -> String {
-    let small = tempfile::tempdir().expect("temp dir");
-    let large = tempfile::tempdir().expect("temp dir");
-    write(small.path(), n);
-    write(large.path(), 4 * n);
-    let (small_took, _) = timed_apply(small.path());
-    let (large_took, stdout) = timed_apply(large.path());
+/// work takes about 4). Each size is applied twice, on fresh copies, and
+/// the faster taken: other tests share the machine. Returns what the
+/// larger apply printed.
+fn apply_at_one_and_four_times(
+    what: &str,
+    n: usize,
+    limit: f64,
+    write: impl Fn(&Path, usize),
+) -> String {
+    let fastest = |size: usize| {
+        let runs: Vec<(Duration, String)> = (0..2)
+            .map(|_| {
+                let dir = tempfile::tempdir().expect("temp dir");
+                write(dir.path(), size);
+                timed_apply(dir.path())
+            })
+            .collect();
+        runs.into_iter()
+            .min_by_key(|(took, _)| *took)
+            .expect("two runs")
+    };
+    let (small_took, _) = fastest(n);
+    let (large_took, stdout) = fastest(4 * n);
     let ratio = large_took.as_secs_f64() / small_took.as_secs_f64();
     assert!(
         ratio < limit,
-        "size {n} took {small_took:?}, size {} took {large_took:?}: {ratio:.1} times",
+        "{what}: size {n} took {small_took:?}, size {} took {large_took:?}: {ratio:.1} times",
         4 * n
     );
     stdout
@@ -129,7 +144,8 @@ fn apply_at_one_and_four_times(n: usize, limit: f64, write: impl Fn(&Path, usize
 fn apply_with_a_local_over_every_instance_grows_linearly() {
     // Quadratic was 14.8 times (count) and 14.6 times (for_each).
     for keyed in [false, true] {
-        let stdout = apply_at_one_and_four_times(1000, 8.0, |dir, n| {
+        let what = if keyed { "for_each" } else { "count" };
+        let stdout = apply_at_one_and_four_times(what, 1000, 8.0, |dir, n| {
             write_local_over_instances(dir, n, keyed)
         });
         // What the last step read through the local is its own `a`'s output.
@@ -184,6 +200,6 @@ output "last" {{
 #[test]
 fn a_module_with_many_instances_grows_linearly() {
     // Quadratic was 15.8 times.
-    let stdout = apply_at_one_and_four_times(250, 8.0, write_module_instances);
+    let stdout = apply_at_one_and_four_times("module", 250, 8.0, write_module_instances);
     assert!(stdout.contains(r#"last = "unit-999""#), "{stdout}");
 }
