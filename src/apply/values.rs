@@ -177,7 +177,7 @@ mod tests {
 
     use super::*;
     use crate::addr::InstanceKey;
-    use crate::lang::block_eval::testing::{NoFiles, resource_index};
+    use crate::lang::block_eval::testing::{NoFiles, config_of, resource_index};
     use crate::value::Value;
 
     /// A step evaluates only the values it depends on, each once until
@@ -207,8 +207,7 @@ output "all" {
   value = local.all
 }
 "#;
-        let (config, diags) = crate::lang::load::load(".", vec![("main.tf".into(), text.into())]);
-        assert!(!diags.has_errors(), "{diags:?}");
+        let config = config_of(text);
         let (graph, diags) = crate::graph::build(&config);
         assert!(!diags.has_errors(), "{diags:?}");
         let mut evaluator = BlockEvaluator::new(&config, &NoFiles, BTreeMap::new());

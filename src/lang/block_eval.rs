@@ -1040,6 +1040,14 @@ pub(crate) mod testing {
         }
     }
 
+    /// The configuration of a stack of one file, `text`, which must load
+    /// without errors.
+    pub fn config_of(text: &str) -> Config {
+        let (config, diags) = crate::lang::load::load(".", vec![("main.tf".into(), text.into())]);
+        assert!(!diags.has_errors(), "{diags:?}");
+        config
+    }
+
     /// The index of the resource block named `name`.
     pub fn resource_index(config: &Config, name: &str) -> usize {
         config
@@ -1052,7 +1060,7 @@ pub(crate) mod testing {
 
 #[cfg(test)]
 mod tests {
-    use super::testing::{NoFiles, resource_index};
+    use super::testing::{NoFiles, config_of, resource_index};
     use super::*;
 
     /// `expand_one` finds what `expand` would, for counted (none too),
@@ -1089,8 +1097,7 @@ resource "aws_vpc" "unkeyable" {
   cidr_block = "10.60.0.0/16"
 }
 "#;
-        let (config, diags) = crate::lang::load::load(".", vec![("main.tf".into(), text.into())]);
-        assert!(!diags.has_errors(), "{diags:?}");
+        let config = config_of(text);
         let mut evaluator = BlockEvaluator::new(&config, &NoFiles, BTreeMap::new());
         let index_of = |name: &str| resource_index(&config, name);
         let keys = [
