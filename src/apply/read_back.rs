@@ -3,50 +3,25 @@
 //! `read_written`, given what each create wrote: one Describe call) instead
 //! of one call each.
 //!
-//! No read waits for a timer. The first read of a type and provider starts
-//! a call at once; reads that arrive while it is in flight queue, and when
-//! it answers, one of them leads the next call with every queued id. Under
-//! load a type costs one call per round trip, not one per object; alone, a
-//! read costs exactly what it did unbatched. This module knows nothing of
-//! any service and never prints.
+//! No read waits for a timer: the calls are shared as
+//! [`Coalescer`](crate::provider::aws::coalesce::Coalescer) shares them,
+//! so under load a type costs one call per round trip, not one per object;
+//! alone, a read costs exactly what it did unbatched. This module knows
+//! nothing of any service and never prints.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
-use tokio::sync::oneshot;
-
-use crate::provider::aws::stats::{self, SharedCall};
+use crate::provider::aws::coalesce::Coalescer;
 use crate::provider::{AwsContext, ProviderError, ResourceType};
 use crate::value::Attrs;
-
-/// What a queued read is told when a call answers.
-enum Reply {
-    /// The object as read (`None`: not found, yet), and what the call
-    /// cost, which every read it answered counts as its own.
-    Read(Result<Option<Attrs>, ProviderError>, SharedCall),
-    /// Lead the next call, with every id queued by then.
-    Lead,
-}
-
-/// A queued read: the id, what the apply wrote to it (for
-/// `read_written`), and where its answer goes.
-type Waiter = (String, Option<Attrs>, oneshot::Sender<Reply>);
 
 /// Reads are batched by resource type, provider configuration, and whether
 /// they are of objects as this apply wrote them.
 type QueueKey = (&'static str, String, bool);
 
-#[derive(Default)]
-struct Queue {
-    in_flight: bool,
-    waiting: Vec<Waiter>,
-}
-
 /// One per apply: queues by resource type, provider configuration, and
 /// whether the reads carry what their creates wrote.
 #[derive(Default)]
 pub struct ReadBatcher {
-    queues: Mutex<HashMap<QueueKey, Queue>>,
+    reads: Coalescer<QueueKey, Option<Attrs>, Attrs>,
 }
 
 impl ReadBatcher {
@@ -69,108 +44,38 @@ impl ReadBatcher {
             provider.to_string(),
             written.is_some(),
         );
-        let mut promoted = false;
-        loop {
-            let (tell, told) = oneshot::channel();
-            let idle = {
-                let mut queues = self.queues.lock().expect("not poisoned");
-                let queue = queues.entry(key.clone()).or_default();
-                queue.waiting.push((id.to_string(), written.cloned(), tell));
-                !std::mem::replace(&mut queue.in_flight, true)
-            };
-            if !(idle || promoted) {
-                // Not holding a parallelism slot: the leader may need one
-                // back after a rate-limit wait, and every slot could be
-                // held by reads queued behind it.
-                match crate::retry::without_slot(told).await {
-                    Ok(Reply::Read(read, cost)) => {
-                        stats::count_shared(cost);
-                        return read;
-                    }
-                    Ok(Reply::Lead) => promoted = true,
-                    // The call we were in was dropped unanswered: queue again.
-                    Err(_) => {}
-                }
-                continue;
-            }
-            // Lead: one call for every id queued so far, ours among them.
-            let hand_over = HandOver {
-                batcher: self,
-                key: &key,
-            };
-            let batch = {
-                let mut queues = self.queues.lock().expect("not poisoned");
-                std::mem::take(&mut queues.get_mut(&key).expect("queued").waiting)
-            };
-            let (answer, cost) = stats::recording_shared(async {
-                if key.2 {
+        let as_written = written.is_some();
+        self.reads
+            .request(key, id, written.cloned(), |batch| async move {
+                if as_written {
                     let mut objects: Vec<(String, &Attrs)> = batch
                         .iter()
-                        .filter_map(|(id, written, _)| Some((id.clone(), written.as_ref()?)))
+                        .filter_map(|(id, written)| Some((id.clone(), written.as_ref()?)))
                         .collect();
                     objects.sort_by(|a, b| a.0.cmp(&b.0));
                     objects.dedup_by(|a, b| a.0 == b.0);
                     resource_type.read_written(aws, &objects).await
                 } else {
-                    let mut ids: Vec<String> = batch.iter().map(|(id, ..)| id.clone()).collect();
+                    let mut ids: Vec<String> = batch.into_iter().map(|(id, _)| id).collect();
                     ids.sort();
                     ids.dedup();
                     resource_type.read_many(aws, &ids).await
                 }
             })
-            .await;
-            for (waiting_id, _, tell) in batch {
-                let read = match &answer {
-                    Ok(found) => Ok(found.get(&waiting_id).cloned()),
-                    Err(e) => Err(e.clone()),
-                };
-                let _ = tell.send(Reply::Read(read, cost));
-            }
-            drop(hand_over);
-            return match told.await {
-                Ok(Reply::Read(read, cost)) => {
-                    stats::count_shared(cost);
-                    read
-                }
-                _ => unreachable!("a leader's own id is in its batch"),
-            };
-        }
-    }
-}
-
-/// When a call ends (or its step is dropped mid-call), the first read
-/// queued meanwhile leads the next call, or the queue goes idle.
-struct HandOver<'a> {
-    batcher: &'a ReadBatcher,
-    key: &'a QueueKey,
-}
-
-impl Drop for HandOver<'_> {
-    fn drop(&mut self) {
-        let mut queues = self.batcher.queues.lock().expect("not poisoned");
-        let Some(queue) = queues.get_mut(self.key) else {
-            return;
-        };
-        while !queue.waiting.is_empty() {
-            let (_, _, tell) = queue.waiting.remove(0);
-            // A read whose step is gone cannot lead: try the next.
-            if tell.send(Reply::Lead).is_ok() {
-                return;
-            }
-        }
-        queue.in_flight = false;
+            .await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
-    use std::sync::Arc;
+    use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
     use async_trait::async_trait;
 
     use super::*;
+    use crate::provider::aws::stats;
     use crate::provider::{AwsSettings, CreateRequest, Schema};
     use crate::value::Value;
 

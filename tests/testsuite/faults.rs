@@ -190,3 +190,116 @@ fn calls_keep_to_the_client_side_rate_limits() {
         bad.log()
     );
 }
+
+/// Waits for new objects share their Describe calls: of ten security
+/// groups and ten gateways made at once, 100 ms a request, waits that each
+/// polled for their own object alone would cost a call per object (ten
+/// each) before the read-backs'. Each object still ends as its own wait saw it: every
+/// gateway attached to its own VPC, every group without AWS's default
+/// egress rule.
+#[tokio::test(flavor = "multi_thread")]
+async fn waits_for_many_new_objects_share_their_describe_calls() {
+    let emulator = Emulator::start();
+    let proxy = Proxy::start(
+        emulator.endpoint(),
+        Faults {
+            latency: Duration::from_millis(100),
+            ..Faults::default()
+        },
+    );
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write(
+        "main.tf",
+        r#"provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_vpc" "v" {
+  count      = 10
+  cidr_block = "10.${count.index}.0.0/16"
+}
+
+resource "aws_security_group" "g" {
+  count  = 10
+  name   = "shared-wait-${count.index}"
+  vpc_id = aws_vpc.v[count.index].id
+}
+
+resource "aws_internet_gateway" "i" {
+  count  = 10
+  vpc_id = aws_vpc.v[count.index].id
+}
+"#,
+    );
+    // Every create at once, so how many calls the waits share does not
+    // hang on when each gets a slot.
+    let apply = ws.run_via(
+        &emulator,
+        &proxy.endpoint(),
+        "apply",
+        &["--auto-approve", "--parallelism", "30"],
+    );
+    assert_eq!(apply.code, 0, "{}", apply.log());
+
+    let counts = proxy.counts();
+    let calls = |operation: &str| {
+        counts
+            .get(&("ec2".to_string(), operation.to_string()))
+            .copied()
+            .unwrap_or(0)
+    };
+    // A VPC's read-back describes its default group too, one call per
+    // DescribeVpcs.
+    assert!(
+        calls("DescribeSecurityGroups") - calls("DescribeVpcs") < 10,
+        "fewer calls than groups, read-backs included: {counts:?}"
+    );
+    assert!(
+        calls("DescribeInternetGateways") < 10,
+        "fewer calls than gateways, read-backs included: {counts:?}"
+    );
+
+    let ec2 = emulator.ec2();
+    let state = state_of(&ws.state);
+    for n in 0..10 {
+        let instance = |address: String| {
+            state["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["address"] == address.as_str())
+                .and_then(|r| r["id"].as_str())
+                .unwrap_or_else(|| panic!("{address} in state"))
+                .to_string()
+        };
+        let (vpc, group, gateway) = (
+            instance(format!("aws_vpc.v[{n}]")),
+            instance(format!("aws_security_group.g[{n}]")),
+            instance(format!("aws_internet_gateway.i[{n}]")),
+        );
+        let described = ec2
+            .describe_internet_gateways()
+            .internet_gateway_ids(&gateway)
+            .send()
+            .await
+            .unwrap();
+        let attached: Vec<_> = described.internet_gateways()[0]
+            .attachments()
+            .iter()
+            .filter_map(|a| a.vpc_id())
+            .collect();
+        assert_eq!(attached, [vpc.as_str()], "gateway {n}");
+        let described = ec2
+            .describe_security_groups()
+            .group_ids(&group)
+            .send()
+            .await
+            .unwrap();
+        let described = &described.security_groups()[0];
+        assert_eq!(described.vpc_id(), Some(vpc.as_str()), "group {n}");
+        assert!(
+            described.ip_permissions_egress().is_empty(),
+            "group {n}: the default egress rule was revoked"
+        );
+    }
+}

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
+use super::coalesce::SharedDescribes;
 use super::limits::{LimitedClient, Limiting, RateLimits};
 use crate::provider::{ErrorKind, ProviderError};
 use aws_config::retry::RetryConfig;
@@ -100,6 +101,10 @@ macro_rules! service_clients {
             single_attempt: OnceLock<Box<AwsContext>>,
             /// The rate limits every client of this context shares.
             limits: Arc<RateLimits>,
+            /// Describe calls that concurrent steps share. The
+            /// `single_attempt` clients have their own: a shared call is
+            /// made with one set of clients, and their retries.
+            shared: SharedDescribes,
             /// The credentials' account, asked of STS once.
             account: tokio::sync::OnceCell<String>,
             $($name: OnceLock<$krate::Client>,)*
@@ -122,6 +127,7 @@ macro_rules! service_clients {
                     config,
                     single_attempt: OnceLock::new(),
                     limits,
+                    shared: SharedDescribes::default(),
                     account: tokio::sync::OnceCell::new(),
                     $($name: OnceLock::new(),)*
                 }
@@ -201,6 +207,13 @@ impl AwsContext {
                 self.limits.clone(),
             ))
         })
+    }
+
+    /// Describe calls that concurrent steps share (see
+    /// [`coalesce`](super::coalesce)): for the polls of a wait, which
+    /// otherwise cost a call per object.
+    pub fn shared_describes(&self) -> &SharedDescribes {
+        &self.shared
     }
 
     /// Loads the SDK's usual configuration chain (environment, profiles, SSO,

@@ -14,6 +14,7 @@
 
 mod batch;
 mod client;
+pub mod coalesce;
 mod convert;
 mod discovery;
 mod errors;

@@ -13,7 +13,7 @@ use aws_sdk_ec2::types::{
     AttachmentStatus, InternetGateway, InternetGatewayAttachment, ResourceType as Ec2ResourceType,
 };
 
-use super::{describe_paginated, ec2_arn, wait_for_object};
+use super::{describe_paginated, ec2_arn, wait_for_shared};
 use crate::provider::aws::convert::{keyed_by_id, prior_id};
 use crate::provider::aws::{
     AwsContext, Timeouts, ec2_find_tagged, ec2_tag_specification, ec2_tags_to_value,
@@ -226,11 +226,14 @@ async fn attach(
     )
     .await?;
     let what = format!("internet gateway {id} to attach to {vpc_id}");
-    let ids = [id.to_string()];
-    wait_for_object(
+    wait_for_shared(
+        aws,
         &what,
         timeout,
-        || describe_internet_gateways(aws, &ids),
+        "DescribeInternetGateways",
+        id,
+        |ids| async move { describe_internet_gateways(aws, &ids).await },
+        InternetGateway::internet_gateway_id,
         |gateway: &InternetGateway| {
             gateway
                 .attachments()

@@ -161,6 +161,52 @@ where
     .await
 }
 
+/// [`wait_for_object`] whose polls share their Describe call with the
+/// polls and reads of the same kind (`name`) that other steps make
+/// meanwhile ([`AwsContext::shared_describes`]): a hundred new objects
+/// waited for at once cost a few calls, not a hundred. `describe`
+/// describes ids with the filter form, which skips ids not known yet;
+/// `id_of` tells an object's id.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn wait_for_shared<T, D, Fut>(
+    aws: &AwsContext,
+    what: &str,
+    timeout: Duration,
+    name: &'static str,
+    id: &str,
+    describe: D,
+    id_of: fn(&T) -> Option<&str>,
+    ready: impl Fn(&T) -> bool,
+) -> Result<T, ProviderError>
+where
+    T: Clone + Send + Sync + 'static,
+    D: Fn(Vec<String>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, ProviderError>>,
+{
+    wait_for_object(
+        what,
+        timeout,
+        || async {
+            let found = aws
+                .shared_describes()
+                .describe(name, id, |ids| {
+                    let described = describe(ids);
+                    async move {
+                        Ok(described
+                            .await?
+                            .into_iter()
+                            .filter_map(|object| Some((id_of(&object)?.to_string(), object)))
+                            .collect())
+                    }
+                })
+                .await?;
+            Ok(found.into_iter().collect())
+        },
+        ready,
+    )
+    .await
+}
+
 /// The `metadata_options {}` block of instances and launch templates: the
 /// instance metadata service's settings, each kept as AWS has it when left
 /// out.

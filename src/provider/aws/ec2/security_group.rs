@@ -19,7 +19,7 @@ use super::security_group_rules::{
     Direction, Permission, Source, describe_security_groups, expand_blocks, gather,
     normalize_protocol, revoke, sync_rules,
 };
-use super::{ec2_arn, filter, wait_for_object};
+use super::{ec2_arn, filter, wait_for_shared};
 use crate::provider::aws::convert::{keyed_by_id, prior_id, string_set_or_null};
 use crate::provider::aws::names::{name_for_create, prefix_from_name};
 use crate::provider::aws::{
@@ -177,10 +177,14 @@ impl ResourceType for SecurityGroupType {
             "CreateSecurityGroup returned no group id",
         )?;
 
-        let group = wait_for_object(
+        let group = wait_for_shared(
+            aws,
             &format!("security group {id} to exist"),
             Timeouts::from_attrs(planned, DEFAULT_TIMEOUTS).create,
-            || describe_security_groups(aws, std::slice::from_ref(&id)),
+            "DescribeSecurityGroups",
+            &id,
+            |ids| async move { describe_security_groups(aws, &ids).await },
+            SecurityGroup::group_id,
             |_| true,
         )
         .await?;
