@@ -19,6 +19,8 @@
 //! - `BENCH_LATENCY_MS`: latency of the latency runs, default 50.
 //! - `BENCH_ONLY`: run only scenarios whose name contains this.
 //! - `BENCH_KEEP_LOGS`: a directory to keep each command's output in.
+//! - `BENCH_FROM`: a results file (`latest.json` or a dated copy) to write
+//!   the table and plot from again, measuring nothing.
 
 #[allow(dead_code)]
 #[path = "../tests/testsuite/support/emulator.rs"]
@@ -85,6 +87,10 @@ struct Prepared {
 }
 
 fn main() {
+    if let Ok(saved) = std::env::var("BENCH_FROM") {
+        rewrite_results(Path::new(&saved));
+        return;
+    }
     let Ok(terrane) = std::env::var("TERRANE_BIN") else {
         eprintln!("side_by_side: set TERRANE_BIN to a release build of terrane; `make bench` does");
         std::process::exit(1);
@@ -644,6 +650,26 @@ fn write_results(rows: &[Json], machine: &Json) {
     std::fs::write(dir.join("latest.md"), &table).expect("write latest.md");
     println!("{table}");
     plot(rows, &Path::new(REPO).join("docs/performance-scaling.svg"));
+}
+
+/// Writes the table and plot of a saved run again (`BENCH_FROM`), e.g.
+/// after a partial run overwrote those of the last full one.
+fn rewrite_results(saved: &Path) {
+    let results: Json = std::fs::read_to_string(saved)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
+        .unwrap_or_else(|e| {
+            eprintln!("side_by_side: BENCH_FROM={}: {e}", saved.display());
+            std::process::exit(1)
+        });
+    let Some(rows) = results["scenarios"].as_array() else {
+        eprintln!(
+            "side_by_side: BENCH_FROM={}: no \"scenarios\" list",
+            saved.display()
+        );
+        std::process::exit(1)
+    };
+    write_results(rows, &results["machine"]);
 }
 
 fn seconds(figures: &Json) -> String {
