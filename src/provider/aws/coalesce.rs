@@ -16,6 +16,7 @@ use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
@@ -86,6 +87,13 @@ impl<K: Eq + Hash + Clone, P: Clone, V: Clone> Coalescer<K, P, V> {
         Fut: Future<Output = Result<BTreeMap<String, V>, ProviderError>>,
     {
         let mut promoted = false;
+        // Told to lead, this request may be dropped while it waits for its
+        // slot back, before it leads: the lead then passes on.
+        let told_to_lead = PassOnLead {
+            coalescer: self,
+            key: &key,
+            armed: AtomicBool::new(false),
+        };
         loop {
             let (tell, told) = oneshot::channel();
             let idle = {
@@ -96,13 +104,24 @@ impl<K: Eq + Hash + Clone, P: Clone, V: Clone> Coalescer<K, P, V> {
                     payload: payload.clone(),
                     tell,
                 });
+                // Leading from here on, with no await before `HandOver`
+                // takes over passing the lead on.
+                told_to_lead.armed.store(false, Ordering::SeqCst);
                 !std::mem::replace(&mut queue.in_flight, true)
             };
             if !(idle || promoted) {
                 // Not holding a parallelism slot: the leader may need one
                 // back after a rate-limit wait, and every slot could be
                 // held by requests queued behind it.
-                match crate::retry::without_slot(told).await {
+                let reply = crate::retry::without_slot(async {
+                    let reply = told.await;
+                    if let Ok(Reply::Lead) = reply {
+                        told_to_lead.armed.store(true, Ordering::SeqCst);
+                    }
+                    reply
+                })
+                .await;
+                match reply {
                     Ok(Reply::Answered(found, cost)) => {
                         stats::count_shared(cost);
                         return found;
@@ -151,17 +170,12 @@ impl<K: Eq + Hash + Clone, P: Clone, V: Clone> Coalescer<K, P, V> {
     }
 }
 
-/// When a call ends (or its request is dropped mid-call), the first
-/// request queued meanwhile leads the next call, or the queue goes idle.
-struct HandOver<'a, K: Eq + Hash, P, V> {
-    coalescer: &'a Coalescer<K, P, V>,
-    key: &'a K,
-}
-
-impl<K: Eq + Hash, P, V> Drop for HandOver<'_, K, P, V> {
-    fn drop(&mut self) {
-        let mut queues = self.coalescer.queues.lock().expect("not poisoned");
-        let Some(queue) = queues.get_mut(self.key) else {
+impl<K: Eq + Hash, P, V> Coalescer<K, P, V> {
+    /// The first request queued under `key` leads the next call, or the
+    /// queue goes idle.
+    fn pass_on_lead(&self, key: &K) {
+        let mut queues = self.queues.lock().expect("not poisoned");
+        let Some(queue) = queues.get_mut(key) else {
             return;
         };
         while !queue.waiting.is_empty() {
@@ -172,6 +186,35 @@ impl<K: Eq + Hash, P, V> Drop for HandOver<'_, K, P, V> {
             }
         }
         queue.in_flight = false;
+    }
+}
+
+/// When a call ends (or its request is dropped mid-call), the lead passes
+/// on.
+struct HandOver<'a, K: Eq + Hash, P, V> {
+    coalescer: &'a Coalescer<K, P, V>,
+    key: &'a K,
+}
+
+impl<K: Eq + Hash, P, V> Drop for HandOver<'_, K, P, V> {
+    fn drop(&mut self) {
+        self.coalescer.pass_on_lead(self.key);
+    }
+}
+
+/// A request told to lead that is dropped before it leads passes the lead
+/// on, or every request of its kind would wait for a call never made.
+struct PassOnLead<'a, K: Eq + Hash, P, V> {
+    coalescer: &'a Coalescer<K, P, V>,
+    key: &'a K,
+    armed: AtomicBool,
+}
+
+impl<K: Eq + Hash, P, V> Drop for PassOnLead<'_, K, P, V> {
+    fn drop(&mut self) {
+        if self.armed.load(Ordering::SeqCst) {
+            self.coalescer.pass_on_lead(self.key);
+        }
     }
 }
 
@@ -278,6 +321,53 @@ mod tests {
         assert_eq!(calls.len(), 2, "{calls:?}");
         assert_eq!(calls[0], ["obj-0"]);
         assert_eq!(calls[1].len(), 8, "obj-1 is asked for twice, sent once");
+    }
+
+    /// A request told to lead the next call, dropped while it waits for
+    /// its parallelism slot back, passes the lead on: the request queued
+    /// behind it still gets its answer.
+    #[tokio::test]
+    async fn a_request_dropped_before_it_leads_passes_the_lead_on() {
+        let coalescer = Arc::new(Coalescer::<&str, (), String>::default());
+        let found = |ids: Vec<(String, ())>| async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            Ok::<_, ProviderError>(ids.into_iter().map(|(id, ())| (id.clone(), id)).collect())
+        };
+        let slots = Arc::new(tokio::sync::Semaphore::new(1));
+        // "a" leads the first call.
+        let first = {
+            let coalescer = coalescer.clone();
+            tokio::spawn(async move { coalescer.request("kind", "a", (), found).await })
+        };
+        tokio::task::yield_now().await;
+        // "b" queues and gives its slot back meanwhile...
+        let second = {
+            let (coalescer, slots) = (coalescer.clone(), slots.clone());
+            let permit = slots.clone().acquire_owned().await.unwrap();
+            tokio::spawn(async move {
+                crate::retry::holding_slot(slots, permit, async {
+                    coalescer.request("kind", "b", (), found).await
+                })
+                .await
+                .0
+            })
+        };
+        tokio::task::yield_now().await;
+        // ...which another step takes and keeps, so "b", told to lead,
+        // waits for it.
+        let held = slots.clone().acquire_owned().await.unwrap();
+        let third = {
+            let coalescer = coalescer.clone();
+            tokio::spawn(async move { coalescer.request("kind", "c", (), found).await })
+        };
+        assert_eq!(first.await.unwrap().unwrap(), Some("a".to_string()));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        second.abort();
+        let answered = tokio::time::timeout(Duration::from_secs(5), third)
+            .await
+            .expect("the request behind the dropped one is answered");
+        assert_eq!(answered.unwrap().unwrap(), Some("c".to_string()));
+        drop(held);
     }
 
     /// Kinds of the same name with other answer types, and kinds of other

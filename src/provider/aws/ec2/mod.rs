@@ -46,8 +46,8 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use super::batch::describe_in_chunks;
 use super::regions::partition;
 use super::{AwsContext, sdk_error, wait_until};
-use crate::provider::ProviderError;
 use crate::provider::schema::{Attribute, Schema, Type};
+use crate::provider::{ErrorKind, ProviderError};
 
 /// This service's types, for the provider's registry.
 pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
@@ -162,11 +162,16 @@ where
 }
 
 /// [`wait_for_object`] whose polls share their Describe call with the
-/// polls and reads of the same kind (`name`) that other steps make
-/// meanwhile ([`AwsContext::shared_describes`]): a hundred new objects
-/// waited for at once cost a few calls, not a hundred. `describe`
-/// describes ids with the filter form, which skips ids not known yet;
-/// `id_of` tells an object's id.
+/// polls of the same kind (`name`) that other steps make meanwhile
+/// ([`AwsContext::shared_describes`]): a hundred new objects waited for at
+/// once cost a few calls, not a hundred. Whichever poll leads a call makes
+/// it with its own `describe`, so every poll of a kind must describe the
+/// same way: `describe` describes ids with the filter form, which skips
+/// ids not known yet; `id_of` tells an object's id. A shared call that
+/// failed with throttling or a transient error is a "not yet" for every
+/// poll it served, each trying again on its own schedule: a create's
+/// clients do not retry, and one such error would otherwise fail every
+/// step the call served.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn wait_for_shared<T, D, Fut>(
     aws: &AwsContext,
@@ -199,8 +204,14 @@ where
                             .collect())
                     }
                 })
-                .await?;
-            Ok(found.into_iter().collect())
+                .await;
+            match found {
+                Ok(found) => Ok(found.into_iter().collect()),
+                Err(e) if matches!(e.kind, ErrorKind::Throttled | ErrorKind::Transient) => {
+                    Ok(Vec::new())
+                }
+                Err(e) => Err(e),
+            }
         },
         ready,
     )
