@@ -870,7 +870,7 @@ async fn create_or_adopt(
         if error.kind == ErrorKind::Validation {
             return Err(refused_after_made(resource_type, aws, request, error).await);
         }
-        let try_again = matches!(error.kind, ErrorKind::Throttled | ErrorKind::Transient);
+        let try_again = error.is_retryable();
         // A name already taken may be this create's own object, made by an
         // earlier try whose answer was lost, or by a killed run whose
         // request AWS carried out only after the next run had looked.

@@ -347,6 +347,12 @@ impl ProviderError {
     pub fn is_not_found(&self) -> bool {
         self.kind == ErrorKind::NotFound
     }
+
+    /// Throttled, or with an unknown outcome (no answer, a 5xx): the same
+    /// request may well succeed sent again.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self.kind, ErrorKind::Throttled | ErrorKind::Transient)
+    }
 }
 
 impl fmt::Display for ProviderError {

@@ -1037,7 +1037,7 @@ async fn wait_for_capacity(
                 Ok(ready) => Ok(ready.then_some(())),
                 // The create's client sends each call once: a throttled or
                 // failed poll is polled again, not the end of the wait.
-                Err(e) if matches!(e.kind, ErrorKind::Throttled | ErrorKind::Transient) => Ok(None),
+                Err(e) if e.is_retryable() => Ok(None),
                 Err(e) => Err(e),
             }
         },

@@ -46,8 +46,8 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use super::batch::describe_in_chunks;
 use super::regions::partition;
 use super::{AwsContext, sdk_error, wait_until};
+use crate::provider::ProviderError;
 use crate::provider::schema::{Attribute, Schema, Type};
-use crate::provider::{ErrorKind, ProviderError};
 
 /// This service's types, for the provider's registry.
 pub(super) const TYPES: super::ServiceTypes = super::ServiceTypes {
@@ -207,9 +207,7 @@ where
                 .await;
             match found {
                 Ok(found) => Ok(found.into_iter().collect()),
-                Err(e) if matches!(e.kind, ErrorKind::Throttled | ErrorKind::Transient) => {
-                    Ok(Vec::new())
-                }
+                Err(e) if e.is_retryable() => Ok(Vec::new()),
                 Err(e) => Err(e),
             }
         },
