@@ -10,7 +10,7 @@
 //! that every reference names something declared and that there are no
 //! cycles, and gives the order in which blocks are evaluated. Pure: no I/O.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Body, Structure};
@@ -289,12 +289,21 @@ pub fn build(config: &Config) -> (Graph, Diagnostics) {
     let resolver = Resolver::new(config);
     // Where each edge's first reference is written, to point cycle reports at.
     let mut reference_spans: HashMap<(NodeIndex, NodeIndex), Span> = HashMap::new();
+    // Edges already added. petgraph's `update_edge` walks the source's
+    // outgoing edges to find a duplicate, which is quadratic for a node
+    // many depend on (a module call with thousands of instances).
+    let mut edges: HashSet<(NodeIndex, NodeIndex)> = HashSet::new();
+    let mut add_edge = |dag: &mut DiGraph<Node, ()>, from: NodeIndex, to: NodeIndex| {
+        if edges.insert((from, to)) {
+            dag.add_edge(from, to, ());
+        }
+    };
 
     for &node in &nodes {
         let to = index[&node];
         // Everything in a module instance waits for the call that made it.
         if let Some(call) = config.modules[node_module(config, node)].call {
-            dag.update_edge(index[&Node::Call(call)], to, ());
+            add_edge(&mut dag, index[&Node::Call(call)], to);
         }
         for site in node_sites(config, node) {
             let (refs, ref_diags) = references_within(&site.expr, &site.bound);
@@ -315,7 +324,7 @@ pub fn build(config: &Config) -> (Graph, Diagnostics) {
                                 continue;
                             }
                             let from = index[&target];
-                            dag.update_edge(from, to, ());
+                            add_edge(&mut dag, from, to);
                             reference_spans
                                 .entry((from, to))
                                 .or_insert(reference.span.clone());
@@ -527,6 +536,12 @@ struct Resolver<'a> {
     resources: HashMap<(usize, Mode, &'a str, &'a str), usize>,
     calls: HashMap<(usize, &'a str), usize>,
     outputs: HashMap<(usize, &'a str), usize>,
+    /// Each module instance's outputs, resources and child instances, by
+    /// instance index: `module.<name>` and `depends_on = [module.<name>]`
+    /// look them up instead of scanning every output or resource.
+    outputs_of: Vec<Vec<usize>>,
+    resources_of: Vec<Vec<usize>>,
+    children_of: Vec<Vec<usize>>,
 }
 
 impl<'a> Resolver<'a> {
@@ -541,8 +556,25 @@ impl<'a> Resolver<'a> {
                 .map(|(i, item)| (key(item), i))
                 .collect()
         }
+        fn by_module(count: usize, modules: impl Iterator<Item = usize>) -> Vec<Vec<usize>> {
+            let mut of = vec![Vec::new(); count];
+            for (i, module) in modules.enumerate() {
+                of[module].push(i);
+            }
+            of
+        }
+        let modules = config.modules.len();
+        let mut children_of = vec![Vec::new(); modules];
+        for (i, instance) in config.modules.iter().enumerate() {
+            if let Some(call) = instance.call {
+                children_of[config.calls[call].module].push(i);
+            }
+        }
         Resolver {
             config,
+            outputs_of: by_module(modules, config.outputs.iter().map(|o| o.module)),
+            resources_of: by_module(modules, config.resources.iter().map(|r| r.module)),
+            children_of,
             variables: table(&config.variables, |v| (v.module, v.name.as_str())),
             locals: table(&config.locals, |l| (l.module, l.name.as_str())),
             calls: table(&config.calls, |c| (c.module, c.name.as_str())),
@@ -672,14 +704,7 @@ impl<'a> Resolver<'a> {
                         .get(&(instance, output.as_str()))
                         .map(|&i| Node::Output(i)),
                 ),
-                None => targets.extend(
-                    self.config
-                        .outputs
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, o)| o.module == instance)
-                        .map(|(i, _)| Node::Output(i)),
-                ),
+                None => targets.extend(self.outputs_of[instance].iter().map(|&i| Node::Output(i))),
             }
             if let Some(output) = output
                 && targets.len() == before
@@ -707,19 +732,19 @@ impl<'a> Resolver<'a> {
         let Some(&call) = self.calls.get(&(module, name)) else {
             return Vec::new();
         };
-        let paths: Vec<&crate::addr::ModulePath> = self.config.calls[call]
+        let mut instances: Vec<usize> = self.config.calls[call]
             .instances
             .iter()
             .flatten()
-            .map(|&m| &self.config.modules[m].path)
+            .copied()
             .collect();
-        self.config
-            .resources
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| paths.iter().any(|p| r.module_path.starts_with(p)))
-            .map(|(i, _)| Node::Resource(i))
-            .collect()
+        let mut resources = Vec::new();
+        while let Some(instance) = instances.pop() {
+            resources.extend_from_slice(&self.resources_of[instance]);
+            instances.extend_from_slice(&self.children_of[instance]);
+        }
+        resources.sort_unstable();
+        resources.into_iter().map(Node::Resource).collect()
     }
 
     /// `count.index` only inside blocks with `count`; `each` only with `for_each`.
