@@ -10,17 +10,23 @@ fn main() {
 }
 
 /// mimalloc asks for transparent huge pages on its memory. Where the kernel
-/// compacts memory to find them (`defrag` of `madvise`, a common default),
-/// a page fault can stall: `validate` of 10,000 resources took 0.12-0.13 s
-/// in five runs and 0.88 s in a sixth, 0.73 s of it in the kernel. With
-/// plain pages it takes 0.16-0.18 s, peaks 8 % lower, and an apply spends
-/// less CPU zeroing pages it barely uses (docs/performance.md).
+/// may compact memory to find them (`defrag` of `madvise`, a common default),
+/// a page fault can stall, likely for that: of six runs of `validate` of
+/// 10,000 resources, the first took 0.88 s (0.73 s in the kernel) and the
+/// others 0.12-0.13 s. With plain pages it takes 0.16-0.18 s, peaks 8 % lower,
+/// and an apply spends less CPU zeroing pages it barely uses
+/// (docs/performance.md). Child processes (`git` for modules, a
+/// `credential_process`) inherit the setting, which changes only their
+/// memory's page size.
 #[cfg(target_os = "linux")]
 fn no_transparent_huge_pages() {
+    // The kernel reads each argument as an unsigned long.
+    let (off, unused): (libc::c_ulong, libc::c_ulong) = (1, 0);
     // SAFETY: PR_SET_THP_DISABLE takes plain integers and touches none of
-    // this process's memory; a kernel without it returns an error, ignored.
+    // this process's memory. A kernel without it returns an error, which
+    // only leaves huge pages on.
     unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+        libc::prctl(libc::PR_SET_THP_DISABLE, off, unused, unused, unused);
     }
 }
 
