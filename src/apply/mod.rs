@@ -147,6 +147,11 @@ const MAX_THROTTLE_RETRIES: u32 = 8;
 /// A create that fails with throttling or an unknown outcome is tried this
 /// many times in all (looking for its object between tries).
 const MAX_CREATE_TRIES: u32 = 10;
+/// How long the records of steps that finished may wait for a sync when no
+/// step starts to share it. The pending create synced before each create
+/// call already makes a kill in this window lose nothing (the next run
+/// adopts the object); the wait only delays announcing them.
+const FINISHED_SYNC_WITHIN: Duration = Duration::from_millis(100);
 
 /// What a finished step reports back to the scheduler.
 struct StepResult {
@@ -192,6 +197,8 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
 
     // Steps finished since the last commit, announced once it is done.
     let mut finished: Vec<Finished<'_>> = Vec::new();
+    // When they must be committed if no step starts before then.
+    let mut commit_by: Option<Instant> = None;
     loop {
         let mut starting = Vec::new();
         while !stopping && !ready.is_empty() {
@@ -226,35 +233,46 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
         }
         // One sync makes durable what the steps that finished and those
         // about to start staged (group commit): the finished count as done
-        // only now, and the started send nothing to AWS before it.
-        if let Err(e) = req.sink.commit() {
-            failures.push(Failure {
-                address: "(state)".into(),
-                message: e.to_string(),
-            });
-            if !stopping {
-                (req.on_event)(Event::Stopping {
-                    reason: "the state could not be saved; waiting for steps in flight",
+        // only now, and the started send nothing to AWS before it. With
+        // none starting, the finished wait a little for a turn that starts
+        // one: when AWS answers one step at a time, half the syncs are
+        // otherwise for finished steps alone.
+        let last_turn = starting.is_empty() && running.is_empty();
+        let commit_now =
+            !starting.is_empty() || last_turn || commit_by.is_some_and(|by| Instant::now() >= by);
+        if commit_now {
+            commit_by = None;
+            if let Err(e) = req.sink.commit() {
+                failures.push(Failure {
+                    address: "(state)".into(),
+                    message: e.to_string(),
+                });
+                if !stopping {
+                    (req.on_event)(Event::Stopping {
+                        reason: "the state could not be saved; waiting for steps in flight",
+                    });
+                }
+                stopping = true;
+                // Nothing was sent for them: their pending creates go too.
+                for (_, step, change, _, _) in starting.drain(..) {
+                    state.pending.retain(|p| p.address != change.address);
+                    (req.on_event)(Event::Failed {
+                        address: &change.address,
+                        op: step.op,
+                        error: "not started: the state could not be saved",
+                    });
+                }
+            }
+            for done in finished.drain(..) {
+                (req.on_event)(Event::Finished {
+                    address: done.address,
+                    op: done.op,
+                    elapsed: done.elapsed,
+                    id: done.id.as_deref(),
                 });
             }
-            stopping = true;
-            // Nothing was sent for them: their pending creates go too.
-            for (_, step, change, _, _) in starting.drain(..) {
-                state.pending.retain(|p| p.address != change.address);
-                (req.on_event)(Event::Failed {
-                    address: &change.address,
-                    op: step.op,
-                    error: "not started: the state could not be saved",
-                });
-            }
-        }
-        for done in finished.drain(..) {
-            (req.on_event)(Event::Finished {
-                address: done.address,
-                op: done.op,
-                elapsed: done.elapsed,
-                id: done.id.as_deref(),
-            });
+        } else if !finished.is_empty() {
+            commit_by.get_or_insert_with(|| Instant::now() + FINISHED_SYNC_WITHIN);
         }
         for (index, step, change, permit, task) in starting {
             let note = crate::progress::Note::default();
@@ -333,6 +351,8 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
             free = slots.clone().acquire_owned(), if !stopping && !ready.is_empty() => {
                 drop(free);
             }
+            // Finished steps waited long enough for one to start.
+            _ = tokio::time::sleep_until(commit_by.unwrap_or_else(Instant::now).into()), if commit_by.is_some() => {}
             // Steps the backend holds back (batched writes) are saved
             // while the run waits for AWS, not only when the next ends.
             _ = tokio::time::sleep_until(write_due.unwrap_or_else(Instant::now).into()), if write_due.is_some() => {

@@ -20,8 +20,8 @@ use super::{PendingOperation, ResourceState, State, StateError};
 
 /// A journal on local disk: one JSON line per step, synced to disk before
 /// the step counts as recorded. Lines written together (the steps one turn
-/// of the apply finishes and starts) share one sync: `stage` each, then
-/// `sync` once. The local backend keeps it beside its state file; the S3
+/// of the apply finishes and starts, or several turns' finished steps)
+/// share one sync: `stage` each, then `sync` once. The local backend keeps it beside its state file; the S3
 /// backend keeps one in the working directory for the steps not yet in its
 /// last write.
 pub struct JournalFile {

@@ -107,3 +107,35 @@ fn slowest_names_the_wait(output: &str) -> bool {
             .is_some_and(|line| line.contains("time_sleep.settle (creation 3s)"))
     })
 }
+
+#[test]
+fn a_step_is_announced_soon_after_it_finishes_while_others_run_on() {
+    // Its record waits for the sync of the next step to start; with none
+    // starting, a timer syncs it a fraction of a second later, not only
+    // when the run ends.
+    let emulator = Emulator::start();
+    let ws = Workspace::copy_of("tests/fixtures/ci/stack");
+    ws.write(
+        "main.tf",
+        "resource \"time_sleep\" \"quick\" {\n  create_duration = \"0s\"\n}\n\nresource \"time_sleep\" \"slow\" {\n  create_duration = \"3s\"\n}\n",
+    );
+    let run = ws.run(&emulator, "apply", &["--auto-approve"]);
+    assert_eq!(run.code, 0, "{}", run.log());
+    let announced = |address: &str| {
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.contains(&format!("{address}: Creation complete")))
+            .unwrap_or_else(|| panic!("{address} announced:\n{}", run.log()));
+        let (stamp, _) = line.split_once(' ').unwrap();
+        humantime::parse_rfc3339(stamp).expect("a timestamp")
+    };
+    let quick = announced("time_sleep.quick");
+    let slow = announced("time_sleep.slow");
+    assert!(
+        slow.duration_since(quick)
+            .is_ok_and(|d| d >= std::time::Duration::from_secs(2)),
+        "the quick step was announced with the slow one:\n{}",
+        run.log()
+    );
+}
