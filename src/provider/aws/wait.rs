@@ -80,6 +80,12 @@ impl Timeouts {
 
 /// Polls `check` until it returns `Some`, an error, or `timeout` passes.
 /// `what` names the condition in the timeout error.
+///
+/// A throttled or transient poll is a "not yet", polled again: a create's
+/// clients send each call once (a create sent twice could make two
+/// objects), and its waits poll through them, so one busy moment of AWS
+/// would otherwise fail the step. A wait that times out so names the last
+/// such error.
 pub async fn wait_until<T, F, Fut>(
     what: &str,
     timeout: Duration,
@@ -94,11 +100,12 @@ where
     // From one "not yet" to the next, AWS was busy, whatever terrane did
     // meanwhile: the apply's critical path counts that time as AWS's.
     let last_not_ready: Mutex<Option<Instant>> = Mutex::new(None);
+    let last_poll_error: Mutex<Option<ProviderError>> = Mutex::new(None);
     let mut check = check;
     let watched = || {
         let asked = Instant::now();
         let answer = check();
-        let last_not_ready = &last_not_ready;
+        let (last_not_ready, last_poll_error) = (&last_not_ready, &last_poll_error);
         async move {
             let answer = answer.await;
             if let Ok(None) = answer
@@ -109,17 +116,25 @@ where
                 }
                 *last = Some(Instant::now());
             }
-            answer
+            match answer {
+                Err(e) if e.is_retryable() => {
+                    *last_poll_error.lock().expect("not poisoned") = Some(e);
+                    Ok(None)
+                }
+                answer => answer,
+            }
         }
     };
     crate::progress::waiting(what, retry::poll(backoff, watched))
         .await?
         .ok_or_else(|| {
+            let last_error = last_poll_error.lock().expect("not poisoned").take();
             ProviderError::new(
                 ErrorKind::Timeout,
                 format!(
-                    "timed out after {} waiting for {what}",
-                    humantime::format_duration(timeout)
+                    "timed out after {} waiting for {what}{}",
+                    humantime::format_duration(timeout),
+                    last_error.map_or_else(String::new, |e| format!(" (the last poll: {e})"))
                 ),
             )
         })
@@ -165,6 +180,48 @@ mod tests {
         // yet"s) counts, the second does not.
         assert!(waited >= Duration::from_millis(1000), "{waited:?}");
         assert!((0.5..0.75).contains(&counted), "{counted} of {waited:?}");
+    }
+
+    #[tokio::test]
+    async fn a_throttled_poll_is_polled_again_and_a_refused_one_ends_the_wait() {
+        use std::sync::atomic::{AtomicU32, Ordering};
+
+        let polls = AtomicU32::new(0);
+        let ready = wait_until("x", Duration::from_secs(10), || async {
+            match polls.fetch_add(1, Ordering::SeqCst) {
+                0 => Err(ProviderError::new(ErrorKind::Throttled, "Rate exceeded")),
+                1 => Err(ProviderError::new(ErrorKind::Transient, "no answer")),
+                _ => Ok(Some(7)),
+            }
+        })
+        .await;
+        assert_eq!(ready.unwrap(), 7);
+        assert_eq!(polls.load(Ordering::SeqCst), 3);
+
+        let polls = AtomicU32::new(0);
+        let refused = wait_until::<(), _, _>("x", Duration::from_secs(10), || async {
+            polls.fetch_add(1, Ordering::SeqCst);
+            Err(ProviderError::new(ErrorKind::Validation, "bad id"))
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(refused.kind, ErrorKind::Validation);
+        assert_eq!(polls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_wait_throttled_to_its_end_names_the_last_error() {
+        let err = wait_until::<(), _, _>("the thing", Duration::from_millis(50), || async {
+            Err(ProviderError::new(ErrorKind::Throttled, "Rate exceeded"))
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Timeout);
+        assert!(
+            err.message.contains("the thing") && err.message.contains("Rate exceeded"),
+            "{}",
+            err.message
+        );
     }
 
     #[tokio::test]
