@@ -346,3 +346,134 @@ fn argument_named_in(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::ops::{DiskFiles, StackOptions, load};
+    use crate::plan::PlanRequest;
+    use crate::provider::Providers;
+
+    /// What an apply told its state sink and its user, in order.
+    #[derive(Default)]
+    struct Recording(Mutex<Vec<String>>);
+
+    impl Recording {
+        fn push(&self, entry: String) -> Result<(), StateError> {
+            self.0.lock().unwrap().push(entry);
+            Ok(())
+        }
+    }
+
+    impl StateSink for Recording {
+        fn save(&self, _: &State) -> Result<(), StateError> {
+            self.push("save".into())
+        }
+
+        fn stage(&self, _: &State, address: &str) -> Result<(), StateError> {
+            self.push(format!("stage {address}"))
+        }
+
+        fn commit(&self) -> Result<(), StateError> {
+            self.push("commit".into())
+        }
+    }
+
+    /// Creates that finish while another runs on and nothing starts share
+    /// one sync, and each is announced only after a sync made its record
+    /// durable; what starts is sent only after its pending create is.
+    #[tokio::test]
+    async fn finished_creates_wait_for_one_sync_and_are_announced_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("main.tf"),
+            "resource \"time_sleep\" \"quick\" {\n  count           = 3\n  create_duration = \"${count.index * 10}ms\"\n}\n\nresource \"time_sleep\" \"slow\" {\n  create_duration = \"1s\"\n}\n",
+        )
+        .unwrap();
+        let stack = load(&StackOptions {
+            dir: dir.path().into(),
+            ..StackOptions::default()
+        })
+        .unwrap_or_else(|_| panic!("the stack loads"));
+        let (plan, diags) = crate::plan::plan(PlanRequest {
+            config: &stack.config,
+            graph: &stack.graph,
+            variables: stack.variables.clone(),
+            data: BTreeMap::new(),
+            prior: &State::new(),
+            default_tags: BTreeMap::new(),
+            files: &DiskFiles,
+            destroy: false,
+            validate_only: false,
+            targeting: Default::default(),
+            timestamp: Some(0),
+        });
+        assert!(!diags.has_errors(), "{diags:?}");
+        let sink = Recording::default();
+        let on_event = |event: Event<'_>| {
+            let entry = match event {
+                Event::Started { address, .. } => format!("started {address}"),
+                Event::Finished { address, .. } => format!("finished {address}"),
+                _ => return,
+            };
+            sink.push(entry).unwrap();
+        };
+        let (_keep, interrupt) = watch::channel(false);
+        let outcome = apply::apply(
+            ApplyRequest {
+                config: &stack.config,
+                graph: &stack.graph,
+                plan: &plan,
+                variables: stack.variables.clone(),
+                data: BTreeMap::new(),
+                files: &DiskFiles,
+                // Never called: the types live only in state.
+                aws: Providers(BTreeMap::from([(
+                    "aws".to_string(),
+                    Arc::new(crate::provider::AwsContext::from_sdk_config(
+                        crate::provider::AwsSettings::default(),
+                        aws_config::SdkConfig::builder().build(),
+                    )),
+                )])),
+                parallelism: 10,
+                interrupt,
+                sink: &sink,
+                on_event: &on_event,
+                now: 0,
+            },
+            State::new(),
+        )
+        .await;
+        assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
+        let log = sink.0.into_inner().unwrap();
+        let at = |entry: &str| log.iter().position(|e| e == entry);
+        let commits: Vec<usize> = (0..log.len()).filter(|&i| log[i] == "commit").collect();
+        for address in [
+            "time_sleep.quick[0]",
+            "time_sleep.quick[1]",
+            "time_sleep.quick[2]",
+            "time_sleep.slow",
+        ] {
+            let started = at(&format!("started {address}")).expect("started");
+            let finished = at(&format!("finished {address}")).expect("announced");
+            let last_stage = log
+                .iter()
+                .rposition(|e| *e == format!("stage {address}"))
+                .expect("staged");
+            assert!(
+                commits.iter().any(|&c| c < started),
+                "{address} started before a commit: {log:#?}"
+            );
+            assert!(
+                commits.iter().any(|&c| last_stage < c && c < finished),
+                "{address} announced before its record was committed: {log:#?}"
+            );
+        }
+        // One commit before the four start, one for the three quick ones
+        // (10 ms apart, within the 100 ms a finished create may wait), one
+        // when the slow one ends. A commit per turn made four or five.
+        assert_eq!(commits.len(), 3, "{log:#?}");
+    }
+}

@@ -81,11 +81,15 @@ impl Timeouts {
 /// Polls `check` until it returns `Some`, an error, or `timeout` passes.
 /// `what` names the condition in the timeout error.
 ///
-/// A throttled or transient poll is a "not yet", polled again: a create's
-/// clients send each call once (a create sent twice could make two
-/// objects), and its waits poll through them, so one busy moment of AWS
-/// would otherwise fail the step. A wait that times out so names the last
-/// such error.
+/// A throttled poll is a "not yet", polled again: a create's clients send
+/// each call once (a create sent twice could make two objects), and its
+/// waits poll through them, so one busy moment of AWS would otherwise fail
+/// the step. AWS refuses a throttled call before doing anything, so this
+/// is safe even for a check that changes something. A transient error (no
+/// answer) still ends the wait: the call may have been carried out, and an
+/// unreachable endpoint should fail now, not at the timeout; a check that
+/// only reads may treat it as "not yet" itself. A wait that times out while
+/// throttled names the error.
 pub async fn wait_until<T, F, Fut>(
     what: &str,
     timeout: Duration,
@@ -116,12 +120,17 @@ where
                 }
                 *last = Some(Instant::now());
             }
+            let throttled = matches!(&answer, Err(e) if e.kind == ErrorKind::Throttled);
+            let mut last_error = last_poll_error.lock().expect("not poisoned");
             match answer {
-                Err(e) if e.is_retryable() => {
-                    *last_poll_error.lock().expect("not poisoned") = Some(e);
+                Err(e) if throttled => {
+                    *last_error = Some(e);
                     Ok(None)
                 }
-                answer => answer,
+                answer => {
+                    *last_error = None;
+                    answer
+                }
             }
         }
     };
@@ -183,30 +192,34 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_throttled_poll_is_polled_again_and_a_refused_one_ends_the_wait() {
+    async fn a_throttled_poll_is_polled_again_and_any_other_error_ends_the_wait() {
         use std::sync::atomic::{AtomicU32, Ordering};
 
         let polls = AtomicU32::new(0);
         let ready = wait_until("x", Duration::from_secs(10), || async {
             match polls.fetch_add(1, Ordering::SeqCst) {
                 0 => Err(ProviderError::new(ErrorKind::Throttled, "Rate exceeded")),
-                1 => Err(ProviderError::new(ErrorKind::Transient, "no answer")),
                 _ => Ok(Some(7)),
             }
         })
         .await;
         assert_eq!(ready.unwrap(), 7);
-        assert_eq!(polls.load(Ordering::SeqCst), 3);
+        assert_eq!(polls.load(Ordering::SeqCst), 2);
 
-        let polls = AtomicU32::new(0);
-        let refused = wait_until::<(), _, _>("x", Duration::from_secs(10), || async {
-            polls.fetch_add(1, Ordering::SeqCst);
-            Err(ProviderError::new(ErrorKind::Validation, "bad id"))
-        })
-        .await
-        .unwrap_err();
-        assert_eq!(refused.kind, ErrorKind::Validation);
-        assert_eq!(polls.load(Ordering::SeqCst), 1);
+        for (kind, message) in [
+            (ErrorKind::Validation, "bad id"),
+            (ErrorKind::Transient, "no answer"),
+        ] {
+            let polls = AtomicU32::new(0);
+            let ended = wait_until::<(), _, _>("x", Duration::from_secs(10), || async {
+                polls.fetch_add(1, Ordering::SeqCst);
+                Err(ProviderError::new(kind, message))
+            })
+            .await
+            .unwrap_err();
+            assert_eq!(ended.kind, kind);
+            assert_eq!(polls.load(Ordering::SeqCst), 1);
+        }
     }
 
     #[tokio::test]
@@ -222,6 +235,24 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[tokio::test]
+    async fn a_throttle_followed_by_not_yet_is_not_named_at_the_timeout() {
+        use std::sync::atomic::{AtomicU32, Ordering};
+
+        let polls = AtomicU32::new(0);
+        let err = wait_until::<(), _, _>("the thing", Duration::from_millis(700), || async {
+            match polls.fetch_add(1, Ordering::SeqCst) {
+                0 => Err(ProviderError::new(ErrorKind::Throttled, "Rate exceeded")),
+                _ => Ok(None),
+            }
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Timeout);
+        assert!(polls.load(Ordering::SeqCst) >= 2);
+        assert!(!err.message.contains("Rate exceeded"), "{}", err.message);
     }
 
     #[tokio::test]

@@ -1032,8 +1032,14 @@ async fn wait_for_capacity(
                 elb_wanted,
                 check_activities.then_some(&started),
             )
-            .await?;
-            Ok(reached.then_some(()))
+            .await;
+            match reached {
+                Ok(ready) => Ok(ready.then_some(())),
+                // The create's client sends each call once: a throttled or
+                // failed poll is polled again, not the end of the wait.
+                Err(e) if e.is_retryable() => Ok(None),
+                Err(e) => Err(e),
+            }
         },
     )
     .await

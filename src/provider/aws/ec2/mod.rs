@@ -169,8 +169,9 @@ where
 /// same way: `describe` describes ids with the filter form, which skips
 /// ids not known yet; `id_of` tells an object's id. A shared call that
 /// failed with throttling or a transient error is a "not yet" for every
-/// poll it served, as in any wait ([`wait_until`]), each trying again on
-/// its own schedule.
+/// poll it served, each trying again on its own schedule: a create's
+/// clients do not retry, and one such error would otherwise fail every
+/// step the call served.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn wait_for_shared<T, D, Fut>(
     aws: &AwsContext,
@@ -204,7 +205,11 @@ where
                     }
                 })
                 .await;
-            Ok(found?.into_iter().collect())
+            match found {
+                Ok(found) => Ok(found.into_iter().collect()),
+                Err(e) if e.is_retryable() => Ok(Vec::new()),
+                Err(e) => Err(e),
+            }
         },
         ready,
     )
