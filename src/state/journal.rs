@@ -20,10 +20,10 @@ use super::{PendingOperation, ResourceState, State, StateError};
 
 /// A journal on local disk: one JSON line per step, synced to disk before
 /// the step counts as recorded. Lines written together (the steps one turn
-/// of the apply finishes and starts, or several turns' finished steps)
-/// share one sync: `stage` each, then `sync` once. The local backend keeps it beside its state file; the S3
-/// backend keeps one in the working directory for the steps not yet in its
-/// last write.
+/// of the apply finishes and starts, or several turns' finished creates)
+/// share one sync: `stage` each, then `sync` once. The local backend keeps
+/// it beside its state file; the S3 backend keeps one in the working
+/// directory for the steps not yet in its last write.
 pub struct JournalFile {
     path: PathBuf,
     open: Mutex<Appending>,
