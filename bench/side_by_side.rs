@@ -21,6 +21,10 @@
 //! - `BENCH_KEEP_LOGS`: a directory to keep each command's output in.
 //! - `BENCH_FROM`: a results file (`latest.json` or a dated copy) to write
 //!   the table and plot from again, measuring nothing.
+//! - `TERRANE_MOTO_SERVER`: another emulator server to start instead of the
+//!   venv's `moto_server` (as for the tests), such as
+//!   `bench/moto_indexed_tags.py` behind a wrapper; the table's header
+//!   names it.
 
 #[allow(dead_code)]
 #[path = "../tests/testsuite/support/emulator.rs"]
@@ -625,6 +629,7 @@ fn machine() -> Json {
         "terraform": terraform_version(),
         "aws_provider": provider_version(),
         "terrane": env!("CARGO_PKG_VERSION"),
+        "emulator": std::env::var("TERRANE_MOTO_SERVER").unwrap_or_else(|_| "moto".into()),
     })
 }
 
@@ -683,11 +688,13 @@ fn seconds(figures: &Json) -> String {
 /// The markdown table of a run.
 fn table(rows: &[Json], machine: &Json) -> String {
     let mut out = format!(
-        "Measured {} on {} ({} cores, {} GB), against moto through a counting proxy; {}, aws provider {}; terrane {} (release build).\n\n",
+        "Measured {} on {} ({} cores, {} GB), against {} through a counting proxy; {}, aws provider {}; terrane {} (release build).\n\n",
         machine["date"].as_str().unwrap_or_default(),
         machine["cpu"].as_str().unwrap_or_default(),
         machine["cores"],
         machine["memory_gb"],
+        // Runs saved before the field was recorded all used moto.
+        machine["emulator"].as_str().unwrap_or("moto"),
         machine["terraform"].as_str().unwrap_or("no terraform"),
         machine["aws_provider"].as_str().unwrap_or("–"),
         machine["terrane"].as_str().unwrap_or_default(),

@@ -445,7 +445,18 @@ pub fn main() -> i32 {
             };
         }
     };
-    let runtime = match tokio::runtime::Runtime::new() {
+    // One worker thread: terrane's work per request is small next to AWS's
+    // time, and with a worker per core the steps, their connections and the
+    // apply loop wake each other across threads, which cost a 1,000-resource
+    // apply a tenth to a sixth more CPU and no less wall time
+    // (bench/results/2026-12-05-one-worker-ad-hoc.md). Set here, the count
+    // is not read from TOKIO_WORKER_THREADS, which made tokio panic when
+    // not a number.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build();
+    let runtime = match runtime {
         Ok(runtime) => runtime,
         Err(e) => {
             errln!("error: cannot start the async runtime: {e}");

@@ -48,8 +48,9 @@ pub enum Applied {
 }
 
 /// Saves apply's state through the backend. Apply saves synchronously
-/// between steps; the backend is async, so the save blocks this worker
-/// thread (the command line runs on the multi-threaded runtime).
+/// between steps; the backend is async, so the save blocks this thread
+/// (`block_in_place`, which the command line's runtime allows: it is the
+/// multi-threaded kind, with one worker).
 struct BackendSink(Arc<dyn Backend>);
 
 impl StateSink for BackendSink {
