@@ -629,7 +629,10 @@ fn machine() -> Json {
         "terraform": terraform_version(),
         "aws_provider": provider_version(),
         "terrane": env!("CARGO_PKG_VERSION"),
-        "emulator": std::env::var("TERRANE_MOTO_SERVER").unwrap_or_else(|_| "moto".into()),
+        "emulator": std::env::var("TERRANE_MOTO_SERVER")
+            .ok()
+            .filter(|server| !server.is_empty())
+            .unwrap_or_else(|| "moto".into()),
     })
 }
 

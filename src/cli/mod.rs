@@ -448,7 +448,7 @@ pub fn main() -> i32 {
     // One worker thread: terrane's work per request is small next to AWS's
     // time, and with a worker per core the steps, their connections and the
     // apply loop wake each other across threads, which cost a 1,000-resource
-    // apply a tenth to a sixth more CPU and no less wall time
+    // apply about a sixth more CPU and no less wall time
     // (bench/results/2026-12-05-one-worker-ad-hoc.md). Set here, the count
     // is not read from TOKIO_WORKER_THREADS, which made tokio panic when
     // not a number.

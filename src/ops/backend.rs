@@ -358,7 +358,7 @@ impl Drop for Locked {
             return;
         };
         // Only reached when `release` was skipped (a panic, an early return).
-        // Unlocking needs the async backend, so block this worker on it —
+        // Unlocking needs the async backend, so block this thread on it —
         // possible on the multi-threaded runtime the command line uses.
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
             return;
