@@ -120,10 +120,9 @@ where
                 }
                 *last = Some(Instant::now());
             }
-            let throttled = matches!(&answer, Err(e) if e.kind == ErrorKind::Throttled);
             let mut last_error = last_poll_error.lock().expect("not poisoned");
             match answer {
-                Err(e) if throttled => {
+                Err(e) if e.kind == ErrorKind::Throttled => {
                     *last_error = Some(e);
                     Ok(None)
                 }
