@@ -68,17 +68,21 @@ pub enum Event<'a> {
     },
 }
 
-/// Where state goes after every step.
+/// Where state goes after every step. Saves are async, as the backends
+/// are: an S3 write is awaited on the one thread the apply runs on, with
+/// the steps in flight going on meanwhile. `commit` touches only the local
+/// disk and is a plain call.
+#[async_trait::async_trait]
 pub trait StateSink: Sync {
     /// Saves the whole state (at the end of the run).
-    fn save(&self, state: &State) -> Result<(), StateError>;
+    async fn save(&self, state: &State) -> Result<(), StateError>;
 
     /// Saves what one step changed about `address` (a journal append
     /// where the backend keeps one), durably once [`StateSink::commit`]
     /// returns; a sink without a journal saves it at once.
-    fn stage(&self, state: &State, address: &str) -> Result<(), StateError> {
+    async fn stage(&self, state: &State, address: &str) -> Result<(), StateError> {
         let _ = address;
-        self.save(state)
+        self.save(state).await
     }
 
     /// Makes every step staged since the last commit durable, all with
@@ -93,8 +97,8 @@ pub trait StateSink: Sync {
     }
 
     /// Saves the whole state as it stands, holding every recorded step.
-    fn flush(&self, state: &State) -> Result<(), StateError> {
-        self.save(state)
+    async fn flush(&self, state: &State) -> Result<(), StateError> {
+        self.save(state).await
     }
 }
 
@@ -219,7 +223,7 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
                 // step): its instances are made again.
                 evaluator.keep_instances(index);
             }
-            match start_step(&req, &mut evaluator, &mut state, step, change, &reads) {
+            match start_step(&req, &mut evaluator, &mut state, step, change, &reads).await {
                 Ok(task) => starting.push((index, step, change, permit, task)),
                 Err(message) => {
                     (req.on_event)(Event::Failed {
@@ -334,7 +338,7 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
                     let step = graph[node].expect("only steps run");
                     let change = &req.plan.resource_changes[step.change];
                     commit_at_once |= !matches!(step.op, Op::Create | Op::Read);
-                    let finished_step = finish_step(&req, &mut evaluator, &mut state, step, change, result.outcome);
+                    let finished_step = finish_step(&req, &mut evaluator, &mut state, step, change, result.outcome).await;
                     if let Some(index) = change.resource {
                         freshness.changed(req.graph, req.config, index);
                     }
@@ -364,7 +368,7 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
             // Steps the backend holds back (batched writes) are saved
             // while the run waits for AWS, not only when the next ends.
             _ = tokio::time::sleep_until(write_due.unwrap_or_else(Instant::now).into()), if write_due.is_some() => {
-                if let Err(e) = req.sink.flush(&state) {
+                if let Err(e) = req.sink.flush(&state).await {
                     write_failed = true;
                     failures.push(Failure { address: "(state)".into(), message: e.to_string() });
                     if !stopping {
@@ -394,7 +398,7 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
     }
     // The whole state, with every step the journal recorded, after a
     // failure too. Outputs change only when every step succeeded.
-    if let Err(e) = save(&req, &mut state) {
+    if let Err(e) = save(&req, &mut state).await {
         failures.push(Failure {
             address: "(state)".into(),
             message: e.to_string(),
@@ -487,16 +491,16 @@ fn critical_path(graph: &StepGraph, requests: &[Arc<StepRequests>]) -> CriticalP
         })
 }
 
-fn save(req: &ApplyRequest<'_>, state: &mut State) -> Result<(), StateError> {
+async fn save(req: &ApplyRequest<'_>, state: &mut State) -> Result<(), StateError> {
     state.serial += 1;
-    req.sink.save(state)
+    req.sink.save(state).await
 }
 
 /// Saves one step's change to `address`, durable at the scheduler's next
 /// commit (which comes before any step that follows is sent to AWS).
-fn stage(req: &ApplyRequest<'_>, state: &mut State, address: &str) -> Result<(), StateError> {
+async fn stage(req: &ApplyRequest<'_>, state: &mut State, address: &str) -> Result<(), StateError> {
     state.serial += 1;
-    let staged = req.sink.stage(state, address);
+    let staged = req.sink.stage(state, address).await;
     if staged.is_err() {
         // Not in the journal: the records after it continue the serials
         // replay follows.
@@ -534,7 +538,7 @@ type StepFuture = std::pin::Pin<
 
 /// Prepares a step in the scheduler (evaluation, pending record) and returns
 /// the AWS work to run concurrently.
-fn start_step(
+async fn start_step(
     req: &ApplyRequest<'_>,
     evaluator: &mut BlockEvaluator<'_>,
     state: &mut State,
@@ -637,6 +641,7 @@ fn start_step(
                 })),
             });
             stage(req, state, &change.address)
+                .await
                 .map_err(|e| format!("could not record the pending create in state: {e}"))?;
             Ok(Box::pin(async move {
                 let request = CreateRequest {
@@ -780,7 +785,7 @@ fn without_unknowns(attrs: Attrs) -> Attrs {
 }
 
 /// Records a finished step in state and saves it. Returns the object's id.
-fn finish_step(
+async fn finish_step(
     req: &ApplyRequest<'_>,
     evaluator: &mut BlockEvaluator<'_>,
     state: &mut State,
@@ -794,7 +799,7 @@ fn finish_step(
             if step.op == Op::Create && error.kind == ErrorKind::Validation {
                 // AWS rejected the request: nothing was created.
                 state.pending.retain(|p| p.address != change.address);
-                let _ = stage(req, state, &change.address);
+                let _ = stage(req, state, &change.address).await;
             }
             // AWS may quote the request: keep sensitive values out.
             return Err(redact(&error.to_string(), &sensitive_strings(change)));
@@ -856,7 +861,7 @@ fn finish_step(
                 evaluator.set_instance(index, change.addr.key.clone(), value.clone());
                 let failed = evaluator.check_postconditions(index, &change.addr.key, value);
                 if let Some(message) = failed {
-                    stage(req, state, &change.address).map_err(|e| {
+                    stage(req, state, &change.address).await.map_err(|e| {
                         format!("the step succeeded but state could not be saved: {e}")
                     })?;
                     return Err(redact(&message, &sensitive_strings(change)));
@@ -867,6 +872,7 @@ fn finish_step(
         (_, None) => None,
     };
     stage(req, state, &change.address)
+        .await
         .map_err(|e| format!("the step succeeded but state could not be saved: {e}"))?;
     Ok(id)
 }
@@ -877,8 +883,6 @@ fn deletes_deposed(change: &ResourceChange) -> bool {
     change.deposed || change.action == crate::plan::Action::CreateThenDelete
 }
 
-/// Reads a just-created or updated object back; EC2 may take a moment
-/// before a new id is visible.
 /// Creates, sending each request once (the SDK does not retry it): a
 /// create whose answer never came (a dropped connection, a timeout, a 5xx)
 /// may have made its object, so before trying again the engine looks for

@@ -445,15 +445,16 @@ pub fn main() -> i32 {
             };
         }
     };
-    // One worker thread: terrane's work per request is small next to AWS's
-    // time, and with a worker per core the steps, their connections and the
-    // apply loop wake each other across threads, which cost a 1,000-resource
-    // apply about a sixth more CPU and no less wall time
-    // (bench/results/2026-12-05-one-worker-ad-hoc.md). Set here, the count
-    // is not read from TOKIO_WORKER_THREADS, which made tokio panic when
-    // not a number.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+    // One thread for everything: terrane's work per request is small next
+    // to AWS's time, and on more threads the steps, their connections and
+    // the apply loop wake each other across them. A worker per core cost a
+    // 1,000-resource apply about a sixth more CPU than one worker, and one
+    // worker beside the command's thread about an eighth more than this,
+    // for no less wall time (bench/results/2026-12-05-one-worker-ad-hoc.md,
+    // 2026-12-05-one-thread-ad-hoc.md). Nothing blocks it but the local
+    // disk: state saves are awaited, and only a confirmation prompt runs
+    // on a thread of its own (`spawn_blocking`).
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();
     let runtime = match runtime {

@@ -47,25 +47,21 @@ pub enum Applied {
     },
 }
 
-/// Saves apply's state through the backend. Apply saves synchronously
-/// between steps; the backend is async, so the save blocks this thread
-/// (`block_in_place`, which the command line's runtime allows: it is the
-/// multi-threaded kind, with one worker).
+/// Saves apply's state through the backend.
 struct BackendSink(Arc<dyn Backend>);
 
+#[async_trait::async_trait]
 impl StateSink for BackendSink {
-    fn save(&self, state: &State) -> Result<(), StateError> {
-        let handle = tokio::runtime::Handle::current();
-        tokio::task::block_in_place(|| handle.block_on(self.0.write(state)))
+    async fn save(&self, state: &State) -> Result<(), StateError> {
+        self.0.write(state).await
     }
 
-    fn stage(&self, state: &State, address: &str) -> Result<(), StateError> {
-        let handle = tokio::runtime::Handle::current();
-        tokio::task::block_in_place(|| handle.block_on(self.0.append_unsynced(state, address)))
+    async fn stage(&self, state: &State, address: &str) -> Result<(), StateError> {
+        self.0.append_unsynced(state, address).await
     }
 
     fn commit(&self) -> Result<(), StateError> {
-        tokio::task::block_in_place(|| self.0.sync_appended())
+        self.0.sync_appended()
     }
 
     fn write_due(&self) -> Option<std::time::Instant> {
@@ -368,12 +364,13 @@ mod tests {
         }
     }
 
+    #[async_trait::async_trait]
     impl StateSink for Recording {
-        fn save(&self, _: &State) -> Result<(), StateError> {
+        async fn save(&self, _: &State) -> Result<(), StateError> {
             self.push("save".into())
         }
 
-        fn stage(&self, _: &State, address: &str) -> Result<(), StateError> {
+        async fn stage(&self, _: &State, address: &str) -> Result<(), StateError> {
             self.push(format!("stage {address}"))
         }
 

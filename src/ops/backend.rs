@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::FutureExt;
 use tokio::sync::watch;
 
 use super::{Report, read_stack_files, stack_name};
@@ -357,9 +358,12 @@ impl Drop for Locked {
         let Some(info) = self.held.take() else {
             return;
         };
-        // Only reached when `release` was skipped (a panic, an early return).
+        // Only reached when `release` was skipped: `with_lock` releases
+        // after a panic too, so only when its future is dropped unfinished.
         // Unlocking needs the async backend, so block this thread on it —
-        // possible on the multi-threaded runtime the command line uses.
+        // possible only on a multi-threaded runtime. The command line's has
+        // one thread and cannot block it: there the lock stays, for
+        // `force-unlock`.
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
             return;
         };
@@ -389,8 +393,10 @@ where
 {
     let (lock, warnings) = Locked::acquire(backend, operation, options, interrupt).await?;
     on_warnings(warnings);
-    let result = work.await;
+    // A panic in `work` (a bug) releases the lock before it goes on.
+    let result = std::panic::AssertUnwindSafe(work).catch_unwind().await;
     let released = lock.release().await;
+    let result = result.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     match (result, released) {
         (Ok(value), Ok(())) => Ok(value),
         (Ok(_), Err(report)) => Err(report),
@@ -404,6 +410,8 @@ where
 
 #[cfg(test)]
 mod tests {
+    use std::panic::AssertUnwindSafe;
+
     use super::*;
 
     fn config(text: &str) -> Config {
@@ -413,6 +421,25 @@ mod tests {
         );
         assert!(!diags.has_errors(), "{diags:?}");
         config
+    }
+
+    /// On a one-thread runtime, as the command line runs, a panic while
+    /// the lock is held releases it and then goes on as a panic.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_panic_under_the_lock_releases_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let local = Arc::new(LocalBackend::new(dir.path().join("terrane.tfstate")));
+        let backend: Arc<dyn Backend> = local.clone();
+        let work = async {
+            assert!(local.lock_holder().unwrap().is_some(), "held while working");
+            panic!("a bug");
+        };
+        let options = LockOptions::default();
+        let run = with_lock(&backend, "apply", &options, None, |_| {}, work);
+        let outcome: Result<Result<(), Report>, _> = AssertUnwindSafe(run).catch_unwind().await;
+        let panic = outcome.expect_err("the panic goes on");
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"a bug"));
+        assert_eq!(local.lock_holder().unwrap(), None, "released");
     }
 
     #[test]
