@@ -449,8 +449,9 @@ pub fn main() -> i32 {
     // to AWS's time, and on more threads the steps, their connections and
     // the apply loop wake each other across them. A worker per core cost a
     // 1,000-resource apply about a sixth more CPU than one worker, and one
-    // worker beside the command's thread about an eighth more than this,
-    // for no less wall time (bench/results/2026-12-05-one-worker-ad-hoc.md,
+    // worker beside the command's thread a tenth more than this (a
+    // twentieth at 10,000 resources), for no less wall time
+    // (bench/results/2026-12-05-one-worker-ad-hoc.md,
     // 2026-12-05-one-thread-ad-hoc.md). Nothing blocks it but the local
     // disk: state saves are awaited, and only a confirmation prompt runs
     // on a thread of its own (`spawn_blocking`).

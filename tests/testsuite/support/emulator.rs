@@ -23,7 +23,8 @@ pub struct Emulator {
 }
 
 fn moto_server_path() -> PathBuf {
-    if let Ok(path) = std::env::var("TERRANE_MOTO_SERVER") {
+    // Empty counts as unset, as the benchmark's header reads it.
+    if let Some(path) = std::env::var_os("TERRANE_MOTO_SERVER").filter(|path| !path.is_empty()) {
         return PathBuf::from(path);
     }
     Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server")
