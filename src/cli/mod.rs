@@ -452,9 +452,9 @@ pub fn main() -> i32 {
     // worker beside the command's thread a tenth more than this (a
     // twentieth at 10,000 resources), for no less wall time
     // (bench/results/2026-12-05-one-worker-ad-hoc.md,
-    // 2026-12-05-one-thread-ad-hoc.md). Nothing blocks it but the local
-    // disk: state saves are awaited, and only a confirmation prompt runs
-    // on a thread of its own (`spawn_blocking`).
+    // 2026-12-05-one-thread-ad-hoc.md). While requests are in flight,
+    // nothing blocks it but the local disk: state saves are awaited, and
+    // what must block (a confirmation prompt) goes to `spawn_blocking`.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();
@@ -778,7 +778,7 @@ impl Ui for Terminal {
             );
             return false;
         }
-        // The prompt blocks on stdin, so it runs off the async threads and
+        // The prompt blocks on stdin, so it runs off the async thread and
         // Ctrl-C can still end the run (and release the lock).
         tokio::task::spawn_blocking(move || confirm(destroy))
             .await

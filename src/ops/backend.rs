@@ -253,8 +253,10 @@ pub fn load_backend_config(dir: &Path) -> Result<Config, Report> {
 }
 
 /// Holds the state lock until released. Release it explicitly with
-/// [`Locked::release`] (which reports failures); dropping it releases on a
-/// best-effort basis, for panics and early returns.
+/// [`Locked::release`] (which reports failures); `with_lock` does, after a
+/// panic too. Dropping it unreleased unlocks only on a multi-threaded
+/// runtime, best effort; on the command line's one thread the lock stays
+/// for `force-unlock`, which the next run's refusal names.
 pub struct Locked {
     backend: Arc<dyn Backend>,
     held: Option<LockInfo>,
@@ -393,7 +395,8 @@ where
 {
     let (lock, warnings) = Locked::acquire(backend, operation, options, interrupt).await?;
     on_warnings(warnings);
-    // A panic in `work` (a bug) releases the lock before it goes on.
+    // A panic in `work` (a bug) releases the lock before it goes on; if
+    // that fails, the next run is refused with the holder's id to unlock.
     let result = std::panic::AssertUnwindSafe(work).catch_unwind().await;
     let released = lock.release().await;
     let result = result.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
