@@ -629,10 +629,8 @@ fn machine() -> Json {
         "terraform": terraform_version(),
         "aws_provider": provider_version(),
         "terrane": env!("CARGO_PKG_VERSION"),
-        "emulator": std::env::var("TERRANE_MOTO_SERVER")
-            .ok()
-            .filter(|server| !server.is_empty())
-            .unwrap_or_else(|| "moto".into()),
+        "emulator": emulator::replacement_server()
+            .map_or_else(|| "moto".into(), |server| server.display().to_string()),
     })
 }
 

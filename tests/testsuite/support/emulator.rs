@@ -22,12 +22,17 @@ pub struct Emulator {
     _dir: tempfile::TempDir,
 }
 
+/// The server `TERRANE_MOTO_SERVER` names instead of moto's, if any (set
+/// but empty counts as unset).
+pub fn replacement_server() -> Option<PathBuf> {
+    std::env::var_os("TERRANE_MOTO_SERVER")
+        .filter(|path| !path.is_empty())
+        .map(PathBuf::from)
+}
+
 fn moto_server_path() -> PathBuf {
-    // Empty counts as unset, as the benchmark's header reads it.
-    if let Some(path) = std::env::var_os("TERRANE_MOTO_SERVER").filter(|path| !path.is_empty()) {
-        return PathBuf::from(path);
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server")
+    replacement_server()
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server"))
 }
 
 /// How long the emulator takes to issue a DNS-validated certificate
