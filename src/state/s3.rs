@@ -70,12 +70,48 @@ pub struct S3Backend {
 /// between is in the local journal first.
 pub const WRITE_INTERVAL: Duration = Duration::from_millis(300);
 
-/// When the state was last written, and whether the journal holds steps the
-/// bucket does not have yet.
-#[derive(Default)]
+/// After a write, the next waits at least this many times as long as it
+/// took, so that writing a large state (each write uploads all of it, the
+/// apply waiting) takes at most a twentieth of the run, not most of it.
+const WRITE_SPACING: u32 = 19;
+
+/// The longest wait between two writes, however long they take:
+/// Terraform's own interval for saving remote state during an apply.
+const MAX_WRITE_INTERVAL: Duration = Duration::from_secs(20);
+
+/// When the state was last written, how long until the next write, and
+/// whether the journal holds steps the bucket does not have yet.
 struct WriteBatch {
     last_write: Option<Instant>,
+    interval: Duration,
     unwritten: bool,
+}
+
+impl Default for WriteBatch {
+    fn default() -> Self {
+        WriteBatch {
+            last_write: None,
+            interval: WRITE_INTERVAL,
+            unwritten: false,
+        }
+    }
+}
+
+impl WriteBatch {
+    /// A write that took `took` has just stored every step.
+    fn wrote(&mut self, took: Duration) {
+        *self = WriteBatch {
+            last_write: Some(Instant::now()),
+            interval: (took * WRITE_SPACING).clamp(WRITE_INTERVAL, MAX_WRITE_INTERVAL),
+            unwritten: false,
+        };
+    }
+
+    /// When the next write is due: at once before the first.
+    fn next_write(&self) -> Instant {
+        self.last_write
+            .map_or_else(Instant::now, |last| last + self.interval)
+    }
 }
 
 /// How many versions `versions` reads at once to show their serials.
@@ -93,11 +129,11 @@ impl S3Backend {
     }
 
     /// Keeps an apply's steps in a local journal at `path`, fsynced, and
-    /// writes the whole state to S3 at most every [`WRITE_INTERVAL`]: a
-    /// step costs a local append instead of an upload of the whole state,
-    /// and a run killed between two writes loses nothing on this machine
-    /// (the next read replays the journal). Without it, every step is a
-    /// whole-state write.
+    /// writes the whole state to S3 at most every [`WRITE_INTERVAL`], less
+    /// often when writes take long: a step costs a local append instead of
+    /// an upload of the whole state, and a run killed between two writes
+    /// loses nothing on this machine (the next read replays the journal).
+    /// Without it, every step is a whole-state write.
     pub fn with_journal(mut self, path: impl Into<std::path::PathBuf>) -> S3Backend {
         self.journal = Some(JournalFile::new(path));
         self
@@ -500,6 +536,7 @@ impl Backend for S3Backend {
 
     async fn write(&self, state: &State) -> Result<(), StateError> {
         let mut base = self.base.lock().await;
+        let started = Instant::now();
         let request = self.put(&self.settings.key, state.to_json());
         let request = match &*base {
             Base::Unread | Base::Absent => request.if_none_match("*"),
@@ -512,10 +549,10 @@ impl Backend for S3Backend {
                 *base = output
                     .e_tag()
                     .map_or(Base::Unread, |etag| Base::ETag(etag.to_string()));
-                *self.batch.lock().expect("not poisoned") = WriteBatch {
-                    last_write: Some(Instant::now()),
-                    unwritten: false,
-                };
+                self.batch
+                    .lock()
+                    .expect("not poisoned")
+                    .wrote(started.elapsed());
                 // The bucket holds every step the journal had.
                 self.remove_journal()
             }
@@ -549,9 +586,7 @@ impl Backend for S3Backend {
         let write_now = {
             let mut batch = self.batch.lock().expect("not poisoned");
             batch.unwritten = true;
-            batch
-                .last_write
-                .is_none_or(|last| now.duration_since(last) >= WRITE_INTERVAL)
+            now >= batch.next_write()
         };
         if write_now {
             self.write(state).await?;
@@ -561,14 +596,7 @@ impl Backend for S3Backend {
 
     fn write_due(&self) -> Option<Instant> {
         let batch = self.batch.lock().expect("not poisoned");
-        if !batch.unwritten {
-            return None;
-        }
-        Some(
-            batch
-                .last_write
-                .map_or_else(Instant::now, |last| last + WRITE_INTERVAL),
-        )
+        batch.unwritten.then(|| batch.next_write())
     }
 
     async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
@@ -842,5 +870,31 @@ mod tests {
         assert_eq!(parse_url("s3://bucket/"), None);
         assert_eq!(parse_url("s3://bucket"), None);
         assert_eq!(parse_url("/tmp/terraform.tfstate"), None);
+    }
+
+    /// A quick write leaves the next due after the usual interval; a slow
+    /// one (a large state) after 19 times as long as it took, so that
+    /// writing takes a twentieth of the run; never after more than 20 s.
+    #[test]
+    fn slow_writes_space_the_next_out() {
+        let mut batch = WriteBatch::default();
+        assert!(
+            batch.next_write() <= Instant::now(),
+            "the first is due at once"
+        );
+        let due_after = |batch: &mut WriteBatch, took: Duration| {
+            batch.wrote(took);
+            batch.next_write() - batch.last_write.expect("written")
+        };
+        for (took, wait) in [
+            (Duration::from_millis(2), WRITE_INTERVAL),
+            (Duration::from_millis(100), Duration::from_millis(1900)),
+            (Duration::from_millis(400), Duration::from_millis(7600)),
+            (Duration::from_secs(3), MAX_WRITE_INTERVAL),
+            (Duration::from_millis(1), WRITE_INTERVAL),
+        ] {
+            assert_eq!(due_after(&mut batch, took), wait, "a write of {took:?}");
+            assert!(!batch.unwritten);
+        }
     }
 }
