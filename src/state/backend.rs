@@ -85,8 +85,9 @@ pub trait Backend: Send + Sync {
     /// Records that one step of an apply changed what `state` says about
     /// `address`, durably, before the run goes on. A backend that keeps a
     /// journal appends to it, at a cost that does not grow with the state
-    /// (the S3 one then writes the whole state at most every few hundred
-    /// milliseconds: `write_due`); the others write the whole state.
+    /// (the S3 one then writes the whole state at most every 300 ms, and
+    /// up to 20 s apart when writes are slow: `write_due`); the others
+    /// write the whole state.
     async fn append(&self, state: &State, address: &str) -> Result<(), StateError> {
         let _ = address;
         self.write(state).await

@@ -688,7 +688,8 @@ async fn steps_are_batched_into_few_writes_and_a_killed_apply_keeps_every_finish
     assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(addresses(&state_object(&s3).await.0).len(), 40);
     let writes = state_versions(&s3).await.len();
-    let most = (elapsed.as_millis() / terrane::state::s3::WRITE_INTERVAL.as_millis()) as usize + 2;
+    let most =
+        (elapsed.as_millis() / terrane::state::s3::MIN_WRITE_INTERVAL.as_millis()) as usize + 2;
     assert!(
         writes <= most.min(40),
         "{writes} writes for 80 steps in {elapsed:?}: not batched\n{}",
