@@ -134,11 +134,11 @@ impl S3Backend {
     }
 
     /// Keeps an apply's steps in a local journal at `path`, fsynced, and
-    /// writes the whole state to S3 at most every [`MIN_WRITE_INTERVAL`], less
-    /// often when writes take long: a step costs a local append instead of
-    /// an upload of the whole state, and a run killed between two writes
-    /// loses nothing on this machine (the next read replays the journal).
-    /// Without it, every step is a whole-state write.
+    /// writes the whole state to S3 at most every [`MIN_WRITE_INTERVAL`],
+    /// less often when writes take long: a step costs a local append
+    /// instead of an upload of the whole state, and a run killed between
+    /// two writes loses nothing on this machine (the next read replays the
+    /// journal). Without it, every step is a whole-state write.
     pub fn with_journal(mut self, path: impl Into<std::path::PathBuf>) -> S3Backend {
         self.journal = Some(JournalFile::new(path));
         self
