@@ -88,6 +88,10 @@ struct WriteBatch {
     last_write: Option<Instant>,
     interval: Duration,
     unwritten: bool,
+    /// A write made while staging a step failed since the last that
+    /// succeeded: staging writes no more, and the next write is the apply
+    /// loop's (`write_due`, already past), which reports what fails.
+    failed: bool,
 }
 
 impl Default for WriteBatch {
@@ -96,6 +100,7 @@ impl Default for WriteBatch {
             last_write: None,
             interval: MIN_WRITE_INTERVAL,
             unwritten: false,
+            failed: false,
         }
     }
 }
@@ -109,6 +114,7 @@ impl WriteBatch {
                 .saturating_mul(WRITE_SPACING)
                 .clamp(MIN_WRITE_INTERVAL, MAX_WRITE_INTERVAL),
             unwritten: false,
+            failed: false,
         };
     }
 
@@ -591,10 +597,19 @@ impl Backend for S3Backend {
         let write_now = {
             let mut batch = self.batch.lock().expect("not poisoned");
             batch.unwritten = true;
-            now >= batch.next_write()
+            !batch.failed && now >= batch.next_write()
         };
         if write_now {
-            self.write(state).await?;
+            match self.write(state).await {
+                Ok(()) => {}
+                // Another writer's state: stop before anything else starts.
+                Err(conflict @ StateError::Conflict { .. }) => return Err(conflict),
+                // The journal holds the step, so it is recorded: failing it
+                // would have the next step's record repeat its serial, and
+                // replay stop there. The apply loop writes again when it
+                // next waits, and reports that write's failure.
+                Err(_) => self.batch.lock().expect("not poisoned").failed = true,
+            }
         }
         Ok(())
     }

@@ -14,7 +14,8 @@ use aws_sdk_s3::types::{BucketVersioningStatus, ServerSideEncryption};
 use serde_json::Value as Json;
 
 use crate::support::Emulator;
-use crate::support::cli::{Run, terrane};
+use crate::support::cli::{Run, terrane, terrane_with};
+use crate::support::proxy::{Faults, Proxy};
 
 const BUCKET: &str = "terrane-state";
 const KEY: &str = "app/terrane.json";
@@ -781,6 +782,66 @@ async fn steps_are_batched_into_few_writes_and_a_killed_apply_keeps_every_finish
         .count();
     assert_eq!(made, 120, "one VPC per address, none twice");
     assert!(!journal.exists());
+}
+
+/// The bucket refuses every write of the state after the first, so the
+/// one due in the middle of the apply fails: the run stops and says so,
+/// and the journal keeps every step that finished, so that the next reader
+/// sees every VPC AWS made, and the next apply makes none twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bucket_write_that_fails_mid_apply_loses_no_finished_step() {
+    let emulator = Emulator::start();
+    let stack = S3Stack::new(&vpcs_in_s3(40));
+    stack.init_bucket(&emulator);
+    let state_writes = std::sync::atomic::AtomicUsize::new(0);
+    let proxy = Proxy::start(
+        emulator.endpoint(),
+        Faults {
+            refuse: Some(Box::new(move |call| {
+                let state_write =
+                    call.service == "s3" && call.method == "PUT" && call.path.ends_with(KEY);
+                (state_write && state_writes.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= 1)
+                    .then_some(("AccessDenied", "Access Denied"))
+            })),
+            ..Faults::default()
+        },
+    );
+    let run = terrane_with(
+        &emulator,
+        stack.root(),
+        &stack.args(&["apply"], &["--auto-approve"]),
+        &[("AWS_ENDPOINT_URL", &proxy.endpoint())],
+    );
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert!(run.stderr.contains("AccessDenied"), "{}", run.log());
+
+    let vpcs = |ec2: aws_sdk_ec2::Client| async move {
+        let answer = ec2.describe_vpcs().send().await.expect("describe vpcs");
+        answer
+            .vpcs()
+            .iter()
+            .filter(|v| v.is_default() != Some(true))
+            .count()
+    };
+    let made = vpcs(emulator.ec2()).await;
+    assert!(
+        made > 1,
+        "the apply ran past the first write: {made}\n{}",
+        run.log()
+    );
+    let listed = stack.run(&emulator, &["state", "list"], &[]);
+    assert_eq!(listed.code, 0, "{}", listed.log());
+    assert_eq!(
+        listed.stdout.lines().count(),
+        made,
+        "every VPC made is in state:\n{}\n{}",
+        listed.stdout,
+        run.log()
+    );
+
+    let again = stack.run(&emulator, &["apply"], &["--auto-approve"]);
+    assert_eq!(again.code, 0, "{}", again.log());
+    assert_eq!(vpcs(emulator.ec2()).await, 40, "none made twice");
 }
 
 #[tokio::test(flavor = "multi_thread")]
