@@ -208,6 +208,24 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
     // A step other than a create finished since the last commit: no wait.
     let mut commit_at_once = false;
     loop {
+        // A write already due goes before any step starts: after one that
+        // staging a step made failed, no step starts until the bucket
+        // takes the state again, or the run stops.
+        if !write_failed
+            && req
+                .sink
+                .write_due()
+                .is_some_and(|due| due <= Instant::now())
+        {
+            flush_held_back(
+                &req,
+                &state,
+                &mut failures,
+                &mut stopping,
+                &mut write_failed,
+            )
+            .await;
+        }
         let mut starting = Vec::new();
         while !stopping && !ready.is_empty() {
             let Ok(permit) = slots.clone().try_acquire_owned() else {
@@ -368,14 +386,7 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
             // Steps the backend holds back (batched writes) are saved
             // while the run waits for AWS, not only when the next ends.
             _ = tokio::time::sleep_until(write_due.unwrap_or_else(Instant::now).into()), if write_due.is_some() => {
-                if let Err(e) = req.sink.flush(&state).await {
-                    write_failed = true;
-                    failures.push(Failure { address: "(state)".into(), message: e.to_string() });
-                    if !stopping {
-                        (req.on_event)(Event::Stopping { reason: "the state could not be saved; waiting for steps in flight" });
-                    }
-                    stopping = true;
-                }
+                flush_held_back(&req, &state, &mut failures, &mut stopping, &mut write_failed).await;
             }
             changed = interrupt.changed(), if !interrupted => {
                 if changed.is_ok() && *interrupt.borrow() {
@@ -409,6 +420,30 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
         failures,
         interrupted,
         warnings,
+    }
+}
+
+/// Writes what the backend holds back (batched writes). A failure stops
+/// the run, and only the final save tries again.
+async fn flush_held_back(
+    req: &ApplyRequest<'_>,
+    state: &State,
+    failures: &mut Vec<Failure>,
+    stopping: &mut bool,
+    write_failed: &mut bool,
+) {
+    if let Err(e) = req.sink.flush(state).await {
+        *write_failed = true;
+        failures.push(Failure {
+            address: "(state)".into(),
+            message: e.to_string(),
+        });
+        if !*stopping {
+            (req.on_event)(Event::Stopping {
+                reason: "the state could not be saved; waiting for steps in flight",
+            });
+        }
+        *stopping = true;
     }
 }
 

@@ -96,7 +96,10 @@ pub trait Backend: Send + Sync {
     /// [`Backend::append`] without waiting for the disk: durable once
     /// [`Backend::sync_appended`] returns, which syncs every step appended
     /// this way since with one `fdatasync` (group commit). A backend
-    /// without a journal records the step at once.
+    /// without a journal records the step at once. A batching backend
+    /// answers Ok when the step is in its journal even if a write of the
+    /// stored state it made meanwhile failed: `write_due` is then past, and
+    /// the caller's next `write` reports the failure.
     async fn append_unsynced(&self, state: &State, address: &str) -> Result<(), StateError> {
         self.append(state, address).await
     }

@@ -88,9 +88,9 @@ struct WriteBatch {
     last_write: Option<Instant>,
     interval: Duration,
     unwritten: bool,
-    /// A write made while staging a step failed since the last that
-    /// succeeded: staging writes no more, and the next write is the apply
-    /// loop's (`write_due`, already past), which reports what fails.
+    /// A write made while staging a step failed: staging writes no more
+    /// until a write succeeds. The next is the apply loop's (`write_due`)
+    /// or its final save, which report what fails.
     failed: bool,
 }
 
@@ -600,16 +600,24 @@ impl Backend for S3Backend {
             !batch.failed && now >= batch.next_write()
         };
         if write_now {
-            match self.write(state).await {
-                Ok(()) => {}
-                // Another writer's state: stop before anything else starts.
-                Err(conflict @ StateError::Conflict { .. }) => return Err(conflict),
-                // The journal holds the step, so it is recorded: failing it
+            let written = self.write(state).await;
+            if let Err(error) = &written {
+                self.batch.lock().expect("not poisoned").failed = true;
+                // The bucket refused or could not be reached, but the
+                // journal holds the step, so it is recorded: failing it
                 // would have the next step's record repeat its serial, and
-                // replay stop there. The apply loop writes again when it
-                // next waits, and reports that write's failure.
-                Err(_) => self.batch.lock().expect("not poisoned").failed = true,
+                // replay stop there. The apply loop writes again before it
+                // starts another step, and reports that write's failure.
+                // Anything else (another writer's state, the journal not
+                // removed) fails the step.
+                if matches!(
+                    error,
+                    StateError::Remote { .. } | StateError::BucketMissing { .. }
+                ) {
+                    return Ok(());
+                }
             }
+            written?;
         }
         Ok(())
     }

@@ -786,21 +786,34 @@ async fn steps_are_batched_into_few_writes_and_a_killed_apply_keeps_every_finish
 
 /// The bucket refuses every write of the state after the first, so the
 /// one due in the middle of the apply fails: the run stops and says so,
-/// and the journal keeps every step that finished, so that the next reader
-/// sees every VPC AWS made, and the next apply makes none twice.
+/// failing no step that finished, and the journal keeps every one of them,
+/// so that the next reader sees every VPC AWS made, and the next apply
+/// makes none twice. Each EC2 call waits 200 ms more and S3's do not, so
+/// that the apply lasts several times the interval the first write sets
+/// (19 times what it took, at least 300 ms).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_bucket_write_that_fails_mid_apply_loses_no_finished_step() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const VPCS: usize = 40;
     let emulator = Emulator::start();
-    let stack = S3Stack::new(&vpcs_in_s3(40));
+    let stack = S3Stack::new(&vpcs_in_s3(VPCS));
     stack.init_bucket(&emulator);
-    let state_writes = std::sync::atomic::AtomicUsize::new(0);
+    let state_writes = Arc::new(AtomicUsize::new(0));
+    let counted = state_writes.clone();
     let proxy = Proxy::start(
         emulator.endpoint(),
         Faults {
+            delay: Some(Box::new(|call| {
+                if call.service == "ec2" {
+                    Duration::from_millis(200)
+                } else {
+                    Duration::ZERO
+                }
+            })),
             refuse: Some(Box::new(move |call| {
                 let state_write =
                     call.service == "s3" && call.method == "PUT" && call.path.ends_with(KEY);
-                (state_write && state_writes.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= 1)
+                (state_write && counted.fetch_add(1, Ordering::SeqCst) >= 1)
                     .then_some(("AccessDenied", "Access Denied"))
             })),
             ..Faults::default()
@@ -814,6 +827,14 @@ async fn a_bucket_write_that_fails_mid_apply_loses_no_finished_step() {
     );
     assert_eq!(run.code, 1, "{}", run.log());
     assert!(run.stderr.contains("AccessDenied"), "{}", run.log());
+    assert!(
+        !run.stderr
+            .contains("the step succeeded but state could not be saved"),
+        "{}",
+        run.log()
+    );
+    // The first write, one refused during the run, the final save refused.
+    assert!(state_writes.load(Ordering::SeqCst) >= 3, "{}", run.log());
 
     let vpcs = |ec2: aws_sdk_ec2::Client| async move {
         let answer = ec2.describe_vpcs().send().await.expect("describe vpcs");
@@ -825,8 +846,8 @@ async fn a_bucket_write_that_fails_mid_apply_loses_no_finished_step() {
     };
     let made = vpcs(emulator.ec2()).await;
     assert!(
-        made > 1,
-        "the apply ran past the first write: {made}\n{}",
+        (1..VPCS).contains(&made),
+        "the run stopped part-way: {made} made\n{}",
         run.log()
     );
     let listed = stack.run(&emulator, &["state", "list"], &[]);
@@ -841,7 +862,7 @@ async fn a_bucket_write_that_fails_mid_apply_loses_no_finished_step() {
 
     let again = stack.run(&emulator, &["apply"], &["--auto-approve"]);
     assert_eq!(again.code, 0, "{}", again.log());
-    assert_eq!(vpcs(emulator.ec2()).await, 40, "none made twice");
+    assert_eq!(vpcs(emulator.ec2()).await, VPCS, "none made twice");
 }
 
 #[tokio::test(flavor = "multi_thread")]

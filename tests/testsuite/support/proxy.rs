@@ -45,6 +45,9 @@ pub type LoseAnswer = Box<dyn Fn(&Call) -> bool + Send + Sync>;
 /// forwarding it (an object AWS reports still in use, say).
 pub type Refuse = Box<dyn Fn(&Call) -> Option<(&'static str, &'static str)> + Send + Sync>;
 
+/// How much longer a request waits before it is forwarded.
+pub type Delay = Box<dyn Fn(&Call) -> Duration + Send + Sync>;
+
 /// Rewrites the body of an answer (`None`: leave it as it is).
 pub type Rewrite = Box<dyn Fn(&Call, &str) -> Option<String> + Send + Sync>;
 
@@ -54,6 +57,9 @@ pub struct Faults {
     pub seed: u64,
     /// Added before every request is forwarded.
     pub latency: Duration,
+    /// Added before a matching request is forwarded, besides `latency`
+    /// (slow EC2 calls beside quick S3 writes, say).
+    pub delay: Option<Delay>,
     /// The fraction of requests answered with a throttling error, never
     /// forwarded.
     pub throttle: f64,
@@ -268,7 +274,12 @@ async fn handle(
         if !matches!(decision, Decision::Forward { .. }) {
             shared.injected += 1;
         }
-        (decision, shared.faults.latency)
+        let delay = shared
+            .faults
+            .delay
+            .as_ref()
+            .map_or(Duration::ZERO, |d| d(&call));
+        (decision, shared.faults.latency + delay)
     };
     tokio::time::sleep(latency).await;
     match decision {
