@@ -208,9 +208,8 @@ pub async fn apply(req: ApplyRequest<'_>, mut state: State) -> ApplyOutcome {
     // A step other than a create finished since the last commit: no wait.
     let mut commit_at_once = false;
     loop {
-        // A write already due goes before any step starts: after one that
-        // staging a step made failed, no step starts until the bucket
-        // takes the state again, or the run stops.
+        // A write already due goes before any step starts, so that no step
+        // starts while the bucket refuses the state: the run stops first.
         if !write_failed
             && req
                 .sink

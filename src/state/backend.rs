@@ -85,9 +85,9 @@ pub trait Backend: Send + Sync {
     /// Records that one step of an apply changed what `state` says about
     /// `address`, durably, before the run goes on. A backend that keeps a
     /// journal appends to it, at a cost that does not grow with the state
-    /// (the S3 one then writes the whole state at most every 300 ms, and
-    /// up to 20 s apart when writes are slow: `write_due`); the others
-    /// write the whole state.
+    /// (the S3 one leaves the whole state to be written when `write_due`
+    /// says: at most every 300 ms, up to 20 s apart when writes are slow);
+    /// the others write the whole state.
     async fn append(&self, state: &State, address: &str) -> Result<(), StateError> {
         let _ = address;
         self.write(state).await
@@ -97,9 +97,8 @@ pub trait Backend: Send + Sync {
     /// [`Backend::sync_appended`] returns, which syncs every step appended
     /// this way since with one `fdatasync` (group commit). A backend
     /// without a journal records the step at once. A batching backend
-    /// answers Ok when the step is in its journal even if a write of the
-    /// stored state it made meanwhile failed: `write_due` is then past, and
-    /// the caller's next `write` reports the failure.
+    /// only journals it: the caller writes the stored state when
+    /// [`Backend::write_due`] says.
     async fn append_unsynced(&self, state: &State, address: &str) -> Result<(), StateError> {
         self.append(state, address).await
     }

@@ -88,10 +88,6 @@ struct WriteBatch {
     last_write: Option<Instant>,
     interval: Duration,
     unwritten: bool,
-    /// A write made while staging a step failed: staging writes no more
-    /// until a write succeeds. The next is the apply loop's (`write_due`)
-    /// or its final save, which report what fails.
-    failed: bool,
 }
 
 impl Default for WriteBatch {
@@ -100,7 +96,6 @@ impl Default for WriteBatch {
             last_write: None,
             interval: MIN_WRITE_INTERVAL,
             unwritten: false,
-            failed: false,
         }
     }
 }
@@ -114,7 +109,6 @@ impl WriteBatch {
                 .saturating_mul(WRITE_SPACING)
                 .clamp(MIN_WRITE_INTERVAL, MAX_WRITE_INTERVAL),
             unwritten: false,
-            failed: false,
         };
     }
 
@@ -593,32 +587,10 @@ impl Backend for S3Backend {
             return self.write(state).await;
         };
         journal.stage(state, address)?;
-        let now = Instant::now();
-        let write_now = {
-            let mut batch = self.batch.lock().expect("not poisoned");
-            batch.unwritten = true;
-            !batch.failed && now >= batch.next_write()
-        };
-        if write_now {
-            let written = self.write(state).await;
-            if let Err(error) = &written {
-                self.batch.lock().expect("not poisoned").failed = true;
-                // The bucket refused or could not be reached, but the
-                // journal holds the step, so it is recorded: failing it
-                // would have the next step's record repeat its serial, and
-                // replay stop there. The apply loop writes again before it
-                // starts another step, and reports that write's failure.
-                // Anything else (another writer's state, the journal not
-                // removed) fails the step.
-                if matches!(
-                    error,
-                    StateError::Remote { .. } | StateError::BucketMissing { .. }
-                ) {
-                    return Ok(());
-                }
-            }
-            written?;
-        }
+        // The bucket is written by the apply loop when `write_due` says,
+        // never here: a step is recorded once its journal line is, and a
+        // failed write is the loop's to report, not the step's.
+        self.batch.lock().expect("not poisoned").unwritten = true;
         Ok(())
     }
 
