@@ -7,7 +7,9 @@
 //! per step, and a journal starts right after a whole-state write: replay
 //! applies records only while they continue the stored state's serial, so
 //! a journal left beside a state written since (by this run, or by another
-//! that never saw its steps) changes nothing.
+//! that never saw its steps) changes nothing. What follows the records a
+//! run's read applied is cut off before that run appends its own, which
+//! would otherwise never be replayed.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Write};
@@ -41,6 +43,22 @@ struct Appending {
     lost: Option<String>,
     /// A write failed part-way: the next line starts on a line of its own.
     torn: bool,
+    /// What the last replay found after the records it applied (see
+    /// [`Resume`]): dealt with when this run opens the file.
+    resume: Option<Resume>,
+}
+
+/// How a run goes on with a journal that holds more than the records the
+/// state was read with: lines after the last applied record (a journal
+/// left beside a state written since, another run's records, a line cut
+/// short) would stop replay before this run's own lines, so they are cut
+/// off before the first append.
+struct Resume {
+    /// The bytes up to and including the last applied record's line.
+    keep: u64,
+    /// That line has no line break after it yet (it was the last thing a
+    /// killed run wrote).
+    unterminated: bool,
 }
 
 impl JournalFile {
@@ -79,6 +97,10 @@ impl JournalFile {
                     .create(true)
                     .append(true)
                     .open(&self.path)?;
+                if let Some(resume) = open.resume.take() {
+                    file.set_len(resume.keep)?;
+                    open.torn |= resume.unterminated;
+                }
                 if open.torn {
                     // Ends the part of a line a failed write left, which
                     // replay then skips.
@@ -133,12 +155,25 @@ impl JournalFile {
     }
 
     /// `state` with the journal's records applied (see [`replay_onto`]).
+    /// Whatever follows the applied records is cut off when this run
+    /// appends its first line, so that its lines continue them.
     pub fn replay_onto(&self, state: Option<State>) -> Result<Option<State>, StateError> {
-        match fs::read_to_string(&self.path) {
-            Ok(recorded) => Ok(replay_onto(state, &recorded)),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(state),
-            Err(e) => Err(self.io_error(e)),
+        // Bytes, not text: a line cut short may end inside a character.
+        let recorded = match fs::read(&self.path) {
+            Ok(recorded) => recorded,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(state),
+            Err(e) => return Err(self.io_error(e)),
+        };
+        let (state, replayed) = replay_onto(state, &recorded);
+        let mut open = self.open.lock().expect("not poisoned");
+        if open.file.is_none() {
+            open.resume =
+                (replayed.keep < recorded.len() || replayed.unterminated).then_some(Resume {
+                    keep: replayed.keep as u64,
+                    unterminated: replayed.unterminated,
+                });
         }
+        Ok(state)
     }
 
     /// Removes the journal once a whole state holding its records is stored.
@@ -187,31 +222,45 @@ impl JournalRecord {
 /// The state with the journal applied. With no state file yet (the first
 /// apply of a stack was stopped before writing one), the journal's own
 /// lineage starts one, so that what it created is not forgotten.
-pub fn replay_onto(state: Option<State>, journal: &str) -> Option<State> {
+fn replay_onto(state: Option<State>, journal: &[u8]) -> (Option<State>, Replayed) {
     let mut state = match state {
         Some(state) => state,
         None => {
-            let lineage = journal
-                .lines()
-                .find_map(|line| serde_json::from_str::<JournalRecord>(line).ok())?
-                .lineage;
+            let Some(first) = journal
+                .split(|&byte| byte == b'\n')
+                .find_map(|line| serde_json::from_slice::<JournalRecord>(line).ok())
+            else {
+                return (None, Replayed::default());
+            };
             State {
-                lineage,
+                lineage: first.lineage,
                 ..State::new()
             }
         }
     };
-    replay(&mut state, journal);
-    Some(state)
+    let replayed = replay(&mut state, journal);
+    (Some(state), replayed)
+}
+
+/// Where in the journal the records [`replay`] applied end.
+#[derive(Default)]
+struct Replayed {
+    /// The bytes up to and including the last applied record's line.
+    keep: usize,
+    /// The last applied record is the journal's last text, with no line
+    /// break after it.
+    unterminated: bool,
 }
 
 /// Applies the journal's records (one JSON object per line) to `state`.
 /// A last line cut short by a crash mid-write is ignored: its step was not
-/// acknowledged. Returns how many records were applied.
-pub fn replay(state: &mut State, journal: &str) -> usize {
-    let mut applied = 0;
-    for line in journal.lines() {
-        let Ok(record) = serde_json::from_str::<JournalRecord>(line) else {
+/// acknowledged.
+fn replay(state: &mut State, journal: &[u8]) -> Replayed {
+    let mut replayed = Replayed::default();
+    let mut offset = 0;
+    for line in journal.split_inclusive(|&byte| byte == b'\n') {
+        offset += line.len();
+        let Ok(record) = serde_json::from_slice::<JournalRecord>(line) else {
             continue;
         };
         if record.lineage != state.lineage || record.serial != state.serial + 1 {
@@ -232,9 +281,10 @@ pub fn replay(state: &mut State, journal: &str) -> usize {
         state.deposed.retain(|r| r.address != address);
         state.deposed.extend(record.deposed);
         state.serial = record.serial;
-        applied += 1;
+        replayed.keep = offset;
+        replayed.unterminated = !line.ends_with(b"\n");
     }
-    applied
+    replayed
 }
 
 #[cfg(test)]
@@ -252,5 +302,66 @@ mod tests {
         assert!(journal.sync().is_err());
         // Reported once: a later turn with nothing new has nothing to sync.
         assert!(journal.sync().is_ok());
+    }
+
+    /// The state as stored (serial 5), and the record of the step after
+    /// `serial - 1`.
+    fn stored() -> State {
+        State {
+            serial: 5,
+            lineage: "one lineage".into(),
+            ..State::new()
+        }
+    }
+
+    fn line(serial: u64) -> String {
+        let state = State { serial, ..stored() };
+        let record = JournalRecord::of(&state, &format!("terraform_data.step[{serial}]"));
+        serde_json::to_string(&record).unwrap() + "\n"
+    }
+
+    /// A run reads the state (replaying the journal) and records the step
+    /// after it; the next read must replay that step.
+    fn next_run_records_serial(path: &Path, serial: u64) -> u64 {
+        let journal = JournalFile::new(path);
+        let read = journal.replay_onto(Some(stored())).unwrap().unwrap();
+        assert_eq!(read.serial, serial - 1, "the journal before the run");
+        let step = State { serial, ..read };
+        journal.stage(&step, "terraform_data.next").unwrap();
+        journal.sync().unwrap();
+        JournalFile::new(path)
+            .replay_onto(Some(stored()))
+            .unwrap()
+            .unwrap()
+            .serial
+    }
+
+    /// A journal whose records the stored state already holds (the run was
+    /// killed between its final write and removing the journal), one whose
+    /// last line a crash cut short (inside a character, too), one whose
+    /// last record has no line break yet, and one with another run's
+    /// records after this one's: the next run's own records are replayed
+    /// after each.
+    #[test]
+    fn what_follows_the_replayed_records_never_hides_the_next_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.journal");
+        let mut cut_in_a_character = (line(6) + r#"{"address":"é"#).into_bytes();
+        cut_in_a_character.pop();
+        let cases = [
+            ((line(4) + &line(5)).into_bytes(), 6),
+            ((line(6) + r#"{"lineage":"#).into_bytes(), 7),
+            (cut_in_a_character, 7),
+            (line(6).trim_end().as_bytes().to_vec(), 7),
+            ((line(6) + &line(8) + &line(9)).into_bytes(), 7),
+        ];
+        for (journal, next) in cases {
+            fs::write(&path, &journal).unwrap();
+            assert_eq!(
+                next_run_records_serial(&path, next),
+                next,
+                "after {journal:?}"
+            );
+        }
     }
 }
