@@ -51,14 +51,17 @@ struct Appending {
 /// How a run goes on with a journal that holds more than the records the
 /// state was read with: lines after the last applied record (a journal
 /// left beside a state written since, another run's records, a line cut
-/// short) would stop replay before this run's own lines, so they are cut
-/// off before the first append.
+/// short) would stop replay before this run's own lines, or swallow the
+/// first of them, so they are cut off before the first append.
+#[derive(Clone, Copy)]
 struct Resume {
     /// The bytes up to and including the last applied record's line.
     keep: u64,
     /// That line has no line break after it yet (it was the last thing a
     /// killed run wrote).
     unterminated: bool,
+    /// The journal's length when it was read.
+    read_len: u64,
 }
 
 impl JournalFile {
@@ -97,9 +100,15 @@ impl JournalFile {
                     .create(true)
                     .append(true)
                     .open(&self.path)?;
-                if let Some(resume) = open.resume.take() {
-                    file.set_len(resume.keep)?;
-                    open.torn |= resume.unterminated;
+                if let Some(resume) = open.resume {
+                    // A journal that grew since it was read has another
+                    // writer (possible only with the lock off): its lines
+                    // are not cut.
+                    if file.metadata()?.len() == resume.read_len {
+                        file.set_len(resume.keep)?;
+                        open.torn |= resume.unterminated;
+                    }
+                    open.resume = None;
                 }
                 if open.torn {
                     // Ends the part of a line a failed write left, which
@@ -159,19 +168,24 @@ impl JournalFile {
     /// appends its first line, so that its lines continue them.
     pub fn replay_onto(&self, state: Option<State>) -> Result<Option<State>, StateError> {
         // Bytes, not text: a line cut short may end inside a character.
-        let recorded = match fs::read(&self.path) {
-            Ok(recorded) => recorded,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(state),
+        let (state, resume) = match fs::read(&self.path) {
+            Ok(recorded) => {
+                let (state, replayed) = replay_onto(state, &recorded);
+                let read_len = recorded.len() as u64;
+                let keep = replayed.keep as u64;
+                let resume = (keep < read_len || replayed.unterminated).then_some(Resume {
+                    keep,
+                    unterminated: replayed.unterminated,
+                    read_len,
+                });
+                (state, resume)
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => (state, None),
             Err(e) => return Err(self.io_error(e)),
         };
-        let (state, replayed) = replay_onto(state, &recorded);
         let mut open = self.open.lock().expect("not poisoned");
         if open.file.is_none() {
-            open.resume =
-                (replayed.keep < recorded.len() || replayed.unterminated).then_some(Resume {
-                    keep: replayed.keep as u64,
-                    unterminated: replayed.unterminated,
-                });
+            open.resume = resume;
         }
         Ok(state)
     }
@@ -360,8 +374,35 @@ mod tests {
             assert_eq!(
                 next_run_records_serial(&path, next),
                 next,
-                "after {journal:?}"
+                "after {:?}",
+                String::from_utf8_lossy(&journal)
             );
         }
+    }
+
+    /// A journal that grew after it was read has another writer (only
+    /// possible with the lock off): its lines are left alone.
+    #[test]
+    fn a_journal_another_writer_grew_is_not_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.journal");
+        let before = line(4) + &line(5);
+        fs::write(&path, &before).unwrap();
+        let journal = JournalFile::new(&path);
+        journal.replay_onto(Some(stored())).unwrap();
+        let theirs = line(6);
+        OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(theirs.as_bytes())
+            .unwrap();
+        let ours = State {
+            serial: 6,
+            ..stored()
+        };
+        journal.stage(&ours, "terraform_data.next").unwrap();
+        let now = fs::read_to_string(&path).unwrap();
+        assert!(now.starts_with(&(before + &theirs)), "{now}");
     }
 }

@@ -477,6 +477,15 @@ mod tests {
         assert!(!next.journal_path().exists());
         fs::write(next.journal_path(), &journal).unwrap();
         assert_eq!(LocalBackend::new(&path).read().unwrap().unwrap(), state);
+
+        // (A run killed between its final write and removing the journal
+        // leaves just that.) The next run's steps replay after it.
+        let third = LocalBackend::new(&path);
+        let mut read = third.read().unwrap().unwrap();
+        read.upsert(vpc(5));
+        read.serial += 1;
+        third.append(&read, &vpc(5).address).unwrap();
+        assert_eq!(LocalBackend::new(&path).read().unwrap().unwrap(), read);
     }
 
     /// A journal whose steps no longer continue the stored state (another
