@@ -15,8 +15,9 @@ test-long: emulator
 	TERRANE_LONG_TESTS=1 cargo test --all-targets
 
 # terrane and Terraform side by side on the same stacks, on fresh emulators
-# (docs/performance.md). Takes about an hour; BENCH_SIZES, BENCH_ONLY and
-# the other settings at the top of bench/side_by_side.rs narrow it.
+# (docs/performance.md). Takes about half an hour on a 2-core machine;
+# BENCH_SIZES, BENCH_ONLY and the other settings at the top of
+# bench/side_by_side.rs narrow it.
 TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
 bench: emulator
 	cargo build --release --bin terrane
