@@ -91,6 +91,11 @@ impl JournalFile {
             .map_err(|e| StateError::Corrupt(format!("cannot encode a journal record: {e}")))?;
         line.push('\n');
         let mut open = self.open.lock().expect("not poisoned");
+        if open.file.is_none()
+            && let Some(resume) = open.resume
+        {
+            self.check_unchanged_since_read(resume)?;
+        }
         let append = |open: &mut Appending| -> std::io::Result<()> {
             if open.file.is_none() {
                 if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -101,13 +106,8 @@ impl JournalFile {
                     .append(true)
                     .open(&self.path)?;
                 if let Some(resume) = open.resume {
-                    // A journal that grew since it was read has another
-                    // writer (possible only with the lock off): its lines
-                    // are not cut.
-                    if file.metadata()?.len() == resume.read_len {
-                        file.set_len(resume.keep)?;
-                        open.torn |= resume.unterminated;
-                    }
+                    file.set_len(resume.keep)?;
+                    open.torn |= resume.unterminated;
                     open.resume = None;
                 }
                 if open.torn {
@@ -134,6 +134,27 @@ impl JournalFile {
             open.unsynced = false;
             open.torn = true;
             self.io_error(e)
+        })
+    }
+
+    /// Refuses a journal that changed after this run read it: another run
+    /// writes it (possible only with the lock off), and neither cutting its
+    /// lines nor appending after them (where replay may never reach) is
+    /// safe.
+    fn check_unchanged_since_read(&self, resume: Resume) -> Result<(), StateError> {
+        let len = match fs::metadata(&self.path) {
+            Ok(metadata) => metadata.len(),
+            Err(e) if e.kind() == ErrorKind::NotFound => 0,
+            Err(e) => return Err(self.io_error(e)),
+        };
+        if len == resume.read_len {
+            return Ok(());
+        }
+        Err(StateError::Conflict {
+            now: format!(
+                "its journal {} was changed by another run",
+                self.path.display()
+            ),
         })
     }
 
@@ -381,9 +402,10 @@ mod tests {
     }
 
     /// A journal that grew after it was read has another writer (only
-    /// possible with the lock off): its lines are left alone.
+    /// possible with the lock off): the run refuses to write it, and its
+    /// lines are left alone.
     #[test]
-    fn a_journal_another_writer_grew_is_not_cut() {
+    fn a_journal_another_writer_grew_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.journal");
         let before = line(4) + &line(5);
@@ -401,8 +423,11 @@ mod tests {
             serial: 6,
             ..stored()
         };
-        journal.stage(&ours, "terraform_data.next").unwrap();
-        let now = fs::read_to_string(&path).unwrap();
-        assert!(now.starts_with(&(before + &theirs)), "{now}");
+        let refused = journal.stage(&ours, "terraform_data.next");
+        assert!(
+            matches!(refused, Err(StateError::Conflict { .. })),
+            "{refused:?}"
+        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), before + &theirs);
     }
 }
