@@ -674,9 +674,11 @@ async fn start_step(
                     sensitive_attributes: change.sensitive.clone(),
                 })),
             });
-            stage(req, state, &change.address)
-                .await
-                .map_err(|e| format!("could not record the pending create in state: {e}"))?;
+            if let Err(e) = stage(req, state, &change.address).await {
+                // Nothing is sent: no create is pending.
+                state.pending.retain(|p| p.address != change.address);
+                return Err(format!("could not record the pending create in state: {e}"));
+            }
             Ok(Box::pin(async move {
                 let request = CreateRequest {
                     planned: &planned,

@@ -48,19 +48,20 @@ struct Appending {
     resume: Option<Resume>,
 }
 
-/// How a run goes on with a journal that holds more than the records the
-/// state was read with: lines after the last applied record (a journal
-/// left beside a state written since, another run's records, a line cut
-/// short) would stop replay before this run's own lines, or swallow the
-/// first of them, so they are cut off before the first append.
-#[derive(Clone, Copy)]
+/// What this run's read of the journal found, for its first append: the
+/// journal's length then (a journal that changed since has another writer,
+/// possible only without a lock) and where the records replay applied end.
+/// Lines after those (a journal left beside a state written since, another
+/// run's records, a line cut short) would stop replay before this run's own
+/// lines, or swallow the first of them, so they are cut off first.
+#[derive(Clone, Copy, Default)]
 struct Resume {
     /// The bytes up to and including the last applied record's line.
     keep: u64,
     /// That line has no line break after it yet (it was the last thing a
     /// killed run wrote).
     unterminated: bool,
-    /// The journal's length when it was read.
+    /// The journal's length when it was read (0 when there was none).
     read_len: u64,
 }
 
@@ -106,7 +107,9 @@ impl JournalFile {
                     .append(true)
                     .open(&self.path)?;
                 if let Some(resume) = open.resume {
-                    file.set_len(resume.keep)?;
+                    if resume.keep < resume.read_len {
+                        file.set_len(resume.keep)?;
+                    }
                     open.torn |= resume.unterminated;
                     open.resume = None;
                 }
@@ -138,7 +141,7 @@ impl JournalFile {
     }
 
     /// Refuses a journal that changed after this run read it: another run
-    /// writes it (possible only with the lock off), and neither cutting its
+    /// writes it (possible only without the lock), and neither cutting its
     /// lines nor appending after them (where replay may never reach) is
     /// safe.
     fn check_unchanged_since_read(&self, resume: Resume) -> Result<(), StateError> {
@@ -192,21 +195,19 @@ impl JournalFile {
         let (state, resume) = match fs::read(&self.path) {
             Ok(recorded) => {
                 let (state, replayed) = replay_onto(state, &recorded);
-                let read_len = recorded.len() as u64;
-                let keep = replayed.keep as u64;
-                let resume = (keep < read_len || replayed.unterminated).then_some(Resume {
-                    keep,
+                let resume = Resume {
+                    keep: replayed.keep as u64,
                     unterminated: replayed.unterminated,
-                    read_len,
-                });
+                    read_len: recorded.len() as u64,
+                };
                 (state, resume)
             }
-            Err(e) if e.kind() == ErrorKind::NotFound => (state, None),
+            Err(e) if e.kind() == ErrorKind::NotFound => (state, Resume::default()),
             Err(e) => return Err(self.io_error(e)),
         };
         let mut open = self.open.lock().expect("not poisoned");
         if open.file.is_none() {
-            open.resume = resume;
+            open.resume = Some(resume);
         }
         Ok(state)
     }
@@ -401,33 +402,38 @@ mod tests {
         }
     }
 
-    /// A journal that grew after it was read has another writer (only
-    /// possible with the lock off): the run refuses to write it, and its
-    /// lines are left alone.
+    /// A journal that changed after it was read has another writer (only
+    /// possible without a lock): the run refuses to write it, and its
+    /// lines are left alone. Also when there was no journal at the read.
     #[test]
-    fn a_journal_another_writer_grew_is_refused() {
+    fn a_journal_another_writer_changed_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.journal");
-        let before = line(4) + &line(5);
-        fs::write(&path, &before).unwrap();
-        let journal = JournalFile::new(&path);
-        journal.replay_onto(Some(stored())).unwrap();
-        let theirs = line(6);
-        OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .unwrap()
-            .write_all(theirs.as_bytes())
-            .unwrap();
-        let ours = State {
-            serial: 6,
-            ..stored()
-        };
-        let refused = journal.stage(&ours, "terraform_data.next");
-        assert!(
-            matches!(refused, Err(StateError::Conflict { .. })),
-            "{refused:?}"
-        );
-        assert_eq!(fs::read_to_string(&path).unwrap(), before + &theirs);
+        for before in [line(4) + &line(5), String::new()] {
+            let _ = fs::remove_file(&path);
+            if !before.is_empty() {
+                fs::write(&path, &before).unwrap();
+            }
+            let journal = JournalFile::new(&path);
+            journal.replay_onto(Some(stored())).unwrap();
+            let theirs = line(6);
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .unwrap()
+                .write_all(theirs.as_bytes())
+                .unwrap();
+            let ours = State {
+                serial: 6,
+                ..stored()
+            };
+            let refused = journal.stage(&ours, "terraform_data.next");
+            assert!(
+                matches!(refused, Err(StateError::Conflict { .. })),
+                "{refused:?}"
+            );
+            assert_eq!(fs::read_to_string(&path).unwrap(), before + &theirs);
+        }
     }
 }
