@@ -379,17 +379,15 @@ mod tests {
         }
     }
 
-    /// Creates that finish while another runs on and nothing starts share
-    /// one sync, and each is announced only after a sync made its record
-    /// durable; what starts is sent only after its pending create is.
-    #[tokio::test]
-    async fn finished_creates_wait_for_one_sync_and_are_announced_after_it() {
+    /// Plans `main_tf` from an empty state and applies it with `sink`, with
+    /// AWS clients that must never be called.
+    async fn plan_and_apply(
+        main_tf: &str,
+        sink: &dyn StateSink,
+        on_event: &(dyn Fn(Event<'_>) + Sync),
+    ) -> apply::ApplyOutcome {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("main.tf"),
-            "resource \"time_sleep\" \"quick\" {\n  count           = 3\n  create_duration = \"${count.index * 10}ms\"\n}\n\nresource \"time_sleep\" \"slow\" {\n  create_duration = \"1s\"\n}\n",
-        )
-        .unwrap();
+        std::fs::write(dir.path().join("main.tf"), main_tf).unwrap();
         let stack = load(&StackOptions {
             dir: dir.path().into(),
             ..StackOptions::default()
@@ -409,17 +407,8 @@ mod tests {
             timestamp: Some(0),
         });
         assert!(!diags.has_errors(), "{diags:?}");
-        let sink = Recording::default();
-        let on_event = |event: Event<'_>| {
-            let entry = match event {
-                Event::Started { address, .. } => format!("started {address}"),
-                Event::Finished { address, .. } => format!("finished {address}"),
-                _ => return,
-            };
-            sink.push(entry).unwrap();
-        };
         let (_keep, interrupt) = watch::channel(false);
-        let outcome = apply::apply(
+        apply::apply(
             ApplyRequest {
                 config: &stack.config,
                 graph: &stack.graph,
@@ -427,7 +416,6 @@ mod tests {
                 variables: stack.variables.clone(),
                 data: BTreeMap::new(),
                 files: &DiskFiles,
-                // Never called: the types live only in state.
                 aws: Providers(BTreeMap::from([(
                     "aws".to_string(),
                     Arc::new(crate::provider::AwsContext::from_sdk_config(
@@ -437,11 +425,33 @@ mod tests {
                 )])),
                 parallelism: 10,
                 interrupt,
-                sink: &sink,
-                on_event: &on_event,
+                sink,
+                on_event,
                 now: 0,
             },
             State::new(),
+        )
+        .await
+    }
+
+    /// Creates that finish while another runs on and nothing starts share
+    /// one sync, and each is announced only after a sync made its record
+    /// durable; what starts is sent only after its pending create is.
+    #[tokio::test]
+    async fn finished_creates_wait_for_one_sync_and_are_announced_after_it() {
+        let sink = Recording::default();
+        let on_event = |event: Event<'_>| {
+            let entry = match event {
+                Event::Started { address, .. } => format!("started {address}"),
+                Event::Finished { address, .. } => format!("finished {address}"),
+                _ => return,
+            };
+            sink.push(entry).unwrap();
+        };
+        let outcome = plan_and_apply(
+            "resource \"time_sleep\" \"quick\" {\n  count           = 3\n  create_duration = \"${count.index * 10}ms\"\n}\n\nresource \"time_sleep\" \"slow\" {\n  create_duration = \"1s\"\n}\n",
+            &sink,
+            &on_event,
         )
         .await;
         assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
@@ -473,5 +483,52 @@ mod tests {
         // (10 ms apart, within the 100 ms a finished create may wait), one
         // when the slow one ends. A commit per turn made four or five.
         assert_eq!(commits.len(), 3, "{log:#?}");
+    }
+
+    /// Refuses every record, as a journal another run changed does.
+    struct Refusing;
+
+    #[async_trait::async_trait]
+    impl StateSink for Refusing {
+        async fn save(&self, _: &State) -> Result<(), StateError> {
+            Ok(())
+        }
+
+        async fn stage(&self, _: &State, _: &str) -> Result<(), StateError> {
+            Err(StateError::Conflict {
+                now: "a test's refusal".into(),
+            })
+        }
+
+        fn commit(&self) -> Result<(), StateError> {
+            Ok(())
+        }
+    }
+
+    /// A create whose pending record is refused is never sent (these AWS
+    /// clients have no endpoint or credentials) and leaves no pending
+    /// create in state for the next run to look for.
+    #[tokio::test]
+    async fn a_create_whose_pending_record_is_refused_is_not_left_pending() {
+        let outcome = plan_and_apply(
+            "resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n",
+            &Refusing,
+            &|_| {},
+        )
+        .await;
+        assert_eq!(outcome.failures.len(), 1, "{:?}", outcome.failures);
+        assert!(
+            outcome.failures[0]
+                .message
+                .starts_with("could not record the pending create in state"),
+            "{:?}",
+            outcome.failures
+        );
+        assert!(
+            outcome.state.pending.is_empty(),
+            "{:?}",
+            outcome.state.pending
+        );
+        assert!(outcome.state.resources.is_empty());
     }
 }
