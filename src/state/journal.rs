@@ -187,8 +187,8 @@ impl JournalFile {
         }
     }
 
-    /// `state` with the journal's records applied (see [`replay_onto`]).
-    /// Whatever follows the applied records is cut off when this run
+    /// `state` with the journal's records applied (by the rules of `replay`
+    /// below). Whatever follows the applied records is cut off when this run
     /// appends its first line, so that its lines continue them.
     pub fn replay_onto(&self, state: Option<State>) -> Result<Option<State>, StateError> {
         // Bytes, not text: a line cut short may end inside a character.
@@ -340,8 +340,7 @@ mod tests {
         assert!(journal.sync().is_ok());
     }
 
-    /// The state as stored (serial 5), and the record of the step after
-    /// `serial - 1`.
+    /// The state as stored: serial 5.
     fn stored() -> State {
         State {
             serial: 5,
@@ -350,6 +349,7 @@ mod tests {
         }
     }
 
+    /// The journal line of the step that made `serial`.
     fn line(serial: u64) -> String {
         let state = State { serial, ..stored() };
         let record = JournalRecord::of(&state, &format!("terraform_data.step[{serial}]"));
