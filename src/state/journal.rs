@@ -65,6 +65,16 @@ struct Resume {
     read_len: u64,
 }
 
+impl Resume {
+    /// A read of `journal` that applied none of it.
+    fn after_nothing(journal: &[u8]) -> Resume {
+        Resume {
+            read_len: journal.len() as u64,
+            ..Resume::default()
+        }
+    }
+}
+
 impl JournalFile {
     pub fn new(path: impl Into<PathBuf>) -> JournalFile {
         JournalFile {
@@ -193,15 +203,7 @@ impl JournalFile {
     pub fn replay_onto(&self, state: Option<State>) -> Result<Option<State>, StateError> {
         // Bytes, not text: a line cut short may end inside a character.
         let (state, resume) = match fs::read(&self.path) {
-            Ok(recorded) => {
-                let (state, replayed) = replay_onto(state, &recorded);
-                let resume = Resume {
-                    keep: replayed.keep as u64,
-                    unterminated: replayed.unterminated,
-                    read_len: recorded.len() as u64,
-                };
-                (state, resume)
-            }
+            Ok(recorded) => replay_onto(state, &recorded),
             Err(e) if e.kind() == ErrorKind::NotFound => (state, Resume::default()),
             Err(e) => return Err(self.io_error(e)),
         };
@@ -258,7 +260,7 @@ impl JournalRecord {
 /// The state with the journal applied. With no state file yet (the first
 /// apply of a stack was stopped before writing one), the journal's own
 /// lineage starts one, so that what it created is not forgotten.
-fn replay_onto(state: Option<State>, journal: &[u8]) -> (Option<State>, Replayed) {
+fn replay_onto(state: Option<State>, journal: &[u8]) -> (Option<State>, Resume) {
     let mut state = match state {
         Some(state) => state,
         None => {
@@ -266,7 +268,7 @@ fn replay_onto(state: Option<State>, journal: &[u8]) -> (Option<State>, Replayed
                 .split(|&byte| byte == b'\n')
                 .find_map(|line| serde_json::from_slice::<JournalRecord>(line).ok())
             else {
-                return (None, Replayed::default());
+                return (None, Resume::after_nothing(journal));
             };
             State {
                 lineage: first.lineage,
@@ -278,21 +280,11 @@ fn replay_onto(state: Option<State>, journal: &[u8]) -> (Option<State>, Replayed
     (Some(state), replayed)
 }
 
-/// Where in the journal the records [`replay`] applied end.
-#[derive(Default)]
-struct Replayed {
-    /// The bytes up to and including the last applied record's line.
-    keep: usize,
-    /// The last applied record is the journal's last text, with no line
-    /// break after it.
-    unterminated: bool,
-}
-
 /// Applies the journal's records (one JSON object per line) to `state`.
 /// A last line cut short by a crash mid-write is ignored: its step was not
-/// acknowledged.
-fn replay(state: &mut State, journal: &[u8]) -> Replayed {
-    let mut replayed = Replayed::default();
+/// acknowledged. Returns where the applied records end.
+fn replay(state: &mut State, journal: &[u8]) -> Resume {
+    let mut replayed = Resume::after_nothing(journal);
     let mut offset = 0;
     for line in journal.split_inclusive(|&byte| byte == b'\n') {
         offset += line.len();
@@ -317,7 +309,7 @@ fn replay(state: &mut State, journal: &[u8]) -> Replayed {
         state.deposed.retain(|r| r.address != address);
         state.deposed.extend(record.deposed);
         state.serial = record.serial;
-        replayed.keep = offset;
+        replayed.keep = offset as u64;
         replayed.unterminated = !line.ends_with(b"\n");
     }
     replayed
